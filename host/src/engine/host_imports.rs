@@ -1,0 +1,78 @@
+//! The host interface a workflow imports: recorded time, seeded randomness, logging.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::contract::weft::workflow::{host, types};
+use crate::contract::{HistoryInfo, LogLevel, SourceLocation};
+
+/// Per-instance state the imports read and write.
+pub struct InstanceState {
+    /// The current activation's recorded time.
+    pub(crate) time_ms: u64,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) replaying: bool,
+    pub(crate) history_info: HistoryInfo,
+    /// Set by the guest's panic hook just before it traps.
+    pub(crate) panic: Option<(String, Option<SourceLocation>)>,
+    /// Used in log lines.
+    pub(crate) workflow_id: String,
+}
+
+impl InstanceState {
+    pub(crate) fn new(workflow_id: String) -> InstanceState {
+        InstanceState {
+            time_ms: 0,
+            rng: ChaCha8Rng::seed_from_u64(0),
+            replaying: false,
+            history_info: HistoryInfo {
+                length: 0,
+                size_bytes: 0,
+                continue_as_new_suggested: false,
+            },
+            panic: None,
+            workflow_id,
+        }
+    }
+
+    pub(crate) fn seed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    }
+}
+
+impl types::Host for InstanceState {}
+
+impl host::Host for InstanceState {
+    fn now(&mut self) -> u64 {
+        self.time_ms
+    }
+
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        // Bounded so a guest cannot make the host allocate without limit.
+        let mut bytes = vec![0; len.min(1 << 20) as usize];
+        self.rng.fill_bytes(&mut bytes);
+        bytes
+    }
+
+    fn log(&mut self, level: LogLevel, message: String) {
+        if self.replaying {
+            return;
+        }
+        let id = self.workflow_id.as_str();
+        match level {
+            LogLevel::Trace => tracing::trace!(workflow = id, "{message}"),
+            LogLevel::Debug => tracing::debug!(workflow = id, "{message}"),
+            LogLevel::Info => tracing::info!(workflow = id, "{message}"),
+            LogLevel::Warn => tracing::warn!(workflow = id, "{message}"),
+            LogLevel::Error => tracing::error!(workflow = id, "{message}"),
+        }
+    }
+
+    fn history_info(&mut self) -> HistoryInfo {
+        self.history_info.clone()
+    }
+
+    fn report_panic(&mut self, message: String, location: Option<SourceLocation>) {
+        self.panic = Some((message, location));
+    }
+}

@@ -1,0 +1,101 @@
+//! One live workflow instance: a store plus the component's exports.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::Store;
+
+use super::{InstanceState, Module};
+use crate::contract::{Activation, HistoryInfo, IssuedCommand, Job, TaskFailure, Workflow};
+
+/// A component instance bound to one execution.
+pub struct WorkflowInstance {
+    store: Store<InstanceState>,
+    bindings: Workflow,
+    pub module: Arc<Module>,
+    deadline_ticks: u64,
+    deadline: Duration,
+    /// A trap leaves the instance in an unknown state; it must not be used again.
+    poisoned: bool,
+}
+
+impl WorkflowInstance {
+    pub(super) fn new(
+        store: Store<InstanceState>,
+        bindings: Workflow,
+        module: Arc<Module>,
+        deadline_ticks: u64,
+        deadline: Duration,
+    ) -> WorkflowInstance {
+        WorkflowInstance {
+            store,
+            bindings,
+            module,
+            deadline_ticks,
+            deadline,
+            poisoned: false,
+        }
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    /// Run one workflow task.
+    pub fn activate(
+        &mut self,
+        activation: &Activation,
+        history: HistoryInfo,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        if self.poisoned {
+            return Err(TaskFailure {
+                message: "the instance trapped in an earlier task".into(),
+                location: None,
+            });
+        }
+        let state = self.store.data_mut();
+        state.time_ms = activation.time_ms;
+        state.replaying = activation.is_replaying;
+        state.history_info = history;
+        state.panic = None;
+        for job in &activation.jobs {
+            if let Job::StartWorkflow(start) = job {
+                state.seed(start.random_seed);
+            }
+        }
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        let result = self
+            .bindings
+            .weft_workflow_guest()
+            .call_activate(&mut self.store, activation);
+        match result {
+            Ok(outcome) => outcome,
+            Err(trap) => {
+                self.poisoned = true;
+                Err(self.describe_trap(trap))
+            }
+        }
+    }
+
+    fn describe_trap(&mut self, trap: wasmtime::Error) -> TaskFailure {
+        if let Some((message, location)) = self.store.data_mut().panic.take() {
+            return TaskFailure {
+                message: format!("workflow panicked: {message}"),
+                location,
+            };
+        }
+        let message = match trap.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => format!(
+                "the workflow task ran longer than its deadline of {:?} and was stopped; \
+                 a workflow must not loop or compute without awaiting",
+                self.deadline
+            ),
+            Some(wasmtime::Trap::StackOverflow) => "the workflow overflowed its stack".into(),
+            _ => format!("the workflow trapped: {trap:#}"),
+        };
+        TaskFailure {
+            message,
+            location: None,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The history file: JSON a person can read and the replayer can load.
+//!
+//! ```json
+//! { "format": "weft-history", "version": 1, "workflow_id": "...", "run_id": "...",
+//!   "events": [ {"ExecutionStarted": {...}}, {"TaskStarted": {"time_ms": 1700000000000}}, ... ] }
+//! ```
+//! Payloads appear as `{"json": <value>}` when their encoding is JSON and as
+//! `{"binary": "<hex>"}` otherwise.
+
+use serde_json::{json, Map, Value};
+
+use super::{Event, FORMAT_VERSION};
+
+/// A history file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not JSON.
+    #[error("the history file is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The JSON is not a weft history.
+    #[error("not a weft history file: {0}")]
+    NotAHistory(String),
+    /// The history was written by a newer weft.
+    #[error("history format version {found} is newer than this weft understands ({FORMAT_VERSION}); upgrade weft")]
+    NewerVersion { found: u64 },
+}
+
+/// Encode a run's history as the file's JSON.
+pub fn to_json(workflow_id: &str, run_id: &str, events: &[Event]) -> Value {
+    let mut events = serde_json::to_value(events).expect("events always serialize");
+    show_payloads(&mut events);
+    json!({
+        "format": "weft-history",
+        "version": FORMAT_VERSION,
+        "workflow_id": workflow_id,
+        "run_id": run_id,
+        "events": events,
+    })
+}
+
+/// Decode a history file's JSON.
+pub fn from_json(text: &str) -> Result<(String, String, Vec<Event>), ImportError> {
+    let mut root: Value = serde_json::from_str(text)?;
+    if root.get("format").and_then(Value::as_str) != Some("weft-history") {
+        return Err(ImportError::NotAHistory(
+            "the `format` field is missing or is not \"weft-history\"".into(),
+        ));
+    }
+    let version = root.get("version").and_then(Value::as_u64).unwrap_or(0);
+    if version > FORMAT_VERSION as u64 {
+        return Err(ImportError::NewerVersion { found: version });
+    }
+    let field = |root: &Value, name: &str| root.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+    let (workflow_id, run_id) = (field(&root, "workflow_id"), field(&root, "run_id"));
+    let mut events = root
+        .get_mut("events")
+        .map(Value::take)
+        .ok_or_else(|| ImportError::NotAHistory("no `events` list".into()))?;
+    hide_payloads(&mut events);
+    Ok((workflow_id, run_id, serde_json::from_value(events)?))
+}
+
+fn is_payload(map: &Map<String, Value>) -> bool {
+    map.len() == 2 && map.contains_key("encoding") && map.get("data").is_some_and(Value::is_array)
+}
+
+fn show_payloads(value: &mut Value) {
+    match value {
+        Value::Object(map) if is_payload(map) => {
+            let bytes: Vec<u8> = serde_json::from_value(map["data"].take()).unwrap_or_default();
+            *value = match map["encoding"].as_str() {
+                Some("Json") => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(v) => json!({ "json": v }),
+                    Err(_) => json!({ "binary": hex::encode(&bytes) }),
+                },
+                _ => json!({ "binary": hex::encode(&bytes) }),
+            };
+        }
+        Value::Object(map) => map.values_mut().for_each(show_payloads),
+        Value::Array(items) => items.iter_mut().for_each(show_payloads),
+        _ => {}
+    }
+}
+
+fn hide_payloads(value: &mut Value) {
+    match value {
+        Value::Object(map) if map.len() == 1 && map.contains_key("json") => {
+            let data = serde_json::to_vec(&map["json"]).expect("JSON values serialize");
+            *value = json!({ "encoding": "Json", "data": data });
+        }
+        Value::Object(map) if map.len() == 1 && map.get("binary").is_some_and(Value::is_string) => {
+            let data = hex::decode(map["binary"].as_str().unwrap_or_default()).unwrap_or_default();
+            *value = json!({ "encoding": "Binary", "data": data });
+        }
+        Value::Object(map) => map.values_mut().for_each(hide_payloads),
+        Value::Array(items) => items.iter_mut().for_each(hide_payloads),
+        _ => {}
+    }
+}

@@ -1,0 +1,18 @@
+//! weft's host: runs workflows compiled to WebAssembly components durably, records
+//! everything they observe in a history, and replays histories.
+//!
+//! The rooms: [`contract`] (the WIT types), [`engine`] (wasmtime), [`history`],
+//! [`storage`] (redb), [`runtime`] (executions, cache, timers), [`activities`],
+//! [`replay`], and [`cli`] (the `weft` command line).
+
+pub mod activities;
+pub mod cli;
+pub mod contract;
+pub mod engine;
+pub mod history;
+pub mod replay;
+pub mod runtime;
+pub mod storage;
+
+pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
+pub use runtime::{Host, HostConfig, RunHandle, StartRequest};

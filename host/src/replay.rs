@@ -1,0 +1,133 @@
+//! Replay: feed a recorded history to fresh workflow code and check it makes the same
+//! decisions. Activities never run; their recorded results are delivered as jobs.
+
+use std::sync::Arc;
+
+use crate::contract::{HistoryInfo, IssuedCommand, TaskFailure};
+use crate::engine::{Engine, InstantiateError, Module, WorkflowInstance};
+use crate::history::{task_failure_message, Event, History};
+
+/// Replay did not reproduce the history.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The new code made a different decision than the recorded one.
+    #[error("{}", divergence_report(.event_index, .recorded, .new))]
+    Nondeterminism {
+        /// Index of the first event that differs.
+        event_index: usize,
+        recorded: Option<IssuedCommand>,
+        new: Option<IssuedCommand>,
+    },
+    /// The new code failed a task that had succeeded when recorded.
+    #[error("[WEFT-NDE-2] the workflow task at event {event_index} failed on replay but succeeded when recorded: {}", task_failure_message(.failure))]
+    TaskFailed { event_index: usize, failure: TaskFailure },
+    /// The history has no `ExecutionStarted` event.
+    #[error("the history is empty or does not start with execution-started")]
+    NotAHistory,
+    /// The workflow component could not be instantiated.
+    #[error(transparent)]
+    Instantiate(#[from] InstantiateError),
+}
+
+fn divergence_report(
+    event_index: &usize,
+    recorded: &Option<IssuedCommand>,
+    new: &Option<IssuedCommand>,
+) -> String {
+    let show = |c: &Option<IssuedCommand>| match c {
+        Some(c) => format!("{:?}", c.command),
+        None => "(none)".into(),
+    };
+    let location = |c: &Option<IssuedCommand>| {
+        c.as_ref()
+            .and_then(|c| c.location.as_ref())
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    format!(
+        "[WEFT-NDE-1] nondeterminism at event {event_index}: the workflow no longer makes the recorded decision\n  recorded: {}\n            issued at {}\n  new:      {}\n            issued at {}",
+        show(recorded),
+        location(recorded),
+        show(new),
+        location(new)
+    )
+}
+
+/// What a successful replay covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayStats {
+    pub events: usize,
+    pub tasks: usize,
+    pub commands: usize,
+}
+
+/// Replay `events` on `instance`, which must be fresh. On success the instance holds
+/// the state the recorded execution had at the end of its history.
+pub fn replay_into(
+    instance: &mut WorkflowInstance,
+    events: &[Event],
+) -> Result<ReplayStats, ReplayError> {
+    let history = History::new(events.to_vec());
+    if history.started().is_none() {
+        return Err(ReplayError::NotAHistory);
+    }
+    let tasks = history.tasks();
+    let mut commands = 0;
+    for task in &tasks {
+        let end = task.commands.last().map(|(i, _)| *i + 1).unwrap_or(
+            task.index + 1 + task.activation.jobs.len(),
+        );
+        let recorded_failed = matches!(events.get(end), Some(Event::TaskFailed(_)));
+        let info = HistoryInfo {
+            length: task.index as u32,
+            size_bytes: 0,
+            continue_as_new_suggested: false,
+        };
+        let produced = match instance.activate(&task.activation, info) {
+            Ok(produced) => produced,
+            Err(_) if recorded_failed => break,
+            Err(failure) => {
+                return Err(ReplayError::TaskFailed {
+                    event_index: task.index,
+                    failure,
+                })
+            }
+        };
+        let first_command_index = task.index + 1 + task.activation.jobs.len();
+        for i in 0..produced.len().max(task.commands.len()) {
+            let recorded = task.commands.get(i);
+            let new = produced.get(i);
+            let same = match (recorded, new) {
+                (Some((_, r)), Some(n)) => n.command.same_decision(&r.command),
+                _ => false,
+            };
+            if !same {
+                return Err(ReplayError::Nondeterminism {
+                    event_index: recorded.map(|(idx, _)| *idx).unwrap_or(first_command_index + i),
+                    recorded: recorded.map(|(_, c)| c.clone()),
+                    new: new.cloned(),
+                });
+            }
+        }
+        commands += produced.len();
+    }
+    Ok(ReplayStats {
+        events: events.len(),
+        tasks: tasks.len(),
+        commands,
+    })
+}
+
+/// Replay a whole history on a fresh instance of `module`.
+pub fn replay(
+    engine: &Engine,
+    module: &Arc<Module>,
+    events: &[Event],
+) -> Result<ReplayStats, ReplayError> {
+    let workflow_id = History::new(events[..events.len().min(1)].to_vec())
+        .started()
+        .map(|s| s.workflow_id.clone())
+        .ok_or(ReplayError::NotAHistory)?;
+    let mut instance = engine.instantiate(module, &workflow_id)?;
+    replay_into(&mut instance, events)
+}

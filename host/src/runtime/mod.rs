@@ -1,0 +1,453 @@
+//! The runtime: open runs as actors, their instances in a bounded cache, activities and
+//! timers dispatched after the commands that asked for them are durable.
+
+mod activity_task;
+mod cache;
+mod execution;
+
+pub use cache::InstanceCache;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::activities::ActivityRegistry;
+use crate::contract::{Failure, Job, Payload, StartWorkflow};
+use crate::engine::{Engine, EngineConfig, LoadError, Module};
+use crate::history::{Event, ExecutionStarted, History, Outcome, FORMAT_VERSION};
+use crate::storage::{durable, RedbStorage, RunRecord, Status, Storage, StorageError, Write};
+use execution::Execution;
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// What reaches an execution's actor.
+#[derive(Debug)]
+pub(crate) enum Message {
+    /// A result to deliver as a job of the next task.
+    Resolve(Job),
+    /// An activity attempt failed; another follows at `retry_at_ms`.
+    AttemptFailed {
+        seq: u32,
+        attempt: u32,
+        failure: Failure,
+        retry_at_ms: u64,
+    },
+}
+
+/// How to set a host up.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Folder for the database and caches; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub engine: EngineConfig,
+    /// Most instances kept alive between tasks.
+    pub cache_size: usize,
+}
+
+impl HostConfig {
+    /// A host on the data folder `dir` with default limits.
+    pub fn on_disk(dir: impl Into<PathBuf>) -> HostConfig {
+        let dir = dir.into();
+        HostConfig {
+            engine: EngineConfig {
+                cache_dir: Some(dir.join("compiled")),
+                ..EngineConfig::default()
+            },
+            data_dir: Some(dir),
+            cache_size: 1000,
+        }
+    }
+
+    /// A host that keeps nothing on disk.
+    pub fn in_memory() -> HostConfig {
+        HostConfig {
+            data_dir: None,
+            engine: EngineConfig::default(),
+            cache_size: 1000,
+        }
+    }
+}
+
+/// The host could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The data folder could not be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    /// The database could not be opened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The wasmtime engine could not be configured.
+    #[error("cannot set up the wasmtime engine: {0}")]
+    Engine(String),
+    /// A stored module of an open run no longer loads.
+    #[error("the module {digest} of open run {run_id} does not load: {reason}")]
+    Module {
+        digest: String,
+        run_id: String,
+        reason: String,
+    },
+}
+
+/// A module could not be deployed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The component is not a valid workflow module.
+    #[error(transparent)]
+    Invalid(#[from] LoadError),
+    /// Storing it failed.
+    #[error("cannot store the module: {0}")]
+    Storage(String),
+}
+
+/// A run could not be started.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StartError {
+    /// No deployed module exports this workflow type.
+    #[error("no deployed module exports the workflow type `{workflow_type}` (known types: {known})")]
+    UnknownWorkflowType { workflow_type: String, known: String },
+    /// The workflow id has a run that is still open.
+    #[error("workflow id `{0}` already has a running execution; wait for it to close or pick another id")]
+    AlreadyRunning(String),
+    /// The named module is not deployed.
+    #[error("module {0} is not deployed")]
+    UnknownModule(String),
+    /// Recording the start failed.
+    #[error("cannot record the start: {0}")]
+    Storage(String),
+}
+
+/// A reading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// No such run or workflow id.
+    #[error("no execution with id `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub workflow_type: String,
+    pub input: Payload,
+    /// Defaults to `<type>-<random>`.
+    pub workflow_id: Option<String>,
+    /// Module digest; defaults to the newest deployed module exporting the type.
+    pub module: Option<String>,
+}
+
+/// A started run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunHandle {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+pub(crate) struct HostInner {
+    pub engine: Arc<Engine>,
+    pub storage: Arc<dyn Storage>,
+    pub activities: ActivityRegistry,
+    pub cache: InstanceCache,
+    /// Open runs by workflow id.
+    open: Mutex<HashMap<String, RunHandle>>,
+    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
+    /// Deployed modules, oldest first.
+    modules: Mutex<Vec<Arc<Module>>>,
+}
+
+impl HostInner {
+    fn forget(&self, record: &RunRecord) {
+        let mut open = self.open.lock().unwrap();
+        if open.get(&record.workflow_id).is_some_and(|h| h.run_id == record.run_id) {
+            open.remove(&record.workflow_id);
+        }
+    }
+
+    fn notify(&self, run_id: &str, outcome: Outcome) {
+        let waiters = self.waiters.lock().unwrap().remove(run_id);
+        for w in waiters.into_iter().flatten() {
+            let _ = w.send(outcome.clone());
+        }
+    }
+}
+
+/// A weft host: runs workflow executions durably.
+#[derive(Clone)]
+pub struct Host {
+    inner: Arc<HostInner>,
+}
+
+impl Host {
+    /// Open a host and resume every run that was open when it last stopped.
+    pub async fn open(config: HostConfig, activities: ActivityRegistry) -> Result<Host, OpenError> {
+        let storage = match &config.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|source| OpenError::DataDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+                RedbStorage::open(&dir.join("weft.redb"))?
+            }
+            None => RedbStorage::in_memory()?,
+        };
+        let engine = Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
+        let host = Host {
+            inner: Arc::new(HostInner {
+                engine,
+                storage: Arc::new(storage),
+                activities,
+                cache: InstanceCache::new(config.cache_size),
+                open: Mutex::new(HashMap::new()),
+                waiters: Mutex::new(HashMap::new()),
+                modules: Mutex::new(Vec::new()),
+            }),
+        };
+        host.resume()?;
+        Ok(host)
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.inner.engine
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.inner.storage
+    }
+
+    fn resume(&self) -> Result<(), OpenError> {
+        let runs: Vec<RunRecord> = self.inner.storage.runs()?;
+        for record in runs.into_iter().filter(|r| r.status.is_open()) {
+            let module = self.module_by_digest(&record.module_digest).map_err(|reason| OpenError::Module {
+                digest: record.module_digest.clone(),
+                run_id: record.run_id.clone(),
+                reason,
+            })?;
+            let history = History::new(self.inner.storage.history(&record.run_id)?);
+            tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
+            let mut execution = self.execution(record, module, history, None);
+            execution.resume_pending();
+            self.spawn(execution, Vec::new(), Vec::new());
+        }
+        Ok(())
+    }
+
+    fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
+        if let Some(m) = self.inner.modules.lock().unwrap().iter().find(|m| m.digest == digest) {
+            return Ok(m.clone());
+        }
+        let bytes = self
+            .inner
+            .storage
+            .module(digest)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "the module is missing from the database".to_string())?;
+        let module = self.inner.engine.load(&bytes).map_err(|e| e.to_string())?;
+        self.inner.modules.lock().unwrap().insert(0, module.clone());
+        Ok(module)
+    }
+
+    /// Validate and durably store a component; new runs of its workflow types use it.
+    pub async fn deploy(&self, bytes: Vec<u8>) -> Result<Arc<Module>, DeployError> {
+        let module = self.inner.engine.load(&bytes)?;
+        let write = Write::PutModule {
+            digest: module.digest.clone(),
+            bytes,
+        };
+        durable(self.inner.storage.commit(vec![write]))
+            .await
+            .map_err(|e| DeployError::Storage(e.to_string()))?;
+        let mut modules = self.inner.modules.lock().unwrap();
+        modules.retain(|m| m.digest != module.digest);
+        modules.push(module.clone());
+        Ok(module)
+    }
+
+    /// Start a run; returns once its start (and first workflow task) is durable.
+    pub async fn start(&self, request: StartRequest) -> Result<RunHandle, StartError> {
+        let module = self.pick_module(&request)?;
+        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
+            format!("{}-{}", request.workflow_type, &uuid::Uuid::new_v4().simple().to_string()[..12])
+        });
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let handle = RunHandle {
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+        };
+        {
+            let mut open = self.inner.open.lock().unwrap();
+            if open.contains_key(&workflow_id) {
+                return Err(StartError::AlreadyRunning(workflow_id));
+            }
+            open.insert(workflow_id.clone(), handle.clone());
+        }
+        let time_ms = now_ms();
+        let record = RunRecord {
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            workflow_type: request.workflow_type.clone(),
+            module_digest: module.digest.clone(),
+            status: Status::Running,
+            start_ms: time_ms,
+            close_ms: None,
+            history_len: 0,
+            format_version: FORMAT_VERSION,
+        };
+        let started = ExecutionStarted {
+            workflow_type: request.workflow_type.clone(),
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            module_digest: module.digest.clone(),
+            time_ms,
+        };
+        let job = Job::StartWorkflow(StartWorkflow {
+            workflow_type: request.workflow_type,
+            input: request.input,
+            workflow_id,
+            run_id,
+            attempt: 1,
+            parent_workflow_id: None,
+            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            search_attributes: Vec::new(),
+            memo: Vec::new(),
+        });
+        let (ack, acked) = oneshot::channel();
+        let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
+        // The run record and the started event go into the first commit, together with
+        // the first workflow task.
+        execution.pending_writes.push(Write::PutRun(record));
+        self.spawn(execution, vec![job], vec![Event::ExecutionStarted(started)]);
+        match acked.await {
+            Ok(Ok(())) => Ok(handle),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(StartError::Storage("the run stopped before its start was recorded".into())),
+        }
+    }
+
+    fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {
+        let modules = self.inner.modules.lock().unwrap();
+        if let Some(digest) = &request.module {
+            return modules
+                .iter()
+                .find(|m| &m.digest == digest)
+                .cloned()
+                .ok_or_else(|| StartError::UnknownModule(digest.clone()));
+        }
+        if let Some(m) = modules
+            .iter()
+            .rev()
+            .find(|m| m.workflow_types.contains(&request.workflow_type))
+        {
+            return Ok(m.clone());
+        }
+        let mut known: Vec<String> = modules.iter().flat_map(|m| m.workflow_types.clone()).collect();
+        known.sort();
+        known.dedup();
+        Err(StartError::UnknownWorkflowType {
+            workflow_type: request.workflow_type.clone(),
+            known: if known.is_empty() { "none deployed".into() } else { known.join(", ") },
+        })
+    }
+
+    fn execution(
+        &self,
+        record: RunRecord,
+        module: Arc<Module>,
+        history: History,
+        started: Option<oneshot::Sender<Result<(), StartError>>>,
+    ) -> Execution {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.open.lock().unwrap().insert(
+            record.workflow_id.clone(),
+            RunHandle {
+                workflow_id: record.workflow_id.clone(),
+                run_id: record.run_id.clone(),
+            },
+        );
+        let size_bytes = history.encoded_size();
+        Execution {
+            host: self.inner.clone(),
+            record,
+            module,
+            history,
+            size_bytes,
+            tx,
+            rx,
+            timers: HashMap::new(),
+            activities: HashMap::new(),
+            pending_writes: Vec::new(),
+            started,
+        }
+    }
+
+    fn spawn(&self, execution: Execution, jobs: Vec<Job>, events: Vec<Event>) {
+        tokio::spawn(execution.run(jobs, events));
+    }
+
+    /// Wait for a run to close and return how it ended.
+    pub async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        let rx = {
+            let mut waiters = self.inner.waiters.lock().unwrap();
+            let record = self
+                .inner
+                .storage
+                .run(run_id)?
+                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+            if !record.status.is_open() {
+                drop(waiters);
+                let history = History::new(self.inner.storage.history(run_id)?);
+                return history
+                    .outcome()
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
+            }
+            let (tx, rx) = oneshot::channel();
+            waiters.entry(run_id.to_string()).or_default().push(tx);
+            rx
+        };
+        rx.await
+            .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
+    }
+
+    /// Every run, newest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, QueryError> {
+        let mut runs = self.inner.storage.runs()?;
+        runs.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(b.run_id.cmp(&a.run_id)));
+        Ok(runs)
+    }
+
+    /// A run by run id, or the latest run of a workflow id.
+    pub fn find_run(&self, id: &str) -> Result<RunRecord, QueryError> {
+        if let Some(r) = self.inner.storage.run(id)? {
+            return Ok(r);
+        }
+        self.inner
+            .storage
+            .latest_run(id)?
+            .ok_or_else(|| QueryError::NotFound(id.to_string()))
+    }
+
+    /// A run's history.
+    pub fn history(&self, run_id: &str) -> Result<Vec<Event>, QueryError> {
+        Ok(self.inner.storage.history(run_id)?)
+    }
+
+    /// Modules deployed on this host since it opened (and those of resumed runs).
+    pub fn modules(&self) -> Vec<Arc<Module>> {
+        self.inner.modules.lock().unwrap().clone()
+    }
+
+    /// Number of open runs.
+    pub fn open_runs(&self) -> usize {
+        self.inner.open.lock().unwrap().len()
+    }
+}
