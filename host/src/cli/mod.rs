@@ -1,1 +1,124 @@
-//! The weft command line.
+//! The `weft` command line. A team's own host binary is a `main` that registers its
+//! activities and calls [`main`].
+
+mod bench;
+mod build;
+mod local;
+mod replay;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::activities::ActivityRegistry;
+
+/// Exit codes every command uses.
+pub mod exit {
+    /// Something went wrong (I/O, bad input, a host error).
+    pub const ERROR: u8 = 1;
+    /// The command line itself was wrong.
+    pub const USAGE: u8 = 2;
+    /// The workflow ran and failed, or replay diverged.
+    pub const WORKFLOW_FAILED: u8 = 3;
+    /// The execution, module or file named does not exist.
+    pub const NOT_FOUND: u8 = 4;
+    /// The host refused the request (validation, id in use).
+    pub const REJECTED: u8 = 5;
+}
+
+/// An error that knows its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl std::fmt::Display) -> Failure {
+        Failure {
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::new(exit::ERROR, e)
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+#[derive(Parser)]
+#[command(
+    name = "weft",
+    version,
+    about = "A durable workflow host: Rust workflows compiled to WebAssembly, recorded and replayable",
+    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft list --data ./data\n  weft history export --data ./data <id> -o hello.history.json\n  weft replay --module hello.wasm hello.history.json"
+)]
+struct Cli {
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Build(build::BuildArgs),
+    #[command(subcommand)]
+    Toolchain(build::ToolchainCommand),
+    Run(local::RunArgs),
+    List(local::ListArgs),
+    #[command(subcommand)]
+    History(local::HistoryCommand),
+    Replay(replay::ReplayArgs),
+    Bench(bench::BenchArgs),
+}
+
+/// Run the `weft` command line with the given activities compiled in.
+pub fn main(activities: ActivityRegistry) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
+        }
+    };
+    init_tracing(cli.log_json, "warn");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Build(args) => build::build(args),
+            Command::Toolchain(cmd) => build::toolchain(cmd),
+            Command::Run(args) => local::run(args, activities).await,
+            Command::List(args) => local::list(args).await,
+            Command::History(cmd) => local::history(cmd).await,
+            Command::Replay(args) => replay::replay(args).await,
+            Command::Bench(args) => bench::bench(args, activities).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_tracing(json: bool, default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("WEFT_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

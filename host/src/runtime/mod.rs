@@ -4,8 +4,10 @@
 mod activity_task;
 mod cache;
 mod execution;
+mod inspect;
 
 pub use cache::InstanceCache;
+pub use inspect::Inspector;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -418,27 +420,24 @@ impl Host {
             .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
     }
 
+    /// Read runs and histories.
+    pub fn inspect(&self) -> Inspector {
+        Inspector::new(self.inner.storage.clone())
+    }
+
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, QueryError> {
-        let mut runs = self.inner.storage.runs()?;
-        runs.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(b.run_id.cmp(&a.run_id)));
-        Ok(runs)
+        self.inspect().runs()
     }
 
     /// A run by run id, or the latest run of a workflow id.
     pub fn find_run(&self, id: &str) -> Result<RunRecord, QueryError> {
-        if let Some(r) = self.inner.storage.run(id)? {
-            return Ok(r);
-        }
-        self.inner
-            .storage
-            .latest_run(id)?
-            .ok_or_else(|| QueryError::NotFound(id.to_string()))
+        self.inspect().find_run(id)
     }
 
     /// A run's history.
     pub fn history(&self, run_id: &str) -> Result<Vec<Event>, QueryError> {
-        Ok(self.inner.storage.history(run_id)?)
+        self.inspect().history(run_id)
     }
 
     /// Modules deployed on this host since it opened (and those of resumed runs).

@@ -1,0 +1,59 @@
+//! The native activities of the example workflows.
+//!
+//! Two environment variables help tests and demos watch them:
+//! - `WEFT_EXAMPLE_ACTIVITY_LOG=<file>`: every attempt appends a line
+//!   `<activity> <workflow id> <seq> <attempt>` to the file;
+//! - `WEFT_EXAMPLE_ACTIVITY_DELAY_MS=<ms>`: every attempt first sleeps that long, which
+//!   leaves time to kill a host in the middle of a workflow.
+
+use std::io::Write;
+use std::time::Duration;
+
+use example_activities_api::{Greet, Reverse, Square, ToUpper};
+use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
+
+/// Register every example activity.
+pub fn register(registry: &mut ActivityRegistry) {
+    registry
+        .register(Greet, |ctx, name: String| async move {
+            observe(&ctx).await?;
+            Ok(format!("Hello, {name}!"))
+        })
+        .register(ToUpper, |ctx, text: String| async move {
+            observe(&ctx).await?;
+            Ok(text.to_uppercase())
+        })
+        .register(Reverse, |ctx, text: String| async move {
+            observe(&ctx).await?;
+            Ok(text.chars().rev().collect::<String>())
+        })
+        .register(Square, |ctx, n: u64| async move {
+            observe(&ctx).await?;
+            n.checked_mul(n)
+                .ok_or_else(|| ActivityError::non_retryable(format!("{n} squared overflows u64")))
+        });
+}
+
+async fn observe(ctx: &ActivityContext) -> Result<(), ActivityError> {
+    if let Some(ms) = std::env::var("WEFT_EXAMPLE_ACTIVITY_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if let Ok(path) = std::env::var("WEFT_EXAMPLE_ACTIVITY_LOG") {
+        let line = format!(
+            "{} {} {} {}\n",
+            ctx.activity_type, ctx.workflow_id, ctx.seq, ctx.attempt
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| ActivityError::retryable(format!("cannot open {path}: {e}")))?;
+        // One write call per line so concurrent attempts do not interleave.
+        file.write_all(line.as_bytes())
+            .map_err(|e| ActivityError::retryable(format!("cannot write {path}: {e}")))?;
+    }
+    Ok(())
+}

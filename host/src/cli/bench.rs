@@ -1,0 +1,199 @@
+//! `weft bench`: latency, throughput, replay speed and memory on durable storage.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{build, CliResult, Failure};
+use crate::activities::ActivityRegistry;
+use crate::contract::Payload;
+use crate::history::{Event, Outcome};
+use crate::replay::replay;
+use crate::runtime::{Host, HostConfig, StartRequest};
+
+/// Measure weft on this machine and print one JSON line per scenario.
+///
+/// seq3: three sequential activities (the `sequence` example); fanout10: ten parallel
+/// ones (the `fanout` example). Each scenario runs on a fresh data folder with durable
+/// commits: latency (one at a time, 20 warm-up, 200 samples), throughput (many in
+/// flight), replay of recorded histories, and the process's peak RSS.
+#[derive(Args)]
+#[command(after_help = "Example:\n  weft bench --scenario seq3")]
+pub struct BenchArgs {
+    /// Which scenario to run: seq3, fanout10 or all.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+    /// The `sequence` component (default: build guest-examples/sequence).
+    #[arg(long)]
+    sequence: Option<PathBuf>,
+    /// The `fanout` component (default: build guest-examples/fanout).
+    #[arg(long)]
+    fanout: Option<PathBuf>,
+    /// Executions in the throughput phase (default 2000 for seq3, 1000 for fanout10).
+    #[arg(long)]
+    executions: Option<usize>,
+    /// Executions in flight during the throughput phase.
+    #[arg(long, default_value_t = 100)]
+    concurrency: usize,
+    /// Activities in the long history replayed by fanout10.
+    #[arg(long, default_value_t = 5000)]
+    replay_fanout: u64,
+    /// Folder for the scenarios' data folders (default: a temporary folder).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+struct Scenario {
+    name: &'static str,
+    workflow_type: &'static str,
+    input: serde_json::Value,
+    executions: usize,
+}
+
+pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
+    let scenarios = match args.scenario.as_str() {
+        "seq3" => vec!["seq3"],
+        "fanout10" => vec!["fanout10"],
+        "all" => vec!["seq3", "fanout10"],
+        other => return Err(Failure::new(super::exit::USAGE, format!("unknown scenario `{other}` (seq3, fanout10, all)"))),
+    };
+    let tmp = tempfile::tempdir()?;
+    let root = args.data.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    for name in scenarios {
+        let (scenario, component) = match name {
+            "seq3" => (
+                Scenario { name, workflow_type: "sequence", input: json!("bench"), executions: args.executions.unwrap_or(2000) },
+                component(&args.sequence, "guest-examples/sequence")?,
+            ),
+            _ => (
+                Scenario { name, workflow_type: "fanout", input: json!({"n": 10}), executions: args.executions.unwrap_or(1000) },
+                component(&args.fanout, "guest-examples/fanout")?,
+            ),
+        };
+        let line = run_scenario(&scenario, &component, &root.join(name), args.concurrency, args.replay_fanout, activities.clone()).await?;
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn component(given: &Option<PathBuf>, crate_dir: &str) -> Result<Vec<u8>, Failure> {
+    let path = match given {
+        Some(p) => p.clone(),
+        None => build::build_quiet(crate_dir)?,
+    };
+    Ok(std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+}
+
+async fn run_scenario(
+    s: &Scenario,
+    component: &[u8],
+    dir: &std::path::Path,
+    concurrency: usize,
+    replay_fanout: u64,
+    activities: ActivityRegistry,
+) -> Result<serde_json::Value, Failure> {
+    let _ = std::fs::remove_dir_all(dir);
+    let host = Host::open(HostConfig::on_disk(dir), activities).await?;
+    host.deploy(component.to_vec()).await?;
+    let request = |input: &serde_json::Value| StartRequest {
+        workflow_type: s.workflow_type.into(),
+        input: Payload::json(input),
+        workflow_id: None,
+        module: None,
+    };
+    eprintln!("{}: latency (20 warm-up + 200 samples)", s.name);
+    let mut samples = Vec::with_capacity(200);
+    for i in 0..220 {
+        let t = Instant::now();
+        execute(&host, request(&s.input)).await?;
+        if i >= 20 {
+            samples.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+
+    eprintln!("{}: throughput ({} executions, {concurrency} in flight)", s.name, s.executions);
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let t = Instant::now();
+    let mut tasks = Vec::with_capacity(s.executions);
+    for _ in 0..s.executions {
+        let permit = limit.clone().acquire_owned().await.expect("semaphore open");
+        let host = host.clone();
+        let req = request(&s.input);
+        tasks.push(tokio::spawn(async move {
+            let r = execute(&host, req).await;
+            drop(permit);
+            r
+        }));
+    }
+    let mut run_ids = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        run_ids.push(task.await.map_err(|e| e.to_string())??);
+    }
+    let elapsed = t.elapsed().as_secs_f64();
+    let histories: Vec<Vec<Event>> = run_ids.iter().map(|id| host.history(id)).collect::<Result<_, _>>()?;
+    let steps: usize = histories
+        .iter()
+        .map(|h| h.iter().filter(|e| matches!(e, Event::TaskStarted { .. })).count())
+        .sum();
+
+    let module = host.modules().last().cloned().ok_or("no module deployed")?;
+    let replay_histories = if s.name == "fanout10" {
+        eprintln!("{}: recording a fanout of {replay_fanout} activities to replay", s.name);
+        let id = execute(&host, request(&json!({ "n": replay_fanout }))).await?;
+        vec![host.history(&id)?]
+    } else {
+        histories
+    };
+    let events: usize = replay_histories.iter().map(Vec::len).sum();
+    eprintln!("{}: replaying {} histories, {events} events", s.name, replay_histories.len());
+    let t = Instant::now();
+    for h in &replay_histories {
+        replay(host.engine(), &module, h).map_err(|e| e.to_string())?;
+    }
+    let replay_s = t.elapsed().as_secs_f64();
+    Ok(json!({
+        "scenario": s.name,
+        "wf_per_s": round(s.executions as f64 / elapsed),
+        "steps_per_s": round(steps as f64 / elapsed),
+        "p50_ms": round3(pct(0.50)),
+        "p99_ms": round3(pct(0.99)),
+        "replay_events_per_s": round(events as f64 / replay_s),
+        "replay_histories": replay_histories.len(),
+        "replay_events": events,
+        "peak_rss_mb": round(peak_rss_mb()),
+    }))
+}
+
+async fn execute(host: &Host, request: StartRequest) -> Result<String, Failure> {
+    let handle = host.start(request).await?;
+    match host.wait(&handle.run_id).await? {
+        Outcome::Completed(_) => Ok(handle.run_id),
+        other => Err(Failure::from(format!("bench execution did not complete: {other:?}"))),
+    }
+}
+
+fn round(x: f64) -> f64 {
+    x.round()
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The process's peak resident set (VmHWM), in MiB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,53 @@
+//! `weft build` and `weft toolchain`: compile workflow crates into components.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{CliResult, Failure};
+
+/// Build a workflow crate into a weft component and print the path of the .wasm.
+///
+/// Uses rustup's wasm32-unknown-unknown target when installed; otherwise sets up a
+/// toolchain from Debian packages on first use (see `weft toolchain install`).
+#[derive(Args)]
+#[command(after_help = "Example:\n  weft build guest-examples/hello")]
+pub struct BuildArgs {
+    /// The workflow crate's folder (holding its Cargo.toml).
+    crate_dir: PathBuf,
+    /// Copy the component into this folder too.
+    #[arg(long, short)]
+    out_dir: Option<PathBuf>,
+}
+
+/// Manage the guest toolchain.
+#[derive(Subcommand)]
+pub enum ToolchainCommand {
+    /// Set up the guest toolchain now (otherwise `weft build` does it on first need).
+    Install,
+}
+
+pub fn build(args: BuildArgs) -> CliResult {
+    let options = weft_toolchain::BuildOptions {
+        out_dir: args.out_dir,
+        ..Default::default()
+    };
+    let path = weft_toolchain::build_crate(&args.crate_dir, &options)?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// Build a crate for internal use (bench); returns the component path.
+pub fn build_quiet(crate_dir: &str) -> Result<PathBuf, Failure> {
+    Ok(weft_toolchain::build_crate(std::path::Path::new(crate_dir), &Default::default())?)
+}
+
+pub fn toolchain(cmd: ToolchainCommand) -> CliResult {
+    match cmd {
+        ToolchainCommand::Install => {
+            let tc = weft_toolchain::install(&Default::default())?;
+            println!("{tc}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Commands on an embedded host over a data folder: `run`, `list`, `history`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{exit, CliResult, Failure};
+use crate::activities::ActivityRegistry;
+use crate::contract::Payload;
+use crate::history::{export, Outcome};
+use crate::runtime::{Host, HostConfig, QueryError, StartError, StartRequest};
+
+/// Run a workflow on an embedded host and print its result.
+///
+/// The execution id goes to stderr, the result (JSON) to stdout. Run again on the same
+/// data folder after a crash and the executions that were in flight resume first.
+#[derive(Args)]
+#[command(after_help = "Examples:\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft run --data ./data            # only resume what was in flight")]
+pub struct RunArgs {
+    /// Data folder (the redb file and caches live here; created if missing).
+    #[arg(long)]
+    data: PathBuf,
+    /// The workflow component (.wasm) to run.
+    component: Option<PathBuf>,
+    /// The workflow type to start (one the component exports).
+    workflow_type: Option<String>,
+    /// The workflow's input as JSON.
+    #[arg(long, default_value = "null")]
+    input: String,
+    /// The workflow id (default: `<type>-<random>`).
+    #[arg(long)]
+    id: Option<String>,
+}
+
+pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
+    let host = Host::open(HostConfig::on_disk(&args.data), activities).await?;
+    let resumed: Vec<_> = host.runs()?.into_iter().filter(|r| r.status.is_open()).collect();
+    for r in &resumed {
+        eprintln!("resuming {} ({}, run {})", r.workflow_id, r.workflow_type, r.run_id);
+    }
+    let mut started = None;
+    if let Some(component) = &args.component {
+        let Some(workflow_type) = args.workflow_type.clone() else {
+            return Err(Failure::new(exit::USAGE, "name the workflow type to start after the component"));
+        };
+        let input: serde_json::Value = serde_json::from_str(&args.input).map_err(|e| {
+            Failure::new(exit::USAGE, format!("--input is not valid JSON: {e}"))
+        })?;
+        let bytes = std::fs::read(component).map_err(|e| {
+            Failure::new(exit::NOT_FOUND, format!("cannot read {}: {e}", component.display()))
+        })?;
+        let module = host
+            .deploy(bytes)
+            .await
+            .map_err(|e| Failure::new(exit::REJECTED, format!("{}: {e}", component.display())))?;
+        let handle = host
+            .start(StartRequest {
+                workflow_type,
+                input: Payload::json(&input),
+                workflow_id: args.id.clone(),
+                module: Some(module.digest.clone()),
+            })
+            .await
+            .map_err(|e| match e {
+                StartError::Storage(_) => Failure::new(exit::ERROR, e),
+                _ => Failure::new(exit::REJECTED, e),
+            })?;
+        eprintln!("execution {} (run {})", handle.workflow_id, handle.run_id);
+        started = Some(handle);
+    } else if resumed.is_empty() {
+        eprintln!("nothing to resume in {}; give a component and a workflow type to start one", args.data.display());
+    }
+    for r in &resumed {
+        let outcome = host.wait(&r.run_id).await?;
+        eprintln!("resumed {} finished: {}", r.workflow_id, describe(&outcome));
+    }
+    let Some(handle) = started else {
+        return Ok(());
+    };
+    match host.wait(&handle.run_id).await? {
+        Outcome::Completed(payload) => {
+            println!("{}", serde_json::to_string(&payload.to_json())?);
+            Ok(())
+        }
+        other => Err(Failure::new(exit::WORKFLOW_FAILED, describe(&other))),
+    }
+}
+
+/// One line saying how a run ended.
+pub fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Completed(p) => format!("completed: {}", p.to_json()),
+        Outcome::Failed(f) => format!("workflow failed ({}): {}", f.error_type, f.message),
+        Outcome::Cancelled => "cancelled".into(),
+        Outcome::Terminated(reason) => format!("terminated: {reason}"),
+        Outcome::ContinuedAsNew => "continued as new".into(),
+    }
+}
+
+/// List the executions in a data folder.
+#[derive(Args)]
+#[command(after_help = "Example:\n  weft list --data ./data --json")]
+pub struct ListArgs {
+    /// Data folder to read.
+    #[arg(long)]
+    data: PathBuf,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn list(args: ListArgs) -> CliResult {
+    let host = open_existing(&args.data).await?;
+    let runs = host.runs()?;
+    if args.json {
+        for r in &runs {
+            println!("{}", serde_json::to_string(r)?);
+        }
+        return Ok(());
+    }
+    println!("{:<36} {:<12} {:<17} {:<32} {:>7}", "WORKFLOW ID", "TYPE", "STATUS", "RUN ID", "EVENTS");
+    for r in &runs {
+        println!(
+            "{:<36} {:<12} {:<17} {:<32} {:>7}",
+            r.workflow_id,
+            r.workflow_type,
+            r.status.as_str(),
+            r.run_id,
+            host.history(&r.run_id).map(|h| h.len()).unwrap_or(0)
+        );
+    }
+    Ok(())
+}
+
+/// Read or export execution histories.
+#[derive(Subcommand)]
+pub enum HistoryCommand {
+    /// Write a run's history to a JSON file that `weft replay` reads.
+    #[command(after_help = "Example:\n  weft history export --data ./data hello-1a2b3c -o hello.history.json")]
+    Export {
+        /// Data folder to read.
+        #[arg(long)]
+        data: PathBuf,
+        /// Workflow id (its latest run) or run id.
+        execution: String,
+        /// Output file (`-` for stdout).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+pub async fn history(cmd: HistoryCommand) -> CliResult {
+    match cmd {
+        HistoryCommand::Export {
+            data,
+            execution,
+            output,
+        } => {
+            let host = open_existing(&data).await?;
+            let run = host.find_run(&execution).map_err(not_found)?;
+            let events = host.history(&run.run_id)?;
+            let json = export::to_json(&run.workflow_id, &run.run_id, &events);
+            let text = serde_json::to_string_pretty(&json)?;
+            if output.as_os_str() == "-" {
+                println!("{text}");
+            } else {
+                std::fs::write(&output, text + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+                eprintln!("wrote {} events to {}", events.len(), output.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn not_found(e: QueryError) -> Failure {
+    match e {
+        QueryError::NotFound(_) => Failure::new(exit::NOT_FOUND, e),
+        other => Failure::new(exit::ERROR, other),
+    }
+}
+
+/// Open a data folder that must already exist, without resuming anything in it.
+async fn open_existing(dir: &std::path::Path) -> Result<crate::runtime::Inspector, Failure> {
+    if !dir.join("weft.redb").exists() {
+        return Err(Failure::new(exit::NOT_FOUND, format!("{} holds no weft data (no weft.redb)", dir.display())));
+    }
+    Ok(crate::runtime::Inspector::open(dir)?)
+}

@@ -1,0 +1,108 @@
+//! Misbehaving workflows and bad input get clear errors and leave other executions
+//! untouched.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+use weft_host::history::Outcome;
+
+fn failure_message(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Failed(f) => format!("{}: {}", f.error_type, f.message),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn misbehaving_workflows_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host(dir.path()).await;
+    host.deploy(component_bytes("misbehave")).await.unwrap();
+    host.deploy(component_bytes("hello")).await.unwrap();
+
+    // A healthy execution runs alongside the bad ones.
+    let healthy = {
+        let host = host.clone();
+        tokio::spawn(async move { execute(&host, "hello", json!("neighbour")).await })
+    };
+    let (run, panicked) = execute(&host, "panics", json!(null)).await;
+    let message = failure_message(&panicked);
+    assert!(message.contains("deliberate panic in a workflow"), "{message}");
+    assert!(message.contains("misbehave/src/lib.rs"), "{message}");
+    assert_replays(&host, "misbehave", &host.history(&run).unwrap());
+
+    let (_, looped) = execute(&host, "loops", json!(null)).await;
+    let message = failure_message(&looped);
+    assert!(message.contains("deadline"), "{message}");
+
+    let (_, hoarded) = execute(&host, "hoards", json!(null)).await;
+    let message = failure_message(&hoarded);
+    assert!(message.contains("WorkflowTaskFailed"), "{message}");
+
+    let (run, bad) = execute(&host, "hello", json!({"not": "a string"})).await;
+    let message = failure_message(&bad);
+    assert!(message.contains("hello") && message.to_lowercase().contains("input"), "{message}");
+    assert_replays(&host, "hello", &host.history(&run).unwrap());
+
+    let (run, ok) = healthy.await.unwrap();
+    assert_eq!(completed(&ok), json!("Hello, neighbour!"));
+    assert_replays(&host, "hello", &host.history(&run).unwrap());
+}
+
+#[tokio::test]
+async fn bad_modules_are_rejected_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host(dir.path()).await;
+    let err = host.deploy(b"this is not wasm".to_vec()).await.unwrap_err();
+    assert!(err.to_string().contains("not a valid WebAssembly component"), "{err}");
+    // An empty component is valid WebAssembly but not the weft:workflow world.
+    let empty_component = b"\0asm\x0d\x00\x01\x00".to_vec();
+    let err = host.deploy(empty_component).await.unwrap_err();
+    assert!(err.to_string().contains("weft:workflow"), "{err}");
+    // Nothing was deployed, so nothing can start.
+    let err = host
+        .start(weft_host::StartRequest {
+            workflow_type: "hello".into(),
+            input: weft_host::contract::Payload::json(&json!("x")),
+            workflow_id: None,
+            module: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no deployed module exports the workflow type `hello`"), "{err}");
+}
+
+#[test]
+fn cli_reports_bad_files_and_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"junk").unwrap();
+    let out = weft().args(["run", "--data"]).arg(&data).arg(&junk).args(["hello"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid WebAssembly component"));
+
+    let out = weft()
+        .args(["run", "--data"])
+        .arg(&data)
+        .arg(component("hello"))
+        .args(["hello", "--input", "{not json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input is not valid JSON"));
+
+    let out = weft()
+        .args(["run", "--data"])
+        .arg(&data)
+        .arg(component("hello"))
+        .args(["hello", "--input", "42"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("workflow failed"));
+
+    let out = weft().args(["history", "export", "--data"]).arg(&data).args(["nope", "-o", "-"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+}
