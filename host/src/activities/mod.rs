@@ -15,8 +15,7 @@ use serde::Serialize;
 
 use crate::contract::{Failure, Payload};
 
-// TEMP pub use weft_sdk::ActivityType;
-pub trait ActivityType { const NAME: &'static str; type Input: DeserializeOwned + Send + 'static; type Output: Serialize + 'static; }
+pub use weft_sdk::ActivityType;
 
 /// What an activity knows about the call it serves.
 #[derive(Debug, Clone)]

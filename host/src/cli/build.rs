@@ -45,7 +45,7 @@ pub fn build_quiet(crate_dir: &str) -> Result<PathBuf, Failure> {
 pub fn toolchain(cmd: ToolchainCommand) -> CliResult {
     match cmd {
         ToolchainCommand::Install => {
-            let tc = weft_toolchain::install(&Default::default())?;
+            let tc = weft_toolchain::Toolchain::find_or_install(&Default::default())?;
             println!("{tc}");
             Ok(())
         }

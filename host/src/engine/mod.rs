@@ -194,7 +194,13 @@ impl Engine {
     fn store(&self, workflow_id: &str) -> Store<InstanceState> {
         let mut store = Store::new(&self.engine, InstanceState::new(workflow_id.to_string()));
         store.epoch_deadline_trap();
+        // Instantiation and `workflow-types` run under the same deadline as a task.
+        store.set_epoch_deadline(self.deadline_ticks());
         store
+    }
+
+    fn deadline_ticks(&self) -> u64 {
+        (self.config.task_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
     }
 
     /// A fresh instance of `module` for one execution.
@@ -208,12 +214,11 @@ impl Engine {
             .pre
             .instantiate(&mut store)
             .map_err(|e| InstantiateError(format!("{e:#}")))?;
-        let ticks = (self.config.task_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         Ok(WorkflowInstance::new(
             store,
             bindings,
             module.clone(),
-            ticks,
+            self.deadline_ticks(),
             self.config.task_deadline,
         ))
     }

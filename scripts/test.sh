@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests and the end-to-end tests in tests/, on real
+# components built from guest-examples/ and tests/fixtures/. The first run sets up
+# the guest toolchain from Debian packages when rustup has no wasm32 target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+echo "== guest toolchain"
+cargo run --quiet -p weft -- toolchain install
+echo "== tests"
+# The default members: everything but the workflow crates, which only build for wasm32.
+cargo test "$@"
