@@ -28,7 +28,10 @@ async fn misbehaving_workflows_fail_alone() {
     };
     let (run, panicked) = execute(&host, "panics", json!(null)).await;
     let message = failure_message(&panicked);
-    assert!(message.contains("deliberate panic in a workflow"), "{message}");
+    assert!(
+        message.contains("deliberate panic in a workflow"),
+        "{message}"
+    );
     assert!(message.contains("misbehave/src/lib.rs"), "{message}");
     assert_replays(&host, "misbehave", &host.history(&run).unwrap());
 
@@ -42,7 +45,10 @@ async fn misbehaving_workflows_fail_alone() {
 
     let (run, bad) = execute(&host, "hello", json!({"not": "a string"})).await;
     let message = failure_message(&bad);
-    assert!(message.contains("hello") && message.to_lowercase().contains("input"), "{message}");
+    assert!(
+        message.contains("hello") && message.to_lowercase().contains("input"),
+        "{message}"
+    );
     assert_replays(&host, "hello", &host.history(&run).unwrap());
 
     let (run, ok) = healthy.await.unwrap();
@@ -55,7 +61,11 @@ async fn bad_modules_are_rejected_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path()).await;
     let err = host.deploy(b"this is not wasm".to_vec()).await.unwrap_err();
-    assert!(err.to_string().contains("not a valid WebAssembly component"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("not a valid WebAssembly component"),
+        "{err}"
+    );
     // An empty component is valid WebAssembly but not the weft:workflow world.
     let empty_component = b"\0asm\x0d\x00\x01\x00".to_vec();
     let err = host.deploy(empty_component).await.unwrap_err();
@@ -70,7 +80,11 @@ async fn bad_modules_are_rejected_with_the_reason() {
         })
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("no deployed module exports the workflow type `hello`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("no deployed module exports the workflow type `hello`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -79,8 +93,19 @@ fn cli_reports_bad_files_and_input() {
     let data = dir.path().join("data");
     let junk = dir.path().join("junk.wasm");
     std::fs::write(&junk, b"junk").unwrap();
-    let out = weft().args(["run", "--data"]).arg(&data).arg(&junk).args(["hello"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = weft()
+        .args(["run", "--data"])
+        .arg(&data)
+        .arg(&junk)
+        .args(["hello"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid WebAssembly component"));
 
     let out = weft()
@@ -103,6 +128,11 @@ fn cli_reports_bad_files_and_input() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("workflow failed"));
 
-    let out = weft().args(["history", "export", "--data"]).arg(&data).args(["nope", "-o", "-"]).output().unwrap();
+    let out = weft()
+        .args(["history", "export", "--data"])
+        .arg(&data)
+        .args(["nope", "-o", "-"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
 }

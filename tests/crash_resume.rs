@@ -41,7 +41,11 @@ fn log_lines(log: &Path) -> Vec<String> {
 fn wait_for(log: &Path, pred: impl Fn(&[String]) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !pred(&log_lines(log)) {
-        assert!(Instant::now() < deadline, "activities never reached the expected point: {:?}", log_lines(log));
+        assert!(
+            Instant::now() < deadline,
+            "activities never reached the expected point: {:?}",
+            log_lines(log)
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -71,16 +75,48 @@ fn killed_host_resumes_every_execution() {
     let data = dir.path().join("data");
     let log = dir.path().join("activities.log");
     let sequence = component("sequence");
-    let fanout = component("fanout");
+    let timer = component("timer");
+    // Compile both components into the data folder's cache first, so the hosts below
+    // spend their time running workflows, not compiling.
+    let engine = weft_host::engine::Engine::new(weft_host::engine::EngineConfig {
+        cache_dir: Some(data.join("compiled")),
+        ..Default::default()
+    })
+    .unwrap();
+    engine.load(&component_bytes("sequence")).unwrap();
+    engine.load(&component_bytes("timer")).unwrap();
 
-    // Kill the first host after the sequence's first activity.
-    let first = spawn_weft(&data, &log, &[sequence.to_str().unwrap(), "sequence", "--input", "\"abc\"", "--id", "seq-1"]);
+    // Kill the first host after the sequence's first activity ran.
+    let first = spawn_weft(
+        &data,
+        &log,
+        &[
+            sequence.to_str().unwrap(),
+            "sequence",
+            "--input",
+            "\"abc\"",
+            "--id",
+            "seq-1",
+        ],
+    );
     wait_for(&log, |l| l.iter().any(|x| x.starts_with("to_upper seq-1")));
     kill(first);
 
-    // The second host resumes seq-1 and starts a fanout; kill it in the middle too.
-    let second = spawn_weft(&data, &log, &[fanout.to_str().unwrap(), "fanout", "--input", "{\"n\": 6}", "--id", "fan-1"]);
-    wait_for(&log, |l| l.iter().any(|x| x.starts_with("square fan-1")));
+    // The second host resumes seq-1 and starts a 4-second timer; kill it when the
+    // sequence's second activity has run (its third is then in flight).
+    let second = spawn_weft(
+        &data,
+        &log,
+        &[
+            timer.to_str().unwrap(),
+            "timer",
+            "--input",
+            "{\"seconds\": 4}",
+            "--id",
+            "timer-1",
+        ],
+    );
+    wait_for(&log, |l| l.iter().any(|x| x.starts_with("reverse seq-1")));
     kill(second);
 
     let recorded_before_restart = recorded_results(&data);
@@ -90,24 +126,28 @@ fn killed_host_resumes_every_execution() {
     let out = spawn_weft(&data, &log, &[]).wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("resuming seq-1") && stderr.contains("resuming fan-1"), "{stderr}");
+    assert!(
+        stderr.contains("resuming seq-1") && stderr.contains("resuming timer-1"),
+        "{stderr}"
+    );
 
     let inspector = Inspector::open(&data).unwrap();
     let mut results = Vec::new();
-    for id in ["seq-1", "fan-1"] {
+    for (id, name) in [("seq-1", "sequence"), ("timer-1", "timer")] {
         let run = inspector.find_run(id).unwrap();
         let events = inspector.history(&run.run_id).unwrap();
         results.push(match History::new(events.clone()).outcome() {
             Some(Outcome::Completed(p)) => p.to_json(),
             other => panic!("{id} did not complete: {other:?}"),
         });
-        let name = if id == "seq-1" { "sequence" } else { "fanout" };
-        let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
         let module = engine.load(&component_bytes(name)).unwrap();
         weft_host::replay::replay(&engine, &module, &events).unwrap();
     }
     assert_eq!(results[0], json!("Hello, CBA!"));
-    assert_eq!(results[1], json!({"sum": 55}));
+    // The timer's duration is durable: the crash did not shorten or restart it.
+    let slept = results[1]["slept_ms"].as_u64().unwrap();
+    assert!(slept >= 4000, "{}", results[1]);
+    assert_eq!(results[1]["greeting"], json!("Hello, timer!"));
 
     // Activities recorded as done before the last restart ran exactly once overall;
     // the last host ran only what was missing.
@@ -120,13 +160,19 @@ fn killed_host_resumes_every_execution() {
                 f[1] == workflow && f[2] == seq.to_string()
             })
             .count();
-        assert_eq!(runs, 1, "activity {seq} of {workflow} ran {runs} times: {lines:?}");
+        assert_eq!(
+            runs, 1,
+            "activity {seq} of {workflow} ran {runs} times: {lines:?}"
+        );
     }
     let resumed_lines = &lines[lines_before_restart..];
     assert!(!resumed_lines.is_empty());
     for l in resumed_lines {
         let f: Vec<&str> = l.split(' ').collect();
         let key = (f[1].to_string(), f[2].parse::<u32>().unwrap());
-        assert!(!recorded_before_restart.contains(&key), "{l} ran again after restart");
+        assert!(
+            !recorded_before_restart.contains(&key),
+            "{l} ran again after restart"
+        );
     }
 }

@@ -53,7 +53,10 @@ async fn fanout_joins_parallel_activities() {
         .skip(1)
         .take_while(|e| !matches!(e, Event::TaskStarted { .. }))
         .collect();
-    let scheduled = first_task.iter().filter(|e| matches!(e, Event::Command(_))).count();
+    let scheduled = first_task
+        .iter()
+        .filter(|e| matches!(e, Event::Command(_)))
+        .count();
     assert_eq!(scheduled, 20);
 }
 
@@ -76,11 +79,22 @@ fn cli_runs_lists_exports_and_replays() {
         .args(["hello", "--input", "\"weft\"", "--id", "greeting-1"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "\"Hello, weft!\"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "\"Hello, weft!\""
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("greeting-1"));
 
-    let out = weft().args(["list", "--json", "--data"]).arg(&data).output().unwrap();
+    let out = weft()
+        .args(["list", "--json", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["workflow_id"], "greeting-1");
@@ -94,12 +108,25 @@ fn cli_runs_lists_exports_and_replays() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&file).unwrap();
     // Payloads are readable JSON in the file.
     assert!(text.contains("\"json\": \"weft\""), "{text}");
 
-    let out = weft().args(["replay", "--module"]).arg(&hello).arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = weft()
+        .args(["replay", "--module"])
+        .arg(&hello)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("matches"));
 }

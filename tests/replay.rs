@@ -27,7 +27,12 @@ fn changed_workflow_fails_replay_with_a_report() {
     let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
     let changed = engine.load(&component_bytes("hello-changed")).unwrap();
     let err = weft_host::replay::replay(&engine, &changed, &events).unwrap_err();
-    let ReplayError::Nondeterminism { event_index, recorded, new } = &err else {
+    let ReplayError::Nondeterminism {
+        event_index,
+        recorded,
+        new,
+    } = &err
+    else {
         panic!("expected nondeterminism, got {err}");
     };
     assert!(*event_index > 0);
@@ -35,8 +40,14 @@ fn changed_workflow_fails_replay_with_a_report() {
     let new = new.as_ref().unwrap();
     assert!(format!("{:?}", recorded.command).contains("greet"));
     assert!(format!("{:?}", new.command).contains("to_upper"));
-    let location = new.location.as_ref().expect("commands carry their source location");
-    assert!(location.file.ends_with("hello-changed/src/lib.rs"), "{location:?}");
+    let location = new
+        .location
+        .as_ref()
+        .expect("commands carry their source location");
+    assert!(
+        location.file.ends_with("hello-changed/src/lib.rs"),
+        "{location:?}"
+    );
     let report = err.to_string();
     assert!(report.contains("WEFT-NDE-1") && report.contains(&format!("event {event_index}")));
 }
@@ -55,7 +66,10 @@ fn cli_replay_reports_divergence_and_exits_nonzero() {
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("nondeterminism at event"), "{stderr}");
-    assert!(stderr.contains("recorded:") && stderr.contains("new:"), "{stderr}");
+    assert!(
+        stderr.contains("recorded:") && stderr.contains("new:"),
+        "{stderr}"
+    );
     assert!(stderr.contains("hello-changed/src/lib.rs"), "{stderr}");
 }
 

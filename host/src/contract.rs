@@ -28,8 +28,9 @@ impl Payload {
     /// The payload as a JSON value: parsed when it is JSON, a byte array otherwise.
     pub fn to_json(&self) -> serde_json::Value {
         match self.encoding {
-            Encoding::Json => serde_json::from_slice(&self.data)
-                .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&self.data).into())),
+            Encoding::Json => serde_json::from_slice(&self.data).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&self.data).into())
+            }),
             Encoding::Binary => serde_json::json!({ "binary": hex::encode(&self.data) }),
         }
     }

@@ -20,7 +20,10 @@ pub enum ReplayError {
     },
     /// The new code failed a task that had succeeded when recorded.
     #[error("[WEFT-NDE-2] the workflow task at event {event_index} failed on replay but succeeded when recorded: {}", task_failure_message(.failure))]
-    TaskFailed { event_index: usize, failure: TaskFailure },
+    TaskFailed {
+        event_index: usize,
+        failure: TaskFailure,
+    },
     /// The history has no `ExecutionStarted` event.
     #[error("the history is empty or does not start with execution-started")]
     NotAHistory,
@@ -74,9 +77,11 @@ pub fn replay_into(
     let tasks = history.tasks();
     let mut commands = 0;
     for task in &tasks {
-        let end = task.commands.last().map(|(i, _)| *i + 1).unwrap_or(
-            task.index + 1 + task.activation.jobs.len(),
-        );
+        let end = task
+            .commands
+            .last()
+            .map(|(i, _)| *i + 1)
+            .unwrap_or(task.index + 1 + task.activation.jobs.len());
         let recorded_failed = matches!(events.get(end), Some(Event::TaskFailed(_)));
         let info = HistoryInfo {
             length: task.index as u32,
@@ -103,7 +108,9 @@ pub fn replay_into(
             };
             if !same {
                 return Err(ReplayError::Nondeterminism {
-                    event_index: recorded.map(|(idx, _)| *idx).unwrap_or(first_command_index + i),
+                    event_index: recorded
+                        .map(|(idx, _)| *idx)
+                        .unwrap_or(first_command_index + i),
                     recorded: recorded.map(|(_, c)| c.clone()),
                     new: new.cloned(),
                 });

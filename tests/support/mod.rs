@@ -13,7 +13,10 @@ use weft_host::runtime::{Host, HostConfig, StartRequest};
 use weft_host::ActivityRegistry;
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The component built from `guest-examples/<name>` or `tests/fixtures/<name>`.
@@ -24,10 +27,13 @@ pub fn component(name: &str) -> PathBuf {
         return p.clone();
     }
     let root = repo_root();
-    let dir = [root.join("guest-examples").join(name), root.join("tests/fixtures").join(name)]
-        .into_iter()
-        .find(|d| d.join("Cargo.toml").exists())
-        .unwrap_or_else(|| panic!("no crate named {name}"));
+    let dir = [
+        root.join("guest-examples").join(name),
+        root.join("tests/fixtures").join(name),
+    ]
+    .into_iter()
+    .find(|d| d.join("Cargo.toml").exists())
+    .unwrap_or_else(|| panic!("no crate named {name}"));
     let path = weft_toolchain::build_crate(&dir, &Default::default())
         .unwrap_or_else(|e| panic!("building {name}: {e}"));
     built.insert(name.to_string(), path.clone());
@@ -53,11 +59,17 @@ pub fn activities() -> ActivityRegistry {
 
 /// A host on a data folder with the example activities.
 pub async fn host(dir: &Path) -> Host {
-    Host::open(HostConfig::on_disk(dir), activities()).await.unwrap()
+    Host::open(HostConfig::on_disk(dir), activities())
+        .await
+        .unwrap()
 }
 
 /// Start `workflow_type` with `input` and wait for its outcome.
-pub async fn execute(host: &Host, workflow_type: &str, input: serde_json::Value) -> (String, Outcome) {
+pub async fn execute(
+    host: &Host,
+    workflow_type: &str,
+    input: serde_json::Value,
+) -> (String, Outcome) {
     let handle = host
         .start(StartRequest {
             workflow_type: workflow_type.into(),
@@ -80,7 +92,10 @@ pub fn completed(outcome: &Outcome) -> serde_json::Value {
 
 /// Every end-to-end test replays what it recorded: the component must reproduce it.
 pub fn assert_replays(host: &Host, component_name: &str, events: &[Event]) {
-    let module = host.engine().load(&component_bytes(component_name)).unwrap();
+    let module = host
+        .engine()
+        .load(&component_bytes(component_name))
+        .unwrap();
     let stats = weft_host::replay::replay(host.engine(), &module, events)
         .unwrap_or_else(|e| panic!("replay of a recorded {component_name} history failed:\n{e}"));
     assert_eq!(stats.events, events.len());

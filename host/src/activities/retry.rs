@@ -30,13 +30,19 @@ pub fn next_retry(policy: Option<&RetryPolicy>, attempt: u32, failure: &Failure)
     let default = default_policy();
     let p = policy.unwrap_or(&default);
     if failure.non_retryable
-        || p.non_retryable_error_types.iter().any(|t| *t == failure.error_type)
+        || p.non_retryable_error_types
+            .iter()
+            .any(|t| *t == failure.error_type)
         || (p.maximum_attempts != 0 && attempt >= p.maximum_attempts)
     {
         return RetryDecision::GiveUp;
     }
     let initial = p.initial_interval_ms.max(1) as f64;
-    let coefficient = if p.backoff_coefficient < 1.0 { 1.0 } else { p.backoff_coefficient };
+    let coefficient = if p.backoff_coefficient < 1.0 {
+        1.0
+    } else {
+        p.backoff_coefficient
+    };
     let max = if p.maximum_interval_ms == 0 {
         initial * 100.0
     } else {
@@ -77,9 +83,18 @@ mod tests {
             non_retryable_error_types: vec!["Fatal".into()],
             ..default_policy()
         };
-        assert_eq!(next_retry(Some(&p), 3, &failure("x")), RetryDecision::GiveUp);
-        assert!(matches!(next_retry(Some(&p), 2, &failure("x")), RetryDecision::RetryAfter(_)));
-        assert_eq!(next_retry(Some(&p), 1, &failure("Fatal")), RetryDecision::GiveUp);
+        assert_eq!(
+            next_retry(Some(&p), 3, &failure("x")),
+            RetryDecision::GiveUp
+        );
+        assert!(matches!(
+            next_retry(Some(&p), 2, &failure("x")),
+            RetryDecision::RetryAfter(_)
+        ));
+        assert_eq!(
+            next_retry(Some(&p), 1, &failure("Fatal")),
+            RetryDecision::GiveUp
+        );
         assert_eq!(
             next_retry(None, 1, &failure("x").non_retryable()),
             RetryDecision::GiveUp

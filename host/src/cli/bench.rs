@@ -58,22 +58,48 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
         "seq3" => vec!["seq3"],
         "fanout10" => vec!["fanout10"],
         "all" => vec!["seq3", "fanout10"],
-        other => return Err(Failure::new(super::exit::USAGE, format!("unknown scenario `{other}` (seq3, fanout10, all)"))),
+        other => {
+            return Err(Failure::new(
+                super::exit::USAGE,
+                format!("unknown scenario `{other}` (seq3, fanout10, all)"),
+            ))
+        }
     };
     let tmp = tempfile::tempdir()?;
-    let root = args.data.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let root = args
+        .data
+        .clone()
+        .unwrap_or_else(|| tmp.path().to_path_buf());
     for name in scenarios {
         let (scenario, component) = match name {
             "seq3" => (
-                Scenario { name, workflow_type: "sequence", input: json!("bench"), executions: args.executions.unwrap_or(2000) },
+                Scenario {
+                    name,
+                    workflow_type: "sequence",
+                    input: json!("bench"),
+                    executions: args.executions.unwrap_or(2000),
+                },
                 component(&args.sequence, "guest-examples/sequence")?,
             ),
             _ => (
-                Scenario { name, workflow_type: "fanout", input: json!({"n": 10}), executions: args.executions.unwrap_or(1000) },
+                Scenario {
+                    name,
+                    workflow_type: "fanout",
+                    input: json!({"n": 10}),
+                    executions: args.executions.unwrap_or(1000),
+                },
                 component(&args.fanout, "guest-examples/fanout")?,
             ),
         };
-        let line = run_scenario(&scenario, &component, &root.join(name), args.concurrency, args.replay_fanout, activities.clone()).await?;
+        let line = run_scenario(
+            &scenario,
+            &component,
+            &root.join(name),
+            args.concurrency,
+            args.replay_fanout,
+            activities.clone(),
+        )
+        .await?;
         println!("{line}");
     }
     Ok(())
@@ -116,7 +142,10 @@ async fn run_scenario(
     samples.sort_by(f64::total_cmp);
     let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
 
-    eprintln!("{}: throughput ({} executions, {concurrency} in flight)", s.name, s.executions);
+    eprintln!(
+        "{}: throughput ({} executions, {concurrency} in flight)",
+        s.name, s.executions
+    );
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let t = Instant::now();
     let mut tasks = Vec::with_capacity(s.executions);
@@ -135,22 +164,36 @@ async fn run_scenario(
         run_ids.push(task.await.map_err(|e| e.to_string())??);
     }
     let elapsed = t.elapsed().as_secs_f64();
-    let histories: Vec<Vec<Event>> = run_ids.iter().map(|id| host.history(id)).collect::<Result<_, _>>()?;
+    let histories: Vec<Vec<Event>> = run_ids
+        .iter()
+        .map(|id| host.history(id))
+        .collect::<Result<_, _>>()?;
     let steps: usize = histories
         .iter()
-        .map(|h| h.iter().filter(|e| matches!(e, Event::TaskStarted { .. })).count())
+        .map(|h| {
+            h.iter()
+                .filter(|e| matches!(e, Event::TaskStarted { .. }))
+                .count()
+        })
         .sum();
 
     let module = host.modules().last().cloned().ok_or("no module deployed")?;
     let replay_histories = if s.name == "fanout10" {
-        eprintln!("{}: recording a fanout of {replay_fanout} activities to replay", s.name);
+        eprintln!(
+            "{}: recording a fanout of {replay_fanout} activities to replay",
+            s.name
+        );
         let id = execute(&host, request(&json!({ "n": replay_fanout }))).await?;
         vec![host.history(&id)?]
     } else {
         histories
     };
     let events: usize = replay_histories.iter().map(Vec::len).sum();
-    eprintln!("{}: replaying {} histories, {events} events", s.name, replay_histories.len());
+    eprintln!(
+        "{}: replaying {} histories, {events} events",
+        s.name,
+        replay_histories.len()
+    );
     let t = Instant::now();
     for h in &replay_histories {
         replay(host.engine(), &module, h).map_err(|e| e.to_string())?;
@@ -173,7 +216,9 @@ async fn execute(host: &Host, request: StartRequest) -> Result<String, Failure> 
     let handle = host.start(request).await?;
     match host.wait(&handle.run_id).await? {
         Outcome::Completed(_) => Ok(handle.run_id),
-        other => Err(Failure::from(format!("bench execution did not complete: {other:?}"))),
+        other => Err(Failure::from(format!(
+            "bench execution did not complete: {other:?}"
+        ))),
     }
 }
 
@@ -190,9 +235,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)

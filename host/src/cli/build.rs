@@ -39,7 +39,10 @@ pub fn build(args: BuildArgs) -> CliResult {
 
 /// Build a crate for internal use (bench); returns the component path.
 pub fn build_quiet(crate_dir: &str) -> Result<PathBuf, Failure> {
-    Ok(weft_toolchain::build_crate(std::path::Path::new(crate_dir), &Default::default())?)
+    Ok(weft_toolchain::build_crate(
+        std::path::Path::new(crate_dir),
+        &Default::default(),
+    )?)
 }
 
 pub fn toolchain(cmd: ToolchainCommand) -> CliResult {

@@ -15,7 +15,9 @@ use crate::runtime::{Host, HostConfig, QueryError, StartError, StartRequest};
 /// The execution id goes to stderr, the result (JSON) to stdout. Run again on the same
 /// data folder after a crash and the executions that were in flight resume first.
 #[derive(Args)]
-#[command(after_help = "Examples:\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft run --data ./data            # only resume what was in flight")]
+#[command(
+    after_help = "Examples:\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft run --data ./data            # only resume what was in flight"
+)]
 pub struct RunArgs {
     /// Data folder (the redb file and caches live here; created if missing).
     #[arg(long)]
@@ -34,20 +36,32 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
     let host = Host::open(HostConfig::on_disk(&args.data), activities).await?;
-    let resumed: Vec<_> = host.runs()?.into_iter().filter(|r| r.status.is_open()).collect();
+    let resumed: Vec<_> = host
+        .runs()?
+        .into_iter()
+        .filter(|r| r.status.is_open())
+        .collect();
     for r in &resumed {
-        eprintln!("resuming {} ({}, run {})", r.workflow_id, r.workflow_type, r.run_id);
+        eprintln!(
+            "resuming {} ({}, run {})",
+            r.workflow_id, r.workflow_type, r.run_id
+        );
     }
     let mut started = None;
     if let Some(component) = &args.component {
         let Some(workflow_type) = args.workflow_type.clone() else {
-            return Err(Failure::new(exit::USAGE, "name the workflow type to start after the component"));
+            return Err(Failure::new(
+                exit::USAGE,
+                "name the workflow type to start after the component",
+            ));
         };
-        let input: serde_json::Value = serde_json::from_str(&args.input).map_err(|e| {
-            Failure::new(exit::USAGE, format!("--input is not valid JSON: {e}"))
-        })?;
+        let input: serde_json::Value = serde_json::from_str(&args.input)
+            .map_err(|e| Failure::new(exit::USAGE, format!("--input is not valid JSON: {e}")))?;
         let bytes = std::fs::read(component).map_err(|e| {
-            Failure::new(exit::NOT_FOUND, format!("cannot read {}: {e}", component.display()))
+            Failure::new(
+                exit::NOT_FOUND,
+                format!("cannot read {}: {e}", component.display()),
+            )
         })?;
         let module = host
             .deploy(bytes)
@@ -68,7 +82,10 @@ pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
         eprintln!("execution {} (run {})", handle.workflow_id, handle.run_id);
         started = Some(handle);
     } else if resumed.is_empty() {
-        eprintln!("nothing to resume in {}; give a component and a workflow type to start one", args.data.display());
+        eprintln!(
+            "nothing to resume in {}; give a component and a workflow type to start one",
+            args.data.display()
+        );
     }
     for r in &resumed {
         let outcome = host.wait(&r.run_id).await?;
@@ -118,7 +135,10 @@ pub async fn list(args: ListArgs) -> CliResult {
         }
         return Ok(());
     }
-    println!("{:<36} {:<12} {:<17} {:<32} {:>7}", "WORKFLOW ID", "TYPE", "STATUS", "RUN ID", "EVENTS");
+    println!(
+        "{:<36} {:<12} {:<17} {:<32} {:>7}",
+        "WORKFLOW ID", "TYPE", "STATUS", "RUN ID", "EVENTS"
+    );
     for r in &runs {
         println!(
             "{:<36} {:<12} {:<17} {:<32} {:>7}",
@@ -136,7 +156,9 @@ pub async fn list(args: ListArgs) -> CliResult {
 #[derive(Subcommand)]
 pub enum HistoryCommand {
     /// Write a run's history to a JSON file that `weft replay` reads.
-    #[command(after_help = "Example:\n  weft history export --data ./data hello-1a2b3c -o hello.history.json")]
+    #[command(
+        after_help = "Example:\n  weft history export --data ./data hello-1a2b3c -o hello.history.json"
+    )]
     Export {
         /// Data folder to read.
         #[arg(long)]
@@ -183,7 +205,10 @@ fn not_found(e: QueryError) -> Failure {
 /// Open a data folder that must already exist, without resuming anything in it.
 async fn open_existing(dir: &std::path::Path) -> Result<crate::runtime::Inspector, Failure> {
     if !dir.join("weft.redb").exists() {
-        return Err(Failure::new(exit::NOT_FOUND, format!("{} holds no weft data (no weft.redb)", dir.display())));
+        return Err(Failure::new(
+            exit::NOT_FOUND,
+            format!("{} holds no weft data (no weft.redb)", dir.display()),
+        ));
     }
     Ok(crate::runtime::Inspector::open(dir)?)
 }

@@ -25,10 +25,18 @@ pub struct ReplayArgs {
 }
 
 pub async fn replay(args: ReplayArgs) -> CliResult {
-    let bytes = std::fs::read(&args.module)
-        .map_err(|e| Failure::new(exit::NOT_FOUND, format!("cannot read {}: {e}", args.module.display())))?;
-    let text = std::fs::read_to_string(&args.history)
-        .map_err(|e| Failure::new(exit::NOT_FOUND, format!("cannot read {}: {e}", args.history.display())))?;
+    let bytes = std::fs::read(&args.module).map_err(|e| {
+        Failure::new(
+            exit::NOT_FOUND,
+            format!("cannot read {}: {e}", args.module.display()),
+        )
+    })?;
+    let text = std::fs::read_to_string(&args.history).map_err(|e| {
+        Failure::new(
+            exit::NOT_FOUND,
+            format!("cannot read {}: {e}", args.history.display()),
+        )
+    })?;
     let (workflow_id, _, events) = export::from_json(&text)
         .map_err(|e| Failure::new(exit::USAGE, format!("{}: {e}", args.history.display())))?;
     let engine = Engine::new(EngineConfig::default())?;
@@ -48,7 +56,10 @@ pub async fn replay(args: ReplayArgs) -> CliResult {
             Ok(())
         }
         Err(e @ (ReplayError::Nondeterminism { .. } | ReplayError::TaskFailed { .. })) => {
-            Err(Failure::new(exit::WORKFLOW_FAILED, format!("replay of {workflow_id} diverged\n{e}")))
+            Err(Failure::new(
+                exit::WORKFLOW_FAILED,
+                format!("replay of {workflow_id} diverged\n{e}"),
+            ))
         }
         Err(e) => Err(Failure::new(exit::ERROR, e)),
     }

@@ -41,7 +41,9 @@ pub struct ExecutionStarted {
 pub enum Event {
     ExecutionStarted(ExecutionStarted),
     /// A workflow task began; its jobs and commands follow.
-    TaskStarted { time_ms: u64 },
+    TaskStarted {
+        time_ms: u64,
+    },
     /// A job delivered to the workflow in the current task.
     Job(Job),
     /// A command the workflow produced in the current task.
@@ -57,7 +59,9 @@ pub enum Event {
     /// A workflow task could not complete (panic, trap, deadline); the execution failed.
     TaskFailed(TaskFailure),
     /// Closed from outside (`weft terminate`, or a host shutting an execution down).
-    Terminated { reason: String },
+    Terminated {
+        reason: String,
+    },
 }
 
 impl Event {

@@ -50,7 +50,12 @@ pub fn from_json(text: &str) -> Result<(String, String, Vec<Event>), ImportError
     if version > FORMAT_VERSION as u64 {
         return Err(ImportError::NewerVersion { found: version });
     }
-    let field = |root: &Value, name: &str| root.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+    let field = |root: &Value, name: &str| {
+        root.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let (workflow_id, run_id) = (field(&root, "workflow_id"), field(&root, "run_id"));
     let mut events = root
         .get_mut("events")

@@ -189,6 +189,8 @@ impl History {
 
     /// Bytes the history takes encoded.
     pub fn encoded_size(&self) -> u64 {
-        postcard::to_stdvec(&self.events).map(|v| v.len() as u64).unwrap_or(0)
+        postcard::to_stdvec(&self.events)
+            .map(|v| v.len() as u64)
+            .unwrap_or(0)
     }
 }

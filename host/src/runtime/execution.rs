@@ -62,7 +62,9 @@ impl Execution {
                 }
                 continue;
             }
-            let closed = self.run_task(std::mem::take(&mut jobs), std::mem::take(&mut events)).await;
+            let closed = self
+                .run_task(std::mem::take(&mut jobs), std::mem::take(&mut events))
+                .await;
             if closed {
                 return;
             }
@@ -128,7 +130,9 @@ impl Execution {
         }
         match result {
             Ok(()) => {
-                self.size_bytes += postcard::to_stdvec(&events).map(|b| b.len() as u64).unwrap_or(0);
+                self.size_bytes += postcard::to_stdvec(&events)
+                    .map(|b| b.len() as u64)
+                    .unwrap_or(0);
                 self.history.events.extend(events);
                 Ok(())
             }

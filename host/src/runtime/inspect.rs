@@ -20,7 +20,9 @@ impl Inspector {
 
     /// Open the database of a data folder (fails while a host has it open).
     pub fn open(data_dir: &Path) -> Result<Inspector, StorageError> {
-        Ok(Inspector::new(Arc::new(RedbStorage::open(&data_dir.join("weft.redb"))?)))
+        Ok(Inspector::new(Arc::new(RedbStorage::open(
+            &data_dir.join("weft.redb"),
+        )?)))
     }
 
     /// Every run, newest first.

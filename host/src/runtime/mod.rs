@@ -84,7 +84,10 @@ impl HostConfig {
 pub enum OpenError {
     /// The data folder could not be created.
     #[error("cannot create the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     /// The database could not be opened.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -115,8 +118,13 @@ pub enum DeployError {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StartError {
     /// No deployed module exports this workflow type.
-    #[error("no deployed module exports the workflow type `{workflow_type}` (known types: {known})")]
-    UnknownWorkflowType { workflow_type: String, known: String },
+    #[error(
+        "no deployed module exports the workflow type `{workflow_type}` (known types: {known})"
+    )]
+    UnknownWorkflowType {
+        workflow_type: String,
+        known: String,
+    },
     /// The workflow id has a run that is still open.
     #[error("workflow id `{0}` already has a running execution; wait for it to close or pick another id")]
     AlreadyRunning(String),
@@ -171,7 +179,10 @@ pub(crate) struct HostInner {
 impl HostInner {
     fn forget(&self, record: &RunRecord) {
         let mut open = self.open.lock().unwrap();
-        if open.get(&record.workflow_id).is_some_and(|h| h.run_id == record.run_id) {
+        if open
+            .get(&record.workflow_id)
+            .is_some_and(|h| h.run_id == record.run_id)
+        {
             open.remove(&record.workflow_id);
         }
     }
@@ -203,7 +214,8 @@ impl Host {
             }
             None => RedbStorage::in_memory()?,
         };
-        let engine = Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
+        let engine =
+            Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
         let host = Host {
             inner: Arc::new(HostInner {
                 engine,
@@ -230,11 +242,13 @@ impl Host {
     fn resume(&self) -> Result<(), OpenError> {
         let runs: Vec<RunRecord> = self.inner.storage.runs()?;
         for record in runs.into_iter().filter(|r| r.status.is_open()) {
-            let module = self.module_by_digest(&record.module_digest).map_err(|reason| OpenError::Module {
-                digest: record.module_digest.clone(),
-                run_id: record.run_id.clone(),
-                reason,
-            })?;
+            let module = self
+                .module_by_digest(&record.module_digest)
+                .map_err(|reason| OpenError::Module {
+                    digest: record.module_digest.clone(),
+                    run_id: record.run_id.clone(),
+                    reason,
+                })?;
             let history = History::new(self.inner.storage.history(&record.run_id)?);
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
             let mut execution = self.execution(record, module, history, None);
@@ -245,7 +259,14 @@ impl Host {
     }
 
     fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
-        if let Some(m) = self.inner.modules.lock().unwrap().iter().find(|m| m.digest == digest) {
+        if let Some(m) = self
+            .inner
+            .modules
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|m| m.digest == digest)
+        {
             return Ok(m.clone());
         }
         let bytes = self
@@ -279,7 +300,11 @@ impl Host {
     pub async fn start(&self, request: StartRequest) -> Result<RunHandle, StartError> {
         let module = self.pick_module(&request)?;
         let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
-            format!("{}-{}", request.workflow_type, &uuid::Uuid::new_v4().simple().to_string()[..12])
+            format!(
+                "{}-{}",
+                request.workflow_type,
+                &uuid::Uuid::new_v4().simple().to_string()[..12]
+            )
         });
         let run_id = uuid::Uuid::new_v4().simple().to_string();
         let handle = RunHandle {
@@ -332,7 +357,9 @@ impl Host {
         match acked.await {
             Ok(Ok(())) => Ok(handle),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(StartError::Storage("the run stopped before its start was recorded".into())),
+            Err(_) => Err(StartError::Storage(
+                "the run stopped before its start was recorded".into(),
+            )),
         }
     }
 
@@ -352,12 +379,19 @@ impl Host {
         {
             return Ok(m.clone());
         }
-        let mut known: Vec<String> = modules.iter().flat_map(|m| m.workflow_types.clone()).collect();
+        let mut known: Vec<String> = modules
+            .iter()
+            .flat_map(|m| m.workflow_types.clone())
+            .collect();
         known.sort();
         known.dedup();
         Err(StartError::UnknownWorkflowType {
             workflow_type: request.workflow_type.clone(),
-            known: if known.is_empty() { "none deployed".into() } else { known.join(", ") },
+            known: if known.is_empty() {
+                "none deployed".into()
+            } else {
+                known.join(", ")
+            },
         })
     }
 

@@ -17,13 +17,19 @@ use crate::history::Event;
 pub enum StorageError {
     /// The database file could not be opened or created.
     #[error("cannot open the database at {path}: {source}")]
-    Open { path: String, source: redb::DatabaseError },
+    Open {
+        path: String,
+        source: redb::DatabaseError,
+    },
     /// A read or write failed in the database.
     #[error("database error: {0}")]
     Database(String),
     /// Stored bytes did not decode (corruption or a newer format).
     #[error("stored data for {what} does not decode: {source}")]
-    Decode { what: String, source: postcard::Error },
+    Decode {
+        what: String,
+        source: postcard::Error,
+    },
     /// The writer thread is gone (the host is shutting down).
     #[error("the storage writer has stopped")]
     WriterStopped,

@@ -26,7 +26,19 @@ type Request = (Vec<Write>, oneshot::Sender<Result<(), Arc<StorageError>>>);
 /// Storage in one redb database.
 pub struct RedbStorage {
     db: Arc<Database>,
-    writer: mpsc::Sender<Request>,
+    writer: Option<mpsc::Sender<Request>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for RedbStorage {
+    /// Stop the writer and wait for it, so the file is closed (and its lock released)
+    /// when the storage is gone.
+    fn drop(&mut self) {
+        drop(self.writer.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl RedbStorage {
@@ -61,11 +73,15 @@ impl RedbStorage {
         tx.commit()?;
         let (writer, requests) = mpsc::channel();
         let db2 = db.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("weft-storage-writer".into())
             .spawn(move || write_loop(&db2, requests))
             .expect("spawning the storage writer thread");
-        Ok(RedbStorage { db, writer })
+        Ok(RedbStorage {
+            db,
+            writer: Some(writer),
+            thread: Some(thread),
+        })
     }
 }
 
@@ -128,7 +144,11 @@ fn decode_run(what: &str, bytes: &[u8]) -> Result<RunRecord, StorageError> {
 impl Storage for RedbStorage {
     fn commit(&self, writes: Vec<Write>) -> Commit {
         let (done, commit) = oneshot::channel();
-        if let Err(mpsc::SendError((_, done))) = self.writer.send((writes, done)) {
+        let Some(writer) = &self.writer else {
+            let _ = done.send(Err(Arc::new(StorageError::WriterStopped)));
+            return commit;
+        };
+        if let Err(mpsc::SendError((_, done))) = writer.send((writes, done)) {
             let _ = done.send(Err(Arc::new(StorageError::WriterStopped)));
         }
         commit

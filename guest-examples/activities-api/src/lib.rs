@@ -1,0 +1,46 @@
+//! Names and types of the example activities.
+//!
+//! Shared by the example workflows, which call the activities, and by the host-side
+//! crate `example-activities`, which implements and registers them. Each activity is a
+//! unit struct implementing [`ActivityType`]: its name and its input and output types in
+//! one place, so neither side spells a name or guesses a type.
+
+use weft_sdk::ActivityType;
+
+/// Greets someone: `"World"` → `"Hello, World!"`.
+pub struct Greet;
+
+impl ActivityType for Greet {
+    const NAME: &'static str = "greet";
+    /// The name of whom to greet.
+    type Input = String;
+    /// `"Hello, {name}!"`.
+    type Output = String;
+}
+
+/// Upper-cases a string: `"abc"` → `"ABC"`.
+pub struct ToUpper;
+
+impl ActivityType for ToUpper {
+    const NAME: &'static str = "to_upper";
+    type Input = String;
+    type Output = String;
+}
+
+/// Reverses a string by characters: `"ABC"` → `"CBA"`.
+pub struct Reverse;
+
+impl ActivityType for Reverse {
+    const NAME: &'static str = "reverse";
+    type Input = String;
+    type Output = String;
+}
+
+/// Squares a number: `7` → `49`.
+pub struct Square;
+
+impl ActivityType for Square {
+    const NAME: &'static str = "square";
+    type Input = u64;
+    type Output = u64;
+}

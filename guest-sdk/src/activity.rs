@@ -1,0 +1,234 @@
+//! Activities from the workflow's side: the typed definition, the future that waits for
+//! the result, and the error it can end with.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::future::FusedFuture;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::error_types;
+use crate::payload;
+use crate::state::Answer;
+use crate::wit::{ActivityResolution, Failure};
+
+/// A typed activity: its name and the types of its input and output.
+///
+/// Defined once in a crate shared by the workflows that call the activity and the host
+/// that implements it, so neither side spells the name or guesses the types.
+///
+/// ```
+/// use weft_sdk::ActivityType;
+///
+/// /// Charges a card; returns the payment id.
+/// pub struct Charge;
+///
+/// impl ActivityType for Charge {
+///     const NAME: &'static str = "charge";
+///     type Input = (String, u64);
+///     type Output = String;
+/// }
+/// ```
+pub trait ActivityType {
+    /// The name the activity is registered under in the host.
+    const NAME: &'static str;
+    /// What the workflow passes to the activity. (`Send + 'static` because the host
+    /// runs activities on a multi-threaded async runtime.)
+    type Input: Serialize + DeserializeOwned + Send + 'static;
+    /// What the activity returns.
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+}
+
+/// How an activity ended without a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityErrorKind {
+    /// The activity returned an error (on its last attempt, if retried).
+    Failed,
+    /// The activity was cancelled.
+    Cancelled,
+    /// The activity exceeded one of its timeouts.
+    TimedOut,
+    /// The input could not be encoded as JSON; the activity was not scheduled.
+    InputEncoding,
+    /// The activity completed, but its result does not decode into the output type.
+    OutputDecoding,
+}
+
+impl fmt::Display for ActivityErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Failed => "failed",
+            Self::Cancelled => "was cancelled",
+            Self::TimedOut => "timed out",
+            Self::InputEncoding => "was not scheduled",
+            Self::OutputDecoding => "returned an unexpected result",
+        })
+    }
+}
+
+/// Why an activity produced no result. Converts into a
+/// [`WorkflowError`](crate::WorkflowError) with `?`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("activity `{activity_type}` {kind}: {}", failure.message)]
+pub struct ActivityError {
+    activity_type: String,
+    kind: ActivityErrorKind,
+    failure: Failure,
+}
+
+impl ActivityError {
+    /// The activity's name.
+    pub fn activity_type(&self) -> &str {
+        &self.activity_type
+    }
+
+    /// How it ended.
+    pub fn kind(&self) -> ActivityErrorKind {
+        self.kind
+    }
+
+    /// The failure the host reported (or the SDK made, for encoding errors).
+    pub fn failure(&self) -> &Failure {
+        &self.failure
+    }
+
+    /// The failure's message.
+    pub fn message(&self) -> &str {
+        &self.failure.message
+    }
+
+    /// The failure's error type.
+    pub fn error_type(&self) -> &str {
+        &self.failure.error_type
+    }
+
+    fn sdk_made(
+        activity_type: &str,
+        kind: ActivityErrorKind,
+        error_type: &str,
+        message: String,
+    ) -> Self {
+        Self {
+            activity_type: activity_type.to_owned(),
+            kind,
+            failure: Failure {
+                message,
+                error_type: error_type.to_owned(),
+                non_retryable: true,
+                details: None,
+            },
+        }
+    }
+
+    pub(crate) fn input_encoding(activity_type: &str, error: &serde_json::Error) -> Self {
+        Self::sdk_made(
+            activity_type,
+            ActivityErrorKind::InputEncoding,
+            error_types::PAYLOAD_ENCODING,
+            format!("its input does not encode as JSON: {error}"),
+        )
+    }
+}
+
+/// The result of an activity, once it arrives. Created by
+/// [`WfContext::activity`](crate::WfContext::activity); the `schedule-activity` command
+/// was issued when it was created, so awaiting it (or not) changes nothing in the history.
+///
+/// Dropping it does not cancel the activity; its result is ignored.
+#[must_use = "the activity is scheduled either way; await the future to get its result"]
+pub struct ActivityFuture<O> {
+    activity_type: String,
+    stage: Stage,
+    output: PhantomData<fn() -> O>,
+}
+
+enum Stage {
+    Scheduled(Answer<ActivityResolution>),
+    NotScheduled(ActivityError),
+    Done,
+}
+
+impl<O> ActivityFuture<O> {
+    pub(crate) fn scheduled(activity_type: &str, answer: Answer<ActivityResolution>) -> Self {
+        Self {
+            activity_type: activity_type.to_owned(),
+            stage: Stage::Scheduled(answer),
+            output: PhantomData,
+        }
+    }
+
+    pub(crate) fn not_scheduled(error: ActivityError) -> Self {
+        Self {
+            activity_type: error.activity_type.clone(),
+            stage: Stage::NotScheduled(error),
+            output: PhantomData,
+        }
+    }
+
+    /// The activity's sequence number, while it is scheduled and its result not yet taken.
+    pub fn seq(&self) -> Option<u32> {
+        match &self.stage {
+            Stage::Scheduled(answer) => Some(answer.seq()),
+            _ => None,
+        }
+    }
+}
+
+impl<O: DeserializeOwned> ActivityFuture<O> {
+    fn settle(&self, resolution: ActivityResolution) -> Result<O, ActivityError> {
+        let (kind, failure) = match resolution {
+            ActivityResolution::Completed(result) => {
+                return payload::from_json(&result).map_err(|error| {
+                    ActivityError::sdk_made(
+                        &self.activity_type,
+                        ActivityErrorKind::OutputDecoding,
+                        error_types::PAYLOAD_DECODING,
+                        format!(
+                            "its result does not decode as `{}`: {error}",
+                            std::any::type_name::<O>()
+                        ),
+                    )
+                });
+            }
+            ActivityResolution::Failed(failure) => (ActivityErrorKind::Failed, failure),
+            ActivityResolution::Cancelled(failure) => (ActivityErrorKind::Cancelled, failure),
+            ActivityResolution::TimedOut(failure) => (ActivityErrorKind::TimedOut, failure),
+        };
+        Err(ActivityError {
+            activity_type: self.activity_type.clone(),
+            kind,
+            failure,
+        })
+    }
+}
+
+impl<O: DeserializeOwned> Future for ActivityFuture<O> {
+    type Output = Result<O, ActivityError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let resolution = match &mut this.stage {
+            Stage::Scheduled(answer) => match answer.poll(cx) {
+                Poll::Ready(resolution) => resolution,
+                Poll::Pending => return Poll::Pending,
+            },
+            Stage::NotScheduled(_) => match std::mem::replace(&mut this.stage, Stage::Done) {
+                Stage::NotScheduled(error) => return Poll::Ready(Err(error)),
+                _ => unreachable!(),
+            },
+            Stage::Done => panic!("activity future polled after it completed"),
+        };
+        this.stage = Stage::Done;
+        Poll::Ready(this.settle(resolution))
+    }
+}
+
+impl<O: DeserializeOwned> FusedFuture for ActivityFuture<O> {
+    fn is_terminated(&self) -> bool {
+        matches!(self.stage, Stage::Done)
+    }
+}

@@ -1,0 +1,147 @@
+//! A workflow component's exports: the workflow types it knows and `activate`.
+//!
+//! One component instance serves one execution. Its first activation must begin with
+//! `start-workflow`; every later one goes to the same execution.
+//!
+//! | what goes wrong                         | what the host gets                          |
+//! |-----------------------------------------|---------------------------------------------|
+//! | unknown workflow type                   | `Err(task-failure)` naming the known types  |
+//! | input does not decode                   | `fail-workflow`, type `weft.InvalidInput`   |
+//! | job this SDK does not support           | `Err(task-failure)` naming the job          |
+//! | answer for an unknown / answered seq    | `Err(task-failure)`                         |
+//! | the workflow panics                     | `report-panic`, then a trap                 |
+//!
+//! A task failure other than a panic leaves the instance as it was before the
+//! activation. After a panic that unwinds (native tests only; guests abort) the instance
+//! refuses further activations.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use crate::instance::Instance;
+use crate::jobs::{self, Delivery};
+use crate::panic::{self as panics, PanicReport};
+use crate::wit::{Activation, IssuedCommand, Job, TaskFailure};
+use crate::workflow::WorkflowEntry;
+
+pub(crate) struct Component {
+    workflows: Vec<WorkflowEntry>,
+    instance: Option<Instance>,
+    panicked: Option<PanicReport>,
+}
+
+impl Component {
+    pub(crate) fn new(workflows: &[WorkflowEntry]) -> Self {
+        Self {
+            workflows: workflows.to_vec(),
+            instance: None,
+            panicked: None,
+        }
+    }
+
+    pub(crate) fn workflow_types(&self) -> Vec<String> {
+        self.workflows.iter().map(|w| w.name.to_owned()).collect()
+    }
+
+    pub(crate) fn activate(
+        &mut self,
+        activation: Activation,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        if let Some(report) = &self.panicked {
+            return Err(failure(format!(
+                "this instance panicked in an earlier activation ({}); the host must \
+                 replay the execution into a fresh instance",
+                report.message
+            )));
+        }
+        panics::install_hook();
+        match panic::catch_unwind(AssertUnwindSafe(|| self.activate_unwinding(activation))) {
+            Ok(result) => result,
+            Err(payload) => {
+                let report = panics::take_report(payload.as_ref());
+                self.panicked = Some(report.clone());
+                Err(TaskFailure {
+                    message: format!("the workflow panicked: {}", report.message),
+                    location: report.location,
+                })
+            }
+        }
+    }
+
+    fn activate_unwinding(
+        &mut self,
+        activation: Activation,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        let Activation {
+            jobs,
+            // `now()` asks the host import, which returns the same time.
+            time_ms: _,
+            is_replaying,
+        } = activation;
+        let mut jobs = jobs.into_iter();
+        let mut started = None;
+        if self.instance.is_none() {
+            let start = match jobs.next() {
+                Some(Job::StartWorkflow(start)) => start,
+                Some(other) => {
+                    return Err(failure(format!(
+                        "the first activation of an instance must begin with \
+                         `start-workflow`, not `{}`",
+                        jobs::name(&other)
+                    )))
+                }
+                None => {
+                    return Err(failure(
+                        "the first activation of an instance must begin with \
+                         `start-workflow`, but it has no jobs"
+                            .to_owned(),
+                    ))
+                }
+            };
+            let entry = self.entry(&start.workflow_type)?;
+            started = Some(Instance::start(entry, &start));
+        }
+        let deliveries = jobs
+            .map(jobs::triage)
+            .collect::<Result<Vec<Delivery>, String>>()
+            .map_err(failure)?;
+        let instance = match started.as_mut() {
+            Some(instance) => instance,
+            None => self.instance.as_mut().expect("started above"),
+        };
+        instance.check(&deliveries).map_err(failure)?;
+        instance.deliver(deliveries, is_replaying);
+        if let Some(instance) = started {
+            self.instance = Some(instance);
+        }
+        let instance = self.instance.as_mut().expect("started above");
+        Ok(instance.run())
+    }
+
+    fn entry(&self, workflow_type: &str) -> Result<&WorkflowEntry, TaskFailure> {
+        self.workflows
+            .iter()
+            .find(|w| w.name == workflow_type)
+            .ok_or_else(|| {
+                let known: Vec<String> = self
+                    .workflows
+                    .iter()
+                    .map(|w| format!("`{}`", w.name))
+                    .collect();
+                failure(format!(
+                    "this component has no workflow type `{workflow_type}`; it exports {}",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })
+    }
+}
+
+fn failure(message: String) -> TaskFailure {
+    TaskFailure {
+        message,
+        location: None,
+    }
+}

@@ -1,0 +1,195 @@
+//! `WfContext`: everything a workflow may do besides computing.
+
+use std::panic::Location;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::activity::{ActivityError, ActivityFuture, ActivityType};
+use crate::host;
+use crate::options::{self, ActivityOptions};
+use crate::payload;
+use crate::state::{Answer, SharedState, WorkflowState};
+use crate::timer::TimerFuture;
+use crate::wit::{Command, HistoryInfo, ScheduleActivity, StartTimer, StartWorkflow};
+
+/// Facts about the running execution, fixed when it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowInfo {
+    /// The registered workflow type.
+    pub workflow_type: String,
+    /// The id the execution was started with.
+    pub workflow_id: String,
+    /// This run of the execution.
+    pub run_id: String,
+    /// The attempt, starting at 1.
+    pub attempt: u32,
+    /// The parent execution, if this is a child workflow.
+    pub parent_workflow_id: Option<String>,
+}
+
+impl WorkflowInfo {
+    pub(crate) fn from_start(start: &StartWorkflow) -> Self {
+        Self {
+            workflow_type: start.workflow_type.clone(),
+            workflow_id: start.workflow_id.clone(),
+            run_id: start.run_id.clone(),
+            attempt: start.attempt,
+            parent_workflow_id: start.parent_workflow_id.clone(),
+        }
+    }
+}
+
+/// The workflow's handle on its execution. Cheap to clone; clones share one execution.
+///
+/// Methods that ask the host for something (`activity`, `sleep`) issue the command the
+/// moment they are called, tagged with the caller's source line, and return a future for
+/// the answer. Issue order is therefore call order, whatever order futures are polled in.
+#[derive(Clone)]
+pub struct WfContext {
+    state: SharedState,
+    info: Rc<WorkflowInfo>,
+}
+
+impl WfContext {
+    pub(crate) fn new(state: SharedState, info: WorkflowInfo) -> Self {
+        Self {
+            state,
+            info: Rc::new(info),
+        }
+    }
+
+    /// Schedules a typed activity.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use weft_sdk::{ActivityOptions, ActivityType, WfContext, WfResult};
+    /// # struct Greet;
+    /// # impl ActivityType for Greet {
+    /// #     const NAME: &'static str = "greet";
+    /// #     type Input = String;
+    /// #     type Output = String;
+    /// # }
+    /// async fn greet(ctx: &WfContext, name: String) -> WfResult<String> {
+    ///     let options = ActivityOptions::start_to_close(Duration::from_secs(10));
+    ///     Ok(ctx.activity(Greet, name, &options).await?)
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn activity<A: ActivityType>(
+        &self,
+        _activity: A,
+        input: A::Input,
+        options: &ActivityOptions,
+    ) -> ActivityFuture<A::Output> {
+        self.schedule_activity(A::NAME, &input, options, Location::caller())
+    }
+
+    /// Schedules an activity by name, for activities without an [`ActivityType`].
+    #[track_caller]
+    pub fn activity_by_name<O: DeserializeOwned>(
+        &self,
+        activity_type: &str,
+        input: &impl Serialize,
+        options: &ActivityOptions,
+    ) -> ActivityFuture<O> {
+        self.schedule_activity(activity_type, input, options, Location::caller())
+    }
+
+    fn schedule_activity<I: Serialize + ?Sized, O>(
+        &self,
+        activity_type: &str,
+        input: &I,
+        options: &ActivityOptions,
+        caller: &Location<'_>,
+    ) -> ActivityFuture<O> {
+        let input = match payload::to_json(input) {
+            Ok(input) => input,
+            Err(error) => {
+                return ActivityFuture::not_scheduled(ActivityError::input_encoding(
+                    activity_type,
+                    &error,
+                ))
+            }
+        };
+        let mut state = self.state.borrow_mut();
+        let seq = state.activities.issue();
+        let command = Command::ScheduleActivity(ScheduleActivity {
+            seq,
+            activity_type: activity_type.to_owned(),
+            input,
+            options: options.to_wit(),
+        });
+        state.issue(command, Some(caller));
+        drop(state);
+        let answer = Answer::new(
+            self.state.clone(),
+            |s: &mut WorkflowState| &mut s.activities,
+            seq,
+        );
+        ActivityFuture::scheduled(activity_type, answer)
+    }
+
+    /// Waits for `duration` on a durable timer (rounded up to whole milliseconds).
+    #[track_caller]
+    pub fn sleep(&self, duration: Duration) -> TimerFuture {
+        let mut state = self.state.borrow_mut();
+        let seq = state.timers.issue();
+        let command = Command::StartTimer(StartTimer {
+            seq,
+            duration_ms: options::millis(duration),
+        });
+        state.issue(command, Some(Location::caller()));
+        drop(state);
+        TimerFuture::new(Answer::new(
+            self.state.clone(),
+            |s: &mut WorkflowState| &mut s.timers,
+            seq,
+        ))
+    }
+
+    /// The workflow time: when the current activation happened, as recorded in history.
+    pub fn now(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(host::now_ms())
+    }
+
+    /// A random number from the execution's recorded seed: the same on every replay.
+    pub fn random_u64(&self) -> u64 {
+        let bytes: [u8; 8] = host::random_bytes(8)
+            .try_into()
+            .expect("the host returned the wrong number of random bytes");
+        u64::from_le_bytes(bytes)
+    }
+
+    /// `len` random bytes from the execution's recorded seed.
+    pub fn random_bytes(&self, len: u32) -> Vec<u8> {
+        host::random_bytes(len)
+    }
+
+    /// How long the history is, and whether the host suggests continue-as-new.
+    pub fn history_info(&self) -> HistoryInfo {
+        host::history_info()
+    }
+
+    /// Whether the current activation replays recorded history.
+    pub fn is_replaying(&self) -> bool {
+        self.state.borrow().is_replaying
+    }
+
+    /// Facts about this execution.
+    pub fn info(&self) -> &WorkflowInfo {
+        &self.info
+    }
+
+    /// The execution's workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.info.workflow_id
+    }
+
+    /// The execution's run id.
+    pub fn run_id(&self) -> &str {
+        &self.info.run_id
+    }
+}

@@ -1,0 +1,118 @@
+//! How a workflow fails.
+//!
+//! A workflow function returns [`WfResult`]; `Err` ends the execution with a
+//! `fail-workflow` command. Activity failures convert with `?`, and the conversion records
+//! the line of the `?`, which becomes the location of the `fail-workflow` command.
+
+use std::panic::Location;
+
+use crate::activity::ActivityError;
+use crate::location;
+use crate::wit::{Failure, SourceLocation};
+
+/// The result of a workflow function.
+pub type WfResult<T> = Result<T, WorkflowError>;
+
+/// Error types the SDK itself puts into failures. They start with `weft.` so they do not
+/// collide with an application's own error types.
+pub mod error_types {
+    /// The default type of a [`WorkflowError`](super::WorkflowError) made from a message.
+    pub const WORKFLOW_ERROR: &str = "weft.WorkflowError";
+    /// The workflow's input payload does not decode into the workflow's input type.
+    pub const INVALID_INPUT: &str = "weft.InvalidInput";
+    /// A value (an activity's input, a workflow's result) could not be encoded as JSON.
+    pub const PAYLOAD_ENCODING: &str = "weft.PayloadEncoding";
+    /// An activity's result does not decode into the activity's output type.
+    pub const PAYLOAD_DECODING: &str = "weft.PayloadDecoding";
+}
+
+/// Why a workflow execution failed: becomes the `failure` of its `fail-workflow` command.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", failure.message)]
+pub struct WorkflowError {
+    failure: Failure,
+    location: Option<&'static Location<'static>>,
+    /// The activity failure this error was converted from, if any.
+    source: Option<Box<ActivityError>>,
+}
+
+impl WorkflowError {
+    /// A failure with this message and the type `weft.WorkflowError`, located at the caller.
+    #[track_caller]
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            failure: Failure {
+                message: message.into(),
+                error_type: error_types::WORKFLOW_ERROR.to_owned(),
+                non_retryable: false,
+                details: None,
+            },
+            location: Some(Location::caller()),
+            source: None,
+        }
+    }
+
+    /// Sets the error type (what a parent's retry policy or a client matches on).
+    pub fn with_type(mut self, error_type: impl Into<String>) -> Self {
+        self.failure.error_type = error_type.into();
+        self
+    }
+
+    /// The failure message.
+    pub fn message(&self) -> &str {
+        &self.failure.message
+    }
+
+    /// The failure's error type.
+    pub fn error_type(&self) -> &str {
+        &self.failure.error_type
+    }
+
+    /// The failure as it goes into the `fail-workflow` command.
+    pub fn failure(&self) -> &Failure {
+        &self.failure
+    }
+
+    /// Where in the workflow's code the error was made (or converted with `?`).
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.location
+    }
+
+    /// The failure and the location for the `fail-workflow` command.
+    pub(crate) fn into_parts(self) -> (Failure, Option<SourceLocation>) {
+        (self.failure, self.location.map(location::from_caller))
+    }
+
+    /// An SDK-made failure without a location in workflow code.
+    pub(crate) fn internal(error_type: &str, message: String) -> Self {
+        Self {
+            failure: Failure {
+                message,
+                error_type: error_type.to_owned(),
+                non_retryable: true,
+                details: None,
+            },
+            location: None,
+            source: None,
+        }
+    }
+}
+
+impl From<ActivityError> for WorkflowError {
+    /// Keeps the activity's error type, so that whoever sees the workflow fail can tell
+    /// what went wrong; the message names the activity.
+    #[track_caller]
+    fn from(error: ActivityError) -> Self {
+        let failure = Failure {
+            message: error.to_string(),
+            error_type: error.failure().error_type.clone(),
+            non_retryable: error.failure().non_retryable,
+            details: error.failure().details.clone(),
+        };
+        Self {
+            failure,
+            location: Some(Location::caller()),
+            source: Some(Box::new(error)),
+        }
+    }
+}

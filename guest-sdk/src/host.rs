@@ -1,0 +1,104 @@
+//! The host's services (`weft:workflow/host` imports), behind a seam.
+//!
+//! Inside a component every call goes to the WIT import. Natively there is no host: unit
+//! tests (and `crate::testing`) install a stand-in with [`install`]; without one, the
+//! deterministic services panic with a message that says so, while `log` and
+//! `report-panic` fall back to stderr so that a panic hook never panics itself.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::wit::{HistoryInfo, LogLevel, SourceLocation};
+
+/// What a workflow can ask of its host. Mirrors the `host` interface of the contract.
+pub(crate) trait Host {
+    fn now_ms(&self) -> u64;
+    fn random_bytes(&self, len: u32) -> Vec<u8>;
+    fn log(&self, level: LogLevel, message: &str);
+    fn history_info(&self) -> HistoryInfo;
+    fn report_panic(&self, message: &str, location: Option<SourceLocation>);
+}
+
+thread_local! {
+    static INSTALLED: RefCell<Option<Rc<dyn Host>>> = const { RefCell::new(None) };
+}
+
+/// Replaces the host for this thread; `None` restores the default.
+pub(crate) fn install(host: Option<Rc<dyn Host>>) {
+    INSTALLED.with(|slot| *slot.borrow_mut() = host);
+}
+
+fn installed() -> Option<Rc<dyn Host>> {
+    // `try_borrow`: the panic hook may run while `install` holds the slot.
+    INSTALLED.with(|slot| slot.try_borrow().ok().and_then(|h| h.clone()))
+}
+
+pub(crate) fn now_ms() -> u64 {
+    match installed() {
+        Some(host) => host.now_ms(),
+        None => imports::now(),
+    }
+}
+
+pub(crate) fn random_bytes(len: u32) -> Vec<u8> {
+    match installed() {
+        Some(host) => host.random_bytes(len),
+        None => imports::random_bytes(len),
+    }
+}
+
+pub(crate) fn log(level: LogLevel, message: &str) {
+    match installed() {
+        Some(host) => host.log(level, message),
+        None => imports::log(level, message),
+    }
+}
+
+pub(crate) fn history_info() -> HistoryInfo {
+    match installed() {
+        Some(host) => host.history_info(),
+        None => imports::history_info(),
+    }
+}
+
+pub(crate) fn report_panic(message: &str, location: Option<SourceLocation>) {
+    match installed() {
+        Some(host) => host.report_panic(message, location),
+        None => imports::report_panic(message, location.as_ref()),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imports {
+    pub(super) use crate::bindings::weft::workflow::host::{
+        history_info, log, now, random_bytes, report_panic,
+    };
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imports {
+    use crate::wit::{HistoryInfo, LogLevel, SourceLocation};
+
+    const OUTSIDE: &str = "weft host services are only available inside a workflow \
+        component; natively, drive the workflow with `weft_sdk::testing`";
+
+    pub(super) fn now() -> u64 {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn random_bytes(_len: u32) -> Vec<u8> {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn history_info() -> HistoryInfo {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn log(level: LogLevel, message: &str) {
+        eprintln!("[{level:?}] {message}");
+    }
+
+    pub(super) fn report_panic(_message: &str, _location: Option<&SourceLocation>) {
+        // The default panic hook, which runs next, prints the message natively.
+    }
+}

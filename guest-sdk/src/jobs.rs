@@ -1,0 +1,59 @@
+//! Jobs: what the host delivers, sorted into what this SDK can apply.
+
+use crate::wit::{ActivityResolution, Job};
+
+/// A job for a running instance that this SDK version handles.
+pub(crate) enum Delivery {
+    ResolveActivity {
+        seq: u32,
+        resolution: ActivityResolution,
+    },
+    FireTimer {
+        seq: u32,
+    },
+}
+
+/// The job's name in the contract.
+pub(crate) fn name(job: &Job) -> &'static str {
+    match job {
+        Job::StartWorkflow(_) => "start-workflow",
+        Job::ResolveActivity(_) => "resolve-activity",
+        Job::ResolveLocalActivity(_) => "resolve-local-activity",
+        Job::FireTimer(_) => "fire-timer",
+        Job::Signal(_) => "signal",
+        Job::Update(_) => "update",
+        Job::CancelRequested => "cancel-requested",
+        Job::ResolveChildWorkflow(_) => "resolve-child-workflow",
+        Job::Query(_) => "query",
+    }
+}
+
+/// Sorts a job for a running instance; `Err` says why it cannot be applied.
+pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
+    let unsupported = |what: String| {
+        Err(format!(
+            "{what}, which weft-sdk {} does not support yet",
+            env!("CARGO_PKG_VERSION")
+        ))
+    };
+    match job {
+        Job::ResolveActivity(resolve) => Ok(Delivery::ResolveActivity {
+            seq: resolve.seq,
+            resolution: resolve.resolution,
+        }),
+        Job::FireTimer(seq) => Ok(Delivery::FireTimer { seq }),
+        Job::StartWorkflow(start) => Err(format!(
+            "the host delivered `start-workflow` (type `{}`) to an instance that has \
+             already started; one instance serves one execution",
+            start.workflow_type
+        )),
+        Job::Signal(signal) => unsupported(format!("the host delivered signal `{}`", signal.name)),
+        Job::Update(update) => unsupported(format!("the host delivered update `{}`", update.name)),
+        Job::Query(query) => unsupported(format!("the host delivered query `{}`", query.name)),
+        other @ (Job::ResolveLocalActivity(_)
+        | Job::CancelRequested
+        | Job::ResolveChildWorkflow(_)) => {
+            unsupported(format!("the host delivered a `{}` job", name(&other)))
+        }
+    }
+}

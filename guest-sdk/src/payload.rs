@@ -1,0 +1,67 @@
+//! JSON payloads: how typed values cross the component boundary.
+//!
+//! Every payload the SDK produces is `encoding: json`. An empty payload decodes as JSON
+//! `null`, so a workflow whose input type is `()` or `Option<T>` can be started without
+//! input.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::wit::{Encoding, Payload};
+
+/// Encodes `value` as a JSON payload.
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Payload, serde_json::Error> {
+    Ok(Payload {
+        encoding: Encoding::Json,
+        data: serde_json::to_vec(value)?,
+    })
+}
+
+/// Decodes a JSON payload into `T`.
+///
+/// The error is a sentence fragment meant to follow "does not decode: ".
+pub(crate) fn from_json<T: DeserializeOwned>(payload: &Payload) -> Result<T, String> {
+    if payload.encoding != Encoding::Json {
+        return Err(format!(
+            "the payload is {:?}-encoded; the SDK only decodes JSON",
+            payload.encoding
+        ));
+    }
+    let data: &[u8] = if payload.data.is_empty() {
+        b"null"
+    } else {
+        &payload.data
+    };
+    serde_json::from_slice(data).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_payload_decodes_as_null() {
+        let empty = Payload {
+            encoding: Encoding::Json,
+            data: Vec::new(),
+        };
+        from_json::<()>(&empty).unwrap();
+        assert_eq!(from_json::<Option<u32>>(&empty).unwrap(), None);
+    }
+
+    #[test]
+    fn binary_payload_is_rejected() {
+        let binary = Payload {
+            encoding: Encoding::Binary,
+            data: b"1".to_vec(),
+        };
+        assert!(from_json::<u32>(&binary).unwrap_err().contains("JSON"));
+    }
+
+    #[test]
+    fn round_trip() {
+        let p = to_json(&vec![1u64, 2]).unwrap();
+        assert_eq!(p.data, b"[1,2]");
+        assert_eq!(from_json::<Vec<u64>>(&p).unwrap(), vec![1, 2]);
+    }
+}

@@ -1,0 +1,98 @@
+//! The workflow's side of the conversation with the host: the commands issued during the
+//! current activation and the operations still waiting for their answer.
+//!
+//! Shared (`Rc<RefCell<_>>`) between the instance, which feeds jobs in and takes commands
+//! out, and the workflow's futures, which issue commands and take answers. Borrows are
+//! short and never held across a poll of workflow code.
+
+use std::cell::RefCell;
+use std::panic::Location;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::location;
+use crate::pending::SeqTable;
+use crate::wit::{ActivityResolution, Command, IssuedCommand};
+
+#[derive(Default)]
+pub(crate) struct WorkflowState {
+    /// Commands issued during the current activation, in issue order.
+    commands: Vec<IssuedCommand>,
+    pub(crate) activities: SeqTable<ActivityResolution>,
+    pub(crate) timers: SeqTable<()>,
+    /// Whether the current activation replays recorded history.
+    pub(crate) is_replaying: bool,
+}
+
+pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;
+
+impl WorkflowState {
+    /// Records a command, attributed to a line of workflow code.
+    pub(crate) fn issue(&mut self, command: Command, location: Option<&Location<'_>>) {
+        self.commands.push(IssuedCommand {
+            command,
+            location: location.map(location::from_caller),
+        });
+    }
+
+    /// Records a command whose location is already in the contract's form.
+    pub(crate) fn issue_at(
+        &mut self,
+        command: Command,
+        location: Option<crate::wit::SourceLocation>,
+    ) {
+        self.commands.push(IssuedCommand { command, location });
+    }
+
+    /// The commands of this activation; the buffer starts empty again.
+    pub(crate) fn take_commands(&mut self) -> Vec<IssuedCommand> {
+        std::mem::take(&mut self.commands)
+    }
+}
+
+/// Which table of [`WorkflowState`] an [`Answer`] waits in.
+pub(crate) type TableOf<T> = fn(&mut WorkflowState) -> &mut SeqTable<T>;
+
+/// The awaiting end of one issued operation: takes its answer from the table once the
+/// host's job has delivered it, and abandons the entry if dropped before that.
+pub(crate) struct Answer<T> {
+    state: SharedState,
+    table: TableOf<T>,
+    seq: u32,
+    taken: bool,
+}
+
+impl<T> Answer<T> {
+    pub(crate) fn new(state: SharedState, table: TableOf<T>, seq: u32) -> Self {
+        Self {
+            state,
+            table,
+            seq,
+            taken: false,
+        }
+    }
+
+    pub(crate) fn seq(&self) -> u32 {
+        self.seq
+    }
+
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+        let mut state = self.state.borrow_mut();
+        let answer = (self.table)(&mut state).poll(self.seq, cx);
+        self.taken = answer.is_ready();
+        answer
+    }
+}
+
+impl<T> Drop for Answer<T> {
+    fn drop(&mut self) {
+        if self.taken {
+            return;
+        }
+        // `try_`: never panic in drop, e.g. while unwinding from a panic that happened
+        // during a borrow.
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            (self.table)(&mut state).abandon(self.seq);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Workflow definitions: what `#[workflow]` implements and `export_workflows!` lists.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::context::WfContext;
+use crate::error::{error_types, WfResult, WorkflowError};
+use crate::executor::LocalBoxFuture;
+use crate::payload;
+use crate::wit::{Payload, SourceLocation};
+
+/// A workflow type. Implemented by `#[workflow]`; rarely by hand.
+pub trait Workflow {
+    /// The workflow type's name, as clients start it.
+    const NAME: &'static str;
+    /// Where the workflow is defined; the location of commands that are not issued by a
+    /// line of workflow code (completing the workflow, rejecting its input).
+    const DEFINED_AT: Option<CodeLocation> = None;
+    /// The input, decoded from the start job's JSON payload.
+    type Input: DeserializeOwned + 'static;
+    /// The result, encoded as the JSON payload of `complete-workflow`.
+    type Output: Serialize + 'static;
+
+    /// Runs one execution of the workflow.
+    fn run(ctx: WfContext, input: Self::Input) -> LocalBoxFuture<WfResult<Self::Output>>;
+}
+
+/// A place in source code, known at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeLocation {
+    /// The file, as `file!()` names it.
+    pub file: &'static str,
+    /// The line, from 1.
+    pub line: u32,
+    /// The column, from 1.
+    pub column: u32,
+}
+
+impl CodeLocation {
+    pub(crate) fn to_wit(self) -> SourceLocation {
+        SourceLocation {
+            file: self.file.to_owned(),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// A workflow type as a component exports it: its name and how to start it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct WorkflowEntry {
+    pub(crate) name: &'static str,
+    pub(crate) defined_at: Option<CodeLocation>,
+    pub(crate) start: fn(WfContext, &Payload) -> LocalBoxFuture<WfResult<Payload>>,
+}
+
+impl WorkflowEntry {
+    /// The entry of workflow type `W`.
+    pub const fn of<W: Workflow>() -> Self {
+        Self {
+            name: W::NAME,
+            defined_at: W::DEFINED_AT,
+            start: start::<W>,
+        }
+    }
+}
+
+/// Decodes the input and runs the workflow; the output is encoded when it finishes.
+///
+/// Input that does not decode fails the workflow (not the task): no version of the code
+/// can accept it, so retrying the task would not help.
+fn start<W: Workflow>(ctx: WfContext, input: &Payload) -> LocalBoxFuture<WfResult<Payload>> {
+    let input = match payload::from_json::<W::Input>(input) {
+        Ok(input) => input,
+        Err(error) => {
+            let error = WorkflowError::internal(
+                error_types::INVALID_INPUT,
+                format!(
+                    "workflow `{}` expects input of type `{}`, but its input does not \
+                     decode: {error}",
+                    W::NAME,
+                    std::any::type_name::<W::Input>(),
+                ),
+            );
+            return Box::pin(std::future::ready(Err(error)));
+        }
+    };
+    let run = W::run(ctx, input);
+    Box::pin(async move {
+        let output = run.await?;
+        payload::to_json(&output).map_err(|error| {
+            WorkflowError::internal(
+                error_types::PAYLOAD_ENCODING,
+                format!(
+                    "workflow `{}` returned a `{}` that does not encode as JSON: {error}",
+                    W::NAME,
+                    std::any::type_name::<W::Output>(),
+                ),
+            )
+        })
+    })
+}
+
+/// Lets `#[workflow]` name a workflow's output type from its return type, whatever alias
+/// the return type is written with.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a workflow function returns `WfResult<T>`, not `{Self}`",
+    label = "use `weft_sdk::WfResult<T>` (that is, `Result<T, WorkflowError>`)"
+)]
+pub trait WorkflowReturn {
+    type Ok;
+}
+
+impl<T> WorkflowReturn for Result<T, WorkflowError> {
+    type Ok = T;
+}
+
+/// Fails compilation (in `export_workflows!`) when two exported workflows share a name.
+#[doc(hidden)]
+pub const fn assert_unique_names(entries: &[WorkflowEntry]) {
+    let mut i = 0;
+    while i < entries.len() {
+        let mut j = i + 1;
+        while j < entries.len() {
+            if str_eq(entries[i].name, entries[j].name) {
+                panic!("export_workflows! lists two workflows with the same name");
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
