@@ -1,0 +1,228 @@
+//! Building a workflow crate into a component: cargo builds the core wasm module, then
+//! wit-component wraps it.
+//!
+//! Every guest build shares one target directory in the cache, so dependencies and (for
+//! the Debian toolchain) the standard library are compiled once for all crates. cargo's
+//! own lock on that directory serialises concurrent builds.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::cache;
+use crate::cargo::{self, Package};
+use crate::component::componentize;
+use crate::error::BuildError;
+use crate::toolchain::{InstallOptions, Toolchain, ToolchainSource, GUEST_TARGET};
+
+/// How to build a workflow crate.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Where the toolchain and the shared guest target directory are kept; `None` means
+    /// [`crate::cache_dir`].
+    pub cache_dir: Option<PathBuf>,
+    /// Also write the component here, as `<out_dir>/<crate_name>.wasm` (with `-` in the
+    /// crate name turned into `_`), and return that path.
+    pub out_dir: Option<PathBuf>,
+    /// Which toolchain may be used ([`build_crate`] only; [`Toolchain::build_crate`] uses
+    /// its own).
+    pub toolchain: ToolchainSource,
+    /// The cargo profile; `None` means `release`. `panic = "abort"` is forced on it.
+    pub profile: Option<String>,
+    /// Extra cargo configuration, each passed as `--config <value>`
+    /// (e.g. `profile.release.opt-level="s"`).
+    pub cargo_config: Vec<String>,
+}
+
+impl BuildOptions {
+    fn profile(&self) -> &str {
+        self.profile.as_deref().unwrap_or("release")
+    }
+}
+
+/// Builds the workflow crate in `crate_dir` (or whose `Cargo.toml` is `crate_dir`) into a
+/// component and returns the component's path, finding or installing the toolchain first.
+///
+/// cargo's progress and the compiler's messages go to stderr as they come. The component
+/// is written next to the core module in the shared target directory as
+/// `<crate_name>.component.wasm`, and into [`BuildOptions::out_dir`] if one is given.
+pub fn build_crate(crate_dir: &Path, options: &BuildOptions) -> Result<PathBuf, BuildError> {
+    // Check the crate first: a typo should not cost a toolchain download.
+    let package = locate(crate_dir)?;
+    let toolchain = Toolchain::find_or_install(&InstallOptions {
+        cache_dir: options.cache_dir.clone(),
+        source: options.toolchain,
+        update: false,
+    })?;
+    build_package(&toolchain, &package, options)
+}
+
+impl Toolchain {
+    /// [`build_crate`] with this toolchain, so that building many crates looks for the
+    /// toolchain once. [`BuildOptions::toolchain`] is ignored.
+    pub fn build_crate(
+        &self,
+        crate_dir: &Path,
+        options: &BuildOptions,
+    ) -> Result<PathBuf, BuildError> {
+        let package = locate(crate_dir)?;
+        build_package(self, &package, options)
+    }
+}
+
+/// Finds the crate's manifest and checks that it builds a wasm module.
+fn locate(crate_dir: &Path) -> Result<Package, BuildError> {
+    let manifest = if crate_dir
+        .file_name()
+        .is_some_and(|name| name == "Cargo.toml")
+    {
+        crate_dir.to_owned()
+    } else {
+        if !crate_dir.is_dir() {
+            return Err(BuildError::CrateNotFound {
+                dir: crate_dir.to_owned(),
+            });
+        }
+        crate_dir.join("Cargo.toml")
+    };
+    let manifest = manifest
+        .canonicalize()
+        .map_err(|_| BuildError::ManifestMissing {
+            dir: crate_dir.to_owned(),
+        })?;
+    let package = cargo::package(&manifest)?;
+    if !package.is_cdylib {
+        return Err(BuildError::NotCdylib {
+            crate_name: package.name,
+            manifest,
+        });
+    }
+    Ok(package)
+}
+
+fn build_package(
+    toolchain: &Toolchain,
+    package: &Package,
+    options: &BuildOptions,
+) -> Result<PathBuf, BuildError> {
+    let cache = cache::chosen_or_default(options.cache_dir.as_deref())?;
+    let target_dir = cache::guest_target_dir(&cache);
+    let profile = options.profile();
+    if toolchain.builds_std() && !std_built(&target_dir, profile) {
+        eprintln!(
+            "building the standard library for {GUEST_TARGET} first (once per toolchain and \
+             profile, ~1 min)…"
+        );
+    }
+
+    let (mut command, toolchain_args) = toolchain.cargo();
+    command
+        .arg("build")
+        .args(toolchain_args)
+        .arg("--manifest-path")
+        .arg(&package.manifest)
+        .arg("--lib")
+        .args(["--profile", profile, "--target", GUEST_TARGET])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .arg("--message-format=json-render-diagnostics")
+        // The wasm32 standard library is built (or prebuilt) to abort on panic.
+        .arg("--config")
+        .arg(format!("profile.{profile}.panic=\"abort\""));
+    for config in &options.cargo_config {
+        command.arg("--config").arg(config);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    tracing::debug!(command = %crate::command::command_line(&command), toolchain = %toolchain, "building guest");
+
+    let mut child = command.spawn().map_err(BuildError::CargoMissing)?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut core_module = None;
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(message) => {
+                if let Some(path) = cargo::wasm_artifact(&message, &package.manifest) {
+                    core_module = Some(path);
+                }
+            }
+            // Not one of cargo's messages (a build script printing to stdout?): pass it on.
+            Err(_) => eprintln!("{line}"),
+        }
+    }
+    let status = child.wait().map_err(BuildError::CargoMissing)?;
+    if !status.success() {
+        return Err(BuildError::CompileFailed {
+            crate_name: package.name.clone(),
+            status,
+        });
+    }
+    let core_module = core_module.ok_or_else(|| BuildError::ArtifactMissing {
+        crate_name: package.name.clone(),
+    })?;
+
+    let bytes = fs::read(&core_module).map_err(io_error("read", &core_module))?;
+    let component = componentize(&bytes).map_err(|source| BuildError::Componentize {
+        crate_name: package.name.clone(),
+        source,
+    })?;
+    let stem = core_module
+        .file_stem()
+        .expect("cargo names the module <crate>.wasm")
+        .to_string_lossy()
+        .into_owned();
+    let beside = core_module.with_file_name(format!("{stem}.component.wasm"));
+    write_atomically(&beside, &component)?;
+    let Some(out_dir) = &options.out_dir else {
+        return Ok(beside);
+    };
+    fs::create_dir_all(out_dir).map_err(io_error("create", out_dir))?;
+    let out = out_dir.join(format!("{stem}.wasm"));
+    write_atomically(&out, &component)?;
+    Ok(out)
+}
+
+/// Whether cargo has built std for `profile` in `target_dir` before (by any toolchain).
+fn std_built(target_dir: &Path, profile: &str) -> bool {
+    let profile_dir = match profile {
+        "dev" | "test" => "debug",
+        "bench" => "release",
+        other => other,
+    };
+    let deps = target_dir.join(GUEST_TARGET).join(profile_dir).join("deps");
+    fs::read_dir(deps).into_iter().flatten().any(|entry| {
+        entry.is_ok_and(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libstd-") && name.ends_with(".rlib")
+        })
+    })
+}
+
+/// Writes through a temporary file and a rename, so that a concurrent build of the same
+/// crate, or a reader, never sees half a component.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    static UNIQUE: AtomicU64 = AtomicU64::new(0);
+    let temporary = path.with_file_name(format!(
+        ".{}.{}-{}.tmp",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id(),
+        UNIQUE.fetch_add(1, Ordering::Relaxed)
+    ));
+    fs::write(&temporary, bytes).map_err(io_error("write", &temporary))?;
+    fs::rename(&temporary, path).map_err(io_error("write", path))
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> BuildError {
+    let path = path.to_owned();
+    move |source| BuildError::Io {
+        action,
+        path,
+        source,
+    }
+}
