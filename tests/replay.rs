@@ -36,8 +36,8 @@ fn changed_workflow_fails_replay_with_a_report() {
         panic!("expected nondeterminism, got {err}");
     };
     assert!(*event_index > 0);
-    let recorded = recorded.as_ref().unwrap();
-    let new = new.as_ref().unwrap();
+    let recorded = recorded.as_ref().as_ref().unwrap();
+    let new = new.as_ref().as_ref().unwrap();
     assert!(format!("{:?}", recorded.command).contains("greet"));
     assert!(format!("{:?}", new.command).contains("to_upper"));
     let location = new

@@ -15,8 +15,8 @@ pub enum ReplayError {
     Nondeterminism {
         /// Index of the first event that differs.
         event_index: usize,
-        recorded: Option<IssuedCommand>,
-        new: Option<IssuedCommand>,
+        recorded: Box<Option<IssuedCommand>>,
+        new: Box<Option<IssuedCommand>>,
     },
     /// The new code failed a task that had succeeded when recorded.
     #[error("[WEFT-NDE-2] the workflow task at event {event_index} failed on replay but succeeded when recorded: {}", task_failure_message(.failure))]
@@ -37,6 +37,7 @@ fn divergence_report(
     recorded: &Option<IssuedCommand>,
     new: &Option<IssuedCommand>,
 ) -> String {
+    // (Boxed in the enum to keep `Result<_, ReplayError>` small.)
     let show = |c: &Option<IssuedCommand>| match c {
         Some(c) => format!("{:?}", c.command),
         None => "(none)".into(),
@@ -111,8 +112,8 @@ pub fn replay_into(
                     event_index: recorded
                         .map(|(idx, _)| *idx)
                         .unwrap_or(first_command_index + i),
-                    recorded: recorded.map(|(_, c)| c.clone()),
-                    new: new.cloned(),
+                    recorded: Box::new(recorded.map(|(_, c)| c.clone())),
+                    new: Box::new(new.cloned()),
                 });
             }
         }

@@ -30,9 +30,7 @@ pub fn next_retry(policy: Option<&RetryPolicy>, attempt: u32, failure: &Failure)
     let default = default_policy();
     let p = policy.unwrap_or(&default);
     if failure.non_retryable
-        || p.non_retryable_error_types
-            .iter()
-            .any(|t| *t == failure.error_type)
+        || p.non_retryable_error_types.contains(&failure.error_type)
         || (p.maximum_attempts != 0 && attempt >= p.maximum_attempts)
     {
         return RetryDecision::GiveUp;

@@ -69,7 +69,7 @@ impl host::Host for InstanceState {
     }
 
     fn history_info(&mut self) -> HistoryInfo {
-        self.history_info.clone()
+        self.history_info
     }
 
     fn report_panic(&mut self, message: String, location: Option<SourceLocation>) {
