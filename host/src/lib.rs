@@ -6,6 +6,7 @@
 //! [`replay`], and [`cli`] (the `weft` command line).
 
 pub mod activities;
+pub mod api;
 pub mod cli;
 pub mod contract;
 pub mod engine;

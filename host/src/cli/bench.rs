@@ -123,7 +123,7 @@ async fn run_scenario(
 ) -> Result<serde_json::Value, Failure> {
     let _ = std::fs::remove_dir_all(dir);
     let host = Host::open(HostConfig::on_disk(dir), activities).await?;
-    host.deploy(component.to_vec()).await?;
+    let deployed = host.deploy(component.to_vec(), s.workflow_type, false).await?;
     let request = |input: &serde_json::Value| StartRequest {
         workflow_type: s.workflow_type.into(),
         input: Payload::json(input),
@@ -177,7 +177,7 @@ async fn run_scenario(
         })
         .sum();
 
-    let module = host.modules().last().cloned().ok_or("no module deployed")?;
+    let module = host.module(&deployed.digest)?;
     let replay_histories = if s.name == "fanout10" {
         eprintln!(
             "{}: recording a fanout of {replay_fanout} activities to replay",

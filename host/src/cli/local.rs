@@ -63,8 +63,9 @@ pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
                 format!("cannot read {}: {e}", component.display()),
             )
         })?;
+        let name = crate::cli::module_name(component);
         let module = host
-            .deploy(bytes)
+            .deploy(bytes, &name, false)
             .await
             .map_err(|e| Failure::new(exit::REJECTED, format!("{}: {e}", component.display())))?;
         let handle = host

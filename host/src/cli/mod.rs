@@ -5,6 +5,7 @@ mod bench;
 mod build;
 mod local;
 mod replay;
+mod server;
 
 use std::process::ExitCode;
 
@@ -76,6 +77,7 @@ enum Command {
     History(local::HistoryCommand),
     Replay(replay::ReplayArgs),
     Bench(bench::BenchArgs),
+    Server(server::ServerArgs),
 }
 
 /// Run the `weft` command line with the given activities compiled in.
@@ -87,7 +89,8 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
-    init_tracing(cli.log_json, "warn");
+    let level = if matches!(cli.command, Command::Server(_)) { "info" } else { "warn" };
+    init_tracing(cli.log_json, level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -101,6 +104,7 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::History(cmd) => local::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Bench(args) => bench::bench(args, activities).await,
+            Command::Server(args) => server::serve(args, activities).await,
         }
     });
     match result {
@@ -124,4 +128,12 @@ fn init_tracing(json: bool, default_level: &str) {
     } else {
         builder.try_init()
     };
+}
+
+/// The module name a component file is deployed under by default: its file name
+/// without `.wasm` and `.component`.
+pub fn module_name(path: &std::path::Path) -> String {
+    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("module");
+    let stem = file.strip_suffix(".wasm").unwrap_or(file);
+    stem.strip_suffix(".component").unwrap_or(stem).to_string()
 }

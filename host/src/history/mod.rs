@@ -80,6 +80,8 @@ pub struct PendingActivity {
     pub next_attempt: u32,
     /// Not before this time (a retry's backoff).
     pub not_before_ms: u64,
+    /// Why the previous attempt failed.
+    pub last_failure: Option<Failure>,
 }
 
 /// A timer started and neither fired nor cancelled.
@@ -156,6 +158,7 @@ impl History {
                         scheduled_ms: now,
                         next_attempt: 1,
                         not_before_ms: now,
+                        last_failure: None,
                     }),
                     Command::StartTimer(t) => timers.push(PendingTimer {
                         seq: t.seq,
@@ -174,11 +177,12 @@ impl History {
                     seq,
                     attempt,
                     retry_at_ms,
-                    ..
+                    failure,
                 } => {
                     if let Some(a) = activities.iter_mut().find(|a| a.schedule.seq == *seq) {
                         a.next_attempt = attempt + 1;
                         a.not_before_ms = *retry_at_ms;
+                        a.last_failure = Some(failure.clone());
                     }
                 }
                 _ => {}

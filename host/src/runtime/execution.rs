@@ -225,6 +225,7 @@ impl Execution {
                 scheduled_ms: now,
                 next_attempt: 1,
                 not_before_ms: now,
+                last_failure: None,
             }),
             Command::StartTimer(t) => self.arm_timer(PendingTimer {
                 seq: t.seq,

@@ -20,7 +20,9 @@ use crate::activities::ActivityRegistry;
 use crate::contract::{Failure, Job, Payload, StartWorkflow};
 use crate::engine::{Engine, EngineConfig, LoadError, Module};
 use crate::history::{Event, ExecutionStarted, History, Outcome, FORMAT_VERSION};
-use crate::storage::{durable, RedbStorage, RunRecord, Status, Storage, StorageError, Write};
+use crate::storage::{
+    durable, ModuleVersion, RedbStorage, RunRecord, Status, Storage, StorageError, Write,
+};
 use execution::Execution;
 
 /// Milliseconds since the Unix epoch, now.
@@ -112,6 +114,21 @@ pub enum DeployError {
     /// Storing it failed.
     #[error("cannot store the module: {0}")]
     Storage(String),
+    /// The module name is empty, too long or has `/` or control characters.
+    #[error("`{0}` is not a usable module name (1-200 characters, no `/` or control characters)")]
+    BadName(String),
+    /// A checked deployment found open runs the new component does not reproduce.
+    #[error("refused: the component diverges from the history of {} open execution(s):\n{}", .0.len(), .0.iter().map(|d| format!("{} (run {}): {}", d.workflow_id, d.run_id, d.report)).collect::<Vec<_>>().join("\n"))]
+    Diverged(Vec<CheckFailure>),
+}
+
+/// An open run a checked deployment does not reproduce.
+#[derive(Debug, Clone)]
+pub struct CheckFailure {
+    pub workflow_id: String,
+    pub run_id: String,
+    /// The replay's report.
+    pub report: String,
 }
 
 /// A run could not be started.
@@ -172,8 +189,12 @@ pub(crate) struct HostInner {
     /// Open runs by workflow id.
     open: Mutex<HashMap<String, RunHandle>>,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
-    /// Deployed modules, oldest first.
-    modules: Mutex<Vec<Arc<Module>>>,
+    /// Deployed module versions, oldest first.
+    versions: Mutex<Vec<ModuleVersion>>,
+    /// Compiled modules by digest.
+    modules: Mutex<HashMap<String, Arc<Module>>>,
+    /// Serialises deployments so versions of a name are numbered without gaps.
+    deploy_lock: tokio::sync::Mutex<()>,
 }
 
 impl HostInner {
@@ -224,9 +245,12 @@ impl Host {
                 cache: InstanceCache::new(config.cache_size),
                 open: Mutex::new(HashMap::new()),
                 waiters: Mutex::new(HashMap::new()),
-                modules: Mutex::new(Vec::new()),
+                versions: Mutex::new(Vec::new()),
+                modules: Mutex::new(HashMap::new()),
+                deploy_lock: tokio::sync::Mutex::new(()),
             }),
         };
+        *host.inner.versions.lock().unwrap() = host.inner.storage.module_versions()?;
         host.resume()?;
         Ok(host)
     }
@@ -259,14 +283,7 @@ impl Host {
     }
 
     fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
-        if let Some(m) = self
-            .inner
-            .modules
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|m| m.digest == digest)
-        {
+        if let Some(m) = self.inner.modules.lock().unwrap().get(digest) {
             return Ok(m.clone());
         }
         let bytes = self
@@ -276,24 +293,104 @@ impl Host {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "the module is missing from the database".to_string())?;
         let module = self.inner.engine.load(&bytes).map_err(|e| e.to_string())?;
-        self.inner.modules.lock().unwrap().insert(0, module.clone());
+        self.inner
+            .modules
+            .lock()
+            .unwrap()
+            .insert(digest.to_string(), module.clone());
         Ok(module)
     }
 
-    /// Validate and durably store a component; new runs of its workflow types use it.
-    pub async fn deploy(&self, bytes: Vec<u8>) -> Result<Arc<Module>, DeployError> {
+    /// Validate a component and durably record it as the next version of `name`; new
+    /// runs of its workflow types use it. With `check`, first replay the histories of
+    /// the open runs of earlier versions of `name` against it, and refuse on divergence.
+    pub async fn deploy(
+        &self,
+        bytes: Vec<u8>,
+        name: &str,
+        check: bool,
+    ) -> Result<ModuleVersion, DeployError> {
+        if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/') {
+            return Err(DeployError::BadName(name.to_string()));
+        }
         let module = self.inner.engine.load(&bytes)?;
-        let write = Write::PutModule {
+        let _serial = self.inner.deploy_lock.lock().await;
+        // Deploying the newest version of a name again changes nothing.
+        let latest = self.inner.versions.lock().unwrap().iter().rev().find(|v| v.name == name).cloned();
+        if let Some(latest) = latest.filter(|v| v.digest == module.digest) {
+            return Ok(latest);
+        }
+        let checked = if check { self.check_open_runs(name, &module)? } else { 0 };
+        let version = self
+            .inner
+            .versions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|v| v.name == name)
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let record = ModuleVersion {
+            name: name.to_string(),
+            version,
             digest: module.digest.clone(),
-            bytes,
+            workflow_types: module.workflow_types.clone(),
+            deployed_ms: now_ms(),
+            checked_executions: checked,
         };
-        durable(self.inner.storage.commit(vec![write]))
+        let mut writes = vec![Write::PutModuleVersion(record.clone())];
+        if self.inner.storage.module(&module.digest).map_err(|e| DeployError::Storage(e.to_string()))?.is_none() {
+            writes.push(Write::PutModule {
+                digest: module.digest.clone(),
+                bytes,
+            });
+        }
+        durable(self.inner.storage.commit(writes))
             .await
             .map_err(|e| DeployError::Storage(e.to_string()))?;
-        let mut modules = self.inner.modules.lock().unwrap();
-        modules.retain(|m| m.digest != module.digest);
-        modules.push(module.clone());
-        Ok(module)
+        self.inner.modules.lock().unwrap().insert(module.digest.clone(), module);
+        self.inner.versions.lock().unwrap().push(record.clone());
+        Ok(record)
+    }
+
+    /// Replay every open run of an earlier version of `name` against `module`.
+    fn check_open_runs(&self, name: &str, module: &Arc<Module>) -> Result<usize, DeployError> {
+        let digests: Vec<String> = self
+            .inner
+            .versions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|v| v.name == name)
+            .map(|v| v.digest.clone())
+            .collect();
+        let storage_error = |e: StorageError| DeployError::Storage(e.to_string());
+        let runs: Vec<RunRecord> = self
+            .inner
+            .storage
+            .runs()
+            .map_err(storage_error)?
+            .into_iter()
+            .filter(|r| r.status.is_open() && digests.contains(&r.module_digest))
+            .collect();
+        let mut diverged = Vec::new();
+        for run in &runs {
+            let events = self.inner.storage.history(&run.run_id).map_err(storage_error)?;
+            if let Err(e) = crate::replay::replay(&self.inner.engine, module, &events) {
+                diverged.push(CheckFailure {
+                    workflow_id: run.workflow_id.clone(),
+                    run_id: run.run_id.clone(),
+                    report: e.to_string(),
+                });
+            }
+        }
+        if diverged.is_empty() {
+            Ok(runs.len())
+        } else {
+            Err(DeployError::Diverged(diverged))
+        }
     }
 
     /// Start a run; returns once its start (and first workflow task) is durable.
@@ -364,35 +461,40 @@ impl Host {
     }
 
     fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {
-        let modules = self.inner.modules.lock().unwrap();
-        if let Some(digest) = &request.module {
-            return modules
+        let versions = self.inner.versions.lock().unwrap().clone();
+        let digest = match &request.module {
+            Some(digest) => versions
                 .iter()
-                .find(|m| &m.digest == digest)
-                .cloned()
-                .ok_or_else(|| StartError::UnknownModule(digest.clone()));
-        }
-        if let Some(m) = modules
-            .iter()
-            .rev()
-            .find(|m| m.workflow_types.contains(&request.workflow_type))
-        {
-            return Ok(m.clone());
-        }
-        let mut known: Vec<String> = modules
+                .find(|v| &v.digest == digest)
+                .map(|v| v.digest.clone())
+                .ok_or_else(|| StartError::UnknownModule(digest.clone()))?,
+            None => match versions
+                .iter()
+                .rev()
+                .find(|v| v.workflow_types.contains(&request.workflow_type))
+            {
+                Some(v) => v.digest.clone(),
+                None => return Err(Self::unknown_type(&versions, request)),
+            },
+        };
+        self.module_by_digest(&digest).map_err(StartError::Storage)
+    }
+
+    fn unknown_type(versions: &[ModuleVersion], request: &StartRequest) -> StartError {
+        let mut known: Vec<String> = versions
             .iter()
             .flat_map(|m| m.workflow_types.clone())
             .collect();
         known.sort();
         known.dedup();
-        Err(StartError::UnknownWorkflowType {
+        StartError::UnknownWorkflowType {
             workflow_type: request.workflow_type.clone(),
             known: if known.is_empty() {
                 "none deployed".into()
             } else {
                 known.join(", ")
             },
-        })
+        }
     }
 
     fn execution(
@@ -474,9 +576,14 @@ impl Host {
         self.inspect().history(run_id)
     }
 
-    /// Modules deployed on this host since it opened (and those of resumed runs).
-    pub fn modules(&self) -> Vec<Arc<Module>> {
-        self.inner.modules.lock().unwrap().clone()
+    /// Every deployed module version, oldest first.
+    pub fn module_versions(&self) -> Vec<ModuleVersion> {
+        self.inner.versions.lock().unwrap().clone()
+    }
+
+    /// The compiled module with this digest.
+    pub fn module(&self, digest: &str) -> Result<Arc<Module>, String> {
+        self.module_by_digest(digest)
     }
 
     /// Number of open runs.

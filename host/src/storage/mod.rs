@@ -7,7 +7,7 @@
 mod records;
 mod redb_store;
 
-pub use records::{RunRecord, Status};
+pub use records::{ModuleVersion, RunRecord, Status};
 pub use redb_store::RedbStorage;
 
 use crate::history::Event;
@@ -62,6 +62,8 @@ pub enum Write {
     PutRun(RunRecord),
     /// Store a module's bytes under its digest.
     PutModule { digest: String, bytes: Vec<u8> },
+    /// Record a new version of a module name.
+    PutModuleVersion(ModuleVersion),
 }
 
 /// Resolves when a commit is durable.
@@ -81,6 +83,8 @@ pub trait Storage: Send + Sync + 'static {
     fn runs(&self) -> Result<Vec<RunRecord>, StorageError>;
     /// A module's bytes by digest.
     fn module(&self, digest: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Every deployed module version, in deployment order.
+    fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
 }
 
 /// Wait for a commit, turning a dropped writer into an error.

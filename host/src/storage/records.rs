@@ -61,3 +61,17 @@ pub struct RunRecord {
     /// History encoding version the run was written with.
     pub format_version: u16,
 }
+
+/// One deployed version of a module name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleVersion {
+    pub name: String,
+    /// 1 for the first deployment of the name.
+    pub version: u32,
+    pub digest: String,
+    pub workflow_types: Vec<String>,
+    pub deployed_ms: u64,
+    /// Open executions whose histories a checked deployment replayed against it.
+    #[serde(default)]
+    pub checked_executions: usize,
+}

@@ -6,7 +6,7 @@ use std::sync::{mpsc, Arc};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
 
-use super::{Commit, RunRecord, Storage, StorageError, Write};
+use super::{Commit, ModuleVersion, RunRecord, Storage, StorageError, Write};
 use crate::history::Event;
 
 /// run id → postcard `RunRecord`.
@@ -17,6 +17,10 @@ const WORKFLOWS: TableDefinition<&str, &str> = TableDefinition::new("workflows")
 const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
 /// module digest → component bytes.
 const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("modules");
+
+/// (deployment time, name, version) → postcard `ModuleVersion`.
+const MODULE_VERSIONS: TableDefinition<(u64, &str, u32), &[u8]> =
+    TableDefinition::new("module_versions");
 
 /// Most batches one transaction takes; bounds the latency a large group adds.
 const MAX_GROUP: usize = 512;
@@ -70,6 +74,7 @@ impl RedbStorage {
         tx.open_table(WORKFLOWS)?;
         tx.open_table(HISTORY)?;
         tx.open_table(MODULES)?;
+        tx.open_table(MODULE_VERSIONS)?;
         tx.commit()?;
         let (writer, requests) = mpsc::channel();
         let db2 = db.clone();
@@ -109,6 +114,7 @@ fn apply<'a>(db: &Database, writes: impl Iterator<Item = &'a Write>) -> Result<(
         let mut workflows = tx.open_table(WORKFLOWS)?;
         let mut history = tx.open_table(HISTORY)?;
         let mut modules = tx.open_table(MODULES)?;
+        let mut versions = tx.open_table(MODULE_VERSIONS)?;
         for write in writes {
             match write {
                 Write::Append {
@@ -126,6 +132,11 @@ fn apply<'a>(db: &Database, writes: impl Iterator<Item = &'a Write>) -> Result<(
                 }
                 Write::PutModule { digest, bytes } => {
                     modules.insert(digest.as_str(), bytes.as_slice())?;
+                }
+                Write::PutModuleVersion(v) => {
+                    let bytes = postcard::to_stdvec(v).expect("versions always encode");
+                    let key = (v.deployed_ms, v.name.as_str(), v.version);
+                    versions.insert(key, bytes.as_slice())?;
                 }
             }
         }
@@ -206,5 +217,22 @@ impl Storage for RedbStorage {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(MODULES)?;
         Ok(table.get(digest)?.map(|v| v.value().to_vec()))
+    }
+
+    fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(MODULE_VERSIONS)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (key, value) = row?;
+            let (_, name, version) = key.value();
+            out.push(
+                postcard::from_bytes(value.value()).map_err(|source| StorageError::Decode {
+                    what: format!("module {name} version {version}"),
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
     }
 }

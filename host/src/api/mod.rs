@@ -1,0 +1,7 @@
+//! The HTTP/JSON API of a long-running host (`weft server`).
+
+mod describe;
+mod server;
+pub mod types;
+
+pub use server::{router, serve};

@@ -1,0 +1,266 @@
+//! The axum server: routes, handlers, and how host errors become HTTP answers.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::describe::{describe, result_body};
+use super::types::*;
+use crate::activities::ActivityRegistry;
+use crate::contract::Payload;
+use crate::history::export;
+use crate::runtime::{DeployError, Host, HostConfig, QueryError, StartError, StartRequest};
+use crate::storage::Status;
+
+/// An error answer: a status and an [`ApiErrorBody`].
+#[derive(Debug)]
+pub struct ApiError(StatusCode, ApiErrorBody);
+
+impl ApiError {
+    fn new(code: ErrorCode, message: impl std::fmt::Display) -> ApiError {
+        let status = match code {
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError(
+            status,
+            ApiErrorBody {
+                code,
+                message: message.to_string(),
+                divergences: Vec::new(),
+            },
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.0.is_server_error() {
+            tracing::error!("{}", self.1.message);
+        }
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> ApiError {
+        match e {
+            QueryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
+            QueryError::Storage(_) => ApiError::new(ErrorCode::Internal, e),
+        }
+    }
+}
+
+fn body_error(e: BytesRejection, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(ErrorCode::TooLarge, format!("the body is larger than the limit of {limit} bytes"))
+    } else {
+        ApiError::new(ErrorCode::BadRequest, e.body_text())
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Build the API's router over a host.
+pub fn router(host: Host) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/v1/modules", get(modules).post(deploy))
+        .route("/v1/executions", get(list).post(start))
+        .route("/v1/executions/{id}", get(describe_handler))
+        .route("/v1/executions/{id}/result", get(result))
+        .route("/v1/executions/{id}/history", get(history))
+        .layer(DefaultBodyLimit::max(MAX_MODULE_BYTES))
+        .with_state(host)
+}
+
+/// Open a host on `data_dir` and serve the API on `listen` until SIGINT or SIGTERM.
+pub async fn serve(data_dir: PathBuf, listen: SocketAddr, activities: ActivityRegistry) -> anyhow::Result<()> {
+    let host = Host::open(HostConfig::on_disk(&data_dir), activities).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
+    axum::serve(listener, router(host))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("weft server stopped; open executions resume at the next start");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[derive(Deserialize)]
+struct DeployParams {
+    name: String,
+    #[serde(default)]
+    check: bool,
+}
+
+async fn deploy(
+    State(host): State<Host>,
+    Query(params): Query<DeployParams>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<ModuleVersion>)> {
+    let bytes = body.map_err(|e| body_error(e, MAX_MODULE_BYTES))?;
+    match host.deploy(bytes.to_vec(), &params.name, params.check).await {
+        Ok(version) => {
+            tracing::info!(name = %version.name, version = version.version, digest = %version.digest, "deployed");
+            Ok((StatusCode::CREATED, Json(version)))
+        }
+        Err(DeployError::Diverged(found)) => {
+            let mut e = ApiError::new(ErrorCode::Conflict, format!("refused: the component diverges from {} open execution(s) of `{}`", found.len(), params.name));
+            e.1.divergences = found
+                .into_iter()
+                .map(|d| Divergence {
+                    workflow_id: d.workflow_id,
+                    run_id: d.run_id,
+                    report: d.report,
+                })
+                .collect();
+            Err(e)
+        }
+        Err(e @ (DeployError::Invalid(_) | DeployError::BadName(_))) => Err(ApiError::new(ErrorCode::Invalid, e)),
+        Err(e @ DeployError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
+    }
+}
+
+async fn modules(State(host): State<Host>) -> Json<ModuleList> {
+    let mut modules = host.module_versions();
+    modules.sort_by(|a, b| a.name.cmp(&b.name).then(a.version.cmp(&b.version)));
+    Json(ModuleList { modules })
+}
+
+async fn start(State(host): State<Host>, body: Result<Bytes, BytesRejection>) -> ApiResult<(StatusCode, Json<Started>)> {
+    let limit = MAX_INPUT_BYTES + 64 * 1024;
+    let bytes = body.map_err(|e| body_error(e, limit))?;
+    if bytes.len() > limit {
+        return Err(ApiError::new(ErrorCode::TooLarge, format!("the request is larger than the input limit of {MAX_INPUT_BYTES} bytes")));
+    }
+    let body: StartBody = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("the request body is not a valid start request: {e}")))?;
+    let input = Payload::json(&body.input);
+    if input.data.len() > MAX_INPUT_BYTES {
+        return Err(ApiError::new(ErrorCode::TooLarge, format!("the input is {} bytes, over the limit of {MAX_INPUT_BYTES}", input.data.len())));
+    }
+    if let Some(id) = &body.id {
+        if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
+            return Err(ApiError::new(ErrorCode::BadRequest, "an execution id has 1-200 characters and no control characters"));
+        }
+    }
+    let request = StartRequest {
+        workflow_type: body.workflow_type,
+        input,
+        workflow_id: body.id,
+        module: None,
+    };
+    match host.start(request).await {
+        Ok(h) => {
+            tracing::info!(workflow = %h.workflow_id, run = %h.run_id, "started");
+            Ok((StatusCode::CREATED, Json(Started { workflow_id: h.workflow_id, run_id: h.run_id })))
+        }
+        Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => Err(ApiError::new(ErrorCode::NotFound, e)),
+        Err(e @ StartError::AlreadyRunning(_)) => Err(ApiError::new(ErrorCode::Conflict, e)),
+        Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    #[serde(rename = "type")]
+    workflow_type: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+async fn list(State(host): State<Host>, Query(p): Query<ListParams>) -> ApiResult<Json<ExecutionPage>> {
+    let status: Option<Status> = match &p.status {
+        Some(s) => Some(s.parse().map_err(|e: String| ApiError::new(ErrorCode::BadRequest, e))?),
+        None => None,
+    };
+    let limit = p.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::new(ErrorCode::BadRequest, format!("limit must be 1-{MAX_PAGE}")));
+    }
+    let after: Option<(u64, String)> = match &p.cursor {
+        Some(c) => Some(
+            c.split_once('.')
+                .and_then(|(ms, run)| Some((ms.parse().ok()?, run.to_string())))
+                .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the cursor is not one this server gave out"))?,
+        ),
+        None => None,
+    };
+    let mut page: Vec<_> = host
+        .runs()?
+        .into_iter()
+        .filter(|r| status.is_none_or(|s| r.status == s))
+        .filter(|r| p.workflow_type.as_ref().is_none_or(|t| &r.workflow_type == t))
+        .filter(|r| after.as_ref().is_none_or(|(ms, run)| (r.start_ms, &r.run_id) < (*ms, run)))
+        .take(limit + 1)
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|r| format!("{}.{}", r.start_ms, r.run_id))
+    } else {
+        None
+    };
+    Ok(Json(ExecutionPage { executions: page, next_cursor }))
+}
+
+async fn describe_handler(State(host): State<Host>, Path(id): Path<String>) -> ApiResult<Json<Description>> {
+    Ok(Json(describe(&host, &id)?))
+}
+
+#[derive(Deserialize)]
+struct ResultParams {
+    #[serde(default)]
+    wait_s: u64,
+}
+
+async fn result(
+    State(host): State<Host>,
+    Path(id): Path<String>,
+    Query(p): Query<ResultParams>,
+) -> ApiResult<(StatusCode, Json<ResultBody>)> {
+    let run = host.find_run(&id)?;
+    let wait = Duration::from_secs(p.wait_s.min(60));
+    if run.status.is_open() && !wait.is_zero() {
+        if let Ok(outcome) = tokio::time::timeout(wait, host.wait(&run.run_id)).await {
+            outcome?;
+        }
+    }
+    let run = host.find_run(&run.run_id)?;
+    let body = result_body(&host, &run)?;
+    let status = if run.status.is_open() { StatusCode::ACCEPTED } else { StatusCode::OK };
+    Ok((status, Json(body)))
+}
+
+async fn history(State(host): State<Host>, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    let run = host.find_run(&id)?;
+    let events = host.history(&run.run_id)?;
+    Ok(Json(export::to_json(&run.workflow_id, &run.run_id, &events)))
+}
