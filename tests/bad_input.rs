@@ -18,8 +18,12 @@ fn failure_message(outcome: &Outcome) -> String {
 async fn misbehaving_workflows_fail_alone() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path()).await;
-    host.deploy(component_bytes("misbehave"), "misbehave", false).await.unwrap();
-    host.deploy(component_bytes("hello"), "hello", false).await.unwrap();
+    host.deploy(component_bytes("misbehave"), "misbehave", false)
+        .await
+        .unwrap();
+    host.deploy(component_bytes("hello"), "hello", false)
+        .await
+        .unwrap();
 
     // A healthy execution runs alongside the bad ones.
     let healthy = {
@@ -60,7 +64,10 @@ async fn misbehaving_workflows_fail_alone() {
 async fn bad_modules_are_rejected_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path()).await;
-    let err = host.deploy(b"this is not wasm".to_vec(), "junk", false).await.unwrap_err();
+    let err = host
+        .deploy(b"this is not wasm".to_vec(), "junk", false)
+        .await
+        .unwrap_err();
     assert!(
         err.to_string()
             .contains("not a valid WebAssembly component"),
@@ -68,7 +75,10 @@ async fn bad_modules_are_rejected_with_the_reason() {
     );
     // An empty component is valid WebAssembly but not the weft:workflow world.
     let empty_component = b"\0asm\x0d\x00\x01\x00".to_vec();
-    let err = host.deploy(empty_component, "empty", false).await.unwrap_err();
+    let err = host
+        .deploy(empty_component, "empty", false)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("weft:workflow"), "{err}");
     // Nothing was deployed, so nothing can start.
     let err = host

@@ -81,7 +81,9 @@ async fn evicted_instances_are_rebuilt_by_replay() {
     let mut config = weft_host::HostConfig::on_disk(dir.path());
     config.cache_size = 1;
     let host = weft_host::Host::open(config, activities()).await.unwrap();
-    host.deploy(component_bytes("sequence"), "sequence", false).await.unwrap();
+    host.deploy(component_bytes("sequence"), "sequence", false)
+        .await
+        .unwrap();
     let runs = (0..8).map(|i| {
         let host = host.clone();
         tokio::spawn(async move { execute(&host, "sequence", json!(format!("r{i}"))).await })

@@ -2,6 +2,8 @@
 //! crates, real hosts on real redb files in temporary folders.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

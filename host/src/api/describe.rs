@@ -31,7 +31,9 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
                 attempt: a.next_attempt,
                 scheduled_ms: a.scheduled_ms,
                 next_attempt_ms: (a.not_before_ms > a.scheduled_ms).then_some(a.not_before_ms),
-                last_failure: a.last_failure.map(|f| format!("{}: {}", f.error_type, f.message)),
+                last_failure: a
+                    .last_failure
+                    .map(|f| format!("{}: {}", f.error_type, f.message)),
             })
             .collect(),
         pending_timers: timers

@@ -66,7 +66,10 @@ impl From<QueryError> for ApiError {
 
 fn body_error(e: BytesRejection, limit: usize) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(ErrorCode::TooLarge, format!("the body is larger than the limit of {limit} bytes"))
+        ApiError::new(
+            ErrorCode::TooLarge,
+            format!("the body is larger than the limit of {limit} bytes"),
+        )
     } else {
         ApiError::new(ErrorCode::BadRequest, e.body_text())
     }
@@ -77,7 +80,10 @@ type ApiResult<T> = Result<T, ApiError>;
 /// Build the API's router over a host.
 pub fn router(host: Host) -> Router {
     Router::new()
-        .route("/v1/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/v1/health",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/v1/modules", get(modules).post(deploy))
         .route("/v1/executions", get(list).post(start))
         .route("/v1/executions/{id}", get(describe_handler))
@@ -88,12 +94,18 @@ pub fn router(host: Host) -> Router {
 }
 
 /// Open a host on `data_dir` and serve the API on `listen` until SIGINT or SIGTERM.
-pub async fn serve(data_dir: PathBuf, listen: SocketAddr, activities: ActivityRegistry) -> anyhow::Result<()> {
+pub async fn serve(
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    activities: ActivityRegistry,
+) -> anyhow::Result<()> {
     let host = Host::open(HostConfig::on_disk(&data_dir), activities).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
+    // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
+    println!("listening on http://{addr}");
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
     axum::serve(listener, router(host))
         .with_graceful_shutdown(shutdown_signal())
@@ -126,13 +138,23 @@ async fn deploy(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<ModuleVersion>)> {
     let bytes = body.map_err(|e| body_error(e, MAX_MODULE_BYTES))?;
-    match host.deploy(bytes.to_vec(), &params.name, params.check).await {
+    match host
+        .deploy(bytes.to_vec(), &params.name, params.check)
+        .await
+    {
         Ok(version) => {
             tracing::info!(name = %version.name, version = version.version, digest = %version.digest, "deployed");
             Ok((StatusCode::CREATED, Json(version)))
         }
         Err(DeployError::Diverged(found)) => {
-            let mut e = ApiError::new(ErrorCode::Conflict, format!("refused: the component diverges from {} open execution(s) of `{}`", found.len(), params.name));
+            let mut e = ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "refused: the component diverges from {} open execution(s) of `{}`",
+                    found.len(),
+                    params.name
+                ),
+            );
             e.1.divergences = found
                 .into_iter()
                 .map(|d| Divergence {
@@ -143,7 +165,9 @@ async fn deploy(
                 .collect();
             Err(e)
         }
-        Err(e @ (DeployError::Invalid(_) | DeployError::BadName(_))) => Err(ApiError::new(ErrorCode::Invalid, e)),
+        Err(e @ (DeployError::Invalid(_) | DeployError::BadName(_))) => {
+            Err(ApiError::new(ErrorCode::Invalid, e))
+        }
         Err(e @ DeployError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
     }
 }
@@ -154,21 +178,40 @@ async fn modules(State(host): State<Host>) -> Json<ModuleList> {
     Json(ModuleList { modules })
 }
 
-async fn start(State(host): State<Host>, body: Result<Bytes, BytesRejection>) -> ApiResult<(StatusCode, Json<Started>)> {
+async fn start(
+    State(host): State<Host>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Started>)> {
     let limit = MAX_INPUT_BYTES + 64 * 1024;
     let bytes = body.map_err(|e| body_error(e, limit))?;
     if bytes.len() > limit {
-        return Err(ApiError::new(ErrorCode::TooLarge, format!("the request is larger than the input limit of {MAX_INPUT_BYTES} bytes")));
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!("the request is larger than the input limit of {MAX_INPUT_BYTES} bytes"),
+        ));
     }
-    let body: StartBody = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("the request body is not a valid start request: {e}")))?;
+    let body: StartBody = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the request body is not a valid start request: {e}"),
+        )
+    })?;
     let input = Payload::json(&body.input);
     if input.data.len() > MAX_INPUT_BYTES {
-        return Err(ApiError::new(ErrorCode::TooLarge, format!("the input is {} bytes, over the limit of {MAX_INPUT_BYTES}", input.data.len())));
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!(
+                "the input is {} bytes, over the limit of {MAX_INPUT_BYTES}",
+                input.data.len()
+            ),
+        ));
     }
     if let Some(id) = &body.id {
         if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
-            return Err(ApiError::new(ErrorCode::BadRequest, "an execution id has 1-200 characters and no control characters"));
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "an execution id has 1-200 characters and no control characters",
+            ));
         }
     }
     let request = StartRequest {
@@ -180,9 +223,17 @@ async fn start(State(host): State<Host>, body: Result<Bytes, BytesRejection>) ->
     match host.start(request).await {
         Ok(h) => {
             tracing::info!(workflow = %h.workflow_id, run = %h.run_id, "started");
-            Ok((StatusCode::CREATED, Json(Started { workflow_id: h.workflow_id, run_id: h.run_id })))
+            Ok((
+                StatusCode::CREATED,
+                Json(Started {
+                    workflow_id: h.workflow_id,
+                    run_id: h.run_id,
+                }),
+            ))
         }
-        Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => Err(ApiError::new(ErrorCode::NotFound, e)),
+        Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => {
+            Err(ApiError::new(ErrorCode::NotFound, e))
+        }
         Err(e @ StartError::AlreadyRunning(_)) => Err(ApiError::new(ErrorCode::Conflict, e)),
         Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
     }
@@ -197,20 +248,34 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-async fn list(State(host): State<Host>, Query(p): Query<ListParams>) -> ApiResult<Json<ExecutionPage>> {
+async fn list(
+    State(host): State<Host>,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<ExecutionPage>> {
     let status: Option<Status> = match &p.status {
-        Some(s) => Some(s.parse().map_err(|e: String| ApiError::new(ErrorCode::BadRequest, e))?),
+        Some(s) => Some(
+            s.parse()
+                .map_err(|e: String| ApiError::new(ErrorCode::BadRequest, e))?,
+        ),
         None => None,
     };
     let limit = p.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::new(ErrorCode::BadRequest, format!("limit must be 1-{MAX_PAGE}")));
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("limit must be 1-{MAX_PAGE}"),
+        ));
     }
     let after: Option<(u64, String)> = match &p.cursor {
         Some(c) => Some(
             c.split_once('.')
                 .and_then(|(ms, run)| Some((ms.parse().ok()?, run.to_string())))
-                .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the cursor is not one this server gave out"))?,
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::BadRequest,
+                        "the cursor is not one this server gave out",
+                    )
+                })?,
         ),
         None => None,
     };
@@ -218,8 +283,16 @@ async fn list(State(host): State<Host>, Query(p): Query<ListParams>) -> ApiResul
         .runs()?
         .into_iter()
         .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| p.workflow_type.as_ref().is_none_or(|t| &r.workflow_type == t))
-        .filter(|r| after.as_ref().is_none_or(|(ms, run)| (r.start_ms, &r.run_id) < (*ms, run)))
+        .filter(|r| {
+            p.workflow_type
+                .as_ref()
+                .is_none_or(|t| &r.workflow_type == t)
+        })
+        .filter(|r| {
+            after
+                .as_ref()
+                .is_none_or(|(ms, run)| (r.start_ms, &r.run_id) < (*ms, run))
+        })
         .take(limit + 1)
         .collect();
     let next_cursor = if page.len() > limit {
@@ -228,10 +301,16 @@ async fn list(State(host): State<Host>, Query(p): Query<ListParams>) -> ApiResul
     } else {
         None
     };
-    Ok(Json(ExecutionPage { executions: page, next_cursor }))
+    Ok(Json(ExecutionPage {
+        executions: page,
+        next_cursor,
+    }))
 }
 
-async fn describe_handler(State(host): State<Host>, Path(id): Path<String>) -> ApiResult<Json<Description>> {
+async fn describe_handler(
+    State(host): State<Host>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Description>> {
     Ok(Json(describe(&host, &id)?))
 }
 
@@ -255,12 +334,23 @@ async fn result(
     }
     let run = host.find_run(&run.run_id)?;
     let body = result_body(&host, &run)?;
-    let status = if run.status.is_open() { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let status = if run.status.is_open() {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(body)))
 }
 
-async fn history(State(host): State<Host>, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+async fn history(
+    State(host): State<Host>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
     let run = host.find_run(&id)?;
     let events = host.history(&run.run_id)?;
-    Ok(Json(export::to_json(&run.workflow_id, &run.run_id, &events)))
+    Ok(Json(export::to_json(
+        &run.workflow_id,
+        &run.run_id,
+        &events,
+    )))
 }

@@ -123,7 +123,9 @@ async fn run_scenario(
 ) -> Result<serde_json::Value, Failure> {
     let _ = std::fs::remove_dir_all(dir);
     let host = Host::open(HostConfig::on_disk(dir), activities).await?;
-    let deployed = host.deploy(component.to_vec(), s.workflow_type, false).await?;
+    let deployed = host
+        .deploy(component.to_vec(), s.workflow_type, false)
+        .await?;
     let request = |input: &serde_json::Value| StartRequest {
         workflow_type: s.workflow_type.into(),
         input: Payload::json(input),

@@ -89,7 +89,11 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
-    let level = if matches!(cli.command, Command::Server(_)) { "info" } else { "warn" };
+    let level = if matches!(cli.command, Command::Server(_)) {
+        "info"
+    } else {
+        "warn"
+    };
     init_tracing(cli.log_json, level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -133,7 +137,10 @@ fn init_tracing(json: bool, default_level: &str) {
 /// The module name a component file is deployed under by default: its file name
 /// without `.wasm` and `.component`.
 pub fn module_name(path: &std::path::Path) -> String {
-    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("module");
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or("module");
     let stem = file.strip_suffix(".wasm").unwrap_or(file);
     stem.strip_suffix(".component").unwrap_or(stem).to_string()
 }

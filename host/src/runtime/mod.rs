@@ -316,11 +316,23 @@ impl Host {
         let module = self.inner.engine.load(&bytes)?;
         let _serial = self.inner.deploy_lock.lock().await;
         // Deploying the newest version of a name again changes nothing.
-        let latest = self.inner.versions.lock().unwrap().iter().rev().find(|v| v.name == name).cloned();
+        let latest = self
+            .inner
+            .versions
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|v| v.name == name)
+            .cloned();
         if let Some(latest) = latest.filter(|v| v.digest == module.digest) {
             return Ok(latest);
         }
-        let checked = if check { self.check_open_runs(name, &module)? } else { 0 };
+        let checked = if check {
+            self.check_open_runs(name, &module)?
+        } else {
+            0
+        };
         let version = self
             .inner
             .versions
@@ -341,7 +353,13 @@ impl Host {
             checked_executions: checked,
         };
         let mut writes = vec![Write::PutModuleVersion(record.clone())];
-        if self.inner.storage.module(&module.digest).map_err(|e| DeployError::Storage(e.to_string()))?.is_none() {
+        if self
+            .inner
+            .storage
+            .module(&module.digest)
+            .map_err(|e| DeployError::Storage(e.to_string()))?
+            .is_none()
+        {
             writes.push(Write::PutModule {
                 digest: module.digest.clone(),
                 bytes,
@@ -350,7 +368,11 @@ impl Host {
         durable(self.inner.storage.commit(writes))
             .await
             .map_err(|e| DeployError::Storage(e.to_string()))?;
-        self.inner.modules.lock().unwrap().insert(module.digest.clone(), module);
+        self.inner
+            .modules
+            .lock()
+            .unwrap()
+            .insert(module.digest.clone(), module);
         self.inner.versions.lock().unwrap().push(record.clone());
         Ok(record)
     }
@@ -377,7 +399,11 @@ impl Host {
             .collect();
         let mut diverged = Vec::new();
         for run in &runs {
-            let events = self.inner.storage.history(&run.run_id).map_err(storage_error)?;
+            let events = self
+                .inner
+                .storage
+                .history(&run.run_id)
+                .map_err(storage_error)?;
             if let Err(e) = crate::replay::replay(&self.inner.engine, module, &events) {
                 diverged.push(CheckFailure {
                     workflow_id: run.workflow_id.clone(),

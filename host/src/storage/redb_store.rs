@@ -226,12 +226,12 @@ impl Storage for RedbStorage {
         for row in table.iter()? {
             let (key, value) = row?;
             let (_, name, version) = key.value();
-            out.push(
-                postcard::from_bytes(value.value()).map_err(|source| StorageError::Decode {
+            out.push(postcard::from_bytes(value.value()).map_err(|source| {
+                StorageError::Decode {
                     what: format!("module {name} version {version}"),
                     source,
-                })?,
-            );
+                }
+            })?);
         }
         Ok(out)
     }

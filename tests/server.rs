@@ -1,0 +1,352 @@
+//! `weft server` as a real process over loopback HTTP: the API end to end, bad input,
+//! checked deployments, and a SIGKILL under load.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use support::server::Server;
+use support::*;
+use weft_host::history::export;
+
+fn replay_matches(component_name: &str, history: &Value) {
+    let (_, _, events) = export::from_json(&history.to_string()).unwrap();
+    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let module = engine.load(&component_bytes(component_name)).unwrap();
+    weft_host::replay::replay(&engine, &module, &events)
+        .unwrap_or_else(|e| panic!("replay of {component_name} failed: {e}"));
+}
+
+#[test]
+fn api_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let (status, v) = server.post_bytes("/v1/modules?name=hello", &component_bytes("hello"));
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(
+        (v["name"].as_str(), v["version"].as_u64()),
+        (Some("hello"), Some(1))
+    );
+    assert_eq!(v["workflow_types"], json!(["hello"]));
+    let (_, v) = server.get("/v1/modules");
+    assert_eq!(v["modules"].as_array().unwrap().len(), 1);
+
+    let (status, started) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "hello", "input": "api", "id": "api-1"}),
+    );
+    assert_eq!(status, 201, "{started}");
+    let result = server.result("api-1");
+    assert_eq!(result["status"], "completed");
+    assert_eq!(result["result"], "Hello, api!");
+
+    let (status, d) = server.get("/v1/executions/api-1");
+    assert_eq!(status, 200);
+    assert_eq!(
+        (d["module_name"].as_str(), d["module_version"].as_u64()),
+        (Some("hello"), Some(1))
+    );
+    assert_eq!(d["workflow_type"], "hello");
+    assert!(d["close_ms"].as_u64().is_some());
+
+    // Reusing the id of a closed execution starts a new run.
+    let (status, again) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "hello", "input": "again", "id": "api-1"}),
+    );
+    assert_eq!(status, 201);
+    assert_ne!(again["run_id"], started["run_id"]);
+    assert_eq!(server.result("api-1")["result"], "Hello, again!");
+    // The old run is still readable by its run id.
+    let (_, old) = server.get(&format!(
+        "/v1/executions/{}/result",
+        started["run_id"].as_str().unwrap()
+    ));
+    assert_eq!(old["result"], "Hello, api!");
+
+    // Listing: newest first, filtered, paginated.
+    for i in 0..3 {
+        server.post_json(
+            "/v1/executions",
+            &json!({"workflow_type": "hello", "input": format!("n{i}"), "id": format!("page-{i}")}),
+        );
+        server.result(&format!("page-{i}"));
+    }
+    let (_, page1) = server.get("/v1/executions?status=completed&type=hello&limit=2");
+    let ids: Vec<&str> = page1["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["workflow_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["page-2", "page-1"]);
+    let cursor = page1["next_cursor"].as_str().unwrap();
+    let (_, page2) = server.get(&format!(
+        "/v1/executions?status=completed&limit=10&cursor={cursor}"
+    ));
+    let ids: Vec<&str> = page2["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["workflow_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["page-0", "api-1", "api-1"]);
+    assert!(page2["next_cursor"].is_null());
+    let (_, none) = server.get("/v1/executions?status=failed");
+    assert!(none["executions"].as_array().unwrap().is_empty());
+
+    // The exported history replays against the component.
+    let (status, history) = server.get("/v1/executions/api-1/history");
+    assert_eq!(status, 200);
+    replay_matches("hello", &history);
+}
+
+#[test]
+fn bad_requests_get_clear_errors_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    server.post_bytes("/v1/modules?name=hello", &component_bytes("hello"));
+    server.post_bytes("/v1/modules?name=timer", &component_bytes("timer"));
+
+    let expect = |(status, body): (u16, Value), want: u16, code: &str, text: &str| {
+        assert_eq!(status, want, "{body}");
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["message"].as_str().unwrap().contains(text), "{body}");
+    };
+    // Malformed JSON, unknown type, unknown ids.
+    let raw = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build();
+    let resp = ureq::Agent::from(raw)
+        .post(format!("{}/v1/executions", server.url))
+        .content_type("application/json")
+        .send("{\"workflow_type\": ")
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    expect(
+        server.post_json("/v1/executions", &json!({"workflow_type": "nope"})),
+        404,
+        "not_found",
+        "nope",
+    );
+    expect(
+        server.get("/v1/executions/nobody"),
+        404,
+        "not_found",
+        "nobody",
+    );
+    expect(
+        server.get("/v1/executions/nobody/result"),
+        404,
+        "not_found",
+        "nobody",
+    );
+    expect(
+        server.get("/v1/executions/nobody/history"),
+        404,
+        "not_found",
+        "nobody",
+    );
+    expect(
+        server.get("/v1/executions?status=bogus"),
+        400,
+        "bad_request",
+        "bogus",
+    );
+    // Oversized input (documented limit: 2 MiB).
+    let big = "x".repeat(weft_host::api::types::MAX_INPUT_BYTES + 10);
+    expect(
+        server.post_json(
+            "/v1/executions",
+            &json!({"workflow_type": "hello", "input": big}),
+        ),
+        413,
+        "too_large",
+        "limit",
+    );
+    // A second start with an id that is still running.
+    let (status, _) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "timer", "input": {"seconds": 60}, "id": "busy"}),
+    );
+    assert_eq!(status, 201);
+    expect(
+        server.post_json(
+            "/v1/executions",
+            &json!({"workflow_type": "hello", "input": "x", "id": "busy"}),
+        ),
+        409,
+        "conflict",
+        "already has a running execution",
+    );
+    // A non-component upload, and a wrong-world component.
+    expect(
+        server.post_bytes("/v1/modules?name=hello", b"not wasm at all"),
+        422,
+        "invalid",
+        "not a valid WebAssembly component",
+    );
+    expect(
+        server.post_bytes("/v1/modules?name=hello", b"\0asm\x0d\x00\x01\x00"),
+        422,
+        "invalid",
+        "weft:workflow",
+    );
+    // Nothing changed: still one version each, and only the timer run exists.
+    let (_, modules) = server.get("/v1/modules");
+    let versions: Vec<(String, u64)> = modules["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_string(),
+                m["version"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [("hello".to_string(), 1), ("timer".to_string(), 1)]
+    );
+    let (_, list) = server.get("/v1/executions");
+    assert_eq!(list["executions"].as_array().unwrap().len(), 1);
+    let (_, d) = server.get("/v1/executions/busy");
+    assert_eq!(d["pending_timers"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn checked_deploys_replay_open_executions() {
+    let dir = tempfile::tempdir().unwrap();
+    // Compile the components into the server's cache first, so that deploying is quick.
+    let engine = weft_host::engine::Engine::new(weft_host::engine::EngineConfig {
+        cache_dir: Some(dir.path().join("compiled")),
+        ..Default::default()
+    })
+    .unwrap();
+    for name in ["hello", "hello-v2", "hello-changed"] {
+        engine.load(&component_bytes(name)).unwrap();
+    }
+    // Every activity takes 4 s, so the first execution is still open while we deploy.
+    let server = Server::start(dir.path(), &[("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", "4000")]);
+    let (status, _) = server.post_bytes("/v1/modules?name=greeter", &component_bytes("hello"));
+    assert_eq!(status, 201);
+    server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "hello", "input": "v1", "id": "open-1"}),
+    );
+
+    // Compatible: same `hello`, plus a new workflow type.
+    let (status, v2) = server.post_bytes(
+        "/v1/modules?name=greeter&check=true",
+        &component_bytes("hello-v2"),
+    );
+    assert_eq!(status, 201, "{v2}");
+    assert_eq!(v2["version"], 2);
+    assert_eq!(v2["checked_executions"], 1);
+
+    // Incompatible: refused with the divergence of the open execution.
+    let (status, refused) = server.post_bytes(
+        "/v1/modules?name=greeter&check=true",
+        &component_bytes("hello-changed"),
+    );
+    assert_eq!(status, 409, "{refused}");
+    let divergence = &refused["divergences"][0];
+    assert_eq!(divergence["workflow_id"], "open-1");
+    assert!(
+        divergence["report"]
+            .as_str()
+            .unwrap()
+            .contains("WEFT-NDE-1"),
+        "{refused}"
+    );
+    let (_, modules) = server.get("/v1/modules");
+    assert_eq!(modules["modules"].as_array().unwrap().len(), 2);
+
+    // The open execution stays on version 1; new ones use version 2.
+    let (_, d) = server.get("/v1/executions/open-1");
+    assert_eq!(d["module_version"], 1);
+    assert_eq!(d["pending_activities"][0]["activity_type"], "greet");
+    server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "hello", "input": "v2", "id": "new-1"}),
+    );
+    let (_, d) = server.get("/v1/executions/new-1");
+    assert_eq!(d["module_version"], 2);
+    assert_eq!(server.result("open-1")["result"], "Hello, v1!");
+    assert_eq!(server.result("new-1")["result"], "Hello, v2!");
+    let (_, history) = server.get("/v1/executions/open-1/history");
+    replay_matches("hello", &history);
+    replay_matches("hello-v2", &history);
+}
+
+#[test]
+fn sigkill_under_load_completes_every_acknowledged_execution_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", "150")];
+    let server = Server::start(dir.path(), &env);
+    let (status, _) = server.post_bytes("/v1/modules?name=sequence", &component_bytes("sequence"));
+    assert_eq!(status, 201);
+
+    // Four clients start executions as fast as they can; the server dies under them.
+    let acked: Arc<Mutex<HashMap<String, String>>> = Default::default();
+    let url = server.url.clone();
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let acked = acked.clone();
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                for i in 0..1000 {
+                    let id = format!("load-{c}-{i}");
+                    let body = json!({"workflow_type": "sequence", "input": id, "id": id});
+                    match agent.post(format!("{url}/v1/executions")).send_json(&body) {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            acked.lock().unwrap().insert(id.clone(), id);
+                        }
+                        _ => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    while acked.lock().unwrap().len() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    server.kill();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+
+    let server = Server::start(dir.path(), &env);
+    for (id, input) in &acked {
+        let result = server.result(id);
+        let expected: String = input.to_uppercase().chars().rev().collect();
+        assert_eq!(
+            result["result"],
+            json!(format!("Hello, {expected}!")),
+            "{id}: {result}"
+        );
+    }
+    // Exactly once: one run per acknowledged id.
+    let (_, list) = server.get("/v1/executions?limit=1000");
+    let mut runs: HashMap<String, usize> = HashMap::new();
+    for e in list["executions"].as_array().unwrap() {
+        *runs
+            .entry(e["workflow_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    for id in acked.keys() {
+        assert_eq!(runs.get(id), Some(&1), "{id}");
+    }
+    for id in acked.keys().take(10) {
+        let (_, history) = server.get(&format!("/v1/executions/{id}/history"));
+        replay_matches("sequence", &history);
+    }
+}

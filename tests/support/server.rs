@@ -1,0 +1,103 @@
+//! A real `weft server` process on loopback, and a small HTTP client for tests.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+
+/// A running `weft server`; killed with SIGKILL when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// Start a server on `data` (port picked by the kernel) with extra environment.
+    pub fn start(data: &Path, env: &[(&str, &str)]) -> Server {
+        let mut cmd = super::weft();
+        cmd.args(["server", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from weft server: {line:?}"))
+            .to_string();
+        Server { child, url }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let resp = agent().get(format!("{}{path}", self.url)).call();
+        read(resp)
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        read(agent().post(format!("{}{path}", self.url)).send_json(body))
+    }
+
+    pub fn post_bytes(&self, path: &str, body: &[u8]) -> (u16, Value) {
+        read(
+            agent()
+                .post(format!("{}{path}", self.url))
+                .content_type("application/wasm")
+                .send(body),
+        )
+    }
+
+    /// Wait (long-polling) for a run's result body.
+    pub fn result(&self, id: &str) -> Value {
+        for _ in 0..20 {
+            let (status, body) = self.get(&format!("/v1/executions/{id}/result?wait_s=30"));
+            if status == 200 {
+                return body;
+            }
+            assert_eq!(status, 202, "{body}");
+        }
+        panic!("{id} did not close");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut resp = resp.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
