@@ -1,45 +1,70 @@
 #!/usr/bin/env bash
-# weft's main job on the embedded default: build the example workflows, run them on a
-# host over a redb file, show results, kill a host mid-workflow and resume, replay.
+# weft's main job on the embedded default (one process, one redb file): build the example
+# workflows, start a host, deploy them, run executions, kill the host in the middle of
+# one and start it again to watch it resume, then show and replay a history.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 
-step "building weft (release)"
+step "building weft (release; minutes when cold, seconds when warm)"
 cargo build --quiet --release -p weft
 WEFT="$PWD/target/release/weft"
-"$WEFT" toolchain install
+weft() { "$WEFT" "$@"; }
+weft toolchain install
 
 step "building the example workflows into components"
 declare -A WASM
 for ex in hello sequence fanout timer; do
-  WASM[$ex]=$("$WEFT" build "guest-examples/$ex")
+  WASM[$ex]=$(weft build "guest-examples/$ex")
   echo "$ex -> ${WASM[$ex]}"
 done
 
 DATA=$(mktemp -d)
-trap 'rm -rf "$DATA"' EXIT
-step "running the examples on an embedded host (data in $DATA)"
-echo '$ weft run hello --input "\"world\""'
-"$WEFT" run --data "$DATA" "${WASM[hello]}" hello --input '"world"' --id hello-1
-echo '$ weft run sequence --input "\"abc\""'
-"$WEFT" run --data "$DATA" "${WASM[sequence]}" sequence --input '"abc"' --id sequence-1
-echo '$ weft run fanout --input {"n": 10}'
-"$WEFT" run --data "$DATA" "${WASM[fanout]}" fanout --input '{"n": 10}' --id fanout-1
+SERVER_PID=
+start_server() {
+  "$WEFT" server --data "$DATA" --listen 127.0.0.1:0 --log-json >"$DATA/server.out" 2>"$DATA/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    if grep -q '^listening on ' "$DATA/server.out" 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  export WEFT_SERVER=$(sed -n 's/^listening on //p' "$DATA/server.out" | head -1)
+  echo "weft server (pid $SERVER_PID) on $WEFT_SERVER, data in $DATA"
+}
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$DATA"; }
+trap cleanup EXIT
 
-step "crash and resume: a 3-second timer workflow, host killed after 1 s"
-"$WEFT" run --data "$DATA" "${WASM[timer]}" timer --input '{"seconds": 3}' --id timer-1 &
-PID=$!
-sleep 1
-kill -9 "$PID"; wait "$PID" 2>/dev/null || true
-echo "host killed (SIGKILL) while timer-1 was sleeping; starting it again:"
-"$WEFT" run --data "$DATA"
+step "starting a host"
+start_server
 
-step "executions in the data folder"
-"$WEFT" list --data "$DATA"
+step "deploying the components"
+for ex in hello sequence fanout timer; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
+show weft modules
 
-step "the history of timer-1, exported and replayed against the component"
-"$WEFT" history export --data "$DATA" timer-1 -o "$DATA/timer-1.history.json"
-head -c 600 "$DATA/timer-1.history.json"; echo " ..."
-"$WEFT" replay --module "${WASM[timer]}" "$DATA/timer-1.history.json"
-step "done"
+step "running executions"
+show weft execute hello --input '"world"' --id hello-1
+show weft execute sequence --input '"abc"' --id sequence-1
+show weft execute fanout --input '{"n": 10}' --id fanout-1
+
+step "crash and resume: a 3-second timer, host killed (SIGKILL) while it sleeps"
+show weft start timer --input '{"seconds": 3}' --id timer-1
+show weft describe timer-1
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+echo "host killed; starting it again on the same data folder"
+start_server
+show weft result timer-1
+
+step "executions"
+show weft list
+
+step "the history of timer-1"
+show weft history show timer-1
+show weft history export timer-1 -o "$DATA/timer-1.history.json"
+show weft replay --module "${WASM[timer]}" "$DATA/timer-1.history.json"
+show weft replay --module "${WASM[timer]}" --id timer-1
+
+step "stopping the host (SIGTERM: graceful)"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
+SERVER_PID=
+echo "done"

@@ -8,6 +8,7 @@
 pub mod activities;
 pub mod api;
 pub mod cli;
+pub mod client;
 pub mod contract;
 pub mod engine;
 pub mod history;

@@ -13,7 +13,7 @@ use crate::contract::{Activation, Command, HistoryInfo, IssuedCommand, Job, Task
 use crate::engine::{Module, WorkflowInstance};
 use crate::history::{Event, History, Outcome, PendingActivity, PendingTimer};
 use crate::replay::replay_into;
-use crate::storage::{durable, RunRecord, Status, Write};
+use crate::storage::{durable, encode_events, RunRecord, Status, Write};
 
 pub(super) struct Execution {
     pub host: Arc<HostInner>,
@@ -110,11 +110,14 @@ impl Execution {
     async fn commit(&mut self, events: Vec<Event>) -> Result<(), ()> {
         let mut writes = std::mem::take(&mut self.pending_writes);
         let first_index = self.history.events.len() as u64;
+        let mut encoded_len = 0;
         if !events.is_empty() {
+            let bytes = encode_events(&events);
+            encoded_len = bytes.len() as u64;
             writes.push(Write::Append {
                 run_id: self.record.run_id.clone(),
                 first_index,
-                events: events.clone(),
+                events: bytes,
             });
         }
         if writes.is_empty() {
@@ -130,9 +133,7 @@ impl Execution {
         }
         match result {
             Ok(()) => {
-                self.size_bytes += postcard::to_stdvec(&events)
-                    .map(|b| b.len() as u64)
-                    .unwrap_or(0);
+                self.size_bytes += encoded_len;
                 self.history.events.extend(events);
                 Ok(())
             }

@@ -56,7 +56,9 @@ pub enum Write {
     Append {
         run_id: String,
         first_index: u64,
-        events: Vec<Event>,
+        /// The events, encoded by [`encode_events`] (by the caller, so the single
+        /// writer thread only writes).
+        events: Vec<u8>,
     },
     /// Create or replace a run's record (and point its workflow id at it).
     PutRun(RunRecord),
@@ -85,6 +87,11 @@ pub trait Storage: Send + Sync + 'static {
     fn module(&self, digest: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Every deployed module version, in deployment order.
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
+}
+
+/// Encode events for [`Write::Append`].
+pub fn encode_events(events: &[Event]) -> Vec<u8> {
+    postcard::to_stdvec(events).expect("events always encode")
 }
 
 /// Wait for a commit, turning a dropped writer into an error.

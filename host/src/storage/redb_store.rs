@@ -122,8 +122,7 @@ fn apply<'a>(db: &Database, writes: impl Iterator<Item = &'a Write>) -> Result<(
                     first_index,
                     events,
                 } => {
-                    let bytes = postcard::to_stdvec(events).expect("events always encode");
-                    history.insert((run_id.as_str(), *first_index), bytes.as_slice())?;
+                    history.insert((run_id.as_str(), *first_index), events.as_slice())?;
                 }
                 Write::PutRun(record) => {
                     let bytes = postcard::to_stdvec(record).expect("records always encode");

@@ -1,0 +1,405 @@
+//! `weft history show`: a history as a timeline, one line per event.
+//!
+//! ```text
+//!     #  TIME      EVENT               DETAILS
+//!     0  +0ms      execution-started   hello id=hello-1 run=59728779… module=e7bfd5c92986
+//!     1  +0ms      task-started
+//!     2  +0ms      start-workflow      input="world"
+//!     3  +0ms      schedule-activity   greet seq=1 input="world"
+//!     4  +5ms      task-started
+//!     5  +5ms      resolve-activity    greet seq=1 completed "Hello, world!"
+//!     6  +5ms      complete-workflow   "Hello, world!"
+//! ```
+//!
+//! An event's time is the time of the task it belongs to (the latest `task-started`,
+//! or `execution-started` before the first task), relative to the start: the history
+//! records times per task, not per event.
+
+use std::collections::HashMap;
+
+use super::human::{self, duration, failure, payload, short_digest, truncate};
+use crate::contract::weft::workflow::types::{ChildResolution, Marker};
+use crate::contract::{ActivityResolution, Command, Job, Payload};
+use crate::history::Event;
+
+/// Payloads and messages are cut to this many characters.
+const VALUE_WIDTH: usize = 80;
+
+/// One event of a timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub index: usize,
+    /// Milliseconds since the execution started.
+    pub offset_ms: u64,
+    pub event: String,
+    pub details: String,
+}
+
+/// The timeline of a history.
+pub fn timeline(events: &[Event]) -> Vec<Line> {
+    let start_ms = events.iter().find_map(event_time).unwrap_or(0);
+    let mut now = start_ms;
+    // Activity types by seq, so a result line names what it is the result of.
+    let mut activities: HashMap<u32, String> = HashMap::new();
+    events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            if let Some(t) = event_time(event) {
+                now = t;
+            }
+            if let Event::Command(c) = event {
+                if let Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) =
+                    &c.command
+                {
+                    activities.insert(s.seq, s.activity_type.clone());
+                }
+            }
+            Line {
+                index,
+                offset_ms: now.saturating_sub(start_ms),
+                event: event.name(),
+                details: details(event, start_ms, &activities),
+            }
+        })
+        .collect()
+}
+
+/// The timeline as text: a header naming the run, then one line per event.
+pub fn render(workflow_id: &str, run_id: &str, events: &[Event]) -> String {
+    let mut out = String::new();
+    let started = events.iter().find_map(event_time);
+    out.push_str(&format!("history of {workflow_id} (run {run_id})"));
+    if let Some(ms) = started {
+        out.push_str(&format!(", started {}", human::utc(ms)));
+    }
+    out.push_str(&format!(", {} events\n", events.len()));
+    let lines = timeline(events);
+    let event_width = lines.iter().map(|l| l.event.len()).max().unwrap_or(5).max(5);
+    let time_width = lines
+        .iter()
+        .map(|l| format!("+{}ms", l.offset_ms).len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let index_width = lines.len().saturating_sub(1).to_string().len().max(3);
+    out.push_str(&format!(
+        "{:>index_width$}  {:<time_width$}  {:<event_width$}  DETAILS\n",
+        "#", "TIME", "EVENT"
+    ));
+    for l in &lines {
+        let time = format!("+{}ms", l.offset_ms);
+        let line = format!(
+            "{:>index_width$}  {time:<time_width$}  {:<event_width$}  {}",
+            l.index, l.event, l.details
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The time an event sets for itself and the events after it.
+fn event_time(event: &Event) -> Option<u64> {
+    match event {
+        Event::ExecutionStarted(s) => Some(s.time_ms),
+        Event::TaskStarted { time_ms } => Some(*time_ms),
+        _ => None,
+    }
+}
+
+fn details(event: &Event, start_ms: u64, activities: &HashMap<u32, String>) -> String {
+    match event {
+        Event::ExecutionStarted(s) => format!(
+            "{} id={} run={} module={}",
+            s.workflow_type,
+            s.workflow_id,
+            s.run_id,
+            short_digest(&s.module_digest)
+        ),
+        Event::TaskStarted { .. } => String::new(),
+        Event::Job(job) => job_details(job, activities),
+        Event::Command(c) => command_details(&c.command),
+        Event::ActivityAttemptFailed {
+            seq,
+            attempt,
+            failure: f,
+            retry_at_ms,
+        } => format!(
+            "{} seq={seq} attempt {attempt} failed: {}; next at +{}ms",
+            activity_name(activities, *seq),
+            truncate(&failure(f), VALUE_WIDTH),
+            retry_at_ms.saturating_sub(start_ms)
+        ),
+        Event::TaskFailed(f) => {
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| format!(" at {l}"))
+                .unwrap_or_default();
+            format!("{}{at}", truncate(&f.message, VALUE_WIDTH))
+        }
+        Event::Terminated { reason } => truncate(reason, VALUE_WIDTH),
+    }
+}
+
+fn job_details(job: &Job, activities: &HashMap<u32, String>) -> String {
+    match job {
+        Job::StartWorkflow(s) => {
+            let mut out = format!("input={}", value(&s.input));
+            if s.attempt > 1 {
+                out.push_str(&format!(" attempt={}", s.attempt));
+            }
+            out
+        }
+        Job::ResolveActivity(r) | Job::ResolveLocalActivity(r) => {
+            let outcome = match &r.resolution {
+                ActivityResolution::Completed(p) => format!("completed {}", value(p)),
+                ActivityResolution::Failed(f) => format!("failed {}", message(&failure(f))),
+                ActivityResolution::Cancelled(f) => format!("cancelled {}", message(&failure(f))),
+                ActivityResolution::TimedOut(f) => format!("timed out {}", message(&failure(f))),
+            };
+            format!("{} seq={} {outcome}", activity_name(activities, r.seq), r.seq)
+        }
+        Job::FireTimer(seq) => format!("seq={seq}"),
+        Job::Signal(s) => format!("{} input={}", s.name, value(&s.input)),
+        Job::Update(u) => format!("{} id={} input={}", u.name, u.id, value(&u.input)),
+        Job::Query(q) => format!("{} id={} input={}", q.name, q.id, value(&q.input)),
+        Job::CancelRequested => String::new(),
+        Job::ResolveChildWorkflow(r) => {
+            let outcome = match &r.resolution {
+                ChildResolution::Started(run) => format!("started run={run}"),
+                ChildResolution::Completed(p) => format!("completed {}", value(p)),
+                ChildResolution::Failed(f) => format!("failed {}", message(&failure(f))),
+                ChildResolution::Cancelled(f) => format!("cancelled {}", message(&failure(f))),
+                ChildResolution::Terminated(f) => format!("terminated {}", message(&failure(f))),
+            };
+            format!("seq={} {outcome}", r.seq)
+        }
+    }
+}
+
+fn command_details(command: &Command) -> String {
+    match command {
+        Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) => format!(
+            "{} seq={} input={}",
+            s.activity_type,
+            s.seq,
+            value(&s.input)
+        ),
+        Command::RequestCancelActivity(seq)
+        | Command::CancelTimer(seq)
+        | Command::CancelChildWorkflow(seq) => format!("seq={seq}"),
+        Command::StartTimer(t) => format!("seq={} for {}", t.seq, duration(t.duration_ms)),
+        Command::StartChildWorkflow(c) => {
+            let id = c
+                .workflow_id
+                .as_ref()
+                .map(|id| format!(" id={id}"))
+                .unwrap_or_default();
+            format!(
+                "{} seq={}{id} input={}",
+                c.workflow_type,
+                c.seq,
+                value(&c.input)
+            )
+        }
+        Command::SignalExternal(s) => format!(
+            "{} seq={} to={} input={}",
+            s.name,
+            s.seq,
+            s.workflow_id,
+            value(&s.input)
+        ),
+        Command::RecordMarker(Marker::Patch(id)) => format!("patch {id}"),
+        Command::RecordMarker(Marker::SideEffect(p)) => format!("side-effect {}", value(p)),
+        Command::UpsertSearchAttributes(fields) | Command::UpsertMemo(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(k, p)| format!("{k}={}", payload(p, VALUE_WIDTH)))
+                .collect();
+            truncate(&fields.join(" "), VALUE_WIDTH)
+        }
+        Command::RespondQuery(r) => format!("id={} {}", r.id, result(&r.result)),
+        Command::AcceptUpdate(id) => format!("id={id}"),
+        Command::RejectUpdate((id, f)) => format!("id={id} {}", message(&failure(f))),
+        Command::CompleteUpdate(u) => format!("id={} {}", u.id, result(&u.result)),
+        Command::CompleteWorkflow(p) => value(p),
+        Command::FailWorkflow(f) => message(&failure(f)),
+        Command::ContinueAsNew(c) => {
+            let workflow_type = c
+                .workflow_type
+                .as_ref()
+                .map(|t| format!("{t} "))
+                .unwrap_or_default();
+            format!("{workflow_type}input={}", value(&c.input))
+        }
+        Command::CancelWorkflowConfirmed => String::new(),
+    }
+}
+
+fn activity_name(activities: &HashMap<u32, String>, seq: u32) -> &str {
+    activities.get(&seq).map_or("activity", String::as_str)
+}
+
+fn value(p: &Payload) -> String {
+    payload(p, VALUE_WIDTH)
+}
+
+fn message(text: &str) -> String {
+    truncate(text, VALUE_WIDTH)
+}
+
+fn result(r: &Result<Payload, crate::contract::Failure>) -> String {
+    match r {
+        Ok(p) => format!("ok {}", value(p)),
+        Err(f) => format!("error {}", message(&failure(f))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{
+        ActivityOptions, Failure, IssuedCommand, ResolveActivity, ScheduleActivity, StartTimer,
+        StartWorkflow,
+    };
+    use crate::history::ExecutionStarted;
+
+    const T0: u64 = 1_795_324_203_146;
+
+    fn command(command: Command) -> Event {
+        Event::Command(IssuedCommand {
+            command,
+            location: None,
+        })
+    }
+
+    fn json(value: serde_json::Value) -> Payload {
+        Payload::json(&value)
+    }
+
+    /// A `hello` run whose activity failed once, then a timer, then completion:
+    ///
+    /// execution-started, task-started, start-workflow, schedule-activity(greet),
+    /// activity-attempt-failed, task-started, resolve-activity, start-timer,
+    /// task-started, fire-timer, complete-workflow.
+    fn history() -> Vec<Event> {
+        vec![
+            Event::ExecutionStarted(ExecutionStarted {
+                workflow_type: "hello".into(),
+                workflow_id: "hello-1".into(),
+                run_id: "59728779a00e".into(),
+                module_digest: "e7bfd5c92986385ae799097ce3b1ce39".into(),
+                time_ms: T0,
+            }),
+            Event::TaskStarted { time_ms: T0 },
+            Event::Job(Job::StartWorkflow(StartWorkflow {
+                workflow_type: "hello".into(),
+                input: json(serde_json::json!("world")),
+                workflow_id: "hello-1".into(),
+                run_id: "59728779a00e".into(),
+                attempt: 1,
+                parent_workflow_id: None,
+                random_seed: 7,
+                search_attributes: vec![],
+                memo: vec![],
+            })),
+            command(Command::ScheduleActivity(ScheduleActivity {
+                seq: 1,
+                activity_type: "greet".into(),
+                input: json(serde_json::json!("world")),
+                options: ActivityOptions {
+                    task_queue: None,
+                    start_to_close_timeout_ms: 10_000,
+                    schedule_to_close_timeout_ms: None,
+                    schedule_to_start_timeout_ms: None,
+                    heartbeat_timeout_ms: None,
+                    retry_policy: None,
+                },
+            })),
+            Event::ActivityAttemptFailed {
+                seq: 1,
+                attempt: 1,
+                failure: Failure::new("connection reset", "io"),
+                retry_at_ms: T0 + 1_000,
+            },
+            Event::TaskStarted { time_ms: T0 + 1_012 },
+            Event::Job(Job::ResolveActivity(ResolveActivity {
+                seq: 1,
+                resolution: ActivityResolution::Completed(json(serde_json::json!(
+                    "x".repeat(100)
+                ))),
+            })),
+            command(Command::StartTimer(StartTimer {
+                seq: 2,
+                duration_ms: 2_000,
+            })),
+            Event::TaskStarted { time_ms: T0 + 3_013 },
+            Event::Job(Job::FireTimer(2)),
+            command(Command::CompleteWorkflow(json(serde_json::json!({"ok": true})))),
+        ]
+    }
+
+    #[test]
+    fn each_event_has_its_task_time_and_key_fields() {
+        let lines = timeline(&history());
+        let view: Vec<(u64, &str, &str)> = lines
+            .iter()
+            .map(|l| (l.offset_ms, l.event.as_str(), l.details.as_str()))
+            .collect();
+        let long = format!("\"{}…", "x".repeat(78));
+        assert_eq!(
+            view,
+            vec![
+                (
+                    0,
+                    "execution-started",
+                    "hello id=hello-1 run=59728779a00e module=e7bfd5c92986"
+                ),
+                (0, "task-started", ""),
+                (0, "start-workflow", "input=\"world\""),
+                (0, "schedule-activity", "greet seq=1 input=\"world\""),
+                (
+                    0,
+                    "activity-attempt-failed",
+                    "greet seq=1 attempt 1 failed: io: connection reset; next at +1000ms"
+                ),
+                (1012, "task-started", ""),
+                (
+                    1012,
+                    "resolve-activity",
+                    &*format!("greet seq=1 completed {long}")
+                ),
+                (1012, "start-timer", "seq=2 for 2.0 s"),
+                (3013, "task-started", ""),
+                (3013, "fire-timer", "seq=2"),
+                (3013, "complete-workflow", "{\"ok\":true}"),
+            ]
+        );
+        assert_eq!(long.chars().count(), VALUE_WIDTH);
+    }
+
+    #[test]
+    fn rendered_timeline_has_a_header_and_aligned_columns() {
+        let text = render("hello-1", "59728779a00e", &history());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "history of hello-1 (run 59728779a00e), started 2026-11-22 05:10:03 UTC, 11 events"
+        );
+        assert_eq!(
+            lines[1],
+            "  #  TIME     EVENT                    DETAILS"
+        );
+        assert_eq!(lines[2].find("execution-started"), lines[1].find("EVENT"));
+        assert_eq!(lines[10], "  9  +3013ms  fire-timer               seq=2");
+        assert_eq!(lines.len(), 2 + 11);
+    }
+
+    #[test]
+    fn an_empty_history_renders_a_header_only() {
+        let text = render("x", "y", &[]);
+        assert_eq!(text.lines().count(), 2);
+    }
+}
