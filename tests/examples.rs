@@ -10,7 +10,9 @@ use weft_host::history::Event;
 async fn run_example(name: &str, input: serde_json::Value) -> (serde_json::Value, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path()).await;
-    host.deploy(component_bytes(name)).await.unwrap();
+    host.deploy(component_bytes(name), name, false)
+        .await
+        .unwrap();
     let (run_id, outcome) = execute(&host, name, input).await;
     let events = host.history(&run_id).unwrap();
     assert_replays(&host, name, &events);

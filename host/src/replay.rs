@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::contract::{HistoryInfo, IssuedCommand, TaskFailure};
 use crate::engine::{Engine, InstantiateError, Module, WorkflowInstance};
-use crate::history::{task_failure_message, Event, History};
+use crate::history::{task_failure_message, tasks, Event};
 
 /// Replay did not reproduce the history.
 #[derive(Debug, thiserror::Error)]
@@ -71,11 +71,10 @@ pub fn replay_into(
     instance: &mut WorkflowInstance,
     events: &[Event],
 ) -> Result<ReplayStats, ReplayError> {
-    let history = History::new(events.to_vec());
-    if history.started().is_none() {
+    if !matches!(events.first(), Some(Event::ExecutionStarted(_))) {
         return Err(ReplayError::NotAHistory);
     }
-    let tasks = history.tasks();
+    let tasks = tasks(events);
     let mut commands = 0;
     for task in &tasks {
         let end = task
@@ -132,10 +131,10 @@ pub fn replay(
     module: &Arc<Module>,
     events: &[Event],
 ) -> Result<ReplayStats, ReplayError> {
-    let workflow_id = History::new(events[..events.len().min(1)].to_vec())
-        .started()
-        .map(|s| s.workflow_id.clone())
-        .ok_or(ReplayError::NotAHistory)?;
+    let Some(Event::ExecutionStarted(started)) = events.first() else {
+        return Err(ReplayError::NotAHistory);
+    };
+    let workflow_id = started.workflow_id.clone();
     let mut instance = engine.instantiate(module, &workflow_id)?;
     replay_into(&mut instance, events)
 }

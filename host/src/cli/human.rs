@@ -31,15 +31,23 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 /// A duration in the largest units that keep it short: `412 ms`, `1.5 s`, `3 min 4 s`,
-/// `2 h 5 min`, `3 d 4 h`.
+/// `10 min`, `2 h 5 min`, `3 d 4 h`.
 pub fn duration(ms: u64) -> String {
     let s = ms / 1000;
     match ms {
         0..1_000 => format!("{ms} ms"),
         1_000..60_000 => format!("{:.1} s", ms as f64 / 1e3),
-        60_000..3_600_000 => format!("{} min {} s", s / 60, s % 60),
-        3_600_000..86_400_000 => format!("{} h {} min", s / 3600, s % 3600 / 60),
-        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+        60_000..3_600_000 => two_units(s / 60, "min", s % 60, "s"),
+        3_600_000..86_400_000 => two_units(s / 3600, "h", s % 3600 / 60, "min"),
+        _ => two_units(s / 86_400, "d", s % 86_400 / 3600, "h"),
+    }
+}
+
+fn two_units(big: u64, big_unit: &str, small: u64, small_unit: &str) -> String {
+    if small == 0 {
+        format!("{big} {big_unit}")
+    } else {
+        format!("{big} {big_unit} {small} {small_unit}")
     }
 }
 
@@ -126,6 +134,8 @@ mod tests {
         assert_eq!(duration(999), "999 ms");
         assert_eq!(duration(1_520), "1.5 s");
         assert_eq!(duration(184_000), "3 min 4 s");
+        assert_eq!(duration(600_000), "10 min");
+        assert_eq!(duration(86_400_000), "1 d");
         assert_eq!(duration(7_500_000), "2 h 5 min");
         assert_eq!(duration(3 * 86_400_000 + 4 * 3_600_000), "3 d 4 h");
     }

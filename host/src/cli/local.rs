@@ -1,14 +1,16 @@
-//! Commands on an embedded host over a data folder: `run`, `list`, `history`.
+//! Commands on an embedded host over a data folder: `run`, and the offline readers
+//! `list --data` and `history --data` use.
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::Args;
 
 use super::{exit, CliResult, Failure};
 use crate::activities::ActivityRegistry;
 use crate::contract::Payload;
-use crate::history::{export, Outcome};
+use crate::history::Outcome;
 use crate::runtime::{Host, HostConfig, QueryError, StartError, StartRequest};
+use crate::storage::RunRecord;
 
 /// Run a workflow on an embedded host and print its result.
 ///
@@ -115,88 +117,13 @@ pub fn describe(outcome: &Outcome) -> String {
     }
 }
 
-/// List the executions in a data folder.
-#[derive(Args)]
-#[command(after_help = "Example:\n  weft list --data ./data --json")]
-pub struct ListArgs {
-    /// Data folder to read.
-    #[arg(long)]
-    data: PathBuf,
-    /// One JSON object per line instead of a table.
-    #[arg(long)]
-    json: bool,
+/// Every run in a data folder, newest first.
+pub async fn runs(dir: &std::path::Path) -> Result<Vec<RunRecord>, Failure> {
+    Ok(open_existing(dir).await?.runs()?)
 }
 
-pub async fn list(args: ListArgs) -> CliResult {
-    let host = open_existing(&args.data).await?;
-    let runs = host.runs()?;
-    if args.json {
-        for r in &runs {
-            println!("{}", serde_json::to_string(r)?);
-        }
-        return Ok(());
-    }
-    println!(
-        "{:<36} {:<12} {:<17} {:<32} {:>7}",
-        "WORKFLOW ID", "TYPE", "STATUS", "RUN ID", "EVENTS"
-    );
-    for r in &runs {
-        println!(
-            "{:<36} {:<12} {:<17} {:<32} {:>7}",
-            r.workflow_id,
-            r.workflow_type,
-            r.status.as_str(),
-            r.run_id,
-            host.history(&r.run_id).map(|h| h.len()).unwrap_or(0)
-        );
-    }
-    Ok(())
-}
-
-/// Read or export execution histories.
-#[derive(Subcommand)]
-pub enum HistoryCommand {
-    /// Write a run's history to a JSON file that `weft replay` reads.
-    #[command(
-        after_help = "Example:\n  weft history export --data ./data hello-1a2b3c -o hello.history.json"
-    )]
-    Export {
-        /// Data folder to read.
-        #[arg(long)]
-        data: PathBuf,
-        /// Workflow id (its latest run) or run id.
-        execution: String,
-        /// Output file (`-` for stdout).
-        #[arg(short, long)]
-        output: PathBuf,
-    },
-}
-
-pub async fn history(cmd: HistoryCommand) -> CliResult {
-    match cmd {
-        HistoryCommand::Export {
-            data,
-            execution,
-            output,
-        } => {
-            let host = open_existing(&data).await?;
-            let run = host.find_run(&execution).map_err(not_found)?;
-            let events = host.history(&run.run_id)?;
-            let json = export::to_json(&run.workflow_id, &run.run_id, &events);
-            let text = serde_json::to_string_pretty(&json)?;
-            if output.as_os_str() == "-" {
-                println!("{text}");
-            } else {
-                std::fs::write(&output, text + "\n")
-                    .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-                eprintln!("wrote {} events to {}", events.len(), output.display());
-            }
-            Ok(())
-        }
-    }
-}
-
-fn not_found(e: QueryError) -> Failure {
+/// A query error as the command's failure: a missing run is "not found".
+pub fn not_found(e: QueryError) -> Failure {
     match e {
         QueryError::NotFound(_) => Failure::new(exit::NOT_FOUND, e),
         other => Failure::new(exit::ERROR, other),
@@ -204,7 +131,7 @@ fn not_found(e: QueryError) -> Failure {
 }
 
 /// Open a data folder that must already exist, without resuming anything in it.
-async fn open_existing(dir: &std::path::Path) -> Result<crate::runtime::Inspector, Failure> {
+pub async fn open_existing(dir: &std::path::Path) -> Result<crate::runtime::Inspector, Failure> {
     if !dir.join("weft.redb").exists() {
         return Err(Failure::new(
             exit::NOT_FOUND,

@@ -3,9 +3,13 @@
 
 mod bench;
 mod build;
+mod history;
+mod human;
 mod local;
+mod remote;
 mod replay;
 mod server;
+mod timeline;
 
 use std::process::ExitCode;
 
@@ -56,7 +60,7 @@ pub type CliResult = Result<(), Failure>;
     name = "weft",
     version,
     about = "A durable workflow host: Rust workflows compiled to WebAssembly, recorded and replayable",
-    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft list --data ./data\n  weft history export --data ./data <id> -o hello.history.json\n  weft replay --module hello.wasm hello.history.json"
+    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'      # embedded, no server\n  weft server --data ./data &\n  weft deploy hello.component.wasm\n  weft execute hello --input '\"world\"' --id hello-1\n  weft list\n  weft history show hello-1\n  weft replay --module hello-v2.component.wasm --id hello-1\n\nClient commands talk to the server at --server, else $WEFT_SERVER, else http://127.0.0.1:7233.\nExit codes: 0 ok, 1 error, 2 usage, 3 workflow failed or replay diverged, 4 not found, 5 rejected."
 )]
 struct Cli {
     /// Log as JSON lines instead of human-readable text.
@@ -72,12 +76,21 @@ enum Command {
     #[command(subcommand)]
     Toolchain(build::ToolchainCommand),
     Run(local::RunArgs),
-    List(local::ListArgs),
-    #[command(subcommand)]
-    History(local::HistoryCommand),
+    Server(server::ServerArgs),
+    Deploy(remote::DeployArgs),
+    Modules(remote::ModulesArgs),
+    Start(remote::StartCommand),
+    Execute(remote::ExecuteCommand),
+    Describe(remote::DescribeArgs),
+    List(remote::ListArgs),
+    Result(remote::ResultArgs),
+    #[command(
+        subcommand,
+        after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
+    )]
+    History(history::HistoryCommand),
     Replay(replay::ReplayArgs),
     Bench(bench::BenchArgs),
-    Server(server::ServerArgs),
 }
 
 /// Run the `weft` command line with the given activities compiled in.
@@ -104,11 +117,17 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Build(args) => build::build(args),
             Command::Toolchain(cmd) => build::toolchain(cmd),
             Command::Run(args) => local::run(args, activities).await,
-            Command::List(args) => local::list(args).await,
-            Command::History(cmd) => local::history(cmd).await,
+            Command::Server(args) => server::serve(args, activities).await,
+            Command::Deploy(args) => remote::deploy(args),
+            Command::Modules(args) => remote::modules(args),
+            Command::Start(args) => remote::start(args),
+            Command::Execute(args) => remote::execute(args),
+            Command::Describe(args) => remote::describe(args),
+            Command::List(args) => remote::list(args).await,
+            Command::Result(args) => remote::result(args),
+            Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Bench(args) => bench::bench(args, activities).await,
-            Command::Server(args) => server::serve(args, activities).await,
         }
     });
     match result {
@@ -126,6 +145,8 @@ fn init_tracing(json: bool, default_level: &str) {
         EnvFilter::try_from_env("WEFT_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // No colour codes in log files and pipes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()

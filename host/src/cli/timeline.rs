@@ -49,8 +49,7 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
                 now = t;
             }
             if let Event::Command(c) = event {
-                if let Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) =
-                    &c.command
+                if let Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) = &c.command
                 {
                     activities.insert(s.seq, s.activity_type.clone());
                 }
@@ -75,7 +74,12 @@ pub fn render(workflow_id: &str, run_id: &str, events: &[Event]) -> String {
     }
     out.push_str(&format!(", {} events\n", events.len()));
     let lines = timeline(events);
-    let event_width = lines.iter().map(|l| l.event.len()).max().unwrap_or(5).max(5);
+    let event_width = lines
+        .iter()
+        .map(|l| l.event.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let time_width = lines
         .iter()
         .map(|l| format!("+{}ms", l.offset_ms).len())
@@ -159,7 +163,11 @@ fn job_details(job: &Job, activities: &HashMap<u32, String>) -> String {
                 ActivityResolution::Cancelled(f) => format!("cancelled {}", message(&failure(f))),
                 ActivityResolution::TimedOut(f) => format!("timed out {}", message(&failure(f))),
             };
-            format!("{} seq={} {outcome}", activity_name(activities, r.seq), r.seq)
+            format!(
+                "{} seq={} {outcome}",
+                activity_name(activities, r.seq),
+                r.seq
+            )
         }
         Job::FireTimer(seq) => format!("seq={seq}"),
         Job::Signal(s) => format!("{} input={}", s.name, value(&s.input)),
@@ -324,20 +332,24 @@ mod tests {
                 failure: Failure::new("connection reset", "io"),
                 retry_at_ms: T0 + 1_000,
             },
-            Event::TaskStarted { time_ms: T0 + 1_012 },
+            Event::TaskStarted {
+                time_ms: T0 + 1_012,
+            },
             Event::Job(Job::ResolveActivity(ResolveActivity {
                 seq: 1,
-                resolution: ActivityResolution::Completed(json(serde_json::json!(
-                    "x".repeat(100)
-                ))),
+                resolution: ActivityResolution::Completed(json(serde_json::json!("x".repeat(100)))),
             })),
             command(Command::StartTimer(StartTimer {
                 seq: 2,
                 duration_ms: 2_000,
             })),
-            Event::TaskStarted { time_ms: T0 + 3_013 },
+            Event::TaskStarted {
+                time_ms: T0 + 3_013,
+            },
             Event::Job(Job::FireTimer(2)),
-            command(Command::CompleteWorkflow(json(serde_json::json!({"ok": true})))),
+            command(Command::CompleteWorkflow(json(
+                serde_json::json!({"ok": true}),
+            ))),
         ]
     }
 
@@ -388,12 +400,9 @@ mod tests {
             lines[0],
             "history of hello-1 (run 59728779a00e), started 2026-11-22 05:10:03 UTC, 11 events"
         );
-        assert_eq!(
-            lines[1],
-            "  #  TIME     EVENT                    DETAILS"
-        );
+        assert_eq!(lines[1], "  #  TIME     EVENT                    DETAILS");
         assert_eq!(lines[2].find("execution-started"), lines[1].find("EVENT"));
-        assert_eq!(lines[10], "  9  +3013ms  fire-timer               seq=2");
+        assert_eq!(lines[11], "  9  +3013ms  fire-timer               seq=2");
         assert_eq!(lines.len(), 2 + 11);
     }
 

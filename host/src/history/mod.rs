@@ -111,32 +111,7 @@ impl History {
 
     /// The recorded workflow tasks, in order.
     pub fn tasks(&self) -> Vec<RecordedTask> {
-        let mut tasks: Vec<RecordedTask> = Vec::new();
-        for (index, event) in self.events.iter().enumerate() {
-            match event {
-                Event::TaskStarted { time_ms } => tasks.push(RecordedTask {
-                    index,
-                    activation: Activation {
-                        jobs: Vec::new(),
-                        time_ms: *time_ms,
-                        is_replaying: true,
-                    },
-                    commands: Vec::new(),
-                }),
-                Event::Job(job) => {
-                    if let Some(task) = tasks.last_mut() {
-                        task.activation.jobs.push(job.clone());
-                    }
-                }
-                Event::Command(c) => {
-                    if let Some(task) = tasks.last_mut() {
-                        task.commands.push((index, c.clone()));
-                    }
-                }
-                _ => {}
-            }
-        }
-        tasks
+        tasks(&self.events)
     }
 
     /// How the run ended, if it has.
@@ -197,4 +172,34 @@ impl History {
             .map(|v| v.len() as u64)
             .unwrap_or(0)
     }
+}
+
+/// The recorded workflow tasks of `events`, in order.
+pub fn tasks(events: &[Event]) -> Vec<RecordedTask> {
+    let mut tasks: Vec<RecordedTask> = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        match event {
+            Event::TaskStarted { time_ms } => tasks.push(RecordedTask {
+                index,
+                activation: Activation {
+                    jobs: Vec::new(),
+                    time_ms: *time_ms,
+                    is_replaying: true,
+                },
+                commands: Vec::new(),
+            }),
+            Event::Job(job) => {
+                if let Some(task) = tasks.last_mut() {
+                    task.activation.jobs.push(job.clone());
+                }
+            }
+            Event::Command(c) => {
+                if let Some(task) = tasks.last_mut() {
+                    task.commands.push((index, c.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    tasks
 }

@@ -1,0 +1,150 @@
+//! `weft history show` and `weft history export`: a run's history from a server, or
+//! offline from a data folder (`--data`).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::remote::{api_failure, ServerArg};
+use super::{timeline, CliResult, Failure};
+use crate::history::{export, Event};
+
+/// Read or export execution histories.
+#[derive(Subcommand)]
+pub enum HistoryCommand {
+    Show(ShowArgs),
+    Export(ExportArgs),
+}
+
+/// Where a history comes from: a data folder (offline) or a server.
+#[derive(Args)]
+pub struct Source {
+    /// Read this data folder offline instead of asking a server (the folder must not be
+    /// open in a running host).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArg,
+}
+
+/// Show a run's history as a timeline, one line per event.
+///
+/// Each line has the event's index, its time relative to the start (the time of the
+/// workflow task it belongs to), its name and its key fields, with payloads as JSON cut
+/// to 80 characters.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft history show hello-1\n  weft history show --json hello-1 > hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
+)]
+pub struct ShowArgs {
+    /// Workflow id (its latest run) or run id.
+    execution: String,
+    #[command(flatten)]
+    source: Source,
+    /// Print the history file's JSON (what `history export` writes) instead.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Write a run's history to a JSON file that `weft replay` reads.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft history export hello-1 -o hello-1.history.json\n  weft history export --data ./data hello-1 -o hello-1.history.json     # offline"
+)]
+pub struct ExportArgs {
+    /// Workflow id (its latest run) or run id.
+    execution: String,
+    /// Output file (`-` for stdout).
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    source: Source,
+}
+
+/// A run's history, both as events and as the history file's JSON.
+struct Fetched {
+    workflow_id: String,
+    run_id: String,
+    events: Vec<Event>,
+    json: serde_json::Value,
+}
+
+pub async fn history(cmd: HistoryCommand) -> CliResult {
+    match cmd {
+        HistoryCommand::Show(args) => {
+            let h = fetch(&args.source, &args.execution).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&h.json)?);
+            } else {
+                print!("{}", timeline::render(&h.workflow_id, &h.run_id, &h.events));
+            }
+            Ok(())
+        }
+        HistoryCommand::Export(args) => {
+            let h = fetch(&args.source, &args.execution).await?;
+            let text = serde_json::to_string_pretty(&h.json)?;
+            if args.output.as_os_str() == "-" {
+                println!("{text}");
+            } else {
+                std::fs::write(&args.output, text + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+                eprintln!(
+                    "wrote {} events to {}",
+                    h.events.len(),
+                    args.output.display()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn fetch(source: &Source, id: &str) -> Result<Fetched, Failure> {
+    match &source.data {
+        Some(dir) => fetch_local(dir, id).await,
+        None => {
+            let json = source.server.client().history(id).map_err(api_failure)?;
+            let (workflow_id, run_id, events) =
+                export::from_json(&json.to_string()).map_err(|e| {
+                    format!(
+                        "the history {} answered for {id} does not decode: {e}",
+                        source.server.server
+                    )
+                })?;
+            Ok(Fetched {
+                workflow_id,
+                run_id,
+                events,
+                json,
+            })
+        }
+    }
+}
+
+async fn fetch_local(dir: &Path, id: &str) -> Result<Fetched, Failure> {
+    let inspector = super::local::open_existing(dir).await?;
+    let run = inspector.find_run(id).map_err(super::local::not_found)?;
+    let events = inspector.history(&run.run_id)?;
+    Ok(Fetched {
+        json: export::to_json(&run.workflow_id, &run.run_id, &events),
+        workflow_id: run.workflow_id,
+        run_id: run.run_id,
+        events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::exit;
+
+    #[test]
+    fn missing_data_folder_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt.block_on(fetch_local(dir.path(), "x")).err().unwrap();
+        assert_eq!(err.code, exit::NOT_FOUND);
+    }
+}

@@ -1,0 +1,694 @@
+//! Commands that talk to a running `weft server`: `deploy`, `modules`, `start`,
+//! `execute`, `describe`, `list`, `result`.
+//!
+//! Each takes `--server` and `--json`. Human output goes to stdout, notes and errors to
+//! stderr. With `--json`, stdout carries the answer's JSON (one object, or one object
+//! per line for lists), also for a run that failed (`execute`, `result`) and for a
+//! refused `deploy` (the error body with its divergences); the exit code tells the
+//! outcome.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::Args;
+
+use super::human::{self, short_digest, table};
+use super::{exit, CliResult, Failure};
+use crate::api::types::{Description, ResultBody, StartBody, MAX_PAGE};
+use crate::client::{Client, ClientError};
+use crate::storage::{RunRecord, Status};
+
+/// The server a client command talks to when neither `--server` nor `WEFT_SERVER` says.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7233";
+
+/// `--server`: which `weft server` to talk to.
+#[derive(Args, Clone, Debug)]
+pub struct ServerArg {
+    /// URL of the weft server (`weft server --listen` prints it).
+    #[arg(long, env = "WEFT_SERVER", default_value = DEFAULT_SERVER, value_name = "URL")]
+    pub server: String,
+}
+
+impl ServerArg {
+    pub fn client(&self) -> Client {
+        Client::new(&self.server)
+    }
+}
+
+/// The exit code for a request the server (or the network) did not answer with success:
+/// 404 → not found, 400/409/413/422 → rejected, anything else → error.
+pub fn exit_code(e: &ClientError) -> u8 {
+    match e.status() {
+        Some(404) => exit::NOT_FOUND,
+        Some(400 | 409 | 413 | 422) => exit::REJECTED,
+        _ => exit::ERROR,
+    }
+}
+
+/// A client error as the command's failure.
+pub fn api_failure(e: ClientError) -> Failure {
+    Failure::new(exit_code(&e), e)
+}
+
+/// Print `value` as one line of JSON on stdout.
+fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
+/// Deploy a workflow component to the server as the next version of its name.
+///
+/// Deploying the same bytes again answers the existing version. New executions of the
+/// component's workflow types run on the newest version; running ones stay on theirs.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft deploy target/wasm32-unknown-unknown/release/hello.component.wasm\n  weft deploy --check --name hello hello-v2.component.wasm\n\nExit codes: 0 deployed, 4 file not found, 5 refused (not a component, or --check found a divergence), 1 other errors."
+)]
+pub struct DeployArgs {
+    /// The workflow component (.wasm) to deploy.
+    component: PathBuf,
+    /// Module name (default: the file name without `.wasm` and `.component`).
+    #[arg(long)]
+    name: Option<String>,
+    /// First replay the name's open executions on the component and refuse the
+    /// deployment (exit 5) if any of them diverges; each divergence is printed.
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    server: ServerArg,
+    /// Print the module version (or the refusal) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn deploy(args: DeployArgs) -> CliResult {
+    let bytes = std::fs::read(&args.component).map_err(|e| {
+        Failure::new(
+            exit::NOT_FOUND,
+            format!("cannot read {}: {e}", args.component.display()),
+        )
+    })?;
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| super::module_name(&args.component));
+    let client = args.server.client();
+    let module = match client.deploy(&bytes, &name, args.check) {
+        Ok(module) => module,
+        Err(ClientError::Api { status, body }) => {
+            if args.json {
+                print_json(&body)?;
+            }
+            let mut message = body.message.clone();
+            for d in &body.divergences {
+                message.push_str(&format!(
+                    "\n\n{} (run {}):\n{}",
+                    d.workflow_id,
+                    d.run_id,
+                    indent(&d.report, "  ")
+                ));
+            }
+            let e = ClientError::Api { status, body };
+            return Err(Failure::new(exit_code(&e), message));
+        }
+        Err(e) => return Err(api_failure(e)),
+    };
+    if args.json {
+        return print_json(&module);
+    }
+    println!("deployed {} version {}", module.name, module.version);
+    println!("  digest          {}", module.digest);
+    println!("  workflow types  {}", module.workflow_types.join(", "));
+    if args.check {
+        println!(
+            "  checked         {} open execution(s) replay on it",
+            module.checked_executions
+        );
+    }
+    Ok(())
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// List the deployed modules: every version of every name.
+#[derive(Args)]
+#[command(after_help = "Example:\n  weft modules\n  weft modules --json")]
+pub struct ModulesArgs {
+    #[command(flatten)]
+    server: ServerArg,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn modules(args: ModulesArgs) -> CliResult {
+    let modules = args.server.client().modules().map_err(api_failure)?;
+    if args.json {
+        return modules.iter().try_for_each(print_json);
+    }
+    let rows: Vec<Vec<String>> = modules
+        .iter()
+        .map(|m| {
+            vec![
+                m.name.clone(),
+                m.version.to_string(),
+                short_digest(&m.digest).to_string(),
+                m.workflow_types.join(","),
+                human::utc(m.deployed_ms),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &["NAME", "VERSION", "DIGEST", "WORKFLOW TYPES", "DEPLOYED"],
+            &rows
+        )
+    );
+    if modules.is_empty() {
+        eprintln!("no modules deployed; deploy one with `weft deploy <component.wasm>`");
+    }
+    Ok(())
+}
+
+/// What to start: shared by `start` and `execute`.
+#[derive(Args)]
+pub struct StartArgs {
+    /// The workflow type to start (one a deployed module exports).
+    workflow_type: String,
+    /// The workflow's input as JSON (a JSON string needs its quotes: '"world"').
+    #[arg(long, default_value = "null", value_name = "JSON")]
+    input: String,
+    /// Read the input JSON from this file instead (`-` for stdin); for inputs larger
+    /// than a command-line argument can hold (128 KiB on Linux).
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    input_file: Option<PathBuf>,
+    /// The workflow id (default: `<type>-<random>`). Refused while a run with this id
+    /// is open; a closed one's id starts a new run.
+    #[arg(long)]
+    id: Option<String>,
+    #[command(flatten)]
+    server: ServerArg,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl StartArgs {
+    fn body(&self) -> Result<StartBody, Failure> {
+        let input: serde_json::Value = match &self.input_file {
+            Some(path) => {
+                let stdin = path.as_os_str() == "-";
+                let name = if stdin {
+                    "stdin".to_string()
+                } else {
+                    path.display().to_string()
+                };
+                let text = if stdin {
+                    std::io::read_to_string(std::io::stdin())
+                } else {
+                    std::fs::read_to_string(path)
+                }
+                .map_err(|e| Failure::new(exit::NOT_FOUND, format!("cannot read {name}: {e}")))?;
+                serde_json::from_str(&text).map_err(|e| {
+                    Failure::new(exit::USAGE, format!("{name} is not valid JSON ({e})"))
+                })?
+            }
+            None => serde_json::from_str(&self.input).map_err(|e| {
+                Failure::new(
+                    exit::USAGE,
+                    format!("--input is not valid JSON ({e}); a JSON string needs its quotes, as in --input '\"world\"'"),
+                )
+            })?,
+        };
+        Ok(StartBody {
+            workflow_type: self.workflow_type.clone(),
+            input,
+            id: self.id.clone(),
+        })
+    }
+}
+
+/// Start a workflow execution on the server; prints its workflow id.
+///
+/// The workflow id goes to stdout, the run id to stderr. `weft result <id>` waits for
+/// the outcome.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+)]
+pub struct StartCommand {
+    #[command(flatten)]
+    start: StartArgs,
+}
+
+pub fn start(args: StartCommand) -> CliResult {
+    let args = args.start;
+    let body = args.body()?;
+    let started = args.server.client().start(body).map_err(api_failure)?;
+    if args.json {
+        return print_json(&started);
+    }
+    eprintln!("run {}", started.run_id);
+    println!("{}", started.workflow_id);
+    Ok(())
+}
+
+/// Start a workflow execution and wait for its result.
+///
+/// The result goes to stdout as JSON; when the workflow fails (or is cancelled or
+/// terminated) the failure goes to stderr and the exit code is 3.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft execute hello --input '\"world\"'\n\nExit codes: 0 completed, 3 the workflow failed, 2 --input is not JSON, 4 unknown workflow type, 5 the id has a running execution, 1 other errors."
+)]
+pub struct ExecuteCommand {
+    #[command(flatten)]
+    start: StartArgs,
+}
+
+pub fn execute(args: ExecuteCommand) -> CliResult {
+    let args = args.start;
+    let body = args.body()?;
+    let client = args.server.client();
+    let started = client.start(body).map_err(api_failure)?;
+    eprintln!("execution {} (run {})", started.workflow_id, started.run_id);
+    let outcome = wait(&client, &started.run_id)?;
+    print_outcome(&outcome, args.json)
+}
+
+/// Wait for a run's outcome, following continue-as-new to the workflow's next run.
+fn wait(client: &Client, id: &str) -> Result<ResultBody, Failure> {
+    let mut outcome = client.result(id, true).map_err(api_failure)?;
+    while outcome.status == Status::ContinuedAsNew {
+        let next = client
+            .result(&outcome.workflow_id, true)
+            .map_err(api_failure)?;
+        if next.run_id == outcome.run_id {
+            break;
+        }
+        eprintln!(
+            "run {} continued as new as run {}",
+            outcome.run_id, next.run_id
+        );
+        outcome = next;
+    }
+    Ok(outcome)
+}
+
+/// Print how a run ended; a run that did not complete is a failure (exit 3).
+fn print_outcome(outcome: &ResultBody, json: bool) -> CliResult {
+    if json {
+        print_json(outcome)?;
+    }
+    match (&outcome.status, &outcome.result, &outcome.failure) {
+        (Status::Completed, result, _) => {
+            if !json {
+                let result = result.clone().unwrap_or(serde_json::Value::Null);
+                println!("{}", serde_json::to_string(&result)?);
+            }
+            Ok(())
+        }
+        (status, _, Some(f)) => Err(Failure::new(
+            exit::WORKFLOW_FAILED,
+            format!(
+                "workflow {} ({}): {}",
+                status.as_str(),
+                f.error_type,
+                f.message
+            ),
+        )),
+        (status, _, None) => Err(Failure::new(
+            exit::WORKFLOW_FAILED,
+            format!("workflow {}", status.as_str()),
+        )),
+    }
+}
+
+/// Wait for an execution's result and print it.
+///
+/// The result goes to stdout as JSON. A failed, cancelled or terminated execution
+/// exits 3 with its failure on stderr.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft result hello-1\n\nExit codes: 0 completed, 3 the workflow failed, 4 no such execution, 1 other errors."
+)]
+pub struct ResultArgs {
+    /// Workflow id (its latest run) or run id.
+    execution: String,
+    #[command(flatten)]
+    server: ServerArg,
+    /// Print the result body (status, result, failure) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn result(args: ResultArgs) -> CliResult {
+    let outcome = wait(&args.server.client(), &args.execution)?;
+    print_outcome(&outcome, args.json)
+}
+
+/// Show an execution: status, type, module version, times, what it waits for, outcome.
+#[derive(Args)]
+#[command(after_help = "Example:\n  weft describe hello-1\n  weft describe --json hello-1")]
+pub struct DescribeArgs {
+    /// Workflow id (its latest run) or run id.
+    execution: String,
+    #[command(flatten)]
+    server: ServerArg,
+    /// Print the description as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn describe(args: DescribeArgs) -> CliResult {
+    let d = args
+        .server
+        .client()
+        .describe(&args.execution)
+        .map_err(api_failure)?;
+    if args.json {
+        return print_json(&d);
+    }
+    print!("{}", description(&d));
+    Ok(())
+}
+
+/// A description as text for people.
+fn description(d: &Description) -> String {
+    let run = &d.run;
+    let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
+    let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
+    field("status", run.status.as_str().to_string());
+    field("run", run.run_id.clone());
+    let module = match (&d.module_name, d.module_version) {
+        (Some(name), Some(version)) => format!(
+            "{name} version {version} ({})",
+            short_digest(&run.module_digest)
+        ),
+        _ => short_digest(&run.module_digest).to_string(),
+    };
+    field("module", module);
+    field("started", human::utc(run.start_ms));
+    if let Some(close) = run.close_ms {
+        field(
+            "closed",
+            format!(
+                "{} (after {})",
+                human::utc(close),
+                human::duration(close.saturating_sub(run.start_ms))
+            ),
+        );
+    }
+    // (The run record counts events only once the run closes.)
+    if !run.status.is_open() || run.history_len > 0 {
+        field("events", run.history_len.to_string());
+    }
+    if let Some(r) = &d.result {
+        if let Some(value) = &r.result {
+            field("result", human::json_line(value, 200));
+        }
+        if let Some(f) = &r.failure {
+            field("failure", format!("{}: {}", f.error_type, f.message));
+        }
+    }
+    if !d.pending_activities.is_empty() {
+        out.push_str("pending activities:\n");
+        let rows: Vec<Vec<String>> = d
+            .pending_activities
+            .iter()
+            .map(|a| {
+                let next = a
+                    .next_attempt_ms
+                    .map(|ms| format!("retry at {}", human::utc(ms)))
+                    .unwrap_or_default();
+                vec![
+                    a.seq.to_string(),
+                    a.activity_type.clone(),
+                    a.attempt.to_string(),
+                    next,
+                    a.last_failure
+                        .as_deref()
+                        .map(|f| human::truncate(f, 100))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        out.push_str(&indent_table(
+            &["SEQ", "ACTIVITY", "ATTEMPT", "NEXT", "LAST FAILURE"],
+            &rows,
+        ));
+    }
+    if !d.pending_timers.is_empty() {
+        out.push_str("pending timers:\n");
+        let rows: Vec<Vec<String>> = d
+            .pending_timers
+            .iter()
+            .map(|t| vec![t.seq.to_string(), human::utc(t.fire_at_ms)])
+            .collect();
+        out.push_str(&indent_table(&["SEQ", "FIRES AT"], &rows));
+    }
+    out
+}
+
+/// A table indented under a heading, without columns that are empty in every row.
+fn indent_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| rows.iter().any(|r| r.get(i).is_some_and(|c| !c.is_empty())))
+        .collect();
+    let header: Vec<&str> = keep.iter().map(|&i| header[i]).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| keep.iter().map(|&i| r[i].clone()).collect())
+        .collect();
+    table(&header, &rows)
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect()
+}
+
+/// List executions on the server, newest first, a page at a time.
+///
+/// With `--data`, read a data folder offline instead (no server; the folder must not be
+/// open in a running host).
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft list\n  weft list --status running --type hello --limit 20\n  weft list --all --json\n  weft list --data ./data        # offline, from a data folder"
+)]
+pub struct ListArgs {
+    /// Only executions with this status.
+    #[arg(long, value_parser = status_parser())]
+    status: Option<Status>,
+    /// Only executions of this workflow type.
+    #[arg(long = "type", value_name = "TYPE")]
+    workflow_type: Option<String>,
+    /// At most this many executions (per page with --all; the server's default is 50).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_PAGE as u64))]
+    limit: Option<u64>,
+    /// Continue after this cursor (printed on stderr under a page with more after it).
+    #[arg(long, conflicts_with_all = ["all", "data"])]
+    cursor: Option<String>,
+    /// Fetch every page.
+    #[arg(long)]
+    all: bool,
+    /// Read this data folder offline instead of asking a server.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArg,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn status_parser() -> impl TypedValueParser<Value = Status> {
+    PossibleValuesParser::new([
+        "running",
+        "completed",
+        "failed",
+        "cancelled",
+        "terminated",
+        "continued-as-new",
+    ])
+    .map(|s| s.parse::<Status>().expect("a possible value"))
+}
+
+pub async fn list(args: ListArgs) -> CliResult {
+    let limit = args.limit.map(|n| n as usize);
+    if let Some(data) = &args.data {
+        let runs: Vec<RunRecord> = super::local::runs(data)
+            .await?
+            .into_iter()
+            .filter(|r| args.status.is_none_or(|s| r.status == s))
+            .filter(|r| {
+                args.workflow_type
+                    .as_ref()
+                    .is_none_or(|t| &r.workflow_type == t)
+            })
+            .take(if args.all {
+                usize::MAX
+            } else {
+                limit.unwrap_or(usize::MAX)
+            })
+            .collect();
+        return print_runs(&runs, args.json);
+    }
+    let client = args.server.client();
+    let mut runs = Vec::new();
+    let mut cursor = args.cursor.clone();
+    loop {
+        let page = client
+            .list(
+                args.status,
+                args.workflow_type.as_deref(),
+                if args.all {
+                    Some(limit.unwrap_or(MAX_PAGE))
+                } else {
+                    limit
+                },
+                cursor.as_deref(),
+            )
+            .map_err(api_failure)?;
+        runs.extend(page.executions);
+        cursor = page.next_cursor;
+        if !args.all || cursor.is_none() {
+            break;
+        }
+    }
+    print_runs(&runs, args.json)?;
+    if let Some(cursor) = cursor {
+        eprintln!("more executions: weft list --cursor {cursor} (same filters), or --all");
+    }
+    Ok(())
+}
+
+/// Runs as a table, or as JSON lines.
+pub fn print_runs(runs: &[RunRecord], json: bool) -> CliResult {
+    if json {
+        return runs.iter().try_for_each(print_json);
+    }
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.workflow_id.clone(),
+                r.workflow_type.clone(),
+                r.status.as_str().to_string(),
+                human::utc(r.start_ms),
+                r.close_ms
+                    .map(|c| human::duration(c.saturating_sub(r.start_ms)))
+                    .unwrap_or_default(),
+                if r.status.is_open() && r.history_len == 0 {
+                    String::new()
+                } else {
+                    r.history_len.to_string()
+                },
+                r.run_id.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &[
+                "WORKFLOW ID",
+                "TYPE",
+                "STATUS",
+                "STARTED",
+                "TOOK",
+                "EVENTS",
+                "RUN ID"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{ApiErrorBody, ErrorCode};
+
+    fn api(status: u16, code: ErrorCode) -> ClientError {
+        ClientError::Api {
+            status,
+            body: ApiErrorBody {
+                code,
+                message: "m".into(),
+                divergences: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn server_answers_map_to_exit_codes() {
+        assert_eq!(exit_code(&api(404, ErrorCode::NotFound)), exit::NOT_FOUND);
+        for (status, code) in [
+            (400, ErrorCode::BadRequest),
+            (409, ErrorCode::Conflict),
+            (413, ErrorCode::TooLarge),
+            (422, ErrorCode::Invalid),
+        ] {
+            assert_eq!(exit_code(&api(status, code)), exit::REJECTED, "{status}");
+        }
+        assert_eq!(exit_code(&api(500, ErrorCode::Internal)), exit::ERROR);
+        let unreachable = ClientError::Connect {
+            url: "http://127.0.0.1:1".into(),
+            reason: "refused".into(),
+        };
+        assert_eq!(exit_code(&unreachable), exit::ERROR);
+    }
+
+    #[test]
+    fn failed_runs_exit_3_and_completed_ones_0() {
+        let mut body = ResultBody {
+            workflow_id: "w".into(),
+            run_id: "r".into(),
+            status: Status::Completed,
+            result: Some(serde_json::json!(1)),
+            failure: None,
+        };
+        assert!(print_outcome(&body, true).is_ok());
+        body.status = Status::Failed;
+        body.result = None;
+        body.failure = Some(crate::api::types::FailureBody {
+            message: "boom".into(),
+            error_type: "app".into(),
+        });
+        let f = print_outcome(&body, true).unwrap_err();
+        assert_eq!(f.code, exit::WORKFLOW_FAILED);
+        assert_eq!(f.message, "workflow failed (app): boom");
+        body.status = Status::Terminated;
+        assert_eq!(
+            print_outcome(&body, true).unwrap_err().code,
+            exit::WORKFLOW_FAILED
+        );
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        let args = StartArgs {
+            workflow_type: "hello".into(),
+            input: "world".into(),
+            input_file: None,
+            id: None,
+            server: ServerArg {
+                server: DEFAULT_SERVER.into(),
+            },
+            json: false,
+        };
+        let f = args.body().unwrap_err();
+        assert_eq!(f.code, exit::USAGE);
+        assert!(
+            f.message.contains("--input is not valid JSON"),
+            "{}",
+            f.message
+        );
+    }
+}
