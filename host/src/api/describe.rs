@@ -7,8 +7,10 @@ use crate::storage::RunRecord;
 
 /// Everything `GET /v1/executions/{id}` shows.
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
-    let run = host.find_run(id)?;
+    let mut run = host.find_run(id)?;
     let history = History::new(host.history(&run.run_id)?);
+    // The stored count is written at close; an open run's is read off its history.
+    run.history_len = history.events.len() as u64;
     let (activities, timers) = if run.status.is_open() {
         history.pending()
     } else {

@@ -77,6 +77,30 @@ fn body_error(e: BytesRejection, limit: usize) -> ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Query parameters whose rejection is an [`ApiErrorBody`] like every other error.
+struct Params<T>(T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for Params<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Params(v))
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("bad query parameters: {}", e.body_text()),
+                )
+            })
+    }
+}
+
 /// Build the API's router over a host.
 pub fn router(host: Host) -> Router {
     Router::new()
@@ -89,6 +113,12 @@ pub fn router(host: Host) -> Router {
         .route("/v1/executions/{id}", get(describe_handler))
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
+        .fallback(|| async {
+            ApiError::new(
+                ErrorCode::NotFound,
+                "no such API route; see the routes in the docs of weft_host::api::types",
+            )
+        })
         .layer(DefaultBodyLimit::max(MAX_MODULE_BYTES))
         .with_state(host)
 }
@@ -134,7 +164,7 @@ struct DeployParams {
 
 async fn deploy(
     State(host): State<Host>,
-    Query(params): Query<DeployParams>,
+    Params(params): Params<DeployParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<ModuleVersion>)> {
     let bytes = body.map_err(|e| body_error(e, MAX_MODULE_BYTES))?;
@@ -250,7 +280,7 @@ struct ListParams {
 
 async fn list(
     State(host): State<Host>,
-    Query(p): Query<ListParams>,
+    Params(p): Params<ListParams>,
 ) -> ApiResult<Json<ExecutionPage>> {
     let status: Option<Status> = match &p.status {
         Some(s) => Some(
@@ -323,7 +353,7 @@ struct ResultParams {
 async fn result(
     State(host): State<Host>,
     Path(id): Path<String>,
-    Query(p): Query<ResultParams>,
+    Params(p): Params<ResultParams>,
 ) -> ApiResult<(StatusCode, Json<ResultBody>)> {
     let run = host.find_run(&id)?;
     let wait = Duration::from_secs(p.wait_s.min(60));
