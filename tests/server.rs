@@ -350,3 +350,100 @@ fn sigkill_under_load_completes_every_acknowledged_execution_once() {
         replay_matches("sequence", &history);
     }
 }
+
+/// Run `weft <args>` against `server`; returns (exit code, stdout, stderr).
+fn cli(server: &Server, args: &[&str]) -> (i32, String, String) {
+    let out = weft()
+        .args(args)
+        .env("WEFT_SERVER", &server.url)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn cli_drives_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let hello = component("hello");
+    let hello = hello.to_str().unwrap();
+
+    let (code, out, err) = cli(&server, &["deploy", hello, "--name", "hello"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("version 1"), "{out}");
+    let (code, out, _) = cli(&server, &["modules", "--json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"workflow_types\":[\"hello\"]"), "{out}");
+
+    let (code, out, err) = cli(
+        &server,
+        &["execute", "hello", "--input", "\"cli\"", "--id", "cli-1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "\"Hello, cli!\"");
+    let (code, out, _) = cli(
+        &server,
+        &["start", "hello", "--input", "\"two\"", "--id", "cli-2"],
+    );
+    assert_eq!((code, out.trim()), (0, "cli-2"));
+    let (code, out, _) = cli(&server, &["result", "cli-2"]);
+    assert_eq!((code, out.trim()), (0, "\"Hello, two!\""));
+    let (code, out, _) = cli(&server, &["describe", "cli-1"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("completed") && out.contains("hello version 1"),
+        "{out}"
+    );
+    let (code, out, _) = cli(&server, &["list", "--type", "hello", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (code, out, _) = cli(&server, &["history", "show", "cli-1"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("schedule-activity") && out.contains("greet"),
+        "{out}"
+    );
+
+    // Export, then replay the file, the live execution, and a folder.
+    let folder = dir.path().join("histories");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("cli-1.json");
+    let (code, _, err) = cli(
+        &server,
+        &["history", "export", "cli-1", "-o", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(
+        &server,
+        &["replay", "--module", hello, file.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(&server, &["replay", "--module", hello, "--id", "cli-2"]);
+    assert_eq!(code, 0, "{err}");
+    let changed = component("hello-changed");
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "replay",
+            "--module",
+            changed.to_str().unwrap(),
+            folder.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(format!("{out}{err}").contains("WEFT-NDE-1"), "{out}{err}");
+
+    // Distinct exit codes: not found, rejected, workflow failed, bad usage.
+    assert_eq!(cli(&server, &["describe", "nobody"]).0, 4);
+    assert_eq!(cli(&server, &["deploy", file.to_str().unwrap()]).0, 5);
+    assert_eq!(cli(&server, &["execute", "hello", "--input", "42"]).0, 3);
+    assert_eq!(
+        cli(&server, &["start", "hello", "--input", "not json"]).0,
+        2
+    );
+}
