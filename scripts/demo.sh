@@ -5,7 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+show() {
+  local line='$' a
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_./:=@-]+$ ]]; then line+=" $a"; else line+=" '$a'"; fi
+  done
+  printf '\033[2m%s\033[0m\n' "$line"
+  "$@"
+}
 
 step "building weft (release; minutes when cold, seconds when warm)"
 cargo build --quiet --release -p weft
