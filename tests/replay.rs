@@ -50,6 +50,14 @@ fn changed_workflow_fails_replay_with_a_report() {
     );
     let report = err.to_string();
     assert!(report.contains("WEFT-NDE-1") && report.contains(&format!("event {event_index}")));
+    assert!(
+        report.contains("schedule-activity seq=1 activity `greet`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("schedule-activity seq=1 activity `to_upper`"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -85,6 +85,32 @@ impl Command {
         }
     }
 
+    /// The command's identity in one line (kind, sequence number, what it names), as
+    /// replay compares it; payloads are left out.
+    pub fn summary(&self) -> String {
+        use Command as C;
+        let kind = self.kind();
+        match self {
+            C::ScheduleActivity(a) | C::ScheduleLocalActivity(a) => {
+                format!("{kind} seq={} activity `{}`", a.seq, a.activity_type)
+            }
+            C::StartTimer(t) => format!("{kind} seq={} for {} ms", t.seq, t.duration_ms),
+            C::StartChildWorkflow(c) => {
+                format!("{kind} seq={} workflow `{}`", c.seq, c.workflow_type)
+            }
+            C::SignalExternal(s) => format!(
+                "{kind} seq={} signal `{}` to `{}`",
+                s.seq, s.name, s.workflow_id
+            ),
+            C::RequestCancelActivity(seq) | C::CancelTimer(seq) | C::CancelChildWorkflow(seq) => {
+                format!("{kind} seq={seq}")
+            }
+            C::RecordMarker(m) => format!("{kind} {m:?}"),
+            C::FailWorkflow(f) => format!("{kind} ({}): {}", f.error_type, f.message),
+            _ => kind.to_string(),
+        }
+    }
+
     /// Whether `self` (produced on replay) stands for the same decision as `recorded`.
     ///
     /// Like Temporal, replay checks the identity of each command (its kind, sequence

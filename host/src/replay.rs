@@ -39,7 +39,7 @@ fn divergence_report(
 ) -> String {
     // (Boxed in the enum to keep `Result<_, ReplayError>` small.)
     let show = |c: &Option<IssuedCommand>| match c {
-        Some(c) => format!("{:?}", c.command),
+        Some(c) => c.command.summary(),
         None => "(none)".into(),
     };
     let location = |c: &Option<IssuedCommand>| {
