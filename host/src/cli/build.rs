@@ -24,6 +24,11 @@ pub struct BuildArgs {
 #[derive(Subcommand)]
 pub enum ToolchainCommand {
     /// Set up the guest toolchain now (otherwise `weft build` does it on first need).
+    ///
+    /// Uses rustup's wasm32-unknown-unknown target when installed; otherwise unpacks
+    /// Debian's rustc-web packages into the cache folder (`$WEFT_CACHE_DIR`, else
+    /// `~/.cache/weft`) and prints which toolchain it will use.
+    #[command(after_help = "Example:\n  weft toolchain install")]
     Install,
 }
 
