@@ -203,14 +203,14 @@ async fn run_scenario(
     let replay_s = t.elapsed().as_secs_f64();
     Ok(json!({
         "scenario": s.name,
-        "wf_per_s": round(s.executions as f64 / elapsed),
-        "steps_per_s": round(steps as f64 / elapsed),
+        "wf_per_s": (s.executions as f64 / elapsed).round(),
+        "steps_per_s": (steps as f64 / elapsed).round(),
         "p50_ms": round3(pct(0.50)),
         "p99_ms": round3(pct(0.99)),
-        "replay_events_per_s": round(events as f64 / replay_s),
+        "replay_events_per_s": (events as f64 / replay_s).round(),
         "replay_histories": replay_histories.len(),
         "replay_events": events,
-        "peak_rss_mb": round(peak_rss_mb()),
+        "peak_rss_mb": peak_rss_mb().round(),
     }))
 }
 
@@ -222,10 +222,6 @@ async fn execute(host: &Host, request: StartRequest) -> Result<String, Failure> 
             "bench execution did not complete: {other:?}"
         ))),
     }
-}
-
-fn round(x: f64) -> f64 {
-    x.round()
 }
 
 fn round3(x: f64) -> f64 {

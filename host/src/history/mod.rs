@@ -84,6 +84,19 @@ pub struct PendingActivity {
     pub last_failure: Option<Failure>,
 }
 
+impl PendingActivity {
+    /// An activity scheduled at `now_ms`, before its first attempt.
+    pub fn new(schedule: ScheduleActivity, now_ms: u64) -> PendingActivity {
+        PendingActivity {
+            schedule,
+            scheduled_ms: now_ms,
+            next_attempt: 1,
+            not_before_ms: now_ms,
+            last_failure: None,
+        }
+    }
+}
+
 /// A timer started and neither fired nor cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingTimer {
@@ -128,13 +141,9 @@ impl History {
             match event {
                 Event::TaskStarted { time_ms } => now = *time_ms,
                 Event::Command(c) => match &c.command {
-                    Command::ScheduleActivity(s) => activities.push(PendingActivity {
-                        schedule: s.clone(),
-                        scheduled_ms: now,
-                        next_attempt: 1,
-                        not_before_ms: now,
-                        last_failure: None,
-                    }),
+                    Command::ScheduleActivity(s) => {
+                        activities.push(PendingActivity::new(s.clone(), now))
+                    }
                     Command::StartTimer(t) => timers.push(PendingTimer {
                         seq: t.seq,
                         fire_at_ms: now + t.duration_ms,

@@ -221,13 +221,9 @@ impl Execution {
     fn act(&mut self, command: Command) {
         let now = now_ms();
         match command {
-            Command::ScheduleActivity(schedule) => self.dispatch_activity(PendingActivity {
-                schedule,
-                scheduled_ms: now,
-                next_attempt: 1,
-                not_before_ms: now,
-                last_failure: None,
-            }),
+            Command::ScheduleActivity(schedule) => {
+                self.dispatch_activity(PendingActivity::new(schedule, now))
+            }
             Command::StartTimer(t) => self.arm_timer(PendingTimer {
                 seq: t.seq,
                 fire_at_ms: now + t.duration_ms,

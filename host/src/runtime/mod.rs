@@ -275,6 +275,15 @@ impl Host {
                 })?;
             let history = History::new(self.inner.storage.history(&record.run_id)?);
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
+            let handle = RunHandle {
+                workflow_id: record.workflow_id.clone(),
+                run_id: record.run_id.clone(),
+            };
+            self.inner
+                .open
+                .lock()
+                .unwrap()
+                .insert(handle.workflow_id.clone(), handle);
             let mut execution = self.execution(record, module, history, None);
             execution.resume_pending();
             self.spawn(execution, Vec::new(), Vec::new());
@@ -315,35 +324,27 @@ impl Host {
         }
         let module = self.inner.engine.load(&bytes)?;
         let _serial = self.inner.deploy_lock.lock().await;
-        // Deploying the newest version of a name again changes nothing.
-        let latest = self
-            .inner
-            .versions
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|v| v.name == name)
-            .cloned();
-        if let Some(latest) = latest.filter(|v| v.digest == module.digest) {
-            return Ok(latest);
-        }
-        let checked = if check {
-            self.check_open_runs(name, &module)?
-        } else {
-            0
-        };
-        let version = self
+        // The name's versions, oldest first: read once, under the deploy lock.
+        let earlier: Vec<ModuleVersion> = self
             .inner
             .versions
             .lock()
             .unwrap()
             .iter()
             .filter(|v| v.name == name)
-            .map(|v| v.version)
-            .max()
-            .unwrap_or(0)
-            + 1;
+            .cloned()
+            .collect();
+        // Deploying the newest version of a name again changes nothing.
+        if let Some(latest) = earlier.last().filter(|v| v.digest == module.digest) {
+            return Ok(latest.clone());
+        }
+        let checked = if check {
+            let digests: Vec<&str> = earlier.iter().map(|v| v.digest.as_str()).collect();
+            self.check_open_runs(&digests, &module)?
+        } else {
+            0
+        };
+        let version = earlier.iter().map(|v| v.version).max().unwrap_or(0) + 1;
         let record = ModuleVersion {
             name: name.to_string(),
             version,
@@ -377,17 +378,12 @@ impl Host {
         Ok(record)
     }
 
-    /// Replay every open run of an earlier version of `name` against `module`.
-    fn check_open_runs(&self, name: &str, module: &Arc<Module>) -> Result<usize, DeployError> {
-        let digests: Vec<String> = self
-            .inner
-            .versions
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|v| v.name == name)
-            .map(|v| v.digest.clone())
-            .collect();
+    /// Replay every open run on one of `digests` against `module`.
+    fn check_open_runs(
+        &self,
+        digests: &[&str],
+        module: &Arc<Module>,
+    ) -> Result<usize, DeployError> {
         let storage_error = |e: StorageError| DeployError::Storage(e.to_string());
         let runs: Vec<RunRecord> = self
             .inner
@@ -395,7 +391,7 @@ impl Host {
             .runs()
             .map_err(storage_error)?
             .into_iter()
-            .filter(|r| r.status.is_open() && digests.contains(&r.module_digest))
+            .filter(|r| r.status.is_open() && digests.contains(&r.module_digest.as_str()))
             .collect();
         let mut diverged = Vec::new();
         for run in &runs {
@@ -531,13 +527,6 @@ impl Host {
         started: Option<oneshot::Sender<Result<(), StartError>>>,
     ) -> Execution {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.inner.open.lock().unwrap().insert(
-            record.workflow_id.clone(),
-            RunHandle {
-                workflow_id: record.workflow_id.clone(),
-                run_id: record.run_id.clone(),
-            },
-        );
         let size_bytes = history.encoded_size();
         Execution {
             host: self.inner.clone(),
