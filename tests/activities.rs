@@ -1,5 +1,7 @@
 //! Activity policies on a real host: retries with backoff, non-retryable error types,
-//! start-to-close timeouts, unknown activity names; every failed attempt recorded.
+//! start-to-close timeouts, unknown activity names; every failed attempt recorded. The
+//! host runs on the test environment's virtual clock: backoffs and timeouts take no
+//! real time.
 
 mod support;
 
@@ -9,7 +11,7 @@ use std::time::Duration;
 
 use support::*;
 use weft_host::history::Event;
-use weft_host::runtime::{Host, HostConfig};
+use weft_host::testing::TestEnv;
 use weft_host::{ActivityError, ActivityRegistry};
 
 #[tokio::test]
@@ -35,18 +37,21 @@ async fn retries_timeouts_and_unknown_activities() {
         .register_fn("fatal", |_, _: String| async {
             Err::<String, _>(ActivityError::retryable("cannot go on").with_type("Fatal"))
         })
-        .register_fn("slow", |_, _: String| async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
+        .register_fn("slow", |ctx, _: String| async move {
+            ctx.sleep(Duration::from_secs(5)).await;
             Ok::<_, ActivityError>("too late".to_string())
         });
-    let dir = tempfile::tempdir().unwrap();
-    let host = Host::open(HostConfig::on_disk(dir.path()), registry)
+    let env = TestEnv::builder()
+        .activities(registry)
+        .start()
         .await
         .unwrap();
+    let host = env.host();
     host.deploy(component_bytes("policies"), "policies", false)
         .await
         .unwrap();
-    let (run_id, outcome) = execute(&host, "policies", serde_json::Value::Null).await;
+    let started = env.now_ms();
+    let (run_id, outcome) = execute(host, "policies", serde_json::Value::Null).await;
     let results = completed(&outcome);
     let results: Vec<&str> = results
         .as_array()
@@ -89,5 +94,8 @@ async fn retries_timeouts_and_unknown_activities() {
         })
         .collect();
     assert_eq!(attempts, [(1, 1), (1, 2), (3, 1)]);
-    assert_replays(&host, "policies", &events);
+    // Workflow time moved by the backoffs (50 + 100 ms) and slow's two timeouts (200 ms
+    // each, 50 ms apart), not by slow's 5 s sleeps, which the timeouts cut short.
+    assert_eq!(env.now_ms() - started, 50 + 100 + 200 + 50 + 200);
+    assert_replays(host, "policies", &events);
 }

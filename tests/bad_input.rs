@@ -6,6 +6,7 @@ mod support;
 use serde_json::json;
 use support::*;
 use weft_host::history::Outcome;
+use weft_host::testing::TestEnv;
 
 fn failure_message(outcome: &Outcome) -> String {
     match outcome {
@@ -14,10 +15,18 @@ fn failure_message(outcome: &Outcome) -> String {
     }
 }
 
+/// A panic, an endless loop and a memory hog each fail their workflow task; the run
+/// stays open with the failure recorded once (the task is retried with backoff, here
+/// on a virtual clock that does not move), and a healthy execution runs alongside.
 #[tokio::test]
-async fn misbehaving_workflows_fail_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let host = host(dir.path()).await;
+async fn misbehaving_workflows_stay_open_and_fail_alone() {
+    let env = TestEnv::builder()
+        .activities(activities())
+        .manual_time()
+        .start()
+        .await
+        .unwrap();
+    let host = env.host().clone();
     host.deploy(component_bytes("misbehave"), "misbehave", false)
         .await
         .unwrap();
@@ -30,22 +39,31 @@ async fn misbehaving_workflows_fail_alone() {
         let host = host.clone();
         tokio::spawn(async move { execute(&host, "hello", json!("neighbour")).await })
     };
-    let (run, panicked) = execute(&host, "panics", json!(null)).await;
-    let message = failure_message(&panicked);
-    assert!(
-        message.contains("deliberate panic in a workflow"),
-        "{message}"
-    );
-    assert!(message.contains("misbehave/src/lib.rs"), "{message}");
-    assert_replays(&host, "misbehave", &host.history(&run).unwrap());
-
-    let (_, looped) = execute(&host, "loops", json!(null)).await;
-    let message = failure_message(&looped);
-    assert!(message.contains("deadline"), "{message}");
-
-    let (_, hoarded) = execute(&host, "hoards", json!(null)).await;
-    let message = failure_message(&hoarded);
-    assert!(message.contains("WorkflowTaskFailed"), "{message}");
+    for (workflow, expected) in [
+        ("panics", "deliberate panic in a workflow"),
+        ("loops", "deadline"),
+        ("hoards", "trapped"),
+    ] {
+        let run = env.start(workflow, json!(null)).await.unwrap();
+        let failing = failing_task(&host, &run.run_id).await;
+        assert!(
+            failing.failure.message.contains(expected),
+            "{workflow}: {}",
+            failing.failure.message
+        );
+        assert_eq!(failing.attempts, 1);
+        assert!(failing.retry_at_ms > env.now_ms());
+        assert!(host.find_run(&run.run_id).unwrap().status.is_open());
+        if workflow == "panics" {
+            let line = failing.failure.location.expect("a panic has a source line");
+            assert!(line.file.ends_with("misbehave/src/lib.rs"), "{line:?}");
+            // Replay reproduces it: no completed task yet, the failed one's jobs pending.
+            let events = host.history(&run.run_id).unwrap();
+            let module = host.engine().load(&component_bytes("misbehave")).unwrap();
+            let stats = weft_host::replay::replay(host.engine(), &module, &events).unwrap();
+            assert_eq!((stats.events, stats.tasks), (events.len(), 0));
+        }
+    }
 
     let (run, bad) = execute(&host, "hello", json!({"not": "a string"})).await;
     let message = failure_message(&bad);

@@ -6,6 +6,7 @@ mod support;
 use serde_json::json;
 use support::*;
 use weft_host::history::Event;
+use weft_host::testing::TestEnv;
 
 async fn run_example(name: &str, input: serde_json::Value) -> (serde_json::Value, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
@@ -62,11 +63,30 @@ async fn fanout_joins_parallel_activities() {
     assert_eq!(scheduled, 20);
 }
 
+/// On the test environment's virtual clock a 30-day sleep takes no real time; the
+/// greeting comes from a mock.
 #[tokio::test]
-async fn timer_sleeps_then_calls_an_activity() {
-    let (result, _) = run_example("timer", json!({"seconds": 1})).await;
-    assert!(result["slept_ms"].as_u64().unwrap() >= 1000, "{result}");
-    assert_eq!(result["greeting"], json!("Hello, timer!"));
+async fn timer_sleeps_30_days_on_the_virtual_clock() {
+    let real = std::time::Instant::now();
+    let env = TestEnv::builder()
+        .mock_activity("greet", |name: String| Ok(format!("Hi, {name} (mocked)!")))
+        .start()
+        .await
+        .unwrap();
+    env.deploy(component_bytes("timer"), "timer").await.unwrap();
+    let start = env.now_ms();
+    let thirty_days: u64 = 30 * 86_400;
+    let (run, outcome) = env
+        .execute("timer", json!({"seconds": thirty_days}))
+        .await
+        .unwrap();
+    let result = completed(&outcome);
+    assert_eq!(result["slept_ms"], json!(thirty_days * 1000), "{result}");
+    assert_eq!(result["greeting"], json!("Hi, timer (mocked)!"));
+    assert_eq!(env.now_ms() - start, thirty_days * 1000);
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), "timer", &events);
+    eprintln!("a 30-day sleep took {:?} of real time", real.elapsed());
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub mod history;
 pub mod replay;
 pub mod runtime;
 pub mod storage;
+pub mod testing;
 
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
 pub use runtime::{Host, HostConfig, RunHandle, StartRequest};

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::contract::{HistoryInfo, IssuedCommand, TaskFailure};
+use crate::contract::HistoryInfo;
 use crate::engine::{Engine, InstantiateError, Module, WorkflowInstance};
-use crate::history::{task_failure_message, tasks, Event};
+use crate::history::{codec, task_failure_message, tasks, Event, IssuedCommand, TaskFailure};
 
 /// Replay did not reproduce the history.
 #[derive(Debug, thiserror::Error)]
@@ -74,20 +74,18 @@ pub fn replay_into(
     if !matches!(events.first(), Some(Event::ExecutionStarted(_))) {
         return Err(ReplayError::NotAHistory);
     }
-    let tasks = tasks(events);
+    let (tasks, _carried) = tasks(events);
     let mut commands = 0;
+    // Bytes of the events before the current task, as the live run counted them.
+    let (mut counted, mut size_bytes) = (0, 0);
     for task in &tasks {
-        let end = task
-            .commands
-            .last()
-            .map(|(i, _)| *i + 1)
-            .unwrap_or(task.index + 1 + task.activation.jobs.len());
-        let recorded_failed = matches!(events.get(end), Some(Event::TaskFailed(_)));
-        let info = HistoryInfo {
-            length: task.index as u32,
-            size_bytes: 0,
-            continue_as_new_suggested: false,
-        };
+        size_bytes += events[counted..task.index]
+            .iter()
+            .map(codec::encoded_len)
+            .sum::<u64>();
+        counted = task.index;
+        let recorded_failed = matches!(events.get(task.end), Some(Event::TaskFailed(_)));
+        let info = history_info(task.index, size_bytes);
         let produced = match instance.activate(&task.activation, info) {
             Ok(produced) => produced,
             Err(_) if recorded_failed => break,
@@ -98,7 +96,7 @@ pub fn replay_into(
                 })
             }
         };
-        let first_command_index = task.index + 1 + task.activation.jobs.len();
+        let first_command_index = task.end;
         for i in 0..produced.len().max(task.commands.len()) {
             let recorded = task.commands.get(i);
             let new = produced.get(i);
@@ -123,6 +121,20 @@ pub fn replay_into(
         tasks: tasks.len(),
         commands,
     })
+}
+
+/// Events after which `history-info` suggests continue-as-new.
+pub const CONTINUE_AS_NEW_SUGGESTED_AFTER: u32 = 40_000;
+
+/// What `history-info` tells the task that starts at event `index`, live and in
+/// replay alike: the events before it and the bytes they take encoded.
+pub fn history_info(index: usize, size_bytes: u64) -> HistoryInfo {
+    let length = u32::try_from(index).unwrap_or(u32::MAX);
+    HistoryInfo {
+        length,
+        size_bytes,
+        continue_as_new_suggested: length > CONTINUE_AS_NEW_SUGGESTED_AFTER,
+    }
 }
 
 /// Replay a whole history on a fresh instance of `module`.

@@ -103,3 +103,15 @@ pub fn assert_replays(host: &Host, component_name: &str, events: &[Event]) {
     assert_eq!(stats.events, events.len());
     assert!(stats.tasks >= 1);
 }
+
+/// Wait (bounded, polling) until the run's last task attempt failed; its failure.
+pub async fn failing_task(host: &Host, run_id: &str) -> weft_host::history::FailingTask {
+    for _ in 0..2400 {
+        let history = weft_host::history::History::new(host.history(run_id).unwrap());
+        if let Some(failing) = history.failing_task() {
+            return failing;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no task of {run_id} failed");
+}

@@ -8,12 +8,13 @@ pub use retry::{next_retry, RetryDecision};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::contract::{Failure, Payload};
+use crate::history::{Failure, Payload};
+use crate::runtime::{Busy, Clock};
 
 pub use weft_sdk::ActivityType;
 
@@ -27,6 +28,44 @@ pub struct ActivityContext {
     pub seq: u32,
     /// 1 for the first attempt.
     pub attempt: u32,
+    /// The host's clock, and this attempt's mark of work in flight.
+    pub(crate) clock: Clock,
+    pub(crate) busy: Arc<Mutex<Option<Busy>>>,
+}
+
+impl ActivityContext {
+    /// A context for calling an activity outside a host (unit tests of activities).
+    pub fn detached(activity_type: &str, attempt: u32) -> ActivityContext {
+        ActivityContext {
+            workflow_id: String::new(),
+            run_id: String::new(),
+            activity_type: activity_type.to_string(),
+            seq: 0,
+            attempt,
+            clock: Clock::system(),
+            busy: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The host's time, in milliseconds since the Unix epoch (virtual in a test
+    /// environment).
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// Wait `duration` on the host's clock. In a test environment the virtual clock
+    /// skips it (timeouts still apply), where `tokio::time::sleep` would take real time
+    /// and hold the clock still.
+    pub async fn sleep(&self, duration: std::time::Duration) {
+        let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        let sleep = self
+            .clock
+            .sleep_until(self.clock.now_ms().saturating_add(ms));
+        let held = self.busy.lock().unwrap().take();
+        drop(held);
+        let woke = sleep.await;
+        *self.busy.lock().unwrap() = Some(woke);
+    }
 }
 
 /// Why an activity attempt failed.
@@ -125,7 +164,7 @@ impl ActivityRegistry {
                     ))
                 })?;
                 Ok(Payload {
-                    encoding: crate::contract::Encoding::Json,
+                    encoding: crate::history::vocab::Encoding::Json,
                     data,
                 })
             })

@@ -5,14 +5,15 @@ use crate::history::{History, Outcome};
 use crate::runtime::{Host, QueryError};
 use crate::storage::RunRecord;
 
-/// Everything `GET /v1/executions/{id}` shows.
+/// Everything `GET /v1/executions/{id}` shows. Only an open run's history is read
+/// (for what it waits for); a closed run's outcome comes from the outcome table.
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let mut run = host.find_run(id)?;
-    let history = History::new(host.history(&run.run_id)?);
-    // The stored count is written at close; an open run's is read off its history.
-    run.history_len = history.events.len() as u64;
-    let (activities, timers) = if run.status.is_open() {
-        history.pending()
+    let ((activities, timers), failing) = if run.status.is_open() {
+        let history = History::new(host.history(&run.run_id)?);
+        // The stored count is written at close; an open run's is read off its history.
+        run.history_len = history.events.len() as u64;
+        (history.pending(), history.failing_task())
     } else {
         Default::default()
     };
@@ -21,7 +22,11 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
         .into_iter()
         .rev()
         .find(|v| v.digest == run.module_digest);
-    let result = (!run.status.is_open()).then(|| outcome_body(&run, history.outcome()));
+    let result = if run.status.is_open() {
+        None
+    } else {
+        Some(result_body(host, &run)?)
+    };
     Ok(Description {
         module_name: version.as_ref().map(|v| v.name.clone()),
         module_version: version.map(|v| v.version),
@@ -45,18 +50,21 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
                 fire_at_ms: t.fire_at_ms,
             })
             .collect(),
+        failing_task: failing.map(|f| FailingTaskInfo {
+            message: f.failure.message,
+            location: f.failure.location.map(|l| l.to_string()),
+            since_ms: f.since_ms,
+            attempts: f.attempts,
+            next_attempt_ms: f.retry_at_ms,
+        }),
         result,
-        run,
+        run: ExecutionInfo::from(&run),
     })
 }
 
 /// How a run ended, or that it is still open.
 pub fn result_body(host: &Host, run: &RunRecord) -> Result<ResultBody, QueryError> {
-    if run.status.is_open() {
-        return Ok(outcome_body(run, None));
-    }
-    let history = History::new(host.history(&run.run_id)?);
-    Ok(outcome_body(run, history.outcome()))
+    Ok(outcome_body(run, host.outcome(run)?))
 }
 
 fn outcome_body(run: &RunRecord, outcome: Option<Outcome>) -> ResultBody {
@@ -88,7 +96,7 @@ fn outcome_body(run: &RunRecord, outcome: Option<Outcome>) -> ResultBody {
     ResultBody {
         workflow_id: run.workflow_id.clone(),
         run_id: run.run_id.clone(),
-        status: run.status,
+        status: run.status.into(),
         result,
         failure,
     }

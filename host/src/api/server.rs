@@ -19,7 +19,7 @@ use crate::activities::ActivityRegistry;
 use crate::contract::Payload;
 use crate::history::export;
 use crate::runtime::{DeployError, Host, HostConfig, QueryError, StartError, StartRequest};
-use crate::storage::Status;
+use crate::storage::RunFilter;
 
 /// An error answer: a status and an [`ApiErrorBody`].
 #[derive(Debug)]
@@ -59,7 +59,9 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> ApiError {
         match e {
             QueryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
-            QueryError::Storage(_) => ApiError::new(ErrorCode::Internal, e),
+            QueryError::Storage(_) | QueryError::History(_) => {
+                ApiError::new(ErrorCode::Internal, e)
+            }
         }
     }
 }
@@ -129,7 +131,7 @@ pub async fn serve(
     listen: SocketAddr,
     activities: ActivityRegistry,
 ) -> anyhow::Result<()> {
-    let host = Host::open(HostConfig::on_disk(&data_dir), activities).await?;
+    let host = Host::open(HostConfig::on_disk_from_env(&data_dir), activities).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -166,7 +168,7 @@ async fn deploy(
     State(host): State<Host>,
     Params(params): Params<DeployParams>,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<ModuleVersion>)> {
+) -> ApiResult<(StatusCode, Json<ModuleInfo>)> {
     let bytes = body.map_err(|e| body_error(e, MAX_MODULE_BYTES))?;
     match host
         .deploy(bytes.to_vec(), &params.name, params.check)
@@ -174,7 +176,7 @@ async fn deploy(
     {
         Ok(version) => {
             tracing::info!(name = %version.name, version = version.version, digest = %version.digest, "deployed");
-            Ok((StatusCode::CREATED, Json(version)))
+            Ok((StatusCode::CREATED, Json(ModuleInfo::from(&version))))
         }
         Err(DeployError::Diverged(found)) => {
             let mut e = ApiError::new(
@@ -203,7 +205,7 @@ async fn deploy(
 }
 
 async fn modules(State(host): State<Host>) -> Json<ModuleList> {
-    let mut modules = host.module_versions();
+    let mut modules: Vec<ModuleInfo> = host.module_versions().iter().map(Into::into).collect();
     modules.sort_by(|a, b| a.name.cmp(&b.name).then(a.version.cmp(&b.version)));
     Json(ModuleList { modules })
 }
@@ -282,7 +284,7 @@ async fn list(
     State(host): State<Host>,
     Params(p): Params<ListParams>,
 ) -> ApiResult<Json<ExecutionPage>> {
-    let status: Option<Status> = match &p.status {
+    let status: Option<ExecutionStatus> = match &p.status {
         Some(s) => Some(
             s.parse()
                 .map_err(|e: String| ApiError::new(ErrorCode::BadRequest, e))?,
@@ -296,7 +298,7 @@ async fn list(
             format!("limit must be 1-{MAX_PAGE}"),
         ));
     }
-    let after: Option<(u64, String)> = match &p.cursor {
+    let before: Option<(u64, String)> = match &p.cursor {
         Some(c) => Some(
             c.split_once('.')
                 .and_then(|(ms, run)| Some((ms.parse().ok()?, run.to_string())))
@@ -309,22 +311,12 @@ async fn list(
         ),
         None => None,
     };
-    let mut page: Vec<_> = host
-        .runs()?
-        .into_iter()
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| {
-            p.workflow_type
-                .as_ref()
-                .is_none_or(|t| &r.workflow_type == t)
-        })
-        .filter(|r| {
-            after
-                .as_ref()
-                .is_none_or(|(ms, run)| (r.start_ms, &r.run_id) < (*ms, run))
-        })
-        .take(limit + 1)
-        .collect();
+    let filter = RunFilter {
+        status: status.map(Into::into),
+        workflow_type: p.workflow_type,
+        before,
+    };
+    let mut page = host.list_runs(&filter, limit + 1)?;
     let next_cursor = if page.len() > limit {
         page.truncate(limit);
         page.last().map(|r| format!("{}.{}", r.start_ms, r.run_id))
@@ -332,7 +324,7 @@ async fn list(
         None
     };
     Ok(Json(ExecutionPage {
-        executions: page,
+        executions: page.iter().map(Into::into).collect(),
         next_cursor,
     }))
 }

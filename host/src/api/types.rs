@@ -2,7 +2,7 @@
 //!
 //! | method | path                                   | body → response                                   |
 //! |--------|----------------------------------------|---------------------------------------------------|
-//! | POST   | /v1/modules?name=N[&check=true]        | component bytes → 201 [`ModuleVersion`]           |
+//! | POST   | /v1/modules?name=N[&check=true]        | component bytes → 201 [`ModuleInfo`]              |
 //! | GET    | /v1/modules                            | → 200 [`ModuleList`]                              |
 //! | POST   | /v1/executions                         | [`StartBody`] → 201 [`Started`]                   |
 //! | GET    | /v1/executions?status=&type=&limit=&cursor= | → 200 [`ExecutionPage`]                      |
@@ -13,11 +13,14 @@
 //!
 //! `{id}` is a workflow id (its latest run) or a run id. Every error is an
 //! [`ApiErrorBody`] with one of the [`ErrorCode`]s and a message for a person.
+//!
+//! These bodies are not the stored records: [`ExecutionInfo`], [`ModuleInfo`] and
+//! [`ExecutionStatus`] are made from `storage` types with `From`, so the stored format
+//! can change without changing the API.
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::storage::ModuleVersion;
-use crate::storage::{RunRecord, Status};
+use crate::storage::{ModuleVersion, RunRecord, Status};
 
 /// Largest workflow input the API accepts (bytes of JSON).
 pub const MAX_INPUT_BYTES: usize = 2 << 20;
@@ -64,7 +67,145 @@ pub struct Divergence {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModuleList {
     /// Every version of every name, by name then version.
-    pub modules: Vec<ModuleVersion>,
+    pub modules: Vec<ModuleInfo>,
+}
+
+/// One deployed version of a module name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleInfo {
+    pub name: String,
+    /// 1 for the first deployment of the name.
+    pub version: u32,
+    /// sha256 of the component, hex.
+    pub digest: String,
+    pub workflow_types: Vec<String>,
+    pub deployed_ms: u64,
+    /// Open executions whose histories a checked deployment replayed against it.
+    #[serde(default)]
+    pub checked_executions: usize,
+}
+
+impl From<&ModuleVersion> for ModuleInfo {
+    fn from(v: &ModuleVersion) -> ModuleInfo {
+        ModuleInfo {
+            name: v.name.clone(),
+            version: v.version,
+            digest: v.digest.clone(),
+            workflow_types: v.workflow_types.clone(),
+            deployed_ms: v.deployed_ms,
+            checked_executions: v.checked_executions,
+        }
+    }
+}
+
+/// Where an execution's run stands, as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecutionStatus {
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    Terminated,
+    ContinuedAsNew,
+}
+
+impl ExecutionStatus {
+    /// Every status, in the order the docs list them.
+    pub const ALL: [ExecutionStatus; 6] = [
+        ExecutionStatus::Running,
+        ExecutionStatus::Completed,
+        ExecutionStatus::Failed,
+        ExecutionStatus::Cancelled,
+        ExecutionStatus::Terminated,
+        ExecutionStatus::ContinuedAsNew,
+    ];
+
+    /// True while the run has not closed.
+    pub fn is_open(self) -> bool {
+        self == ExecutionStatus::Running
+    }
+
+    /// The status as the API and the CLI spell it (`continued-as-new`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "running",
+            ExecutionStatus::Completed => "completed",
+            ExecutionStatus::Failed => "failed",
+            ExecutionStatus::Cancelled => "cancelled",
+            ExecutionStatus::Terminated => "terminated",
+            ExecutionStatus::ContinuedAsNew => "continued-as-new",
+        }
+    }
+}
+
+impl std::str::FromStr for ExecutionStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ExecutionStatus, String> {
+        ExecutionStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown status `{s}` (expected running, completed, failed, cancelled, terminated or continued-as-new)"))
+    }
+}
+
+impl From<Status> for ExecutionStatus {
+    fn from(s: Status) -> ExecutionStatus {
+        match s {
+            Status::Running => ExecutionStatus::Running,
+            Status::Completed => ExecutionStatus::Completed,
+            Status::Failed => ExecutionStatus::Failed,
+            Status::Cancelled => ExecutionStatus::Cancelled,
+            Status::Terminated => ExecutionStatus::Terminated,
+            Status::ContinuedAsNew => ExecutionStatus::ContinuedAsNew,
+        }
+    }
+}
+
+impl From<ExecutionStatus> for Status {
+    fn from(s: ExecutionStatus) -> Status {
+        match s {
+            ExecutionStatus::Running => Status::Running,
+            ExecutionStatus::Completed => Status::Completed,
+            ExecutionStatus::Failed => Status::Failed,
+            ExecutionStatus::Cancelled => Status::Cancelled,
+            ExecutionStatus::Terminated => Status::Terminated,
+            ExecutionStatus::ContinuedAsNew => Status::ContinuedAsNew,
+        }
+    }
+}
+
+/// One run of an execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionInfo {
+    pub workflow_id: String,
+    pub run_id: String,
+    pub workflow_type: String,
+    /// Digest of the module the run runs on.
+    pub module_digest: String,
+    pub status: ExecutionStatus,
+    pub start_ms: u64,
+    pub close_ms: Option<u64>,
+    /// Number of events in the history.
+    pub history_len: u64,
+    /// History encoding version the run was written with.
+    pub format_version: u16,
+}
+
+impl From<&RunRecord> for ExecutionInfo {
+    fn from(r: &RunRecord) -> ExecutionInfo {
+        ExecutionInfo {
+            workflow_id: r.workflow_id.clone(),
+            run_id: r.run_id.clone(),
+            workflow_type: r.workflow_type.clone(),
+            module_digest: r.module_digest.clone(),
+            status: r.status.into(),
+            start_ms: r.start_ms,
+            close_ms: r.close_ms,
+            history_len: r.history_len,
+            format_version: r.format_version,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,7 +228,7 @@ pub struct Started {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExecutionPage {
     /// Newest first.
-    pub executions: Vec<RunRecord>,
+    pub executions: Vec<ExecutionInfo>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -113,13 +254,31 @@ pub struct PendingTimerInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Description {
     #[serde(flatten)]
-    pub run: RunRecord,
+    pub run: ExecutionInfo,
     pub module_name: Option<String>,
     pub module_version: Option<u32>,
     pub pending_activities: Vec<PendingActivityInfo>,
     pub pending_timers: Vec<PendingTimerInfo>,
+    /// The workflow task that is failing and being retried, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_task: Option<FailingTaskInfo>,
     /// Present once closed.
     pub result: Option<ResultBody>,
+}
+
+/// A workflow task that failed and is retried with backoff; the run stays open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailingTaskInfo {
+    /// What went wrong (a panic's message, a trap, a deadline, a failed rebuild).
+    pub message: String,
+    /// The workflow's source line, when the failure has one (`file:line:column`).
+    pub location: Option<String>,
+    /// When the first failure of this streak happened.
+    pub since_ms: u64,
+    /// Failed attempts recorded in the history (repeats without news are not).
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt_ms: u64,
 }
 
 /// How a run ended (or that it has not).
@@ -127,7 +286,7 @@ pub struct Description {
 pub struct ResultBody {
     pub workflow_id: String,
     pub run_id: String,
-    pub status: Status,
+    pub status: ExecutionStatus,
     /// The result, when completed.
     pub result: Option<serde_json::Value>,
     /// The failure, when failed, cancelled or terminated.
@@ -138,4 +297,63 @@ pub struct ResultBody {
 pub struct FailureBody {
     pub message: String,
     pub error_type: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bodies answer with the JSON the stored records answered with before they
+    /// were told apart, so clients of the API see no change.
+    #[test]
+    fn bodies_serialize_like_the_records_did() {
+        let spelled = [
+            "running",
+            "completed",
+            "failed",
+            "cancelled",
+            "terminated",
+            "continued-as-new",
+        ];
+        for (status, spelled) in Status::ALL.into_iter().zip(spelled) {
+            let run = RunRecord {
+                workflow_id: "w".into(),
+                run_id: "r".into(),
+                workflow_type: "t".into(),
+                module_digest: "d".into(),
+                status,
+                start_ms: 1,
+                close_ms: Some(2),
+                history_len: 3,
+                format_version: 1,
+            };
+            let body = serde_json::to_value(ExecutionInfo::from(&run)).unwrap();
+            let want = serde_json::json!({
+                "workflow_id": "w", "run_id": "r", "workflow_type": "t", "module_digest": "d",
+                "status": spelled, "start_ms": 1, "close_ms": 2, "history_len": 3,
+                "format_version": 1,
+            });
+            assert_eq!(body, want);
+            let status = ExecutionStatus::from(status);
+            assert_eq!(status.as_str(), spelled);
+            assert_eq!(spelled.parse::<ExecutionStatus>(), Ok(status));
+            assert_eq!(Status::from(status), run.status);
+        }
+        let version = ModuleVersion {
+            name: "m".into(),
+            version: 2,
+            digest: "d".into(),
+            workflow_types: vec!["t".into()],
+            deployed_ms: 5,
+            checked_executions: 1,
+        };
+        let want = serde_json::json!({
+            "name": "m", "version": 2, "digest": "d", "workflow_types": ["t"],
+            "deployed_ms": 5, "checked_executions": 1,
+        });
+        assert_eq!(
+            serde_json::to_value(ModuleInfo::from(&version)).unwrap(),
+            want
+        );
+    }
 }

@@ -7,10 +7,11 @@ use clap::Args;
 
 use super::{exit, CliResult, Failure};
 use crate::activities::ActivityRegistry;
+use crate::api::types::ExecutionInfo;
 use crate::contract::Payload;
 use crate::history::Outcome;
 use crate::runtime::{Host, HostConfig, QueryError, StartError, StartRequest};
-use crate::storage::RunRecord;
+use crate::storage::RunFilter;
 
 /// Run a workflow on an embedded host and print its result.
 ///
@@ -37,12 +38,8 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
-    let host = Host::open(HostConfig::on_disk(&args.data), activities).await?;
-    let resumed: Vec<_> = host
-        .runs()?
-        .into_iter()
-        .filter(|r| r.status.is_open())
-        .collect();
+    let host = Host::open(HostConfig::on_disk_from_env(&args.data), activities).await?;
+    let resumed = host.inspect().open_runs()?;
     for r in &resumed {
         eprintln!(
             "resuming {} ({}, run {})",
@@ -117,9 +114,14 @@ pub fn describe(outcome: &Outcome) -> String {
     }
 }
 
-/// Every run in a data folder, newest first.
-pub async fn runs(dir: &std::path::Path) -> Result<Vec<RunRecord>, Failure> {
-    Ok(open_existing(dir).await?.runs()?)
+/// At most `limit` runs of a data folder passing `filter`, newest first.
+pub async fn runs(
+    dir: &std::path::Path,
+    filter: &RunFilter,
+    limit: usize,
+) -> Result<Vec<ExecutionInfo>, Failure> {
+    let runs = open_existing(dir).await?.list_runs(filter, limit)?;
+    Ok(runs.iter().map(Into::into).collect())
 }
 
 /// A query error as the command's failure: a missing run is "not found".

@@ -14,9 +14,11 @@ use clap::Args;
 
 use super::human::{self, short_digest, table};
 use super::{exit, CliResult, Failure};
-use crate::api::types::{Description, ResultBody, StartBody, MAX_PAGE};
+use crate::api::types::{
+    Description, ExecutionInfo, ExecutionStatus, ResultBody, StartBody, MAX_PAGE,
+};
 use crate::client::{Client, ClientError};
-use crate::storage::{RunRecord, Status};
+use crate::storage::RunFilter;
 
 /// The server a client command talks to when neither `--server` nor `WEFT_SERVER` says.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7233";
@@ -285,7 +287,7 @@ pub fn execute(args: ExecuteCommand) -> CliResult {
 /// Wait for a run's outcome, following continue-as-new to the workflow's next run.
 fn wait(client: &Client, id: &str) -> Result<ResultBody, Failure> {
     let mut outcome = client.result(id, true).map_err(api_failure)?;
-    while outcome.status == Status::ContinuedAsNew {
+    while outcome.status == ExecutionStatus::ContinuedAsNew {
         let next = client
             .result(&outcome.workflow_id, true)
             .map_err(api_failure)?;
@@ -307,7 +309,7 @@ fn print_outcome(outcome: &ResultBody, json: bool) -> CliResult {
         print_json(outcome)?;
     }
     match (&outcome.status, &outcome.result, &outcome.failure) {
-        (Status::Completed, result, _) => {
+        (ExecutionStatus::Completed, result, _) => {
             if !json {
                 let result = result.clone().unwrap_or(serde_json::Value::Null);
                 println!("{}", serde_json::to_string(&result)?);
@@ -417,6 +419,26 @@ fn description(d: &Description) -> String {
             field("failure", format!("{}: {}", f.error_type, f.message));
         }
     }
+    if let Some(f) = &d.failing_task {
+        let at = f
+            .location
+            .as_deref()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        field(
+            "task failing",
+            format!("{}{at}", human::truncate(&f.message, 200)),
+        );
+        field(
+            "retrying",
+            format!(
+                "since {}, {} attempt(s) recorded, next at {}",
+                human::utc(f.since_ms),
+                f.attempts,
+                human::utc(f.next_attempt_ms)
+            ),
+        );
+    }
     if !d.pending_activities.is_empty() {
         out.push_str("pending activities:\n");
         let rows: Vec<Vec<String>> = d
@@ -483,7 +505,7 @@ fn indent_table(header: &[&str], rows: &[Vec<String>]) -> String {
 pub struct ListArgs {
     /// Only executions with this status.
     #[arg(long, value_parser = status_parser())]
-    status: Option<Status>,
+    status: Option<ExecutionStatus>,
     /// Only executions of this workflow type.
     #[arg(long = "type", value_name = "TYPE")]
     workflow_type: Option<String>,
@@ -506,36 +528,25 @@ pub struct ListArgs {
     json: bool,
 }
 
-fn status_parser() -> impl TypedValueParser<Value = Status> {
-    PossibleValuesParser::new([
-        "running",
-        "completed",
-        "failed",
-        "cancelled",
-        "terminated",
-        "continued-as-new",
-    ])
-    .map(|s| s.parse::<Status>().expect("a possible value"))
+fn status_parser() -> impl TypedValueParser<Value = ExecutionStatus> {
+    PossibleValuesParser::new(ExecutionStatus::ALL.map(ExecutionStatus::as_str))
+        .map(|s| s.parse::<ExecutionStatus>().expect("a possible value"))
 }
 
 pub async fn list(args: ListArgs) -> CliResult {
     let limit = args.limit.map(|n| n as usize);
     if let Some(data) = &args.data {
-        let runs: Vec<RunRecord> = super::local::runs(data)
-            .await?
-            .into_iter()
-            .filter(|r| args.status.is_none_or(|s| r.status == s))
-            .filter(|r| {
-                args.workflow_type
-                    .as_ref()
-                    .is_none_or(|t| &r.workflow_type == t)
-            })
-            .take(if args.all {
-                usize::MAX
-            } else {
-                limit.unwrap_or(usize::MAX)
-            })
-            .collect();
+        let filter = RunFilter {
+            status: args.status.map(Into::into),
+            workflow_type: args.workflow_type.clone(),
+            before: None,
+        };
+        let limit = if args.all {
+            usize::MAX
+        } else {
+            limit.unwrap_or(usize::MAX)
+        };
+        let runs = super::local::runs(data, &filter, limit).await?;
         return print_runs(&runs, args.json);
     }
     let client = args.server.client();
@@ -568,7 +579,7 @@ pub async fn list(args: ListArgs) -> CliResult {
 }
 
 /// Runs as a table, or as JSON lines.
-pub fn print_runs(runs: &[RunRecord], json: bool) -> CliResult {
+pub fn print_runs(runs: &[ExecutionInfo], json: bool) -> CliResult {
     if json {
         return runs.iter().try_for_each(print_json);
     }
@@ -650,12 +661,12 @@ mod tests {
         let mut body = ResultBody {
             workflow_id: "w".into(),
             run_id: "r".into(),
-            status: Status::Completed,
+            status: ExecutionStatus::Completed,
             result: Some(serde_json::json!(1)),
             failure: None,
         };
         assert!(print_outcome(&body, true).is_ok());
-        body.status = Status::Failed;
+        body.status = ExecutionStatus::Failed;
         body.result = None;
         body.failure = Some(crate::api::types::FailureBody {
             message: "boom".into(),
@@ -664,7 +675,7 @@ mod tests {
         let f = print_outcome(&body, true).unwrap_err();
         assert_eq!(f.code, exit::WORKFLOW_FAILED);
         assert_eq!(f.message, "workflow failed (app): boom");
-        body.status = Status::Terminated;
+        body.status = ExecutionStatus::Terminated;
         assert_eq!(
             print_outcome(&body, true).unwrap_err().code,
             exit::WORKFLOW_FAILED

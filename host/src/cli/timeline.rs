@@ -18,8 +18,8 @@
 use std::collections::HashMap;
 
 use super::human::{self, duration, failure, payload, short_digest, truncate};
-use crate::contract::weft::workflow::types::{ChildResolution, Marker};
 use crate::contract::{ActivityResolution, Command, Job, Payload};
+use crate::history::vocab::{ChildResolution, Marker};
 use crate::history::Event;
 
 /// Payloads and messages are cut to this many characters.
@@ -57,7 +57,7 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
             Line {
                 index,
                 offset_ms: now.saturating_sub(start_ms),
-                event: event.name(),
+                event: event.name().to_string(),
                 details: details(event, start_ms, &activities),
             }
         })
@@ -135,16 +135,27 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<u32, String>) -> S
             truncate(&failure(f), VALUE_WIDTH),
             retry_at_ms.saturating_sub(start_ms)
         ),
-        Event::TaskFailed(f) => {
-            let at = f
-                .location
-                .as_ref()
-                .map(|l| format!(" at {l}"))
-                .unwrap_or_default();
-            format!("{}{at}", truncate(&f.message, VALUE_WIDTH))
-        }
+        Event::TaskFailed(f) => task_failure(f),
+        Event::TaskAttemptFailed {
+            failure: f,
+            attempt,
+            retry_at_ms,
+        } => format!(
+            "attempt {attempt}: {}; retried at +{}ms; its jobs go to the next task",
+            task_failure(f),
+            retry_at_ms.saturating_sub(start_ms)
+        ),
         Event::Terminated { reason } => truncate(reason, VALUE_WIDTH),
     }
+}
+
+fn task_failure(f: &crate::history::TaskFailure) -> String {
+    let at = f
+        .location
+        .as_ref()
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    format!("{}{at}", truncate(&f.message, VALUE_WIDTH))
 }
 
 fn job_details(job: &Job, activities: &HashMap<u32, String>) -> String {

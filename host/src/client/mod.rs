@@ -27,10 +27,9 @@ use serde::de::DeserializeOwned;
 pub use error::ClientError;
 
 use crate::api::types::{
-    ApiErrorBody, Description, ErrorCode, ExecutionPage, ModuleList, ModuleVersion, ResultBody,
-    StartBody, Started, MAX_MODULE_BYTES,
+    ApiErrorBody, Description, ErrorCode, ExecutionPage, ExecutionStatus, ModuleInfo, ModuleList,
+    ResultBody, StartBody, Started, MAX_MODULE_BYTES,
 };
-use crate::storage::Status;
 
 /// The server holds a `result` request open at most this long before answering 202.
 const LONG_POLL_S: u64 = 30;
@@ -91,7 +90,7 @@ impl Client {
         component: &[u8],
         name: &str,
         check: bool,
-    ) -> Result<ModuleVersion, ClientError> {
+    ) -> Result<ModuleInfo, ClientError> {
         let url = self.url("/v1/modules");
         if component.len() > MAX_MODULE_BYTES {
             // The server would refuse it too, after reading it all.
@@ -118,7 +117,7 @@ impl Client {
     }
 
     /// Every version of every module name, by name then version.
-    pub fn modules(&self) -> Result<Vec<ModuleVersion>, ClientError> {
+    pub fn modules(&self) -> Result<Vec<ModuleInfo>, ClientError> {
         let list: ModuleList = self.get("/v1/modules")?;
         Ok(list.modules)
     }
@@ -140,7 +139,7 @@ impl Client {
     /// `workflow_type`. Pass the page's `next_cursor` back as `cursor` for the next one.
     pub fn list(
         &self,
-        status: Option<Status>,
+        status: Option<ExecutionStatus>,
         workflow_type: Option<&str>,
         limit: Option<usize>,
         cursor: Option<&str>,

@@ -3,8 +3,17 @@
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use crate::contract::weft::workflow::{host, types};
-use crate::contract::{HistoryInfo, LogLevel, SourceLocation};
+use crate::contract::wit::weft::workflow::{host, types};
+use crate::contract::wit::SourceLocation;
+use crate::contract::{HistoryInfo, LogLevel};
+
+/// A panic the guest reported just before trapping.
+pub(crate) struct PanicReport {
+    pub message: String,
+    pub location: Option<SourceLocation>,
+    /// The workflow opted in to failing its run on a panic.
+    pub fails_run: bool,
+}
 
 /// Per-instance state the imports read and write.
 pub struct InstanceState {
@@ -14,7 +23,7 @@ pub struct InstanceState {
     pub(crate) replaying: bool,
     pub(crate) history_info: HistoryInfo,
     /// Set by the guest's panic hook just before it traps.
-    pub(crate) panic: Option<(String, Option<SourceLocation>)>,
+    pub(crate) panic: Option<PanicReport>,
     /// Used in log lines.
     pub(crate) workflow_id: String,
 }
@@ -73,6 +82,18 @@ impl host::Host for InstanceState {
     }
 
     fn report_panic(&mut self, message: String, location: Option<SourceLocation>) {
-        self.panic = Some((message, location));
+        self.panic = Some(PanicReport {
+            message,
+            location,
+            fails_run: false,
+        });
+    }
+
+    fn report_fatal_panic(&mut self, message: String, location: Option<SourceLocation>) {
+        self.panic = Some(PanicReport {
+            message,
+            location,
+            fails_run: true,
+        });
     }
 }

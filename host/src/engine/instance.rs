@@ -6,7 +6,8 @@ use std::time::Duration;
 use wasmtime::Store;
 
 use super::{InstanceState, Module};
-use crate::contract::{Activation, HistoryInfo, IssuedCommand, Job, TaskFailure, Workflow};
+use crate::contract::{wit, Conv, HistoryInfo, Workflow};
+use crate::history::{Activation, IssuedCommand, Job, TaskFailure};
 
 /// A component instance bound to one execution.
 pub struct WorkflowInstance {
@@ -17,6 +18,8 @@ pub struct WorkflowInstance {
     deadline: Duration,
     /// A trap leaves the instance in an unknown state; it must not be used again.
     poisoned: bool,
+    /// The last task failed with a panic of a workflow that fails its run on a panic.
+    panic_fails_run: bool,
 }
 
 impl WorkflowInstance {
@@ -34,6 +37,7 @@ impl WorkflowInstance {
             deadline_ticks,
             deadline,
             poisoned: false,
+            panic_fails_run: false,
         }
     }
 
@@ -41,7 +45,14 @@ impl WorkflowInstance {
         self.poisoned
     }
 
-    /// Run one workflow task.
+    /// Whether the last task failed with a panic of a workflow that opted in to failing
+    /// its run on a panic (`#[workflow(fail_on_panic)]`) instead of retrying the task.
+    pub fn panic_fails_run(&self) -> bool {
+        self.panic_fails_run
+    }
+
+    /// Run one workflow task. The activation and the commands are the history's types;
+    /// they are converted to and from the contract's here, at the engine's edge.
     pub fn activate(
         &mut self,
         activation: &Activation,
@@ -58,18 +69,21 @@ impl WorkflowInstance {
         state.replaying = activation.is_replaying;
         state.history_info = history;
         state.panic = None;
+        self.panic_fails_run = false;
         for job in &activation.jobs {
             if let Job::StartWorkflow(start) = job {
                 state.seed(start.random_seed);
             }
         }
         self.store.set_epoch_deadline(self.deadline_ticks);
+        let contract: wit::Activation = activation.clone().conv();
         let result = self
             .bindings
             .weft_workflow_guest()
-            .call_activate(&mut self.store, activation);
+            .call_activate(&mut self.store, &contract);
         match result {
-            Ok(outcome) => outcome,
+            Ok(Ok(commands)) => Ok(commands.conv()),
+            Ok(Err(failure)) => Err(failure.conv()),
             Err(trap) => {
                 self.poisoned = true;
                 Err(self.describe_trap(trap))
@@ -78,10 +92,11 @@ impl WorkflowInstance {
     }
 
     fn describe_trap(&mut self, trap: wasmtime::Error) -> TaskFailure {
-        if let Some((message, location)) = self.store.data_mut().panic.take() {
+        if let Some(panic) = self.store.data_mut().panic.take() {
+            self.panic_fails_run = panic.fails_run;
             return TaskFailure {
-                message: format!("workflow panicked: {message}"),
-                location,
+                message: format!("workflow panicked: {}", panic.message),
+                location: panic.location.conv(),
             };
         }
         let message = match trap.downcast_ref::<wasmtime::Trap>() {

@@ -12,19 +12,24 @@
 //! | 4     | `ActivityAttemptFailed { seq: 1, .. }`  |
 //! | 5     | `TaskStarted { time_ms }`               |
 //! | 6     | `Job(resolve-activity seq=1)`           |
-//! | 7     | `Command(complete-workflow)`            |
+//! | 7     | `TaskAttemptFailed { .. }`              |
+//! | 8     | `TaskStarted { time_ms }`               |
+//! | 9     | `Command(complete-workflow)`            |
 //!
 //! Results that come back between tasks (an activity's result, a timer firing) are
 //! recorded as the jobs of the next task, in the same durable commit as the commands
 //! that task produced, so a result is never stored twice.
+//!
+//! A task that fails (a panic, a trap, a deadline, an instance that cannot be rebuilt)
+//! is recorded with its jobs and no commands, followed by `TaskAttemptFailed`; its jobs
+//! are *carried*: the next task delivers them again, before its own (events 5–9 above:
+//! the task at 8 delivers `resolve-activity seq=1`). The run stays open and the task is
+//! retried. Only a workflow that opted in to failing on a panic closes with
+//! `TaskFailed`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{Failure, IssuedCommand, Job, TaskFailure};
-
-/// Version of the encoding of stored and exported histories. Bump it when `Event`
-/// changes shape, and keep a golden history of every older version replayable.
-pub const FORMAT_VERSION: u16 = 1;
+use super::vocab::{Failure, IssuedCommand, Job, TaskFailure};
 
 /// Facts about an execution fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +42,8 @@ pub struct ExecutionStarted {
     pub time_ms: u64,
 }
 
+/// One entry of a history. Variants are part of the stored format: new ones go at the
+/// end, existing ones never change shape (see `codec`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     ExecutionStarted(ExecutionStarted),
@@ -56,39 +63,41 @@ pub enum Event {
         /// When the next attempt starts.
         retry_at_ms: u64,
     },
-    /// A workflow task could not complete (panic, trap, deadline); the execution failed.
+    /// The current workflow task failed and the run failed with it: the workflow
+    /// opted in to failing on a panic (and, in format 1, every task failure).
     TaskFailed(TaskFailure),
     /// Closed from outside (`weft terminate`, or a host shutting an execution down).
     Terminated {
         reason: String,
     },
+    /// The current workflow task failed; the run stays open and the task is retried
+    /// with backoff, its jobs carried into the next task. Format 2.
+    TaskAttemptFailed {
+        failure: TaskFailure,
+        /// Attempt number of the failed task (1 for the first failure of a streak).
+        attempt: u32,
+        /// When the next attempt is due.
+        retry_at_ms: u64,
+    },
 }
 
 impl Event {
     /// A short name for timelines and reports.
-    pub fn name(&self) -> String {
+    pub fn name(&self) -> &'static str {
         match self {
-            Event::ExecutionStarted(_) => "execution-started".into(),
-            Event::TaskStarted { .. } => "task-started".into(),
-            Event::Job(job) => job_name(job).into(),
-            Event::Command(c) => c.command.kind().into(),
-            Event::ActivityAttemptFailed { .. } => "activity-attempt-failed".into(),
-            Event::TaskFailed(_) => "task-failed".into(),
-            Event::Terminated { .. } => "terminated".into(),
+            Event::ExecutionStarted(_) => "execution-started",
+            Event::TaskStarted { .. } => "task-started",
+            Event::Job(job) => job.name(),
+            Event::Command(c) => c.command.kind(),
+            Event::ActivityAttemptFailed { .. } => "activity-attempt-failed",
+            Event::TaskFailed(_) => "task-failed",
+            Event::Terminated { .. } => "terminated",
+            Event::TaskAttemptFailed { .. } => "task-attempt-failed",
         }
     }
 }
 
+/// The job's name (kept for callers of the format-1 API).
 pub fn job_name(job: &Job) -> &'static str {
-    match job {
-        Job::StartWorkflow(_) => "start-workflow",
-        Job::ResolveActivity(_) => "resolve-activity",
-        Job::ResolveLocalActivity(_) => "resolve-local-activity",
-        Job::FireTimer(_) => "fire-timer",
-        Job::Signal(_) => "signal",
-        Job::Update(_) => "update",
-        Job::CancelRequested => "cancel-requested",
-        Job::ResolveChildWorkflow(_) => "resolve-child-workflow",
-        Job::Query(_) => "query",
-    }
+    job.name()
 }

@@ -9,6 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::codec::OLDEST_FORMAT;
 use super::{Event, FORMAT_VERSION};
 
 /// A history file could not be read.
@@ -23,6 +24,9 @@ pub enum ImportError {
     /// The history was written by a newer weft.
     #[error("history format version {found} is newer than this weft understands ({FORMAT_VERSION}); upgrade weft")]
     NewerVersion { found: u64 },
+    /// A payload's `binary` field is not hex.
+    #[error("a binary payload is not valid hex ({0}) in the history file")]
+    BadHex(String),
 }
 
 /// Encode a run's history as the file's JSON.
@@ -46,22 +50,29 @@ pub fn from_json(text: &str) -> Result<(String, String, Vec<Event>), ImportError
             "the `format` field is missing or is not \"weft-history\"".into(),
         ));
     }
-    let version = root.get("version").and_then(Value::as_u64).unwrap_or(0);
+    let version = root.get("version").and_then(Value::as_u64).ok_or_else(|| {
+        ImportError::NotAHistory("the `version` field is missing or not a number".into())
+    })?;
     if version > FORMAT_VERSION as u64 {
         return Err(ImportError::NewerVersion { found: version });
+    }
+    if version < OLDEST_FORMAT as u64 {
+        return Err(ImportError::NotAHistory(format!(
+            "there is no history format version {version}"
+        )));
     }
     let field = |root: &Value, name: &str| {
         root.get(name)
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+            .map(str::to_string)
+            .ok_or_else(|| ImportError::NotAHistory(format!("the `{name}` field is missing")))
     };
-    let (workflow_id, run_id) = (field(&root, "workflow_id"), field(&root, "run_id"));
+    let (workflow_id, run_id) = (field(&root, "workflow_id")?, field(&root, "run_id")?);
     let mut events = root
         .get_mut("events")
         .map(Value::take)
         .ok_or_else(|| ImportError::NotAHistory("no `events` list".into()))?;
-    hide_payloads(&mut events);
+    hide_payloads(&mut events)?;
     Ok((workflow_id, run_id, serde_json::from_value(events)?))
 }
 
@@ -87,18 +98,20 @@ fn show_payloads(value: &mut Value) {
     }
 }
 
-fn hide_payloads(value: &mut Value) {
+fn hide_payloads(value: &mut Value) -> Result<(), ImportError> {
     match value {
         Value::Object(map) if map.len() == 1 && map.contains_key("json") => {
             let data = serde_json::to_vec(&map["json"]).expect("JSON values serialize");
             *value = json!({ "encoding": "Json", "data": data });
         }
         Value::Object(map) if map.len() == 1 && map.get("binary").is_some_and(Value::is_string) => {
-            let data = hex::decode(map["binary"].as_str().unwrap_or_default()).unwrap_or_default();
+            let text = map["binary"].as_str().unwrap_or_default();
+            let data = hex::decode(text).map_err(|e| ImportError::BadHex(e.to_string()))?;
             *value = json!({ "encoding": "Binary", "data": data });
         }
-        Value::Object(map) => map.values_mut().for_each(hide_payloads),
-        Value::Array(items) => items.iter_mut().for_each(hide_payloads),
+        Value::Object(map) => map.values_mut().try_for_each(hide_payloads)?,
+        Value::Array(items) => items.iter_mut().try_for_each(hide_payloads)?,
         _ => {}
     }
+    Ok(())
 }

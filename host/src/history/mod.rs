@@ -1,14 +1,21 @@
 //! An execution's history: what happened, in order, as the workflow saw it.
+//!
+//! The history speaks its own vocabulary ([`vocab`]), not the types generated from the
+//! WIT contract, and is stored in a versioned encoding ([`codec`]).
 
+pub mod codec;
 mod event;
 pub mod export;
+pub mod vocab;
 
-pub use event::{job_name, Event, ExecutionStarted, FORMAT_VERSION};
+pub use codec::{DecodeError, FORMAT_VERSION};
+pub use event::{job_name, Event, ExecutionStarted};
+pub use vocab::{
+    Activation, Command, Failure, IssuedCommand, Job, Payload, ScheduleActivity, TaskFailure,
+};
 
-use crate::contract::{Activation, Command, Failure, IssuedCommand, Payload, ScheduleActivity};
-use crate::storage::Status;
-
-/// One recorded workflow task: the activation delivered and the commands it produced.
+/// One recorded workflow task that completed: the activation delivered (carried jobs of
+/// failed attempts first) and the commands it produced.
 #[derive(Debug, Clone)]
 pub struct RecordedTask {
     /// Index of the task's `TaskStarted` event.
@@ -16,10 +23,12 @@ pub struct RecordedTask {
     pub activation: Activation,
     /// The recorded commands with their event indexes.
     pub commands: Vec<(usize, IssuedCommand)>,
+    /// Index of the first event after the task.
+    pub end: usize,
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     Completed(Payload),
     Failed(Failure),
@@ -29,16 +38,6 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn status(&self) -> Status {
-        match self {
-            Outcome::Completed(_) => Status::Completed,
-            Outcome::Failed(_) => Status::Failed,
-            Outcome::Cancelled => Status::Cancelled,
-            Outcome::Terminated(_) => Status::Terminated,
-            Outcome::ContinuedAsNew => Status::ContinuedAsNew,
-        }
-    }
-
     /// The outcome a command implies, if it closes the run.
     pub fn of_command(command: &Command) -> Option<Outcome> {
         match command {
@@ -55,7 +54,7 @@ impl Outcome {
         match event {
             Event::Command(c) => Outcome::of_command(&c.command),
             Event::TaskFailed(f) => Some(Outcome::Failed(
-                Failure::new(task_failure_message(f), "weft.WorkflowTaskFailed").non_retryable(),
+                Failure::new(f.to_string(), "weft.WorkflowTaskFailed").non_retryable(),
             )),
             Event::Terminated { reason } => Some(Outcome::Terminated(reason.clone())),
             _ => None,
@@ -64,11 +63,8 @@ impl Outcome {
 }
 
 /// A task failure as one line a person can act on.
-pub fn task_failure_message(f: &crate::contract::TaskFailure) -> String {
-    match &f.location {
-        Some(loc) => format!("workflow task failed at {loc}: {}", f.message),
-        None => format!("workflow task failed: {}", f.message),
-    }
+pub fn task_failure_message(f: &TaskFailure) -> String {
+    f.to_string()
 }
 
 /// An activity scheduled and not yet resolved.
@@ -104,6 +100,17 @@ pub struct PendingTimer {
     pub fire_at_ms: u64,
 }
 
+/// The workflow task that is failing: its first recorded failure in the current streak.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingTask {
+    pub failure: TaskFailure,
+    /// When the first failure of the streak was recorded.
+    pub since_ms: u64,
+    /// Failed attempts recorded in the streak.
+    pub attempts: u32,
+    pub retry_at_ms: u64,
+}
+
 /// A history held in memory.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -122,14 +129,52 @@ impl History {
         }
     }
 
-    /// The recorded workflow tasks, in order.
+    /// The recorded workflow tasks that completed, in order.
     pub fn tasks(&self) -> Vec<RecordedTask> {
-        tasks(&self.events)
+        tasks(&self.events).0
+    }
+
+    /// Jobs recorded in failed tasks after the last completed one: the next task
+    /// delivers them.
+    pub fn carried_jobs(&self) -> Vec<Job> {
+        tasks(&self.events).1
     }
 
     /// How the run ended, if it has.
     pub fn outcome(&self) -> Option<Outcome> {
         self.events.iter().rev().find_map(Outcome::of_event)
+    }
+
+    /// The failing workflow task, if the last task attempt failed.
+    pub fn failing_task(&self) -> Option<FailingTask> {
+        let mut failing: Option<FailingTask> = None;
+        let mut time = 0;
+        for event in &self.events {
+            match event {
+                Event::TaskStarted { time_ms } => time = *time_ms,
+                Event::Command(_) => failing = None,
+                Event::TaskAttemptFailed {
+                    failure,
+                    retry_at_ms,
+                    ..
+                } => match &mut failing {
+                    Some(f) => {
+                        f.attempts += 1;
+                        f.retry_at_ms = *retry_at_ms;
+                    }
+                    None => {
+                        failing = Some(FailingTask {
+                            failure: failure.clone(),
+                            since_ms: time,
+                            attempts: 1,
+                            retry_at_ms: *retry_at_ms,
+                        })
+                    }
+                },
+                _ => {}
+            }
+        }
+        failing
     }
 
     /// Activities and timers still waiting for their result.
@@ -146,17 +191,15 @@ impl History {
                     }
                     Command::StartTimer(t) => timers.push(PendingTimer {
                         seq: t.seq,
-                        fire_at_ms: now + t.duration_ms,
+                        fire_at_ms: now.saturating_add(t.duration_ms),
                     }),
                     Command::CancelTimer(seq) => timers.retain(|t| t.seq != *seq),
                     _ => {}
                 },
-                Event::Job(crate::contract::Job::ResolveActivity(r)) => {
+                Event::Job(Job::ResolveActivity(r)) => {
                     activities.retain(|a| a.schedule.seq != r.seq)
                 }
-                Event::Job(crate::contract::Job::FireTimer(seq)) => {
-                    timers.retain(|t| t.seq != *seq)
-                }
+                Event::Job(Job::FireTimer(seq)) => timers.retain(|t| t.seq != *seq),
                 Event::ActivityAttemptFailed {
                     seq,
                     attempt,
@@ -175,40 +218,49 @@ impl History {
         (activities, timers)
     }
 
-    /// Bytes the history takes encoded.
+    /// Bytes the events take encoded, as `history-info` counts them.
     pub fn encoded_size(&self) -> u64 {
-        postcard::to_stdvec(&self.events)
-            .map(|v| v.len() as u64)
-            .unwrap_or(0)
+        self.events.iter().map(codec::encoded_len).sum()
     }
 }
 
-/// The recorded workflow tasks of `events`, in order.
-pub fn tasks(events: &[Event]) -> Vec<RecordedTask> {
+/// The completed workflow tasks of `events`, in order, and the jobs carried past the
+/// last of them by failed tasks.
+pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
     let mut tasks: Vec<RecordedTask> = Vec::new();
+    let mut carried: Vec<Job> = Vec::new();
     for (index, event) in events.iter().enumerate() {
         match event {
             Event::TaskStarted { time_ms } => tasks.push(RecordedTask {
                 index,
                 activation: Activation {
-                    jobs: Vec::new(),
+                    jobs: std::mem::take(&mut carried),
                     time_ms: *time_ms,
                     is_replaying: true,
                 },
                 commands: Vec::new(),
+                end: index + 1,
             }),
             Event::Job(job) => {
                 if let Some(task) = tasks.last_mut() {
                     task.activation.jobs.push(job.clone());
+                    task.end = index + 1;
                 }
             }
             Event::Command(c) => {
                 if let Some(task) = tasks.last_mut() {
                     task.commands.push((index, c.clone()));
+                    task.end = index + 1;
                 }
+            }
+            // The failed task made no commands; its jobs go to the next task.
+            Event::TaskAttemptFailed { .. }
+                if tasks.last().is_some_and(|t| t.commands.is_empty()) =>
+            {
+                carried = tasks.pop().expect("checked").activation.jobs;
             }
             _ => {}
         }
     }
-    tasks
+    (tasks, carried)
 }

@@ -1,60 +1,94 @@
-//! Running a scheduled activity: attempts, timeouts and retries.
+//! Running a scheduled activity: attempts, timeouts and retries, all timed on the
+//! host's clock.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{now_ms, Message};
+use super::clock::{Busy, Clock};
+use super::Message;
 use crate::activities::{next_retry, ActivityContext, ActivityRegistry, RetryDecision};
-use crate::contract::{ActivityResolution, Failure, Job, ResolveActivity};
-use crate::history::PendingActivity;
+use crate::history::vocab::{ActivityResolution, ResolveActivity};
+use crate::history::{Failure, Job, PendingActivity};
+
+/// Who runs an activity and where its reports go.
+pub(crate) struct ActivityRun {
+    pub registry: ActivityRegistry,
+    pub clock: Clock,
+    pub workflow_id: String,
+    pub run_id: String,
+    pub actor: UnboundedSender<Message>,
+}
 
 /// Run `pending` until it completes or fails for good, reporting every failed attempt
-/// and the final resolution to the execution's actor.
-pub async fn run(
-    registry: ActivityRegistry,
-    workflow_id: String,
-    run_id: String,
-    pending: PendingActivity,
-    actor: UnboundedSender<Message>,
-) {
+/// and the final resolution to the execution's actor. `busy` marks the dispatch as
+/// work in flight; it is let go only while the activity waits on the clock.
+pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy) {
+    let ActivityRun {
+        registry,
+        clock,
+        workflow_id,
+        run_id,
+        actor,
+    } = task;
     let s = &pending.schedule;
     let options = &s.options;
     let schedule_deadline = options
         .schedule_to_close_timeout_ms
         .map(|t| pending.scheduled_ms.saturating_add(t));
     let mut attempt = pending.next_attempt;
-    sleep_until_ms(pending.not_before_ms).await;
+    let mut busy = wait_until(&clock, pending.not_before_ms, busy).await;
     let resolution = loop {
+        // The attempt's guard goes into the context, so `ctx.sleep` can let it go.
+        let slot = Arc::new(Mutex::new(Some(busy)));
         let ctx = ActivityContext {
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
             activity_type: s.activity_type.clone(),
             seq: s.seq,
             attempt,
+            clock: clock.clone(),
+            busy: slot.clone(),
         };
-        let mut limit = Duration::from_millis(options.start_to_close_timeout_ms.max(1));
-        if let Some(deadline) = schedule_deadline {
-            limit = limit.min(Duration::from_millis(deadline.saturating_sub(now_ms())));
+        let started = clock.now_ms();
+        let mut deadline = started.saturating_add(options.start_to_close_timeout_ms.max(1));
+        if let Some(d) = schedule_deadline {
+            deadline = deadline.min(d);
         }
-        let (failure, timed_out) =
-            match tokio::time::timeout(limit, registry.call(ctx, s.input.clone())).await {
-                Ok(Ok(output)) => break ActivityResolution::Completed(output),
-                Ok(Err(e)) => (e.into_failure(), false),
-                Err(_) => (
-                    Failure::new(
-                        format!(
-                            "activity `{}` attempt {attempt} did not finish within {} ms",
-                            s.activity_type,
-                            limit.as_millis()
-                        ),
-                        "weft.ActivityTimeout",
+        let outcome = tokio::select! {
+            result = registry.call(ctx, s.input.clone()) => Ok(result),
+            woke = clock.sleep_until(deadline) => Err(woke),
+        };
+        // The attempt is over: its guard comes back (the timeout's, if the activity
+        // was cut off while it slept).
+        let held = slot.lock().unwrap().take();
+        busy = match (held, &outcome) {
+            (Some(held), _) => held,
+            (None, Err(woke)) => woke.clone_guard(),
+            (None, Ok(_)) => clock.busy(),
+        };
+        let (failure, timed_out) = match outcome {
+            Ok(Ok(output)) => break ActivityResolution::Completed(output),
+            Ok(Err(e)) => (e.into_failure(), false),
+            // (Bound, so the timeout's guard goes here, not at the end of the loop.)
+            Err(_woke) => (
+                Failure::new(
+                    format!(
+                        "activity `{}` attempt {attempt} did not finish within {} ms",
+                        s.activity_type,
+                        deadline.saturating_sub(started)
                     ),
-                    true,
+                    "weft.ActivityTimeout",
                 ),
-            };
+                true,
+            ),
+        };
         let retry = match next_retry(options.retry_policy.as_ref(), attempt, &failure) {
-            RetryDecision::RetryAfter(d) => Some(now_ms() + d.as_millis() as u64),
+            RetryDecision::RetryAfter(d) => Some(
+                clock
+                    .now_ms()
+                    .saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            ),
             RetryDecision::GiveUp => None,
         };
         let retry = retry.filter(|at| schedule_deadline.is_none_or(|d| *at < d));
@@ -70,23 +104,28 @@ pub async fn run(
             attempt,
             failure,
             retry_at_ms,
+            busy: clock.busy(),
         };
         if actor.send(report).is_err() {
             return;
         }
         attempt += 1;
-        sleep_until_ms(retry_at_ms).await;
+        busy = wait_until(&clock, retry_at_ms, busy).await;
     };
     let job = Job::ResolveActivity(ResolveActivity {
         seq: s.seq,
         resolution,
     });
-    let _ = actor.send(Message::Resolve(job));
+    let _ = actor.send(Message::Resolve(job, clock.busy()));
+    drop(busy);
 }
 
-pub async fn sleep_until_ms(at_ms: u64) {
-    let now = now_ms();
-    if at_ms > now {
-        tokio::time::sleep(Duration::from_millis(at_ms - now)).await;
+/// Wait for `at_ms`, not counting as busy meanwhile; returns the guard of the wake-up.
+async fn wait_until(clock: &Clock, at_ms: u64, busy: Busy) -> Busy {
+    if at_ms <= clock.now_ms() {
+        return busy;
     }
+    let sleep = clock.sleep_until(at_ms);
+    drop(busy);
+    sleep.await
 }

@@ -1,5 +1,18 @@
 //! The actor that drives one open run: it collects results into activations, runs
-//! workflow tasks, records them durably, and only then acts on their commands.
+//! workflow tasks (on the blocking pool, never on the async workers), records them
+//! durably, and only then acts on their commands.
+//!
+//! | what happens                        | recorded                                    | then                          |
+//! |-------------------------------------|---------------------------------------------|-------------------------------|
+//! | task produces commands              | task-started, jobs, commands                | act on the commands           |
+//! | task produces a closing command     | … and the run record, outcome, timer rows   | close                         |
+//! | task fails (panic, trap, deadline,  | first failure of a streak, or when it       | retry with backoff; its jobs  |
+//! | rebuild, unsupported command)       | delivered new jobs: task-started, jobs,     | are delivered again           |
+//! |                                     | task-attempt-failed                         |                               |
+//! | task panics, workflow opted in to   | task-started, jobs, task-failed, run record | close as failed               |
+//! | failing on a panic                  |                                             |                               |
+//! | the commit fails                    | nothing                                     | retry with backoff, rebuilt   |
+//! |                                     |                                             | from what is durable          |
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,94 +21,174 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
-use super::{activity_task, now_ms, HostInner, Message, StartError};
-use crate::contract::{Activation, Command, HistoryInfo, IssuedCommand, Job, TaskFailure};
-use crate::engine::{Module, WorkflowInstance};
-use crate::history::{Event, History, Outcome, PendingActivity, PendingTimer};
-use crate::replay::replay_into;
-use crate::storage::{durable, encode_events, RunRecord, Status, Write};
+use super::activity_task::{self, ActivityRun};
+use super::clock::Busy;
+use super::commands::check_supported;
+use super::task_retry::{backoff, Retry};
+use super::{status_of, HostInner, Message, StartError};
+use crate::engine::{Engine, Module, WorkflowInstance};
+use crate::history::codec::{encode_events, encoded_len};
+use crate::history::{
+    Activation, Command, Event, History, IssuedCommand, Job, Outcome, PendingActivity, TaskFailure,
+};
+use crate::replay::{history_info, replay_into};
+use crate::storage::{durable, RunRecord, TimerRow, Write};
 
 pub(super) struct Execution {
     pub host: Arc<HostInner>,
     pub record: RunRecord,
     pub module: Arc<Module>,
     pub history: History,
+    /// Encoded bytes of `history`, as `history-info` counts them.
     pub size_bytes: u64,
     pub tx: UnboundedSender<Message>,
     pub rx: UnboundedReceiver<Message>,
-    pub timers: HashMap<u32, AbortHandle>,
+    /// Armed timers by seq.
+    pub timers: HashMap<u32, TimerRow>,
     pub activities: HashMap<u32, AbortHandle>,
-    /// Writes to include in the next commit (the run record of a new run).
+    /// Writes for the next commit (the run record of a new run).
     pub pending_writes: Vec<Write>,
     /// Told when the first commit is durable (a new run's start is acknowledged).
     pub started: Option<oneshot::Sender<Result<(), StartError>>>,
+    /// Jobs recorded in failed tasks: the next task delivers them first.
+    pub carried: Vec<Job>,
+    /// Jobs not recorded yet.
+    pub jobs: Vec<Job>,
+    /// Events to record before the next task (activity attempt failures).
+    pub events: Vec<Event>,
+    /// Timer rows to delete in the commit that records their `fire-timer`.
+    pub fired: Vec<TimerRow>,
+    /// Work in flight that this actor has taken on.
+    pub guards: Vec<Busy>,
+    /// The failing task's retry, if the last attempt failed.
+    pub retry: Option<Retry>,
+}
+
+/// What woke the actor.
+enum Wake {
+    Message(Message),
+    RetryDue(Busy),
+    Stopped,
 }
 
 impl Execution {
-    /// Re-arm what a recovered history is still waiting for.
-    pub fn resume_pending(&mut self) {
+    /// Re-arm what a recovered history is still waiting for, and take up the jobs its
+    /// failed tasks left.
+    /// Returns the rows of its armed timers (the caller arms them with the timer loop).
+    pub fn resume_pending(&mut self) -> Vec<TimerRow> {
         let (activities, timers) = self.history.pending();
         for a in activities {
             self.dispatch_activity(a);
         }
         for t in timers {
-            self.arm_timer(t);
+            let row = TimerRow {
+                fire_at_ms: t.fire_at_ms,
+                run_id: self.record.run_id.clone(),
+                seq: t.seq,
+            };
+            self.timers.insert(t.seq, row);
         }
+        self.carried = self.history.carried_jobs();
+        if let Some(failing) = self.history.failing_task() {
+            self.retry = Some(Retry {
+                attempt: failing.attempts,
+                at_ms: failing.retry_at_ms,
+                due: false,
+            });
+        }
+        self.timers.values().cloned().collect()
     }
 
-    /// Drive the run: `jobs` and `events` (not yet durable) go into the first task.
-    pub async fn run(mut self, mut jobs: Vec<Job>, mut events: Vec<Event>) {
+    fn has_jobs(&self) -> bool {
+        !self.jobs.is_empty() || !self.carried.is_empty()
+    }
+
+    /// There is something to run or record, and no backoff holds it back.
+    fn ready(&self) -> bool {
+        (self.has_jobs() || !self.events.is_empty()) && self.retry.as_ref().is_none_or(|r| r.due)
+    }
+
+    /// Drive the run until it closes or the host drops it.
+    pub async fn run(mut self) {
         loop {
-            if jobs.is_empty() && events.is_empty() {
-                match self.rx.recv().await {
-                    Some(m) => self.absorb(m, &mut jobs, &mut events),
-                    None => return,
+            if !self.ready() {
+                // Waiting: the work this actor took on has been handed on.
+                self.guards.clear();
+                match self.next().await {
+                    Wake::Stopped => return,
+                    Wake::Message(m) => self.absorb(m),
+                    Wake::RetryDue(guard) => {
+                        self.guards.push(guard);
+                        if let Some(r) = &mut self.retry {
+                            r.due = true;
+                        }
+                    }
                 }
             }
             while let Ok(m) = self.rx.try_recv() {
-                self.absorb(m, &mut jobs, &mut events);
+                self.absorb(m);
             }
-            if jobs.is_empty() {
+            if !self.ready() {
+                continue;
+            }
+            if !self.has_jobs() {
                 // Only attempt reports: record them; no task to run.
-                if self.commit(std::mem::take(&mut events)).await.is_err() {
-                    return;
+                match self.commit(Vec::new()).await {
+                    Ok(()) => self.retry = None,
+                    Err(()) => self.retry_after_storage_failure(),
                 }
                 continue;
             }
-            let closed = self
-                .run_task(std::mem::take(&mut jobs), std::mem::take(&mut events))
-                .await;
-            if closed {
+            if self.run_task().await {
                 return;
             }
         }
     }
 
-    fn absorb(&mut self, message: Message, jobs: &mut Vec<Job>, events: &mut Vec<Event>) {
+    async fn next(&mut self) -> Wake {
+        let message = match self.retry.as_ref().filter(|r| !r.due) {
+            None => self.rx.recv().await,
+            Some(retry) => {
+                let sleep = self.host.clock.sleep_until(retry.at_ms);
+                tokio::select! {
+                    m = self.rx.recv() => m,
+                    guard = sleep => return Wake::RetryDue(guard),
+                }
+            }
+        };
+        message.map_or(Wake::Stopped, Wake::Message)
+    }
+
+    fn absorb(&mut self, message: Message) {
         match message {
-            Message::Resolve(job) => {
+            Message::Resolve(job, busy) => {
                 match &job {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
                     }
-                    Job::FireTimer(seq) => {
-                        self.timers.remove(seq);
-                    }
+                    Job::FireTimer(seq) => match self.timers.remove(seq) {
+                        Some(row) => self.fired.push(row),
+                        // Cancelled meanwhile (or fired twice after a restart).
+                        None => return,
+                    },
                     _ => {}
                 }
-                jobs.push(job)
+                self.guards.push(busy);
+                self.jobs.push(job)
             }
             Message::AttemptFailed {
                 seq,
                 attempt,
                 failure,
                 retry_at_ms,
+                busy,
             } => {
                 tracing::warn!(
                     run = %self.record.run_id, seq, attempt,
                     "activity attempt failed, retrying: {}", failure.message
                 );
-                events.push(Event::ActivityAttemptFailed {
+                self.guards.push(busy);
+                self.events.push(Event::ActivityAttemptFailed {
                     seq,
                     attempt,
                     failure,
@@ -105,132 +198,278 @@ impl Execution {
         }
     }
 
-    /// Append `events` durably. On a storage failure the actor stops; the run stays
-    /// open and a restarted host resumes it from what was durable.
-    async fn commit(&mut self, events: Vec<Event>) -> Result<(), ()> {
-        let mut writes = std::mem::take(&mut self.pending_writes);
-        let first_index = self.history.events.len() as u64;
-        let mut encoded_len = 0;
-        if !events.is_empty() {
-            let bytes = encode_events(&events);
-            encoded_len = bytes.len() as u64;
-            writes.push(Write::Append {
+    /// Append the pending events and then `events` durably, with the pending writes
+    /// and `writes`. On failure nothing is taken: the pending events stay for the next
+    /// commit.
+    async fn commit_with(&mut self, events: Vec<Event>, writes: Vec<Write>) -> Result<(), ()> {
+        let mut all_writes = self.pending_writes.clone();
+        all_writes.extend(writes);
+        let mut all_events = self.events.clone();
+        all_events.extend(events);
+        if !all_events.is_empty() {
+            all_writes.push(Write::Append {
                 run_id: self.record.run_id.clone(),
-                first_index,
-                events: bytes,
+                first_index: self.history.events.len() as u64,
+                events: encode_events(self.record.format_version, &all_events),
             });
         }
-        if writes.is_empty() {
+        if all_writes.is_empty() {
             return Ok(());
         }
-        let result = durable(self.host.storage.commit(writes)).await;
-        if let Some(started) = self.started.take() {
-            let _ = started.send(
-                result
-                    .clone()
-                    .map_err(|e| StartError::Storage(e.to_string())),
-            );
-        }
+        let result = durable(self.host.storage.commit(all_writes)).await;
+        let first_commit = self.started.take();
         match result {
             Ok(()) => {
-                self.size_bytes += encoded_len;
-                self.history.events.extend(events);
+                if let Some(started) = first_commit {
+                    let _ = started.send(Ok(()));
+                }
+                self.pending_writes.clear();
+                self.events.clear();
+                self.size_bytes += all_events.iter().map(encoded_len).sum::<u64>();
+                self.history.events.extend(all_events);
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(run = %self.record.run_id, "cannot record history, the run stops here until the host restarts: {e}");
                 self.host.cache.take(&self.record.run_id);
-                self.host.forget(&self.record);
+                match first_commit {
+                    Some(started) => {
+                        // Nothing of the run is durable: refuse the start.
+                        let _ = started.send(Err(StartError::Storage(e.to_string())));
+                        self.host.forget(&self.record);
+                    }
+                    None => tracing::error!(
+                        run = %self.record.run_id,
+                        "cannot record history, retrying from what is durable: {e}"
+                    ),
+                }
                 Err(())
             }
         }
     }
 
-    fn instance(&mut self) -> Result<WorkflowInstance, TaskFailure> {
-        if let Some(i) = self.host.cache.take(&self.record.run_id) {
-            return Ok(i);
-        }
-        let fail = |message: String| TaskFailure {
-            message,
-            location: None,
-        };
-        let mut instance = self
-            .host
-            .engine
-            .instantiate(&self.module, &self.record.workflow_id)
-            .map_err(|e| fail(e.to_string()))?;
-        if self.history.events.len() > 1 {
-            replay_into(&mut instance, &self.history.events)
-                .map_err(|e| fail(format!("rebuilding the instance by replay failed: {e}")))?;
-        }
-        Ok(instance)
+    async fn commit(&mut self, events: Vec<Event>) -> Result<(), ()> {
+        self.commit_with(events, Vec::new()).await
     }
 
-    /// Run one workflow task; returns true when the run closed.
-    async fn run_task(&mut self, jobs: Vec<Job>, mut events: Vec<Event>) -> bool {
+    fn retry_after_storage_failure(&mut self) {
+        let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
+        self.retry = Some(Retry {
+            attempt,
+            at_ms: self.host.clock.now_ms().saturating_add(backoff(attempt)),
+            due: false,
+        });
+    }
+
+    /// Run one workflow task; returns true when the actor stops (the run closed, or
+    /// its start could not be recorded).
+    async fn run_task(&mut self) -> bool {
+        let time_ms = self.host.clock.now_ms();
+        let index = self.history.events.len() + self.events.len();
+        let size = self.size_bytes + self.events.iter().map(encoded_len).sum::<u64>();
+        let carried_len = self.carried.len();
+        let mut jobs = std::mem::take(&mut self.carried);
+        jobs.append(&mut self.jobs);
         let activation = Activation {
             jobs,
-            time_ms: now_ms(),
+            time_ms,
             is_replaying: false,
         };
-        let info = HistoryInfo {
-            length: self.history.events.len() as u32,
-            size_bytes: self.size_bytes,
-            continue_as_new_suggested: self.history.events.len() > 40_000,
-        };
-        let produced = self.instance().and_then(|mut instance| {
-            let out = instance.activate(&activation, info);
-            if !instance.is_poisoned() {
-                self.host.cache.put(&self.record.run_id, instance);
+        let (activation, produced, panic_fails_run) =
+            self.activate(activation, history_info(index, size)).await;
+        let produced = produced.and_then(|commands| {
+            check_supported(&commands)?;
+            Ok(commands)
+        });
+        let mut jobs = activation.jobs;
+        let own_jobs = jobs.split_off(carried_len);
+        let first_commit = self.started.is_some();
+        let mut events = vec![Event::TaskStarted { time_ms }];
+        events.extend(own_jobs.iter().cloned().map(Event::Job));
+        let mut writes: Vec<Write> = Vec::new();
+        let outcome = match &produced {
+            Ok(commands) => {
+                events.extend(commands.iter().cloned().map(Event::Command));
+                writes.extend(self.timer_writes(commands, time_ms));
+                commands
+                    .iter()
+                    .find_map(|c| Outcome::of_command(&c.command))
             }
-            out
-        });
-        events.push(Event::TaskStarted {
-            time_ms: activation.time_ms,
-        });
-        events.extend(activation.jobs.into_iter().map(Event::Job));
-        let commands: Vec<IssuedCommand> = match produced {
-            Ok(commands) => commands,
+            Err(failure) if panic_fails_run => {
+                events.push(Event::TaskFailed(failure.clone()));
+                Outcome::of_event(events.last().expect("just pushed"))
+            }
             Err(failure) => {
-                tracing::error!(run = %self.record.run_id, "{}", crate::history::task_failure_message(&failure));
-                events.push(Event::TaskFailed(failure));
-                Vec::new()
+                let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
+                let retry_at_ms = time_ms.saturating_add(backoff(attempt));
+                tracing::error!(run = %self.record.run_id, attempt, "{failure}; retrying");
+                if self.retry.is_some() && own_jobs.is_empty() {
+                    // Recorded once: nothing new to make durable.
+                    events.clear();
+                } else {
+                    events.push(Event::TaskAttemptFailed {
+                        failure: failure.clone(),
+                        attempt,
+                        retry_at_ms,
+                    });
+                }
+                self.retry = Some(Retry {
+                    attempt,
+                    at_ms: retry_at_ms,
+                    due: false,
+                });
+                None
             }
         };
-        events.extend(commands.iter().cloned().map(Event::Command));
-        let outcome = events.iter().find_map(Outcome::of_event);
+        writes.extend(self.fired.iter().cloned().map(Write::DeleteTimer));
         if let Some(outcome) = &outcome {
-            self.record.status = outcome.status();
-            self.record.close_ms = Some(activation.time_ms);
-            self.record.history_len = (self.history.events.len() + events.len()) as u64;
-            self.pending_writes.push(Write::PutRun(self.record.clone()));
+            writes.extend(self.close_writes(outcome, time_ms, index + events.len()));
         }
-        if self.commit(events).await.is_err() {
-            return true;
+        let recorded = !events.is_empty();
+        if self.commit_with(events, writes).await.is_err() {
+            if first_commit {
+                return true;
+            }
+            // Nothing was recorded: deliver every job again after a backoff.
+            self.carried = jobs;
+            self.jobs = own_jobs;
+            if produced.is_ok() || panic_fails_run {
+                self.retry_after_storage_failure();
+            }
+            return false;
         }
-        if let Some(outcome) = outcome {
-            self.close(outcome);
-            return true;
-        }
-        for c in commands {
-            self.act(c.command);
+        self.fired.clear();
+        match produced {
+            Ok(commands) => {
+                self.retry = None;
+                if let Some(outcome) = outcome {
+                    self.close(outcome);
+                    return true;
+                }
+                for c in commands {
+                    self.act(c.command, time_ms);
+                }
+            }
+            Err(_) => {
+                if let Some(outcome) = outcome {
+                    self.close(outcome);
+                    return true;
+                }
+                // The failed task's jobs are delivered again by the next attempt (when
+                // nothing was recorded, it had no jobs of its own).
+                debug_assert!(recorded || own_jobs.is_empty());
+                jobs.extend(own_jobs);
+                self.carried = jobs;
+            }
         }
         false
     }
 
-    fn act(&mut self, command: Command) {
-        let now = now_ms();
+    /// Run `activation` on the run's instance (cached, or rebuilt by replaying the
+    /// history) on the blocking pool. Returns the activation, what it produced and
+    /// whether a panic fails the run.
+    async fn activate(
+        &mut self,
+        activation: Activation,
+        info: crate::contract::HistoryInfo,
+    ) -> (Activation, Result<Vec<IssuedCommand>, TaskFailure>, bool) {
+        let cached = self.host.cache.take(&self.record.run_id);
+        let engine = self.host.engine.clone();
+        let module = self.module.clone();
+        let workflow_id = self.record.workflow_id.clone();
+        let events = match &cached {
+            Some(_) => Vec::new(),
+            None => std::mem::take(&mut self.history.events),
+        };
+        let (instance, out, events, activation) = tokio::task::spawn_blocking(move || {
+            // A panic here is the host's fault, not the workflow's; it must not take
+            // the activation (or the history) with it.
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut instance = match cached {
+                    Some(instance) => instance,
+                    None => rebuild(&engine, &module, &workflow_id, &events)?,
+                };
+                let out = instance.activate(&activation, info);
+                Ok((instance, out))
+            }));
+            match ran {
+                Ok(Ok((instance, out))) => (Some(instance), out, events, activation),
+                Ok(Err(failure)) => (None, Err(failure), events, activation),
+                Err(_) => {
+                    let failure = TaskFailure::host("the host panicked running the task");
+                    (None, Err(failure), events, activation)
+                }
+            }
+        })
+        .await
+        .expect("the task's closure catches panics");
+        if !events.is_empty() {
+            self.history.events = events;
+        }
+        let mut panic_fails_run = false;
+        if let Some(instance) = instance {
+            panic_fails_run = instance.panic_fails_run();
+            // A failed task leaves the guest half-way: rebuild it for the next attempt.
+            if out.is_ok() && !instance.is_poisoned() {
+                self.host.cache.put(&self.record.run_id, instance);
+            }
+        }
+        (activation, out, panic_fails_run)
+    }
+
+    /// Timer rows to write with `commands`: started timers in, cancelled ones out.
+    fn timer_writes(&self, commands: &[IssuedCommand], time_ms: u64) -> Vec<Write> {
+        let mut writes = Vec::new();
+        for c in commands {
+            match &c.command {
+                Command::StartTimer(t) => writes.push(Write::PutTimer(TimerRow {
+                    fire_at_ms: time_ms.saturating_add(t.duration_ms),
+                    run_id: self.record.run_id.clone(),
+                    seq: t.seq,
+                })),
+                Command::CancelTimer(seq) => {
+                    if let Some(row) = self.timers.get(seq) {
+                        writes.push(Write::DeleteTimer(row.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        writes
+    }
+
+    /// What closing the run writes: its record, its outcome, its timers gone.
+    fn close_writes(&mut self, outcome: &Outcome, time_ms: u64, history_len: usize) -> Vec<Write> {
+        self.record.status = status_of(outcome);
+        self.record.close_ms = Some(time_ms);
+        self.record.history_len = history_len as u64;
+        let mut writes = vec![
+            Write::PutRun(self.record.clone()),
+            Write::PutOutcome {
+                run_id: self.record.run_id.clone(),
+                outcome: super::outcome::encode(outcome),
+            },
+        ];
+        writes.extend(self.timers.values().cloned().map(Write::DeleteTimer));
+        writes
+    }
+
+    fn act(&mut self, command: Command, time_ms: u64) {
         match command {
             Command::ScheduleActivity(schedule) => {
-                self.dispatch_activity(PendingActivity::new(schedule, now))
+                self.dispatch_activity(PendingActivity::new(schedule, time_ms))
             }
-            Command::StartTimer(t) => self.arm_timer(PendingTimer {
-                seq: t.seq,
-                fire_at_ms: now + t.duration_ms,
-            }),
+            Command::StartTimer(t) => {
+                let row = TimerRow {
+                    fire_at_ms: time_ms.saturating_add(t.duration_ms),
+                    run_id: self.record.run_id.clone(),
+                    seq: t.seq,
+                };
+                self.host.timers.arm(&row, self.host.clock.busy());
+                self.timers.insert(t.seq, row);
+            }
             Command::CancelTimer(seq) => {
-                if let Some(h) = self.timers.remove(&seq) {
-                    h.abort();
+                if let Some(row) = self.timers.remove(&seq) {
+                    self.host.timers.disarm(&row);
                 }
             }
             Command::RequestCancelActivity(seq) => {
@@ -238,42 +477,55 @@ impl Execution {
                     h.abort();
                 }
             }
-            other => tracing::warn!(
-                run = %self.record.run_id,
-                "the `{}` command is not supported by this host yet; ignored",
-                other.kind()
-            ),
+            // Recorded in the history; there is nothing else to do.
+            Command::RecordMarker(_) => {}
+            // `check_supported` refused every other command before it was recorded.
+            other => unreachable!("unsupported command `{}` was recorded", other.kind()),
         }
     }
 
-    fn dispatch_activity(&mut self, pending: PendingActivity) {
+    pub fn dispatch_activity(&mut self, pending: PendingActivity) {
         let seq = pending.schedule.seq;
-        let handle = tokio::spawn(activity_task::run(
-            self.host.activities.clone(),
-            self.record.workflow_id.clone(),
-            self.record.run_id.clone(),
-            pending,
-            self.tx.clone(),
-        ));
+        let run = ActivityRun {
+            registry: self.host.activities.clone(),
+            clock: self.host.clock.clone(),
+            workflow_id: self.record.workflow_id.clone(),
+            run_id: self.record.run_id.clone(),
+            actor: self.tx.clone(),
+        };
+        let handle = tokio::spawn(activity_task::run(run, pending, self.host.clock.busy()));
         self.activities.insert(seq, handle.abort_handle());
     }
 
-    fn arm_timer(&mut self, timer: PendingTimer) {
-        let tx = self.tx.clone();
-        let handle = tokio::spawn(async move {
-            activity_task::sleep_until_ms(timer.fire_at_ms).await;
-            let _ = tx.send(Message::Resolve(Job::FireTimer(timer.seq)));
-        });
-        self.timers.insert(timer.seq, handle.abort_handle());
-    }
-
     fn close(&mut self, outcome: Outcome) {
-        for (_, h) in self.timers.drain().chain(self.activities.drain()) {
+        for (_, h) in self.activities.drain() {
             h.abort();
+        }
+        for (_, row) in self.timers.drain() {
+            self.host.timers.disarm(&row);
         }
         self.host.cache.take(&self.record.run_id);
         self.host.forget(&self.record);
         self.host.notify(&self.record.run_id, outcome);
-        debug_assert!(self.record.status != Status::Running);
     }
+}
+
+/// A fresh instance of `module` brought to the end of `events` by replay.
+fn rebuild(
+    engine: &Engine,
+    module: &Arc<Module>,
+    workflow_id: &str,
+    events: &[Event],
+) -> Result<WorkflowInstance, TaskFailure> {
+    let mut instance = engine
+        .instantiate(module, workflow_id)
+        .map_err(|e| TaskFailure::host(e.to_string()))?;
+    if events.len() > 1 {
+        replay_into(&mut instance, events).map_err(|e| {
+            TaskFailure::host(format!(
+                "the instance cannot be rebuilt by replaying its history: {e}"
+            ))
+        })?;
+    }
+    Ok(instance)
 }

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::QueryError;
-use crate::history::Event;
-use crate::storage::{RedbStorage, RunRecord, Storage, StorageError};
+use super::{outcome, QueryError};
+use crate::history::{Event, History, Outcome};
+use crate::storage::{RedbStorage, RunFilter, RunRecord, Storage, StorageError};
 
 /// A read-only view of a host's storage.
 #[derive(Clone)]
@@ -27,9 +27,21 @@ impl Inspector {
 
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, QueryError> {
-        let mut runs = self.storage.runs()?;
-        runs.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(b.run_id.cmp(&a.run_id)));
-        Ok(runs)
+        self.list_runs(&RunFilter::default(), usize::MAX)
+    }
+
+    /// At most `limit` runs passing `filter`, newest first.
+    pub fn list_runs(
+        &self,
+        filter: &RunFilter,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, QueryError> {
+        Ok(self.storage.list_runs(filter, limit)?)
+    }
+
+    /// Every running run, oldest first.
+    pub fn open_runs(&self) -> Result<Vec<RunRecord>, QueryError> {
+        Ok(self.storage.open_runs()?)
     }
 
     /// A run by run id, or the latest run of a workflow id.
@@ -44,6 +56,25 @@ impl Inspector {
 
     /// A run's history.
     pub fn history(&self, run_id: &str) -> Result<Vec<Event>, QueryError> {
-        Ok(self.storage.history(run_id)?)
+        let record = self
+            .storage
+            .run(run_id)?
+            .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+        Ok(super::decode_history(
+            &record,
+            self.storage.history(run_id)?,
+        )?)
+    }
+
+    /// How a run ended, `None` while it is open. Read from the outcome table; a run
+    /// closed before that table existed has its history read instead.
+    pub fn outcome(&self, run: &RunRecord) -> Result<Option<Outcome>, QueryError> {
+        if run.status.is_open() {
+            return Ok(None);
+        }
+        match self.storage.outcome(&run.run_id)? {
+            Some(bytes) => Ok(Some(outcome::decode(&run.run_id, &bytes)?)),
+            None => Ok(History::new(self.history(&run.run_id)?).outcome()),
+        }
     }
 }

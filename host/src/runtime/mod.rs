@@ -1,49 +1,59 @@
 //! The runtime: open runs as actors, their instances in a bounded cache, activities and
-//! timers dispatched after the commands that asked for them are durable.
+//! timers dispatched after the commands that asked for them are durable, all timed on
+//! one [`Clock`].
 
 mod activity_task;
 mod cache;
+pub mod clock;
+mod commands;
 mod execution;
 mod inspect;
+mod outcome;
+mod task_retry;
+mod timers;
 
 pub use cache::InstanceCache;
+pub use clock::{Busy, Clock};
 pub use inspect::Inspector;
+pub use outcome::status_of;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::oneshot;
 
 use crate::activities::ActivityRegistry;
-use crate::contract::{Failure, Job, Payload, StartWorkflow};
 use crate::engine::{Engine, EngineConfig, LoadError, Module};
-use crate::history::{Event, ExecutionStarted, History, Outcome, FORMAT_VERSION};
+use crate::history::codec::{decode_chunks, Chunk};
+use crate::history::vocab::StartWorkflow;
+use crate::history::{
+    DecodeError, Event, ExecutionStarted, Failure, History, Job, Outcome, Payload, FORMAT_VERSION,
+};
 use crate::storage::{
     durable, ModuleVersion, RedbStorage, RunRecord, Status, Storage, StorageError, Write,
 };
 use execution::Execution;
+use timers::Timers;
 
-/// Milliseconds since the Unix epoch, now.
+/// Milliseconds since the Unix epoch on the system clock.
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    clock::system_now_ms()
 }
 
-/// What reaches an execution's actor.
+/// What reaches an execution's actor; each carries the guard of work in flight.
 #[derive(Debug)]
 pub(crate) enum Message {
     /// A result to deliver as a job of the next task.
-    Resolve(Job),
+    Resolve(Job, Busy),
     /// An activity attempt failed; another follows at `retry_at_ms`.
     AttemptFailed {
         seq: u32,
         attempt: u32,
         failure: Failure,
         retry_at_ms: u64,
+        busy: Busy,
     },
 }
 
@@ -55,6 +65,8 @@ pub struct HostConfig {
     pub engine: EngineConfig,
     /// Most instances kept alive between tasks.
     pub cache_size: usize,
+    /// Where the host reads the time: the system clock, or a virtual one in tests.
+    pub clock: Clock,
 }
 
 impl HostConfig {
@@ -68,7 +80,21 @@ impl HostConfig {
             },
             data_dir: Some(dir),
             cache_size: 1000,
+            clock: Clock::system(),
         }
+    }
+
+    /// [`HostConfig::on_disk`] with the clock `WEFT_VIRTUAL_CLOCK=1` asks for: a virtual
+    /// clock that starts at the system time and skips ahead whenever the host is idle.
+    /// It lets end-to-end tests of real processes run timers without waiting for them;
+    /// never set it in production.
+    pub fn on_disk_from_env(dir: impl Into<PathBuf>) -> HostConfig {
+        let mut config = HostConfig::on_disk(dir);
+        if std::env::var("WEFT_VIRTUAL_CLOCK").is_ok_and(|v| v == "1") {
+            tracing::warn!("WEFT_VIRTUAL_CLOCK=1: this host runs on a virtual clock that skips ahead when idle");
+            config.clock = Clock::virtual_at(now_ms(), true);
+        }
+        config
     }
 
     /// A host that keeps nothing on disk.
@@ -77,6 +103,7 @@ impl HostConfig {
             data_dir: None,
             engine: EngineConfig::default(),
             cache_size: 1000,
+            clock: Clock::system(),
         }
     }
 }
@@ -93,6 +120,9 @@ pub enum OpenError {
     /// The database could not be opened.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The history of an open run does not decode.
+    #[error(transparent)]
+    History(#[from] DecodeError),
     /// The wasmtime engine could not be configured.
     #[error("cannot set up the wasmtime engine: {0}")]
     Engine(String),
@@ -161,6 +191,9 @@ pub enum QueryError {
     NotFound(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A stored history does not decode.
+    #[error(transparent)]
+    History(#[from] DecodeError),
 }
 
 /// What to start.
@@ -186,8 +219,12 @@ pub(crate) struct HostInner {
     pub storage: Arc<dyn Storage>,
     pub activities: ActivityRegistry,
     pub cache: InstanceCache,
+    pub clock: Clock,
+    pub(crate) timers: Arc<Timers>,
     /// Open runs by workflow id.
     open: Mutex<HashMap<String, RunHandle>>,
+    /// The actors of open runs, by run id.
+    actors: Mutex<HashMap<String, UnboundedSender<Message>>>,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
     /// Deployed module versions, oldest first.
     versions: Mutex<Vec<ModuleVersion>>,
@@ -198,7 +235,22 @@ pub(crate) struct HostInner {
 }
 
 impl HostInner {
+    /// Send `message` to the actor of `run_id`; false when the run has none.
+    pub(crate) fn send(&self, run_id: &str, message: Message) -> bool {
+        match self.actors.lock().unwrap().get(run_id) {
+            Some(actor) => actor.send(message).is_ok(),
+            None => false,
+        }
+    }
+
+    /// A run's history, read and decoded.
+    pub(crate) fn read_history(&self, record: &RunRecord) -> Result<History, QueryError> {
+        let chunks = self.storage.history(&record.run_id)?;
+        Ok(History::new(decode_history(record, chunks)?))
+    }
+
     fn forget(&self, record: &RunRecord) {
+        self.actors.lock().unwrap().remove(&record.run_id);
         let mut open = self.open.lock().unwrap();
         if open
             .get(&record.workflow_id)
@@ -223,7 +275,8 @@ pub struct Host {
 }
 
 impl Host {
-    /// Open a host and resume every run that was open when it last stopped.
+    /// Open a host on the redb database of `config.data_dir` (or in memory) and resume
+    /// every run that was open when it last stopped.
     pub async fn open(config: HostConfig, activities: ActivityRegistry) -> Result<Host, OpenError> {
         let storage = match &config.data_dir {
             Some(dir) => {
@@ -235,15 +288,29 @@ impl Host {
             }
             None => RedbStorage::in_memory()?,
         };
+        Host::open_with_storage(config, Arc::new(storage), activities).await
+    }
+
+    /// Open a host on any [`Storage`] (`config.data_dir` then only holds caches) and
+    /// resume every run that was open when it last stopped.
+    pub async fn open_with_storage(
+        config: HostConfig,
+        storage: Arc<dyn Storage>,
+        activities: ActivityRegistry,
+    ) -> Result<Host, OpenError> {
         let engine =
             Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
+        let timers = Arc::new(Timers::default());
         let host = Host {
             inner: Arc::new(HostInner {
                 engine,
-                storage: Arc::new(storage),
+                storage,
                 activities,
                 cache: InstanceCache::new(config.cache_size),
+                clock: config.clock.clone(),
+                timers: timers.clone(),
                 open: Mutex::new(HashMap::new()),
+                actors: Mutex::new(HashMap::new()),
                 waiters: Mutex::new(HashMap::new()),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
@@ -251,7 +318,15 @@ impl Host {
             }),
         };
         *host.inner.versions.lock().unwrap() = host.inner.storage.module_versions()?;
-        host.resume()?;
+        // Resuming holds the clock: a virtual one must not skip before every run is back.
+        let resuming = host.inner.clock.busy();
+        tokio::spawn(timers::serve(
+            Arc::downgrade(&host.inner),
+            config.clock.clone(),
+            timers,
+        ));
+        host.resume().await?;
+        drop(resuming);
         Ok(host)
     }
 
@@ -263,9 +338,21 @@ impl Host {
         &self.inner.storage
     }
 
-    fn resume(&self) -> Result<(), OpenError> {
-        let runs: Vec<RunRecord> = self.inner.storage.runs()?;
-        for record in runs.into_iter().filter(|r| r.status.is_open()) {
+    /// The clock the host reads.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    async fn resume(&self) -> Result<(), OpenError> {
+        let stored: HashSet<(u64, String, u32)> = self
+            .inner
+            .storage
+            .timers()?
+            .into_iter()
+            .map(|t| (t.fire_at_ms, t.run_id, t.seq))
+            .collect();
+        let mut missing_rows = Vec::new();
+        for record in self.inner.storage.open_runs()? {
             let module = self
                 .module_by_digest(&record.module_digest)
                 .map_err(|reason| OpenError::Module {
@@ -273,7 +360,13 @@ impl Host {
                     run_id: record.run_id.clone(),
                     reason,
                 })?;
-            let history = History::new(self.inner.storage.history(&record.run_id)?);
+            let history = self.inner.read_history(&record).map_err(|e| match e {
+                QueryError::Storage(e) => OpenError::Storage(e),
+                QueryError::History(e) => OpenError::History(e),
+                QueryError::NotFound(id) => OpenError::Storage(StorageError::Database(format!(
+                    "the history of open run {id} is missing"
+                ))),
+            })?;
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
             let handle = RunHandle {
                 workflow_id: record.workflow_id.clone(),
@@ -285,8 +378,19 @@ impl Host {
                 .unwrap()
                 .insert(handle.workflow_id.clone(), handle);
             let mut execution = self.execution(record, module, history, None);
-            execution.resume_pending();
-            self.spawn(execution, Vec::new(), Vec::new());
+            for row in execution.resume_pending() {
+                // Runs recorded before the timer table existed have no rows yet.
+                if !stored.contains(&(row.fire_at_ms, row.run_id.clone(), row.seq)) {
+                    missing_rows.push(Write::PutTimer(row.clone()));
+                }
+                self.inner.timers.arm(&row, Busy::none());
+            }
+            self.spawn(execution);
+        }
+        if !missing_rows.is_empty() {
+            durable(self.inner.storage.commit(missing_rows))
+                .await
+                .map_err(|e| OpenError::Storage(StorageError::Database(e.to_string())))?;
         }
         Ok(())
     }
@@ -322,7 +426,13 @@ impl Host {
         if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/') {
             return Err(DeployError::BadName(name.to_string()));
         }
-        let module = self.inner.engine.load(&bytes)?;
+        // Compiling (and a checked deployment's replays) run on the blocking pool, not
+        // on the server's async workers.
+        let engine = self.inner.engine.clone();
+        let (module, bytes) = tokio::task::spawn_blocking(move || (engine.load(&bytes), bytes))
+            .await
+            .map_err(|e| DeployError::Storage(format!("compiling the component failed: {e}")))?;
+        let module = module?;
         let _serial = self.inner.deploy_lock.lock().await;
         // The name's versions, oldest first: read once, under the deploy lock.
         let earlier: Vec<ModuleVersion> = self
@@ -339,8 +449,11 @@ impl Host {
             return Ok(latest.clone());
         }
         let checked = if check {
-            let digests: Vec<&str> = earlier.iter().map(|v| v.digest.as_str()).collect();
-            self.check_open_runs(&digests, &module)?
+            let digests: Vec<String> = earlier.iter().map(|v| v.digest.clone()).collect();
+            let (host, module) = (self.clone(), module.clone());
+            tokio::task::spawn_blocking(move || host.check_open_runs(&digests, &module))
+                .await
+                .map_err(|e| DeployError::Storage(format!("checking open runs failed: {e}")))??
         } else {
             0
         };
@@ -350,7 +463,7 @@ impl Host {
             version,
             digest: module.digest.clone(),
             workflow_types: module.workflow_types.clone(),
-            deployed_ms: now_ms(),
+            deployed_ms: self.inner.clock.now_ms(),
             checked_executions: checked,
         };
         let mut writes = vec![Write::PutModuleVersion(record.clone())];
@@ -381,26 +494,22 @@ impl Host {
     /// Replay every open run on one of `digests` against `module`.
     fn check_open_runs(
         &self,
-        digests: &[&str],
+        digests: &[String],
         module: &Arc<Module>,
     ) -> Result<usize, DeployError> {
-        let storage_error = |e: StorageError| DeployError::Storage(e.to_string());
+        let storage_error = |e: QueryError| DeployError::Storage(e.to_string());
         let runs: Vec<RunRecord> = self
             .inner
             .storage
-            .runs()
-            .map_err(storage_error)?
+            .open_runs()
+            .map_err(|e| DeployError::Storage(e.to_string()))?
             .into_iter()
-            .filter(|r| r.status.is_open() && digests.contains(&r.module_digest.as_str()))
+            .filter(|r| digests.contains(&r.module_digest))
             .collect();
         let mut diverged = Vec::new();
         for run in &runs {
-            let events = self
-                .inner
-                .storage
-                .history(&run.run_id)
-                .map_err(storage_error)?;
-            if let Err(e) = crate::replay::replay(&self.inner.engine, module, &events) {
+            let history = self.inner.read_history(run).map_err(storage_error)?;
+            if let Err(e) = crate::replay::replay(&self.inner.engine, module, &history.events) {
                 diverged.push(CheckFailure {
                     workflow_id: run.workflow_id.clone(),
                     run_id: run.run_id.clone(),
@@ -437,7 +546,7 @@ impl Host {
             }
             open.insert(workflow_id.clone(), handle.clone());
         }
-        let time_ms = now_ms();
+        let time_ms = self.inner.clock.now_ms();
         let record = RunRecord {
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
@@ -472,7 +581,10 @@ impl Host {
         // The run record and the started event go into the first commit, together with
         // the first workflow task.
         execution.pending_writes.push(Write::PutRun(record));
-        self.spawn(execution, vec![job], vec![Event::ExecutionStarted(started)]);
+        execution.events.push(Event::ExecutionStarted(started));
+        execution.jobs.push(job);
+        execution.guards.push(self.inner.clock.busy());
+        self.spawn(execution);
         match acked.await {
             Ok(Ok(())) => Ok(handle),
             Ok(Err(e)) => Err(e),
@@ -540,11 +652,22 @@ impl Host {
             activities: HashMap::new(),
             pending_writes: Vec::new(),
             started,
+            carried: Vec::new(),
+            jobs: Vec::new(),
+            events: Vec::new(),
+            fired: Vec::new(),
+            guards: Vec::new(),
+            retry: None,
         }
     }
 
-    fn spawn(&self, execution: Execution, jobs: Vec<Job>, events: Vec<Event>) {
-        tokio::spawn(execution.run(jobs, events));
+    fn spawn(&self, execution: Execution) {
+        self.inner
+            .actors
+            .lock()
+            .unwrap()
+            .insert(execution.record.run_id.clone(), execution.tx.clone());
+        tokio::spawn(execution.run());
     }
 
     /// Wait for a run to close and return how it ended.
@@ -558,9 +681,8 @@ impl Host {
                 .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
             if !record.status.is_open() {
                 drop(waiters);
-                let history = History::new(self.inner.storage.history(run_id)?);
-                return history
-                    .outcome()
+                return self
+                    .outcome(&record)?
                     .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
             }
             let (tx, rx) = oneshot::channel();
@@ -591,6 +713,20 @@ impl Host {
         self.inspect().history(run_id)
     }
 
+    /// At most `limit` runs passing `filter`, newest first, from the run indexes.
+    pub fn list_runs(
+        &self,
+        filter: &crate::storage::RunFilter,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, QueryError> {
+        self.inspect().list_runs(filter, limit)
+    }
+
+    /// How a run ended, `None` while it is open.
+    pub fn outcome(&self, run: &RunRecord) -> Result<Option<Outcome>, QueryError> {
+        self.inspect().outcome(run)
+    }
+
     /// Every deployed module version, oldest first.
     pub fn module_versions(&self) -> Vec<ModuleVersion> {
         self.inner.versions.lock().unwrap().clone()
@@ -605,4 +741,16 @@ impl Host {
     pub fn open_runs(&self) -> usize {
         self.inner.open.lock().unwrap().len()
     }
+}
+
+/// Decode a run's stored chunks in the format its record names.
+pub(crate) fn decode_history(
+    record: &RunRecord,
+    chunks: Vec<crate::storage::HistoryChunk>,
+) -> Result<Vec<Event>, DecodeError> {
+    let chunks = chunks.into_iter().map(|c| Chunk {
+        first_index: c.first_index,
+        bytes: c.bytes,
+    });
+    decode_chunks(&record.run_id, record.format_version, chunks)
 }

@@ -1,53 +1,51 @@
-//! Durable state: runs, their histories and the deployed modules.
+//! Durable state: runs and their indexes, histories, outcomes, timers and the deployed
+//! modules, behind the [`Storage`] trait.
 //!
 //! Writes go through [`Storage::commit`], which groups the batches of many executions
 //! into one durable transaction. The returned [`Commit`] resolves only once the data is
 //! on disk; callers act on commands after that and never before.
+//!
+//! The storage knows nothing of events or outcomes: histories and outcomes are bytes
+//! that the history codec and the runtime encode and decode.
+//!
+//! ```
+//! use weft_host::storage::{durable, RedbStorage, RunFilter, RunRecord, Status, Storage, Write};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let storage = RedbStorage::in_memory()?;
+//! let run = RunRecord {
+//!     workflow_id: "hello-1".into(),
+//!     run_id: "r1".into(),
+//!     workflow_type: "hello".into(),
+//!     module_digest: "ab12".into(),
+//!     status: Status::Running,
+//!     start_ms: 1_000,
+//!     close_ms: None,
+//!     history_len: 0,
+//!     format_version: 1,
+//! };
+//! durable(storage.commit(vec![Write::PutRun(run.clone())])).await?;
+//! let running = RunFilter { status: Some(Status::Running), ..RunFilter::default() };
+//! assert_eq!(storage.list_runs(&running, 10)?, vec![run]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
 
+mod error;
+mod faulty;
 mod records;
+mod redb_query;
 mod redb_store;
+mod redb_tables;
+#[cfg(test)]
+mod tests;
 
-pub use records::{ModuleVersion, RunRecord, Status};
+pub use error::StorageError;
+pub use faulty::FaultyStorage;
+pub use records::{HistoryChunk, ModuleVersion, RunFilter, RunRecord, Status, TimerRow};
 pub use redb_store::RedbStorage;
 
-use crate::history::Event;
-
-/// Something went wrong in the storage layer.
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    /// The database file could not be opened or created.
-    #[error("cannot open the database at {path}: {source}")]
-    Open {
-        path: String,
-        source: redb::DatabaseError,
-    },
-    /// A read or write failed in the database.
-    #[error("database error: {0}")]
-    Database(String),
-    /// Stored bytes did not decode (corruption or a newer format).
-    #[error("stored data for {what} does not decode: {source}")]
-    Decode {
-        what: String,
-        source: postcard::Error,
-    },
-    /// The writer thread is gone (the host is shutting down).
-    #[error("the storage writer has stopped")]
-    WriterStopped,
-}
-
-macro_rules! database_error_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError::Database(e.to_string()) }
-        }
-    )*};
-}
-database_error_from!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+use std::sync::Arc;
 
 /// One change in a commit.
 #[derive(Debug, Clone)]
@@ -56,47 +54,56 @@ pub enum Write {
     Append {
         run_id: String,
         first_index: u64,
-        /// The events, encoded by [`encode_events`] (by the caller, so the single
-        /// writer thread only writes).
+        /// The events, encoded by the history codec (by the caller, so the single
+        /// writer thread only writes). Read back as one [`HistoryChunk`].
         events: Vec<u8>,
     },
-    /// Create or replace a run's record (and point its workflow id at it).
+    /// Create or replace a run's record, point its workflow id at it, and move its
+    /// rows in the run indexes.
     PutRun(RunRecord),
+    /// Store how a run ended (encoded by the runtime), read by [`Storage::outcome`].
+    PutOutcome { run_id: String, outcome: Vec<u8> },
+    /// Store a durable timer.
+    PutTimer(TimerRow),
+    /// Remove a durable timer (fired or cancelled); absent timers are ignored.
+    DeleteTimer(TimerRow),
     /// Store a module's bytes under its digest.
     PutModule { digest: String, bytes: Vec<u8> },
     /// Record a new version of a module name.
     PutModuleVersion(ModuleVersion),
 }
 
-/// Resolves when a commit is durable.
-pub type Commit = tokio::sync::oneshot::Receiver<Result<(), std::sync::Arc<StorageError>>>;
+/// Resolves when a commit is durable (or failed; then nothing of it was written).
+pub type Commit = tokio::sync::oneshot::Receiver<Result<(), Arc<StorageError>>>;
 
 /// The durable store behind a host.
 pub trait Storage: Send + Sync + 'static {
     /// Queue writes for the next group commit.
     fn commit(&self, writes: Vec<Write>) -> Commit;
-    /// The whole history of a run.
-    fn history(&self, run_id: &str) -> Result<Vec<Event>, StorageError>;
+    /// A run's history as stored: its chunks in event order.
+    fn history(&self, run_id: &str) -> Result<Vec<HistoryChunk>, StorageError>;
     /// A run by its run id.
     fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError>;
     /// The latest run of a workflow id.
     fn latest_run(&self, workflow_id: &str) -> Result<Option<RunRecord>, StorageError>;
-    /// Every run, in no particular order.
-    fn runs(&self) -> Result<Vec<RunRecord>, StorageError>;
+    /// At most `limit` runs that pass `filter`, newest first by `(start_ms, run_id)`,
+    /// read from the run indexes (never a scan of every run).
+    fn list_runs(&self, filter: &RunFilter, limit: usize) -> Result<Vec<RunRecord>, StorageError>;
+    /// Every run still running, oldest first.
+    fn open_runs(&self) -> Result<Vec<RunRecord>, StorageError>;
+    /// How a run ended, as [`Write::PutOutcome`] stored it.
+    fn outcome(&self, run_id: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Every durable timer, soonest first (ties by run id, then seq).
+    fn timers(&self) -> Result<Vec<TimerRow>, StorageError>;
     /// A module's bytes by digest.
     fn module(&self, digest: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Every deployed module version, in deployment order.
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
 }
 
-/// Encode events for [`Write::Append`].
-pub fn encode_events(events: &[Event]) -> Vec<u8> {
-    postcard::to_stdvec(events).expect("events always encode")
-}
-
 /// Wait for a commit, turning a dropped writer into an error.
-pub async fn durable(commit: Commit) -> Result<(), std::sync::Arc<StorageError>> {
+pub async fn durable(commit: Commit) -> Result<(), Arc<StorageError>> {
     commit
         .await
-        .unwrap_or_else(|_| Err(std::sync::Arc::new(StorageError::WriterStopped)))
+        .unwrap_or_else(|_| Err(Arc::new(StorageError::WriterStopped)))
 }

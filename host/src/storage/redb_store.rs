@@ -3,24 +3,18 @@
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::oneshot;
 
-use super::{Commit, ModuleVersion, RunRecord, Storage, StorageError, Write};
-use crate::history::Event;
-
-/// run id → postcard `RunRecord`.
-const RUNS: TableDefinition<&str, &[u8]> = TableDefinition::new("runs");
-/// workflow id → run id of its latest run.
-const WORKFLOWS: TableDefinition<&str, &str> = TableDefinition::new("workflows");
-/// (run id, index of the first event) → postcard `Vec<Event>`: one row per commit.
-const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
-/// module digest → component bytes.
-const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("modules");
-
-/// (deployment time, name, version) → postcard `ModuleVersion`.
-const MODULE_VERSIONS: TableDefinition<(u64, &str, u32), &[u8]> =
-    TableDefinition::new("module_versions");
+use super::redb_query;
+use super::redb_tables::{
+    apply, decode_run, decode_version, prepare, HISTORY, MODULES, MODULE_VERSIONS, OUTCOMES, RUNS,
+    TIMERS, WORKFLOWS,
+};
+use super::{
+    Commit, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage, StorageError, TimerRow,
+    Write,
+};
 
 /// Most batches one transaction takes; bounds the latency a large group adds.
 const MAX_GROUP: usize = 512;
@@ -67,15 +61,8 @@ impl RedbStorage {
     }
 
     fn with_database(db: Database) -> Result<RedbStorage, StorageError> {
+        prepare(&db)?;
         let db = Arc::new(db);
-        // Create the tables so readers never see a missing table.
-        let tx = db.begin_write()?;
-        tx.open_table(RUNS)?;
-        tx.open_table(WORKFLOWS)?;
-        tx.open_table(HISTORY)?;
-        tx.open_table(MODULES)?;
-        tx.open_table(MODULE_VERSIONS)?;
-        tx.commit()?;
         let (writer, requests) = mpsc::channel();
         let db2 = db.clone();
         let thread = std::thread::Builder::new()
@@ -107,50 +94,6 @@ fn write_loop(db: &Database, requests: mpsc::Receiver<Request>) {
     }
 }
 
-fn apply<'a>(db: &Database, writes: impl Iterator<Item = &'a Write>) -> Result<(), StorageError> {
-    let tx = db.begin_write()?;
-    {
-        let mut runs = tx.open_table(RUNS)?;
-        let mut workflows = tx.open_table(WORKFLOWS)?;
-        let mut history = tx.open_table(HISTORY)?;
-        let mut modules = tx.open_table(MODULES)?;
-        let mut versions = tx.open_table(MODULE_VERSIONS)?;
-        for write in writes {
-            match write {
-                Write::Append {
-                    run_id,
-                    first_index,
-                    events,
-                } => {
-                    history.insert((run_id.as_str(), *first_index), events.as_slice())?;
-                }
-                Write::PutRun(record) => {
-                    let bytes = postcard::to_stdvec(record).expect("records always encode");
-                    runs.insert(record.run_id.as_str(), bytes.as_slice())?;
-                    workflows.insert(record.workflow_id.as_str(), record.run_id.as_str())?;
-                }
-                Write::PutModule { digest, bytes } => {
-                    modules.insert(digest.as_str(), bytes.as_slice())?;
-                }
-                Write::PutModuleVersion(v) => {
-                    let bytes = postcard::to_stdvec(v).expect("versions always encode");
-                    let key = (v.deployed_ms, v.name.as_str(), v.version);
-                    versions.insert(key, bytes.as_slice())?;
-                }
-            }
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-fn decode_run(what: &str, bytes: &[u8]) -> Result<RunRecord, StorageError> {
-    postcard::from_bytes(bytes).map_err(|source| StorageError::Decode {
-        what: format!("run {what}"),
-        source,
-    })
-}
-
 impl Storage for RedbStorage {
     fn commit(&self, writes: Vec<Write>) -> Commit {
         let (done, commit) = oneshot::channel();
@@ -164,20 +107,18 @@ impl Storage for RedbStorage {
         commit
     }
 
-    fn history(&self, run_id: &str) -> Result<Vec<Event>, StorageError> {
+    fn history(&self, run_id: &str) -> Result<Vec<HistoryChunk>, StorageError> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(HISTORY)?;
-        let mut events = Vec::new();
+        let mut chunks = Vec::new();
         for row in table.range((run_id, 0)..=(run_id, u64::MAX))? {
             let (key, value) = row?;
-            let chunk: Vec<Event> =
-                postcard::from_bytes(value.value()).map_err(|source| StorageError::Decode {
-                    what: format!("history of run {run_id} at event {}", key.value().1),
-                    source,
-                })?;
-            events.extend(chunk);
+            chunks.push(HistoryChunk {
+                first_index: key.value().1,
+                bytes: value.value().to_vec(),
+            });
         }
-        Ok(events)
+        Ok(chunks)
     }
 
     fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError> {
@@ -201,13 +142,32 @@ impl Storage for RedbStorage {
         self.run(&run_id)
     }
 
-    fn runs(&self) -> Result<Vec<RunRecord>, StorageError> {
+    fn list_runs(&self, filter: &RunFilter, limit: usize) -> Result<Vec<RunRecord>, StorageError> {
+        redb_query::list_runs(&self.db.begin_read()?, filter, limit)
+    }
+
+    fn open_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
+        redb_query::open_runs(&self.db.begin_read()?)
+    }
+
+    fn outcome(&self, run_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
         let tx = self.db.begin_read()?;
-        let table = tx.open_table(RUNS)?;
+        let table = tx.open_table(OUTCOMES)?;
+        Ok(table.get(run_id)?.map(|v| v.value().to_vec()))
+    }
+
+    fn timers(&self) -> Result<Vec<TimerRow>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(TIMERS)?;
         let mut out = Vec::new();
         for row in table.iter()? {
-            let (key, value) = row?;
-            out.push(decode_run(key.value(), value.value())?);
+            let (key, _) = row?;
+            let (fire_at_ms, run_id, seq) = key.value();
+            out.push(TimerRow {
+                fire_at_ms,
+                run_id: run_id.to_string(),
+                seq,
+            });
         }
         Ok(out)
     }
@@ -225,12 +185,7 @@ impl Storage for RedbStorage {
         for row in table.iter()? {
             let (key, value) = row?;
             let (_, name, version) = key.value();
-            out.push(postcard::from_bytes(value.value()).map_err(|source| {
-                StorageError::Decode {
-                    what: format!("module {name} version {version}"),
-                    source,
-                }
-            })?);
+            out.push(decode_version(name, version, value.value())?);
         }
         Ok(out)
     }

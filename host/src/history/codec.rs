@@ -1,0 +1,182 @@
+//! The stored encoding of histories, and its versions.
+//!
+//! A history is stored in chunks, one per durable commit. Each chunk of a run written
+//! in format 2 or later is
+//!
+//! ```text
+//! varint(format version)  postcard(Vec<Event>)
+//! ```
+//!
+//! and the version is read and checked on every chunk: a version newer than
+//! [`FORMAT_VERSION`] is a [`DecodeError::NewerFormat`], never a guess. Format 1 (the
+//! first release) wrote bare `postcard(Vec<Event>)` chunks; a run records its format in
+//! its run record, and chunks of a format-1 run are read and appended bare.
+//!
+//! How the format evolves: the event types ([`super::Event`] and
+//! [`super::vocab`]) are encoded by position, so a variant is only ever *added at the
+//! end* of its enum, and a field or variant is never changed, reordered or removed.
+//! Adding a variant bumps [`FORMAT_VERSION`] (an older weft then refuses the newer
+//! chunks instead of failing on an unknown variant half-way). Any other change keeps
+//! the old shape under `history::format_<n>` and converts on read. Format 2 added
+//! `Event::TaskAttemptFailed` to format 1; format-1 data decodes with today's types.
+
+use super::Event;
+
+/// The version written by this weft.
+pub const FORMAT_VERSION: u16 = 2;
+
+/// The oldest version this weft reads.
+pub const OLDEST_FORMAT: u16 = 1;
+
+/// Stored history bytes could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The chunk was written by a newer weft.
+    #[error("the history of run {run_id} at event {index} is in format version {found}, newer than this weft reads ({FORMAT_VERSION}); upgrade weft")]
+    NewerFormat {
+        run_id: String,
+        index: u64,
+        found: u64,
+    },
+    /// The run's record names a format this weft never wrote.
+    #[error("run {run_id} is recorded in history format {found}, which this weft does not know (it reads {OLDEST_FORMAT} to {FORMAT_VERSION})")]
+    UnknownFormat { run_id: String, found: u16 },
+    /// The bytes are damaged (or not a history at all).
+    #[error("the history of run {run_id} at event {index} does not decode: {reason}")]
+    Corrupt {
+        run_id: String,
+        index: u64,
+        reason: String,
+    },
+}
+
+/// One stored chunk: the index of its first event and its bytes.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub first_index: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// Encode `events` as one chunk of a run recorded in `format`.
+pub fn encode_events(format: u16, events: &[Event]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * events.len() + 4);
+    if format >= 2 {
+        let mut buf = [0u8; 3];
+        out.extend_from_slice(postcard::to_slice(&format, &mut buf).expect("a u16 fits"));
+    }
+    postcard::to_io(events, &mut out).expect("events always encode");
+    out
+}
+
+/// Decode a run's chunks, in order, checking each chunk's version.
+pub fn decode_chunks(
+    run_id: &str,
+    format: u16,
+    chunks: impl IntoIterator<Item = Chunk>,
+) -> Result<Vec<Event>, DecodeError> {
+    if !(OLDEST_FORMAT..=FORMAT_VERSION).contains(&format) {
+        return Err(DecodeError::UnknownFormat {
+            run_id: run_id.to_string(),
+            found: format,
+        });
+    }
+    let mut events = Vec::new();
+    for chunk in chunks {
+        events.extend(decode_chunk(run_id, format, &chunk)?);
+    }
+    Ok(events)
+}
+
+fn decode_chunk(run_id: &str, format: u16, chunk: &Chunk) -> Result<Vec<Event>, DecodeError> {
+    let corrupt = |reason: String| DecodeError::Corrupt {
+        run_id: run_id.to_string(),
+        index: chunk.first_index,
+        reason,
+    };
+    let body = if format >= 2 {
+        let (version, rest): (u64, &[u8]) =
+            postcard::take_from_bytes(&chunk.bytes).map_err(|e| corrupt(e.to_string()))?;
+        if version > FORMAT_VERSION as u64 {
+            return Err(DecodeError::NewerFormat {
+                run_id: run_id.to_string(),
+                index: chunk.first_index,
+                found: version,
+            });
+        }
+        if version < 2 {
+            return Err(corrupt(format!("chunk claims format {version}")));
+        }
+        rest
+    } else {
+        &chunk.bytes
+    };
+    let (events, rest): (Vec<Event>, &[u8]) =
+        postcard::take_from_bytes(body).map_err(|e| corrupt(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(corrupt(format!("{} bytes follow the events", rest.len())));
+    }
+    Ok(events)
+}
+
+/// Bytes `event` takes encoded (what `history-info` counts).
+pub fn encoded_len(event: &Event) -> u64 {
+    postcard::experimental::serialized_size(event).unwrap_or(0) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::vocab::{Job, TaskFailure};
+
+    fn sample() -> Vec<Event> {
+        vec![
+            Event::TaskStarted { time_ms: 7 },
+            Event::Job(Job::FireTimer(3)),
+            Event::TaskAttemptFailed {
+                failure: TaskFailure::host("boom"),
+                attempt: 1,
+                retry_at_ms: 1007,
+            },
+        ]
+    }
+
+    fn chunk(bytes: Vec<u8>) -> Chunk {
+        Chunk {
+            first_index: 5,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn round_trips_in_both_formats() {
+        for format in [1, 2] {
+            let bytes = encode_events(format, &sample());
+            let back = decode_chunks("r", format, [chunk(bytes)]).unwrap();
+            assert_eq!(back, sample());
+        }
+    }
+
+    #[test]
+    fn a_newer_version_is_refused_not_misread() {
+        let mut bytes = encode_events(2, &sample());
+        bytes[0] = 9;
+        let err = decode_chunks("r", 2, [chunk(bytes)]).unwrap_err();
+        assert!(
+            matches!(err, DecodeError::NewerFormat { found: 9, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade weft"));
+        let err = decode_chunks("r", 7, Vec::new()).unwrap_err();
+        assert!(matches!(err, DecodeError::UnknownFormat { found: 7, .. }));
+    }
+
+    #[test]
+    fn damage_is_an_error() {
+        let mut bytes = encode_events(2, &sample());
+        bytes.truncate(bytes.len() - 3);
+        assert!(decode_chunks("r", 2, [chunk(bytes)]).is_err());
+        let mut bytes = encode_events(2, &sample());
+        bytes.push(0);
+        assert!(decode_chunks("r", 2, [chunk(bytes)]).is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! The redb schema, and how writes change it.
+//!
+//! | table              | key                                   | value                  |
+//! |--------------------|---------------------------------------|------------------------|
+//! | `runs`             | run id                                | postcard `RunRecord`   |
+//! | `workflows`        | workflow id                           | run id of latest run   |
+//! | `history`          | (run id, index of first event)        | one `Write::Append`    |
+//! | `outcomes`         | run id                                | runtime-encoded bytes  |
+//! | `runs_by_start`    | (start ms, run id)                    | ()                     |
+//! | `runs_by_status`   | (status byte, start ms, run id)       | ()                     |
+//! | `runs_by_type`     | (workflow type, start ms, run id)     | ()                     |
+//! | `timers`           | (fire at ms, run id, seq)             | ()                     |
+//! | `modules`          | module digest                         | component bytes        |
+//! | `module_versions`  | (deployed ms, name, version)          | postcard `ModuleVersion` |
+//!
+//! The three run indexes hold one row per run, moved by every `PutRun` in the same
+//! transaction that writes the record. A database from before the indexes existed
+//! gets them built once, when it is opened.
+
+use redb::{Database, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
+
+use super::{ModuleVersion, RunRecord, StorageError, Write};
+
+/// run id → postcard `RunRecord`.
+pub const RUNS: TableDefinition<&str, &[u8]> = TableDefinition::new("runs");
+/// workflow id → run id of its latest run.
+pub const WORKFLOWS: TableDefinition<&str, &str> = TableDefinition::new("workflows");
+/// (run id, index of the first event) → encoded events: one row per commit.
+pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
+/// run id → how the run ended, encoded by the runtime.
+pub const OUTCOMES: TableDefinition<&str, &[u8]> = TableDefinition::new("outcomes");
+/// (start ms, run id): every run, in start order.
+pub const RUNS_BY_START: TableDefinition<(u64, &str), ()> = TableDefinition::new("runs_by_start");
+/// (status byte, start ms, run id): the runs of each status, in start order.
+pub const RUNS_BY_STATUS: TableDefinition<(u8, u64, &str), ()> =
+    TableDefinition::new("runs_by_status");
+/// (workflow type, start ms, run id): the runs of each type, in start order.
+pub const RUNS_BY_TYPE: TableDefinition<(&str, u64, &str), ()> =
+    TableDefinition::new("runs_by_type");
+/// (fire at ms, run id, seq): durable timers, soonest first.
+pub const TIMERS: TableDefinition<(u64, &str, u32), ()> = TableDefinition::new("timers");
+/// module digest → component bytes.
+pub const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("modules");
+/// (deployment time, name, version) → postcard `ModuleVersion`.
+pub const MODULE_VERSIONS: TableDefinition<(u64, &str, u32), &[u8]> =
+    TableDefinition::new("module_versions");
+
+/// Create every table, so readers never meet a missing one, and build the run indexes
+/// of a database written before they existed.
+pub fn prepare(db: &Database) -> Result<(), StorageError> {
+    let tx = db.begin_write()?;
+    let indexed = tx.list_tables()?.any(|t| t.name() == RUNS_BY_START.name());
+    tx.open_table(WORKFLOWS)?;
+    tx.open_table(HISTORY)?;
+    tx.open_table(OUTCOMES)?;
+    tx.open_table(TIMERS)?;
+    tx.open_table(MODULES)?;
+    tx.open_table(MODULE_VERSIONS)?;
+    {
+        let runs = tx.open_table(RUNS)?;
+        let mut index = RunIndexes::open(&tx)?;
+        if !indexed {
+            for row in runs.iter()? {
+                let (key, value) = row?;
+                index.insert(&decode_run(key.value(), value.value())?)?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Decode a stored run record.
+pub fn decode_run(run_id: &str, bytes: &[u8]) -> Result<RunRecord, StorageError> {
+    postcard::from_bytes(bytes).map_err(|source| StorageError::Decode {
+        what: format!("run {run_id}"),
+        source,
+    })
+}
+
+/// Decode a stored module version.
+pub fn decode_version(
+    name: &str,
+    version: u32,
+    bytes: &[u8],
+) -> Result<ModuleVersion, StorageError> {
+    postcard::from_bytes(bytes).map_err(|source| StorageError::Decode {
+        what: format!("module {name} version {version}"),
+        source,
+    })
+}
+
+/// The three run indexes, open for writing.
+struct RunIndexes<'tx> {
+    by_start: Table<'tx, (u64, &'static str), ()>,
+    by_status: Table<'tx, (u8, u64, &'static str), ()>,
+    by_type: Table<'tx, (&'static str, u64, &'static str), ()>,
+}
+
+impl<'tx> RunIndexes<'tx> {
+    fn open(tx: &'tx WriteTransaction) -> Result<RunIndexes<'tx>, StorageError> {
+        Ok(RunIndexes {
+            by_start: tx.open_table(RUNS_BY_START)?,
+            by_status: tx.open_table(RUNS_BY_STATUS)?,
+            by_type: tx.open_table(RUNS_BY_TYPE)?,
+        })
+    }
+
+    fn insert(&mut self, r: &RunRecord) -> Result<(), StorageError> {
+        let (ms, id) = r.order_key();
+        self.by_start.insert((ms, id), ())?;
+        self.by_status.insert((r.status.index_byte(), ms, id), ())?;
+        self.by_type
+            .insert((r.workflow_type.as_str(), ms, id), ())?;
+        Ok(())
+    }
+
+    fn remove(&mut self, r: &RunRecord) -> Result<(), StorageError> {
+        let (ms, id) = r.order_key();
+        self.by_start.remove((ms, id))?;
+        self.by_status.remove((r.status.index_byte(), ms, id))?;
+        self.by_type.remove((r.workflow_type.as_str(), ms, id))?;
+        Ok(())
+    }
+}
+
+/// Apply `writes` in one transaction and commit it; on any error nothing is written.
+pub fn apply<'a>(
+    db: &Database,
+    writes: impl Iterator<Item = &'a Write>,
+) -> Result<(), StorageError> {
+    let tx = db.begin_write()?;
+    {
+        let mut runs = tx.open_table(RUNS)?;
+        let mut index = RunIndexes::open(&tx)?;
+        let mut workflows = tx.open_table(WORKFLOWS)?;
+        let mut history = tx.open_table(HISTORY)?;
+        let mut outcomes = tx.open_table(OUTCOMES)?;
+        let mut timers = tx.open_table(TIMERS)?;
+        let mut modules = tx.open_table(MODULES)?;
+        let mut versions = tx.open_table(MODULE_VERSIONS)?;
+        for write in writes {
+            match write {
+                Write::Append {
+                    run_id,
+                    first_index,
+                    events,
+                } => {
+                    history.insert((run_id.as_str(), *first_index), events.as_slice())?;
+                }
+                Write::PutRun(record) => {
+                    let bytes = postcard::to_stdvec(record).expect("records always encode");
+                    let previous = runs.insert(record.run_id.as_str(), bytes.as_slice())?;
+                    if let Some(previous) = previous {
+                        index.remove(&decode_run(&record.run_id, previous.value())?)?;
+                    }
+                    index.insert(record)?;
+                    workflows.insert(record.workflow_id.as_str(), record.run_id.as_str())?;
+                }
+                Write::PutOutcome { run_id, outcome } => {
+                    outcomes.insert(run_id.as_str(), outcome.as_slice())?;
+                }
+                Write::PutTimer(t) => {
+                    timers.insert((t.fire_at_ms, t.run_id.as_str(), t.seq), ())?;
+                }
+                Write::DeleteTimer(t) => {
+                    timers.remove((t.fire_at_ms, t.run_id.as_str(), t.seq))?;
+                }
+                Write::PutModule { digest, bytes } => {
+                    modules.insert(digest.as_str(), bytes.as_slice())?;
+                }
+                Write::PutModuleVersion(v) => {
+                    let bytes = postcard::to_stdvec(v).expect("versions always encode");
+                    let key = (v.deployed_ms, v.name.as_str(), v.version);
+                    versions.insert(key, bytes.as_slice())?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! A test environment for workflows, in the spirit of Temporal's time-skipping test
+//! server: an embedded host on in-memory storage whose virtual clock jumps to the next
+//! due timer, retry backoff or timeout whenever every execution is waiting on time, with
+//! activities mockable by name. A workflow that sleeps 30 days completes in
+//! milliseconds, and its history is a real one that replays.
+//!
+//! ```no_run
+//! use serde_json::json;
+//! use weft_host::testing::TestEnv;
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let env = TestEnv::builder()
+//!     .mock_activity("greet", |name: String| Ok(format!("Hi, {name}!")))
+//!     .start()
+//!     .await?;
+//! env.deploy(std::fs::read("timer.component.wasm")?, "timer").await?;
+//! let (_run, outcome) = env.execute("timer", json!({"seconds": 30 * 86_400})).await?;
+//! assert!(matches!(outcome, weft_host::history::Outcome::Completed(_)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # });
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::activities::{ActivityError, ActivityRegistry};
+use crate::history::{Outcome, Payload};
+use crate::runtime::{Clock, Host, HostConfig, RunHandle, StartRequest};
+use crate::storage::{ModuleVersion, RedbStorage, Storage};
+
+/// 2030-01-01T00:00:00Z: where a test environment's clock starts unless told otherwise.
+pub const DEFAULT_START_MS: u64 = 1_893_456_000_000;
+
+/// Sets up a [`TestEnv`].
+pub struct TestEnvBuilder {
+    activities: ActivityRegistry,
+    start_ms: u64,
+    auto_skip: bool,
+    data_dir: Option<PathBuf>,
+    storage: Option<Arc<dyn Storage>>,
+}
+
+impl TestEnvBuilder {
+    /// Use these activity implementations (mocks registered later replace them by name).
+    pub fn activities(mut self, registry: ActivityRegistry) -> Self {
+        self.activities = registry;
+        self
+    }
+
+    /// Answer the activity `name` with `f` (a closure per activity type), in place of
+    /// any implementation registered under that name.
+    pub fn mock_activity<I, O, F>(mut self, name: &str, f: F) -> Self
+    where
+        I: DeserializeOwned + Send + 'static,
+        O: Serialize + Send + 'static,
+        F: Fn(I) -> Result<O, ActivityError> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        self.activities.register_fn(name, move |_ctx, input: I| {
+            let result = f(input);
+            async move { result }
+        });
+        self
+    }
+
+    /// Start the clock at `start_ms` (milliseconds since the Unix epoch).
+    pub fn start_at(mut self, start_ms: u64) -> Self {
+        self.start_ms = start_ms;
+        self
+    }
+
+    /// Do not skip time on its own; only [`TestEnv::skip`] moves the clock.
+    pub fn manual_time(mut self) -> Self {
+        self.auto_skip = false;
+        self
+    }
+
+    /// Keep the data in this folder (a redb file) instead of in memory, e.g. to open a
+    /// data folder a real host wrote.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Run on this storage (for instance one that injects faults).
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Open the host; runs open in a given data folder resume on the virtual clock.
+    pub async fn start(self) -> Result<TestEnv, crate::runtime::OpenError> {
+        let mut config = match &self.data_dir {
+            Some(dir) => HostConfig::on_disk(dir),
+            None => HostConfig::in_memory(),
+        };
+        let clock = Clock::virtual_at(self.start_ms, self.auto_skip);
+        config.clock = clock.clone();
+        let storage: Arc<dyn Storage> = match (self.storage, &self.data_dir) {
+            (Some(s), _) => s,
+            (None, Some(dir)) => {
+                std::fs::create_dir_all(dir).map_err(|source| {
+                    crate::runtime::OpenError::DataDir {
+                        path: dir.display().to_string(),
+                        source,
+                    }
+                })?;
+                Arc::new(RedbStorage::open(&dir.join("weft.redb"))?)
+            }
+            (None, None) => Arc::new(RedbStorage::in_memory()?),
+        };
+        let host = Host::open_with_storage(config, storage, self.activities).await?;
+        Ok(TestEnv { host, clock })
+    }
+}
+
+/// An embedded host on a virtual clock; see the module docs.
+pub struct TestEnv {
+    host: Host,
+    clock: Clock,
+}
+
+/// Something a test environment could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum TestEnvError {
+    #[error(transparent)]
+    Deploy(#[from] crate::runtime::DeployError),
+    #[error(transparent)]
+    Start(#[from] crate::runtime::StartError),
+    #[error(transparent)]
+    Query(#[from] crate::runtime::QueryError),
+}
+
+impl TestEnv {
+    /// An environment with no activities registered.
+    pub fn builder() -> TestEnvBuilder {
+        TestEnvBuilder {
+            activities: ActivityRegistry::new(),
+            start_ms: DEFAULT_START_MS,
+            auto_skip: true,
+            data_dir: None,
+            storage: None,
+        }
+    }
+
+    /// The host: start, wait, describe and read histories through it.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The virtual time, in milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// Move the clock forward by `by`, firing whatever comes due.
+    pub fn skip(&self, by: Duration) {
+        self.clock.skip(by);
+    }
+
+    /// Deploy a component under `name`.
+    pub async fn deploy(&self, bytes: Vec<u8>, name: &str) -> Result<ModuleVersion, TestEnvError> {
+        Ok(self.host.deploy(bytes, name, false).await?)
+    }
+
+    /// Start `workflow_type` with a JSON `input`.
+    pub async fn start(
+        &self,
+        workflow_type: &str,
+        input: serde_json::Value,
+    ) -> Result<RunHandle, TestEnvError> {
+        Ok(self
+            .host
+            .start(StartRequest {
+                workflow_type: workflow_type.into(),
+                input: Payload::json(&input),
+                workflow_id: None,
+                module: None,
+            })
+            .await?)
+    }
+
+    /// Start `workflow_type` and wait for its outcome; time skips as needed.
+    pub async fn execute(
+        &self,
+        workflow_type: &str,
+        input: serde_json::Value,
+    ) -> Result<(RunHandle, Outcome), TestEnvError> {
+        let run = self.start(workflow_type, input).await?;
+        let outcome = self.host.wait(&run.run_id).await?;
+        Ok((run, outcome))
+    }
+}
