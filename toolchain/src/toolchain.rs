@@ -65,15 +65,15 @@ enum Kind {
 impl Toolchain {
     /// Finds a toolchain that can build guests, setting one up from Debian packages if
     /// `options` allow it and there is none. The first setup downloads about 140 MB and
-    /// takes about a minute; it prints what it is doing on stderr.
+    /// takes about a minute; it prints what it is doing on stderr. A Debian toolchain comes
+    /// with Debian's wasi-libc, for `wasm32-wasip1` guests.
     pub fn find_or_install(options: &InstallOptions) -> Result<Self, InstallError> {
         let toolchain = Self::find_or_install_for(options, GuestTarget::Unknown)?;
-        if options.update {
-            // `weft toolchain install` sets up everything, WASI targets included.
-            if let Kind::Debian { toolchain, .. } = &toolchain.kind {
-                let cache = cache::chosen_or_default(options.cache_dir.as_deref())?;
-                debian::ensure_wasi_libc(&cache, toolchain)?;
-            }
+        // Set up everything here, WASI targets included (a toolchain installed before
+        // weft built WASI guests lacks wasi-libc); builds set up only what they need.
+        if let Kind::Debian { toolchain, .. } = &toolchain.kind {
+            let cache = cache::chosen_or_default(options.cache_dir.as_deref())?;
+            debian::ensure_wasi_libc(&cache, toolchain)?;
         }
         Ok(toolchain)
     }

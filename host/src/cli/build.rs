@@ -34,8 +34,9 @@ pub enum ToolchainCommand {
     /// Set up the guest toolchain now (otherwise `weft build` does it on first need).
     ///
     /// Uses rustup's wasm32-unknown-unknown target when installed; otherwise unpacks
-    /// Debian's rustc-web packages into the cache folder (`$WEFT_CACHE_DIR`, else
-    /// `~/.cache/weft`) and prints which toolchain it will use.
+    /// Debian's rustc-web packages (and wasi-libc, for wasm32-wasip1 guests) into the
+    /// cache folder (`$WEFT_CACHE_DIR`, else `~/.cache/weft`) and prints which toolchain
+    /// it will use.
     #[command(after_help = "Example:\n  weft toolchain install")]
     Install,
 }
@@ -64,6 +65,8 @@ pub fn toolchain(cmd: ToolchainCommand) -> CliResult {
         ToolchainCommand::Install => {
             let tc = weft_toolchain::Toolchain::find_or_install(&Default::default())?;
             println!("{tc}");
+            let targets: Vec<String> = tc.targets().iter().map(|t| t.to_string()).collect();
+            println!("builds workflows for {}", targets.join(", "));
             Ok(())
         }
     }

@@ -442,6 +442,23 @@ mod tests {
     }
 
     #[test]
+    fn wasi_libc_counts_once_marked() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join(folder_name("1.0"));
+        fs::create_dir_all(dir.join("usr/bin")).unwrap();
+        fs::write(dir.join("usr/bin/rustc"), "").unwrap();
+        let toolchain = DebianToolchain::unpacked(&dir).unwrap();
+        assert_eq!(toolchain.wasi_libc_dir(), None);
+        // Half unpacked: no marker yet.
+        fs::create_dir_all(dir.join(WASI_LIBC_DIR)).unwrap();
+        write_wasi_libc_marker(&dir).unwrap();
+        assert_eq!(toolchain.wasi_libc_dir(), None);
+        fs::write(dir.join(WASI_LIBC_DIR).join("libc.a"), "").unwrap();
+        write_wasi_libc_marker(&dir).unwrap();
+        assert_eq!(toolchain.wasi_libc_dir(), Some(dir.join(WASI_LIBC_DIR)));
+    }
+
+    #[test]
     fn folder_without_marker_is_not_complete() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(folder_name("1.0"));
