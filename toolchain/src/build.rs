@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cache;
 use crate::cargo::{self, Package};
-use crate::component::componentize;
+use crate::component::{componentize, componentize_wasip1, COMPONENT_HEADER};
 use crate::error::BuildError;
-use crate::toolchain::{InstallOptions, Toolchain, ToolchainSource, GUEST_TARGET};
+use crate::target::GuestTarget;
+use crate::toolchain::{InstallOptions, Toolchain, ToolchainSource};
 
 /// How to build a workflow crate.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,10 @@ pub struct BuildOptions {
     /// Extra cargo configuration, each passed as `--config <value>`
     /// (e.g. `profile.release.opt-level="s"`).
     pub cargo_config: Vec<String>,
+    /// The target to build for; `None` means the crate's own choice
+    /// (`[package.metadata.weft] target` in its `Cargo.toml`), else
+    /// [`GuestTarget::Unknown`].
+    pub target: Option<GuestTarget>,
 }
 
 impl BuildOptions {
@@ -51,12 +56,14 @@ impl BuildOptions {
 pub fn build_crate(crate_dir: &Path, options: &BuildOptions) -> Result<PathBuf, BuildError> {
     // Check the crate first: a typo should not cost a toolchain download.
     let package = locate(crate_dir)?;
-    let toolchain = Toolchain::find_or_install(&InstallOptions {
+    let target = chosen_target(&package, options)?;
+    let install = InstallOptions {
         cache_dir: options.cache_dir.clone(),
         source: options.toolchain,
         update: false,
-    })?;
-    build_package(&toolchain, &package, options)
+    };
+    let toolchain = Toolchain::find_or_install_for(&install, target)?;
+    build_package(&toolchain, &package, target, options)
 }
 
 impl Toolchain {
@@ -68,7 +75,22 @@ impl Toolchain {
         options: &BuildOptions,
     ) -> Result<PathBuf, BuildError> {
         let package = locate(crate_dir)?;
-        build_package(self, &package, options)
+        let target = chosen_target(&package, options)?;
+        build_package(self, &package, target, options)
+    }
+}
+
+/// The target from the options, else the crate's own choice, else the default.
+fn chosen_target(package: &Package, options: &BuildOptions) -> Result<GuestTarget, BuildError> {
+    if let Some(target) = options.target {
+        return Ok(target);
+    }
+    match &package.target {
+        None => Ok(GuestTarget::default()),
+        Some(name) => name.parse().map_err(|source| BuildError::UnknownTarget {
+            manifest: package.manifest.clone(),
+            source,
+        }),
     }
 }
 
@@ -105,26 +127,28 @@ fn locate(crate_dir: &Path) -> Result<Package, BuildError> {
 fn build_package(
     toolchain: &Toolchain,
     package: &Package,
+    target: GuestTarget,
     options: &BuildOptions,
 ) -> Result<PathBuf, BuildError> {
     let cache = cache::chosen_or_default(options.cache_dir.as_deref())?;
+    toolchain.prepare(target, &cache)?;
     let target_dir = cache::guest_target_dir(&cache);
     let profile = options.profile();
-    if toolchain.builds_std() && !std_built(&target_dir, profile) {
+    if toolchain.builds_std() && !std_built(&target_dir, target, profile) {
         eprintln!(
-            "building the standard library for {GUEST_TARGET} first (once per toolchain and \
-             profile, ~1 min)…"
+            "building the standard library for {target} first (once per toolchain, target \
+             and profile, ~1 min)…"
         );
     }
 
-    let (mut command, toolchain_args) = toolchain.cargo();
+    let (mut command, toolchain_args) = toolchain.cargo(target);
     command
         .arg("build")
         .args(toolchain_args)
         .arg("--manifest-path")
         .arg(&package.manifest)
         .arg("--lib")
-        .args(["--profile", profile, "--target", GUEST_TARGET])
+        .args(["--profile", profile, "--target", target.triple()])
         .arg("--target-dir")
         .arg(&target_dir)
         .arg("--message-format=json-render-diagnostics")
@@ -167,7 +191,13 @@ fn build_package(
     })?;
 
     let bytes = fs::read(&core_module).map_err(io_error("read", &core_module))?;
-    let component = componentize(&bytes).map_err(|source| BuildError::Componentize {
+    let component = match target {
+        // rustc links wasm32-wasip2 guests into components itself.
+        GuestTarget::Wasip2 if bytes.starts_with(&COMPONENT_HEADER) => Ok(bytes),
+        GuestTarget::Unknown | GuestTarget::Wasip2 => componentize(&bytes),
+        GuestTarget::Wasip1 => componentize_wasip1(&bytes),
+    }
+    .map_err(|source| BuildError::Componentize {
         crate_name: package.name.clone(),
         source,
     })?;
@@ -187,14 +217,18 @@ fn build_package(
     Ok(out)
 }
 
-/// Whether cargo has built std for `profile` in `target_dir` before (by any toolchain).
-fn std_built(target_dir: &Path, profile: &str) -> bool {
+/// Whether cargo has built std for `target` and `profile` in `target_dir` before (by any
+/// toolchain).
+fn std_built(target_dir: &Path, target: GuestTarget, profile: &str) -> bool {
     let profile_dir = match profile {
         "dev" | "test" => "debug",
         "bench" => "release",
         other => other,
     };
-    let deps = target_dir.join(GUEST_TARGET).join(profile_dir).join("deps");
+    let deps = target_dir
+        .join(target.triple())
+        .join(profile_dir)
+        .join("deps");
     fs::read_dir(deps).into_iter().flatten().any(|entry| {
         entry.is_ok_and(|entry| {
             let name = entry.file_name();

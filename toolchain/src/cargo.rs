@@ -18,6 +18,8 @@ pub(crate) struct Package {
     pub(crate) manifest: PathBuf,
     /// Whether its library target has the `cdylib` crate type.
     pub(crate) is_cdylib: bool,
+    /// The target it asks for in `[package.metadata.weft] target`, as written.
+    pub(crate) target: Option<String>,
 }
 
 /// Reads the package whose manifest is `manifest` (a canonical path).
@@ -66,6 +68,9 @@ fn package_from_metadata(json: &str, manifest: &Path) -> Result<Package, String>
         name: package["name"].as_str().unwrap_or_default().to_owned(),
         manifest: manifest.to_owned(),
         is_cdylib,
+        target: package["metadata"]["weft"]["target"]
+            .as_str()
+            .map(str::to_owned),
     })
 }
 
@@ -126,6 +131,21 @@ mod tests {
         let package = package_from_metadata(&metadata.to_string(), Path::new(MANIFEST)).unwrap();
         assert_eq!(package.name, "my-workflow");
         assert!(package.is_cdylib);
+        assert_eq!(package.target, None);
+    }
+
+    #[test]
+    fn target_is_read_from_the_weft_metadata() {
+        let metadata = json!({
+            "packages": [{
+                "name": "my-workflow",
+                "manifest_path": MANIFEST,
+                "targets": [{"kind": ["cdylib"], "crate_types": ["cdylib"]}],
+                "metadata": {"weft": {"target": "wasm32-wasip1"}},
+            }]
+        });
+        let package = package_from_metadata(&metadata.to_string(), Path::new(MANIFEST)).unwrap();
+        assert_eq!(package.target.as_deref(), Some("wasm32-wasip1"));
     }
 
     #[test]

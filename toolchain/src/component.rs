@@ -24,6 +24,30 @@ pub fn componentize(core_module: &[u8]) -> Result<Vec<u8>, ComponentError> {
     encoder.validate(true).encode().map_err(chain)
 }
 
+/// Wraps a core module built for `wasm32-wasip1` into a component, adapting its
+/// `wasi_snapshot_preview1` imports to WASI 0.2 with wasmtime's preview 1 adapter (the
+/// reactor flavour: a workflow is a library, it has no `main`).
+///
+/// ```
+/// // A module that imports nothing from WASI needs no adapter, and gets none.
+/// let component = weft_toolchain::componentize_wasip1(b"\0asm\x01\0\0\0").unwrap();
+/// assert!(component.starts_with(&weft_toolchain::COMPONENT_HEADER));
+/// ```
+pub fn componentize_wasip1(core_module: &[u8]) -> Result<Vec<u8>, ComponentError> {
+    use wasi_preview1_component_adapter_provider::{
+        WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+    };
+    let mut encoder = ComponentEncoder::default();
+    encoder.module(core_module).map_err(chain)?;
+    encoder
+        .adapter(
+            WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+            WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+        )
+        .map_err(chain)?;
+    encoder.validate(true).encode().map_err(chain)
+}
+
 /// wit-component's errors are `anyhow` chains; `{:#}` prints the whole chain on one line.
 fn chain(error: impl std::fmt::Display) -> ComponentError {
     ComponentError {

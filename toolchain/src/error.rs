@@ -5,6 +5,8 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 
+use crate::target::{GuestTarget, UnknownTarget};
+
 /// The cache directory could not be determined ([`crate::cache_dir`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CacheDirError {
@@ -34,13 +36,15 @@ pub enum InstallError {
 
     /// Only the rustup toolchain was allowed, and it lacks the wasm32 standard library.
     #[error(
-        "the Rust toolchain at {sysroot} has no wasm32-unknown-unknown target; run \
-         `rustup target add wasm32-unknown-unknown`, or let weft set up its own toolchain \
+        "the Rust toolchain at {sysroot} has no {target} target; run \
+         `rustup target add {target}`, or let weft set up its own toolchain \
          from Debian packages"
     )]
     TargetMissing {
         /// The sysroot of the active toolchain (`rustc --print sysroot`).
         sysroot: PathBuf,
+        /// The target whose standard library is missing.
+        target: GuestTarget,
     },
 
     /// Only the rustup toolchain was allowed, and there is no `rustc` on `PATH`.
@@ -192,6 +196,34 @@ pub enum BuildError {
         crate_name: String,
         /// Its manifest.
         manifest: PathBuf,
+    },
+
+    /// The crate's `[package.metadata.weft] target` names no target weft knows.
+    #[error("{manifest}: `[package.metadata.weft] target`: {source}")]
+    UnknownTarget {
+        /// The manifest with the bad name.
+        manifest: PathBuf,
+        /// The name and the names weft knows.
+        #[source]
+        source: UnknownTarget,
+    },
+
+    /// The toolchain cannot build for the target the crate (or `--target`) asks for.
+    #[error(
+        "the guest toolchain ({toolchain}) cannot build for {target}: {reason}; it can build \
+         for {available} (choose one with `weft build --target` or in the crate's \
+         `[package.metadata.weft] target`), or install rustup's target with \
+         `rustup target add {target}`"
+    )]
+    TargetUnsupported {
+        /// The target that was asked for.
+        target: GuestTarget,
+        /// The toolchain, as [`crate::Toolchain`] displays itself.
+        toolchain: String,
+        /// Why it cannot build for the target.
+        reason: &'static str,
+        /// The targets it can build for, comma-separated.
+        available: String,
     },
 
     /// The guest toolchain could not be found or installed.

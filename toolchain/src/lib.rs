@@ -1,11 +1,16 @@
 //! The guest toolchain: finds (or sets up) a Rust compiler that targets
-//! `wasm32-unknown-unknown` and builds workflow crates into weft components.
+//! `wasm32-unknown-unknown` (and the WASI targets) and builds workflow crates into weft
+//! components.
 //!
-//! Where rustup's active toolchain has the `wasm32-unknown-unknown` target, plain cargo
-//! builds guests. Where it has not (and rustup cannot download it), Debian's `rustc-web`
-//! packages are downloaded and unpacked into the cache once, and cargo builds the
-//! standard library from their source with `-Zbuild-std`. Either way the core module is
-//! then wrapped into a component with wit-component.
+//! Where rustup's active toolchain has the target, plain cargo builds guests. Where it has
+//! not (and rustup cannot download it), Debian's `rustc-web` packages are downloaded and
+//! unpacked into the cache once, and cargo builds the standard library from their source
+//! with `-Zbuild-std`; Debian's `wasi-libc` serves `wasm32-wasip1`. Either way the core
+//! module is then wrapped into a component with wit-component (through wasmtime's
+//! preview 1 adapter for `wasm32-wasip1`).
+//!
+//! A crate chooses its target in its `Cargo.toml` (see [`GuestTarget`]);
+//! [`BuildOptions::target`] overrides it.
 //!
 //! `weft build` and `weft toolchain install` are thin layers over [`build_crate`] and
 //! [`Toolchain::find_or_install`].
@@ -37,10 +42,12 @@ mod component;
 mod debian;
 mod error;
 mod progress;
+mod target;
 mod toolchain;
 
 pub use build::{build_crate, BuildOptions};
 pub use cache::cache_dir;
-pub use component::{componentize, COMPONENT_HEADER};
+pub use component::{componentize, componentize_wasip1, COMPONENT_HEADER};
 pub use error::{BuildError, CacheDirError, ComponentError, InstallError};
+pub use target::{GuestTarget, UnknownTarget};
 pub use toolchain::{InstallOptions, Toolchain, ToolchainSource};

@@ -9,10 +9,11 @@ use std::process::Command;
 use crate::cache;
 use crate::command::{capture, scrub_host_build_env};
 use crate::debian::{self, DebianToolchain};
-use crate::error::InstallError;
+use crate::error::{BuildError, InstallError};
+use crate::target::GuestTarget;
 
-/// The target guests are built for.
-pub(crate) const GUEST_TARGET: &str = "wasm32-unknown-unknown";
+/// The target that decides whether rustup's toolchain can build guests at all.
+const GUEST_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Which toolchain may build guests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,12 +65,29 @@ enum Kind {
 impl Toolchain {
     /// Finds a toolchain that can build guests, setting one up from Debian packages if
     /// `options` allow it and there is none. The first setup downloads about 140 MB and
-    /// takes about a minute; it prints what it is doing on stderr.
+    /// takes about a minute; it prints what it is doing on stderr. A Debian toolchain comes
+    /// with Debian's wasi-libc, for `wasm32-wasip1` guests.
     pub fn find_or_install(options: &InstallOptions) -> Result<Self, InstallError> {
+        let toolchain = Self::find_or_install_for(options, GuestTarget::Unknown)?;
+        // Set up everything here, WASI targets included (a toolchain installed before
+        // weft built WASI guests lacks wasi-libc); builds set up only what they need.
+        if let Kind::Debian { toolchain, .. } = &toolchain.kind {
+            let cache = cache::chosen_or_default(options.cache_dir.as_deref())?;
+            debian::ensure_wasi_libc(&cache, toolchain)?;
+        }
+        Ok(toolchain)
+    }
+
+    /// [`Toolchain::find_or_install`] for building `target`: rustup's toolchain is taken
+    /// only if it has that target's standard library.
+    pub(crate) fn find_or_install_for(
+        options: &InstallOptions,
+        target: GuestTarget,
+    ) -> Result<Self, InstallError> {
         let host = HostRustc::probe();
         if options.source != ToolchainSource::Debian {
             match &host {
-                Some(host) if host.has_guest_target() => {
+                Some(host) if host.has_guest_target() && host.has_target(target) => {
                     return Ok(Toolchain {
                         kind: Kind::Rustup {
                             sysroot: host.sysroot.clone(),
@@ -80,6 +98,11 @@ impl Toolchain {
                 Some(host) if options.source == ToolchainSource::Rustup => {
                     return Err(InstallError::TargetMissing {
                         sysroot: host.sysroot.clone(),
+                        target: if host.has_guest_target() {
+                            target
+                        } else {
+                            GuestTarget::Unknown
+                        },
                     });
                 }
                 None if options.source == ToolchainSource::Rustup => {
@@ -120,10 +143,48 @@ impl Toolchain {
         matches!(self.kind, Kind::Debian { .. })
     }
 
-    /// Sets up a `cargo` command to use this toolchain: removes the host build's settings
-    /// from the environment and adds what this toolchain needs. The caller adds the
-    /// subcommand's arguments after the ones returned here.
-    pub(crate) fn cargo(&self) -> (Command, Vec<OsString>) {
+    /// The targets this toolchain can build guests for (as it is now: a Debian toolchain
+    /// gets wasi-libc for `wasm32-wasip1` when a guest first needs it).
+    pub fn targets(&self) -> Vec<GuestTarget> {
+        GuestTarget::ALL
+            .into_iter()
+            .filter(|&target| self.unsupported_because(target).is_none())
+            .collect()
+    }
+
+    /// Why this toolchain cannot build `target`, if it cannot.
+    fn unsupported_because(&self, target: GuestTarget) -> Option<&'static str> {
+        match &self.kind {
+            Kind::Rustup { sysroot, .. } => (!target_std_dir(sysroot, target).is_dir())
+                .then_some("its standard library for that target is not installed"),
+            Kind::Debian { .. } => (target == GuestTarget::Wasip2).then_some(
+                "Debian's packages have no C library for WASI 0.2 and no wasm-component-ld",
+            ),
+        }
+    }
+
+    /// Checks that this toolchain can build `target`, and sets up what it needs for it
+    /// (Debian's wasi-libc for `wasm32-wasip1`, in the cache folder `cache`).
+    pub(crate) fn prepare(&self, target: GuestTarget, cache: &Path) -> Result<(), BuildError> {
+        if let Some(reason) = self.unsupported_because(target) {
+            let available: Vec<String> = self.targets().iter().map(|t| t.to_string()).collect();
+            return Err(BuildError::TargetUnsupported {
+                target,
+                toolchain: self.to_string(),
+                reason,
+                available: available.join(", "),
+            });
+        }
+        if let (Kind::Debian { toolchain, .. }, GuestTarget::Wasip1) = (&self.kind, target) {
+            debian::ensure_wasi_libc(cache, toolchain)?;
+        }
+        Ok(())
+    }
+
+    /// Sets up a `cargo` command to build for `target` with this toolchain: removes the
+    /// host build's settings from the environment and adds what this toolchain needs.
+    /// The caller adds the subcommand's arguments after the ones returned here.
+    pub(crate) fn cargo(&self, target: GuestTarget) -> (Command, Vec<OsString>) {
         let mut command = Command::new("cargo");
         scrub_host_build_env(&mut command);
         let mut extra_args = Vec::new();
@@ -133,11 +194,23 @@ impl Toolchain {
                 // Lets a stable cargo and rustc take -Zbuild-std.
                 .env("RUSTC_BOOTSTRAP", "1")
                 .env("LD_LIBRARY_PATH", toolchain.ld_library_path())
-                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", linker);
+                .env(format!("CARGO_TARGET_{}_LINKER", target.env_name()), linker);
             if let Some(bin) = linker.parent() {
                 command.env("PATH", prepend_path(bin));
             }
             extra_args.push("-Zbuild-std=std,panic_abort".into());
+            if let (Some(libc), GuestTarget::Wasip1) = (toolchain.wasi_libc_dir(), target) {
+                // Link against Debian's wasi-libc instead of the self-contained one that
+                // rustup's target would ship.
+                let path = serde_json::to_string(&libc.to_string_lossy()).expect("a string");
+                extra_args.push("--config".into());
+                extra_args.push(
+                    format!(
+                        "target.{target}.rustflags=[\"-C\", \"link-self-contained=no\", \"-L\", {path}]"
+                    )
+                    .into(),
+                );
+            }
         }
         (command, extra_args)
     }
@@ -185,7 +258,11 @@ impl HostRustc {
     /// Whether the prebuilt wasm32 standard library is installed (what `rustup target add`
     /// puts there).
     fn has_guest_target(&self) -> bool {
-        target_std_dir(&self.sysroot).is_dir()
+        self.has_target(GuestTarget::Unknown)
+    }
+
+    fn has_target(&self, target: GuestTarget) -> bool {
+        target_std_dir(&self.sysroot, target).is_dir()
     }
 
     fn version(&self) -> Result<String, InstallError> {
@@ -203,8 +280,11 @@ fn rustc() -> Command {
     command
 }
 
-fn target_std_dir(sysroot: &Path) -> PathBuf {
-    sysroot.join("lib/rustlib").join(GUEST_TARGET).join("lib")
+fn target_std_dir(sysroot: &Path, target: GuestTarget) -> PathBuf {
+    sysroot
+        .join("lib/rustlib")
+        .join(target.triple())
+        .join("lib")
 }
 
 /// rustup ships `rust-lld` in `<sysroot>/lib/rustlib/<host>/bin` of every toolchain; only
@@ -272,7 +352,7 @@ mod tests {
             sysroot: sysroot.path().to_owned(),
         };
         assert!(!host.has_guest_target());
-        std::fs::create_dir_all(target_std_dir(sysroot.path())).unwrap();
+        std::fs::create_dir_all(target_std_dir(sysroot.path(), GuestTarget::Unknown)).unwrap();
         assert!(host.has_guest_target());
     }
 }

@@ -1,8 +1,11 @@
 //! The host interface a workflow imports: recorded time, seeded randomness, logging.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use super::wasi::VirtualWasi;
 use crate::contract::wit::weft::workflow::{host, types};
 use crate::contract::wit::SourceLocation;
 use crate::contract::{HistoryInfo, LogLevel};
@@ -19,20 +22,23 @@ pub(crate) struct PanicReport {
 pub struct InstanceState {
     /// The current activation's recorded time.
     pub(crate) time_ms: u64,
-    pub(crate) rng: ChaCha8Rng,
+    pub(crate) rng: SeededRng,
     pub(crate) replaying: bool,
     pub(crate) history_info: HistoryInfo,
     /// Set by the guest's panic hook just before it traps.
     pub(crate) panic: Option<PanicReport>,
     /// Used in log lines.
     pub(crate) workflow_id: String,
+    /// The virtual WASI, made on the first WASI call: a component without WASI imports
+    /// never pays for it.
+    pub(crate) wasi: Option<Box<VirtualWasi>>,
 }
 
 impl InstanceState {
     pub(crate) fn new(workflow_id: String) -> InstanceState {
         InstanceState {
             time_ms: 0,
-            rng: ChaCha8Rng::seed_from_u64(0),
+            rng: SeededRng::default(),
             replaying: false,
             history_info: HistoryInfo {
                 length: 0,
@@ -41,11 +47,53 @@ impl InstanceState {
             },
             panic: None,
             workflow_id,
+            wasi: None,
         }
     }
 
-    pub(crate) fn seed(&mut self, seed: u64) {
-        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    /// Prepares the state for one workflow task.
+    pub(crate) fn begin_task(&mut self, time_ms: u64, replaying: bool, history: HistoryInfo) {
+        self.time_ms = time_ms;
+        self.replaying = replaying;
+        self.history_info = history;
+        self.panic = None;
+        if let Some(wasi) = &self.wasi {
+            wasi.begin_task(time_ms, replaying);
+        }
+    }
+}
+
+/// The PRNG behind `random-bytes` and WASI's random, seeded by the recorded seed of the
+/// start job. Clones share one stream, so both interfaces draw from it in call order.
+#[derive(Clone)]
+pub(crate) struct SeededRng(Arc<Mutex<ChaCha8Rng>>);
+
+impl Default for SeededRng {
+    fn default() -> Self {
+        SeededRng(Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(0))))
+    }
+}
+
+impl SeededRng {
+    pub(crate) fn seed(&self, seed: u64) {
+        *self.stream() = ChaCha8Rng::seed_from_u64(seed);
+    }
+
+    pub(crate) fn fill(&self, bytes: &mut [u8]) {
+        self.stream().fill_bytes(bytes);
+    }
+
+    pub(crate) fn next_u32(&self) -> u32 {
+        self.stream().next_u32()
+    }
+
+    pub(crate) fn next_u64(&self) -> u64 {
+        self.stream().next_u64()
+    }
+
+    fn stream(&self) -> std::sync::MutexGuard<'_, ChaCha8Rng> {
+        // Nothing panics while holding the lock; a poisoned stream is still a stream.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -59,7 +107,7 @@ impl host::Host for InstanceState {
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
         // Bounded so a guest cannot make the host allocate without limit.
         let mut bytes = vec![0; len.min(1 << 20) as usize];
-        self.rng.fill_bytes(&mut bytes);
+        self.rng.fill(&mut bytes);
         bytes
     }
 

@@ -65,14 +65,11 @@ impl WorkflowInstance {
             });
         }
         let state = self.store.data_mut();
-        state.time_ms = activation.time_ms;
-        state.replaying = activation.is_replaying;
-        state.history_info = history;
-        state.panic = None;
+        state.begin_task(activation.time_ms, activation.is_replaying, history);
         self.panic_fails_run = false;
         for job in &activation.jobs {
             if let Job::StartWorkflow(start) = job {
-                state.seed(start.random_seed);
+                state.rng.seed(start.random_seed);
             }
         }
         self.store.set_epoch_deadline(self.deadline_ticks);
@@ -97,6 +94,12 @@ impl WorkflowInstance {
             return TaskFailure {
                 message: format!("workflow panicked: {}", panic.message),
                 location: panic.location.conv(),
+            };
+        }
+        if let Some(message) = super::wasi::explain_trap(&trap) {
+            return TaskFailure {
+                message,
+                location: None,
             };
         }
         let message = match trap.downcast_ref::<wasmtime::Trap>() {

@@ -3,9 +3,11 @@
 
 mod host_imports;
 mod instance;
+mod wasi;
 
 pub use host_imports::InstanceState;
 pub use instance::WorkflowInstance;
+pub use wasi::{WasiSleep, WasiWouldBlock};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -111,6 +113,8 @@ impl Engine {
         let mut linker = Linker::new(&engine);
         Workflow::add_to_linker::<InstanceState, HasSelf<InstanceState>>(&mut linker, |s| s)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Only components that import WASI resolve against it (and pay for it).
+        wasi::add_to_linker(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
         let weak = engine.weak();
         std::thread::Builder::new()
             .name("weft-epoch".into())

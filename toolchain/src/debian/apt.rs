@@ -17,6 +17,9 @@ pub(crate) const RUSTC_PACKAGE: &str = "rustc-web";
 pub(crate) const SOURCE_PACKAGE: &str = "rust-web-src";
 /// Depends on the versioned `libstd-rust-web-<release>` with librustc_driver in it.
 const STD_DEV_PACKAGE: &str = "libstd-rust-web-dev";
+/// The C library for `wasm32-wasi` (WASI preview 1) that std for `wasm32-wasip1` links
+/// against. Built from its own source package, so it is not pinned to rustc-web's version.
+pub(crate) const WASI_LIBC_PACKAGE: &str = "wasi-libc";
 const STD_PREFIX: &str = "libstd-rust-web-";
 const LLVM_PREFIX: &str = "libllvm";
 
@@ -45,7 +48,7 @@ impl Release {
         pinned
             .iter()
             .map(|package| format!("{package}={}", self.version))
-            .chain([self.llvm_package.clone()])
+            .chain([self.llvm_package.clone(), WASI_LIBC_PACKAGE.to_owned()])
             .collect()
     }
 }
@@ -112,8 +115,13 @@ pub(crate) fn current_release() -> Result<Release, Lookup> {
 
 /// Downloads the release's .deb files into `dir`.
 pub(crate) fn download(release: &Release, dir: &Path) -> Result<(), InstallError> {
+    download_packages(&release.download_args(), dir)
+}
+
+/// Downloads the .deb files of `packages` (`name` or `name=version`) into `dir`.
+pub(crate) fn download_packages(packages: &[String], dir: &Path) -> Result<(), InstallError> {
     let mut command = Command::new("apt-get");
-    command.arg("download").args(release.download_args());
+    command.arg("download").args(packages);
     command.current_dir(dir);
     run(command, "apt-get")
 }
@@ -317,6 +325,7 @@ libstd-rust-web-1.96
                 "libstd-rust-web-dev=1.96.0+dfsg1-1~deb12u2",
                 "libstd-rust-web-1.96=1.96.0+dfsg1-1~deb12u2",
                 "libllvm22",
+                "wasi-libc",
             ]
         );
     }

@@ -8,6 +8,10 @@
 //! `<cache>/toolchain/rust-web-<version>/`. A marker file written last says the folder is
 //! complete; a folder without one is a half-finished install and is redone. A lock file
 //! keeps two processes from installing at once.
+//!
+//! Debian's `wasi-libc` (the C library std for `wasm32-wasip1` links against) is unpacked
+//! into the same folder, with its own marker: a toolchain installed before weft built
+//! WASI guests gets it added the first time one is built.
 
 mod apt;
 
@@ -26,6 +30,10 @@ use apt::Lookup;
 const MARKER: &str = ".weft-complete";
 /// Toolchain folders are `rust-web-<Debian version>`.
 const FOLDER_PREFIX: &str = "rust-web-";
+/// Written into a toolchain folder once wasi-libc is unpacked in it.
+const WASI_LIBC_MARKER: &str = ".weft-wasi-libc";
+/// Where wasi-libc's libraries are, inside the folder.
+const WASI_LIBC_DIR: &str = "usr/lib/wasm32-wasi";
 
 /// Folders of `rust-web-src` (the whole Rust source tree) that `-Zbuild-std` does not
 /// read: it needs `library/` only. Leaving these out saves ~350 MB and 40,000 files,
@@ -91,6 +99,12 @@ impl DebianToolchain {
         let inherited = inherited.iter().flat_map(std::env::split_paths);
         std::env::join_paths(self.library_path.iter().cloned().chain(inherited))
             .expect("library directories contain no path separator")
+    }
+
+    /// The folder with wasi-libc's `libc.a` and `crt1-*.o`, if it is unpacked.
+    pub(crate) fn wasi_libc_dir(&self) -> Option<PathBuf> {
+        let dir = self.dir.join(WASI_LIBC_DIR);
+        (self.dir.join(WASI_LIBC_MARKER).is_file() && dir.is_dir()).then_some(dir)
     }
 
     /// Runs `rustc --version`, which fails if a shared library is missing.
@@ -252,6 +266,7 @@ fn install(toolchains: &Path, update: bool) -> Result<DebianToolchain, InstallEr
     let mut toolchain = DebianToolchain::unpacked(&dir)?;
     toolchain.rustc_version = toolchain.version()?;
     toolchain.package_version = release.version.clone();
+    write_wasi_libc_marker(&dir)?;
     write_marker(&toolchain)?;
     remove_if_present(&downloads)?;
     progress.say(&format!(
@@ -260,6 +275,67 @@ fn install(toolchains: &Path, update: bool) -> Result<DebianToolchain, InstallEr
         dir.display()
     ));
     Ok(toolchain)
+}
+
+/// Returns the folder of the toolchain's wasi-libc, downloading and unpacking Debian's
+/// `wasi-libc` into the toolchain first if it is not there yet (toolchains installed
+/// before weft built WASI guests lack it).
+pub(crate) fn ensure_wasi_libc(
+    cache: &Path,
+    toolchain: &DebianToolchain,
+) -> Result<PathBuf, InstallError> {
+    if let Some(dir) = toolchain.wasi_libc_dir() {
+        return Ok(dir);
+    }
+    let toolchains = toolchain_dir(cache);
+    let _lock = lock(&toolchains)?;
+    if let Some(dir) = toolchain.wasi_libc_dir() {
+        return Ok(dir);
+    }
+    apt::check_tools()?;
+    let progress = Progress::start();
+    progress.say("adding Debian's wasi-libc to the guest toolchain (one time)…");
+    let downloads = toolchains.join("downloads");
+    let package = [apt::WASI_LIBC_PACKAGE.to_owned()];
+    let mut updated = false;
+    loop {
+        remove_if_present(&downloads)?;
+        fs::create_dir_all(&downloads).map_err(io_error("create", &downloads))?;
+        progress.step(format!(
+            "downloading {} with apt-get",
+            apt::WASI_LIBC_PACKAGE
+        ));
+        match apt::download_packages(&package, &downloads) {
+            Ok(()) => break,
+            Err(InstallError::CommandFailed { .. }) if !updated => {
+                refresh_package_lists(&progress, "`apt-get download wasi-libc` failed")?;
+                updated = true;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    for entry in fs::read_dir(&downloads).map_err(io_error("read", &downloads))? {
+        let deb = entry.map_err(io_error("read", &downloads))?.path();
+        progress.step(format!("unpacking {}", apt::WASI_LIBC_PACKAGE));
+        apt::unpack(&deb, &toolchain.dir)?;
+    }
+    write_wasi_libc_marker(&toolchain.dir)?;
+    remove_if_present(&downloads)?;
+    progress.say("wasi-libc ready");
+    toolchain
+        .wasi_libc_dir()
+        .ok_or_else(|| InstallError::PackageUnavailable {
+            package: apt::WASI_LIBC_PACKAGE.to_owned(),
+        })
+}
+
+/// Marks wasi-libc as unpacked in `dir`, if it is (its `libc.a` is there).
+fn write_wasi_libc_marker(dir: &Path) -> Result<(), InstallError> {
+    if !dir.join(WASI_LIBC_DIR).join("libc.a").is_file() {
+        return Ok(());
+    }
+    let marker = dir.join(WASI_LIBC_MARKER);
+    fs::write(&marker, "").map_err(io_error("write", &marker))
 }
 
 fn refresh_package_lists(progress: &Progress, reason: &str) -> Result<(), InstallError> {
@@ -363,6 +439,23 @@ mod tests {
             library_dirs(&lib),
             [lib.join("llvm-22/lib"), lib.join("x86_64-linux-gnu")]
         );
+    }
+
+    #[test]
+    fn wasi_libc_counts_once_marked() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join(folder_name("1.0"));
+        fs::create_dir_all(dir.join("usr/bin")).unwrap();
+        fs::write(dir.join("usr/bin/rustc"), "").unwrap();
+        let toolchain = DebianToolchain::unpacked(&dir).unwrap();
+        assert_eq!(toolchain.wasi_libc_dir(), None);
+        // Half unpacked: no marker yet.
+        fs::create_dir_all(dir.join(WASI_LIBC_DIR)).unwrap();
+        write_wasi_libc_marker(&dir).unwrap();
+        assert_eq!(toolchain.wasi_libc_dir(), None);
+        fs::write(dir.join(WASI_LIBC_DIR).join("libc.a"), "").unwrap();
+        write_wasi_libc_marker(&dir).unwrap();
+        assert_eq!(toolchain.wasi_libc_dir(), Some(dir.join(WASI_LIBC_DIR)));
     }
 
     #[test]
