@@ -99,3 +99,40 @@ async fn retries_timeouts_and_unknown_activities() {
     assert_eq!(env.now_ms() - started, 50 + 100 + 200 + 50 + 200);
     assert_replays(host, "policies", &events);
 }
+
+/// `history-info` gives a task the same length and size live and in replay: with no
+/// instance cache, every task first replays the ones before it, so the values the
+/// workflow returns come from replays and from the live task alike; each must match the
+/// recorded history.
+#[tokio::test]
+async fn history_info_is_the_same_live_and_in_replay() {
+    let mut registry = ActivityRegistry::new();
+    registry.register_fn("step", |_, i: u32| async move { Ok::<_, ActivityError>(i) });
+    let env = TestEnv::builder()
+        .activities(registry)
+        .cache_size(0)
+        .start()
+        .await
+        .unwrap();
+    env.deploy(component_bytes("policies"), "policies")
+        .await
+        .unwrap();
+    let host = env.host();
+    let (run_id, outcome) = execute(host, "history_info_steps", serde_json::Value::Null).await;
+    let seen: Vec<(u32, u64)> = serde_json::from_value(completed(&outcome)).unwrap();
+    let events = host.history(&run_id).unwrap();
+    let expected: Vec<(u32, u64)> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, Event::TaskStarted { .. }))
+        .map(|(i, _)| {
+            let size = events[..i]
+                .iter()
+                .map(weft_host::history::codec::encoded_len)
+                .sum();
+            (i as u32, size)
+        })
+        .collect();
+    assert_eq!(seen, expected);
+    assert_replays(host, "policies", &events);
+}

@@ -78,6 +78,45 @@ async fn misbehaving_workflows_stay_open_and_fail_alone() {
     assert_replays(&host, "hello", &host.history(&run).unwrap());
 }
 
+/// `#[workflow(fail_on_panic)]` turns a panic into the run's failure; a sleep of
+/// `Duration::MAX` is a timer that never fires, not an overflow.
+#[tokio::test]
+async fn fail_on_panic_fails_the_run_and_huge_sleeps_saturate() {
+    let env = TestEnv::builder().manual_time().start().await.unwrap();
+    let host = env.host();
+    host.deploy(component_bytes("misbehave"), "misbehave", false)
+        .await
+        .unwrap();
+    let (run, outcome) = env.execute("panics_fatally", json!(null)).await.unwrap();
+    let message = failure_message(&outcome);
+    assert!(message.starts_with("weft.WorkflowTaskFailed"), "{message}");
+    assert!(message.contains("fails on a panic"), "{message}");
+    assert!(message.contains("misbehave/src/lib.rs"), "{message}");
+    let events = host.history(&run.run_id).unwrap();
+    assert!(matches!(
+        events.last(),
+        Some(weft_host::history::Event::TaskFailed(_))
+    ));
+    assert_replays(host, "misbehave", &events);
+
+    let run = env.start("sleeps_forever", json!(null)).await.unwrap();
+    let mut timers = Vec::new();
+    for _ in 0..2400 {
+        let history = weft_host::history::History::new(host.history(&run.run_id).unwrap());
+        timers = history.pending().1;
+        if !timers.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(timers.len(), 1);
+    assert_eq!(timers[0].fire_at_ms, u64::MAX);
+    env.skip(std::time::Duration::from_secs(10 * 365 * 86_400));
+    let d = weft_host::api::describe::describe(host, &run.run_id).unwrap();
+    assert!(d.run.status.is_open());
+    assert_eq!(d.pending_timers[0].fire_at_ms, u64::MAX);
+}
+
 #[tokio::test]
 async fn bad_modules_are_rejected_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();

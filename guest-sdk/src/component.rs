@@ -98,6 +98,7 @@ impl Component {
                 }
             };
             let entry = self.entry(&start.workflow_type)?;
+            panics::set_fails_run(entry.fail_on_panic);
             started = Some(Instance::start(entry, &start));
         }
         let deliveries = jobs

@@ -68,10 +68,19 @@ pub(crate) fn report_panic(message: &str, location: Option<SourceLocation>) {
     }
 }
 
+/// `report_panic` for a workflow that fails its run on a panic
+/// (`#[workflow(fail_on_panic)]`): the host fails the run instead of retrying the task.
+pub(crate) fn report_fatal_panic(message: &str, location: Option<SourceLocation>) {
+    match installed() {
+        Some(host) => host.report_panic(message, location),
+        None => imports::report_fatal_panic(message, location.as_ref()),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
-        history_info, log, now, random_bytes, report_panic,
+        history_info, log, now, random_bytes, report_fatal_panic, report_panic,
     };
 }
 
@@ -101,4 +110,6 @@ mod imports {
     pub(super) fn report_panic(_message: &str, _location: Option<&SourceLocation>) {
         // The default panic hook, which runs next, prints the message natively.
     }
+
+    pub(super) fn report_fatal_panic(_message: &str, _location: Option<&SourceLocation>) {}
 }

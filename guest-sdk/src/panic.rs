@@ -5,11 +5,14 @@
 //! location to the host (`report-panic`), which turns the trap into a task failure that
 //! says what happened. No command list is ever returned from a task that panicked.
 //!
+//! A workflow marked `#[workflow(fail_on_panic)]` reports with `report-fatal-panic`
+//! instead: the host then fails the run rather than retrying the task.
+//!
 //! Where panics unwind (native tests), the instance catches them instead; the hook keeps
 //! the report so the task failure can carry it.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Once;
 
 use crate::host;
@@ -25,6 +28,13 @@ pub(crate) struct PanicReport {
 
 thread_local! {
     static LAST: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
+    /// The running workflow fails its run on a panic (`#[workflow(fail_on_panic)]`).
+    static FAILS_RUN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a panic from now on fails the run (set when an instance starts).
+pub(crate) fn set_fails_run(fails_run: bool) {
+    FAILS_RUN.with(|f| f.set(fails_run));
 }
 
 /// Installs the hook, once per process. Chains to the hook that was there before, so
@@ -38,7 +48,11 @@ pub(crate) fn install_hook() {
                 message: message(info.payload()),
                 location: info.location().map(location::from_caller),
             };
-            host::report_panic(&report.message, report.location.clone());
+            if FAILS_RUN.with(Cell::get) {
+                host::report_fatal_panic(&report.message, report.location.clone());
+            } else {
+                host::report_panic(&report.message, report.location.clone());
+            }
             LAST.with(|last| {
                 if let Ok(mut last) = last.try_borrow_mut() {
                     *last = Some(report);

@@ -16,6 +16,10 @@ pub trait Workflow {
     /// Where the workflow is defined; the location of commands that are not issued by a
     /// line of workflow code (completing the workflow, rejecting its input).
     const DEFINED_AT: Option<CodeLocation> = None;
+    /// Whether a panic fails the run (`#[workflow(fail_on_panic)]`). By default a panic
+    /// fails only the workflow task, which the host retries with backoff while the run
+    /// stays open, so a fixed version of the workflow can take over.
+    const FAIL_ON_PANIC: bool = false;
     /// The input, decoded from the start job's JSON payload.
     type Input: DeserializeOwned + 'static;
     /// The result, encoded as the JSON payload of `complete-workflow`.
@@ -52,6 +56,7 @@ impl CodeLocation {
 pub struct WorkflowEntry {
     pub(crate) name: &'static str,
     pub(crate) defined_at: Option<CodeLocation>,
+    pub(crate) fail_on_panic: bool,
     pub(crate) start: fn(WfContext, &Payload) -> LocalBoxFuture<WfResult<Payload>>,
 }
 
@@ -61,6 +66,7 @@ impl WorkflowEntry {
         Self {
             name: W::NAME,
             defined_at: W::DEFINED_AT,
+            fail_on_panic: W::FAIL_ON_PANIC,
             start: start::<W>,
         }
     }

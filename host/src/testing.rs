@@ -42,9 +42,17 @@ pub struct TestEnvBuilder {
     auto_skip: bool,
     data_dir: Option<PathBuf>,
     storage: Option<Arc<dyn Storage>>,
+    cache_size: Option<usize>,
 }
 
 impl TestEnvBuilder {
+    /// Keep at most `n` live instances; 0 rebuilds every task's instance by replaying
+    /// its history (a thorough test that a workflow replays).
+    pub fn cache_size(mut self, n: usize) -> Self {
+        self.cache_size = Some(n);
+        self
+    }
+
     /// Use these activity implementations (mocks registered later replace them by name).
     pub fn activities(mut self, registry: ActivityRegistry) -> Self {
         self.activities = registry;
@@ -100,6 +108,9 @@ impl TestEnvBuilder {
         };
         let clock = Clock::virtual_at(self.start_ms, self.auto_skip);
         config.clock = clock.clone();
+        if let Some(n) = self.cache_size {
+            config.cache_size = n;
+        }
         let storage: Arc<dyn Storage> = match (self.storage, &self.data_dir) {
             (Some(s), _) => s,
             (None, Some(dir)) => {
@@ -144,6 +155,7 @@ impl TestEnv {
             auto_skip: true,
             data_dir: None,
             storage: None,
+            cache_size: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub(crate) fn expand(args: &WorkflowArgs, function: ItemFn) -> syn::Result<Token
             <#declared as ::weft_sdk::__private::WorkflowReturn>::Ok
         }
     };
+    let fail_on_panic = args.fail_on_panic_item();
     let defined_at = signature::defined_at(ident.span());
     let call = if sig.takes_input {
         quote! { #ident(ctx, input) }
@@ -48,6 +49,7 @@ pub(crate) fn expand(args: &WorkflowArgs, function: ItemFn) -> syn::Result<Token
         impl ::weft_sdk::Workflow for #ident {
             const NAME: &'static str = #name;
             const DEFINED_AT: ::core::option::Option<::weft_sdk::CodeLocation> = #defined_at;
+            #fail_on_panic
             type Input = #input;
             type Output = #output;
 

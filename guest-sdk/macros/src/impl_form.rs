@@ -57,6 +57,7 @@ pub(crate) fn expand(args: &WorkflowArgs, block: ItemImpl) -> syn::Result<TokenS
             <#declared as ::weft_sdk::__private::WorkflowReturn>::Ok
         }
     };
+    let fail_on_panic = args.fail_on_panic_item();
     let defined_at = signature::defined_at(type_name.span());
     let call = if sig.takes_input {
         quote! { workflow.run(ctx, input).await }
@@ -72,6 +73,7 @@ pub(crate) fn expand(args: &WorkflowArgs, block: ItemImpl) -> syn::Result<TokenS
         impl ::weft_sdk::Workflow for #self_ty {
             const NAME: &'static str = #name;
             const DEFINED_AT: ::core::option::Option<::weft_sdk::CodeLocation> = #defined_at;
+            #fail_on_panic
             type Input = #input;
             type Output = #output;
 

@@ -46,7 +46,9 @@ pub fn next_retry(policy: Option<&RetryPolicy>, attempt: u32, failure: &Failure)
     } else {
         p.maximum_interval_ms as f64
     };
-    let delay = (initial * coefficient.powi(attempt.saturating_sub(1) as i32)).min(max);
+    let exponent = attempt.saturating_sub(1).min(i32::MAX as u32) as i32;
+    // f64 → u64 saturates (an infinite delay is u64::MAX ms).
+    let delay = (initial * coefficient.powi(exponent)).min(max);
     RetryDecision::RetryAfter(Duration::from_millis(delay as u64))
 }
 
@@ -72,6 +74,22 @@ mod tests {
             .collect();
         let ms = |d: u64| RetryDecision::RetryAfter(Duration::from_millis(d));
         assert_eq!(delays, vec![ms(100), ms(200), ms(400), ms(500), ms(500)]);
+    }
+
+    #[test]
+    fn huge_intervals_saturate() {
+        let p = RetryPolicy {
+            initial_interval_ms: u64::MAX,
+            backoff_coefficient: 1e300,
+            maximum_interval_ms: u64::MAX,
+            ..default_policy()
+        };
+        for attempt in [1, 2, 1000, u32::MAX - 1] {
+            assert!(matches!(
+                next_retry(Some(&p), attempt, &failure("x")),
+                RetryDecision::RetryAfter(d) if d >= Duration::from_millis(u64::MAX / 2)
+            ));
+        }
     }
 
     #[test]

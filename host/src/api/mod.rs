@@ -1,6 +1,6 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
-mod describe;
+pub mod describe;
 mod server;
 pub mod types;
 

@@ -109,6 +109,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_far_future_renders() {
+        assert!(utc(u64::MAX).ends_with(" UTC"));
+    }
+
+    #[test]
     fn tables_align_columns() {
         let rows = vec![
             vec!["hello".to_string(), "1".to_string(), "x".to_string()],

@@ -9,35 +9,38 @@ use lru::LruCache;
 use crate::engine::WorkflowInstance;
 
 pub struct InstanceCache {
-    instances: Mutex<LruCache<String, WorkflowInstance>>,
+    /// `None`: no caching at all; every task rebuilds its instance by replay.
+    instances: Option<Mutex<LruCache<String, WorkflowInstance>>>,
 }
 
 impl InstanceCache {
+    /// A cache of at most `capacity` instances; 0 keeps none (every task replays the
+    /// history first: slow, and a thorough test of replay).
     pub fn new(capacity: usize) -> InstanceCache {
-        let capacity = NonZeroUsize::new(capacity.max(1)).expect("capacity is at least 1");
         InstanceCache {
-            instances: Mutex::new(LruCache::new(capacity)),
+            instances: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
         }
     }
 
     /// Take a run's instance out of the cache (its actor owns it while a task runs).
     pub fn take(&self, run_id: &str) -> Option<WorkflowInstance> {
-        self.instances.lock().unwrap().pop(run_id)
+        self.instances.as_ref()?.lock().unwrap().pop(run_id)
     }
 
     /// Put an instance back; the least recently used one is dropped if the cache is full.
     pub fn put(&self, run_id: &str, instance: WorkflowInstance) {
-        let evicted = self
-            .instances
-            .lock()
-            .unwrap()
-            .push(run_id.to_string(), instance);
+        let Some(instances) = &self.instances else {
+            return;
+        };
+        let evicted = instances.lock().unwrap().push(run_id.to_string(), instance);
         // Drop evicted instances outside the lock.
         drop(evicted);
     }
 
     pub fn len(&self) -> usize {
-        self.instances.lock().unwrap().len()
+        self.instances
+            .as_ref()
+            .map_or(0, |i| i.lock().unwrap().len())
     }
 
     pub fn is_empty(&self) -> bool {
