@@ -3,6 +3,7 @@
 
 mod bench;
 mod build;
+mod describe;
 mod history;
 mod human;
 mod local;
@@ -81,7 +82,7 @@ enum Command {
     Modules(remote::ModulesArgs),
     Start(remote::StartCommand),
     Execute(remote::ExecuteCommand),
-    Describe(remote::DescribeArgs),
+    Describe(describe::DescribeArgs),
     List(remote::ListArgs),
     Result(remote::ResultArgs),
     #[command(
@@ -122,7 +123,7 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Modules(args) => remote::modules(args),
             Command::Start(args) => remote::start(args),
             Command::Execute(args) => remote::execute(args),
-            Command::Describe(args) => remote::describe(args),
+            Command::Describe(args) => describe::describe(args),
             Command::List(args) => remote::list(args).await,
             Command::Result(args) => remote::result(args),
             Command::History(cmd) => history::history(cmd).await,

@@ -1,7 +1,7 @@
 //! The history file: JSON a person can read and the replayer can load.
 //!
 //! ```json
-//! { "format": "weft-history", "version": 1, "workflow_id": "...", "run_id": "...",
+//! { "format": "weft-history", "version": 2, "workflow_id": "...", "run_id": "...",
 //!   "events": [ {"ExecutionStarted": {...}}, {"TaskStarted": {"time_ms": 1700000000000}}, ... ] }
 //! ```
 //! Payloads appear as `{"json": <value>}` when their encoding is JSON and as
@@ -114,4 +114,61 @@ fn hide_payloads(value: &mut Value) -> Result<(), ImportError> {
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::vocab::{Encoding, Job, Payload, Signal};
+
+    fn sample() -> Vec<Event> {
+        vec![Event::Job(Job::Signal(Signal {
+            name: "s".into(),
+            input: Payload {
+                encoding: Encoding::Binary,
+                data: vec![0xde, 0xad],
+            },
+        }))]
+    }
+
+    #[test]
+    fn round_trips_with_readable_payloads() {
+        let json = to_json("w", "r", &sample());
+        assert!(json.to_string().contains(r#"{"binary":"dead"}"#), "{json}");
+        let (w, r, events) = from_json(&json.to_string()).unwrap();
+        assert_eq!((w.as_str(), r.as_str(), events), ("w", "r", sample()));
+    }
+
+    #[test]
+    fn malformed_files_are_errors_not_guesses() {
+        let good = to_json("w", "r", &sample());
+        let with = |edit: &dyn Fn(&mut Value)| {
+            let mut v = good.clone();
+            edit(&mut v);
+            from_json(&v.to_string())
+        };
+        let no_version = with(&|v| {
+            v.as_object_mut().unwrap().remove("version");
+        });
+        assert!(matches!(no_version, Err(ImportError::NotAHistory(_))));
+        let newer = with(&|v| v["version"] = json!(FORMAT_VERSION + 1));
+        assert!(matches!(newer, Err(ImportError::NewerVersion { .. })));
+        let zero = with(&|v| v["version"] = json!(0));
+        assert!(matches!(zero, Err(ImportError::NotAHistory(_))));
+        let bad_hex = with(&|v| {
+            v["events"][0]["Job"]["Signal"]["input"] = json!({"binary": "xyz"});
+        });
+        assert!(
+            matches!(bad_hex, Err(ImportError::BadHex(_))),
+            "{bad_hex:?}"
+        );
+        let no_id = with(&|v| {
+            v.as_object_mut().unwrap().remove("workflow_id");
+        });
+        assert!(matches!(no_id, Err(ImportError::NotAHistory(_))));
+        assert!(matches!(
+            from_json("{\"format\": \"other\"}"),
+            Err(ImportError::NotAHistory(_))
+        ));
+    }
 }

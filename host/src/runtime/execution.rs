@@ -380,7 +380,15 @@ impl Execution {
             Some(_) => Vec::new(),
             None => std::mem::take(&mut self.history.events),
         };
+        let slot = self
+            .host
+            .task_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the task slots are never closed");
         let (instance, out, events, activation) = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             // A panic here is the host's fault, not the workflow's; it must not take
             // the activation (or the history) with it.
             let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -6,6 +6,9 @@ mod activity_task;
 mod cache;
 pub mod clock;
 mod commands;
+mod config;
+mod deploy;
+mod error;
 mod execution;
 mod inspect;
 mod outcome;
@@ -14,18 +17,19 @@ mod timers;
 
 pub use cache::InstanceCache;
 pub use clock::{Busy, Clock};
+pub use config::HostConfig;
+pub use error::{CheckFailure, DeployError, OpenError, QueryError, StartError};
 pub use inspect::Inspector;
 pub use outcome::status_of;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::sync::oneshot;
 
 use crate::activities::ActivityRegistry;
-use crate::engine::{Engine, EngineConfig, LoadError, Module};
+use crate::engine::{Engine, Module};
 use crate::history::codec::{decode_chunks, Chunk};
 use crate::history::vocab::StartWorkflow;
 use crate::history::{
@@ -57,145 +61,6 @@ pub(crate) enum Message {
     },
 }
 
-/// How to set a host up.
-#[derive(Debug, Clone)]
-pub struct HostConfig {
-    /// Folder for the database and caches; `None` keeps everything in memory.
-    pub data_dir: Option<PathBuf>,
-    pub engine: EngineConfig,
-    /// Most instances kept alive between tasks.
-    pub cache_size: usize,
-    /// Where the host reads the time: the system clock, or a virtual one in tests.
-    pub clock: Clock,
-}
-
-impl HostConfig {
-    /// A host on the data folder `dir` with default limits.
-    pub fn on_disk(dir: impl Into<PathBuf>) -> HostConfig {
-        let dir = dir.into();
-        HostConfig {
-            engine: EngineConfig {
-                cache_dir: Some(dir.join("compiled")),
-                ..EngineConfig::default()
-            },
-            data_dir: Some(dir),
-            cache_size: 1000,
-            clock: Clock::system(),
-        }
-    }
-
-    /// [`HostConfig::on_disk`] with the clock `WEFT_VIRTUAL_CLOCK=1` asks for: a virtual
-    /// clock that starts at the system time and skips ahead whenever the host is idle.
-    /// It lets end-to-end tests of real processes run timers without waiting for them;
-    /// never set it in production.
-    pub fn on_disk_from_env(dir: impl Into<PathBuf>) -> HostConfig {
-        let mut config = HostConfig::on_disk(dir);
-        if std::env::var("WEFT_VIRTUAL_CLOCK").is_ok_and(|v| v == "1") {
-            tracing::warn!("WEFT_VIRTUAL_CLOCK=1: this host runs on a virtual clock that skips ahead when idle");
-            config.clock = Clock::virtual_at(now_ms(), true);
-        }
-        config
-    }
-
-    /// A host that keeps nothing on disk.
-    pub fn in_memory() -> HostConfig {
-        HostConfig {
-            data_dir: None,
-            engine: EngineConfig::default(),
-            cache_size: 1000,
-            clock: Clock::system(),
-        }
-    }
-}
-
-/// The host could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    /// The data folder could not be created.
-    #[error("cannot create the data folder {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
-    /// The database could not be opened.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    /// The history of an open run does not decode.
-    #[error(transparent)]
-    History(#[from] DecodeError),
-    /// The wasmtime engine could not be configured.
-    #[error("cannot set up the wasmtime engine: {0}")]
-    Engine(String),
-    /// A stored module of an open run no longer loads.
-    #[error("the module {digest} of open run {run_id} does not load: {reason}")]
-    Module {
-        digest: String,
-        run_id: String,
-        reason: String,
-    },
-}
-
-/// A module could not be deployed.
-#[derive(Debug, thiserror::Error)]
-pub enum DeployError {
-    /// The component is not a valid workflow module.
-    #[error(transparent)]
-    Invalid(#[from] LoadError),
-    /// Storing it failed.
-    #[error("cannot store the module: {0}")]
-    Storage(String),
-    /// The module name is empty, too long or has `/` or control characters.
-    #[error("`{0}` is not a usable module name (1-200 characters, no `/` or control characters)")]
-    BadName(String),
-    /// A checked deployment found open runs the new component does not reproduce.
-    #[error("refused: the component diverges from the history of {} open execution(s):\n{}", .0.len(), .0.iter().map(|d| format!("{} (run {}): {}", d.workflow_id, d.run_id, d.report)).collect::<Vec<_>>().join("\n"))]
-    Diverged(Vec<CheckFailure>),
-}
-
-/// An open run a checked deployment does not reproduce.
-#[derive(Debug, Clone)]
-pub struct CheckFailure {
-    pub workflow_id: String,
-    pub run_id: String,
-    /// The replay's report.
-    pub report: String,
-}
-
-/// A run could not be started.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StartError {
-    /// No deployed module exports this workflow type.
-    #[error(
-        "no deployed module exports the workflow type `{workflow_type}` (known types: {known})"
-    )]
-    UnknownWorkflowType {
-        workflow_type: String,
-        known: String,
-    },
-    /// The workflow id has a run that is still open.
-    #[error("workflow id `{0}` already has a running execution; wait for it to close or pick another id")]
-    AlreadyRunning(String),
-    /// The named module is not deployed.
-    #[error("module {0} is not deployed")]
-    UnknownModule(String),
-    /// Recording the start failed.
-    #[error("cannot record the start: {0}")]
-    Storage(String),
-}
-
-/// A reading failed.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    /// No such run or workflow id.
-    #[error("no execution with id `{0}`")]
-    NotFound(String),
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    /// A stored history does not decode.
-    #[error(transparent)]
-    History(#[from] DecodeError),
-}
-
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct StartRequest {
@@ -225,6 +90,9 @@ pub(crate) struct HostInner {
     open: Mutex<HashMap<String, RunHandle>>,
     /// The actors of open runs, by run id.
     actors: Mutex<HashMap<String, UnboundedSender<Message>>>,
+    /// Workflow tasks running at once on the blocking pool: one per core, so a burst of
+    /// runs does not become a burst of threads.
+    pub(crate) task_slots: Arc<tokio::sync::Semaphore>,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
     /// Deployed module versions, oldest first.
     versions: Mutex<Vec<ModuleVersion>>,
@@ -311,6 +179,9 @@ impl Host {
                 timers: timers.clone(),
                 open: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
+                task_slots: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )),
                 waiters: Mutex::new(HashMap::new()),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
@@ -378,14 +249,17 @@ impl Host {
                 .unwrap()
                 .insert(handle.workflow_id.clone(), handle);
             let mut execution = self.execution(record, module, history, None);
-            for row in execution.resume_pending() {
+            let rows = execution.resume_pending();
+            // The actor is registered before its timers are armed: a timer that came
+            // due while the host was down fires at once and must find it.
+            self.spawn(execution);
+            for row in rows {
                 // Runs recorded before the timer table existed have no rows yet.
                 if !stored.contains(&(row.fire_at_ms, row.run_id.clone(), row.seq)) {
                     missing_rows.push(Write::PutTimer(row.clone()));
                 }
                 self.inner.timers.arm(&row, Busy::none());
             }
-            self.spawn(execution);
         }
         if !missing_rows.is_empty() {
             durable(self.inner.storage.commit(missing_rows))
@@ -412,116 +286,6 @@ impl Host {
             .unwrap()
             .insert(digest.to_string(), module.clone());
         Ok(module)
-    }
-
-    /// Validate a component and durably record it as the next version of `name`; new
-    /// runs of its workflow types use it. With `check`, first replay the histories of
-    /// the open runs of earlier versions of `name` against it, and refuse on divergence.
-    pub async fn deploy(
-        &self,
-        bytes: Vec<u8>,
-        name: &str,
-        check: bool,
-    ) -> Result<ModuleVersion, DeployError> {
-        if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/') {
-            return Err(DeployError::BadName(name.to_string()));
-        }
-        // Compiling (and a checked deployment's replays) run on the blocking pool, not
-        // on the server's async workers.
-        let engine = self.inner.engine.clone();
-        let (module, bytes) = tokio::task::spawn_blocking(move || (engine.load(&bytes), bytes))
-            .await
-            .map_err(|e| DeployError::Storage(format!("compiling the component failed: {e}")))?;
-        let module = module?;
-        let _serial = self.inner.deploy_lock.lock().await;
-        // The name's versions, oldest first: read once, under the deploy lock.
-        let earlier: Vec<ModuleVersion> = self
-            .inner
-            .versions
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|v| v.name == name)
-            .cloned()
-            .collect();
-        // Deploying the newest version of a name again changes nothing.
-        if let Some(latest) = earlier.last().filter(|v| v.digest == module.digest) {
-            return Ok(latest.clone());
-        }
-        let checked = if check {
-            let digests: Vec<String> = earlier.iter().map(|v| v.digest.clone()).collect();
-            let (host, module) = (self.clone(), module.clone());
-            tokio::task::spawn_blocking(move || host.check_open_runs(&digests, &module))
-                .await
-                .map_err(|e| DeployError::Storage(format!("checking open runs failed: {e}")))??
-        } else {
-            0
-        };
-        let version = earlier.iter().map(|v| v.version).max().unwrap_or(0) + 1;
-        let record = ModuleVersion {
-            name: name.to_string(),
-            version,
-            digest: module.digest.clone(),
-            workflow_types: module.workflow_types.clone(),
-            deployed_ms: self.inner.clock.now_ms(),
-            checked_executions: checked,
-        };
-        let mut writes = vec![Write::PutModuleVersion(record.clone())];
-        if self
-            .inner
-            .storage
-            .module(&module.digest)
-            .map_err(|e| DeployError::Storage(e.to_string()))?
-            .is_none()
-        {
-            writes.push(Write::PutModule {
-                digest: module.digest.clone(),
-                bytes,
-            });
-        }
-        durable(self.inner.storage.commit(writes))
-            .await
-            .map_err(|e| DeployError::Storage(e.to_string()))?;
-        self.inner
-            .modules
-            .lock()
-            .unwrap()
-            .insert(module.digest.clone(), module);
-        self.inner.versions.lock().unwrap().push(record.clone());
-        Ok(record)
-    }
-
-    /// Replay every open run on one of `digests` against `module`.
-    fn check_open_runs(
-        &self,
-        digests: &[String],
-        module: &Arc<Module>,
-    ) -> Result<usize, DeployError> {
-        let storage_error = |e: QueryError| DeployError::Storage(e.to_string());
-        let runs: Vec<RunRecord> = self
-            .inner
-            .storage
-            .open_runs()
-            .map_err(|e| DeployError::Storage(e.to_string()))?
-            .into_iter()
-            .filter(|r| digests.contains(&r.module_digest))
-            .collect();
-        let mut diverged = Vec::new();
-        for run in &runs {
-            let history = self.inner.read_history(run).map_err(storage_error)?;
-            if let Err(e) = crate::replay::replay(&self.inner.engine, module, &history.events) {
-                diverged.push(CheckFailure {
-                    workflow_id: run.workflow_id.clone(),
-                    run_id: run.run_id.clone(),
-                    report: e.to_string(),
-                });
-            }
-        }
-        if diverged.is_empty() {
-            Ok(runs.len())
-        } else {
-            Err(DeployError::Diverged(diverged))
-        }
     }
 
     /// Start a run; returns once its start (and first workflow task) is durable.

@@ -1,0 +1,57 @@
+//! How a host is set up.
+
+use std::path::PathBuf;
+
+use super::{now_ms, Clock};
+use crate::engine::EngineConfig;
+
+/// How to set a host up.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Folder for the database and caches; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub engine: EngineConfig,
+    /// Most instances kept alive between tasks.
+    pub cache_size: usize,
+    /// Where the host reads the time: the system clock, or a virtual one in tests.
+    pub clock: Clock,
+}
+
+impl HostConfig {
+    /// A host on the data folder `dir` with default limits.
+    pub fn on_disk(dir: impl Into<PathBuf>) -> HostConfig {
+        let dir = dir.into();
+        HostConfig {
+            engine: EngineConfig {
+                cache_dir: Some(dir.join("compiled")),
+                ..EngineConfig::default()
+            },
+            data_dir: Some(dir),
+            cache_size: 1000,
+            clock: Clock::system(),
+        }
+    }
+
+    /// [`HostConfig::on_disk`] with the clock `WEFT_VIRTUAL_CLOCK=1` asks for: a virtual
+    /// clock that starts at the system time and skips ahead whenever the host is idle.
+    /// It lets end-to-end tests of real processes run timers without waiting for them;
+    /// never set it in production.
+    pub fn on_disk_from_env(dir: impl Into<PathBuf>) -> HostConfig {
+        let mut config = HostConfig::on_disk(dir);
+        if std::env::var("WEFT_VIRTUAL_CLOCK").is_ok_and(|v| v == "1") {
+            tracing::warn!("WEFT_VIRTUAL_CLOCK=1: this host runs on a virtual clock that skips ahead when idle");
+            config.clock = Clock::virtual_at(now_ms(), true);
+        }
+        config
+    }
+
+    /// A host that keeps nothing on disk.
+    pub fn in_memory() -> HostConfig {
+        HostConfig {
+            data_dir: None,
+            engine: EngineConfig::default(),
+            cache_size: 1000,
+            clock: Clock::system(),
+        }
+    }
+}
