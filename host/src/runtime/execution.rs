@@ -1,6 +1,7 @@
 //! The actor that drives one open run: it collects results into activations, runs
-//! workflow tasks (on the blocking pool, never on the async workers), records them
-//! durably, and only then acts on their commands.
+//! workflow tasks (on the host's workflow threads, never on the threads that serve the
+//! API, activities and timers), records them durably, and only then acts on their
+//! commands.
 //!
 //! | what happens                        | recorded                                    | then                          |
 //! |-------------------------------------|---------------------------------------------|-------------------------------|
@@ -365,7 +366,7 @@ impl Execution {
     }
 
     /// Run `activation` on the run's instance (cached, or rebuilt by replaying the
-    /// history) on the blocking pool. Returns the activation, what it produced and
+    /// history), in place on the workflow threads. Returns the activation, what it produced and
     /// whether a panic fails the run.
     async fn activate(
         &mut self,
@@ -380,15 +381,9 @@ impl Execution {
             Some(_) => Vec::new(),
             None => std::mem::take(&mut self.history.events),
         };
-        let slot = self
-            .host
-            .task_slots
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the task slots are never closed");
-        let (instance, out, events, activation) = tokio::task::spawn_blocking(move || {
-            let _slot = slot;
+        // In place: actors run on the host's workflow threads (see `workers`), which
+        // serve nothing else.
+        let (instance, out, events, activation) = {
             // A panic here is the host's fault, not the workflow's; it must not take
             // the activation (or the history) with it.
             let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -407,9 +402,7 @@ impl Execution {
                     (None, Err(failure), events, activation)
                 }
             }
-        })
-        .await
-        .expect("the task's closure catches panics");
+        };
         if !events.is_empty() {
             self.history.events = events;
         }
@@ -501,7 +494,9 @@ impl Execution {
             run_id: self.record.run_id.clone(),
             actor: self.tx.clone(),
         };
-        let handle = tokio::spawn(activity_task::run(run, pending, self.host.clock.busy()));
+        let task = activity_task::run(run, pending, self.host.clock.busy());
+        // Activities run on the host's main runtime, not on the workflow threads.
+        let handle = self.host.main.spawn(task);
         self.activities.insert(seq, handle.abort_handle());
     }
 

@@ -14,6 +14,7 @@ mod inspect;
 mod outcome;
 mod task_retry;
 mod timers;
+mod workers;
 
 pub use cache::InstanceCache;
 pub use clock::{Busy, Clock};
@@ -90,9 +91,10 @@ pub(crate) struct HostInner {
     open: Mutex<HashMap<String, RunHandle>>,
     /// The actors of open runs, by run id.
     actors: Mutex<HashMap<String, UnboundedSender<Message>>>,
-    /// Workflow tasks running at once on the blocking pool: one per core, so a burst of
-    /// runs does not become a burst of threads.
-    pub(crate) task_slots: Arc<tokio::sync::Semaphore>,
+    /// Where actors (and so workflow tasks) run: the host's workflow threads.
+    pub(crate) workflows: tokio::runtime::Handle,
+    /// Where activities, timers and everything else async run: the caller's runtime.
+    pub(crate) main: tokio::runtime::Handle,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
     /// Deployed module versions, oldest first.
     versions: Mutex<Vec<ModuleVersion>>,
@@ -140,6 +142,9 @@ impl HostInner {
 #[derive(Clone)]
 pub struct Host {
     inner: Arc<HostInner>,
+    /// Held by the handles only (not by the actors), so the workflow threads stop when
+    /// the last handle goes.
+    _threads: Arc<workers::WorkflowThreads>,
 }
 
 impl Host {
@@ -169,7 +174,10 @@ impl Host {
         let engine =
             Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
         let timers = Arc::new(Timers::default());
+        let threads = workers::WorkflowThreads::start()
+            .map_err(|e| OpenError::Engine(format!("cannot start the workflow threads: {e}")))?;
         let host = Host {
+            _threads: threads.clone(),
             inner: Arc::new(HostInner {
                 engine,
                 storage,
@@ -179,9 +187,8 @@ impl Host {
                 timers: timers.clone(),
                 open: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
-                task_slots: Arc::new(tokio::sync::Semaphore::new(
-                    std::thread::available_parallelism().map_or(2, |n| n.get()),
-                )),
+                workflows: threads.handle(),
+                main: tokio::runtime::Handle::current(),
                 waiters: Mutex::new(HashMap::new()),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
@@ -431,7 +438,7 @@ impl Host {
             .lock()
             .unwrap()
             .insert(execution.record.run_id.clone(), execution.tx.clone());
-        tokio::spawn(execution.run());
+        self.inner.workflows.spawn(execution.run());
     }
 
     /// Wait for a run to close and return how it ended.

@@ -1,0 +1,48 @@
+//! The host's workflow threads: a runtime of its own, one thread per core, that runs the
+//! executions' actors and with them every workflow task and rebuild replay.
+//!
+//! A workflow task is CPU work that cannot yield (up to its deadline). Running it on the
+//! threads that serve the API, activities, timers and storage would stall them; handing
+//! each task to a blocking pool costs two thread switches a step. On threads of their own
+//! the actors run their tasks in place, and nothing else waits behind them.
+
+use std::sync::Arc;
+
+use tokio::runtime::{Builder, Handle, Runtime};
+
+/// The workflow runtime; shut down (without waiting) when the last `Host` handle goes.
+pub(crate) struct WorkflowThreads {
+    runtime: Option<Runtime>,
+}
+
+impl WorkflowThreads {
+    pub fn start() -> std::io::Result<Arc<WorkflowThreads>> {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let runtime = Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("weft-workflow")
+            .enable_all()
+            .build()?;
+        Ok(Arc::new(WorkflowThreads {
+            runtime: Some(runtime),
+        }))
+    }
+
+    pub fn handle(&self) -> Handle {
+        self.runtime
+            .as_ref()
+            .expect("present until dropped")
+            .handle()
+            .clone()
+    }
+}
+
+impl Drop for WorkflowThreads {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Allowed in async code, unlike a plain drop; open runs resume at the next
+            // start from what is durable.
+            runtime.shutdown_background();
+        }
+    }
+}
