@@ -495,8 +495,9 @@ impl Execution {
             actor: self.tx.clone(),
         };
         let task = activity_task::run(run, pending, self.host.clock.busy());
-        // Activities run on the host's main runtime, not on the workflow threads.
-        let handle = self.host.main.spawn(task);
+        // On the workflow threads, next to the actor it reports to: a result wakes the
+        // actor without crossing to another runtime.
+        let handle = self.host.workflows.spawn(task);
         self.activities.insert(seq, handle.abort_handle());
     }
 

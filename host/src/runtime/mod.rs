@@ -91,10 +91,9 @@ pub(crate) struct HostInner {
     open: Mutex<HashMap<String, RunHandle>>,
     /// The actors of open runs, by run id.
     actors: Mutex<HashMap<String, UnboundedSender<Message>>>,
-    /// Where actors (and so workflow tasks) run: the host's workflow threads.
+    /// Where actors (and so workflow tasks) and their activities run: the host's
+    /// workflow threads. The API, the timer loop and storage stay off them.
     pub(crate) workflows: tokio::runtime::Handle,
-    /// Where activities, timers and everything else async run: the caller's runtime.
-    pub(crate) main: tokio::runtime::Handle,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
     /// Deployed module versions, oldest first.
     versions: Mutex<Vec<ModuleVersion>>,
@@ -188,7 +187,6 @@ impl Host {
                 open: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
                 workflows: threads.handle(),
-                main: tokio::runtime::Handle::current(),
                 waiters: Mutex::new(HashMap::new()),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),

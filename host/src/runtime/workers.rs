@@ -1,10 +1,13 @@
 //! The host's workflow threads: a runtime of its own, one thread per core, that runs the
-//! executions' actors and with them every workflow task and rebuild replay.
+//! executions' actors — and with them every workflow task and rebuild replay — and the
+//! activities they dispatch.
 //!
 //! A workflow task is CPU work that cannot yield (up to its deadline). Running it on the
-//! threads that serve the API, activities, timers and storage would stall them; handing
-//! each task to a blocking pool costs two thread switches a step. On threads of their own
-//! the actors run their tasks in place, and nothing else waits behind them.
+//! threads that serve the API would stall the API; handing each task to a blocking pool
+//! costs two thread switches a step (measured: about a fifth of seq3's throughput). On
+//! threads of their own the actors run their tasks in place, an activity's result wakes
+//! its actor on the same runtime, and the API, the timer loop and the storage writer
+//! never wait behind a task.
 
 use std::sync::Arc;
 
