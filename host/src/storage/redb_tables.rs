@@ -115,11 +115,28 @@ impl<'tx> RunIndexes<'tx> {
         Ok(())
     }
 
-    fn remove(&mut self, r: &RunRecord) -> Result<(), StorageError> {
-        let (ms, id) = r.order_key();
-        self.by_start.remove((ms, id))?;
-        self.by_status.remove((r.status.index_byte(), ms, id))?;
-        self.by_type.remove((r.workflow_type.as_str(), ms, id))?;
+    /// Move `old`'s rows to `new`'s, touching only the indexes whose key changed (a
+    /// run closing changes its status only).
+    fn update(&mut self, old: &RunRecord, new: &RunRecord) -> Result<(), StorageError> {
+        let (old_ms, old_id) = old.order_key();
+        let (ms, id) = new.order_key();
+        let moved = (old_ms, old_id) != (ms, id);
+        if moved {
+            self.by_start.remove((old_ms, old_id))?;
+            self.by_start.insert((ms, id), ())?;
+        }
+        if moved || old.status != new.status {
+            self.by_status
+                .remove((old.status.index_byte(), old_ms, old_id))?;
+            self.by_status
+                .insert((new.status.index_byte(), ms, id), ())?;
+        }
+        if moved || old.workflow_type != new.workflow_type {
+            self.by_type
+                .remove((old.workflow_type.as_str(), old_ms, old_id))?;
+            self.by_type
+                .insert((new.workflow_type.as_str(), ms, id), ())?;
+        }
         Ok(())
     }
 }
@@ -151,10 +168,12 @@ pub fn apply<'a>(
                 Write::PutRun(record) => {
                     let bytes = postcard::to_stdvec(record).expect("records always encode");
                     let previous = runs.insert(record.run_id.as_str(), bytes.as_slice())?;
-                    if let Some(previous) = previous {
-                        index.remove(&decode_run(&record.run_id, previous.value())?)?;
+                    match previous {
+                        Some(previous) => {
+                            index.update(&decode_run(&record.run_id, previous.value())?, record)?
+                        }
+                        None => index.insert(record)?,
                     }
-                    index.insert(record)?;
                     workflows.insert(record.workflow_id.as_str(), record.run_id.as_str())?;
                 }
                 Write::PutOutcome { run_id, outcome } => {
