@@ -123,18 +123,7 @@ fn cli_runs_lists_exports_and_replays() {
     assert_eq!(line["status"], "completed");
 
     let file = dir.path().join("hello.history.json");
-    let out = weft()
-        .args(["history", "export", "--data"])
-        .arg(&data)
-        .args(["greeting-1", "-o"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export_history(&data, "greeting-1", &file);
     let text = std::fs::read_to_string(&file).unwrap();
     // Payloads are readable JSON in the file.
     assert!(text.contains("\"json\": \"weft\""), "{text}");

@@ -155,18 +155,7 @@ fn cli_runs_exports_and_replays_a_wasi_workflow() {
     assert!(printed.contains("wasi-1"), "{printed}");
 
     let file = dir.path().join("wasi-1.history.json");
-    let out = weft()
-        .args(["history", "export", "--data"])
-        .arg(&data)
-        .args(["wasi-1", "-o"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export_history(&data, "wasi-1", &file);
 
     let out = weft()
         .env("WEFT_LOG", "info")

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::contract::HistoryInfo;
 use crate::engine::{Engine, InstantiateError, Module, WorkflowInstance};
-use crate::history::{codec, task_failure_message, tasks, Event, IssuedCommand, TaskFailure};
+use crate::history::{codec, tasks, Event, IssuedCommand, TaskFailure};
 
 /// Replay did not reproduce the history.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +19,7 @@ pub enum ReplayError {
         new: Box<Option<IssuedCommand>>,
     },
     /// The new code failed a task that had succeeded when recorded.
-    #[error("[WEFT-NDE-2] the workflow task at event {event_index} failed on replay but succeeded when recorded: {}", task_failure_message(.failure))]
+    #[error("[WEFT-NDE-2] the workflow task at event {event_index} failed on replay but succeeded when recorded: {failure}")]
     TaskFailed {
         event_index: usize,
         failure: TaskFailure,

@@ -30,7 +30,7 @@ use serde::Serialize;
 use crate::activities::{ActivityError, ActivityRegistry};
 use crate::history::{Outcome, Payload};
 use crate::runtime::{Clock, Host, HostConfig, RunHandle, StartRequest};
-use crate::storage::{ModuleVersion, RedbStorage, Storage};
+use crate::storage::{ModuleVersion, Storage};
 
 /// 2030-01-01T00:00:00Z: where a test environment's clock starts unless told otherwise.
 pub const DEFAULT_START_MS: u64 = 1_893_456_000_000;
@@ -111,20 +111,11 @@ impl TestEnvBuilder {
         if let Some(n) = self.cache_size {
             config.cache_size = n;
         }
-        let storage: Arc<dyn Storage> = match (self.storage, &self.data_dir) {
-            (Some(s), _) => s,
-            (None, Some(dir)) => {
-                std::fs::create_dir_all(dir).map_err(|source| {
-                    crate::runtime::OpenError::DataDir {
-                        path: dir.display().to_string(),
-                        source,
-                    }
-                })?;
-                Arc::new(RedbStorage::open(&dir.join("weft.redb"))?)
-            }
-            (None, None) => Arc::new(RedbStorage::in_memory()?),
+        let host = match self.storage {
+            Some(storage) => Host::open_with_storage(config, storage, self.activities).await?,
+            // The data folder's redb file, or memory, as any host opens them.
+            None => Host::open(config, self.activities).await?,
         };
-        let host = Host::open_with_storage(config, storage, self.activities).await?;
         Ok(TestEnv { host, clock })
     }
 }

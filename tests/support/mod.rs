@@ -53,6 +53,22 @@ pub fn weft() -> Command {
     cmd
 }
 
+/// `weft history export --data <data> <id> -o <file>`, which must succeed.
+pub fn export_history(data: &Path, id: &str, file: &Path) {
+    let out = weft()
+        .args(["history", "export", "--data"])
+        .arg(data)
+        .args([id, "-o"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn activities() -> ActivityRegistry {
     let mut registry = ActivityRegistry::new();
     example_activities::register(&mut registry);

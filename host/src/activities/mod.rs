@@ -57,13 +57,11 @@ impl ActivityContext {
     /// skips it (timeouts still apply), where `tokio::time::sleep` would take real time
     /// and hold the clock still.
     pub async fn sleep(&self, duration: std::time::Duration) {
-        let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        let sleep = self
+        let held = self.busy.lock().unwrap().take().unwrap_or_else(Busy::none);
+        let woke = self
             .clock
-            .sleep_until(self.clock.now_ms().saturating_add(ms));
-        let held = self.busy.lock().unwrap().take();
-        drop(held);
-        let woke = sleep.await;
+            .sleep_releasing(self.clock.after(duration), held)
+            .await;
         *self.busy.lock().unwrap() = Some(woke);
     }
 }

@@ -10,7 +10,7 @@ use crate::storage::RunRecord;
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let mut run = host.find_run(id)?;
     let ((activities, timers), failing) = if run.status.is_open() {
-        let history = History::new(host.history(&run.run_id)?);
+        let history = History::new(host.inspect().history_of(&run)?);
         // The stored count is written at close; an open run's is read off its history.
         run.history_len = history.events.len() as u64;
         (history.pending(), history.failing_task())

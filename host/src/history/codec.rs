@@ -59,13 +59,22 @@ pub struct Chunk {
 
 /// Encode `events` as one chunk of a run recorded in `format`.
 pub fn encode_events(format: u16, events: &[Event]) -> Vec<u8> {
+    encode_events_counted(format, events).0
+}
+
+/// [`encode_events`], and the bytes the events take (the sum of their
+/// [`encoded_len`]s), read off the chunk instead of encoding them twice.
+pub fn encode_events_counted(format: u16, events: &[Event]) -> (Vec<u8>, u64) {
     let mut out = Vec::with_capacity(64 * events.len() + 4);
     if format >= 2 {
         let mut buf = [0u8; 3];
         out.extend_from_slice(postcard::to_slice(&format, &mut buf).expect("a u16 fits"));
     }
+    // A sequence is its length (a varint) and then its elements.
+    let prefix = out.len() + postcard::experimental::serialized_size(&events.len()).unwrap_or(0);
     postcard::to_io(events, &mut out).expect("events always encode");
-    out
+    let events_len = (out.len() - prefix) as u64;
+    (out, events_len)
 }
 
 /// Decode a run's chunks, in order, checking each chunk's version.
@@ -153,6 +162,15 @@ mod tests {
             let bytes = encode_events(format, &sample());
             let back = decode_chunks("r", format, [chunk(bytes)]).unwrap();
             assert_eq!(back, sample());
+        }
+    }
+
+    #[test]
+    fn the_counted_size_is_the_events_own() {
+        let events = sample();
+        let expected: u64 = events.iter().map(encoded_len).sum();
+        for format in [1, 2] {
+            assert_eq!(encode_events_counted(format, &events).1, expected);
         }
     }
 

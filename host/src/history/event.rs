@@ -96,8 +96,3 @@ impl Event {
         }
     }
 }
-
-/// The job's name (kept for callers of the format-1 API).
-pub fn job_name(job: &Job) -> &'static str {
-    job.name()
-}

@@ -9,7 +9,7 @@ pub mod export;
 pub mod vocab;
 
 pub use codec::{DecodeError, FORMAT_VERSION};
-pub use event::{job_name, Event, ExecutionStarted};
+pub use event::{Event, ExecutionStarted};
 pub use vocab::{
     Activation, Command, Failure, IssuedCommand, Job, Payload, ScheduleActivity, TaskFailure,
 };
@@ -60,11 +60,6 @@ impl Outcome {
             _ => None,
         }
     }
-}
-
-/// A task failure as one line a person can act on.
-pub fn task_failure_message(f: &TaskFailure) -> String {
-    f.to_string()
 }
 
 /// An activity scheduled and not yet resolved.

@@ -37,7 +37,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         .schedule_to_close_timeout_ms
         .map(|t| pending.scheduled_ms.saturating_add(t));
     let mut attempt = pending.next_attempt;
-    let mut busy = wait_until(&clock, pending.not_before_ms, busy).await;
+    let mut busy = clock.sleep_releasing(pending.not_before_ms, busy).await;
     let resolution = loop {
         // The attempt's guard goes into the context, so `ctx.sleep` can let it go.
         let slot = Arc::new(Mutex::new(Some(busy)));
@@ -84,11 +84,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             ),
         };
         let retry = match next_retry(options.retry_policy.as_ref(), attempt, &failure) {
-            RetryDecision::RetryAfter(d) => Some(
-                clock
-                    .now_ms()
-                    .saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            ),
+            RetryDecision::RetryAfter(d) => Some(clock.after(d)),
             RetryDecision::GiveUp => None,
         };
         let retry = retry.filter(|at| schedule_deadline.is_none_or(|d| *at < d));
@@ -110,7 +106,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             return;
         }
         attempt += 1;
-        busy = wait_until(&clock, retry_at_ms, busy).await;
+        busy = clock.sleep_releasing(retry_at_ms, busy).await;
     };
     let job = Job::ResolveActivity(ResolveActivity {
         seq: s.seq,
@@ -118,14 +114,4 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
     });
     let _ = actor.send(Message::Resolve(job, clock.busy()));
     drop(busy);
-}
-
-/// Wait for `at_ms`, not counting as busy meanwhile; returns the guard of the wake-up.
-async fn wait_until(clock: &Clock, at_ms: u64, busy: Busy) -> Busy {
-    if at_ms <= clock.now_ms() {
-        return busy;
-    }
-    let sleep = clock.sleep_until(at_ms);
-    drop(busy);
-    sleep.await
 }

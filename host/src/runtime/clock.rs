@@ -57,8 +57,13 @@ struct State {
 pub fn system_now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .map(millis)
         .unwrap_or(0)
+}
+
+/// `duration` in whole milliseconds, saturating at `u64::MAX`.
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Clock {
@@ -93,6 +98,19 @@ impl Clock {
             None => system_now_ms(),
             Some(v) => v.state.lock().unwrap().now_ms,
         }
+    }
+
+    /// The time `after` from now, saturating.
+    pub fn after(&self, after: Duration) -> u64 {
+        self.now_ms().saturating_add(millis(after))
+    }
+
+    /// Wait for `at_ms` without counting as work in flight meanwhile: `busy` is let go
+    /// once the wait is registered, and the wake-up's guard is returned.
+    pub async fn sleep_releasing(&self, at_ms: u64, busy: Busy) -> Busy {
+        let sleep = self.sleep_until(at_ms);
+        drop(busy);
+        sleep.await
     }
 
     /// Mark work in flight until the guard is dropped (virtual clock only).
@@ -138,9 +156,8 @@ impl Clock {
     /// nothing to the system clock.
     pub fn skip(&self, by: Duration) {
         if let Some(v) = &self.virt {
-            let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
             let mut state = v.state.lock().unwrap();
-            state.now_ms = state.now_ms.saturating_add(by);
+            state.now_ms = state.now_ms.saturating_add(millis(by));
             let now = state.now_ms;
             Virtual::wake_due(&mut state, v, now);
         }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{now_ms, Clock};
+use super::clock::{system_now_ms, Clock};
 use crate::engine::EngineConfig;
 
 /// How to set a host up.
@@ -40,7 +40,7 @@ impl HostConfig {
         let mut config = HostConfig::on_disk(dir);
         if std::env::var("WEFT_VIRTUAL_CLOCK").is_ok_and(|v| v == "1") {
             tracing::warn!("WEFT_VIRTUAL_CLOCK=1: this host runs on a virtual clock that skips ahead when idle");
-            config.clock = Clock::virtual_at(now_ms(), true);
+            config.clock = Clock::virtual_at(system_now_ms(), true);
         }
         config
     }

@@ -27,8 +27,8 @@ use super::clock::Busy;
 use super::commands::check_supported;
 use super::task_retry::{backoff, Retry};
 use super::{status_of, HostInner, Message, StartError};
-use crate::engine::{Engine, Module, WorkflowInstance};
-use crate::history::codec::{encode_events, encoded_len};
+use crate::engine::{Module, WorkflowInstance};
+use crate::history::codec::{encode_events_counted, encoded_len};
 use crate::history::{
     Activation, Command, Event, History, IssuedCommand, Job, Outcome, PendingActivity, TaskFailure,
 };
@@ -82,11 +82,7 @@ impl Execution {
             self.dispatch_activity(a);
         }
         for t in timers {
-            let row = TimerRow {
-                fire_at_ms: t.fire_at_ms,
-                run_id: self.record.run_id.clone(),
-                seq: t.seq,
-            };
+            let row = self.timer_row(t.seq, t.fire_at_ms);
             self.timers.insert(t.seq, row);
         }
         self.carried = self.history.carried_jobs();
@@ -94,7 +90,6 @@ impl Execution {
             self.retry = Some(Retry {
                 attempt: failing.attempts,
                 at_ms: failing.retry_at_ms,
-                due: false,
             });
         }
         self.timers.values().cloned().collect()
@@ -106,7 +101,14 @@ impl Execution {
 
     /// There is something to run or record, and no backoff holds it back.
     fn ready(&self) -> bool {
-        (self.has_jobs() || !self.events.is_empty()) && self.retry.as_ref().is_none_or(|r| r.due)
+        (self.has_jobs() || !self.events.is_empty()) && !self.backing_off()
+    }
+
+    /// A retry's backoff has not run out yet.
+    fn backing_off(&self) -> bool {
+        self.retry
+            .as_ref()
+            .is_some_and(|r| self.host.clock.now_ms() < r.at_ms)
     }
 
     /// Drive the run until it closes or the host drops it.
@@ -118,12 +120,7 @@ impl Execution {
                 match self.next().await {
                     Wake::Stopped => return,
                     Wake::Message(m) => self.absorb(m),
-                    Wake::RetryDue(guard) => {
-                        self.guards.push(guard);
-                        if let Some(r) = &mut self.retry {
-                            r.due = true;
-                        }
-                    }
+                    Wake::RetryDue(guard) => self.guards.push(guard),
                 }
             }
             while let Ok(m) = self.rx.try_recv() {
@@ -147,7 +144,7 @@ impl Execution {
     }
 
     async fn next(&mut self) -> Wake {
-        let message = match self.retry.as_ref().filter(|r| !r.due) {
+        let message = match self.retry.as_ref().filter(|_| self.backing_off()) {
             None => self.rx.recv().await,
             Some(retry) => {
                 let sleep = self.host.clock.sleep_until(retry.at_ms);
@@ -207,11 +204,14 @@ impl Execution {
         all_writes.extend(writes);
         let mut all_events = self.events.clone();
         all_events.extend(events);
+        let mut events_len = 0;
         if !all_events.is_empty() {
+            let (bytes, len) = encode_events_counted(self.record.format_version, &all_events);
+            events_len = len;
             all_writes.push(Write::Append {
                 run_id: self.record.run_id.clone(),
                 first_index: self.history.events.len() as u64,
-                events: encode_events(self.record.format_version, &all_events),
+                events: bytes,
             });
         }
         if all_writes.is_empty() {
@@ -226,7 +226,7 @@ impl Execution {
                 }
                 self.pending_writes.clear();
                 self.events.clear();
-                self.size_bytes += all_events.iter().map(encoded_len).sum::<u64>();
+                self.size_bytes += events_len;
                 self.history.events.extend(all_events);
                 Ok(())
             }
@@ -257,7 +257,6 @@ impl Execution {
         self.retry = Some(Retry {
             attempt,
             at_ms: self.host.clock.now_ms().saturating_add(backoff(attempt)),
-            due: false,
         });
     }
 
@@ -275,8 +274,7 @@ impl Execution {
             time_ms,
             is_replaying: false,
         };
-        let (activation, produced, panic_fails_run) =
-            self.activate(activation, history_info(index, size)).await;
+        let (produced, panic_fails_run) = self.activate(&activation, history_info(index, size));
         let produced = produced.and_then(|commands| {
             check_supported(&commands)?;
             Ok(commands)
@@ -316,7 +314,6 @@ impl Execution {
                 self.retry = Some(Retry {
                     attempt,
                     at_ms: retry_at_ms,
-                    due: false,
                 });
                 None
             }
@@ -365,56 +362,69 @@ impl Execution {
         false
     }
 
-    /// Run `activation` on the run's instance (cached, or rebuilt by replaying the
-    /// history), in place on the workflow threads. Returns the activation, what it produced and
-    /// whether a panic fails the run.
-    async fn activate(
+    /// Run `activation` on the run's instance: the cached one, or one rebuilt by
+    /// replaying the history. In place: actors run on the host's workflow threads (see
+    /// `workers`), which serve nothing else. Returns what it produced and whether a
+    /// panic fails the run.
+    fn activate(
         &mut self,
-        activation: Activation,
+        activation: &Activation,
         info: crate::contract::HistoryInfo,
-    ) -> (Activation, Result<Vec<IssuedCommand>, TaskFailure>, bool) {
+    ) -> (Result<Vec<IssuedCommand>, TaskFailure>, bool) {
         let cached = self.host.cache.take(&self.record.run_id);
-        let engine = self.host.engine.clone();
-        let module = self.module.clone();
-        let workflow_id = self.record.workflow_id.clone();
-        let events = match &cached {
-            Some(_) => Vec::new(),
-            None => std::mem::take(&mut self.history.events),
-        };
-        // In place: actors run on the host's workflow threads (see `workers`), which
-        // serve nothing else.
-        let (instance, out, events, activation) = {
-            // A panic here is the host's fault, not the workflow's; it must not take
-            // the activation (or the history) with it.
-            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut instance = match cached {
-                    Some(instance) => instance,
-                    None => rebuild(&engine, &module, &workflow_id, &events)?,
-                };
-                let out = instance.activate(&activation, info);
-                Ok((instance, out))
-            }));
-            match ran {
-                Ok(Ok((instance, out))) => (Some(instance), out, events, activation),
-                Ok(Err(failure)) => (None, Err(failure), events, activation),
-                Err(_) => {
-                    let failure = TaskFailure::host("the host panicked running the task");
-                    (None, Err(failure), events, activation)
-                }
+        // A panic here is the host's fault, not the workflow's; the actor (and the run)
+        // must survive it.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut instance = match cached {
+                Some(instance) => instance,
+                None => self.rebuild()?,
+            };
+            let out = instance.activate(activation, info);
+            Ok((instance, out))
+        }));
+        let (instance, out) = match ran {
+            Ok(Ok(ran)) => ran,
+            Ok(Err(failure)) => return (Err(failure), false),
+            Err(_) => {
+                return (
+                    Err(TaskFailure::host("the host panicked running the task")),
+                    false,
+                )
             }
         };
-        if !events.is_empty() {
-            self.history.events = events;
+        let panic_fails_run = instance.panic_fails_run();
+        // A failed task leaves the guest half-way: rebuild it for the next attempt.
+        if out.is_ok() && !instance.is_poisoned() {
+            self.host.cache.put(&self.record.run_id, instance);
         }
-        let mut panic_fails_run = false;
-        if let Some(instance) = instance {
-            panic_fails_run = instance.panic_fails_run();
-            // A failed task leaves the guest half-way: rebuild it for the next attempt.
-            if out.is_ok() && !instance.is_poisoned() {
-                self.host.cache.put(&self.record.run_id, instance);
-            }
+        (out, panic_fails_run)
+    }
+
+    /// A fresh instance brought to the end of the recorded history by replay.
+    fn rebuild(&self) -> Result<WorkflowInstance, TaskFailure> {
+        let events = &self.history.events;
+        let mut instance = self
+            .host
+            .engine
+            .instantiate(&self.module, &self.record.workflow_id)
+            .map_err(|e| TaskFailure::host(e.to_string()))?;
+        if events.len() > 1 {
+            replay_into(&mut instance, events).map_err(|e| {
+                TaskFailure::host(format!(
+                    "the instance cannot be rebuilt by replaying its history: {e}"
+                ))
+            })?;
         }
-        (activation, out, panic_fails_run)
+        Ok(instance)
+    }
+
+    /// The row of timer `seq` of this run, firing at `fire_at_ms`.
+    fn timer_row(&self, seq: u32, fire_at_ms: u64) -> TimerRow {
+        TimerRow {
+            fire_at_ms,
+            run_id: self.record.run_id.clone(),
+            seq,
+        }
     }
 
     /// Timer rows to write with `commands`: started timers in, cancelled ones out.
@@ -422,11 +432,9 @@ impl Execution {
         let mut writes = Vec::new();
         for c in commands {
             match &c.command {
-                Command::StartTimer(t) => writes.push(Write::PutTimer(TimerRow {
-                    fire_at_ms: time_ms.saturating_add(t.duration_ms),
-                    run_id: self.record.run_id.clone(),
-                    seq: t.seq,
-                })),
+                Command::StartTimer(t) => writes.push(Write::PutTimer(
+                    self.timer_row(t.seq, time_ms.saturating_add(t.duration_ms)),
+                )),
                 Command::CancelTimer(seq) => {
                     if let Some(row) = self.timers.get(seq) {
                         writes.push(Write::DeleteTimer(row.clone()));
@@ -460,11 +468,7 @@ impl Execution {
                 self.dispatch_activity(PendingActivity::new(schedule, time_ms))
             }
             Command::StartTimer(t) => {
-                let row = TimerRow {
-                    fire_at_ms: time_ms.saturating_add(t.duration_ms),
-                    run_id: self.record.run_id.clone(),
-                    seq: t.seq,
-                };
+                let row = self.timer_row(t.seq, time_ms.saturating_add(t.duration_ms));
                 self.host.timers.arm(&row, self.host.clock.busy());
                 self.timers.insert(t.seq, row);
             }
@@ -485,7 +489,7 @@ impl Execution {
         }
     }
 
-    pub fn dispatch_activity(&mut self, pending: PendingActivity) {
+    fn dispatch_activity(&mut self, pending: PendingActivity) {
         let seq = pending.schedule.seq;
         let run = ActivityRun {
             registry: self.host.activities.clone(),
@@ -512,24 +516,4 @@ impl Execution {
         self.host.forget(&self.record);
         self.host.notify(&self.record.run_id, outcome);
     }
-}
-
-/// A fresh instance of `module` brought to the end of `events` by replay.
-fn rebuild(
-    engine: &Engine,
-    module: &Arc<Module>,
-    workflow_id: &str,
-    events: &[Event],
-) -> Result<WorkflowInstance, TaskFailure> {
-    let mut instance = engine
-        .instantiate(module, workflow_id)
-        .map_err(|e| TaskFailure::host(e.to_string()))?;
-    if events.len() > 1 {
-        replay_into(&mut instance, events).map_err(|e| {
-            TaskFailure::host(format!(
-                "the instance cannot be rebuilt by replaying its history: {e}"
-            ))
-        })?;
-    }
-    Ok(instance)
 }

@@ -60,10 +60,13 @@ impl Inspector {
             .storage
             .run(run_id)?
             .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-        Ok(super::decode_history(
-            &record,
-            self.storage.history(run_id)?,
-        )?)
+        self.history_of(&record)
+    }
+
+    /// The history of a run whose record is at hand (it names the history's format).
+    pub fn history_of(&self, run: &RunRecord) -> Result<Vec<Event>, QueryError> {
+        let chunks = self.storage.history(&run.run_id)?;
+        Ok(super::decode_history(run, chunks)?)
     }
 
     /// How a run ended, `None` while it is open. Read from the outcome table; a run
@@ -74,7 +77,7 @@ impl Inspector {
         }
         match self.storage.outcome(&run.run_id)? {
             Some(bytes) => Ok(Some(outcome::decode(&run.run_id, &bytes)?)),
-            None => Ok(History::new(self.history(&run.run_id)?).outcome()),
+            None => Ok(History::new(self.history_of(run)?).outcome()),
         }
     }
 }

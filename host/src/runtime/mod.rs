@@ -42,11 +42,6 @@ use crate::storage::{
 use execution::Execution;
 use timers::Timers;
 
-/// Milliseconds since the Unix epoch on the system clock.
-pub fn now_ms() -> u64 {
-    clock::system_now_ms()
-}
-
 /// What reaches an execution's actor; each carries the guard of work in flight.
 #[derive(Debug)]
 pub(crate) enum Message {
@@ -114,8 +109,8 @@ impl HostInner {
 
     /// A run's history, read and decoded.
     pub(crate) fn read_history(&self, record: &RunRecord) -> Result<History, QueryError> {
-        let chunks = self.storage.history(&record.run_id)?;
-        Ok(History::new(decode_history(record, chunks)?))
+        let events = Inspector::new(self.storage.clone()).history_of(record)?;
+        Ok(History::new(events))
     }
 
     fn forget(&self, record: &RunRecord) {

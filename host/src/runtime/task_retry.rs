@@ -20,8 +20,6 @@ pub(crate) struct Retry {
     pub attempt: u32,
     /// When the next attempt is due.
     pub at_ms: u64,
-    /// The time has come (the actor was woken for it).
-    pub due: bool,
 }
 
 /// Delay after failed attempt number `attempt` (1-based).
