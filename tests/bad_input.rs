@@ -139,12 +139,10 @@ async fn bad_modules_are_rejected_with_the_reason() {
     assert!(err.to_string().contains("weft:workflow"), "{err}");
     // Nothing was deployed, so nothing can start.
     let err = host
-        .start(weft_host::StartRequest {
-            workflow_type: "hello".into(),
-            input: weft_host::contract::Payload::json(&json!("x")),
-            workflow_id: None,
-            module: None,
-        })
+        .start(weft_host::StartRequest::new(
+            "hello",
+            weft_host::contract::Payload::json(&json!("x")),
+        ))
         .await
         .unwrap_err();
     assert!(

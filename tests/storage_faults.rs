@@ -13,10 +13,8 @@ use weft_host::storage::{FaultyStorage, RedbStorage, RunFilter, Storage};
 
 fn hello(id: &str) -> StartRequest {
     StartRequest {
-        workflow_type: "hello".into(),
-        input: Payload::json(&json!("disk")),
         workflow_id: Some(id.into()),
-        module: None,
+        ..StartRequest::new("hello", Payload::json(&json!("disk")))
     }
 }
 

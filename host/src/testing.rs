@@ -29,7 +29,9 @@ use serde::Serialize;
 
 use crate::activities::{ActivityError, ActivityRegistry};
 use crate::history::{Outcome, Payload};
-use crate::runtime::{Clock, Host, HostConfig, RunHandle, StartRequest};
+use crate::runtime::{
+    Clock, Host, HostConfig, RunHandle, StartRequest, UpdateOutcome, UpdateRequest, UpdateStage,
+};
 use crate::storage::{ModuleVersion, Storage};
 
 /// 2030-01-01T00:00:00Z: where a test environment's clock starts unless told otherwise.
@@ -135,6 +137,12 @@ pub enum TestEnvError {
     Start(#[from] crate::runtime::StartError),
     #[error(transparent)]
     Query(#[from] crate::runtime::QueryError),
+    /// A signal, query or update did not get through (or was rejected).
+    #[error(transparent)]
+    Message(#[from] crate::runtime::MessageError),
+    /// An answer did not decode as the type asked for.
+    #[error("the answer does not decode: {0}")]
+    Decode(String),
 }
 
 impl TestEnv {
@@ -178,12 +186,7 @@ impl TestEnv {
     ) -> Result<RunHandle, TestEnvError> {
         Ok(self
             .host
-            .start(StartRequest {
-                workflow_type: workflow_type.into(),
-                input: Payload::json(&input),
-                workflow_id: None,
-                module: None,
-            })
+            .start(StartRequest::new(workflow_type, Payload::json(&input)))
             .await?)
     }
 
@@ -196,5 +199,46 @@ impl TestEnv {
         let run = self.start(workflow_type, input).await?;
         let outcome = self.host.wait(&run.run_id).await?;
         Ok((run, outcome))
+    }
+
+    /// Signal the open run of `id` with a JSON `input`; returns once it is durable.
+    pub async fn signal(
+        &self,
+        id: &str,
+        name: &str,
+        input: serde_json::Value,
+    ) -> Result<RunHandle, TestEnvError> {
+        Ok(self.host.signal(id, name, Payload::json(&input)).await?)
+    }
+
+    /// Ask `id`'s workflow a query; its answer, decoded.
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        id: &str,
+        name: &str,
+        input: serde_json::Value,
+    ) -> Result<T, TestEnvError> {
+        let answer = self.host.query(id, name, Payload::json(&input)).await?;
+        serde_json::from_slice(&answer.data).map_err(|e| TestEnvError::Decode(e.to_string()))
+    }
+
+    /// Send an update and wait for its handler's result: `Ok(Err(failure))` when the
+    /// handler returned an error, `Err` when it was rejected or could not be delivered.
+    pub async fn update(
+        &self,
+        id: &str,
+        name: &str,
+        input: serde_json::Value,
+    ) -> Result<Result<serde_json::Value, crate::history::Failure>, TestEnvError> {
+        let request = UpdateRequest {
+            update_id: None,
+            name: name.to_string(),
+            input: Payload::json(&input),
+            wait: UpdateStage::Completed,
+        };
+        match self.host.update(id, request).await? {
+            UpdateOutcome::Completed { result, .. } => Ok(result.map(|p| p.to_json())),
+            UpdateOutcome::Accepted { .. } => unreachable!("waited for completion"),
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! crates, real hosts on real redb files in temporary folders.
 #![allow(dead_code)]
 
+pub mod features;
+pub mod logs;
 pub mod server;
 
 use std::collections::HashMap;
@@ -89,12 +91,7 @@ pub async fn execute(
     input: serde_json::Value,
 ) -> (String, Outcome) {
     let handle = host
-        .start(StartRequest {
-            workflow_type: workflow_type.into(),
-            input: Payload::json(&input),
-            workflow_id: None,
-            module: None,
-        })
+        .start(StartRequest::new(workflow_type, Payload::json(&input)))
         .await
         .unwrap();
     let outcome = host.wait(&handle.run_id).await.unwrap();

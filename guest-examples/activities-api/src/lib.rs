@@ -44,3 +44,15 @@ impl ActivityType for Square {
     type Input = u64;
     type Output = u64;
 }
+
+/// Waits on the host's clock for the given milliseconds and returns them: a stand-in
+/// for slow work (virtual time skips it in a test environment).
+pub struct Nap;
+
+impl ActivityType for Nap {
+    const NAME: &'static str = "nap";
+    /// Milliseconds to wait.
+    type Input = u64;
+    /// The milliseconds waited.
+    type Output = u64;
+}

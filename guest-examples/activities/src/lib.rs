@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use example_activities_api::{Greet, Reverse, Square, ToUpper};
+use example_activities_api::{Greet, Nap, Reverse, Square, ToUpper};
 use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
 
 /// Register every example activity.
@@ -31,6 +31,11 @@ pub fn register(registry: &mut ActivityRegistry) {
             observe(&ctx).await?;
             n.checked_mul(n)
                 .ok_or_else(|| ActivityError::non_retryable(format!("{n} squared overflows u64")))
+        })
+        .register(Nap, |ctx, ms: u64| async move {
+            observe(&ctx).await?;
+            ctx.sleep(Duration::from_millis(ms)).await;
+            Ok(ms)
         });
 }
 

@@ -59,6 +59,7 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
         }),
         result,
         run: ExecutionInfo::from(&run),
+        handlers: None,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
 pub mod describe;
+mod messages;
 mod server;
 pub mod types;
 

@@ -9,16 +9,21 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::describe::{describe, result_body};
+use super::messages;
 use super::types::*;
 use crate::activities::ActivityRegistry;
 use crate::contract::Payload;
 use crate::history::export;
-use crate::runtime::{DeployError, Host, HostConfig, QueryError, StartError, StartRequest};
+use crate::history::vocab::Signal;
+use crate::runtime::{
+    DeployError, Host, HostConfig, IdConflictPolicy, IdReusePolicy, QueryError, StartError,
+    StartOutcome, StartRequest,
+};
 use crate::storage::RunFilter;
 
 /// An error answer: a status and an [`ApiErrorBody`].
@@ -26,7 +31,7 @@ use crate::storage::RunFilter;
 pub struct ApiError(StatusCode, ApiErrorBody);
 
 impl ApiError {
-    fn new(code: ErrorCode, message: impl std::fmt::Display) -> ApiError {
+    pub(super) fn new(code: ErrorCode, message: impl std::fmt::Display) -> ApiError {
         let status = match code {
             ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -34,6 +39,11 @@ impl ApiError {
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Closed => StatusCode::CONFLICT,
+            ErrorCode::QueryFailed | ErrorCode::UpdateRejected | ErrorCode::UpdateFailed => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError(
             status,
@@ -66,7 +76,7 @@ impl From<QueryError> for ApiError {
     }
 }
 
-fn body_error(e: BytesRejection, limit: usize) -> ApiError {
+pub(super) fn body_error(e: BytesRejection, limit: usize) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             ErrorCode::TooLarge,
@@ -77,7 +87,7 @@ fn body_error(e: BytesRejection, limit: usize) -> ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 /// Query parameters whose rejection is an [`ApiErrorBody`] like every other error.
 struct Params<T>(T);
@@ -115,6 +125,9 @@ pub fn router(host: Host) -> Router {
         .route("/v1/executions/{id}", get(describe_handler))
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
+        .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
+        .route("/v1/executions/{id}/queries/{name}", post(messages::query))
+        .route("/v1/executions/{id}/updates/{name}", post(messages::update))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
@@ -129,9 +142,14 @@ pub fn router(host: Host) -> Router {
 pub async fn serve(
     data_dir: PathBuf,
     listen: SocketAddr,
+    cache_size: usize,
     activities: ActivityRegistry,
 ) -> anyhow::Result<()> {
-    let host = Host::open(HostConfig::on_disk_from_env(&data_dir), activities).await?;
+    let config = HostConfig {
+        cache_size,
+        ..HostConfig::on_disk_from_env(&data_dir)
+    };
+    let host = Host::open(config, activities).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -246,27 +264,56 @@ async fn start(
             ));
         }
     }
-    let request = StartRequest {
-        workflow_type: body.workflow_type,
-        input,
-        workflow_id: body.id,
-        module: None,
+    let signal = match body.signal {
+        Some(name) => Some(Signal {
+            name,
+            input: Payload::json(&body.signal_input.unwrap_or(serde_json::Value::Null)),
+        }),
+        None if body.signal_input.is_some() => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "`signal_input` needs `signal` (the signal's name)",
+            ))
+        }
+        None => None,
     };
-    match host.start(request).await {
-        Ok(h) => {
-            tracing::info!(workflow = %h.workflow_id, run = %h.run_id, "started");
+    let bad = |e: String| ApiError::new(ErrorCode::BadRequest, e);
+    let request = StartRequest {
+        workflow_id: body.id,
+        id_reuse_policy: match &body.id_reuse_policy {
+            Some(p) => p.parse().map_err(bad)?,
+            None => IdReusePolicy::default(),
+        },
+        id_conflict_policy: match &body.id_conflict_policy {
+            Some(p) => p.parse().map_err(bad)?,
+            None => IdConflictPolicy::default(),
+        },
+        signal,
+        ..StartRequest::new(body.workflow_type, input)
+    };
+    match host.start_execution(request).await {
+        Ok(StartOutcome { run: h, started }) => {
+            tracing::info!(workflow = %h.workflow_id, run = %h.run_id, started, "started");
             Ok((
-                StatusCode::CREATED,
+                if started {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
                 Json(Started {
                     workflow_id: h.workflow_id,
                     run_id: h.run_id,
+                    started,
                 }),
             ))
         }
         Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => {
             Err(ApiError::new(ErrorCode::NotFound, e))
         }
-        Err(e @ StartError::AlreadyRunning(_)) => Err(ApiError::new(ErrorCode::Conflict, e)),
+        Err(e @ (StartError::AlreadyRunning(_) | StartError::IdReused { .. })) => {
+            Err(ApiError::new(ErrorCode::Conflict, e))
+        }
+        Err(e @ StartError::Invalid(_)) => Err(ApiError::new(ErrorCode::BadRequest, e)),
         Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
     }
 }
@@ -333,7 +380,16 @@ async fn describe_handler(
     State(host): State<Host>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Description>> {
-    Ok(Json(describe(&host, &id)?))
+    let mut description = describe(&host, &id)?;
+    description.handlers =
+        host.handler_names(&description.run.run_id)
+            .await
+            .map(|h| HandlersInfo {
+                signals: h.signals,
+                queries: h.queries,
+                updates: h.updates,
+            });
+    Ok(Json(description))
 }
 
 #[derive(Deserialize)]

@@ -9,7 +9,18 @@
 //! | GET    | /v1/executions/{id}                    | → 200 [`Description`]                             |
 //! | GET    | /v1/executions/{id}/result?wait_s=S    | → 200 [`ResultBody`] (202 if still open after S)  |
 //! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`)       |
+//! | POST   | /v1/executions/{id}/signals/{name}     | [`MessageBody`] → 200 [`Signalled`] once durable  |
+//! | POST   | /v1/executions/{id}/queries/{name}     | [`MessageBody`] → 200 [`QueryAnswer`]             |
+//! | POST   | /v1/executions/{id}/updates/{name}     | [`UpdateBody`] → 200 [`UpdateAnswer`] (202 if not |
+//! |        |                                        | at the stage after `wait_s`: ask again, same id)  |
 //! | GET    | /v1/health                             | → 200 `{"status":"ok"}`                           |
+//!
+//! A signal or update to a closed run is refused with `closed` (409); a query to a
+//! closed run is answered from its history. A query that fails is `query_failed`
+//! (422); an update the workflow rejects is `update_rejected` (422), one whose task
+//! failed is `update_failed` (422); an update whose handler returned an error is a
+//! 200 [`UpdateAnswer`] with `failure`. Signal-with-start is a start whose
+//! [`StartBody`] names a `signal`.
 //!
 //! `{id}` is a workflow id (its latest run) or a run id. Every error is an
 //! [`ApiErrorBody`] with one of the [`ErrorCode`]s and a message for a person.
@@ -46,6 +57,17 @@ pub enum ErrorCode {
     Invalid,
     /// 500: the host failed.
     Internal,
+    /// 409: the execution is closed (signals and updates go to open runs).
+    Closed,
+    /// 422: the query failed (unknown name, its handler failed or issued commands).
+    QueryFailed,
+    /// 422: the workflow's validator rejected the update; nothing was recorded.
+    UpdateRejected,
+    /// 422: the workflow task that would have accepted the update failed.
+    UpdateFailed,
+    /// 503: the host cannot take the request now (stopping, or the run is changing
+    /// state); try again.
+    Unavailable,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -208,7 +230,7 @@ impl From<&RunRecord> for ExecutionInfo {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StartBody {
     pub workflow_type: String,
     /// The workflow's input (any JSON value).
@@ -217,12 +239,85 @@ pub struct StartBody {
     /// Workflow id; the host picks `<type>-<random>` when absent.
     #[serde(default)]
     pub id: Option<String>,
+    /// Signal-with-start: the signal to deliver to the id's open run, or to a run
+    /// started for it (in its first task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    /// The signal's input (JSON null when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_input: Option<serde_json::Value>,
+    /// `allow-duplicate` (default), `allow-duplicate-failed-only`, `reject-duplicate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_reuse_policy: Option<String>,
+    /// `fail` (default) or `use-existing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_conflict_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Started {
     pub workflow_id: String,
     pub run_id: String,
+    /// False when the request went to a run that was already open (use-existing,
+    /// signal-with-start).
+    #[serde(default = "yes")]
+    pub started: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The body of a signal or query: its input.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MessageBody {
+    /// Any JSON value; null when absent.
+    #[serde(default)]
+    pub input: serde_json::Value,
+}
+
+/// A signal is durable in the history of this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signalled {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+/// What a query returned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueryAnswer {
+    pub result: serde_json::Value,
+}
+
+/// The body of an update.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateBody {
+    #[serde(default)]
+    pub input: serde_json::Value,
+    /// Deduplicates: the same id again answers the first outcome. The server picks
+    /// one when absent (the answer says which).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_id: Option<String>,
+    /// `accepted` or `completed` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<String>,
+    /// Longest the server holds the request open waiting for the stage (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_s: Option<u64>,
+}
+
+/// Where an update stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateAnswer {
+    pub update_id: String,
+    /// `accepted`, `completed`, or `pending` (202: not at the asked stage yet).
+    pub stage: String,
+    /// The handler's value, when completed without error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+    /// The error the handler returned, when completed with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureBody>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -264,6 +359,18 @@ pub struct Description {
     pub failing_task: Option<FailingTaskInfo>,
     /// Present once closed.
     pub result: Option<ResultBody>,
+    /// The names the workflow's signal, query and update handlers answer to, when its
+    /// SDK reports them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handlers: Option<HandlersInfo>,
+}
+
+/// The names a workflow's handlers answer to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlersInfo {
+    pub signals: Vec<String>,
+    pub queries: Vec<String>,
+    pub updates: Vec<String>,
 }
 
 /// A workflow task that failed and is retried with backoff; the run stays open.

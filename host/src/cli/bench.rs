@@ -17,13 +17,14 @@ use crate::runtime::{Host, HostConfig, StartRequest};
 /// Measure weft on this machine and print one JSON line per scenario.
 ///
 /// seq3: three sequential activities (the `sequence` example); fanout10: ten parallel
-/// ones (the `fanout` example). Each scenario runs on a fresh data folder with durable
+/// ones (the `fanout` example); signals: durable signals per second, query and update
+/// latency (the `entity` example). Each scenario runs on a fresh data folder with durable
 /// commits: latency (one at a time, 20 warm-up, 200 samples), throughput (many in
 /// flight), replay of recorded histories, and the process's peak RSS.
 #[derive(Args)]
 #[command(after_help = "Example:\n  weft bench --scenario seq3")]
 pub struct BenchArgs {
-    /// Which scenario to run: seq3, fanout10 or all.
+    /// Which scenario to run: seq3, fanout10, signals or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// The `sequence` component (default: build guest-examples/sequence).
@@ -32,7 +33,11 @@ pub struct BenchArgs {
     /// The `fanout` component (default: build guest-examples/fanout).
     #[arg(long)]
     fanout: Option<PathBuf>,
-    /// Executions in the throughput phase (default 2000 for seq3, 1000 for fanout10).
+    /// The `entity` component (default: build guest-examples/entity).
+    #[arg(long)]
+    entity: Option<PathBuf>,
+    /// Executions in the throughput phase (default 2000 for seq3, 1000 for fanout10;
+    /// for signals, the number of signals: default 10000).
     #[arg(long)]
     executions: Option<usize>,
     /// Executions in flight during the throughput phase.
@@ -57,11 +62,12 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
     let scenarios = match args.scenario.as_str() {
         "seq3" => vec!["seq3"],
         "fanout10" => vec!["fanout10"],
-        "all" => vec!["seq3", "fanout10"],
+        "signals" => vec!["signals"],
+        "all" => vec!["seq3", "fanout10", "signals"],
         other => {
             return Err(Failure::new(
                 super::exit::USAGE,
-                format!("unknown scenario `{other}` (seq3, fanout10, all)"),
+                format!("unknown scenario `{other}` (seq3, fanout10, signals, all)"),
             ))
         }
     };
@@ -71,6 +77,19 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
         .clone()
         .unwrap_or_else(|| tmp.path().to_path_buf());
     for name in scenarios {
+        if name == "signals" {
+            let component = component(&args.entity, "guest-examples/entity")?;
+            let line = super::bench_signals::run(
+                &component,
+                &root.join(name),
+                args.executions.unwrap_or(10_000),
+                args.concurrency,
+                activities.clone(),
+            )
+            .await?;
+            println!("{line}");
+            continue;
+        }
         let (scenario, component) = match name {
             "seq3" => (
                 Scenario {
@@ -126,12 +145,8 @@ async fn run_scenario(
     let deployed = host
         .deploy(component.to_vec(), s.workflow_type, false)
         .await?;
-    let request = |input: &serde_json::Value| StartRequest {
-        workflow_type: s.workflow_type.into(),
-        input: Payload::json(input),
-        workflow_id: None,
-        module: None,
-    };
+    let request =
+        |input: &serde_json::Value| StartRequest::new(s.workflow_type, Payload::json(input));
     eprintln!("{}: latency (20 warm-up + 200 samples)", s.name);
     let mut samples = Vec::with_capacity(200);
     for i in 0..220 {
@@ -224,12 +239,12 @@ async fn execute(host: &Host, request: StartRequest) -> Result<String, Failure> 
     }
 }
 
-fn round3(x: f64) -> f64 {
+pub(super) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
 /// The process's peak resident set (VmHWM), in MiB.
-fn peak_rss_mb() -> f64 {
+pub(super) fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -72,6 +72,23 @@ fn description(d: &Description) -> String {
             field("failure", format!("{}: {}", f.error_type, f.message));
         }
     }
+    if let Some(h) = &d.handlers {
+        let names = |kind: &str, names: &[String]| match names {
+            [] => None,
+            names => Some(format!("{kind} {}", names.join(", "))),
+        };
+        let listed: Vec<String> = [
+            names("signals", &h.signals),
+            names("queries", &h.queries),
+            names("updates", &h.updates),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !listed.is_empty() {
+            field("handlers", listed.join("; "));
+        }
+    }
     if let Some(f) = &d.failing_task {
         let at = f
             .location

@@ -69,10 +69,9 @@ pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
             .map_err(|e| Failure::new(exit::REJECTED, format!("{}: {e}", component.display())))?;
         let handle = host
             .start(StartRequest {
-                workflow_type,
-                input: Payload::json(&input),
                 workflow_id: args.id.clone(),
                 module: Some(module.digest.clone()),
+                ..StartRequest::new(workflow_type, Payload::json(&input))
             })
             .await
             .map_err(|e| match e {

@@ -2,14 +2,17 @@
 //! activities and calls [`main`].
 
 mod bench;
+mod bench_signals;
 mod build;
 mod describe;
 mod history;
 mod human;
 mod local;
+mod messages;
 mod remote;
 mod replay;
 mod server;
+mod start;
 mod timeline;
 
 use std::process::ExitCode;
@@ -80,11 +83,14 @@ enum Command {
     Server(server::ServerArgs),
     Deploy(remote::DeployArgs),
     Modules(remote::ModulesArgs),
-    Start(remote::StartCommand),
-    Execute(remote::ExecuteCommand),
+    Start(start::StartCommand),
+    Execute(start::ExecuteCommand),
     Describe(describe::DescribeArgs),
     List(remote::ListArgs),
-    Result(remote::ResultArgs),
+    Result(start::ResultArgs),
+    Signal(messages::SignalArgs),
+    Query(messages::QueryArgs),
+    Update(messages::UpdateArgs),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -121,11 +127,14 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Server(args) => server::serve(args, activities).await,
             Command::Deploy(args) => remote::deploy(args),
             Command::Modules(args) => remote::modules(args),
-            Command::Start(args) => remote::start(args),
-            Command::Execute(args) => remote::execute(args),
+            Command::Start(args) => start::start(args),
+            Command::Execute(args) => start::execute(args),
             Command::Describe(args) => describe::describe(args),
             Command::List(args) => remote::list(args).await,
-            Command::Result(args) => remote::result(args),
+            Command::Result(args) => start::result(args),
+            Command::Signal(args) => messages::signal(args),
+            Command::Query(args) => messages::query(args),
+            Command::Update(args) => messages::update(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Bench(args) => bench::bench(args, activities).await,

@@ -21,9 +21,13 @@ pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7233")]
     pub listen: SocketAddr,
+    /// Most workflow instances kept alive between tasks; the others are rebuilt by
+    /// replaying their history when they next run (or are queried).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub cache_size: usize,
 }
 
 pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult {
-    crate::api::serve(args.data, args.listen, activities).await?;
+    crate::api::serve(args.data, args.listen, args.cache_size, activities).await?;
     Ok(())
 }

@@ -12,6 +12,7 @@
 //!     workflow_type: "hello".into(),
 //!     input: serde_json::json!("world"),
 //!     id: Some("hello-1".into()),
+//!     ..Default::default()
 //! })?;
 //! let outcome = client.result(&started.workflow_id, true)?;
 //! println!("{:?}", outcome.result);
@@ -19,6 +20,7 @@
 //! ```
 
 mod error;
+mod messages;
 
 use std::time::Duration;
 
@@ -278,6 +280,7 @@ fn code_of_status(status: u16) -> ErrorCode {
         409 => ErrorCode::Conflict,
         413 => ErrorCode::TooLarge,
         422 => ErrorCode::Invalid,
+        503 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     }
 }

@@ -144,10 +144,18 @@ impl History {
     pub fn failing_task(&self) -> Option<FailingTask> {
         let mut failing: Option<FailingTask> = None;
         let mut time = 0;
+        // Whether the task seen last failed; a task that succeeded ends the streak, even
+        // one without commands (a signal that changed only the workflow's state).
+        let mut last_failed = true;
         for event in &self.events {
             match event {
-                Event::TaskStarted { time_ms } => time = *time_ms,
-                Event::Command(_) => failing = None,
+                Event::TaskStarted { time_ms } => {
+                    if !last_failed {
+                        failing = None;
+                    }
+                    last_failed = false;
+                    time = *time_ms;
+                }
                 Event::TaskAttemptFailed {
                     failure,
                     retry_at_ms,
@@ -168,6 +176,12 @@ impl History {
                 },
                 _ => {}
             }
+            if matches!(event, Event::TaskAttemptFailed { .. }) {
+                last_failed = true;
+            }
+        }
+        if !last_failed {
+            failing = None;
         }
         failing
     }

@@ -71,6 +71,17 @@ pub enum StartError {
     /// The workflow id has a run that is still open.
     #[error("workflow id `{0}` already has a running execution; wait for it to close or pick another id")]
     AlreadyRunning(String),
+    /// The id's latest run is closed and the id reuse policy forbids another.
+    #[error("workflow id `{workflow_id}` was used by run {run_id} ({status}) and the id reuse policy `{policy}` refuses another run")]
+    IdReused {
+        workflow_id: String,
+        run_id: String,
+        status: String,
+        policy: &'static str,
+    },
+    /// The request is malformed (a signal-with-start's signal name or input).
+    #[error("{0}")]
+    Invalid(String),
     /// The named module is not deployed.
     #[error("module {0} is not deployed")]
     UnknownModule(String),

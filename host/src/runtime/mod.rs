@@ -11,7 +11,11 @@ mod deploy;
 mod error;
 mod execution;
 mod inspect;
+mod messages;
 mod outcome;
+mod queries;
+mod requests;
+mod start;
 mod task_retry;
 mod timers;
 mod workers;
@@ -21,7 +25,12 @@ pub use clock::{Busy, Clock};
 pub use config::HostConfig;
 pub use error::{CheckFailure, DeployError, OpenError, QueryError, StartError};
 pub use inspect::Inspector;
+pub use messages::{
+    MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
+};
 pub use outcome::status_of;
+pub use requests::HandlerNames;
+pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -32,12 +41,10 @@ use tokio::sync::oneshot;
 use crate::activities::ActivityRegistry;
 use crate::engine::{Engine, Module};
 use crate::history::codec::{decode_chunks, Chunk};
-use crate::history::vocab::StartWorkflow;
-use crate::history::{
-    DecodeError, Event, ExecutionStarted, Failure, History, Job, Outcome, Payload, FORMAT_VERSION,
-};
+use crate::history::vocab::{Query, Signal, Update};
+use crate::history::{DecodeError, Event, Failure, History, Job, Outcome, Payload};
 use crate::storage::{
-    durable, ModuleVersion, RedbStorage, RunRecord, Status, Storage, StorageError, Write,
+    durable, ModuleVersion, RedbStorage, RunRecord, Storage, StorageError, Write,
 };
 use execution::Execution;
 use timers::Timers;
@@ -55,17 +62,25 @@ pub(crate) enum Message {
         retry_at_ms: u64,
         busy: Busy,
     },
-}
-
-/// What to start.
-#[derive(Debug, Clone)]
-pub struct StartRequest {
-    pub workflow_type: String,
-    pub input: Payload,
-    /// Defaults to `<type>-<random>`.
-    pub workflow_id: Option<String>,
-    /// Module digest; defaults to the newest deployed module exporting the type.
-    pub module: Option<String>,
+    /// A signal to deliver; acknowledged once the task that delivers it is durable.
+    Signal {
+        signal: Signal,
+        ack: oneshot::Sender<Result<(), MessageError>>,
+        busy: Busy,
+    },
+    /// An update to validate and run (or to join, by its id).
+    Update {
+        update: Update,
+        wait: UpdateStage,
+        reply: execution::UpdateReply,
+        busy: Busy,
+    },
+    /// A query to answer from the instance.
+    Query {
+        query: Query,
+        reply: oneshot::Sender<Result<Payload, MessageError>>,
+        busy: Busy,
+    },
 }
 
 /// A started run.
@@ -288,113 +303,6 @@ impl Host {
         Ok(module)
     }
 
-    /// Start a run; returns once its start (and first workflow task) is durable.
-    pub async fn start(&self, request: StartRequest) -> Result<RunHandle, StartError> {
-        let module = self.pick_module(&request)?;
-        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
-            format!(
-                "{}-{}",
-                request.workflow_type,
-                &uuid::Uuid::new_v4().simple().to_string()[..12]
-            )
-        });
-        let run_id = uuid::Uuid::new_v4().simple().to_string();
-        let handle = RunHandle {
-            workflow_id: workflow_id.clone(),
-            run_id: run_id.clone(),
-        };
-        {
-            let mut open = self.inner.open.lock().unwrap();
-            if open.contains_key(&workflow_id) {
-                return Err(StartError::AlreadyRunning(workflow_id));
-            }
-            open.insert(workflow_id.clone(), handle.clone());
-        }
-        let time_ms = self.inner.clock.now_ms();
-        let record = RunRecord {
-            workflow_id: workflow_id.clone(),
-            run_id: run_id.clone(),
-            workflow_type: request.workflow_type.clone(),
-            module_digest: module.digest.clone(),
-            status: Status::Running,
-            start_ms: time_ms,
-            close_ms: None,
-            history_len: 0,
-            format_version: FORMAT_VERSION,
-        };
-        let started = ExecutionStarted {
-            workflow_type: request.workflow_type.clone(),
-            workflow_id: workflow_id.clone(),
-            run_id: run_id.clone(),
-            module_digest: module.digest.clone(),
-            time_ms,
-        };
-        let job = Job::StartWorkflow(StartWorkflow {
-            workflow_type: request.workflow_type,
-            input: request.input,
-            workflow_id,
-            run_id,
-            attempt: 1,
-            parent_workflow_id: None,
-            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
-            search_attributes: Vec::new(),
-            memo: Vec::new(),
-        });
-        let (ack, acked) = oneshot::channel();
-        let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
-        // The run record and the started event go into the first commit, together with
-        // the first workflow task.
-        execution.pending_writes.push(Write::PutRun(record));
-        execution.events.push(Event::ExecutionStarted(started));
-        execution.jobs.push(job);
-        execution.guards.push(self.inner.clock.busy());
-        self.spawn(execution);
-        match acked.await {
-            Ok(Ok(())) => Ok(handle),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(StartError::Storage(
-                "the run stopped before its start was recorded".into(),
-            )),
-        }
-    }
-
-    fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {
-        let versions = self.inner.versions.lock().unwrap().clone();
-        let digest = match &request.module {
-            Some(digest) => versions
-                .iter()
-                .find(|v| &v.digest == digest)
-                .map(|v| v.digest.clone())
-                .ok_or_else(|| StartError::UnknownModule(digest.clone()))?,
-            None => match versions
-                .iter()
-                .rev()
-                .find(|v| v.workflow_types.contains(&request.workflow_type))
-            {
-                Some(v) => v.digest.clone(),
-                None => return Err(Self::unknown_type(&versions, request)),
-            },
-        };
-        self.module_by_digest(&digest).map_err(StartError::Storage)
-    }
-
-    fn unknown_type(versions: &[ModuleVersion], request: &StartRequest) -> StartError {
-        let mut known: Vec<String> = versions
-            .iter()
-            .flat_map(|m| m.workflow_types.clone())
-            .collect();
-        known.sort();
-        known.dedup();
-        StartError::UnknownWorkflowType {
-            workflow_type: request.workflow_type.clone(),
-            known: if known.is_empty() {
-                "none deployed".into()
-            } else {
-                known.join(", ")
-            },
-        }
-    }
-
     fn execution(
         &self,
         record: RunRecord,
@@ -404,6 +312,7 @@ impl Host {
     ) -> Execution {
         let (tx, rx) = mpsc::unbounded_channel();
         let size_bytes = history.encoded_size();
+        let updates = execution::Updates::from_history(&history.events);
         Execution {
             host: self.inner.clone(),
             record,
@@ -422,6 +331,9 @@ impl Host {
             fired: Vec::new(),
             guards: Vec::new(),
             retry: None,
+            signal_acks: Vec::new(),
+            updates,
+            queries: Vec::new(),
         }
     }
 

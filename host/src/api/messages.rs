@@ -1,0 +1,151 @@
+//! Routes that talk to a running execution: signals, queries and updates.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use super::server::{body_error, ApiError, ApiResult};
+use super::types::*;
+use crate::contract::Payload;
+use crate::runtime::{Host, MessageError, UpdateOutcome, UpdateRequest, UpdateStage};
+
+/// Longest an update request is held open by default.
+const UPDATE_WAIT_S: u64 = 30;
+/// Room for the body's JSON around an input of the largest size.
+const BODY_LIMIT: usize = crate::runtime::MAX_MESSAGE_PAYLOAD_BYTES + 64 * 1024;
+
+impl From<MessageError> for ApiError {
+    fn from(e: MessageError) -> ApiError {
+        let code = match &e {
+            MessageError::NotFound(_) => ErrorCode::NotFound,
+            MessageError::Closed { .. } => ErrorCode::Closed,
+            MessageError::Rejected(_) => ErrorCode::UpdateRejected,
+            MessageError::Failed(_) => ErrorCode::QueryFailed,
+            MessageError::Invalid(_) => ErrorCode::BadRequest,
+            MessageError::Unavailable(_) => ErrorCode::Unavailable,
+        };
+        ApiError::new(code, e)
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> ApiResult<T> {
+    let bytes = body.map_err(|e| body_error(e, BODY_LIMIT))?;
+    if bytes.len() > BODY_LIMIT {
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!(
+                "the request is larger than the input limit of {} bytes",
+                crate::runtime::MAX_MESSAGE_PAYLOAD_BYTES
+            ),
+        ));
+    }
+    if bytes.is_empty() {
+        return serde_json::from_slice(b"{}").map_err(|e| ApiError::new(ErrorCode::BadRequest, e));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the request body is not valid: {e}"),
+        )
+    })
+}
+
+pub(super) async fn signal(
+    State(host): State<Host>,
+    Path((id, name)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Signalled>> {
+    let body: MessageBody = parse(body)?;
+    let run = host.signal(&id, &name, Payload::json(&body.input)).await?;
+    tracing::debug!(workflow = %run.workflow_id, run = %run.run_id, signal = %name, "signalled");
+    Ok(Json(Signalled {
+        workflow_id: run.workflow_id,
+        run_id: run.run_id,
+    }))
+}
+
+pub(super) async fn query(
+    State(host): State<Host>,
+    Path((id, name)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<QueryAnswer>> {
+    let body: MessageBody = parse(body)?;
+    let answer = host.query(&id, &name, Payload::json(&body.input)).await?;
+    Ok(Json(QueryAnswer {
+        result: answer.to_json(),
+    }))
+}
+
+pub(super) async fn update(
+    State(host): State<Host>,
+    Path((id, name)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<UpdateAnswer>)> {
+    let body: UpdateBody = parse(body)?;
+    let wait: UpdateStage = match &body.wait {
+        Some(w) => w
+            .parse()
+            .map_err(|e: String| ApiError::new(ErrorCode::BadRequest, e))?,
+        None => UpdateStage::default(),
+    };
+    // Chosen here, not in the host, so that a request that times out can be asked again.
+    let update_id = body
+        .update_id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let request = UpdateRequest {
+        update_id: Some(update_id.clone()),
+        name,
+        input: Payload::json(&body.input),
+        wait,
+    };
+    let hold = Duration::from_secs(body.wait_s.unwrap_or(UPDATE_WAIT_S).min(300));
+    let outcome = match tokio::time::timeout(hold, host.update(&id, request)).await {
+        Err(_) => {
+            return Ok((
+                StatusCode::ACCEPTED,
+                Json(UpdateAnswer {
+                    update_id,
+                    stage: "pending".into(),
+                    result: None,
+                    failure: None,
+                }),
+            ))
+        }
+        Ok(Err(MessageError::Failed(f))) => {
+            return Err(ApiError::new(ErrorCode::UpdateFailed, f.message))
+        }
+        Ok(outcome) => outcome?,
+    };
+    let answer = match outcome {
+        UpdateOutcome::Accepted { update_id } => UpdateAnswer {
+            update_id,
+            stage: UpdateStage::Accepted.as_str().into(),
+            result: None,
+            failure: None,
+        },
+        UpdateOutcome::Completed { update_id, result } => {
+            let (result, failure) = match result {
+                Ok(value) => (Some(value.to_json()), None),
+                Err(f) => (
+                    None,
+                    Some(FailureBody {
+                        message: f.message,
+                        error_type: f.error_type,
+                    }),
+                ),
+            };
+            UpdateAnswer {
+                update_id,
+                stage: UpdateStage::Completed.as_str().into(),
+                result,
+                failure,
+            }
+        }
+    };
+    Ok((StatusCode::OK, Json(answer)))
+}

@@ -1,0 +1,111 @@
+//! What a recorded task sets going: timers, activities, and closing the run.
+
+use super::*;
+
+impl Execution {
+    /// The row of timer `seq` of this run, firing at `fire_at_ms`.
+    pub(super) fn timer_row(&self, seq: u32, fire_at_ms: u64) -> TimerRow {
+        TimerRow {
+            fire_at_ms,
+            run_id: self.record.run_id.clone(),
+            seq,
+        }
+    }
+
+    /// Timer rows to write with `commands`: started timers in, cancelled ones out.
+    pub(super) fn timer_writes(&self, commands: &[IssuedCommand], time_ms: u64) -> Vec<Write> {
+        let mut writes = Vec::new();
+        for c in commands {
+            match &c.command {
+                Command::StartTimer(t) => writes.push(Write::PutTimer(
+                    self.timer_row(t.seq, time_ms.saturating_add(t.duration_ms)),
+                )),
+                Command::CancelTimer(seq) => {
+                    if let Some(row) = self.timers.get(seq) {
+                        writes.push(Write::DeleteTimer(row.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        writes
+    }
+
+    /// What closing the run writes: its record, its outcome, its timers gone.
+    pub(super) fn close_writes(
+        &mut self,
+        outcome: &Outcome,
+        time_ms: u64,
+        history_len: usize,
+    ) -> Vec<Write> {
+        self.record.status = status_of(outcome);
+        self.record.close_ms = Some(time_ms);
+        self.record.history_len = history_len as u64;
+        let mut writes = vec![
+            Write::PutRun(self.record.clone()),
+            Write::PutOutcome {
+                run_id: self.record.run_id.clone(),
+                outcome: crate::runtime::outcome::encode(outcome),
+            },
+        ];
+        writes.extend(self.timers.values().cloned().map(Write::DeleteTimer));
+        writes
+    }
+
+    pub(super) fn act(&mut self, command: Command, time_ms: u64) {
+        match command {
+            Command::ScheduleActivity(schedule) => {
+                self.dispatch_activity(PendingActivity::new(schedule, time_ms))
+            }
+            Command::StartTimer(t) => {
+                let row = self.timer_row(t.seq, time_ms.saturating_add(t.duration_ms));
+                self.host.timers.arm(&row, self.host.clock.busy());
+                self.timers.insert(t.seq, row);
+            }
+            Command::CancelTimer(seq) => {
+                if let Some(row) = self.timers.remove(&seq) {
+                    self.host.timers.disarm(&row);
+                }
+            }
+            Command::RequestCancelActivity(seq) => {
+                if let Some(h) = self.activities.remove(&seq) {
+                    h.abort();
+                }
+            }
+            // Recorded in the history; there is nothing else to do (updates are answered
+            // when their task is durable, see `messages`).
+            Command::RecordMarker(_) | Command::AcceptUpdate(_) | Command::CompleteUpdate(_) => {}
+            // `check_supported` refused every other command before it was recorded.
+            other => unreachable!("unsupported command `{}` was recorded", other.kind()),
+        }
+    }
+
+    pub(super) fn dispatch_activity(&mut self, pending: PendingActivity) {
+        let seq = pending.schedule.seq;
+        let run = ActivityRun {
+            registry: self.host.activities.clone(),
+            clock: self.host.clock.clone(),
+            workflow_id: self.record.workflow_id.clone(),
+            run_id: self.record.run_id.clone(),
+            actor: self.tx.clone(),
+        };
+        let task = activity_task::run(run, pending, self.host.clock.busy());
+        // On the workflow threads, next to the actor it reports to: a result wakes the
+        // actor without crossing to another runtime.
+        let handle = self.host.workflows.spawn(task);
+        self.activities.insert(seq, handle.abort_handle());
+    }
+
+    pub(super) fn close(&mut self, outcome: Outcome) {
+        for (_, h) in self.activities.drain() {
+            h.abort();
+        }
+        for (_, row) in self.timers.drain() {
+            self.host.timers.disarm(&row);
+        }
+        self.answer_at_close();
+        self.host.cache.take(&self.record.run_id);
+        self.host.forget(&self.record);
+        self.host.notify(&self.record.run_id, outcome);
+    }
+}

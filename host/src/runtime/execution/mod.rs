@@ -1,0 +1,322 @@
+//! The actor that drives one open run: it collects results into activations, runs
+//! workflow tasks (on the host's workflow threads, never on the threads that serve the
+//! API, activities and timers), records them durably, and only then acts on their
+//! commands.
+//!
+//! | what happens                        | recorded                                    | then                          |
+//! |-------------------------------------|---------------------------------------------|-------------------------------|
+//! | task produces commands              | task-started, jobs, commands                | act on the commands           |
+//! | task produces a closing command     | … and the run record, outcome, timer rows   | close                         |
+//! | task fails (panic, trap, deadline,  | first failure of a streak, or when it       | retry with backoff; its jobs  |
+//! | rebuild, unsupported command)       | delivered new jobs: task-started, jobs,     | are delivered again           |
+//! |                                     | task-attempt-failed                         |                               |
+//! | task panics, workflow opted in to   | task-started, jobs, task-failed, run record | close as failed               |
+//! | failing on a panic                  |                                             |                               |
+//! | the commit fails                    | nothing                                     | retry with backoff, rebuilt   |
+//! |                                     |                                             | from what is durable          |
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+
+use super::activity_task::{self, ActivityRun};
+use super::clock::Busy;
+use super::commands::check_supported;
+use super::messages::MessageError;
+use super::task_retry::{backoff, Retry};
+use super::{status_of, HostInner, Message, StartError};
+use crate::engine::{Module, WorkflowInstance};
+use crate::history::codec::{encode_events_counted, encoded_len};
+use crate::history::vocab::Query;
+use crate::history::Payload;
+use crate::history::{
+    Activation, Command, Event, History, IssuedCommand, Job, Outcome, PendingActivity, TaskFailure,
+};
+use crate::replay::{history_info, replay_into};
+use crate::storage::{durable, RunRecord, TimerRow, Write};
+
+mod effects;
+mod messages;
+mod task;
+mod updates;
+
+pub(crate) use updates::{UpdateReply, Updates};
+
+pub(super) struct Execution {
+    pub host: Arc<HostInner>,
+    pub record: RunRecord,
+    pub module: Arc<Module>,
+    pub history: History,
+    /// Encoded bytes of `history`, as `history-info` counts them.
+    pub size_bytes: u64,
+    pub tx: UnboundedSender<Message>,
+    pub rx: UnboundedReceiver<Message>,
+    /// Armed timers by seq.
+    pub timers: HashMap<u32, TimerRow>,
+    pub activities: HashMap<u32, AbortHandle>,
+    /// Writes for the next commit (the run record of a new run).
+    pub pending_writes: Vec<Write>,
+    /// Told when the first commit is durable (a new run's start is acknowledged).
+    pub started: Option<oneshot::Sender<Result<(), StartError>>>,
+    /// Jobs recorded in failed tasks: the next task delivers them first.
+    pub carried: Vec<Job>,
+    /// Jobs not recorded yet.
+    pub jobs: Vec<Job>,
+    /// Events to record before the next task (activity attempt failures).
+    pub events: Vec<Event>,
+    /// Timer rows to delete in the commit that records their `fire-timer`.
+    pub fired: Vec<TimerRow>,
+    /// Work in flight that this actor has taken on.
+    pub guards: Vec<Busy>,
+    /// The failing task's retry, if the last attempt failed.
+    pub retry: Option<Retry>,
+    /// Acknowledgements owed to the senders of the signals in `jobs`, once durable.
+    pub signal_acks: Vec<SignalAck>,
+    /// The run's updates by id.
+    pub updates: Updates,
+    /// Queries to answer once no task is due.
+    pub queries: Vec<(Query, QueryReply)>,
+}
+
+pub(crate) type SignalAck = oneshot::Sender<Result<(), MessageError>>;
+pub(crate) type QueryReply = oneshot::Sender<Result<Payload, MessageError>>;
+
+/// What woke the actor.
+enum Wake {
+    Message(Message),
+    RetryDue(Busy),
+    Stopped,
+}
+
+impl Execution {
+    /// Re-arm what a recovered history is still waiting for, and take up the jobs its
+    /// failed tasks left.
+    /// Returns the rows of its armed timers (the caller arms them with the timer loop).
+    pub fn resume_pending(&mut self) -> Vec<TimerRow> {
+        let (activities, timers) = self.history.pending();
+        for a in activities {
+            self.dispatch_activity(a);
+        }
+        for t in timers {
+            let row = self.timer_row(t.seq, t.fire_at_ms);
+            self.timers.insert(t.seq, row);
+        }
+        self.carried = self.history.carried_jobs();
+        if let Some(failing) = self.history.failing_task() {
+            self.retry = Some(Retry {
+                attempt: failing.attempts,
+                at_ms: failing.retry_at_ms,
+            });
+        }
+        self.timers.values().cloned().collect()
+    }
+
+    fn has_jobs(&self) -> bool {
+        !self.jobs.is_empty() || !self.carried.is_empty()
+    }
+
+    /// There is something to run or record, and no backoff holds it back: a signal
+    /// or an update does not wait out a failing task's backoff (its caller waits for
+    /// the task that records it), it brings the next attempt forward.
+    fn ready(&self) -> bool {
+        (self.has_jobs() || !self.events.is_empty()) && (!self.backing_off() || self.has_messages())
+    }
+
+    /// Signals or updates wait for a task.
+    pub(super) fn has_messages(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|j| matches!(j, Job::Signal(_) | Job::Update(_)))
+    }
+
+    /// A retry's backoff has not run out yet.
+    fn backing_off(&self) -> bool {
+        self.retry
+            .as_ref()
+            .is_some_and(|r| self.host.clock.now_ms() < r.at_ms)
+    }
+
+    /// Drive the run until it closes or the host drops it.
+    pub async fn run(mut self) {
+        loop {
+            if !self.ready() && self.queries.is_empty() {
+                // Waiting: the work this actor took on has been handed on.
+                self.guards.clear();
+                match self.next().await {
+                    Wake::Stopped => return,
+                    Wake::Message(m) => self.absorb(m),
+                    Wake::RetryDue(guard) => self.guards.push(guard),
+                }
+            }
+            self.absorb_queued();
+            if !self.ready() {
+                // Between tasks, the instance shows the state of the last one.
+                self.answer_queries();
+                continue;
+            }
+            if !self.has_jobs() {
+                // Only attempt reports: record them; no task to run.
+                match self.commit(Vec::new()).await {
+                    Ok(()) => self.retry = None,
+                    Err(()) => self.retry_after_storage_failure(),
+                }
+                continue;
+            }
+            if self.run_task().await {
+                return;
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Wake {
+        let message = match self.retry.as_ref().filter(|_| self.backing_off()) {
+            None => self.rx.recv().await,
+            Some(retry) => {
+                let sleep = self.host.clock.sleep_until(retry.at_ms);
+                tokio::select! {
+                    m = self.rx.recv() => m,
+                    guard = sleep => return Wake::RetryDue(guard),
+                }
+            }
+        };
+        message.map_or(Wake::Stopped, Wake::Message)
+    }
+
+    /// Take in every message already queued.
+    pub(super) fn absorb_queued(&mut self) {
+        while let Ok(m) = self.rx.try_recv() {
+            self.absorb(m);
+        }
+    }
+
+    fn absorb(&mut self, message: Message) {
+        match message {
+            Message::Signal { signal, ack, busy } => {
+                self.guards.push(busy);
+                self.jobs.push(Job::Signal(signal));
+                self.signal_acks.push(ack);
+            }
+            Message::Update {
+                update,
+                wait,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                if self.updates.request(&update.id, wait, reply) {
+                    self.jobs.push(Job::Update(update));
+                }
+            }
+            Message::Query { query, reply, busy } => {
+                self.guards.push(busy);
+                self.queries.push((query, reply));
+            }
+            Message::Resolve(job, busy) => {
+                match &job {
+                    Job::ResolveActivity(r) => {
+                        self.activities.remove(&r.seq);
+                    }
+                    Job::FireTimer(seq) => match self.timers.remove(seq) {
+                        Some(row) => self.fired.push(row),
+                        // Cancelled meanwhile (or fired twice after a restart).
+                        None => return,
+                    },
+                    _ => {}
+                }
+                self.guards.push(busy);
+                self.jobs.push(job)
+            }
+            Message::AttemptFailed {
+                seq,
+                attempt,
+                failure,
+                retry_at_ms,
+                busy,
+            } => {
+                tracing::warn!(
+                    run = %self.record.run_id, seq, attempt,
+                    "activity attempt failed, retrying: {}", failure.message
+                );
+                self.guards.push(busy);
+                self.events.push(Event::ActivityAttemptFailed {
+                    seq,
+                    attempt,
+                    failure,
+                    retry_at_ms,
+                })
+            }
+        }
+    }
+
+    /// Append the pending events and then `events` durably, with the pending writes
+    /// and `writes`. On failure nothing is taken: the pending events stay for the next
+    /// commit.
+    pub(super) async fn commit_with(
+        &mut self,
+        events: Vec<Event>,
+        writes: Vec<Write>,
+    ) -> Result<(), ()> {
+        let mut all_writes = self.pending_writes.clone();
+        all_writes.extend(writes);
+        let mut all_events = self.events.clone();
+        all_events.extend(events);
+        let mut events_len = 0;
+        if !all_events.is_empty() {
+            let (bytes, len) = encode_events_counted(self.record.format_version, &all_events);
+            events_len = len;
+            all_writes.push(Write::Append {
+                run_id: self.record.run_id.clone(),
+                first_index: self.history.events.len() as u64,
+                events: bytes,
+            });
+        }
+        if all_writes.is_empty() {
+            return Ok(());
+        }
+        let result = durable(self.host.storage.commit(all_writes)).await;
+        let first_commit = self.started.take();
+        match result {
+            Ok(()) => {
+                if let Some(started) = first_commit {
+                    let _ = started.send(Ok(()));
+                }
+                self.pending_writes.clear();
+                self.events.clear();
+                self.size_bytes += events_len;
+                self.history.events.extend(all_events);
+                Ok(())
+            }
+            Err(e) => {
+                self.host.cache.take(&self.record.run_id);
+                match first_commit {
+                    Some(started) => {
+                        // Nothing of the run is durable: free the id, then refuse the
+                        // start (in this order, so a retry finds the id free).
+                        self.host.forget(&self.record);
+                        let _ = started.send(Err(StartError::Storage(e.to_string())));
+                    }
+                    None => tracing::error!(
+                        run = %self.record.run_id,
+                        "cannot record history, retrying from what is durable: {e}"
+                    ),
+                }
+                Err(())
+            }
+        }
+    }
+
+    pub(super) async fn commit(&mut self, events: Vec<Event>) -> Result<(), ()> {
+        self.commit_with(events, Vec::new()).await
+    }
+
+    pub(super) fn retry_after_storage_failure(&mut self) {
+        let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
+        self.retry = Some(Retry {
+            attempt,
+            at_ms: self.host.clock.now_ms().saturating_add(backoff(attempt)),
+        });
+    }
+}

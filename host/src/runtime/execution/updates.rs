@@ -1,0 +1,152 @@
+//! The updates of one run, by update id: who waits for which, and what is already
+//! decided. Rebuilt from the history when a run resumes, so a caller that asks again
+//! after a restart, with the same update id, gets the first outcome.
+//!
+//! | state     | how it got there                       | a new request with its id   |
+//! |-----------|----------------------------------------|-----------------------------|
+//! | requested | delivered in a task not yet durable    | waits with the first        |
+//! | accepted  | `accept-update` recorded               | waits, or answered at once  |
+//! |           |                                        | when it waits for accepted  |
+//! | completed | `complete-update` recorded             | answered at once            |
+//! | (gone)    | rejected, or its task failed: nothing  | delivered afresh            |
+//! |           | recorded                               |                             |
+
+use std::collections::HashMap;
+
+use tokio::sync::oneshot;
+
+use crate::history::{Command, Event, Failure, Payload};
+use crate::runtime::messages::{MessageError, UpdateOutcome, UpdateStage};
+
+pub(crate) type UpdateReply = oneshot::Sender<Result<UpdateOutcome, MessageError>>;
+
+struct Waiter {
+    stage: UpdateStage,
+    reply: UpdateReply,
+}
+
+enum State {
+    Requested(Vec<Waiter>),
+    Accepted(Vec<Waiter>),
+    Completed(Result<Payload, Failure>),
+}
+
+#[derive(Default)]
+pub(crate) struct Updates {
+    by_id: HashMap<String, State>,
+}
+
+impl Updates {
+    /// The updates a recorded history has accepted and completed.
+    pub fn from_history(events: &[Event]) -> Updates {
+        let mut updates = Updates::default();
+        for event in events {
+            let Event::Command(c) = event else { continue };
+            match &c.command {
+                Command::AcceptUpdate(id) => {
+                    updates
+                        .by_id
+                        .insert(id.clone(), State::Accepted(Vec::new()));
+                }
+                Command::CompleteUpdate(done) => {
+                    updates
+                        .by_id
+                        .insert(done.id.clone(), State::Completed(done.result.clone()));
+                }
+                _ => {}
+            }
+        }
+        updates
+    }
+
+    /// A request for update `id`: true when it is new and must be delivered; otherwise
+    /// it joins (or is answered from) the update with that id.
+    pub fn request(&mut self, id: &str, stage: UpdateStage, reply: UpdateReply) -> bool {
+        let waiter = Waiter { stage, reply };
+        match self.by_id.get_mut(id) {
+            None => {
+                self.by_id
+                    .insert(id.to_string(), State::Requested(vec![waiter]));
+                true
+            }
+            Some(State::Requested(waiters)) => {
+                waiters.push(waiter);
+                false
+            }
+            Some(State::Accepted(waiters)) => {
+                if stage == UpdateStage::Accepted {
+                    let _ = waiter.reply.send(Ok(UpdateOutcome::Accepted {
+                        update_id: id.to_string(),
+                    }));
+                } else {
+                    waiters.push(waiter);
+                }
+                false
+            }
+            Some(State::Completed(result)) => {
+                let _ = waiter.reply.send(Ok(UpdateOutcome::Completed {
+                    update_id: id.to_string(),
+                    result: result.clone(),
+                }));
+                false
+            }
+        }
+    }
+
+    /// The acceptance of `id` is durable: answer those who wait for that stage.
+    pub fn accepted(&mut self, id: &str) {
+        let waiters = match self.by_id.remove(id) {
+            Some(State::Requested(w) | State::Accepted(w)) => w,
+            Some(done @ State::Completed(_)) => {
+                self.by_id.insert(id.to_string(), done);
+                return;
+            }
+            None => Vec::new(),
+        };
+        let mut still = Vec::new();
+        for w in waiters {
+            if w.stage == UpdateStage::Accepted {
+                let _ = w.reply.send(Ok(UpdateOutcome::Accepted {
+                    update_id: id.to_string(),
+                }));
+            } else {
+                still.push(w);
+            }
+        }
+        self.by_id.insert(id.to_string(), State::Accepted(still));
+    }
+
+    /// The handler's result is durable: answer everyone and remember it.
+    pub fn completed(&mut self, id: &str, result: Result<Payload, Failure>) {
+        if let Some(State::Requested(waiters) | State::Accepted(waiters)) = self.by_id.remove(id) {
+            for w in waiters {
+                let _ = w.reply.send(Ok(UpdateOutcome::Completed {
+                    update_id: id.to_string(),
+                    result: result.clone(),
+                }));
+            }
+        }
+        self.by_id.insert(id.to_string(), State::Completed(result));
+    }
+
+    /// Update `id` was not accepted (rejected, or its task failed): answer everyone with
+    /// `error` and forget it, so that the same id may be tried again.
+    pub fn refused(&mut self, id: &str, error: MessageError) {
+        if let Some(State::Requested(waiters) | State::Accepted(waiters)) = self.by_id.remove(id) {
+            for w in waiters {
+                let _ = w.reply.send(Err(error.clone()));
+            }
+        }
+    }
+
+    /// The run closed: whoever still waits learns that the handler never finished.
+    pub fn run_closed(&mut self, error: impl Fn(&str) -> MessageError) {
+        for (id, state) in self.by_id.drain() {
+            if let State::Requested(waiters) | State::Accepted(waiters) = state {
+                for w in waiters {
+                    let _ = w.reply.send(Err(error(&id)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Starting runs: workflow id policies (Temporal's names), signal-with-start, and the
+//! first task's commit that makes a start durable.
+//!
+//! | an open run has the id | `--signal` given        | conflict policy | result            |
+//! |------------------------|-------------------------|-----------------|-------------------|
+//! | no                     | -                       | -               | reuse policy says |
+//! | yes                    | yes                     | any             | signal that run   |
+//! | yes                    | no                      | fail            | refused           |
+//! | yes                    | no                      | use-existing    | that run          |
+//!
+//! The reuse policy looks at the id's latest closed run: `allow-duplicate` starts
+//! anyway, `allow-duplicate-failed-only` only when it did not complete (failed,
+//! cancelled, terminated), `reject-duplicate` never.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use super::messages::{check_message, MessageError};
+use super::{Host, RunHandle, StartError};
+use crate::engine::Module;
+use crate::history::vocab::{Signal, StartWorkflow};
+use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
+use crate::storage::{ModuleVersion, RunRecord, Status, Write};
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub workflow_type: String,
+    pub input: Payload,
+    /// Defaults to `<type>-<random>`.
+    pub workflow_id: Option<String>,
+    /// Module digest; defaults to the newest deployed module exporting the type.
+    pub module: Option<String>,
+    /// Whether a closed run's id may be used again.
+    pub id_reuse_policy: IdReusePolicy,
+    /// What to do when a run of the id is open.
+    pub id_conflict_policy: IdConflictPolicy,
+    /// Signal-with-start: deliver this signal to the open run of the id, or start one
+    /// and deliver it in the first task (one durable commit).
+    pub signal: Option<Signal>,
+}
+
+impl StartRequest {
+    /// A request with the default id (random) and policies, on the newest module.
+    pub fn new(workflow_type: impl Into<String>, input: Payload) -> StartRequest {
+        StartRequest {
+            workflow_type: workflow_type.into(),
+            input,
+            workflow_id: None,
+            module: None,
+            id_reuse_policy: IdReusePolicy::default(),
+            id_conflict_policy: IdConflictPolicy::default(),
+            signal: None,
+        }
+    }
+}
+
+/// May a new run take the id of a closed one?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdReusePolicy {
+    #[default]
+    AllowDuplicate,
+    AllowDuplicateFailedOnly,
+    RejectDuplicate,
+}
+
+/// What a start does when a run of its id is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdConflictPolicy {
+    #[default]
+    Fail,
+    UseExisting,
+}
+
+impl IdReusePolicy {
+    pub const NAMES: [&'static str; 3] = [
+        "allow-duplicate",
+        "allow-duplicate-failed-only",
+        "reject-duplicate",
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdReusePolicy::AllowDuplicate => Self::NAMES[0],
+            IdReusePolicy::AllowDuplicateFailedOnly => Self::NAMES[1],
+            IdReusePolicy::RejectDuplicate => Self::NAMES[2],
+        }
+    }
+}
+
+impl FromStr for IdReusePolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "allow-duplicate" => Ok(IdReusePolicy::AllowDuplicate),
+            "allow-duplicate-failed-only" => Ok(IdReusePolicy::AllowDuplicateFailedOnly),
+            "reject-duplicate" => Ok(IdReusePolicy::RejectDuplicate),
+            other => Err(format!(
+                "`{other}` is not an id reuse policy ({})",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+impl IdConflictPolicy {
+    pub const NAMES: [&'static str; 2] = ["fail", "use-existing"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdConflictPolicy::Fail => Self::NAMES[0],
+            IdConflictPolicy::UseExisting => Self::NAMES[1],
+        }
+    }
+}
+
+impl FromStr for IdConflictPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fail" => Ok(IdConflictPolicy::Fail),
+            "use-existing" => Ok(IdConflictPolicy::UseExisting),
+            other => Err(format!(
+                "`{other}` is not an id conflict policy ({})",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// How a start request was served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartOutcome {
+    pub run: RunHandle,
+    /// False when an open run took the request (use-existing, signal-with-start).
+    pub started: bool,
+}
+
+impl Host {
+    /// Start a run; returns once its start (and first workflow task) is durable.
+    pub async fn start(&self, request: StartRequest) -> Result<RunHandle, StartError> {
+        Ok(self.start_execution(request).await?.run)
+    }
+
+    /// Start a run under the request's id policies, or hand the request to the open
+    /// run of its id (signal-with-start, use-existing).
+    pub async fn start_execution(&self, request: StartRequest) -> Result<StartOutcome, StartError> {
+        if let Some(signal) = &request.signal {
+            check_message("signal", &signal.name, &signal.input)
+                .map_err(|e| StartError::Invalid(e.to_string()))?;
+        }
+        let module = self.pick_module(&request)?;
+        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                request.workflow_type,
+                &uuid::Uuid::new_v4().simple().to_string()[..12]
+            )
+        });
+        // A run that closes between the look-up and the signal sends us round again.
+        for _ in 0..8 {
+            let open = self.inner.open.lock().unwrap().get(&workflow_id).cloned();
+            if let Some(run) = open {
+                if let Some(signal) = &request.signal {
+                    match self.signal_run(&run, signal.clone()).await {
+                        Ok(()) => {
+                            return Ok(StartOutcome {
+                                run,
+                                started: false,
+                            })
+                        }
+                        Err(MessageError::Closed { .. } | MessageError::NotFound(_)) => continue,
+                        Err(e) => return Err(StartError::Storage(e.to_string())),
+                    }
+                }
+                return match request.id_conflict_policy {
+                    IdConflictPolicy::Fail => Err(StartError::AlreadyRunning(workflow_id)),
+                    IdConflictPolicy::UseExisting => Ok(StartOutcome {
+                        run,
+                        started: false,
+                    }),
+                };
+            }
+            if request.id_reuse_policy != IdReusePolicy::AllowDuplicate {
+                self.check_reuse(&workflow_id, request.id_reuse_policy)?;
+            }
+            if let Some(run) = self.begin(&request, &workflow_id, module.clone()).await? {
+                return Ok(StartOutcome { run, started: true });
+            }
+        }
+        Err(StartError::Storage(format!(
+            "workflow id `{workflow_id}` keeps changing hands; try again"
+        )))
+    }
+
+    fn check_reuse(&self, workflow_id: &str, policy: IdReusePolicy) -> Result<(), StartError> {
+        let last = match self.inspect().find_run(workflow_id) {
+            Ok(run) if run.workflow_id == workflow_id => run,
+            Ok(_) | Err(super::QueryError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(StartError::Storage(e.to_string())),
+        };
+        let allowed = match policy {
+            IdReusePolicy::AllowDuplicate => true,
+            IdReusePolicy::AllowDuplicateFailedOnly => matches!(
+                last.status,
+                Status::Failed | Status::Cancelled | Status::Terminated
+            ),
+            IdReusePolicy::RejectDuplicate => false,
+        };
+        if allowed || last.status.is_open() {
+            return Ok(());
+        }
+        Err(StartError::IdReused {
+            workflow_id: workflow_id.to_string(),
+            run_id: last.run_id,
+            status: format!("{:?}", last.status).to_lowercase(),
+            policy: policy.as_str(),
+        })
+    }
+
+    /// Start a new run of `workflow_id`; `None` when another start took the id first.
+    async fn begin(
+        &self,
+        request: &StartRequest,
+        workflow_id: &str,
+        module: Arc<Module>,
+    ) -> Result<Option<RunHandle>, StartError> {
+        let workflow_id = workflow_id.to_string();
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let handle = RunHandle {
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+        };
+        {
+            let mut open = self.inner.open.lock().unwrap();
+            if open.contains_key(&workflow_id) {
+                return Ok(None);
+            }
+            open.insert(workflow_id.clone(), handle.clone());
+        }
+        let time_ms = self.inner.clock.now_ms();
+        let record = RunRecord {
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            workflow_type: request.workflow_type.clone(),
+            module_digest: module.digest.clone(),
+            status: Status::Running,
+            start_ms: time_ms,
+            close_ms: None,
+            history_len: 0,
+            format_version: FORMAT_VERSION,
+        };
+        let started = ExecutionStarted {
+            workflow_type: request.workflow_type.clone(),
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            module_digest: module.digest.clone(),
+            time_ms,
+        };
+        let job = Job::StartWorkflow(StartWorkflow {
+            workflow_type: request.workflow_type.clone(),
+            input: request.input.clone(),
+            workflow_id,
+            run_id,
+            attempt: 1,
+            parent_workflow_id: None,
+            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            search_attributes: Vec::new(),
+            memo: Vec::new(),
+        });
+        let (ack, acked) = oneshot::channel();
+        let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
+        // The run record and the started event go into the first commit, together with
+        // the first workflow task (and a signal-with-start's signal).
+        execution.pending_writes.push(Write::PutRun(record));
+        execution.events.push(Event::ExecutionStarted(started));
+        execution.jobs.push(job);
+        if let Some(signal) = &request.signal {
+            execution.jobs.push(Job::Signal(signal.clone()));
+        }
+        execution.guards.push(self.inner.clock.busy());
+        self.spawn(execution);
+        match acked.await {
+            Ok(Ok(())) => Ok(Some(handle)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(StartError::Storage(
+                "the run stopped before its start was recorded".into(),
+            )),
+        }
+    }
+
+    fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {
+        let versions = self.inner.versions.lock().unwrap().clone();
+        let digest = match &request.module {
+            Some(digest) => versions
+                .iter()
+                .find(|v| &v.digest == digest)
+                .map(|v| v.digest.clone())
+                .ok_or_else(|| StartError::UnknownModule(digest.clone()))?,
+            None => match versions
+                .iter()
+                .rev()
+                .find(|v| v.workflow_types.contains(&request.workflow_type))
+            {
+                Some(v) => v.digest.clone(),
+                None => return Err(Self::unknown_type(&versions, request)),
+            },
+        };
+        self.module_by_digest(&digest).map_err(StartError::Storage)
+    }
+
+    fn unknown_type(versions: &[ModuleVersion], request: &StartRequest) -> StartError {
+        let mut known: Vec<String> = versions
+            .iter()
+            .flat_map(|m| m.workflow_types.clone())
+            .collect();
+        known.sort();
+        known.dedup();
+        StartError::UnknownWorkflowType {
+            workflow_type: request.workflow_type.clone(),
+            known: if known.is_empty() {
+                "none deployed".into()
+            } else {
+                known.join(", ")
+            },
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Shared set-up of the ports of Temporal's feature suite: a time-skipping test
+//! environment with the `messages` fixture deployed, runs started under fixed ids, and
+//! the replay every end-to-end test makes of what it recorded.
+
+use serde_json::Value;
+use weft_host::contract::Payload;
+use weft_host::history::{Command, Event, Job, Outcome};
+use weft_host::runtime::{RunHandle, StartRequest};
+use weft_host::testing::{TestEnv, TestEnvBuilder};
+
+use super::{assert_replays, component_bytes};
+
+/// `builder`'s environment with the fixture deployed.
+pub async fn env_with(builder: TestEnvBuilder) -> TestEnv {
+    let env = builder.start().await.unwrap();
+    env.deploy(component_bytes("messages"), "messages")
+        .await
+        .unwrap();
+    env
+}
+
+/// An environment whose activity `six` answers 6.
+pub async fn env() -> TestEnv {
+    env_with(TestEnv::builder().mock_activity("six", |(): ()| Ok(6i64))).await
+}
+
+/// Start `workflow_type` as workflow id `id`.
+pub async fn start(env: &TestEnv, workflow_type: &str, id: &str, input: Value) -> RunHandle {
+    env.host()
+        .start(StartRequest {
+            workflow_id: Some(id.to_string()),
+            ..StartRequest::new(workflow_type, Payload::json(&input))
+        })
+        .await
+        .unwrap()
+}
+
+/// Wait for the run to close, replay its history, and return how it ended.
+pub async fn finish(env: &TestEnv, run: &RunHandle) -> Outcome {
+    let outcome = env.host().wait(&run.run_id).await.unwrap();
+    replays(env, run);
+    outcome
+}
+
+/// The run's history replays on the fixture.
+pub fn replays(env: &TestEnv, run: &RunHandle) -> Vec<Event> {
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), "messages", &events);
+    events
+}
+
+/// The completed run's result.
+pub async fn result(env: &TestEnv, run: &RunHandle) -> Value {
+    super::completed(&finish(env, run).await)
+}
+
+/// How many of the run's events are jobs or commands about updates, by kind.
+pub fn update_events(events: &[Event]) -> (usize, usize, usize, usize) {
+    let (mut delivered, mut accepted, mut rejected, mut completed) = (0, 0, 0, 0);
+    for event in events {
+        match event {
+            Event::Job(Job::Update(_)) => delivered += 1,
+            Event::Command(c) => match &c.command {
+                Command::AcceptUpdate(_) => accepted += 1,
+                Command::RejectUpdate(_) => rejected += 1,
+                Command::CompleteUpdate(_) => completed += 1,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    (delivered, accepted, rejected, completed)
+}
