@@ -250,7 +250,7 @@ pub mod __private {
     pub use crate::bindings::exports::weft::workflow::guest::Guest;
     pub use crate::guest::{activate, workflow_types};
     pub use crate::workflow::{
-        assert_unique_names, returns_validation, returns_wf_result, same_input, WorkflowEntry,
+        assert_unique_names, update_result, validation_result, validator_input, WorkflowEntry,
         WorkflowReturn,
     };
 }

@@ -116,8 +116,20 @@ impl Harness {
 
     /// Starts the execution with `input` (encoded as JSON).
     pub fn start(&mut self, input: &impl Serialize) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        self.start_with(input, Vec::new())
+    }
+
+    /// Starts the execution with `input` and more jobs in the same activation, after the
+    /// start: signal-with-start is `start_with(&input, vec![testing::signal(..)])`.
+    pub fn start_with(
+        &mut self,
+        input: &impl Serialize,
+        jobs: Vec<Job>,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
         let input = payload::to_json(input).expect("the test input encodes as JSON");
-        self.start_with_payload(self.workflow_type, input)
+        let mut all = vec![self.start_job(self.workflow_type, input)];
+        all.extend(jobs);
+        self.activate(all)
     }
 
     /// Starts an execution of any workflow type with a raw payload.
@@ -126,7 +138,11 @@ impl Harness {
         workflow_type: &str,
         input: Payload,
     ) -> Result<Vec<IssuedCommand>, TaskFailure> {
-        self.activate(vec![Job::StartWorkflow(StartWorkflow {
+        self.activate(vec![self.start_job(workflow_type, input)])
+    }
+
+    fn start_job(&self, workflow_type: &str, input: Payload) -> Job {
+        Job::StartWorkflow(StartWorkflow {
             workflow_type: workflow_type.to_owned(),
             input,
             workflow_id: "test-workflow".to_owned(),
@@ -136,7 +152,7 @@ impl Harness {
             random_seed: 0x5eed,
             search_attributes: Vec::new(),
             memo: Vec::new(),
-        })])
+        })
     }
 
     /// Delivers `jobs` in one activation at the current workflow time.

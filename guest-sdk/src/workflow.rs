@@ -123,7 +123,7 @@ pub(crate) fn start<W: Workflow>(
 }
 
 /// Lets `#[workflow]` name a workflow's output type from its return type, whatever alias
-/// the return type is written with; also checks the return type of update handlers.
+/// the return type is written with; also converts what update handlers return.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "expected `WfResult<T>`, found `{Self}`",
@@ -132,15 +132,22 @@ pub(crate) fn start<W: Workflow>(
 )]
 pub trait WorkflowReturn {
     type Ok;
+    fn into_result(self) -> WfResult<Self::Ok>;
 }
 
 impl<T> WorkflowReturn for Result<T, WorkflowError> {
     type Ok = T;
+    fn into_result(self) -> WfResult<T> {
+        self
+    }
 }
 
-/// Fails compilation, at the handler's return type, when it is no `WfResult<T>`.
+/// What an update handler returned, as a `WfResult`. The generated code calls it spanned
+/// at the handler's return type, so a wrong one is one error, pointing there.
 #[doc(hidden)]
-pub const fn returns_wf_result<R: WorkflowReturn>() {}
+pub fn update_result<R: WorkflowReturn>(returned: R) -> WfResult<R::Ok> {
+    returned.into_result()
+}
 
 /// What an update validator returns.
 #[doc(hidden)]
@@ -148,27 +155,46 @@ pub const fn returns_wf_result<R: WorkflowReturn>() {}
     message = "expected `Result<(), E>` with `E: Display`, found `{Self}`",
     label = "an update validator returns `Ok(())` to accept the update, `Err(e)` to reject it"
 )]
-pub trait ValidationReturn {}
+pub trait ValidationReturn {
+    type Error: std::fmt::Display;
+    fn into_result(self) -> Result<(), Self::Error>;
+}
 
-impl<E: std::fmt::Display> ValidationReturn for Result<(), E> {}
+impl<E: std::fmt::Display> ValidationReturn for Result<(), E> {
+    type Error = E;
+    fn into_result(self) -> Self {
+        self
+    }
+}
 
-/// Fails compilation, at the validator's return type, when it is not a validation result.
+/// What a validator returned, as a `Result` (spanned like [`update_result`]).
 #[doc(hidden)]
-pub const fn returns_validation<R: ValidationReturn>() {}
+pub fn validation_result<R: ValidationReturn>(returned: R) -> Result<(), R::Error> {
+    returned.into_result()
+}
 
-/// `Self` is `T`: an update validator's input is its update's input.
+/// `Self` is `T`: an update validator takes (a reference to) its update's input.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "the validator takes `&{T}`, but its update's input is `{Self}`",
     label = "take `&{Self}`: a validator sees the input its update will get"
 )]
-pub trait SameInput<T: ?Sized> {}
+pub trait SameInput<T: ?Sized> {
+    fn as_same(&self) -> &T;
+}
 
-impl<T: ?Sized> SameInput<T> for T {}
+impl<T: ?Sized> SameInput<T> for T {
+    fn as_same(&self) -> &T {
+        self
+    }
+}
 
-/// Fails compilation, at the validator's input type, when it is not the update's.
+/// The update's input, as the validator takes it: the same type, checked where the
+/// validator names it.
 #[doc(hidden)]
-pub const fn same_input<U: SameInput<V> + ?Sized, V: ?Sized>() {}
+pub fn validator_input<U: SameInput<V> + ?Sized, V: ?Sized>(input: &U) -> &V {
+    input.as_same()
+}
 
 /// Fails compilation (in `export_workflows!`) when two exported workflows share a name.
 #[doc(hidden)]

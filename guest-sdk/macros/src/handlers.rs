@@ -11,8 +11,8 @@
 //! | update validator      | `fn f(&self[, input: &I]) -> Result<(), E>`, `E: Display`  |
 //!
 //! Type errors the macro cannot see (a return type that is no `WfResult`, a validator
-//! whose input is not its update's) are left to the compiler, through helper bounds
-//! spanned at the user's own types so the error points there.
+//! whose input is not its update's) are left to the compiler, through conversion helpers
+//! spanned at the user's own types, so that the error is one and points there.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -219,8 +219,9 @@ impl UpdateMethod {
         })
     }
 
-    /// The registration, with the validator if there is one, and the checks of the
-    /// return types (spanned at them).
+    /// The registration, with the validator if there is one. What the handler and the
+    /// validator return goes through conversions spanned at their declared types, so that
+    /// a wrong type is one error, pointing there.
     pub(crate) fn register(&self, validator: Option<&Validator>) -> syn::Result<TokenStream> {
         let Self {
             ident,
@@ -230,32 +231,59 @@ impl UpdateMethod {
             ..
         } = self;
         let (input_ty, param, arg) = input_parts(input.as_ref());
+        // `returned` is spanned at the declared type, so a wrong one is reported there.
+        let convert = quote_spanned! {output.span()=>
+            ::weft_sdk::__private::update_result(returned)
+        };
         let handler = if self.is_async {
-            quote!(|ctx: ::weft_sdk::WfContext<Self>, #param| Self::#ident(ctx, #arg))
+            quote! {
+                |ctx: ::weft_sdk::WfContext<Self>, #param| {
+                    let handler = Self::#ident(ctx, #arg);
+                    async move {
+                        let returned = handler.await;
+                        #convert
+                    }
+                }
+            }
         } else {
             // A sync handler runs in its task's first poll, on the state.
             quote! {
                 |ctx: ::weft_sdk::WfContext<Self>, #param| async move {
-                    ctx.state_mut(|state| Self::#ident(state, #arg))
+                    ctx.state_mut(|state| {
+                        let returned = Self::#ident(state, #arg);
+                        #convert
+                    })
                 }
             }
         };
-        let returns = quote_spanned! {output.span()=>
-            ::weft_sdk::__private::returns_wf_result::<#output>();
-        };
         let Some(validator) = validator else {
             return Ok(quote_spanned! {ident.span()=>
-                .update(#name, { #returns #handler })
+                .update(#name, #handler)
             });
         };
-        let check = validator.check_against(self, &input_ty)?;
+        validator.check_against(self)?;
         let vident = &validator.ident;
-        let validate = match &validator.input {
-            Some(_) => quote!(|state: &Self, input: &#input_ty| Self::#vident(state, input)),
-            None => quote!(|state: &Self, _: &()| Self::#vident(state)),
+        let output = &validator.output;
+        let convert = quote_spanned! {output.span()=>
+            ::weft_sdk::__private::validation_result(returned)
+        };
+        let (param, arg) = match &validator.input {
+            Some(ty) => {
+                let arg = quote_spanned! {ty.span()=>
+                    ::weft_sdk::__private::validator_input::<_, #ty>(input)
+                };
+                (quote!(input: &#input_ty), arg)
+            }
+            None => (quote!(_: &()), TokenStream::new()),
+        };
+        let validate = quote! {
+            |state: &Self, #param| {
+                let returned = Self::#vident(state, #arg);
+                #convert
+            }
         };
         Ok(quote_spanned! {ident.span()=>
-            .validated_update(#name, { #returns #handler }, { #check #validate })
+            .validated_update(#name, #handler, #validate)
         })
     }
 }
@@ -304,18 +332,11 @@ impl Validator {
         })
     }
 
-    /// Checks that the validator takes what its update takes.
-    fn check_against(&self, update: &UpdateMethod, input_ty: &Type) -> syn::Result<TokenStream> {
-        let output = &self.output;
-        let returns = quote_spanned! {output.span()=>
-            ::weft_sdk::__private::returns_validation::<#output>();
-        };
+    /// Checks that the validator takes an input when its update does (that it is the
+    /// same type is left to the compiler).
+    fn check_against(&self, update: &UpdateMethod) -> syn::Result<()> {
         match (&update.input, &self.input) {
-            (Some(_), Some(validator_ty)) => Ok(quote! {
-                #returns
-                ::weft_sdk::__private::same_input::<#input_ty, #validator_ty>();
-            }),
-            (None, None) => Ok(returns),
+            (Some(_), Some(_)) | (None, None) => Ok(()),
             (Some(ty), None) => Err(error(
                 self.ident.span(),
                 format!(

@@ -49,7 +49,7 @@ impl Names {
             return Err(syn::Error::new(
                 name.span,
                 format!(
-                    "{kind} `{}` is handled by `{first}` already; a {kind} has one handler",
+                    "{kind} `{}` is handled by `fn {first}` already; a {kind} has one handler",
                     name.value
                 ),
             ));
@@ -140,17 +140,25 @@ pub(crate) fn expand(args: &WorkflowArgs, mut block: ItemImpl) -> syn::Result<To
         let validator = validators.get(&update.ident().to_string());
         registrations.extend(errors.take(update.register(validator)));
     }
-    let Some(run) = run else {
-        errors.push(syn::Error::new_spanned(
-            &self_ty,
-            "a #[workflow] impl block needs a run method: `async fn run(ctx: WfContext<Self>, \
-             input: I) -> WfResult<O>` (or another name, marked #[run])",
-        ));
-        return Err(errors.0.expect("just pushed"));
+    let run = match run {
+        Some(run) => errors.take(run_items(&run)),
+        None => {
+            errors.push(syn::Error::new_spanned(
+                &self_ty,
+                "a #[workflow] impl block needs a run method: `async fn run(ctx: \
+                 WfContext<Self>, input: I) -> WfResult<O>` (or another name, marked #[run])",
+            ));
+            None
+        }
     };
-    let run = errors.take(run_items(&run));
     if let Some(error) = errors.0 {
-        return Err(error);
+        // The block still compiles as an impl block, so that code that uses its methods
+        // does not add errors of its own to these.
+        let error = error.into_compile_error();
+        return Ok(quote! {
+            #block
+            #error
+        });
     }
     let (input, output, call) = run.expect("no errors");
 
