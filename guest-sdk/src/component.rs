@@ -9,15 +9,18 @@
 //! | input does not decode                   | `fail-workflow`, type `weft.InvalidInput`   |
 //! | job this SDK does not support           | `Err(task-failure)` naming the job          |
 //! | answer for an unknown / answered seq    | `Err(task-failure)`                         |
+//! | a query together with other jobs        | `Err(task-failure)`                         |
+//! | replayed update this code cannot run    | `Err(task-failure)`                         |
 //! | the workflow panics                     | `report-panic`, then a trap                 |
 //!
-//! A task failure other than a panic leaves the instance as it was before the
-//! activation. After a panic that unwinds (native tests only; guests abort) the instance
+//! An activation whose only job is a query is answered with exactly one
+//! `respond-query` command and changes nothing (see `queries`). A task failure other than
+//! a panic leaves the instance as it was before the activation. After a panic that unwinds (native tests only; guests abort) the instance
 //! refuses further activations.
 
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::instance::Instance;
+use crate::instance::Execution;
 use crate::jobs::{self, Delivery};
 use crate::panic::{self as panics, PanicReport};
 use crate::wit::{Activation, IssuedCommand, Job, TaskFailure};
@@ -25,7 +28,7 @@ use crate::workflow::WorkflowEntry;
 
 pub(crate) struct Component {
     workflows: Vec<WorkflowEntry>,
-    instance: Option<Instance>,
+    instance: Option<Box<dyn Execution>>,
     panicked: Option<PanicReport>,
 }
 
@@ -77,6 +80,9 @@ impl Component {
             time_ms: _,
             is_replaying,
         } = activation;
+        if let ([Job::Query(query)], Some(instance)) = (jobs.as_slice(), &self.instance) {
+            return Ok(vec![instance.query(query)]);
+        }
         let mut jobs = jobs.into_iter();
         let mut started = None;
         if self.instance.is_none() {
@@ -99,23 +105,24 @@ impl Component {
             };
             let entry = self.entry(&start.workflow_type)?;
             panics::set_fails_run(entry.fail_on_panic);
-            started = Some(Instance::start(entry, &start));
+            started = Some((entry.start)(&start));
         }
         let deliveries = jobs
             .map(jobs::triage)
             .collect::<Result<Vec<Delivery>, String>>()
             .map_err(failure)?;
+        // A new instance is kept only once its first activation succeeded.
         let instance = match started.as_mut() {
             Some(instance) => instance,
             None => self.instance.as_mut().expect("started above"),
         };
-        instance.check(&deliveries).map_err(failure)?;
-        instance.deliver(deliveries, is_replaying);
-        if let Some(instance) = started {
-            self.instance = Some(instance);
+        let commands = instance
+            .activate(deliveries, is_replaying)
+            .map_err(failure)?;
+        if started.is_some() {
+            self.instance = started;
         }
-        let instance = self.instance.as_mut().expect("started above");
-        Ok(instance.run())
+        Ok(commands)
     }
 
     fn entry(&self, workflow_type: &str) -> Result<&WorkflowEntry, TaskFailure> {

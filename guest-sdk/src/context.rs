@@ -12,6 +12,7 @@ use crate::host;
 use crate::options::{self, ActivityOptions};
 use crate::payload;
 use crate::state::{Answer, SharedState, WorkflowState};
+use crate::state_cell::StateCell;
 use crate::timer::TimerFuture;
 use crate::wit::{Command, HistoryInfo, ScheduleActivity, StartTimer, StartWorkflow};
 
@@ -47,18 +48,84 @@ impl WorkflowInfo {
 /// Methods that ask the host for something (`activity`, `sleep`) issue the command the
 /// moment they are called, tagged with the caller's source line, and return a future for
 /// the answer. Issue order is therefore call order, whatever order futures are polled in.
-#[derive(Clone)]
-pub struct WfContext {
-    state: SharedState,
+///
+/// `S` is the workflow's state: the type of a `#[workflow] impl` block, shared by its run
+/// method and its handlers and reached with [`state`](Self::state) and
+/// [`state_mut`](Self::state_mut). A function-form workflow has none (`WfContext` is
+/// `WfContext<()>`); everything else works the same for every `S`.
+pub struct WfContext<S = ()> {
+    pub(crate) state: SharedState,
+    pub(crate) data: Rc<StateCell<S>>,
     info: Rc<WorkflowInfo>,
 }
 
-impl WfContext {
-    pub(crate) fn new(state: SharedState, info: WorkflowInfo) -> Self {
+impl<S> Clone for WfContext<S> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            data: self.data.clone(),
+            info: self.info.clone(),
+        }
+    }
+}
+
+impl<S> WfContext<S> {
+    pub(crate) fn new(state: SharedState, data: Rc<StateCell<S>>, info: WorkflowInfo) -> Self {
         Self {
             state,
+            data,
             info: Rc::new(info),
         }
+    }
+
+    /// Reads the workflow's state: returns what `read` returns.
+    ///
+    /// ```no_run
+    /// # use weft_sdk::{workflow, WfContext, WfResult};
+    /// # #[derive(Default)]
+    /// # struct Cart { items: Vec<String> }
+    /// # #[workflow]
+    /// # impl Cart {
+    /// async fn run(ctx: WfContext<Self>) -> WfResult<usize> {
+    ///     Ok(ctx.state(|cart| cart.items.len()))
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If called inside [`state_mut`](Self::state_mut)'s closure.
+    #[track_caller]
+    pub fn state<R>(&self, read: impl FnOnce(&S) -> R) -> R {
+        self.data.read(read)
+    }
+
+    /// Changes the workflow's state: returns what `write` returns.
+    ///
+    /// The state cannot be borrowed across an `await` (the closure cannot await), so
+    /// handlers that run between two polls always find it free.
+    ///
+    /// ```no_run
+    /// # use weft_sdk::{workflow, WfContext, WfResult};
+    /// # #[derive(Default)]
+    /// # struct Cart { items: Vec<String> }
+    /// # #[workflow]
+    /// # impl Cart {
+    /// async fn run(ctx: WfContext<Self>, first: String) -> WfResult<usize> {
+    ///     Ok(ctx.state_mut(|cart| {
+    ///         cart.items.push(first);
+    ///         cart.items.len()
+    ///     }))
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If called inside another [`state`](Self::state) or `state_mut` closure.
+    #[track_caller]
+    pub fn state_mut<R>(&self, write: impl FnOnce(&mut S) -> R) -> R {
+        self.data.write(write)
     }
 
     /// Schedules a typed activity.

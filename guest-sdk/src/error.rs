@@ -13,17 +13,36 @@ use crate::wit::{Failure, SourceLocation};
 /// The result of a workflow function.
 pub type WfResult<T> = Result<T, WorkflowError>;
 
-/// Error types the SDK itself puts into failures. They start with `weft.` so they do not
-/// collide with an application's own error types.
+/// Error types the SDK itself puts into failures. Most start with `weft.` so they do not
+/// collide with an application's own error types; those of the message protocol
+/// (`UnknownQuery`, `UnknownUpdate`, `UpdateRejected`) are the names the host and its
+/// clients match on, as in Temporal.
 pub mod error_types {
     /// The default type of a [`WorkflowError`](super::WorkflowError) made from a message.
     pub const WORKFLOW_ERROR: &str = "weft.WorkflowError";
-    /// The workflow's input payload does not decode into the workflow's input type.
+    /// The input of a workflow (or of a query or update) does not decode into its type.
     pub const INVALID_INPUT: &str = "weft.InvalidInput";
     /// A value (an activity's input, a workflow's result) could not be encoded as JSON.
     pub const PAYLOAD_ENCODING: &str = "weft.PayloadEncoding";
     /// An activity's result does not decode into the activity's output type.
     pub const PAYLOAD_DECODING: &str = "weft.PayloadDecoding";
+    /// A query names no query handler of the workflow (the message lists those it has).
+    pub const UNKNOWN_QUERY: &str = "UnknownQuery";
+    /// An update names no update handler of the workflow (the message lists those it has).
+    pub const UNKNOWN_UPDATE: &str = "UnknownUpdate";
+    /// An update was rejected before it was accepted: its validator returned an error, or
+    /// the workflow has completed.
+    pub const UPDATE_REJECTED: &str = "UpdateRejected";
+}
+
+/// A failure the SDK makes itself (not an error of workflow code): never retried.
+pub(crate) fn sdk_failure(error_type: &str, message: String) -> Failure {
+    Failure {
+        message,
+        error_type: error_type.to_owned(),
+        non_retryable: true,
+        details: None,
+    }
 }
 
 /// Why a workflow execution failed: becomes the `failure` of its `fail-workflow` command.
@@ -86,12 +105,7 @@ impl WorkflowError {
     /// An SDK-made failure without a location in workflow code.
     pub(crate) fn internal(error_type: &str, message: String) -> Self {
         Self {
-            failure: Failure {
-                message,
-                error_type: error_type.to_owned(),
-                non_retryable: true,
-                details: None,
-            },
+            failure: sdk_failure(error_type, message),
             location: None,
             source: None,
         }

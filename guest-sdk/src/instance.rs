@@ -1,41 +1,112 @@
 //! One execution of one workflow: jobs in, commands out.
+//!
+//! An activation goes in three steps:
+//!
+//! 1. Prepare: every job is checked and sorted before anything changes (an answer must
+//!    match an operation that waits for it; a replayed update must name a handler that
+//!    can take its input). A job that cannot be applied fails the task, and the instance
+//!    stays as it was.
+//! 2. Apply, in the order the host gave: answers resolve their operations, signals run
+//!    their sync handlers (or start handler tasks, or go to the mailbox), updates are
+//!    validated and accepted (starting handler tasks) or rejected.
+//! 3. Run the executor: tasks are polled and conditions evaluated until nothing can make
+//!    progress (see [`crate::executor`]). When the main task has finished, its outcome
+//!    becomes `complete-workflow` or `fail-workflow`, the last command.
+//!
+//! Step 3 is skipped when every job was a rejected update: the host records nothing of
+//! such an activation, so nothing may have changed. Queries do not come here at all
+//! ([`Execution::query`]).
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
+use crate::conditions;
 use crate::context::{WfContext, WorkflowInfo};
 use crate::error::WfResult;
 use crate::executor::Executor;
+use crate::handlers::{self, Handlers, Named};
 use crate::jobs::Delivery;
+use crate::log::LogLevel;
+use crate::queries;
+use crate::signals::{SignalAction, SignalDelivery};
 use crate::state::SharedState;
-use crate::wit::{Command, IssuedCommand, Payload, SourceLocation, StartWorkflow};
-use crate::workflow::WorkflowEntry;
+use crate::state_cell::StateCell;
+use crate::updates::UpdateDelivery;
+use crate::wit::{
+    ActivityResolution, Command, IssuedCommand, Payload, Query, RespondQuery, SourceLocation,
+    StartWorkflow,
+};
+use crate::workflow::{self, Workflow};
 
-pub(crate) struct Instance {
-    state: SharedState,
-    executor: Executor<WfResult<Payload>>,
-    defined_at: Option<SourceLocation>,
+/// An execution, whatever its workflow type.
+pub(crate) trait Execution {
+    /// Runs one workflow task. `Err` fails the task and leaves the instance as it was.
+    fn activate(
+        &mut self,
+        deliveries: Vec<Delivery>,
+        is_replaying: bool,
+    ) -> Result<Vec<IssuedCommand>, String>;
+
+    /// Answers a query without changing anything: the `respond-query` command.
+    fn query(&self, query: &Query) -> IssuedCommand;
 }
 
-impl Instance {
-    /// Sets up the execution; its code first runs in [`Instance::run`].
-    pub(crate) fn start(entry: &WorkflowEntry, start: &StartWorkflow) -> Self {
+pub(crate) struct Instance<W: Workflow> {
+    state: SharedState,
+    ctx: WfContext<W::State>,
+    handlers: Handlers<W::State>,
+    executor: Executor<WfResult<Payload>>,
+    defined_at: Option<SourceLocation>,
+    /// Whether the executor has run once (it always runs in the first activation).
+    has_run: bool,
+}
+
+/// A job that was checked and sorted, ready to apply.
+enum Prepared<S> {
+    ResolveActivity {
+        seq: u32,
+        resolution: ActivityResolution,
+    },
+    FireTimer {
+        seq: u32,
+    },
+    Signal(SignalDelivery<S>),
+    Update(UpdateDelivery<S>),
+}
+
+impl<W: Workflow> Instance<W> {
+    /// Sets up the execution; its code first runs in the first activation.
+    pub(crate) fn start(start: &StartWorkflow) -> Self {
         let state = SharedState::default();
-        let ctx = WfContext::new(state.clone(), WorkflowInfo::from_start(start));
+        let handlers = W::handlers();
+        state
+            .borrow_mut()
+            .mailbox
+            .set_handled(handlers.signals.iter().map(Named::name));
+        let data = Rc::new(StateCell::new(W::State::default()));
+        let ctx = WfContext::new(state.clone(), data, WorkflowInfo::from_start(start));
         Self {
-            executor: Executor::new((entry.start)(ctx, &start.input)),
+            executor: Executor::new(workflow::start::<W>(ctx.clone(), &start.input)),
             state,
-            defined_at: entry.defined_at.map(|at| at.to_wit()),
+            ctx,
+            handlers,
+            defined_at: W::DEFINED_AT.map(|at| at.to_wit()),
+            has_run: false,
         }
     }
 
-    /// Checks that every delivery answers an operation that is waiting for it, so that a
-    /// failed task leaves the instance as it was.
-    pub(crate) fn check(&self, deliveries: &[Delivery]) -> Result<(), String> {
+    /// Checks and sorts the deliveries; changes nothing.
+    fn prepare(
+        &self,
+        deliveries: Vec<Delivery>,
+        is_replaying: bool,
+    ) -> Result<Vec<Prepared<W::State>>, String> {
         let state = self.state.borrow();
         let mut activities = BTreeSet::new();
         let mut timers = BTreeSet::new();
+        let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            let (what, seq, result, fresh) = match delivery {
+            let (what, seq, result, fresh) = match &delivery {
                 Delivery::ResolveActivity { seq, .. } => (
                     "resolve-activity",
                     *seq,
@@ -48,6 +119,7 @@ impl Instance {
                     state.timers.check(*seq),
                     timers.insert(*seq),
                 ),
+                Delivery::Signal(_) | Delivery::Update(_) => ("", 0, Ok(()), true),
             };
             result.map_err(|error| format!("`{what}` for seq {seq}: {error}"))?;
             if !fresh {
@@ -55,29 +127,84 @@ impl Instance {
                     "`{what}` for seq {seq}: delivered twice in one activation"
                 ));
             }
+            prepared.push(match delivery {
+                Delivery::ResolveActivity { seq, resolution } => {
+                    Prepared::ResolveActivity { seq, resolution }
+                }
+                Delivery::FireTimer { seq } => Prepared::FireTimer { seq },
+                Delivery::Signal(signal) => {
+                    Prepared::Signal(SignalDelivery::sort(&self.handlers, signal))
+                }
+                Delivery::Update(update) => Prepared::Update(UpdateDelivery::sort(
+                    W::NAME,
+                    &self.handlers,
+                    update,
+                    is_replaying,
+                    self.executor.finished(),
+                    self.defined_at.clone(),
+                )?),
+            });
         }
-        Ok(())
+        Ok(prepared)
     }
 
-    /// Applies checked deliveries.
-    pub(crate) fn deliver(&mut self, deliveries: Vec<Delivery>, is_replaying: bool) {
-        let mut state = self.state.borrow_mut();
-        state.is_replaying = is_replaying;
-        for delivery in deliveries {
-            let applied = match delivery {
-                Delivery::ResolveActivity { seq, resolution } => {
-                    state.activities.resolve(seq, resolution)
+    /// Applies prepared jobs in order; returns how many were rejected updates.
+    fn apply(&mut self, prepared: Vec<Prepared<W::State>>, is_replaying: bool) -> usize {
+        self.state.borrow_mut().is_replaying = is_replaying;
+        let mut rejected = 0;
+        for job in prepared {
+            match job {
+                Prepared::ResolveActivity { seq, resolution } => {
+                    let mut state = self.state.borrow_mut();
+                    let resolved = state.activities.resolve(seq, resolution);
+                    resolved.expect("answers are checked before they are applied");
                 }
-                Delivery::FireTimer { seq } => state.timers.resolve(seq, ()),
-            };
-            applied.expect("deliveries are checked before they are applied");
+                Prepared::FireTimer { seq } => {
+                    let mut state = self.state.borrow_mut();
+                    let resolved = state.timers.resolve(seq, ());
+                    resolved.expect("answers are checked before they are applied");
+                }
+                Prepared::Signal(signal) => self.apply_signal(signal),
+                Prepared::Update(update) => match update.apply(&self.ctx) {
+                    Some(task) => self.executor.spawn(task),
+                    None => rejected += 1,
+                },
+            }
+        }
+        rejected
+    }
+
+    fn apply_signal(&mut self, signal: SignalDelivery<W::State>) {
+        match signal {
+            SignalDelivery::Handler {
+                action: SignalAction::Apply(apply),
+                ..
+            } => self.ctx.data.write(apply),
+            SignalDelivery::Handler {
+                name,
+                action: SignalAction::Spawn(spawn),
+            } => {
+                let task = spawn(self.ctx.clone());
+                let task = handlers::tracked(&self.state, format!("signal `{name}`"), task);
+                self.executor.spawn(task);
+            }
+            SignalDelivery::Undecodable { name, error } => {
+                crate::log(LogLevel::Warn, &format!("signal `{name}` dropped: {error}"))
+            }
+            SignalDelivery::Mailbox(signal) => {
+                let mut state = self.state.borrow_mut();
+                state.mailbox.deliver(signal.name, signal.input);
+            }
         }
     }
 
     /// Runs the workflow until it waits for the host; returns the commands it issued, the
     /// final `complete-workflow` / `fail-workflow` last.
-    pub(crate) fn run(&mut self) -> Vec<IssuedCommand> {
-        if let Some(outcome) = self.executor.run() {
+    fn run(&mut self) -> Vec<IssuedCommand> {
+        self.has_run = true;
+        let state = self.state.clone();
+        if let Some(outcome) = self.executor.run(|| conditions::evaluate(&state)) {
+            self.warn_about_running_handlers();
             let (command, location) = match outcome {
                 Ok(result) => (Command::CompleteWorkflow(result), self.defined_at.clone()),
                 Err(error) => {
@@ -91,5 +218,63 @@ impl Instance {
             self.state.borrow_mut().issue_at(command, location);
         }
         self.state.borrow_mut().take_commands()
+    }
+
+    /// Handlers still running when the workflow completes never finish: say so, as the
+    /// caller of an update cut off this way gets no result.
+    fn warn_about_running_handlers(&self) {
+        let state = self.state.borrow();
+        let running = state.running.descriptions();
+        if running.is_empty() {
+            return;
+        }
+        let message = format!(
+            "workflow `{}` completed while handlers were still running: {}; they will not \
+             finish (await `ctx.all_handlers_finished()` before returning to let them)",
+            W::NAME,
+            running.join(", ")
+        );
+        drop(state);
+        crate::log(LogLevel::Warn, &message);
+    }
+}
+
+impl<W: Workflow> Execution for Instance<W> {
+    fn activate(
+        &mut self,
+        deliveries: Vec<Delivery>,
+        is_replaying: bool,
+    ) -> Result<Vec<IssuedCommand>, String> {
+        let prepared = self.prepare(deliveries, is_replaying)?;
+        let jobs = prepared.len();
+        let rejected = self.apply(prepared, is_replaying);
+        if self.has_run && jobs > 0 && rejected == jobs {
+            return Ok(self.state.borrow_mut().take_commands());
+        }
+        Ok(self.run())
+    }
+
+    fn query(&self, query: &Query) -> IssuedCommand {
+        let open_channels = self
+            .state
+            .borrow()
+            .mailbox
+            .open_names()
+            .map(str::to_owned)
+            .collect();
+        let result = queries::answer(
+            W::NAME,
+            &self.handlers,
+            &self.ctx.data,
+            open_channels,
+            query,
+        );
+        IssuedCommand {
+            command: Command::RespondQuery(RespondQuery {
+                id: query.id.clone(),
+                result,
+            }),
+            location: None,
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Jobs: what the host delivers, sorted into what this SDK can apply.
 
-use crate::wit::{ActivityResolution, Job};
+use crate::wit::{ActivityResolution, Job, Signal, Update};
 
-/// A job for a running instance that this SDK version handles.
+/// A job for a running instance that this SDK version handles. (Queries are answered
+/// apart: they come alone and change nothing.)
 pub(crate) enum Delivery {
     ResolveActivity {
         seq: u32,
@@ -11,6 +12,8 @@ pub(crate) enum Delivery {
     FireTimer {
         seq: u32,
     },
+    Signal(Signal),
+    Update(Update),
 }
 
 /// The job's name in the contract.
@@ -42,14 +45,18 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
             resolution: resolve.resolution,
         }),
         Job::FireTimer(seq) => Ok(Delivery::FireTimer { seq }),
+        Job::Signal(signal) => Ok(Delivery::Signal(signal)),
+        Job::Update(update) => Ok(Delivery::Update(update)),
         Job::StartWorkflow(start) => Err(format!(
             "the host delivered `start-workflow` (type `{}`) to an instance that has \
              already started; one instance serves one execution",
             start.workflow_type
         )),
-        Job::Signal(signal) => unsupported(format!("the host delivered signal `{}`", signal.name)),
-        Job::Update(update) => unsupported(format!("the host delivered update `{}`", update.name)),
-        Job::Query(query) => unsupported(format!("the host delivered query `{}`", query.name)),
+        Job::Query(query) => Err(format!(
+            "the host delivered query `{}` together with other jobs; a query must be the \
+             only job of its activation (it is answered without changing the workflow)",
+            query.name
+        )),
         other @ (Job::ResolveLocalActivity(_)
         | Job::CancelRequested
         | Job::ResolveChildWorkflow(_)) => {

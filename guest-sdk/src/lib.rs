@@ -33,10 +33,91 @@
 //! Build the crate as a `cdylib` for `wasm32-unknown-unknown` with `panic = "abort"` and
 //! turn it into a component (`weft build` does both).
 //!
-//! Determinism rules the SDK enforces by construction: commands are issued when the
-//! context method is called (so issue order is call order), the executor is
-//! single-threaded and polls in a fixed order, and [`join!`], [`select!`] and
-//! [`join_all`] poll their futures in the order they are written.
+//! # Signals, queries and updates
+//!
+//! A workflow that receives messages is written as a state struct and an `impl` block.
+//! Each execution starts from the struct's `Default`; the run method and the handlers
+//! share it, the run method through [`WfContext::state`] and [`WfContext::state_mut`].
+//!
+//! ```no_run
+//! use serde::Deserialize;
+//! use weft_sdk::{workflow, WfContext, WfResult, WorkflowError};
+//!
+//! #[derive(Default)]
+//! struct Account {
+//!     balance: i64,
+//!     closed: bool,
+//! }
+//!
+//! #[derive(Deserialize)]
+//! struct Amount {
+//!     amount: i64,
+//! }
+//!
+//! #[workflow(name = "account")]
+//! impl Account {
+//!     /// Runs until the `close` signal; returns the final balance.
+//!     async fn run(ctx: WfContext<Self>, opening: i64) -> WfResult<i64> {
+//!         ctx.state_mut(|s| s.balance += opening);
+//!         ctx.wait_condition(|s| s.closed).await;
+//!         Ok(ctx.state(|s| s.balance))
+//!     }
+//!
+//!     /// A signal: recorded, applied as soon as it arrives, no answer.
+//!     #[signal]
+//!     fn deposit(&mut self, input: Amount) {
+//!         self.balance += input.amount;
+//!     }
+//!
+//!     #[signal]
+//!     fn close(&mut self) {
+//!         self.closed = true;
+//!     }
+//!
+//!     /// A query: reads the state, changes nothing, never recorded.
+//!     #[query]
+//!     fn balance(&self) -> i64 {
+//!         self.balance
+//!     }
+//!
+//!     /// An update: validated, then recorded and run; the caller gets its result.
+//!     #[update]
+//!     async fn withdraw(ctx: WfContext<Self>, input: Amount) -> WfResult<i64> {
+//!         Ok(ctx.state_mut(|s| {
+//!             s.balance -= input.amount;
+//!             s.balance
+//!         }))
+//!     }
+//!
+//!     #[update_validator(withdraw)]
+//!     fn check_withdraw(&self, input: &Amount) -> Result<(), String> {
+//!         if input.amount > self.balance {
+//!             return Err(format!("the balance is only {}", self.balance));
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! ```
+//!
+//! Function-form workflows receive signals through channels
+//! ([`WfContext::signal_channel`]) and wait on their own state with
+//! [`WfContext::wait_until`].
+//!
+//! In one activation, the jobs are applied in the order the host gave them (a sync signal
+//! handler runs right then; an update is validated and accepted or rejected right then),
+//! and then the tasks run: the run method first and the handler tasks in creation order,
+//! until none is woken; then the wait conditions are evaluated in creation order, and
+//! those that turned true wake their tasks, until nothing changes. The workflow completes
+//! when its run method returns, even if update handlers are still running: await
+//! [`WfContext::all_handlers_finished`] first to let them finish.
+//!
+//! # Determinism
+//!
+//! Rules the SDK enforces by construction: commands are issued when the context method
+//! is called (so issue order is call order), the executor is single-threaded and polls in
+//! a fixed order, handlers and conditions are kept in creation order (never in a hash
+//! order), and [`join!`], [`select!`] and [`join_all`] poll their futures in the order
+//! they are written.
 
 // Lets the macros' `::weft_sdk` paths resolve inside this crate's own tests too.
 extern crate self as weft_sdk;
@@ -44,11 +125,13 @@ extern crate self as weft_sdk;
 mod activity;
 mod combinators;
 mod component;
+mod conditions;
 mod context;
 mod error;
 mod executor;
 mod export;
 mod guest;
+mod handlers;
 mod host;
 mod instance;
 mod jobs;
@@ -58,8 +141,12 @@ mod options;
 mod panic;
 mod payload;
 mod pending;
+mod queries;
+mod signals;
 mod state;
+mod state_cell;
 mod timer;
+mod updates;
 mod workflow;
 
 #[doc(hidden)]
@@ -69,11 +156,15 @@ pub mod wit;
 
 pub use activity::{ActivityError, ActivityErrorKind, ActivityFuture, ActivityType};
 pub use combinators::{join_all, JoinAll};
+pub use conditions::ConditionFuture;
 pub use context::{WfContext, WorkflowInfo};
 pub use error::{error_types, WfResult, WorkflowError};
 pub use executor::LocalBoxFuture;
+pub use handlers::Handlers;
 pub use log::{log, LogLevel};
 pub use options::{ActivityOptions, RetryPolicy};
+pub use queries::{WorkflowMetadata, METADATA_QUERY};
+pub use signals::{Recv, SignalChannel};
 pub use timer::TimerFuture;
 pub use workflow::{CodeLocation, Workflow};
 
@@ -81,11 +172,66 @@ pub use workflow::{CodeLocation, Workflow};
 ///
 /// The workflow type is the function's name, or `#[workflow(name = "...")]`. The input
 /// may be left out (`async fn name(ctx: WfContext) -> …`); it is then `()`, and the
-/// execution can be started without input.
+/// execution can be started without input. `#[workflow(fail_on_panic)]` makes a panic
+/// fail the run instead of the workflow task (see [`Workflow::FAIL_ON_PANIC`]).
 ///
-/// On an `impl` block of a `Default` type, marks its `async fn run(&mut self, ctx, input)`
-/// method as the workflow (type name: the type's name): the state struct form.
+/// On an `impl` block of a `Default` type, it makes the type a workflow (type name: the
+/// type's name, or `name = "..."`) whose state is the type: the state struct form. The
+/// block holds:
+///
+/// - the run method, `async fn run(ctx: WfContext<Self>, input: I) -> WfResult<O>` (input
+///   optional), or a method of another name marked [`#[run]`](run);
+/// - any number of [`#[signal]`](signal), [`#[query]`](query), [`#[update]`](update) and
+///   [`#[update_validator]`](update_validator) methods;
+/// - any other methods, left as they are.
+///
+/// See the [crate documentation](crate#signals-queries-and-updates) for an example.
 pub use weft_sdk_macros::workflow;
+
+/// Marks the run method of a `#[workflow] impl` block when it is not named `run`:
+/// `#[run] async fn main(ctx: WfContext<Self>, input: I) -> WfResult<O>`.
+pub use weft_sdk_macros::run;
+
+/// Marks a signal handler in a `#[workflow] impl` block; the signal's name is the
+/// method's, or `#[signal(name = "...")]`.
+///
+/// - `fn name(&mut self, input: I)` (input optional) runs on the state as soon as the
+///   signal job is applied, before any task is polled in that activation.
+/// - `async fn name(ctx: WfContext<Self>, input: I)` starts a handler task, which can
+///   call activities and wait like the run method.
+///
+/// A signal whose input does not decode into `I` is logged as a warning and dropped.
+pub use weft_sdk_macros::signal;
+
+/// Marks a query handler in a `#[workflow] impl` block: `fn name(&self, input: I) -> O`
+/// (input optional), `O: Serialize`; the query's name is the method's, or
+/// `#[query(name = "...")]`. A query reads the state and changes nothing; it is never
+/// recorded.
+pub use weft_sdk_macros::query;
+
+/// Marks an update handler in a `#[workflow] impl` block; the update's name is the
+/// method's, or `#[update(name = "...")]`.
+///
+/// - `async fn name(ctx: WfContext<Self>, input: I) -> WfResult<O>` (input optional) runs
+///   as a handler task that can call activities and wait;
+/// - `fn name(&mut self, input: I) -> WfResult<O>` runs on the state at once (in the
+///   task's first poll).
+///
+/// Its `Ok` is the update's result (as JSON), its `Err` the update's failure. An update
+/// is accepted before its handler runs, unless its [validator](update_validator) rejects
+/// it.
+pub use weft_sdk_macros::update;
+
+/// Marks the validator of an update in a `#[workflow] impl` block:
+/// `#[update_validator(method)] fn name(&self, input: &I) -> Result<(), E>`, where
+/// `method` is the update's method, `I` its input type (no input argument if it takes
+/// none) and `E: Display`.
+///
+/// It runs before the update is accepted; `Err(e)` rejects the update with the message
+/// `e.to_string()` and leaves the workflow exactly as it was (nothing is recorded).
+/// When the update is replayed from history it is not run again: the history holds only
+/// accepted updates.
+pub use weft_sdk_macros::update_validator;
 
 /// Waits for all futures; polls them in the order written. Re-exported from `futures`.
 pub use futures::join;
@@ -103,5 +249,8 @@ pub use futures::future::{FusedFuture, FutureExt};
 pub mod __private {
     pub use crate::bindings::exports::weft::workflow::guest::Guest;
     pub use crate::guest::{activate, workflow_types};
-    pub use crate::workflow::{assert_unique_names, WorkflowEntry, WorkflowReturn};
+    pub use crate::workflow::{
+        assert_unique_names, update_result, validation_result, validator_input, WorkflowEntry,
+        WorkflowReturn,
+    };
 }

@@ -35,6 +35,18 @@ pub(crate) fn from_json<T: DeserializeOwned>(payload: &Payload) -> Result<T, Str
     serde_json::from_slice(data).map_err(|e| e.to_string())
 }
 
+/// Decodes a message's input (a signal's, a query's, an update's) into `T`.
+///
+/// The error is a sentence fragment: "its input does not decode as `T`: …".
+pub(crate) fn decode_input<T: DeserializeOwned>(input: &Payload) -> Result<T, String> {
+    from_json(input).map_err(|error| {
+        format!(
+            "its input does not decode as `{}`: {error}",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

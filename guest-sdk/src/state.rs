@@ -10,8 +10,11 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::conditions::ConditionTable;
+use crate::handlers::RunningHandlers;
 use crate::location;
 use crate::pending::SeqTable;
+use crate::signals::Mailbox;
 use crate::wit::{ActivityResolution, Command, IssuedCommand};
 
 #[derive(Default)]
@@ -22,6 +25,12 @@ pub(crate) struct WorkflowState {
     pub(crate) timers: SeqTable<()>,
     /// Whether the current activation replays recorded history.
     pub(crate) is_replaying: bool,
+    /// What `wait_condition` and friends wait for.
+    pub(crate) conditions: ConditionTable,
+    /// Signals on their way to channels (or waiting for one to be opened).
+    pub(crate) mailbox: Mailbox,
+    /// Signal and update handler tasks that have not finished.
+    pub(crate) running: RunningHandlers,
 }
 
 pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;

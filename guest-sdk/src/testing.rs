@@ -21,6 +21,56 @@
 //! let commands = harness.activate(vec![testing::complete_activity(1, &42)]).unwrap();
 //! assert_eq!(testing::completed::<u64>(&commands), Some(42));
 //! ```
+//!
+//! Signals, updates and queries are delivered the way the host delivers them: a signal
+//! or an update as a job (alone with [`Harness::signal`] and [`Harness::update`], or
+//! among others with [`Harness::activate`]), a query alone in its activation
+//! ([`Harness::query`]).
+//!
+//! ```
+//! use weft_sdk::testing::{self, Harness};
+//! use weft_sdk::{workflow, WfContext, WfResult};
+//!
+//! #[derive(Default)]
+//! struct Counter {
+//!     count: u64,
+//! }
+//!
+//! #[workflow]
+//! impl Counter {
+//!     async fn run(ctx: WfContext<Self>) -> WfResult<u64> {
+//!         ctx.wait_condition(|s| s.count >= 10).await;
+//!         Ok(ctx.state(|s| s.count))
+//!     }
+//!
+//!     #[query]
+//!     fn count(&self) -> u64 {
+//!         self.count
+//!     }
+//!
+//!     #[update]
+//!     fn add(&mut self, n: u64) -> WfResult<u64> {
+//!         self.count += n;
+//!         Ok(self.count)
+//!     }
+//!
+//!     #[update_validator(add)]
+//!     fn positive(&self, n: &u64) -> Result<(), &'static str> {
+//!         if *n == 0 { Err("add at least 1") } else { Ok(()) }
+//!     }
+//! }
+//!
+//! let mut harness = Harness::new::<Counter>();
+//! harness.start(&()).unwrap();
+//! let commands = harness.update("u1", "add", &4).unwrap();
+//! assert_eq!(testing::accepted(&commands), ["u1"]);
+//! assert_eq!(testing::update_result::<u64>(&commands, "u1"), Some(Ok(4)));
+//! let commands = harness.update("u2", "add", &0).unwrap();
+//! assert_eq!(testing::rejected(&commands)[0].1.message, "add at least 1");
+//! assert_eq!(harness.query::<u64>("count", &()), Ok(4));
+//! let done = harness.update("u3", "add", &6).unwrap();
+//! assert_eq!(testing::completed::<u64>(&done), Some(10));
+//! ```
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -34,7 +84,7 @@ use crate::host::{self, Host};
 use crate::payload;
 use crate::wit::{
     Activation, ActivityResolution, Command, Failure, HistoryInfo, IssuedCommand, Job, LogLevel,
-    Payload, ResolveActivity, SourceLocation, StartWorkflow, TaskFailure,
+    Payload, Query, ResolveActivity, Signal, SourceLocation, StartWorkflow, TaskFailure, Update,
 };
 use crate::workflow::{Workflow, WorkflowEntry};
 
@@ -43,6 +93,8 @@ pub struct Harness {
     workflow_type: &'static str,
     component: Component,
     host: Rc<TestHost>,
+    is_replaying: bool,
+    queries: u32,
 }
 
 impl Harness {
@@ -57,13 +109,27 @@ impl Harness {
                 logs: RefCell::default(),
                 panics: RefCell::default(),
             }),
+            is_replaying: false,
+            queries: 0,
         }
     }
 
     /// Starts the execution with `input` (encoded as JSON).
     pub fn start(&mut self, input: &impl Serialize) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        self.start_with(input, Vec::new())
+    }
+
+    /// Starts the execution with `input` and more jobs in the same activation, after the
+    /// start: signal-with-start is `start_with(&input, vec![testing::signal(..)])`.
+    pub fn start_with(
+        &mut self,
+        input: &impl Serialize,
+        jobs: Vec<Job>,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
         let input = payload::to_json(input).expect("the test input encodes as JSON");
-        self.start_with_payload(self.workflow_type, input)
+        let mut all = vec![self.start_job(self.workflow_type, input)];
+        all.extend(jobs);
+        self.activate(all)
     }
 
     /// Starts an execution of any workflow type with a raw payload.
@@ -72,7 +138,11 @@ impl Harness {
         workflow_type: &str,
         input: Payload,
     ) -> Result<Vec<IssuedCommand>, TaskFailure> {
-        self.activate(vec![Job::StartWorkflow(StartWorkflow {
+        self.activate(vec![self.start_job(workflow_type, input)])
+    }
+
+    fn start_job(&self, workflow_type: &str, input: Payload) -> Job {
+        Job::StartWorkflow(StartWorkflow {
             workflow_type: workflow_type.to_owned(),
             input,
             workflow_id: "test-workflow".to_owned(),
@@ -82,15 +152,78 @@ impl Harness {
             random_seed: 0x5eed,
             search_attributes: Vec::new(),
             memo: Vec::new(),
-        })])
+        })
     }
 
     /// Delivers `jobs` in one activation at the current workflow time.
     pub fn activate(&mut self, jobs: Vec<Job>) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        self.activate_as(jobs, self.is_replaying)
+    }
+
+    /// Marks the following activations as replaying recorded history (or not), as the
+    /// host does while it rebuilds an instance: update validators do not run, logs are
+    /// the host's to suppress.
+    pub fn set_replaying(&mut self, is_replaying: bool) {
+        self.is_replaying = is_replaying;
+    }
+
+    /// Delivers a signal in an activation of its own.
+    pub fn signal(
+        &mut self,
+        name: &str,
+        input: &impl Serialize,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        self.activate(vec![signal(name, input)])
+    }
+
+    /// Delivers an update in an activation of its own, as the host does to validate it.
+    pub fn update(
+        &mut self,
+        id: &str,
+        name: &str,
+        input: &impl Serialize,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        self.activate(vec![update(id, name, input)])
+    }
+
+    /// Sends a query in an activation of its own (never replaying) and decodes the answer.
+    ///
+    /// # Panics
+    ///
+    /// If the task fails, or the activation produces anything but one `respond-query`
+    /// for this query (a query must change nothing).
+    pub fn query<O: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        input: &impl Serialize,
+    ) -> Result<O, Failure> {
+        self.queries += 1;
+        let id = format!("query-{}", self.queries);
+        let commands = match self.activate_as(vec![query(&id, name, input)], false) {
+            Ok(commands) => commands,
+            Err(failure) => panic!("query `{name}` failed the task: {}", failure.message),
+        };
+        match &commands[..] {
+            [IssuedCommand {
+                command: Command::RespondQuery(response),
+                ..
+            }] if response.id == id => match &response.result {
+                Ok(answer) => Ok(payload::from_json(answer).expect("the query answer decodes")),
+                Err(failure) => Err(failure.clone()),
+            },
+            _ => panic!("query `{name}` must produce one `respond-query`, not {commands:?}"),
+        }
+    }
+
+    fn activate_as(
+        &mut self,
+        jobs: Vec<Job>,
+        is_replaying: bool,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
         let activation = Activation {
             jobs,
             time_ms: self.host.now_ms.get(),
-            is_replaying: false,
+            is_replaying,
         };
         host::install(Some(self.host.clone()));
         let result = self.component.activate(activation);
@@ -148,6 +281,87 @@ pub fn fail_activity(seq: u32, message: &str, error_type: &str) -> Job {
 /// A `fire-timer` job.
 pub fn fire_timer(seq: u32) -> Job {
     Job::FireTimer(seq)
+}
+
+/// A `signal` job.
+pub fn signal(name: &str, input: &impl Serialize) -> Job {
+    Job::Signal(Signal {
+        name: name.to_owned(),
+        input: payload::to_json(input).expect("the signal input encodes as JSON"),
+    })
+}
+
+/// An `update` job.
+pub fn update(id: &str, name: &str, input: &impl Serialize) -> Job {
+    Job::Update(Update {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        input: payload::to_json(input).expect("the update input encodes as JSON"),
+    })
+}
+
+/// A `query` job.
+pub fn query(id: &str, name: &str, input: &impl Serialize) -> Job {
+    Job::Query(Query {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        input: payload::to_json(input).expect("the query input encodes as JSON"),
+    })
+}
+
+/// The ids of the `accept-update` commands among `commands`, in order.
+pub fn accepted(commands: &[IssuedCommand]) -> Vec<&str> {
+    commands
+        .iter()
+        .filter_map(|issued| match &issued.command {
+            Command::AcceptUpdate(id) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `reject-update` commands among `commands`: update id and failure, in order.
+pub fn rejected(commands: &[IssuedCommand]) -> Vec<(&str, &Failure)> {
+    commands
+        .iter()
+        .filter_map(|issued| match &issued.command {
+            Command::RejectUpdate((id, failure)) => Some((id.as_str(), failure)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The outcome of update `id`'s `complete-update` command among `commands`, decoded.
+pub fn update_result<T: DeserializeOwned>(
+    commands: &[IssuedCommand],
+    id: &str,
+) -> Option<Result<T, Failure>> {
+    commands.iter().find_map(|issued| match &issued.command {
+        Command::CompleteUpdate(complete) if complete.id == id => Some(
+            complete
+                .result
+                .as_ref()
+                .map(|result| payload::from_json(result).expect("the update result decodes"))
+                .map_err(Clone::clone),
+        ),
+        _ => None,
+    })
+}
+
+/// The answer of the `respond-query` command among `commands`, decoded.
+pub fn query_response<T: DeserializeOwned>(
+    commands: &[IssuedCommand],
+) -> Option<Result<T, Failure>> {
+    commands.iter().find_map(|issued| match &issued.command {
+        Command::RespondQuery(response) => Some(
+            response
+                .result
+                .as_ref()
+                .map(|answer| payload::from_json(answer).expect("the query answer decodes"))
+                .map_err(Clone::clone),
+        ),
+        _ => None,
+    })
 }
 
 /// The result of the `complete-workflow` command among `commands`, decoded.

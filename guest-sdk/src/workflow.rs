@@ -6,11 +6,13 @@ use serde::Serialize;
 use crate::context::WfContext;
 use crate::error::{error_types, WfResult, WorkflowError};
 use crate::executor::LocalBoxFuture;
+use crate::handlers::Handlers;
+use crate::instance::{Execution, Instance};
 use crate::payload;
-use crate::wit::{Payload, SourceLocation};
+use crate::wit::{Payload, SourceLocation, StartWorkflow};
 
 /// A workflow type. Implemented by `#[workflow]`; rarely by hand.
-pub trait Workflow {
+pub trait Workflow: 'static {
     /// The workflow type's name, as clients start it.
     const NAME: &'static str;
     /// Where the workflow is defined; the location of commands that are not issued by a
@@ -20,13 +22,24 @@ pub trait Workflow {
     /// fails only the workflow task, which the host retries with backoff while the run
     /// stays open, so a fixed version of the workflow can take over.
     const FAIL_ON_PANIC: bool = false;
+    /// The state shared by the run method and the handlers, made with `Default` when an
+    /// execution starts: the type of a `#[workflow] impl` block, `()` for a function.
+    type State: Default + 'static;
     /// The input, decoded from the start job's JSON payload.
     type Input: DeserializeOwned + 'static;
     /// The result, encoded as the JSON payload of `complete-workflow`.
     type Output: Serialize + 'static;
 
     /// Runs one execution of the workflow.
-    fn run(ctx: WfContext, input: Self::Input) -> LocalBoxFuture<WfResult<Self::Output>>;
+    fn run(
+        ctx: WfContext<Self::State>,
+        input: Self::Input,
+    ) -> LocalBoxFuture<WfResult<Self::Output>>;
+
+    /// The workflow's signal, query and update handlers; none by default.
+    fn handlers() -> Handlers<Self::State> {
+        Handlers::new()
+    }
 }
 
 /// A place in source code, known at compile time.
@@ -55,9 +68,8 @@ impl CodeLocation {
 #[derive(Clone, Copy)]
 pub struct WorkflowEntry {
     pub(crate) name: &'static str,
-    pub(crate) defined_at: Option<CodeLocation>,
     pub(crate) fail_on_panic: bool,
-    pub(crate) start: fn(WfContext, &Payload) -> LocalBoxFuture<WfResult<Payload>>,
+    pub(crate) start: fn(&StartWorkflow) -> Box<dyn Execution>,
 }
 
 impl WorkflowEntry {
@@ -65,9 +77,8 @@ impl WorkflowEntry {
     pub const fn of<W: Workflow>() -> Self {
         Self {
             name: W::NAME,
-            defined_at: W::DEFINED_AT,
             fail_on_panic: W::FAIL_ON_PANIC,
-            start: start::<W>,
+            start: |start| Box::new(Instance::<W>::start(start)),
         }
     }
 }
@@ -76,7 +87,10 @@ impl WorkflowEntry {
 ///
 /// Input that does not decode fails the workflow (not the task): no version of the code
 /// can accept it, so retrying the task would not help.
-fn start<W: Workflow>(ctx: WfContext, input: &Payload) -> LocalBoxFuture<WfResult<Payload>> {
+pub(crate) fn start<W: Workflow>(
+    ctx: WfContext<W::State>,
+    input: &Payload,
+) -> LocalBoxFuture<WfResult<Payload>> {
     let input = match payload::from_json::<W::Input>(input) {
         Ok(input) => input,
         Err(error) => {
@@ -109,18 +123,77 @@ fn start<W: Workflow>(ctx: WfContext, input: &Payload) -> LocalBoxFuture<WfResul
 }
 
 /// Lets `#[workflow]` name a workflow's output type from its return type, whatever alias
-/// the return type is written with.
+/// the return type is written with; also converts what update handlers return.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "a workflow function returns `WfResult<T>`, not `{Self}`",
-    label = "use `weft_sdk::WfResult<T>` (that is, `Result<T, WorkflowError>`)"
+    message = "expected `WfResult<T>`, found `{Self}`",
+    label = "a workflow's run function and an update handler return `weft_sdk::WfResult<T>` \
+             (that is, `Result<T, WorkflowError>`)"
 )]
 pub trait WorkflowReturn {
     type Ok;
+    fn into_result(self) -> WfResult<Self::Ok>;
 }
 
 impl<T> WorkflowReturn for Result<T, WorkflowError> {
     type Ok = T;
+    fn into_result(self) -> WfResult<T> {
+        self
+    }
+}
+
+/// What an update handler returned, as a `WfResult`. The generated code calls it spanned
+/// at the handler's return type, so a wrong one is one error, pointing there.
+#[doc(hidden)]
+pub fn update_result<R: WorkflowReturn>(returned: R) -> WfResult<R::Ok> {
+    returned.into_result()
+}
+
+/// What an update validator returns.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "expected `Result<(), E>` with `E: Display`, found `{Self}`",
+    label = "an update validator returns `Ok(())` to accept the update, `Err(e)` to reject it"
+)]
+pub trait ValidationReturn {
+    type Error: std::fmt::Display;
+    fn into_result(self) -> Result<(), Self::Error>;
+}
+
+impl<E: std::fmt::Display> ValidationReturn for Result<(), E> {
+    type Error = E;
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
+/// What a validator returned, as a `Result` (spanned like [`update_result`]).
+#[doc(hidden)]
+pub fn validation_result<R: ValidationReturn>(returned: R) -> Result<(), R::Error> {
+    returned.into_result()
+}
+
+/// `Self` is `T`: an update validator takes (a reference to) its update's input.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the validator takes `&{T}`, but its update's input is `{Self}`",
+    label = "take `&{Self}`: a validator sees the input its update will get"
+)]
+pub trait SameInput<T: ?Sized> {
+    fn as_same(&self) -> &T;
+}
+
+impl<T: ?Sized> SameInput<T> for T {
+    fn as_same(&self) -> &T {
+        self
+    }
+}
+
+/// The update's input, as the validator takes it: the same type, checked where the
+/// validator names it.
+#[doc(hidden)]
+pub fn validator_input<U: SameInput<V> + ?Sized, V: ?Sized>(input: &U) -> &V {
+    input.as_same()
 }
 
 /// Fails compilation (in `export_workflows!`) when two exported workflows share a name.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use weft_sdk::testing::{self, Harness};
-use weft_sdk::wit::{Command, Encoding, Job, Payload, Signal};
+use weft_sdk::wit::{Command, Encoding, Job, Payload};
 use weft_sdk::{
     error_types, workflow, ActivityOptions, ActivityType, WfContext, WfResult, WorkflowError,
 };
@@ -132,15 +132,11 @@ fn unsupported_jobs_fail_the_task_and_change_nothing() {
     let error = harness
         .activate(vec![
             testing::complete_activity(1, &"seven"),
-            Job::Signal(Signal {
-                name: "cancel-order".into(),
-                input: json("null"),
-            }),
+            Job::CancelRequested,
         ])
         .unwrap_err();
     assert!(
-        error.message.contains("signal `cancel-order`")
-            && error.message.contains("does not support"),
+        error.message.contains("`cancel-requested`") && error.message.contains("does not support"),
         "{}",
         error.message
     );
@@ -251,12 +247,12 @@ struct Counter {
 
 #[workflow(name = "counter")]
 impl Counter {
-    async fn run(&mut self, ctx: WfContext, times: u32) -> WfResult<u32> {
+    async fn run(ctx: WfContext<Self>, times: u32) -> WfResult<u32> {
         for _ in 0..times {
             ctx.sleep(Duration::from_secs(1)).await;
-            self.ticks += 1;
+            ctx.state_mut(|s| s.ticks += 1);
         }
-        Ok(self.ticks)
+        Ok(ctx.state(|s| s.ticks))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::args::WorkflowArgs;
 use crate::signature;
 
 pub(crate) fn expand(args: &WorkflowArgs, function: ItemFn) -> syn::Result<TokenStream> {
-    let sig = signature::read(&function.sig, false)?;
+    let sig = signature::read(&function.sig, signature::Form::Function)?;
     let ident = &function.sig.ident;
     let vis = &function.vis;
     let name = match &args.name {
@@ -50,11 +50,12 @@ pub(crate) fn expand(args: &WorkflowArgs, function: ItemFn) -> syn::Result<Token
             const NAME: &'static str = #name;
             const DEFINED_AT: ::core::option::Option<::weft_sdk::CodeLocation> = #defined_at;
             #fail_on_panic
+            type State = ();
             type Input = #input;
             type Output = #output;
 
             fn run(
-                ctx: ::weft_sdk::WfContext,
+                ctx: ::weft_sdk::WfContext<()>,
                 input: Self::Input,
             ) -> ::weft_sdk::LocalBoxFuture<::weft_sdk::WfResult<Self::Output>> {
                 ::std::boxed::Box::pin(#call)

@@ -1,4 +1,5 @@
-//! Reading a workflow function's signature: `async fn f(ctx, input) -> WfResult<O>`.
+//! Reading the signature of a workflow's run function: `async fn f(ctx, input) ->
+//! WfResult<O>`, as a free function or as the run method of an impl block.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -15,8 +16,17 @@ pub(crate) struct WorkflowSignature {
     pub(crate) output: Type,
 }
 
-/// Checks the shape of `sig`. `has_receiver`: a method, whose first argument is `self`.
-pub(crate) fn read(sig: &Signature, has_receiver: bool) -> syn::Result<WorkflowSignature> {
+/// Where the run function is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// `#[workflow] async fn name(ctx: WfContext, …)`.
+    Function,
+    /// `async fn run(ctx: WfContext<Self>, …)` in a `#[workflow] impl` block.
+    RunMethod,
+}
+
+/// Checks the shape of `sig`.
+pub(crate) fn read(sig: &Signature, form: Form) -> syn::Result<WorkflowSignature> {
     if sig.asyncness.is_none() {
         return Err(syn::Error::new_spanned(
             sig.fn_token,
@@ -29,24 +39,23 @@ pub(crate) fn read(sig: &Signature, has_receiver: bool) -> syn::Result<WorkflowS
             "a workflow function cannot be generic",
         ));
     }
-    let mut args = sig.inputs.iter();
-    if has_receiver {
-        match args.next() {
-            Some(FnArg::Receiver(_)) => {}
-            _ => {
-                return Err(syn::Error::new(
-                    sig.ident.span(),
-                    "a workflow's `run` method takes `self`, `&self` or `&mut self` first",
-                ))
-            }
-        }
-    }
-    let typed: Vec<_> = args
+    let typed: Vec<_> = sig
+        .inputs
+        .iter()
         .map(|arg| match arg {
             FnArg::Typed(arg) => Ok(arg),
             FnArg::Receiver(receiver) => Err(syn::Error::new_spanned(
                 receiver,
-                "a workflow function takes no `self` (put #[workflow] on the impl block)",
+                match form {
+                    Form::Function => {
+                        "a workflow function takes no `self` (put #[workflow] on the impl block)"
+                    }
+                    Form::RunMethod => {
+                        "the run method takes `ctx: WfContext<Self>` instead of `self`: it \
+                         reaches the state with `ctx.state(|s| …)` and `ctx.state_mut(|s| …)`, \
+                         which handlers share"
+                    }
+                },
             )),
         })
         .collect::<syn::Result<_>>()?;
@@ -56,7 +65,16 @@ pub(crate) fn read(sig: &Signature, has_receiver: bool) -> syn::Result<WorkflowS
         _ => {
             return Err(syn::Error::new(
                 sig.inputs.span(),
-                "a workflow function takes `(ctx: WfContext, input: I)` or `(ctx: WfContext)`",
+                match form {
+                    Form::Function => {
+                        "a workflow function takes `(ctx: WfContext, input: I)` or \
+                         `(ctx: WfContext)`"
+                    }
+                    Form::RunMethod => {
+                        "the run method takes `(ctx: WfContext<Self>, input: I)` or \
+                         `(ctx: WfContext<Self>)`"
+                    }
+                },
             ))
         }
     };
