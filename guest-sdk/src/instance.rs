@@ -27,6 +27,7 @@ use crate::executor::Executor;
 use crate::handlers::{self, Handlers, Named};
 use crate::jobs::Delivery;
 use crate::log::LogLevel;
+use crate::pending::ResolveError;
 use crate::queries;
 use crate::signals::{SignalAction, SignalDelivery};
 use crate::state::SharedState;
@@ -106,32 +107,17 @@ impl<W: Workflow> Instance<W> {
         let mut timers = BTreeSet::new();
         let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            let (what, seq, result, fresh) = match &delivery {
-                Delivery::ResolveActivity { seq, .. } => (
-                    "resolve-activity",
-                    *seq,
-                    state.activities.check(*seq),
-                    activities.insert(*seq),
-                ),
-                Delivery::FireTimer { seq } => (
-                    "fire-timer",
-                    *seq,
-                    state.timers.check(*seq),
-                    timers.insert(*seq),
-                ),
-                Delivery::Signal(_) | Delivery::Update(_) => ("", 0, Ok(()), true),
-            };
-            result.map_err(|error| format!("`{what}` for seq {seq}: {error}"))?;
-            if !fresh {
-                return Err(format!(
-                    "`{what}` for seq {seq}: delivered twice in one activation"
-                ));
-            }
             prepared.push(match delivery {
                 Delivery::ResolveActivity { seq, resolution } => {
+                    let checked = state.activities.check(seq);
+                    answer("resolve-activity", seq, checked, activities.insert(seq))?;
                     Prepared::ResolveActivity { seq, resolution }
                 }
-                Delivery::FireTimer { seq } => Prepared::FireTimer { seq },
+                Delivery::FireTimer { seq } => {
+                    let checked = state.timers.check(seq);
+                    answer("fire-timer", seq, checked, timers.insert(seq))?;
+                    Prepared::FireTimer { seq }
+                }
                 Delivery::Signal(signal) => {
                     Prepared::Signal(SignalDelivery::sort(&self.handlers, signal))
                 }
@@ -237,6 +223,23 @@ impl<W: Workflow> Instance<W> {
         drop(state);
         crate::log(LogLevel::Warn, &message);
     }
+}
+
+/// Whether an answer (`what` for `seq`) can be applied: its operation waits for it
+/// (`checked`), and it is the first answer for `seq` in this activation (`first`).
+fn answer(
+    what: &str,
+    seq: u32,
+    checked: Result<(), ResolveError>,
+    first: bool,
+) -> Result<(), String> {
+    checked.map_err(|error| format!("`{what}` for seq {seq}: {error}"))?;
+    if !first {
+        return Err(format!(
+            "`{what}` for seq {seq}: delivered twice in one activation"
+        ));
+    }
+    Ok(())
 }
 
 impl<W: Workflow> Execution for Instance<W> {

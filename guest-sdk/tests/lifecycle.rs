@@ -270,3 +270,23 @@ fn state_struct_form() {
     let done = harness.activate(vec![testing::fire_timer(2)]).unwrap();
     assert_eq!(testing::completed::<u32>(&done), Some(2));
 }
+
+/// The state struct form with both attribute arguments.
+#[derive(Default)]
+struct Brittle;
+
+#[workflow(name = "brittle", fail_on_panic)]
+impl Brittle {
+    async fn run(_ctx: WfContext<Self>) -> WfResult<()> {
+        panic!("brittle broke");
+    }
+}
+
+#[test]
+fn state_struct_form_takes_name_and_fail_on_panic() {
+    use weft_sdk::Workflow;
+    assert_eq!(Brittle::NAME, "brittle");
+    const { assert!(Brittle::FAIL_ON_PANIC && !Counter::FAIL_ON_PANIC) };
+    let error = Harness::new::<Brittle>().start(&()).unwrap_err();
+    assert_eq!(error.message, "the workflow panicked: brittle broke");
+}
