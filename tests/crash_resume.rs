@@ -15,7 +15,9 @@ use weft_host::contract::Job;
 use weft_host::history::{Event, History, Outcome};
 use weft_host::runtime::Inspector;
 
-fn spawn_weft(data: &Path, log: &Path, args: &[&str]) -> Child {
+/// `weft run` on `data`; each example activity first sleeps `delay_ms` (real time), which
+/// leaves time to kill the host in the middle of a workflow.
+fn spawn_weft(data: &Path, log: &Path, delay_ms: u64, args: &[&str]) -> Child {
     let mut cmd = weft();
     if args.is_empty() {
         cmd.env("WEFT_VIRTUAL_CLOCK", "1");
@@ -25,7 +27,7 @@ fn spawn_weft(data: &Path, log: &Path, args: &[&str]) -> Child {
         .arg(data)
         .args(args)
         .env("WEFT_EXAMPLE_ACTIVITY_LOG", log)
-        .env("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", "300")
+        .env("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", delay_ms.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -93,6 +95,7 @@ fn killed_host_resumes_every_execution() {
     let first = spawn_weft(
         &data,
         &log,
+        300,
         &[
             sequence.to_str().unwrap(),
             "sequence",
@@ -111,6 +114,9 @@ fn killed_host_resumes_every_execution() {
     let second = spawn_weft(
         &data,
         &log,
+        // Long enough for timer-1's start (its component compiles first) to be
+        // durable before seq-1 finishes.
+        3000,
         &[
             timer.to_str().unwrap(),
             "timer",
@@ -120,14 +126,33 @@ fn killed_host_resumes_every_execution() {
             "timer-1",
         ],
     );
+    // ... and once timer-1's start is durable (it says so on stderr).
+    let mut second = second;
+    let stderr = std::io::BufReader::new(second.stderr.take().unwrap());
+    let started = std::thread::spawn(move || {
+        use std::io::BufRead;
+        stderr
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("execution timer-1"))
+    });
     wait_for(&log, |l| l.iter().any(|x| x.starts_with("reverse seq-1")));
+    while !started.is_finished() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        started.join().unwrap(),
+        "the second host never started timer-1"
+    );
     kill(second);
 
     let after_second_kill = (recorded_results(&data), log_lines(&log).len());
 
     // The third host only resumes, on a virtual clock: the rest of the timer takes no
     // real time (its fire time is durable, so the crash neither shortens nor restarts it).
-    let out = spawn_weft(&data, &log, &[]).wait_with_output().unwrap();
+    let out = spawn_weft(&data, &log, 300, &[])
+        .wait_with_output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -170,4 +195,86 @@ fn killed_host_resumes_every_execution() {
             );
         }
     }
+}
+
+/// update/worker_restart: the host is killed (SIGKILL) while an accepted update's
+/// activity runs; after the restart the activity runs again, the update completes,
+/// and the caller asking again with the same update id gets its result (the handler
+/// ran to completion once: one `complete-update`). The run then completes.
+#[test]
+fn update_worker_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("activities.log");
+    let log_env = log.to_str().unwrap();
+    let server = support::server::Server::start(&data, &[("WEFT_EXAMPLE_ACTIVITY_LOG", log_env)]);
+    let (status, body) =
+        server.post_bytes("/v1/modules?name=messages", &component_bytes("messages"));
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "update_worker_restart", "id": "restart-1"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let update = |url: &str, wait: &str| {
+        weft()
+            .args([
+                "update",
+                "restart-1",
+                "add",
+                "--input",
+                "5",
+                "--update-id",
+                "u-1",
+            ])
+            .args(["--wait", wait, "--server", url])
+            .output()
+            .unwrap()
+    };
+    let accepted = update(&server.url, "accepted");
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    // The handler's activity (a one-minute nap) has started: kill the host.
+    wait_for(&log, |lines| {
+        lines.iter().any(|l| l.starts_with("nap restart-1"))
+    });
+    server.kill();
+
+    // On virtual time, the nap that runs again takes no real time.
+    let server = support::server::Server::start(
+        &data,
+        &[
+            ("WEFT_EXAMPLE_ACTIVITY_LOG", log_env),
+            ("WEFT_VIRTUAL_CLOCK", "1"),
+        ],
+    );
+    let completed = update(&server.url, "completed");
+    assert!(
+        completed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&completed.stderr)
+    );
+    // The counter before the addition.
+    assert_eq!(String::from_utf8_lossy(&completed.stdout).trim(), "0");
+    let result = server.result("restart-1");
+    assert_eq!(result["result"], json!(5), "{result}");
+    let naps = log_lines(&log)
+        .iter()
+        .filter(|l| l.starts_with("nap restart-1"))
+        .count();
+    assert_eq!(naps, 2, "the nap ran before the kill and once after");
+    let (status, exported) = server.get("/v1/executions/restart-1/history");
+    assert_eq!(status, 200);
+    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    let completions = events
+        .iter()
+        .filter(|e| e.name() == "complete-update")
+        .count();
+    assert_eq!(completions, 1);
+    let host_engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let module = host_engine.load(&component_bytes("messages")).unwrap();
+    weft_host::replay::replay(&host_engine, &module, &events).unwrap();
 }

@@ -167,7 +167,7 @@ impl Host {
         let (reply, answer) = oneshot::channel();
         let message = Message::Update {
             update: Update {
-                id: update_id,
+                id: update_id.clone(),
                 name: request.name,
                 input: request.input,
             },
@@ -175,10 +175,19 @@ impl Host {
             reply,
             busy: self.inner.clock.busy(),
         };
-        if !self.inner.send(&run.run_id, message) {
-            return Err(self.gone(&run.run_id));
+        let answered = if self.inner.send(&run.run_id, message) {
+            answer.await.unwrap_or_else(|_| Err(self.gone(&run.run_id)))
+        } else {
+            Err(self.gone(&run.run_id))
+        };
+        match answered {
+            // Closed meanwhile: its history may have completed this update.
+            Err(MessageError::Closed { .. }) => {
+                let record = self.inspect().find_run(&run.run_id).map_err(lookup_error)?;
+                self.closed_update(&record, &update_id)
+            }
+            other => other,
         }
-        answer.await.unwrap_or_else(|_| Err(self.gone(&run.run_id)))
     }
 
     /// An update to a closed run: the outcome of that update id if the run completed

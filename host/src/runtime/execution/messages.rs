@@ -57,14 +57,21 @@ impl Execution {
     }
 
     /// Take the rejected updates out of a task that produced `commands` from
-    /// `own_jobs`, answering their callers; return what the rest decides about updates.
+    /// `own_jobs`, answering their callers; return what the rest decides about updates
+    /// (an update accepted in an earlier task may complete in this one).
     pub(super) fn settle_updates(
         &mut self,
         own_jobs: &mut Vec<Job>,
         commands: &mut Vec<IssuedCommand>,
     ) -> Settled {
         let mut settled = Settled::default();
-        if !own_jobs.iter().any(|j| matches!(j, Job::Update(_))) {
+        if !commands.iter().any(|c| {
+            matches!(
+                c.command,
+                Command::AcceptUpdate(_) | Command::RejectUpdate(_) | Command::CompleteUpdate(_)
+            )
+        }) && !own_jobs.iter().any(|j| matches!(j, Job::Update(_)))
+        {
             return settled;
         }
         let mut rejected: Vec<(String, Failure)> = Vec::new();
