@@ -22,7 +22,7 @@ weft toolchain install
 
 step "building the example workflows into components"
 declare -A WASM
-for ex in hello sequence fanout timer; do
+for ex in hello sequence fanout timer entity; do
   WASM[$ex]=$(weft build "guest-examples/$ex")
   echo "$ex -> ${WASM[$ex]}"
 done
@@ -46,7 +46,7 @@ step "starting a host"
 start_server
 
 step "deploying the components"
-for ex in hello sequence fanout timer; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
+for ex in hello sequence fanout timer entity; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
 show weft modules
 
 step "running executions"
@@ -61,6 +61,23 @@ kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 echo "host killed; starting it again on the same data folder"
 start_server
 show weft result timer-1
+
+step "a long-running entity: signals, updates (accepted and rejected), queries"
+show weft start entity --input '{"balance": 100}' --id account-1
+show weft signal account-1 deposit --input '{"amount": 50}'
+show weft update account-1 withdraw --input '{"amount": 30}'
+if show weft update account-1 withdraw --input '{"amount": 1000}'; then
+  echo "an overdraft was accepted" >&2; exit 1
+else
+  echo "(rejected by the validator: exit $?, nothing recorded)"
+fi
+show weft query account-1 balance
+show weft query account-1 operations
+show weft describe account-1
+show weft signal account-1 close
+show weft result account-1
+show weft query account-1 balance
+show weft history show account-1
 
 step "executions"
 show weft list

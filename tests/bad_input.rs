@@ -201,3 +201,57 @@ fn cli_reports_bad_files_and_input() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
 }
+
+/// A query handler that never returns fails the query at the task deadline, never the
+/// workflow; oversized and nameless messages are refused before anything is recorded;
+/// the workflow then completes normally.
+#[tokio::test]
+async fn a_query_that_never_returns_fails_alone() {
+    use weft_host::runtime::MessageError;
+    use weft_host::testing::TestEnvError;
+
+    let env = TestEnv::builder().start().await.unwrap();
+    env.deploy(component_bytes("misbehave"), "misbehave")
+        .await
+        .unwrap();
+    let run = env.start("spins_in_query", json!(null)).await.unwrap();
+    let id = run.workflow_id.as_str();
+    match env.query::<u64>(id, "spin", json!(null)).await {
+        Err(TestEnvError::Message(MessageError::Failed(f))) => {
+            assert!(f.message.contains("deadline"), "{}", f.message)
+        }
+        other => panic!("expected a failed query, got {other:?}"),
+    }
+    let before = env.host().history(&run.run_id).unwrap().len();
+    let oversized = env.signal(id, "done", json!("x".repeat(3 << 20))).await;
+    assert!(
+        matches!(oversized, Err(TestEnvError::Message(MessageError::Invalid(ref m))) if m.contains("limit")),
+        "{oversized:?}"
+    );
+    let nameless = env.signal(id, "", json!(null)).await;
+    assert!(
+        matches!(
+            nameless,
+            Err(TestEnvError::Message(MessageError::Invalid(_)))
+        ),
+        "{nameless:?}"
+    );
+    let unknown = env.signal("no-such-execution", "done", json!(null)).await;
+    assert!(
+        matches!(
+            unknown,
+            Err(TestEnvError::Message(MessageError::NotFound(_)))
+        ),
+        "{unknown:?}"
+    );
+    assert_eq!(env.host().history(&run.run_id).unwrap().len(), before);
+
+    env.signal(id, "done", json!(null)).await.unwrap();
+    let outcome = env.host().wait(&run.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!(null));
+    assert_replays(
+        env.host(),
+        "misbehave",
+        &env.host().history(&run.run_id).unwrap(),
+    );
+}

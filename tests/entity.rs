@@ -191,3 +191,81 @@ fn entity_account_through_the_cli() {
     let module = engine.load(&component_bytes("entity")).unwrap();
     weft_host::replay::replay(&engine, &module, &events).unwrap();
 }
+
+/// The HTTP routes directly: an update held past `wait_s` answers 202 `pending` and the
+/// same update id asked again answers the result; a signal to an unknown id is 404, to a
+/// closed run 409 `closed`; a malformed body is 400; an oversized one 413; a rejected
+/// update is 422 `update_rejected`, a failed query 422 `query_failed`.
+#[test]
+fn entity_routes_answer_with_clear_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let (status, body) = server.post_bytes("/v1/modules?name=entity", &component_bytes("entity"));
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "entity", "input": {"balance": 10}, "id": "acct-api"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let update = |body: serde_json::Value| {
+        server.post_json("/v1/executions/acct-api/updates/withdraw", &body)
+    };
+    let (status, body) = update(json!({"input": {"amount": 1}, "update_id": "held", "wait_s": 0}));
+    assert_eq!(
+        (status, body["stage"].as_str()),
+        (202, Some("pending")),
+        "{body}"
+    );
+    let (status, body) = update(json!({"input": {"amount": 1}, "update_id": "held"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stage"], json!("completed"));
+    assert_eq!(body["result"], json!(9));
+    let (status, body) = update(json!({"input": {"amount": 100}}));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("update_rejected")),
+        "{body}"
+    );
+    let (status, body) = server.post_json("/v1/executions/acct-api/queries/nope", &json!({}));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("query_failed")),
+        "{body}"
+    );
+    let (status, body) = server.post_bytes("/v1/executions/acct-api/signals/deposit", b"{oops");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let big = json!({"input": "x".repeat(3 << 20)});
+    let (status, body) = server.post_json("/v1/executions/acct-api/signals/deposit", &big);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
+    let (status, body) = server.post_json("/v1/executions/nobody/signals/deposit", &json!({}));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    let (status, _) = server.post_json("/v1/executions/acct-api/signals/close", &json!({}));
+    assert_eq!(status, 200);
+    assert_eq!(server.result("acct-api")["result"], json!({"balance": 9}));
+    let (status, body) = server.post_json(
+        "/v1/executions/acct-api/signals/deposit",
+        &json!({"input": {"amount": 1}}),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("closed")),
+        "{body}"
+    );
+    // The history holds one accepted update and no trace of the rejected one.
+    let (_, exported) = server.get("/v1/executions/acct-api/history");
+    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    let updates = events.iter().filter(|e| e.name() == "update").count();
+    assert_eq!(updates, 1);
+}
