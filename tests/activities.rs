@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use support::*;
 use weft_host::history::Event;
-use weft_host::testing::TestEnv;
 use weft_host::{ActivityError, ActivityRegistry};
 
 #[tokio::test]
@@ -41,11 +40,7 @@ async fn retries_timeouts_and_unknown_activities() {
             ctx.sleep(Duration::from_secs(5)).await;
             Ok::<_, ActivityError>("too late".to_string())
         });
-    let env = TestEnv::builder()
-        .activities(registry)
-        .start()
-        .await
-        .unwrap();
+    let env = test_env().activities(registry).start().await.unwrap();
     let host = env.host();
     host.deploy(component_bytes("policies"), "policies", false)
         .await
@@ -108,7 +103,7 @@ async fn retries_timeouts_and_unknown_activities() {
 async fn history_info_is_the_same_live_and_in_replay() {
     let mut registry = ActivityRegistry::new();
     registry.register_fn("step", |_, i: u32| async move { Ok::<_, ActivityError>(i) });
-    let env = TestEnv::builder()
+    let env = test_env()
         .activities(registry)
         .cache_size(0)
         .start()

@@ -6,7 +6,6 @@ mod support;
 use serde_json::json;
 use support::*;
 use weft_host::history::Outcome;
-use weft_host::testing::TestEnv;
 
 fn failure_message(outcome: &Outcome) -> String {
     match outcome {
@@ -20,7 +19,7 @@ fn failure_message(outcome: &Outcome) -> String {
 /// on a virtual clock that does not move), and a healthy execution runs alongside.
 #[tokio::test]
 async fn misbehaving_workflows_stay_open_and_fail_alone() {
-    let env = TestEnv::builder()
+    let env = test_env()
         .activities(activities())
         .manual_time()
         .start()
@@ -82,7 +81,7 @@ async fn misbehaving_workflows_stay_open_and_fail_alone() {
 /// `Duration::MAX` is a timer that never fires, not an overflow.
 #[tokio::test]
 async fn fail_on_panic_fails_the_run_and_huge_sleeps_saturate() {
-    let env = TestEnv::builder().manual_time().start().await.unwrap();
+    let env = test_env().manual_time().start().await.unwrap();
     let host = env.host();
     host.deploy(component_bytes("misbehave"), "misbehave", false)
         .await
@@ -210,7 +209,7 @@ async fn a_query_that_never_returns_fails_alone() {
     use weft_host::runtime::MessageError;
     use weft_host::testing::TestEnvError;
 
-    let env = TestEnv::builder().start().await.unwrap();
+    let env = test_env().start().await.unwrap();
     env.deploy(component_bytes("misbehave"), "misbehave")
         .await
         .unwrap();

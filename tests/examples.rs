@@ -6,7 +6,6 @@ mod support;
 use serde_json::json;
 use support::*;
 use weft_host::history::Event;
-use weft_host::testing::TestEnv;
 
 async fn run_example(name: &str, input: serde_json::Value) -> (serde_json::Value, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
@@ -67,7 +66,7 @@ async fn fanout_joins_parallel_activities() {
 /// greeting comes from a mock.
 #[tokio::test]
 async fn timer_sleeps_30_days_on_the_virtual_clock() {
-    let env = TestEnv::builder()
+    let env = test_env()
         .mock_activity("greet", |name: String| Ok(format!("Hi, {name} (mocked)!")))
         .start()
         .await

@@ -13,7 +13,6 @@ use support::*;
 use weft_host::history::{Outcome, FORMAT_VERSION};
 use weft_host::runtime::Inspector;
 use weft_host::storage::{RunFilter, Status};
-use weft_host::testing::TestEnv;
 
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -35,7 +34,7 @@ async fn open_golden(format: u16) {
         .find_run("golden-timer")
         .unwrap()
         .start_ms;
-    let env = TestEnv::builder()
+    let env = test_env()
         .start_at(timer_start)
         .activities(activities())
         .data_dir(dir.path())

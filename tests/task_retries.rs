@@ -12,14 +12,13 @@ use support::server::Server;
 use support::*;
 use weft_host::history::{Event, History};
 use weft_host::storage::{FaultyStorage, RedbStorage};
-use weft_host::testing::TestEnv;
 
 #[tokio::test]
 async fn a_task_whose_commit_fails_is_retried_and_completes() {
     let storage = Arc::new(FaultyStorage::new(Arc::new(
         RedbStorage::in_memory().unwrap(),
     )));
-    let env = TestEnv::builder()
+    let env = test_env()
         .activities(activities())
         .storage(storage.clone())
         .manual_time()

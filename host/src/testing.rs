@@ -39,6 +39,7 @@ pub const DEFAULT_START_MS: u64 = 1_893_456_000_000;
 
 /// Sets up a [`TestEnv`].
 pub struct TestEnvBuilder {
+    compiled_cache: Option<PathBuf>,
     activities: ActivityRegistry,
     start_ms: u64,
     auto_skip: bool,
@@ -52,6 +53,13 @@ impl TestEnvBuilder {
     /// its history (a thorough test that a workflow replays).
     pub fn cache_size(mut self, n: usize) -> Self {
         self.cache_size = Some(n);
+        self
+    }
+
+    /// Keep compiled components in `dir` (shared by environments, and across runs): a
+    /// component is compiled once, not once per environment.
+    pub fn compiled_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.compiled_cache = Some(dir.into());
         self
     }
 
@@ -113,6 +121,9 @@ impl TestEnvBuilder {
         if let Some(n) = self.cache_size {
             config.cache_size = n;
         }
+        if let Some(dir) = self.compiled_cache {
+            config.engine.cache_dir = Some(dir);
+        }
         let host = match self.storage {
             Some(storage) => Host::open_with_storage(config, storage, self.activities).await?,
             // The data folder's redb file, or memory, as any host opens them.
@@ -149,6 +160,7 @@ impl TestEnv {
     /// An environment with no activities registered.
     pub fn builder() -> TestEnvBuilder {
         TestEnvBuilder {
+            compiled_cache: None,
             activities: ActivityRegistry::new(),
             start_ms: DEFAULT_START_MS,
             auto_skip: true,

@@ -12,7 +12,11 @@ use super::{assert_replays, component_bytes};
 
 /// `builder`'s environment with the fixture deployed.
 pub async fn env_with(builder: TestEnvBuilder) -> TestEnv {
-    let env = builder.start().await.unwrap();
+    let env = builder
+        .compiled_cache(super::compiled_cache())
+        .start()
+        .await
+        .unwrap();
     env.deploy(component_bytes("messages"), "messages")
         .await
         .unwrap();

@@ -48,6 +48,17 @@ pub fn component_bytes(name: &str) -> Vec<u8> {
     std::fs::read(component(name)).unwrap()
 }
 
+/// A test environment builder whose compiled components are shared by every test (in
+/// `target/test-compiled`): each component compiles once, not once per environment.
+pub fn test_env() -> weft_host::testing::TestEnvBuilder {
+    weft_host::testing::TestEnv::builder().compiled_cache(compiled_cache())
+}
+
+/// Where tests keep compiled components (named by digest and engine, so never stale).
+pub fn compiled_cache() -> PathBuf {
+    repo_root().join("target/test-compiled")
+}
+
 /// The `weft` binary, quiet unless a test asks for logs.
 pub fn weft() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_weft"));
