@@ -44,7 +44,7 @@ fn fails_with(out: Output, code: i32) -> String {
 #[test]
 fn entity_account_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
+    let server = Server::start_with(&dir.path().join("data"), &[], &["--cache-size", "0"]);
     let component = component("entity");
     ok(cli(
         &server,

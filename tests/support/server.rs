@@ -15,9 +15,15 @@ pub struct Server {
 impl Server {
     /// Start a server on `data` (port picked by the kernel) with extra environment.
     pub fn start(data: &Path, env: &[(&str, &str)]) -> Server {
+        Server::start_with(data, env, &[])
+    }
+
+    /// [`Server::start`] with extra `weft server` arguments.
+    pub fn start_with(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Server {
         let mut cmd = super::weft();
         cmd.args(["server", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         for (k, v) in env {

@@ -160,7 +160,7 @@ impl Host {
         // A run that closes between the look-up and the signal sends us round again.
         for _ in 0..8 {
             let open = self.inner.open.lock().unwrap().get(&workflow_id).cloned();
-            if let Some(run) = open {
+            if let Some(run) = open.filter(|run| !self.is_closing(run)) {
                 if let Some(signal) = &request.signal {
                     match self.signal_run(&run, signal.clone()).await {
                         Ok(()) => {
@@ -191,6 +191,13 @@ impl Host {
         Err(StartError::Storage(format!(
             "workflow id `{workflow_id}` keeps changing hands; try again"
         )))
+    }
+
+    /// Whether `run`, still in the table of open runs, has in fact closed: its close
+    /// is durable and its actor is about to take it out of the table. (A caller that saw
+    /// it close may start the id again at once.)
+    fn is_closing(&self, run: &RunHandle) -> bool {
+        matches!(self.inspect().find_run(&run.run_id), Ok(record) if !record.status.is_open())
     }
 
     fn check_reuse(&self, workflow_id: &str, policy: IdReusePolicy) -> Result<(), StartError> {
@@ -233,7 +240,7 @@ impl Host {
         };
         {
             let mut open = self.inner.open.lock().unwrap();
-            if open.contains_key(&workflow_id) {
+            if open.get(&workflow_id).is_some_and(|run| !self.is_closing(run)) {
                 return Ok(None);
             }
             open.insert(workflow_id.clone(), handle.clone());

@@ -1,0 +1,106 @@
+//! Workflow id policies on start, with Temporal's names: reuse (`allow-duplicate`,
+//! `allow-duplicate-failed-only`, `reject-duplicate`) looks at the id's closed run;
+//! conflict (`fail`, `use-existing`) at its open one.
+
+mod support;
+
+use serde_json::json;
+use support::features::{env, result, start};
+use weft_host::contract::Payload;
+use weft_host::runtime::{IdConflictPolicy, IdReusePolicy, StartError, StartRequest};
+
+fn request(workflow_type: &str, id: &str) -> StartRequest {
+    StartRequest {
+        workflow_id: Some(id.to_string()),
+        ..StartRequest::new(workflow_type, Payload::json(&json!(null)))
+    }
+}
+
+#[tokio::test]
+async fn conflict_policies_fail_or_use_the_open_run() {
+    let env = env().await;
+    let open = start(&env, "signal_basic", "conflict", json!(null)).await;
+    let refused = env.host().start(request("signal_basic", "conflict")).await;
+    assert!(
+        matches!(refused, Err(StartError::AlreadyRunning(_))),
+        "{refused:?}"
+    );
+    let existing = env
+        .host()
+        .start_execution(StartRequest {
+            id_conflict_policy: IdConflictPolicy::UseExisting,
+            ..request("signal_basic", "conflict")
+        })
+        .await
+        .unwrap();
+    assert!(!existing.started);
+    assert_eq!(existing.run, open);
+    env.signal("conflict", "my_signal", json!("done"))
+        .await
+        .unwrap();
+    assert_eq!(result(&env, &open).await, json!("done"));
+}
+
+#[tokio::test]
+async fn reuse_policies_look_at_the_closed_run() {
+    let env = env().await;
+    let with = |policy| StartRequest {
+        id_reuse_policy: policy,
+        ..request("signal_basic", "reuse")
+    };
+    // A completed run: allow-duplicate starts again; the others refuse.
+    let first = start(&env, "signal_basic", "reuse", json!(null)).await;
+    env.signal("reuse", "my_signal", json!("one"))
+        .await
+        .unwrap();
+    result(&env, &first).await;
+    for policy in [
+        IdReusePolicy::AllowDuplicateFailedOnly,
+        IdReusePolicy::RejectDuplicate,
+    ] {
+        let refused = env.host().start(with(policy)).await;
+        match refused {
+            Err(StartError::IdReused { policy: named, .. }) => {
+                assert_eq!(named, policy.as_str())
+            }
+            other => panic!("{policy:?}: expected a refusal, got {other:?}"),
+        }
+    }
+    let second = env
+        .host()
+        .start(with(IdReusePolicy::AllowDuplicate))
+        .await
+        .unwrap();
+    assert_ne!(second.run_id, first.run_id);
+
+    // A failed run (input that does not decode): failed-only starts again.
+    env.signal("reuse", "my_signal", json!("two"))
+        .await
+        .unwrap();
+    result(&env, &second).await;
+    let failing = env
+        .host()
+        .start(StartRequest {
+            workflow_id: Some("reuse-failed".into()),
+            ..StartRequest::new("signal_with_start", Payload::json(&json!("not a number")))
+        })
+        .await
+        .unwrap();
+    let outcome = env.host().wait(&failing.run_id).await.unwrap();
+    assert!(
+        matches!(outcome, weft_host::history::Outcome::Failed(_)),
+        "{outcome:?}"
+    );
+    let again = env
+        .host()
+        .start(StartRequest {
+            id_reuse_policy: IdReusePolicy::AllowDuplicateFailedOnly,
+            ..request("signal_basic", "reuse-failed")
+        })
+        .await
+        .unwrap();
+    env.signal("reuse-failed", "my_signal", json!("three"))
+        .await
+        .unwrap();
+    assert_eq!(result(&env, &again).await, json!("three"));
+}
