@@ -240,7 +240,10 @@ impl Host {
         };
         {
             let mut open = self.inner.open.lock().unwrap();
-            if open.get(&workflow_id).is_some_and(|run| !self.is_closing(run)) {
+            if open
+                .get(&workflow_id)
+                .is_some_and(|run| !self.is_closing(run))
+            {
                 return Ok(None);
             }
             open.insert(workflow_id.clone(), handle.clone());

@@ -141,6 +141,27 @@ impl<'tx> RunIndexes<'tx> {
     }
 }
 
+/// Opens a write transaction's tables on first use: a group commit of workflow steps
+/// touches the history (and sometimes runs, outcomes, timers), never the modules, and
+/// opening a table costs a lookup in redb's table tree.
+struct Lazy<'tx, K: redb::Key + 'static, V: redb::Value + 'static> {
+    def: TableDefinition<'static, K, V>,
+    table: Option<Table<'tx, K, V>>,
+}
+
+impl<'tx, K: redb::Key + 'static, V: redb::Value + 'static> Lazy<'tx, K, V> {
+    fn new(def: TableDefinition<'static, K, V>) -> Self {
+        Lazy { def, table: None }
+    }
+
+    fn get(&mut self, tx: &'tx WriteTransaction) -> Result<&mut Table<'tx, K, V>, StorageError> {
+        if self.table.is_none() {
+            self.table = Some(tx.open_table(self.def)?);
+        }
+        Ok(self.table.as_mut().expect("just opened"))
+    }
+}
+
 /// Apply `writes` in one transaction and commit it; on any error nothing is written.
 pub fn apply<'a>(
     db: &Database,
@@ -148,14 +169,14 @@ pub fn apply<'a>(
 ) -> Result<(), StorageError> {
     let tx = db.begin_write()?;
     {
-        let mut runs = tx.open_table(RUNS)?;
-        let mut index = RunIndexes::open(&tx)?;
-        let mut workflows = tx.open_table(WORKFLOWS)?;
-        let mut history = tx.open_table(HISTORY)?;
-        let mut outcomes = tx.open_table(OUTCOMES)?;
-        let mut timers = tx.open_table(TIMERS)?;
-        let mut modules = tx.open_table(MODULES)?;
-        let mut versions = tx.open_table(MODULE_VERSIONS)?;
+        let mut runs = Lazy::new(RUNS);
+        let mut index: Option<RunIndexes> = None;
+        let mut workflows = Lazy::new(WORKFLOWS);
+        let mut history = Lazy::new(HISTORY);
+        let mut outcomes = Lazy::new(OUTCOMES);
+        let mut timers = Lazy::new(TIMERS);
+        let mut modules = Lazy::new(MODULES);
+        let mut versions = Lazy::new(MODULE_VERSIONS);
         for write in writes {
             match write {
                 Write::Append {
@@ -163,35 +184,53 @@ pub fn apply<'a>(
                     first_index,
                     events,
                 } => {
-                    history.insert((run_id.as_str(), *first_index), events.as_slice())?;
+                    history
+                        .get(&tx)?
+                        .insert((run_id.as_str(), *first_index), events.as_slice())?;
                 }
                 Write::PutRun(record) => {
                     let bytes = postcard::to_stdvec(record).expect("records always encode");
-                    let previous = runs.insert(record.run_id.as_str(), bytes.as_slice())?;
+                    let previous = runs
+                        .get(&tx)?
+                        .insert(record.run_id.as_str(), bytes.as_slice())?
+                        .map(|p| decode_run(&record.run_id, p.value()))
+                        .transpose()?;
+                    if index.is_none() {
+                        index = Some(RunIndexes::open(&tx)?);
+                    }
+                    let index = index.as_mut().expect("just opened");
                     match previous {
-                        Some(previous) => {
-                            index.update(&decode_run(&record.run_id, previous.value())?, record)?
-                        }
+                        Some(previous) => index.update(&previous, record)?,
                         None => index.insert(record)?,
                     }
-                    workflows.insert(record.workflow_id.as_str(), record.run_id.as_str())?;
+                    workflows
+                        .get(&tx)?
+                        .insert(record.workflow_id.as_str(), record.run_id.as_str())?;
                 }
                 Write::PutOutcome { run_id, outcome } => {
-                    outcomes.insert(run_id.as_str(), outcome.as_slice())?;
+                    outcomes
+                        .get(&tx)?
+                        .insert(run_id.as_str(), outcome.as_slice())?;
                 }
                 Write::PutTimer(t) => {
-                    timers.insert((t.fire_at_ms, t.run_id.as_str(), t.seq), ())?;
+                    timers
+                        .get(&tx)?
+                        .insert((t.fire_at_ms, t.run_id.as_str(), t.seq), ())?;
                 }
                 Write::DeleteTimer(t) => {
-                    timers.remove((t.fire_at_ms, t.run_id.as_str(), t.seq))?;
+                    timers
+                        .get(&tx)?
+                        .remove((t.fire_at_ms, t.run_id.as_str(), t.seq))?;
                 }
                 Write::PutModule { digest, bytes } => {
-                    modules.insert(digest.as_str(), bytes.as_slice())?;
+                    modules
+                        .get(&tx)?
+                        .insert(digest.as_str(), bytes.as_slice())?;
                 }
                 Write::PutModuleVersion(v) => {
                     let bytes = postcard::to_stdvec(v).expect("versions always encode");
                     let key = (v.deployed_ms, v.name.as_str(), v.version);
-                    versions.insert(key, bytes.as_slice())?;
+                    versions.get(&tx)?.insert(key, bytes.as_slice())?;
                 }
             }
         }
