@@ -54,8 +54,7 @@ pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
                 "name the workflow type to start after the component",
             ));
         };
-        let input: serde_json::Value = serde_json::from_str(&args.input)
-            .map_err(|e| Failure::new(exit::USAGE, format!("--input is not valid JSON: {e}")))?;
+        let input = super::start::json_arg("--input", &args.input)?;
         let bytes = std::fs::read(component).map_err(|e| {
             Failure::new(
                 exit::NOT_FOUND,

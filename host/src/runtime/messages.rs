@@ -88,7 +88,7 @@ pub enum MessageError {
     #[error("no execution with id `{0}`")]
     NotFound(String),
     /// The run has closed: signals and updates go to open runs only.
-    #[error("execution `{workflow_id}` (run {run_id}) is closed ({})", status_name(*.status))]
+    #[error("execution `{workflow_id}` (run {run_id}) is closed ({})", .status.name())]
     Closed {
         workflow_id: String,
         run_id: String,
@@ -108,17 +108,6 @@ pub enum MessageError {
     /// Recording it failed, or the host stopped before it was answered.
     #[error("{0}")]
     Unavailable(String),
-}
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Running => "running",
-        Status::Completed => "completed",
-        Status::Failed => "failed",
-        Status::Cancelled => "cancelled",
-        Status::Terminated => "terminated",
-        Status::ContinuedAsNew => "continued as new",
-    }
 }
 
 /// The largest payload a signal, query or update may carry (Temporal's blob limit).

@@ -4,7 +4,7 @@
 use crate::contract::HistoryInfo;
 use crate::engine::WorkflowInstance;
 use crate::history::vocab::Query;
-use crate::history::{Activation, Command, Failure, Job, Payload};
+use crate::history::{Activation, Command, Failure, IssuedCommand, Job, Payload};
 
 use super::messages::MessageError;
 
@@ -27,12 +27,12 @@ pub(crate) fn answer(
     };
     match instance.activate(&activation, info) {
         Ok(commands) => match commands.as_slice() {
-            [only] => match &only.command {
-                Command::RespondQuery(respond) => match &respond.result {
-                    Ok(value) => (Ok(value.clone()), true),
-                    Err(failure) => (Err(MessageError::Failed(failure.clone())), true),
-                },
-                other => (Err(issued(&name, other.kind())), false),
+            [IssuedCommand {
+                command: Command::RespondQuery(respond),
+                ..
+            }] => match &respond.result {
+                Ok(value) => (Ok(value.clone()), true),
+                Err(failure) => (Err(MessageError::Failed(failure.clone())), true),
             },
             [] => (
                 Err(MessageError::Failed(Failure::new(
@@ -41,9 +41,13 @@ pub(crate) fn answer(
                 ))),
                 false,
             ),
-            [first, ..] => {
-                let kind = first.command.kind();
-                (Err(issued(&name, kind)), false)
+            // Name the command that should not be there, not the answer beside it.
+            more => {
+                let stray = more
+                    .iter()
+                    .find(|c| !matches!(c.command, Command::RespondQuery(_)))
+                    .unwrap_or(&more[0]);
+                (Err(issued(&name, stray.command.kind())), false)
             }
         },
         Err(failure) => (

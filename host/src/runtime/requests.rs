@@ -4,6 +4,7 @@
 
 use tokio::sync::oneshot;
 
+use super::execution::Updates;
 use super::messages::{check_message, MessageError, UpdateOutcome, UpdateRequest};
 use super::queries::{self, METADATA_QUERY};
 use super::{Host, Message, QueryError, RunHandle};
@@ -198,16 +199,7 @@ impl Host {
         update_id: &str,
     ) -> Result<UpdateOutcome, MessageError> {
         let events = self.inspect().history_of(record).map_err(lookup_error)?;
-        let completed = events.iter().find_map(|e| match e {
-            crate::history::Event::Command(c) => match &c.command {
-                crate::history::Command::CompleteUpdate(done) if done.id == update_id => {
-                    Some(done.result.clone())
-                }
-                _ => None,
-            },
-            _ => None,
-        });
-        match completed {
+        match Updates::from_history(&events).completed_result(update_id) {
             Some(result) => Ok(UpdateOutcome::Completed {
                 update_id: update_id.to_string(),
                 result,

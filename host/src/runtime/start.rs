@@ -201,9 +201,9 @@ impl Host {
     }
 
     fn check_reuse(&self, workflow_id: &str, policy: IdReusePolicy) -> Result<(), StartError> {
-        let last = match self.inspect().find_run(workflow_id) {
-            Ok(run) if run.workflow_id == workflow_id => run,
-            Ok(_) | Err(super::QueryError::NotFound(_)) => return Ok(()),
+        let last = match self.inner.storage.latest_run(workflow_id) {
+            Ok(Some(run)) => run,
+            Ok(None) => return Ok(()),
             Err(e) => return Err(StartError::Storage(e.to_string())),
         };
         let allowed = match policy {
@@ -220,7 +220,7 @@ impl Host {
         Err(StartError::IdReused {
             workflow_id: workflow_id.to_string(),
             run_id: last.run_id,
-            status: format!("{:?}", last.status).to_lowercase(),
+            status: last.status.name().to_string(),
             policy: policy.as_str(),
         })
     }

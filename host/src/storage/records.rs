@@ -37,6 +37,18 @@ impl Status {
         self == Status::Running
     }
 
+    /// The status in words, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+            Status::Terminated => "terminated",
+            Status::ContinuedAsNew => "continued as new",
+        }
+    }
+
     /// The byte that keys this status in the status index.
     pub(crate) fn index_byte(self) -> u8 {
         self as u8

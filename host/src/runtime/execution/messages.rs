@@ -65,15 +65,6 @@ impl Execution {
         commands: &mut Vec<IssuedCommand>,
     ) -> Settled {
         let mut settled = Settled::default();
-        if !commands.iter().any(|c| {
-            matches!(
-                c.command,
-                Command::AcceptUpdate(_) | Command::RejectUpdate(_) | Command::CompleteUpdate(_)
-            )
-        }) && !own_jobs.iter().any(|j| matches!(j, Job::Update(_)))
-        {
-            return settled;
-        }
         let mut rejected: Vec<(String, Failure)> = Vec::new();
         commands.retain(|c| match &c.command {
             Command::RejectUpdate((id, failure)) => {

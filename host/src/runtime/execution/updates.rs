@@ -59,6 +59,14 @@ impl Updates {
         updates
     }
 
+    /// The result update `id` completed with, if it has.
+    pub fn completed_result(&self, id: &str) -> Option<Result<Payload, Failure>> {
+        match self.by_id.get(id) {
+            Some(State::Completed(result)) => Some(result.clone()),
+            _ => None,
+        }
+    }
+
     /// A request for update `id`: true when it is new and must be delivered; otherwise
     /// it joins (or is answered from) the update with that id.
     pub fn request(&mut self, id: &str, stage: UpdateStage, reply: UpdateReply) -> bool {
