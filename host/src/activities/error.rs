@@ -1,0 +1,48 @@
+//! How an activity attempt fails.
+
+use crate::history::Failure;
+
+/// Why an activity attempt failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error_type}: {message}")]
+pub struct ActivityError {
+    pub message: String,
+    /// Matched against a retry policy's non-retryable error types.
+    pub error_type: String,
+    /// Never retry, whatever the policy says.
+    pub non_retryable: bool,
+}
+
+impl ActivityError {
+    /// A failure the retry policy may retry.
+    pub fn retryable(message: impl Into<String>) -> ActivityError {
+        ActivityError {
+            message: message.into(),
+            error_type: "ActivityError".into(),
+            non_retryable: false,
+        }
+    }
+
+    /// A failure that is final on its first occurrence.
+    pub fn non_retryable(message: impl Into<String>) -> ActivityError {
+        ActivityError {
+            non_retryable: true,
+            ..ActivityError::retryable(message)
+        }
+    }
+
+    /// Name the failure's type, for `non-retryable-error-types`.
+    pub fn with_type(mut self, error_type: impl Into<String>) -> ActivityError {
+        self.error_type = error_type.into();
+        self
+    }
+
+    pub fn into_failure(self) -> Failure {
+        Failure {
+            message: self.message,
+            error_type: self.error_type,
+            non_retryable: self.non_retryable,
+            details: None,
+        }
+    }
+}
