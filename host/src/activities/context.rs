@@ -1,9 +1,33 @@
 //! What an activity sees of the call it serves: who called it, the attempt, the host's
-//! clock.
+//! clock, heartbeats, and whether it should stop (cancelled by its workflow, or the host
+//! shutting down).
+//!
+//! # Heartbeats and their throttling
+//!
+//! [`ActivityContext::heartbeat`] is cheap: every call resets the heartbeat timeout (the
+//! runtime watches it in memory), but only some are written to the history. The first
+//! heartbeat of an attempt is recorded at once; after that at most one per throttle
+//! interval, and the last details held back are recorded when the interval ends (or when
+//! the attempt fails, so the next attempt sees them). The interval is 80% of the
+//! heartbeat timeout, or 30 s without one, and never more than 60 s (Temporal's
+//! numbers), so a host that crashes loses at most one interval of progress.
 
 use std::sync::{Arc, Mutex};
 
-use crate::runtime::{Busy, Clock};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
+
+use super::ActivityError;
+use crate::history::vocab::Encoding;
+use crate::history::Payload;
+use crate::runtime::{Busy, Clock, Message};
+
+/// Heartbeat throttle without a heartbeat timeout.
+const DEFAULT_THROTTLE_MS: u64 = 30_000;
+/// Longest heartbeat throttle.
+const MAX_THROTTLE_MS: u64 = 60_000;
 
 /// What an activity knows about the call it serves.
 #[derive(Debug, Clone)]
@@ -18,19 +42,107 @@ pub struct ActivityContext {
     /// The host's clock, and this attempt's mark of work in flight.
     pub(crate) clock: Clock,
     pub(crate) busy: Arc<Mutex<Option<Busy>>>,
+    pub(crate) beats: Arc<Mutex<Beats>>,
+    pub(crate) stop: Stop,
+}
+
+/// Why an activity should stop, as the runtime tells it.
+#[derive(Debug, Clone)]
+pub(crate) struct Stop {
+    /// Its workflow asked for it to be cancelled (or its run closed).
+    pub cancel: watch::Receiver<bool>,
+    /// The host is shutting down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Stop {
+    /// Nothing will ever ask to stop.
+    pub fn never() -> Stop {
+        Stop {
+            cancel: watch::channel(false).1,
+            shutdown: watch::channel(false).1,
+        }
+    }
+}
+
+/// The heartbeats of one attempt.
+#[derive(Debug)]
+pub(crate) struct Beats {
+    /// The latest details (of this attempt, or carried from an earlier one).
+    pub details: Option<Payload>,
+    /// When the attempt last heartbeated (its start before the first heartbeat).
+    pub last_beat_ms: u64,
+    /// When a heartbeat was last sent to be recorded.
+    last_sent_ms: Option<u64>,
+    /// Details newer than the last recorded ones wait for the throttle.
+    pub unsent: bool,
+    pub throttle_ms: u64,
+    /// Where recorded heartbeats go (none for a detached context).
+    report: Option<UnboundedSender<Message>>,
+}
+
+impl Beats {
+    /// The heartbeats of an attempt that started at `started_ms`, with the details of
+    /// the attempts before it.
+    pub fn new(
+        started_ms: u64,
+        details: Option<Payload>,
+        heartbeat_timeout_ms: Option<u64>,
+        report: Option<UnboundedSender<Message>>,
+    ) -> Beats {
+        let throttle_ms = heartbeat_timeout_ms
+            .map_or(DEFAULT_THROTTLE_MS, |t| t / 5 * 4)
+            .clamp(1, MAX_THROTTLE_MS);
+        Beats {
+            details,
+            last_beat_ms: started_ms,
+            last_sent_ms: None,
+            unsent: false,
+            throttle_ms,
+            report,
+        }
+    }
+
+    /// When the held-back details are due to be recorded.
+    pub fn flush_at(&self) -> Option<u64> {
+        match (self.unsent, self.last_sent_ms) {
+            (true, Some(sent)) => Some(sent.saturating_add(self.throttle_ms)),
+            (true, None) => Some(0),
+            _ => None,
+        }
+    }
+
+    /// Send the latest details to be recorded.
+    pub fn send(&mut self, seq: u32, attempt: u32, clock: &Clock) {
+        let now = clock.now_ms();
+        self.last_sent_ms = Some(now);
+        self.unsent = false;
+        if let Some(report) = &self.report {
+            let _ = report.send(Message::Heartbeat {
+                seq,
+                attempt,
+                details: self.details.clone(),
+                time_ms: now,
+                busy: clock.busy(),
+            });
+        }
+    }
 }
 
 impl ActivityContext {
     /// A context for calling an activity outside a host (unit tests of activities).
     pub fn detached(activity_type: &str, attempt: u32) -> ActivityContext {
+        let clock = Clock::system();
         ActivityContext {
             workflow_id: String::new(),
             run_id: String::new(),
             activity_type: activity_type.to_string(),
             seq: 0,
             attempt,
-            clock: Clock::system(),
+            beats: Arc::new(Mutex::new(Beats::new(clock.now_ms(), None, None, None))),
+            clock,
             busy: Arc::new(Mutex::new(None)),
+            stop: Stop::never(),
         }
     }
 
@@ -50,5 +162,82 @@ impl ActivityContext {
             .sleep_releasing(self.clock.after(duration), held)
             .await;
         *self.busy.lock().unwrap() = Some(woke);
+    }
+
+    /// Report progress: resets the heartbeat timeout, and `details` are what the next
+    /// attempt reads with [`ActivityContext::heartbeat_details`] if this one fails
+    /// (recorded throttled, see the module's documentation). Returns an error once the
+    /// activity is cancelled, so `ctx.heartbeat(&progress)?` stops a cancelled activity
+    /// at its next heartbeat.
+    ///
+    /// ```
+    /// # async fn demo(ctx: weft_host::ActivityContext) -> Result<u64, weft_host::ActivityError> {
+    /// let start = ctx.heartbeat_details::<u64>().unwrap_or(0);
+    /// for page in start..100 {
+    ///     // ... process one page ...
+    ///     ctx.heartbeat(&(page + 1))?;
+    /// }
+    /// # Ok(100)
+    /// # }
+    /// ```
+    pub fn heartbeat(&self, details: &impl Serialize) -> Result<(), ActivityError> {
+        let data = serde_json::to_vec(details).map_err(|e| {
+            ActivityError::non_retryable(format!("heartbeat details do not encode: {e}"))
+        })?;
+        let now = self.clock.now_ms();
+        let mut beats = self.beats.lock().unwrap();
+        beats.last_beat_ms = now;
+        beats.details = Some(Payload {
+            encoding: Encoding::Json,
+            data,
+        });
+        beats.unsent = true;
+        if beats.flush_at().is_some_and(|at| at <= now) {
+            beats.send(self.seq, self.attempt, &self.clock);
+        }
+        drop(beats);
+        if self.is_cancelled() {
+            return Err(ActivityError::cancelled(
+                "the workflow cancelled the activity",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The details of the last heartbeat before this attempt (or of this attempt),
+    /// if any decode as `T`.
+    pub fn heartbeat_details<T: DeserializeOwned>(&self) -> Option<T> {
+        let beats = self.beats.lock().unwrap();
+        let details = beats.details.as_ref()?;
+        serde_json::from_slice(&details.data).ok()
+    }
+
+    /// Whether the workflow asked for this activity to be cancelled (or its run
+    /// closed). The activity may clean up and return
+    /// [`ActivityError::cancelled`]; one that goes on is stopped by its timeouts.
+    pub fn is_cancelled(&self) -> bool {
+        *self.stop.cancel.borrow()
+    }
+
+    /// Resolves once the activity is cancelled (never for a detached context).
+    pub async fn cancelled(&self) {
+        let mut cancel = self.stop.cancel.clone();
+        if cancel.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Whether the host is shutting down: the activity has the host's grace period to
+    /// finish; what does not finish is retried by the host that comes next.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.stop.shutdown.borrow()
+    }
+
+    /// Resolves once the host starts shutting down.
+    pub async fn shutting_down(&self) {
+        let mut shutdown = self.stop.shutdown.clone();
+        if shutdown.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }

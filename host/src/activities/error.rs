@@ -2,6 +2,9 @@
 
 use crate::history::Failure;
 
+/// The error type of a cancelled activity.
+pub const CANCELLED: &str = "weft.ActivityCancelled";
+
 /// Why an activity attempt failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{error_type}: {message}")]
@@ -29,6 +32,17 @@ impl ActivityError {
             non_retryable: true,
             ..ActivityError::retryable(message)
         }
+    }
+
+    /// The activity stopped because it was cancelled (see
+    /// [`ActivityContext::is_cancelled`](super::ActivityContext::is_cancelled)).
+    pub fn cancelled(message: impl Into<String>) -> ActivityError {
+        ActivityError::non_retryable(message).with_type(CANCELLED)
+    }
+
+    /// Whether this is [`ActivityError::cancelled`].
+    pub fn is_cancelled(&self) -> bool {
+        self.error_type == CANCELLED
     }
 
     /// Name the failure's type, for `non-retryable-error-types`.

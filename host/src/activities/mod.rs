@@ -7,7 +7,8 @@ mod registry;
 mod retry;
 
 pub use context::ActivityContext;
-pub use error::ActivityError;
+pub(crate) use context::{Beats, Stop};
+pub use error::{ActivityError, CANCELLED};
 pub use registry::ActivityRegistry;
 pub use retry::{next_retry, RetryDecision};
 

@@ -40,7 +40,7 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
     let start_ms = events.iter().find_map(event_time).unwrap_or(0);
     let mut now = start_ms;
     // Activity types by seq, so a result line names what it is the result of.
-    let mut activities: HashMap<u32, String> = HashMap::new();
+    let mut activities: HashMap<(bool, u32), String> = HashMap::new();
     events
         .iter()
         .enumerate()
@@ -49,9 +49,14 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
                 now = t;
             }
             if let Event::Command(c) = event {
-                if let Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) = &c.command
-                {
-                    activities.insert(s.seq, s.activity_type.clone());
+                match &c.command {
+                    Command::ScheduleActivity(s) => {
+                        activities.insert((false, s.seq), s.activity_type.clone());
+                    }
+                    Command::ScheduleLocalActivity(s) => {
+                        activities.insert((true, s.seq), s.activity_type.clone());
+                    }
+                    _ => {}
                 }
             }
             Line {
@@ -112,7 +117,7 @@ fn event_time(event: &Event) -> Option<u64> {
     }
 }
 
-fn details(event: &Event, start_ms: u64, activities: &HashMap<u32, String>) -> String {
+fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), String>) -> String {
     match event {
         Event::ExecutionStarted(s) => format!(
             "{} id={} run={} module={}",
@@ -131,7 +136,7 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<u32, String>) -> S
             retry_at_ms,
         } => format!(
             "{} seq={seq} attempt {attempt} failed: {}; next at +{}ms",
-            activity_name(activities, *seq),
+            activity_name(activities, false, *seq),
             truncate(&failure(f), VALUE_WIDTH),
             retry_at_ms.saturating_sub(start_ms)
         ),
@@ -146,6 +151,30 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<u32, String>) -> S
             retry_at_ms.saturating_sub(start_ms)
         ),
         Event::Terminated { reason } => truncate(reason, VALUE_WIDTH),
+        Event::ActivityHeartbeat {
+            seq,
+            attempt,
+            details,
+            ..
+        } => {
+            let details = details.as_ref().map_or("none".into(), value);
+            format!(
+                "{} seq={seq} attempt {attempt} details={details}",
+                activity_name(activities, false, *seq)
+            )
+        }
+        Event::CancelRequested { reason } => truncate(reason, VALUE_WIDTH),
+        Event::LocalActivityAttemptFailed {
+            seq,
+            attempt,
+            failure: f,
+            retry_at_ms,
+        } => format!(
+            "{} (local) seq={seq} attempt {attempt} failed: {}; next at +{}ms",
+            activity_name(activities, true, *seq),
+            truncate(&failure(f), VALUE_WIDTH),
+            retry_at_ms.saturating_sub(start_ms)
+        ),
     }
 }
 
@@ -158,7 +187,7 @@ fn task_failure(f: &crate::history::TaskFailure) -> String {
     format!("{}{at}", truncate(&f.message, VALUE_WIDTH))
 }
 
-fn job_details(job: &Job, activities: &HashMap<u32, String>) -> String {
+fn job_details(job: &Job, activities: &HashMap<(bool, u32), String>) -> String {
     match job {
         Job::StartWorkflow(s) => {
             let mut out = format!("input={}", value(&s.input));
@@ -168,6 +197,7 @@ fn job_details(job: &Job, activities: &HashMap<u32, String>) -> String {
             out
         }
         Job::ResolveActivity(r) | Job::ResolveLocalActivity(r) => {
+            let local = matches!(job, Job::ResolveLocalActivity(_));
             let outcome = match &r.resolution {
                 ActivityResolution::Completed(p) => format!("completed {}", value(p)),
                 ActivityResolution::Failed(f) => format!("failed {}", message(&failure(f))),
@@ -176,7 +206,7 @@ fn job_details(job: &Job, activities: &HashMap<u32, String>) -> String {
             };
             format!(
                 "{} seq={} {outcome}",
-                activity_name(activities, r.seq),
+                activity_name(activities, local, r.seq),
                 r.seq
             )
         }
@@ -257,8 +287,10 @@ fn command_details(command: &Command) -> String {
     }
 }
 
-fn activity_name(activities: &HashMap<u32, String>, seq: u32) -> &str {
-    activities.get(&seq).map_or("activity", String::as_str)
+fn activity_name(activities: &HashMap<(bool, u32), String>, local: bool, seq: u32) -> &str {
+    activities
+        .get(&(local, seq))
+        .map_or("activity", String::as_str)
 }
 
 fn value(p: &Payload) -> String {

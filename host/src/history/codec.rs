@@ -18,12 +18,14 @@
 //! Adding a variant bumps [`FORMAT_VERSION`] (an older weft then refuses the newer
 //! chunks instead of failing on an unknown variant half-way). Any other change keeps
 //! the old shape under `history::format_<n>` and converts on read. Format 2 added
-//! `Event::TaskAttemptFailed` to format 1; format-1 data decodes with today's types.
+//! `Event::TaskAttemptFailed` to format 1; format 3 added `Event::ActivityHeartbeat`,
+//! `Event::CancelRequested` and `Event::LocalActivityAttemptFailed`. Data of every
+//! older format decodes with today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;

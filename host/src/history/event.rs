@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::vocab::{Failure, IssuedCommand, Job, TaskFailure};
+use super::vocab::{Failure, IssuedCommand, Job, Payload, TaskFailure};
 
 /// Facts about an execution fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +79,29 @@ pub enum Event {
         /// When the next attempt is due.
         retry_at_ms: u64,
     },
+    /// An activity attempt reported progress (throttled: not every heartbeat is
+    /// recorded, see `runtime::heartbeats`). The next attempt sees the last details.
+    /// Format 3.
+    ActivityHeartbeat {
+        seq: u32,
+        attempt: u32,
+        details: Option<Payload>,
+        time_ms: u64,
+    },
+    /// Cancellation of the execution was asked for (`weft cancel`); the workflow
+    /// receives `cancel-requested` in the task that follows. Format 3.
+    CancelRequested {
+        reason: String,
+    },
+    /// An attempt of a local activity failed and its backoff was too long to wait in
+    /// the workflow task: the activity is pending, like an activity, until
+    /// `retry_at_ms`. Format 3.
+    LocalActivityAttemptFailed {
+        seq: u32,
+        attempt: u32,
+        failure: Failure,
+        retry_at_ms: u64,
+    },
 }
 
 impl Event {
@@ -93,6 +116,9 @@ impl Event {
             Event::TaskFailed(_) => "task-failed",
             Event::Terminated { .. } => "terminated",
             Event::TaskAttemptFailed { .. } => "task-attempt-failed",
+            Event::ActivityHeartbeat { .. } => "activity-heartbeat",
+            Event::CancelRequested { .. } => "cancel-requested",
+            Event::LocalActivityAttemptFailed { .. } => "local-activity-attempt-failed",
         }
     }
 }

@@ -73,9 +73,30 @@ pub struct PendingActivity {
     pub not_before_ms: u64,
     /// Why the previous attempt failed.
     pub last_failure: Option<Failure>,
+    /// The last recorded heartbeat of any attempt.
+    pub last_heartbeat: Option<Heartbeat>,
+    /// The workflow asked for the activity to be cancelled.
+    pub cancel_requested: bool,
+    /// A local activity whose backoff outlived its workflow task.
+    pub local: bool,
+}
+
+/// Progress an activity reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heartbeat {
+    pub attempt: u32,
+    pub details: Option<Payload>,
+    pub time_ms: u64,
 }
 
 impl PendingActivity {
+    /// Attempt `attempt` failed with `failure`; the next one starts at `retry_at_ms`.
+    fn failed(&mut self, attempt: u32, failure: &Failure, retry_at_ms: u64) {
+        self.next_attempt = attempt + 1;
+        self.not_before_ms = retry_at_ms;
+        self.last_failure = Some(failure.clone());
+    }
+
     /// An activity scheduled at `now_ms`, before its first attempt.
     pub fn new(schedule: ScheduleActivity, now_ms: u64) -> PendingActivity {
         PendingActivity {
@@ -84,6 +105,9 @@ impl PendingActivity {
             next_attempt: 1,
             not_before_ms: now_ms,
             last_failure: None,
+            last_heartbeat: None,
+            cancel_requested: false,
+            local: false,
         }
     }
 }
@@ -186,9 +210,12 @@ impl History {
         failing
     }
 
-    /// Activities and timers still waiting for their result.
+    /// Activities and timers still waiting for their result. A local activity is
+    /// pending only once a long backoff was recorded for it (before that it lives and
+    /// dies with its workflow task).
     pub fn pending(&self) -> (Vec<PendingActivity>, Vec<PendingTimer>) {
         let mut activities: Vec<PendingActivity> = Vec::new();
+        let mut locals: Vec<(ScheduleActivity, u64)> = Vec::new();
         let mut timers: Vec<PendingTimer> = Vec::new();
         let mut now = 0;
         for event in &self.events {
@@ -198,6 +225,15 @@ impl History {
                     Command::ScheduleActivity(s) => {
                         activities.push(PendingActivity::new(s.clone(), now))
                     }
+                    Command::ScheduleLocalActivity(s) => locals.push((s.clone(), now)),
+                    Command::RequestCancelActivity(seq) => {
+                        if let Some(a) = activities
+                            .iter_mut()
+                            .find(|a| !a.local && a.schedule.seq == *seq)
+                        {
+                            a.cancel_requested = true;
+                        }
+                    }
                     Command::StartTimer(t) => timers.push(PendingTimer {
                         seq: t.seq,
                         fire_at_ms: now.saturating_add(t.duration_ms),
@@ -206,7 +242,11 @@ impl History {
                     _ => {}
                 },
                 Event::Job(Job::ResolveActivity(r)) => {
-                    activities.retain(|a| a.schedule.seq != r.seq)
+                    activities.retain(|a| a.local || a.schedule.seq != r.seq)
+                }
+                Event::Job(Job::ResolveLocalActivity(r)) => {
+                    activities.retain(|a| !a.local || a.schedule.seq != r.seq);
+                    locals.retain(|(s, _)| s.seq != r.seq);
                 }
                 Event::Job(Job::FireTimer(seq)) => timers.retain(|t| t.seq != *seq),
                 Event::ActivityAttemptFailed {
@@ -215,10 +255,49 @@ impl History {
                     retry_at_ms,
                     failure,
                 } => {
-                    if let Some(a) = activities.iter_mut().find(|a| a.schedule.seq == *seq) {
-                        a.next_attempt = attempt + 1;
-                        a.not_before_ms = *retry_at_ms;
-                        a.last_failure = Some(failure.clone());
+                    if let Some(a) = activities
+                        .iter_mut()
+                        .find(|a| !a.local && a.schedule.seq == *seq)
+                    {
+                        a.failed(*attempt, failure, *retry_at_ms);
+                    }
+                }
+                Event::LocalActivityAttemptFailed {
+                    seq,
+                    attempt,
+                    retry_at_ms,
+                    failure,
+                } => {
+                    let existing = activities
+                        .iter_mut()
+                        .find(|a| a.local && a.schedule.seq == *seq);
+                    match existing {
+                        Some(a) => a.failed(*attempt, failure, *retry_at_ms),
+                        None => {
+                            if let Some((s, at)) = locals.iter().find(|(s, _)| s.seq == *seq) {
+                                let mut a = PendingActivity::new(s.clone(), *at);
+                                a.local = true;
+                                a.failed(*attempt, failure, *retry_at_ms);
+                                activities.push(a);
+                            }
+                        }
+                    }
+                }
+                Event::ActivityHeartbeat {
+                    seq,
+                    attempt,
+                    details,
+                    time_ms,
+                } => {
+                    if let Some(a) = activities
+                        .iter_mut()
+                        .find(|a| !a.local && a.schedule.seq == *seq)
+                    {
+                        a.last_heartbeat = Some(Heartbeat {
+                            attempt: *attempt,
+                            details: details.clone(),
+                            time_ms: *time_ms,
+                        });
                     }
                 }
                 _ => {}

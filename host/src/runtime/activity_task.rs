@@ -1,15 +1,25 @@
-//! Running a scheduled activity: attempts, timeouts and retries, all timed on the
-//! host's clock.
+//! Running a scheduled activity: attempts, timeouts, heartbeats, cancellation and
+//! retries, all timed on the host's clock.
+//!
+//! | while …                  | the workflow cancels it             | the host shuts down           |
+//! |--------------------------|-------------------------------------|-------------------------------|
+//! | waiting out a backoff    | resolved as cancelled at once       | stays pending (next host)     |
+//! | an attempt runs          | told through its context; whatever  | told through its context; its |
+//! |                          | it ends with but success resolves   | outcome is recorded if it     |
+//! |                          | it as cancelled (no retry)          | ends within the grace period  |
 
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 
 use super::clock::{Busy, Clock};
 use super::Message;
-use crate::activities::{next_retry, ActivityContext, ActivityRegistry, RetryDecision};
+use crate::activities::{
+    next_retry, ActivityContext, ActivityError, ActivityRegistry, Beats, RetryDecision, Stop,
+};
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
-use crate::history::{Failure, Job, PendingActivity};
+use crate::history::{Failure, Job, Payload, PendingActivity};
 
 /// Who runs an activity and where its reports go.
 pub(crate) struct ActivityRun {
@@ -18,11 +28,19 @@ pub(crate) struct ActivityRun {
     pub workflow_id: String,
     pub run_id: String,
     pub actor: UnboundedSender<Message>,
+    pub stop: Stop,
 }
 
-/// Run `pending` until it completes or fails for good, reporting every failed attempt
-/// and the final resolution to the execution's actor. `busy` marks the dispatch as
-/// work in flight; it is let go only while the activity waits on the clock.
+/// How an attempt ended.
+enum Ended {
+    Returned(Result<Payload, ActivityError>),
+    /// Cut off by a timeout: start-to-close (or schedule-to-close), or heartbeat.
+    TimedOut(Failure),
+}
+
+/// Run `pending` until it completes, fails for good or is cancelled, reporting every
+/// failed attempt and the final resolution to the execution's actor. `busy` marks the
+/// dispatch as work in flight; it is let go only while the activity waits on the clock.
 pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy) {
     let ActivityRun {
         registry,
@@ -30,17 +48,45 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         workflow_id,
         run_id,
         actor,
+        mut stop,
     } = task;
     let s = &pending.schedule;
     let options = &s.options;
+    let local = pending.local;
+    let resolve = |resolution: ActivityResolution| {
+        let resolve = ResolveActivity {
+            seq: s.seq,
+            resolution,
+        };
+        let job = if local {
+            Job::ResolveLocalActivity(resolve)
+        } else {
+            Job::ResolveActivity(resolve)
+        };
+        let _ = actor.send(Message::Resolve(job, clock.busy()));
+    };
     let schedule_deadline = options
         .schedule_to_close_timeout_ms
         .map(|t| pending.scheduled_ms.saturating_add(t));
     let mut attempt = pending.next_attempt;
-    let mut busy = clock.sleep_releasing(pending.not_before_ms, busy).await;
+    let mut details = pending
+        .last_heartbeat
+        .as_ref()
+        .and_then(|h| h.details.clone());
+    let Some(mut busy) = backoff(&clock, &mut stop.cancel, pending.not_before_ms, busy).await
+    else {
+        return resolve(ActivityResolution::Cancelled(cancelled_failure(s)));
+    };
     let resolution = loop {
         // The attempt's guard goes into the context, so `ctx.sleep` can let it go.
         let slot = Arc::new(Mutex::new(Some(busy)));
+        let started = clock.now_ms();
+        let beats = Arc::new(Mutex::new(Beats::new(
+            started,
+            details.take(),
+            options.heartbeat_timeout_ms,
+            (!local).then(|| actor.clone()),
+        )));
         let ctx = ActivityContext {
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
@@ -49,40 +95,89 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             attempt,
             clock: clock.clone(),
             busy: slot.clone(),
+            beats: beats.clone(),
+            stop: stop.clone(),
         };
-        let started = clock.now_ms();
         let mut deadline = started.saturating_add(options.start_to_close_timeout_ms.max(1));
         if let Some(d) = schedule_deadline {
             deadline = deadline.min(d);
         }
-        let outcome = tokio::select! {
-            result = registry.call(ctx, s.input.clone()) => Ok(result),
-            woke = clock.sleep_until(deadline) => Err(woke),
+        let mut call = registry.call(ctx, s.input.clone());
+        let ended = loop {
+            let (heartbeat_deadline, flush_at) = {
+                let b = beats.lock().unwrap();
+                let hb = options
+                    .heartbeat_timeout_ms
+                    .map(|t| b.last_beat_ms.saturating_add(t.max(1)));
+                (hb, b.flush_at())
+            };
+            let wake = [Some(deadline), heartbeat_deadline, flush_at]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(deadline);
+            tokio::select! {
+                result = &mut call => break Ended::Returned(result),
+                woke = clock.sleep_until(wake) => {
+                    let now = clock.now_ms();
+                    let mut b = beats.lock().unwrap();
+                    if b.flush_at().is_some_and(|at| at <= now) {
+                        b.send(s.seq, attempt, &clock);
+                    }
+                    let timed_out = if now >= deadline {
+                        Some(Failure::new(
+                            format!(
+                                "activity `{}` attempt {attempt} did not finish within {} ms",
+                                s.activity_type,
+                                deadline.saturating_sub(started)
+                            ),
+                            "weft.ActivityTimeout",
+                        ))
+                    } else if options
+                        .heartbeat_timeout_ms
+                        .is_some_and(|t| now >= b.last_beat_ms.saturating_add(t.max(1)))
+                    {
+                        Some(Failure::new(
+                            format!(
+                                "activity `{}` attempt {attempt} did not heartbeat within {} ms",
+                                s.activity_type,
+                                options.heartbeat_timeout_ms.unwrap_or(0)
+                            ),
+                            "weft.ActivityHeartbeatTimeout",
+                        ))
+                    } else {
+                        None
+                    };
+                    drop(b);
+                    if let Some(failure) = timed_out {
+                        // The timeout's guard stands in if the activity's is out.
+                        let mut held = slot.lock().unwrap();
+                        if held.is_none() {
+                            *held = Some(woke);
+                        }
+                        break Ended::TimedOut(failure);
+                    }
+                }
+            }
         };
-        // The attempt is over: its guard comes back (the timeout's, if the activity
-        // was cut off while it slept).
-        let held = slot.lock().unwrap().take();
-        busy = match (held, &outcome) {
-            (Some(held), _) => held,
-            (None, Err(woke)) => woke.clone_guard(),
-            (None, Ok(_)) => clock.busy(),
+        drop(call);
+        // The attempt is over: its guard comes back.
+        busy = slot.lock().unwrap().take().unwrap_or_else(|| clock.busy());
+        let unsent = {
+            let b = beats.lock().unwrap();
+            details = b.details.clone();
+            b.unsent
         };
-        let (failure, timed_out) = match outcome {
-            Ok(Ok(output)) => break ActivityResolution::Completed(output),
-            Ok(Err(e)) => (e.into_failure(), false),
-            // (Bound, so the timeout's guard goes here, not at the end of the loop.)
-            Err(_woke) => (
-                Failure::new(
-                    format!(
-                        "activity `{}` attempt {attempt} did not finish within {} ms",
-                        s.activity_type,
-                        deadline.saturating_sub(started)
-                    ),
-                    "weft.ActivityTimeout",
-                ),
-                true,
-            ),
+        let cancelled = *stop.cancel.borrow();
+        let (failure, timed_out) = match ended {
+            Ended::Returned(Ok(output)) => break ActivityResolution::Completed(output),
+            Ended::Returned(Err(e)) => (e.into_failure(), false),
+            Ended::TimedOut(failure) => (failure, true),
         };
+        if cancelled {
+            // Whatever a cancelled activity ends with (but success) is its cancellation.
+            break ActivityResolution::Cancelled(failure);
+        }
         let retry = match next_retry(options.retry_policy.as_ref(), attempt, &failure) {
             RetryDecision::RetryAfter(d) => Some(clock.after(d)),
             RetryDecision::GiveUp => None,
@@ -95,9 +190,14 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
                 ActivityResolution::Failed(failure)
             };
         };
+        // The next attempt reads the last details: record them first.
+        if unsent {
+            beats.lock().unwrap().send(s.seq, attempt, &clock);
+        }
         let report = Message::AttemptFailed {
             seq: s.seq,
             attempt,
+            local,
             failure,
             retry_at_ms,
             busy: clock.busy(),
@@ -106,12 +206,36 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             return;
         }
         attempt += 1;
-        busy = clock.sleep_releasing(retry_at_ms, busy).await;
+        match backoff(&clock, &mut stop.cancel, retry_at_ms, busy).await {
+            Some(woke) => busy = woke,
+            None => break ActivityResolution::Cancelled(cancelled_failure(s)),
+        }
     };
-    let job = Job::ResolveActivity(ResolveActivity {
-        seq: s.seq,
-        resolution,
-    });
-    let _ = actor.send(Message::Resolve(job, clock.busy()));
-    drop(busy);
+    resolve(resolution);
+}
+
+/// Wait until `at_ms` unless the activity is cancelled first (then `None`).
+async fn backoff(
+    clock: &Clock,
+    cancel: &mut watch::Receiver<bool>,
+    at_ms: u64,
+    busy: Busy,
+) -> Option<Busy> {
+    if *cancel.borrow() {
+        return None;
+    }
+    tokio::select! {
+        woke = clock.sleep_releasing(at_ms, busy) => Some(woke),
+        Ok(_) = cancel.wait_for(|c| *c) => None,
+    }
+}
+
+fn cancelled_failure(s: &crate::history::ScheduleActivity) -> Failure {
+    Failure::new(
+        format!(
+            "activity `{}` was cancelled before its next attempt",
+            s.activity_type
+        ),
+        crate::activities::CANCELLED,
+    )
 }

@@ -7,6 +7,7 @@ mod cache;
 pub mod clock;
 mod commands;
 mod config;
+mod control;
 mod deploy;
 mod error;
 mod execution;
@@ -58,10 +59,35 @@ pub(crate) enum Message {
     AttemptFailed {
         seq: u32,
         attempt: u32,
+        /// A local activity's attempt.
+        local: bool,
         failure: Failure,
         retry_at_ms: u64,
         busy: Busy,
     },
+    /// An activity attempt heartbeated (throttled): record its details.
+    Heartbeat {
+        seq: u32,
+        attempt: u32,
+        details: Option<Payload>,
+        time_ms: u64,
+        busy: Busy,
+    },
+    /// Cancellation of the run was asked for; acknowledged once recorded.
+    CancelRequest {
+        reason: String,
+        ack: oneshot::Sender<Result<(), MessageError>>,
+        busy: Busy,
+    },
+    /// Close the run at once as terminated; acknowledged once recorded.
+    Terminate {
+        reason: String,
+        ack: oneshot::Sender<Result<(), MessageError>>,
+        busy: Busy,
+    },
+    /// Answer once everything the actor has received is recorded (a graceful shutdown
+    /// waits for the outcomes of the activities that ended).
+    Flush(oneshot::Sender<()>),
     /// A signal to deliver; acknowledged once the task that delivers it is durable.
     Signal {
         signal: Signal,
@@ -105,6 +131,8 @@ pub(crate) struct HostInner {
     /// workflow threads. The API, the timer loop and storage stay off them.
     pub(crate) workflows: tokio::runtime::Handle,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
+    /// Set when the host shuts down gracefully; running activities watch it.
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     /// Deployed module versions, oldest first.
     versions: Mutex<Vec<ModuleVersion>>,
     /// Compiled modules by digest.
@@ -198,6 +226,7 @@ impl Host {
                 actors: Mutex::new(HashMap::new()),
                 workflows: threads.handle(),
                 waiters: Mutex::new(HashMap::new()),
+                shutdown: tokio::sync::watch::Sender::new(false),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
                 deploy_lock: tokio::sync::Mutex::new(()),
@@ -313,6 +342,10 @@ impl Host {
         let (tx, rx) = mpsc::unbounded_channel();
         let size_bytes = history.encoded_size();
         let updates = execution::Updates::from_history(&history.events);
+        let cancel_requested = history
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::CancelRequested { .. }));
         Execution {
             host: self.inner.clone(),
             record,
@@ -334,6 +367,9 @@ impl Host {
             signal_acks: Vec::new(),
             updates,
             queries: Vec::new(),
+            cancel_requested,
+            terminate: None,
+            flushes: Vec::new(),
         }
     }
 

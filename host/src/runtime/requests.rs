@@ -40,10 +40,7 @@ impl Host {
         input: Payload,
     ) -> Result<RunHandle, MessageError> {
         check_message("signal", name, &input)?;
-        let run = match self.target(id)? {
-            Target::Open(run) => run,
-            Target::Closed(record) => return Err(closed(&record)),
-        };
+        let run = self.open_target(id)?;
         let signal = Signal {
             name: name.to_string(),
             input,
@@ -230,8 +227,16 @@ impl Host {
         Ok(Target::Closed(record))
     }
 
+    /// The open run of `id`; a closed one is an error that says how it ended.
+    pub(super) fn open_target(&self, id: &str) -> Result<RunHandle, MessageError> {
+        match self.target(id)? {
+            Target::Open(run) => Ok(run),
+            Target::Closed(record) => Err(closed(&record)),
+        }
+    }
+
     /// The error for a run whose actor is gone: closed, or the host stopping.
-    fn gone(&self, run_id: &str) -> MessageError {
+    pub(super) fn gone(&self, run_id: &str) -> MessageError {
         match self.inspect().find_run(run_id) {
             Ok(record) if !record.status.is_open() => closed(&record),
             Ok(_) => MessageError::Unavailable("the host is stopping".into()),

@@ -1,6 +1,17 @@
 //! What a recorded task sets going: timers, activities, and closing the run.
 
 use super::*;
+use crate::activities::Stop;
+use crate::history::vocab::{ActivityResolution, ResolveActivity};
+use crate::history::Failure;
+use tokio::sync::watch;
+
+/// An activity dispatched by this actor.
+pub(crate) struct RunningActivity {
+    pub abort: AbortHandle,
+    /// Tells the activity that the workflow cancelled it.
+    pub cancel: watch::Sender<bool>,
+}
 
 impl Execution {
     /// The row of timer `seq` of this run, firing at `fire_at_ms`.
@@ -68,8 +79,10 @@ impl Execution {
                 }
             }
             Command::RequestCancelActivity(seq) => {
-                if let Some(h) = self.activities.remove(&seq) {
-                    h.abort();
+                // The activity learns of it through its context; its resolution comes
+                // back as usual.
+                if let Some(running) = self.activities.get(&seq) {
+                    let _ = running.cancel.send(true);
                 }
             }
             // Recorded in the history; there is nothing else to do (updates are answered
@@ -82,23 +95,50 @@ impl Execution {
 
     pub(super) fn dispatch_activity(&mut self, pending: PendingActivity) {
         let seq = pending.schedule.seq;
+        if pending.cancel_requested {
+            // Its cancellation was recorded before a restart: it never runs again.
+            let failure = Failure::new(
+                format!(
+                    "activity `{}` was cancelled; the host restarted before it stopped",
+                    pending.schedule.activity_type
+                ),
+                crate::activities::CANCELLED,
+            );
+            let job = Job::ResolveActivity(ResolveActivity {
+                seq,
+                resolution: ActivityResolution::Cancelled(failure),
+            });
+            let _ = self.tx.send(Message::Resolve(job, self.host.clock.busy()));
+            return;
+        }
+        let (cancel, cancelled) = watch::channel(false);
         let run = ActivityRun {
             registry: self.host.activities.clone(),
             clock: self.host.clock.clone(),
             workflow_id: self.record.workflow_id.clone(),
             run_id: self.record.run_id.clone(),
             actor: self.tx.clone(),
+            stop: Stop {
+                cancel: cancelled,
+                shutdown: self.host.shutdown.subscribe(),
+            },
         };
         let task = activity_task::run(run, pending, self.host.clock.busy());
         // On the workflow threads, next to the actor it reports to: a result wakes the
         // actor without crossing to another runtime.
         let handle = self.host.workflows.spawn(task);
-        self.activities.insert(seq, handle.abort_handle());
+        self.activities.insert(
+            seq,
+            RunningActivity {
+                abort: handle.abort_handle(),
+                cancel,
+            },
+        );
     }
 
     pub(super) fn close(&mut self, outcome: Outcome) {
-        for (_, h) in self.activities.drain() {
-            h.abort();
+        for (_, running) in self.activities.drain() {
+            running.abort.abort();
         }
         for (_, row) in self.timers.drain() {
             self.host.timers.disarm(&row);

@@ -190,7 +190,13 @@ impl Execution {
                     self.queries.push((query, reply));
                     drop(busy);
                 }
-                Message::Resolve(..) | Message::AttemptFailed { .. } => {}
+                Message::CancelRequest { ack, .. } | Message::Terminate { ack, .. } => {
+                    let _ = ack.send(Err(closed()));
+                }
+                Message::Resolve(..)
+                | Message::AttemptFailed { .. }
+                | Message::Heartbeat { .. }
+                | Message::Flush(_) => {}
             }
         }
         self.answer_queries();

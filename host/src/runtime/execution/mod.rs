@@ -40,6 +40,7 @@ use crate::storage::{durable, RunRecord, TimerRow, Write};
 
 mod effects;
 mod messages;
+mod stop;
 mod task;
 mod updates;
 
@@ -56,7 +57,7 @@ pub(super) struct Execution {
     pub rx: UnboundedReceiver<Message>,
     /// Armed timers by seq.
     pub timers: HashMap<u32, TimerRow>,
-    pub activities: HashMap<u32, AbortHandle>,
+    pub activities: HashMap<u32, effects::RunningActivity>,
     /// Writes for the next commit (the run record of a new run).
     pub pending_writes: Vec<Write>,
     /// Told when the first commit is durable (a new run's start is acknowledged).
@@ -79,6 +80,12 @@ pub(super) struct Execution {
     pub updates: Updates,
     /// Queries to answer once no task is due.
     pub queries: Vec<(Query, QueryReply)>,
+    /// Whether cancellation of the run has been asked for.
+    pub cancel_requested: bool,
+    /// A termination to carry out before anything else.
+    pub terminate: Option<(String, SignalAck)>,
+    /// Told when the actor next waits with everything it received recorded.
+    pub flushes: Vec<oneshot::Sender<()>>,
 }
 
 pub(crate) type SignalAck = oneshot::Sender<Result<(), MessageError>>;
@@ -142,9 +149,12 @@ impl Execution {
     /// Drive the run until it closes or the host drops it.
     pub async fn run(mut self) {
         loop {
-            if !self.ready() && self.queries.is_empty() {
+            if !self.ready() && self.queries.is_empty() && self.terminate.is_none() {
                 // Waiting: the work this actor took on has been handed on.
                 self.guards.clear();
+                for flushed in self.flushes.drain(..) {
+                    let _ = flushed.send(());
+                }
                 match self.next().await {
                     Wake::Stopped => return,
                     Wake::Message(m) => self.absorb(m),
@@ -152,6 +162,12 @@ impl Execution {
                 }
             }
             self.absorb_queued();
+            if self.terminate.is_some() {
+                if self.terminate_now().await {
+                    return;
+                }
+                continue;
+            }
             if !self.ready() {
                 // Between tasks, the instance shows the state of the last one.
                 self.answer_queries();
@@ -232,22 +248,56 @@ impl Execution {
             Message::AttemptFailed {
                 seq,
                 attempt,
+                local,
                 failure,
                 retry_at_ms,
                 busy,
             } => {
                 tracing::warn!(
-                    run = %self.record.run_id, seq, attempt,
+                    run = %self.record.run_id, seq, attempt, local,
                     "activity attempt failed, retrying: {}", failure.message
                 );
                 self.guards.push(busy);
-                self.events.push(Event::ActivityAttemptFailed {
-                    seq,
-                    attempt,
-                    failure,
-                    retry_at_ms,
+                self.events.push(if local {
+                    Event::LocalActivityAttemptFailed {
+                        seq,
+                        attempt,
+                        failure,
+                        retry_at_ms,
+                    }
+                } else {
+                    Event::ActivityAttemptFailed {
+                        seq,
+                        attempt,
+                        failure,
+                        retry_at_ms,
+                    }
                 })
             }
+            Message::Heartbeat {
+                seq,
+                attempt,
+                details,
+                time_ms,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.events.push(Event::ActivityHeartbeat {
+                    seq,
+                    attempt,
+                    details,
+                    time_ms,
+                })
+            }
+            Message::CancelRequest { reason, ack, busy } => {
+                self.guards.push(busy);
+                self.cancel_requested(reason, ack);
+            }
+            Message::Terminate { reason, ack, busy } => {
+                self.guards.push(busy);
+                self.terminate = Some((reason, ack));
+            }
+            Message::Flush(flushed) => self.flushes.push(flushed),
         }
     }
 

@@ -1,0 +1,90 @@
+//! Cancelling and terminating executions, and telling running activities that the
+//! host shuts down.
+
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::messages::MessageError;
+use super::{Host, Message, RunHandle};
+
+/// What a request to stop an execution asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopKind {
+    Cancel,
+    Terminate,
+}
+
+impl Host {
+    /// Ask the open run of `id` (a workflow id or a run id) to cancel. The request is
+    /// recorded and delivered to the workflow, which cancels what it waits for and
+    /// decides how to end; returns once the request is durable. Asking twice is the
+    /// same as asking once.
+    pub async fn cancel(&self, id: &str, reason: &str) -> Result<RunHandle, MessageError> {
+        self.stop(id, reason, StopKind::Cancel).await
+    }
+
+    /// Close the open run of `id` at once as terminated, with `reason`: no workflow code
+    /// runs, its running activities are stopped. Returns once the run is closed.
+    pub async fn terminate(&self, id: &str, reason: &str) -> Result<RunHandle, MessageError> {
+        self.stop(id, reason, StopKind::Terminate).await
+    }
+
+    async fn stop(
+        &self,
+        id: &str,
+        reason: &str,
+        kind: StopKind,
+    ) -> Result<RunHandle, MessageError> {
+        let run = self.open_target(id)?;
+        let (ack, acked) = oneshot::channel();
+        let reason = reason.to_string();
+        let busy = self.inner.clock.busy();
+        let message = match kind {
+            StopKind::Cancel => Message::CancelRequest { reason, ack, busy },
+            StopKind::Terminate => Message::Terminate { reason, ack, busy },
+        };
+        if !self.inner.send(&run.run_id, message) {
+            return Err(self.gone(&run.run_id));
+        }
+        acked
+            .await
+            .unwrap_or_else(|_| Err(self.gone(&run.run_id)))?;
+        if kind == StopKind::Terminate {
+            // Acknowledged before the actor let go of the run: wait for it, so the
+            // caller's next look at the run sees it closed.
+            let _ = self.wait(&run.run_id).await;
+        }
+        Ok(run)
+    }
+
+    /// Begin a graceful shutdown: every running activity learns of it through its
+    /// context ([`ActivityContext::is_shutting_down`](crate::ActivityContext)), and
+    /// the host waits up to `grace` for the ones running to end and their outcomes to
+    /// be recorded. What has not ended by then is run again by the next host.
+    pub async fn shutdown_activities(&self, grace: Duration) {
+        self.inner.shutdown.send_replace(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        // Each running activity holds a receiver until it has reported its outcome.
+        while self.inner.shutdown.receiver_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Then every actor records what it received.
+        let actors: Vec<_> = self
+            .inner
+            .actors
+            .lock()
+            .unwrap()
+            .values()
+            .cloned()
+            .collect();
+        let mut flushed = Vec::new();
+        for actor in actors {
+            let (tx, rx) = oneshot::channel();
+            if actor.send(Message::Flush(tx)).is_ok() {
+                flushed.push(rx);
+            }
+        }
+        let _ = tokio::time::timeout_at(deadline, futures::future::join_all(flushed)).await;
+    }
+}
