@@ -16,27 +16,32 @@ use crate::runtime::{Host, HostConfig, StartRequest};
 
 /// Measure weft on this machine and print one JSON line per scenario.
 ///
-/// seq3: three sequential activities (the `sequence` example); fanout10: ten parallel
-/// ones (the `fanout` example); signals: durable signals per second, query and update
+/// seq3: three sequential activities (the `sequence` example); seq3-local: the same
+/// with local activities (the `local-activity` example), recorded in one commit with
+/// the task after them; fanout10: ten parallel ones (the `fanout` example); signals: durable signals per second, query and update
 /// latency (the `entity` example). Each scenario runs on a fresh data folder with durable
 /// commits: latency (one at a time, 20 warm-up, 200 samples), throughput (many in
 /// flight), replay of recorded histories, and the process's peak RSS.
 #[derive(Args)]
 #[command(after_help = "Example:\n  weft bench --scenario seq3")]
 pub struct BenchArgs {
-    /// Which scenario to run: seq3, fanout10, signals or all.
+    /// Which scenario to run: seq3, seq3-local, fanout10, signals or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// The `sequence` component (default: build guest-examples/sequence).
     #[arg(long)]
     sequence: Option<PathBuf>,
+    /// The `local-activity` component (default: build guest-examples/local-activity).
+    #[arg(long)]
+    local_activity: Option<PathBuf>,
     /// The `fanout` component (default: build guest-examples/fanout).
     #[arg(long)]
     fanout: Option<PathBuf>,
     /// The `entity` component (default: build guest-examples/entity).
     #[arg(long)]
     entity: Option<PathBuf>,
-    /// Executions in the throughput phase (default 2000 for seq3, 1000 for fanout10;
+    /// Executions in the throughput phase (default 2000 for seq3 and seq3-local, 1000
+    /// for fanout10;
     /// for signals, the number of signals: default 10000).
     #[arg(long)]
     executions: Option<usize>,
@@ -61,13 +66,14 @@ struct Scenario {
 pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
     let scenarios = match args.scenario.as_str() {
         "seq3" => vec!["seq3"],
+        "seq3-local" => vec!["seq3-local"],
         "fanout10" => vec!["fanout10"],
         "signals" => vec!["signals"],
-        "all" => vec!["seq3", "fanout10", "signals"],
+        "all" => vec!["seq3", "seq3-local", "fanout10", "signals"],
         other => {
             return Err(Failure::new(
                 super::exit::USAGE,
-                format!("unknown scenario `{other}` (seq3, fanout10, signals, all)"),
+                format!("unknown scenario `{other}` (seq3, seq3-local, fanout10, signals, all)"),
             ))
         }
     };
@@ -99,6 +105,15 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
                     executions: args.executions.unwrap_or(2000),
                 },
                 component(&args.sequence, "guest-examples/sequence")?,
+            ),
+            "seq3-local" => (
+                Scenario {
+                    name,
+                    workflow_type: "sequence-local",
+                    input: json!("bench"),
+                    executions: args.executions.unwrap_or(2000),
+                },
+                component(&args.local_activity, "guest-examples/local-activity")?,
             ),
             _ => (
                 Scenario {

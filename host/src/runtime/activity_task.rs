@@ -31,6 +31,11 @@ pub(crate) struct ActivityRun {
     pub stop: Stop,
 }
 
+/// Longest backoff a local activity waits out without recording it; a longer one is
+/// recorded and the activity waits as an activity does (Temporal's local retry
+/// threshold).
+pub(crate) const LOCAL_RETRY_THRESHOLD_MS: u64 = 60_000;
+
 /// How an attempt ended.
 enum Ended {
     Returned(Result<Payload, ActivityError>),
@@ -190,6 +195,15 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
                 ActivityResolution::Failed(failure)
             };
         };
+        if local && retry_at_ms.saturating_sub(clock.now_ms()) <= LOCAL_RETRY_THRESHOLD_MS {
+            // A short backoff is waited out in place, unrecorded.
+            attempt += 1;
+            match backoff(&clock, &mut stop.cancel, retry_at_ms, busy).await {
+                Some(woke) => busy = woke,
+                None => break ActivityResolution::Cancelled(cancelled_failure(s)),
+            }
+            continue;
+        }
         // The next attempt reads the last details: record them first.
         if unsent {
             beats.lock().unwrap().send(s.seq, attempt, &clock);

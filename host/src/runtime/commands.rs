@@ -9,6 +9,7 @@ fn supported(command: &Command) -> bool {
     matches!(
         command,
         Command::ScheduleActivity(_)
+            | Command::ScheduleLocalActivity(_)
             | Command::RequestCancelActivity(_)
             | Command::StartTimer(_)
             | Command::CancelTimer(_)

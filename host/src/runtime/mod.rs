@@ -356,6 +356,8 @@ impl Host {
             rx,
             timers: HashMap::new(),
             activities: HashMap::new(),
+            locals: HashMap::new(),
+            deferred: None,
             pending_writes: Vec::new(),
             started,
             carried: Vec::new(),

@@ -68,6 +68,12 @@ impl Execution {
             Command::ScheduleActivity(schedule) => {
                 self.dispatch_activity(PendingActivity::new(schedule, time_ms))
             }
+            // Scheduled by a task recorded at once (a new run's first): run after it.
+            Command::ScheduleLocalActivity(schedule) => {
+                let mut pending = PendingActivity::new(schedule, time_ms);
+                pending.local = true;
+                self.dispatch_activity(pending)
+            }
             Command::StartTimer(t) => {
                 let row = self.timer_row(t.seq, time_ms.saturating_add(t.duration_ms));
                 self.host.timers.arm(&row, self.host.clock.busy());
@@ -95,6 +101,7 @@ impl Execution {
 
     pub(super) fn dispatch_activity(&mut self, pending: PendingActivity) {
         let seq = pending.schedule.seq;
+        let local = pending.local;
         if pending.cancel_requested {
             // Its cancellation was recorded before a restart: it never runs again.
             let failure = Failure::new(
@@ -127,7 +134,7 @@ impl Execution {
         // On the workflow threads, next to the actor it reports to: a result wakes the
         // actor without crossing to another runtime.
         let handle = self.host.workflows.spawn(task);
-        self.activities.insert(
+        self.running(local).insert(
             seq,
             RunningActivity {
                 abort: handle.abort_handle(),
@@ -137,7 +144,7 @@ impl Execution {
     }
 
     pub(super) fn close(&mut self, outcome: Outcome) {
-        for (_, running) in self.activities.drain() {
+        for (_, running) in self.activities.drain().chain(self.locals.drain()) {
             running.abort.abort();
         }
         for (_, row) in self.timers.drain() {

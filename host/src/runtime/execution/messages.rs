@@ -19,7 +19,7 @@ use crate::runtime::queries;
 
 /// What became of the updates a task delivered, decided before it is recorded.
 #[derive(Default)]
-pub(super) struct Settled {
+pub(crate) struct Settled {
     /// Updates whose acceptance (and maybe completion) the task records.
     pub accepted: Vec<String>,
     pub completed: Vec<(String, Result<Payload, Failure>)>,
@@ -153,7 +153,8 @@ impl Execution {
     /// Put a task's jobs (and its signals' acknowledgements) back in front of what
     /// arrived since, to be delivered by the next task.
     pub(super) fn requeue(&mut self, carried: Vec<Job>, own: Vec<Job>, acks: Vec<SignalAck>) {
-        self.carried = carried;
+        // (Jobs of dropped deferred tasks, if any, stay in front.)
+        self.carried.extend(carried);
         let arrived = std::mem::replace(&mut self.jobs, own);
         self.jobs.extend(arrived);
         let arrived = std::mem::replace(&mut self.signal_acks, acks);

@@ -39,6 +39,7 @@ use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunRecord, TimerRow, Write};
 
 mod effects;
+mod local;
 mod messages;
 mod stop;
 mod task;
@@ -58,6 +59,10 @@ pub(super) struct Execution {
     /// Armed timers by seq.
     pub timers: HashMap<u32, TimerRow>,
     pub activities: HashMap<u32, effects::RunningActivity>,
+    /// Local activities running, by their own seq.
+    pub locals: HashMap<u32, effects::RunningActivity>,
+    /// Tasks run but not recorded, waiting for their local activities.
+    pub deferred: Option<local::Deferred>,
     /// Writes for the next commit (the run record of a new run).
     pub pending_writes: Vec<Write>,
     /// Told when the first commit is durable (a new run's start is acknowledged).
@@ -235,6 +240,12 @@ impl Execution {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
                     }
+                    Job::ResolveLocalActivity(r) => {
+                        if self.locals.remove(&r.seq).is_none() {
+                            // Sent just before its deferred task was dropped.
+                            return;
+                        }
+                    }
                     Job::FireTimer(seq) => match self.timers.remove(seq) {
                         Some(row) => self.fired.push(row),
                         // Cancelled meanwhile (or fired twice after a restart).
@@ -309,9 +320,15 @@ impl Execution {
         events: Vec<Event>,
         writes: Vec<Write>,
     ) -> Result<(), ()> {
+        let deferred = self.deferred.take();
         let mut all_writes = self.pending_writes.clone();
+        let mut all_events = Vec::new();
+        if let Some(d) = &deferred {
+            all_writes.extend(d.writes.iter().cloned());
+            all_events.extend(d.events.iter().cloned());
+        }
         all_writes.extend(writes);
-        let mut all_events = self.events.clone();
+        all_events.extend(self.events.iter().cloned());
         all_events.extend(events);
         let mut events_len = 0;
         if !all_events.is_empty() {
@@ -337,10 +354,16 @@ impl Execution {
                 self.events.clear();
                 self.size_bytes += events_len;
                 self.history.events.extend(all_events);
+                if let Some(d) = deferred {
+                    self.deferred_recorded(d);
+                }
                 Ok(())
             }
             Err(e) => {
                 self.host.cache.take(&self.record.run_id);
+                if let Some(d) = deferred {
+                    self.drop_deferred(d);
+                }
                 match first_commit {
                     Some(started) => {
                         // Nothing of the run is durable: free the id, then refuse the

@@ -97,6 +97,19 @@ impl Execution {
             }
         };
         writes.extend(self.fired.iter().cloned().map(Write::DeleteTimer));
+        let produced = match produced {
+            Ok(commands)
+                if outcome.is_none() && !first_commit && Self::schedules_locals(&commands) =>
+            {
+                // Recorded with the task that delivers the local activities' results.
+                self.fired.clear();
+                self.retry = None;
+                jobs.extend(own_jobs);
+                self.defer(events, writes, commands, time_ms, jobs, acks, settled);
+                return false;
+            }
+            other => other,
+        };
         if let Some(outcome) = &outcome {
             writes.extend(self.close_writes(outcome, time_ms, index + events.len()));
         }
