@@ -240,12 +240,8 @@ impl Execution {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
                     }
-                    Job::ResolveLocalActivity(r) => {
-                        if self.locals.remove(&r.seq).is_none() {
-                            // Sent just before its deferred task was dropped.
-                            return;
-                        }
-                    }
+                    // Sent just before its deferred task was dropped.
+                    Job::ResolveLocalActivity(r) if self.locals.remove(&r.seq).is_none() => return,
                     Job::FireTimer(seq) => match self.timers.remove(seq) {
                         Some(row) => self.fired.push(row),
                         // Cancelled meanwhile (or fired twice after a restart).
