@@ -92,6 +92,13 @@ fn outcome_body(run: &RunRecord, outcome: Option<Outcome>) -> ResultBody {
                 error_type: "weft.Cancelled".into(),
             }),
         ),
+        Some(Outcome::TimedOut(reason)) => (
+            None,
+            Some(FailureBody {
+                message: reason,
+                error_type: "weft.TimedOut".into(),
+            }),
+        ),
         Some(Outcome::ContinuedAsNew) | None => (None, None),
     };
     ResultBody {

@@ -130,17 +130,19 @@ pub enum ExecutionStatus {
     Cancelled,
     Terminated,
     ContinuedAsNew,
+    TimedOut,
 }
 
 impl ExecutionStatus {
     /// Every status, in the order the docs list them.
-    pub const ALL: [ExecutionStatus; 6] = [
+    pub const ALL: [ExecutionStatus; 7] = [
         ExecutionStatus::Running,
         ExecutionStatus::Completed,
         ExecutionStatus::Failed,
         ExecutionStatus::Cancelled,
         ExecutionStatus::Terminated,
         ExecutionStatus::ContinuedAsNew,
+        ExecutionStatus::TimedOut,
     ];
 
     /// True while the run has not closed.
@@ -157,6 +159,7 @@ impl ExecutionStatus {
             ExecutionStatus::Cancelled => "cancelled",
             ExecutionStatus::Terminated => "terminated",
             ExecutionStatus::ContinuedAsNew => "continued-as-new",
+            ExecutionStatus::TimedOut => "timed-out",
         }
     }
 }
@@ -167,7 +170,7 @@ impl std::str::FromStr for ExecutionStatus {
         ExecutionStatus::ALL
             .into_iter()
             .find(|status| status.as_str() == s)
-            .ok_or_else(|| format!("unknown status `{s}` (expected running, completed, failed, cancelled, terminated or continued-as-new)"))
+            .ok_or_else(|| format!("unknown status `{s}` (expected running, completed, failed, cancelled, terminated, continued-as-new or timed-out)"))
     }
 }
 
@@ -180,6 +183,7 @@ impl From<Status> for ExecutionStatus {
             Status::Cancelled => ExecutionStatus::Cancelled,
             Status::Terminated => ExecutionStatus::Terminated,
             Status::ContinuedAsNew => ExecutionStatus::ContinuedAsNew,
+            Status::TimedOut => ExecutionStatus::TimedOut,
         }
     }
 }
@@ -193,6 +197,7 @@ impl From<ExecutionStatus> for Status {
             ExecutionStatus::Cancelled => Status::Cancelled,
             ExecutionStatus::Terminated => Status::Terminated,
             ExecutionStatus::ContinuedAsNew => Status::ContinuedAsNew,
+            ExecutionStatus::TimedOut => Status::TimedOut,
         }
     }
 }
@@ -421,6 +426,7 @@ mod tests {
             "cancelled",
             "terminated",
             "continued-as-new",
+            "timed-out",
         ];
         for (status, spelled) in Status::ALL.into_iter().zip(spelled) {
             let run = RunRecord {

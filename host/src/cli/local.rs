@@ -109,6 +109,7 @@ pub fn describe(outcome: &Outcome) -> String {
         Outcome::Cancelled => "cancelled".into(),
         Outcome::Terminated(reason) => format!("terminated: {reason}"),
         Outcome::ContinuedAsNew => "continued as new".into(),
+        Outcome::TimedOut(reason) => format!("timed out: {reason}"),
     }
 }
 

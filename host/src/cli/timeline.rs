@@ -163,7 +163,24 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
                 activity_name(activities, false, *seq)
             )
         }
-        Event::CancelRequested { reason } => truncate(reason, VALUE_WIDTH),
+        Event::CancelRequested { reason } | Event::TimedOut { reason } => {
+            truncate(reason, VALUE_WIDTH)
+        }
+        Event::Deadlines {
+            run_deadline_ms,
+            execution_deadline_ms,
+        } => {
+            let at = |d: &Option<u64>| {
+                d.map_or("none".into(), |d| {
+                    format!("+{}ms", d.saturating_sub(start_ms))
+                })
+            };
+            format!(
+                "run by {}, execution by {}",
+                at(run_deadline_ms),
+                at(execution_deadline_ms)
+            )
+        }
         Event::LocalActivityAttemptFailed {
             seq,
             attempt,

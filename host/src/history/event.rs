@@ -102,6 +102,16 @@ pub enum Event {
         failure: Failure,
         retry_at_ms: u64,
     },
+    /// The run must close by these times (its start's run and execution timeouts);
+    /// recorded after `ExecutionStarted`. Format 3.
+    Deadlines {
+        run_deadline_ms: Option<u64>,
+        execution_deadline_ms: Option<u64>,
+    },
+    /// The run reached a deadline and was closed as timed out. Format 3.
+    TimedOut {
+        reason: String,
+    },
 }
 
 impl Event {
@@ -119,6 +129,8 @@ impl Event {
             Event::ActivityHeartbeat { .. } => "activity-heartbeat",
             Event::CancelRequested { .. } => "cancel-requested",
             Event::LocalActivityAttemptFailed { .. } => "local-activity-attempt-failed",
+            Event::Deadlines { .. } => "deadlines",
+            Event::TimedOut { .. } => "timed-out",
         }
     }
 }

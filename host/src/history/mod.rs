@@ -35,6 +35,8 @@ pub enum Outcome {
     Cancelled,
     Terminated(String),
     ContinuedAsNew,
+    /// A run or execution timeout closed the run.
+    TimedOut(String),
 }
 
 impl Outcome {
@@ -57,6 +59,7 @@ impl Outcome {
                 Failure::new(f.to_string(), "weft.WorkflowTaskFailed").non_retryable(),
             )),
             Event::Terminated { reason } => Some(Outcome::Terminated(reason.clone())),
+            Event::TimedOut { reason } => Some(Outcome::TimedOut(reason.clone())),
             _ => None,
         }
     }
@@ -304,6 +307,23 @@ impl History {
             }
         }
         (activities, timers)
+    }
+
+    /// The earliest deadline the run must close by, and which timeout sets it.
+    pub fn deadline(&self) -> Option<(u64, &'static str)> {
+        self.events.iter().take(4).find_map(|e| match e {
+            Event::Deadlines {
+                run_deadline_ms,
+                execution_deadline_ms,
+            } => [
+                run_deadline_ms.map(|d| (d, "run timeout")),
+                execution_deadline_ms.map(|d| (d, "execution timeout")),
+            ]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(d, _)| *d),
+            _ => None,
+        })
     }
 
     /// Bytes the events take encoded, as `history-info` counts them.

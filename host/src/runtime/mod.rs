@@ -341,6 +341,7 @@ impl Host {
     ) -> Execution {
         let (tx, rx) = mpsc::unbounded_channel();
         let size_bytes = history.encoded_size();
+        let deadline = history.deadline();
         let updates = execution::Updates::from_history(&history.events);
         let cancel_requested = history
             .events
@@ -371,6 +372,7 @@ impl Host {
             queries: Vec::new(),
             cancel_requested,
             terminate: None,
+            deadline,
             flushes: Vec::new(),
         }
     }

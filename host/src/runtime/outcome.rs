@@ -11,6 +11,7 @@ pub fn status_of(outcome: &Outcome) -> Status {
         Outcome::Cancelled => Status::Cancelled,
         Outcome::Terminated(_) => Status::Terminated,
         Outcome::ContinuedAsNew => Status::ContinuedAsNew,
+        Outcome::TimedOut(_) => Status::TimedOut,
     }
 }
 

@@ -40,6 +40,11 @@ pub struct StartRequest {
     /// Signal-with-start: deliver this signal to the open run of the id, or start one
     /// and deliver it in the first task (one durable commit).
     pub signal: Option<Signal>,
+    /// Close the run as timed out if it is still open this long after it started.
+    pub run_timeout: Option<std::time::Duration>,
+    /// Close the execution as timed out this long after it started (its later runs,
+    /// once continue-as-new exists, keep the same deadline).
+    pub execution_timeout: Option<std::time::Duration>,
 }
 
 impl StartRequest {
@@ -53,6 +58,8 @@ impl StartRequest {
             id_reuse_policy: IdReusePolicy::default(),
             id_conflict_policy: IdConflictPolicy::default(),
             signal: None,
+            run_timeout: None,
+            execution_timeout: None,
         }
     }
 }
@@ -72,6 +79,8 @@ pub enum IdConflictPolicy {
     #[default]
     Fail,
     UseExisting,
+    /// Terminate the open run, then start a new one.
+    TerminateExisting,
 }
 
 impl IdReusePolicy {
@@ -105,11 +114,12 @@ impl FromStr for IdReusePolicy {
 }
 
 impl IdConflictPolicy {
-    pub const NAMES: [&'static str; 2] = ["fail", "use-existing"];
+    pub const NAMES: [&'static str; 3] = ["fail", "use-existing", "terminate-existing"];
     pub fn as_str(self) -> &'static str {
         match self {
             IdConflictPolicy::Fail => Self::NAMES[0],
             IdConflictPolicy::UseExisting => Self::NAMES[1],
+            IdConflictPolicy::TerminateExisting => Self::NAMES[2],
         }
     }
 }
@@ -120,6 +130,7 @@ impl FromStr for IdConflictPolicy {
         match s {
             "fail" => Ok(IdConflictPolicy::Fail),
             "use-existing" => Ok(IdConflictPolicy::UseExisting),
+            "terminate-existing" => Ok(IdConflictPolicy::TerminateExisting),
             other => Err(format!(
                 "`{other}` is not an id conflict policy ({})",
                 Self::NAMES.join(", ")
@@ -179,6 +190,14 @@ impl Host {
                         run,
                         started: false,
                     }),
+                    IdConflictPolicy::TerminateExisting => {
+                        let reason = "terminated by a start with id conflict policy \
+                                      terminate-existing";
+                        match self.terminate(&run.run_id, reason).await {
+                            Ok(_) | Err(MessageError::Closed { .. }) => continue,
+                            Err(e) => Err(StartError::Storage(e.to_string())),
+                        }
+                    }
                 };
             }
             if request.id_reuse_policy != IdReusePolicy::AllowDuplicate {
@@ -284,6 +303,23 @@ impl Host {
         // the first workflow task (and a signal-with-start's signal).
         execution.pending_writes.push(Write::PutRun(record));
         execution.events.push(Event::ExecutionStarted(started));
+        let deadline = |timeout: Option<std::time::Duration>| {
+            timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))
+        };
+        let deadlines = Event::Deadlines {
+            run_deadline_ms: deadline(request.run_timeout),
+            execution_deadline_ms: deadline(request.execution_timeout),
+        };
+        if !matches!(
+            deadlines,
+            Event::Deadlines {
+                run_deadline_ms: None,
+                execution_deadline_ms: None
+            }
+        ) {
+            execution.events.push(deadlines);
+            execution.deadline = History::new(execution.events.clone()).deadline();
+        }
         execution.jobs.push(job);
         if let Some(signal) = &request.signal {
             execution.jobs.push(Job::Signal(signal.clone()));

@@ -19,17 +19,19 @@ pub enum Status {
     Cancelled = 3,
     Terminated = 4,
     ContinuedAsNew = 5,
+    TimedOut = 6,
 }
 
 impl Status {
     /// Every status, in discriminant order.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Running,
         Status::Completed,
         Status::Failed,
         Status::Cancelled,
         Status::Terminated,
         Status::ContinuedAsNew,
+        Status::TimedOut,
     ];
 
     /// True while the run has not closed.
@@ -46,6 +48,7 @@ impl Status {
             Status::Cancelled => "cancelled",
             Status::Terminated => "terminated",
             Status::ContinuedAsNew => "continued as new",
+            Status::TimedOut => "timed out",
         }
     }
 

@@ -89,6 +89,8 @@ pub(super) struct Execution {
     pub cancel_requested: bool,
     /// A termination to carry out before anything else.
     pub terminate: Option<(String, SignalAck)>,
+    /// When the run must close (its run or execution timeout), and which sets it.
+    pub deadline: Option<(u64, &'static str)>,
     /// Told when the actor next waits with everything it received recorded.
     pub flushes: Vec<oneshot::Sender<()>>,
 }
@@ -99,7 +101,8 @@ pub(crate) type QueryReply = oneshot::Sender<Result<Payload, MessageError>>;
 /// What woke the actor.
 enum Wake {
     Message(Message),
-    RetryDue(Busy),
+    /// A retry's backoff ran out, or the deadline came.
+    Due(Busy),
     Stopped,
 }
 
@@ -163,10 +166,16 @@ impl Execution {
                 match self.next().await {
                     Wake::Stopped => return,
                     Wake::Message(m) => self.absorb(m),
-                    Wake::RetryDue(guard) => self.guards.push(guard),
+                    Wake::Due(guard) => self.guards.push(guard),
                 }
             }
             self.absorb_queued();
+            if self.past_deadline() {
+                if self.time_out().await {
+                    return;
+                }
+                continue;
+            }
             if self.terminate.is_some() {
                 if self.terminate_now().await {
                     return;
@@ -193,13 +202,22 @@ impl Execution {
     }
 
     async fn next(&mut self) -> Wake {
-        let message = match self.retry.as_ref().filter(|_| self.backing_off()) {
+        let retry = self
+            .retry
+            .as_ref()
+            .filter(|_| self.backing_off())
+            .map(|r| r.at_ms);
+        let due = [retry, self.deadline.map(|(at, _)| at)]
+            .into_iter()
+            .flatten()
+            .min();
+        let message = match due {
             None => self.rx.recv().await,
-            Some(retry) => {
-                let sleep = self.host.clock.sleep_until(retry.at_ms);
+            Some(at) => {
+                let sleep = self.host.clock.sleep_until(at);
                 tokio::select! {
                     m = self.rx.recv() => m,
-                    guard = sleep => return Wake::RetryDue(guard),
+                    guard = sleep => return Wake::Due(guard),
                 }
             }
         };

@@ -32,22 +32,58 @@ impl Execution {
         let Some((reason, ack)) = self.terminate.take() else {
             return false;
         };
-        let time_ms = self.host.clock.now_ms();
         let outcome = Outcome::Terminated(reason.clone());
-        let events = vec![Event::Terminated { reason }];
+        self.close_now(Event::Terminated { reason }, outcome, Some(ack))
+            .await
+    }
+
+    /// The run's deadline has passed.
+    pub(super) fn past_deadline(&self) -> bool {
+        self.deadline
+            .is_some_and(|(at, _)| self.host.clock.now_ms() >= at)
+    }
+
+    /// Close the run as timed out; returns true when it closed.
+    pub(super) async fn time_out(&mut self) -> bool {
+        let Some((_, which)) = self.deadline else {
+            return false;
+        };
+        let reason = format!("the run reached its {which}");
+        tracing::info!(run = %self.record.run_id, "{reason}");
+        let outcome = Outcome::TimedOut(reason.clone());
+        self.close_now(Event::TimedOut { reason }, outcome, None)
+            .await
+    }
+
+    /// Record `event` closing the run with `outcome`, no workflow code run; returns true
+    /// when it closed.
+    async fn close_now(&mut self, event: Event, outcome: Outcome, ack: Option<SignalAck>) -> bool {
+        let time_ms = self.host.clock.now_ms();
+        let events = vec![event];
         let history_len = self.history.events.len() + self.events.len() + events.len();
         let mut writes: Vec<Write> = self.fired.drain(..).map(Write::DeleteTimer).collect();
         writes.extend(self.close_writes(&outcome, time_ms, history_len));
         if self.commit_with(events, writes).await.is_err() {
             self.record.status = crate::storage::Status::Running;
             self.record.close_ms = None;
-            let _ = ack.send(Err(MessageError::Unavailable(
-                "the termination could not be recorded; try again".into(),
-            )));
+            match ack {
+                Some(ack) => {
+                    let _ = ack.send(Err(MessageError::Unavailable(
+                        "the termination could not be recorded; try again".into(),
+                    )));
+                }
+                // Timing out: try again after a while.
+                None => {
+                    if let Some((at, _)) = &mut self.deadline {
+                        *at = time_ms.saturating_add(1_000);
+                    }
+                }
+            }
             return false;
         }
-        tracing::info!(run = %self.record.run_id, "terminated");
-        let _ = ack.send(Ok(()));
+        if let Some(ack) = ack {
+            let _ = ack.send(Ok(()));
+        }
         // Jobs not recorded are dropped with the run (their senders hear it closed).
         self.jobs.clear();
         self.carried.clear();
