@@ -1,12 +1,13 @@
 //! Workflow id policies on start, with Temporal's names: reuse (`allow-duplicate`,
 //! `allow-duplicate-failed-only`, `reject-duplicate`) looks at the id's closed run;
-//! conflict (`fail`, `use-existing`) at its open one.
+//! conflict (`fail`, `use-existing`, `terminate-existing`) at its open one.
 
 mod support;
 
 use serde_json::json;
-use support::features::{env, result, start};
+use support::features::{env, finish, result, start};
 use weft_host::contract::Payload;
+use weft_host::history::Outcome;
 use weft_host::runtime::{IdConflictPolicy, IdReusePolicy, StartError, StartRequest};
 
 fn request(workflow_type: &str, id: &str) -> StartRequest {
@@ -103,4 +104,30 @@ async fn reuse_policies_look_at_the_closed_run() {
         .await
         .unwrap();
     assert_eq!(result(&env, &again).await, json!("three"));
+}
+
+/// Conflict `terminate-existing`: the open run is terminated (with a reason that names
+/// the policy) and a new run of the id starts.
+#[tokio::test]
+async fn conflict_policy_terminate_existing_replaces_the_open_run() {
+    let env = env().await;
+    let open = start(&env, "signal_basic", "replace", json!(null)).await;
+    let replaced = env
+        .host()
+        .start_execution(StartRequest {
+            id_conflict_policy: IdConflictPolicy::TerminateExisting,
+            ..request("signal_basic", "replace")
+        })
+        .await
+        .unwrap();
+    assert!(replaced.started);
+    assert_ne!(replaced.run.run_id, open.run_id);
+    let Outcome::Terminated(reason) = finish(&env, &open).await else {
+        panic!("the open run was not terminated");
+    };
+    assert!(reason.contains("terminate-existing"), "{reason}");
+    env.signal("replace", "my_signal", json!("new"))
+        .await
+        .unwrap();
+    assert_eq!(result(&env, &replaced.run).await, json!("new"));
 }

@@ -1,0 +1,68 @@
+//! Run and execution timeouts: a run still open at its deadline closes as timed out,
+//! on the virtual clock, whatever it waits for; a run that ends in time is untouched.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::*;
+use weft_host::contract::Payload;
+use weft_host::history::{Event, Outcome};
+use weft_host::runtime::StartRequest;
+use weft_host::storage::Status;
+use weft_host::testing::TestEnv;
+
+fn timer(id: &str, seconds: u64) -> StartRequest {
+    StartRequest {
+        workflow_id: Some(id.to_string()),
+        ..StartRequest::new("timer", Payload::json(&json!({ "seconds": seconds })))
+    }
+}
+
+async fn env() -> TestEnv {
+    let env = test_env().activities(activities()).start().await.unwrap();
+    env.deploy(component_bytes("timer"), "timer").await.unwrap();
+    env
+}
+
+#[tokio::test]
+async fn a_run_past_its_timeout_closes_as_timed_out() {
+    let env = env().await;
+    let host = env.host();
+    let started = env.now_ms();
+    // A day's sleep under an hour's run timeout (and a week's execution timeout).
+    let run = host
+        .start(StartRequest {
+            run_timeout: Some(Duration::from_secs(3600)),
+            execution_timeout: Some(Duration::from_secs(7 * 86_400)),
+            ..timer("late", 86_400)
+        })
+        .await
+        .unwrap();
+    let outcome = host.wait(&run.run_id).await.unwrap();
+    let Outcome::TimedOut(reason) = outcome else {
+        panic!("expected a timeout, got {outcome:?}");
+    };
+    assert!(reason.contains("run timeout"), "{reason}");
+    assert_eq!(host.find_run("late").unwrap().status, Status::TimedOut);
+    let events = host.history(&run.run_id).unwrap();
+    assert!(matches!(events.last(), Some(Event::TimedOut { .. })));
+    // It closed at its deadline, not at the timer's.
+    let closed = host.find_run("late").unwrap().close_ms.unwrap();
+    assert_eq!(closed - started, 3_600_000);
+    assert_replays(host, "timer", &events);
+
+    // A run that ends before its deadline is untouched.
+    let quick = host
+        .start(StartRequest {
+            run_timeout: Some(Duration::from_secs(3600)),
+            ..timer("quick", 60)
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        host.wait(&quick.run_id).await.unwrap(),
+        Outcome::Completed(_)
+    ));
+}
