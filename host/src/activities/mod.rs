@@ -1,5 +1,6 @@
-//! Activities: native async Rust functions registered by name, run at least once with
-//! retries and timeouts by the runtime.
+//! Activities: native async Rust functions registered by name (and task queue), run at
+//! least once with retries and timeouts by the runtime, within the concurrency limits
+//! of their task queue and of the host.
 
 mod context;
 mod error;
@@ -8,7 +9,7 @@ mod retry;
 
 pub use context::ActivityContext;
 pub use error::ActivityError;
-pub use registry::ActivityRegistry;
+pub use registry::{ActivityRegistry, QueueActivities, DEFAULT_QUEUE};
 pub use retry::{next_retry, RetryDecision};
 
 pub use weft_sdk::ActivityType;
