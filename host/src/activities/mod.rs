@@ -4,11 +4,16 @@
 
 mod context;
 mod error;
+mod pools;
 mod registry;
 mod retry;
 
 pub use context::ActivityContext;
 pub use error::ActivityError;
+pub use pools::{
+    ActivityLoad, ActivityPools, Permit, PoolError, QueueLoad, TaskQueueConfig,
+    TaskQueueConfigError,
+};
 pub use registry::{ActivityRegistry, QueueActivities, DEFAULT_QUEUE};
 pub use retry::{next_retry, RetryDecision};
 
