@@ -48,8 +48,11 @@ pub struct TaskQueueConfig {
 /// Why a task queue declaration is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaskQueueConfigError {
-    /// The name is empty or has white space in it.
-    #[error("task queue name `{0}` is not valid: give a name with no spaces, as `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
+    /// The name is empty.
+    #[error("a task queue needs a name: write `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
+    EmptyName,
+    /// The name has white space in it.
+    #[error("task queue name `{0}` has white space in it; give a name with no spaces, as `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
     BadName(String),
     /// The limit is not a whole number.
     #[error("task queue `{queue}`: limit `{limit}` is not a whole number; write `{queue}=LIMIT` with LIMIT 1 or more, or `{queue}` alone for no limit")]
@@ -70,7 +73,10 @@ impl TaskQueueConfig {
         max_concurrent: Option<usize>,
     ) -> Result<TaskQueueConfig, TaskQueueConfigError> {
         let name = name.into();
-        if name.is_empty() || name.contains(char::is_whitespace) {
+        if name.is_empty() {
+            return Err(TaskQueueConfigError::EmptyName);
+        }
+        if name.contains(char::is_whitespace) {
             return Err(TaskQueueConfigError::BadName(name));
         }
         let max_concurrent = match max_concurrent {
@@ -562,8 +568,8 @@ mod tests {
             err("gpu=-1"),
             TaskQueueConfigError::BadLimit { .. }
         ));
-        assert_eq!(err(""), TaskQueueConfigError::BadName(String::new()));
-        assert_eq!(err("=2"), TaskQueueConfigError::BadName(String::new()));
+        assert_eq!(err(""), TaskQueueConfigError::EmptyName);
+        assert_eq!(err("=2"), TaskQueueConfigError::EmptyName);
         assert!(matches!(err("a b"), TaskQueueConfigError::BadName(_)));
         assert!(err("gpu=0")
             .to_string()
