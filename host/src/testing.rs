@@ -20,6 +20,7 @@
 //! # });
 //! ```
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +28,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::activities::{ActivityError, ActivityRegistry};
+use crate::activities::{ActivityError, ActivityRegistry, TaskQueueConfig};
 use crate::history::{Outcome, Payload};
 use crate::runtime::{
     Clock, Host, HostConfig, RunHandle, StartRequest, UpdateOutcome, UpdateRequest, UpdateStage,
@@ -46,6 +47,8 @@ pub struct TestEnvBuilder {
     data_dir: Option<PathBuf>,
     storage: Option<Arc<dyn Storage>>,
     cache_size: Option<usize>,
+    max_concurrent_activities: Option<NonZeroUsize>,
+    task_queues: Vec<TaskQueueConfig>,
 }
 
 impl TestEnvBuilder {
@@ -63,7 +66,34 @@ impl TestEnvBuilder {
         self
     }
 
+    /// Run at most `n` activity attempts at once, over all task queues (as
+    /// `weft server --max-concurrent-activities`).
+    ///
+    /// # Panics
+    /// If `n` is 0, which would never run an activity.
+    pub fn max_concurrent_activities(mut self, n: usize) -> Self {
+        let n =
+            NonZeroUsize::new(n).expect("max_concurrent_activities(0) would never run an activity");
+        self.max_concurrent_activities = Some(n);
+        self
+    }
+
+    /// Serve task queue `name`, running at most `limit` of its activities at once
+    /// (`None`: no limit of its own), as `weft server --task-queue NAME[=LIMIT]`. A
+    /// queue declared again keeps its last limit.
+    ///
+    /// # Panics
+    /// If `name` is empty or has spaces, or `limit` is `Some(0)`.
+    pub fn task_queue(mut self, name: &str, limit: Option<usize>) -> Self {
+        let queue = TaskQueueConfig::new(name, limit).unwrap_or_else(|e| panic!("{e}"));
+        self.task_queues.push(queue);
+        self
+    }
+
     /// Use these activity implementations (mocks registered later replace them by name).
+    ///
+    /// The registry is shared, not copied: activities registered through a clone kept
+    /// by the test reach the running host, and mocks registered here reach that clone.
     pub fn activities(mut self, registry: ActivityRegistry) -> Self {
         self.activities = registry;
         self
@@ -121,6 +151,8 @@ impl TestEnvBuilder {
         if let Some(n) = self.cache_size {
             config.cache_size = n;
         }
+        config.max_concurrent_activities = self.max_concurrent_activities;
+        config.task_queues = self.task_queues;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
         }
@@ -167,6 +199,8 @@ impl TestEnv {
             data_dir: None,
             storage: None,
             cache_size: None,
+            max_concurrent_activities: None,
+            task_queues: Vec::new(),
         }
     }
 

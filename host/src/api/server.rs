@@ -1,7 +1,6 @@
 //! The axum server: routes, handlers, and how host errors become HTTP answers.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -138,17 +137,14 @@ pub fn router(host: Host) -> Router {
         .with_state(host)
 }
 
-/// Open a host on `data_dir` and serve the API on `listen` until SIGINT or SIGTERM.
+/// Open a host as `config` says (see [`HostConfig::on_disk_from_env`]) and serve the API
+/// on `listen` until SIGINT or SIGTERM.
 pub async fn serve(
-    data_dir: PathBuf,
+    config: HostConfig,
     listen: SocketAddr,
-    cache_size: usize,
     activities: ActivityRegistry,
 ) -> anyhow::Result<()> {
-    let config = HostConfig {
-        cache_size,
-        ..HostConfig::on_disk_from_env(&data_dir)
-    };
+    let data_dir = config.data_dir.clone().unwrap_or_default();
     let host = Host::open(config, activities).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -1,19 +1,23 @@
 //! `weft server`: the long-running host with its HTTP API.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::CliResult;
-use crate::activities::ActivityRegistry;
+use super::{exit, CliResult, Failure};
+use crate::activities::{ActivityRegistry, TaskQueueConfig};
+use crate::runtime::HostConfig;
 
 /// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
 ///
 /// Every acknowledged request is durable: a crash at any moment loses nothing the API
 /// answered with success. Executions that were open when the host stopped resume.
-#[derive(Args)]
-#[command(after_help = "Example:\n  weft server --data ./data --listen 127.0.0.1:7233")]
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  weft server --data ./data --listen 127.0.0.1:7233
+  weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io")]
 pub struct ServerArgs {
     /// Data folder (the redb file and caches; created if missing).
     #[arg(long)]
@@ -25,9 +29,95 @@ pub struct ServerArgs {
     /// replaying their history when they next run (or are queried).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub cache_size: usize,
+    /// Most activity attempts running at once on this host, over all task queues; the
+    /// others wait their turn, first come first served. No limit unless given.
+    #[arg(long, value_name = "N", value_parser = parse_max_concurrent)]
+    pub max_concurrent_activities: Option<NonZeroUsize>,
+    /// Serve task queue NAME, running at most LIMIT of its activities at once (no
+    /// limit of its own without `=LIMIT`). Repeat for more queues. The host always
+    /// serves `default` (activities with no task queue) and the queues activities are
+    /// registered on; an activity on any other queue fails. `default=LIMIT` limits the
+    /// default queue.
+    #[arg(long = "task-queue", value_name = "NAME[=LIMIT]")]
+    pub task_queues: Vec<TaskQueueConfig>,
+}
+
+fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    NonZeroUsize::new(n).ok_or_else(|| {
+        "0 would never run an activity; give 1 or more, or leave the flag out for no limit"
+            .to_string()
+    })
 }
 
 pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult {
-    crate::api::serve(args.data, args.listen, args.cache_size, activities).await?;
+    TaskQueueConfig::check_unique(&args.task_queues)
+        .map_err(|e| Failure::new(exit::USAGE, format!("--task-queue: {e}")))?;
+    let config = HostConfig {
+        cache_size: args.cache_size,
+        max_concurrent_activities: args.max_concurrent_activities,
+        task_queues: args.task_queues,
+        ..HostConfig::on_disk_from_env(&args.data)
+    };
+    crate::api::serve(config, args.listen, activities).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        server: ServerArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ServerArgs, String> {
+        let argv = ["weft", "--data", "d"].iter().chain(args);
+        Cli::try_parse_from(argv)
+            .map(|c| c.server)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn activity_limits_parse_and_refuse_zero_or_empty() {
+        let args = parse(&[
+            "--max-concurrent-activities",
+            "8",
+            "--task-queue",
+            "gpu=2",
+            "--task-queue",
+            "io",
+        ])
+        .unwrap();
+        assert_eq!(args.max_concurrent_activities, NonZeroUsize::new(8));
+        let queues: Vec<_> = args
+            .task_queues
+            .iter()
+            .map(|q| {
+                (
+                    q.name().to_string(),
+                    q.max_concurrent().map(NonZeroUsize::get),
+                )
+            })
+            .collect();
+        assert_eq!(queues, [("gpu".into(), Some(2)), ("io".into(), None)]);
+        assert!(parse(&[]).unwrap().max_concurrent_activities.is_none());
+
+        let zero = parse(&["--max-concurrent-activities", "0"]).unwrap_err();
+        assert!(zero.contains("0 would never run an activity"), "{zero}");
+        let zero_queue = parse(&["--task-queue", "gpu=0"]).unwrap_err();
+        assert!(
+            zero_queue.contains("a limit of 0 would never run"),
+            "{zero_queue}"
+        );
+        let empty = parse(&["--task-queue", "=3"]).unwrap_err();
+        assert!(empty.contains("a task queue needs a name"), "{empty}");
+    }
 }

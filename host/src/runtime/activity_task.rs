@@ -16,7 +16,8 @@ use tokio::sync::watch;
 use super::clock::{Busy, Clock};
 use super::Message;
 use crate::activities::{
-    next_retry, ActivityContext, ActivityError, ActivityRegistry, Beats, RetryDecision, Stop,
+    next_retry, ActivityContext, ActivityError, ActivityPools, ActivityRegistry, Beats, Permit,
+    RetryDecision, Stop,
 };
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
 use crate::history::{Failure, Job, Payload, PendingActivity};
@@ -24,6 +25,8 @@ use crate::history::{Failure, Job, Payload, PendingActivity};
 /// Who runs an activity and where its reports go.
 pub(crate) struct ActivityRun {
     pub registry: ActivityRegistry,
+    /// Slots of the task queues (local activities take none).
+    pub pools: ActivityPools,
     pub clock: Clock,
     pub workflow_id: String,
     pub run_id: String,
@@ -49,6 +52,7 @@ enum Ended {
 pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy) {
     let ActivityRun {
         registry,
+        pools,
         clock,
         workflow_id,
         run_id,
@@ -82,7 +86,31 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
     else {
         return resolve(ActivityResolution::Cancelled(cancelled_failure(s)));
     };
+    let queue = options.task_queue.as_deref();
     let resolution = loop {
+        let permit = if local {
+            None
+        } else {
+            match take_slot(
+                &pools,
+                queue,
+                options.schedule_to_start_timeout_ms,
+                &clock,
+                &mut stop,
+                busy,
+            )
+            .await
+            {
+                Ok((permit, held)) => {
+                    busy = held;
+                    Some(permit)
+                }
+                Err(Refused::Resolve(resolution)) => break resolution,
+                Err(Refused::Cancelled) => {
+                    break ActivityResolution::Cancelled(cancelled_failure(s))
+                }
+            }
+        };
         // The attempt's guard goes into the context, so `ctx.sleep` can let it go.
         let slot = Arc::new(Mutex::new(Some(busy)));
         let started = clock.now_ms();
@@ -107,7 +135,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         if let Some(d) = schedule_deadline {
             deadline = deadline.min(d);
         }
-        let mut call = registry.call(ctx, s.input.clone());
+        let mut call = registry.call_on(queue, ctx, s.input.clone());
         let ended = loop {
             let (heartbeat_deadline, flush_at) = {
                 let b = beats.lock().unwrap();
@@ -166,6 +194,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             }
         };
         drop(call);
+        drop(permit);
         // The attempt is over: its guard comes back.
         busy = slot.lock().unwrap().take().unwrap_or_else(|| clock.busy());
         let unsent = {
@@ -226,6 +255,64 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         }
     };
     resolve(resolution);
+}
+
+/// Why an attempt did not get a slot to run in.
+enum Refused {
+    /// It ends the activity: an unserved task queue, a schedule-to-start timeout.
+    Resolve(ActivityResolution),
+    Cancelled,
+}
+
+/// Take a slot of the activity's task queue (and of the host) for one attempt, waiting
+/// at most the schedule-to-start timeout. A wait for a slot is not work in flight (the
+/// virtual clock may move meanwhile): `busy` is let go while it lasts.
+async fn take_slot(
+    pools: &ActivityPools,
+    queue: Option<&str>,
+    schedule_to_start_ms: Option<u64>,
+    clock: &Clock,
+    stop: &mut Stop,
+    busy: Busy,
+) -> Result<(Permit, Busy), Refused> {
+    let ready_ms = clock.now_ms();
+    let mut acquire = Box::pin(pools.acquire(queue));
+    let taken = match futures::FutureExt::now_or_never(&mut acquire) {
+        Some(taken) => Ok((taken, busy)),
+        None => {
+            drop(busy);
+            let deadline = schedule_to_start_ms.map(|t| ready_ms.saturating_add(t));
+            let timeout = async {
+                match deadline {
+                    Some(at) => clock.sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                taken = &mut acquire => Ok((taken, clock.busy())),
+                Ok(_) = stop.cancel.wait_for(|c| *c) => Err(Refused::Cancelled),
+                _woke = timeout => Err(Refused::Resolve(ActivityResolution::TimedOut(
+                    Failure::new(
+                        format!(
+                            "no slot on task queue `{}` within the schedule-to-start timeout of {} ms",
+                            queue.unwrap_or(crate::activities::DEFAULT_QUEUE),
+                            schedule_to_start_ms.unwrap_or(0)
+                        ),
+                        "weft.ActivityScheduleToStartTimeout",
+                    )
+                    .non_retryable(),
+                ))),
+            }
+        }
+    };
+    match taken {
+        Ok((Ok(permit), busy)) => Ok((permit, busy)),
+        Ok((Err(e), _)) => Err(Refused::Resolve(ActivityResolution::Failed(
+            ActivityError::from(e).into_failure(),
+        ))),
+        Err(refused) => Err(refused),
+    }
 }
 
 /// Wait until `at_ms` unless the activity is cancelled first (then `None`).

@@ -1,8 +1,10 @@
 //! How a host is set up.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use super::clock::{system_now_ms, Clock};
+use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
 
 /// How to set a host up.
@@ -15,6 +17,11 @@ pub struct HostConfig {
     pub cache_size: usize,
     /// Where the host reads the time: the system clock, or a virtual one in tests.
     pub clock: Clock,
+    /// Most activity attempts running at once, over all task queues; `None`: no limit.
+    pub max_concurrent_activities: Option<NonZeroUsize>,
+    /// Task queues served besides the default one and those activities are registered
+    /// on, each with its own limit (see [`crate::activities::ActivityPools`]).
+    pub task_queues: Vec<TaskQueueConfig>,
 }
 
 impl HostConfig {
@@ -29,6 +36,8 @@ impl HostConfig {
             data_dir: Some(dir),
             cache_size: 1000,
             clock: Clock::system(),
+            max_concurrent_activities: None,
+            task_queues: Vec::new(),
         }
     }
 
@@ -52,6 +61,8 @@ impl HostConfig {
             engine: EngineConfig::default(),
             cache_size: 1000,
             clock: Clock::system(),
+            max_concurrent_activities: None,
+            task_queues: Vec::new(),
         }
     }
 }

@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::sync::oneshot;
 
-use crate::activities::ActivityRegistry;
+use crate::activities::{ActivityPools, ActivityRegistry};
 use crate::engine::{Engine, Module};
 use crate::history::codec::{decode_chunks, Chunk};
 use crate::history::vocab::{Query, Signal, Update};
@@ -120,6 +120,8 @@ pub(crate) struct HostInner {
     pub engine: Arc<Engine>,
     pub storage: Arc<dyn Storage>,
     pub activities: ActivityRegistry,
+    /// The task queues served and the slots an activity attempt takes to run.
+    pub(crate) pools: ActivityPools,
     pub cache: InstanceCache,
     pub clock: Clock,
     pub(crate) timers: Arc<Timers>,
@@ -218,6 +220,7 @@ impl Host {
             inner: Arc::new(HostInner {
                 engine,
                 storage,
+                pools: ActivityPools::from_config(&config, &activities),
                 activities,
                 cache: InstanceCache::new(config.cache_size),
                 clock: config.clock.clone(),

@@ -121,6 +121,7 @@ impl Execution {
         let (cancel, cancelled) = watch::channel(false);
         let run = ActivityRun {
             registry: self.host.activities.clone(),
+            pools: self.host.pools.clone(),
             clock: self.host.clock.clone(),
             workflow_id: self.record.workflow_id.clone(),
             run_id: self.record.run_id.clone(),
