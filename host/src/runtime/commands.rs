@@ -19,6 +19,7 @@ fn supported(command: &Command) -> bool {
             | Command::CompleteUpdate(_)
             | Command::CompleteWorkflow(_)
             | Command::FailWorkflow(_)
+            | Command::CancelWorkflowConfirmed
     )
 }
 
