@@ -14,8 +14,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::describe::{describe, result_body};
-use super::messages;
 use super::types::*;
+use super::{control, messages};
 use crate::activities::ActivityRegistry;
 use crate::contract::Payload;
 use crate::history::export;
@@ -53,6 +53,12 @@ impl ApiError {
                 divergences: Vec::new(),
             },
         )
+    }
+
+    /// The error's code.
+    #[cfg(test)]
+    pub(super) fn code(&self) -> ErrorCode {
+        self.1.code
     }
 }
 
@@ -128,6 +134,8 @@ pub fn router(host: Host) -> Router {
         .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
         .route("/v1/executions/{id}/queries/{name}", post(messages::query))
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
+        .route("/v1/executions/{id}/cancel", post(control::cancel))
+        .route("/v1/executions/{id}/terminate", post(control::terminate))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
