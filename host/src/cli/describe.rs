@@ -1,12 +1,13 @@
 //! `weft describe`: one execution for people — status, module version, times, a failing
-//! task, what it waits for, how it ended.
+//! task, a cancellation asked for, what it waits for (activities with their attempt and
+//! last heartbeat), how it ended.
 
 use clap::Args;
 
 use super::human::{self, short_digest, table};
 use super::remote::{api_failure, print_json, ServerArg};
 use super::CliResult;
-use crate::api::types::Description;
+use crate::api::types::{Description, ExecutionStatus};
 
 /// Show an execution: status, type, module version, times, what it waits for, outcome.
 #[derive(Args)]
@@ -39,7 +40,14 @@ fn description(d: &Description) -> String {
     let run = &d.run;
     let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
-    field("status", run.status.as_str().to_string());
+    let cancel = d.cancel_requested.as_ref();
+    match cancel {
+        Some(_) if run.status.is_open() => field("status", "running, cancel requested".into()),
+        _ => field("status", run.status.as_str().to_string()),
+    }
+    if let Some(c) = cancel {
+        field("reason", c.reason.clone());
+    }
     field("run", run.run_id.clone());
     let module = match (&d.module_name, d.module_version) {
         (Some(name), Some(version)) => format!(
@@ -68,8 +76,13 @@ fn description(d: &Description) -> String {
         if let Some(value) = &r.result {
             field("result", human::json_line(value, 200));
         }
-        if let Some(f) = &r.failure {
-            field("failure", format!("{}: {}", f.error_type, f.message));
+        match &r.failure {
+            // The failure of a terminated run is the reason it was given.
+            Some(f) if r.status == ExecutionStatus::Terminated => {
+                field("reason", f.message.clone())
+            }
+            Some(f) => field("failure", format!("{}: {}", f.error_type, f.message)),
+            None => {}
         }
     }
     if let Some(h) = &d.handlers {
@@ -119,11 +132,24 @@ fn description(d: &Description) -> String {
                     .next_attempt_ms
                     .map(|ms| format!("retry at {}", human::utc(ms)))
                     .unwrap_or_default();
+                let notes: Vec<&str> = [
+                    a.local.then_some("local"),
+                    a.cancel_requested.then_some("cancel requested"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 vec![
                     a.seq.to_string(),
                     a.activity_type.clone(),
                     a.attempt.to_string(),
                     next,
+                    a.last_heartbeat_ms.map(human::utc).unwrap_or_default(),
+                    a.heartbeat_details
+                        .as_ref()
+                        .map(|v| human::json_line(v, 60))
+                        .unwrap_or_default(),
+                    notes.join(", "),
                     a.last_failure
                         .as_deref()
                         .map(|f| human::truncate(f, 100))
@@ -132,7 +158,16 @@ fn description(d: &Description) -> String {
             })
             .collect();
         out.push_str(&indent_table(
-            &["SEQ", "ACTIVITY", "ATTEMPT", "NEXT", "LAST FAILURE"],
+            &[
+                "SEQ",
+                "ACTIVITY",
+                "ATTEMPT",
+                "NEXT",
+                "LAST HEARTBEAT",
+                "DETAILS",
+                "NOTE",
+                "LAST FAILURE",
+            ],
             &rows,
         ));
     }
