@@ -6,4 +6,4 @@ mod messages;
 mod server;
 pub mod types;
 
-pub use server::{router, serve};
+pub use server::{router, serve, ServeOptions};

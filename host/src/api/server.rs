@@ -1,5 +1,6 @@
 //! The axum server: routes, handlers, and how host errors become HTTP answers.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -146,15 +147,35 @@ pub fn router(host: Host) -> Router {
         .with_state(host)
 }
 
-/// Open a host on `data_dir` and serve the API on `listen` until SIGINT or SIGTERM.
+/// How `weft server` runs, beyond where its data is and where it listens.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Most workflow instances kept alive between tasks.
+    pub cache_size: usize,
+    /// On SIGINT or SIGTERM, how long running activities get to finish (and have
+    /// their outcomes recorded) before the server exits.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            cache_size: 1000,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Open a host on `data_dir` and serve the API on `listen` until SIGINT or SIGTERM;
+/// then stop taking requests and give running activities `shutdown_grace` to end.
 pub async fn serve(
     data_dir: PathBuf,
     listen: SocketAddr,
-    cache_size: usize,
+    options: ServeOptions,
     activities: ActivityRegistry,
 ) -> anyhow::Result<()> {
     let config = HostConfig {
-        cache_size,
+        cache_size: options.cache_size,
         ..HostConfig::on_disk_from_env(&data_dir)
     };
     let host = Host::open(config, activities).await?;
@@ -165,9 +186,29 @@ pub async fn serve(
     // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
     println!("listening on http://{addr}");
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
-    axum::serve(listener, router(host))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = axum::serve(listener, router(host.clone()))
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .into_future();
+    tokio::pin!(serving);
+    tokio::select! {
+        served = &mut serving => {
+            served?;
+            return Ok(());
+        }
+        () = shutdown_signal() => {}
+    }
+    // Requests in flight are answered while the activities wind down.
+    let _ = stop.send(());
+    let grace = options.shutdown_grace;
+    tracing::info!(
+        ?grace,
+        "shutting down: waiting for running activities to end"
+    );
+    let ((), served) = tokio::join!(host.shutdown_activities(grace), serving);
+    served?;
     tracing::info!("weft server stopped; open executions resume at the next start");
     Ok(())
 }
@@ -180,7 +221,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term.recv() => {}
     }
-    tracing::info!("shutting down");
 }
 
 #[derive(Deserialize)]
