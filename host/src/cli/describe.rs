@@ -198,3 +198,96 @@ fn indent_table(header: &[&str], rows: &[Vec<String>]) -> String {
         .map(|l| format!("  {l}\n"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{
+        CancelRequestInfo, ExecutionInfo, FailureBody, PendingActivityInfo, ResultBody,
+    };
+
+    fn open_run() -> Description {
+        Description {
+            run: ExecutionInfo {
+                workflow_id: "order-17".into(),
+                run_id: "r1".into(),
+                workflow_type: "order".into(),
+                module_digest: "0123456789abcdef".into(),
+                status: ExecutionStatus::Running,
+                start_ms: 0,
+                close_ms: None,
+                history_len: 9,
+                format_version: 3,
+            },
+            module_name: Some("order".into()),
+            module_version: Some(1),
+            pending_activities: vec![PendingActivityInfo {
+                seq: 2,
+                activity_type: "never_complete".into(),
+                attempt: 3,
+                scheduled_ms: 0,
+                next_attempt_ms: None,
+                last_failure: None,
+                last_heartbeat_ms: Some(61_000),
+                heartbeat_details: Some(serde_json::json!(42)),
+                cancel_requested: true,
+                local: false,
+            }],
+            pending_timers: vec![],
+            failing_task: None,
+            cancel_requested: None,
+            result: None,
+            handlers: None,
+        }
+    }
+
+    #[test]
+    fn activities_show_attempt_heartbeat_and_cancellation() {
+        let text = description(&open_run());
+        let row = text
+            .lines()
+            .find(|l| l.contains("never_complete"))
+            .unwrap_or_else(|| panic!("{text}"));
+        for want in ["3", "1970-01-01 00:01:01 UTC", "42", "cancel requested"] {
+            assert!(row.contains(want), "{want} missing from {row:?} in\n{text}");
+        }
+        assert!(text.contains("LAST HEARTBEAT"), "{text}");
+        assert!(
+            !text.contains("LAST FAILURE"),
+            "empty columns are left out:\n{text}"
+        );
+    }
+
+    #[test]
+    fn a_requested_cancellation_and_a_termination_show_their_reasons() {
+        let mut d = open_run();
+        d.cancel_requested = Some(CancelRequestInfo {
+            reason: "customer withdrew".into(),
+        });
+        let text = description(&d);
+        assert!(
+            text.contains("status    running, cancel requested\n"),
+            "{text}"
+        );
+        assert!(text.contains("reason    customer withdrew\n"), "{text}");
+
+        let mut d = open_run();
+        d.run.status = ExecutionStatus::Terminated;
+        d.run.close_ms = Some(1000);
+        d.pending_activities.clear();
+        d.result = Some(ResultBody {
+            workflow_id: "order-17".into(),
+            run_id: "r1".into(),
+            status: ExecutionStatus::Terminated,
+            result: None,
+            failure: Some(FailureBody {
+                message: "stuck on a bad deploy".into(),
+                error_type: "weft.Terminated".into(),
+            }),
+        });
+        let text = description(&d);
+        assert!(text.contains("status    terminated\n"), "{text}");
+        assert!(text.contains("reason    stuck on a bad deploy\n"), "{text}");
+        assert!(!text.contains("failure"), "{text}");
+    }
+}
