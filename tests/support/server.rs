@@ -42,6 +42,16 @@ impl Server {
         Server { child, url }
     }
 
+    /// SIGTERM, then wait for the server to exit: its graceful shutdown runs.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM failed: {sent:?}");
+        self.child.wait().unwrap()
+    }
+
     /// SIGKILL: no shutdown code runs.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

@@ -56,3 +56,26 @@ impl ActivityType for Nap {
     /// The milliseconds waited.
     type Output = u64;
 }
+
+/// Never finishes on its own: heartbeats every second (its details count the
+/// heartbeats, resumed from the last recorded count on a retry) until it is cancelled,
+/// then fails as cancelled. A stand-in for work that must be stopped from outside.
+pub struct NeverComplete;
+
+impl ActivityType for NeverComplete {
+    const NAME: &'static str = "never_complete";
+    type Input = ();
+    /// Never produced.
+    type Output = ();
+}
+
+/// Cleans up after cancelled work: `"order-17"` → `"cleaned up order-17"`.
+pub struct Cleanup;
+
+impl ActivityType for Cleanup {
+    const NAME: &'static str = "cleanup";
+    /// What to clean up.
+    type Input = String;
+    /// What was cleaned up.
+    type Output = String;
+}

@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use example_activities_api::{Greet, Nap, Reverse, Square, ToUpper};
+use example_activities_api::{Cleanup, Greet, Nap, NeverComplete, Reverse, Square, ToUpper};
 use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
 
 /// Register every example activity.
@@ -36,7 +36,35 @@ pub fn register(registry: &mut ActivityRegistry) {
             observe(&ctx).await?;
             ctx.sleep(Duration::from_millis(ms)).await;
             Ok(ms)
+        })
+        .register(NeverComplete, |ctx, (): ()| async move {
+            observe(&ctx).await?;
+            never_complete(&ctx).await
+        })
+        .register(Cleanup, |ctx, what: String| async move {
+            observe(&ctx).await?;
+            Ok(format!("cleaned up {what}"))
         });
+}
+
+/// Heartbeat once a second until cancelled. A host shutting down ends the attempt
+/// with a retryable error, so the next host runs it again from the last count.
+async fn never_complete(ctx: &ActivityContext) -> Result<(), ActivityError> {
+    let cancelled = || ActivityError::cancelled("never_complete stopped: it was cancelled");
+    let mut count = ctx.heartbeat_details::<u64>().unwrap_or(0);
+    loop {
+        count += 1;
+        ctx.heartbeat(&count).map_err(|_| cancelled())?;
+        ctx.sleep(Duration::from_secs(1)).await;
+        if ctx.is_cancelled() {
+            return Err(cancelled());
+        }
+        if ctx.is_shutting_down() {
+            return Err(ActivityError::retryable(format!(
+                "never_complete stopped after {count} heartbeat(s): the host is shutting down"
+            )));
+        }
+    }
 }
 
 async fn observe(ctx: &ActivityContext) -> Result<(), ActivityError> {

@@ -1,19 +1,27 @@
 //! Describing a run for people: status, module version, what it waits for, how it ended.
 
 use super::types::*;
-use crate::history::{History, Outcome};
+use crate::history::{Event, History, Outcome};
 use crate::runtime::{Host, QueryError};
-use crate::storage::RunRecord;
+use crate::storage::{RunRecord, Status};
 
-/// Everything `GET /v1/executions/{id}` shows. Only an open run's history is read
-/// (for what it waits for); a closed run's outcome comes from the outcome table.
+/// Everything `GET /v1/executions/{id}` shows. Only the history of an open run (for
+/// what it waits for) or a cancelled one (for the reason) is read; a closed run's
+/// outcome comes from the outcome table.
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let mut run = host.find_run(id)?;
-    let ((activities, timers), failing) = if run.status.is_open() {
+    let ((activities, timers), failing, cancel) = if run.status.is_open() {
         let history = History::new(host.inspect().history_of(&run)?);
         // The stored count is written at close; an open run's is read off its history.
         run.history_len = history.events.len() as u64;
-        (history.pending(), history.failing_task())
+        (
+            history.pending(),
+            history.failing_task(),
+            cancel_request(&history),
+        )
+    } else if run.status == Status::Cancelled {
+        let history = History::new(host.inspect().history_of(&run)?);
+        (Default::default(), None, cancel_request(&history))
     } else {
         Default::default()
     };
@@ -41,6 +49,13 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
                 last_failure: a
                     .last_failure
                     .map(|f| format!("{}: {}", f.error_type, f.message)),
+                last_heartbeat_ms: a.last_heartbeat.as_ref().map(|h| h.time_ms),
+                heartbeat_details: a
+                    .last_heartbeat
+                    .and_then(|h| h.details)
+                    .map(|d| d.to_json()),
+                cancel_requested: a.cancel_requested,
+                local: a.local,
             })
             .collect(),
         pending_timers: timers
@@ -57,9 +72,20 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
             attempts: f.attempts,
             next_attempt_ms: f.retry_at_ms,
         }),
+        cancel_requested: cancel,
         result,
         run: ExecutionInfo::from(&run),
         handlers: None,
+    })
+}
+
+/// The first cancellation asked of the run, if any (asking again records nothing).
+fn cancel_request(history: &History) -> Option<CancelRequestInfo> {
+    history.events.iter().find_map(|e| match e {
+        Event::CancelRequested { reason } => Some(CancelRequestInfo {
+            reason: reason.clone(),
+        }),
+        _ => None,
     })
 }
 

@@ -33,7 +33,7 @@ impl From<MessageError> for ApiError {
     }
 }
 
-fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> ApiResult<T> {
+pub(super) fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> ApiResult<T> {
     let bytes = body.map_err(|e| body_error(e, BODY_LIMIT))?;
     if bytes.len() > BODY_LIMIT {
         return Err(ApiError::new(

@@ -1,5 +1,6 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
+mod control;
 pub mod describe;
 mod messages;
 mod server;

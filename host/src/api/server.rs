@@ -1,5 +1,6 @@
 //! The axum server: routes, handlers, and how host errors become HTTP answers.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -13,8 +14,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::describe::{describe, result_body};
-use super::messages;
 use super::types::*;
+use super::{control, messages};
 use crate::activities::ActivityRegistry;
 use crate::contract::Payload;
 use crate::history::export;
@@ -52,6 +53,12 @@ impl ApiError {
                 divergences: Vec::new(),
             },
         )
+    }
+
+    /// The error's code.
+    #[cfg(test)]
+    pub(super) fn code(&self) -> ErrorCode {
+        self.1.code
     }
 }
 
@@ -127,6 +134,8 @@ pub fn router(host: Host) -> Router {
         .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
         .route("/v1/executions/{id}/queries/{name}", post(messages::query))
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
+        .route("/v1/executions/{id}/cancel", post(control::cancel))
+        .route("/v1/executions/{id}/terminate", post(control::terminate))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
@@ -138,10 +147,12 @@ pub fn router(host: Host) -> Router {
 }
 
 /// Open a host as `config` says (see [`HostConfig::on_disk_from_env`]) and serve the API
-/// on `listen` until SIGINT or SIGTERM.
+/// on `listen` until SIGINT or SIGTERM; then stop taking requests and give running
+/// activities `shutdown_grace` to end (and their outcomes to be recorded).
 pub async fn serve(
     config: HostConfig,
     listen: SocketAddr,
+    shutdown_grace: Duration,
     activities: ActivityRegistry,
 ) -> anyhow::Result<()> {
     let data_dir = config.data_dir.clone().unwrap_or_default();
@@ -153,9 +164,29 @@ pub async fn serve(
     // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
     println!("listening on http://{addr}");
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
-    axum::serve(listener, router(host))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = axum::serve(listener, router(host.clone()))
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .into_future();
+    tokio::pin!(serving);
+    tokio::select! {
+        served = &mut serving => {
+            served?;
+            return Ok(());
+        }
+        () = shutdown_signal() => {}
+    }
+    // Requests in flight are answered while the activities wind down.
+    let _ = stop.send(());
+    let grace = shutdown_grace;
+    tracing::info!(
+        ?grace,
+        "shutting down: waiting for running activities to end"
+    );
+    let ((), served) = tokio::join!(host.shutdown_activities(grace), serving);
+    served?;
     tracing::info!("weft server stopped; open executions resume at the next start");
     Ok(())
 }
@@ -168,7 +199,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term.recv() => {}
     }
-    tracing::info!("shutting down");
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,9 @@
 //! | POST   | /v1/executions/{id}/queries/{name}     | [`MessageBody`] → 200 [`QueryAnswer`]             |
 //! | POST   | /v1/executions/{id}/updates/{name}     | [`UpdateBody`] → 200 [`UpdateAnswer`] (202 if not |
 //! |        |                                        | at the stage after `wait_s`: ask again, same id)  |
+//! | POST   | /v1/executions/{id}/cancel             | [`StopBody`] → 200 [`RunRef`] once the request is |
+//! |        |                                        | durable (the workflow decides how to end)         |
+//! | POST   | /v1/executions/{id}/terminate          | [`StopBody`] → 200 [`RunRef`] once the run closed |
 //! | GET    | /v1/health                             | → 200 `{"status":"ok"}`                           |
 //!
 //! A signal or update to a closed run is refused with `closed` (409); a query to a
@@ -21,6 +24,11 @@
 //! failed is `update_failed` (422); an update whose handler returned an error is a
 //! 200 [`UpdateAnswer`] with `failure`. Signal-with-start is a start whose
 //! [`StartBody`] names a `signal`.
+//!
+//! Cancel and terminate go to the open run of `{id}`; a closed run refuses them with
+//! `closed` (409). Cancelling twice is accepted (the first reason is kept). The
+//! [`StopBody`]'s `reason` is optional for both (a default names the API as the
+//! asker); when given it must not be blank and is at most [`MAX_REASON_BYTES`].
 //!
 //! `{id}` is a workflow id (its latest run) or a run id. Every error is an
 //! [`ApiErrorBody`] with one of the [`ErrorCode`]s and a message for a person.
@@ -57,7 +65,8 @@ pub enum ErrorCode {
     Invalid,
     /// 500: the host failed.
     Internal,
-    /// 409: the execution is closed (signals and updates go to open runs).
+    /// 409: the execution is closed (signals, updates, cancel and terminate go to open
+    /// runs).
     Closed,
     /// 422: the query failed (unknown name, its handler failed or issued commands).
     QueryFailed,
@@ -288,6 +297,29 @@ pub struct Signalled {
     pub run_id: String,
 }
 
+/// Why an execution is cancelled or terminated: recorded in its history, shown by
+/// `describe`, and for a termination the run's outcome.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StopBody {
+    /// Absent: [`DEFAULT_CANCEL_REASON`] or [`DEFAULT_TERMINATE_REASON`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The reason recorded for a cancellation asked for without one.
+pub const DEFAULT_CANCEL_REASON: &str = "cancelled by a client";
+/// The reason recorded for a termination asked for without one.
+pub const DEFAULT_TERMINATE_REASON: &str = "terminated by a client";
+/// Longest reason accepted (bytes of UTF-8); it is stored in the history.
+pub const MAX_REASON_BYTES: usize = 4096;
+
+/// The run a request went to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
 /// What a query returned.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueryAnswer {
@@ -343,6 +375,19 @@ pub struct PendingActivityInfo {
     /// Set while waiting out a retry's backoff.
     pub next_attempt_ms: Option<u64>,
     pub last_failure: Option<String>,
+    /// When the last recorded heartbeat (of any attempt) was sent. Heartbeats are
+    /// recorded throttled, so a live activity may have sent later ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_heartbeat_ms: Option<u64>,
+    /// The details of that heartbeat, which the next attempt resumes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_details: Option<serde_json::Value>,
+    /// The workflow asked for the activity to be cancelled; it has not ended yet.
+    #[serde(default)]
+    pub cancel_requested: bool,
+    /// A local activity waiting out a backoff too long for its workflow task.
+    #[serde(default)]
+    pub local: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -362,12 +407,23 @@ pub struct Description {
     /// The workflow task that is failing and being retried, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_task: Option<FailingTaskInfo>,
+    /// Set once cancellation was asked for, on a run that is still open or ended
+    /// cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_requested: Option<CancelRequestInfo>,
     /// Present once closed.
     pub result: Option<ResultBody>,
     /// The names the workflow's signal, query and update handlers answer to, when its
     /// SDK reports them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handlers: Option<HandlersInfo>,
+}
+
+/// A cancellation asked of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequestInfo {
+    /// The reason of the first request (asking again records nothing).
+    pub reason: String,
 }
 
 /// The names a workflow's handlers answer to.

@@ -1,12 +1,13 @@
 //! `weft describe`: one execution for people — status, module version, times, a failing
-//! task, what it waits for, how it ended.
+//! task, a cancellation asked for, what it waits for (activities with their attempt and
+//! last heartbeat), how it ended.
 
 use clap::Args;
 
 use super::human::{self, short_digest, table};
 use super::remote::{api_failure, print_json, ServerArg};
 use super::CliResult;
-use crate::api::types::Description;
+use crate::api::types::{Description, ExecutionStatus};
 
 /// Show an execution: status, type, module version, times, what it waits for, outcome.
 #[derive(Args)]
@@ -39,7 +40,14 @@ fn description(d: &Description) -> String {
     let run = &d.run;
     let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
-    field("status", run.status.as_str().to_string());
+    let cancel = d.cancel_requested.as_ref();
+    match cancel {
+        Some(_) if run.status.is_open() => field("status", "running, cancel requested".into()),
+        _ => field("status", run.status.as_str().to_string()),
+    }
+    if let Some(c) = cancel {
+        field("reason", c.reason.clone());
+    }
     field("run", run.run_id.clone());
     let module = match (&d.module_name, d.module_version) {
         (Some(name), Some(version)) => format!(
@@ -68,8 +76,13 @@ fn description(d: &Description) -> String {
         if let Some(value) = &r.result {
             field("result", human::json_line(value, 200));
         }
-        if let Some(f) = &r.failure {
-            field("failure", format!("{}: {}", f.error_type, f.message));
+        match &r.failure {
+            // The failure of a terminated run is the reason it was given.
+            Some(f) if r.status == ExecutionStatus::Terminated => {
+                field("reason", f.message.clone())
+            }
+            Some(f) => field("failure", format!("{}: {}", f.error_type, f.message)),
+            None => {}
         }
     }
     if let Some(h) = &d.handlers {
@@ -119,11 +132,24 @@ fn description(d: &Description) -> String {
                     .next_attempt_ms
                     .map(|ms| format!("retry at {}", human::utc(ms)))
                     .unwrap_or_default();
+                let notes: Vec<&str> = [
+                    a.local.then_some("local"),
+                    a.cancel_requested.then_some("cancel requested"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 vec![
                     a.seq.to_string(),
                     a.activity_type.clone(),
                     a.attempt.to_string(),
                     next,
+                    a.last_heartbeat_ms.map(human::utc).unwrap_or_default(),
+                    a.heartbeat_details
+                        .as_ref()
+                        .map(|v| human::json_line(v, 60))
+                        .unwrap_or_default(),
+                    notes.join(", "),
                     a.last_failure
                         .as_deref()
                         .map(|f| human::truncate(f, 100))
@@ -132,7 +158,16 @@ fn description(d: &Description) -> String {
             })
             .collect();
         out.push_str(&indent_table(
-            &["SEQ", "ACTIVITY", "ATTEMPT", "NEXT", "LAST FAILURE"],
+            &[
+                "SEQ",
+                "ACTIVITY",
+                "ATTEMPT",
+                "NEXT",
+                "LAST HEARTBEAT",
+                "DETAILS",
+                "NOTE",
+                "LAST FAILURE",
+            ],
             &rows,
         ));
     }
@@ -162,4 +197,97 @@ fn indent_table(header: &[&str], rows: &[Vec<String>]) -> String {
         .lines()
         .map(|l| format!("  {l}\n"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{
+        CancelRequestInfo, ExecutionInfo, FailureBody, PendingActivityInfo, ResultBody,
+    };
+
+    fn open_run() -> Description {
+        Description {
+            run: ExecutionInfo {
+                workflow_id: "order-17".into(),
+                run_id: "r1".into(),
+                workflow_type: "order".into(),
+                module_digest: "0123456789abcdef".into(),
+                status: ExecutionStatus::Running,
+                start_ms: 0,
+                close_ms: None,
+                history_len: 9,
+                format_version: 3,
+            },
+            module_name: Some("order".into()),
+            module_version: Some(1),
+            pending_activities: vec![PendingActivityInfo {
+                seq: 2,
+                activity_type: "never_complete".into(),
+                attempt: 3,
+                scheduled_ms: 0,
+                next_attempt_ms: None,
+                last_failure: None,
+                last_heartbeat_ms: Some(61_000),
+                heartbeat_details: Some(serde_json::json!(42)),
+                cancel_requested: true,
+                local: false,
+            }],
+            pending_timers: vec![],
+            failing_task: None,
+            cancel_requested: None,
+            result: None,
+            handlers: None,
+        }
+    }
+
+    #[test]
+    fn activities_show_attempt_heartbeat_and_cancellation() {
+        let text = description(&open_run());
+        let row = text
+            .lines()
+            .find(|l| l.contains("never_complete"))
+            .unwrap_or_else(|| panic!("{text}"));
+        for want in ["3", "1970-01-01 00:01:01 UTC", "42", "cancel requested"] {
+            assert!(row.contains(want), "{want} missing from {row:?} in\n{text}");
+        }
+        assert!(text.contains("LAST HEARTBEAT"), "{text}");
+        assert!(
+            !text.contains("LAST FAILURE"),
+            "empty columns are left out:\n{text}"
+        );
+    }
+
+    #[test]
+    fn a_requested_cancellation_and_a_termination_show_their_reasons() {
+        let mut d = open_run();
+        d.cancel_requested = Some(CancelRequestInfo {
+            reason: "customer withdrew".into(),
+        });
+        let text = description(&d);
+        assert!(
+            text.contains("status    running, cancel requested\n"),
+            "{text}"
+        );
+        assert!(text.contains("reason    customer withdrew\n"), "{text}");
+
+        let mut d = open_run();
+        d.run.status = ExecutionStatus::Terminated;
+        d.run.close_ms = Some(1000);
+        d.pending_activities.clear();
+        d.result = Some(ResultBody {
+            workflow_id: "order-17".into(),
+            run_id: "r1".into(),
+            status: ExecutionStatus::Terminated,
+            result: None,
+            failure: Some(FailureBody {
+                message: "stuck on a bad deploy".into(),
+                error_type: "weft.Terminated".into(),
+            }),
+        });
+        let text = description(&d);
+        assert!(text.contains("status    terminated\n"), "{text}");
+        assert!(text.contains("reason    stuck on a bad deploy\n"), "{text}");
+        assert!(!text.contains("failure"), "{text}");
+    }
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_signals;
 mod build;
+mod control;
 mod describe;
 mod history;
 mod human;
@@ -64,7 +65,7 @@ pub type CliResult = Result<(), Failure>;
     name = "weft",
     version,
     about = "A durable workflow host: Rust workflows compiled to WebAssembly, recorded and replayable",
-    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'      # embedded, no server\n  weft server --data ./data &\n  weft deploy hello.component.wasm\n  weft execute hello --input '\"world\"' --id hello-1\n  weft list\n  weft history show hello-1\n  weft replay --module hello-v2.component.wasm --id hello-1\n\nClient commands talk to the server at --server, else $WEFT_SERVER, else http://127.0.0.1:7233.\nExit codes: 0 ok, 1 error, 2 usage, 3 workflow failed or replay diverged, 4 not found, 5 rejected."
+    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'      # embedded, no server\n  weft server --data ./data &\n  weft deploy hello.component.wasm\n  weft execute hello --input '\"world\"' --id hello-1\n  weft list\n  weft history show hello-1\n  weft cancel hello-1 --reason 'no longer needed'\n  weft replay --module hello-v2.component.wasm --id hello-1\n\nClient commands talk to the server at --server, else $WEFT_SERVER, else http://127.0.0.1:7233.\nExit codes: 0 ok, 1 error, 2 usage, 3 workflow failed or replay diverged, 4 not found, 5 rejected."
 )]
 struct Cli {
     /// Log as JSON lines instead of human-readable text.
@@ -91,6 +92,8 @@ enum Command {
     Signal(messages::SignalArgs),
     Query(messages::QueryArgs),
     Update(messages::UpdateArgs),
+    Cancel(control::CancelArgs),
+    Terminate(control::TerminateArgs),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -135,6 +138,8 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Signal(args) => messages::signal(args),
             Command::Query(args) => messages::query(args),
             Command::Update(args) => messages::update(args),
+            Command::Cancel(args) => control::cancel(args),
+            Command::Terminate(args) => control::terminate(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Bench(args) => bench::bench(args, activities).await,

@@ -242,11 +242,21 @@ mod tests {
         let f = print_outcome(&body, true).unwrap_err();
         assert_eq!(f.code, exit::WORKFLOW_FAILED);
         assert_eq!(f.message, "workflow failed (app): boom");
+        // Cancelled and terminated runs fail too, naming their status (and the reason
+        // a termination was given).
         body.status = ExecutionStatus::Terminated;
-        assert_eq!(
-            print_outcome(&body, true).unwrap_err().code,
-            exit::WORKFLOW_FAILED
-        );
+        body.failure = Some(crate::api::types::FailureBody {
+            message: "stuck".into(),
+            error_type: "weft.Terminated".into(),
+        });
+        let f = print_outcome(&body, true).unwrap_err();
+        assert_eq!(f.code, exit::WORKFLOW_FAILED);
+        assert_eq!(f.message, "workflow terminated (weft.Terminated): stuck");
+        body.status = ExecutionStatus::Cancelled;
+        body.failure = None;
+        let f = print_outcome(&body, true).unwrap_err();
+        assert_eq!(f.code, exit::WORKFLOW_FAILED);
+        assert_eq!(f.message, "workflow cancelled");
     }
 
     #[test]

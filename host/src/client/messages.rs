@@ -80,20 +80,4 @@ impl Client {
             debug_assert_eq!(answer.update_id, update_id);
         }
     }
-
-    fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T, ClientError> {
-        let url = self.url(path);
-        let answer = self
-            .agent
-            .post(&url)
-            .config()
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .build()
-            .send_json(body);
-        Ok(self.send(&url, answer)?.1)
-    }
 }

@@ -19,6 +19,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod control;
 mod error;
 mod messages;
 
@@ -214,6 +215,23 @@ impl Client {
             .timeout_global(Some(REQUEST_TIMEOUT))
             .build()
             .call();
+        Ok(self.send(&url, answer)?.1)
+    }
+
+    /// POST `body` as JSON to `path`; the decoded answer.
+    fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path);
+        let answer = self
+            .agent
+            .post(&url)
+            .config()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .send_json(body);
         Ok(self.send(&url, answer)?.1)
     }
 

@@ -1,0 +1,244 @@
+//! Stopping executions the way a user does: a real `weft server` on loopback and the CLI
+//! verbs `terminate` and `cancel` on a `timer` run that sleeps for an hour (no test
+//! waits for it: the run is stopped long before its timer fires).
+//!
+//! The timer example does not handle cancellation: its SDK fails the task that
+//! delivers `cancel-requested`, and the run stays open with that task retried. The
+//! tests assert what the host records and shows, not how the workflow ends.
+
+mod support;
+
+use std::process::Output;
+
+use serde_json::{json, Value};
+use support::server::Server;
+use support::*;
+
+fn cli(server: &Server, args: &[&str]) -> Output {
+    weft()
+        .args(args)
+        .args(["--server", &server.url])
+        .output()
+        .unwrap()
+}
+
+/// Stdout of a command that must succeed (its stderr is in the panic otherwise).
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Stderr of a command that must succeed (its notes for people go there).
+fn said(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Stderr of a command that must exit with `code`.
+fn fails_with(out: Output, code: i32) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout {} stderr {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// A server with the timer example deployed and a run of it, `id`, sleeping an hour.
+fn sleeping_run(dir: &std::path::Path, id: &str) -> Server {
+    let server = Server::start(&dir.join("data"), &[]);
+    let component = component("timer");
+    ok(cli(
+        &server,
+        &["deploy", component.to_str().unwrap(), "--name", "timer"],
+    ));
+    ok(cli(
+        &server,
+        &[
+            "start",
+            "timer",
+            "--input",
+            r#"{"seconds": 3600}"#,
+            "--id",
+            id,
+        ],
+    ));
+    server
+}
+
+/// The run's history, fetched through the API, replays on the timer component.
+fn assert_history_replays(server: &Server, id: &str) -> Vec<weft_host::history::Event> {
+    let (status, exported) = server.get(&format!("/v1/executions/{id}/history"));
+    assert_eq!(status, 200, "{exported}");
+    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let module = engine.load(&component_bytes("timer")).unwrap();
+    weft_host::replay::replay(&engine, &module, &events)
+        .unwrap_or_else(|e| panic!("replay of {id} failed: {e}"));
+    events
+}
+
+#[test]
+fn terminate_closes_the_run_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = sleeping_run(dir.path(), "nap-1");
+    let note = said(cli(
+        &server,
+        &["terminate", "nap-1", "--reason", "stuck on a bad deploy"],
+    ));
+    assert!(note.contains("terminated nap-1"), "{note}");
+
+    let described = ok(cli(&server, &["describe", "nap-1"]));
+    assert!(described.contains("terminated"), "{described}");
+    assert!(described.contains("stuck on a bad deploy"), "{described}");
+    assert!(!described.contains("pending timers"), "{described}");
+    let json: Value =
+        serde_json::from_str(&ok(cli(&server, &["describe", "nap-1", "--json"]))).unwrap();
+    assert_eq!(json["status"], "terminated", "{json}");
+    assert_eq!(
+        json["result"]["failure"],
+        json!({"message": "stuck on a bad deploy", "error_type": "weft.Terminated"}),
+        "{json}"
+    );
+
+    // `result` of a terminated run fails (exit 3) with its status and reason.
+    let result = fails_with(cli(&server, &["result", "nap-1"]), 3);
+    assert!(result.contains("terminated"), "{result}");
+    assert!(result.contains("stuck on a bad deploy"), "{result}");
+
+    // A closed run refuses both (exit 5, naming why); an unknown id is exit 4.
+    let again = fails_with(cli(&server, &["terminate", "nap-1"]), 5);
+    assert!(again.contains("is closed (terminated)"), "{again}");
+    let cancel = fails_with(cli(&server, &["cancel", "nap-1"]), 5);
+    assert!(cancel.contains("is closed (terminated)"), "{cancel}");
+    for verb in ["terminate", "cancel"] {
+        let unknown = fails_with(cli(&server, &[verb, "no-such-run"]), 4);
+        assert!(unknown.contains("no-such-run"), "{unknown}");
+    }
+
+    let events = assert_history_replays(&server, "nap-1");
+    assert!(
+        matches!(events.last(), Some(weft_host::history::Event::Terminated { reason }) if reason == "stuck on a bad deploy"),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn cancel_is_recorded_and_described() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = sleeping_run(dir.path(), "nap-2");
+    let note = said(cli(
+        &server,
+        &["cancel", "nap-2", "--reason", "no longer needed"],
+    ));
+    assert!(note.contains("cancel requested for nap-2"), "{note}");
+    // Asking again is accepted and records nothing more.
+    let again: Value = serde_json::from_str(&ok(cli(
+        &server,
+        &["cancel", "nap-2", "--reason", "really", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(again["workflow_id"], "nap-2", "{again}");
+
+    let history = ok(cli(&server, &["history", "show", "nap-2"]));
+    assert!(history.contains("cancel-requested"), "{history}");
+    assert!(history.contains("no longer needed"), "{history}");
+    assert!(!history.contains("really"), "{history}");
+
+    let described = ok(cli(&server, &["describe", "nap-2"]));
+    assert!(described.contains("cancel requested"), "{described}");
+    assert!(described.contains("no longer needed"), "{described}");
+    let json: Value =
+        serde_json::from_str(&ok(cli(&server, &["describe", "nap-2", "--json"]))).unwrap();
+    assert_eq!(json["status"], "running", "{json}");
+    assert_eq!(
+        json["cancel_requested"],
+        json!({"reason": "no longer needed"}),
+        "{json}"
+    );
+
+    let events = assert_history_replays(&server, "nap-2");
+    let requests = events
+        .iter()
+        .filter(|e| matches!(e, weft_host::history::Event::CancelRequested { .. }))
+        .count();
+    assert_eq!(requests, 1, "{events:?}");
+
+    // The workflow does not end on its own: terminate it, and the cancellation asked
+    // for is no longer shown as pending.
+    ok(cli(&server, &["terminate", "nap-2"]));
+    let json: Value =
+        serde_json::from_str(&ok(cli(&server, &["describe", "nap-2", "--json"]))).unwrap();
+    assert_eq!(json["status"], "terminated", "{json}");
+    assert_eq!(
+        json["result"]["failure"]["message"],
+        weft_host::api::types::DEFAULT_TERMINATE_REASON
+    );
+    assert!(json.get("cancel_requested").is_none(), "{json}");
+    assert_history_replays(&server, "nap-2");
+}
+
+/// The routes directly: an empty body records the default reason; a blank reason is
+/// 400; an unknown id 404 `not_found`; a closed run 409 `closed`.
+#[test]
+fn stop_routes_answer_with_clear_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = sleeping_run(dir.path(), "nap-3");
+    let (status, body) = server.post_json("/v1/executions/nap-3/cancel", &json!({"reason": " "}));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    let (status, body) = server.post_bytes("/v1/executions/nap-3/cancel", b"");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["workflow_id"], "nap-3", "{body}");
+    let (_, described) = server.get("/v1/executions/nap-3");
+    assert_eq!(
+        described["cancel_requested"]["reason"],
+        weft_host::api::types::DEFAULT_CANCEL_REASON,
+        "{described}"
+    );
+    for verb in ["cancel", "terminate"] {
+        let (status, body) = server.post_json(&format!("/v1/executions/nobody/{verb}"), &json!({}));
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("not_found")),
+            "{body}"
+        );
+    }
+    let (status, body) =
+        server.post_json("/v1/executions/nap-3/terminate", &json!({"reason": "done"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["run_id"], described["run_id"], "{body}");
+    for verb in ["cancel", "terminate"] {
+        let (status, body) = server.post_json(&format!("/v1/executions/nap-3/{verb}"), &json!({}));
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("closed")),
+            "{body}"
+        );
+    }
+    assert_history_replays(&server, "nap-3");
+}
+
+/// SIGTERM stops the server cleanly (exit 0) after its activities' grace period.
+#[test]
+fn sigterm_shuts_the_server_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&dir.path().join("data"), &[], &["--shutdown-grace", "1s"]);
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+}
