@@ -161,18 +161,17 @@ impl Future for ConditionFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let id = this.id.expect("condition future polled after it completed");
-        let predicate = match this.state.borrow().conditions.entries.get(&id) {
-            Some(Entry::Waiting { predicate, .. }) => Some(predicate.clone()),
-            Some(Entry::Fired) => None,
-            Some(Entry::Cancelled) => {
-                this.state.borrow_mut().conditions.entries.remove(&id);
-                this.id = None;
-                return Poll::Ready(Err(Cancelled::new(
-                    "the wait condition",
-                    Cause::CancelRequested,
-                )));
-            }
+        let entry = match this.state.borrow().conditions.entries.get(&id) {
+            Some(Entry::Waiting { predicate, .. }) => Some(Some(predicate.clone())),
+            Some(Entry::Fired) => Some(None),
+            Some(Entry::Cancelled) => None,
             None => unreachable!("condition {id} polled after it was removed"),
+        };
+        let Some(predicate) = entry else {
+            this.state.borrow_mut().conditions.entries.remove(&id);
+            this.id = None;
+            let cancelled = Cancelled::new("the wait condition", Cause::CancelRequested);
+            return Poll::Ready(Err(cancelled));
         };
         // The predicate runs with no borrow held (see `evaluate`).
         if predicate.is_none_or(|predicate| predicate()) {
