@@ -278,8 +278,8 @@ pub use futures::join;
 /// Waits for the first of several futures; when several are ready, the first written
 /// wins (`futures::select_biased!`). Each future must be fused: the SDK's are, other
 /// futures need [`FutureExt::fuse`]. A future named by a variable must be declared
-/// `let mut`; the others are dropped when `select!` returns (their commands stay issued;
-/// their answers are ignored).
+/// `let mut`; the others are dropped when `select!` returns: a dropped activity or timer
+/// that has not resolved is cancelled (see [Cancellation](crate#cancellation)).
 pub use futures::select_biased as select;
 
 pub use futures::future::{FusedFuture, FutureExt};
