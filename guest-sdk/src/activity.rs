@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -11,6 +12,7 @@ use futures::future::FusedFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::cancellation::{self, Cause, OpKind};
 use crate::error::error_types;
 use crate::payload;
 use crate::state::Answer;
@@ -106,6 +108,21 @@ impl ActivityError {
         &self.failure.error_type
     }
 
+    /// Whether the activity was cancelled (by the workflow, or by the host).
+    ///
+    /// ```
+    /// # use weft_sdk::{ActivityError, WfResult};
+    /// fn outcome(result: Result<String, ActivityError>) -> WfResult<String> {
+    ///     match result {
+    ///         Err(error) if error.is_cancelled() => Ok("cancelled".to_owned()),
+    ///         other => Ok(other?),
+    ///     }
+    /// }
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == ActivityErrorKind::Cancelled
+    }
+
     fn sdk_made(
         activity_type: &str,
         kind: ActivityErrorKind,
@@ -134,14 +151,18 @@ impl ActivityError {
     }
 }
 
-/// The result of an activity, once it arrives. Created by
-/// [`WfContext::activity`](crate::WfContext::activity); the `schedule-activity` command
-/// was issued when it was created, so awaiting it (or not) changes nothing in the history.
+/// The result of an activity (or a local activity), once it arrives. Created by
+/// [`WfContext::activity`](crate::WfContext::activity) and
+/// [`WfContext::local_activity`](crate::WfContext::local_activity); the command that
+/// schedules the activity was issued when it was created, so awaiting it (or not) changes
+/// nothing in the history.
 ///
-/// Dropping it does not cancel the activity; its result is ignored.
+/// Dropping it before it resolved cancels the activity, like [`cancel`](Self::cancel):
+/// the loser of a [`select!`](crate::select) is cancelled.
 #[must_use = "the activity is scheduled either way; await the future to get its result"]
 pub struct ActivityFuture<O> {
     activity_type: String,
+    kind: OpKind,
     stage: Stage,
     output: PhantomData<fn() -> O>,
 }
@@ -153,28 +174,90 @@ enum Stage {
 }
 
 impl<O> ActivityFuture<O> {
-    pub(crate) fn scheduled(activity_type: &str, answer: Answer<ActivityResolution>) -> Self {
+    pub(crate) fn scheduled(
+        activity_type: &str,
+        kind: OpKind,
+        answer: Answer<ActivityResolution>,
+    ) -> Self {
         Self {
             activity_type: activity_type.to_owned(),
+            kind,
             stage: Stage::Scheduled(answer),
             output: PhantomData,
         }
     }
 
-    pub(crate) fn not_scheduled(error: ActivityError) -> Self {
+    pub(crate) fn not_scheduled(kind: OpKind, error: ActivityError) -> Self {
         Self {
             activity_type: error.activity_type.clone(),
+            kind,
             stage: Stage::NotScheduled(error),
             output: PhantomData,
         }
     }
 
     /// The activity's sequence number, while it is scheduled and its result not yet taken.
+    /// (Activities and local activities count apart.)
     pub fn seq(&self) -> Option<u32> {
         match &self.stage {
             Stage::Scheduled(answer) => Some(answer.seq()),
             _ => None,
         }
+    }
+
+    /// Cancels the activity, as its
+    /// [cancellation type](crate::ActivityOptions::cancellation_type) says:
+    ///
+    /// | type                        | activity                                   | local activity            |
+    /// |-----------------------------|--------------------------------------------|---------------------------|
+    /// | `TryCancel` (default)       | `request-cancel-activity`; resolves cancelled now | resolves cancelled now |
+    /// | `WaitCancellationCompleted` | `request-cancel-activity`; resolves when the host reports the outcome | resolves when the activity ends |
+    /// | `Abandon`                   | resolves cancelled now                     | resolves cancelled now    |
+    ///
+    /// "Resolves cancelled" is an [`ActivityError`] for which
+    /// [`is_cancelled`](ActivityError::is_cancelled) holds; the host's later answer is
+    /// ignored. There is no command that cancels a local activity: the host runs it to
+    /// its end. Does nothing if the activity has already resolved (even if this future
+    /// has not taken the result yet) or its cancellation has begun.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// use weft_sdk::{select, workflow, ActivityOptions, WfContext, WfResult};
+    ///
+    /// #[workflow]
+    /// async fn first_answer(ctx: WfContext, question: String) -> WfResult<String> {
+    ///     let options = ActivityOptions::start_to_close(Duration::from_secs(60));
+    ///     let mut slow = ctx.activity_by_name::<String>("ask_expert", &question, &options);
+    ///     let mut timeout = ctx.sleep(Duration::from_secs(10));
+    ///     select! {
+    ///         answer = slow => Ok(answer?),
+    ///         _ = timeout => {
+    ///             slow.cancel();
+    ///             Ok("no answer in time".to_owned())
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn cancel(&mut self) {
+        self.cancel_at(Some(Location::caller()));
+    }
+
+    fn cancel_at(&mut self, at: Option<&'static Location<'static>>) {
+        let Stage::Scheduled(answer) = &self.stage else {
+            return;
+        };
+        // `try_`: also called in drop, where a panic must not start.
+        if let Ok(mut state) = answer.state().try_borrow_mut() {
+            cancellation::cancel(&mut state, self.kind, answer.seq(), Cause::Workflow, at);
+        }
+    }
+}
+
+impl<O> Drop for ActivityFuture<O> {
+    /// An activity nobody waits for is cancelled, at the line that scheduled it.
+    fn drop(&mut self) {
+        self.cancel_at(None);
     }
 }
 

@@ -12,8 +12,11 @@
 //! | waiting | true → removed, ready           | true → fired, task woken             |
 //! |         | false → stores waker, pending   | false → stays waiting                |
 //! | fired   | → removed, ready                | — (not evaluated again)              |
+//! | cancelled | → removed, ready (cancelled)  | — (not evaluated again)              |
 //!
-//! Dropping the future removes its entry. A condition that fired stays fired even if its
+//! A waiting condition is cancelled when the workflow's cancellation is requested,
+//! unless it is shielded (see [`crate::cancellation`]). Dropping the future removes its
+//! entry. A condition that fired stays fired even if its
 //! predicate turns false again before its task is polled: it was true at a moment the
 //! workflow could observe, which is what waiting for it means.
 
@@ -25,6 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures::future::FusedFuture;
 
+use crate::cancellation::{Cancelled, Cause};
 use crate::context::WfContext;
 use crate::state::SharedState;
 
@@ -34,8 +38,11 @@ enum Entry {
     Waiting {
         predicate: Predicate,
         waker: Option<Waker>,
+        /// Not cancelled by a workflow cancellation request.
+        shielded: bool,
     },
     Fired,
+    Cancelled,
 }
 
 /// The conditions of one execution, by creation number.
@@ -46,16 +53,34 @@ pub(crate) struct ConditionTable {
 }
 
 impl ConditionTable {
-    fn add(&mut self, predicate: Predicate) -> u64 {
+    fn add(&mut self, predicate: Predicate, shielded: bool) -> u64 {
         self.last += 1;
         self.entries.insert(
             self.last,
             Entry::Waiting {
                 predicate,
                 waker: None,
+                shielded,
             },
         );
         self.last
+    }
+
+    /// Cancels every waiting condition that is not shielded, and wakes its task.
+    pub(crate) fn cancel_all(&mut self) {
+        for entry in self.entries.values_mut() {
+            if let Entry::Waiting {
+                shielded: false, ..
+            } = entry
+            {
+                if let Entry::Waiting {
+                    waker: Some(waker), ..
+                } = std::mem::replace(entry, Entry::Cancelled)
+                {
+                    waker.wake();
+                }
+            }
+        }
     }
 
     /// The conditions that a task waits on (polled at least once, not fired), in order.
@@ -66,6 +91,7 @@ impl ConditionTable {
                 Entry::Waiting {
                     predicate,
                     waker: Some(_),
+                    ..
                 } => Some((*id, predicate.clone())),
                 _ => None,
             })
@@ -101,9 +127,9 @@ pub(crate) fn evaluate(state: &SharedState) -> bool {
     fired
 }
 
-/// Resolves once its condition is true. Created by
-/// [`WfContext::wait_condition`], [`WfContext::wait_until`] and
-/// [`WfContext::all_handlers_finished`].
+/// Resolves once its condition is true (`Ok`), or when the workflow's cancellation is
+/// requested while it waits (`Err`). Created by [`WfContext::wait_condition`],
+/// [`WfContext::wait_until`] and [`WfContext::all_handlers_finished`].
 ///
 /// Fused, so it can be a branch of [`select!`](crate::select).
 #[must_use = "a condition is only checked while its future is awaited"]
@@ -113,27 +139,54 @@ pub struct ConditionFuture {
     id: Option<u64>,
 }
 
-impl Future for ConditionFuture {
-    type Output = ();
+impl ConditionFuture {
+    pub(crate) fn new(
+        state: &SharedState,
+        shielded: bool,
+        condition: impl Fn() -> bool + 'static,
+    ) -> Self {
+        let mut shared = state.borrow_mut();
+        let shielded = shielded || shared.shielding();
+        let id = shared.conditions.add(Rc::new(condition), shielded);
+        Self {
+            state: state.clone(),
+            id: Some(id),
+        }
+    }
+}
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl Future for ConditionFuture {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let id = this.id.expect("condition future polled after it completed");
-        let predicate = match this.state.borrow().conditions.entries.get(&id) {
-            Some(Entry::Waiting { predicate, .. }) => Some(predicate.clone()),
-            Some(Entry::Fired) => None,
+        let entry = match this.state.borrow().conditions.entries.get(&id) {
+            Some(Entry::Waiting { predicate, .. }) => Some(Some(predicate.clone())),
+            Some(Entry::Fired) => Some(None),
+            Some(Entry::Cancelled) => None,
             None => unreachable!("condition {id} polled after it was removed"),
+        };
+        let Some(predicate) = entry else {
+            this.state.borrow_mut().conditions.entries.remove(&id);
+            this.id = None;
+            let cancelled = Cancelled::new("the wait condition", Cause::CancelRequested);
+            return Poll::Ready(Err(cancelled));
         };
         // The predicate runs with no borrow held (see `evaluate`).
         if predicate.is_none_or(|predicate| predicate()) {
             this.state.borrow_mut().conditions.entries.remove(&id);
             this.id = None;
-            return Poll::Ready(());
+            return Poll::Ready(Ok(()));
         }
-        if let Some(Entry::Waiting { waker, .. }) =
-            this.state.borrow_mut().conditions.entries.get_mut(&id)
+        let mut state = this.state.borrow_mut();
+        let shielding = state.shielding();
+        if let Some(Entry::Waiting {
+            waker, shielded, ..
+        }) = state.conditions.entries.get_mut(&id)
         {
             *waker = Some(cx.waker().clone());
+            *shielded |= shielding;
         }
         Poll::Pending
     }
@@ -165,6 +218,10 @@ impl<S: 'static> WfContext<S> {
     /// activation. The condition must depend only on the workflow's state; it must not
     /// itself touch the state mutably.
     ///
+    /// Resolves `Err(Cancelled)` if the workflow's cancellation is requested while it
+    /// waits (see [Cancellation](crate#cancellation)); `?` passes that on, and the run then ends as
+    /// cancelled.
+    ///
     /// ```no_run
     /// use weft_sdk::{workflow, WfContext, WfResult};
     ///
@@ -176,7 +233,7 @@ impl<S: 'static> WfContext<S> {
     /// #[workflow]
     /// impl Approval {
     ///     async fn run(ctx: WfContext<Self>) -> WfResult<()> {
-    ///         ctx.wait_condition(|s| s.approved).await;
+    ///         ctx.wait_condition(|s| s.approved).await?;
     ///         Ok(())
     ///     }
     ///
@@ -217,16 +274,13 @@ impl<S> WfContext<S> {
     ///         counted.set(counted.get() + 1);
     ///     };
     ///     let seen = steps.clone();
-    ///     join!(count, ctx.wait_until(move || seen.get() == 2));
+    ///     let ((), reached) = join!(count, ctx.wait_until(move || seen.get() == 2));
+    ///     reached?;
     ///     Ok(steps.get())
     /// }
     /// ```
     pub fn wait_until(&self, condition: impl Fn() -> bool + 'static) -> ConditionFuture {
-        let id = self.state.borrow_mut().conditions.add(Rc::new(condition));
-        ConditionFuture {
-            state: self.state.clone(),
-            id: Some(id),
-        }
+        ConditionFuture::new(&self.state, false, condition)
     }
 
     /// Waits until no signal or update handler task is running: await it before the run
@@ -255,10 +309,13 @@ mod tests {
         let mut ids = Vec::new();
         for name in ["a", "b", "c"] {
             let (order, flag) = (order.clone(), flag.clone());
-            ids.push(state.borrow_mut().conditions.add(Rc::new(move || {
-                order.borrow_mut().push(name);
-                flag.get()
-            })));
+            ids.push(state.borrow_mut().conditions.add(
+                Rc::new(move || {
+                    order.borrow_mut().push(name);
+                    flag.get()
+                }),
+                false,
+            ));
         }
         // Only "a" and "c" are waited on.
         for &id in [ids[0], ids[2]].iter() {

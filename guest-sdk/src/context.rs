@@ -8,13 +8,15 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::activity::{ActivityError, ActivityFuture, ActivityType};
+use crate::cancellation::{ActivityCancellationType, OpKind};
 use crate::host;
 use crate::options::{self, ActivityOptions};
 use crate::payload;
+use crate::pending::Op;
 use crate::state::{Answer, SharedState, WorkflowState};
 use crate::state_cell::StateCell;
 use crate::timer::TimerFuture;
-use crate::wit::{Command, HistoryInfo, ScheduleActivity, StartTimer, StartWorkflow};
+use crate::wit::{self, Command, HistoryInfo, ScheduleActivity, StartTimer, StartWorkflow};
 
 /// Facts about the running execution, fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +153,14 @@ impl<S> WfContext<S> {
         input: A::Input,
         options: &ActivityOptions,
     ) -> ActivityFuture<A::Output> {
-        self.schedule_activity(A::NAME, &input, options, Location::caller())
+        self.schedule(
+            OpKind::Activity,
+            A::NAME,
+            &input,
+            options.to_wit(),
+            options.cancellation(),
+            Location::caller(),
+        )
     }
 
     /// Schedules an activity by name, for activities without an [`ActivityType`].
@@ -162,48 +171,84 @@ impl<S> WfContext<S> {
         input: &impl Serialize,
         options: &ActivityOptions,
     ) -> ActivityFuture<O> {
-        self.schedule_activity(activity_type, input, options, Location::caller())
+        self.schedule(
+            OpKind::Activity,
+            activity_type,
+            input,
+            options.to_wit(),
+            options.cancellation(),
+            Location::caller(),
+        )
     }
 
-    fn schedule_activity<I: Serialize + ?Sized, O>(
+    /// Issues `schedule-activity` (or `schedule-local-activity`, for `kind`
+    /// `LocalActivity`) with the next sequence number of its kind.
+    pub(crate) fn schedule<I: Serialize + ?Sized, O>(
         &self,
+        kind: OpKind,
         activity_type: &str,
         input: &I,
-        options: &ActivityOptions,
-        caller: &Location<'_>,
+        options: wit::ActivityOptions,
+        cancellation: ActivityCancellationType,
+        caller: &'static Location<'static>,
     ) -> ActivityFuture<O> {
         let input = match payload::to_json(input) {
             Ok(input) => input,
             Err(error) => {
-                return ActivityFuture::not_scheduled(ActivityError::input_encoding(
-                    activity_type,
-                    &error,
-                ))
+                return ActivityFuture::not_scheduled(
+                    kind,
+                    ActivityError::input_encoding(activity_type, &error),
+                )
             }
         };
         let mut state = self.state.borrow_mut();
-        let seq = state.activities.issue();
-        let command = Command::ScheduleActivity(ScheduleActivity {
+        let op = Op::new(cancellation, state.shielding(), caller);
+        let seq = match kind {
+            OpKind::LocalActivity => state.local_activities.issue(op),
+            _ => state.activities.issue(op),
+        };
+        let schedule = ScheduleActivity {
             seq,
             activity_type: activity_type.to_owned(),
             input,
-            options: options.to_wit(),
-        });
+            options,
+        };
+        let (command, table): (_, crate::state::TableOf<_>) = match kind {
+            OpKind::LocalActivity => (Command::ScheduleLocalActivity(schedule), |s| {
+                &mut s.local_activities
+            }),
+            _ => (Command::ScheduleActivity(schedule), |s| &mut s.activities),
+        };
         state.issue(command, Some(caller));
         drop(state);
-        let answer = Answer::new(
-            self.state.clone(),
-            |s: &mut WorkflowState| &mut s.activities,
-            seq,
-        );
-        ActivityFuture::scheduled(activity_type, answer)
+        let answer = Answer::new(self.state.clone(), table, seq);
+        ActivityFuture::scheduled(activity_type, kind, answer)
     }
 
     /// Waits for `duration` on a durable timer (rounded up to whole milliseconds).
+    ///
+    /// Resolves `Err(Cancelled)` if the timer is cancelled: by
+    /// [`TimerFuture::cancel`], or because the workflow's cancellation was requested
+    /// while it was pending. `?` passes that on, and the run then ends as cancelled.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use weft_sdk::{workflow, WfContext, WfResult};
+    /// #[workflow]
+    /// async fn nap(ctx: WfContext) -> WfResult<()> {
+    ///     ctx.sleep(Duration::from_secs(60)).await?;
+    ///     Ok(())
+    /// }
+    /// ```
     #[track_caller]
     pub fn sleep(&self, duration: Duration) -> TimerFuture {
         let mut state = self.state.borrow_mut();
-        let seq = state.timers.issue();
+        let op = Op::new(
+            ActivityCancellationType::TryCancel,
+            state.shielding(),
+            Location::caller(),
+        );
+        let seq = state.timers.issue(op);
         let command = Command::StartTimer(StartTimer {
             seq,
             duration_ms: options::millis(duration),

@@ -1,12 +1,15 @@
 //! How a workflow fails.
 //!
 //! A workflow function returns [`WfResult`]; `Err` ends the execution with a
-//! `fail-workflow` command. Activity failures convert with `?`, and the conversion records
-//! the line of the `?`, which becomes the location of the `fail-workflow` command.
+//! `fail-workflow` command — or, if the error is a cancellation and the workflow's
+//! cancellation was requested, with `cancel-workflow-confirmed`. Activity failures and
+//! cancelled timers and conditions convert with `?`, and the conversion records the line
+//! of the `?`, which becomes the location of that last command.
 
 use std::panic::Location;
 
 use crate::activity::ActivityError;
+use crate::cancellation::Cancelled;
 use crate::location;
 use crate::wit::{Failure, SourceLocation};
 
@@ -26,6 +29,10 @@ pub mod error_types {
     pub const PAYLOAD_ENCODING: &str = "weft.PayloadEncoding";
     /// An activity's result does not decode into the activity's output type.
     pub const PAYLOAD_DECODING: &str = "weft.PayloadDecoding";
+    /// Something was cancelled: an activity the SDK stopped waiting for, or a workflow
+    /// error made with [`WorkflowError::cancelled`](super::WorkflowError::cancelled) or
+    /// converted from a cancelled timer or condition.
+    pub const CANCELLED: &str = "weft.Cancelled";
     /// A query names no query handler of the workflow (the message lists those it has).
     pub const UNKNOWN_QUERY: &str = "UnknownQuery";
     /// An update names no update handler of the workflow (the message lists those it has).
@@ -46,6 +53,10 @@ pub(crate) fn sdk_failure(error_type: &str, message: String) -> Failure {
 }
 
 /// Why a workflow execution failed: becomes the `failure` of its `fail-workflow` command.
+///
+/// An error that [is a cancellation](Self::is_cancelled) ends the run as cancelled
+/// instead (`cancel-workflow-confirmed`) when the workflow's cancellation was requested;
+/// otherwise it is an ordinary failure.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", failure.message)]
 pub struct WorkflowError {
@@ -53,6 +64,7 @@ pub struct WorkflowError {
     location: Option<&'static Location<'static>>,
     /// The activity failure this error was converted from, if any.
     source: Option<Box<ActivityError>>,
+    cancelled: bool,
 }
 
 impl WorkflowError {
@@ -68,7 +80,37 @@ impl WorkflowError {
             },
             location: Some(Location::caller()),
             source: None,
+            cancelled: false,
         }
+    }
+
+    /// A cancellation, with the type `weft.Cancelled`, located at the caller: returned
+    /// after the workflow's cancellation was requested, it ends the run as cancelled.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// use weft_sdk::{workflow, WfContext, WfResult, WorkflowError};
+    ///
+    /// #[workflow]
+    /// async fn patient(ctx: WfContext) -> WfResult<()> {
+    ///     if ctx.sleep(Duration::from_secs(3600)).await.is_err() {
+    ///         // Cancelled while sleeping: clean up here, then confirm.
+    ///         return Err(WorkflowError::cancelled("stopped while waiting"));
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn cancelled(message: impl Into<String>) -> Self {
+        let mut error = Self::new(message).with_type(error_types::CANCELLED);
+        error.cancelled = true;
+        error
+    }
+
+    /// Whether this error is a cancellation: made with [`cancelled`](Self::cancelled),
+    /// or converted from a cancelled activity, timer or condition.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled
     }
 
     /// Sets the error type (what a parent's retry policy or a client matches on).
@@ -108,6 +150,7 @@ impl WorkflowError {
             failure: sdk_failure(error_type, message),
             location: None,
             source: None,
+            cancelled: false,
         }
     }
 }
@@ -126,7 +169,18 @@ impl From<ActivityError> for WorkflowError {
         Self {
             failure,
             location: Some(Location::caller()),
+            cancelled: error.is_cancelled(),
             source: Some(Box::new(error)),
         }
+    }
+}
+
+impl From<Cancelled> for WorkflowError {
+    /// A cancellation (see [`WorkflowError::cancelled`]) with the same message.
+    #[track_caller]
+    fn from(error: Cancelled) -> Self {
+        let mut converted = Self::new(error.message()).with_type(error_types::CANCELLED);
+        converted.cancelled = true;
+        converted
     }
 }

@@ -8,10 +8,12 @@
 //!    stays as it was.
 //! 2. Apply, in the order the host gave: answers resolve their operations, signals run
 //!    their sync handlers (or start handler tasks, or go to the mailbox), updates are
-//!    validated and accepted (starting handler tasks) or rejected.
+//!    validated and accepted (starting handler tasks) or rejected, a cancellation request
+//!    cancels what is pending (see [`crate::cancellation`]).
 //! 3. Run the executor: tasks are polled and conditions evaluated until nothing can make
 //!    progress (see [`crate::executor`]). When the main task has finished, its outcome
-//!    becomes `complete-workflow` or `fail-workflow`, the last command.
+//!    becomes `complete-workflow` or `fail-workflow` (or `cancel-workflow-confirmed`, for
+//!    a cancellation error after a cancellation request), the last command.
 //!
 //! Step 3 is skipped when every job was a rejected update: the host records nothing of
 //! such an activation, so nothing may have changed. Queries do not come here at all
@@ -20,6 +22,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use crate::cancellation;
 use crate::conditions;
 use crate::context::{WfContext, WorkflowInfo};
 use crate::error::WfResult;
@@ -68,6 +71,11 @@ enum Prepared<S> {
         seq: u32,
         resolution: ActivityResolution,
     },
+    ResolveLocalActivity {
+        seq: u32,
+        resolution: ActivityResolution,
+    },
+    CancelRequested,
     FireTimer {
         seq: u32,
     },
@@ -104,6 +112,7 @@ impl<W: Workflow> Instance<W> {
     ) -> Result<Vec<Prepared<W::State>>, String> {
         let state = self.state.borrow();
         let mut activities = BTreeSet::new();
+        let mut local_activities = BTreeSet::new();
         let mut timers = BTreeSet::new();
         let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
@@ -113,6 +122,13 @@ impl<W: Workflow> Instance<W> {
                     answer("resolve-activity", seq, checked, activities.insert(seq))?;
                     Prepared::ResolveActivity { seq, resolution }
                 }
+                Delivery::ResolveLocalActivity { seq, resolution } => {
+                    let checked = state.local_activities.check(seq);
+                    let first = local_activities.insert(seq);
+                    answer("resolve-local-activity", seq, checked, first)?;
+                    Prepared::ResolveLocalActivity { seq, resolution }
+                }
+                Delivery::CancelRequested => Prepared::CancelRequested,
                 Delivery::FireTimer { seq } => {
                     let checked = state.timers.check(seq);
                     answer("fire-timer", seq, checked, timers.insert(seq))?;
@@ -145,9 +161,15 @@ impl<W: Workflow> Instance<W> {
                     let resolved = state.activities.resolve(seq, resolution);
                     resolved.expect("answers are checked before they are applied");
                 }
+                Prepared::ResolveLocalActivity { seq, resolution } => {
+                    let mut state = self.state.borrow_mut();
+                    let resolved = state.local_activities.resolve(seq, resolution);
+                    resolved.expect("answers are checked before they are applied");
+                }
+                Prepared::CancelRequested => cancellation::request(&mut self.state.borrow_mut()),
                 Prepared::FireTimer { seq } => {
                     let mut state = self.state.borrow_mut();
-                    let resolved = state.timers.resolve(seq, ());
+                    let resolved = state.timers.resolve(seq, Ok(()));
                     resolved.expect("answers are checked before they are applied");
                 }
                 Prepared::Signal(signal) => self.apply_signal(signal),
@@ -193,6 +215,13 @@ impl<W: Workflow> Instance<W> {
             self.warn_about_running_handlers();
             let (command, location) = match outcome {
                 Ok(result) => (Command::CompleteWorkflow(result), self.defined_at.clone()),
+                Err(error) if error.is_cancelled() && self.ctx.is_cancel_requested() => {
+                    let (_, location) = error.into_parts();
+                    (
+                        Command::CancelWorkflowConfirmed,
+                        location.or_else(|| self.defined_at.clone()),
+                    )
+                }
                 Err(error) => {
                     let (failure, location) = error.into_parts();
                     (

@@ -9,6 +9,11 @@ pub(crate) enum Delivery {
         seq: u32,
         resolution: ActivityResolution,
     },
+    ResolveLocalActivity {
+        seq: u32,
+        resolution: ActivityResolution,
+    },
+    CancelRequested,
     FireTimer {
         seq: u32,
     },
@@ -44,6 +49,11 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
             seq: resolve.seq,
             resolution: resolve.resolution,
         }),
+        Job::ResolveLocalActivity(resolve) => Ok(Delivery::ResolveLocalActivity {
+            seq: resolve.seq,
+            resolution: resolve.resolution,
+        }),
+        Job::CancelRequested => Ok(Delivery::CancelRequested),
         Job::FireTimer(seq) => Ok(Delivery::FireTimer { seq }),
         Job::Signal(signal) => Ok(Delivery::Signal(signal)),
         Job::Update(update) => Ok(Delivery::Update(update)),
@@ -57,9 +67,7 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
              only job of its activation (it is answered without changing the workflow)",
             query.name
         )),
-        other @ (Job::ResolveLocalActivity(_)
-        | Job::CancelRequested
-        | Job::ResolveChildWorkflow(_)) => {
+        other @ Job::ResolveChildWorkflow(_) => {
             unsupported(format!("the host delivered a `{}` job", name(&other)))
         }
     }

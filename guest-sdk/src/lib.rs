@@ -21,7 +21,7 @@
 //! #[workflow]
 //! async fn hello(ctx: WfContext, name: String) -> WfResult<String> {
 //!     let options = ActivityOptions::start_to_close(Duration::from_secs(10));
-//!     ctx.sleep(Duration::from_secs(1)).await;
+//!     ctx.sleep(Duration::from_secs(1)).await?;
 //!     let greeting = ctx.activity(Greet, name, &options).await?;
 //!     weft_sdk::info!("greeted at {:?}", ctx.now());
 //!     Ok(greeting)
@@ -59,7 +59,7 @@
 //!     /// Runs until the `close` signal; returns the final balance.
 //!     async fn run(ctx: WfContext<Self>, opening: i64) -> WfResult<i64> {
 //!         ctx.state_mut(|s| s.balance += opening);
-//!         ctx.wait_condition(|s| s.closed).await;
+//!         ctx.wait_condition(|s| s.closed).await?;
 //!         Ok(ctx.state(|s| s.balance))
 //!     }
 //!
@@ -111,6 +111,41 @@
 //! when its run method returns, even if update handlers are still running: await
 //! [`WfContext::all_handlers_finished`] first to let them finish.
 //!
+//! # Cancellation
+//!
+//! One operation is cancelled with its future's `cancel()` ([`ActivityFuture::cancel`],
+//! [`TimerFuture::cancel`]) or by dropping the future before it resolved, such as the
+//! loser of a [`select!`]. What that does for an activity depends on its
+//! [`ActivityCancellationType`] (set in [`ActivityOptions`] and
+//! [`LocalActivityOptions`]); a timer issues `cancel-timer`.
+//!
+//! The whole workflow is cancelled by its host (a client asked): every activity, local
+//! activity, timer and wait condition pending at that moment is cancelled, and its future
+//! resolves as cancelled (or, for `WaitCancellationCompleted`, when the activity has
+//! ended). Operations started after that are not touched, so cleanup is ordinary code
+//! that runs after the cancellation was caught; [`WfContext::non_cancellable`] shields
+//! work that must not be interrupted. A workflow that then returns a cancellation error
+//! (converted with `?` from a cancelled operation, or [`WorkflowError::cancelled`]) ends
+//! as cancelled; one that returns anything else ends as usual.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use weft_sdk::{workflow, ActivityOptions, WfContext, WfResult};
+//!
+//! #[workflow]
+//! async fn provision(ctx: WfContext, host: String) -> WfResult<String> {
+//!     let options = ActivityOptions::start_to_close(Duration::from_secs(600));
+//!     match ctx.activity_by_name::<String>("create_vm", &host, &options).await {
+//!         Err(error) if error.is_cancelled() => {
+//!             // The cleanup scope: started after the request, so not cancelled.
+//!             ctx.activity_by_name::<()>("delete_vm", &host, &options).await?;
+//!             Err(error.into())
+//!         }
+//!         result => Ok(result?),
+//!     }
+//! }
+//! ```
+//!
 //! # Determinism
 //!
 //! Rules the SDK enforces by construction: commands are issued when the context method
@@ -123,6 +158,7 @@
 extern crate self as weft_sdk;
 
 mod activity;
+mod cancellation;
 mod combinators;
 mod component;
 mod conditions;
@@ -135,6 +171,7 @@ mod handlers;
 mod host;
 mod instance;
 mod jobs;
+mod local_activity;
 mod location;
 mod log;
 mod options;
@@ -155,12 +192,14 @@ pub mod testing;
 pub mod wit;
 
 pub use activity::{ActivityError, ActivityErrorKind, ActivityFuture, ActivityType};
+pub use cancellation::{ActivityCancellationType, CancelRequested, Cancelled, NonCancellable};
 pub use combinators::{join_all, JoinAll};
 pub use conditions::ConditionFuture;
 pub use context::{WfContext, WorkflowInfo};
 pub use error::{error_types, WfResult, WorkflowError};
 pub use executor::LocalBoxFuture;
 pub use handlers::Handlers;
+pub use local_activity::LocalActivityOptions;
 pub use log::{log, LogLevel};
 pub use options::{ActivityOptions, RetryPolicy};
 pub use queries::{WorkflowMetadata, METADATA_QUERY};
@@ -239,8 +278,8 @@ pub use futures::join;
 /// Waits for the first of several futures; when several are ready, the first written
 /// wins (`futures::select_biased!`). Each future must be fused: the SDK's are, other
 /// futures need [`FutureExt::fuse`]. A future named by a variable must be declared
-/// `let mut`; the others are dropped when `select!` returns (their commands stay issued;
-/// their answers are ignored).
+/// `let mut`; the others are dropped when `select!` returns: a dropped activity or timer
+/// that has not resolved is cancelled (see [Cancellation](crate#cancellation)).
 pub use futures::select_biased as select;
 
 pub use futures::future::{FusedFuture, FutureExt};

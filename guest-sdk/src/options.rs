@@ -1,41 +1,65 @@
-//! How an activity is run: timeouts, retries, task queue.
+//! How an activity is run: timeouts, retries, task queue, cancellation.
 
 use std::time::Duration;
 
+use crate::cancellation::ActivityCancellationType;
 use crate::wit;
 
-/// How the host runs an activity. The start-to-close timeout is required, so it is the
-/// constructor's argument; everything else is optional.
+/// How the host runs an activity. A close timeout is required, so it is the
+/// constructor's argument (start-to-close, or schedule-to-close alone); everything else
+/// is optional.
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_sdk::{ActivityOptions, RetryPolicy};
+/// use weft_sdk::{ActivityCancellationType, ActivityOptions, RetryPolicy};
 ///
 /// let options = ActivityOptions::start_to_close(Duration::from_secs(10))
 ///     .schedule_to_close(Duration::from_secs(60))
-///     .retry(RetryPolicy { maximum_attempts: 3, ..RetryPolicy::default() });
+///     .retry(RetryPolicy { maximum_attempts: 3, ..RetryPolicy::default() })
+///     .cancellation_type(ActivityCancellationType::WaitCancellationCompleted);
 /// assert_eq!(options.retry_policy().maximum_attempts, 3);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityOptions {
-    start_to_close: Duration,
+    /// `None`: as long as the schedule-to-close timeout.
+    start_to_close: Option<Duration>,
     schedule_to_close: Option<Duration>,
     schedule_to_start: Option<Duration>,
     heartbeat: Option<Duration>,
     task_queue: Option<String>,
     retry: RetryPolicy,
+    cancellation: ActivityCancellationType,
 }
 
 impl ActivityOptions {
     /// Options whose every attempt must finish within `timeout` of starting.
     pub fn start_to_close(timeout: Duration) -> Self {
+        Self::new(Some(timeout), None)
+    }
+
+    /// Options that bound only the whole activity, all attempts and the waits between
+    /// them included, by `timeout`; an attempt may then run as long (its start-to-close
+    /// timeout is `timeout` too, as Temporal's server fills it in).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use weft_sdk::ActivityOptions;
+    /// let options = ActivityOptions::with_schedule_to_close(Duration::from_secs(60));
+    /// # let _ = options;
+    /// ```
+    pub fn with_schedule_to_close(timeout: Duration) -> Self {
+        Self::new(None, Some(timeout))
+    }
+
+    fn new(start_to_close: Option<Duration>, schedule_to_close: Option<Duration>) -> Self {
         Self {
-            start_to_close: timeout,
-            schedule_to_close: None,
+            start_to_close,
+            schedule_to_close,
             schedule_to_start: None,
             heartbeat: None,
             task_queue: None,
             retry: RetryPolicy::default(),
+            cancellation: ActivityCancellationType::default(),
         }
     }
 
@@ -69,17 +93,31 @@ impl ActivityOptions {
         self
     }
 
+    /// What cancelling the activity does (see
+    /// [`ActivityFuture::cancel`](crate::ActivityFuture::cancel)); `TryCancel` by
+    /// default. Kept by the SDK: the host never sees it.
+    pub fn cancellation_type(mut self, cancellation: ActivityCancellationType) -> Self {
+        self.cancellation = cancellation;
+        self
+    }
+
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
     }
 
+    /// The cancellation type in force.
+    pub fn cancellation(&self) -> ActivityCancellationType {
+        self.cancellation
+    }
+
     /// The options as they go into a `schedule-activity` command. The retry policy is
     /// always spelled out, so the history records exactly what applied.
     pub(crate) fn to_wit(&self) -> wit::ActivityOptions {
+        let start_to_close = self.start_to_close.or(self.schedule_to_close);
         wit::ActivityOptions {
             task_queue: self.task_queue.clone(),
-            start_to_close_timeout_ms: millis(self.start_to_close),
+            start_to_close_timeout_ms: start_to_close.map_or(0, millis),
             schedule_to_close_timeout_ms: self.schedule_to_close.map(millis),
             schedule_to_start_timeout_ms: self.schedule_to_start.map(millis),
             heartbeat_timeout_ms: self.heartbeat.map(millis),
@@ -165,5 +203,13 @@ mod tests {
         assert_eq!(policy.backoff_coefficient, 2.0);
         assert_eq!(policy.maximum_interval_ms, 100_000);
         assert_eq!(policy.maximum_attempts, 0);
+        assert_eq!(wit.schedule_to_close_timeout_ms, None);
+    }
+
+    #[test]
+    fn schedule_to_close_alone_bounds_each_attempt_too() {
+        let wit = ActivityOptions::with_schedule_to_close(Duration::from_secs(60)).to_wit();
+        assert_eq!(wit.start_to_close_timeout_ms, 60_000);
+        assert_eq!(wit.schedule_to_close_timeout_ms, Some(60_000));
     }
 }

@@ -10,6 +10,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::cancellation::Cancelled;
 use crate::conditions::ConditionTable;
 use crate::handlers::RunningHandlers;
 use crate::location;
@@ -22,7 +23,13 @@ pub(crate) struct WorkflowState {
     /// Commands issued during the current activation, in issue order.
     commands: Vec<IssuedCommand>,
     pub(crate) activities: SeqTable<ActivityResolution>,
-    pub(crate) timers: SeqTable<()>,
+    pub(crate) local_activities: SeqTable<ActivityResolution>,
+    pub(crate) timers: SeqTable<Result<(), Cancelled>>,
+    /// Whether the host delivered `cancel-requested`.
+    pub(crate) cancel_requested: bool,
+    /// How many `non_cancellable` futures are being polled right now (they nest): while
+    /// it is not zero, the operations started or polled are shielded.
+    pub(crate) shield_depth: u32,
     /// Whether the current activation replays recorded history.
     pub(crate) is_replaying: bool,
     /// What `wait_condition` and friends wait for.
@@ -51,6 +58,11 @@ impl WorkflowState {
         location: Option<crate::wit::SourceLocation>,
     ) {
         self.commands.push(IssuedCommand { command, location });
+    }
+
+    /// Whether operations started or polled now are exempt from workflow cancellation.
+    pub(crate) fn shielding(&self) -> bool {
+        self.shield_depth > 0
     }
 
     /// The commands of this activation; the buffer starts empty again.
@@ -85,10 +97,19 @@ impl<T> Answer<T> {
         self.seq
     }
 
+    pub(crate) fn state(&self) -> &SharedState {
+        &self.state
+    }
+
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<T> {
         let mut state = self.state.borrow_mut();
-        let answer = (self.table)(&mut state).poll(self.seq, cx);
+        let shielding = state.shielding();
+        let table = (self.table)(&mut state);
+        let answer = table.poll(self.seq, cx);
         self.taken = answer.is_ready();
+        if answer.is_pending() && shielding {
+            table.shield(self.seq);
+        }
         answer
     }
 }

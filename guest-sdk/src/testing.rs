@@ -176,6 +176,11 @@ impl Harness {
         self.activate(vec![signal(name, input)])
     }
 
+    /// Delivers a cancellation request (`cancel-requested`) in an activation of its own.
+    pub fn cancel(&mut self) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        self.activate(vec![cancel_requested()])
+    }
+
     /// Delivers an update in an activation of its own, as the host does to validate it.
     pub fn update(
         &mut self,
@@ -278,6 +283,50 @@ pub fn fail_activity(seq: u32, message: &str, error_type: &str) -> Job {
     })
 }
 
+/// A `resolve-activity` job: the activity ended cancelled.
+pub fn cancel_activity(seq: u32) -> Job {
+    Job::ResolveActivity(ResolveActivity {
+        seq,
+        resolution: ActivityResolution::Cancelled(cancelled_failure()),
+    })
+}
+
+/// A `resolve-local-activity` job: the local activity returned `output`.
+pub fn complete_local_activity(seq: u32, output: &impl Serialize) -> Job {
+    local(complete_activity(seq, output))
+}
+
+/// A `resolve-local-activity` job: the local activity failed.
+pub fn fail_local_activity(seq: u32, message: &str, error_type: &str) -> Job {
+    local(fail_activity(seq, message, error_type))
+}
+
+/// A `resolve-local-activity` job: the local activity ended cancelled.
+pub fn cancel_local_activity(seq: u32) -> Job {
+    local(cancel_activity(seq))
+}
+
+fn local(job: Job) -> Job {
+    match job {
+        Job::ResolveActivity(resolve) => Job::ResolveLocalActivity(resolve),
+        other => other,
+    }
+}
+
+fn cancelled_failure() -> Failure {
+    Failure {
+        message: "cancelled by the host".to_owned(),
+        error_type: "weft.Cancelled".to_owned(),
+        non_retryable: true,
+        details: None,
+    }
+}
+
+/// A `cancel-requested` job.
+pub fn cancel_requested() -> Job {
+    Job::CancelRequested
+}
+
 /// A `fire-timer` job.
 pub fn fire_timer(seq: u32) -> Job {
     Job::FireTimer(seq)
@@ -372,6 +421,13 @@ pub fn completed<T: DeserializeOwned>(commands: &[IssuedCommand]) -> Option<T> {
         }
         _ => None,
     })
+}
+
+/// Whether `commands` hold `cancel-workflow-confirmed` (the run ends as cancelled).
+pub fn cancel_confirmed(commands: &[IssuedCommand]) -> bool {
+    commands
+        .iter()
+        .any(|issued| issued.command == Command::CancelWorkflowConfirmed)
 }
 
 /// The failure of the `fail-workflow` command among `commands`.

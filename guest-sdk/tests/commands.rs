@@ -42,7 +42,9 @@ async fn interleaved(ctx: WfContext) -> WfResult<Vec<u32>> {
     let (t1, l2) = (ctx.sleep(Duration::from_millis(1500)), line!());
     let (a2, l3) = (ctx.activity(Echo, "b".into(), &options()), line!());
     let (t2, l4) = (ctx.sleep(Duration::from_micros(1)), line!());
-    let (a, (), b, ()) = weft_sdk::join!(a1, t1, a2, t2);
+    let (a, t1, b, t2) = weft_sdk::join!(a1, t1, a2, t2);
+    t1?;
+    t2?;
     a?;
     b?;
     Ok(vec![l1, l2, l3, l4])
@@ -149,7 +151,7 @@ async fn race(ctx: WfContext) -> WfResult<String> {
     let mut timer = ctx.sleep(Duration::from_secs(5));
     weft_sdk::select! {
         result = activity => Ok(result?),
-        () = timer => Ok("timed out".to_owned()),
+        fired = timer => fired.map(|()| "timed out".to_owned()).map_err(Into::into),
     }
 }
 
@@ -171,10 +173,12 @@ fn select_is_biased_to_the_first_branch() {
 }
 
 #[test]
-fn select_loser_is_abandoned_and_its_answer_ignored() {
+fn select_loser_is_cancelled_and_its_answer_ignored() {
     let mut harness = Harness::new::<race>();
     harness.start(&()).unwrap();
     let done = harness.activate(vec![testing::fire_timer(1)]).unwrap();
+    // Dropping the losing activity cancels it (`TryCancel`), at the line that scheduled it.
+    assert_eq!(done[0].command, Command::RequestCancelActivity(1));
     assert_eq!(testing::completed::<String>(&done).unwrap(), "timed out");
     // The activity's result arrives after the workflow finished: accepted, ignored.
     assert!(harness
@@ -187,7 +191,7 @@ fn select_loser_is_abandoned_and_its_answer_ignored() {
 #[workflow(name = "clock-and-dice")]
 async fn clock_and_dice(ctx: WfContext) -> WfResult<(u64, u64, u64)> {
     let before = ctx.now();
-    ctx.sleep(Duration::from_secs(3)).await;
+    ctx.sleep(Duration::from_secs(3)).await?;
     let slept = ctx.now().duration_since(before).unwrap();
     weft_sdk::info!("slept {} ms in {}", slept.as_millis(), ctx.workflow_id());
     Ok((slept.as_millis() as u64, ctx.random_u64(), ctx.random_u64()))

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use weft_sdk::testing::{self, Harness};
-use weft_sdk::wit::{Command, Encoding, Job, Payload};
+use weft_sdk::wit::{ChildResolution, Command, Encoding, Job, Payload, ResolveChildWorkflow};
 use weft_sdk::{
     error_types, workflow, ActivityOptions, ActivityType, WfContext, WfResult, WorkflowError,
 };
@@ -132,11 +132,15 @@ fn unsupported_jobs_fail_the_task_and_change_nothing() {
     let error = harness
         .activate(vec![
             testing::complete_activity(1, &"seven"),
-            Job::CancelRequested,
+            Job::ResolveChildWorkflow(ResolveChildWorkflow {
+                seq: 1,
+                resolution: ChildResolution::Started("child-run".to_owned()),
+            }),
         ])
         .unwrap_err();
     assert!(
-        error.message.contains("`cancel-requested`") && error.message.contains("does not support"),
+        error.message.contains("`resolve-child-workflow`")
+            && error.message.contains("does not support"),
         "{}",
         error.message
     );
@@ -249,7 +253,7 @@ struct Counter {
 impl Counter {
     async fn run(ctx: WfContext<Self>, times: u32) -> WfResult<u32> {
         for _ in 0..times {
-            ctx.sleep(Duration::from_secs(1)).await;
+            ctx.sleep(Duration::from_secs(1)).await?;
             ctx.state_mut(|s| s.ticks += 1);
         }
         Ok(ctx.state(|s| s.ticks))

@@ -26,16 +26,18 @@ struct Relay {
 #[workflow]
 impl Relay {
     async fn run(ctx: WfContext<Self>, waiters: usize) -> WfResult<Vec<String>> {
-        ctx.wait_condition(|s| s.go).await;
+        ctx.wait_condition(|s| s.go).await?;
         ctx.state_mut(|s| s.log.push("main".into()));
-        ctx.wait_condition(move |s| s.log.len() > waiters).await;
+        ctx.wait_condition(move |s| s.log.len() > waiters).await?;
         Ok(ctx.state(|s| s.log.clone()))
     }
 
     /// Waits for `go` too, then logs its name.
     #[signal]
     async fn waiter(ctx: WfContext<Self>, name: String) {
-        ctx.wait_condition(|s| s.go).await;
+        if ctx.wait_condition(|s| s.go).await.is_err() {
+            return;
+        }
         ctx.state_mut(|s| s.log.push(name));
     }
 
@@ -87,7 +89,7 @@ impl Mixed {
     async fn run(ctx: WfContext<Self>) -> WfResult<Vec<String>> {
         let own: String = ctx.activity_by_name("main", &(), &options()).await?;
         ctx.state_mut(|s| s.log.push(own));
-        ctx.wait_condition(|s| s.log.len() >= 4).await;
+        ctx.wait_condition(|s| s.log.len() >= 4).await?;
         Ok(ctx.state(|s| s.log.clone()))
     }
 
@@ -102,7 +104,7 @@ impl Mixed {
 
     #[update]
     async fn bump(ctx: WfContext<Self>, name: String) -> WfResult<usize> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(ctx.state_mut(|s| {
             s.log.push(name);
             s.log.len()
@@ -179,8 +181,8 @@ impl Deadline {
         let mut ready = ctx.wait_condition(|s| s.ready);
         let mut timeout = ctx.sleep(Duration::from_secs(30));
         Ok(weft_sdk::select! {
-            () = ready => "ready",
-            () = timeout => "timed out",
+            reached = ready => reached.map(|()| "ready")?,
+            fired = timeout => fired.map(|()| "timed out")?,
         })
     }
 
@@ -227,7 +229,8 @@ async fn counted(ctx: WfContext) -> WfResult<u32> {
         }
     };
     let seen = count.clone();
-    join!(receive, ctx.wait_until(move || seen.get() == 2));
+    let ((), reached) = join!(receive, ctx.wait_until(move || seen.get() == 2));
+    reached?;
     Ok(count.get())
 }
 

@@ -19,8 +19,8 @@ struct Ledger {
 #[workflow(name = "ledger")]
 impl Ledger {
     async fn run(ctx: WfContext<Self>) -> WfResult<usize> {
-        ctx.sleep(Duration::from_secs(60)).await;
-        ctx.wait_condition(|s| s.closed).await;
+        ctx.sleep(Duration::from_secs(60)).await?;
+        ctx.wait_condition(|s| s.closed).await?;
         Ok(ctx.state(|s| s.entries.len()))
     }
 
@@ -105,7 +105,7 @@ impl Probe {
             EVALUATIONS.with(|n| n.set(n.get() + 1));
             s.open
         })
-        .await;
+        .await?;
         Ok(())
     }
 

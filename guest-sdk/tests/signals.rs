@@ -15,7 +15,7 @@ fn options() -> ActivityOptions {
 /// Opens its channel only after a timer, so earlier signals must wait for it.
 #[workflow]
 async fn collector(ctx: WfContext, count: usize) -> WfResult<Vec<String>> {
-    ctx.sleep(Duration::from_secs(1)).await;
+    ctx.sleep(Duration::from_secs(1)).await?;
     let mut items = ctx.signal_channel::<String>("item");
     let mut received = Vec::new();
     while received.len() < count {
@@ -72,7 +72,7 @@ impl Tally {
     async fn run(ctx: WfContext<Self>, start: i64) -> WfResult<(i64, i64)> {
         let seen = ctx.state(|s| s.value);
         ctx.state_mut(|s| s.value += start);
-        ctx.wait_condition(|s| s.value > 100).await;
+        ctx.wait_condition(|s| s.value > 100).await?;
         Ok((seen, ctx.state(|s| s.value)))
     }
 
@@ -169,7 +169,7 @@ struct Batch {
 #[workflow]
 impl Batch {
     async fn run(ctx: WfContext<Self>) -> WfResult<i64> {
-        ctx.wait_condition(|s| s.total > 0).await;
+        ctx.wait_condition(|s| s.total > 0).await?;
         Ok(ctx.state(|s| s.total))
     }
 
@@ -251,10 +251,10 @@ async fn race_and_drain(ctx: WfContext) -> WfResult<(Option<u32>, Vec<u32>)> {
         let mut timeout = ctx.sleep(Duration::from_secs(5));
         weft_sdk::select! {
             value = values.recv() => Some(value),
-            () = timeout => None,
+            _ = timeout => None,
         }
     };
-    ctx.sleep(Duration::from_secs(1)).await;
+    ctx.sleep(Duration::from_secs(1)).await?;
     // The first channel was dropped; the next one gets what it left.
     let mut values = ctx.signal_channel::<u32>("value");
     Ok((first, values.drain()))

@@ -39,7 +39,7 @@ impl Counter {
             EVALUATIONS.with(|n| n.set(n.get() + 1));
             s.count >= 10 || s.done
         })
-        .await;
+        .await?;
         Ok(ctx.state(|s| s.count))
     }
 
@@ -325,14 +325,14 @@ struct Polite {
 #[workflow]
 impl Polite {
     async fn run(ctx: WfContext<Self>) -> WfResult<()> {
-        ctx.wait_condition(|s| s.done).await;
-        ctx.all_handlers_finished().await;
+        ctx.wait_condition(|s| s.done).await?;
+        ctx.all_handlers_finished().await?;
         Ok(())
     }
 
     #[update]
     async fn slow(ctx: WfContext<Self>) -> WfResult<u8> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(1)
     }
 

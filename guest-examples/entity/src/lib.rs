@@ -107,9 +107,9 @@ impl Account {
     async fn run(ctx: WfContext<Self>, input: EntityInput) -> WfResult<EntityOutput> {
         // `+=`: a deposit sent with signal-with-start is applied before this first poll.
         ctx.state_mut(|account| account.balance += input.balance);
-        ctx.wait_condition(|account| account.closed).await;
+        ctx.wait_condition(|account| account.closed).await?;
         // Let a withdrawal accepted in the same activation answer its caller first.
-        ctx.all_handlers_finished().await;
+        ctx.all_handlers_finished().await?;
         Ok(EntityOutput {
             balance: ctx.state(|account| account.balance),
         })

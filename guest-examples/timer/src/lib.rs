@@ -30,7 +30,7 @@ pub struct TimerOutput {
 pub async fn timer(ctx: WfContext, input: TimerInput) -> WfResult<TimerOutput> {
     let options = ActivityOptions::start_to_close(Duration::from_secs(10));
     let before = ctx.now();
-    ctx.sleep(Duration::from_secs(input.seconds)).await;
+    ctx.sleep(Duration::from_secs(input.seconds)).await?;
     let slept = ctx
         .now()
         .duration_since(before)
