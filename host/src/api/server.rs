@@ -315,6 +315,8 @@ async fn start(
             None => IdConflictPolicy::default(),
         },
         signal,
+        run_timeout: body.run_timeout_ms.map(Duration::from_millis),
+        execution_timeout: body.execution_timeout_ms.map(Duration::from_millis),
         ..StartRequest::new(body.workflow_type, input)
     };
     match host.start_execution(request).await {

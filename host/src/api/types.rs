@@ -263,9 +263,15 @@ pub struct StartBody {
     /// `allow-duplicate` (default), `allow-duplicate-failed-only`, `reject-duplicate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_reuse_policy: Option<String>,
-    /// `fail` (default) or `use-existing`.
+    /// `fail` (default), `use-existing` or `terminate-existing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_conflict_policy: Option<String>,
+    /// Close the run as timed out if it is open this long (ms) after it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_timeout_ms: Option<u64>,
+    /// Close the execution as timed out this long (ms) after it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

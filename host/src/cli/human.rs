@@ -1,5 +1,7 @@
 //! Rendering for people: UTC times, durations, short digests and truncated values.
 
+use std::time::Duration;
+
 use crate::contract::{Failure, Payload};
 
 /// Milliseconds since the Unix epoch as `2026-11-22 05:25:27 UTC`.
@@ -104,6 +106,26 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A duration as people write it: a whole number with `ms`, `s`, `m` or `h`, or a bare
+/// number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad = || format!("`{text}` is not a duration; write it as 500ms, 10s, 2m or 1h");
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let ms = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1000),
+        "m" | "min" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        _ => return Err(bad()),
+    };
+    ms.map(Duration::from_millis).ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +174,18 @@ mod tests {
         assert_eq!(truncate("ééééé", 4), "ééé…");
         assert_eq!(short_digest("abc"), "abc");
         assert_eq!(short_digest("0123456789abcdef"), "0123456789ab");
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        for bad in ["", "s", "1.5s", "-1s", "10 days", "99999999999999999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

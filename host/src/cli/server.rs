@@ -47,7 +47,7 @@ pub struct ServerArgs {
     pub task_queues: Vec<TaskQueueConfig>,
     /// On SIGINT or SIGTERM, how long running activities get to finish before the
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
-    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
     pub shutdown_grace: Duration,
 }
 
@@ -73,26 +73,6 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
     };
     crate::api::serve(config, args.listen, args.shutdown_grace, activities).await?;
     Ok(())
-}
-
-/// A duration as people write it: a whole number with `ms`, `s`, `m` or `h`, or a bare
-/// number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let bad = || format!("`{text}` is not a duration; write it as 500ms, 10s, 2m or 1h");
-    let n: u64 = number.parse().map_err(|_| bad())?;
-    let ms = match unit.trim() {
-        "ms" => Some(n),
-        "" | "s" => n.checked_mul(1000),
-        "m" | "min" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        _ => return Err(bad()),
-    };
-    ms.map(Duration::from_millis).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -148,18 +128,5 @@ mod tests {
         );
         let empty = parse(&["--task-queue", "=3"]).unwrap_err();
         assert!(empty.contains("a task queue needs a name"), "{empty}");
-    }
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
-        for bad in ["", "s", "1.5s", "-1s", "10 days", "99999999999999999999h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 }

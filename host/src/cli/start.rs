@@ -52,9 +52,17 @@ pub struct StartArgs {
     #[arg(long, value_parser = PossibleValuesParser::new(IdReusePolicy::NAMES).map(|s| s.parse::<IdReusePolicy>().expect("a possible value")))]
     id_reuse_policy: Option<IdReusePolicy>,
     /// What happens while a run of the id is open: `fail` refuses (exit 5),
-    /// `use-existing` answers that run. [default: fail]
+    /// `use-existing` answers that run, `terminate-existing` terminates it and starts a
+    /// new one. [default: fail]
     #[arg(long, value_parser = PossibleValuesParser::new(IdConflictPolicy::NAMES).map(|s| s.parse::<IdConflictPolicy>().expect("a possible value")))]
     id_conflict_policy: Option<IdConflictPolicy>,
+    /// Close the run as timed out if it is still open this long after it starts
+    /// (`90s`, `2h`; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = super::human::parse_duration)]
+    run_timeout: Option<std::time::Duration>,
+    /// Close the execution as timed out this long after it starts.
+    #[arg(long, value_name = "DURATION", value_parser = super::human::parse_duration)]
+    execution_timeout: Option<std::time::Duration>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -96,6 +104,8 @@ impl StartArgs {
             signal_input,
             id_reuse_policy: self.id_reuse_policy.map(|p| p.as_str().to_string()),
             id_conflict_policy: self.id_conflict_policy.map(|p| p.as_str().to_string()),
+            run_timeout_ms: self.run_timeout.map(crate::runtime::clock::millis),
+            execution_timeout_ms: self.execution_timeout.map(crate::runtime::clock::millis),
         })
     }
 }
@@ -270,6 +280,8 @@ mod tests {
             signal_input: None,
             id_reuse_policy: None,
             id_conflict_policy: None,
+            run_timeout: None,
+            execution_timeout: None,
             server: ServerArg {
                 server: super::super::remote::DEFAULT_SERVER.into(),
             },

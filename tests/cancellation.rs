@@ -1,0 +1,104 @@
+//! The `cancellation` example the way a user meets it: a real `weft server`, the CLI.
+//! The workflow runs `never_complete`, which heartbeats until it is cancelled; `weft
+//! cancel` asks the workflow to cancel, the activity learns of it at its next heartbeat
+//! and stops, the workflow runs `cleanup` and ends as cancelled.
+
+mod support;
+
+use std::process::Output;
+
+use serde_json::Value;
+use support::server::Server;
+use support::*;
+use weft_host::history::{Command, Event, Job};
+
+fn cli(server: &Server, args: &[&str]) -> Output {
+    weft()
+        .args(args)
+        .args(["--server", &server.url])
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn cancellation_runs_cleanup_and_ends_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let component = component("cancellation");
+    ok(cli(
+        &server,
+        &[
+            "deploy",
+            component.to_str().unwrap(),
+            "--name",
+            "cancellation",
+        ],
+    ));
+    ok(cli(
+        &server,
+        &[
+            "start",
+            "cancellation",
+            "--input",
+            "null",
+            "--id",
+            "order-7",
+        ],
+    ));
+    ok(cli(
+        &server,
+        &[
+            "cancel",
+            "order-7",
+            "--reason",
+            "customer changed their mind",
+        ],
+    ));
+
+    // The result: not a success, status cancelled.
+    let result = cli(&server, &["result", "order-7", "--json"]);
+    assert!(!result.status.success());
+    let body: Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(body["status"], "cancelled", "{body}");
+    let said = cli(&server, &["result", "order-7"]);
+    assert!(!said.status.success());
+    assert!(String::from_utf8_lossy(&said.stderr).contains("cancelled"));
+
+    // The history shows the request, the activity's cancellation and the cleanup.
+    let shown = ok(cli(&server, &["history", "show", "order-7"]));
+    for expected in [
+        "cancel-requested",
+        "customer changed their mind",
+        "request-cancel-activity",
+        "never_complete seq=1 cancelled",
+        "cleanup",
+        "cancel-workflow-confirmed",
+    ] {
+        assert!(shown.contains(expected), "no `{expected}` in:\n{shown}");
+    }
+    let describe = ok(cli(&server, &["describe", "order-7"]));
+    assert!(describe.contains("cancelled"), "{describe}");
+
+    // What it recorded replays.
+    let (status, exported) = server.get("/v1/executions/order-7/history");
+    assert_eq!(status, 200, "{exported}");
+    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    server.kill();
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Job(Job::ResolveActivity(r)) if r.seq == 2)));
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Command(c) if matches!(c.command, Command::CancelWorkflowConfirmed))));
+    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let module = engine.load(&component_bytes("cancellation")).unwrap();
+    weft_host::replay::replay(&engine, &module, &events).unwrap();
+}
