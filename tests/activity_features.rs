@@ -1,7 +1,7 @@
 //! Activities, ported from Temporal's feature suite (`features/activity/*` and the
 //! `local_activity/*` ones that apply): one test per feature, named after it, asserting
 //! what its checker asserts. On the time-skipping test environment with the
-//! `activities` fixture (`tests/fixtures/activities`), whose workflow types carry the
+//! `activity-features` fixture (`tests/fixtures/activity-features`), whose workflow types carry the
 //! features' names; every test replays what it recorded.
 
 mod support;
@@ -79,7 +79,7 @@ async fn env() -> TestEnv {
         .await
         .unwrap();
     host.set(env.host().clone()).ok();
-    env.deploy(component_bytes("activities"), "activities")
+    env.deploy(component_bytes("activity-features"), "activity-features")
         .await
         .unwrap();
     env
@@ -99,7 +99,7 @@ async fn start(env: &TestEnv, workflow_type: &str) -> RunHandle {
 async fn finish(env: &TestEnv, run: &RunHandle) -> (Outcome, Vec<Event>) {
     let outcome = env.host().wait(&run.run_id).await.unwrap();
     let events = env.host().history(&run.run_id).unwrap();
-    assert_replays(env.host(), "activities", &events);
+    assert_replays(env.host(), "activity-features", &events);
     (outcome, events)
 }
 
@@ -349,7 +349,7 @@ async fn activity_schedule_to_start_timeout() {
         .await
         .unwrap();
     host.set(env.host().clone()).ok();
-    env.deploy(component_bytes("activities"), "activities")
+    env.deploy(component_bytes("activity-features"), "activity-features")
         .await
         .unwrap();
     let run = start(&env, "schedule_to_start_timeout").await;

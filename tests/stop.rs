@@ -2,9 +2,8 @@
 //! verbs `terminate` and `cancel` on a `timer` run that sleeps for an hour (no test
 //! waits for it: the run is stopped long before its timer fires).
 //!
-//! The timer example does not handle cancellation: its SDK fails the task that
-//! delivers `cancel-requested`, and the run stays open with that task retried. The
-//! tests assert what the host records and shows, not how the workflow ends.
+//! The timer example passes a cancellation on (its `sleep(..).await?`), so a cancelled
+//! run ends cancelled in the task that delivers the request.
 
 mod support;
 
@@ -144,30 +143,31 @@ fn cancel_is_recorded_and_described() {
         &["cancel", "nap-2", "--reason", "no longer needed"],
     ));
     assert!(note.contains("cancel requested for nap-2"), "{note}");
-    // Asking again is accepted and records nothing more.
-    let again: Value = serde_json::from_str(&ok(cli(
-        &server,
-        &["cancel", "nap-2", "--reason", "really", "--json"],
-    )))
-    .unwrap();
-    assert_eq!(again["workflow_id"], "nap-2", "{again}");
+    // The task that delivered the request ended the run: asking again finds it closed.
+    let again = fails_with(cli(&server, &["cancel", "nap-2", "--reason", "really"]), 5);
+    assert!(again.contains("closed (cancelled)"), "{again}");
 
     let history = ok(cli(&server, &["history", "show", "nap-2"]));
     assert!(history.contains("cancel-requested"), "{history}");
     assert!(history.contains("no longer needed"), "{history}");
+    assert!(history.contains("cancel-timer"), "{history}");
+    assert!(history.contains("cancel-workflow-confirmed"), "{history}");
     assert!(!history.contains("really"), "{history}");
 
     let described = ok(cli(&server, &["describe", "nap-2"]));
-    assert!(described.contains("cancel requested"), "{described}");
+    assert!(described.contains("cancelled"), "{described}");
     assert!(described.contains("no longer needed"), "{described}");
     let json: Value =
         serde_json::from_str(&ok(cli(&server, &["describe", "nap-2", "--json"]))).unwrap();
-    assert_eq!(json["status"], "running", "{json}");
+    assert_eq!(json["status"], "cancelled", "{json}");
     assert_eq!(
         json["cancel_requested"],
         json!({"reason": "no longer needed"}),
         "{json}"
     );
+    let result = cli(&server, &["result", "nap-2"]);
+    assert!(!result.status.success());
+    assert!(String::from_utf8_lossy(&result.stderr).contains("cancelled"));
 
     let events = assert_history_replays(&server, "nap-2");
     let requests = events
@@ -175,19 +175,6 @@ fn cancel_is_recorded_and_described() {
         .filter(|e| matches!(e, weft_host::history::Event::CancelRequested { .. }))
         .count();
     assert_eq!(requests, 1, "{events:?}");
-
-    // The workflow does not end on its own: terminate it, and the cancellation asked
-    // for is no longer shown as pending.
-    ok(cli(&server, &["terminate", "nap-2"]));
-    let json: Value =
-        serde_json::from_str(&ok(cli(&server, &["describe", "nap-2", "--json"]))).unwrap();
-    assert_eq!(json["status"], "terminated", "{json}");
-    assert_eq!(
-        json["result"]["failure"]["message"],
-        weft_host::api::types::DEFAULT_TERMINATE_REASON
-    );
-    assert!(json.get("cancel_requested").is_none(), "{json}");
-    assert_history_replays(&server, "nap-2");
 }
 
 /// The routes directly: an empty body records the default reason; a blank reason is
@@ -202,15 +189,7 @@ fn stop_routes_answer_with_clear_codes() {
         (400, Some("bad_request")),
         "{body}"
     );
-    let (status, body) = server.post_bytes("/v1/executions/nap-3/cancel", b"");
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["workflow_id"], "nap-3", "{body}");
     let (_, described) = server.get("/v1/executions/nap-3");
-    assert_eq!(
-        described["cancel_requested"]["reason"],
-        weft_host::api::types::DEFAULT_CANCEL_REASON,
-        "{described}"
-    );
     for verb in ["cancel", "terminate"] {
         let (status, body) = server.post_json(&format!("/v1/executions/nobody/{verb}"), &json!({}));
         assert_eq!(
@@ -232,6 +211,29 @@ fn stop_routes_answer_with_clear_codes() {
         );
     }
     assert_history_replays(&server, "nap-3");
+
+    // An empty body records the default reason.
+    ok(cli(
+        &server,
+        &[
+            "start",
+            "timer",
+            "--input",
+            r#"{"seconds": 3600}"#,
+            "--id",
+            "nap-4",
+        ],
+    ));
+    let (status, body) = server.post_bytes("/v1/executions/nap-4/cancel", b"");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["workflow_id"], "nap-4", "{body}");
+    let (_, described) = server.get("/v1/executions/nap-4");
+    assert_eq!(
+        described["cancel_requested"]["reason"],
+        weft_host::api::types::DEFAULT_CANCEL_REASON,
+        "{described}"
+    );
+    assert_history_replays(&server, "nap-4");
 }
 
 /// SIGTERM stops the server cleanly (exit 0) after its activities' grace period.
