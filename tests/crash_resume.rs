@@ -338,6 +338,7 @@ fn killed_host_resumes_a_heartbeating_activity_from_its_last_details() {
         })
         .expect("a heartbeat was recorded before the kill");
     assert!(last_beat >= 9 && last_beat < ready_after, "{last_beat}");
+    let recorded_before_kill = events.len();
 
     let server = support::server::Server::start(&data, &[("WEFT_VIRTUAL_CLOCK", "1")]);
     let result = server.result("poll-1");
@@ -351,6 +352,14 @@ fn killed_host_resumes_a_heartbeating_activity_from_its_last_details() {
         .unwrap()
         .history(&run.run_id)
         .unwrap();
+    // The next host's first recorded heartbeat is the poll after the resumed count.
+    let first_after = events[recorded_before_kill..].iter().find_map(|e| match e {
+        Event::ActivityHeartbeat {
+            details: Some(d), ..
+        } => d.to_json().as_u64(),
+        _ => None,
+    });
+    assert_eq!(first_after, Some(last_beat + 1));
     let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
     let module = engine.load(&component_bytes("polling-frequent")).unwrap();
     weft_host::replay::replay(&engine, &module, &events).unwrap();

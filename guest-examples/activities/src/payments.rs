@@ -18,7 +18,8 @@ pub(crate) async fn charge_card(
     ctx: ActivityContext,
     payment: Payment,
 ) -> Result<String, ActivityError> {
-    let last4 = &payment.card[payment.card.len().saturating_sub(4)..];
+    let tail: Vec<char> = payment.card.chars().rev().take(4).collect();
+    let last4: String = tail.into_iter().rev().collect();
     let declined = || {
         ActivityError::retryable(format!(
             "card ending {last4} declined for {} cents: insufficient funds",
