@@ -278,3 +278,89 @@ fn update_worker_restart() {
     let module = host_engine.load(&component_bytes("messages")).unwrap();
     weft_host::replay::replay(&host_engine, &module, &events).unwrap();
 }
+
+/// The last heartbeat details the describe body shows for `id`'s activity, if any.
+fn recorded_heartbeat(server: &support::server::Server, id: &str) -> Option<u64> {
+    let (status, body) = server.get(&format!("/v1/executions/{id}"));
+    assert_eq!(status, 200, "{body}");
+    body["pending_activities"][0]["heartbeat_details"].as_u64()
+}
+
+/// A host killed (SIGKILL) while `poll_until_ready` heartbeats: the next host's attempt
+/// starts from the poll count of the last heartbeat recorded before the kill, not from
+/// zero, and says so in its result.
+///
+/// Both hosts run on virtual clocks, so the activity's one-second waits take no real
+/// time; each poll takes 20 ms of real time (`WEFT_EXAMPLE_POLL_WORK_MS`), during which
+/// the clock stands still, which leaves the test time to kill the first host mid-way.
+#[test]
+fn killed_host_resumes_a_heartbeating_activity_from_its_last_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [
+        ("WEFT_VIRTUAL_CLOCK", "1"),
+        ("WEFT_EXAMPLE_POLL_WORK_MS", "20"),
+    ];
+    let server = support::server::Server::start(&data, &env);
+    let (status, body) = server.post_bytes(
+        "/v1/modules?name=polling-frequent",
+        &component_bytes("polling-frequent"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let ready_after = 100;
+    let (status, body) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "polling-frequent", "id": "poll-1",
+                "input": {"ready_after": ready_after}}),
+    );
+    assert_eq!(status, 201, "{body}");
+    // Kill once a few heartbeats are recorded (one per 4 polls: 80% of the 5 s timeout).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while recorded_heartbeat(&server, "poll-1").is_none_or(|n| n < 9) {
+        assert!(Instant::now() < deadline, "no heartbeat was recorded");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill();
+
+    let run = Inspector::open(&data).unwrap().find_run("poll-1").unwrap();
+    let events = Inspector::open(&data)
+        .unwrap()
+        .history(&run.run_id)
+        .unwrap();
+    let last_beat = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::ActivityHeartbeat {
+                details: Some(d), ..
+            } => d.to_json().as_u64(),
+            _ => None,
+        })
+        .expect("a heartbeat was recorded before the kill");
+    assert!(last_beat >= 9 && last_beat < ready_after, "{last_beat}");
+    let recorded_before_kill = events.len();
+
+    let server = support::server::Server::start(&data, &[("WEFT_VIRTUAL_CLOCK", "1")]);
+    let result = server.result("poll-1");
+    assert_eq!(result["status"], json!("completed"), "{result}");
+    let report = &result["result"];
+    assert_eq!(report["resumed_from"], json!(last_beat), "{report}");
+    assert_eq!(report["polls"], json!(ready_after), "{report}");
+    drop(server);
+
+    let events = Inspector::open(&data)
+        .unwrap()
+        .history(&run.run_id)
+        .unwrap();
+    // The next host's first recorded heartbeat is the poll after the resumed count.
+    let first_after = events[recorded_before_kill..].iter().find_map(|e| match e {
+        Event::ActivityHeartbeat {
+            details: Some(d), ..
+        } => d.to_json().as_u64(),
+        _ => None,
+    });
+    assert_eq!(first_after, Some(last_beat + 1));
+    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let module = engine.load(&component_bytes("polling-frequent")).unwrap();
+    weft_host::replay::replay(&engine, &module, &events).unwrap();
+}

@@ -2,6 +2,6 @@
 
 fn main() -> std::process::ExitCode {
     let mut activities = weft_host::ActivityRegistry::new();
-    example_activities::register(&mut activities);
+    example_activities::register_all(&mut activities);
     weft_host::cli::main(activities)
 }

@@ -1,18 +1,43 @@
 //! The native activities of the example workflows.
 //!
-//! Two environment variables help tests and demos watch them:
+//! Three environment variables help tests and demos watch them:
 //! - `WEFT_EXAMPLE_ACTIVITY_LOG=<file>`: every attempt appends a line
 //!   `<activity> <workflow id> <seq> <attempt>` to the file;
 //! - `WEFT_EXAMPLE_ACTIVITY_DELAY_MS=<ms>`: every attempt first sleeps that long, which
-//!   leaves time to kill a host in the middle of a workflow.
+//!   leaves time to kill a host in the middle of a workflow;
+//! - `WEFT_EXAMPLE_POLL_WORK_MS=<ms>`: every poll of `poll_until_ready` takes that long
+//!   of real time (a stand-in for the request).
+//!
+//! [`register`] registers the activities by name; [`register_dynamic`] adds a fallback
+//! for names known only at run time, and [`word_count`] is there to be registered on a
+//! host that is already running; [`register_all`] does all three (as the `weft` binary
+//! does at start).
+
+mod dynamic;
+mod payments;
+mod polling;
+
+pub use dynamic::{register_dynamic, word_count};
+pub use payments::{DECLINED_CARD, FLAKY_DECLINED_CARD};
 
 use std::io::Write;
 use std::time::Duration;
 
-use example_activities_api::{Cleanup, Greet, Nap, NeverComplete, Reverse, Square, ToUpper};
+use example_activities_api::{
+    ChargeCard, CheckStatus, Cleanup, Greet, Nap, NeverComplete, PollUntilReady, Reverse, Square,
+    ToUpper, WordCount,
+};
 use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
 
-/// Register every example activity.
+/// Register every example activity, the dynamic fallback and `word_count`.
+pub fn register_all(registry: &mut ActivityRegistry) {
+    register(registry);
+    register_dynamic(registry);
+    registry.register(WordCount, word_count);
+}
+
+/// Register every example activity by name (not the dynamic fallback, nor
+/// `word_count`).
 pub fn register(registry: &mut ActivityRegistry) {
     registry
         .register(Greet, |ctx, name: String| async move {
@@ -44,6 +69,18 @@ pub fn register(registry: &mut ActivityRegistry) {
         .register(Cleanup, |ctx, what: String| async move {
             observe(&ctx).await?;
             Ok(format!("cleaned up {what}"))
+        })
+        .register(PollUntilReady, |ctx, job| async move {
+            observe(&ctx).await?;
+            polling::poll_until_ready(ctx, job).await
+        })
+        .register(CheckStatus, |ctx, ready_at| async move {
+            observe(&ctx).await?;
+            polling::check_status(ctx, ready_at).await
+        })
+        .register(ChargeCard, |ctx, payment| async move {
+            observe(&ctx).await?;
+            payments::charge_card(ctx, payment).await
         });
 }
 
