@@ -134,6 +134,11 @@ async fn exceptions_stop_retrying_at_the_non_retryable_type() {
         "order order-7 was not charged: activity `charge_card` failed (CardDeclined): \
          card ending 0119 declined for 1999 cents: insufficient funds"
     );
+    let details = failure.details.as_ref().map(|d| d.to_json());
+    assert_eq!(
+        details,
+        Some(json!({"last4": "0119", "reason": "insufficient funds"}))
+    );
     let failures = failed_attempts(&events, 1);
     let types: Vec<&str> = failures.iter().map(|f| f.1.error_type.as_str()).collect();
     assert_eq!(types, ["GatewayTimeout", "GatewayTimeout"], "{failures:?}");

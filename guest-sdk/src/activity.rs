@@ -108,6 +108,12 @@ impl ActivityError {
         &self.failure.error_type
     }
 
+    /// The failure's details (set by the activity with `ActivityError::with_details`),
+    /// decoded as `T`; `None` when there are none or they are not a `T`.
+    pub fn details<T: DeserializeOwned>(&self) -> Option<T> {
+        payload::from_json(self.failure.details.as_ref()?).ok()
+    }
+
     /// Whether the activity was cancelled (by the workflow, or by the host).
     ///
     /// ```

@@ -119,6 +119,12 @@ impl WorkflowError {
         self
     }
 
+    /// Attach structured details (JSON) to the failure the run ends with.
+    pub fn with_details(mut self, details: &impl serde::Serialize) -> Self {
+        self.failure.details = crate::payload::to_json(details).ok();
+        self
+    }
+
     /// The failure message.
     pub fn message(&self) -> &str {
         &self.failure.message

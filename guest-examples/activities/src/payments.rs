@@ -26,6 +26,7 @@ pub(crate) async fn charge_card(
             payment.amount_cents
         ))
         .with_type(CARD_DECLINED)
+        .with_details(&serde_json::json!({"last4": last4, "reason": "insufficient funds"}))
     };
     match payment.card.as_str() {
         DECLINED_CARD => Err(declined()),

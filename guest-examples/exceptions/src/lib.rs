@@ -12,7 +12,9 @@
 //! The activity `charge_card` fails with typed errors: `GatewayTimeout` (worth another
 //! attempt) or `CardDeclined`. The retry policy lists `CardDeclined` as non-retryable,
 //! so a declined card stops the retries at once, while timeouts are retried (1 s apart,
-//! at most 5 attempts). Cards that fail on purpose are in `example-activities`.
+//! at most 5 attempts). The gateway's failure carries details (`{"last4", "reason"}`),
+//! which the workflow passes on with its own failure. Cards that fail on purpose are in
+//! `example-activities`.
 
 use std::time::Duration;
 
@@ -49,8 +51,10 @@ pub async fn exceptions(ctx: WfContext, order: Order) -> WfResult<String> {
         .await
         .map_err(|error| {
             // The activity's error type goes into the message, so the chain reads
-            // order → activity → gateway wherever the failure is shown.
-            WorkflowError::new(format!(
+            // order → activity → gateway wherever the failure is shown; its details
+            // go on as they are.
+            let details = error.details::<serde_json::Value>();
+            let failure = WorkflowError::new(format!(
                 "order {} was not charged: activity `{}` {} ({}): {}",
                 order.id,
                 error.activity_type(),
@@ -58,7 +62,11 @@ pub async fn exceptions(ctx: WfContext, order: Order) -> WfResult<String> {
                 error.error_type(),
                 error.message()
             ))
-            .with_type(PAYMENT_FAILED)
+            .with_type(PAYMENT_FAILED);
+            match details {
+                Some(details) => failure.with_details(&details),
+                None => failure,
+            }
         })
 }
 

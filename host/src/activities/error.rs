@@ -1,6 +1,9 @@
 //! How an activity attempt fails.
 
-use crate::history::Failure;
+use serde::Serialize;
+
+use crate::history::vocab::Encoding;
+use crate::history::{Failure, Payload};
 
 /// The error type of a cancelled activity.
 pub const CANCELLED: &str = "weft.ActivityCancelled";
@@ -14,6 +17,9 @@ pub struct ActivityError {
     pub error_type: String,
     /// Never retry, whatever the policy says.
     pub non_retryable: bool,
+    /// Structured facts about the failure, for the workflow (`ActivityError::details` in
+    /// the SDK) and for `weft result`.
+    pub details: Option<Payload>,
 }
 
 impl ActivityError {
@@ -23,6 +29,7 @@ impl ActivityError {
             message: message.into(),
             error_type: "ActivityError".into(),
             non_retryable: false,
+            details: None,
         }
     }
 
@@ -45,6 +52,16 @@ impl ActivityError {
         self.error_type == CANCELLED
     }
 
+    /// Attach structured details (JSON); they travel with the failure into the
+    /// history and to the workflow.
+    pub fn with_details(mut self, details: &impl Serialize) -> ActivityError {
+        self.details = serde_json::to_vec(details).ok().map(|data| Payload {
+            encoding: Encoding::Json,
+            data,
+        });
+        self
+    }
+
     /// Name the failure's type, for `non-retryable-error-types`.
     pub fn with_type(mut self, error_type: impl Into<String>) -> ActivityError {
         self.error_type = error_type.into();
@@ -56,7 +73,7 @@ impl ActivityError {
             message: self.message,
             error_type: self.error_type,
             non_retryable: self.non_retryable,
-            details: None,
+            details: self.details,
         }
     }
 }
