@@ -140,3 +140,33 @@ fn cli_runs_lists_exports_and_replays() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("matches"));
 }
+
+/// Local activities: the same chain as `sequence`, with the results of the second and
+/// third steps recorded in one commit with the task that completes the run (the first
+/// task of a run is recorded at once): two durable writes where `sequence` makes four.
+#[tokio::test]
+async fn local_activities_chain_in_fewer_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host(dir.path()).await;
+    host.deploy(component_bytes("local-activity"), "local-activity", false)
+        .await
+        .unwrap();
+    host.deploy(component_bytes("sequence"), "sequence", false)
+        .await
+        .unwrap();
+    let (run_id, outcome) = execute(&host, "local-activity", json!("abc")).await;
+    assert_eq!(
+        completed(&outcome),
+        json!({"upper": "ABC", "reversed": "CBA", "greeting": "Hello, CBA!"})
+    );
+    assert_replays(&host, "local-activity", &host.history(&run_id).unwrap());
+
+    let (local_run, outcome) = execute(&host, "sequence-local", json!("abc")).await;
+    assert_eq!(completed(&outcome), json!("Hello, CBA!"));
+    let events = host.history(&local_run).unwrap();
+    assert_replays(&host, "local-activity", &events);
+    let (remote_run, _) = execute(&host, "sequence", json!("abc")).await;
+    let commits = |run: &str| host.storage().history(run).unwrap().len();
+    assert_eq!(commits(&local_run), 2, "{events:#?}");
+    assert_eq!(commits(&remote_run), 4);
+}
