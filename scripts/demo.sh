@@ -22,7 +22,7 @@ weft toolchain install
 
 step "building the example workflows into components"
 declare -A WASM
-for ex in hello sequence fanout timer entity; do
+for ex in hello sequence fanout timer entity cancellation local-activity; do
   WASM[$ex]=$(weft build "guest-examples/$ex")
   echo "$ex -> ${WASM[$ex]}"
 done
@@ -46,13 +46,14 @@ step "starting a host"
 start_server
 
 step "deploying the components"
-for ex in hello sequence fanout timer entity; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
+for ex in hello sequence fanout timer entity cancellation local-activity; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
 show weft modules
 
 step "running executions"
 show weft execute hello --input '"world"' --id hello-1
 show weft execute sequence --input '"abc"' --id sequence-1
 show weft execute fanout --input '{"n": 10}' --id fanout-1
+show weft execute local-activity --input '"abc"' --id local-1
 
 step "crash and resume: a 3-second timer, host killed (SIGKILL) while it sleeps"
 show weft start timer --input '{"seconds": 3}' --id timer-1
@@ -78,6 +79,21 @@ show weft signal account-1 close
 show weft result account-1
 show weft query account-1 balance
 show weft history show account-1
+
+step "cancelling a workflow: its heartbeating activity stops, its cleanup runs"
+show weft start cancellation --input null --id order-7
+show weft cancel order-7 --reason 'customer changed their mind'
+if show weft result order-7; then
+  echo "a cancelled workflow reported success" >&2; exit 1
+else
+  echo "(cancelled: exit $?)"
+fi
+show weft history show order-7
+
+step "terminating a workflow: closed at once, with its reason"
+show weft start timer --input '{"seconds": 86400}' --id timer-2
+show weft terminate timer-2 --reason 'no longer needed'
+show weft describe timer-2
 
 step "executions"
 show weft list

@@ -64,6 +64,12 @@ fn activities(host: Arc<OnceLock<Host>>) -> ActivityRegistry {
             ctx.shutting_down().await;
             Err::<String, _>(ActivityError::retryable("worker is shutting down"))
         })
+        .register_fn("succeed_on_third_attempt", |ctx, (): ()| async move {
+            if ctx.attempt < 3 {
+                return Err(ActivityError::retryable("not yet"));
+            }
+            Ok("ok".to_string())
+        })
         .register_fn("sleep_ignoring_shutdown", |ctx, (): ()| async move {
             ctx.sleep(Duration::from_secs(15)).await;
             Ok::<_, ActivityError>("slept".to_string())
@@ -358,4 +364,28 @@ async fn activity_schedule_to_start_timeout() {
     assert!(!events
         .iter()
         .any(|e| matches!(e, Event::ActivityAttemptFailed { .. })));
+}
+
+/// local_activity/backoff_with_persistent_timer: a backoff longer than the host waits in
+/// place is recorded, and the local activity waits like an activity; it completes on
+/// its third attempt.
+#[tokio::test]
+async fn local_activity_backoff_with_persistent_timer() {
+    let (outcome, events) = run("local_backoff_with_persistent_timer").await;
+    assert_eq!(completed(&outcome), json!("ok"));
+    let retries: Vec<(u32, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::LocalActivityAttemptFailed {
+                attempt,
+                retry_at_ms,
+                ..
+            } => Some((*attempt, *retry_at_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries.len(), 2, "{events:#?}");
+    assert_eq!(retries[0].0, 1);
+    assert_eq!(retries[1].0, 2);
+    assert_eq!(retries[1].1 - retries[0].1, 120_000);
 }

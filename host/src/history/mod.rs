@@ -372,3 +372,82 @@ pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
     }
     (tasks, carried)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::vocab::{ActivityOptions, IssuedCommand, ScheduleActivity};
+    use super::*;
+
+    fn command(command: Command) -> Event {
+        Event::Command(IssuedCommand {
+            command,
+            location: None,
+        })
+    }
+
+    fn schedule(seq: u32) -> ScheduleActivity {
+        ScheduleActivity {
+            seq,
+            activity_type: "poll".into(),
+            input: Payload::json(&serde_json::Value::Null),
+            options: ActivityOptions {
+                task_queue: None,
+                start_to_close_timeout_ms: 1_000,
+                schedule_to_close_timeout_ms: None,
+                schedule_to_start_timeout_ms: None,
+                heartbeat_timeout_ms: Some(500),
+                retry_policy: None,
+            },
+        }
+    }
+
+    /// What a restart re-arms: an activity whose cancellation was recorded is marked
+    /// (the host resolves it as cancelled without running it), the last heartbeat is
+    /// carried, and a local activity is pending only once a long backoff was recorded.
+    #[test]
+    fn pending_activities_keep_cancellation_heartbeats_and_local_backoffs() {
+        let history = History::new(vec![
+            Event::TaskStarted { time_ms: 10 },
+            command(Command::ScheduleActivity(schedule(1))),
+            command(Command::ScheduleActivity(schedule(2))),
+            command(Command::ScheduleLocalActivity(schedule(1))),
+            command(Command::ScheduleLocalActivity(schedule(2))),
+            Event::ActivityHeartbeat {
+                seq: 2,
+                attempt: 1,
+                details: Some(Payload::json(&serde_json::json!(7))),
+                time_ms: 15,
+            },
+            Event::LocalActivityAttemptFailed {
+                seq: 2,
+                attempt: 1,
+                failure: Failure::new("down", "Unavailable"),
+                retry_at_ms: 120_010,
+            },
+            Event::TaskStarted { time_ms: 20 },
+            command(Command::RequestCancelActivity(1)),
+        ]);
+        let (pending, _) = history.pending();
+        let view: Vec<(u32, bool, bool, Option<u32>, u64)> = pending
+            .iter()
+            .map(|a| {
+                (
+                    a.schedule.seq,
+                    a.local,
+                    a.cancel_requested,
+                    a.last_heartbeat.as_ref().map(|h| h.attempt),
+                    a.not_before_ms,
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                (1, false, true, None, 10),
+                (2, false, false, Some(1), 10),
+                (2, true, false, None, 120_010),
+            ]
+        );
+        assert_eq!(pending[2].next_attempt, 2);
+    }
+}
