@@ -92,9 +92,11 @@ async fn never_complete(ctx: &ActivityContext) -> Result<(), ActivityError> {
     loop {
         count += 1;
         ctx.heartbeat(&count).map_err(|_| cancelled())?;
-        ctx.sleep(Duration::from_secs(1)).await;
-        if ctx.is_cancelled() {
-            return Err(cancelled());
+        // A second between heartbeats, cut short by a cancellation or a shutdown.
+        tokio::select! {
+            () = ctx.sleep(Duration::from_secs(1)) => {}
+            () = ctx.cancelled() => return Err(cancelled()),
+            () = ctx.shutting_down() => {}
         }
         if ctx.is_shutting_down() {
             return Err(ActivityError::retryable(format!(
