@@ -5,77 +5,48 @@
 
 mod support;
 
-use std::process::Output;
-
 use serde_json::Value;
-use support::server::Server;
+use support::server::{ok, Server};
 use support::*;
 use weft_host::history::{Command, Event, Job};
-
-fn cli(server: &Server, args: &[&str]) -> Output {
-    weft()
-        .args(args)
-        .args(["--server", &server.url])
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[test]
 fn cancellation_runs_cleanup_and_ends_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), &[]);
     let component = component("cancellation");
-    ok(cli(
-        &server,
-        &[
-            "deploy",
-            component.to_str().unwrap(),
-            "--name",
-            "cancellation",
-        ],
-    ));
-    ok(cli(
-        &server,
-        &[
-            "start",
-            "cancellation",
-            "--input",
-            "null",
-            "--id",
-            "order-7",
-        ],
-    ));
-    ok(cli(
-        &server,
-        &[
-            "cancel",
-            "order-7",
-            "--reason",
-            "customer changed their mind",
-        ],
-    ));
+    ok(server.cli(&[
+        "deploy",
+        component.to_str().unwrap(),
+        "--name",
+        "cancellation",
+    ]));
+    ok(server.cli(&[
+        "start",
+        "cancellation",
+        "--input",
+        "null",
+        "--id",
+        "order-7",
+    ]));
+    ok(server.cli(&[
+        "cancel",
+        "order-7",
+        "--reason",
+        "customer changed their mind",
+    ]));
 
     // The result: not a success, status cancelled.
-    let result = cli(&server, &["result", "order-7", "--json"]);
+    let result = server.cli(&["result", "order-7", "--json"]);
     assert!(!result.status.success());
     let body: Value = serde_json::from_slice(&result.stdout).unwrap();
     assert_eq!(body["status"], "cancelled", "{body}");
-    let said = cli(&server, &["result", "order-7"]);
+    let said = server.cli(&["result", "order-7"]);
     assert!(!said.status.success());
     assert!(String::from_utf8_lossy(&said.stderr).contains("cancelled"));
 
     // The history shows the request, the activity's cancellation and the cleanup.
-    let shown = ok(cli(&server, &["history", "show", "order-7"]));
+    let shown = ok(server.cli(&["history", "show", "order-7"]));
     for expected in [
         "cancel-requested",
         "customer changed their mind",
@@ -86,7 +57,7 @@ fn cancellation_runs_cleanup_and_ends_cancelled() {
     ] {
         assert!(shown.contains(expected), "no `{expected}` in:\n{shown}");
     }
-    let describe = ok(cli(&server, &["describe", "order-7"]));
+    let describe = ok(server.cli(&["describe", "order-7"]));
     assert!(describe.contains("cancelled"), "{describe}");
 
     // What it recorded replays.

@@ -6,181 +6,117 @@
 
 mod support;
 
-use std::process::Output;
-
 use serde_json::json;
-use support::server::Server;
+use support::server::{fails_with, ok, Server};
 use support::*;
-
-fn cli(server: &Server, args: &[&str]) -> Output {
-    weft()
-        .args(args)
-        .args(["--server", &server.url])
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn fails_with(out: Output, code: i32) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout {} stderr {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
 
 #[test]
 fn entity_account_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(&dir.path().join("data"), &[], &["--cache-size", "0"]);
     let component = component("entity");
-    ok(cli(
-        &server,
-        &["deploy", component.to_str().unwrap(), "--name", "entity"],
-    ));
-    ok(cli(
-        &server,
-        &[
-            "start",
-            "entity",
-            "--input",
-            r#"{"balance": 100}"#,
-            "--id",
-            "acct-1",
-        ],
-    ));
+    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "entity"]));
+    ok(server.cli(&[
+        "start",
+        "entity",
+        "--input",
+        r#"{"balance": 100}"#,
+        "--id",
+        "acct-1",
+    ]));
 
-    ok(cli(
-        &server,
-        &[
-            "signal",
-            "acct-1",
-            "deposit",
-            "--input",
-            r#"{"amount": 50}"#,
-        ],
-    ));
-    assert_eq!(ok(cli(&server, &["query", "acct-1", "balance"])), "150");
+    ok(server.cli(&[
+        "signal",
+        "acct-1",
+        "deposit",
+        "--input",
+        r#"{"amount": 50}"#,
+    ]));
+    assert_eq!(ok(server.cli(&["query", "acct-1", "balance"])), "150");
     assert_eq!(
-        ok(cli(
-            &server,
-            &[
-                "update",
-                "acct-1",
-                "withdraw",
-                "--input",
-                r#"{"amount": 30}"#
-            ]
-        )),
+        ok(server.cli(&[
+            "update",
+            "acct-1",
+            "withdraw",
+            "--input",
+            r#"{"amount": 30}"#
+        ])),
         "120"
     );
     // Rejected by the validator: exit 3, nothing recorded, the balance unchanged.
     let refused = fails_with(
-        cli(
-            &server,
-            &[
-                "update",
-                "acct-1",
-                "withdraw",
-                "--input",
-                r#"{"amount": 1000}"#,
-            ],
-        ),
+        server.cli(&[
+            "update",
+            "acct-1",
+            "withdraw",
+            "--input",
+            r#"{"amount": 1000}"#,
+        ]),
         3,
     );
     assert!(refused.contains("rejected"), "{refused}");
-    assert_eq!(ok(cli(&server, &["query", "acct-1", "balance"])), "120");
+    assert_eq!(ok(server.cli(&["query", "acct-1", "balance"])), "120");
     // Accepted-only wait, then the same update id answers the completed result.
-    ok(cli(
-        &server,
-        &[
+    ok(server.cli(&[
+        "update",
+        "acct-1",
+        "withdraw",
+        "--input",
+        r#"{"amount": 20}"#,
+        "--update-id",
+        "w-1",
+        "--wait",
+        "accepted",
+    ]));
+    assert_eq!(
+        ok(server.cli(&[
             "update",
             "acct-1",
             "withdraw",
             "--input",
             r#"{"amount": 20}"#,
             "--update-id",
-            "w-1",
-            "--wait",
-            "accepted",
-        ],
-    ));
-    assert_eq!(
-        ok(cli(
-            &server,
-            &[
-                "update",
-                "acct-1",
-                "withdraw",
-                "--input",
-                r#"{"amount": 20}"#,
-                "--update-id",
-                "w-1"
-            ],
-        )),
+            "w-1"
+        ],)),
         "100"
     );
     // An unknown query fails (exit 3) and names the queries the workflow has.
-    let unknown = fails_with(cli(&server, &["query", "acct-1", "nope"]), 3);
+    let unknown = fails_with(server.cli(&["query", "acct-1", "nope"]), 3);
     assert!(unknown.contains("balance"), "{unknown}");
     // Unknown ids and malformed input change nothing.
-    fails_with(cli(&server, &["signal", "no-such", "deposit"]), 4);
+    fails_with(server.cli(&["signal", "no-such", "deposit"]), 4);
     fails_with(
-        cli(
-            &server,
-            &["signal", "acct-1", "deposit", "--input", "{oops"],
-        ),
+        server.cli(&["signal", "acct-1", "deposit", "--input", "{oops"]),
         2,
     );
     // Signal-with-start to the open run delivers the signal there.
-    let sws = ok(cli(
-        &server,
-        &[
-            "start",
-            "entity",
-            "--id",
-            "acct-1",
-            "--signal",
-            "deposit",
-            "--signal-input",
-            r#"{"amount": 5}"#,
-            "--json",
-        ],
-    ));
+    let sws = ok(server.cli(&[
+        "start",
+        "entity",
+        "--id",
+        "acct-1",
+        "--signal",
+        "deposit",
+        "--signal-input",
+        r#"{"amount": 5}"#,
+        "--json",
+    ]));
     let sws: serde_json::Value = serde_json::from_str(&sws).unwrap();
     assert_eq!(sws["started"], json!(false), "{sws}");
-    assert_eq!(ok(cli(&server, &["query", "acct-1", "balance"])), "105");
+    assert_eq!(ok(server.cli(&["query", "acct-1", "balance"])), "105");
 
-    ok(cli(&server, &["signal", "acct-1", "close"]));
-    assert_eq!(
-        ok(cli(&server, &["result", "acct-1"])),
-        r#"{"balance":105}"#
-    );
+    ok(server.cli(&["signal", "acct-1", "close"]));
+    assert_eq!(ok(server.cli(&["result", "acct-1"])), r#"{"balance":105}"#);
     // Closed: queries still answer (from the history), signals are refused.
-    assert_eq!(ok(cli(&server, &["query", "acct-1", "balance"])), "105");
+    assert_eq!(ok(server.cli(&["query", "acct-1", "balance"])), "105");
     fails_with(
-        cli(
-            &server,
-            &["signal", "acct-1", "deposit", "--input", r#"{"amount": 1}"#],
-        ),
+        server.cli(&["signal", "acct-1", "deposit", "--input", r#"{"amount": 1}"#]),
         5,
     );
-    let history = ok(cli(&server, &["history", "show", "acct-1"]));
+    let history = ok(server.cli(&["history", "show", "acct-1"]));
     assert!(history.contains("deposit"), "{history}");
     assert!(history.contains("withdraw"), "{history}");
-    let describe = ok(cli(&server, &["describe", "acct-1"]));
+    let describe = ok(server.cli(&["describe", "acct-1"]));
     assert!(describe.contains("withdraw"), "{describe}");
 
     // The run's history replays on the component.

@@ -7,73 +7,23 @@
 
 mod support;
 
-use std::process::Output;
-
 use serde_json::{json, Value};
-use support::server::Server;
+use support::server::{fails_with, ok, said, Server};
 use support::*;
-
-fn cli(server: &Server, args: &[&str]) -> Output {
-    weft()
-        .args(args)
-        .args(["--server", &server.url])
-        .output()
-        .unwrap()
-}
-
-/// Stdout of a command that must succeed (its stderr is in the panic otherwise).
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-/// Stderr of a command that must succeed (its notes for people go there).
-fn said(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-/// Stderr of a command that must exit with `code`.
-fn fails_with(out: Output, code: i32) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout {} stderr {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
 
 /// A server with the timer example deployed and a run of it, `id`, sleeping an hour.
 fn sleeping_run(dir: &std::path::Path, id: &str) -> Server {
     let server = Server::start(&dir.join("data"), &[]);
     let component = component("timer");
-    ok(cli(
-        &server,
-        &["deploy", component.to_str().unwrap(), "--name", "timer"],
-    ));
-    ok(cli(
-        &server,
-        &[
-            "start",
-            "timer",
-            "--input",
-            r#"{"seconds": 3600}"#,
-            "--id",
-            id,
-        ],
-    ));
+    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "timer"]));
+    ok(server.cli(&[
+        "start",
+        "timer",
+        "--input",
+        r#"{"seconds": 3600}"#,
+        "--id",
+        id,
+    ]));
     server
 }
 
@@ -93,18 +43,15 @@ fn assert_history_replays(server: &Server, id: &str) -> Vec<weft_host::history::
 fn terminate_closes_the_run_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let server = sleeping_run(dir.path(), "nap-1");
-    let note = said(cli(
-        &server,
-        &["terminate", "nap-1", "--reason", "stuck on a bad deploy"],
-    ));
+    let note = said(server.cli(&["terminate", "nap-1", "--reason", "stuck on a bad deploy"]));
     assert!(note.contains("terminated nap-1"), "{note}");
 
-    let described = ok(cli(&server, &["describe", "nap-1"]));
+    let described = ok(server.cli(&["describe", "nap-1"]));
     assert!(described.contains("terminated"), "{described}");
     assert!(described.contains("stuck on a bad deploy"), "{described}");
     assert!(!described.contains("pending timers"), "{described}");
     let json: Value =
-        serde_json::from_str(&ok(cli(&server, &["describe", "nap-1", "--json"]))).unwrap();
+        serde_json::from_str(&ok(server.cli(&["describe", "nap-1", "--json"]))).unwrap();
     assert_eq!(json["status"], "terminated", "{json}");
     assert_eq!(
         json["result"]["failure"],
@@ -113,17 +60,17 @@ fn terminate_closes_the_run_with_its_reason() {
     );
 
     // `result` of a terminated run fails (exit 3) with its status and reason.
-    let result = fails_with(cli(&server, &["result", "nap-1"]), 3);
+    let result = fails_with(server.cli(&["result", "nap-1"]), 3);
     assert!(result.contains("terminated"), "{result}");
     assert!(result.contains("stuck on a bad deploy"), "{result}");
 
     // A closed run refuses both (exit 5, naming why); an unknown id is exit 4.
-    let again = fails_with(cli(&server, &["terminate", "nap-1"]), 5);
+    let again = fails_with(server.cli(&["terminate", "nap-1"]), 5);
     assert!(again.contains("is closed (terminated)"), "{again}");
-    let cancel = fails_with(cli(&server, &["cancel", "nap-1"]), 5);
+    let cancel = fails_with(server.cli(&["cancel", "nap-1"]), 5);
     assert!(cancel.contains("is closed (terminated)"), "{cancel}");
     for verb in ["terminate", "cancel"] {
-        let unknown = fails_with(cli(&server, &[verb, "no-such-run"]), 4);
+        let unknown = fails_with(server.cli(&[verb, "no-such-run"]), 4);
         assert!(unknown.contains("no-such-run"), "{unknown}");
     }
 
@@ -138,34 +85,31 @@ fn terminate_closes_the_run_with_its_reason() {
 fn cancel_is_recorded_and_described() {
     let dir = tempfile::tempdir().unwrap();
     let server = sleeping_run(dir.path(), "nap-2");
-    let note = said(cli(
-        &server,
-        &["cancel", "nap-2", "--reason", "no longer needed"],
-    ));
+    let note = said(server.cli(&["cancel", "nap-2", "--reason", "no longer needed"]));
     assert!(note.contains("cancel requested for nap-2"), "{note}");
     // The task that delivered the request ended the run: asking again finds it closed.
-    let again = fails_with(cli(&server, &["cancel", "nap-2", "--reason", "really"]), 5);
+    let again = fails_with(server.cli(&["cancel", "nap-2", "--reason", "really"]), 5);
     assert!(again.contains("closed (cancelled)"), "{again}");
 
-    let history = ok(cli(&server, &["history", "show", "nap-2"]));
+    let history = ok(server.cli(&["history", "show", "nap-2"]));
     assert!(history.contains("cancel-requested"), "{history}");
     assert!(history.contains("no longer needed"), "{history}");
     assert!(history.contains("cancel-timer"), "{history}");
     assert!(history.contains("cancel-workflow-confirmed"), "{history}");
     assert!(!history.contains("really"), "{history}");
 
-    let described = ok(cli(&server, &["describe", "nap-2"]));
+    let described = ok(server.cli(&["describe", "nap-2"]));
     assert!(described.contains("cancelled"), "{described}");
     assert!(described.contains("no longer needed"), "{described}");
     let json: Value =
-        serde_json::from_str(&ok(cli(&server, &["describe", "nap-2", "--json"]))).unwrap();
+        serde_json::from_str(&ok(server.cli(&["describe", "nap-2", "--json"]))).unwrap();
     assert_eq!(json["status"], "cancelled", "{json}");
     assert_eq!(
         json["cancel_requested"],
         json!({"reason": "no longer needed"}),
         "{json}"
     );
-    let result = cli(&server, &["result", "nap-2"]);
+    let result = server.cli(&["result", "nap-2"]);
     assert!(!result.status.success());
     assert!(String::from_utf8_lossy(&result.stderr).contains("cancelled"));
 
@@ -213,17 +157,14 @@ fn stop_routes_answer_with_clear_codes() {
     assert_history_replays(&server, "nap-3");
 
     // An empty body records the default reason.
-    ok(cli(
-        &server,
-        &[
-            "start",
-            "timer",
-            "--input",
-            r#"{"seconds": 3600}"#,
-            "--id",
-            "nap-4",
-        ],
-    ));
+    ok(server.cli(&[
+        "start",
+        "timer",
+        "--input",
+        r#"{"seconds": 3600}"#,
+        "--id",
+        "nap-4",
+    ]));
     let (status, body) = server.post_bytes("/v1/executions/nap-4/cancel", b"");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["workflow_id"], "nap-4", "{body}");

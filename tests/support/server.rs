@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use serde_json::Value;
 
@@ -116,4 +116,50 @@ fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Va
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+impl Server {
+    /// Run the `weft` command line against this server.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        super::weft()
+            .args(args)
+            .args(["--server", &self.url])
+            .output()
+            .unwrap()
+    }
+}
+
+/// Stdout (trimmed) of a command that must succeed (its stderr is in the panic
+/// otherwise).
+pub fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Stderr of a command that must succeed (its notes for people go there).
+pub fn said(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Stderr of a command that must exit with `code`.
+pub fn fails_with(out: Output, code: i32) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout {} stderr {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
 }

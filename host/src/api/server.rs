@@ -161,6 +161,7 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
+    let signalled = shutdown_signal();
     // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
     println!("listening on http://{addr}");
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
@@ -176,7 +177,7 @@ pub async fn serve(
             served?;
             return Ok(());
         }
-        () = shutdown_signal() => {}
+        () = signalled => {}
     }
     // Requests in flight are answered while the activities wind down.
     let _ = stop.send(());
@@ -191,13 +192,19 @@ pub async fn serve(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
+/// when it is first polled: call it before announcing the address, so a signal sent as
+/// soon as the server is up is never met by the default action (death).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .expect("installing the SIGINT handler");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
+    async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }
 
