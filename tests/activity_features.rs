@@ -64,6 +64,14 @@ fn activities(host: Arc<OnceLock<Host>>) -> ActivityRegistry {
             ctx.shutting_down().await;
             Err::<String, _>(ActivityError::retryable("worker is shutting down"))
         })
+        .register_fn("heartbeat_then_stall", |ctx, (): ()| async move {
+            if let Some(seen) = ctx.heartbeat_details::<u32>() {
+                return Ok(format!("attempt {} saw {seen}", ctx.attempt));
+            }
+            ctx.heartbeat(&1u32)?;
+            ctx.sleep(Duration::from_secs(10)).await;
+            Ok::<_, ActivityError>("never cut off".to_string())
+        })
         .register_fn("succeed_on_third_attempt", |ctx, (): ()| async move {
             if ctx.attempt < 3 {
                 return Err(ActivityError::retryable("not yet"));
@@ -388,4 +396,20 @@ async fn local_activity_backoff_with_persistent_timer() {
     assert_eq!(retries[0].0, 1);
     assert_eq!(retries[1].0, 2);
     assert_eq!(retries[1].1 - retries[0].1, 120_000);
+}
+
+/// A heartbeat timeout fails the attempt, which is retried per its policy; the next
+/// attempt reads the last recorded heartbeat's details.
+#[tokio::test]
+async fn activity_heartbeat_timeout() {
+    let (outcome, events) = run("heartbeat_timeout").await;
+    assert_eq!(completed(&outcome), json!("attempt 2 saw 1"));
+    let failed: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ActivityAttemptFailed { failure, .. } => Some(failure.error_type.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, ["weft.ActivityHeartbeatTimeout"]);
 }
