@@ -10,10 +10,15 @@ use crate::storage::{RunRecord, Status};
 /// outcome comes from the outcome table.
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let mut run = host.find_run(id)?;
+    let mut moved_ms = None;
     let ((activities, timers), failing, cancel) = if run.status.is_open() {
         let history = History::new(host.inspect().history_of(&run)?);
         // The stored count is written at close; an open run's is read off its history.
         run.history_len = history.events.len() as u64;
+        moved_ms = history.events.iter().rev().find_map(|e| match e {
+            crate::history::Event::ModuleChanged { time_ms, .. } => Some(*time_ms),
+            _ => None,
+        });
         (
             history.pending(),
             history.failing_task(),
@@ -38,6 +43,7 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     Ok(Description {
         module_name: version.as_ref().map(|v| v.name.clone()),
         module_version: version.map(|v| v.version),
+        module_moved_ms: moved_ms,
         pending_activities: activities
             .into_iter()
             .map(|a| PendingActivityInfo {

@@ -21,8 +21,8 @@ use crate::contract::Payload;
 use crate::history::export;
 use crate::history::vocab::Signal;
 use crate::runtime::{
-    DeployError, Host, HostConfig, IdConflictPolicy, IdReusePolicy, QueryError, StartError,
-    StartOutcome, StartRequest,
+    DeployError, DeployMode, Host, HostConfig, IdConflictPolicy, IdReusePolicy, QueryError,
+    StartError, StartOutcome, StartRequest,
 };
 use crate::storage::RunFilter;
 
@@ -213,6 +213,8 @@ struct DeployParams {
     name: String,
     #[serde(default)]
     check: bool,
+    #[serde(default)]
+    pin: bool,
 }
 
 async fn deploy(
@@ -221,13 +223,41 @@ async fn deploy(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<ModuleInfo>)> {
     let bytes = body.map_err(|e| body_error(e, MAX_MODULE_BYTES))?;
-    match host
-        .deploy(bytes.to_vec(), &params.name, params.check)
-        .await
-    {
-        Ok(version) => {
-            tracing::info!(name = %version.name, version = version.version, digest = %version.digest, "deployed");
-            Ok((StatusCode::CREATED, Json(ModuleInfo::from(&version))))
+    let mode = match (params.check, params.pin) {
+        (true, true) => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "`check` moves every open run or none, `pin` moves none: ask for one",
+            ))
+        }
+        (true, false) => DeployMode::Check,
+        (false, true) => DeployMode::Pin,
+        (false, false) => DeployMode::Move,
+    };
+    match host.deploy_module(bytes.to_vec(), &params.name, mode).await {
+        Ok(deployment) => {
+            let version = &deployment.version;
+            tracing::info!(name = %version.name, version = version.version, digest = %version.digest,
+                moved = deployment.moved.len(), stayed = deployment.stayed.len(), "deployed");
+            let mut info = ModuleInfo::from(version);
+            info.moved = deployment
+                .moved
+                .into_iter()
+                .map(|r| RunRef {
+                    workflow_id: r.workflow_id,
+                    run_id: r.run_id,
+                })
+                .collect();
+            info.stayed = deployment
+                .stayed
+                .into_iter()
+                .map(|d| Divergence {
+                    workflow_id: d.workflow_id,
+                    run_id: d.run_id,
+                    report: d.report,
+                })
+                .collect();
+            Ok((StatusCode::CREATED, Json(info)))
         }
         Err(DeployError::Diverged(found)) => {
             let mut e = ApiError::new(

@@ -88,7 +88,7 @@ pub struct ApiErrorBody {
     pub divergences: Vec<Divergence>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Divergence {
     pub workflow_id: String,
     pub run_id: String,
@@ -114,6 +114,13 @@ pub struct ModuleInfo {
     /// Open executions whose histories a checked deployment replayed against it.
     #[serde(default)]
     pub checked_executions: usize,
+    /// In a deployment's answer: the open runs of earlier versions that moved to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<RunRef>,
+    /// In a deployment's answer: the open runs that stayed on their version, with the
+    /// report of the replay that diverged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stayed: Vec<Divergence>,
 }
 
 impl From<&ModuleVersion> for ModuleInfo {
@@ -125,6 +132,8 @@ impl From<&ModuleVersion> for ModuleInfo {
             workflow_types: v.workflow_types.clone(),
             deployed_ms: v.deployed_ms,
             checked_executions: v.checked_executions,
+            moved: Vec::new(),
+            stayed: Vec::new(),
         }
     }
 }
@@ -408,6 +417,10 @@ pub struct Description {
     pub run: ExecutionInfo,
     pub module_name: Option<String>,
     pub module_version: Option<u32>,
+    /// When an open run last moved to another module version (a deployment it
+    /// replayed on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_moved_ms: Option<u64>,
     pub pending_activities: Vec<PendingActivityInfo>,
     pub pending_timers: Vec<PendingTimerInfo>,
     /// The workflow task that is failing and being retried, if any.

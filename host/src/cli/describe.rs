@@ -56,6 +56,10 @@ fn description(d: &Description) -> String {
         ),
         _ => short_digest(&run.module_digest).to_string(),
     };
+    let module = match d.module_moved_ms {
+        Some(ms) => format!("{module}, moved to it {}", human::utc(ms)),
+        None => module,
+    };
     field("module", module);
     field("started", human::utc(run.start_ms));
     if let Some(close) = run.close_ms {
@@ -221,6 +225,7 @@ mod tests {
             },
             module_name: Some("order".into()),
             module_version: Some(1),
+            module_moved_ms: None,
             pending_activities: vec![PendingActivityInfo {
                 seq: 2,
                 activity_type: "never_complete".into(),

@@ -15,7 +15,7 @@ use clap::Args;
 use super::human::{self, short_digest, table};
 use super::{exit, CliResult, Failure};
 use crate::api::types::{ExecutionInfo, ExecutionStatus, MAX_PAGE};
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, DeployMode};
 use crate::storage::RunFilter;
 
 /// The server a client command talks to when neither `--server` nor `WEFT_SERVER` says.
@@ -62,7 +62,7 @@ pub(super) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
 /// component's workflow types run on the newest version; running ones stay on theirs.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft deploy target/wasm32-unknown-unknown/release/hello.component.wasm\n  weft deploy --check --name hello hello-v2.component.wasm\n\nExit codes: 0 deployed, 4 file not found, 5 refused (not a component, or --check found a divergence), 1 other errors."
+    after_help = "Example:\n  weft deploy target/wasm32-unknown-unknown/release/hello.component.wasm\n  weft deploy --check --name hello hello-v2.component.wasm\n  weft deploy --pin --name hello hello-v3.component.wasm   # new runs only\n\nOpen executions of earlier versions move to the new one when their history replays on it; the answer lists who moved and who stayed.\n\nExit codes: 0 deployed, 4 file not found, 5 refused (not a component, or --check found a divergence), 1 other errors."
 )]
 pub struct DeployArgs {
     /// The workflow component (.wasm) to deploy.
@@ -72,8 +72,14 @@ pub struct DeployArgs {
     name: Option<String>,
     /// First replay the name's open executions on the component and refuse the
     /// deployment (exit 5) if any of them diverges; each divergence is printed.
-    #[arg(long)]
+    /// Without it, the executions that replay move to the new version and the others
+    /// stay on theirs.
+    #[arg(long, conflicts_with = "pin")]
     check: bool,
+    /// Move no open execution: they all stay on their versions; only new executions
+    /// use this one.
+    #[arg(long)]
+    pin: bool,
     #[command(flatten)]
     server: ServerArg,
     /// Print the module version (or the refusal) as JSON.
@@ -93,7 +99,14 @@ pub fn deploy(args: DeployArgs) -> CliResult {
         .clone()
         .unwrap_or_else(|| super::module_name(&args.component));
     let client = args.server.client();
-    let module = match client.deploy(&bytes, &name, args.check) {
+    let mode = if args.check {
+        DeployMode::Check
+    } else if args.pin {
+        DeployMode::Pin
+    } else {
+        DeployMode::Move
+    };
+    let module = match client.deploy(&bytes, &name, mode) {
         Ok(module) => module,
         Err(ClientError::Api { status, body }) => {
             if args.json {
@@ -123,6 +136,17 @@ pub fn deploy(args: DeployArgs) -> CliResult {
         println!(
             "  checked         {} open execution(s) replay on it",
             module.checked_executions
+        );
+    }
+    for run in &module.moved {
+        println!("  moved           {} (run {})", run.workflow_id, run.run_id);
+    }
+    for stayed in &module.stayed {
+        println!(
+            "  stayed          {} (run {}): its history diverges here:\n{}",
+            stayed.workflow_id,
+            stayed.run_id,
+            indent(&stayed.report, "    ")
         );
     }
     Ok(())

@@ -166,6 +166,15 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
         Event::CancelRequested { reason } | Event::TimedOut { reason } => {
             truncate(reason, VALUE_WIDTH)
         }
+        Event::ModuleChanged {
+            from_digest,
+            to_digest,
+            ..
+        } => format!(
+            "from {} to {}",
+            short_digest(from_digest),
+            short_digest(to_digest)
+        ),
         Event::Deadlines {
             run_deadline_ms,
             execution_deadline_ms,

@@ -3,10 +3,11 @@
 //! ```no_run
 //! use weft_host::api::types::StartBody;
 //! use weft_host::client::Client;
+//! use weft_host::runtime::DeployMode;
 //!
 //! let client = Client::new("http://127.0.0.1:7233");
 //! let wasm = std::fs::read("hello.component.wasm")?;
-//! let module = client.deploy(&wasm, "hello", false)?;
+//! let module = client.deploy(&wasm, "hello", DeployMode::Move)?;
 //! println!("deployed {} version {}", module.name, module.version);
 //! let started = client.start(StartBody {
 //!     workflow_type: "hello".into(),
@@ -24,6 +25,8 @@ mod error;
 mod messages;
 
 use std::time::Duration;
+
+pub use crate::runtime::DeployMode;
 
 use serde::de::DeserializeOwned;
 
@@ -85,14 +88,16 @@ impl Client {
     }
 
     /// Deploy a component under `name`: the next version of the name, or the existing
-    /// version when the same bytes are deployed again. With `check`, the server first
-    /// replays the open executions of `name` on it and refuses (409, with
-    /// [`ApiErrorBody::divergences`]) if any diverges.
+    /// version when the same bytes are deployed again. The open executions of the
+    /// name's earlier versions move to it when they replay on it
+    /// ([`ModuleInfo::moved`], [`ModuleInfo::stayed`]); with [`DeployMode::Check`] the
+    /// server refuses (409, with [`ApiErrorBody::divergences`]) if any diverges, with
+    /// [`DeployMode::Pin`] nobody moves.
     pub fn deploy(
         &self,
         component: &[u8],
         name: &str,
-        check: bool,
+        mode: DeployMode,
     ) -> Result<ModuleInfo, ClientError> {
         let url = self.url("/v1/modules");
         if component.len() > MAX_MODULE_BYTES {
@@ -110,7 +115,22 @@ impl Client {
             .agent
             .post(&url)
             .query("name", name)
-            .query("check", if check { "true" } else { "false" })
+            .query(
+                "check",
+                if mode == DeployMode::Check {
+                    "true"
+                } else {
+                    "false"
+                },
+            )
+            .query(
+                "pin",
+                if mode == DeployMode::Pin {
+                    "true"
+                } else {
+                    "false"
+                },
+            )
             .content_type("application/wasm")
             .config()
             .timeout_global(Some(DEPLOY_TIMEOUT))

@@ -19,8 +19,8 @@
 //! chunks instead of failing on an unknown variant half-way). Any other change keeps
 //! the old shape under `history::format_<n>` and converts on read. Format 2 added
 //! `Event::TaskAttemptFailed` to format 1; format 3 added `Event::ActivityHeartbeat`,
-//! `Event::CancelRequested`, `Event::LocalActivityAttemptFailed`, `Event::Deadlines`
-//! and `Event::TimedOut`. Data of every
+//! `Event::CancelRequested`, `Event::LocalActivityAttemptFailed`, `Event::Deadlines`,
+//! `Event::TimedOut` and `Event::ModuleChanged`. Data of every
 //! older format decodes with today's types.
 
 use super::Event;

@@ -112,6 +112,13 @@ pub enum Event {
     TimedOut {
         reason: String,
     },
+    /// The run moved to another module (a new version of its module name, on which
+    /// its history replayed cleanly); its next tasks run there. Format 3.
+    ModuleChanged {
+        from_digest: String,
+        to_digest: String,
+        time_ms: u64,
+    },
 }
 
 impl Event {
@@ -131,6 +138,7 @@ impl Event {
             Event::LocalActivityAttemptFailed { .. } => "local-activity-attempt-failed",
             Event::Deadlines { .. } => "deadlines",
             Event::TimedOut { .. } => "timed-out",
+            Event::ModuleChanged { .. } => "module-changed",
         }
     }
 }

@@ -1,22 +1,65 @@
-//! Deploying modules: validated, stored by digest, numbered per name; a checked
-//! deployment first replays the open runs of the name's earlier versions.
+//! Deploying modules: validated, stored by digest, numbered per name. The open runs of
+//! the name's earlier versions move to the new version when their history replays on
+//! it (each in its own actor, between tasks); a checked deployment first replays them
+//! all and is refused if any diverges; a pinned one moves nobody.
 
 use std::sync::Arc;
 
-use super::{CheckFailure, DeployError, Host, QueryError};
+use tokio::sync::oneshot;
+
+use super::{CheckFailure, DeployError, Host, Message, QueryError, RunHandle};
 use crate::engine::Module;
 use crate::storage::{durable, ModuleVersion, RunRecord, Write};
 
+/// What a deployment does with the open runs of the name's earlier versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeployMode {
+    /// Move every run whose history replays on the new version; the others stay.
+    #[default]
+    Move,
+    /// Refuse the deployment if any run's history diverges; otherwise move them all.
+    Check,
+    /// Move nobody: the open runs stay on their versions.
+    Pin,
+}
+
+/// A recorded deployment and what became of the open runs.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub version: ModuleVersion,
+    /// Runs now on the new version.
+    pub moved: Vec<RunHandle>,
+    /// Runs that stayed, with why (their replay's report).
+    pub stayed: Vec<CheckFailure>,
+}
+
 impl Host {
-    /// Validate a component and durably record it as the next version of `name`; new
-    /// runs of its workflow types use it. With `check`, first replay the histories of
-    /// the open runs of earlier versions of `name` against it, and refuse on divergence.
+    /// [`Host::deploy_module`] with `check` (refuse on any divergence) or the default
+    /// (move the runs that replay), answering with the version recorded.
     pub async fn deploy(
         &self,
         bytes: Vec<u8>,
         name: &str,
         check: bool,
     ) -> Result<ModuleVersion, DeployError> {
+        let mode = if check {
+            DeployMode::Check
+        } else {
+            DeployMode::Move
+        };
+        Ok(self.deploy_module(bytes, name, mode).await?.version)
+    }
+
+    /// Validate a component and durably record it as the next version of `name`; new
+    /// runs of its workflow types use it, and the open runs of its earlier versions
+    /// move to it as `mode` says.
+    pub async fn deploy_module(
+        &self,
+        bytes: Vec<u8>,
+        name: &str,
+        mode: DeployMode,
+    ) -> Result<Deployment, DeployError> {
+        let check = mode == DeployMode::Check;
         if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/') {
             return Err(DeployError::BadName(name.to_string()));
         }
@@ -40,11 +83,15 @@ impl Host {
             .collect();
         // Deploying the newest version of a name again changes nothing.
         if let Some(latest) = earlier.last().filter(|v| v.digest == module.digest) {
-            return Ok(latest.clone());
+            return Ok(Deployment {
+                version: latest.clone(),
+                moved: Vec::new(),
+                stayed: Vec::new(),
+            });
         }
+        let digests: Vec<String> = earlier.iter().map(|v| v.digest.clone()).collect();
         let checked = if check {
-            let digests: Vec<String> = earlier.iter().map(|v| v.digest.clone()).collect();
-            let (host, module) = (self.clone(), module.clone());
+            let (host, module, digests) = (self.clone(), module.clone(), digests.clone());
             tokio::task::spawn_blocking(move || host.check_open_runs(&digests, &module))
                 .await
                 .map_err(|e| DeployError::Storage(format!("checking open runs failed: {e}")))??
@@ -80,9 +127,67 @@ impl Host {
             .modules
             .lock()
             .unwrap()
-            .insert(module.digest.clone(), module);
+            .insert(module.digest.clone(), module.clone());
         self.inner.versions.lock().unwrap().push(record.clone());
-        Ok(record)
+        let (moved, stayed) = match mode {
+            DeployMode::Pin => (Vec::new(), Vec::new()),
+            DeployMode::Move | DeployMode::Check => self.move_open_runs(&digests, &module).await?,
+        };
+        Ok(Deployment {
+            version: record,
+            moved,
+            stayed,
+        })
+    }
+
+    /// Ask the actor of every open run on one of `digests` whose type `module` exports
+    /// to move to it; the runs that moved, and those that stayed with why.
+    async fn move_open_runs(
+        &self,
+        digests: &[String],
+        module: &Arc<Module>,
+    ) -> Result<(Vec<RunHandle>, Vec<CheckFailure>), DeployError> {
+        let runs: Vec<RunRecord> = self
+            .inner
+            .storage
+            .open_runs()
+            .map_err(|e| DeployError::Storage(e.to_string()))?
+            .into_iter()
+            .filter(|r| {
+                digests.contains(&r.module_digest)
+                    && module.workflow_types.contains(&r.workflow_type)
+            })
+            .collect();
+        let mut asked = Vec::new();
+        for run in runs {
+            let (reply, answer) = oneshot::channel();
+            let message = Message::Upgrade {
+                module: module.clone(),
+                reply,
+                busy: self.inner.clock.busy(),
+            };
+            if self.inner.send(&run.run_id, message) {
+                asked.push((run, answer));
+            }
+        }
+        let (mut moved, mut stayed) = (Vec::new(), Vec::new());
+        for (run, answer) in asked {
+            let handle = RunHandle {
+                workflow_id: run.workflow_id.clone(),
+                run_id: run.run_id.clone(),
+            };
+            match answer.await {
+                Ok(Ok(())) => moved.push(handle),
+                Ok(Err(report)) => stayed.push(CheckFailure {
+                    workflow_id: handle.workflow_id,
+                    run_id: handle.run_id,
+                    report,
+                }),
+                // Closed meanwhile: nothing to move.
+                Err(_) => {}
+            }
+        }
+        Ok((moved, stayed))
     }
 
     /// Replay every open run on one of `digests` against `module`.

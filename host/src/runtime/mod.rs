@@ -24,6 +24,7 @@ mod workers;
 pub use cache::InstanceCache;
 pub use clock::{Busy, Clock};
 pub use config::HostConfig;
+pub use deploy::{DeployMode, Deployment};
 pub use error::{CheckFailure, DeployError, OpenError, QueryError, StartError};
 pub use inspect::Inspector;
 pub use messages::{
@@ -83,6 +84,13 @@ pub(crate) enum Message {
     Terminate {
         reason: String,
         ack: oneshot::Sender<Result<(), MessageError>>,
+        busy: Busy,
+    },
+    /// Move the run to `module` if its history replays there; answered with the
+    /// divergence report otherwise.
+    Upgrade {
+        module: Arc<Module>,
+        reply: oneshot::Sender<Result<(), String>>,
         busy: Busy,
     },
     /// Answer once everything the actor has received is recorded (a graceful shutdown
@@ -375,6 +383,7 @@ impl Host {
             queries: Vec::new(),
             cancel_requested,
             terminate: None,
+            upgrades: Vec::new(),
             deadline,
             flushes: Vec::new(),
         }

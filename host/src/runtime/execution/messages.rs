@@ -198,6 +198,8 @@ impl Execution {
                 | Message::AttemptFailed { .. }
                 | Message::Heartbeat { .. }
                 | Message::Flush(_) => {}
+                // Closed: nothing to move (the deployment skips it).
+                Message::Upgrade { .. } => {}
             }
         }
         self.answer_queries();

@@ -44,6 +44,7 @@ mod messages;
 mod stop;
 mod task;
 mod updates;
+mod upgrade;
 
 pub(crate) use updates::{UpdateReply, Updates};
 
@@ -89,6 +90,8 @@ pub(super) struct Execution {
     pub cancel_requested: bool,
     /// A termination to carry out before anything else.
     pub terminate: Option<(String, SignalAck)>,
+    /// Modules to move to, between tasks.
+    pub upgrades: Vec<(Arc<Module>, oneshot::Sender<Result<(), String>>)>,
     /// When the run must close (its run or execution timeout), and which sets it.
     pub deadline: Option<(u64, &'static str)>,
     /// Told when the actor next waits with everything it received recorded.
@@ -157,7 +160,11 @@ impl Execution {
     /// Drive the run until it closes or the host drops it.
     pub async fn run(mut self) {
         loop {
-            if !self.ready() && self.queries.is_empty() && self.terminate.is_none() {
+            if !self.ready()
+                && self.queries.is_empty()
+                && self.terminate.is_none()
+                && self.upgrades.is_empty()
+            {
                 // Waiting: the work this actor took on has been handed on.
                 self.guards.clear();
                 for flushed in self.flushes.drain(..) {
@@ -170,6 +177,9 @@ impl Execution {
                 }
             }
             self.absorb_queued();
+            if !self.upgrades.is_empty() {
+                self.upgrade().await;
+            }
             if self.past_deadline() {
                 if self.time_out().await {
                     return;
@@ -323,6 +333,14 @@ impl Execution {
                 self.terminate = Some((reason, ack));
             }
             Message::Flush(flushed) => self.flushes.push(flushed),
+            Message::Upgrade {
+                module,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.upgrades.push((module, reply));
+            }
         }
     }
 
