@@ -119,3 +119,38 @@ async fn open_runs_move_to_a_version_they_replay_on() {
     assert!(matches!(outcome, Outcome::Completed(_)), "{outcome:?}");
     assert_replays(host, "hello-v2", &host.history(&b.run_id).unwrap());
 }
+
+/// A run stuck on a failing task (a panic, retried with backoff) moves to a fixed
+/// version of its module and completes there at once.
+#[tokio::test]
+async fn a_stuck_run_moves_to_a_fix_and_completes() {
+    let env = test_env().start().await.unwrap();
+    let host = env.host();
+    host.deploy_module(component_bytes("misbehave"), "misbehave", DeployMode::Move)
+        .await
+        .unwrap();
+    let run = host
+        .start(StartRequest {
+            workflow_id: Some("stuck".into()),
+            ..StartRequest::new("panics", Payload::json(&json!(null)))
+        })
+        .await
+        .unwrap();
+    let failing = failing_task(host, &run.run_id).await;
+    assert!(
+        failing.failure.message.contains("deliberate panic"),
+        "{failing:?}"
+    );
+    let fixed = host
+        .deploy_module(
+            component_bytes("misbehave-fixed"),
+            "misbehave",
+            DeployMode::Move,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&fixed.moved), ["stuck"]);
+    let outcome = host.wait(&run.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!("fixed"));
+    assert_replays(host, "misbehave-fixed", &host.history(&run.run_id).unwrap());
+}

@@ -91,13 +91,15 @@ pub(super) struct Execution {
     /// A termination to carry out before anything else.
     pub terminate: Option<(String, SignalAck)>,
     /// Modules to move to, between tasks.
-    pub upgrades: Vec<(Arc<Module>, oneshot::Sender<Result<(), String>>)>,
+    pub upgrades: Vec<(Arc<Module>, UpgradeReply)>,
     /// When the run must close (its run or execution timeout), and which sets it.
     pub deadline: Option<(u64, &'static str)>,
     /// Told when the actor next waits with everything it received recorded.
     pub flushes: Vec<oneshot::Sender<()>>,
 }
 
+/// Answers a move to another module: the divergence report when it stays.
+pub(crate) type UpgradeReply = oneshot::Sender<Result<(), String>>;
 pub(crate) type SignalAck = oneshot::Sender<Result<(), MessageError>>;
 pub(crate) type QueryReply = oneshot::Sender<Result<Payload, MessageError>>;
 
