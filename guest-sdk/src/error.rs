@@ -11,7 +11,7 @@ use std::panic::Location;
 use crate::activity::ActivityError;
 use crate::cancellation::Cancelled;
 use crate::location;
-use crate::wit::{Failure, SourceLocation};
+use crate::wit::{ContinueAsNew, Failure, SourceLocation};
 
 /// The result of a workflow function.
 pub type WfResult<T> = Result<T, WorkflowError>;
@@ -40,6 +40,8 @@ pub mod error_types {
     /// An update was rejected before it was accepted: its validator returned an error, or
     /// the workflow has completed.
     pub const UPDATE_REJECTED: &str = "UpdateRejected";
+    /// The type of the error that carries a continue-as-new (never a failure).
+    pub const CONTINUE_AS_NEW: &str = "weft.ContinueAsNew";
 }
 
 /// A failure the SDK makes itself (not an error of workflow code): never retried.
@@ -65,6 +67,8 @@ pub struct WorkflowError {
     /// The activity failure this error was converted from, if any.
     source: Option<Box<ActivityError>>,
     cancelled: bool,
+    /// Not a failure: the workflow continues as new (see `WfContext::continue_as_new`).
+    continue_as_new: Option<Box<ContinueAsNew>>,
 }
 
 impl WorkflowError {
@@ -81,6 +85,7 @@ impl WorkflowError {
             location: Some(Location::caller()),
             source: None,
             cancelled: false,
+            continue_as_new: None,
         }
     }
 
@@ -125,6 +130,30 @@ impl WorkflowError {
         self
     }
 
+    /// The workflow continues as new with `next` (made by `WfContext::continue_as_new`).
+    pub(crate) fn continuing(next: ContinueAsNew, caller: &'static Location<'static>) -> Self {
+        Self {
+            failure: sdk_failure(
+                error_types::CONTINUE_AS_NEW,
+                "the workflow continues as new".to_owned(),
+            ),
+            location: Some(caller),
+            source: None,
+            cancelled: false,
+            continue_as_new: Some(Box::new(next)),
+        }
+    }
+
+    /// Whether this is a continue-as-new, not a failure.
+    pub fn is_continue_as_new(&self) -> bool {
+        self.continue_as_new.is_some()
+    }
+
+    /// The continue-as-new this error carries, if any.
+    pub(crate) fn take_continue_as_new(&mut self) -> Option<ContinueAsNew> {
+        self.continue_as_new.take().map(|c| *c)
+    }
+
     /// The failure message.
     pub fn message(&self) -> &str {
         &self.failure.message
@@ -157,6 +186,7 @@ impl WorkflowError {
             location: None,
             source: None,
             cancelled: false,
+            continue_as_new: None,
         }
     }
 }
@@ -176,6 +206,7 @@ impl From<ActivityError> for WorkflowError {
             failure,
             location: Some(Location::caller()),
             cancelled: error.is_cancelled(),
+            continue_as_new: None,
             source: Some(Box::new(error)),
         }
     }

@@ -215,6 +215,14 @@ impl<W: Workflow> Instance<W> {
             self.warn_about_running_handlers();
             let (command, location) = match outcome {
                 Ok(result) => (Command::CompleteWorkflow(result), self.defined_at.clone()),
+                Err(mut error) if error.is_continue_as_new() => {
+                    let next = error.take_continue_as_new().expect("checked");
+                    let (_, location) = error.into_parts();
+                    (
+                        Command::ContinueAsNew(next),
+                        location.or_else(|| self.defined_at.clone()),
+                    )
+                }
                 Err(error) if error.is_cancelled() && self.ctx.is_cancel_requested() => {
                     let (_, location) = error.into_parts();
                     (

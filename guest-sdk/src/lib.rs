@@ -163,6 +163,7 @@ mod combinators;
 mod component;
 mod conditions;
 mod context;
+mod continue_as_new;
 mod error;
 mod executor;
 mod export;

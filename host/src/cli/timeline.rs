@@ -166,6 +166,11 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
         Event::CancelRequested { reason } | Event::TimedOut { reason } => {
             truncate(reason, VALUE_WIDTH)
         }
+        Event::ContinuedFrom { run_id } => format!("run {run_id}"),
+        Event::PendingJob(job) => format!(
+            "(delivered by the first task) {}",
+            job_details(job, activities)
+        ),
         Event::ModuleChanged {
             from_digest,
             to_digest,

@@ -20,7 +20,7 @@
 //! the old shape under `history::format_<n>` and converts on read. Format 2 added
 //! `Event::TaskAttemptFailed` to format 1; format 3 added `Event::ActivityHeartbeat`,
 //! `Event::CancelRequested`, `Event::LocalActivityAttemptFailed`, `Event::Deadlines`,
-//! `Event::TimedOut` and `Event::ModuleChanged`. Data of every
+//! `Event::TimedOut`, `Event::ModuleChanged`, `Event::ContinuedFrom` and `Event::PendingJob`. Data of every
 //! older format decodes with today's types.
 
 use super::Event;

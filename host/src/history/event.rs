@@ -119,6 +119,14 @@ pub enum Event {
         to_digest: String,
         time_ms: u64,
     },
+    /// This run was started by a continue-as-new of `run_id` (the execution's previous
+    /// run), in the commit that closed it. Format 3.
+    ContinuedFrom {
+        run_id: String,
+    },
+    /// A job recorded before the run's first task (the start of a run begun by
+    /// continue-as-new): the first task delivers it, as a carried job. Format 3.
+    PendingJob(Job),
 }
 
 impl Event {
@@ -139,6 +147,8 @@ impl Event {
             Event::Deadlines { .. } => "deadlines",
             Event::TimedOut { .. } => "timed-out",
             Event::ModuleChanged { .. } => "module-changed",
+            Event::ContinuedFrom { .. } => "continued-from",
+            Event::PendingJob(job) => job.name(),
         }
     }
 }

@@ -361,6 +361,8 @@ pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
                     task.end = index + 1;
                 }
             }
+            // Recorded before any task: the first task delivers it.
+            Event::PendingJob(job) => carried.push(job.clone()),
             // The failed task made no commands; its jobs go to the next task.
             Event::TaskAttemptFailed { .. }
                 if tasks.last().is_some_and(|t| t.commands.is_empty()) =>

@@ -20,6 +20,7 @@ fn supported(command: &Command) -> bool {
             | Command::CompleteWorkflow(_)
             | Command::FailWorkflow(_)
             | Command::CancelWorkflowConfirmed
+            | Command::ContinueAsNew(_)
     )
 }
 

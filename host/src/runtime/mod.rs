@@ -152,6 +152,91 @@ pub(crate) struct HostInner {
 }
 
 impl HostInner {
+    /// The newest deployed module exporting `workflow_type`.
+    pub(crate) fn newest_module_for(&self, workflow_type: &str) -> Option<Arc<Module>> {
+        let digest = self
+            .versions
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|v| v.workflow_types.iter().any(|t| t == workflow_type))
+            .map(|v| v.digest.clone())?;
+        self.module_by_digest(&digest).ok()
+    }
+
+    pub(crate) fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
+        if let Some(m) = self.modules.lock().unwrap().get(digest) {
+            return Ok(m.clone());
+        }
+        let bytes = self
+            .storage
+            .module(digest)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "the module is missing from the database".to_string())?;
+        let module = self.engine.load(&bytes).map_err(|e| e.to_string())?;
+        self.modules
+            .lock()
+            .unwrap()
+            .insert(digest.to_string(), module.clone());
+        Ok(module)
+    }
+
+    pub(in crate::runtime) fn execution(
+        self: &Arc<Self>,
+        record: RunRecord,
+        module: Arc<Module>,
+        history: History,
+        started: Option<oneshot::Sender<Result<(), StartError>>>,
+    ) -> Execution {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let size_bytes = history.encoded_size();
+        let deadline = history.deadline();
+        let updates = execution::Updates::from_history(&history.events);
+        let cancel_requested = history
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::CancelRequested { .. }));
+        Execution {
+            host: self.clone(),
+            record,
+            module,
+            history,
+            size_bytes,
+            tx,
+            rx,
+            timers: HashMap::new(),
+            activities: HashMap::new(),
+            locals: HashMap::new(),
+            deferred: None,
+            pending_writes: Vec::new(),
+            started,
+            carried: Vec::new(),
+            jobs: Vec::new(),
+            events: Vec::new(),
+            fired: Vec::new(),
+            guards: Vec::new(),
+            retry: None,
+            signal_acks: Vec::new(),
+            updates,
+            queries: Vec::new(),
+            cancel_requested,
+            terminate: None,
+            continued_to: None,
+            upgrades: Vec::new(),
+            deadline,
+            flushes: Vec::new(),
+        }
+    }
+
+    pub(in crate::runtime) fn spawn(&self, execution: Execution) {
+        self.actors
+            .lock()
+            .unwrap()
+            .insert(execution.record.run_id.clone(), execution.tx.clone());
+        self.workflows.spawn(execution.run());
+    }
+
     /// Send `message` to the actor of `run_id`; false when the run has none.
     pub(crate) fn send(&self, run_id: &str, message: Message) -> bool {
         match self.actors.lock().unwrap().get(run_id) {
@@ -325,22 +410,7 @@ impl Host {
     }
 
     fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
-        if let Some(m) = self.inner.modules.lock().unwrap().get(digest) {
-            return Ok(m.clone());
-        }
-        let bytes = self
-            .inner
-            .storage
-            .module(digest)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "the module is missing from the database".to_string())?;
-        let module = self.inner.engine.load(&bytes).map_err(|e| e.to_string())?;
-        self.inner
-            .modules
-            .lock()
-            .unwrap()
-            .insert(digest.to_string(), module.clone());
-        Ok(module)
+        self.inner.module_by_digest(digest)
     }
 
     fn execution(
@@ -350,52 +420,11 @@ impl Host {
         history: History,
         started: Option<oneshot::Sender<Result<(), StartError>>>,
     ) -> Execution {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let size_bytes = history.encoded_size();
-        let deadline = history.deadline();
-        let updates = execution::Updates::from_history(&history.events);
-        let cancel_requested = history
-            .events
-            .iter()
-            .any(|e| matches!(e, Event::CancelRequested { .. }));
-        Execution {
-            host: self.inner.clone(),
-            record,
-            module,
-            history,
-            size_bytes,
-            tx,
-            rx,
-            timers: HashMap::new(),
-            activities: HashMap::new(),
-            locals: HashMap::new(),
-            deferred: None,
-            pending_writes: Vec::new(),
-            started,
-            carried: Vec::new(),
-            jobs: Vec::new(),
-            events: Vec::new(),
-            fired: Vec::new(),
-            guards: Vec::new(),
-            retry: None,
-            signal_acks: Vec::new(),
-            updates,
-            queries: Vec::new(),
-            cancel_requested,
-            terminate: None,
-            upgrades: Vec::new(),
-            deadline,
-            flushes: Vec::new(),
-        }
+        self.inner.execution(record, module, history, started)
     }
 
     fn spawn(&self, execution: Execution) {
-        self.inner
-            .actors
-            .lock()
-            .unwrap()
-            .insert(execution.record.run_id.clone(), execution.tx.clone());
-        self.inner.workflows.spawn(execution.run());
+        self.inner.spawn(execution)
     }
 
     /// Wait for a run to close and return how it ended.

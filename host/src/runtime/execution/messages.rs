@@ -180,6 +180,19 @@ impl Execution {
         });
         self.rx.close();
         while let Ok(message) = self.rx.try_recv() {
+            // After a continue-as-new, signals and updates go on to the next run.
+            let message = match (&self.continued_to, message) {
+                (Some(next), m @ (Message::Signal { .. } | Message::Update { .. })) => {
+                    match self.host.actors.lock().unwrap().get(next) {
+                        Some(actor) => match actor.send(m) {
+                            Ok(()) => continue,
+                            Err(e) => e.0,
+                        },
+                        None => m,
+                    }
+                }
+                (_, m) => m,
+            };
             match message {
                 Message::Signal { ack, .. } => {
                     let _ = ack.send(Err(closed()));

@@ -38,6 +38,7 @@ use crate::history::{
 use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunRecord, TimerRow, Write};
 
+mod continued;
 mod effects;
 mod local;
 mod messages;
@@ -94,6 +95,8 @@ pub(super) struct Execution {
     pub upgrades: Vec<(Arc<Module>, UpgradeReply)>,
     /// When the run must close (its run or execution timeout), and which sets it.
     pub deadline: Option<(u64, &'static str)>,
+    /// The run that continued this one (once its close is durable).
+    pub continued_to: Option<String>,
     /// Told when the actor next waits with everything it received recorded.
     pub flushes: Vec<oneshot::Sender<()>>,
 }

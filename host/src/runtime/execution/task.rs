@@ -110,8 +110,29 @@ impl Execution {
             }
             other => other,
         };
+        let mut next_run = None;
+        if let (Some(Outcome::ContinuedAsNew), Ok(commands)) = (&outcome, &produced) {
+            match self.next_run(commands, time_ms) {
+                Ok(next) => next_run = next,
+                Err(failure) => {
+                    // Not recorded: the task fails and is retried like any other.
+                    tracing::error!(run = %self.record.run_id, "{failure}");
+                    self.host.cache.take(&self.record.run_id);
+                    let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
+                    self.retry = Some(Retry {
+                        attempt,
+                        at_ms: time_ms.saturating_add(backoff(attempt)),
+                    });
+                    self.requeue(jobs, own_jobs, acks);
+                    return false;
+                }
+            }
+        }
         if let Some(outcome) = &outcome {
             writes.extend(self.close_writes(outcome, time_ms, index + events.len()));
+        }
+        if let Some(next) = &next_run {
+            writes.extend(next.writes());
         }
         let recorded = !events.is_empty();
         if self.commit_with(events, writes).await.is_err() {
@@ -138,6 +159,9 @@ impl Execution {
         match produced {
             Ok(commands) => {
                 self.retry = None;
+                if let Some(next) = next_run {
+                    self.hand_over(next);
+                }
                 if let Some(outcome) = outcome {
                     self.close(outcome);
                     return true;

@@ -1,0 +1,155 @@
+//! Continue-as-new: the task whose commands end with `continue-as-new` closes its run
+//! and, in the same durable commit, starts the execution's next run (same workflow id,
+//! a new run id): its record, `ExecutionStarted`, `ContinuedFrom` (this run), the
+//! execution's deadline, and the new run's `start-workflow` as a pending job that its
+//! first task delivers. The next run gets its own actor before this one lets go of the
+//! workflow id, so requests for the id always find a run; messages that reach this
+//! run's mailbox after the close go on to the next run.
+
+use super::*;
+use crate::history::vocab::StartWorkflow;
+use crate::history::{ExecutionStarted, FORMAT_VERSION};
+use crate::storage::Status;
+
+/// The next run of a continue-as-new, recorded with the close of the current one.
+pub(crate) struct NextRun {
+    record: RunRecord,
+    module: Arc<Module>,
+    events: Vec<Event>,
+}
+
+impl NextRun {
+    pub(super) fn writes(&self) -> Vec<Write> {
+        vec![
+            Write::PutRun(self.record.clone()),
+            Write::Append {
+                run_id: self.record.run_id.clone(),
+                first_index: 0,
+                events: crate::history::codec::encode_events(FORMAT_VERSION, &self.events),
+            },
+        ]
+    }
+}
+
+impl Execution {
+    /// The next run asked for by the `continue-as-new` among `commands`, if any; an
+    /// error when no deployed module exports the workflow type it names (the task fails
+    /// and is retried, as for any other command the host cannot carry out).
+    pub(super) fn next_run(
+        &self,
+        commands: &[IssuedCommand],
+        time_ms: u64,
+    ) -> Result<Option<NextRun>, TaskFailure> {
+        let Some((continued, location)) = commands.iter().find_map(|c| match &c.command {
+            Command::ContinueAsNew(continued) => Some((continued, &c.location)),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let workflow_type = continued
+            .workflow_type
+            .clone()
+            .unwrap_or_else(|| self.record.workflow_type.clone());
+        let module = if workflow_type == self.record.workflow_type {
+            // The same type: on the newest version of the name, like a new start.
+            self.host
+                .newest_module_for(&workflow_type)
+                .unwrap_or_else(|| self.module.clone())
+        } else {
+            self.host
+                .newest_module_for(&workflow_type)
+                .ok_or_else(|| TaskFailure {
+                    message: format!(
+                        "continue-as-new as workflow type `{workflow_type}`, which no deployed \
+                         module exports"
+                    ),
+                    location: location.clone(),
+                })?
+        };
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let workflow_id = self.record.workflow_id.clone();
+        // Memo and search attributes go on with the execution.
+        let first = self.history.events.iter().find_map(|e| match e {
+            Event::Job(Job::StartWorkflow(s)) | Event::PendingJob(Job::StartWorkflow(s)) => Some(s),
+            _ => None,
+        });
+        let start = StartWorkflow {
+            workflow_type: workflow_type.clone(),
+            input: continued.input.clone(),
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            attempt: 1,
+            parent_workflow_id: first.and_then(|s| s.parent_workflow_id.clone()),
+            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            search_attributes: first
+                .map(|s| s.search_attributes.clone())
+                .unwrap_or_default(),
+            memo: first.map(|s| s.memo.clone()).unwrap_or_default(),
+        };
+        let mut events = vec![
+            Event::ExecutionStarted(ExecutionStarted {
+                workflow_type: workflow_type.clone(),
+                workflow_id: workflow_id.clone(),
+                run_id: run_id.clone(),
+                module_digest: module.digest.clone(),
+                time_ms,
+            }),
+            Event::ContinuedFrom {
+                run_id: self.record.run_id.clone(),
+            },
+        ];
+        // The execution timeout spans the chain; a run timeout is the run's own.
+        let execution_deadline_ms = self.history.events.iter().take(4).find_map(|e| match e {
+            Event::Deadlines {
+                execution_deadline_ms,
+                ..
+            } => *execution_deadline_ms,
+            _ => None,
+        });
+        if execution_deadline_ms.is_some() {
+            events.push(Event::Deadlines {
+                run_deadline_ms: None,
+                execution_deadline_ms,
+            });
+        }
+        events.push(Event::PendingJob(Job::StartWorkflow(start)));
+        let record = RunRecord {
+            workflow_id,
+            run_id,
+            workflow_type,
+            module_digest: module.digest.clone(),
+            status: Status::Running,
+            start_ms: time_ms,
+            close_ms: None,
+            history_len: 0,
+            format_version: FORMAT_VERSION,
+        };
+        Ok(Some(NextRun {
+            record,
+            module,
+            events,
+        }))
+    }
+
+    /// The close that started `next` is durable: give the workflow id to the next run
+    /// and start its actor (its first task delivers the pending start).
+    pub(super) fn hand_over(&mut self, next: NextRun) {
+        let handle = crate::runtime::RunHandle {
+            workflow_id: next.record.workflow_id.clone(),
+            run_id: next.record.run_id.clone(),
+        };
+        tracing::info!(run = %self.record.run_id, next = %handle.run_id, "continued as new");
+        let mut execution =
+            self.host
+                .execution(next.record, next.module, History::new(next.events), None);
+        execution.resume_pending();
+        execution.guards.push(self.host.clock.busy());
+        self.continued_to = Some(handle.run_id.clone());
+        self.host
+            .open
+            .lock()
+            .unwrap()
+            .insert(handle.workflow_id.clone(), handle);
+        self.host.spawn(execution);
+    }
+}
