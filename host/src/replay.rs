@@ -123,8 +123,14 @@ pub fn replay_into(
     })
 }
 
-/// Events after which `history-info` suggests continue-as-new.
+/// Events after which `history-info` suggests continue-as-new: about 80% of the 51,200
+/// events at which Temporal stops a history, so a workflow that follows the suggestion
+/// has room to finish its step.
 pub const CONTINUE_AS_NEW_SUGGESTED_AFTER: u32 = 40_000;
+
+/// Encoded bytes after which `history-info` suggests continue-as-new: 80% of
+/// Temporal's 50 MB limit.
+pub const CONTINUE_AS_NEW_SUGGESTED_AFTER_BYTES: u64 = 40 * 1024 * 1024;
 
 /// What `history-info` tells the task that starts at event `index`, live and in
 /// replay alike: the events before it and the bytes they take encoded.
@@ -133,7 +139,8 @@ pub fn history_info(index: usize, size_bytes: u64) -> HistoryInfo {
     HistoryInfo {
         length,
         size_bytes,
-        continue_as_new_suggested: length > CONTINUE_AS_NEW_SUGGESTED_AFTER,
+        continue_as_new_suggested: length > CONTINUE_AS_NEW_SUGGESTED_AFTER
+            || size_bytes > CONTINUE_AS_NEW_SUGGESTED_AFTER_BYTES,
     }
 }
 
