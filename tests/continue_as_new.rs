@@ -56,6 +56,8 @@ async fn looper_reaches_ten_thousand_iterations_in_short_runs() {
                     host.find_run(&run_id).unwrap().status,
                     Status::ContinuedAsNew
                 );
+                let described = weft_host::api::describe::describe(host, &next.run_id).unwrap();
+                assert_eq!(described.continued_from.as_deref(), Some(run_id.as_str()));
                 run_id = next.run_id;
             }
             other => break completed(&other),

@@ -11,8 +11,10 @@ use crate::storage::{RunRecord, Status};
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let mut run = host.find_run(id)?;
     let mut moved_ms = None;
+    let continued_from;
     let ((activities, timers), failing, cancel) = if run.status.is_open() {
         let history = History::new(host.inspect().history_of(&run)?);
+        continued_from = previous_run(&history);
         // The stored count is written at close; an open run's is read off its history.
         run.history_len = history.events.len() as u64;
         moved_ms = history.events.iter().rev().find_map(|e| match e {
@@ -24,11 +26,17 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
             history.failing_task(),
             cancel_request(&history),
         )
-    } else if run.status == Status::Cancelled {
-        let history = History::new(host.inspect().history_of(&run)?);
-        (Default::default(), None, cancel_request(&history))
     } else {
-        Default::default()
+        // A closed run's history is read for the little it shows: the run it continued,
+        // and a cancellation's reason.
+        let history = History::new(host.inspect().history_of(&run)?);
+        continued_from = previous_run(&history);
+        let cancel = if run.status == Status::Cancelled {
+            cancel_request(&history)
+        } else {
+            None
+        };
+        (Default::default(), None, cancel)
     };
     let version = host
         .module_versions()
@@ -44,6 +52,7 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
         module_name: version.as_ref().map(|v| v.name.clone()),
         module_version: version.map(|v| v.version),
         module_moved_ms: moved_ms,
+        continued_from,
         pending_activities: activities
             .into_iter()
             .map(|a| PendingActivityInfo {
@@ -140,4 +149,12 @@ fn outcome_body(run: &RunRecord, outcome: Option<Outcome>) -> ResultBody {
         result,
         failure,
     }
+}
+
+/// The run this one continued (continue-as-new), from its first events.
+fn previous_run(history: &History) -> Option<String> {
+    history.events.iter().take(4).find_map(|e| match e {
+        crate::history::Event::ContinuedFrom { run_id } => Some(run_id.clone()),
+        _ => None,
+    })
 }

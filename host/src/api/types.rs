@@ -421,6 +421,9 @@ pub struct Description {
     /// replayed on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module_moved_ms: Option<u64>,
+    /// The run this one continued as new from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continued_from: Option<String>,
     pub pending_activities: Vec<PendingActivityInfo>,
     pub pending_timers: Vec<PendingTimerInfo>,
     /// The workflow task that is failing and being retried, if any.

@@ -49,6 +49,9 @@ fn description(d: &Description) -> String {
         field("reason", c.reason.clone());
     }
     field("run", run.run_id.clone());
+    if let Some(previous) = &d.continued_from {
+        field("continued", format!("from run {previous}"));
+    }
     let module = match (&d.module_name, d.module_version) {
         (Some(name), Some(version)) => format!(
             "{name} version {version} ({})",
@@ -226,6 +229,7 @@ mod tests {
             module_name: Some("order".into()),
             module_version: Some(1),
             module_moved_ms: None,
+            continued_from: None,
             pending_activities: vec![PendingActivityInfo {
                 seq: 2,
                 activity_type: "never_complete".into(),
