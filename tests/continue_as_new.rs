@@ -68,3 +68,69 @@ async fn looper_reaches_ten_thousand_iterations_in_short_runs() {
     // A run holds its 250 iterations (a task, a timer and its firing each), not 10,000.
     assert!(longest < 1_100, "a run's history grew to {longest} events");
 }
+
+/// continue_as_new/signals_block_continue_as_new: a signal made durable while the task
+/// that continues as new is in flight blocks it: that task is not recorded, and the run
+/// goes on with the signal (here: returns it). Without the signal, the run continues.
+#[tokio::test]
+async fn continue_as_new_signals_block_continue_as_new() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+
+    type Pending =
+        Pin<Box<dyn Future<Output = Result<(), weft_host::runtime::MessageError>> + Send>>;
+    let env = support::features::env().await;
+    // Without a signal: the first run continues, the second returns.
+    let plain =
+        support::features::start(&env, "continue_as_new_signals", "can-plain", json!({})).await;
+    assert!(matches!(
+        env.host().wait(&plain.run_id).await.unwrap(),
+        Outcome::ContinuedAsNew
+    ));
+    support::features::replays(&env, &plain);
+
+    // The workflow logs inside the continuing task; the hook signals right then.
+    let host = env.host().clone();
+    let in_flight: Arc<Mutex<Option<Pending>>> = Arc::default();
+    let slot = in_flight.clone();
+    support::logs::on_log(move |message: &str, workflow: &str| {
+        if workflow != "can-signalled" || message != "continue_as_new_signals: continuing" {
+            return;
+        }
+        let mut slot = slot.lock().unwrap();
+        if slot.is_some() {
+            return;
+        }
+        let host = host.clone();
+        let mut signal: Pending = Box::pin(async move {
+            host.signal("can-signalled", "sig", Payload::json(&json!("hello")))
+                .await
+                .map(|_| ())
+        });
+        let waker = std::task::Waker::noop();
+        let polled = signal
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        assert!(polled.is_pending());
+        *slot = Some(signal);
+    });
+    let run =
+        support::features::start(&env, "continue_as_new_signals", "can-signalled", json!({})).await;
+    let outcome = support::features::finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("hello"));
+    let sent = in_flight
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the hook sent the signal");
+    sent.await.unwrap();
+    // The blocked continue-as-new left no trace, and no second run.
+    let events = env.host().history(&run.run_id).unwrap();
+    assert!(!events.iter().any(|e| matches!(e,
+        Event::Command(c) if matches!(c.command, weft_host::history::Command::ContinueAsNew(_)))));
+    assert_eq!(
+        env.host().find_run("can-signalled").unwrap().run_id,
+        run.run_id
+    );
+}
