@@ -184,6 +184,7 @@ mod state;
 mod state_cell;
 mod timer;
 mod updates;
+mod versioning;
 mod workflow;
 
 #[doc(hidden)]
