@@ -40,9 +40,9 @@ use crate::payload;
 use crate::wit::{Command, Marker, Payload};
 
 /// The signal name of a patch notice (the host's `history::markers::PATCH_NOTICE`).
-pub(crate) const PATCH_NOTICE: &str = "__weft.patch";
+pub(crate) const PATCH_NOTICE: &str = "__weft_patch";
 /// The signal name of a side-effect notice (`history::markers::SIDE_EFFECT_NOTICE`).
-pub(crate) const SIDE_EFFECT_NOTICE: &str = "__weft.side-effect";
+pub(crate) const SIDE_EFFECT_NOTICE: &str = "__weft_side_effect";
 
 /// A marker the task being replayed recorded, as its notice tells.
 pub(crate) enum Notice {

@@ -23,10 +23,10 @@
 use super::vocab::{Activation, Command, IssuedCommand, Job, Marker, Payload, Signal};
 
 /// The signal name of a patch notice; reserved (the SDK drops it in a live activation).
-pub const PATCH_NOTICE: &str = "__weft.patch";
+pub const PATCH_NOTICE: &str = "__weft_patch";
 
 /// The signal name of a side-effect notice; reserved like [`PATCH_NOTICE`].
-pub const SIDE_EFFECT_NOTICE: &str = "__weft.side-effect";
+pub const SIDE_EFFECT_NOTICE: &str = "__weft_side_effect";
 
 /// Whether `job` is a signal with a reserved notice name.
 pub fn is_notice(job: &Job) -> bool {
