@@ -59,7 +59,7 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
         Job::CancelRequested => Ok(Delivery::CancelRequested),
         Job::FireTimer(seq) => Ok(Delivery::FireTimer { seq }),
         Job::Signal(signal) => match Notice::of(&signal.name, &signal.input) {
-            Some(notice) => notice.map(Delivery::Notice),
+            Some(notice) => Ok(Delivery::Notice(notice)),
             None => Ok(Delivery::Signal(signal)),
         },
         Job::Update(update) => Ok(Delivery::Update(update)),

@@ -13,7 +13,7 @@
 //! | live                                | `deprecate_patch("id")` | —      | patch marker `id`   |
 //! | replaying, the run recorded `id`    | `deprecate_patch("id")` | —      | patch marker `id`   |
 //! | replaying, the run did not          | `deprecate_patch("id")` | —      | none                |
-//! | replaying, the run recorded `id`    | neither                 | replay fails: `WEFT-NDE-1` at a patch |
+//! | replaying, the run recorded `id`    | neither                 | —      | none: `WEFT-NDE-1`  |
 //!
 //! The first call for an id decides for the whole run: later calls return the same
 //! answer and issue nothing. "The run recorded `id`" is known from the marker notices
@@ -44,23 +44,21 @@ pub(crate) const PATCH_NOTICE: &str = "__weft_patch";
 /// The signal name of a side-effect notice (`history::markers::SIDE_EFFECT_NOTICE`).
 pub(crate) const SIDE_EFFECT_NOTICE: &str = "__weft_side_effect";
 
-/// A marker the task being replayed recorded, as its notice tells.
+/// A marker the task being replayed recorded, as its notice tells; still encoded (a
+/// live one came from a client and is dropped whatever it holds).
 pub(crate) enum Notice {
-    Patch(String),
+    /// The patch id, as a JSON string.
+    Patch(Payload),
+    /// The recorded value.
     SideEffect(Payload),
 }
 
 impl Notice {
-    /// The notice a signal is, if its name is reserved for notices; `Err` if its
-    /// payload does not decode.
-    pub(crate) fn of(name: &str, input: &Payload) -> Option<Result<Notice, String>> {
+    /// The notice a signal is, if its name is reserved for notices.
+    pub(crate) fn of(name: &str, input: &Payload) -> Option<Notice> {
         match name {
-            PATCH_NOTICE => Some(
-                payload::from_json::<String>(input)
-                    .map(Notice::Patch)
-                    .map_err(|e| format!("the host sent a patch notice that does not decode: {e}")),
-            ),
-            SIDE_EFFECT_NOTICE => Some(Ok(Notice::SideEffect(input.clone()))),
+            PATCH_NOTICE => Some(Notice::Patch(input.clone())),
+            SIDE_EFFECT_NOTICE => Some(Notice::SideEffect(input.clone())),
             _ => None,
         }
     }
@@ -100,9 +98,16 @@ impl Markers {
             return;
         }
         match notice {
-            Notice::Patch(id) => {
-                self.recorded_patches.insert(id);
-            }
+            Notice::Patch(id) => match payload::from_json::<String>(&id) {
+                Ok(id) => {
+                    self.recorded_patches.insert(id);
+                }
+                // The host's replayer writes notices; replay will report what follows.
+                Err(e) => crate::log(
+                    crate::LogLevel::Warn,
+                    &format!("a patch notice that does not decode was dropped: {e}"),
+                ),
+            },
             Notice::SideEffect(value) => self.side_effects.push_back(value),
         }
     }

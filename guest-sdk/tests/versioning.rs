@@ -199,8 +199,15 @@ fn the_context_cannot_be_used_inside_a_side_effect() {
 #[test]
 fn a_live_signal_with_a_reserved_name_is_dropped() {
     let mut harness = Harness::new::<greet>();
+    // Whatever it holds: a client may have sent it.
     let commands = harness
-        .start_with(&"ada", vec![testing::recorded_patch("other")])
+        .start_with(
+            &"ada",
+            vec![
+                testing::recorded_patch("other"),
+                testing::signal("__weft_patch", &[1, 2]),
+            ],
+        )
         .unwrap();
     assert_eq!(describe(&commands), ["patch:shout", "activity:1:to_upper"]);
     let logs = harness.logs();
