@@ -6,6 +6,7 @@
 pub mod codec;
 mod event;
 pub mod export;
+pub mod markers;
 pub mod vocab;
 
 pub use codec::{DecodeError, FORMAT_VERSION};
