@@ -74,12 +74,6 @@ async fn looper_reaches_ten_thousand_iterations_in_short_runs() {
 /// goes on with the signal (here: returns it). Without the signal, the run continues.
 #[tokio::test]
 async fn continue_as_new_signals_block_continue_as_new() {
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::sync::{Arc, Mutex};
-
-    type Pending =
-        Pin<Box<dyn Future<Output = Result<(), weft_host::runtime::MessageError>> + Send>>;
     let env = support::features::env().await;
     // Without a signal: the first run continues, the second returns.
     let plain =
@@ -92,39 +86,23 @@ async fn continue_as_new_signals_block_continue_as_new() {
 
     // The workflow logs inside the continuing task; the hook signals right then.
     let host = env.host().clone();
-    let in_flight: Arc<Mutex<Option<Pending>>> = Arc::default();
-    let slot = in_flight.clone();
-    support::logs::on_log(move |message: &str, workflow: &str| {
-        if workflow != "can-signalled" || message != "continue_as_new_signals: continuing" {
-            return;
-        }
-        let mut slot = slot.lock().unwrap();
-        if slot.is_some() {
-            return;
-        }
-        let host = host.clone();
-        let mut signal: Pending = Box::pin(async move {
-            host.signal("can-signalled", "sig", Payload::json(&json!("hello")))
-                .await
-                .map(|_| ())
-        });
-        let waker = std::task::Waker::noop();
-        let polled = signal
-            .as_mut()
-            .poll(&mut std::task::Context::from_waker(waker));
-        assert!(polled.is_pending());
-        *slot = Some(signal);
-    });
+    let in_flight = support::logs::send_on_log(
+        "can-signalled",
+        "continue_as_new_signals: continuing",
+        move || {
+            let host = host.clone();
+            async move {
+                host.signal("can-signalled", "sig", Payload::json(&json!("hello")))
+                    .await
+                    .map(|_| ())
+            }
+        },
+    );
     let run =
         support::features::start(&env, "continue_as_new_signals", "can-signalled", json!({})).await;
     let outcome = support::features::finish(&env, &run).await;
     assert_eq!(completed(&outcome), json!("hello"));
-    let sent = in_flight
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the hook sent the signal");
-    sent.await.unwrap();
+    support::logs::sent(&in_flight).await.unwrap();
     // The blocked continue-as-new left no trace, and no second run.
     let events = env.host().history(&run.run_id).unwrap();
     assert!(!events.iter().any(|e| matches!(e,
@@ -133,4 +111,59 @@ async fn continue_as_new_signals_block_continue_as_new() {
         env.host().find_run("can-signalled").unwrap().run_id,
         run.run_id
     );
+}
+
+/// continue_as_new/updates_do_not_block_continue_as_new: an update that arrives while
+/// the task that continues as new is in flight does not block it: the first run
+/// continues, and the next run handles the update. The update answers the run id of
+/// the run that handled it (not the first), which the next run then returns; only the
+/// next run's history accepts and completes it.
+#[tokio::test]
+async fn continue_as_new_updates_do_not_block_continue_as_new() {
+    use weft_host::runtime::{UpdateOutcome, UpdateRequest, UpdateStage};
+    let env = support::features::env().await;
+    let host = env.host().clone();
+    let in_flight = support::logs::send_on_log(
+        "can-updated",
+        "continue_as_new_updates: continuing",
+        move || {
+            let host = host.clone();
+            async move {
+                let request = UpdateRequest {
+                    update_id: Some("which-run".into()),
+                    name: "run_id".into(),
+                    input: Payload::json(&json!(null)),
+                    wait: UpdateStage::Completed,
+                };
+                host.update("can-updated", request).await
+            }
+        },
+    );
+    let first =
+        support::features::start(&env, "continue_as_new_updates", "can-updated", json!({})).await;
+    assert!(matches!(
+        env.host().wait(&first.run_id).await.unwrap(),
+        Outcome::ContinuedAsNew
+    ));
+    let answer = support::logs::sent(&in_flight).await.unwrap();
+    let UpdateOutcome::Completed { result, .. } = answer else {
+        panic!("{answer:?}");
+    };
+    let handled_by = result.unwrap().to_json();
+    assert_ne!(handled_by, json!(first.run_id));
+    let next = env.host().find_run("can-updated").unwrap();
+    assert_eq!(handled_by, json!(next.run_id));
+    let outcome = env.host().wait(&next.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!(next.run_id));
+    let names = |run_id: &str| -> Vec<&'static str> {
+        let events = env.host().history(run_id).unwrap();
+        assert_replays(env.host(), "messages", &events);
+        events.iter().map(|e| e.name()).collect()
+    };
+    let before = names(&first.run_id);
+    assert!(!before.contains(&"accept-update"), "{before:?}");
+    assert!(!before.contains(&"complete-update"), "{before:?}");
+    let after = names(&next.run_id);
+    assert!(after.contains(&"accept-update"), "{after:?}");
+    assert!(after.contains(&"complete-update"), "{after:?}");
 }

@@ -4,10 +4,6 @@
 
 mod support;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
 use support::features::{env, finish, replays, result, start};
 use weft_host::contract::Payload;
@@ -92,8 +88,6 @@ async fn signal_signal_with_start() {
     assert_eq!(result(&env, &blocked).await, json!(40));
 }
 
-type Pending = Pin<Box<dyn Future<Output = Result<(), MessageError>> + Send>>;
-
 /// signal/prevent_close: case 1, a signal to a completed run is refused (closed); case
 /// 2, a signal that arrives while the task that completes the run is in flight is not
 /// lost: the completion is refused and the run goes on with it, returning [1, 2].
@@ -120,44 +114,22 @@ async fn signal_prevent_close() {
     // Case 2: the workflow logs just before it returns, inside the completing task;
     // the log hook sends the second signal right then, while that task is in flight.
     let host = env.host().clone();
-    let in_flight: Arc<Mutex<Option<Pending>>> = Arc::default();
-    let slot = in_flight.clone();
-    let hook = move |message: &str, workflow: &str| {
-        if workflow != "prevent-close-2" || message != "prevent_close: completing" {
-            return;
-        }
-        let mut slot = slot.lock().unwrap();
-        if slot.is_some() {
-            return;
-        }
-        let host = host.clone();
-        let mut signal: Pending = Box::pin(async move {
-            host.signal("prevent-close-2", "add", Payload::json(&json!(2)))
-                .await
-                .map(|_| ())
+    let in_flight =
+        support::logs::send_on_log("prevent-close-2", "prevent_close: completing", move || {
+            let host = host.clone();
+            async move {
+                host.signal("prevent-close-2", "add", Payload::json(&json!(2)))
+                    .await
+                    .map(|_| ())
+            }
         });
-        // One poll hands the signal to the run's actor (it then waits for the task
-        // that records it, which comes after this one).
-        let waker = std::task::Waker::noop();
-        let polled = signal
-            .as_mut()
-            .poll(&mut std::task::Context::from_waker(waker));
-        assert!(polled.is_pending());
-        *slot = Some(signal);
-    };
-    support::logs::on_log(hook);
     let run = start(&env, "signal_prevent_close", "prevent-close-2", json!(null)).await;
     env.signal("prevent-close-2", "add", json!(1))
         .await
         .unwrap();
     let outcome = finish(&env, &run).await;
     assert_eq!(support::completed(&outcome), json!([1, 2]));
-    let second = in_flight
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the hook sent the signal");
-    second.await.unwrap();
+    support::logs::sent(&in_flight).await.unwrap();
     // The refused completion left no trace: one completion, after both signals.
     let events = replays(&env, &run);
     let names: Vec<&str> = events.iter().map(|e| e.name()).collect();

@@ -1,6 +1,8 @@
 //! A hook on the host's log: lets a test act at the moment a workflow logs a line,
 //! while the workflow task that logs it is still running.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::field::{Field, Visit};
@@ -23,6 +25,51 @@ fn hooks() -> &'static Mutex<Vec<Hook>> {
 /// (and inside the task) that logs it.
 pub fn on_log(hook: impl Fn(&str, &str) + Send + Sync + 'static) {
     hooks().lock().unwrap().push(Arc::new(hook));
+}
+
+/// A message a log hook sent, waiting for its answer.
+pub type InFlight<T> = Arc<Mutex<Option<Pin<Box<dyn Future<Output = T> + Send>>>>>;
+
+/// The first time `workflow` logs `message`, call `send` and poll its future once,
+/// right there, inside the task that logs: one poll hands a signal or an update to the
+/// run's actor while that task is in flight. The future, still pending, waits in the
+/// slot returned, for the test to await.
+pub fn send_on_log<T: 'static, F>(
+    workflow: &'static str,
+    message: &'static str,
+    send: impl Fn() -> F + Send + Sync + 'static,
+) -> InFlight<T>
+where
+    F: Future<Output = T> + Send + 'static,
+{
+    let in_flight: InFlight<T> = Arc::default();
+    let slot = in_flight.clone();
+    on_log(move |logged: &str, from: &str| {
+        if from != workflow || logged != message {
+            return;
+        }
+        let mut slot = slot.lock().unwrap();
+        if slot.is_some() {
+            return;
+        }
+        let mut sent: Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(send());
+        let waker = std::task::Waker::noop();
+        let polled = sent
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        assert!(polled.is_pending(), "answered before the task ended");
+        *slot = Some(sent);
+    });
+    in_flight
+}
+
+/// Take what the hook of [`send_on_log`] sent.
+pub fn sent<T>(in_flight: &InFlight<T>) -> Pin<Box<dyn Future<Output = T> + Send>> {
+    in_flight
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the hook sent its message")
 }
 
 struct HookLayer;

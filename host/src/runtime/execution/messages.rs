@@ -12,6 +12,8 @@
 //!   replay, and never recorded.
 //! - A task that would close the run while signals or updates have arrived is not
 //!   recorded: the run goes on with them (Temporal's "unhandled command" on close).
+//!   Except for updates when the task continues as new: they do not block it, and go
+//!   on to the next run, as in Temporal.
 
 use super::*;
 use crate::history::Failure;
@@ -144,10 +146,36 @@ impl Execution {
         rest
     }
 
-    /// Signals or updates arrived while a task that closes the run was in flight.
-    pub(super) fn close_interrupted(&mut self) -> bool {
+    /// Signals or updates arrived while a task that closes the run was in flight (only
+    /// signals count when it `continues` as new).
+    pub(super) fn close_interrupted(&mut self, continues: bool) -> bool {
         self.absorb_queued();
-        self.has_messages()
+        match continues {
+            true => self.jobs.iter().any(|j| matches!(j, Job::Signal(_))),
+            false => self.has_messages(),
+        }
+    }
+
+    /// After a continue-as-new: the updates that arrived while the closing task was in
+    /// flight, never delivered to this run, go on to the next one.
+    fn forward_updates(&mut self) {
+        let Some(next) = &self.continued_to else {
+            return;
+        };
+        let Some(actor) = self.host.actors.lock().unwrap().get(next).cloned() else {
+            return;
+        };
+        for job in std::mem::take(&mut self.jobs) {
+            let Job::Update(update) = job else { continue };
+            for (wait, reply) in self.updates.take_requested(&update.id) {
+                let _ = actor.send(Message::Update {
+                    update: update.clone(),
+                    wait,
+                    reply,
+                    busy: self.host.clock.busy(),
+                });
+            }
+        }
     }
 
     /// Put a task's jobs (and its signals' acknowledgements) back in front of what
@@ -163,6 +191,7 @@ impl Execution {
 
     /// The run closed: answer what still waits, and refuse what is still queued.
     pub(super) fn answer_at_close(&mut self) {
+        self.forward_updates();
         self.answer_queries();
         let closed = || MessageError::Closed {
             workflow_id: self.record.workflow_id.clone(),

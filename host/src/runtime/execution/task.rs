@@ -37,7 +37,7 @@ impl Execution {
                 let closes = commands
                     .iter()
                     .any(|c| Outcome::of_command(&c.command).is_some());
-                if closes && self.close_interrupted() {
+                if closes && self.close_interrupted(next_run.is_some()) {
                     // Not recorded: the run goes on with what arrived. The instance has
                     // moved past the close; the next task rebuilds it.
                     self.host.cache.take(&self.record.run_id);

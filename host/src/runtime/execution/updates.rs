@@ -147,6 +147,21 @@ impl Updates {
         }
     }
 
+    /// Take the callers of update `id`, requested and not delivered yet (to hand them to
+    /// the next run of a continue-as-new).
+    pub fn take_requested(&mut self, id: &str) -> Vec<(UpdateStage, UpdateReply)> {
+        match self.by_id.remove(id) {
+            Some(State::Requested(waiters)) => {
+                waiters.into_iter().map(|w| (w.stage, w.reply)).collect()
+            }
+            Some(other) => {
+                self.by_id.insert(id.to_string(), other);
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// The run closed: whoever still waits learns that the handler never finished.
     pub fn run_closed(&mut self, error: impl Fn(&str) -> MessageError) {
         for (id, state) in self.by_id.drain() {
