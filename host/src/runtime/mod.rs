@@ -141,6 +141,9 @@ pub(crate) struct HostInner {
     /// workflow threads. The API, the timer loop and storage stay off them.
     pub(crate) workflows: tokio::runtime::Handle,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
+    /// The workflow threads, held weakly (the `Host` handles own them), so an actor can
+    /// act as a host (start a child, signal another run) while the host is up.
+    threads: std::sync::Weak<workers::WorkflowThreads>,
     /// Set when the host shuts down gracefully; running activities watch it.
     pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     /// Deployed module versions, oldest first.
@@ -152,6 +155,14 @@ pub(crate) struct HostInner {
 }
 
 impl HostInner {
+    /// A handle on this host, while it is up (none once the last `Host` is gone).
+    pub(crate) fn handle(self: &Arc<Self>) -> Option<Host> {
+        Some(Host {
+            inner: self.clone(),
+            _threads: self.threads.upgrade()?,
+        })
+    }
+
     /// The newest deployed module exporting `workflow_type`.
     pub(crate) fn newest_module_for(&self, workflow_type: &str) -> Option<Arc<Module>> {
         let digest = self
@@ -208,6 +219,7 @@ impl HostInner {
             timers: HashMap::new(),
             activities: HashMap::new(),
             locals: HashMap::new(),
+            children: HashMap::new(),
             deferred: None,
             pending_writes: Vec::new(),
             started,
@@ -323,6 +335,7 @@ impl Host {
                 workflows: threads.handle(),
                 waiters: Mutex::new(HashMap::new()),
                 shutdown: tokio::sync::watch::Sender::new(false),
+                threads: Arc::downgrade(&threads),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
                 deploy_lock: tokio::sync::Mutex::new(()),
