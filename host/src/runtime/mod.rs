@@ -376,6 +376,7 @@ impl Host {
             .map(|t| (t.fire_at_ms, t.run_id, t.seq))
             .collect();
         let mut missing_rows = Vec::new();
+        let mut children = Vec::new();
         for record in self.inner.storage.open_runs()? {
             let module = self
                 .module_by_digest(&record.module_digest)
@@ -392,6 +393,9 @@ impl Host {
                 ))),
             })?;
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
+            if let Some(parent) = history.parent_workflow_id() {
+                children.push((record.workflow_id.clone(), parent));
+            }
             let handle = RunHandle {
                 workflow_id: record.workflow_id.clone(),
                 run_id: record.run_id.clone(),
@@ -419,6 +423,9 @@ impl Host {
                 .await
                 .map_err(|e| OpenError::Storage(StorageError::Database(e.to_string())))?;
         }
+        // A parent that closed while the host was down had its children's policies
+        // still to apply.
+        self.apply_orphaned_policies(children);
         Ok(())
     }
 
