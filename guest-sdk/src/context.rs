@@ -269,6 +269,7 @@ impl<S> WfContext<S> {
 
     /// A random number from the execution's recorded seed: the same on every replay.
     pub fn random_u64(&self) -> u64 {
+        self.outside_side_effect("random numbers drawn");
         let bytes: [u8; 8] = host::random_bytes(8)
             .try_into()
             .expect("the host returned the wrong number of random bytes");
@@ -277,6 +278,7 @@ impl<S> WfContext<S> {
 
     /// `len` random bytes from the execution's recorded seed.
     pub fn random_bytes(&self, len: u32) -> Vec<u8> {
+        self.outside_side_effect("random bytes drawn");
         host::random_bytes(len)
     }
 

@@ -9,7 +9,8 @@
 //! 2. Apply, in the order the host gave: answers resolve their operations, signals run
 //!    their sync handlers (or start handler tasks, or go to the mailbox), updates are
 //!    validated and accepted (starting handler tasks) or rejected, a cancellation request
-//!    cancels what is pending (see [`crate::cancellation`]).
+//!    cancels what is pending (see [`crate::cancellation`]), a marker notice tells what
+//!    the replayed task recorded (see [`crate::versioning`]).
 //! 3. Run the executor: tasks are polled and conditions evaluated until nothing can make
 //!    progress (see [`crate::executor`]). When the main task has finished, its outcome
 //!    becomes `complete-workflow` or `fail-workflow` (or `cancel-workflow-confirmed`, for
@@ -36,6 +37,7 @@ use crate::signals::{SignalAction, SignalDelivery};
 use crate::state::SharedState;
 use crate::state_cell::StateCell;
 use crate::updates::UpdateDelivery;
+use crate::versioning::Notice;
 use crate::wit::{
     ActivityResolution, Command, IssuedCommand, Payload, Query, RespondQuery, SourceLocation,
     StartWorkflow,
@@ -81,6 +83,7 @@ enum Prepared<S> {
     },
     Signal(SignalDelivery<S>),
     Update(UpdateDelivery<S>),
+    Notice(Notice),
 }
 
 impl<W: Workflow> Instance<W> {
@@ -134,6 +137,7 @@ impl<W: Workflow> Instance<W> {
                     answer("fire-timer", seq, checked, timers.insert(seq))?;
                     Prepared::FireTimer { seq }
                 }
+                Delivery::Notice(notice) => Prepared::Notice(notice),
                 Delivery::Signal(signal) => {
                     Prepared::Signal(SignalDelivery::sort(&self.handlers, signal))
                 }
@@ -152,7 +156,11 @@ impl<W: Workflow> Instance<W> {
 
     /// Applies prepared jobs in order; returns how many were rejected updates.
     fn apply(&mut self, prepared: Vec<Prepared<W::State>>, is_replaying: bool) -> usize {
-        self.state.borrow_mut().is_replaying = is_replaying;
+        {
+            let mut state = self.state.borrow_mut();
+            state.is_replaying = is_replaying;
+            state.markers.begin_activation();
+        }
         let mut rejected = 0;
         for job in prepared {
             match job {
@@ -173,6 +181,10 @@ impl<W: Workflow> Instance<W> {
                     resolved.expect("answers are checked before they are applied");
                 }
                 Prepared::Signal(signal) => self.apply_signal(signal),
+                Prepared::Notice(notice) => {
+                    let mut state = self.state.borrow_mut();
+                    state.markers.apply(notice, is_replaying);
+                }
                 Prepared::Update(update) => match update.apply(&self.ctx) {
                     Some(task) => self.executor.spawn(task),
                     None => rejected += 1,

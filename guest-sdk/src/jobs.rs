@@ -1,5 +1,6 @@
 //! Jobs: what the host delivers, sorted into what this SDK can apply.
 
+use crate::versioning::Notice;
 use crate::wit::{ActivityResolution, Job, Signal, Update};
 
 /// A job for a running instance that this SDK version handles. (Queries are answered
@@ -19,6 +20,8 @@ pub(crate) enum Delivery {
     },
     Signal(Signal),
     Update(Update),
+    /// A marker the replayed task recorded (a signal with a reserved name).
+    Notice(Notice),
 }
 
 /// The job's name in the contract.
@@ -55,7 +58,10 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
         }),
         Job::CancelRequested => Ok(Delivery::CancelRequested),
         Job::FireTimer(seq) => Ok(Delivery::FireTimer { seq }),
-        Job::Signal(signal) => Ok(Delivery::Signal(signal)),
+        Job::Signal(signal) => match Notice::of(&signal.name, &signal.input) {
+            Some(notice) => Ok(Delivery::Notice(notice)),
+            None => Ok(Delivery::Signal(signal)),
+        },
         Job::Update(update) => Ok(Delivery::Update(update)),
         Job::StartWorkflow(start) => Err(format!(
             "the host delivered `start-workflow` (type `{}`) to an instance that has \

@@ -153,6 +153,10 @@
 //! a fixed order, handlers and conditions are kept in creation order (never in a hash
 //! order), and [`join!`], [`select!`] and [`join_all`] poll their futures in the order
 //! they are written.
+//!
+//! A change to a workflow with runs in flight goes behind [`WfContext::patched`] (then
+//! [`WfContext::deprecate_patch`]), and a value from code that may change between
+//! versions behind [`WfContext::side_effect`]: replay then makes the recorded decisions.
 
 // Lets the macros' `::weft_sdk` paths resolve inside this crate's own tests too.
 extern crate self as weft_sdk;
@@ -185,6 +189,7 @@ mod state;
 mod state_cell;
 mod timer;
 mod updates;
+mod versioning;
 mod workflow;
 
 #[doc(hidden)]

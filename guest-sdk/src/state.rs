@@ -16,6 +16,7 @@ use crate::handlers::RunningHandlers;
 use crate::location;
 use crate::pending::SeqTable;
 use crate::signals::Mailbox;
+use crate::versioning::Markers;
 use crate::wit::{ActivityResolution, Command, IssuedCommand};
 
 #[derive(Default)]
@@ -38,6 +39,8 @@ pub(crate) struct WorkflowState {
     pub(crate) mailbox: Mailbox,
     /// Signal and update handler tasks that have not finished.
     pub(crate) running: RunningHandlers,
+    /// Patches and side effects (see [`crate::versioning`]).
+    pub(crate) markers: Markers,
 }
 
 pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;
@@ -45,6 +48,9 @@ pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;
 impl WorkflowState {
     /// Records a command, attributed to a line of workflow code.
     pub(crate) fn issue(&mut self, command: Command, location: Option<&Location<'_>>) {
+        if self.markers.in_side_effect {
+            panic!("a command issued inside a side effect's closure: the closure does not run on replay");
+        }
         self.commands.push(IssuedCommand {
             command,
             location: location.map(location::from_caller),

@@ -84,7 +84,8 @@ use crate::host::{self, Host};
 use crate::payload;
 use crate::wit::{
     Activation, ActivityResolution, Command, Failure, HistoryInfo, IssuedCommand, Job, LogLevel,
-    Payload, Query, ResolveActivity, Signal, SourceLocation, StartWorkflow, TaskFailure, Update,
+    Marker, Payload, Query, ResolveActivity, Signal, SourceLocation, StartWorkflow, TaskFailure,
+    Update,
 };
 use crate::workflow::{Workflow, WorkflowEntry};
 
@@ -356,6 +357,35 @@ pub fn query(id: &str, name: &str, input: &impl Serialize) -> Job {
         name: name.to_owned(),
         input: payload::to_json(input).expect("the query input encodes as JSON"),
     })
+}
+
+/// What the host's replayer adds to a replayed activation whose task recorded the
+/// marker of patch `id` (deliver it with [`Harness::set_replaying`] on).
+pub fn recorded_patch(id: &str) -> Job {
+    Job::Signal(Signal {
+        name: crate::versioning::PATCH_NOTICE.to_owned(),
+        input: payload::to_json(id).expect("a string encodes as JSON"),
+    })
+}
+
+/// What the host's replayer adds to a replayed activation whose task recorded a side
+/// effect's `value`, one per side effect, in order.
+pub fn recorded_side_effect(value: &impl Serialize) -> Job {
+    Job::Signal(Signal {
+        name: crate::versioning::SIDE_EFFECT_NOTICE.to_owned(),
+        input: payload::to_json(value).expect("the side effect's value encodes as JSON"),
+    })
+}
+
+/// The `record-marker` commands among `commands`, in order.
+pub fn markers(commands: &[IssuedCommand]) -> Vec<&Marker> {
+    commands
+        .iter()
+        .filter_map(|issued| match &issued.command {
+            Command::RecordMarker(marker) => Some(marker),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The ids of the `accept-update` commands among `commands`, in order.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::contract::HistoryInfo;
 use crate::engine::{Engine, InstantiateError, Module, WorkflowInstance};
-use crate::history::{codec, tasks, Event, IssuedCommand, TaskFailure};
+use crate::history::vocab::Marker;
+use crate::history::{codec, markers, tasks, Command, Event, IssuedCommand, TaskFailure};
 
 /// Replay did not reproduce the history.
 #[derive(Debug, thiserror::Error)]
@@ -49,12 +50,47 @@ fn divergence_report(
             .unwrap_or_else(|| "unknown".into())
     };
     format!(
-        "[WEFT-NDE-1] nondeterminism at event {event_index}: the workflow no longer makes the recorded decision\n  recorded: {}\n            issued at {}\n  new:      {}\n            issued at {}",
+        "[WEFT-NDE-1] nondeterminism at event {event_index}: the workflow no longer makes the recorded decision\n  recorded: {}\n            issued at {}\n  new:      {}\n            issued at {}\n  {}",
         show(recorded),
         location(recorded),
         show(new),
-        location(new)
+        location(new),
+        advice(
+            recorded.as_ref().map(|c| &c.command),
+            new.as_ref().map(|c| &c.command)
+        )
     )
+}
+
+/// What to do about a divergence: specific when it is at a patch marker. Its lines
+/// are indented like the rest of the report.
+fn advice(recorded: Option<&Command>, new: Option<&Command>) -> String {
+    let patch = |c: Option<&Command>| match c {
+        Some(Command::RecordMarker(Marker::Patch(id))) => Some(id.clone()),
+        _ => None,
+    };
+    match (patch(recorded), patch(new)) {
+        (Some(was), Some(now)) => format!(
+            "at a patch: the run recorded patch `{was}` here, and the code now checks `{now}`\n  \
+             first. A recorded patch keeps its id and its place: give a new change its own\n  \
+             id, checked after `{was}`."
+        ),
+        (Some(id), None) => format!(
+            "at a patch: the run recorded patch `{id}` here, and the code no longer calls\n  \
+             `ctx.patched(\"{id}\")` here. To remove the old branch, leave\n  \
+             `ctx.deprecate_patch(\"{id}\")` in its place (once no run that started without\n  \
+             the patch is left); remove `deprecate_patch` only when no run that recorded the\n  \
+             patch is left."
+        ),
+        (None, Some(id)) => format!(
+            "at a patch: the code checks patch `{id}` here, and the run recorded it elsewhere\n  \
+             in this task. Call `ctx.patched(\"{id}\")` where it was when the run was\n  \
+             recorded: before the commands of the branch it guards."
+        ),
+        (None, None) => "if the change is intended, keep the old decisions for runs in flight:\n  \
+             wrap the new code in `if ctx.patched(\"my-change\") { new } else { old }`."
+            .into(),
+    }
 }
 
 /// What a successful replay covered.
@@ -86,7 +122,8 @@ pub fn replay_into(
         counted = task.index;
         let recorded_failed = matches!(events.get(task.end), Some(Event::TaskFailed(_)));
         let info = history_info(task.index, size_bytes);
-        let produced = match instance.activate(&task.activation, info) {
+        let activation = markers::replay_activation(&task.activation, &task.commands);
+        let produced = match instance.activate(&activation, info) {
             Ok(produced) => produced,
             Err(_) if recorded_failed => break,
             Err(failure) => {
@@ -156,4 +193,43 @@ pub fn replay(
     let workflow_id = started.workflow_id.clone();
     let mut instance = engine.instantiate(module, &workflow_id)?;
     replay_into(&mut instance, events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patch(id: &str) -> Option<IssuedCommand> {
+        Some(IssuedCommand {
+            command: Command::RecordMarker(Marker::Patch(id.into())),
+            location: None,
+        })
+    }
+
+    #[test]
+    fn a_renamed_or_reordered_patch_is_reported_as_such() {
+        let report = divergence_report(&4, &patch("a"), &patch("b"));
+        assert!(report.contains("recorded patch `a` here, and the code now checks `b`"));
+        assert!(
+            report.contains("give a new change its own\n  id"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn a_patch_checked_out_of_place_is_reported_as_such() {
+        let timer = Some(IssuedCommand {
+            command: Command::CancelTimer(1),
+            location: None,
+        });
+        let report = divergence_report(&4, &timer, &patch("a"));
+        assert!(
+            report.contains("the code checks patch `a` here"),
+            "{report}"
+        );
+        assert!(
+            report.contains("  new:      record-marker patch `a`"),
+            "{report}"
+        );
+    }
 }

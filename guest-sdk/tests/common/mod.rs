@@ -1,6 +1,6 @@
 //! What the message tests share: a one-line description of each command.
 
-use weft_sdk::wit::{Command, IssuedCommand, Payload};
+use weft_sdk::wit::{Command, IssuedCommand, Marker, Payload};
 
 fn text(payload: &Payload) -> String {
     String::from_utf8_lossy(&payload.data).into_owned()
@@ -9,7 +9,7 @@ fn text(payload: &Payload) -> String {
 /// `activity:<seq>:<type>`, `local-activity:<seq>:<type>`, `cancel-activity:<seq>`,
 /// `timer:<seq>:<ms>`, `cancel-timer:<seq>`, `accept:<id>`, `reject:<id>`,
 /// `complete-update:<id>:<json or err message>`, `query:<id>`, `complete:<json>`,
-/// `fail:<message>`, `cancel-workflow-confirmed`.
+/// `fail:<message>`, `cancel-workflow-confirmed`, `patch:<id>`, `side-effect:<json>`.
 pub fn describe(commands: &[IssuedCommand]) -> Vec<String> {
     commands
         .iter()
@@ -31,6 +31,10 @@ pub fn describe(commands: &[IssuedCommand]) -> Vec<String> {
             Command::RespondQuery(r) => format!("query:{}", r.id),
             Command::CompleteWorkflow(result) => format!("complete:{}", text(result)),
             Command::FailWorkflow(failure) => format!("fail:{}", failure.message),
+            Command::RecordMarker(Marker::Patch(id)) => format!("patch:{id}"),
+            Command::RecordMarker(Marker::SideEffect(value)) => {
+                format!("side-effect:{}", text(value))
+            }
             other => format!("{other:?}"),
         })
         .collect()

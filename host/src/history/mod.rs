@@ -7,6 +7,7 @@ mod children;
 pub mod codec;
 mod event;
 pub mod export;
+pub mod markers;
 pub mod vocab;
 
 pub use children::PendingChild;

@@ -378,7 +378,8 @@ impl Command {
             C::RequestCancelActivity(seq) | C::CancelTimer(seq) | C::CancelChildWorkflow(seq) => {
                 format!("{kind} seq={seq}")
             }
-            C::RecordMarker(m) => format!("{kind} {m:?}"),
+            C::RecordMarker(Marker::Patch(id)) => format!("{kind} patch `{id}`"),
+            C::RecordMarker(Marker::SideEffect(_)) => format!("{kind} side-effect"),
             C::FailWorkflow(f) => format!("{kind} ({}): {}", f.error_type, f.message),
             _ => kind.to_string(),
         }
@@ -388,7 +389,9 @@ impl Command {
     ///
     /// Like Temporal, replay checks the identity of each command (its kind, sequence
     /// number and the name of what it schedules), not its inputs: a new version may
-    /// compute an activity's input differently and still be compatible.
+    /// compute an activity's input differently and still be compatible. A patch marker
+    /// is identified by its patch id; a side-effect marker by its place alone (its value
+    /// is data that replay hands back to the workflow, see [`super::markers`]).
     pub fn same_decision(&self, recorded: &Command) -> bool {
         use Command as C;
         match (self, recorded) {
@@ -401,7 +404,11 @@ impl Command {
                 a.seq == b.seq && a.workflow_type == b.workflow_type
             }
             (C::SignalExternal(a), C::SignalExternal(b)) => a.seq == b.seq && a.name == b.name,
-            (C::RecordMarker(a), C::RecordMarker(b)) => a == b,
+            (C::RecordMarker(Marker::Patch(a)), C::RecordMarker(Marker::Patch(b))) => a == b,
+            (C::RecordMarker(Marker::SideEffect(_)), C::RecordMarker(Marker::SideEffect(_))) => {
+                true
+            }
+            (C::RecordMarker(_), C::RecordMarker(_)) => false,
             (C::RequestCancelActivity(a), C::RequestCancelActivity(b))
             | (C::CancelTimer(a), C::CancelTimer(b))
             | (C::CancelChildWorkflow(a), C::CancelChildWorkflow(b)) => a == b,
