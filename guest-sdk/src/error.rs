@@ -7,6 +7,7 @@
 //! of the `?`, which becomes the location of that last command.
 
 use std::panic::Location;
+use std::sync::Arc;
 
 use crate::activity::ActivityError;
 use crate::cancellation::Cancelled;
@@ -42,6 +43,10 @@ pub mod error_types {
     pub const UPDATE_REJECTED: &str = "UpdateRejected";
     /// The type of the error that carries a continue-as-new (never a failure).
     pub const CONTINUE_AS_NEW: &str = "weft.ContinueAsNew";
+    /// A child workflow was not started: its workflow id is in use (the host's answer).
+    pub const CHILD_WORKFLOW_ALREADY_STARTED: &str = "ChildWorkflowAlreadyStarted";
+    /// A child workflow exceeded its execution or run timeout (the host's answer).
+    pub const TIMED_OUT: &str = "weft.TimedOut";
 }
 
 /// A failure the SDK makes itself (not an error of workflow code): never retried.
@@ -64,8 +69,8 @@ pub(crate) fn sdk_failure(error_type: &str, message: String) -> Failure {
 pub struct WorkflowError {
     failure: Failure,
     location: Option<&'static Location<'static>>,
-    /// The activity failure this error was converted from, if any.
-    source: Option<Box<ActivityError>>,
+    /// The error this one was converted from (an activity's, a child workflow's), if any.
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     cancelled: bool,
     /// Not a failure: the workflow continues as new (see `WfContext::continue_as_new`).
     continue_as_new: Option<Box<ContinueAsNew>>,
@@ -179,6 +184,22 @@ impl WorkflowError {
         (self.failure, self.location.map(location::from_caller))
     }
 
+    /// An error converted from `source` (with `?`, located at the `?`).
+    pub(crate) fn caused_by(
+        failure: Failure,
+        location: &'static Location<'static>,
+        cancelled: bool,
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    ) -> Self {
+        Self {
+            failure,
+            location: Some(location),
+            source: Some(source),
+            cancelled,
+            continue_as_new: None,
+        }
+    }
+
     /// An SDK-made failure without a location in workflow code.
     pub(crate) fn internal(error_type: &str, message: String) -> Self {
         Self {
@@ -202,13 +223,8 @@ impl From<ActivityError> for WorkflowError {
             non_retryable: error.failure().non_retryable,
             details: error.failure().details.clone(),
         };
-        Self {
-            failure,
-            location: Some(Location::caller()),
-            cancelled: error.is_cancelled(),
-            continue_as_new: None,
-            source: Some(Box::new(error)),
-        }
+        let cancelled = error.is_cancelled();
+        Self::caused_by(failure, Location::caller(), cancelled, Arc::new(error))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Jobs: what the host delivers, sorted into what this SDK can apply.
 
-use crate::wit::{ActivityResolution, Job, Signal, Update};
+use crate::wit::{ActivityResolution, ChildResolution, Job, Signal, Update};
 
 /// A job for a running instance that this SDK version handles. (Queries are answered
 /// apart: they come alone and change nothing.)
@@ -19,6 +19,10 @@ pub(crate) enum Delivery {
     },
     Signal(Signal),
     Update(Update),
+    ResolveChildWorkflow {
+        seq: u32,
+        resolution: ChildResolution,
+    },
 }
 
 /// The job's name in the contract.
@@ -38,12 +42,6 @@ pub(crate) fn name(job: &Job) -> &'static str {
 
 /// Sorts a job for a running instance; `Err` says why it cannot be applied.
 pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
-    let unsupported = |what: String| {
-        Err(format!(
-            "{what}, which weft-sdk {} does not support yet",
-            env!("CARGO_PKG_VERSION")
-        ))
-    };
     match job {
         Job::ResolveActivity(resolve) => Ok(Delivery::ResolveActivity {
             seq: resolve.seq,
@@ -67,8 +65,9 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
              only job of its activation (it is answered without changing the workflow)",
             query.name
         )),
-        other @ Job::ResolveChildWorkflow(_) => {
-            unsupported(format!("the host delivered a `{}` job", name(&other)))
-        }
+        Job::ResolveChildWorkflow(resolve) => Ok(Delivery::ResolveChildWorkflow {
+            seq: resolve.seq,
+            resolution: resolve.resolution,
+        }),
     }
 }

@@ -159,6 +159,7 @@ extern crate self as weft_sdk;
 
 mod activity;
 mod cancellation;
+mod child_workflow;
 mod combinators;
 mod component;
 mod conditions;
@@ -194,6 +195,11 @@ pub mod wit;
 
 pub use activity::{ActivityError, ActivityErrorKind, ActivityFuture, ActivityType};
 pub use cancellation::{ActivityCancellationType, CancelRequested, Cancelled, NonCancellable};
+pub use child_workflow::{
+    ChildResult, ChildStarted, ChildWorkflowCancellationType, ChildWorkflowError,
+    ChildWorkflowErrorKind, ChildWorkflowHandle, ChildWorkflowOptions, ParentClosePolicy,
+    SignalExternalError, WorkflowType,
+};
 pub use combinators::{join_all, JoinAll};
 pub use conditions::ConditionFuture;
 pub use context::{WfContext, WorkflowInfo};
