@@ -7,10 +7,10 @@
 //! of the `?`, which becomes the location of that last command.
 
 use std::panic::Location;
-use std::sync::Arc;
 
 use crate::activity::ActivityError;
 use crate::cancellation::Cancelled;
+use crate::child_workflow::{ChildWorkflowError, SignalExternalError};
 use crate::location;
 use crate::wit::{ContinueAsNew, Failure, SourceLocation};
 
@@ -69,8 +69,8 @@ pub(crate) fn sdk_failure(error_type: &str, message: String) -> Failure {
 pub struct WorkflowError {
     failure: Failure,
     location: Option<&'static Location<'static>>,
-    /// The error this one was converted from (an activity's, a child workflow's), if any.
-    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// The error this one was converted from, if any.
+    source: Option<Box<Cause>>,
     cancelled: bool,
     /// Not a failure: the workflow continues as new (see `WfContext::continue_as_new`).
     continue_as_new: Option<Box<ContinueAsNew>>,
@@ -126,6 +126,13 @@ impl WorkflowError {
     /// Sets the error type (what a parent's retry policy or a client matches on).
     pub fn with_type(mut self, error_type: impl Into<String>) -> Self {
         self.failure.error_type = error_type.into();
+        self
+    }
+
+    /// Marks the failure non-retryable: a parent's retry policy for this workflow (as a
+    /// child) does not retry it.
+    pub fn non_retryable(mut self) -> Self {
+        self.failure.non_retryable = true;
         self
     }
 
@@ -189,12 +196,12 @@ impl WorkflowError {
         failure: Failure,
         location: &'static Location<'static>,
         cancelled: bool,
-        source: Arc<dyn std::error::Error + Send + Sync>,
+        source: Cause,
     ) -> Self {
         Self {
             failure,
             location: Some(location),
-            source: Some(source),
+            source: Some(Box::new(source)),
             cancelled,
             continue_as_new: None,
         }
@@ -224,7 +231,12 @@ impl From<ActivityError> for WorkflowError {
             details: error.failure().details.clone(),
         };
         let cancelled = error.is_cancelled();
-        Self::caused_by(failure, Location::caller(), cancelled, Arc::new(error))
+        Self::caused_by(
+            failure,
+            Location::caller(),
+            cancelled,
+            Cause::Activity(error),
+        )
     }
 }
 
@@ -236,4 +248,16 @@ impl From<Cancelled> for WorkflowError {
         converted.cancelled = true;
         converted
     }
+}
+
+/// What a [`WorkflowError`] can be converted from: its `source`. (An enum behind one
+/// pointer rather than a `dyn Error`, to keep `WorkflowError` small.)
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum Cause {
+    #[error(transparent)]
+    Activity(ActivityError),
+    #[error(transparent)]
+    ChildWorkflow(ChildWorkflowError),
+    #[error(transparent)]
+    SignalExternal(SignalExternalError),
 }

@@ -2,11 +2,10 @@
 
 use std::fmt;
 use std::panic::Location;
-use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{error_types, sdk_failure, WorkflowError};
+use crate::error::{error_types, sdk_failure, Cause, WorkflowError};
 use crate::payload;
 use crate::wit::{ChildResolution, Failure};
 
@@ -169,7 +168,8 @@ impl From<ChildWorkflowError> for WorkflowError {
             ..error.failure.clone()
         };
         let cancelled = error.is_cancelled();
-        WorkflowError::caused_by(failure, Location::caller(), cancelled, Arc::new(error))
+        let cause = Cause::ChildWorkflow(error);
+        WorkflowError::caused_by(failure, Location::caller(), cancelled, cause)
     }
 }
 
@@ -187,6 +187,7 @@ impl From<SignalExternalError> for WorkflowError {
     #[track_caller]
     fn from(error: SignalExternalError) -> Self {
         let failure = sdk_failure(error_types::PAYLOAD_ENCODING, error.to_string());
-        WorkflowError::caused_by(failure, Location::caller(), false, Arc::new(error))
+        let cause = Cause::SignalExternal(error);
+        WorkflowError::caused_by(failure, Location::caller(), false, cause)
     }
 }

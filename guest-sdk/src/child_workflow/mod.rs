@@ -26,6 +26,8 @@ mod error;
 mod handle;
 mod options;
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 use std::panic::Location;
