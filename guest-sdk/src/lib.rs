@@ -146,6 +146,15 @@
 //! }
 //! ```
 //!
+//! # Child workflows
+//!
+//! [`WfContext::child_workflow`] starts another workflow as a child and returns a
+//! [`ChildWorkflowHandle`]: await its start and its result, [cancel](ChildWorkflowHandle::cancel)
+//! it (as its [`ChildWorkflowCancellationType`] says; the parent's cancellation cancels
+//! pending children the same way), or [signal](ChildWorkflowHandle::signal) it. What
+//! happens to it when the parent closes is its [`ParentClosePolicy`].
+//! [`WfContext::signal_external`] signals any workflow by id (fire-and-forget).
+//!
 //! # Determinism
 //!
 //! Rules the SDK enforces by construction: commands are issued when the context method
