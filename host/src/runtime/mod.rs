@@ -155,6 +155,28 @@ pub(crate) struct HostInner {
 }
 
 impl HostInner {
+    /// Wait for a run to close and return how it ended (see [`Host::wait`]).
+    pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        let rx = {
+            let mut waiters = self.waiters.lock().unwrap();
+            let record = self
+                .storage
+                .run(run_id)?
+                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+            if !record.status.is_open() {
+                drop(waiters);
+                return Inspector::new(self.storage.clone())
+                    .outcome(&record)?
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
+            }
+            let (tx, rx) = oneshot::channel();
+            waiters.entry(run_id.to_string()).or_default().push(tx);
+            rx
+        };
+        rx.await
+            .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
+    }
+
     /// A handle on this host, while it is up (none once the last `Host` is gone).
     pub(crate) fn handle(self: &Arc<Self>) -> Option<Host> {
         Some(Host {
@@ -449,25 +471,7 @@ impl Host {
 
     /// Wait for a run to close and return how it ended.
     pub async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
-        let rx = {
-            let mut waiters = self.inner.waiters.lock().unwrap();
-            let record = self
-                .inner
-                .storage
-                .run(run_id)?
-                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-            if !record.status.is_open() {
-                drop(waiters);
-                return self
-                    .outcome(&record)?
-                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
-            }
-            let (tx, rx) = oneshot::channel();
-            waiters.entry(run_id.to_string()).or_default().push(tx);
-            rx
-        };
-        rx.await
-            .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
+        self.inner.wait(run_id).await
     }
 
     /// Read runs and histories.

@@ -21,7 +21,7 @@ use crate::history::vocab::{
     ChildResolution, ParentClosePolicy, ResolveChildWorkflow, SignalExternal, StartChildWorkflow,
 };
 use crate::history::{Failure, PendingChild};
-use crate::runtime::{Host, StartRequest};
+use crate::runtime::{Host, HostInner, StartRequest};
 
 /// A child this actor watches.
 pub(crate) struct RunningChild {
@@ -33,9 +33,9 @@ pub(crate) struct RunningChild {
 impl Execution {
     /// Start (or take up again) a pending child and watch it.
     pub(super) fn watch_child(&mut self, child: PendingChild) {
-        let Some(host) = self.host.handle() else {
-            return;
-        };
+        // The watcher holds the host's state, not a handle on the host: a handle would
+        // keep the host up as long as the child runs.
+        let inner = self.host.clone();
         let seq = child.start.seq;
         let workflow_id = child.workflow_id();
         let parent = self.record.workflow_id.clone();
@@ -45,19 +45,22 @@ impl Execution {
         let task = async move {
             let run_id = match child.run_id.clone() {
                 Some(run_id) => run_id,
-                None => match start_child(&host, &parent, &workflow_id, &child).await {
-                    Ok(run_id) => {
-                        resolve(&host, &actor, seq, ChildResolution::Started(run_id.clone()));
-                        run_id
+                None => {
+                    let Some(host) = inner.handle() else { return };
+                    match start_child(&host, &parent, &workflow_id, &child).await {
+                        Ok(run_id) => {
+                            resolve(&inner, &actor, seq, ChildResolution::Started(run_id.clone()));
+                            run_id
+                        }
+                        Err(failure) => {
+                            resolve(&inner, &actor, seq, ChildResolution::Failed(failure));
+                            return;
+                        }
                     }
-                    Err(failure) => {
-                        resolve(&host, &actor, seq, ChildResolution::Failed(failure));
-                        return;
-                    }
-                },
+                }
             };
-            let closed = watch(&host, &workflow_id, run_id).await;
-            resolve(&host, &actor, seq, closed);
+            let closed = watch(&inner, &workflow_id, run_id).await;
+            resolve(&inner, &actor, seq, closed);
         };
         let watcher = self.host.workflows.spawn(task).abort_handle();
         self.children.insert(
@@ -184,7 +187,7 @@ async fn start_child(
 }
 
 /// Wait for the child to close, following its continue-as-new chain.
-async fn watch(host: &Host, workflow_id: &str, mut run_id: String) -> ChildResolution {
+async fn watch(host: &Arc<HostInner>, workflow_id: &str, mut run_id: String) -> ChildResolution {
     loop {
         let outcome = match host.wait(&run_id).await {
             Ok(outcome) => outcome,
@@ -216,7 +219,7 @@ async fn watch(host: &Host, workflow_id: &str, mut run_id: String) -> ChildResol
                     "weft.TimedOut",
                 ))
             }
-            Outcome::ContinuedAsNew => match host.inner.storage.latest_run(workflow_id) {
+            Outcome::ContinuedAsNew => match host.storage.latest_run(workflow_id) {
                 Ok(Some(next)) if next.run_id != run_id => run_id = next.run_id,
                 _ => {
                     return ChildResolution::Failed(Failure::new(
@@ -229,7 +232,12 @@ async fn watch(host: &Host, workflow_id: &str, mut run_id: String) -> ChildResol
     }
 }
 
-fn resolve(host: &Host, actor: &UnboundedSender<Message>, seq: u32, resolution: ChildResolution) {
+fn resolve(
+    host: &HostInner,
+    actor: &UnboundedSender<Message>,
+    seq: u32,
+    resolution: ChildResolution,
+) {
     let job = Job::ResolveChildWorkflow(ResolveChildWorkflow { seq, resolution });
-    let _ = actor.send(Message::Resolve(job, host.inner.clock.busy()));
+    let _ = actor.send(Message::Resolve(job, host.clock.busy()));
 }
