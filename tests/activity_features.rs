@@ -7,19 +7,23 @@
 mod support;
 
 use std::sync::{Arc, OnceLock};
+
 use std::time::Duration;
+use weft_host::runtime::WeakHost;
 
 use serde_json::{json, Value};
 use support::*;
 use weft_host::contract::Payload;
 use weft_host::history::{Command, Event, Job, Outcome};
-use weft_host::runtime::{Host, RunHandle, StartRequest};
+use weft_host::runtime::{RunHandle, StartRequest};
 use weft_host::testing::TestEnv;
 use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
 
 /// What `heartbeat_until_cancelled` signals its workflow with.
-async fn tell(host: &Arc<OnceLock<Host>>, ctx: &ActivityContext, result: &str) {
-    let host = host.get().expect("the host is up");
+async fn tell(host: &Arc<OnceLock<WeakHost>>, ctx: &ActivityContext, result: &str) {
+    let Some(host) = host.get().and_then(WeakHost::upgrade) else {
+        return;
+    };
     host.signal(
         &ctx.workflow_id,
         "activity-result",
@@ -30,7 +34,7 @@ async fn tell(host: &Arc<OnceLock<Host>>, ctx: &ActivityContext, result: &str) {
 }
 
 /// The fixture's activities, as its doc comments describe them.
-fn activities(host: Arc<OnceLock<Host>>) -> ActivityRegistry {
+fn activities(host: Arc<OnceLock<WeakHost>>) -> ActivityRegistry {
     let mut registry = ActivityRegistry::new();
     registry
         .register_fn("echo", |_ctx, s: String| async move {
@@ -92,7 +96,7 @@ async fn env() -> TestEnv {
         .start()
         .await
         .unwrap();
-    host.set(env.host().clone()).ok();
+    host.set(env.host().downgrade()).ok();
     env.deploy(component_bytes("activity-features"), "activity-features")
         .await
         .unwrap();
@@ -362,7 +366,7 @@ async fn activity_schedule_to_start_timeout() {
         .start()
         .await
         .unwrap();
-    host.set(env.host().clone()).ok();
+    host.set(env.host().downgrade()).ok();
     env.deploy(component_bytes("activity-features"), "activity-features")
         .await
         .unwrap();

@@ -313,6 +313,25 @@ pub struct Host {
     _threads: Arc<workers::WorkflowThreads>,
 }
 
+/// A handle on a host that does not keep it up: for activities that call their own
+/// host (signal a workflow, start one), which would otherwise keep it alive forever
+/// through its own activity registry.
+#[derive(Clone)]
+pub struct WeakHost {
+    inner: std::sync::Weak<HostInner>,
+    threads: std::sync::Weak<workers::WorkflowThreads>,
+}
+
+impl WeakHost {
+    /// The host, if it is still up.
+    pub fn upgrade(&self) -> Option<Host> {
+        Some(Host {
+            inner: self.inner.upgrade()?,
+            _threads: self.threads.upgrade()?,
+        })
+    }
+}
+
 impl Host {
     /// Open a host on the redb database of `config.data_dir` (or in memory) and resume
     /// every run that was open when it last stopped.
@@ -374,6 +393,14 @@ impl Host {
         host.resume().await?;
         drop(resuming);
         Ok(host)
+    }
+
+    /// A handle that does not keep the host up (see [`WeakHost`]).
+    pub fn downgrade(&self) -> WeakHost {
+        WeakHost {
+            inner: Arc::downgrade(&self.inner),
+            threads: Arc::downgrade(&self._threads),
+        }
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
