@@ -61,15 +61,10 @@ fn cancellation_runs_cleanup_and_ends_cancelled() {
     assert!(describe.contains("cancelled"), "{describe}");
 
     // What it recorded replays.
-    let (status, exported) = server.get("/v1/executions/order-7/history");
-    assert_eq!(status, 200, "{exported}");
-    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    let events = server.assert_replays("order-7", "cancellation");
     server.kill();
     assert!(events.iter().any(|e| matches!(e,
         Event::Job(Job::ResolveActivity(r)) if r.seq == 2)));
     assert!(events.iter().any(|e| matches!(e,
         Event::Command(c) if matches!(c.command, Command::CancelWorkflowConfirmed))));
-    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
-    let module = engine.load(&component_bytes("cancellation")).unwrap();
-    weft_host::replay::replay(&engine, &module, &events).unwrap();
 }

@@ -266,17 +266,12 @@ fn update_worker_restart() {
         .filter(|l| l.starts_with("nap restart-1"))
         .count();
     assert_eq!(naps, 2, "the nap ran before the kill and once after");
-    let (status, exported) = server.get("/v1/executions/restart-1/history");
-    assert_eq!(status, 200);
-    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    let events = server.assert_replays("restart-1", "messages");
     let completions = events
         .iter()
         .filter(|e| e.name() == "complete-update")
         .count();
     assert_eq!(completions, 1);
-    let host_engine = weft_host::engine::Engine::new(Default::default()).unwrap();
-    let module = host_engine.load(&component_bytes("messages")).unwrap();
-    weft_host::replay::replay(&host_engine, &module, &events).unwrap();
 }
 
 /// The last heartbeat details the describe body shows for `id`'s activity, if any.

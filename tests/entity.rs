@@ -120,12 +120,7 @@ fn entity_account_through_the_cli() {
     assert!(describe.contains("withdraw"), "{describe}");
 
     // The run's history replays on the component.
-    let (status, exported) = server.get("/v1/executions/acct-1/history");
-    assert_eq!(status, 200);
-    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
-    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
-    let module = engine.load(&component_bytes("entity")).unwrap();
-    weft_host::replay::replay(&engine, &module, &events).unwrap();
+    server.assert_replays("acct-1", "entity");
 }
 
 /// The HTTP routes directly: an update held past `wait_s` answers 202 `pending` and the
@@ -200,8 +195,7 @@ fn entity_routes_answer_with_clear_codes() {
         "{body}"
     );
     // The history holds one accepted update and no trace of the rejected one.
-    let (_, exported) = server.get("/v1/executions/acct-api/history");
-    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
+    let events = server.history("acct-api");
     let updates = events.iter().filter(|e| e.name() == "update").count();
     assert_eq!(updates, 1);
 }

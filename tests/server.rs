@@ -246,6 +246,8 @@ fn checked_deploys_replay_open_executions() {
     assert_eq!(status, 201, "{v2}");
     assert_eq!(v2["version"], 2);
     assert_eq!(v2["checked_executions"], 1);
+    // It replays on v2, so it moved there.
+    assert_eq!(v2["moved"][0]["workflow_id"], "open-1", "{v2}");
 
     // Incompatible: refused with the divergence of the open execution.
     let (status, refused) = server.post_bytes(
@@ -265,9 +267,10 @@ fn checked_deploys_replay_open_executions() {
     let (_, modules) = server.get("/v1/modules");
     assert_eq!(modules["modules"].as_array().unwrap().len(), 2);
 
-    // The open execution stays on version 1; new ones use version 2.
+    // The open execution moved to version 2 (and says when); new ones use it too.
     let (_, d) = server.get("/v1/executions/open-1");
-    assert_eq!(d["module_version"], 1);
+    assert_eq!(d["module_version"], 2);
+    assert!(d["module_moved_ms"].is_u64(), "{d}");
     assert_eq!(d["pending_activities"][0]["activity_type"], "greet");
     server.post_json(
         "/v1/executions",

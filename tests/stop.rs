@@ -27,18 +27,6 @@ fn sleeping_run(dir: &std::path::Path, id: &str) -> Server {
     server
 }
 
-/// The run's history, fetched through the API, replays on the timer component.
-fn assert_history_replays(server: &Server, id: &str) -> Vec<weft_host::history::Event> {
-    let (status, exported) = server.get(&format!("/v1/executions/{id}/history"));
-    assert_eq!(status, 200, "{exported}");
-    let (_, _, events) = weft_host::history::export::from_json(&exported.to_string()).unwrap();
-    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
-    let module = engine.load(&component_bytes("timer")).unwrap();
-    weft_host::replay::replay(&engine, &module, &events)
-        .unwrap_or_else(|e| panic!("replay of {id} failed: {e}"));
-    events
-}
-
 #[test]
 fn terminate_closes_the_run_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -74,7 +62,7 @@ fn terminate_closes_the_run_with_its_reason() {
         assert!(unknown.contains("no-such-run"), "{unknown}");
     }
 
-    let events = assert_history_replays(&server, "nap-1");
+    let events = server.assert_replays("nap-1", "timer");
     assert!(
         matches!(events.last(), Some(weft_host::history::Event::Terminated { reason }) if reason == "stuck on a bad deploy"),
         "{events:?}"
@@ -113,7 +101,7 @@ fn cancel_is_recorded_and_described() {
     assert!(!result.status.success());
     assert!(String::from_utf8_lossy(&result.stderr).contains("cancelled"));
 
-    let events = assert_history_replays(&server, "nap-2");
+    let events = server.assert_replays("nap-2", "timer");
     let requests = events
         .iter()
         .filter(|e| matches!(e, weft_host::history::Event::CancelRequested { .. }))
@@ -154,7 +142,7 @@ fn stop_routes_answer_with_clear_codes() {
             "{body}"
         );
     }
-    assert_history_replays(&server, "nap-3");
+    server.assert_replays("nap-3", "timer");
 
     // An empty body records the default reason.
     ok(server.cli(&[
@@ -174,7 +162,7 @@ fn stop_routes_answer_with_clear_codes() {
         weft_host::api::types::DEFAULT_CANCEL_REASON,
         "{described}"
     );
-    assert_history_replays(&server, "nap-4");
+    server.assert_replays("nap-4", "timer");
 }
 
 /// SIGTERM stops the server cleanly (exit 0) after its activities' grace period.

@@ -119,6 +119,26 @@ fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Va
 }
 
 impl Server {
+    /// The events of `id`'s history, fetched through the API.
+    pub fn history(&self, id: &str) -> Vec<weft_host::history::Event> {
+        let (status, exported) = self.get(&format!("/v1/executions/{id}/history"));
+        assert_eq!(status, 200, "{exported}");
+        weft_host::history::export::from_json(&exported.to_string())
+            .unwrap()
+            .2
+    }
+
+    /// `id`'s history, fetched through the API, replayed on the component built from
+    /// `component`; its events.
+    pub fn assert_replays(&self, id: &str, component: &str) -> Vec<weft_host::history::Event> {
+        let events = self.history(id);
+        let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+        let module = engine.load(&super::component_bytes(component)).unwrap();
+        weft_host::replay::replay(&engine, &module, &events)
+            .unwrap_or_else(|e| panic!("replay of {id} on {component} failed: {e}"));
+        events
+    }
+
     /// Run the `weft` command line against this server.
     pub fn cli(&self, args: &[&str]) -> Output {
         super::weft()

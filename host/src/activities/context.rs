@@ -103,6 +103,11 @@ impl Beats {
         }
     }
 
+    /// When the attempt times out without another heartbeat, under `timeout_ms`.
+    pub fn heartbeat_deadline(&self, timeout_ms: Option<u64>) -> Option<u64> {
+        timeout_ms.map(|t| self.last_beat_ms.saturating_add(t.max(1)))
+    }
+
     /// When the held-back details are due to be recorded.
     pub fn flush_at(&self) -> Option<u64> {
         match (self.unsent, self.last_sent_ms) {

@@ -134,12 +134,22 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             attempt,
             failure: f,
             retry_at_ms,
-        } => format!(
-            "{} seq={seq} attempt {attempt} failed: {}; next at +{}ms",
-            activity_name(activities, false, *seq),
-            truncate(&failure(f), VALUE_WIDTH),
-            retry_at_ms.saturating_sub(start_ms)
-        ),
+        }
+        | Event::LocalActivityAttemptFailed {
+            seq,
+            attempt,
+            failure: f,
+            retry_at_ms,
+        } => {
+            let local = matches!(event, Event::LocalActivityAttemptFailed { .. });
+            format!(
+                "{}{} seq={seq} attempt {attempt} failed: {}; next at +{}ms",
+                activity_name(activities, local, *seq),
+                if local { " (local)" } else { "" },
+                truncate(&failure(f), VALUE_WIDTH),
+                retry_at_ms.saturating_sub(start_ms)
+            )
+        }
         Event::TaskFailed(f) => task_failure(f),
         Event::TaskAttemptFailed {
             failure: f,
@@ -195,17 +205,6 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
                 at(execution_deadline_ms)
             )
         }
-        Event::LocalActivityAttemptFailed {
-            seq,
-            attempt,
-            failure: f,
-            retry_at_ms,
-        } => format!(
-            "{} (local) seq={seq} attempt {attempt} failed: {}; next at +{}ms",
-            activity_name(activities, true, *seq),
-            truncate(&failure(f), VALUE_WIDTH),
-            retry_at_ms.saturating_sub(start_ms)
-        ),
     }
 }
 

@@ -314,19 +314,29 @@ impl History {
 
     /// The earliest deadline the run must close by, and which timeout sets it.
     pub fn deadline(&self) -> Option<(u64, &'static str)> {
-        self.events.iter().take(4).find_map(|e| match e {
-            Event::Deadlines {
-                run_deadline_ms,
-                execution_deadline_ms,
-            } => [
-                run_deadline_ms.map(|d| (d, "run timeout")),
-                execution_deadline_ms.map(|d| (d, "execution timeout")),
-            ]
-            .into_iter()
-            .flatten()
-            .min_by_key(|(d, _)| *d),
-            _ => None,
-        })
+        let (run, execution) = self.deadlines();
+        [
+            run.map(|d| (d, "run timeout")),
+            execution.map(|d| (d, "execution timeout")),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(d, _)| *d)
+    }
+
+    /// The run's recorded deadlines: its run timeout's and its execution's.
+    pub fn deadlines(&self) -> (Option<u64>, Option<u64>) {
+        self.events
+            .iter()
+            .take(4)
+            .find_map(|e| match e {
+                Event::Deadlines {
+                    run_deadline_ms,
+                    execution_deadline_ms,
+                } => Some((*run_deadline_ms, *execution_deadline_ms)),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 
     /// Bytes the events take encoded, as `history-info` counts them.

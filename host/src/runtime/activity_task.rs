@@ -139,10 +139,10 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         let ended = loop {
             let (heartbeat_deadline, flush_at) = {
                 let b = beats.lock().unwrap();
-                let hb = options
-                    .heartbeat_timeout_ms
-                    .map(|t| b.last_beat_ms.saturating_add(t.max(1)));
-                (hb, b.flush_at())
+                (
+                    b.heartbeat_deadline(options.heartbeat_timeout_ms),
+                    b.flush_at(),
+                )
             };
             let wake = [Some(deadline), heartbeat_deadline, flush_at]
                 .into_iter()
@@ -166,9 +166,9 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
                             ),
                             "weft.ActivityTimeout",
                         ))
-                    } else if options
-                        .heartbeat_timeout_ms
-                        .is_some_and(|t| now >= b.last_beat_ms.saturating_add(t.max(1)))
+                    } else if b
+                        .heartbeat_deadline(options.heartbeat_timeout_ms)
+                        .is_some_and(|at| now >= at)
                     {
                         Some(Failure::new(
                             format!(

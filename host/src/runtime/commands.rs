@@ -45,16 +45,15 @@ pub(crate) fn check_supported(commands: &[IssuedCommand]) -> Result<(), TaskFail
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::vocab::ContinueAsNew;
     use crate::history::Payload;
 
     #[test]
     fn an_unsupported_command_fails_the_task_at_its_line() {
         let c = IssuedCommand {
-            command: Command::ContinueAsNew(ContinueAsNew {
-                workflow_type: None,
-                input: Payload::json(&serde_json::json!(null)),
-            }),
+            command: Command::UpsertSearchAttributes(vec![(
+                "CustomerId".into(),
+                Payload::json(&serde_json::json!("c-1")),
+            )]),
             location: Some(crate::history::vocab::SourceLocation {
                 file: "src/lib.rs".into(),
                 line: 7,
@@ -63,7 +62,7 @@ mod tests {
         };
         let failure = check_supported(&[c]).unwrap_err();
         assert!(
-            failure.message.contains("continue-as-new"),
+            failure.message.contains("upsert-search-attributes"),
             "{}",
             failure.message
         );

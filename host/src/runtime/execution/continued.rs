@@ -99,13 +99,7 @@ impl Execution {
             },
         ];
         // The execution timeout spans the chain; a run timeout is the run's own.
-        let execution_deadline_ms = self.history.events.iter().take(4).find_map(|e| match e {
-            Event::Deadlines {
-                execution_deadline_ms,
-                ..
-            } => *execution_deadline_ms,
-            _ => None,
-        });
+        let (_, execution_deadline_ms) = self.history.deadlines();
         if execution_deadline_ms.is_some() {
             events.push(Event::Deadlines {
                 run_deadline_ms: None,

@@ -176,8 +176,6 @@ impl Execution {
                 && self.terminate.is_none()
                 && self.upgrades.is_empty()
             {
-                // Waiting: the work this actor took on has been handed on.
-                self.guards.clear();
                 for flushed in self.flushes.drain(..) {
                     let _ = flushed.send(());
                 }
@@ -232,10 +230,14 @@ impl Execution {
             .into_iter()
             .flatten()
             .min();
-        let message = match due {
+        // The wake-up is registered before the actor lets go of its work in flight, so a
+        // virtual clock never skips past it.
+        let sleep = due.map(|at| self.host.clock.sleep_until(at));
+        // Waiting: the work this actor took on has been handed on.
+        self.guards.clear();
+        let message = match sleep {
             None => self.rx.recv().await,
-            Some(at) => {
-                let sleep = self.host.clock.sleep_until(at);
+            Some(sleep) => {
                 tokio::select! {
                     m = self.rx.recv() => m,
                     guard = sleep => return Wake::Due(guard),

@@ -20,8 +20,12 @@ impl Execution {
             is_replaying: false,
         };
         let (produced, panic_fails_run) = self.activate(&activation, history_info(index, size));
+        // A command the host cannot carry out (unsupported, or a continue-as-new to a
+        // type no module exports) fails the task like a panic would.
+        let mut next_run = None;
         let produced = produced.and_then(|commands| {
             check_supported(&commands)?;
+            next_run = self.next_run(&commands, time_ms)?;
             Ok(commands)
         });
         let mut jobs = activation.jobs;
@@ -110,24 +114,6 @@ impl Execution {
             }
             other => other,
         };
-        let mut next_run = None;
-        if let (Some(Outcome::ContinuedAsNew), Ok(commands)) = (&outcome, &produced) {
-            match self.next_run(commands, time_ms) {
-                Ok(next) => next_run = next,
-                Err(failure) => {
-                    // Not recorded: the task fails and is retried like any other.
-                    tracing::error!(run = %self.record.run_id, "{failure}");
-                    self.host.cache.take(&self.record.run_id);
-                    let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
-                    self.retry = Some(Retry {
-                        attempt,
-                        at_ms: time_ms.saturating_add(backoff(attempt)),
-                    });
-                    self.requeue(jobs, own_jobs, acks);
-                    return false;
-                }
-            }
-        }
         if let Some(outcome) = &outcome {
             writes.extend(self.close_writes(outcome, time_ms, index + events.len()));
         }
