@@ -95,7 +95,11 @@ async fn child_workflow_throws_on_execute() {
     };
     assert_eq!(failure.error_type, "TestError");
     assert!(failure.non_retryable);
-    assert!(failure.message.contains("Test message"), "{}", failure.message);
+    assert!(
+        failure.message.contains("Test message"),
+        "{}",
+        failure.message
+    );
     assert_eq!(failure.details.unwrap().to_json(), json!({"foo": "bar"}));
 }
 
@@ -113,8 +117,10 @@ async fn child_workflow_start() {
     assert_eq!(result["result"], "started");
     let started = events.iter().position(|e| matches!(e,
         Event::Job(Job::ResolveChildWorkflow(r)) if matches!(r.resolution, ChildResolution::Started(_))));
-    let issued = events.iter().position(|e| matches!(e,
-        Event::Command(c) if matches!(c.command, Command::StartChildWorkflow(_))));
+    let issued = events.iter().position(|e| {
+        matches!(e,
+        Event::Command(c) if matches!(c.command, Command::StartChildWorkflow(_)))
+    });
     assert!(issued < started);
 }
 
@@ -162,7 +168,11 @@ async fn child_workflow_cancel_wait_completed() {
 /// child, which completes on its own.
 #[tokio::test]
 async fn child_workflow_cancel_abandon() {
-    let env = env().await;
+    // The parent races its child against a timer: time moves only when the test says.
+    let env = test_env().manual_time().start().await.unwrap();
+    env.deploy(component_bytes("children"), "children")
+        .await
+        .unwrap();
     let run = start(&env, "cancel_abandon", "abandon", json!(null)).await;
     child_started(&env, "abandon").await;
     env.host().cancel("abandon", "test").await.unwrap();
@@ -214,7 +224,11 @@ async fn child_workflow_throws_on_termination() {
     let Outcome::Failed(failure) = outcome else {
         panic!("{outcome:?}");
     };
-    assert!(failure.message.contains("terminated"), "{}", failure.message);
+    assert!(
+        failure.message.contains("terminated"),
+        "{}",
+        failure.message
+    );
 }
 
 /// The parent close policy: a parent that closes terminates its open children (the

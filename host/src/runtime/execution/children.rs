@@ -22,17 +22,28 @@ use crate::history::vocab::{
 };
 use crate::history::{Failure, PendingChild};
 use crate::runtime::{Host, HostInner, StartRequest};
+use tokio::sync::watch;
 
 /// A child this actor watches.
 pub(crate) struct RunningChild {
     pub workflow_id: String,
     pub policy: ParentClosePolicy,
     pub watcher: AbortHandle,
+    /// Turns true once the child's start was answered: a signal or a cancellation the
+    /// parent sends it waits for that, so it never reaches the id before the child.
+    pub started: watch::Receiver<bool>,
+}
+
+impl RunningChild {
+    /// Wait until the child's start was answered (or its watcher stopped).
+    async fn wait_started(mut started: watch::Receiver<bool>) {
+        let _ = started.wait_for(|s| *s).await;
+    }
 }
 
 impl Execution {
-    /// Start (or take up again) a pending child and watch it.
-    pub(super) fn watch_child(&mut self, child: PendingChild) {
+    /// Start (or, `resumed`, take up again) a pending child and watch it.
+    pub(super) fn watch_child(&mut self, child: PendingChild, resumed: bool) {
         // The watcher holds the host's state, not a handle on the host: a handle would
         // keep the host up as long as the child runs.
         let inner = self.host.clone();
@@ -42,14 +53,22 @@ impl Execution {
         let actor = self.tx.clone();
         let policy = child.policy();
         let watched_id = workflow_id.clone();
+        let (started_tx, started) = watch::channel(child.run_id.is_some());
         let task = async move {
             let run_id = match child.run_id.clone() {
                 Some(run_id) => run_id,
                 None => {
                     let Some(host) = inner.handle() else { return };
-                    match start_child(&host, &parent, &workflow_id, &child).await {
+                    let started = start_child(&host, &parent, &workflow_id, &child, resumed).await;
+                    let _ = started_tx.send(true);
+                    match started {
                         Ok(run_id) => {
-                            resolve(&inner, &actor, seq, ChildResolution::Started(run_id.clone()));
+                            resolve(
+                                &inner,
+                                &actor,
+                                seq,
+                                ChildResolution::Started(run_id.clone()),
+                            );
                             run_id
                         }
                         Err(failure) => {
@@ -69,16 +88,18 @@ impl Execution {
                 workflow_id: watched_id,
                 policy,
                 watcher,
+                started,
             },
         );
     }
 
     pub(super) fn start_child(&mut self, start: StartChildWorkflow, time_ms: u64) {
-        self.watch_child(PendingChild {
+        let child = PendingChild {
             start,
             scheduled_ms: time_ms,
             run_id: None,
-        });
+        };
+        self.watch_child(child, false);
     }
 
     pub(super) fn cancel_child(&mut self, seq: u32) {
@@ -86,7 +107,9 @@ impl Execution {
             return;
         };
         let id = child.workflow_id.clone();
+        let started = child.started.clone();
         self.host.workflows.spawn(async move {
+            RunningChild::wait_started(started).await;
             if let Err(e) = host.cancel(&id, "cancelled by its parent").await {
                 tracing::warn!(child = %id, "cannot cancel the child: {e}");
             }
@@ -98,7 +121,17 @@ impl Execution {
             return;
         };
         let from = self.record.workflow_id.clone();
+        // To one of this run's children: after its start (the parent may signal a child
+        // in the task that starts it).
+        let started = self
+            .children
+            .values()
+            .find(|c| c.workflow_id == signal.workflow_id)
+            .map(|c| c.started.clone());
         self.host.workflows.spawn(async move {
+            if let Some(started) = started {
+                RunningChild::wait_started(started).await;
+            }
             let SignalExternal {
                 workflow_id,
                 name,
@@ -136,15 +169,20 @@ impl Execution {
     }
 }
 
-/// Start the child, or adopt it when a run of its id was already started by this parent
-/// (the host restarted before the start reached the parent).
+/// Start the child; or, `resumed`, adopt it when a run of its id was already started by
+/// this parent (the host restarted before the start reached the parent).
 async fn start_child(
     host: &Host,
     parent: &str,
     workflow_id: &str,
     child: &PendingChild,
+    resumed: bool,
 ) -> Result<String, Failure> {
-    if let Ok(Some(existing)) = host.inner.storage.latest_run(workflow_id) {
+    let existing = match resumed {
+        true => host.inner.storage.latest_run(workflow_id),
+        false => Ok(None),
+    };
+    if let Ok(Some(existing)) = existing {
         let ours = existing.start_ms >= child.scheduled_ms
             && host
                 .inner

@@ -131,7 +131,7 @@ impl Execution {
             self.timers.insert(t.seq, row);
         }
         for child in self.history.pending_children() {
-            self.watch_child(child);
+            self.watch_child(child, true);
         }
         self.carried = self.history.carried_jobs();
         if let Some(failing) = self.history.failing_task() {
