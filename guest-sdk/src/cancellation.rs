@@ -10,6 +10,7 @@
 //! | activity        | `request-cancel-activity`; the future resolves cancelled at once | `request-cancel-activity`; the future resolves with the host's `resolve-activity`, whatever it says | no command; resolves cancelled at once |
 //! | local activity  | no command; resolves cancelled at once | no command; resolves with the host's `resolve-local-activity` | no command; resolves cancelled at once |
 //! | timer           | `cancel-timer`; resolves cancelled at once | — | — |
+//! | child workflow  | `cancel-child-workflow`; resolves cancelled at once | `cancel-child-workflow`; resolves when the child closes | no command; resolves cancelled at once |
 //! | wait condition  | resolves cancelled at once (workflow cancellation only) | — | — |
 //!
 //! When the future resolves at once, the host's answer is still expected: it is accepted
@@ -22,8 +23,9 @@
 //!
 //! # Workflow cancellation
 //!
-//! When `cancel-requested` arrives, every activity, local activity and timer pending at
-//! that moment is cancelled as above (in that order, each kind by sequence number), and
+//! When `cancel-requested` arrives, every activity, local activity, timer and child
+//! workflow pending at that moment is cancelled as above (in that order, each kind by
+//! sequence number; children by their [`ChildWorkflowCancellationType`](crate::ChildWorkflowCancellationType)), and
 //! every pending wait condition resolves cancelled — except those shielded by
 //! [`WfContext::non_cancellable`]. Operations the workflow starts afterwards are not
 //! touched: the cleanup scope is simply the code that runs after the workflow has caught
@@ -96,7 +98,7 @@ pub(crate) enum Cause {
 }
 
 impl Cause {
-    fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::Workflow => "the workflow cancelled it",
             Self::CancelRequested => "the workflow's cancellation was requested",
@@ -174,6 +176,7 @@ pub(crate) fn request(state: &mut WorkflowState) {
             cancel(state, kind, seq, Cause::CancelRequested, None);
         }
     }
+    crate::child_workflow::cancel_all(state);
     state.conditions.cancel_all();
 }
 

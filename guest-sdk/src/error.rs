@@ -10,6 +10,7 @@ use std::panic::Location;
 
 use crate::activity::ActivityError;
 use crate::cancellation::Cancelled;
+use crate::child_workflow::{ChildWorkflowError, SignalExternalError};
 use crate::location;
 use crate::wit::{ContinueAsNew, Failure, SourceLocation};
 
@@ -42,6 +43,10 @@ pub mod error_types {
     pub const UPDATE_REJECTED: &str = "UpdateRejected";
     /// The type of the error that carries a continue-as-new (never a failure).
     pub const CONTINUE_AS_NEW: &str = "weft.ContinueAsNew";
+    /// A child workflow was not started: its workflow id is in use (the host's answer).
+    pub const CHILD_WORKFLOW_ALREADY_STARTED: &str = "ChildWorkflowAlreadyStarted";
+    /// A child workflow exceeded its execution or run timeout (the host's answer).
+    pub const TIMED_OUT: &str = "weft.TimedOut";
 }
 
 /// A failure the SDK makes itself (not an error of workflow code): never retried.
@@ -64,8 +69,8 @@ pub(crate) fn sdk_failure(error_type: &str, message: String) -> Failure {
 pub struct WorkflowError {
     failure: Failure,
     location: Option<&'static Location<'static>>,
-    /// The activity failure this error was converted from, if any.
-    source: Option<Box<ActivityError>>,
+    /// The error this one was converted from, if any.
+    source: Option<Box<Cause>>,
     cancelled: bool,
     /// Not a failure: the workflow continues as new (see `WfContext::continue_as_new`).
     continue_as_new: Option<Box<ContinueAsNew>>,
@@ -124,6 +129,13 @@ impl WorkflowError {
         self
     }
 
+    /// Marks the failure non-retryable: a parent's retry policy for this workflow (as a
+    /// child) does not retry it.
+    pub fn non_retryable(mut self) -> Self {
+        self.failure.non_retryable = true;
+        self
+    }
+
     /// Attach structured details (JSON) to the failure the run ends with.
     pub fn with_details(mut self, details: &impl serde::Serialize) -> Self {
         self.failure.details = crate::payload::to_json(details).ok();
@@ -179,6 +191,22 @@ impl WorkflowError {
         (self.failure, self.location.map(location::from_caller))
     }
 
+    /// An error converted from `source` (with `?`, located at the `?`).
+    pub(crate) fn caused_by(
+        failure: Failure,
+        location: &'static Location<'static>,
+        cancelled: bool,
+        source: Cause,
+    ) -> Self {
+        Self {
+            failure,
+            location: Some(location),
+            source: Some(Box::new(source)),
+            cancelled,
+            continue_as_new: None,
+        }
+    }
+
     /// An SDK-made failure without a location in workflow code.
     pub(crate) fn internal(error_type: &str, message: String) -> Self {
         Self {
@@ -202,13 +230,13 @@ impl From<ActivityError> for WorkflowError {
             non_retryable: error.failure().non_retryable,
             details: error.failure().details.clone(),
         };
-        Self {
+        let cancelled = error.is_cancelled();
+        Self::caused_by(
             failure,
-            location: Some(Location::caller()),
-            cancelled: error.is_cancelled(),
-            continue_as_new: None,
-            source: Some(Box::new(error)),
-        }
+            Location::caller(),
+            cancelled,
+            Cause::Activity(error),
+        )
     }
 }
 
@@ -220,4 +248,16 @@ impl From<Cancelled> for WorkflowError {
         converted.cancelled = true;
         converted
     }
+}
+
+/// What a [`WorkflowError`] can be converted from: its `source`. (An enum behind one
+/// pointer rather than a `dyn Error`, to keep `WorkflowError` small.)
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum Cause {
+    #[error(transparent)]
+    Activity(ActivityError),
+    #[error(transparent)]
+    ChildWorkflow(ChildWorkflowError),
+    #[error(transparent)]
+    SignalExternal(SignalExternalError),
 }

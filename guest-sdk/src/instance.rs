@@ -39,8 +39,8 @@ use crate::state_cell::StateCell;
 use crate::updates::UpdateDelivery;
 use crate::versioning::Notice;
 use crate::wit::{
-    ActivityResolution, Command, IssuedCommand, Payload, Query, RespondQuery, SourceLocation,
-    StartWorkflow,
+    ActivityResolution, ChildResolution, Command, IssuedCommand, Payload, Query, RespondQuery,
+    SourceLocation, StartWorkflow,
 };
 use crate::workflow::{self, Workflow};
 
@@ -84,6 +84,10 @@ enum Prepared<S> {
     Signal(SignalDelivery<S>),
     Update(UpdateDelivery<S>),
     Notice(Notice),
+    ResolveChildWorkflow {
+        seq: u32,
+        resolution: ChildResolution,
+    },
 }
 
 impl<W: Workflow> Instance<W> {
@@ -117,6 +121,7 @@ impl<W: Workflow> Instance<W> {
         let mut activities = BTreeSet::new();
         let mut local_activities = BTreeSet::new();
         let mut timers = BTreeSet::new();
+        let mut children = Vec::new();
         let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
             prepared.push(match delivery {
@@ -138,6 +143,12 @@ impl<W: Workflow> Instance<W> {
                     Prepared::FireTimer { seq }
                 }
                 Delivery::Notice(notice) => Prepared::Notice(notice),
+                Delivery::ResolveChildWorkflow { seq, resolution } => {
+                    children.push((seq, matches!(resolution, ChildResolution::Started(_))));
+                    let checked = state.children.check(&children);
+                    answer("resolve-child-workflow", seq, checked, true)?;
+                    Prepared::ResolveChildWorkflow { seq, resolution }
+                }
                 Delivery::Signal(signal) => {
                     Prepared::Signal(SignalDelivery::sort(&self.handlers, signal))
                 }
@@ -179,6 +190,9 @@ impl<W: Workflow> Instance<W> {
                     let mut state = self.state.borrow_mut();
                     let resolved = state.timers.resolve(seq, Ok(()));
                     resolved.expect("answers are checked before they are applied");
+                }
+                Prepared::ResolveChildWorkflow { seq, resolution } => {
+                    self.state.borrow_mut().children.resolve(seq, resolution);
                 }
                 Prepared::Signal(signal) => self.apply_signal(signal),
                 Prepared::Notice(notice) => {

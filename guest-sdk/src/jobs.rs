@@ -1,7 +1,7 @@
 //! Jobs: what the host delivers, sorted into what this SDK can apply.
 
 use crate::versioning::Notice;
-use crate::wit::{ActivityResolution, Job, Signal, Update};
+use crate::wit::{ActivityResolution, ChildResolution, Job, Signal, Update};
 
 /// A job for a running instance that this SDK version handles. (Queries are answered
 /// apart: they come alone and change nothing.)
@@ -22,6 +22,10 @@ pub(crate) enum Delivery {
     Update(Update),
     /// A marker the replayed task recorded (a signal with a reserved name).
     Notice(Notice),
+    ResolveChildWorkflow {
+        seq: u32,
+        resolution: ChildResolution,
+    },
 }
 
 /// The job's name in the contract.
@@ -41,12 +45,6 @@ pub(crate) fn name(job: &Job) -> &'static str {
 
 /// Sorts a job for a running instance; `Err` says why it cannot be applied.
 pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
-    let unsupported = |what: String| {
-        Err(format!(
-            "{what}, which weft-sdk {} does not support yet",
-            env!("CARGO_PKG_VERSION")
-        ))
-    };
     match job {
         Job::ResolveActivity(resolve) => Ok(Delivery::ResolveActivity {
             seq: resolve.seq,
@@ -73,8 +71,9 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
              only job of its activation (it is answered without changing the workflow)",
             query.name
         )),
-        other @ Job::ResolveChildWorkflow(_) => {
-            unsupported(format!("the host delivered a `{}` job", name(&other)))
-        }
+        Job::ResolveChildWorkflow(resolve) => Ok(Delivery::ResolveChildWorkflow {
+            seq: resolve.seq,
+            resolution: resolve.resolution,
+        }),
     }
 }

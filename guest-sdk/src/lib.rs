@@ -146,6 +146,15 @@
 //! }
 //! ```
 //!
+//! # Child workflows
+//!
+//! [`WfContext::child_workflow`] starts another workflow as a child and returns a
+//! [`ChildWorkflowHandle`]: await its start and its result, [cancel](ChildWorkflowHandle::cancel)
+//! it (as its [`ChildWorkflowCancellationType`] says; the parent's cancellation cancels
+//! pending children the same way), or [signal](ChildWorkflowHandle::signal) it. What
+//! happens to it when the parent closes is its [`ParentClosePolicy`].
+//! [`WfContext::signal_external`] signals any workflow by id (fire-and-forget).
+//!
 //! # Determinism
 //!
 //! Rules the SDK enforces by construction: commands are issued when the context method
@@ -163,6 +172,7 @@ extern crate self as weft_sdk;
 
 mod activity;
 mod cancellation;
+mod child_workflow;
 mod combinators;
 mod component;
 mod conditions;
@@ -199,6 +209,11 @@ pub mod wit;
 
 pub use activity::{ActivityError, ActivityErrorKind, ActivityFuture, ActivityType};
 pub use cancellation::{ActivityCancellationType, CancelRequested, Cancelled, NonCancellable};
+pub use child_workflow::{
+    ChildResult, ChildStarted, ChildWorkflowCancellationType, ChildWorkflowError,
+    ChildWorkflowErrorKind, ChildWorkflowHandle, ChildWorkflowOptions, ParentClosePolicy,
+    SignalExternalError, WorkflowType,
+};
 pub use combinators::{join_all, JoinAll};
 pub use conditions::ConditionFuture;
 pub use context::{WfContext, WorkflowInfo};

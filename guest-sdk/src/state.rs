@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::cancellation::Cancelled;
+use crate::child_workflow::ChildTable;
 use crate::conditions::ConditionTable;
 use crate::handlers::RunningHandlers;
 use crate::location;
@@ -26,6 +27,10 @@ pub(crate) struct WorkflowState {
     pub(crate) activities: SeqTable<ActivityResolution>,
     pub(crate) local_activities: SeqTable<ActivityResolution>,
     pub(crate) timers: SeqTable<Result<(), Cancelled>>,
+    /// Child workflows whose closing answer has not arrived.
+    pub(crate) children: ChildTable,
+    /// The last sequence number of `signal-external` (they count on their own).
+    pub(crate) external_signals: u32,
     /// Whether the host delivered `cancel-requested`.
     pub(crate) cancel_requested: bool,
     /// How many `non_cancellable` futures are being polled right now (they nest): while

@@ -83,9 +83,9 @@ use crate::component::Component;
 use crate::host::{self, Host};
 use crate::payload;
 use crate::wit::{
-    Activation, ActivityResolution, Command, Failure, HistoryInfo, IssuedCommand, Job, LogLevel,
-    Marker, Payload, Query, ResolveActivity, Signal, SourceLocation, StartWorkflow, TaskFailure,
-    Update,
+    Activation, ActivityResolution, ChildResolution, Command, Failure, HistoryInfo, IssuedCommand,
+    Job, LogLevel, Marker, Payload, Query, ResolveActivity, ResolveChildWorkflow, Signal,
+    SourceLocation, StartWorkflow, TaskFailure, Update,
 };
 use crate::workflow::{Workflow, WorkflowEntry};
 
@@ -321,6 +321,52 @@ fn cancelled_failure() -> Failure {
         non_retryable: true,
         details: None,
     }
+}
+
+/// A `resolve-child-workflow` job for child `seq`.
+pub fn resolve_child(seq: u32, resolution: ChildResolution) -> Job {
+    Job::ResolveChildWorkflow(ResolveChildWorkflow { seq, resolution })
+}
+
+/// A `resolve-child-workflow` job: child `seq` started as run `run_id`.
+pub fn child_started(seq: u32, run_id: &str) -> Job {
+    resolve_child(seq, ChildResolution::Started(run_id.to_owned()))
+}
+
+/// A `resolve-child-workflow` job: child `seq` completed with `output`.
+pub fn complete_child(seq: u32, output: &impl Serialize) -> Job {
+    let output = payload::to_json(output).expect("the test output encodes as JSON");
+    resolve_child(seq, ChildResolution::Completed(output))
+}
+
+/// A `resolve-child-workflow` job: child `seq` failed (or, with error type
+/// `ChildWorkflowAlreadyStarted` and no `started` before, was not started).
+pub fn fail_child(seq: u32, message: &str, error_type: &str) -> Job {
+    resolve_child(
+        seq,
+        ChildResolution::Failed(Failure {
+            message: message.to_owned(),
+            error_type: error_type.to_owned(),
+            non_retryable: false,
+            details: None,
+        }),
+    )
+}
+
+/// A `resolve-child-workflow` job: child `seq` ended cancelled.
+pub fn cancel_child(seq: u32) -> Job {
+    resolve_child(seq, ChildResolution::Cancelled(cancelled_failure()))
+}
+
+/// A `resolve-child-workflow` job: child `seq` was terminated.
+pub fn terminate_child(seq: u32, reason: &str) -> Job {
+    let failure = Failure {
+        message: reason.to_owned(),
+        error_type: "weft.Terminated".to_owned(),
+        non_retryable: true,
+        details: None,
+    };
+    resolve_child(seq, ChildResolution::Terminated(failure))
 }
 
 /// A `cancel-requested` job.

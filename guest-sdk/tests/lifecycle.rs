@@ -126,7 +126,7 @@ fn first_activation_must_start_the_workflow() {
 }
 
 #[test]
-fn unsupported_jobs_fail_the_task_and_change_nothing() {
+fn jobs_that_cannot_apply_fail_the_task_and_change_nothing() {
     let mut harness = Harness::new::<orders>();
     harness.start(&Order { id: 7 }).unwrap();
     let error = harness
@@ -139,8 +139,8 @@ fn unsupported_jobs_fail_the_task_and_change_nothing() {
         ])
         .unwrap_err();
     assert!(
-        error.message.contains("`resolve-child-workflow`")
-            && error.message.contains("does not support"),
+        error.message.contains("`resolve-child-workflow` for seq 1")
+            && error.message.contains("never issued"),
         "{}",
         error.message
     );

@@ -11,10 +11,13 @@ use crate::storage::{RunRecord, Status};
 pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let mut run = host.find_run(id)?;
     let mut moved_ms = None;
-    let continued_from;
+    // A closed run's history is read too, for the little it shows: the run it
+    // continued, its parent and children, and a cancellation's reason.
+    let history = History::new(host.inspect().history_of(&run)?);
+    let continued_from = previous_run(&history);
+    let parent_workflow_id = history.parent_workflow_id();
+    let children = child_infos(&history);
     let ((activities, timers), failing, cancel) = if run.status.is_open() {
-        let history = History::new(host.inspect().history_of(&run)?);
-        continued_from = previous_run(&history);
         // The stored count is written at close; an open run's is read off its history.
         run.history_len = history.events.len() as u64;
         moved_ms = history.events.iter().rev().find_map(|e| match e {
@@ -27,10 +30,6 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
             cancel_request(&history),
         )
     } else {
-        // A closed run's history is read for the little it shows: the run it continued,
-        // and a cancellation's reason.
-        let history = History::new(host.inspect().history_of(&run)?);
-        continued_from = previous_run(&history);
         let cancel = if run.status == Status::Cancelled {
             cancel_request(&history)
         } else {
@@ -53,6 +52,8 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
         module_version: version.map(|v| v.version),
         module_moved_ms: moved_ms,
         continued_from,
+        parent_workflow_id,
+        children,
         pending_activities: activities
             .into_iter()
             .map(|a| PendingActivityInfo {
@@ -157,4 +158,48 @@ fn previous_run(history: &History) -> Option<String> {
         crate::history::Event::ContinuedFrom { run_id } => Some(run_id.clone()),
         _ => None,
     })
+}
+
+/// The children a run started, and where each stands as the run saw it.
+fn child_infos(history: &History) -> Vec<ChildInfo> {
+    use crate::history::vocab::ChildResolution;
+    use crate::history::{Command, Event, Job};
+    let mut children: Vec<(u32, ChildInfo)> = Vec::new();
+    for event in &history.events {
+        match event {
+            Event::Command(c) => {
+                if let Command::StartChildWorkflow(s) = &c.command {
+                    children.push((
+                        s.seq,
+                        ChildInfo {
+                            workflow_id: s
+                                .workflow_id
+                                .clone()
+                                .unwrap_or_else(|| format!("child-{}", s.seq)),
+                            workflow_type: s.workflow_type.clone(),
+                            run_id: None,
+                            state: "starting".into(),
+                        },
+                    ));
+                }
+            }
+            Event::Job(Job::ResolveChildWorkflow(r)) => {
+                if let Some((_, child)) = children.iter_mut().find(|(seq, _)| *seq == r.seq) {
+                    child.state = match &r.resolution {
+                        ChildResolution::Started(run) => {
+                            child.run_id = Some(run.clone());
+                            "running"
+                        }
+                        ChildResolution::Completed(_) => "completed",
+                        ChildResolution::Failed(_) => "failed",
+                        ChildResolution::Cancelled(_) => "cancelled",
+                        ChildResolution::Terminated(_) => "terminated",
+                    }
+                    .into();
+                }
+            }
+            _ => {}
+        }
+    }
+    children.into_iter().map(|(_, c)| c).collect()
 }

@@ -328,6 +328,18 @@ pub const DEFAULT_TERMINATE_REASON: &str = "terminated by a client";
 /// Longest reason accepted (bytes of UTF-8); it is stored in the history.
 pub const MAX_REASON_BYTES: usize = 4096;
 
+/// A child workflow a run started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildInfo {
+    pub workflow_id: String,
+    pub workflow_type: String,
+    /// Its run, once started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// `starting`, `running`, or how it ended as the parent saw it.
+    pub state: String,
+}
+
 /// The run a request went to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRef {
@@ -424,6 +436,12 @@ pub struct Description {
     /// The run this one continued as new from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continued_from: Option<String>,
+    /// The workflow that started this run as its child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_workflow_id: Option<String>,
+    /// The child workflows this run started.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ChildInfo>,
     pub pending_activities: Vec<PendingActivityInfo>,
     pub pending_timers: Vec<PendingTimerInfo>,
     /// The workflow task that is failing and being retried, if any.

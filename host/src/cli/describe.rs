@@ -52,6 +52,18 @@ fn description(d: &Description) -> String {
     if let Some(previous) = &d.continued_from {
         field("continued", format!("from run {previous}"));
     }
+    if let Some(parent) = &d.parent_workflow_id {
+        field("parent", parent.clone());
+    }
+    for child in &d.children {
+        field(
+            "child",
+            format!(
+                "{} ({}) {}",
+                child.workflow_id, child.workflow_type, child.state
+            ),
+        );
+    }
     let module = match (&d.module_name, d.module_version) {
         (Some(name), Some(version)) => format!(
             "{name} version {version} ({})",
@@ -230,6 +242,8 @@ mod tests {
             module_version: Some(1),
             module_moved_ms: None,
             continued_from: None,
+            parent_workflow_id: None,
+            children: Vec::new(),
             pending_activities: vec![PendingActivityInfo {
                 seq: 2,
                 activity_type: "never_complete".into(),

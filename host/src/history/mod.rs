@@ -3,12 +3,14 @@
 //! The history speaks its own vocabulary ([`vocab`]), not the types generated from the
 //! WIT contract, and is stored in a versioned encoding ([`codec`]).
 
+mod children;
 pub mod codec;
 mod event;
 pub mod export;
 pub mod markers;
 pub mod vocab;
 
+pub use children::PendingChild;
 pub use codec::{DecodeError, FORMAT_VERSION};
 pub use event::{Event, ExecutionStarted};
 pub use vocab::{

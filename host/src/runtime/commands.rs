@@ -21,6 +21,9 @@ fn supported(command: &Command) -> bool {
             | Command::FailWorkflow(_)
             | Command::CancelWorkflowConfirmed
             | Command::ContinueAsNew(_)
+            | Command::StartChildWorkflow(_)
+            | Command::CancelChildWorkflow(_)
+            | Command::SignalExternal(_)
     )
 }
 

@@ -58,6 +58,41 @@ impl Host {
         Ok(run)
     }
 
+    /// Apply the parent close policy of every open child (`(child id, parent id)`)
+    /// whose parent closed while the host was down, before it could apply it.
+    pub(super) fn apply_orphaned_policies(&self, children: Vec<(String, String)>) {
+        use crate::history::vocab::ParentClosePolicy;
+        for (child, parent) in children {
+            let Ok(Some(parent_run)) = self.inner.storage.latest_run(&parent) else {
+                continue;
+            };
+            if parent_run.status.is_open() {
+                continue;
+            }
+            let Ok(history) = self.inner.read_history(&parent_run) else {
+                continue;
+            };
+            let Some(pending) = history
+                .pending_children()
+                .into_iter()
+                .find(|c| c.workflow_id() == child)
+            else {
+                continue;
+            };
+            let host = self.clone();
+            let reason = format!("its parent `{parent}` closed");
+            let policy = pending.policy();
+            tracing::info!(%child, %parent, ?policy, "applying the closed parent's policy");
+            self.inner.workflows.spawn(async move {
+                let _ = match policy {
+                    ParentClosePolicy::Terminate => host.terminate(&child, &reason).await,
+                    ParentClosePolicy::RequestCancel => host.cancel(&child, &reason).await,
+                    ParentClosePolicy::Abandon => return,
+                };
+            });
+        }
+    }
+
     /// Begin a graceful shutdown: every running activity learns of it through its
     /// context ([`ActivityContext::is_shutting_down`](crate::ActivityContext)), and
     /// the host waits up to `grace` for the ones running to end and their outcomes to

@@ -141,6 +141,9 @@ pub(crate) struct HostInner {
     /// workflow threads. The API, the timer loop and storage stay off them.
     pub(crate) workflows: tokio::runtime::Handle,
     waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
+    /// The workflow threads, held weakly (the `Host` handles own them), so an actor can
+    /// act as a host (start a child, signal another run) while the host is up.
+    threads: std::sync::Weak<workers::WorkflowThreads>,
     /// Set when the host shuts down gracefully; running activities watch it.
     pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     /// Deployed module versions, oldest first.
@@ -152,6 +155,36 @@ pub(crate) struct HostInner {
 }
 
 impl HostInner {
+    /// Wait for a run to close and return how it ended (see [`Host::wait`]).
+    pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        let rx = {
+            let mut waiters = self.waiters.lock().unwrap();
+            let record = self
+                .storage
+                .run(run_id)?
+                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+            if !record.status.is_open() {
+                drop(waiters);
+                return Inspector::new(self.storage.clone())
+                    .outcome(&record)?
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
+            }
+            let (tx, rx) = oneshot::channel();
+            waiters.entry(run_id.to_string()).or_default().push(tx);
+            rx
+        };
+        rx.await
+            .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
+    }
+
+    /// A handle on this host, while it is up (none once the last `Host` is gone).
+    pub(crate) fn handle(self: &Arc<Self>) -> Option<Host> {
+        Some(Host {
+            inner: self.clone(),
+            _threads: self.threads.upgrade()?,
+        })
+    }
+
     /// The newest deployed module exporting `workflow_type`.
     pub(crate) fn newest_module_for(&self, workflow_type: &str) -> Option<Arc<Module>> {
         let digest = self
@@ -208,6 +241,7 @@ impl HostInner {
             timers: HashMap::new(),
             activities: HashMap::new(),
             locals: HashMap::new(),
+            children: HashMap::new(),
             deferred: None,
             pending_writes: Vec::new(),
             started,
@@ -342,6 +376,7 @@ impl Host {
                 workflows: threads.handle(),
                 waiters: Mutex::new(HashMap::new()),
                 shutdown: tokio::sync::watch::Sender::new(false),
+                threads: Arc::downgrade(&threads),
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
                 deploy_lock: tokio::sync::Mutex::new(()),
@@ -390,6 +425,7 @@ impl Host {
             .map(|t| (t.fire_at_ms, t.run_id, t.seq))
             .collect();
         let mut missing_rows = Vec::new();
+        let mut children = Vec::new();
         for record in self.inner.storage.open_runs()? {
             let module = self
                 .module_by_digest(&record.module_digest)
@@ -406,6 +442,9 @@ impl Host {
                 ))),
             })?;
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
+            if let Some(parent) = history.parent_workflow_id() {
+                children.push((record.workflow_id.clone(), parent));
+            }
             let handle = RunHandle {
                 workflow_id: record.workflow_id.clone(),
                 run_id: record.run_id.clone(),
@@ -433,6 +472,9 @@ impl Host {
                 .await
                 .map_err(|e| OpenError::Storage(StorageError::Database(e.to_string())))?;
         }
+        // A parent that closed while the host was down had its children's policies
+        // still to apply.
+        self.apply_orphaned_policies(children);
         Ok(())
     }
 
@@ -456,25 +498,7 @@ impl Host {
 
     /// Wait for a run to close and return how it ended.
     pub async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
-        let rx = {
-            let mut waiters = self.inner.waiters.lock().unwrap();
-            let record = self
-                .inner
-                .storage
-                .run(run_id)?
-                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-            if !record.status.is_open() {
-                drop(waiters);
-                return self
-                    .outcome(&record)?
-                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
-            }
-            let (tx, rx) = oneshot::channel();
-            waiters.entry(run_id.to_string()).or_default().push(tx);
-            rx
-        };
-        rx.await
-            .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
+        self.inner.wait(run_id).await
     }
 
     /// Read runs and histories.

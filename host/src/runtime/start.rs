@@ -45,6 +45,8 @@ pub struct StartRequest {
     /// Close the execution as timed out this long after it started (its later runs,
     /// once continue-as-new exists, keep the same deadline).
     pub execution_timeout: Option<std::time::Duration>,
+    /// The workflow id of the parent that starts this run as its child.
+    pub parent_workflow_id: Option<String>,
 }
 
 impl StartRequest {
@@ -60,6 +62,7 @@ impl StartRequest {
             signal: None,
             run_timeout: None,
             execution_timeout: None,
+            parent_workflow_id: None,
         }
     }
 }
@@ -292,7 +295,7 @@ impl Host {
             workflow_id,
             run_id,
             attempt: 1,
-            parent_workflow_id: None,
+            parent_workflow_id: request.parent_workflow_id.clone(),
             random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
             search_attributes: Vec::new(),
             memo: Vec::new(),

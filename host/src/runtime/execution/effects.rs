@@ -91,6 +91,9 @@ impl Execution {
                     let _ = running.cancel.send(true);
                 }
             }
+            Command::StartChildWorkflow(start) => self.start_child(start, time_ms),
+            Command::CancelChildWorkflow(seq) => self.cancel_child(seq),
+            Command::SignalExternal(signal) => self.signal_external(signal),
             // Recorded in the history; there is nothing else to do (updates are answered
             // when their task is durable, see `messages`).
             Command::RecordMarker(_) | Command::AcceptUpdate(_) | Command::CompleteUpdate(_) => {}
@@ -151,6 +154,7 @@ impl Execution {
         for (_, row) in self.timers.drain() {
             self.host.timers.disarm(&row);
         }
+        self.apply_parent_close_policies();
         self.answer_at_close();
         self.host.cache.take(&self.record.run_id);
         self.host.forget(&self.record);

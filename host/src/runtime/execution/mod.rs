@@ -38,6 +38,7 @@ use crate::history::{
 use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunRecord, TimerRow, Write};
 
+mod children;
 mod continued;
 mod effects;
 mod local;
@@ -61,6 +62,8 @@ pub(super) struct Execution {
     /// Armed timers by seq.
     pub timers: HashMap<u32, TimerRow>,
     pub activities: HashMap<u32, effects::RunningActivity>,
+    /// Child workflows watched, by seq.
+    pub children: HashMap<u32, children::RunningChild>,
     /// Local activities running, by their own seq.
     pub locals: HashMap<u32, effects::RunningActivity>,
     /// Tasks run but not recorded, waiting for their local activities.
@@ -126,6 +129,9 @@ impl Execution {
         for t in timers {
             let row = self.timer_row(t.seq, t.fire_at_ms);
             self.timers.insert(t.seq, row);
+        }
+        for child in self.history.pending_children() {
+            self.watch_child(child, true);
         }
         self.carried = self.history.carried_jobs();
         if let Some(failing) = self.history.failing_task() {
@@ -274,6 +280,14 @@ impl Execution {
                 match &job {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
+                    }
+                    Job::ResolveChildWorkflow(r)
+                        if !matches!(
+                            r.resolution,
+                            crate::history::vocab::ChildResolution::Started(_)
+                        ) =>
+                    {
+                        self.children.remove(&r.seq);
                     }
                     // Sent just before its deferred task was dropped.
                     Job::ResolveLocalActivity(r) if self.locals.remove(&r.seq).is_none() => return,

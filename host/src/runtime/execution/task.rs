@@ -149,6 +149,17 @@ impl Execution {
                     self.hand_over(next);
                 }
                 if let Some(outcome) = outcome {
+                    // What a closing task sends out still goes; what would come back to
+                    // the run (timers, activities, children's starts) has no one to
+                    // come back to.
+                    for c in commands {
+                        if matches!(
+                            c.command,
+                            Command::SignalExternal(_) | Command::CancelChildWorkflow(_)
+                        ) {
+                            self.act(c.command, time_ms);
+                        }
+                    }
                     self.close(outcome);
                     return true;
                 }

@@ -1,0 +1,122 @@
+//! How a child workflow is started and cancelled.
+
+use crate::wit;
+
+/// What happens to a child when its parent closes (completes, fails, is cancelled,
+/// times out, continues as new). Applied by the host; recorded in the start command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ParentClosePolicy {
+    /// The child is terminated.
+    #[default]
+    Terminate,
+    /// The child runs on, on its own.
+    Abandon,
+    /// The child is asked to cancel (it decides what to do about it).
+    RequestCancel,
+}
+
+impl ParentClosePolicy {
+    pub(crate) fn to_wit(self) -> wit::ParentClosePolicy {
+        match self {
+            Self::Terminate => wit::ParentClosePolicy::Terminate,
+            Self::Abandon => wit::ParentClosePolicy::Abandon,
+            Self::RequestCancel => wit::ParentClosePolicy::RequestCancel,
+        }
+    }
+}
+
+/// What cancelling a child does: by
+/// [`ChildWorkflowHandle::cancel`](crate::ChildWorkflowHandle::cancel), or because the
+/// parent's cancellation was requested. Kept by the SDK: the host sees at most a
+/// `cancel-child-workflow` command. (Temporal's `ChildWorkflowCancellationType`.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChildWorkflowCancellationType {
+    /// Ask the host to cancel the child and stop waiting for it: its result resolves as
+    /// cancelled at once (and its start too, if it had not started).
+    #[default]
+    TryCancel,
+    /// Ask the host to cancel the child and wait for it to close: its result is what the
+    /// child ended with (cancelled, or completed or failed if it ignored the request).
+    WaitCancellationCompleted,
+    /// Temporal resolves the result once the cancellation request is delivered. No job
+    /// answers `cancel-child-workflow` in weft's contract, so here it behaves exactly
+    /// like [`TryCancel`](Self::TryCancel): the request is issued and the result
+    /// resolves as cancelled at once.
+    WaitCancellationRequested,
+    /// Stop waiting for the child without telling the host: no command is issued, the
+    /// child runs on (its parent-close policy still applies), and its result resolves
+    /// as cancelled at once.
+    Abandon,
+}
+
+impl ChildWorkflowCancellationType {
+    /// Whether cancelling issues `cancel-child-workflow`.
+    pub(crate) fn requests(self) -> bool {
+        self != Self::Abandon
+    }
+
+    /// Whether the SDK settles the handle as cancelled without waiting for the host.
+    pub(crate) fn settles(self) -> bool {
+        self != Self::WaitCancellationCompleted
+    }
+}
+
+/// How a child workflow is started. Everything is optional.
+///
+/// ```
+/// use weft_sdk::{ChildWorkflowCancellationType, ChildWorkflowOptions, ParentClosePolicy};
+///
+/// let options = ChildWorkflowOptions::new()
+///     .workflow_id("order-42/payment")
+///     .parent_close_policy(ParentClosePolicy::Abandon)
+///     .cancellation_type(ChildWorkflowCancellationType::WaitCancellationCompleted);
+/// assert_eq!(options.id(), Some("order-42/payment"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChildWorkflowOptions {
+    workflow_id: Option<String>,
+    parent_close_policy: ParentClosePolicy,
+    cancellation: ChildWorkflowCancellationType,
+}
+
+impl ChildWorkflowOptions {
+    /// The defaults: a derived workflow id, [`ParentClosePolicy::Terminate`],
+    /// [`ChildWorkflowCancellationType::TryCancel`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The child's workflow id. Without one it is `<parent workflow id>/child-<seq>`,
+    /// derived by the SDK (so the same on every replay) and written into the command.
+    pub fn workflow_id(mut self, workflow_id: impl Into<String>) -> Self {
+        self.workflow_id = Some(workflow_id.into());
+        self
+    }
+
+    /// What happens to the child when the parent closes; `Terminate` by default.
+    pub fn parent_close_policy(mut self, policy: ParentClosePolicy) -> Self {
+        self.parent_close_policy = policy;
+        self
+    }
+
+    /// What cancelling the child does; `TryCancel` by default.
+    pub fn cancellation_type(mut self, cancellation: ChildWorkflowCancellationType) -> Self {
+        self.cancellation = cancellation;
+        self
+    }
+
+    /// The workflow id set with [`workflow_id`](Self::workflow_id), if any.
+    pub fn id(&self) -> Option<&str> {
+        self.workflow_id.as_deref()
+    }
+
+    /// The parent-close policy in force.
+    pub fn close_policy(&self) -> ParentClosePolicy {
+        self.parent_close_policy
+    }
+
+    /// The cancellation type in force.
+    pub fn cancellation(&self) -> ChildWorkflowCancellationType {
+        self.cancellation
+    }
+}

@@ -1,0 +1,263 @@
+//! Child workflows, ported from Temporal's feature suite (`features/child_workflow/*`,
+//! `signal/child_workflow`): one test per feature, named after it, on the time-skipping
+//! test environment with the `children` fixture; every test replays what it recorded.
+//! And the `child-workflow` example.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use weft_host::contract::Payload;
+use weft_host::history::vocab::ChildResolution;
+use weft_host::history::{Command, Event, Job, Outcome};
+use weft_host::runtime::{RunHandle, StartRequest};
+use weft_host::storage::Status;
+use weft_host::testing::TestEnv;
+
+async fn env() -> TestEnv {
+    let env = test_env().start().await.unwrap();
+    env.deploy(component_bytes("children"), "children")
+        .await
+        .unwrap();
+    env
+}
+
+async fn start(env: &TestEnv, workflow_type: &str, id: &str, input: Value) -> RunHandle {
+    env.host()
+        .start(StartRequest {
+            workflow_id: Some(id.to_string()),
+            ..StartRequest::new(workflow_type, Payload::json(&input))
+        })
+        .await
+        .unwrap()
+}
+
+/// Wait for the run, replay it, and return how it ended with its history.
+async fn finish(env: &TestEnv, run: &RunHandle) -> (Outcome, Vec<Event>) {
+    let outcome = env.host().wait(&run.run_id).await.unwrap();
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), "children", &events);
+    (outcome, events)
+}
+
+fn commands(events: &[Event]) -> impl Iterator<Item = &Command> {
+    events.iter().filter_map(|e| match e {
+        Event::Command(c) => Some(&c.command),
+        _ => None,
+    })
+}
+
+/// The child's latest run ends, and its history replays.
+async fn child_finishes(env: &TestEnv, id: &str) -> Outcome {
+    let run = env.host().find_run(id).unwrap();
+    let outcome = env.host().wait(&run.run_id).await.unwrap();
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), "children", &events);
+    outcome
+}
+
+/// child_workflow/result: the parent returns its child's result.
+#[tokio::test]
+async fn child_workflow_result() {
+    let env = env().await;
+    let run = start(&env, "result", "result", json!(null)).await;
+    let (outcome, _) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("Test"));
+    let child = env.host().find_run("result/child-1").unwrap();
+    assert_eq!(child.status, Status::Completed);
+    let described = weft_host::api::describe::describe(env.host(), "result").unwrap();
+    assert_eq!(described.children.len(), 1);
+    assert_eq!(described.children[0].workflow_id, "result/child-1");
+    let described = weft_host::api::describe::describe(env.host(), "result/child-1").unwrap();
+    assert_eq!(described.parent_workflow_id.as_deref(), Some("result"));
+}
+
+/// child_workflow/signal: the parent signals its child, which returns the signal.
+#[tokio::test]
+async fn child_workflow_signal() {
+    let env = env().await;
+    let run = start(&env, "signal", "signal", json!(null)).await;
+    let (outcome, events) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("unblock"));
+    assert!(commands(&events).any(|c| matches!(c,
+        Command::SignalExternal(s) if s.workflow_id == "signal/child-1")));
+}
+
+/// child_workflow/throws_on_execute: the child's failure reaches the parent with its
+/// type, details and cause.
+#[tokio::test]
+async fn child_workflow_throws_on_execute() {
+    let env = env().await;
+    let run = start(&env, "throws_on_execute", "throws", json!(null)).await;
+    let (outcome, _) = finish(&env, &run).await;
+    let Outcome::Failed(failure) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(failure.error_type, "TestError");
+    assert!(failure.non_retryable);
+    assert!(
+        failure.message.contains("Test message"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(failure.details.unwrap().to_json(), json!({"foo": "bar"}));
+}
+
+/// child_workflow/start: the start is answered with the child's run id before its
+/// result.
+#[tokio::test]
+async fn child_workflow_start() {
+    let env = env().await;
+    let run = start(&env, "start", "start", json!(null)).await;
+    let (outcome, events) = finish(&env, &run).await;
+    let result = completed(&outcome);
+    let child = env.host().find_run("start/child-1").unwrap();
+    assert_eq!(result["workflow_id"], "start/child-1");
+    assert_eq!(result["run_id"], json!(child.run_id));
+    assert_eq!(result["result"], "started");
+    let started = events.iter().position(|e| matches!(e,
+        Event::Job(Job::ResolveChildWorkflow(r)) if matches!(r.resolution, ChildResolution::Started(_))));
+    let issued = events.iter().position(|e| {
+        matches!(e,
+        Event::Command(c) if matches!(c.command, Command::StartChildWorkflow(_)))
+    });
+    assert!(issued < started);
+}
+
+/// child_workflow/throws_on_start: a second child on an id in use fails to start.
+#[tokio::test]
+async fn child_workflow_throws_on_start() {
+    let env = env().await;
+    let run = start(&env, "throws_on_start", "on-start", json!(null)).await;
+    let (outcome, events) = finish(&env, &run).await;
+    assert_eq!(
+        completed(&outcome),
+        json!("already started; first returned first")
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Job(Job::ResolveChildWorkflow(r)) if r.seq == 2
+            && matches!(&r.resolution, ChildResolution::Failed(f) if f.error_type == "ChildWorkflowAlreadyStarted"))));
+}
+
+/// child_workflow/cancel_try_cancel: the child's result resolves cancelled at once; the
+/// child learns of it and tells its parent.
+#[tokio::test]
+async fn child_workflow_cancel_try_cancel() {
+    let env = env().await;
+    let run = start(&env, "cancel_try_cancel", "try-cancel", json!(null)).await;
+    let (outcome, events) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("cancelled"));
+    assert!(commands(&events).any(|c| matches!(c, Command::CancelChildWorkflow(1))));
+    assert!(matches!(
+        child_finishes(&env, "try-cancel/child-1").await,
+        Outcome::Cancelled
+    ));
+}
+
+/// child_workflow/cancel_wait_completed: the parent waits for the child, which ignores
+/// the cancellation and completes.
+#[tokio::test]
+async fn child_workflow_cancel_wait_completed() {
+    let env = env().await;
+    let run = start(&env, "cancel_wait_completed", "wait-completed", json!(null)).await;
+    let (outcome, _) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("ignored the cancellation"));
+}
+
+/// child_workflow/cancel_abandon: a cancelled parent does not touch an abandoned
+/// child, which completes on its own.
+#[tokio::test]
+async fn child_workflow_cancel_abandon() {
+    // The parent races its child against a timer: time moves only when the test says.
+    let env = test_env().manual_time().start().await.unwrap();
+    env.deploy(component_bytes("children"), "children")
+        .await
+        .unwrap();
+    let run = start(&env, "cancel_abandon", "abandon", json!(null)).await;
+    child_started(&env, "abandon").await;
+    env.host().cancel("abandon", "test").await.unwrap();
+    let (outcome, events) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("cancelled"));
+    assert!(!commands(&events).any(|c| matches!(c, Command::CancelChildWorkflow(_))));
+    env.signal("abandon/child-1", "exit", json!(null))
+        .await
+        .unwrap();
+    assert_eq!(
+        completed(&child_finishes(&env, "abandon/child-1").await),
+        json!("test 42")
+    );
+}
+
+/// signal/child_workflow: see `child_workflow_signal` (the same workflow, from the
+/// signal feature's side): a parent signals its child by its workflow id.
+#[tokio::test]
+async fn signal_child_workflow() {
+    let env = env().await;
+    let run = start(&env, "signal_child_workflow", "sig-child", json!(null)).await;
+    let (outcome, _) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("child-wf-arg signal-arg"));
+}
+
+/// Wait until the parent's first child has started.
+async fn child_started(env: &TestEnv, parent: &str) {
+    loop {
+        let d = weft_host::api::describe::describe(env.host(), parent).unwrap();
+        if d.children.first().is_some_and(|c| c.run_id.is_some()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// child_workflow/throws_on_termination: a terminated child's termination reaches its
+/// parent as an error.
+#[tokio::test]
+async fn child_workflow_throws_on_termination() {
+    let env = env().await;
+    let run = start(&env, "throws_on_termination", "on-termination", json!(null)).await;
+    child_started(&env, "on-termination").await;
+    env.host()
+        .terminate("on-termination/child-1", "test")
+        .await
+        .unwrap();
+    let (outcome, _) = finish(&env, &run).await;
+    let Outcome::Failed(failure) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(
+        failure.message.contains("terminated"),
+        "{}",
+        failure.message
+    );
+}
+
+/// The parent close policy: a parent that closes terminates its open children (the
+/// default policy).
+#[tokio::test]
+async fn a_closing_parent_terminates_its_children() {
+    let env = env().await;
+    let run = start(&env, "throws_on_termination", "closing", json!(null)).await;
+    child_started(&env, "closing").await;
+    env.host().terminate("closing", "test").await.unwrap();
+    finish(&env, &run).await;
+    assert!(matches!(
+        child_finishes(&env, "closing/child-1").await,
+        Outcome::Terminated(_)
+    ));
+}
+
+/// The `child-workflow` example: the parent returns its child's greeting.
+#[tokio::test]
+async fn child_workflow_example() {
+    let env = test_env().start().await.unwrap();
+    env.deploy(component_bytes("child-workflow"), "child-workflow")
+        .await
+        .unwrap();
+    let run = start(&env, "parent", "greeter", json!("World")).await;
+    let outcome = env.host().wait(&run.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!("Hello, World!"));
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), "child-workflow", &events);
+    let described = weft_host::api::describe::describe(env.host(), "greeter").unwrap();
+    assert_eq!(described.children[0].workflow_id, "greeter/child-1");
+}
