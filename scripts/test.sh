@@ -8,5 +8,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 echo "== guest toolchain"
 cargo run --quiet -p weft -- toolchain install
 echo "== tests"
-# The default members: everything but the workflow crates, which only build for wasm32.
-cargo test "$@"
+# The whole workspace: the host and the CLI, and the workflow crates' own unit tests,
+# which run natively on the SDK's test harness (the end-to-end tests build the same
+# crates into components).
+cargo test --workspace "$@"

@@ -3,6 +3,7 @@
 //! rejected), `query` and `start --signal` (signal-with-start), on an account that
 //! closes on a signal. The server keeps no instance cached, so every query and task
 //! rebuilds the instance by replay; a closed run answers queries from its history.
+//! And the account continuing as new runs on the test environment.
 
 mod support;
 
@@ -198,4 +199,79 @@ fn entity_routes_answer_with_clear_codes() {
     let events = server.history("acct-api");
     let updates = events.iter().filter(|e| e.name() == "update").count();
     assert_eq!(updates, 1);
+}
+
+/// The account continues as a new run every 5 operations (as it does when the host
+/// suggests it): balance and recent operations go on, no message is lost, each run of
+/// the chain replays, and the last one closes with the balance of every operation.
+#[tokio::test]
+async fn entity_continues_as_new_and_keeps_its_account() {
+    use weft_host::history::Outcome;
+    use weft_host::storage::{RunFilter, Status};
+    let env = test_env().start().await.unwrap();
+    env.deploy(component_bytes("entity"), "entity")
+        .await
+        .unwrap();
+    let input = json!({"balance": 100, "operations_per_run": 5});
+    let request = weft_host::runtime::StartRequest {
+        workflow_id: Some("acct-can".into()),
+        ..weft_host::runtime::StartRequest::new(
+            "entity",
+            weft_host::contract::Payload::json(&input),
+        )
+    };
+    let first = env.host().start(request).await.unwrap();
+    let mut balance = 100;
+    for amount in 1..=12 {
+        if amount % 4 == 0 {
+            let answer = env
+                .update("acct-can", "withdraw", json!({"amount": amount}))
+                .await
+                .unwrap()
+                .unwrap();
+            balance -= amount;
+            assert_eq!(answer, json!(balance));
+        } else {
+            env.signal("acct-can", "deposit", json!({"amount": amount}))
+                .await
+                .unwrap();
+            balance += amount;
+        }
+    }
+    let operations: Vec<serde_json::Value> = env
+        .query("acct-can", "operations", json!(null))
+        .await
+        .unwrap();
+    assert_eq!(operations.len(), 12);
+    assert_eq!(operations[11]["balance"], json!(balance));
+    env.signal("acct-can", "close", json!(null)).await.unwrap();
+    let last = env.host().find_run("acct-can").unwrap();
+    let outcome = env.host().wait(&last.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!({"balance": balance}));
+
+    // 12 operations, 5 per run: two runs continued, the third closed.
+    let filter = RunFilter {
+        workflow_type: Some("entity".into()),
+        ..RunFilter::default()
+    };
+    let runs = env.host().list_runs(&filter, 100).unwrap();
+    let chain: Vec<_> = runs
+        .iter()
+        .filter(|r| r.workflow_id == "acct-can")
+        .collect();
+    assert_eq!(chain.len(), 3, "{chain:?}");
+    let continued = chain
+        .iter()
+        .filter(|r| r.status == Status::ContinuedAsNew)
+        .count();
+    assert_eq!(continued, 2);
+    assert!(chain.iter().any(|r| r.run_id == first.run_id));
+    for run in &chain {
+        let events = env.host().history(&run.run_id).unwrap();
+        assert_replays(env.host(), "entity", &events);
+    }
+    assert!(matches!(
+        env.host().wait(&first.run_id).await.unwrap(),
+        Outcome::ContinuedAsNew
+    ));
 }

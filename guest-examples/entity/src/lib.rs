@@ -26,8 +26,12 @@
 //!   asked as often as wanted without growing the history.
 //!
 //! The list of recent operations is bounded, so the state stays small however long the
-//! account lives. (The history still grows by one entry per message; continuing as a new
-//! run with the current balance is the next step once the SDK offers continue-as-new.)
+//! account lives. The history grows with every message, so the account continues as a
+//! new run when the host suggests it (`history_info().continue_as_new_suggested`), or
+//! after `operations_per_run` operations when the start sets that: the next run of the
+//! same workflow id opens with the balance and the recent operations, and answers the
+//! same messages. A deposit that arrives while the run continues blocks it until it is
+//! applied; a withdrawal that arrives then goes to the next run.
 
 use std::collections::VecDeque;
 
@@ -38,10 +42,17 @@ use weft_sdk::{workflow, WfContext, WfResult};
 pub const RECENT_OPERATIONS: usize = 20;
 
 /// The workflow's input: the opening balance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EntityInput {
     /// The balance the account opens with.
     pub balance: i64,
+    /// Continue as a new run after this many operations (besides when the host
+    /// suggests it). None: only when suggested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations_per_run: Option<u64>,
+    /// The recent operations, carried from the previous run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<Operation>,
 }
 
 /// The workflow's result when the account is closed.
@@ -85,11 +96,14 @@ pub struct Account {
     balance: i64,
     /// The most recent operations, oldest first.
     operations: VecDeque<Operation>,
+    /// Operations applied by this run.
+    this_run: u64,
     closed: bool,
 }
 
 impl Account {
     fn record(&mut self, kind: OperationKind, amount: i64) {
+        self.this_run += 1;
         if self.operations.len() == RECENT_OPERATIONS {
             self.operations.pop_front();
         }
@@ -103,16 +117,40 @@ impl Account {
 
 #[workflow(name = "entity")]
 impl Account {
-    /// Opens the account and serves it until the `close` signal.
+    /// Opens the account (or takes it over from the previous run) and serves it until
+    /// the `close` signal, continuing as a new run when it is time.
     async fn run(ctx: WfContext<Self>, input: EntityInput) -> WfResult<EntityOutput> {
         // `+=`: a deposit sent with signal-with-start is applied before this first poll.
-        ctx.state_mut(|account| account.balance += input.balance);
-        ctx.wait_condition(|account| account.closed).await?;
+        ctx.state_mut(|account| {
+            account.balance += input.balance;
+            let carried = std::mem::take(&mut account.operations);
+            account.operations = input.recent.iter().cloned().chain(carried).collect();
+            while account.operations.len() > RECENT_OPERATIONS {
+                account.operations.pop_front();
+            }
+        });
+        let limit = input.operations_per_run.unwrap_or(u64::MAX);
+        let history = ctx.clone();
+        ctx.wait_condition(move |account| {
+            account.closed
+                || account.this_run >= limit
+                || history.history_info().continue_as_new_suggested
+        })
+        .await?;
         // Let a withdrawal accepted in the same activation answer its caller first.
         ctx.all_handlers_finished().await?;
-        Ok(EntityOutput {
-            balance: ctx.state(|account| account.balance),
-        })
+        let (closed, balance, recent) = ctx.state(|account| {
+            let recent = account.operations.iter().cloned().collect();
+            (account.closed, account.balance, recent)
+        });
+        if closed {
+            return Ok(EntityOutput { balance });
+        }
+        Err(ctx.continue_as_new(&EntityInput {
+            balance,
+            operations_per_run: input.operations_per_run,
+            recent,
+        }))
     }
 
     /// Adds money to the account.
@@ -192,7 +230,13 @@ mod tests {
 
     fn opened(balance: i64) -> Harness {
         let mut harness = Harness::new::<Account>();
-        assert!(harness.start(&EntityInput { balance }).unwrap().is_empty());
+        assert!(harness
+            .start(&EntityInput {
+                balance,
+                ..EntityInput::default()
+            })
+            .unwrap()
+            .is_empty());
         harness
     }
 
@@ -271,11 +315,46 @@ mod tests {
     }
 
     #[test]
+    fn continues_as_new_with_the_balance_and_recent_operations() {
+        let mut harness = Harness::new::<Account>();
+        let input = EntityInput {
+            balance: 100,
+            operations_per_run: Some(2),
+            recent: Vec::new(),
+        };
+        assert!(harness.start(&input).unwrap().is_empty());
+        assert!(harness
+            .signal("deposit", &Amount { amount: 5 })
+            .unwrap()
+            .is_empty());
+        let commands = harness.signal("deposit", &Amount { amount: 7 }).unwrap();
+        let Some(weft_sdk::wit::Command::ContinueAsNew(next)) = commands.last().map(|c| &c.command)
+        else {
+            panic!("{commands:?}")
+        };
+        let next: EntityInput = serde_json::from_slice(&next.input.data).unwrap();
+        assert_eq!(next.balance, 112);
+        assert_eq!(next.operations_per_run, Some(2));
+        assert_eq!(next.recent.len(), 2);
+        assert_eq!(next.recent[1].balance, 112);
+
+        // The next run opens with them, and counts its own operations afresh.
+        let mut harness = Harness::new::<Account>();
+        assert!(harness.start(&next).unwrap().is_empty());
+        assert_eq!(harness.query::<i64>("balance", &()), Ok(112));
+        let operations: Vec<Operation> = harness.query("operations", &()).unwrap();
+        assert_eq!(operations.len(), 2);
+    }
+
+    #[test]
     fn a_deposit_sent_with_the_start_counts() {
         let mut harness = Harness::new::<Account>();
         harness
             .start_with(
-                &EntityInput { balance: 10 },
+                &EntityInput {
+                    balance: 10,
+                    ..EntityInput::default()
+                },
                 vec![testing::signal("deposit", &Amount { amount: 5 })],
             )
             .unwrap();
