@@ -79,7 +79,7 @@ impl Server {
     /// Wait (long-polling) for a run's result body.
     pub fn result(&self, id: &str) -> Value {
         for _ in 0..20 {
-            let (status, body) = self.get(&format!("/v1/executions/{id}/result?wait_s=30"));
+            let (status, body) = self.get(&format!("{}/result?wait_s=30", execution(id)));
             if status == 200 {
                 return body;
             }
@@ -94,6 +94,11 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The path of execution `id` (a child's id has a `/`, which a path segment escapes).
+pub fn execution(id: &str) -> String {
+    format!("/v1/executions/{}", id.replace('/', "%2F"))
 }
 
 fn agent() -> ureq::Agent {
@@ -121,7 +126,7 @@ fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Va
 impl Server {
     /// The events of `id`'s history, fetched through the API.
     pub fn history(&self, id: &str) -> Vec<weft_host::history::Event> {
-        let (status, exported) = self.get(&format!("/v1/executions/{id}/history"));
+        let (status, exported) = self.get(&format!("{}/history", execution(id)));
         assert_eq!(status, 200, "{exported}");
         weft_host::history::export::from_json(&exported.to_string())
             .unwrap()

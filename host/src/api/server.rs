@@ -24,7 +24,7 @@ use crate::runtime::{
     DeployError, DeployMode, Host, HostConfig, IdConflictPolicy, IdReusePolicy, QueryError,
     StartError, StartOutcome, StartRequest,
 };
-use crate::storage::RunFilter;
+use crate::storage::{RunFilter, Status};
 
 /// An error answer: a status and an [`ApiErrorBody`].
 #[derive(Debug)]
@@ -468,14 +468,26 @@ async fn result(
     Path(id): Path<String>,
     Params(p): Params<ResultParams>,
 ) -> ApiResult<(StatusCode, Json<ResultBody>)> {
-    let run = host.find_run(&id)?;
-    let wait = Duration::from_secs(p.wait_s.min(60));
-    if run.status.is_open() && !wait.is_zero() {
-        if let Ok(outcome) = tokio::time::timeout(wait, host.wait(&run.run_id)).await {
-            outcome?;
+    let mut run = host.find_run(&id)?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(p.wait_s.min(60));
+    loop {
+        if run.status.is_open() {
+            if let Ok(outcome) = tokio::time::timeout_at(deadline, host.wait(&run.run_id)).await {
+                outcome?;
+            }
         }
+        run = host.find_run(&run.run_id)?;
+        // Asked by workflow id: a run that continued as new is followed to the last run
+        // of the chain (asked by run id, that run's own end is the answer).
+        if run.status != Status::ContinuedAsNew || id == run.run_id {
+            break;
+        }
+        let next = host.find_run(&id)?;
+        if next.run_id == run.run_id {
+            break;
+        }
+        run = next;
     }
-    let run = host.find_run(&run.run_id)?;
     let body = result_body(&host, &run)?;
     let status = if run.status.is_open() {
         StatusCode::ACCEPTED

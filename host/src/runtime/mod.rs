@@ -14,6 +14,7 @@ mod execution;
 mod inspect;
 mod messages;
 mod outcome;
+mod pause;
 mod queries;
 mod requests;
 mod start;

@@ -154,6 +154,9 @@ impl Execution {
         for (_, row) in self.timers.drain() {
             self.host.timers.disarm(&row);
         }
+        if !self.children.is_empty() {
+            crate::runtime::pause::point("parent-closed");
+        }
         self.apply_parent_close_policies();
         self.answer_at_close();
         self.host.cache.take(&self.record.run_id);

@@ -146,6 +146,7 @@ impl Execution {
             Ok(commands) => {
                 self.retry = None;
                 if let Some(next) = next_run {
+                    crate::runtime::pause::point("continued");
                     self.hand_over(next);
                 }
                 if let Some(outcome) = outcome {
