@@ -5,6 +5,12 @@
 //! unit struct implementing [`ActivityType`]: its name and its input and output types in
 //! one place, so neither side spells a name or guesses a type.
 
+mod travel;
+
+pub use travel::{
+    BookCar, BookFlight, BookHotel, CancelCar, CancelFlight, CancelHotel, Trip, NOT_THIS_KIND,
+    NO_FLIGHTS,
+};
 use weft_sdk::ActivityType;
 
 /// Greets someone: `"World"` → `"Hello, World!"`.

@@ -16,9 +16,11 @@
 mod dynamic;
 mod payments;
 mod polling;
+mod travel;
 
 pub use dynamic::{register_dynamic, word_count};
 pub use payments::{DECLINED_CARD, FLAKY_DECLINED_CARD};
+pub use travel::NO_FLIGHTS_TO;
 
 use std::io::Write;
 use std::time::Duration;
@@ -82,6 +84,7 @@ pub fn register(registry: &mut ActivityRegistry) {
             observe(&ctx).await?;
             payments::charge_card(ctx, payment).await
         });
+    travel::register(registry);
 }
 
 /// Heartbeat once a second until cancelled. A host shutting down ends the attempt
