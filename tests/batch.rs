@@ -185,3 +185,29 @@ async fn a_failing_item_fails_the_batch() {
         &env.host().history(&failed.run_id).unwrap(),
     );
 }
+
+/// `weft run` waits for the whole chain of runs, not only the first: it prints the last
+/// run's result and exits 0.
+#[test]
+fn weft_run_follows_the_batch_to_its_last_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = weft()
+        .args(["run", "--data"])
+        .arg(dir.path())
+        .arg(component("batch"))
+        .args(["batch", "--input", r#"{"items": 6, "page_size": 2}"#])
+        .args(["--id", "batch-cli"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        result,
+        json!({"processed": 6, "item_sum": 15, "square_sum": 55, "runs": 3})
+    );
+    assert!(
+        stderr.contains("continued as new; following run"),
+        "{stderr}"
+    );
+}
