@@ -37,6 +37,11 @@ async fn start(env: &TestEnv, id: &str, input: Value) -> RunHandle {
 /// the last one ended.
 async fn follow_chain(env: &TestEnv, first: &RunHandle) -> (Vec<String>, Outcome) {
     let host = env.host();
+    let described = weft_host::api::describe::describe(host, &first.run_id).unwrap();
+    assert_eq!(
+        described.continued_from, None,
+        "the first run continued none"
+    );
     let mut runs = vec![first.run_id.clone()];
     loop {
         let run_id = runs.last().unwrap().clone();
