@@ -13,7 +13,8 @@ use crate::history::Outcome;
 use crate::runtime::{Host, HostConfig, QueryError, StartError, StartRequest};
 use crate::storage::RunFilter;
 
-/// Run a workflow on an embedded host and print its result.
+/// Run a workflow on an embedded host and print its result (its last run's, when it
+/// continues as new).
 ///
 /// The execution id goes to stderr, the result (JSON) to stdout. Run again on the same
 /// data folder after a crash and the executions that were in flight resume first.
@@ -86,18 +87,40 @@ pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
         );
     }
     for r in &resumed {
-        let outcome = host.wait(&r.run_id).await?;
+        let outcome = wait_chain(&host, &r.workflow_id, &r.run_id).await?;
         eprintln!("resumed {} finished: {}", r.workflow_id, describe(&outcome));
     }
     let Some(handle) = started else {
         return Ok(());
     };
-    match host.wait(&handle.run_id).await? {
+    match wait_chain(&host, &handle.workflow_id, &handle.run_id).await? {
         Outcome::Completed(payload) => {
             println!("{}", serde_json::to_string(&payload.to_json())?);
             Ok(())
         }
         other => Err(Failure::new(exit::WORKFLOW_FAILED, describe(&other))),
+    }
+}
+
+/// Wait for a run's outcome, following continue-as-new to the execution's last run: the
+/// workflow id's latest run, which exists once the run before it has closed (it may be
+/// further down the chain by then).
+async fn wait_chain(host: &Host, workflow_id: &str, run_id: &str) -> Result<Outcome, Failure> {
+    let mut run_id = run_id.to_owned();
+    loop {
+        let outcome = host.wait(&run_id).await?;
+        if !matches!(outcome, Outcome::ContinuedAsNew) {
+            return Ok(outcome);
+        }
+        let next = host.find_run(workflow_id)?;
+        if next.run_id == run_id {
+            return Ok(outcome);
+        }
+        eprintln!(
+            "run {run_id} continued as new; following run {}",
+            next.run_id
+        );
+        run_id = next.run_id;
     }
 }
 
