@@ -167,3 +167,37 @@ async fn continue_as_new_updates_do_not_block_continue_as_new() {
     assert!(after.contains(&"accept-update"), "{after:?}");
     assert!(after.contains(&"complete-update"), "{after:?}");
 }
+
+/// continue_as_new/continue_as_same: started with id `TestID`, input `"InputData"` and
+/// memo `{"MemoKey": "MemoValue"}`, the first run continues as new with the same input;
+/// the next run (which knows it continued) returns it. The workflow id stays, and the
+/// last run still has the memo.
+#[tokio::test]
+async fn continue_as_new_continue_as_same() {
+    let env = support::features::env().await;
+    let request = StartRequest {
+        workflow_id: Some("TestID".into()),
+        memo: vec![("MemoKey".into(), Payload::json(&json!("MemoValue")))],
+        ..StartRequest::new("continue_as_same", Payload::json(&json!("InputData")))
+    };
+    let first = env.host().start(request).await.unwrap();
+    assert!(matches!(
+        env.host().wait(&first.run_id).await.unwrap(),
+        Outcome::ContinuedAsNew
+    ));
+    let last = env.host().find_run("TestID").unwrap();
+    assert_ne!(last.run_id, first.run_id);
+    assert_eq!(last.workflow_id, "TestID");
+    let outcome = env.host().wait(&last.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!("InputData"));
+    let described = weft_host::api::describe::describe(env.host(), "TestID").unwrap();
+    assert_eq!(described.memo["MemoKey"], json!("MemoValue"));
+    assert_eq!(
+        described.continued_from.as_deref(),
+        Some(first.run_id.as_str())
+    );
+    for run in [&first.run_id, &last.run_id] {
+        let events = env.host().history(run).unwrap();
+        assert_replays(env.host(), "messages", &events);
+    }
+}

@@ -31,6 +31,8 @@ pub struct WorkflowInfo {
     pub attempt: u32,
     /// The parent execution, if this is a child workflow.
     pub parent_workflow_id: Option<String>,
+    /// The run this one continued as new from; `None` for an execution's first run.
+    pub continued_from: Option<String>,
 }
 
 impl WorkflowInfo {
@@ -41,6 +43,7 @@ impl WorkflowInfo {
             run_id: start.run_id.clone(),
             attempt: start.attempt,
             parent_workflow_id: start.parent_workflow_id.clone(),
+            continued_from: crate::host::continued_from(),
         }
     }
 }

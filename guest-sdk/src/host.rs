@@ -17,6 +17,7 @@ pub(crate) trait Host {
     fn log(&self, level: LogLevel, message: &str);
     fn history_info(&self) -> HistoryInfo;
     fn report_panic(&self, message: &str, location: Option<SourceLocation>);
+    fn continued_from(&self) -> Option<String>;
 }
 
 thread_local! {
@@ -77,10 +78,17 @@ pub(crate) fn report_fatal_panic(message: &str, location: Option<SourceLocation>
     }
 }
 
+pub(crate) fn continued_from() -> Option<String> {
+    match installed() {
+        Some(host) => host.continued_from(),
+        None => imports::continued_from(),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
-        history_info, log, now, random_bytes, report_fatal_panic, report_panic,
+        continued_from, history_info, log, now, random_bytes, report_fatal_panic, report_panic,
     };
 }
 
@@ -100,6 +108,10 @@ mod imports {
     }
 
     pub(super) fn history_info() -> HistoryInfo {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn continued_from() -> Option<String> {
         panic!("{OUTSIDE}")
     }
 

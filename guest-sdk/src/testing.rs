@@ -109,6 +109,7 @@ impl Harness {
                 random_state: Cell::new(0x5eed),
                 logs: RefCell::default(),
                 panics: RefCell::default(),
+                continued_from: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -154,6 +155,12 @@ impl Harness {
             search_attributes: Vec::new(),
             memo: Vec::new(),
         })
+    }
+
+    /// Makes the execution a run that continued as new from `run_id` (what
+    /// `ctx.info().continued_from` says); call before `start`.
+    pub fn continued_from(&mut self, run_id: &str) {
+        *self.host.continued_from.borrow_mut() = Some(run_id.to_owned());
     }
 
     /// Delivers `jobs` in one activation at the current workflow time.
@@ -520,6 +527,7 @@ struct TestHost {
     random_state: Cell<u64>,
     logs: RefCell<Vec<(LogLevel, String)>>,
     panics: RefCell<Vec<(String, Option<SourceLocation>)>>,
+    continued_from: RefCell<Option<String>>,
 }
 
 impl Host for TestHost {
@@ -545,6 +553,10 @@ impl Host for TestHost {
 
     fn log(&self, level: LogLevel, message: &str) {
         self.logs.borrow_mut().push((level, message.to_owned()));
+    }
+
+    fn continued_from(&self) -> Option<String> {
+        self.continued_from.borrow().clone()
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -14,8 +14,17 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     // A closed run's history is read too, for the little it shows: the run it
     // continued, its parent and children, and a cancellation's reason.
     let history = History::new(host.inspect().history_of(&run)?);
-    let continued_from = previous_run(&history);
+    let continued_from = history.continued_from().map(str::to_string);
     let parent_workflow_id = history.parent_workflow_id();
+    let memo = history
+        .start_job()
+        .map(|s| {
+            s.memo
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect()
+        })
+        .unwrap_or_default();
     let children = child_infos(&history);
     let ((activities, timers), failing, cancel) = if run.status.is_open() {
         // The stored count is written at close; an open run's is read off its history.
@@ -53,6 +62,7 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
         module_moved_ms: moved_ms,
         continued_from,
         parent_workflow_id,
+        memo,
         children,
         pending_activities: activities
             .into_iter()
@@ -150,14 +160,6 @@ fn outcome_body(run: &RunRecord, outcome: Option<Outcome>) -> ResultBody {
         result,
         failure,
     }
-}
-
-/// The run this one continued (continue-as-new), from its first events.
-fn previous_run(history: &History) -> Option<String> {
-    history.events.iter().take(4).find_map(|e| match e {
-        crate::history::Event::ContinuedFrom { run_id } => Some(run_id.clone()),
-        _ => None,
-    })
 }
 
 /// The children a run started, and where each stands as the run saw it.

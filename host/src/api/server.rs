@@ -354,6 +354,11 @@ async fn start(
         signal,
         run_timeout: body.run_timeout_ms.map(Duration::from_millis),
         execution_timeout: body.execution_timeout_ms.map(Duration::from_millis),
+        memo: body
+            .memo
+            .iter()
+            .map(|(k, v)| (k.clone(), Payload::json(v)))
+            .collect(),
         ..StartRequest::new(body.workflow_type, input)
     };
     match host.start_execution(request).await {

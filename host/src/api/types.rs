@@ -281,6 +281,10 @@ pub struct StartBody {
     /// Close the execution as timed out this long (ms) after it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_timeout_ms: Option<u64>,
+    /// Memo: named JSON values that `describe` shows (not indexed); they go on with
+    /// the execution when it continues as new.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub memo: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -439,6 +443,9 @@ pub struct Description {
     /// The workflow that started this run as its child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_workflow_id: Option<String>,
+    /// The memo the execution was started with (carried across continue-as-new).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub memo: serde_json::Map<String, serde_json::Value>,
     /// The child workflows this run started.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ChildInfo>,

@@ -55,6 +55,9 @@ fn description(d: &Description) -> String {
     if let Some(parent) = &d.parent_workflow_id {
         field("parent", parent.clone());
     }
+    for (key, value) in &d.memo {
+        field("memo", format!("{key} = {value}"));
+    }
     for child in &d.children {
         field(
             "child",
@@ -243,6 +246,7 @@ mod tests {
             module_moved_ms: None,
             continued_from: None,
             parent_workflow_id: None,
+            memo: serde_json::Map::new(),
             children: Vec::new(),
             pending_activities: vec![PendingActivityInfo {
                 seq: 2,

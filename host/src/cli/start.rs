@@ -63,6 +63,10 @@ pub struct StartArgs {
     /// Close the execution as timed out this long after it starts.
     #[arg(long, value_name = "DURATION", value_parser = super::human::parse_duration)]
     execution_timeout: Option<std::time::Duration>,
+    /// A memo entry, shown by `describe` and carried across continue-as-new
+    /// (repeatable): `--memo customer='"ada"' --memo priority=3`.
+    #[arg(long, value_name = "KEY=JSON")]
+    memo: Vec<String>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -96,6 +100,16 @@ impl StartArgs {
             Some(text) => Some(json_arg("--signal-input", text)?),
             None => None,
         };
+        let mut memo = serde_json::Map::new();
+        for entry in &self.memo {
+            let Some((key, value)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!("--memo takes KEY=JSON, as in --memo priority=3, not `{entry}`"),
+                ));
+            };
+            memo.insert(key.to_string(), json_arg("--memo", value)?);
+        }
         Ok(StartBody {
             workflow_type: self.workflow_type.clone(),
             input,
@@ -106,6 +120,7 @@ impl StartArgs {
             id_conflict_policy: self.id_conflict_policy.map(|p| p.as_str().to_string()),
             run_timeout_ms: self.run_timeout.map(crate::runtime::clock::millis),
             execution_timeout_ms: self.execution_timeout.map(crate::runtime::clock::millis),
+            memo,
         })
     }
 }
@@ -269,11 +284,10 @@ mod tests {
         assert_eq!(f.message, "workflow cancelled");
     }
 
-    #[test]
-    fn bad_input_is_a_usage_error() {
-        let args = StartArgs {
+    fn args(input: &str, memo: &[&str]) -> StartArgs {
+        StartArgs {
             workflow_type: "hello".into(),
-            input: "world".into(),
+            input: input.into(),
             input_file: None,
             id: None,
             signal: None,
@@ -282,12 +296,29 @@ mod tests {
             id_conflict_policy: None,
             run_timeout: None,
             execution_timeout: None,
+            memo: memo.iter().map(|m| m.to_string()).collect(),
             server: ServerArg {
                 server: super::super::remote::DEFAULT_SERVER.into(),
             },
             json: false,
-        };
-        let f = args.body().unwrap_err();
+        }
+    }
+
+    #[test]
+    fn memo_entries_are_key_equals_json() {
+        let body = args("null", &["customer=\"ada\"", "priority=3"]).body().unwrap();
+        assert_eq!(body.memo["customer"], serde_json::json!("ada"));
+        assert_eq!(body.memo["priority"], serde_json::json!(3));
+        for bad in ["priority", "=3", "customer=ada"] {
+            let f = args("null", &[bad]).body().unwrap_err();
+            assert_eq!(f.code, exit::USAGE, "{bad}");
+            assert!(f.message.contains("--memo"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        let f = args("world", &[]).body().unwrap_err();
         assert_eq!(f.code, exit::USAGE);
         assert!(
             f.message.contains("--input is not valid JSON"),

@@ -29,6 +29,8 @@ pub struct InstanceState {
     pub(crate) panic: Option<PanicReport>,
     /// Used in log lines.
     pub(crate) workflow_id: String,
+    /// The run this one continued as new from (its history's `ContinuedFrom`).
+    pub(crate) continued_from: Option<String>,
     /// The virtual WASI, made on the first WASI call: a component without WASI imports
     /// never pays for it.
     pub(crate) wasi: Option<Box<VirtualWasi>>,
@@ -47,6 +49,7 @@ impl InstanceState {
             },
             panic: None,
             workflow_id,
+            continued_from: None,
             wasi: None,
         }
     }
@@ -143,5 +146,9 @@ impl host::Host for InstanceState {
             location,
             fails_run: true,
         });
+    }
+
+    fn continued_from(&mut self) -> Option<String> {
+        self.continued_from.clone()
     }
 }

@@ -41,6 +41,11 @@ impl WorkflowInstance {
         }
     }
 
+    /// Tell the workflow which run it continued as new from (`continued-from`).
+    pub fn set_continued_from(&mut self, run_id: Option<String>) {
+        self.store.data_mut().continued_from = run_id;
+    }
+
     pub fn is_poisoned(&self) -> bool {
         self.poisoned
     }

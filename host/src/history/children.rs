@@ -30,12 +30,7 @@ impl PendingChild {
 impl History {
     /// The workflow id of the parent that started this run as its child.
     pub fn parent_workflow_id(&self) -> Option<String> {
-        self.events.iter().take(6).find_map(|e| match e {
-            Event::Job(Job::StartWorkflow(s)) | Event::PendingJob(Job::StartWorkflow(s)) => {
-                s.parent_workflow_id.clone()
-            }
-            _ => None,
-        })
+        self.start_job()?.parent_workflow_id.clone()
     }
 
     /// Child workflows started and not yet resolved as closed (or refused).

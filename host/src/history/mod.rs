@@ -154,6 +154,20 @@ impl History {
         }
     }
 
+    /// The run this one continued as new from (its `ContinuedFrom`).
+    pub fn continued_from(&self) -> Option<&str> {
+        continued_from(&self.events)
+    }
+
+    /// The run's `start-workflow` job (delivered, or pending for a run that continued
+    /// another): its input, parent, memo and search attributes.
+    pub fn start_job(&self) -> Option<&vocab::StartWorkflow> {
+        self.events.iter().take(6).find_map(|e| match e {
+            Event::Job(Job::StartWorkflow(s)) | Event::PendingJob(Job::StartWorkflow(s)) => Some(s),
+            _ => None,
+        })
+    }
+
     /// The recorded workflow tasks that completed, in order.
     pub fn tasks(&self) -> Vec<RecordedTask> {
         tasks(&self.events).0
@@ -343,6 +357,15 @@ impl History {
     pub fn encoded_size(&self) -> u64 {
         self.events.iter().map(codec::encoded_len).sum()
     }
+}
+
+/// The run that the run of `events` continued as new from: its `ContinuedFrom`, among
+/// the first events.
+pub fn continued_from(events: &[Event]) -> Option<&str> {
+    events.iter().take(4).find_map(|e| match e {
+        Event::ContinuedFrom { run_id } => Some(run_id.as_str()),
+        _ => None,
+    })
 }
 
 /// The completed workflow tasks of `events`, in order, and the jobs carried past the

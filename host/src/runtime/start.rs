@@ -47,6 +47,9 @@ pub struct StartRequest {
     pub execution_timeout: Option<std::time::Duration>,
     /// The workflow id of the parent that starts this run as its child.
     pub parent_workflow_id: Option<String>,
+    /// Memo: named values shown by `describe`, never indexed; carried across
+    /// continue-as-new.
+    pub memo: Vec<(String, Payload)>,
 }
 
 impl StartRequest {
@@ -63,6 +66,7 @@ impl StartRequest {
             run_timeout: None,
             execution_timeout: None,
             parent_workflow_id: None,
+            memo: Vec::new(),
         }
     }
 }
@@ -298,7 +302,7 @@ impl Host {
             parent_workflow_id: request.parent_workflow_id.clone(),
             random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
             search_attributes: Vec::new(),
-            memo: Vec::new(),
+            memo: request.memo.clone(),
         });
         let (ack, acked) = oneshot::channel();
         let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));

@@ -188,16 +188,7 @@ async fn start_child(
                 .inner
                 .read_history(&existing)
                 .ok()
-                .and_then(|h| {
-                    h.events.iter().find_map(|e| match e {
-                        Event::Job(Job::StartWorkflow(s))
-                        | Event::PendingJob(Job::StartWorkflow(s)) => {
-                            Some(s.parent_workflow_id.clone())
-                        }
-                        _ => None,
-                    })
-                })
-                .flatten()
+                .and_then(|h| h.parent_workflow_id())
                 .is_some_and(|p| p == parent);
         if ours {
             return Ok(existing.run_id);

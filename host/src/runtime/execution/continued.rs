@@ -38,6 +38,7 @@ impl Execution {
     pub(super) fn next_run(
         &self,
         commands: &[IssuedCommand],
+        jobs: &[Job],
         time_ms: u64,
     ) -> Result<Option<NextRun>, TaskFailure> {
         let Some((continued, location)) = commands.iter().find_map(|c| match &c.command {
@@ -68,10 +69,13 @@ impl Execution {
         };
         let run_id = uuid::Uuid::new_v4().simple().to_string();
         let workflow_id = self.record.workflow_id.clone();
-        // Memo and search attributes go on with the execution.
-        let first = self.history.events.iter().find_map(|e| match e {
-            Event::Job(Job::StartWorkflow(s)) | Event::PendingJob(Job::StartWorkflow(s)) => Some(s),
-            _ => None,
+        // Memo and search attributes go on with the execution. (A run that continues in
+        // its first task has its start among that task's jobs, not yet in its history.)
+        let first = self.history.start_job().or_else(|| {
+            jobs.iter().find_map(|j| match j {
+                Job::StartWorkflow(s) => Some(s),
+                _ => None,
+            })
         });
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),

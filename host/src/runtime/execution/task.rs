@@ -25,7 +25,7 @@ impl Execution {
         let mut next_run = None;
         let produced = produced.and_then(|commands| {
             check_supported(&commands)?;
-            next_run = self.next_run(&commands, time_ms)?;
+            next_run = self.next_run(&commands, &activation.jobs, time_ms)?;
             Ok(commands)
         });
         let mut jobs = activation.jobs;
