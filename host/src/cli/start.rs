@@ -306,7 +306,9 @@ mod tests {
 
     #[test]
     fn memo_entries_are_key_equals_json() {
-        let body = args("null", &["customer=\"ada\"", "priority=3"]).body().unwrap();
+        let body = args("null", &["customer=\"ada\"", "priority=3"])
+            .body()
+            .unwrap();
         assert_eq!(body.memo["customer"], serde_json::json!("ada"));
         assert_eq!(body.memo["priority"], serde_json::json!(3));
         for bad in ["priority", "=3", "customer=ada"] {
