@@ -154,6 +154,37 @@ async fn child_workflow_cancel_try_cancel() {
     ));
 }
 
+/// child_workflow/cancel_wait_requested: the parent's wait ends cancelled once the
+/// cancellation is requested (recorded as `cancel-child-workflow`), and the child then
+/// gets the cancellation: it reports it to its parent and ends cancelled.
+#[tokio::test]
+async fn child_workflow_cancel_wait_requested() {
+    let env = env().await;
+    let run = start(&env, "cancel_wait_requested", "wait-requested", json!(null)).await;
+    let (outcome, events) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("cancelled"));
+    assert!(commands(&events).any(|c| matches!(c, Command::CancelChildWorkflow(1))));
+    assert!(matches!(
+        child_finishes(&env, "wait-requested/child-1").await,
+        Outcome::Cancelled
+    ));
+}
+
+/// signal/workflow_to_workflow: one workflow signals another, which is not its child,
+/// by its workflow id; the receiver handles the signal and returns it.
+#[tokio::test]
+async fn signal_workflow_to_workflow() {
+    let env = env().await;
+    let receiver = start(&env, "signal_receiver", "receiver", json!(null)).await;
+    let sender = start(&env, "workflow_to_workflow", "sender", json!("receiver")).await;
+    let (outcome, events) = finish(&env, &sender).await;
+    assert_eq!(completed(&outcome), json!("sent"));
+    assert!(commands(&events).any(|c| matches!(c,
+        Command::SignalExternal(s) if s.workflow_id == "receiver" && s.name == "ping")));
+    let (outcome, _) = finish(&env, &receiver).await;
+    assert_eq!(completed(&outcome), json!("hello from sender"));
+}
+
 /// child_workflow/cancel_wait_completed: the parent waits for the child, which ignores
 /// the cancellation and completes.
 #[tokio::test]
