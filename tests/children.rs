@@ -292,3 +292,55 @@ async fn child_workflow_example() {
     let described = weft_host::api::describe::describe(env.host(), "greeter").unwrap();
     assert_eq!(described.children[0].workflow_id, "greeter/child-1");
 }
+
+/// child_workflow/retry: a child that always fails, with a retry policy of at most 3
+/// attempts, runs exactly 3 times (3 runs of its workflow id, attempts 1 to 3, on the
+/// virtual clock's backoff); the parent fails with the last attempt's failure.
+#[tokio::test]
+async fn child_workflow_retry() {
+    use weft_host::storage::RunFilter;
+    let env = env().await;
+    let run = start(&env, "retry", "retry", json!(null)).await;
+    let (outcome, events) = finish(&env, &run).await;
+    let Outcome::Failed(failure) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(
+        failure.message.contains("attempt 3 failed"),
+        "{}",
+        failure.message
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        Event::ChildOptions { seq: 1, options } if options.retry_policy.as_ref().is_some_and(|p| p.maximum_attempts == 3))));
+    let filter = RunFilter {
+        workflow_type: Some("always_failing_child".into()),
+        ..RunFilter::default()
+    };
+    let runs = env.host().list_runs(&filter, 10).unwrap();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let mut attempts = Vec::new();
+    for child in &runs {
+        assert_eq!(child.workflow_id, "retry/child-1");
+        assert_eq!(child.status, Status::Failed);
+        let events = env.host().history(&child.run_id).unwrap();
+        assert_replays(env.host(), "children", &events);
+        let history = weft_host::history::History::new(events);
+        attempts.push(history.start_job().unwrap().attempt);
+    }
+    attempts.sort();
+    assert_eq!(attempts, [1, 2, 3]);
+}
+
+/// child_workflow/throws_on_timeout: a child with a 1 ms execution timeout and a single
+/// attempt times out, and its parent's wait ends with a timeout error.
+#[tokio::test]
+async fn child_workflow_throws_on_timeout() {
+    let env = env().await;
+    let run = start(&env, "throws_on_timeout", "on-timeout", json!(null)).await;
+    let (outcome, _) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("timed out"));
+    assert!(matches!(
+        child_finishes(&env, "on-timeout/child-1").await,
+        Outcome::TimedOut(_)
+    ));
+}

@@ -95,6 +95,11 @@ async fn format_2_data_opens_resumes_and_replays() {
 
 #[tokio::test]
 async fn format_3_data_opens_resumes_and_replays() {
-    assert_eq!(FORMAT_VERSION, 3, "add a golden folder for the new format");
     open_golden(3).await;
+}
+
+#[tokio::test]
+async fn format_4_data_opens_resumes_and_replays() {
+    assert_eq!(FORMAT_VERSION, 4, "add a golden folder for the new format");
+    open_golden(4).await;
 }

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::wit::{HistoryInfo, LogLevel, SourceLocation};
+use crate::wit::{ChildOptions, HistoryInfo, LogLevel, SourceLocation};
 
 /// What a workflow can ask of its host. Mirrors the `host` interface of the contract.
 pub(crate) trait Host {
@@ -18,6 +18,7 @@ pub(crate) trait Host {
     fn history_info(&self) -> HistoryInfo;
     fn report_panic(&self, message: &str, location: Option<SourceLocation>);
     fn continued_from(&self) -> Option<String>;
+    fn child_workflow_options(&self, seq: u32, options: &ChildOptions);
 }
 
 thread_local! {
@@ -85,10 +86,18 @@ pub(crate) fn continued_from() -> Option<String> {
     }
 }
 
+pub(crate) fn child_workflow_options(seq: u32, options: &ChildOptions) {
+    match installed() {
+        Some(host) => host.child_workflow_options(seq, options),
+        None => imports::child_workflow_options(seq, options),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
-        continued_from, history_info, log, now, random_bytes, report_fatal_panic, report_panic,
+        child_workflow_options, continued_from, history_info, log, now, random_bytes,
+        report_fatal_panic, report_panic,
     };
 }
 
@@ -112,6 +121,10 @@ mod imports {
     }
 
     pub(super) fn continued_from() -> Option<String> {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn child_workflow_options(_seq: u32, _options: &crate::wit::ChildOptions) {
         panic!("{OUTSIDE}")
     }
 

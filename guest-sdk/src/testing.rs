@@ -110,6 +110,7 @@ impl Harness {
                 logs: RefCell::default(),
                 panics: RefCell::default(),
                 continued_from: RefCell::default(),
+                child_options: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -155,6 +156,12 @@ impl Harness {
             search_attributes: Vec::new(),
             memo: Vec::new(),
         })
+    }
+
+    /// The options (timeouts, retry policy) the workflow gave the children it started,
+    /// by their start command's seq, in the order given.
+    pub fn child_options(&self) -> Vec<(u32, crate::wit::ChildOptions)> {
+        self.host.child_options.borrow().clone()
     }
 
     /// Makes the execution a run that continued as new from `run_id` (what
@@ -528,6 +535,7 @@ struct TestHost {
     logs: RefCell<Vec<(LogLevel, String)>>,
     panics: RefCell<Vec<(String, Option<SourceLocation>)>>,
     continued_from: RefCell<Option<String>>,
+    child_options: RefCell<Vec<(u32, crate::wit::ChildOptions)>>,
 }
 
 impl Host for TestHost {
@@ -557,6 +565,10 @@ impl Host for TestHost {
 
     fn continued_from(&self) -> Option<String> {
         self.continued_from.borrow().clone()
+    }
+
+    fn child_workflow_options(&self, seq: u32, options: &crate::wit::ChildOptions) {
+        self.child_options.borrow_mut().push((seq, options.clone()));
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -162,6 +162,9 @@ impl<S> WfContext<S> {
             workflow_id: Some(workflow_id.clone()),
             parent_close_policy: options.close_policy().to_wit(),
         });
+        if let Some(host_options) = options.to_wit() {
+            crate::host::child_workflow_options(seq, &host_options);
+        }
         state.issue(command, Some(caller));
         drop(state);
         ChildWorkflowHandle::new(

@@ -1,6 +1,10 @@
 //! How a child workflow is started and cancelled.
 
+use std::time::Duration;
+
+use crate::options::{millis, RetryPolicy};
 use crate::wit;
+use crate::wit::ChildOptions;
 
 /// What happens to a child when its parent closes (completes, fails, is cancelled,
 /// times out, continues as new). Applied by the host; recorded in the start command.
@@ -72,11 +76,14 @@ impl ChildWorkflowCancellationType {
 ///     .cancellation_type(ChildWorkflowCancellationType::WaitCancellationCompleted);
 /// assert_eq!(options.id(), Some("order-42/payment"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChildWorkflowOptions {
     workflow_id: Option<String>,
     parent_close_policy: ParentClosePolicy,
     cancellation: ChildWorkflowCancellationType,
+    execution_timeout: Option<Duration>,
+    run_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
 }
 
 impl ChildWorkflowOptions {
@@ -103,6 +110,39 @@ impl ChildWorkflowOptions {
     pub fn cancellation_type(mut self, cancellation: ChildWorkflowCancellationType) -> Self {
         self.cancellation = cancellation;
         self
+    }
+
+    /// Close the child's execution (every run and attempt) as timed out this long after
+    /// it starts; the parent's `result()` then fails with a timeout.
+    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
+        self.execution_timeout = Some(timeout);
+        self
+    }
+
+    /// Close each run of the child as timed out this long after it starts.
+    pub fn run_timeout(mut self, timeout: Duration) -> Self {
+        self.run_timeout = Some(timeout);
+        self
+    }
+
+    /// Start the child again (same workflow id, a new run, the next attempt) when a
+    /// run fails or times out, as `policy` says; the parent sees the last attempt's
+    /// end. Without one, a child is never retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// What the host is told about timeouts and retries, when anything.
+    pub(crate) fn to_wit(&self) -> Option<ChildOptions> {
+        if self.execution_timeout.is_none() && self.run_timeout.is_none() && self.retry.is_none() {
+            return None;
+        }
+        Some(ChildOptions {
+            execution_timeout_ms: self.execution_timeout.map(millis),
+            run_timeout_ms: self.run_timeout.map(millis),
+            retry_policy: self.retry.as_ref().map(RetryPolicy::to_wit),
+        })
     }
 
     /// The workflow id set with [`workflow_id`](Self::workflow_id), if any.

@@ -177,6 +177,21 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             truncate(reason, VALUE_WIDTH)
         }
         Event::ContinuedFrom { run_id } => format!("run {run_id}"),
+        Event::ChildOptions { seq, options } => {
+            let ms = |t: Option<u64>| t.map_or("none".into(), |t| format!("{t}ms"));
+            let retry = match &options.retry_policy {
+                Some(p) if p.maximum_attempts > 0 => {
+                    format!("at most {} attempts", p.maximum_attempts)
+                }
+                Some(_) => "unlimited attempts".into(),
+                None => "none".into(),
+            };
+            format!(
+                "child seq={seq} execution-timeout={} run-timeout={} retry={retry}",
+                ms(options.execution_timeout_ms),
+                ms(options.run_timeout_ms)
+            )
+        }
         Event::PendingJob(job) => format!(
             "(delivered by the first task) {}",
             job_details(job, activities)

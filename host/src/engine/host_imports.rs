@@ -8,7 +8,7 @@ use rand_core::{RngCore, SeedableRng};
 use super::wasi::VirtualWasi;
 use crate::contract::wit::weft::workflow::{host, types};
 use crate::contract::wit::SourceLocation;
-use crate::contract::{HistoryInfo, LogLevel};
+use crate::contract::{ChildOptions, Conv, HistoryInfo, LogLevel};
 
 /// A panic the guest reported just before trapping.
 pub(crate) struct PanicReport {
@@ -31,6 +31,8 @@ pub struct InstanceState {
     pub(crate) workflow_id: String,
     /// The run this one continued as new from (its history's `ContinuedFrom`).
     pub(crate) continued_from: Option<String>,
+    /// The options of the children the current task starts, by their command's seq.
+    pub(crate) child_options: Vec<(u32, ChildOptions)>,
     /// The virtual WASI, made on the first WASI call: a component without WASI imports
     /// never pays for it.
     pub(crate) wasi: Option<Box<VirtualWasi>>,
@@ -50,6 +52,7 @@ impl InstanceState {
             panic: None,
             workflow_id,
             continued_from: None,
+            child_options: Vec::new(),
             wasi: None,
         }
     }
@@ -60,6 +63,7 @@ impl InstanceState {
         self.replaying = replaying;
         self.history_info = history;
         self.panic = None;
+        self.child_options.clear();
         if let Some(wasi) = &self.wasi {
             wasi.begin_task(time_ms, replaying);
         }
@@ -150,5 +154,15 @@ impl host::Host for InstanceState {
 
     fn continued_from(&mut self) -> Option<String> {
         self.continued_from.clone()
+    }
+
+    fn child_workflow_options(&mut self, seq: u32, options: host::ChildOptions) {
+        let options = ChildOptions {
+            execution_timeout_ms: options.execution_timeout_ms,
+            run_timeout_ms: options.run_timeout_ms,
+            retry_policy: options.retry_policy.conv(),
+        };
+        self.child_options.retain(|(s, _)| *s != seq);
+        self.child_options.push((seq, options));
     }
 }

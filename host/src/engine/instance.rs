@@ -41,6 +41,12 @@ impl WorkflowInstance {
         }
     }
 
+    /// The options the last task gave the children it starts (`child-workflow-options`),
+    /// by their command's seq.
+    pub fn take_child_options(&mut self) -> Vec<(u32, crate::history::vocab::ChildOptions)> {
+        std::mem::take(&mut self.store.data_mut().child_options)
+    }
+
     /// Tell the workflow which run it continued as new from (`continued-from`).
     pub fn set_continued_from(&mut self, run_id: Option<String>) {
         self.store.data_mut().continued_from = run_id;

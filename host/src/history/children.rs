@@ -1,6 +1,6 @@
 //! The child workflows a history started and has not seen close.
 
-use super::vocab::{ChildResolution, ParentClosePolicy, StartChildWorkflow};
+use super::vocab::{ChildOptions, ChildResolution, ParentClosePolicy, StartChildWorkflow};
 use super::{Command, Event, History, Job};
 
 /// A child workflow started by the run and not resolved as closed.
@@ -11,6 +11,8 @@ pub struct PendingChild {
     pub scheduled_ms: u64,
     /// The child's run, once its start was delivered to the parent.
     pub run_id: Option<String>,
+    /// Its timeouts and retry policy.
+    pub options: ChildOptions,
 }
 
 impl PendingChild {
@@ -46,7 +48,13 @@ impl History {
                             start: start.clone(),
                             scheduled_ms: now,
                             run_id: None,
+                            options: ChildOptions::default(),
                         });
+                    }
+                }
+                Event::ChildOptions { seq, options } => {
+                    if let Some(child) = children.iter_mut().find(|c| c.start.seq == *seq) {
+                        child.options = options.clone();
                     }
                 }
                 Event::Job(Job::ResolveChildWorkflow(r)) => match &r.resolution {

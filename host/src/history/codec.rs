@@ -20,13 +20,14 @@
 //! the old shape under `history::format_<n>` and converts on read. Format 2 added
 //! `Event::TaskAttemptFailed` to format 1; format 3 added `Event::ActivityHeartbeat`,
 //! `Event::CancelRequested`, `Event::LocalActivityAttemptFailed`, `Event::Deadlines`,
-//! `Event::TimedOut`, `Event::ModuleChanged`, `Event::ContinuedFrom` and `Event::PendingJob`. Data of every
-//! older format decodes with today's types.
+//! `Event::TimedOut`, `Event::ModuleChanged`, `Event::ContinuedFrom` and
+//! `Event::PendingJob`; format 4 added `Event::ChildOptions`. Data of every older format
+//! decodes with today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;

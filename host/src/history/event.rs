@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::vocab::{Failure, IssuedCommand, Job, Payload, TaskFailure};
+use super::vocab::{ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure};
 
 /// Facts about an execution fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,6 +127,12 @@ pub enum Event {
     /// A job recorded before the run's first task (the start of a run begun by
     /// continue-as-new): the first task delivers it, as a carried job. Format 3.
     PendingJob(Job),
+    /// The options of the child started by the `start-child-workflow` `seq` just
+    /// before (timeouts, retry policy); absent when it has none. Format 4.
+    ChildOptions {
+        seq: u32,
+        options: ChildOptions,
+    },
 }
 
 impl Event {
@@ -149,6 +155,7 @@ impl Event {
             Event::ModuleChanged { .. } => "module-changed",
             Event::ContinuedFrom { .. } => "continued-from",
             Event::PendingJob(job) => job.name(),
+            Event::ChildOptions { .. } => "child-options",
         }
     }
 }

@@ -397,6 +397,12 @@ pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
                     task.end = index + 1;
                 }
             }
+            // Part of the task: what its child start asked for.
+            Event::ChildOptions { .. } => {
+                if let Some(task) = tasks.last_mut() {
+                    task.end = index + 1;
+                }
+            }
             // Recorded before any task: the first task delivers it.
             Event::PendingJob(job) => carried.push(job.clone()),
             // The failed task made no commands; its jobs go to the next task.

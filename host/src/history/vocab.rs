@@ -242,6 +242,14 @@ pub struct StartChildWorkflow {
     pub parent_close_policy: ParentClosePolicy,
 }
 
+/// How a child workflow runs (the `child-workflow-options` of its start).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChildOptions {
+    pub execution_timeout_ms: Option<u64>,
+    pub run_timeout_ms: Option<u64>,
+    pub retry_policy: Option<RetryPolicy>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignalExternal {
     pub seq: u32,

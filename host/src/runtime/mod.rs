@@ -243,6 +243,7 @@ impl HostInner {
             activities: HashMap::new(),
             locals: HashMap::new(),
             children: HashMap::new(),
+            child_options: HashMap::new(),
             deferred: None,
             pending_writes: Vec::new(),
             started,

@@ -50,6 +50,8 @@ pub struct StartRequest {
     /// Memo: named values shown by `describe`, never indexed; carried across
     /// continue-as-new.
     pub memo: Vec<(String, Payload)>,
+    /// The attempt this run is (1 but for a child workflow's retries).
+    pub attempt: u32,
 }
 
 impl StartRequest {
@@ -67,6 +69,7 @@ impl StartRequest {
             execution_timeout: None,
             parent_workflow_id: None,
             memo: Vec::new(),
+            attempt: 1,
         }
     }
 }
@@ -298,7 +301,7 @@ impl Host {
             input: request.input.clone(),
             workflow_id,
             run_id,
-            attempt: 1,
+            attempt: request.attempt.max(1),
             parent_workflow_id: request.parent_workflow_id.clone(),
             random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
             search_attributes: Vec::new(),

@@ -78,7 +78,7 @@ impl Execution {
                     }
                 }
             };
-            let closed = watch(&inner, &workflow_id, run_id).await;
+            let closed = super::child_watch::watch(&inner, &parent, &child, run_id).await;
             resolve(&inner, &actor, seq, closed);
         };
         let watcher = self.host.workflows.spawn(task).abort_handle();
@@ -94,10 +94,12 @@ impl Execution {
     }
 
     pub(super) fn start_child(&mut self, start: StartChildWorkflow, time_ms: u64) {
+        let options = self.child_options.remove(&start.seq).unwrap_or_default();
         let child = PendingChild {
             start,
             scheduled_ms: time_ms,
             run_id: None,
+            options,
         };
         self.watch_child(child, false);
     }
@@ -169,6 +171,25 @@ impl Execution {
     }
 }
 
+/// The start of attempt `attempt` of `child` (`execution_deadline_ms`: what is left of
+/// the execution timeout, for a later attempt).
+pub(super) fn child_request(
+    parent: &str,
+    child: &PendingChild,
+    attempt: u32,
+    execution_timeout: Option<std::time::Duration>,
+) -> StartRequest {
+    let ms = std::time::Duration::from_millis;
+    StartRequest {
+        workflow_id: Some(child.workflow_id()),
+        parent_workflow_id: Some(parent.to_string()),
+        attempt,
+        run_timeout: child.options.run_timeout_ms.map(ms),
+        execution_timeout: execution_timeout.or(child.options.execution_timeout_ms.map(ms)),
+        ..StartRequest::new(child.start.workflow_type.clone(), child.start.input.clone())
+    }
+}
+
 /// Start the child; or, `resumed`, adopt it when a run of its id was already started by
 /// this parent (the host restarted before the start reached the parent).
 async fn start_child(
@@ -194,12 +215,7 @@ async fn start_child(
             return Ok(existing.run_id);
         }
     }
-    let request = StartRequest {
-        workflow_id: Some(workflow_id.to_string()),
-        parent_workflow_id: Some(parent.to_string()),
-        ..StartRequest::new(child.start.workflow_type.clone(), child.start.input.clone())
-    };
-    host.start(request)
+    host.start(child_request(parent, child, 1, None))
         .await
         .map(|run| run.run_id)
         .map_err(|e| {
@@ -213,52 +229,6 @@ async fn start_child(
             )
             .non_retryable()
         })
-}
-
-/// Wait for the child to close, following its continue-as-new chain.
-async fn watch(host: &Arc<HostInner>, workflow_id: &str, mut run_id: String) -> ChildResolution {
-    loop {
-        let outcome = match host.wait(&run_id).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                return ChildResolution::Failed(Failure::new(
-                    format!("child workflow `{workflow_id}` cannot be watched: {e}"),
-                    "ChildWorkflowLost",
-                ))
-            }
-        };
-        match outcome {
-            Outcome::Completed(result) => return ChildResolution::Completed(result),
-            Outcome::Failed(failure) => return ChildResolution::Failed(failure),
-            Outcome::Cancelled => {
-                return ChildResolution::Cancelled(Failure::new(
-                    format!("child workflow `{workflow_id}` was cancelled"),
-                    "weft.Cancelled",
-                ))
-            }
-            Outcome::Terminated(reason) => {
-                return ChildResolution::Terminated(Failure::new(
-                    format!("child workflow `{workflow_id}` was terminated: {reason}"),
-                    "weft.Terminated",
-                ))
-            }
-            Outcome::TimedOut(reason) => {
-                return ChildResolution::Failed(Failure::new(
-                    format!("child workflow `{workflow_id}` timed out: {reason}"),
-                    "weft.TimedOut",
-                ))
-            }
-            Outcome::ContinuedAsNew => match host.storage.latest_run(workflow_id) {
-                Ok(Some(next)) if next.run_id != run_id => run_id = next.run_id,
-                _ => {
-                    return ChildResolution::Failed(Failure::new(
-                        format!("child workflow `{workflow_id}` continued as new, but its next run is missing"),
-                        "ChildWorkflowLost",
-                    ))
-                }
-            },
-        }
-    }
 }
 
 fn resolve(

@@ -38,6 +38,7 @@ use crate::history::{
 use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunRecord, TimerRow, Write};
 
+mod child_watch;
 mod children;
 mod continued;
 mod effects;
@@ -64,6 +65,9 @@ pub(super) struct Execution {
     pub activities: HashMap<u32, effects::RunningActivity>,
     /// Child workflows watched, by seq.
     pub children: HashMap<u32, children::RunningChild>,
+    /// The options the last task gave the children it starts, by seq, until they are
+    /// recorded and acted on.
+    pub child_options: HashMap<u32, crate::history::vocab::ChildOptions>,
     /// Local activities running, by their own seq.
     pub locals: HashMap<u32, effects::RunningActivity>,
     /// Tasks run but not recorded, waiting for their local activities.

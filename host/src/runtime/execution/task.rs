@@ -69,7 +69,17 @@ impl Execution {
         let mut writes: Vec<Write> = Vec::new();
         let outcome = match &produced {
             Ok(commands) => {
-                events.extend(commands.iter().cloned().map(Event::Command));
+                for c in commands {
+                    events.push(Event::Command(c.clone()));
+                    if let Command::StartChildWorkflow(start) = &c.command {
+                        if let Some(options) = self.child_options.get(&start.seq) {
+                            events.push(Event::ChildOptions {
+                                seq: start.seq,
+                                options: options.clone(),
+                            });
+                        }
+                    }
+                }
                 writes.extend(self.timer_writes(commands, time_ms));
                 commands
                     .iter()
@@ -201,9 +211,10 @@ impl Execution {
                 None => self.rebuild()?,
             };
             let out = instance.activate(activation, info);
-            Ok((instance, out))
+            let options = instance.take_child_options();
+            Ok((instance, out, options))
         }));
-        let (instance, out) = match ran {
+        let (instance, out, options) = match ran {
             Ok(Ok(ran)) => ran,
             Ok(Err(failure)) => return (Err(failure), false),
             Err(_) => {
@@ -214,6 +225,10 @@ impl Execution {
             }
         };
         let panic_fails_run = instance.panic_fails_run();
+        if out.is_ok() {
+            // Taken by `start_child` when the task's commands are acted on.
+            self.child_options.extend(options);
+        }
         // A failed task leaves the guest half-way: rebuild it for the next attempt.
         if out.is_ok() && !instance.is_poisoned() {
             self.host.cache.put(&self.record.run_id, instance);
