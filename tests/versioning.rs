@@ -105,14 +105,7 @@ async fn a_v2_history_replays_on_v2_through_the_new_branch() {
     // Recorded with every task rebuilt by replay: the live run already replays its own
     // patch and side effect at each step.
     let (result, events) = record("versioning-v2", "ada").await;
-    let ticket = 17u64
-        .wrapping_mul(31)
-        .wrapping_add(u64::from(b'a'))
-        .wrapping_mul(31)
-        .wrapping_add(u64::from(b'd'))
-        .wrapping_mul(31)
-        .wrapping_add(u64::from(b'a'))
-        % 10_000;
+    let ticket = versioning_v2_ticket("ada");
     assert_eq!(result, json!(format!("HELLO, ADA! (TICKET {ticket})")));
     assert_eq!(patch_markers(&events), ["ticket"]);
     let engine = Engine::new(Default::default()).unwrap();
@@ -188,4 +181,105 @@ async fn a_v1_history_does_not_replay_on_v3_and_the_report_suggests_a_patch() {
         "{report}"
     );
     assert!(report.contains("if ctx.patched("), "{report}");
+}
+
+/// The example the way a user evolves it: a run started on v1 sleeps; deploying v2
+/// moves it (v2 replays its history); it wakes on v2, takes the patched branch, and
+/// while its greeting is held (past the patch) a checked deploy of v3 is refused with
+/// a report naming the lines; released, the run completes on v2.
+#[tokio::test]
+async fn versioning_moves_a_v1_run_to_v2_and_a_checked_v3_is_refused() {
+    use weft_host::runtime::{DeployError, DeployMode};
+    use weft_host::ActivityRegistry;
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let mut registry = ActivityRegistry::new();
+    let held = gate.clone();
+    registry
+        .register_fn("greet", move |_ctx, name: String| {
+            let held = held.clone();
+            async move {
+                held.notified().await;
+                Ok(format!("Hello, {name}!"))
+            }
+        })
+        .register_fn("to_upper", |_ctx, text: String| async move {
+            Ok(text.to_uppercase())
+        });
+    let env = test_env()
+        .manual_time()
+        .activities(registry)
+        .start()
+        .await
+        .unwrap();
+    let host = env.host();
+    host.deploy_module(
+        component_bytes("versioning"),
+        "versioning",
+        DeployMode::Move,
+    )
+    .await
+    .unwrap();
+    let request = weft_host::runtime::StartRequest {
+        workflow_id: Some("evolving".into()),
+        ..weft_host::runtime::StartRequest::new("versioning", Payload::json(&json!("ada")))
+    };
+    let run = host.start(request).await.unwrap();
+    let v2 = host
+        .deploy_module(
+            component_bytes("versioning-v2"),
+            "versioning",
+            DeployMode::Move,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2.moved.len(), 1, "{:?}", v2.stayed);
+    assert_eq!(v2.moved[0].run_id, run.run_id);
+
+    // Awake on v2: past the patch, its greeting held.
+    env.skip(std::time::Duration::from_secs(61));
+    loop {
+        let d = weft_host::api::describe::describe(host, "evolving").unwrap();
+        if !d.pending_activities.is_empty() {
+            assert_eq!(d.module_version, Some(2));
+            assert!(d.module_moved_ms.is_some());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let refused = host
+        .deploy_module(
+            component_bytes("versioning-v3"),
+            "versioning",
+            DeployMode::Check,
+        )
+        .await
+        .unwrap_err();
+    let DeployError::Diverged(diverged) = &refused else {
+        panic!("{refused}");
+    };
+    assert_eq!(diverged[0].run_id, run.run_id);
+    let v3_line = line_of("tests/fixtures/versioning-v3/src/lib.rs", "ctx.side_effect");
+    let report = refused.to_string();
+    assert!(
+        report.contains(&format!("versioning-v3/src/lib.rs:{v3_line}:")),
+        "{report}"
+    );
+
+    gate.notify_one();
+    let outcome = host.wait(&run.run_id).await.unwrap();
+    let ticket = versioning_v2_ticket("ada");
+    assert_eq!(
+        completed(&outcome),
+        json!(format!("HELLO, ADA! (TICKET {ticket})"))
+    );
+    let events = host.history(&run.run_id).unwrap();
+    assert_eq!(patch_markers(&events), ["ticket"]);
+    assert_replays(host, "versioning-v2", &events);
+}
+
+/// The ticket `versioning-v2` draws for `name` (its `ticket_number`).
+fn versioning_v2_ticket(name: &str) -> u64 {
+    name.bytes()
+        .fold(17u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        % 10_000
 }
