@@ -3,7 +3,7 @@
 //!
 //! The rooms: [`contract`] (the WIT types), [`engine`] (wasmtime), [`history`],
 //! [`storage`] (redb), [`runtime`] (executions, cache, timers), [`activities`],
-//! [`replay`], and [`cli`] (the `weft` command line).
+//! [`replay`], [`metrics`] (Prometheus), and [`cli`] (the `weft` command line).
 
 pub mod activities;
 pub mod api;
@@ -12,6 +12,7 @@ pub mod client;
 pub mod contract;
 pub mod engine;
 pub mod history;
+pub mod metrics;
 pub mod replay;
 pub mod runtime;
 pub mod storage;

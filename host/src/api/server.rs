@@ -136,6 +136,7 @@ pub fn router(host: Host) -> Router {
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
         .route("/v1/executions/{id}/cancel", post(control::cancel))
         .route("/v1/executions/{id}/terminate", post(control::terminate))
+        .route("/metrics", get(metrics))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
@@ -283,6 +284,17 @@ async fn deploy(
         }
         Err(e @ DeployError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
     }
+}
+
+/// The host's metrics for Prometheus to scrape (see [`crate::metrics`]).
+async fn metrics(State(host): State<Host>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
+        host.render_metrics(),
+    )
 }
 
 async fn modules(State(host): State<Host>) -> Json<ModuleList> {

@@ -17,6 +17,8 @@
 //! |        |                                        | durable (the workflow decides how to end)         |
 //! | POST   | /v1/executions/{id}/terminate          | [`StopBody`] → 200 [`RunRef`] once the run closed |
 //! | GET    | /v1/health                             | → 200 `{"status":"ok"}`                           |
+//! | GET    | /metrics                               | → 200 Prometheus text format (`text/plain;        |
+//! |        |                                        | version=0.0.4`), see [`crate::metrics`]           |
 //!
 //! A signal or update to a closed run is refused with `closed` (409); a query to a
 //! closed run is answered from its history. A query that fails is `query_failed`

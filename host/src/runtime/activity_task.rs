@@ -21,6 +21,7 @@ use crate::activities::{
 };
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
 use crate::history::{Failure, Job, Payload, PendingActivity};
+use crate::metrics::ActivityMetrics;
 
 /// Who runs an activity and where its reports go.
 pub(crate) struct ActivityRun {
@@ -32,6 +33,8 @@ pub(crate) struct ActivityRun {
     pub run_id: String,
     pub actor: UnboundedSender<Message>,
     pub stop: Stop,
+    /// The activity type's metrics, labelled once per activity.
+    pub metrics: ActivityMetrics,
 }
 
 /// Longest backoff a local activity waits out without recording it; a longer one is
@@ -58,6 +61,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         run_id,
         actor,
         mut stop,
+        metrics,
     } = task;
     let s = &pending.schedule;
     let options = &s.options;
@@ -87,6 +91,8 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         return resolve(ActivityResolution::Cancelled(cancelled_failure(s)));
     };
     let queue = options.task_queue.as_deref();
+    // When the next attempt is due: its schedule-to-start latency runs from here.
+    let mut due_ms = pending.not_before_ms.max(pending.scheduled_ms);
     let resolution = loop {
         let permit = if local {
             None
@@ -103,6 +109,10 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             {
                 Ok((permit, held)) => {
                     busy = held;
+                    let waited_ms = clock.now_ms().saturating_sub(due_ms);
+                    metrics
+                        .schedule_to_start_seconds
+                        .observe(waited_ms as f64 / 1000.0);
                     Some(permit)
                 }
                 Err(Refused::Resolve(resolution)) => break resolution,
@@ -135,6 +145,8 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         if let Some(d) = schedule_deadline {
             deadline = deadline.min(d);
         }
+        metrics.attempts.inc();
+        let began = std::time::Instant::now();
         let mut call = registry.call_on(queue, ctx, s.input.clone());
         let ended = loop {
             let (heartbeat_deadline, flush_at) = {
@@ -195,6 +207,12 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         };
         drop(call);
         drop(permit);
+        metrics
+            .attempt_seconds
+            .observe(began.elapsed().as_secs_f64());
+        if !matches!(ended, Ended::Returned(Ok(_))) {
+            metrics.failures.inc();
+        }
         // The attempt is over: its guard comes back.
         busy = slot.lock().unwrap().take().unwrap_or_else(|| clock.busy());
         let unsent = {
@@ -227,6 +245,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         if local && retry_at_ms.saturating_sub(clock.now_ms()) <= LOCAL_RETRY_THRESHOLD_MS {
             // A short backoff is waited out in place, unrecorded.
             attempt += 1;
+            due_ms = retry_at_ms;
             match backoff(&clock, &mut stop.cancel, retry_at_ms, busy).await {
                 Some(woke) => busy = woke,
                 None => break ActivityResolution::Cancelled(cancelled_failure(s)),
@@ -249,6 +268,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             return;
         }
         attempt += 1;
+        due_ms = retry_at_ms;
         match backoff(&clock, &mut stop.cancel, retry_at_ms, busy).await {
             Some(woke) => busy = woke,
             None => break ActivityResolution::Cancelled(cancelled_failure(s)),

@@ -5,20 +5,25 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 use lru::LruCache;
+use prometheus::IntCounter;
 
 use crate::engine::WorkflowInstance;
 
 pub struct InstanceCache {
     /// `None`: no caching at all; every task rebuilds its instance by replay.
     instances: Option<Mutex<LruCache<String, WorkflowInstance>>>,
+    /// Counts the instances dropped to make room.
+    evictions: IntCounter,
 }
 
 impl InstanceCache {
     /// A cache of at most `capacity` instances; 0 keeps none (every task replays the
-    /// history first: slow, and a thorough test of replay).
-    pub fn new(capacity: usize) -> InstanceCache {
+    /// history first: slow, and a thorough test of replay). `evictions` counts the
+    /// instances dropped to make room.
+    pub fn new(capacity: usize, evictions: IntCounter) -> InstanceCache {
         InstanceCache {
             instances: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
+            evictions,
         }
     }
 
@@ -33,7 +38,11 @@ impl InstanceCache {
             return;
         };
         let evicted = instances.lock().unwrap().push(run_id.to_string(), instance);
-        // Drop evicted instances outside the lock.
+        // Drop evicted instances outside the lock. (`push` also hands back the instance
+        // it replaced under the same id: not an eviction.)
+        if evicted.as_ref().is_some_and(|(id, _)| id != run_id) {
+            self.evictions.inc();
+        }
         drop(evicted);
     }
 

@@ -46,6 +46,7 @@ use crate::engine::{Engine, Module};
 use crate::history::codec::{decode_chunks, Chunk};
 use crate::history::vocab::{Query, Signal, Update};
 use crate::history::{DecodeError, Event, Failure, History, Job, Outcome, Payload};
+use crate::metrics::Metrics;
 use crate::storage::{
     durable, ModuleVersion, RedbStorage, RunRecord, Storage, StorageError, Write,
 };
@@ -133,6 +134,8 @@ pub(crate) struct HostInner {
     pub(crate) pools: ActivityPools,
     pub cache: InstanceCache,
     pub clock: Clock,
+    /// This host's metrics (its own registry).
+    pub(crate) metrics: Metrics,
     pub(crate) timers: Arc<Timers>,
     /// Open runs by workflow id.
     open: Mutex<HashMap<String, RunHandle>>,
@@ -232,6 +235,7 @@ impl HostInner {
             .iter()
             .any(|e| matches!(e, Event::CancelRequested { .. }));
         Execution {
+            metrics: self.metrics.run(&record.workflow_type),
             host: self.clone(),
             record,
             module,
@@ -363,6 +367,8 @@ impl Host {
         let timers = Arc::new(Timers::default());
         let threads = workers::WorkflowThreads::start()
             .map_err(|e| OpenError::Engine(format!("cannot start the workflow threads: {e}")))?;
+        let metrics = Metrics::new();
+        storage.observe_commits(Arc::new(metrics.clone()));
         let host = Host {
             _threads: threads.clone(),
             inner: Arc::new(HostInner {
@@ -370,8 +376,9 @@ impl Host {
                 storage,
                 pools: ActivityPools::from_config(&config, &activities),
                 activities,
-                cache: InstanceCache::new(config.cache_size),
+                cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
                 clock: config.clock.clone(),
+                metrics,
                 timers: timers.clone(),
                 open: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
@@ -550,6 +557,18 @@ impl Host {
     /// Number of open runs.
     pub fn open_runs(&self) -> usize {
         self.inner.open.lock().unwrap().len()
+    }
+
+    /// This host's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Every metric in the Prometheus text exposition format (see [`crate::metrics`]).
+    pub fn render_metrics(&self) -> String {
+        self.inner
+            .metrics
+            .render(self.open_runs(), self.inner.cache.len())
     }
 }
 

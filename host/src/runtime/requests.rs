@@ -40,6 +40,7 @@ impl Host {
         input: Payload,
     ) -> Result<RunHandle, MessageError> {
         check_message("signal", name, &input)?;
+        self.inner.metrics.signals_received.inc();
         let run = self.open_target(id)?;
         let signal = Signal {
             name: name.to_string(),
@@ -76,6 +77,7 @@ impl Host {
         input: Payload,
     ) -> Result<Payload, MessageError> {
         check_message("query", name, &input)?;
+        self.inner.metrics.queries_received.inc();
         let query = Query {
             id: uuid::Uuid::new_v4().simple().to_string(),
             name: name.to_string(),
@@ -147,6 +149,7 @@ impl Host {
         request: UpdateRequest,
     ) -> Result<UpdateOutcome, MessageError> {
         check_message("update", &request.name, &request.input)?;
+        self.inner.metrics.updates_received.inc();
         let update_id = request
             .update_id
             .clone()

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::{
-    Commit, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage, StorageError, TimerRow,
-    Write,
+    Commit, CommitObserver, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage,
+    StorageError, TimerRow, Write,
 };
 
 /// Forwards everything to the storage it wraps, except that it can be told to fail the
@@ -110,5 +110,9 @@ impl Storage for FaultyStorage {
 
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError> {
         self.inner.module_versions()
+    }
+
+    fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
+        self.inner.observe_commits(observer)
     }
 }

@@ -76,6 +76,12 @@ pub enum Write {
 /// Resolves when a commit is durable (or failed; then nothing of it was written).
 pub type Commit = tokio::sync::oneshot::Receiver<Result<(), Arc<StorageError>>>;
 
+/// Told of every group commit (for metrics): how many batches it wrote and how long
+/// its transaction took, in seconds. Called on the writer, so it must be quick.
+pub trait CommitObserver: Send + Sync {
+    fn committed(&self, batches: usize, seconds: f64);
+}
+
 /// The durable store behind a host.
 pub trait Storage: Send + Sync + 'static {
     /// Queue writes for the next group commit.
@@ -99,6 +105,11 @@ pub trait Storage: Send + Sync + 'static {
     fn module(&self, digest: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Every deployed module version, in deployment order.
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
+    /// Report every group commit from now on to `observer` (replacing any other). A
+    /// storage that does not group commits reports nothing.
+    fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
+        let _ = observer;
+    }
 }
 
 /// Wait for a commit, turning a dropped writer into an error.

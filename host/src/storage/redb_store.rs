@@ -1,7 +1,8 @@
 //! The embedded default: one redb file, one writer thread doing group commits.
 
 use std::path::Path;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, RwLock};
+use std::time::Instant;
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::oneshot;
@@ -12,8 +13,8 @@ use super::redb_tables::{
     TIMERS, WORKFLOWS,
 };
 use super::{
-    Commit, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage, StorageError, TimerRow,
-    Write,
+    Commit, CommitObserver, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage,
+    StorageError, TimerRow, Write,
 };
 
 /// Most batches one transaction takes; bounds the latency a large group adds.
@@ -21,10 +22,14 @@ const MAX_GROUP: usize = 512;
 
 type Request = (Vec<Write>, oneshot::Sender<Result<(), Arc<StorageError>>>);
 
+/// Where the writer reports its group commits, if anywhere.
+type Observer = Arc<RwLock<Option<Arc<dyn CommitObserver>>>>;
+
 /// Storage in one redb database.
 pub struct RedbStorage {
     db: Arc<Database>,
     writer: Option<mpsc::Sender<Request>>,
+    observer: Observer,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -65,20 +70,24 @@ impl RedbStorage {
         let db = Arc::new(db);
         let (writer, requests) = mpsc::channel();
         let db2 = db.clone();
+        let observer = Observer::default();
+        let observer2 = observer.clone();
         let thread = std::thread::Builder::new()
             .name("weft-storage-writer".into())
-            .spawn(move || write_loop(&db2, requests))
+            .spawn(move || write_loop(&db2, requests, &observer2))
             .expect("spawning the storage writer thread");
         Ok(RedbStorage {
             db,
             writer: Some(writer),
+            observer,
             thread: Some(thread),
         })
     }
 }
 
 /// Take every request that is waiting, write them in one transaction, commit once.
-fn write_loop(db: &Database, requests: mpsc::Receiver<Request>) {
+/// Each group is reported to the observer, if one is set.
+fn write_loop(db: &Database, requests: mpsc::Receiver<Request>, observer: &Observer) {
     while let Ok(first) = requests.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -87,7 +96,11 @@ fn write_loop(db: &Database, requests: mpsc::Receiver<Request>) {
                 Err(_) => break,
             }
         }
+        let began = Instant::now();
         let result = apply(db, group.iter().flat_map(|(w, _)| w)).map_err(Arc::new);
+        if let Some(observer) = observer.read().unwrap().as_ref() {
+            observer.committed(group.len(), began.elapsed().as_secs_f64());
+        }
         for (_, done) in group {
             let _ = done.send(result.clone());
         }
@@ -105,6 +118,10 @@ impl Storage for RedbStorage {
             let _ = done.send(Err(Arc::new(StorageError::WriterStopped)));
         }
         commit
+    }
+
+    fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
+        *self.observer.write().unwrap() = Some(observer);
     }
 
     fn history(&self, run_id: &str) -> Result<Vec<HistoryChunk>, StorageError> {

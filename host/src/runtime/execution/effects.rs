@@ -123,6 +123,7 @@ impl Execution {
         }
         let (cancel, cancelled) = watch::channel(false);
         let run = ActivityRun {
+            metrics: self.host.metrics.activity(&pending.schedule.activity_type),
             registry: self.host.activities.clone(),
             pools: self.host.pools.clone(),
             clock: self.host.clock.clone(),
@@ -160,6 +161,9 @@ impl Execution {
         self.apply_parent_close_policies();
         self.answer_at_close();
         self.host.cache.take(&self.record.run_id);
+        self.host
+            .metrics
+            .closed(&self.record.workflow_type, status_of(&outcome));
         self.host.forget(&self.record);
         self.host.notify(&self.record.run_id, outcome);
     }

@@ -53,6 +53,8 @@ pub(crate) use updates::{UpdateReply, Updates};
 
 pub(super) struct Execution {
     pub host: Arc<HostInner>,
+    /// The run's metrics, labelled once with its workflow type.
+    pub metrics: crate::metrics::RunMetrics,
     pub record: RunRecord,
     pub module: Arc<Module>,
     pub history: History,
@@ -296,7 +298,10 @@ impl Execution {
                     // Sent just before its deferred task was dropped.
                     Job::ResolveLocalActivity(r) if self.locals.remove(&r.seq).is_none() => return,
                     Job::FireTimer(seq) => match self.timers.remove(seq) {
-                        Some(row) => self.fired.push(row),
+                        Some(row) => {
+                            self.host.metrics.timers_fired.inc();
+                            self.fired.push(row)
+                        }
                         // Cancelled meanwhile (or fired twice after a restart).
                         None => return,
                     },
@@ -405,6 +410,7 @@ impl Execution {
         match result {
             Ok(()) => {
                 if let Some(started) = first_commit {
+                    self.host.metrics.started(&self.record.workflow_type);
                     let _ = started.send(Ok(()));
                 }
                 self.pending_writes.clear();

@@ -19,7 +19,11 @@ impl Execution {
             time_ms,
             is_replaying: false,
         };
+        let began = std::time::Instant::now();
         let (produced, panic_fails_run) = self.activate(&activation, history_info(index, size));
+        self.metrics
+            .task_seconds
+            .observe(began.elapsed().as_secs_f64());
         // A command the host cannot carry out (unsupported, or a continue-as-new to a
         // type no module exports) fails the task like a panic would.
         let mut next_run = None;
@@ -28,6 +32,9 @@ impl Execution {
             next_run = self.next_run(&commands, &activation.jobs, time_ms)?;
             Ok(commands)
         });
+        if produced.is_err() {
+            self.metrics.task_failures.inc();
+        }
         let mut jobs = activation.jobs;
         let mut own_jobs = jobs.split_off(carried_len);
         let mut settled = Settled::default();
@@ -203,6 +210,11 @@ impl Execution {
         info: crate::contract::HistoryInfo,
     ) -> (Result<Vec<IssuedCommand>, TaskFailure>, bool) {
         let cached = self.host.cache.take(&self.record.run_id);
+        if cached.is_some() {
+            self.host.metrics.cache_hits.inc();
+        } else {
+            self.host.metrics.cache_misses.inc();
+        }
         // A panic here is the host's fault, not the workflow's; the actor (and the run)
         // must survive it.
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -245,6 +257,7 @@ impl Execution {
             .instantiate(&self.module, &self.record.workflow_id)
             .map_err(|e| TaskFailure::host(e.to_string()))?;
         if events.len() > 1 {
+            self.host.metrics.rebuilds.inc();
             replay_into(&mut instance, events).map_err(|e| {
                 TaskFailure::host(format!(
                     "the instance cannot be rebuilt by replaying its history: {e}"
