@@ -127,6 +127,12 @@ fn metrics_count_what_the_host_did() {
     }
     assert!(text.contains("# HELP weft_open_runs Runs open on this host"));
 
+    // The same through the command line, narrowed to a prefix.
+    let printed = support::server::ok(server.cli(&["metrics", "weft_signals_"]));
+    assert_eq!(sample(&printed, "weft_signals_received_total"), 2.0);
+    assert!(printed.contains("# TYPE weft_signals_received_total counter"));
+    assert!(!printed.contains("weft_open_runs"), "{printed}");
+
     server.assert_replays("seq-1", "sequence");
     server.assert_replays("acct-1", "entity");
 }

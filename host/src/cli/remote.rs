@@ -159,6 +159,34 @@ fn indent(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
+/// Print the server's metrics (Prometheus' text format, as `GET /metrics` serves
+/// them), all of them or those whose name starts with a prefix.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft metrics\n  weft metrics weft_executions_\n\nExit codes: 0 printed, 1 the server could not be reached."
+)]
+pub struct MetricsArgs {
+    /// Only the series (and their help and type lines) whose name starts with this.
+    prefix: Option<String>,
+    #[command(flatten)]
+    server: ServerArg,
+}
+
+pub fn metrics(args: MetricsArgs) -> CliResult {
+    let text = args.server.client().metrics().map_err(api_failure)?;
+    let prefix = args.prefix.as_deref().unwrap_or("");
+    for line in text.lines() {
+        let name = line
+            .strip_prefix("# HELP ")
+            .or_else(|| line.strip_prefix("# TYPE "))
+            .unwrap_or(line);
+        if name.starts_with(prefix) {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
 /// List the deployed modules: every version of every name.
 #[derive(Args)]
 #[command(after_help = "Example:\n  weft modules\n  weft modules --json")]

@@ -145,6 +145,13 @@ impl Client {
         Ok(list.modules)
     }
 
+    /// The server's metrics, in Prometheus' text format (`GET /metrics`).
+    pub fn metrics(&self) -> Result<String, ClientError> {
+        let url = self.url("/metrics");
+        let (_, bytes) = self.send_raw(&url, self.call_get(&url))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     /// Start an execution; 409 when the workflow id has a running execution.
     pub fn start(&self, body: StartBody) -> Result<Started, ClientError> {
         let url = self.url("/v1/executions");
@@ -228,14 +235,17 @@ impl Client {
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = self.url(path);
-        let answer = self
-            .agent
-            .get(&url)
+        Ok(self.send(&url, self.call_get(&url))?.1)
+    }
+
+    /// GET `url`, within the request timeout.
+    fn call_get(&self, url: &str) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        self.agent
+            .get(url)
             .config()
             .timeout_global(Some(REQUEST_TIMEOUT))
             .build()
-            .call();
-        Ok(self.send(&url, answer)?.1)
+            .call()
     }
 
     /// POST `body` as JSON to `path`; the decoded answer.
@@ -261,6 +271,20 @@ impl Client {
         url: &str,
         answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(u16, T), ClientError> {
+        let (status, bytes) = self.send_raw(url, answer)?;
+        let body = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
+            url: url.to_string(),
+            reason: format!("HTTP {status} with a body that does not decode: {e}"),
+        })?;
+        Ok((status, body))
+    }
+
+    /// The status and bytes of a successful answer; an error answer as an error.
+    fn send_raw(
+        &self,
+        url: &str,
+        answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
         let mut response = answer.map_err(|e| ClientError::transport(&self.base_url, url, e))?;
         let status = response.status().as_u16();
         let bytes = response
@@ -274,11 +298,7 @@ impl Client {
                 .unwrap_or_else(|_| foreign_error(url, status, &bytes));
             return Err(ClientError::Api { status, body });
         }
-        let body = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
-            url: url.to_string(),
-            reason: format!("HTTP {status} with a body that does not decode: {e}"),
-        })?;
-        Ok((status, body))
+        Ok((status, bytes))
     }
 }
 
