@@ -5,12 +5,12 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::json;
+use support::features::start;
 use support::*;
-use weft_host::contract::Payload;
 use weft_host::history::vocab::ChildResolution;
 use weft_host::history::{Command, Event, Job, Outcome};
-use weft_host::runtime::{RunHandle, StartRequest};
+use weft_host::runtime::RunHandle;
 use weft_host::storage::Status;
 use weft_host::testing::TestEnv;
 
@@ -20,16 +20,6 @@ async fn env() -> TestEnv {
         .await
         .unwrap();
     env
-}
-
-async fn start(env: &TestEnv, workflow_type: &str, id: &str, input: Value) -> RunHandle {
-    env.host()
-        .start(StartRequest {
-            workflow_id: Some(id.to_string()),
-            ..StartRequest::new(workflow_type, Payload::json(&input))
-        })
-        .await
-        .unwrap()
 }
 
 /// Wait for the run, replay it, and return how it ended with its history.

@@ -213,14 +213,7 @@ async fn entity_continues_as_new_and_keeps_its_account() {
         .await
         .unwrap();
     let input = json!({"balance": 100, "operations_per_run": 5});
-    let request = weft_host::runtime::StartRequest {
-        workflow_id: Some("acct-can".into()),
-        ..weft_host::runtime::StartRequest::new(
-            "entity",
-            weft_host::contract::Payload::json(&input),
-        )
-    };
-    let first = env.host().start(request).await.unwrap();
+    let first = support::features::start(&env, "entity", "acct-can", input).await;
     let mut balance = 100;
     for amount in 1..=12 {
         if amount % 4 == 0 {

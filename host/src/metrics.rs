@@ -11,6 +11,7 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
+use crate::api::types::ExecutionStatus;
 use crate::storage::{CommitObserver, Status};
 
 /// The content type of the text exposition format.
@@ -216,7 +217,7 @@ impl Metrics {
     /// A run of `workflow_type` closed with `status`.
     pub(crate) fn closed(&self, workflow_type: &str, status: Status) {
         self.executions_closed
-            .with_label_values(&[workflow_type, status_label(status)])
+            .with_label_values(&[workflow_type, ExecutionStatus::from(status).as_str()])
             .inc();
     }
 
@@ -242,19 +243,6 @@ impl CommitObserver for Metrics {
     fn committed(&self, batches: usize, seconds: f64) {
         self.commit_batches.observe(batches as f64);
         self.commit_seconds.observe(seconds);
-    }
-}
-
-/// A closed status as a label value.
-fn status_label(status: Status) -> &'static str {
-    match status {
-        Status::Running => "running",
-        Status::Completed => "completed",
-        Status::Failed => "failed",
-        Status::Cancelled => "cancelled",
-        Status::Terminated => "terminated",
-        Status::ContinuedAsNew => "continued-as-new",
-        Status::TimedOut => "timed-out",
     }
 }
 

@@ -7,6 +7,7 @@ use tokio::sync::oneshot;
 
 use super::messages::MessageError;
 use super::{Host, Message, RunHandle};
+use crate::history::vocab::ParentClosePolicy;
 
 /// What a request to stop an execution asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +62,6 @@ impl Host {
     /// Apply the parent close policy of every open child (`(child id, parent id)`)
     /// whose parent closed while the host was down, before it could apply it.
     pub(super) fn apply_orphaned_policies(&self, children: Vec<(String, String)>) {
-        use crate::history::vocab::ParentClosePolicy;
         for (child, parent) in children {
             let Ok(Some(parent_run)) = self.inner.storage.latest_run(&parent) else {
                 continue;
@@ -79,18 +79,32 @@ impl Host {
             else {
                 continue;
             };
-            let host = self.clone();
-            let reason = format!("its parent `{parent}` closed");
             let policy = pending.policy();
             tracing::info!(%child, %parent, ?policy, "applying the closed parent's policy");
-            self.inner.workflows.spawn(async move {
-                let _ = match policy {
-                    ParentClosePolicy::Terminate => host.terminate(&child, &reason).await,
-                    ParentClosePolicy::RequestCancel => host.cancel(&child, &reason).await,
-                    ParentClosePolicy::Abandon => return,
-                };
-            });
+            self.apply_close_policy(child, &parent, policy);
         }
+    }
+
+    /// Apply to `child` the close policy of its parent `parent`, which closed: terminate
+    /// it, ask it to cancel, or leave it be.
+    pub(crate) fn apply_close_policy(
+        &self,
+        child: String,
+        parent: &str,
+        policy: ParentClosePolicy,
+    ) {
+        if policy == ParentClosePolicy::Abandon {
+            return;
+        }
+        let host = self.clone();
+        let reason = format!("its parent `{parent}` closed");
+        self.inner.workflows.spawn(async move {
+            let _ = match policy {
+                ParentClosePolicy::Terminate => host.terminate(&child, &reason).await,
+                ParentClosePolicy::RequestCancel => host.cancel(&child, &reason).await,
+                ParentClosePolicy::Abandon => return,
+            };
+        });
     }
 
     /// Begin a graceful shutdown: every running activity learns of it through its

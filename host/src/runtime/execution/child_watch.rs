@@ -10,7 +10,7 @@
 //! a later attempt that already started is followed, not started again, and the wait
 //! before one that did not is what is left of its backoff.
 
-use super::children::child_request;
+use super::children::{child_request, started_by};
 use super::*;
 use crate::activities::{next_retry, RetryDecision};
 use crate::history::vocab::ChildResolution;
@@ -91,16 +91,12 @@ async fn next_attempt(
     let failed = host.storage.run(run_id).ok()??;
     let history = host.read_history(&failed).ok()?;
     let attempt = history.start_job()?.attempt;
-    if let Ok(Some(latest)) = host.storage.latest_run(&failed.workflow_id) {
-        let later = latest.run_id != failed.run_id
-            && latest.start_ms >= failed.start_ms
-            && host.read_history(&latest).ok().is_some_and(|h| {
-                h.parent_workflow_id().as_deref() == Some(parent)
-                    && h.start_job().is_some_and(|s| s.attempt > attempt)
-            });
-        if later {
-            return Some(latest.run_id);
-        }
+    let later =
+        started_by(host, &failed.workflow_id, parent, failed.start_ms).filter(|(run, h)| {
+            run.run_id != failed.run_id && h.start_job().is_some_and(|s| s.attempt > attempt)
+        });
+    if let Some((later, _)) = later {
+        return Some(later.run_id);
     }
     let RetryDecision::RetryAfter(delay) = next_retry(Some(policy), attempt, failure) else {
         return None;

@@ -151,28 +151,15 @@ impl Execution {
         let host = self.host.handle();
         for (_, child) in self.children.drain() {
             child.watcher.abort();
-            let Some(host) = host.clone() else { continue };
-            let id = child.workflow_id;
-            let reason = format!("its parent `{}` closed", self.record.workflow_id);
-            match child.policy {
-                ParentClosePolicy::Abandon => {}
-                ParentClosePolicy::Terminate => {
-                    self.host.workflows.spawn(async move {
-                        let _ = host.terminate(&id, &reason).await;
-                    });
-                }
-                ParentClosePolicy::RequestCancel => {
-                    self.host.workflows.spawn(async move {
-                        let _ = host.cancel(&id, &reason).await;
-                    });
-                }
+            if let Some(host) = &host {
+                host.apply_close_policy(child.workflow_id, &self.record.workflow_id, child.policy);
             }
         }
     }
 }
 
-/// The start of attempt `attempt` of `child` (`execution_deadline_ms`: what is left of
-/// the execution timeout, for a later attempt).
+/// The start of attempt `attempt` of `child` (`execution_timeout`: what is left of the
+/// execution timeout, for a later attempt).
 pub(super) fn child_request(
     parent: &str,
     child: &PendingChild,
@@ -199,19 +186,10 @@ async fn start_child(
     child: &PendingChild,
     resumed: bool,
 ) -> Result<String, Failure> {
-    let existing = match resumed {
-        true => host.inner.storage.latest_run(workflow_id),
-        false => Ok(None),
-    };
-    if let Ok(Some(existing)) = existing {
-        let ours = existing.start_ms >= child.scheduled_ms
-            && host
-                .inner
-                .read_history(&existing)
-                .ok()
-                .and_then(|h| h.parent_workflow_id())
-                .is_some_and(|p| p == parent);
-        if ours {
+    if resumed {
+        if let Some((existing, _)) =
+            started_by(&host.inner, workflow_id, parent, child.scheduled_ms)
+        {
             return Ok(existing.run_id);
         }
     }
@@ -229,6 +207,23 @@ async fn start_child(
             )
             .non_retryable()
         })
+}
+
+/// The latest run of `workflow_id`, with its history, when `parent` started it at
+/// `since_ms` or later: a child run started before a restart, which the parent's actor
+/// takes up instead of starting it again.
+pub(super) fn started_by(
+    host: &HostInner,
+    workflow_id: &str,
+    parent: &str,
+    since_ms: u64,
+) -> Option<(RunRecord, History)> {
+    let run = host.storage.latest_run(workflow_id).ok()??;
+    if run.start_ms < since_ms {
+        return None;
+    }
+    let history = host.read_history(&run).ok()?;
+    (history.parent_workflow_id().as_deref() == Some(parent)).then_some((run, history))
 }
 
 fn resolve(

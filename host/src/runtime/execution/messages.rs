@@ -157,18 +157,16 @@ impl Execution {
     }
 
     /// After a continue-as-new: the updates that arrived while the closing task was in
-    /// flight, never delivered to this run, go on to the next one.
-    fn forward_updates(&mut self) {
-        let Some(next) = &self.continued_to else {
-            return;
-        };
-        let Some(actor) = self.host.actors.lock().unwrap().get(next).cloned() else {
-            return;
-        };
+    /// flight, never delivered to this run, as messages for the next one.
+    fn undelivered_updates(&mut self) -> Vec<Message> {
+        if self.continued_to.is_none() {
+            return Vec::new();
+        }
+        let mut messages = Vec::new();
         for job in std::mem::take(&mut self.jobs) {
             let Job::Update(update) = job else { continue };
             for (wait, reply) in self.updates.take_requested(&update.id) {
-                let _ = actor.send(Message::Update {
+                messages.push(Message::Update {
                     update: update.clone(),
                     wait,
                     reply,
@@ -176,6 +174,7 @@ impl Execution {
                 });
             }
         }
+        messages
     }
 
     /// Put a task's jobs (and its signals' acknowledgements) back in front of what
@@ -191,7 +190,7 @@ impl Execution {
 
     /// The run closed: answer what still waits, and refuse what is still queued.
     pub(super) fn answer_at_close(&mut self) {
-        self.forward_updates();
+        let mut left = self.undelivered_updates();
         self.answer_queries();
         let closed = || MessageError::Closed {
             workflow_id: self.record.workflow_id.clone(),
@@ -209,6 +208,9 @@ impl Execution {
         });
         self.rx.close();
         while let Ok(message) = self.rx.try_recv() {
+            left.push(message);
+        }
+        for message in left {
             // After a continue-as-new, signals and updates go on to the next run.
             let message = match (&self.continued_to, message) {
                 (Some(next), m @ (Message::Signal { .. } | Message::Update { .. })) => {
