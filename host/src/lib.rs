@@ -15,6 +15,7 @@ pub mod history;
 pub mod metrics;
 pub mod replay;
 pub mod runtime;
+pub mod schedules;
 pub mod storage;
 pub mod testing;
 

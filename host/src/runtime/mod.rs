@@ -161,24 +161,39 @@ pub(crate) struct HostInner {
 impl HostInner {
     /// Wait for a run to close and return how it ended (see [`Host::wait`]).
     pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
-        let rx = {
-            let mut waiters = self.waiters.lock().unwrap();
-            let record = self
-                .storage
-                .run(run_id)?
-                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-            if !record.status.is_open() {
-                drop(waiters);
-                return Inspector::new(self.storage.clone())
+        match self.on_close(run_id)? {
+            Some(rx) => rx.await.map_err(|_| {
+                QueryError::NotFound(format!("{run_id} (the host stopped while waiting)"))
+            }),
+            None => {
+                let record = self
+                    .storage
+                    .run(run_id)?
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+                Inspector::new(self.storage.clone())
                     .outcome(&record)?
-                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()))
             }
-            let (tx, rx) = oneshot::channel();
-            waiters.entry(run_id.to_string()).or_default().push(tx);
-            rx
-        };
-        rx.await
-            .map_err(|_| QueryError::NotFound(format!("{run_id} (the host stopped while waiting)")))
+        }
+    }
+
+    /// A receiver told how an open run ends (see [`Host::on_close`]); `None` when the
+    /// run is closed already.
+    pub(crate) fn on_close(
+        &self,
+        run_id: &str,
+    ) -> Result<Option<oneshot::Receiver<Outcome>>, QueryError> {
+        let mut waiters = self.waiters.lock().unwrap();
+        let record = self
+            .storage
+            .run(run_id)?
+            .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+        if !record.status.is_open() {
+            return Ok(None);
+        }
+        let (tx, rx) = oneshot::channel();
+        waiters.entry(run_id.to_string()).or_default().push(tx);
+        Ok(Some(rx))
     }
 
     /// A handle on this host, while it is up (none once the last `Host` is gone).
@@ -508,6 +523,12 @@ impl Host {
     /// Wait for a run to close and return how it ended.
     pub async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
         self.inner.wait(run_id).await
+    }
+
+    /// A receiver told how an open run ends, which does not keep the host up while it
+    /// waits; `None` when the run is closed already.
+    pub fn on_close(&self, run_id: &str) -> Result<Option<oneshot::Receiver<Outcome>>, QueryError> {
+        self.inner.on_close(run_id)
     }
 
     /// Read runs and histories.

@@ -112,6 +112,10 @@ impl Storage for FaultyStorage {
         self.inner.module_versions()
     }
 
+    fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.inner.schedules()
+    }
+
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         self.inner.observe_commits(observer)
     }

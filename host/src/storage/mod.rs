@@ -71,6 +71,10 @@ pub enum Write {
     PutModule { digest: String, bytes: Vec<u8> },
     /// Record a new version of a module name.
     PutModuleVersion(ModuleVersion),
+    /// Create or replace a schedule (encoded by the schedules module).
+    PutSchedule { id: String, schedule: Vec<u8> },
+    /// Remove a schedule; an absent one is ignored.
+    DeleteSchedule(String),
 }
 
 /// Resolves when a commit is durable (or failed; then nothing of it was written).
@@ -105,6 +109,8 @@ pub trait Storage: Send + Sync + 'static {
     fn module(&self, digest: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Every deployed module version, in deployment order.
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
+    /// Every schedule as [`Write::PutSchedule`] stored it, by id.
+    fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError>;
     /// Report every group commit from now on to `observer` (replacing any other). A
     /// storage that does not group commits reports nothing.
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use super::redb_query;
 use super::redb_tables::{
     apply, decode_run, decode_version, prepare, HISTORY, MODULES, MODULE_VERSIONS, OUTCOMES, RUNS,
-    TIMERS, WORKFLOWS,
+    SCHEDULES, TIMERS, WORKFLOWS,
 };
 use super::{
     Commit, CommitObserver, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage,
@@ -203,6 +203,17 @@ impl Storage for RedbStorage {
             let (key, value) = row?;
             let (_, name, version) = key.value();
             out.push(decode_version(name, version, value.value())?);
+        }
+        Ok(out)
+    }
+
+    fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(SCHEDULES)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (key, value) = row?;
+            out.push((key.value().to_string(), value.value().to_vec()));
         }
         Ok(out)
     }

@@ -12,6 +12,7 @@
 //! | `timers`           | (fire at ms, run id, seq)             | ()                     |
 //! | `modules`          | module digest                         | component bytes        |
 //! | `module_versions`  | (deployed ms, name, version)          | postcard `ModuleVersion` |
+//! | `schedules`        | schedule id                           | schedule, encoded by `schedules` |
 //!
 //! The three run indexes hold one row per run, moved by every `PutRun` in the same
 //! transaction that writes the record. A database from before the indexes existed
@@ -45,6 +46,9 @@ pub const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("modules"
 pub const MODULE_VERSIONS: TableDefinition<(u64, &str, u32), &[u8]> =
     TableDefinition::new("module_versions");
 
+/// schedule id → the schedule and its state, encoded by the schedules module.
+pub const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
+
 /// Create every table, so readers never meet a missing one, and build the run indexes
 /// of a database written before they existed.
 pub fn prepare(db: &Database) -> Result<(), StorageError> {
@@ -56,6 +60,7 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     tx.open_table(TIMERS)?;
     tx.open_table(MODULES)?;
     tx.open_table(MODULE_VERSIONS)?;
+    tx.open_table(SCHEDULES)?;
     {
         let runs = tx.open_table(RUNS)?;
         let mut index = RunIndexes::open(&tx)?;
@@ -177,6 +182,7 @@ pub fn apply<'a>(
         let mut timers = Lazy::new(TIMERS);
         let mut modules = Lazy::new(MODULES);
         let mut versions = Lazy::new(MODULE_VERSIONS);
+        let mut schedules = Lazy::new(SCHEDULES);
         for write in writes {
             match write {
                 Write::Append {
@@ -231,6 +237,14 @@ pub fn apply<'a>(
                     let bytes = postcard::to_stdvec(v).expect("versions always encode");
                     let key = (v.deployed_ms, v.name.as_str(), v.version);
                     versions.get(&tx)?.insert(key, bytes.as_slice())?;
+                }
+                Write::PutSchedule { id, schedule } => {
+                    schedules
+                        .get(&tx)?
+                        .insert(id.as_str(), schedule.as_slice())?;
+                }
+                Write::DeleteSchedule(id) => {
+                    schedules.get(&tx)?.remove(id.as_str())?;
                 }
             }
         }
