@@ -3,6 +3,8 @@
 mod control;
 pub mod describe;
 mod messages;
+pub mod schedule_types;
+mod schedules;
 mod server;
 pub mod types;
 

@@ -24,6 +24,7 @@ use crate::runtime::{
     DeployError, DeployMode, Host, HostConfig, IdConflictPolicy, IdReusePolicy, QueryError,
     StartError, StartOutcome, StartRequest,
 };
+use crate::schedules::Schedules;
 use crate::storage::{RunFilter, Status};
 
 /// An error answer: a status and an [`ApiErrorBody`].
@@ -119,8 +120,8 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
     }
 }
 
-/// Build the API's router over a host.
-pub fn router(host: Host) -> Router {
+/// Build the API's router over a host and its schedules.
+pub fn router(host: Host, schedules: Schedules) -> Router {
     Router::new()
         .route(
             "/v1/health",
@@ -137,6 +138,8 @@ pub fn router(host: Host) -> Router {
         .route("/v1/executions/{id}/cancel", post(control::cancel))
         .route("/v1/executions/{id}/terminate", post(control::terminate))
         .route("/metrics", get(metrics))
+        .with_state(host)
+        .merge(super::schedules::routes(schedules))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
@@ -144,7 +147,6 @@ pub fn router(host: Host) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_MODULE_BYTES))
-        .with_state(host)
 }
 
 /// Open a host as `config` says (see [`HostConfig::on_disk_from_env`]) and serve the API
@@ -158,6 +160,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let data_dir = config.data_dir.clone().unwrap_or_default();
     let host = Host::open(config, activities).await?;
+    let schedules = Schedules::start(&host).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -167,7 +170,7 @@ pub async fn serve(
     println!("listening on http://{addr}");
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = axum::serve(listener, router(host.clone()))
+    let serving = axum::serve(listener, router(host.clone(), schedules))
         .with_graceful_shutdown(async {
             let _ = stopped.await;
         })

@@ -1,7 +1,5 @@
 //! Rendering for people: UTC times, durations, short digests and truncated values.
 
-use std::time::Duration;
-
 use crate::contract::{Failure, Payload};
 
 /// Milliseconds since the Unix epoch as `2026-11-22 05:25:27 UTC`.
@@ -106,29 +104,12 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// A duration as people write it: a whole number with `ms`, `s`, `m` or `h`, or a bare
-/// number of seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let bad = || format!("`{text}` is not a duration; write it as 500ms, 10s, 2m or 1h");
-    let n: u64 = number.parse().map_err(|_| bad())?;
-    let ms = match unit.trim() {
-        "ms" => Some(n),
-        "" | "s" => n.checked_mul(1000),
-        "m" | "min" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        _ => return Err(bad()),
-    };
-    ms.map(Duration::from_millis).ok_or_else(bad)
-}
+pub(crate) use crate::schedules::parse_duration;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn the_far_future_renders() {

@@ -12,6 +12,7 @@ mod local;
 mod messages;
 mod remote;
 mod replay;
+mod schedule;
 mod server;
 mod start;
 mod timeline;
@@ -101,6 +102,11 @@ enum Command {
     )]
     History(history::HistoryCommand),
     Replay(replay::ReplayArgs),
+    #[command(
+        subcommand,
+        after_help = "Example:\n  weft schedule create ping --workflow-type hello --input '\"world\"' --interval 1s\n  weft schedule describe ping\n  weft schedule pause ping --note 'maintenance'\n  weft schedule delete ping"
+    )]
+    Schedule(schedule::ScheduleCommand),
     Bench(bench::BenchArgs),
 }
 
@@ -144,6 +150,7 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Terminate(args) => control::terminate(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
+            Command::Schedule(cmd) => schedule::schedule(cmd),
             Command::Bench(args) => bench::bench(args, activities).await,
         }
     });

@@ -25,6 +25,23 @@ pub(super) fn json_arg(flag: &str, text: &str) -> Result<serde_json::Value, Fail
     })
 }
 
+/// `--memo KEY=JSON` entries as a JSON map.
+pub(super) fn memo_args(
+    entries: &[String],
+) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    let mut memo = serde_json::Map::new();
+    for entry in entries {
+        let Some((key, value)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!("--memo takes KEY=JSON, as in --memo priority=3, not `{entry}`"),
+            ));
+        };
+        memo.insert(key.to_string(), json_arg("--memo", value)?);
+    }
+    Ok(memo)
+}
+
 /// What to start: shared by `start` and `execute`.
 #[derive(Args)]
 pub struct StartArgs {
@@ -100,16 +117,7 @@ impl StartArgs {
             Some(text) => Some(json_arg("--signal-input", text)?),
             None => None,
         };
-        let mut memo = serde_json::Map::new();
-        for entry in &self.memo {
-            let Some((key, value)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-                return Err(Failure::new(
-                    exit::USAGE,
-                    format!("--memo takes KEY=JSON, as in --memo priority=3, not `{entry}`"),
-                ));
-            };
-            memo.insert(key.to_string(), json_arg("--memo", value)?);
-        }
+        let memo = memo_args(&self.memo)?;
         Ok(StartBody {
             workflow_type: self.workflow_type.clone(),
             input,

@@ -23,6 +23,7 @@
 mod control;
 mod error;
 mod messages;
+mod schedules;
 
 use std::time::Duration;
 
