@@ -69,11 +69,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(ScheduleInfo::from(&described))))
 }
 
-async fn list(State(schedules): State<Schedules>) -> Json<ScheduleList> {
-    let all = schedules.list().await;
-    Json(ScheduleList {
+async fn list(State(schedules): State<Schedules>) -> ApiResult<Json<ScheduleList>> {
+    let all = schedules.list().await?;
+    Ok(Json(ScheduleList {
         schedules: all.iter().map(ScheduleInfo::from).collect(),
-    })
+    }))
 }
 
 async fn describe(

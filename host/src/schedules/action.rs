@@ -22,7 +22,7 @@ pub fn workflow_id(action: &ScheduleAction, scheduled_ms: u64) -> String {
 
 /// Start the action for `scheduled_ms` and record it. A slot's workflow id is used
 /// once: when it already has a run (the host stopped after starting it and before
-/// recording so), that run is the slot's action and nothing new starts. A manual
+/// recording so), that run is recorded as the slot's action and nothing new starts. A manual
 /// trigger whose second is taken gets a numbered id instead.
 pub async fn start(
     host: &Host,
@@ -44,16 +44,17 @@ pub async fn start(
             }
             None if triggered && n < 100 => id = format!("{base}-{n}"),
             None => {
-                // The slot was acted on before the host stopped: adopt its run.
-                let latest = host.storage().latest_run(&base)?;
-                if let Some(run) = latest {
-                    let run = ActionRun {
-                        workflow_id: run.workflow_id,
-                        run_id: run.run_id,
-                    };
-                    if !record.state.running.contains(&run) {
-                        record.state.running.push(run);
-                    }
+                // The slot was acted on before the host stopped and recorded so: its
+                // run is the slot's action.
+                if let Some(run) = host.storage().latest_run(&base)? {
+                    record.record_action(ActionRecord {
+                        scheduled_ms,
+                        actual_ms: run.start_ms,
+                        run: ActionRun {
+                            workflow_id: run.workflow_id,
+                            run_id: run.run_id,
+                        },
+                    });
                 }
                 return Ok(());
             }

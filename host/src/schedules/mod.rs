@@ -81,6 +81,8 @@ struct Inner {
     schedules: Mutex<HashMap<String, ScheduleRecord>>,
     /// Wakes the runner to look again (a schedule changed, an action closed).
     changed: Arc<Notify>,
+    /// Set by [`Schedules::stop`]: the runner takes no more actions.
+    stopped: std::sync::atomic::AtomicBool,
     /// Run ids whose close a watcher waits for.
     watched: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -103,6 +105,7 @@ impl Schedules {
             schedules: Mutex::new(schedules),
             changed: Arc::new(Notify::new()),
             watched: std::sync::Mutex::default(),
+            stopped: std::sync::atomic::AtomicBool::new(false),
         });
         {
             let schedules = inner.schedules.lock().await;
@@ -116,6 +119,16 @@ impl Schedules {
             host.clock().clone(),
         ));
         Ok(Schedules { inner })
+    }
+
+    /// Stop acting on schedules (at a host's shutdown): returns once no action is in
+    /// progress; the schedules stay stored and act again when the next host starts.
+    pub async fn stop(&self) {
+        let _schedules = self.inner.schedules.lock().await;
+        self.inner
+            .stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.inner.changed.notify_one();
     }
 
     fn host(&self) -> Result<Host, ScheduleError> {
@@ -297,28 +310,35 @@ impl Schedules {
         Ok(())
     }
 
-    /// A schedule with its next action times.
+    /// A schedule with its next action times and the runs it started that are open.
     pub async fn describe(&self, id: &str) -> Result<ScheduleDescription, ScheduleError> {
+        let host = self.host()?;
         let schedules = self.inner.schedules.lock().await;
         let record = schedules
             .get(id)
             .ok_or_else(|| ScheduleError::NotFound(id.to_string()))?;
-        Ok(describe(record))
+        describe(&host, record)
     }
 
     /// Every schedule, by id.
-    pub async fn list(&self) -> Vec<ScheduleDescription> {
+    pub async fn list(&self) -> Result<Vec<ScheduleDescription>, ScheduleError> {
+        let host = self.host()?;
         let schedules = self.inner.schedules.lock().await;
-        let mut all: Vec<_> = schedules.values().map(describe).collect();
+        let mut all = schedules
+            .values()
+            .map(|r| describe(&host, r))
+            .collect::<Result<Vec<_>, _>>()?;
         all.sort_by(|a, b| a.record.id.cmp(&b.record.id));
-        all
+        Ok(all)
     }
 }
 
 /// Most slots one backfill acts on.
 pub const MAX_BACKFILL: usize = 10_000;
 
-fn describe(record: &ScheduleRecord) -> ScheduleDescription {
+fn describe(host: &Host, record: &ScheduleRecord) -> Result<ScheduleDescription, ScheduleError> {
+    let mut record = record.clone();
+    action::refresh_running(host, &mut record)?;
     let next_action_ms = match (record.state.paused, record.schedule.spec.compile()) {
         (false, Ok(spec)) => spec
             .slots(record.state.last_processed_ms, u64::MAX, NEXT_ACTIONS)
@@ -327,10 +347,10 @@ fn describe(record: &ScheduleRecord) -> ScheduleDescription {
             .collect(),
         _ => Vec::new(),
     };
-    ScheduleDescription {
-        record: record.clone(),
+    Ok(ScheduleDescription {
+        record,
         next_action_ms,
-    }
+    })
 }
 
 fn check_id(id: &str) -> Result<(), ScheduleError> {

@@ -1,6 +1,7 @@
 //! The task that acts on schedules as their slots come due, and the watchers that
 //! wake it when a running action closes (a buffered one may start then).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use tokio::sync::Notify;
@@ -34,10 +35,18 @@ pub(super) async fn serve(inner: Weak<Inner>, changed: Arc<Notify>, clock: Clock
             }
         };
         let Some(inner) = inner.upgrade() else { return };
+        // The host is held only under the lock, so `Schedules::stop` (which takes the
+        // lock) knows no pass holds it once it returns.
+        let mut schedules = inner.schedules.lock().await;
+        if inner.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let Some(host) = inner.host.upgrade() else {
             return;
         };
-        pass(&inner, &host).await;
+        pass(&inner, &host, &mut schedules).await;
+        drop(host);
+        drop(schedules);
         // The clock may move on once every due action is durable.
         drop(busy);
     }
@@ -57,8 +66,7 @@ fn next_due(record: &ScheduleRecord) -> Option<u64> {
 }
 
 /// Bring every schedule up to now.
-async fn pass(inner: &Arc<Inner>, host: &Host) {
-    let mut schedules = inner.schedules.lock().await;
+async fn pass(inner: &Arc<Inner>, host: &Host, schedules: &mut HashMap<String, ScheduleRecord>) {
     let now = host.clock().now_ms();
     for record in schedules.values_mut() {
         let before = record.clone();
@@ -91,8 +99,14 @@ async fn catch_up(
     let spec = record.schedule.spec.compile()?;
     let window = record.schedule.policies.catchup_window_ms;
     // Slots older than the catch-up window are missed without looking at each.
-    let oldest = now.saturating_sub(window.saturating_add(spec_jitter(record)));
-    record.state.last_processed_ms = record.state.last_processed_ms.max(oldest);
+    let too_old = now
+        .saturating_sub(window.saturating_add(record.schedule.spec.jitter_ms))
+        .saturating_sub(1);
+    if too_old > record.state.last_processed_ms {
+        let missed = spec.slots(record.state.last_processed_ms, too_old, SLOTS_PER_PASS);
+        record.state.missed_catchup += missed.len() as u64;
+        record.state.last_processed_ms = too_old;
+    }
     let policy = record.schedule.policies.overlap;
     for slot in spec.slots(record.state.last_processed_ms, now, SLOTS_PER_PASS) {
         let due = slot.saturating_add(spec.jitter(&record.id, slot));
@@ -107,10 +121,6 @@ async fn catch_up(
         act(inner, host, record, slot, false, policy).await?;
     }
     Ok(())
-}
-
-fn spec_jitter(record: &ScheduleRecord) -> u64 {
-    record.schedule.spec.jitter_ms
 }
 
 /// Start buffered actions while nothing of the schedule runs.

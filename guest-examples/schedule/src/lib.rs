@@ -1,0 +1,67 @@
+//! `schedule`: the workflows a schedule starts (see `weft schedule --help` and the
+//! README's "Schedules").
+//!
+//! - `echo`: returns its input (`"arg1"` → `"arg1"`); each scheduled run is short.
+//! - `report`: works for `minutes` of workflow time (a durable timer), then returns a
+//!   line naming the report. A schedule that fires more often than that overlaps its
+//!   own runs, which is where the overlap policies matter.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use weft_sdk::{workflow, WfContext, WfResult};
+
+#[workflow]
+pub async fn echo(_ctx: WfContext, input: String) -> WfResult<String> {
+    Ok(input)
+}
+
+/// What `report` works on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportInput {
+    pub name: String,
+    /// How long the report takes, in minutes of workflow time.
+    pub minutes: u64,
+}
+
+#[workflow]
+pub async fn report(ctx: WfContext, input: ReportInput) -> WfResult<String> {
+    ctx.sleep(Duration::from_secs(input.minutes * 60)).await?;
+    Ok(format!("report {} done", input.name))
+}
+
+weft_sdk::export_workflows!(echo, report);
+
+#[cfg(test)]
+mod tests {
+    use weft_sdk::testing::{self, Harness};
+    use weft_sdk::wit::Command;
+
+    #[test]
+    fn echo_returns_its_input() {
+        let mut harness = Harness::new::<super::echo>();
+        let done = harness.start(&"arg1").unwrap();
+        assert_eq!(testing::completed::<String>(&done).as_deref(), Some("arg1"));
+    }
+
+    #[test]
+    fn report_works_on_a_timer() {
+        let mut harness = Harness::new::<super::report>();
+        let input = super::ReportInput {
+            name: "sales".into(),
+            minutes: 5,
+        };
+        let commands = harness.start(&input).unwrap();
+        let Command::StartTimer(timer) = &commands[0].command else {
+            panic!("{commands:?}")
+        };
+        assert_eq!(timer.duration_ms, 300_000);
+        let done = harness
+            .activate(vec![testing::fire_timer(timer.seq)])
+            .unwrap();
+        assert_eq!(
+            testing::completed::<String>(&done).as_deref(),
+            Some("report sales done")
+        );
+    }
+}
