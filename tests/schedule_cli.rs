@@ -24,27 +24,57 @@ fn every_schedule_verb_works_from_the_command_line() {
 
     // The form outside checks use, then gone again.
     ok(server.cli(&[
-        "schedule", "create", "ping", "--workflow-type", "echo", "--input", "\"hi\"",
-        "--interval", "1s",
+        "schedule",
+        "create",
+        "ping",
+        "--workflow-type",
+        "echo",
+        "--input",
+        "\"hi\"",
+        "--interval",
+        "1s",
     ]));
     said(server.cli(&["schedule", "delete", "ping"]));
 
     let created = said(server.cli(&[
-        "schedule", "create", "nightly", "--workflow-type", "echo", "--input", "\"night\"",
-        "--cron", "0 2 * * *", "--timezone", "Europe/Paris", "--overlap", "buffer-one",
-        "--paused", "--note", "until launch",
+        "schedule",
+        "create",
+        "nightly",
+        "--workflow-type",
+        "echo",
+        "--input",
+        "\"night\"",
+        "--cron",
+        "0 2 * * *",
+        "--timezone",
+        "Europe/Paris",
+        "--overlap",
+        "buffer-one",
+        "--paused",
+        "--note",
+        "until launch",
     ]));
     assert!(created.contains("created schedule nightly"), "{created}");
     let taken = fails_with(
         server.cli(&[
-            "schedule", "create", "nightly", "--workflow-type", "echo", "--interval", "1h",
+            "schedule",
+            "create",
+            "nightly",
+            "--workflow-type",
+            "echo",
+            "--interval",
+            "1h",
         ]),
         5,
     );
     assert!(taken.contains("already exists"), "{taken}");
 
     let list = ok(server.cli(&["schedule", "list"]));
-    assert!(list.lines().any(|l| l.starts_with("nightly") && l.contains("paused")), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("nightly") && l.contains("paused")),
+        "{list}"
+    );
     let text = ok(server.cli(&["schedule", "describe", "nightly"]));
     assert!(text.contains("paused (until launch)"), "{text}");
     assert!(text.contains("0 2 * * *"), "{text}");
@@ -58,8 +88,15 @@ fn every_schedule_verb_works_from_the_command_line() {
     server.assert_replays(&wid, "schedule");
 
     let filled = said(server.cli(&[
-        "schedule", "backfill", "nightly", "--start-time", "2026-01-01T00:00:00Z",
-        "--end-time", "2026-01-03T23:59:59Z", "--overlap", "allow-all",
+        "schedule",
+        "backfill",
+        "nightly",
+        "--start-time",
+        "2026-01-01T00:00:00Z",
+        "--end-time",
+        "2026-01-03T23:59:59Z",
+        "--overlap",
+        "allow-all",
     ]));
     assert!(filled.contains("3 slots"), "{filled}");
     let d = describe(&server, "nightly");
@@ -85,8 +122,15 @@ fn every_schedule_verb_works_from_the_command_line() {
     assert_eq!(describe(&server, "nightly")["note"], "maintenance");
 
     said(server.cli(&[
-        "schedule", "update", "nightly", "--workflow-type", "echo", "--input", "\"later\"",
-        "--interval", "1h/15m",
+        "schedule",
+        "update",
+        "nightly",
+        "--workflow-type",
+        "echo",
+        "--input",
+        "\"later\"",
+        "--interval",
+        "1h/15m",
     ]));
     let d = describe(&server, "nightly");
     assert_eq!(d["action"]["input"], "later");
@@ -94,14 +138,25 @@ fn every_schedule_verb_works_from_the_command_line() {
     assert_eq!(d["actions"], 4, "an update keeps the counters");
 
     let bad = fails_with(
-        server.cli(&["schedule", "create", "bad", "--workflow-type", "echo", "--cron", "61 * * * *"]),
+        server.cli(&[
+            "schedule",
+            "create",
+            "bad",
+            "--workflow-type",
+            "echo",
+            "--cron",
+            "61 * * * *",
+        ]),
         2,
     );
     assert!(bad.contains("61 * * * *"), "{bad}");
     said(server.cli(&["schedule", "delete", "nightly"]));
     let gone = fails_with(server.cli(&["schedule", "describe", "nightly"]), 4);
     assert!(gone.contains("no schedule `nightly`"), "{gone}");
-    assert_eq!(ok(server.cli(&["schedule", "list", "--json"])), r#"{"schedules":[]}"#);
+    assert_eq!(
+        ok(server.cli(&["schedule", "list", "--json"])),
+        r#"{"schedules":[]}"#
+    );
 }
 
 #[test]
@@ -110,8 +165,16 @@ fn a_schedule_outlives_a_killed_server() {
     let server = Server::start(data.path(), &[]);
     deploy(&server);
     ok(server.cli(&[
-        "schedule", "create", "hourly", "--workflow-type", "echo", "--input", "\"one\"",
-        "--interval", "1h", "--paused",
+        "schedule",
+        "create",
+        "hourly",
+        "--workflow-type",
+        "echo",
+        "--input",
+        "\"one\"",
+        "--interval",
+        "1h",
+        "--paused",
     ]));
     said(server.cli(&["schedule", "trigger", "hourly"]));
     let wid = describe(&server, "hourly")["recent"][0]["workflow_id"]

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::wit::{ChildOptions, HistoryInfo, LogLevel, SourceLocation};
+use crate::wit::{ChildOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation};
 
 /// What a workflow can ask of its host. Mirrors the `host` interface of the contract.
 pub(crate) trait Host {
@@ -19,6 +19,7 @@ pub(crate) trait Host {
     fn report_panic(&self, message: &str, location: Option<SourceLocation>);
     fn continued_from(&self) -> Option<String>;
     fn child_workflow_options(&self, seq: u32, options: &ChildOptions);
+    fn record_metric(&self, metric: &MetricValue);
 }
 
 thread_local! {
@@ -93,11 +94,18 @@ pub(crate) fn child_workflow_options(seq: u32, options: &ChildOptions) {
     }
 }
 
+pub(crate) fn record_metric(metric: &MetricValue) {
+    match installed() {
+        Some(host) => host.record_metric(metric),
+        None => imports::record_metric(metric),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
         child_workflow_options, continued_from, history_info, log, now, random_bytes,
-        report_fatal_panic, report_panic,
+        record_metric, report_fatal_panic, report_panic,
     };
 }
 
@@ -125,6 +133,10 @@ mod imports {
     }
 
     pub(super) fn child_workflow_options(_seq: u32, _options: &crate::wit::ChildOptions) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn record_metric(_metric: &crate::wit::MetricValue) {
         panic!("{OUTSIDE}")
     }
 

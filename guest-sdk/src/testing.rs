@@ -111,6 +111,7 @@ impl Harness {
                 panics: RefCell::default(),
                 continued_from: RefCell::default(),
                 child_options: RefCell::default(),
+                metrics: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -162,6 +163,11 @@ impl Harness {
     /// by their start command's seq, in the order given.
     pub fn child_options(&self) -> Vec<(u32, crate::wit::ChildOptions)> {
         self.host.child_options.borrow().clone()
+    }
+
+    /// The custom metric values the workflow recorded so far (none while replaying).
+    pub fn metrics(&self) -> Vec<crate::wit::MetricValue> {
+        self.host.metrics.borrow().clone()
     }
 
     /// Makes the execution a run that continued as new from `run_id` (what
@@ -536,6 +542,7 @@ struct TestHost {
     panics: RefCell<Vec<(String, Option<SourceLocation>)>>,
     continued_from: RefCell<Option<String>>,
     child_options: RefCell<Vec<(u32, crate::wit::ChildOptions)>>,
+    metrics: RefCell<Vec<crate::wit::MetricValue>>,
 }
 
 impl Host for TestHost {
@@ -569,6 +576,10 @@ impl Host for TestHost {
 
     fn child_workflow_options(&self, seq: u32, options: &crate::wit::ChildOptions) {
         self.child_options.borrow_mut().push((seq, options.clone()));
+    }
+
+    fn record_metric(&self, metric: &crate::wit::MetricValue) {
+        self.metrics.borrow_mut().push(metric.clone());
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -28,7 +28,7 @@ pub(crate) async fn charge_card(
         .with_type(CARD_DECLINED)
         .with_details(&serde_json::json!({"last4": last4, "reason": "insufficient funds"}))
     };
-    match payment.card.as_str() {
+    let result = match payment.card.as_str() {
         DECLINED_CARD => Err(declined()),
         FLAKY_DECLINED_CARD if ctx.attempt < 3 => Err(ActivityError::retryable(format!(
             "the card gateway did not answer within 5 s (attempt {})",
@@ -37,5 +37,27 @@ pub(crate) async fn charge_card(
         .with_type(GATEWAY_TIMEOUT)),
         FLAKY_DECLINED_CARD => Err(declined()),
         _ => Ok(format!("pay-{last4}-{}", payment.amount_cents)),
+    };
+    count(&ctx, &payment, &result);
+    result
+}
+
+/// The gateway's own numbers, as custom metrics beside the host's:
+/// `payments_total{outcome}` and the distribution of charged amounts.
+fn count(ctx: &ActivityContext, payment: &Payment, result: &Result<String, ActivityError>) {
+    let outcome = match result {
+        Ok(_) => "charged",
+        Err(e) if e.error_type == CARD_DECLINED => "declined",
+        Err(_) => "gateway_error",
+    };
+    let metrics = ctx.metrics();
+    let recorded = metrics
+        .add("payments_total", 1.0, &[("outcome", outcome)])
+        .and_then(|()| match result {
+            Ok(_) => metrics.observe("payment_amount_cents", payment.amount_cents as f64, &[]),
+            Err(_) => Ok(()),
+        });
+    if let Err(e) = recorded {
+        eprintln!("payment metrics: {e}");
     }
 }

@@ -12,6 +12,7 @@
 //! heartbeat timeout, or 30 s without one, and never more than 60 s (Temporal's
 //! numbers), so a host that crashes loses at most one interval of progress.
 
+use crate::metrics::CustomMetrics;
 use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
@@ -44,6 +45,7 @@ pub struct ActivityContext {
     pub(crate) busy: Arc<Mutex<Option<Busy>>>,
     pub(crate) beats: Arc<Mutex<Beats>>,
     pub(crate) stop: Stop,
+    pub(crate) metrics: CustomMetrics,
 }
 
 /// Why an activity should stop, as the runtime tells it.
@@ -148,7 +150,15 @@ impl ActivityContext {
             clock,
             busy: Arc::new(Mutex::new(None)),
             stop: Stop::never(),
+            metrics: CustomMetrics::default(),
         }
+    }
+
+    /// The host's custom metrics: counters, gauges and histograms made on first use
+    /// and served by `GET /metrics` beside the host's own
+    /// (`ctx.metrics().add("emails_sent", 1.0, &[("template", "welcome")])`).
+    pub fn metrics(&self) -> &CustomMetrics {
+        &self.metrics
     }
 
     /// The host's time, in milliseconds since the Unix epoch (virtual in a test

@@ -9,6 +9,7 @@ use super::wasi::VirtualWasi;
 use crate::contract::wit::weft::workflow::{host, types};
 use crate::contract::wit::SourceLocation;
 use crate::contract::{ChildOptions, Conv, HistoryInfo, LogLevel};
+use crate::metrics::{CustomMetrics, MetricKind};
 
 /// A panic the guest reported just before trapping.
 pub(crate) struct PanicReport {
@@ -33,6 +34,8 @@ pub struct InstanceState {
     pub(crate) continued_from: Option<String>,
     /// The options of the children the current task starts, by their command's seq.
     pub(crate) child_options: Vec<(u32, ChildOptions)>,
+    /// Where the workflow's custom metrics go (none in a bare replay).
+    pub(crate) metrics: Option<CustomMetrics>,
     /// The virtual WASI, made on the first WASI call: a component without WASI imports
     /// never pays for it.
     pub(crate) wasi: Option<Box<VirtualWasi>>,
@@ -53,6 +56,7 @@ impl InstanceState {
             workflow_id,
             continued_from: None,
             child_options: Vec::new(),
+            metrics: None,
             wasi: None,
         }
     }
@@ -164,5 +168,25 @@ impl host::Host for InstanceState {
         };
         self.child_options.retain(|(s, _)| *s != seq);
         self.child_options.push((seq, options));
+    }
+
+    fn record_metric(&mut self, metric: host::MetricValue) {
+        let Some(metrics) = &self.metrics else { return };
+        if self.replaying {
+            return;
+        }
+        let kind = match metric.kind {
+            host::MetricKind::Counter => MetricKind::Counter,
+            host::MetricKind::Gauge => MetricKind::Gauge,
+            host::MetricKind::Histogram => MetricKind::Histogram,
+        };
+        let labels: Vec<(&str, &str)> = metric
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if let Err(e) = metrics.record(kind, &metric.name, metric.value, &labels) {
+            tracing::warn!(workflow = %self.workflow_id, "custom metric not recorded: {e}");
+        }
     }
 }

@@ -92,6 +92,8 @@ pub struct Engine {
     linker: Linker<InstanceState>,
     config: EngineConfig,
     modules: Mutex<HashMap<String, Arc<Module>>>,
+    /// Where the instances' custom metrics go (a host's; none in a bare replay).
+    metrics: std::sync::OnceLock<crate::metrics::CustomMetrics>,
 }
 
 /// The sha256 of a component's bytes, hex-encoded.
@@ -140,6 +142,7 @@ impl Engine {
             linker,
             config,
             modules: Mutex::new(HashMap::new()),
+            metrics: std::sync::OnceLock::new(),
         }))
     }
 
@@ -206,7 +209,9 @@ impl Engine {
     }
 
     fn store(&self, workflow_id: &str) -> Store<InstanceState> {
-        let mut store = Store::new(&self.engine, InstanceState::new(workflow_id.to_string()));
+        let mut state = InstanceState::new(workflow_id.to_string());
+        state.metrics = self.metrics.get().cloned();
+        let mut store = Store::new(&self.engine, state);
         store.epoch_deadline_trap();
         // Instantiation and `workflow-types` run under the same deadline as a task.
         store.set_epoch_deadline(self.deadline_ticks());
@@ -215,6 +220,11 @@ impl Engine {
 
     fn deadline_ticks(&self) -> u64 {
         (self.config.task_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    }
+
+    /// Send the custom metrics of every instance made from now on to `metrics`.
+    pub fn serve_metrics(&self, metrics: crate::metrics::CustomMetrics) {
+        let _ = self.metrics.set(metrics);
     }
 
     /// A fresh instance of `module` for one execution.

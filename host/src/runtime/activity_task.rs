@@ -140,6 +140,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             busy: slot.clone(),
             beats: beats.clone(),
             stop: stop.clone(),
+            metrics: metrics.custom.clone(),
         };
         let mut deadline = started.saturating_add(options.start_to_close_timeout_ms.max(1));
         if let Some(d) = schedule_deadline {

@@ -383,6 +383,7 @@ impl Host {
         let threads = workers::WorkflowThreads::start()
             .map_err(|e| OpenError::Engine(format!("cannot start the workflow threads: {e}")))?;
         let metrics = Metrics::new();
+        engine.serve_metrics(metrics.custom.clone());
         storage.observe_commits(Arc::new(metrics.clone()));
         let host = Host {
             _threads: threads.clone(),

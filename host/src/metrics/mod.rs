@@ -11,6 +11,10 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
+mod custom;
+
+pub use custom::{CustomMetrics, MetricError, MetricKind};
+
 use crate::api::types::ExecutionStatus;
 use crate::storage::{CommitObserver, Status};
 
@@ -50,6 +54,8 @@ pub struct Metrics {
     pub(crate) cache_evictions: IntCounter,
     pub(crate) rebuilds: IntCounter,
     open_runs: IntGauge,
+    /// The metrics activities and workflows define (see [`CustomMetrics`]).
+    pub custom: CustomMetrics,
 }
 
 /// The handles a run's actor uses on every task, labelled with its workflow type.
@@ -66,6 +72,7 @@ pub(crate) struct ActivityMetrics {
     pub failures: IntCounter,
     pub attempt_seconds: Histogram,
     pub schedule_to_start_seconds: Histogram,
+    pub custom: CustomMetrics,
 }
 
 impl Default for Metrics {
@@ -182,6 +189,7 @@ impl Metrics {
                 "Instances rebuilt by replaying a history",
             ),
             open_runs: gauge("weft_open_runs", "Runs open on this host"),
+            custom: CustomMetrics::new(registry.clone()),
             registry,
         }
     }
@@ -204,6 +212,7 @@ impl Metrics {
             schedule_to_start_seconds: self
                 .activity_schedule_to_start_seconds
                 .with_label_values(&labels),
+            custom: self.custom.clone(),
         }
     }
 
