@@ -334,6 +334,7 @@ fn local_error(status: u16, code: ErrorCode, message: String) -> ClientError {
 fn code_of_status(status: u16) -> ErrorCode {
     match status {
         400 => ErrorCode::BadRequest,
+        401 => ErrorCode::Unauthorized,
         404 => ErrorCode::NotFound,
         409 => ErrorCode::Conflict,
         413 => ErrorCode::TooLarge,

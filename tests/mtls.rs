@@ -1,0 +1,1 @@
+//! mTLS and bearer tokens (written next).
