@@ -50,8 +50,23 @@ pub fn read_certs(
 /// The first private key in the PEM file at `path` (given with `flag`): PKCS#8, PKCS#1
 /// (RSA) or SEC1 (EC).
 pub fn read_key(flag: &'static str, path: &Path) -> Result<PrivateKeyDer<'static>, PemError> {
+    parse_key(flag, path, &read(flag, path)?)
+}
+
+/// The bytes of the PEM file at `path` (given with `flag`), checked to hold a private
+/// key, for libraries that parse PEM themselves.
+pub fn read_key_pem(flag: &'static str, path: &Path) -> Result<Vec<u8>, PemError> {
     let bytes = read(flag, path)?;
-    PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
+    parse_key(flag, path, &bytes)?;
+    Ok(bytes)
+}
+
+fn parse_key(
+    flag: &'static str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<PrivateKeyDer<'static>, PemError> {
+    PrivateKeyDer::from_pem_slice(bytes).map_err(|e| match e {
         rustls_pki_types::pem::Error::NoItemsFound => PemError::NoKey {
             flag,
             path: path.to_path_buf(),
