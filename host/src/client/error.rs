@@ -20,7 +20,7 @@ pub enum ClientError {
     #[error(transparent)]
     Setup(#[from] super::ClientSetupError),
     /// The TLS connection to the server at `url` failed; `reason` says what to do.
-    #[error("TLS with the weft server at {url} failed: {reason}")]
+    #[error("cannot talk to the weft server at {url}: {reason}")]
     Tls { url: String, reason: String },
     /// The exchange failed once connected (reset, timeout, protocol); `url` is the
     /// request's.

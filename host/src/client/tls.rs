@@ -79,7 +79,11 @@ pub(super) fn tls_config(
             })?;
             tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
         }
-        (Some(_), None) => return Err(ClientSetupError::HalfClientCert { given: "--tls-cert" }),
+        (Some(_), None) => {
+            return Err(ClientSetupError::HalfClientCert {
+                given: "--tls-cert",
+            })
+        }
         (None, Some(_)) => return Err(ClientSetupError::HalfClientCert { given: "--tls-key" }),
         (None, None) => {}
     }
