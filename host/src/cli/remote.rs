@@ -45,6 +45,19 @@ pub struct ServerArg {
     pub token: Option<String>,
 }
 
+impl Default for ServerArg {
+    /// [`DEFAULT_SERVER`], plain HTTP, no token.
+    fn default() -> ServerArg {
+        ServerArg {
+            server: DEFAULT_SERVER.into(),
+            tls_ca: None,
+            tls_cert: None,
+            tls_key: None,
+            token: None,
+        }
+    }
+}
+
 impl ServerArg {
     /// A client for the server, with the TLS files and token given; a file that
     /// cannot be used is a usage error naming it.

@@ -297,9 +297,7 @@ mod tests {
             run_timeout: None,
             execution_timeout: None,
             memo: memo.iter().map(|m| m.to_string()).collect(),
-            server: ServerArg {
-                server: super::super::remote::DEFAULT_SERVER.into(),
-            },
+            server: ServerArg::default(),
             json: false,
         }
     }
