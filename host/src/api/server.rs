@@ -193,6 +193,9 @@ pub async fn serve(
     println!("listening on {scheme}://{addr}");
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %security.summary(),
         "weft server listening on {scheme}://{addr}");
+    if security.tokens.is_some() && tls.is_none() && !addr.ip().is_loopback() {
+        tracing::warn!("bearer tokens over plain HTTP cross the network readable by anyone on the path; serve HTTPS with --tls-cert and --tls-key");
+    }
     let app = secured_router(host.clone(), security.tokens);
     match tls {
         Some(config) => {
