@@ -13,9 +13,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::auth::Tokens;
 use super::describe::{describe, result_body};
+use super::tls::{TlsFiles, TlsListener};
 use super::types::*;
-use super::{control, messages};
+use super::{control, messages, Security};
 use crate::activities::ActivityRegistry;
 use crate::contract::Payload;
 use crate::history::export;
@@ -45,6 +47,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         };
         ApiError(
             status,
@@ -149,15 +152,37 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .layer(DefaultBodyLimit::max(MAX_MODULE_BYTES))
 }
 
+/// [`router`] behind the bearer-token check of [`auth`](super::auth) when `tokens` is
+/// given: then every route, `/metrics` and unknown paths included, answers 401 to a
+/// request without an accepted token.
+pub fn secured_router(host: Host, schedules: Schedules, tokens: Option<Tokens>) -> Router {
+    let router = router(host, schedules);
+    match tokens {
+        Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
+            tokens,
+            super::auth::require_token,
+        )),
+        None => router,
+    }
+}
+
 /// Open a host as `config` says (see [`HostConfig::on_disk_from_env`]) and serve the API
 /// on `listen` until SIGINT or SIGTERM; then stop taking requests and give running
-/// activities `shutdown_grace` to end (and their outcomes to be recorded).
+/// activities `shutdown_grace` to end (and their outcomes to be recorded). `security`
+/// says whether to serve HTTPS (and ask clients for certificates) and whether to
+/// require bearer tokens; its files are checked before the host opens.
 pub async fn serve(
     config: HostConfig,
     listen: SocketAddr,
     shutdown_grace: Duration,
     activities: ActivityRegistry,
+    security: Security,
 ) -> anyhow::Result<()> {
+    let tls = security
+        .tls
+        .as_ref()
+        .map(TlsFiles::server_config)
+        .transpose()?;
     let data_dir = config.data_dir.clone().unwrap_or_default();
     let host = Host::open(config, activities).await?;
     let schedules = Schedules::start(&host).await?;
@@ -166,11 +191,41 @@ pub async fn serve(
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     let signalled = shutdown_signal();
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
-    println!("listening on http://{addr}");
-    tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), "weft server listening on http://{addr}");
+    println!("listening on {scheme}://{addr}");
+    tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %security.summary(),
+        "weft server listening on {scheme}://{addr}");
+    if security.tokens.is_some() && tls.is_none() && !addr.ip().is_loopback() {
+        tracing::warn!("bearer tokens over plain HTTP cross the network readable by anyone on the path; serve HTTPS with --tls-cert and --tls-key");
+    }
+    let app = secured_router(host.clone(), schedules.clone(), security.tokens);
+    let served = match tls {
+        Some(config) => {
+            let listener = TlsListener::new(listener, config)?;
+            serve_until_signalled(listener, app, host, shutdown_grace, signalled).await
+        }
+        None => serve_until_signalled(listener, app, host, shutdown_grace, signalled).await,
+    };
+    schedules.stop().await;
+    served
+}
+
+/// Serve `app` on `listener` until `signalled`; then answer the requests in flight
+/// while the host's activities wind down.
+async fn serve_until_signalled<L>(
+    listener: L,
+    app: Router,
+    host: Host,
+    grace: Duration,
+    signalled: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = axum::serve(listener, router(host.clone(), schedules))
+    let serving = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = stopped.await;
         })
@@ -185,7 +240,6 @@ pub async fn serve(
     }
     // Requests in flight are answered while the activities wind down.
     let _ = stop.send(());
-    let grace = shutdown_grace;
     tracing::info!(
         ?grace,
         "shutting down: waiting for running activities to end"

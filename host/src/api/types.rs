@@ -79,6 +79,9 @@ pub enum ErrorCode {
     /// 503: the host cannot take the request now (stopping, or the run is changing
     /// state); try again.
     Unavailable,
+    /// 401: the server requires a bearer token and the request has none, or one the
+    /// server does not accept.
+    Unauthorized,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

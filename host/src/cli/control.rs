@@ -55,7 +55,7 @@ pub fn cancel(args: CancelArgs) -> CliResult {
     let s = &args.stop;
     let run = s
         .server
-        .client()
+        .client()?
         .cancel(&s.execution, s.reason.as_deref())
         .map_err(api_failure)?;
     s.report("cancel requested for", &run)
@@ -79,7 +79,7 @@ pub fn terminate(args: TerminateArgs) -> CliResult {
     let s = &args.stop;
     let run = s
         .server
-        .client()
+        .client()?
         .terminate(&s.execution, s.reason.as_deref())
         .map_err(api_failure)?;
     s.report("terminated", &run)

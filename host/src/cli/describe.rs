@@ -25,7 +25,7 @@ pub struct DescribeArgs {
 pub fn describe(args: DescribeArgs) -> CliResult {
     let d = args
         .server
-        .client()
+        .client()?
         .describe(&args.execution)
         .map_err(api_failure)?;
     if args.json {

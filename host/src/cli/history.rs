@@ -103,7 +103,7 @@ async fn fetch(source: &Source, id: &str) -> Result<Fetched, Failure> {
     match &source.data {
         Some(dir) => fetch_local(dir, id).await,
         None => {
-            let json = source.server.client().history(id).map_err(api_failure)?;
+            let json = source.server.client()?.history(id).map_err(api_failure)?;
             let (workflow_id, run_id, events) =
                 export::from_json(&json.to_string()).map_err(|e| {
                     format!(

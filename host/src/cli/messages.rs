@@ -64,7 +64,7 @@ pub fn signal(args: SignalArgs) -> CliResult {
     let input = m.input()?;
     let answer = m
         .server
-        .client()
+        .client()?
         .signal(&m.execution, &m.name, input)
         .map_err(message_failure)?;
     if m.json {
@@ -92,7 +92,7 @@ pub fn query(args: QueryArgs) -> CliResult {
     let input = m.input()?;
     let result = m
         .server
-        .client()
+        .client()?
         .query(&m.execution, &m.name, input)
         .map_err(message_failure)?;
     if m.json {
@@ -133,7 +133,7 @@ pub fn update(args: UpdateArgs) -> CliResult {
     };
     let answer = m
         .server
-        .client()
+        .client()?
         .update(&m.execution, &m.name, body)
         .map_err(message_failure)?;
     if m.json {

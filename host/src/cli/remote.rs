@@ -15,23 +15,60 @@ use clap::Args;
 use super::human::{self, short_digest, table};
 use super::{exit, CliResult, Failure};
 use crate::api::types::{ExecutionInfo, ExecutionStatus, MAX_PAGE};
-use crate::client::{Client, ClientError, DeployMode};
+use crate::client::{Client, ClientError, ClientOptions, DeployMode};
 use crate::storage::RunFilter;
 
 /// The server a client command talks to when neither `--server` nor `WEFT_SERVER` says.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7233";
 
-/// `--server`: which `weft server` to talk to.
+/// `--server` and how to authenticate: which `weft server` to talk to, the CA that
+/// signed its certificate, the client certificate for mTLS, and a bearer token.
 #[derive(Args, Clone, Debug)]
 pub struct ServerArg {
-    /// URL of the weft server (`weft server --listen` prints it).
+    /// URL of the weft server (`weft server --listen` prints it; `https://` when it
+    /// serves TLS).
     #[arg(long, env = "WEFT_SERVER", default_value = DEFAULT_SERVER, value_name = "URL")]
     pub server: String,
+    /// Trust the server's certificate when this CA (PEM) signed it, instead of the
+    /// public web's root CAs.
+    #[arg(long, env = "WEFT_TLS_CA", value_name = "PEM")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for a server that requires one (mTLS); with --tls-key.
+    #[arg(long, env = "WEFT_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, env = "WEFT_TLS_KEY", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+    /// Bearer token for a server that requires one (prefer WEFT_TOKEN: a flag shows in
+    /// `ps`).
+    #[arg(long, env = "WEFT_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+impl Default for ServerArg {
+    /// [`DEFAULT_SERVER`], plain HTTP, no token.
+    fn default() -> ServerArg {
+        ServerArg {
+            server: DEFAULT_SERVER.into(),
+            tls_ca: None,
+            tls_cert: None,
+            tls_key: None,
+            token: None,
+        }
+    }
 }
 
 impl ServerArg {
-    pub fn client(&self) -> Client {
-        Client::new(&self.server)
+    /// A client for the server, with the TLS files and token given; a file that
+    /// cannot be used is a usage error naming it.
+    pub fn client(&self) -> Result<Client, Failure> {
+        let options = ClientOptions {
+            tls_ca: self.tls_ca.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            token: self.token.clone(),
+        };
+        Client::with_options(&self.server, &options).map_err(|e| Failure::new(exit::USAGE, e))
     }
 }
 
@@ -98,7 +135,7 @@ pub fn deploy(args: DeployArgs) -> CliResult {
         .name
         .clone()
         .unwrap_or_else(|| super::module_name(&args.component));
-    let client = args.server.client();
+    let client = args.server.client()?;
     let mode = if args.check {
         DeployMode::Check
     } else if args.pin {
@@ -173,7 +210,7 @@ pub struct MetricsArgs {
 }
 
 pub fn metrics(args: MetricsArgs) -> CliResult {
-    let text = args.server.client().metrics().map_err(api_failure)?;
+    let text = args.server.client()?.metrics().map_err(api_failure)?;
     let prefix = args.prefix.as_deref().unwrap_or("");
     for line in text.lines() {
         let name = line
@@ -199,7 +236,7 @@ pub struct ModulesArgs {
 }
 
 pub fn modules(args: ModulesArgs) -> CliResult {
-    let modules = args.server.client().modules().map_err(api_failure)?;
+    let modules = args.server.client()?.modules().map_err(api_failure)?;
     if args.json {
         return modules.iter().try_for_each(print_json);
     }
@@ -283,7 +320,7 @@ pub async fn list(args: ListArgs) -> CliResult {
         let runs = super::local::runs(data, &filter, limit).await?;
         return print_runs(&runs, args.json);
     }
-    let client = args.server.client();
+    let client = args.server.client()?;
     let mut runs = Vec::new();
     let mut cursor = args.cursor.clone();
     loop {

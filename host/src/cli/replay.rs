@@ -143,7 +143,7 @@ pub async fn replay(args: ReplayArgs) -> CliResult {
     let checker = Checker::load(&args.module)?;
     match (&args.id, &args.history) {
         (Some(id), _) => {
-            let json = args.server.client().history(id).map_err(api_failure)?;
+            let json = args.server.client()?.history(id).map_err(api_failure)?;
             let verdict = checker.check(format!("execution {id}"), &json.to_string());
             one(verdict, args.json)
         }

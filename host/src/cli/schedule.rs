@@ -283,7 +283,7 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
             body.note = a.note.clone();
             let info = a
                 .server
-                .client()
+                .client()?
                 .create_schedule(&body)
                 .map_err(api_failure)?;
             report(&info, a.json, "created")
@@ -292,13 +292,13 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
             let body = a.definition.body(None)?;
             let info = a
                 .server
-                .client()
+                .client()?
                 .update_schedule(&a.id, &body)
                 .map_err(api_failure)?;
             report(&info, a.json, "updated")
         }
         ScheduleCommand::List(a) => {
-            let all = a.server.client().schedules().map_err(api_failure)?;
+            let all = a.server.client()?.schedules().map_err(api_failure)?;
             if a.json {
                 return print_json(&serde_json::json!({ "schedules": all }));
             }
@@ -308,7 +308,7 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
         ScheduleCommand::Describe(a) => {
             let info = a
                 .server
-                .client()
+                .client()?
                 .describe_schedule(&a.id)
                 .map_err(api_failure)?;
             if a.json {
@@ -318,14 +318,14 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
             Ok(())
         }
         ScheduleCommand::Pause(a) => {
-            let client = a.server.client();
+            let client = a.server.client()?;
             let info = client
                 .pause_schedule(&a.id, a.note.as_deref())
                 .map_err(api_failure)?;
             report(&info, a.json, "paused")
         }
         ScheduleCommand::Unpause(a) => {
-            let client = a.server.client();
+            let client = a.server.client()?;
             let info = client
                 .unpause_schedule(&a.id, a.note.as_deref())
                 .map_err(api_failure)?;
@@ -335,7 +335,7 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
             let overlap = a.overlap.map(OverlapPolicy::as_str);
             let info = a
                 .server
-                .client()
+                .client()?
                 .trigger_schedule(&a.id, overlap)
                 .map_err(api_failure)?;
             report(&info, a.json, "triggered")
@@ -348,7 +348,7 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
             };
             let done = a
                 .server
-                .client()
+                .client()?
                 .backfill_schedule(&a.id, &body)
                 .map_err(api_failure)?;
             if a.json {
@@ -363,7 +363,7 @@ pub fn schedule(command: ScheduleCommand) -> CliResult {
         ScheduleCommand::Delete(a) => {
             let deleted = a
                 .server
-                .client()
+                .client()?
                 .delete_schedule(&a.id)
                 .map_err(api_failure)?;
             if a.json {

@@ -9,6 +9,9 @@ use clap::Args;
 
 use super::{exit, CliResult, Failure};
 use crate::activities::{ActivityRegistry, TaskQueueConfig};
+use crate::api::auth::{Tokens, TOKENS_ENV};
+use crate::api::tls::TlsFiles;
+use crate::api::Security;
 use crate::runtime::HostConfig;
 
 /// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
@@ -22,7 +25,19 @@ use crate::runtime::HostConfig;
 #[command(after_help = "Examples:
   weft server --data ./data --listen 127.0.0.1:7233
   weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
-  weft server --data ./data --shutdown-grace 30s")]
+  weft server --data ./data --shutdown-grace 30s
+
+HTTPS, client certificates (mTLS) and bearer tokens:
+  weft server --data ./data --tls-cert server.pem --tls-key server.key
+  weft server --data ./data --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem
+  weft server --data ./data --tokens-file tokens.txt
+  WEFT_SERVER_TOKENS=\"$(cat tokens.txt)\" weft server --data ./data
+
+Tokens are read from --tokens-file (one per line, `#` starts a comment) and from the
+environment variable WEFT_SERVER_TOKENS (separated by newlines or commas), never from
+the command line. With tokens, every route (also /metrics) requires
+`Authorization: Bearer <token>`. Without any of these flags the server speaks plain
+HTTP to everyone.")]
 pub struct ServerArgs {
     /// Data folder (the redb file and caches; created if missing).
     #[arg(long)]
@@ -49,6 +64,20 @@ pub struct ServerArgs {
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
     pub shutdown_grace: Duration,
+    /// Serve HTTPS with this certificate chain (PEM; the server's certificate first).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM) and refuse other clients at
+    /// the TLS handshake (mTLS). Needs --tls-cert and --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Require a bearer token on every request: the accepted tokens, one per line.
+    /// WEFT_SERVER_TOKENS adds more.
+    #[arg(long, value_name = "PATH")]
+    pub tokens_file: Option<PathBuf>,
 }
 
 fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
@@ -65,14 +94,47 @@ fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
 pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult {
     TaskQueueConfig::check_unique(&args.task_queues)
         .map_err(|e| Failure::new(exit::USAGE, format!("--task-queue: {e}")))?;
+    let security = security(&args)?;
     let config = HostConfig {
         cache_size: args.cache_size,
         max_concurrent_activities: args.max_concurrent_activities,
         task_queues: args.task_queues,
         ..HostConfig::on_disk_from_env(&args.data)
     };
-    crate::api::serve(config, args.listen, args.shutdown_grace, activities).await?;
+    crate::api::serve(
+        config,
+        args.listen,
+        args.shutdown_grace,
+        activities,
+        security,
+    )
+    .await?;
     Ok(())
+}
+
+/// TLS from the flags, tokens from --tokens-file and WEFT_SERVER_TOKENS.
+fn security(args: &ServerArgs) -> Result<Security, Failure> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+            client_ca: args.tls_client_ca.clone(),
+        }),
+        _ => None,
+    };
+    let env = match std::env::var(TOKENS_ENV) {
+        Ok(v) => Some(v),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!("{TOKENS_ENV} is not valid UTF-8"),
+            ))
+        }
+    };
+    let tokens = Tokens::load(args.tokens_file.as_deref(), env.as_deref())
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
+    Ok(Security { tls, tokens })
 }
 
 #[cfg(test)]

@@ -149,7 +149,7 @@ pub struct StartCommand {
 pub fn start(args: StartCommand) -> CliResult {
     let args = args.start;
     let body = args.body()?;
-    let started = args.server.client().start(body).map_err(api_failure)?;
+    let started = args.server.client()?.start(body).map_err(api_failure)?;
     if args.json {
         return print_json(&started);
     }
@@ -174,7 +174,7 @@ pub struct ExecuteCommand {
 pub fn execute(args: ExecuteCommand) -> CliResult {
     let args = args.start;
     let body = args.body()?;
-    let client = args.server.client();
+    let client = args.server.client()?;
     let started = client.start(body).map_err(api_failure)?;
     eprintln!("execution {} (run {})", started.workflow_id, started.run_id);
     let outcome = wait(&client, &started.run_id)?;
@@ -248,7 +248,7 @@ pub struct ResultArgs {
 }
 
 pub fn result(args: ResultArgs) -> CliResult {
-    let outcome = wait(&args.server.client(), &args.execution)?;
+    let outcome = wait(&args.server.client()?, &args.execution)?;
     print_outcome(&outcome, args.json)
 }
 
@@ -305,9 +305,7 @@ mod tests {
             run_timeout: None,
             execution_timeout: None,
             memo: memo.iter().map(|m| m.to_string()).collect(),
-            server: ServerArg {
-                server: super::super::remote::DEFAULT_SERVER.into(),
-            },
+            server: ServerArg::default(),
             json: false,
         }
     }

@@ -16,6 +16,12 @@ pub enum ClientError {
     /// the request's).
     #[error("unexpected answer from {url}: {reason}")]
     Decode { url: String, reason: String },
+    /// The client's TLS files or token cannot be used (the error names the file).
+    #[error(transparent)]
+    Setup(#[from] super::ClientSetupError),
+    /// The TLS connection to the server at `url` failed; `reason` says what to do.
+    #[error("cannot talk to the weft server at {url}: {reason}")]
+    Tls { url: String, reason: String },
     /// The exchange failed once connected (reset, timeout, protocol); `url` is the
     /// request's.
     #[error("talking to {url}: {reason}")]

@@ -24,6 +24,7 @@ mod control;
 mod error;
 mod messages;
 mod schedules;
+mod tls;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ pub use crate::runtime::DeployMode;
 use serde::de::DeserializeOwned;
 
 pub use error::ClientError;
+pub use tls::{ClientOptions, ClientSetupError};
 
 use crate::api::types::{
     ApiErrorBody, Description, ErrorCode, ExecutionPage, ExecutionStatus, ModuleInfo, ModuleList,
@@ -52,6 +54,7 @@ const MAX_ANSWER_BYTES: u64 = 1 << 30;
 pub struct Client {
     base_url: String,
     agent: ureq::Agent,
+    tls: tls::TlsContext,
 }
 
 impl std::fmt::Debug for Client {
@@ -64,16 +67,70 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for the server at `base_url` (`http://host:port`; a trailing `/` is
-    /// ignored). Nothing is sent until the first request.
+    /// ignored). Nothing is sent until the first request. An `https://` URL is checked
+    /// against the public web's root CAs; for a server with its own CA, a client
+    /// certificate or a token, use [`Client::with_options`].
     pub fn new(base_url: impl Into<String>) -> Client {
+        Client::with_options(base_url, &ClientOptions::default())
+            .expect("no TLS files and no token: nothing to fail on")
+    }
+
+    /// A client that trusts `options.tls_ca`, presents `options.tls_cert` and
+    /// `options.tls_key` when the server asks for a client certificate (mTLS), and
+    /// sends `options.token` as a bearer token with every request.
+    ///
+    /// ```no_run
+    /// use weft_host::client::{Client, ClientOptions};
+    ///
+    /// let client = Client::with_options(
+    ///     "https://127.0.0.1:7233",
+    ///     &ClientOptions {
+    ///         tls_ca: Some("ca.pem".into()),
+    ///         tls_cert: Some("client.pem".into()),
+    ///         tls_key: Some("client.key".into()),
+    ///         token: std::env::var("WEFT_TOKEN").ok(),
+    ///     },
+    /// )?;
+    /// client.health()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Fails when a PEM file cannot be read or holds no certificate or key (the error
+    /// names the file), when TLS files are given for an `http://` URL, when only one
+    /// of the certificate and the key is given, and for a token a header cannot carry.
+    pub fn with_options(
+        base_url: impl Into<String>,
+        options: &ClientOptions,
+    ) -> Result<Client, ClientError> {
         let base_url = base_url.into().trim_end_matches('/').to_string();
-        let agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             // Error answers carry an `ApiErrorBody` worth reading.
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .build()
-            .new_agent();
-        Client { base_url, agent }
+            .timeout_connect(Some(Duration::from_secs(10)));
+        if let Some(tls) = tls::tls_config(&base_url, options)? {
+            config = config.tls_config(tls);
+        }
+        if let Some(token) = &options.token {
+            let value = tls::bearer_header(token)?;
+            config = config.middleware(
+                move |mut request: ureq::http::Request<ureq::SendBody>,
+                      next: ureq::middleware::MiddlewareNext| {
+                    request
+                        .headers_mut()
+                        .insert(ureq::http::header::AUTHORIZATION, value.clone());
+                    next.handle(request)
+                },
+            );
+        }
+        let tls = tls::TlsContext {
+            https: base_url.starts_with("https://"),
+            client_cert: options.tls_cert.is_some(),
+        };
+        Ok(Client {
+            base_url,
+            agent: config.build().new_agent(),
+            tls,
+        })
     }
 
     /// The server's URL, as given.
@@ -286,20 +343,34 @@ impl Client {
         url: &str,
         answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
-        let mut response = answer.map_err(|e| ClientError::transport(&self.base_url, url, e))?;
+        let mut response = answer.map_err(|e| self.transport_error(url, e))?;
         let status = response.status().as_u16();
         let bytes = response
             .body_mut()
             .with_config()
             .limit(MAX_ANSWER_BYTES)
             .read_to_vec()
-            .map_err(|e| ClientError::transport(&self.base_url, url, e))?;
+            .map_err(|e| self.transport_error(url, e))?;
         if status >= 400 {
             let body = serde_json::from_slice::<ApiErrorBody>(&bytes)
                 .unwrap_or_else(|_| foreign_error(url, status, &bytes));
             return Err(ClientError::Api { status, body });
         }
         Ok((status, bytes))
+    }
+}
+
+impl Client {
+    /// A transport error as a [`ClientError`]: TLS failures explained, others
+    /// classified by [`ClientError::transport`].
+    fn transport_error(&self, url: &str, e: ureq::Error) -> ClientError {
+        match tls::explain(&e, self.tls) {
+            Some(reason) => ClientError::Tls {
+                url: self.base_url.clone(),
+                reason,
+            },
+            None => ClientError::transport(&self.base_url, url, e),
+        }
     }
 }
 
@@ -335,6 +406,7 @@ fn local_error(status: u16, code: ErrorCode, message: String) -> ClientError {
 fn code_of_status(status: u16) -> ErrorCode {
     match status {
         400 => ErrorCode::BadRequest,
+        401 => ErrorCode::Unauthorized,
         404 => ErrorCode::NotFound,
         409 => ErrorCode::Conflict,
         413 => ErrorCode::TooLarge,
