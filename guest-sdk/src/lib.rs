@@ -171,6 +171,7 @@
 extern crate self as weft_sdk;
 
 mod activity;
+mod attributes;
 mod cancellation;
 mod child_workflow;
 mod combinators;
@@ -204,6 +205,7 @@ mod workflow;
 
 #[doc(hidden)]
 pub mod bindings;
+pub mod search_attributes;
 pub mod testing;
 pub mod wit;
 
@@ -224,6 +226,7 @@ pub use local_activity::LocalActivityOptions;
 pub use log::{log, LogLevel};
 pub use options::{ActivityOptions, RetryPolicy};
 pub use queries::{WorkflowMetadata, METADATA_QUERY};
+pub use search_attributes::{Datetime, SearchAttributeKind, SearchAttributeValue};
 pub use signals::{Recv, SignalChannel};
 pub use timer::TimerFuture;
 pub use workflow::{CodeLocation, Workflow};
