@@ -111,9 +111,8 @@ impl<S> WfContext<S> {
     /// If `value` cannot be encoded as JSON.
     #[track_caller]
     pub fn upsert_memo<T: Serialize + ?Sized>(&self, name: &str, value: &T) {
-        let payload = payload::to_json(value).unwrap_or_else(|e| {
-            panic!("the memo entry `{name}` does not encode as JSON: {e}")
-        });
+        let payload = payload::to_json(value)
+            .unwrap_or_else(|e| panic!("the memo entry `{name}` does not encode as JSON: {e}"));
         self.change_memo(name, payload, std::panic::Location::caller());
     }
 
@@ -129,7 +128,10 @@ impl<S> WfContext<S> {
         if is_null(&payload) {
             state.attributes.memo.remove(name);
         } else {
-            state.attributes.memo.insert(name.to_string(), payload.clone());
+            state
+                .attributes
+                .memo
+                .insert(name.to_string(), payload.clone());
         }
         state.issue(
             Command::UpsertMemo(vec![(name.to_string(), payload)]),

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod engine;
 pub mod history;
 pub mod metrics;
+pub mod query;
 pub mod replay;
 pub mod runtime;
 pub mod storage;
