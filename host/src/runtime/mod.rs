@@ -3,6 +3,7 @@
 //! one [`Clock`].
 
 mod activity_task;
+mod attributes;
 mod cache;
 pub mod clock;
 mod commands;
