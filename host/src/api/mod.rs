@@ -2,6 +2,7 @@
 
 mod control;
 pub mod describe;
+mod listing;
 mod messages;
 mod server;
 pub mod types;

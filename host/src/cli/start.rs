@@ -1,6 +1,7 @@
 //! Starting executions and waiting for them: `start` (also signal-with-start),
 //! `execute`, `result`.
 
+use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -67,6 +68,13 @@ pub struct StartArgs {
     /// (repeatable): `--memo customer='"ada"' --memo priority=3`.
     #[arg(long, value_name = "KEY=JSON")]
     memo: Vec<String>,
+    /// A search attribute, indexed for `weft list --query` (repeatable):
+    /// `NAME=VALUE` guesses the type (integer → Int, number → Double, true/false →
+    /// Bool, else Keyword); `NAME:TYPE=VALUE` names it (Keyword, Text, Int, Double,
+    /// Bool, Datetime as RFC 3339, KeywordList as a JSON array or a,b,c):
+    /// `--search-attribute CustomerId=c-7 --search-attribute Due:Datetime=2024-05-01T00:00:00Z`.
+    #[arg(long, value_name = "NAME[:TYPE]=VALUE", value_parser = parse_search_attribute)]
+    search_attribute: Vec<(String, SearchAttributeValue)>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -121,7 +129,25 @@ impl StartArgs {
             run_timeout_ms: self.run_timeout.map(crate::runtime::clock::millis),
             execution_timeout_ms: self.execution_timeout.map(crate::runtime::clock::millis),
             memo,
+            search_attributes: self.search_attribute.iter().cloned().collect(),
         })
+    }
+}
+
+/// `NAME=VALUE` or `NAME:TYPE=VALUE`, as `--search-attribute` takes it.
+pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeValue), String> {
+    let Some((name, text)) = entry.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+        return Err(format!(
+            "`{entry}` is not NAME=VALUE or NAME:TYPE=VALUE (as in OrderStatus=paid or \
+             Amount:Int=5)"
+        ));
+    };
+    match name.split_once(':') {
+        Some((name, kind)) => {
+            let kind = SearchAttributeKind::parse(kind)?;
+            Ok((name.to_string(), SearchAttributeValue::parse_as(kind, text)?))
+        }
+        None => Ok((name.to_string(), SearchAttributeValue::infer(text))),
     }
 }
 
@@ -131,7 +157,7 @@ impl StartArgs {
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]

@@ -450,6 +450,7 @@ impl Host {
                 QueryError::NotFound(id) => OpenError::Storage(StorageError::Database(format!(
                     "the history of open run {id} is missing"
                 ))),
+                QueryError::Filter(e) => OpenError::Storage(StorageError::Database(e.to_string())),
             })?;
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
             if let Some(parent) = history.parent_workflow_id() {
