@@ -21,3 +21,5 @@ pub mod testing;
 
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
 pub use runtime::{Host, HostConfig, RunHandle, StartRequest};
+/// Typed search attribute values (shared with the SDK: workflows upsert the same type).
+pub use weft_sdk::{Datetime, SearchAttributeKind, SearchAttributeValue};

@@ -103,8 +103,8 @@ impl Current {
                     let had = self.types.get(name).or_else(|| known.get(name));
                     if let Some(kind) = had.filter(|k| **k != value.kind()) {
                         return Err(fail(format!(
-                            "search attribute `{name}` is a {kind}, so it cannot take the {} \
-                             value {value}; upsert a {kind}, or use another name",
+                            "search attribute `{name}` has type {kind}, so it cannot take the \
+                             {} value {value}; upsert a {kind}, or use another name",
                             value.kind()
                         )));
                     }
@@ -176,7 +176,7 @@ pub(crate) fn start_payloads(
         value.check().map_err(|e| format!("search attribute `{name}`: {e}"))?;
         if let Some(kind) = known.get(name).filter(|k| **k != value.kind()) {
             return Err(format!(
-                "search attribute `{name}` is a {kind} on this host, so it cannot be \
+                "search attribute `{name}` has type {kind} on this host, so it cannot be \
                  started with the {} value {value}; give it as {name}:{kind}=…",
                 value.kind()
             ));
