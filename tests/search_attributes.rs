@@ -89,7 +89,9 @@ async fn search_attributes_upsert() {
     assert_eq!(serde_json::to_value(&described.search_attributes).unwrap(), seen);
     // Removed values leave the index; set ones are in it.
     let find = |q: &str| host.inspect().search(q, 0, 10).unwrap().runs.len();
-    assert_eq!(find("CustomInt = 123"), 0);
+    // A name no run holds a value of is not known to queries.
+    let unknown = host.inspect().search("CustomInt = 123", 0, 10).unwrap_err();
+    assert!(unknown.to_string().contains("unknown field `CustomInt`"), "{unknown}");
     assert_eq!(find("CustomDouble > 3.0 AND CustomBool = true"), 1);
     assert_eq!(find("CustomKeyword STARTS_WITH 'durable'"), 1);
     let events = host.history(&run.run_id).unwrap();
@@ -149,13 +151,15 @@ async fn a_type_change_fails_the_task_with_the_attribute_named() {
     // Nothing of the refused task is recorded, and a start with the other type is
     // refused too, before anything runs.
     assert_eq!(upserts(&host.history(&run.run_id).unwrap()), 0);
-    let refused = host
-        .start(
-            StartRequest::new("sa_set", Payload::json(&Value::Null))
-                .search_attribute("Amount", Sa::keyword("x")),
-        )
-        .await;
-    let _ = refused; // Amount has no type on the host yet: nothing recorded it.
+    // `Amount` has no type on the host yet (the refused upsert stored nothing): a start
+    // gives it Keyword...
+    host.start(
+        StartRequest::new("sa_set", Payload::json(&Value::Null))
+            .search_attribute("Amount", Sa::keyword("x")),
+    )
+    .await
+    .unwrap();
+    // ...and from then on an Int is refused at the start.
     let err = host
         .start(
             StartRequest::new("sa_set", Payload::json(&Value::Null))
@@ -230,7 +234,8 @@ fn orders_are_found_by_their_status_with_weft_list_query() {
     ])))
     .unwrap();
     assert_eq!(counted, json!({"count": 3, "groups": [{"status": "Running", "count": 3}]}));
-    // A malformed query names the column and shows a caret under it (exit 2).
+    // A malformed query names the column and shows a caret under it (the server
+    // refuses it: exit 5).
     let err = fails_with(server.cli(&["list", "--query", "OrderStatus = "]), 5);
     assert!(err.contains("column 15") && err.contains('^'), "{err}");
     // describe shows the current attributes and the merged memo; history show the upserts.

@@ -41,9 +41,7 @@ pub async fn order(ctx: WfContext, order: Order) -> WfResult<Vec<String>> {
     ]);
     let mut advance = ctx.signal_channel::<String>("advance");
     while steps.last().map(String::as_str) != Some("delivered") {
-        let Some(status) = advance.recv().await else {
-            break;
-        };
+        let status = advance.recv().await;
         steps.push(status.clone());
         ctx.upsert_search_attributes([
             ("OrderStatus", Sa::keyword(&status)),

@@ -180,3 +180,73 @@ fn replacing_attributes_moves_their_index_rows() {
     assert!(find("Amount = -93").is_empty());
     assert!(!find("OrderStatus = 'shipped'").contains(&run));
 }
+
+/// Times queries over 100,000 runs with attributes (`cargo test -p weft-host --release
+/// --lib search_bench -- --ignored --nocapture`); prints, asserts no time.
+#[test]
+#[ignore]
+fn search_bench_100k() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = RedbStorage::open(&dir.path().join("weft.redb")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let began = std::time::Instant::now();
+    for chunk in 0..100u64 {
+        let mut writes = Vec::new();
+        for i in chunk * 1000..(chunk + 1) * 1000 {
+            let run = RunRecord {
+                workflow_id: format!("order-{i}"),
+                run_id: format!("{i:032x}"),
+                workflow_type: ["order", "refund", "invoice"][(i % 3) as usize].into(),
+                module_digest: "d".into(),
+                status: Status::ALL[(i % 3) as usize],
+                start_ms: 1_700_000_000_000 + i,
+                close_ms: None,
+                history_len: 0,
+                format_version: 4,
+            };
+            let mut search = BTreeMap::new();
+            search.insert("CustomerId".to_string(), V::keyword(format!("c-{}", i % 5000)));
+            search.insert("Amount".to_string(), V::Int((i * 7919 % 100_000) as i64));
+            search.insert("OrderStatus".to_string(), V::keyword(["new", "paid", "shipped"][(i % 3) as usize]));
+            writes.push(Write::PutAttributes {
+                run_id: run.run_id.clone(),
+                start_ms: run.start_ms,
+                attributes: RunAttributes { search, memo: BTreeMap::new() },
+            });
+            writes.push(Write::PutRun(run));
+        }
+        rt.block_on(durable(storage.commit(writes))).unwrap();
+    }
+    println!("filled 100,000 runs in {:?}", began.elapsed());
+    let types = storage.attribute_types().unwrap();
+    let typed = |q: &str| resolve(q, &parse(q).unwrap(), &types).unwrap();
+    for q in [
+        "CustomerId = 'c-42'",
+        "CustomerId = 'c-42' AND WorkflowType = 'order'",
+        "Amount BETWEEN 1000 AND 1100 ORDER BY Amount DESC",
+        "CustomerId IN ('c-1', 'c-2', 'c-3') OR Amount < 50",
+        "WorkflowType = 'order' AND OrderStatus = 'new'",
+    ] {
+        let t = typed(q);
+        let began = std::time::Instant::now();
+        let page = storage.search_runs(&t, 0, 50).unwrap();
+        println!(
+            "list  {q:<60} {:>4} runs, {:>6} examined, {:?} ({})",
+            page.runs.len(),
+            page.examined,
+            began.elapsed(),
+            page.plan
+        );
+    }
+    for q in ["Amount < 5000", "GROUP BY ExecutionStatus", "CustomerId STARTS_WITH 'c-49'"] {
+        let t = typed(q);
+        let began = std::time::Instant::now();
+        let counted = storage.count_runs(&t).unwrap();
+        println!(
+            "count {q:<60} {:>6} runs, {:?} ({})",
+            counted.total,
+            began.elapsed(),
+            counted.plan
+        );
+    }
+}
