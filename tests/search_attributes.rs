@@ -55,7 +55,10 @@ async fn search_attributes_set() {
     assert_eq!(completed(&outcome), expected);
     // ...and so is what describe shows.
     let described = weft_host::api::describe::describe(host, "sa-set").unwrap();
-    assert_eq!(serde_json::to_value(&described.search_attributes).unwrap(), expected);
+    assert_eq!(
+        serde_json::to_value(&described.search_attributes).unwrap(),
+        expected
+    );
     // The index finds it by each of them.
     for q in [
         "CustomKeyword = 'test-value'",
@@ -66,13 +69,18 @@ async fn search_attributes_set() {
     ] {
         let page = host.inspect().search(q, 0, 10).unwrap();
         assert_eq!(page.runs.len(), 1, "{q}");
-        assert!(page.plan.starts_with("index search_attribute_index"), "{q}: {}", page.plan);
+        assert!(
+            page.plan.starts_with("index search_attribute_index"),
+            "{q}: {}",
+            page.plan
+        );
     }
     let events = host.history(&run.run_id).unwrap();
     assert_replays(host, EXAMPLE, &events);
 }
 
 #[tokio::test]
+#[allow(clippy::approx_constant)] // Temporal's feature upserts the Double 3.14
 async fn search_attributes_upsert() {
     let env = env().await;
     let host = env.host();
@@ -82,16 +90,28 @@ async fn search_attributes_upsert() {
     assert_eq!(seen["CustomBool"], json!({"type": "Bool", "value": true}));
     assert!(seen.get("CustomInt").is_none(), "{seen}");
     assert_eq!(seen["CustomKeyword"]["value"], "durable code");
-    assert_eq!(seen["CustomText"], json!({"type": "Text", "value": "is useful"}));
-    assert_eq!(seen["CustomDouble"], json!({"type": "Double", "value": 3.14}));
+    assert_eq!(
+        seen["CustomText"],
+        json!({"type": "Text", "value": "is useful"})
+    );
+    assert_eq!(
+        seen["CustomDouble"],
+        json!({"type": "Double", "value": 3.14})
+    );
     assert_eq!(seen["CustomDatetime"]["type"], "Datetime");
     let described = weft_host::api::describe::describe(host, &run.run_id).unwrap();
-    assert_eq!(serde_json::to_value(&described.search_attributes).unwrap(), seen);
+    assert_eq!(
+        serde_json::to_value(&described.search_attributes).unwrap(),
+        seen
+    );
     // Removed values leave the index; set ones are in it.
     let find = |q: &str| host.inspect().search(q, 0, 10).unwrap().runs.len();
     // A name no run holds a value of is not known to queries.
     let unknown = host.inspect().search("CustomInt = 123", 0, 10).unwrap_err();
-    assert!(unknown.to_string().contains("unknown field `CustomInt`"), "{unknown}");
+    assert!(
+        unknown.to_string().contains("unknown field `CustomInt`"),
+        "{unknown}"
+    );
     assert_eq!(find("CustomDouble > 3.0 AND CustomBool = true"), 1);
     assert_eq!(find("CustomKeyword STARTS_WITH 'durable'"), 1);
     let events = host.history(&run.run_id).unwrap();
@@ -111,7 +131,10 @@ async fn current_values_carry_across_continue_as_new() {
         })
         .await
         .unwrap();
-    assert_eq!(host.wait(&first.run_id).await.unwrap(), Outcome::ContinuedAsNew);
+    assert_eq!(
+        host.wait(&first.run_id).await.unwrap(),
+        Outcome::ContinuedAsNew
+    );
     let next = host.find_run("carry-1").unwrap();
     let outcome = host.wait(&next.run_id).await.unwrap();
     assert_eq!(
@@ -143,8 +166,7 @@ async fn a_type_change_fails_the_task_with_the_attribute_named() {
         tokio::task::yield_now().await;
     };
     assert!(
-        failing.message.contains("`Amount` has type Int")
-            && failing.message.contains("Keyword"),
+        failing.message.contains("`Amount` has type Int") && failing.message.contains("Keyword"),
         "{}",
         failing.message
     );
@@ -191,8 +213,16 @@ fn orders_are_found_by_their_status_with_weft_list_query() {
     for (id, amount) in [("o-1", 120), ("o-2", 40), ("o-3", 75)] {
         let input = json!({"order_id": id, "amount": amount}).to_string();
         ok(server.cli(&[
-            "start", "order", "--id", id, "--input", &input,
-            "--search-attribute", "Region=eu", "--memo", "channel=\"web\"",
+            "start",
+            "order",
+            "--id",
+            id,
+            "--input",
+            &input,
+            "--search-attribute",
+            "Region=eu",
+            "--memo",
+            "channel=\"web\"",
         ]));
     }
     for (id, status) in [("o-1", "paid"), ("o-1", "shipped"), ("o-2", "paid")] {
@@ -216,34 +246,68 @@ fn orders_are_found_by_their_status_with_weft_list_query() {
     assert_eq!(order_ids(&list("OrderStatus = 'paid'")), ["o-2"]);
     assert_eq!(order_ids(&list("Steps = 'paid'")), ["o-1", "o-2"]);
     assert_eq!(
-        order_ids(&list("Amount >= 50 AND Region = 'eu' AND ExecutionStatus = 'Running'")),
+        order_ids(&list(
+            "Amount >= 50 AND Region = 'eu' AND ExecutionStatus = 'Running'"
+        )),
         ["o-1", "o-3"]
     );
-    assert_eq!(order_ids(&list("OrderId IN ('o-2', 'o-3') OR Amount > 100")), ["o-1", "o-2", "o-3"]);
-    assert_eq!(order_ids(&list("WorkflowType = 'order'")), ["o-1", "o-2", "o-3"]);
+    assert_eq!(
+        order_ids(&list("OrderId IN ('o-2', 'o-3') OR Amount > 100")),
+        ["o-1", "o-2", "o-3"]
+    );
+    assert_eq!(
+        order_ids(&list("WorkflowType = 'order'")),
+        ["o-1", "o-2", "o-3"]
+    );
     // ORDER BY a custom attribute; the table has one line per execution.
-    let page: Value = serde_json::from_str(&list("WorkflowType = 'order' ORDER BY Amount DESC")).unwrap();
-    let amounts: Vec<&str> = page["executions"].as_array().unwrap().iter().map(|e| e["workflow_id"].as_str().unwrap()).collect();
+    let page: Value =
+        serde_json::from_str(&list("WorkflowType = 'order' ORDER BY Amount DESC")).unwrap();
+    let amounts: Vec<&str> = page["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["workflow_id"].as_str().unwrap())
+        .collect();
     assert_eq!(amounts, ["o-1", "o-3", "o-2"]);
     let table = ok(server.cli(&["list", "--query", "WorkflowType = 'order'"]));
-    assert_eq!(table.lines().filter(|l| l.starts_with("o-")).count(), 3, "{table}");
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("o-")).count(),
+        3,
+        "{table}"
+    );
     // Counts, grouped by status.
     assert_eq!(ok(server.cli(&["count", "--query", "Region = 'eu'"])), "3");
     let counted: Value = serde_json::from_str(&ok(server.cli(&[
-        "count", "--query", "WorkflowType = 'order' GROUP BY ExecutionStatus", "--json",
+        "count",
+        "--query",
+        "WorkflowType = 'order' GROUP BY ExecutionStatus",
+        "--json",
     ])))
     .unwrap();
-    assert_eq!(counted, json!({"count": 3, "groups": [{"status": "Running", "count": 3}]}));
+    assert_eq!(
+        counted,
+        json!({"count": 3, "groups": [{"status": "Running", "count": 3}]})
+    );
     // A malformed query names the column and shows a caret under it (the server
     // refuses it: exit 5).
     let err = fails_with(server.cli(&["list", "--query", "OrderStatus = "]), 5);
     assert!(err.contains("column 15") && err.contains('^'), "{err}");
     // describe shows the current attributes and the merged memo; history show the upserts.
     let described = ok(server.cli(&["describe", "o-1"]));
-    assert!(described.contains("OrderStatus = \"shipped\" (Keyword)"), "{described}");
-    assert!(described.contains("last_step") && described.contains("channel"), "{described}");
+    assert!(
+        described.contains("OrderStatus = \"shipped\" (Keyword)"),
+        "{described}"
+    );
+    assert!(
+        described.contains("last_step") && described.contains("channel"),
+        "{described}"
+    );
     let shown = ok(server.cli(&["history", "show", "o-1"]));
-    assert!(shown.contains("upsert-search-attributes") && shown.contains("OrderStatus=\"shipped\" (Keyword)"), "{shown}");
+    assert!(
+        shown.contains("upsert-search-attributes")
+            && shown.contains("OrderStatus=\"shipped\" (Keyword)"),
+        "{shown}"
+    );
     // The order completes once delivered; every history replays.
     ok(server.cli(&["signal", "o-1", "advance", "--input", "\"delivered\""]));
     let result = ok(server.cli(&["result", "o-1"]));
@@ -254,7 +318,13 @@ fn orders_are_found_by_their_status_with_weft_list_query() {
     server.terminate();
     // Offline, from the data folder.
     let out = weft()
-        .args(["list", "--query", "OrderStatus = 'delivered'", "--json", "--data"])
+        .args([
+            "list",
+            "--query",
+            "OrderStatus = 'delivered'",
+            "--json",
+            "--data",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();

@@ -47,7 +47,10 @@ pub async fn order(ctx: WfContext, order: Order) -> WfResult<Vec<String>> {
             ("OrderStatus", Sa::keyword(&status)),
             ("Steps", Sa::keyword_list(steps.clone())),
         ]);
-        ctx.upsert_memo("last_step", &serde_json::json!({"status": status, "step": steps.len()}));
+        ctx.upsert_memo(
+            "last_step",
+            &serde_json::json!({"status": status, "step": steps.len()}),
+        );
     }
     Ok(steps)
 }

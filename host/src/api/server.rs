@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::describe::{describe, result_body};
+use super::listing;
 use super::types::*;
 use super::{control, messages};
 use crate::activities::ActivityRegistry;
@@ -24,7 +25,6 @@ use crate::runtime::{
     DeployError, DeployMode, Host, HostConfig, IdConflictPolicy, IdReusePolicy, QueryError,
     StartError, StartOutcome, StartRequest,
 };
-use super::listing;
 use crate::storage::Status;
 
 /// An error answer: a status and an [`ApiErrorBody`].

@@ -59,7 +59,10 @@ fn description(d: &Description) -> String {
         field("memo", format!("{key} = {value}"));
     }
     for (name, value) in &d.search_attributes {
-        field("search attribute", format!("{name} = {value} ({})", value.kind()));
+        field(
+            "search attribute",
+            format!("{name} = {value} ({})", value.kind()),
+        );
     }
     for child in &d.children {
         field(

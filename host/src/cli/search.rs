@@ -42,9 +42,12 @@ pub async fn list(
         let page = match data {
             Some(dir) => {
                 let offset = match &cursor {
-                    Some(c) => c.strip_prefix('q').and_then(|n| n.parse().ok()).ok_or_else(|| {
-                        Failure::new(exit::USAGE, format!("`{c}` is not a cursor of a query"))
-                    })?,
+                    Some(c) => c
+                        .strip_prefix('q')
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(|| {
+                            Failure::new(exit::USAGE, format!("`{c}` is not a cursor of a query"))
+                        })?,
                     None => 0,
                 };
                 let found = open_existing(dir)
@@ -107,14 +110,16 @@ pub struct CountArgs {
 
 pub async fn count(args: CountArgs) -> CliResult {
     let body: crate::api::types::CountBody = match &args.data {
-        Some(dir) => {
-            open_existing(dir)
-                .await?
-                .count(&args.query)
-                .map_err(query_failure)?
-                .into()
-        }
-        None => args.server.client().count(&args.query).map_err(api_failure)?,
+        Some(dir) => open_existing(dir)
+            .await?
+            .count(&args.query)
+            .map_err(query_failure)?
+            .into(),
+        None => args
+            .server
+            .client()
+            .count(&args.query)
+            .map_err(api_failure)?,
     };
     if args.json {
         return print_json(&body);

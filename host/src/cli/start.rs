@@ -1,8 +1,8 @@
 //! Starting executions and waiting for them: `start` (also signal-with-start),
 //! `execute`, `result`.
 
-use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
 use std::path::PathBuf;
+use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
@@ -145,7 +145,10 @@ pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeVal
     match name.split_once(':') {
         Some((name, kind)) => {
             let kind = SearchAttributeKind::parse(kind)?;
-            Ok((name.to_string(), SearchAttributeValue::parse_as(kind, text)?))
+            Ok((
+                name.to_string(),
+                SearchAttributeValue::parse_as(kind, text)?,
+            ))
         }
         None => Ok((name.to_string(), SearchAttributeValue::infer(text))),
     }
@@ -323,6 +326,7 @@ mod tests {
             run_timeout: None,
             execution_timeout: None,
             memo: memo.iter().map(|m| m.to_string()).collect(),
+            search_attribute: Vec::new(),
             server: ServerArg {
                 server: super::super::remote::DEFAULT_SERVER.into(),
             },
@@ -353,5 +357,27 @@ mod tests {
             "{}",
             f.message
         );
+    }
+
+    #[test]
+    fn search_attributes_take_a_type_or_guess_one() {
+        let (name, value) = parse_search_attribute("Amount:Int=5").unwrap();
+        assert_eq!(
+            (name.as_str(), value),
+            ("Amount", SearchAttributeValue::Int(5))
+        );
+        let (_, value) = parse_search_attribute("Region=eu").unwrap();
+        assert_eq!(value, SearchAttributeValue::keyword("eu"));
+        let (_, value) = parse_search_attribute("Tags:KeywordList=[\"a\",\"b\"]").unwrap();
+        assert_eq!(value, SearchAttributeValue::keyword_list(["a", "b"]));
+        assert!(parse_search_attribute("Amount:Int=five")
+            .unwrap_err()
+            .contains("Int"));
+        assert!(parse_search_attribute("Amount:Long=5")
+            .unwrap_err()
+            .contains("Keyword"));
+        assert!(parse_search_attribute("=5")
+            .unwrap_err()
+            .contains("NAME=VALUE"));
     }
 }

@@ -310,11 +310,13 @@ fn command_details(command: &Command) -> String {
         Command::UpsertSearchAttributes(fields) => {
             let fields: Vec<String> = fields
                 .iter()
-                .map(|(k, p)| match weft_sdk::search_attributes::decode(&p.data) {
-                    Ok(Some(v)) => format!("{k}={v} ({})", v.kind()),
-                    Ok(None) => format!("{k} removed"),
-                    Err(_) => format!("{k}={}", payload(p, VALUE_WIDTH)),
-                })
+                .map(
+                    |(k, p)| match weft_sdk::search_attributes::decode(&p.data) {
+                        Ok(Some(v)) => format!("{k}={v} ({})", v.kind()),
+                        Ok(None) => format!("{k} removed"),
+                        Err(_) => format!("{k}={}", payload(p, VALUE_WIDTH)),
+                    },
+                )
                 .collect();
             truncate(&fields.join(" "), VALUE_WIDTH)
         }

@@ -34,8 +34,7 @@ pub use error::ClientError;
 
 use crate::api::types::{
     ApiErrorBody, CountBody, Description, ErrorCode, ExecutionPage, ExecutionStatus, ModuleInfo,
-    ModuleList,
-    ResultBody, StartBody, Started, MAX_MODULE_BYTES,
+    ModuleList, ResultBody, StartBody, Started, MAX_MODULE_BYTES,
 };
 
 /// The server holds a `result` request open at most this long before answering 202.

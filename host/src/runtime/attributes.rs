@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use weft_sdk::search_attributes::{self, SearchAttributeKind, SearchAttributeValue};
 
-use crate::history::vocab::StartWorkflow;
 use crate::history::vocab::Encoding;
+use crate::history::vocab::StartWorkflow;
 use crate::history::{Command, Event, IssuedCommand, Job, Payload, TaskFailure};
 use crate::storage::RunAttributes;
 
@@ -173,7 +173,9 @@ pub(crate) fn start_payloads(
     let mut out = Vec::with_capacity(values.len());
     for (name, value) in values {
         check_name(name)?;
-        value.check().map_err(|e| format!("search attribute `{name}`: {e}"))?;
+        value
+            .check()
+            .map_err(|e| format!("search attribute `{name}`: {e}"))?;
         if let Some(kind) = known.get(name).filter(|k| **k != value.kind()) {
             return Err(format!(
                 "search attribute `{name}` has type {kind} on this host, so it cannot be \
@@ -194,8 +196,11 @@ pub(crate) fn payload_of(value: &SearchAttributeValue) -> Payload {
     }
 }
 
-/// The start job's lists for values carried to a next run.
-pub(crate) fn carried(values: &RunAttributes) -> (Vec<(String, Payload)>, Vec<(String, Payload)>) {
+/// Named payloads, as a start job lists search attributes and memo.
+pub(crate) type Named = Vec<(String, Payload)>;
+
+/// The start job's lists (search attributes, memo) for values carried to a next run.
+pub(crate) fn carried(values: &RunAttributes) -> (Named, Named) {
     (
         values
             .search

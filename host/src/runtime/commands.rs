@@ -64,7 +64,11 @@ mod tests {
             }),
         };
         let failure = check_supported(&[c]).unwrap_err();
-        assert!(failure.message.contains("respond-query"), "{}", failure.message);
+        assert!(
+            failure.message.contains("respond-query"),
+            "{}",
+            failure.message
+        );
         assert_eq!(failure.location.unwrap().line, 7);
         let upsert = IssuedCommand {
             command: Command::UpsertMemo(vec![]),

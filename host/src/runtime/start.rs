@@ -90,7 +90,11 @@ impl StartRequest {
     ///     .search_attribute("WeftScheduledById", SearchAttributeValue::keyword("nightly"));
     /// assert_eq!(request.search_attributes.len(), 1);
     /// ```
-    pub fn search_attribute(mut self, name: impl Into<String>, value: SearchAttributeValue) -> Self {
+    pub fn search_attribute(
+        mut self,
+        name: impl Into<String>,
+        value: SearchAttributeValue,
+    ) -> Self {
         self.search_attributes.push((name.into(), value));
         self
     }

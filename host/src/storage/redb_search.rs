@@ -129,42 +129,46 @@ fn map_bound<T, U>(b: Bound<T>, f: impl Fn(T) -> U) -> Bound<U> {
     }
 }
 
+/// A range of encoded values.
+type ByteRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// A run and its attributes (when the query needs them).
+type Found = (RunRecord, Option<RunAttributes>);
+
+/// The byte ranges of a string or attribute field that `test` selects.
+fn byte_ranges(test: &Test) -> Option<Vec<ByteRange>> {
+    Some(match test {
+        Test::StartsWith(p) => vec![(Included(p.as_bytes().to_vec()), past_prefix(p.as_bytes()))],
+        test => value_ranges(test)?
+            .into_iter()
+            .map(|(lo, hi)| {
+                (
+                    map_bound(lo, |v| encode_value(&v)),
+                    map_bound(hi, |v| encode_value(&v)),
+                )
+            })
+            .collect(),
+    })
+}
+
 /// The scans that find every run passing `cond`, or `None` if no index serves it.
 fn scans_of(cond: &Cond) -> Option<Vec<Scan>> {
-    let prefix = |p: &str| (Included(p.as_bytes().to_vec()), past_prefix(p.as_bytes()));
-    let bytes = |b: Bound<Value>| map_bound(b, |v| encode_value(&v));
     match &cond.target {
-        Target::Attribute { name, .. } => {
-            let ranges: Vec<(Bound<Vec<u8>>, Bound<Vec<u8>>)> = match &cond.test {
-                Test::StartsWith(p) => vec![prefix(p)],
-                test => value_ranges(test)?
-                    .into_iter()
-                    .map(|(lo, hi)| (bytes(lo), bytes(hi)))
-                    .collect(),
-            };
-            Some(
-                ranges
-                    .into_iter()
-                    .map(|(lo, hi)| Scan::Attribute {
-                        name: name.clone(),
-                        lo,
-                        hi,
-                    })
-                    .collect(),
-            )
-        }
+        Target::Attribute { name, .. } => Some(
+            byte_ranges(&cond.test)?
+                .into_iter()
+                .map(|(lo, hi)| Scan::Attribute {
+                    name: name.clone(),
+                    lo,
+                    hi,
+                })
+                .collect(),
+        ),
         Target::WorkflowType => {
             let text =
                 |b: Bound<Vec<u8>>| map_bound(b, |v| String::from_utf8(v).unwrap_or_default());
-            let ranges: Vec<(Bound<Vec<u8>>, Bound<Vec<u8>>)> = match &cond.test {
-                Test::StartsWith(p) => vec![prefix(p)],
-                test => value_ranges(test)?
-                    .into_iter()
-                    .map(|(lo, hi)| (bytes(lo), bytes(hi)))
-                    .collect(),
-            };
             Some(
-                ranges
+                byte_ranges(&cond.test)?
                     .into_iter()
                     .map(|(lo, hi)| Scan::Type {
                         lo: text(lo),
@@ -341,28 +345,41 @@ impl Tables {
         Ok(n)
     }
 
-    /// The scans that serve `filter`, the cheapest where there is a choice; `None`
-    /// when no index serves it. `cap`: the size of a cheaper plan already found.
-    fn plan(&self, filter: &Filter) -> Result<Option<(Vec<Scan>, usize)>, StorageError> {
+    /// The scans that serve `filter`, the cheapest where there is a choice, with how
+    /// many rows they hold (counted no further than `cap`, the size of a cheaper plan
+    /// already found); `None` when no index serves it.
+    fn plan(
+        &self,
+        filter: &Filter,
+        cap: usize,
+    ) -> Result<Option<(Vec<Scan>, usize)>, StorageError> {
         Ok(match filter {
             Filter::Cond(c) => match scans_of(c) {
                 Some(scans) => {
-                    let n = self.count_rows(&scans, usize::MAX)?;
+                    let n = self.count_rows(&scans, cap)?;
                     Some((scans, n))
                 }
                 None => None,
             },
-            Filter::Or(a, b) => match (self.plan(a)?, self.plan(b)?) {
-                (Some((mut x, n)), Some((y, m))) => {
-                    x.extend(y);
-                    Some((x, n + m))
+            Filter::Or(a, b) => match self.plan(a, cap)? {
+                Some((mut x, n)) => match self.plan(b, cap.saturating_sub(n).max(1))? {
+                    Some((y, m)) => {
+                        x.extend(y);
+                        Some((x, n + m))
+                    }
+                    None => None,
+                },
+                None => None,
+            },
+            Filter::And(a, b) => {
+                let x = self.plan(a, cap)?;
+                let bound = x.as_ref().map_or(cap, |(_, n)| (*n).min(cap));
+                let y = self.plan(b, bound)?;
+                match (x, y) {
+                    (Some(x), Some(y)) => Some(if y.1 < x.1 { y } else { x }),
+                    (x, y) => x.or(y),
                 }
-                _ => None,
-            },
-            Filter::And(a, b) => match (self.plan(a)?, self.plan(b)?) {
-                (Some(x), Some(y)) => Some(if y.1 < x.1 { y } else { x }),
-                (x, y) => x.or(y),
-            },
+            }
         })
     }
 
@@ -371,7 +388,11 @@ impl Tables {
         &self,
         filter: Option<&Filter>,
     ) -> Result<(Option<Vec<Key>>, String), StorageError> {
-        let Some((scans, _)) = filter.map(|f| self.plan(f)).transpose()?.flatten() else {
+        let Some((scans, _)) = filter
+            .map(|f| self.plan(f, usize::MAX))
+            .transpose()?
+            .flatten()
+        else {
             return Ok((None, "scan of runs_by_start".into()));
         };
         let mut names: Vec<String> = scans.iter().map(Scan::name).collect();
@@ -412,7 +433,7 @@ impl Tables {
         query: &TypedQuery,
         ascending: bool,
         enough: usize,
-    ) -> Result<(Vec<(RunRecord, Option<RunAttributes>)>, String, usize), StorageError> {
+    ) -> Result<(Vec<Found>, String, usize), StorageError> {
         let (keys, plan) = self.candidates(query.filter.as_ref())?;
         let with_attributes = query.uses_attributes();
         let mut out = Vec::new();
@@ -478,7 +499,7 @@ pub fn search(
         Some((Target::StartTime, false)) => tables.matches(query, true, wanted)?,
         Some((target, descending)) => {
             let (mut all, plan, examined) = tables.matches(query, false, usize::MAX)?;
-            let key = |(run, attributes): &(RunRecord, Option<RunAttributes>)| {
+            let key = |(run, attributes): &Found| {
                 field_values(target, run, attributes.as_ref())
                     .into_iter()
                     .next()

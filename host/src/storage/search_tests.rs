@@ -205,13 +205,22 @@ fn search_bench_100k() {
                 format_version: 4,
             };
             let mut search = BTreeMap::new();
-            search.insert("CustomerId".to_string(), V::keyword(format!("c-{}", i % 5000)));
+            search.insert(
+                "CustomerId".to_string(),
+                V::keyword(format!("c-{}", i % 5000)),
+            );
             search.insert("Amount".to_string(), V::Int((i * 7919 % 100_000) as i64));
-            search.insert("OrderStatus".to_string(), V::keyword(["new", "paid", "shipped"][(i % 3) as usize]));
+            search.insert(
+                "OrderStatus".to_string(),
+                V::keyword(["new", "paid", "shipped"][(i % 3) as usize]),
+            );
             writes.push(Write::PutAttributes {
                 run_id: run.run_id.clone(),
                 start_ms: run.start_ms,
-                attributes: RunAttributes { search, memo: BTreeMap::new() },
+                attributes: RunAttributes {
+                    search,
+                    memo: BTreeMap::new(),
+                },
             });
             writes.push(Write::PutRun(run));
         }
@@ -238,7 +247,11 @@ fn search_bench_100k() {
             page.plan
         );
     }
-    for q in ["Amount < 5000", "GROUP BY ExecutionStatus", "CustomerId STARTS_WITH 'c-49'"] {
+    for q in [
+        "Amount < 5000",
+        "GROUP BY ExecutionStatus",
+        "CustomerId STARTS_WITH 'c-49'",
+    ] {
         let t = typed(q);
         let began = std::time::Instant::now();
         let counted = storage.count_runs(&t).unwrap();

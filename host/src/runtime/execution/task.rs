@@ -232,7 +232,12 @@ impl Execution {
             return Ok(None);
         }
         let deferred = self.deferred.iter().flat_map(|d| d.events.iter());
-        let recorded = self.history.events.iter().chain(deferred).chain(&self.events);
+        let recorded = self
+            .history
+            .events
+            .iter()
+            .chain(deferred)
+            .chain(&self.events);
         let mut current = crate::runtime::attributes::Current::of(recorded, jobs);
         let known = if upserts {
             self.host
