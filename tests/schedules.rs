@@ -141,6 +141,18 @@ async fn schedule_basic() {
         result_of(env.host(), &second.run.run_id).await,
         json!("arg2")
     );
+    // Scheduled runs carry the schedule id and their slot as search attributes.
+    let found = env
+        .host()
+        .inspect()
+        .search(
+            "WeftScheduledById = 'basic' AND WeftScheduledStartTime >= '2026-11-23T08:00:04Z'",
+            0,
+            10,
+        )
+        .unwrap();
+    assert_eq!(found.runs.len(), 1, "{}", found.plan);
+    assert_eq!(found.runs[0].run_id, second.run.run_id);
     let ids: Vec<String> = runs_of(env.host(), "echo")
         .into_iter()
         .map(|r| r.workflow_id)

@@ -94,6 +94,7 @@ impl<W: Workflow> Instance<W> {
     /// Sets up the execution; its code first runs in the first activation.
     pub(crate) fn start(start: &StartWorkflow) -> Self {
         let state = SharedState::default();
+        state.borrow_mut().attributes = crate::attributes::Attributes::from_start(start);
         let handlers = W::handlers();
         state
             .borrow_mut()

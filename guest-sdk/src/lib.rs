@@ -171,6 +171,7 @@
 extern crate self as weft_sdk;
 
 mod activity;
+mod attributes;
 mod cancellation;
 mod child_workflow;
 mod combinators;
@@ -205,6 +206,7 @@ mod workflow;
 
 #[doc(hidden)]
 pub mod bindings;
+pub mod search_attributes;
 pub mod testing;
 pub mod wit;
 
@@ -226,6 +228,7 @@ pub use log::{log, LogLevel};
 pub use metrics::Metrics;
 pub use options::{ActivityOptions, RetryPolicy};
 pub use queries::{WorkflowMetadata, METADATA_QUERY};
+pub use search_attributes::{Datetime, SearchAttributeKind, SearchAttributeValue};
 pub use signals::{Recv, SignalChannel};
 pub use timer::TimerFuture;
 pub use workflow::{CodeLocation, Workflow};

@@ -10,6 +10,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::attributes::Attributes;
 use crate::cancellation::Cancelled;
 use crate::child_workflow::ChildTable;
 use crate::conditions::ConditionTable;
@@ -46,6 +47,8 @@ pub(crate) struct WorkflowState {
     pub(crate) running: RunningHandlers,
     /// Patches and side effects (see [`crate::versioning`]).
     pub(crate) markers: Markers,
+    /// The current search attributes and memo (see [`crate::attributes`]).
+    pub(crate) attributes: Attributes,
 }
 
 pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod history;
 pub mod metrics;
 pub mod pem;
+pub mod query;
 pub mod replay;
 pub mod runtime;
 pub mod schedules;
@@ -22,3 +23,5 @@ pub mod testing;
 
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
 pub use runtime::{Host, HostConfig, RunHandle, StartRequest};
+/// Typed search attribute values (shared with the SDK: workflows upsert the same type).
+pub use weft_sdk::{Datetime, SearchAttributeKind, SearchAttributeValue};

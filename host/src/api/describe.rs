@@ -16,15 +16,23 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let history = History::new(host.inspect().history_of(&run)?);
     let continued_from = history.continued_from().map(str::to_string);
     let parent_workflow_id = history.parent_workflow_id();
-    let memo = history
-        .start_job()
-        .map(|s| {
-            s.memo
-                .iter()
-                .map(|(k, v)| (k.clone(), v.to_json()))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The current values; a run from before they were stored has its start's memo.
+    let attributes = host.inspect().attributes(&run.run_id)?;
+    let (memo, search_attributes) = match attributes {
+        Some(a) => (a.memo.into_iter().collect(), a.search),
+        None => (
+            history
+                .start_job()
+                .map(|s| {
+                    s.memo
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_json()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Default::default(),
+        ),
+    };
     let children = child_infos(&history);
     let ((activities, timers), failing, cancel) = if run.status.is_open() {
         // The stored count is written at close; an open run's is read off its history.
@@ -63,6 +71,7 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
         continued_from,
         parent_workflow_id,
         memo,
+        search_attributes,
         children,
         pending_activities: activities
             .into_iter()

@@ -3,6 +3,7 @@
 pub mod auth;
 mod control;
 pub mod describe;
+mod listing;
 mod messages;
 pub mod schedule_types;
 mod schedules;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::auth::Tokens;
 use super::describe::{describe, result_body};
+use super::listing;
 use super::tls::{TlsFiles, TlsListener};
 use super::types::*;
 use super::{control, messages, Security};
@@ -27,7 +28,7 @@ use crate::runtime::{
     StartError, StartOutcome, StartRequest,
 };
 use crate::schedules::Schedules;
-use crate::storage::{RunFilter, Status};
+use crate::storage::Status;
 
 /// An error answer: a status and an [`ApiErrorBody`].
 #[derive(Debug)]
@@ -79,6 +80,7 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> ApiError {
         match e {
             QueryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
+            QueryError::Filter(_) => ApiError::new(ErrorCode::BadRequest, e),
             QueryError::Storage(_) | QueryError::History(_) => {
                 ApiError::new(ErrorCode::Internal, e)
             }
@@ -100,7 +102,7 @@ pub(super) fn body_error(e: BytesRejection, limit: usize) -> ApiError {
 pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 /// Query parameters whose rejection is an [`ApiErrorBody`] like every other error.
-struct Params<T>(T);
+pub(super) struct Params<T>(pub(super) T);
 
 impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S>
     for Params<T>
@@ -131,7 +133,8 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/v1/modules", get(modules).post(deploy))
-        .route("/v1/executions", get(list).post(start))
+        .route("/v1/executions", get(listing::list).post(start))
+        .route("/v1/execution-count", get(listing::count))
         .route("/v1/executions/{id}", get(describe_handler))
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
@@ -428,6 +431,7 @@ async fn start(
             .iter()
             .map(|(k, v)| (k.clone(), Payload::json(v)))
             .collect(),
+        search_attributes: body.search_attributes.into_iter().collect(),
         ..StartRequest::new(body.workflow_type, input)
     };
     match host.start_execution(request).await {
@@ -455,64 +459,6 @@ async fn start(
         Err(e @ StartError::Invalid(_)) => Err(ApiError::new(ErrorCode::BadRequest, e)),
         Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
     }
-}
-
-#[derive(Deserialize)]
-struct ListParams {
-    status: Option<String>,
-    #[serde(rename = "type")]
-    workflow_type: Option<String>,
-    limit: Option<usize>,
-    cursor: Option<String>,
-}
-
-async fn list(
-    State(host): State<Host>,
-    Params(p): Params<ListParams>,
-) -> ApiResult<Json<ExecutionPage>> {
-    let status: Option<ExecutionStatus> = match &p.status {
-        Some(s) => Some(
-            s.parse()
-                .map_err(|e: String| ApiError::new(ErrorCode::BadRequest, e))?,
-        ),
-        None => None,
-    };
-    let limit = p.limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::new(
-            ErrorCode::BadRequest,
-            format!("limit must be 1-{MAX_PAGE}"),
-        ));
-    }
-    let before: Option<(u64, String)> = match &p.cursor {
-        Some(c) => Some(
-            c.split_once('.')
-                .and_then(|(ms, run)| Some((ms.parse().ok()?, run.to_string())))
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::BadRequest,
-                        "the cursor is not one this server gave out",
-                    )
-                })?,
-        ),
-        None => None,
-    };
-    let filter = RunFilter {
-        status: status.map(Into::into),
-        workflow_type: p.workflow_type,
-        before,
-    };
-    let mut page = host.list_runs(&filter, limit + 1)?;
-    let next_cursor = if page.len() > limit {
-        page.truncate(limit);
-        page.last().map(|r| format!("{}.{}", r.start_ms, r.run_id))
-    } else {
-        None
-    };
-    Ok(Json(ExecutionPage {
-        executions: page.iter().map(Into::into).collect(),
-        next_cursor,
-    }))
 }
 
 async fn describe_handler(

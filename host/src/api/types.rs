@@ -6,6 +6,10 @@
 //! | GET    | /v1/modules                            | → 200 [`ModuleList`]                              |
 //! | POST   | /v1/executions                         | [`StartBody`] → 201 [`Started`]                   |
 //! | GET    | /v1/executions?status=&type=&limit=&cursor= | → 200 [`ExecutionPage`]                      |
+//! | GET    | /v1/executions?query=Q&limit=&cursor=  | → 200 [`ExecutionPage`] of the runs passing the   |
+//! |        |                                        | list filter Q (see `weft_host::query`)            |
+//! | GET    | /v1/execution-count?query=Q            | → 200 [`CountBody`] (Q may end `GROUP BY          |
+//! |        |                                        | ExecutionStatus`)                                 |
 //! | GET    | /v1/executions/{id}                    | → 200 [`Description`]                             |
 //! | GET    | /v1/executions/{id}/result?wait_s=S    | → 200 [`ResultBody`] (202 if still open after S)  |
 //! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`)       |
@@ -39,7 +43,10 @@
 //! [`ExecutionStatus`] are made from `storage` types with `From`, so the stored format
 //! can change without changing the API.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use weft_sdk::SearchAttributeValue;
 
 use crate::storage::{ModuleVersion, RunRecord, Status};
 
@@ -290,6 +297,10 @@ pub struct StartBody {
     /// the execution when it continues as new.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub memo: serde_json::Map<String, serde_json::Value>,
+    /// Typed search attributes, each `{"type": "Keyword", "value": "x"}` (types:
+    /// Keyword, Text, Int, Double, Bool, Datetime as RFC 3339, KeywordList).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub search_attributes: BTreeMap<String, SearchAttributeValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -399,6 +410,42 @@ pub struct ExecutionPage {
     pub executions: Vec<ExecutionInfo>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// With `query`: how the runs were found (the index, or a scan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+}
+
+/// `GET /v1/execution-count`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountBody {
+    pub count: u64,
+    /// With `GROUP BY ExecutionStatus`: the count of each status that has runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<CountGroup>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountGroup {
+    /// Temporal's name of the status (`Running`, `Completed`, …).
+    pub status: String,
+    pub count: u64,
+}
+
+impl From<crate::storage::Counted> for CountBody {
+    fn from(counted: crate::storage::Counted) -> CountBody {
+        CountBody {
+            count: counted.total,
+            groups: counted.by_status.map(|groups| {
+                groups
+                    .into_iter()
+                    .map(|(status, count)| CountGroup {
+                        status: crate::query::typed::status_label(status).to_string(),
+                        count,
+                    })
+                    .collect()
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -448,9 +495,13 @@ pub struct Description {
     /// The workflow that started this run as its child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_workflow_id: Option<String>,
-    /// The memo the execution was started with (carried across continue-as-new).
+    /// The memo: the start's, merged with the workflow's upserts (carried across
+    /// continue-as-new).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub memo: serde_json::Map<String, serde_json::Value>,
+    /// The current search attributes (the start's, merged with upserts).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub search_attributes: BTreeMap<String, SearchAttributeValue>,
     /// The child workflows this run started.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ChildInfo>,

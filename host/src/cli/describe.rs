@@ -58,6 +58,12 @@ fn description(d: &Description) -> String {
     for (key, value) in &d.memo {
         field("memo", format!("{key} = {value}"));
     }
+    for (name, value) in &d.search_attributes {
+        field(
+            "search attribute",
+            format!("{name} = {value} ({})", value.kind()),
+        );
+    }
     for child in &d.children {
         field(
             "child",
@@ -247,6 +253,7 @@ mod tests {
             continued_from: None,
             parent_workflow_id: None,
             memo: serde_json::Map::new(),
+            search_attributes: Default::default(),
             children: Vec::new(),
             pending_activities: vec![PendingActivityInfo {
                 seq: 2,

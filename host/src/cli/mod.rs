@@ -13,6 +13,7 @@ mod messages;
 mod remote;
 mod replay;
 mod schedule;
+mod search;
 mod server;
 mod start;
 mod timeline;
@@ -90,6 +91,7 @@ enum Command {
     Execute(start::ExecuteCommand),
     Describe(describe::DescribeArgs),
     List(remote::ListArgs),
+    Count(search::CountArgs),
     Result(start::ResultArgs),
     Signal(messages::SignalArgs),
     Query(messages::QueryArgs),
@@ -142,6 +144,7 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Describe(args) => describe::describe(args),
             Command::Metrics(args) => remote::metrics(args),
             Command::List(args) => remote::list(args).await,
+            Command::Count(args) => search::count(args).await,
             Command::Result(args) => start::result(args),
             Command::Signal(args) => messages::signal(args),
             Command::Query(args) => messages::query(args),

@@ -88,7 +88,7 @@ pub fn api_failure(e: ClientError) -> Failure {
 }
 
 /// Print `value` as one line of JSON on stdout.
-pub(super) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }
@@ -271,9 +271,12 @@ pub fn modules(args: ModulesArgs) -> CliResult {
 /// open in a running host).
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft list\n  weft list --status running --type hello --limit 20\n  weft list --all --json\n  weft list --data ./data        # offline, from a data folder"
+    after_help = "Example:\n  weft list\n  weft list --status running --type hello --limit 20\n  weft list --all --json\n  weft list --data ./data        # offline, from a data folder\n  weft list --query \"WorkflowType = 'order' AND OrderStatus IN ('paid', 'shipped')\"\n  weft list --query \"Amount BETWEEN 10 AND 99 ORDER BY Amount DESC\" --json\n  weft list --query \"OrderId STARTS_WITH 'eu-' AND StartTime > '2024-05-01T00:00:00Z'\"\n\nQueries: =, !=, <, >, <=, >=, IN (...), BETWEEN x AND y, STARTS_WITH, AND, OR, parentheses, ORDER BY <field> [ASC|DESC]; fields WorkflowId, WorkflowType, ExecutionStatus, StartTime, CloseTime, RunId and search attributes; strings in quotes, datetimes as RFC 3339. With --query, --json prints one object with an `executions` array.\n\nExit codes: 0 listed, 2 the query is not valid (the message points at the column), 1 other errors."
 )]
 pub struct ListArgs {
+    /// Only executions passing this list filter (see below); not with --status/--type.
+    #[arg(long, short, conflicts_with_all = ["status", "workflow_type"])]
+    query: Option<String>,
     /// Only executions with this status.
     #[arg(long, value_parser = status_parser())]
     status: Option<ExecutionStatus>,
@@ -306,6 +309,18 @@ fn status_parser() -> impl TypedValueParser<Value = ExecutionStatus> {
 
 pub async fn list(args: ListArgs) -> CliResult {
     let limit = args.limit.map(|n| n as usize);
+    if let Some(query) = &args.query {
+        return super::search::list(
+            query,
+            args.data.as_ref(),
+            &args.server,
+            limit,
+            args.cursor.clone(),
+            args.all,
+            args.json,
+        )
+        .await;
+    }
     if let Some(data) = &args.data {
         let filter = RunFilter {
             status: args.status.map(Into::into),

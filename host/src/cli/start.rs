@@ -2,6 +2,7 @@
 //! `execute`, `result`.
 
 use std::path::PathBuf;
+use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
@@ -84,6 +85,13 @@ pub struct StartArgs {
     /// (repeatable): `--memo customer='"ada"' --memo priority=3`.
     #[arg(long, value_name = "KEY=JSON")]
     memo: Vec<String>,
+    /// A search attribute, indexed for `weft list --query` (repeatable):
+    /// `NAME=VALUE` guesses the type (integer → Int, number → Double, true/false →
+    /// Bool, else Keyword); `NAME:TYPE=VALUE` names it (Keyword, Text, Int, Double,
+    /// Bool, Datetime as RFC 3339, KeywordList as a JSON array or a,b,c):
+    /// `--search-attribute CustomerId=c-7 --search-attribute Due:Datetime=2024-05-01T00:00:00Z`.
+    #[arg(long, value_name = "NAME[:TYPE]=VALUE", value_parser = parse_search_attribute)]
+    search_attribute: Vec<(String, SearchAttributeValue)>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -129,7 +137,28 @@ impl StartArgs {
             run_timeout_ms: self.run_timeout.map(crate::runtime::clock::millis),
             execution_timeout_ms: self.execution_timeout.map(crate::runtime::clock::millis),
             memo,
+            search_attributes: self.search_attribute.iter().cloned().collect(),
         })
+    }
+}
+
+/// `NAME=VALUE` or `NAME:TYPE=VALUE`, as `--search-attribute` takes it.
+pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeValue), String> {
+    let Some((name, text)) = entry.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+        return Err(format!(
+            "`{entry}` is not NAME=VALUE or NAME:TYPE=VALUE (as in OrderStatus=paid or \
+             Amount:Int=5)"
+        ));
+    };
+    match name.split_once(':') {
+        Some((name, kind)) => {
+            let kind = SearchAttributeKind::parse(kind)?;
+            Ok((
+                name.to_string(),
+                SearchAttributeValue::parse_as(kind, text)?,
+            ))
+        }
+        None => Ok((name.to_string(), SearchAttributeValue::infer(text))),
     }
 }
 
@@ -139,7 +168,7 @@ impl StartArgs {
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]
@@ -305,6 +334,7 @@ mod tests {
             run_timeout: None,
             execution_timeout: None,
             memo: memo.iter().map(|m| m.to_string()).collect(),
+            search_attribute: Vec::new(),
             server: ServerArg::default(),
             json: false,
         }
@@ -333,5 +363,27 @@ mod tests {
             "{}",
             f.message
         );
+    }
+
+    #[test]
+    fn search_attributes_take_a_type_or_guess_one() {
+        let (name, value) = parse_search_attribute("Amount:Int=5").unwrap();
+        assert_eq!(
+            (name.as_str(), value),
+            ("Amount", SearchAttributeValue::Int(5))
+        );
+        let (_, value) = parse_search_attribute("Region=eu").unwrap();
+        assert_eq!(value, SearchAttributeValue::keyword("eu"));
+        let (_, value) = parse_search_attribute("Tags:KeywordList=[\"a\",\"b\"]").unwrap();
+        assert_eq!(value, SearchAttributeValue::keyword_list(["a", "b"]));
+        assert!(parse_search_attribute("Amount:Int=five")
+            .unwrap_err()
+            .contains("Int"));
+        assert!(parse_search_attribute("Amount:Long=5")
+            .unwrap_err()
+            .contains("Keyword"));
+        assert!(parse_search_attribute("=5")
+            .unwrap_err()
+            .contains("NAME=VALUE"));
     }
 }

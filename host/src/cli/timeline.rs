@@ -307,7 +307,20 @@ fn command_details(command: &Command) -> String {
         ),
         Command::RecordMarker(Marker::Patch(id)) => format!("patch {id}"),
         Command::RecordMarker(Marker::SideEffect(p)) => format!("side-effect {}", value(p)),
-        Command::UpsertSearchAttributes(fields) | Command::UpsertMemo(fields) => {
+        Command::UpsertSearchAttributes(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(
+                    |(k, p)| match weft_sdk::search_attributes::decode(&p.data) {
+                        Ok(Some(v)) => format!("{k}={v} ({})", v.kind()),
+                        Ok(None) => format!("{k} removed"),
+                        Err(_) => format!("{k}={}", payload(p, VALUE_WIDTH)),
+                    },
+                )
+                .collect();
+            truncate(&fields.join(" "), VALUE_WIDTH)
+        }
+        Command::UpsertMemo(fields) => {
             let fields: Vec<String> = fields
                 .iter()
                 .map(|(k, p)| format!("{k}={}", payload(p, VALUE_WIDTH)))

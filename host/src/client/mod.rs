@@ -36,8 +36,8 @@ pub use error::ClientError;
 pub use tls::{ClientOptions, ClientSetupError};
 
 use crate::api::types::{
-    ApiErrorBody, Description, ErrorCode, ExecutionPage, ExecutionStatus, ModuleInfo, ModuleList,
-    ResultBody, StartBody, Started, MAX_MODULE_BYTES,
+    ApiErrorBody, CountBody, Description, ErrorCode, ExecutionPage, ExecutionStatus, ModuleInfo,
+    ModuleList, ResultBody, StartBody, Started, MAX_MODULE_BYTES,
 };
 
 /// The server holds a `result` request open at most this long before answering 202.
@@ -247,6 +247,46 @@ impl Client {
             request = request.query("cursor", cursor);
         }
         let answer = request
+            .config()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .call();
+        Ok(self.send(&url, answer)?.1)
+    }
+
+    /// The executions passing a list filter (`WorkflowType = 'hello' AND
+    /// OrderStatus = 'shipped' ORDER BY StartTime DESC`), a page at a time; pass the
+    /// page's `next_cursor` back as `cursor`.
+    pub fn search(
+        &self,
+        query: &str,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<ExecutionPage, ClientError> {
+        let url = self.url("/v1/executions");
+        let mut request = self.agent.get(&url).query("query", query);
+        if let Some(limit) = limit {
+            request = request.query("limit", limit.to_string());
+        }
+        if let Some(cursor) = cursor {
+            request = request.query("cursor", cursor);
+        }
+        let answer = request
+            .config()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .call();
+        Ok(self.send(&url, answer)?.1)
+    }
+
+    /// How many executions pass a list filter; with `GROUP BY ExecutionStatus` at its
+    /// end, per status too.
+    pub fn count(&self, query: &str) -> Result<CountBody, ClientError> {
+        let url = self.url("/v1/execution-count");
+        let answer = self
+            .agent
+            .get(&url)
+            .query("query", query)
             .config()
             .timeout_global(Some(REQUEST_TIMEOUT))
             .build()

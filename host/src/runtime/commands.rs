@@ -24,6 +24,8 @@ fn supported(command: &Command) -> bool {
             | Command::StartChildWorkflow(_)
             | Command::CancelChildWorkflow(_)
             | Command::SignalExternal(_)
+            | Command::UpsertSearchAttributes(_)
+            | Command::UpsertMemo(_)
     )
 }
 
@@ -45,15 +47,16 @@ pub(crate) fn check_supported(commands: &[IssuedCommand]) -> Result<(), TaskFail
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::vocab::RespondQuery;
     use crate::history::Payload;
 
     #[test]
-    fn an_unsupported_command_fails_the_task_at_its_line() {
+    fn a_command_out_of_place_fails_the_task_at_its_line() {
         let c = IssuedCommand {
-            command: Command::UpsertSearchAttributes(vec![(
-                "CustomerId".into(),
-                Payload::json(&serde_json::json!("c-1")),
-            )]),
+            command: Command::RespondQuery(RespondQuery {
+                id: "q".into(),
+                result: Ok(Payload::json(&serde_json::json!(1))),
+            }),
             location: Some(crate::history::vocab::SourceLocation {
                 file: "src/lib.rs".into(),
                 line: 7,
@@ -62,11 +65,16 @@ mod tests {
         };
         let failure = check_supported(&[c]).unwrap_err();
         assert!(
-            failure.message.contains("upsert-search-attributes"),
+            failure.message.contains("respond-query"),
             "{}",
             failure.message
         );
         assert_eq!(failure.location.unwrap().line, 7);
+        let upsert = IssuedCommand {
+            command: Command::UpsertMemo(vec![]),
+            location: None,
+        };
+        assert!(check_supported(&[upsert]).is_ok());
         assert!(check_supported(&[]).is_ok());
     }
 }

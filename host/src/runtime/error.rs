@@ -101,4 +101,7 @@ pub enum QueryError {
     /// A stored history does not decode.
     #[error(transparent)]
     History(#[from] DecodeError),
+    /// A list filter that does not parse or does not fit the search attributes.
+    #[error("the query is not valid: {0}")]
+    Filter(#[from] crate::query::QueryError),
 }

@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use super::{outcome, QueryError};
 use crate::history::{Event, History, Outcome};
-use crate::storage::{RedbStorage, RunFilter, RunRecord, Storage, StorageError};
+use crate::query::typed::TypedQuery;
+use crate::storage::{
+    Counted, RedbStorage, RunAttributes, RunFilter, RunRecord, SearchPage, Storage, StorageError,
+};
 
 /// A read-only view of a host's storage.
 #[derive(Clone)]
@@ -37,6 +40,36 @@ impl Inspector {
         limit: usize,
     ) -> Result<Vec<RunRecord>, QueryError> {
         Ok(self.storage.list_runs(filter, limit)?)
+    }
+
+    /// Check a list filter (`weft list --query`) against the attributes the store
+    /// knows.
+    pub fn check_query(&self, text: &str) -> Result<TypedQuery, QueryError> {
+        let parsed = crate::query::parse(text)?;
+        let types = self.storage.attribute_types()?;
+        Ok(crate::query::typed::resolve(text, &parsed, &types)?)
+    }
+
+    /// The runs passing a list filter, in its order: `limit` from `offset`.
+    pub fn search(
+        &self,
+        text: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, QueryError> {
+        let query = self.check_query(text)?;
+        Ok(self.storage.search_runs(&query, offset, limit)?)
+    }
+
+    /// How many runs pass a list filter (per status with `GROUP BY ExecutionStatus`).
+    pub fn count(&self, text: &str) -> Result<Counted, QueryError> {
+        let query = self.check_query(text)?;
+        Ok(self.storage.count_runs(&query)?)
+    }
+
+    /// A run's current search attributes and memo.
+    pub fn attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, QueryError> {
+        Ok(self.storage.run_attributes(run_id)?)
     }
 
     /// Every running run, oldest first.

@@ -3,6 +3,7 @@
 //! one [`Clock`].
 
 mod activity_task;
+mod attributes;
 mod cache;
 pub mod clock;
 mod commands;
@@ -465,6 +466,7 @@ impl Host {
                 QueryError::NotFound(id) => OpenError::Storage(StorageError::Database(format!(
                     "the history of open run {id} is missing"
                 ))),
+                QueryError::Filter(e) => OpenError::Storage(StorageError::Database(e.to_string())),
             })?;
             tracing::info!(workflow = %record.workflow_id, run = %record.run_id, events = history.events.len(), "resuming");
             if let Some(parent) = history.parent_workflow_id() {

@@ -23,6 +23,7 @@ use crate::engine::Module;
 use crate::history::vocab::{Signal, StartWorkflow};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
 use crate::storage::{ModuleVersion, RunRecord, Status, Write};
+use weft_sdk::SearchAttributeValue;
 
 /// What to start.
 #[derive(Debug, Clone)]
@@ -50,6 +51,9 @@ pub struct StartRequest {
     /// Memo: named values shown by `describe`, never indexed; carried across
     /// continue-as-new.
     pub memo: Vec<(String, Payload)>,
+    /// Typed search attributes, indexed for `weft list --query` and carried across
+    /// continue-as-new (see [`StartRequest::search_attribute`]).
+    pub search_attributes: Vec<(String, SearchAttributeValue)>,
     /// The attempt this run is (1 but for a child workflow's retries).
     pub attempt: u32,
 }
@@ -69,8 +73,30 @@ impl StartRequest {
             execution_timeout: None,
             parent_workflow_id: None,
             memo: Vec::new(),
+            search_attributes: Vec::new(),
             attempt: 1,
         }
+    }
+
+    /// Add a search attribute (a schedule sets `WeftScheduledById` as a keyword and
+    /// `WeftScheduledStartTime` as a datetime this way).
+    ///
+    /// ```
+    /// use weft_host::history::Payload;
+    /// use weft_host::runtime::StartRequest;
+    /// use weft_sdk::SearchAttributeValue;
+    ///
+    /// let request = StartRequest::new("report", Payload::json(&serde_json::json!(null)))
+    ///     .search_attribute("WeftScheduledById", SearchAttributeValue::keyword("nightly"));
+    /// assert_eq!(request.search_attributes.len(), 1);
+    /// ```
+    pub fn search_attribute(
+        mut self,
+        name: impl Into<String>,
+        value: SearchAttributeValue,
+    ) -> Self {
+        self.search_attributes.push((name.into(), value));
+        self
     }
 }
 
@@ -171,6 +197,17 @@ impl Host {
                 .map_err(|e| StartError::Invalid(e.to_string()))?;
         }
         let module = self.pick_module(&request)?;
+        let search_payloads = if request.search_attributes.is_empty() {
+            Vec::new()
+        } else {
+            let known = self
+                .inner
+                .storage
+                .attribute_types()
+                .map_err(|e| StartError::Storage(e.to_string()))?;
+            super::attributes::start_payloads(&request.search_attributes, &known)
+                .map_err(StartError::Invalid)?
+        };
         let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
             format!(
                 "{}-{}",
@@ -213,7 +250,10 @@ impl Host {
             if request.id_reuse_policy != IdReusePolicy::AllowDuplicate {
                 self.check_reuse(&workflow_id, request.id_reuse_policy)?;
             }
-            if let Some(run) = self.begin(&request, &workflow_id, module.clone()).await? {
+            if let Some(run) = self
+                .begin(&request, &search_payloads, &workflow_id, module.clone())
+                .await?
+            {
                 return Ok(StartOutcome { run, started: true });
             }
         }
@@ -258,6 +298,7 @@ impl Host {
     async fn begin(
         &self,
         request: &StartRequest,
+        search_attributes: &[(String, Payload)],
         workflow_id: &str,
         module: Arc<Module>,
     ) -> Result<Option<RunHandle>, StartError> {
@@ -304,14 +345,22 @@ impl Host {
             attempt: request.attempt.max(1),
             parent_workflow_id: request.parent_workflow_id.clone(),
             random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
-            search_attributes: Vec::new(),
+            search_attributes: search_attributes.to_vec(),
             memo: request.memo.clone(),
         });
+        let attributes = super::attributes::Current::of([], std::slice::from_ref(&job)).values;
         let (ack, acked) = oneshot::channel();
         let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
         // The run record and the started event go into the first commit, together with
         // the first workflow task (and a signal-with-start's signal).
         execution.pending_writes.push(Write::PutRun(record));
+        if !attributes.is_empty() {
+            execution.pending_writes.push(Write::PutAttributes {
+                run_id: handle.run_id.clone(),
+                start_ms: time_ms,
+                attributes,
+            });
+        }
         execution.events.push(Event::ExecutionStarted(started));
         let deadline = |timeout: Option<std::time::Duration>| {
             timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))

@@ -9,6 +9,7 @@ use super::ScheduleError;
 use crate::history::Payload;
 use crate::runtime::{Host, IdConflictPolicy, IdReusePolicy, StartError, StartRequest};
 use crate::storage::Status;
+use crate::{Datetime, SearchAttributeValue};
 
 /// The search attribute naming the schedule that started a run.
 pub const SCHEDULED_BY_ID: &str = "WeftScheduledById";
@@ -86,14 +87,16 @@ async fn start_one(
         })?;
         request.memo.push((name.clone(), Payload::json(&value)));
     }
-    request.memo.push((
-        SCHEDULED_BY_ID.to_string(),
-        Payload::json(&serde_json::json!(record.id)),
-    ));
-    request.memo.push((
-        SCHEDULED_START_TIME.to_string(),
-        Payload::json(&serde_json::json!(rfc3339(scheduled_ms))),
-    ));
+    let slot = i64::try_from(scheduled_ms).unwrap_or(i64::MAX);
+    let request = request
+        .search_attribute(
+            SCHEDULED_BY_ID,
+            SearchAttributeValue::Keyword(record.id.clone()),
+        )
+        .search_attribute(
+            SCHEDULED_START_TIME,
+            SearchAttributeValue::Datetime(Datetime::from_unix_ms(slot)),
+        );
     match host.start(request).await {
         Ok(run) => Ok(Some(ActionRun {
             workflow_id: run.workflow_id,

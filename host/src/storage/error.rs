@@ -20,6 +20,9 @@ pub enum StorageError {
         what: String,
         source: postcard::Error,
     },
+    /// Stored JSON did not decode (a run's search attributes and memo).
+    #[error("stored data for {what} does not decode: {message}; it was written by a newer weft or the file is damaged")]
+    DecodeJson { what: String, message: String },
     /// An index names a run that has no record.
     #[error("the {index} index lists run {run_id}, which has no record: the database is damaged")]
     IndexMismatch {

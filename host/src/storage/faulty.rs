@@ -7,9 +7,10 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::{
-    Commit, CommitObserver, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage,
-    StorageError, TimerRow, Write,
+    Commit, CommitObserver, Counted, HistoryChunk, ModuleVersion, RunAttributes, RunFilter,
+    RunRecord, SearchPage, Storage, StorageError, TimerRow, Write,
 };
+use crate::query::typed::TypedQuery;
 
 /// Forwards everything to the storage it wraps, except that it can be told to fail the
 /// next commits: each fails with [`StorageError::Injected`] and writes nothing.
@@ -118,5 +119,29 @@ impl Storage for FaultyStorage {
 
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         self.inner.observe_commits(observer)
+    }
+
+    fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {
+        self.inner.run_attributes(run_id)
+    }
+
+    fn attribute_types(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, weft_sdk::SearchAttributeKind>, StorageError>
+    {
+        self.inner.attribute_types()
+    }
+
+    fn search_runs(
+        &self,
+        query: &TypedQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StorageError> {
+        self.inner.search_runs(query, offset, limit)
+    }
+
+    fn count_runs(&self, query: &TypedQuery) -> Result<Counted, StorageError> {
+        self.inner.count_runs(query)
     }
 }

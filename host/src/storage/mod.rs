@@ -31,21 +31,30 @@
 //! # }).unwrap();
 //! ```
 
+mod attr_index;
 mod error;
 mod faulty;
 mod records;
 mod redb_query;
+mod redb_search;
 mod redb_store;
 mod redb_tables;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;
 
 pub use error::StorageError;
 pub use faulty::FaultyStorage;
-pub use records::{HistoryChunk, ModuleVersion, RunFilter, RunRecord, Status, TimerRow};
+pub use records::{
+    HistoryChunk, ModuleVersion, RunAttributes, RunFilter, RunRecord, Status, TimerRow,
+};
+pub use redb_search::{Counted, SearchPage};
 pub use redb_store::RedbStorage;
 
 use std::sync::Arc;
+
+use crate::query::typed::TypedQuery;
 
 /// One change in a commit.
 #[derive(Debug, Clone)]
@@ -75,6 +84,13 @@ pub enum Write {
     PutSchedule { id: String, schedule: Vec<u8> },
     /// Remove a schedule; an absent one is ignored.
     DeleteSchedule(String),
+    /// Replace a run's current search attributes and memo, and their index rows
+    /// (`start_ms` is the run's, part of every index key).
+    PutAttributes {
+        run_id: String,
+        start_ms: u64,
+        attributes: RunAttributes,
+    },
 }
 
 /// Resolves when a commit is durable (or failed; then nothing of it was written).
@@ -111,6 +127,22 @@ pub trait Storage: Send + Sync + 'static {
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
     /// Every schedule as [`Write::PutSchedule`] stored it, by id.
     fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError>;
+    /// A run's current search attributes and memo (`None`: it has none).
+    fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError>;
+    /// The type of every search attribute name some run has set.
+    fn attribute_types(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, weft_sdk::SearchAttributeKind>, StorageError>;
+    /// Runs that pass a checked query, in its order, from `offset`, at most `limit`,
+    /// found through the indexes (see `redb_search`).
+    fn search_runs(
+        &self,
+        query: &TypedQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StorageError>;
+    /// How many runs pass a checked query (per status with `GROUP BY ExecutionStatus`).
+    fn count_runs(&self, query: &TypedQuery) -> Result<Counted, StorageError>;
     /// Report every group commit from now on to `observer` (replacing any other). A
     /// storage that does not group commits reports nothing.
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {

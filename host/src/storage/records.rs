@@ -137,3 +137,21 @@ impl RunFilter {
                 .is_none_or(|(ms, id)| run.order_key() < (*ms, id.as_str()))
     }
 }
+
+/// A run's current search attributes and memo (its start's, merged with the
+/// workflow's upserts). Stored as JSON in `run_attributes`, so the record can grow
+/// without breaking old rows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunAttributes {
+    #[serde(default)]
+    pub search: std::collections::BTreeMap<String, weft_sdk::SearchAttributeValue>,
+    #[serde(default)]
+    pub memo: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl RunAttributes {
+    /// True when there is nothing to keep.
+    pub fn is_empty(&self) -> bool {
+        self.search.is_empty() && self.memo.is_empty()
+    }
+}

@@ -7,15 +7,17 @@ use std::time::Instant;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::oneshot;
 
-use super::redb_query;
+use super::attr_index::{decode_attributes, RUN_ATTRIBUTES};
 use super::redb_tables::{
     apply, decode_run, decode_version, prepare, HISTORY, MODULES, MODULE_VERSIONS, OUTCOMES, RUNS,
     SCHEDULES, TIMERS, WORKFLOWS,
 };
+use super::{redb_query, redb_search};
 use super::{
-    Commit, CommitObserver, HistoryChunk, ModuleVersion, RunFilter, RunRecord, Storage,
-    StorageError, TimerRow, Write,
+    Commit, CommitObserver, Counted, HistoryChunk, ModuleVersion, RunAttributes, RunFilter,
+    RunRecord, SearchPage, Storage, StorageError, TimerRow, Write,
 };
+use crate::query::typed::TypedQuery;
 
 /// Most batches one transaction takes; bounds the latency a large group adds.
 const MAX_GROUP: usize = 512;
@@ -165,6 +167,35 @@ impl Storage for RedbStorage {
 
     fn open_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
         redb_query::open_runs(&self.db.begin_read()?)
+    }
+
+    fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RUN_ATTRIBUTES)?;
+        let Some(bytes) = table.get(run_id)? else {
+            return Ok(None);
+        };
+        decode_attributes(run_id, bytes.value()).map(Some)
+    }
+
+    fn attribute_types(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, weft_sdk::SearchAttributeKind>, StorageError>
+    {
+        redb_search::attribute_types(&self.db.begin_read()?)
+    }
+
+    fn search_runs(
+        &self,
+        query: &TypedQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, StorageError> {
+        redb_search::search(&self.db.begin_read()?, query, offset, limit)
+    }
+
+    fn count_runs(&self, query: &TypedQuery) -> Result<Counted, StorageError> {
+        redb_search::count(&self.db.begin_read()?, query)
     }
 
     fn outcome(&self, run_id: &str) -> Result<Option<Vec<u8>>, StorageError> {

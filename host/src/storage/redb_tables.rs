@@ -13,13 +13,22 @@
 //! | `modules`          | module digest                         | component bytes        |
 //! | `module_versions`  | (deployed ms, name, version)          | postcard `ModuleVersion` |
 //! | `schedules`        | schedule id                           | schedule, encoded by `schedules` |
+//! | `run_attributes`   | run id                                | JSON `RunAttributes`   |
+//! | `search_attribute_index` | (name, encoded value, start ms, run id) | ()           |
+//! | `search_attribute_types` | attribute name                  | type byte              |
 //!
 //! The three run indexes hold one row per run, moved by every `PutRun` in the same
 //! transaction that writes the record. A database from before the indexes existed
 //! gets them built once, when it is opened.
+//!
+//! The attribute tables (`attr_index.rs`) hold a run's current search attributes and
+//! memo, one index row per attribute value (per keyword of a keyword list), and the
+//! type each name was first given; `PutAttributes` replaces a run's rows in the
+//! transaction of the task that changed them.
 
 use redb::{Database, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
+use super::attr_index::{AttributeTables, ATTRIBUTE_INDEX, ATTRIBUTE_TYPES, RUN_ATTRIBUTES};
 use super::{ModuleVersion, RunRecord, StorageError, Write};
 
 /// run id → postcard `RunRecord`.
@@ -61,6 +70,9 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     tx.open_table(MODULES)?;
     tx.open_table(MODULE_VERSIONS)?;
     tx.open_table(SCHEDULES)?;
+    tx.open_table(RUN_ATTRIBUTES)?;
+    tx.open_table(ATTRIBUTE_INDEX)?;
+    tx.open_table(ATTRIBUTE_TYPES)?;
     {
         let runs = tx.open_table(RUNS)?;
         let mut index = RunIndexes::open(&tx)?;
@@ -183,6 +195,7 @@ pub fn apply<'a>(
         let mut modules = Lazy::new(MODULES);
         let mut versions = Lazy::new(MODULE_VERSIONS);
         let mut schedules = Lazy::new(SCHEDULES);
+        let mut attributes: Option<AttributeTables> = None;
         for write in writes {
             match write {
                 Write::Append {
@@ -232,6 +245,17 @@ pub fn apply<'a>(
                     modules
                         .get(&tx)?
                         .insert(digest.as_str(), bytes.as_slice())?;
+                }
+                Write::PutAttributes {
+                    run_id,
+                    start_ms,
+                    attributes: values,
+                } => {
+                    if attributes.is_none() {
+                        attributes = Some(AttributeTables::open(&tx)?);
+                    }
+                    let tables = attributes.as_mut().expect("just opened");
+                    tables.put(run_id, *start_ms, values)?;
                 }
                 Write::PutModuleVersion(v) => {
                     let bytes = postcard::to_stdvec(v).expect("versions always encode");

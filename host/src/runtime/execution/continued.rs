@@ -16,18 +16,28 @@ pub(crate) struct NextRun {
     record: RunRecord,
     module: Arc<Module>,
     events: Vec<Event>,
+    attributes: RunAttributes,
 }
 
 impl NextRun {
     pub(super) fn writes(&self) -> Vec<Write> {
-        vec![
+        let mut writes = Vec::new();
+        writes.extend([
             Write::PutRun(self.record.clone()),
             Write::Append {
                 run_id: self.record.run_id.clone(),
                 first_index: 0,
                 events: crate::history::codec::encode_events(FORMAT_VERSION, &self.events),
             },
-        ]
+        ]);
+        if !self.attributes.is_empty() {
+            writes.push(Write::PutAttributes {
+                run_id: self.record.run_id.clone(),
+                start_ms: self.record.start_ms,
+                attributes: self.attributes.clone(),
+            });
+        }
+        writes
     }
 }
 
@@ -40,6 +50,7 @@ impl Execution {
         commands: &[IssuedCommand],
         jobs: &[Job],
         time_ms: u64,
+        current: Option<&RunAttributes>,
     ) -> Result<Option<NextRun>, TaskFailure> {
         let Some((continued, location)) = commands.iter().find_map(|c| match &c.command {
             Command::ContinueAsNew(continued) => Some((continued, &c.location)),
@@ -69,14 +80,17 @@ impl Execution {
         };
         let run_id = uuid::Uuid::new_v4().simple().to_string();
         let workflow_id = self.record.workflow_id.clone();
-        // Memo and search attributes go on with the execution. (A run that continues in
-        // its first task has its start among that task's jobs, not yet in its history.)
+        // The current memo and search attributes go on with the execution. (A run that
+        // continues in its first task has its start among that task's jobs, not yet in
+        // its history.)
         let first = self.history.start_job().or_else(|| {
             jobs.iter().find_map(|j| match j {
                 Job::StartWorkflow(s) => Some(s),
                 _ => None,
             })
         });
+        let attributes = current.cloned().unwrap_or_default();
+        let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),
             input: continued.input.clone(),
@@ -85,10 +99,8 @@ impl Execution {
             attempt: 1,
             parent_workflow_id: first.and_then(|s| s.parent_workflow_id.clone()),
             random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
-            search_attributes: first
-                .map(|s| s.search_attributes.clone())
-                .unwrap_or_default(),
-            memo: first.map(|s| s.memo.clone()).unwrap_or_default(),
+            search_attributes,
+            memo,
         };
         let mut events = vec![
             Event::ExecutionStarted(ExecutionStarted {
@@ -126,6 +138,7 @@ impl Execution {
             record,
             module,
             events,
+            attributes,
         }))
     }
 

@@ -95,8 +95,13 @@ impl Execution {
             Command::CancelChildWorkflow(seq) => self.cancel_child(seq),
             Command::SignalExternal(signal) => self.signal_external(signal),
             // Recorded in the history; there is nothing else to do (updates are answered
-            // when their task is durable, see `messages`).
-            Command::RecordMarker(_) | Command::AcceptUpdate(_) | Command::CompleteUpdate(_) => {}
+            // when their task is durable, see `messages`; search attributes and memo
+            // were written with the task, see `runtime::attributes`).
+            Command::RecordMarker(_)
+            | Command::AcceptUpdate(_)
+            | Command::CompleteUpdate(_)
+            | Command::UpsertSearchAttributes(_)
+            | Command::UpsertMemo(_) => {}
             // `check_supported` refused every other command before it was recorded.
             other => unreachable!("unsupported command `{}` was recorded", other.kind()),
         }

@@ -36,7 +36,7 @@ use crate::history::{
     Activation, Command, Event, History, IssuedCommand, Job, Outcome, PendingActivity, TaskFailure,
 };
 use crate::replay::{history_info, replay_into};
-use crate::storage::{durable, RunRecord, TimerRow, Write};
+use crate::storage::{durable, RunAttributes, RunRecord, TimerRow, Write};
 
 mod child_watch;
 mod children;

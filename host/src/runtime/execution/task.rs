@@ -27,9 +27,12 @@ impl Execution {
         // A command the host cannot carry out (unsupported, or a continue-as-new to a
         // type no module exports) fails the task like a panic would.
         let mut next_run = None;
+        let mut attributes = None;
         let produced = produced.and_then(|commands| {
             check_supported(&commands)?;
-            next_run = self.next_run(&commands, &activation.jobs, time_ms)?;
+            attributes = self.attributes_after(&commands, &activation.jobs)?;
+            let current = attributes.as_ref().map(|(values, _)| values);
+            next_run = self.next_run(&commands, &activation.jobs, time_ms, current)?;
             Ok(commands)
         });
         if produced.is_err() {
@@ -88,6 +91,13 @@ impl Execution {
                     }
                 }
                 writes.extend(self.timer_writes(commands, time_ms));
+                if let Some((values, true)) = attributes {
+                    writes.push(Write::PutAttributes {
+                        run_id: self.record.run_id.clone(),
+                        start_ms: self.record.start_ms,
+                        attributes: values,
+                    });
+                }
                 commands
                     .iter()
                     .find_map(|c| Outcome::of_command(&c.command))
@@ -198,6 +208,47 @@ impl Execution {
             }
         }
         false
+    }
+
+    /// The run's search attributes and memo after `commands`, and whether they
+    /// changed them; `None` when nothing needs them (no upsert, no continue-as-new).
+    /// An upsert the host refuses (a type change, a value that does not decode) fails
+    /// the task.
+    fn attributes_after(
+        &self,
+        commands: &[IssuedCommand],
+        jobs: &[Job],
+    ) -> Result<Option<(RunAttributes, bool)>, TaskFailure> {
+        let upserts = commands.iter().any(|c| {
+            matches!(
+                c.command,
+                Command::UpsertSearchAttributes(_) | Command::UpsertMemo(_)
+            )
+        });
+        let continues = commands
+            .iter()
+            .any(|c| matches!(c.command, Command::ContinueAsNew(_)));
+        if !upserts && !continues {
+            return Ok(None);
+        }
+        let deferred = self.deferred.iter().flat_map(|d| d.events.iter());
+        let recorded = self
+            .history
+            .events
+            .iter()
+            .chain(deferred)
+            .chain(&self.events);
+        let mut current = crate::runtime::attributes::Current::of(recorded, jobs);
+        let known = if upserts {
+            self.host
+                .storage
+                .attribute_types()
+                .map_err(|e| TaskFailure::host(e.to_string()))?
+        } else {
+            Default::default()
+        };
+        let changed = current.upserted(commands, &known)?.is_some();
+        Ok(Some((current.values, changed)))
     }
 
     /// Run `activation` on the run's instance: the cached one, or one rebuilt by
