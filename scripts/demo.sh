@@ -22,7 +22,7 @@ weft toolchain install
 
 step "building the example workflows into components"
 declare -A WASM
-for ex in hello sequence fanout timer entity cancellation local-activity; do
+for ex in hello sequence fanout timer entity cancellation local-activity exceptions continue-as-new schedule search-attributes; do
   WASM[$ex]=$(weft build "guest-examples/$ex")
   echo "$ex -> ${WASM[$ex]}"
 done
@@ -46,7 +46,7 @@ step "starting a host"
 start_server
 
 step "deploying the components"
-for ex in hello sequence fanout timer entity cancellation local-activity; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
+for ex in hello sequence fanout timer entity cancellation local-activity exceptions continue-as-new schedule search-attributes; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
 show weft modules
 
 step "running executions"
@@ -95,6 +95,28 @@ show weft start timer --input '{"seconds": 86400}' --id timer-2
 show weft terminate timer-2 --reason 'no longer needed'
 show weft describe timer-2
 
+step "a workflow that fails (a declined card), and one that continues as new"
+if show weft execute exceptions --input '{"id": "order-8", "card": "4000-0000-0000-0002", "amount_cents": 1999}' --id order-8; then
+  echo "a declined card was charged" >&2; exit 1
+else
+  echo "(failed: exit $?)"
+fi
+show weft execute looper --input '{"iterations": 30, "per_run": 10}' --id looper-1
+
+step "search attributes: an order upserts its status; find orders by it"
+show weft start order --input '{"order_id": "o-7", "amount": 120}' --id order-o-7
+show weft signal order-o-7 advance --input '"paid"'
+show weft signal order-o-7 advance --input '"shipped"'
+show weft list --query "OrderStatus = 'shipped' AND Amount >= 100"
+show weft count --query "WorkflowType = 'order' GROUP BY ExecutionStatus"
+
+step "schedules: a nightly schedule (paused), triggered now; its runs found by search attribute"
+show weft schedule create nightly --workflow-type echo --input '"from a schedule"' --cron '0 2 * * *' --timezone Europe/Paris --paused --note 'demo'
+show weft schedule trigger nightly
+show weft schedule describe nightly
+show weft list --query "WeftScheduledById = 'nightly'"
+show weft schedule delete nightly
+
 step "executions"
 show weft list
 
@@ -103,6 +125,20 @@ show weft history show timer-1
 show weft history export timer-1 -o "$DATA/timer-1.history.json"
 show weft replay --module "${WASM[timer]}" "$DATA/timer-1.history.json"
 show weft replay --module "${WASM[timer]}" --id timer-1
+
+step "metrics: the host's families, as Prometheus scrapes them from GET /metrics"
+METRICS=$(weft metrics weft_)
+missing=0
+for family in executions_started_total executions_closed_total workflow_task_seconds \
+    workflow_task_failures_total activity_attempts_total activity_attempt_failures_total \
+    activity_attempt_seconds activity_schedule_to_start_seconds timers_fired_total \
+    signals_received_total queries_received_total updates_received_total \
+    group_commit_batches group_commit_seconds instance_cache_size instance_cache_hits_total \
+    instance_cache_evictions_total rebuild_replays_total open_runs; do
+  if grep -q "^# TYPE weft_$family " <<<"$METRICS"; then echo "weft_$family"; else echo "missing: weft_$family" >&2; missing=1; fi
+done
+grep -E '^weft_executions_closed_total\{' <<<"$METRICS" | grep -v ' 0$'
+[ "$missing" = 0 ] || exit 1
 
 step "stopping the host (SIGTERM: graceful)"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true

@@ -74,24 +74,30 @@ async fn reuse_policies_look_at_the_closed_run() {
         .unwrap();
     assert_ne!(second.run_id, first.run_id);
 
-    // A failed run (input that does not decode): failed-only starts again.
+    // A run that did not complete (terminated): failed-only starts again. (An input
+    // that does not decode no longer makes a failed run: the start is refused.)
     env.signal("reuse", "my_signal", json!("two"))
         .await
         .unwrap();
     result(&env, &second).await;
-    let failing = env
+    let refused = env
         .host()
         .start(StartRequest {
             workflow_id: Some("reuse-failed".into()),
             ..StartRequest::new("signal_with_start", Payload::json(&json!("not a number")))
         })
+        .await;
+    assert!(
+        matches!(refused, Err(StartError::InvalidInput(_))),
+        "{refused:?}"
+    );
+    let failing = start(&env, "signal_basic", "reuse-failed", json!(null)).await;
+    env.host()
+        .terminate("reuse-failed", "to end it without completing")
         .await
         .unwrap();
     let outcome = env.host().wait(&failing.run_id).await.unwrap();
-    assert!(
-        matches!(outcome, weft_host::history::Outcome::Failed(_)),
-        "{outcome:?}"
-    );
+    assert!(matches!(outcome, Outcome::Terminated(_)), "{outcome:?}");
     let again = env
         .host()
         .start(StartRequest {

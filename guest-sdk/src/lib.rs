@@ -201,6 +201,7 @@ mod state;
 mod state_cell;
 mod timer;
 mod updates;
+mod validate;
 mod versioning;
 mod workflow;
 
@@ -231,6 +232,7 @@ pub use queries::{WorkflowMetadata, METADATA_QUERY};
 pub use search_attributes::{Datetime, SearchAttributeKind, SearchAttributeValue};
 pub use signals::{Recv, SignalChannel};
 pub use timer::TimerFuture;
+pub use validate::{Validate, ValidationError};
 pub use workflow::{CodeLocation, Workflow};
 
 /// Marks a workflow: `#[workflow] async fn name(ctx: WfContext, input: I) -> WfResult<O>`.

@@ -32,7 +32,15 @@ pub(crate) fn from_json<T: DeserializeOwned>(payload: &Payload) -> Result<T, Str
     } else {
         &payload.data
     };
-    serde_json::from_slice(data).map_err(|e| e.to_string())
+    let mut json = serde_json::Deserializer::from_slice(data);
+    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("{path}: {}", e.into_inner())
+        }
+    })
 }
 
 /// Decodes a message's input (a signal's, a query's, an update's) into `T`.

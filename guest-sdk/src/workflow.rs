@@ -30,6 +30,14 @@ pub trait Workflow: 'static {
     /// The result, encoded as the JSON payload of `complete-workflow`.
     type Output: Serialize + 'static;
 
+    /// Checks the decoded input before the workflow starts (`#[workflow(validate)]`
+    /// runs the input type's [`Validate`](crate::Validate) rules); input that fails is
+    /// refused and the start with it.
+    fn validate_input(input: &Self::Input) -> Result<(), crate::ValidationError> {
+        let _ = input;
+        Ok(())
+    }
+
     /// Runs one execution of the workflow.
     fn run(
         ctx: WfContext<Self::State>,
@@ -106,6 +114,13 @@ pub(crate) fn start<W: Workflow>(
             return Box::pin(std::future::ready(Err(error)));
         }
     };
+    if let Err(invalid) = W::validate_input(&input) {
+        let error = WorkflowError::internal(
+            error_types::INVALID_INPUT,
+            format!("workflow `{}` refused its input: {invalid}", W::NAME),
+        );
+        return Box::pin(std::future::ready(Err(error)));
+    }
     let run = W::run(ctx, input);
     Box::pin(async move {
         let output = run.await?;

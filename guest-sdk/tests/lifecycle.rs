@@ -86,7 +86,7 @@ fn undecodable_input_fails_the_workflow() {
     assert!(
         failure.message.starts_with(
             "workflow `orders` expects input of type `lifecycle::Order`, but its input \
-             does not decode: invalid type: string \"seven\", expected u32"
+             does not decode: id: invalid type: string \"seven\", expected u32"
         ),
         "{}",
         failure.message

@@ -10,16 +10,28 @@ pub(crate) struct WorkflowArgs {
     pub(crate) name: Option<LitStr>,
     /// A panic fails the run instead of the task (which the host would retry).
     pub(crate) fail_on_panic: bool,
+    /// The input type's `Validate` rules run before the workflow starts.
+    pub(crate) validate: bool,
 }
 
 impl WorkflowArgs {
-    /// The `const FAIL_ON_PANIC` item of the `Workflow` impl, when asked for.
+    /// The items of the `Workflow` impl the arguments ask for: `const FAIL_ON_PANIC`,
+    /// and `validate_input` calling the input type's `Validate`.
     pub(crate) fn fail_on_panic_item(&self) -> proc_macro2::TokenStream {
+        let mut items = proc_macro2::TokenStream::new();
         if self.fail_on_panic {
-            quote::quote! { const FAIL_ON_PANIC: bool = true; }
-        } else {
-            proc_macro2::TokenStream::new()
+            items.extend(quote::quote! { const FAIL_ON_PANIC: bool = true; });
         }
+        if self.validate {
+            items.extend(quote::quote! {
+                fn validate_input(
+                    input: &Self::Input,
+                ) -> ::core::result::Result<(), ::weft_sdk::ValidationError> {
+                    ::weft_sdk::Validate::validate(input)
+                }
+            });
+        }
+        items
     }
 }
 
@@ -33,9 +45,12 @@ impl Parse for WorkflowArgs {
             } else if meta.path.is_ident("fail_on_panic") {
                 args.fail_on_panic = true;
                 Ok(())
+            } else if meta.path.is_ident("validate") {
+                args.validate = true;
+                Ok(())
             } else {
                 Err(meta.error(
-                    "unknown argument; #[workflow] takes `name = \"...\"` and `fail_on_panic`",
+                    "unknown argument; #[workflow] takes `name = \"...\"`, `fail_on_panic` and `validate`",
                 ))
             }
         });

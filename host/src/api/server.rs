@@ -457,6 +457,7 @@ async fn start(
             Err(ApiError::new(ErrorCode::Conflict, e))
         }
         Err(e @ StartError::Invalid(_)) => Err(ApiError::new(ErrorCode::BadRequest, e)),
+        Err(e @ StartError::InvalidInput(_)) => Err(ApiError::new(ErrorCode::Invalid, e)),
         Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
     }
 }

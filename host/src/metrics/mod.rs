@@ -216,11 +216,16 @@ impl Metrics {
         }
     }
 
-    /// A run of `workflow_type` started.
+    /// A run of `workflow_type` started. Its type's closed counts are made at zero
+    /// now, so every outcome is a series (a rate of failures reads 0, not nothing).
     pub(crate) fn started(&self, workflow_type: &str) {
         self.executions_started
             .with_label_values(&[workflow_type])
             .inc();
+        for status in ExecutionStatus::ALL.into_iter().filter(|s| !s.is_open()) {
+            self.executions_closed
+                .with_label_values(&[workflow_type, status.as_str()]);
+        }
     }
 
     /// A run of `workflow_type` closed with `status`.

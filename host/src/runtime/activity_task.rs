@@ -148,7 +148,17 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         }
         metrics.attempts.inc();
         let began = std::time::Instant::now();
-        let mut call = registry.call_on(queue, ctx, s.input.clone());
+        // Off at the default log level, so it costs nothing there; `WEFT_LOG=debug`
+        // (or an exporter's filter) turns it on.
+        let span = tracing::debug_span!(
+            "activity_attempt",
+            activity_type = %s.activity_type,
+            workflow_id = %workflow_id,
+            seq = s.seq,
+            attempt
+        );
+        let mut call =
+            tracing::Instrument::instrument(registry.call_on(queue, ctx, s.input.clone()), span);
         let ended = loop {
             let (heartbeat_deadline, flush_at) = {
                 let b = beats.lock().unwrap();

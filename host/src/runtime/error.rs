@@ -82,6 +82,10 @@ pub enum StartError {
     /// The request is malformed (a signal-with-start's signal name or input).
     #[error("{0}")]
     Invalid(String),
+    /// The workflow refused its input in its first task (it does not decode into the
+    /// input type, or the type's validation failed): nothing was recorded.
+    #[error("{0}")]
+    InvalidInput(String),
     /// The named module is not deployed.
     #[error("module {0} is not deployed")]
     UnknownModule(String),

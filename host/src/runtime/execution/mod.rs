@@ -220,7 +220,14 @@ impl Execution {
                 }
                 continue;
             }
-            if self.run_task().await {
+            // Off at the default log level, so it costs nothing there.
+            let span = tracing::debug_span!(
+                "workflow_task",
+                workflow_type = %self.record.workflow_type,
+                workflow_id = %self.record.workflow_id,
+                run_id = %self.record.run_id
+            );
+            if tracing::Instrument::instrument(self.run_task(), span).await {
                 return;
             }
         }
@@ -441,6 +448,23 @@ impl Execution {
                 }
                 Err(())
             }
+        }
+    }
+
+    /// Refuse the start of this run before anything of it is durable: free its id, then
+    /// answer the start (and a signal-with-start's signal) with `error`.
+    pub(super) fn refuse_start(
+        &mut self,
+        error: StartError,
+        acks: Vec<oneshot::Sender<Result<(), MessageError>>>,
+    ) {
+        self.host.cache.take(&self.record.run_id);
+        self.host.forget(&self.record);
+        for ack in acks {
+            let _ = ack.send(Err(MessageError::Unavailable(error.to_string())));
+        }
+        if let Some(started) = self.started.take() {
+            let _ = started.send(Err(error));
         }
     }
 

@@ -127,6 +127,15 @@ impl Execution {
                 None
             }
         };
+        if first_commit {
+            if let Some(Outcome::Failed(failure)) = &outcome {
+                if failure.error_type == weft_sdk::error_types::INVALID_INPUT {
+                    // The input can never be taken: refuse the start, record nothing.
+                    self.refuse_start(StartError::InvalidInput(failure.message.clone()), acks);
+                    return true;
+                }
+            }
+        }
         writes.extend(self.fired.iter().cloned().map(Write::DeleteTimer));
         let produced = match produced {
             Ok(commands)
