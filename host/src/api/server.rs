@@ -75,7 +75,7 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> ApiError {
         match e {
             QueryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
-            QueryError::Storage(_) | QueryError::History(_) => {
+            QueryError::Storage(_) | QueryError::History(_) | QueryError::Payload { .. } => {
                 ApiError::new(ErrorCode::Internal, e)
             }
         }
