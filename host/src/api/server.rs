@@ -514,12 +514,24 @@ async fn result(
     Ok((status, Json(body)))
 }
 
+/// `?stored=true`: payloads as stored (encoded ones stay envelopes).
+#[derive(serde::Deserialize)]
+struct HistoryParams {
+    #[serde(default)]
+    stored: bool,
+}
+
 async fn history(
     State(host): State<Host>,
     Path(id): Path<String>,
+    Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let run = host.find_run(&id)?;
-    let events = host.history(&run.run_id)?;
+    let events = if params.stored {
+        host.inspect().stored().history_of(&run)?
+    } else {
+        host.history(&run.run_id)?
+    };
     Ok(Json(export::to_json(
         &run.workflow_id,
         &run.run_id,

@@ -22,7 +22,8 @@ use crate::runtime::HostConfig;
 #[command(after_help = "Examples:
   weft server --data ./data --listen 127.0.0.1:7233
   weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
-  weft server --data ./data --shutdown-grace 30s")]
+  weft server --data ./data --shutdown-grace 30s
+  weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest")]
 pub struct ServerArgs {
     /// Data folder (the redb file and caches; created if missing).
     #[arg(long)]
@@ -49,6 +50,8 @@ pub struct ServerArgs {
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
     pub shutdown_grace: Duration,
+    #[command(flatten)]
+    pub codec: super::codec_keys::CodecKeysArg,
 }
 
 fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
@@ -69,6 +72,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         cache_size: args.cache_size,
         max_concurrent_activities: args.max_concurrent_activities,
         task_queues: args.task_queues,
+        codec: args.codec.codec()?,
         ..HostConfig::on_disk_from_env(&args.data)
     };
     crate::api::serve(config, args.listen, args.shutdown_grace, activities).await?;
