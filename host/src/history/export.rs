@@ -14,8 +14,8 @@ use serde_json::{json, Map, Value};
 
 use super::codec::OLDEST_FORMAT;
 use super::vocab::{Encoding, Payload};
-use crate::payload_codec::Envelope;
 use super::{Event, FORMAT_VERSION};
+use crate::payload_codec::Envelope;
 
 /// A history file could not be read.
 #[derive(Debug, thiserror::Error)]
