@@ -208,9 +208,12 @@ fn encryption_example_keeps_payloads_encrypted_at_rest() {
         .unwrap()
         .contains("ROSEBUD-7731"));
     let replay = ["replay", "--module", path(&component), path(&encoded)];
-    let err = fails_with(cli(&replay), 1);
+    let err = fails_with(cli(&replay), 2);
     assert!(err.contains("`k1`"), "{err}");
-    assert!(ok(cli(&[&replay[..], &keys].concat())).contains("matches"));
+    let replayed = cli(&[&replay[..], &keys].concat());
+    let said = String::from_utf8_lossy(&replayed.stdout).to_string()
+        + &String::from_utf8_lossy(&replayed.stderr);
+    assert!(replayed.status.success() && said.contains("matches"), "{said}");
     ok(cli(&["replay", "--module", path(&component), path(&plain)]));
 
     // Rotation: k2 is active, k1 kept to read. The old runs stay readable, the open
