@@ -213,7 +213,10 @@ fn encryption_example_keeps_payloads_encrypted_at_rest() {
     let replayed = cli(&[&replay[..], &keys].concat());
     let said = String::from_utf8_lossy(&replayed.stdout).to_string()
         + &String::from_utf8_lossy(&replayed.stderr);
-    assert!(replayed.status.success() && said.contains("matches"), "{said}");
+    assert!(
+        replayed.status.success() && said.contains("matches"),
+        "{said}"
+    );
     ok(cli(&["replay", "--module", path(&component), path(&plain)]));
 
     // Rotation: k2 is active, k1 kept to read. The old runs stay readable, the open
