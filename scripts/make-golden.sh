@@ -2,6 +2,8 @@
 # Writes a golden data folder for tests/golden/: a host's redb file holding closed runs
 # (hello, sequence) and an open one (timer, sleeping 30 days), written by the weft at
 # $WEFT (default: this tree's debug build). Usage: scripts/make-golden.sh <out-folder>
+# With CODEC_KEYS=<key file> the server stores payloads encrypted with it, and the file
+# is copied into the folder as codec-keys.json (tests/golden.rs then reads with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: scripts/make-golden.sh <out-folder>}
@@ -11,7 +13,9 @@ SRC=${SRC:-$PWD}
 declare -A WASM
 for ex in hello sequence timer; do WASM[$ex]=$("$WEFT" build "$SRC/guest-examples/$ex"); done
 mkdir -p "$OUT"
-"$WEFT" server --data "$OUT" --listen 127.0.0.1:0 >"$OUT.server.out" 2>/dev/null &
+CODEC_ARGS=()
+if [ -n "${CODEC_KEYS:-}" ]; then cp "$CODEC_KEYS" "$OUT/codec-keys.json"; CODEC_ARGS=(--codec-keys "$OUT/codec-keys.json"); fi
+"$WEFT" server --data "$OUT" --listen 127.0.0.1:0 "${CODEC_ARGS[@]}" >"$OUT.server.out" 2>/dev/null &
 PID=$!
 trap 'kill -9 $PID 2>/dev/null || true; rm -f "$OUT.server.out"' EXIT
 for _ in $(seq 1 200); do grep -q '^listening on ' "$OUT.server.out" 2>/dev/null && break; sleep 0.05; done

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde_json::json;
 use support::*;
 use weft_host::history::{Outcome, FORMAT_VERSION};
+use weft_host::payload_codec::PayloadCodec;
 use weft_host::runtime::Inspector;
 use weft_host::storage::{RunFilter, Status};
 
@@ -34,7 +35,10 @@ async fn open_golden(format: u16) {
         .find_run("golden-timer")
         .unwrap()
         .start_ms;
+    let keys = dir.path().join("codec-keys.json");
+    let codec = PayloadCodec::from_file(keys.exists().then_some(keys.as_path())).unwrap();
     let env = test_env()
+        .codec(codec)
         .start_at(timer_start)
         .activities(activities())
         .data_dir(dir.path())
@@ -100,6 +104,26 @@ async fn format_3_data_opens_resumes_and_replays() {
 
 #[tokio::test]
 async fn format_4_data_opens_resumes_and_replays() {
-    assert_eq!(FORMAT_VERSION, 4, "add a golden folder for the new format");
     open_golden(4).await;
+}
+
+/// Format 5's folder was written with a payload codec (its key file is in the folder):
+/// its payloads are stored encrypted and compressed, and read with the key.
+#[tokio::test]
+async fn format_5_data_opens_resumes_and_replays() {
+    assert_eq!(FORMAT_VERSION, 5, "add a golden folder for the new format");
+    let copy = tempfile::tempdir().unwrap();
+    copy_folder(&repo_root().join("tests/golden/format-5"), copy.path());
+    let inspector = Inspector::open(copy.path()).unwrap();
+    let run = inspector.find_run("golden-sequence").unwrap();
+    let err = inspector.history(&run.run_id).unwrap_err().to_string();
+    assert!(err.contains("`golden-5`"), "{err}");
+    let stored = inspector.stored().history_of(&run).unwrap();
+    let json = weft_host::history::export::to_json("w", "r", &stored).to_string();
+    assert!(
+        json.contains(r#""key_id":"golden-5""#) && !json.contains("CBA"),
+        "{json}"
+    );
+    drop(inspector);
+    open_golden(5).await;
 }

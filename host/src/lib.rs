@@ -3,7 +3,8 @@
 //!
 //! The rooms: [`contract`] (the WIT types), [`engine`] (wasmtime), [`history`],
 //! [`storage`] (redb), [`runtime`] (executions, cache, timers), [`activities`],
-//! [`replay`], [`metrics`] (Prometheus), and [`cli`] (the `weft` command line).
+//! [`replay`], [`metrics`] (Prometheus), [`payload_codec`] (payloads encrypted and
+//! compressed at rest), and [`cli`] (the `weft` command line).
 
 pub mod activities;
 pub mod api;
@@ -13,6 +14,7 @@ pub mod contract;
 pub mod engine;
 pub mod history;
 pub mod metrics;
+pub mod payload_codec;
 pub mod pem;
 pub mod query;
 pub mod replay;

@@ -30,6 +30,7 @@ use serde::Serialize;
 
 use crate::activities::{ActivityError, ActivityRegistry, TaskQueueConfig};
 use crate::history::{Outcome, Payload};
+use crate::payload_codec::PayloadCodec;
 use crate::runtime::{
     Clock, Host, HostConfig, RunHandle, StartRequest, UpdateOutcome, UpdateRequest, UpdateStage,
 };
@@ -49,6 +50,7 @@ pub struct TestEnvBuilder {
     cache_size: Option<usize>,
     max_concurrent_activities: Option<NonZeroUsize>,
     task_queues: Vec<TaskQueueConfig>,
+    codec: PayloadCodec,
 }
 
 impl TestEnvBuilder {
@@ -134,6 +136,12 @@ impl TestEnvBuilder {
         self
     }
 
+    /// Store payloads encoded with this codec (see [`crate::payload_codec`]).
+    pub fn codec(mut self, codec: PayloadCodec) -> Self {
+        self.codec = codec;
+        self
+    }
+
     /// Run on this storage (for instance one that injects faults).
     pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
         self.storage = Some(storage);
@@ -153,6 +161,7 @@ impl TestEnvBuilder {
         }
         config.max_concurrent_activities = self.max_concurrent_activities;
         config.task_queues = self.task_queues;
+        config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
         }
@@ -201,6 +210,7 @@ impl TestEnv {
             cache_size: None,
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            codec: PayloadCodec::none(),
         }
     }
 

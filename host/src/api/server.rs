@@ -81,7 +81,7 @@ impl From<QueryError> for ApiError {
         match e {
             QueryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
             QueryError::Filter(_) => ApiError::new(ErrorCode::BadRequest, e),
-            QueryError::Storage(_) | QueryError::History(_) => {
+            QueryError::Storage(_) | QueryError::History(_) | QueryError::Payload { .. } => {
                 ApiError::new(ErrorCode::Internal, e)
             }
         }
@@ -518,12 +518,24 @@ async fn result(
     Ok((status, Json(body)))
 }
 
+/// `?stored=true`: payloads as stored (encoded ones stay envelopes).
+#[derive(serde::Deserialize)]
+struct HistoryParams {
+    #[serde(default)]
+    stored: bool,
+}
+
 async fn history(
     State(host): State<Host>,
     Path(id): Path<String>,
+    Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let run = host.find_run(&id)?;
-    let events = host.history(&run.run_id)?;
+    let events = if params.stored {
+        host.inspect().stored().history_of(&run)?
+    } else {
+        host.history(&run.run_id)?
+    };
     Ok(Json(export::to_json(
         &run.workflow_id,
         &run.run_id,

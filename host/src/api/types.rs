@@ -12,7 +12,7 @@
 //! |        |                                        | ExecutionStatus`)                                 |
 //! | GET    | /v1/executions/{id}                    | → 200 [`Description`]                             |
 //! | GET    | /v1/executions/{id}/result?wait_s=S    | → 200 [`ResultBody`] (202 if still open after S)  |
-//! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`)       |
+//! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`); payloads decoded, or as stored (codec envelopes) with `?stored=true` |
 //! | POST   | /v1/executions/{id}/signals/{name}     | [`MessageBody`] → 200 [`Signalled`] once durable  |
 //! | POST   | /v1/executions/{id}/queries/{name}     | [`MessageBody`] → 200 [`QueryAnswer`]             |
 //! | POST   | /v1/executions/{id}/updates/{name}     | [`UpdateBody`] → 200 [`UpdateAnswer`] (202 if not |

@@ -23,7 +23,9 @@ use crate::runtime::{Host, HostConfig, StartRequest};
 /// commits: latency (one at a time, 20 warm-up, 200 samples), throughput (many in
 /// flight), replay of recorded histories, and the process's peak RSS.
 #[derive(Args)]
-#[command(after_help = "Example:\n  weft bench --scenario seq3")]
+#[command(
+    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted"
+)]
 pub struct BenchArgs {
     /// Which scenario to run: seq3, seq3-local, fanout10, signals or all.
     #[arg(long, default_value = "all")]
@@ -54,6 +56,9 @@ pub struct BenchArgs {
     /// Folder for the scenarios' data folders (default: a temporary folder).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Store payloads encoded with this key file's codec (measures its cost).
+    #[command(flatten)]
+    codec: super::codec_keys::CodecKeysArg,
 }
 
 struct Scenario {
@@ -132,6 +137,7 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
             args.concurrency,
             args.replay_fanout,
             activities.clone(),
+            args.codec.codec()?,
         )
         .await?;
         println!("{line}");
@@ -154,9 +160,14 @@ async fn run_scenario(
     concurrency: usize,
     replay_fanout: u64,
     activities: ActivityRegistry,
+    codec: crate::payload_codec::PayloadCodec,
 ) -> Result<serde_json::Value, Failure> {
     let _ = std::fs::remove_dir_all(dir);
-    let host = Host::open(HostConfig::on_disk(dir), activities).await?;
+    let config = HostConfig {
+        codec,
+        ..HostConfig::on_disk(dir)
+    };
+    let host = Host::open(config, activities).await?;
     let deployed = host
         .deploy(component.to_vec(), s.workflow_type, false)
         .await?;

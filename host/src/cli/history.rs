@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
+use super::codec_keys::CodecKeysArg;
 use super::remote::{api_failure, ServerArg};
-use super::{timeline, CliResult, Failure};
+use super::{exit, timeline, CliResult, Failure};
 use crate::history::{export, Event};
+use crate::payload_codec::PayloadCodec;
 
 /// Read or export execution histories.
 #[derive(Subcommand)]
@@ -25,6 +27,8 @@ pub struct Source {
     data: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArg,
+    #[command(flatten)]
+    codec: CodecKeysArg,
 }
 
 /// Show a run's history as a timeline, one line per event.
@@ -47,9 +51,13 @@ pub struct ShowArgs {
 }
 
 /// Write a run's history to a JSON file that `weft replay` reads.
+///
+/// Payloads the payload codec encrypted or compressed stay encoded in the file (each
+/// shows its envelope: key id, nonce, ciphertext) unless `--decode` is given with the
+/// key file; `weft replay --codec-keys` reads such a file.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft history export hello-1 -o hello-1.history.json\n  weft history export --data ./data hello-1 -o hello-1.history.json     # offline"
+    after_help = "Example:\n  weft history export hello-1 -o hello-1.history.json\n  weft history export --data ./data hello-1 -o hello-1.history.json     # offline\n  weft history export hello-1 -o plain.json --decode --codec-keys keys.json   # payloads decrypted"
 )]
 pub struct ExportArgs {
     /// Workflow id (its latest run) or run id.
@@ -59,6 +67,9 @@ pub struct ExportArgs {
     output: PathBuf,
     #[command(flatten)]
     source: Source,
+    /// Decode the payloads the codec encoded, with the keys of --codec-keys.
+    #[arg(long)]
+    decode: bool,
 }
 
 /// A run's history, both as events and as the history file's JSON.
@@ -72,7 +83,7 @@ struct Fetched {
 pub async fn history(cmd: HistoryCommand) -> CliResult {
     match cmd {
         HistoryCommand::Show(args) => {
-            let h = fetch(&args.source, &args.execution).await?;
+            let h = fetch(&args.source, &args.execution, Payloads::Decoded).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&h.json)?);
             } else {
@@ -81,7 +92,18 @@ pub async fn history(cmd: HistoryCommand) -> CliResult {
             Ok(())
         }
         HistoryCommand::Export(args) => {
-            let h = fetch(&args.source, &args.execution).await?;
+            let payloads = if args.decode {
+                if args.source.codec.codec_keys.is_none() {
+                    return Err(Failure::new(
+                        exit::USAGE,
+                        "--decode needs the codec key file: --codec-keys <file> (or WEFT_CODEC_KEYS)",
+                    ));
+                }
+                Payloads::Decoded
+            } else {
+                Payloads::Stored
+            };
+            let h = fetch(&args.source, &args.execution, payloads).await?;
             let text = serde_json::to_string_pretty(&h.json)?;
             if args.output.as_os_str() == "-" {
                 println!("{text}");
@@ -99,32 +121,59 @@ pub async fn history(cmd: HistoryCommand) -> CliResult {
     }
 }
 
-async fn fetch(source: &Source, id: &str) -> Result<Fetched, Failure> {
-    match &source.data {
-        Some(dir) => fetch_local(dir, id).await,
-        None => {
-            let json = source.server.client()?.history(id).map_err(api_failure)?;
-            let (workflow_id, run_id, events) =
-                export::from_json(&json.to_string()).map_err(|e| {
-                    format!(
-                        "the history {} answered for {id} does not decode: {e}",
-                        source.server.server
-                    )
-                })?;
-            Ok(Fetched {
-                workflow_id,
-                run_id,
-                events,
-                json,
-            })
-        }
-    }
+/// Whether a fetched history's encoded payloads are decoded or stay envelopes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Payloads {
+    Decoded,
+    Stored,
 }
 
-async fn fetch_local(dir: &Path, id: &str) -> Result<Fetched, Failure> {
-    let inspector = super::local::open_existing(dir).await?;
+async fn fetch(source: &Source, id: &str, payloads: Payloads) -> Result<Fetched, Failure> {
+    let codec = source.codec.codec()?;
+    let (workflow_id, run_id, mut events) = match &source.data {
+        Some(dir) => return fetch_local(dir, id, payloads, codec).await,
+        None => {
+            let client = source.server.client()?;
+            // Asked to decode with our keys, the server's stored form is decoded here;
+            // without keys, a server with keys answers plaintext for `show`.
+            let json = match payloads {
+                Payloads::Decoded if !codec.has_keys() => client.history(id),
+                _ => client.history_stored(id),
+            }
+            .map_err(api_failure)?;
+            export::from_json(&json.to_string()).map_err(|e| {
+                format!(
+                    "the history {} answered for {id} does not decode: {e}",
+                    source.server.server
+                )
+            })?
+        }
+    };
+    if payloads == Payloads::Decoded {
+        codec
+            .decode_events(&mut events)
+            .map_err(|e| format!("the history of {id}: {e}"))?;
+    }
+    Ok(Fetched {
+        json: export::to_json(&workflow_id, &run_id, &events),
+        workflow_id,
+        run_id,
+        events,
+    })
+}
+
+async fn fetch_local(
+    dir: &Path,
+    id: &str,
+    payloads: Payloads,
+    codec: PayloadCodec,
+) -> Result<Fetched, Failure> {
+    let inspector = super::local::open_existing(dir, codec).await?;
     let run = inspector.find_run(id).map_err(super::local::not_found)?;
-    let events = inspector.history(&run.run_id)?;
+    let events = match payloads {
+        Payloads::Decoded => inspector.history(&run.run_id)?,
+        Payloads::Stored => inspector.stored().history_of(&run)?,
+    };
     Ok(Fetched {
         json: export::to_json(&run.workflow_id, &run.run_id, &events),
         workflow_id: run.workflow_id,
@@ -136,7 +185,6 @@ async fn fetch_local(dir: &Path, id: &str) -> Result<Fetched, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::exit;
 
     #[test]
     fn missing_data_folder_is_not_found() {
@@ -144,7 +192,15 @@ mod tests {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let err = rt.block_on(fetch_local(dir.path(), "x")).err().unwrap();
+        let err = rt
+            .block_on(fetch_local(
+                dir.path(),
+                "x",
+                Payloads::Decoded,
+                PayloadCodec::none(),
+            ))
+            .err()
+            .unwrap();
         assert_eq!(err.code, exit::NOT_FOUND);
     }
 }

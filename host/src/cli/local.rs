@@ -10,6 +10,7 @@ use crate::activities::ActivityRegistry;
 use crate::api::types::ExecutionInfo;
 use crate::contract::Payload;
 use crate::history::Outcome;
+use crate::payload_codec::PayloadCodec;
 use crate::runtime::{Host, HostConfig, QueryError, StartError, StartRequest};
 use crate::storage::RunFilter;
 
@@ -20,7 +21,7 @@ use crate::storage::RunFilter;
 /// data folder after a crash and the executions that were in flight resume first.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft run --data ./data            # only resume what was in flight"
+    after_help = "Examples:\n  weft run --data ./data hello.wasm hello --input '\"world\"'\n  weft run --data ./data            # only resume what was in flight\n  weft run --data ./data --codec-keys keys.json hello.wasm hello --input '\"world\"'   # encrypted at rest"
 )]
 pub struct RunArgs {
     /// Data folder (the redb file and caches live here; created if missing).
@@ -36,10 +37,16 @@ pub struct RunArgs {
     /// The workflow id (default: `<type>-<random>`).
     #[arg(long)]
     id: Option<String>,
+    #[command(flatten)]
+    codec: super::codec_keys::CodecKeysArg,
 }
 
 pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
-    let host = Host::open(HostConfig::on_disk_from_env(&args.data), activities).await?;
+    let config = HostConfig {
+        codec: args.codec.codec()?,
+        ..HostConfig::on_disk_from_env(&args.data)
+    };
+    let host = Host::open(config, activities).await?;
     let resumed = host.inspect().open_runs()?;
     for r in &resumed {
         eprintln!(
@@ -142,7 +149,9 @@ pub async fn runs(
     filter: &RunFilter,
     limit: usize,
 ) -> Result<Vec<ExecutionInfo>, Failure> {
-    let runs = open_existing(dir).await?.list_runs(filter, limit)?;
+    let runs = open_existing(dir, PayloadCodec::none())
+        .await?
+        .list_runs(filter, limit)?;
     Ok(runs.iter().map(Into::into).collect())
 }
 
@@ -154,13 +163,17 @@ pub fn not_found(e: QueryError) -> Failure {
     }
 }
 
-/// Open a data folder that must already exist, without resuming anything in it.
-pub async fn open_existing(dir: &std::path::Path) -> Result<crate::runtime::Inspector, Failure> {
+/// Open a data folder that must already exist, without resuming anything in it; its
+/// payloads are decoded with `codec`.
+pub async fn open_existing(
+    dir: &std::path::Path,
+    codec: PayloadCodec,
+) -> Result<crate::runtime::Inspector, Failure> {
     if !dir.join("weft.redb").exists() {
         return Err(Failure::new(
             exit::NOT_FOUND,
             format!("{} holds no weft data (no weft.redb)", dir.display()),
         ));
     }
-    Ok(crate::runtime::Inspector::open(dir)?)
+    Ok(crate::runtime::Inspector::open_with_codec(dir, codec)?)
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_signals;
 mod build;
+mod codec_keys;
 mod control;
 mod describe;
 mod history;

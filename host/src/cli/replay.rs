@@ -14,6 +14,7 @@ use super::remote::{api_failure, ServerArg};
 use super::{exit, CliResult, Failure};
 use crate::engine::{Engine, EngineConfig, Module};
 use crate::history::export;
+use crate::payload_codec::PayloadCodec;
 use crate::replay::{replay as replay_history, ReplayError, ReplayStats};
 
 /// Replay recorded histories against a workflow component; no activity runs.
@@ -24,7 +25,7 @@ use crate::replay::{replay as replay_history, ReplayError, ReplayStats};
 /// (with the event, both commands and the source line that issued them).
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft replay --module hello.wasm hello.history.json\n  weft replay --module hello-v2.wasm histories/\n  weft replay --module hello-v2.wasm --id hello-1 --server http://127.0.0.1:7233\n\nExit codes: 0 all match, 3 a history diverged, 4 a file or execution not found, 5 the module is not a weft component, 1 other errors."
+    after_help = "Example:\n  weft replay --module hello.wasm hello.history.json\n  weft replay --module hello-v2.wasm histories/\n  weft replay --module hello-v2.wasm --id hello-1 --server http://127.0.0.1:7233\n  weft replay --module hello.wasm --codec-keys keys.json encrypted.history.json\n\nExit codes: 0 all match, 3 a history diverged, 4 a file or execution not found, 5 the module is not a weft component, 1 other errors."
 )]
 pub struct ReplayArgs {
     /// The workflow component to check.
@@ -42,6 +43,9 @@ pub struct ReplayArgs {
     /// events, tasks, commands, divergence).
     #[arg(long)]
     json: bool,
+    /// Key file to decode the payloads of history files exported encoded.
+    #[command(flatten)]
+    codec: super::codec_keys::CodecKeysArg,
 }
 
 /// What replaying one history found.
@@ -84,10 +88,11 @@ impl From<ReplayStats> for Counts {
 struct Checker {
     engine: Arc<Engine>,
     module: Arc<Module>,
+    codec: PayloadCodec,
 }
 
 impl Checker {
-    fn load(path: &Path) -> Result<Checker, Failure> {
+    fn load(path: &Path, codec: PayloadCodec) -> Result<Checker, Failure> {
         let bytes = std::fs::read(path).map_err(|e| {
             Failure::new(
                 exit::NOT_FOUND,
@@ -98,7 +103,11 @@ impl Checker {
         let module = engine
             .load(&bytes)
             .map_err(|e| Failure::new(exit::REJECTED, format!("{}: {e}", path.display())))?;
-        Ok(Checker { engine, module })
+        Ok(Checker {
+            engine,
+            module,
+            codec,
+        })
     }
 
     /// Replay one history file's text; `Err` when it is not a readable history.
@@ -113,13 +122,17 @@ impl Checker {
             error: None,
             millis: 0.0,
         };
-        let (workflow_id, run_id, events) = match export::from_json(text) {
+        let (workflow_id, run_id, mut events) = match export::from_json(text) {
             Ok(h) => h,
             Err(e) => {
                 verdict.error = Some(e.to_string());
                 return verdict;
             }
         };
+        if let Err(e) = self.codec.decode_events(&mut events) {
+            verdict.error = Some(e.to_string());
+            return verdict;
+        }
         verdict.workflow_id = workflow_id;
         verdict.run_id = run_id;
         let started = Instant::now();
@@ -140,7 +153,7 @@ impl Checker {
 }
 
 pub async fn replay(args: ReplayArgs) -> CliResult {
-    let checker = Checker::load(&args.module)?;
+    let checker = Checker::load(&args.module, args.codec.codec()?)?;
     match (&args.id, &args.history) {
         (Some(id), _) => {
             let json = args.server.client()?.history(id).map_err(api_failure)?;

@@ -50,7 +50,7 @@ pub async fn list(
                         })?,
                     None => 0,
                 };
-                let found = open_existing(dir)
+                let found = open_existing(dir, crate::payload_codec::PayloadCodec::none())
                     .await?
                     .search(query, offset, page_size)
                     .map_err(query_failure)?;
@@ -110,7 +110,7 @@ pub struct CountArgs {
 
 pub async fn count(args: CountArgs) -> CliResult {
     let body: crate::api::types::CountBody = match &args.data {
-        Some(dir) => open_existing(dir)
+        Some(dir) => open_existing(dir, crate::payload_codec::PayloadCodec::none())
             .await?
             .count(&args.query)
             .map_err(query_failure)?

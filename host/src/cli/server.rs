@@ -26,6 +26,7 @@ use crate::runtime::HostConfig;
   weft server --data ./data --listen 127.0.0.1:7233
   weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
   weft server --data ./data --shutdown-grace 30s
+  weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
 
 HTTPS, client certificates (mTLS) and bearer tokens:
   weft server --data ./data --tls-cert server.pem --tls-key server.key
@@ -78,6 +79,8 @@ pub struct ServerArgs {
     /// WEFT_SERVER_TOKENS adds more.
     #[arg(long, value_name = "PATH")]
     pub tokens_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub codec: super::codec_keys::CodecKeysArg,
 }
 
 fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
@@ -99,6 +102,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         cache_size: args.cache_size,
         max_concurrent_activities: args.max_concurrent_activities,
         task_queues: args.task_queues,
+        codec: args.codec.codec()?,
         ..HostConfig::on_disk_from_env(&args.data)
     };
     crate::api::serve(

@@ -327,6 +327,16 @@ impl Client {
         self.get(&format!("/v1/executions/{}/history", path_segment(id)))
     }
 
+    /// A run's history as stored: payloads the server's codec encoded stay envelopes
+    /// (`GET /v1/executions/{id}/history?stored=true`), as `weft history export` writes
+    /// them unless told to decode.
+    pub fn history_stored(&self, id: &str) -> Result<serde_json::Value, ClientError> {
+        self.get(&format!(
+            "/v1/executions/{}/history?stored=true",
+            path_segment(id)
+        ))
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

@@ -123,8 +123,29 @@ records! {
     TaskFailure { message, location }
 }
 
+// By hand: `Encoded` is stored only; the payload codec decodes it before any payload
+// reaches a workflow, so it has no counterpart in the contract.
+impl Conv<h::Encoding> for w::Encoding {
+    fn conv(self) -> h::Encoding {
+        match self {
+            w::Encoding::Json => h::Encoding::Json,
+            w::Encoding::Binary => h::Encoding::Binary,
+        }
+    }
+}
+impl Conv<w::Encoding> for h::Encoding {
+    fn conv(self) -> w::Encoding {
+        match self {
+            h::Encoding::Json => w::Encoding::Json,
+            h::Encoding::Binary => w::Encoding::Binary,
+            h::Encoding::Encoded => {
+                panic!("an encoded payload reached the contract; the payload codec decodes every payload it reads")
+            }
+        }
+    }
+}
+
 variants! {
-    Encoding { Json, Binary }
     ActivityResolution { Completed(v), Failed(v), Cancelled(v), TimedOut(v) }
     ChildResolution { Started(v), Completed(v), Failed(v), Cancelled(v), Terminated(v) }
     Job {

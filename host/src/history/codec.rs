@@ -21,13 +21,15 @@
 //! `Event::TaskAttemptFailed` to format 1; format 3 added `Event::ActivityHeartbeat`,
 //! `Event::CancelRequested`, `Event::LocalActivityAttemptFailed`, `Event::Deadlines`,
 //! `Event::TimedOut`, `Event::ModuleChanged`, `Event::ContinuedFrom` and
-//! `Event::PendingJob`; format 4 added `Event::ChildOptions`. Data of every older format
-//! decodes with today's types.
+//! `Event::PendingJob`; format 4 added `Event::ChildOptions`; format 5 added
+//! `Encoding::Encoded` (payloads encoded by `crate::payload_codec`; a chunk holding one
+//! is stamped 5 or later, even in a run recorded in an older format). Data of every
+//! older format decodes with today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;

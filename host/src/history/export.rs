@@ -5,12 +5,17 @@
 //!   "events": [ {"ExecutionStarted": {...}}, {"TaskStarted": {"time_ms": 1700000000000}}, ... ] }
 //! ```
 //! Payloads appear as `{"json": <value>}` when their encoding is JSON and as
-//! `{"binary": "<hex>"}` otherwise.
+//! `{"binary": "<hex>"}` otherwise. A payload the payload codec encoded (and that was
+//! not decoded for the file) appears as its envelope:
+//! `{"encoded": {"key_id": "2025-06", "compressed": false, "encoding": "Json",
+//! "nonce": "<hex>", "data": "<hex of the ciphertext>"}}`.
 
 use serde_json::{json, Map, Value};
 
 use super::codec::OLDEST_FORMAT;
+use super::vocab::{Encoding, Payload};
 use super::{Event, FORMAT_VERSION};
+use crate::payload_codec::Envelope;
 
 /// A history file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +32,9 @@ pub enum ImportError {
     /// A payload's `binary` field is not hex.
     #[error("a binary payload is not valid hex ({0}) in the history file")]
     BadHex(String),
+    /// An `encoded` payload is not an envelope.
+    #[error("an encoded payload in the history file is not an envelope: {0}")]
+    BadEnvelope(String),
 }
 
 /// Encode a run's history as the file's JSON.
@@ -89,6 +97,7 @@ fn show_payloads(value: &mut Value) {
                     Ok(v) => json!({ "json": v }),
                     Err(_) => json!({ "binary": hex::encode(&bytes) }),
                 },
+                Some("Encoded") => show_envelope(&bytes),
                 _ => json!({ "binary": hex::encode(&bytes) }),
             };
         }
@@ -109,6 +118,10 @@ fn hide_payloads(value: &mut Value) -> Result<(), ImportError> {
             let data = hex::decode(text).map_err(|e| ImportError::BadHex(e.to_string()))?;
             *value = json!({ "encoding": "Binary", "data": data });
         }
+        Value::Object(map) if map.len() == 1 && map.contains_key("encoded") => {
+            let payload = hide_envelope(&map["encoded"])?;
+            *value = serde_json::to_value(payload).expect("payloads serialize");
+        }
         Value::Object(map) => map.values_mut().try_for_each(hide_payloads)?,
         Value::Array(items) => items.iter_mut().try_for_each(hide_payloads)?,
         _ => {}
@@ -116,10 +129,61 @@ fn hide_payloads(value: &mut Value) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// An encoded payload's envelope as the file shows it (its bytes in hex if they are
+/// not an envelope, so that nothing is lost).
+fn show_envelope(bytes: &[u8]) -> Value {
+    let payload = Payload {
+        encoding: Encoding::Encoded,
+        data: bytes.to_vec(),
+    };
+    match Envelope::of(&payload) {
+        Ok(e) => json!({ "encoded": {
+            "key_id": e.key_id,
+            "compressed": e.compressed,
+            "encoding": e.encoding,
+            "nonce": hex::encode(&e.nonce),
+            "data": hex::encode(&e.data),
+        }}),
+        Err(_) => json!({ "encoded": hex::encode(bytes) }),
+    }
+}
+
+fn hide_envelope(shown: &Value) -> Result<Payload, ImportError> {
+    let bad = |what: &str| ImportError::BadEnvelope(what.to_string());
+    let hex_field = |name: &str| -> Result<Vec<u8>, ImportError> {
+        let text = shown[name]
+            .as_str()
+            .ok_or_else(|| bad(&format!("no `{name}` string")))?;
+        hex::decode(text).map_err(|e| ImportError::BadHex(e.to_string()))
+    };
+    if let Some(raw) = shown.as_str() {
+        let data = hex::decode(raw).map_err(|e| ImportError::BadHex(e.to_string()))?;
+        return Ok(Payload {
+            encoding: Encoding::Encoded,
+            data,
+        });
+    }
+    let envelope = Envelope {
+        key_id: match &shown["key_id"] {
+            Value::Null => None,
+            Value::String(id) => Some(id.clone()),
+            _ => return Err(bad("`key_id` is neither a string nor null")),
+        },
+        nonce: hex_field("nonce")?,
+        compressed: shown["compressed"]
+            .as_bool()
+            .ok_or_else(|| bad("no `compressed` flag"))?,
+        encoding: serde_json::from_value(shown["encoding"].clone())
+            .map_err(|e| bad(&format!("`encoding`: {e}")))?,
+        data: hex_field("data")?,
+    };
+    Ok(envelope.into_payload())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::vocab::{Encoding, Job, Payload, Signal};
+    use crate::history::vocab::{Job, Signal};
 
     fn sample() -> Vec<Event> {
         vec![Event::Job(Job::Signal(Signal {
@@ -137,6 +201,27 @@ mod tests {
         assert!(json.to_string().contains(r#"{"binary":"dead"}"#), "{json}");
         let (w, r, events) = from_json(&json.to_string()).unwrap();
         assert_eq!((w.as_str(), r.as_str(), events), ("w", "r", sample()));
+    }
+
+    #[test]
+    fn encoded_payloads_show_their_envelope_and_round_trip() {
+        let envelope = Envelope {
+            key_id: Some("k1".into()),
+            nonce: vec![7; 12],
+            compressed: true,
+            encoding: Encoding::Json,
+            data: vec![0xca, 0xfe],
+        };
+        let events = vec![Event::Job(Job::Signal(Signal {
+            name: "s".into(),
+            input: envelope.clone().into_payload(),
+        }))];
+        let json = to_json("w", "r", &events);
+        let shown = &json["events"][0]["Job"]["Signal"]["input"]["encoded"];
+        assert_eq!(shown["key_id"], "k1", "{json}");
+        assert_eq!(shown["data"], "cafe");
+        let (_, _, back) = from_json(&json.to_string()).unwrap();
+        assert_eq!(back, events);
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub enum Encoding {
     Json,
     /// Opaque bytes the host never interprets.
     Binary,
+    /// Stored only: a payload encrypted and/or compressed by the payload codec, its data
+    /// an envelope (`crate::payload_codec::Envelope`). Never reaches a workflow or an
+    /// activity: the codec decodes it when the history is read. Format 5.
+    Encoded,
 }
 
 /// A value passed between workflow, host and activities.
@@ -42,6 +46,7 @@ impl Payload {
                 serde_json::Value::String(String::from_utf8_lossy(&self.data).into())
             }),
             Encoding::Binary => serde_json::json!({ "binary": hex::encode(&self.data) }),
+            Encoding::Encoded => serde_json::json!({ "encoded": hex::encode(&self.data) }),
         }
     }
 }

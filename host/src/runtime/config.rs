@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
+use crate::payload_codec::PayloadCodec;
 
 /// How to set a host up.
 #[derive(Debug, Clone)]
@@ -22,6 +23,9 @@ pub struct HostConfig {
     /// Task queues served besides the default one and those activities are registered
     /// on, each with its own limit (see [`crate::activities::ActivityPools`]).
     pub task_queues: Vec<TaskQueueConfig>,
+    /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
+    /// compressed with the keys of a key file (see [`crate::payload_codec`]).
+    pub codec: PayloadCodec,
 }
 
 impl HostConfig {
@@ -38,6 +42,7 @@ impl HostConfig {
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            codec: PayloadCodec::none(),
         }
     }
 
@@ -63,6 +68,7 @@ impl HostConfig {
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            codec: PayloadCodec::none(),
         }
     }
 }

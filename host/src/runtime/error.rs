@@ -19,6 +19,12 @@ pub enum OpenError {
     /// The history of an open run does not decode.
     #[error(transparent)]
     History(#[from] DecodeError),
+    /// A payload of an open run does not decode (its codec key is missing).
+    #[error("{what}: {source}")]
+    Payload {
+        what: String,
+        source: crate::payload_codec::CodecError,
+    },
     /// The wasmtime engine could not be configured.
     #[error("cannot set up the wasmtime engine: {0}")]
     Engine(String),
@@ -108,4 +114,10 @@ pub enum QueryError {
     /// A list filter that does not parse or does not fit the search attributes.
     #[error("the query is not valid: {0}")]
     Filter(#[from] crate::query::QueryError),
+    /// A stored payload does not decode (its codec key is missing, or it is damaged).
+    #[error("{what}: {source}")]
+    Payload {
+        what: String,
+        source: crate::payload_codec::CodecError,
+    },
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{outcome, QueryError};
 use crate::history::{Event, History, Outcome};
+use crate::payload_codec::PayloadCodec;
 use crate::query::typed::TypedQuery;
 use crate::storage::{
     Counted, RedbStorage, RunAttributes, RunFilter, RunRecord, SearchPage, Storage, StorageError,
@@ -14,18 +15,38 @@ use crate::storage::{
 #[derive(Clone)]
 pub struct Inspector {
     storage: Arc<dyn Storage>,
+    codec: PayloadCodec,
 }
 
 impl Inspector {
+    /// A view without codec keys: encrypted payloads are errors naming their key.
     pub fn new(storage: Arc<dyn Storage>) -> Inspector {
-        Inspector { storage }
+        Inspector::with_codec(storage, PayloadCodec::none())
+    }
+
+    /// A view that decodes payloads with `codec`.
+    pub fn with_codec(storage: Arc<dyn Storage>, codec: PayloadCodec) -> Inspector {
+        Inspector { storage, codec }
     }
 
     /// Open the database of a data folder (fails while a host has it open).
     pub fn open(data_dir: &Path) -> Result<Inspector, StorageError> {
-        Ok(Inspector::new(Arc::new(RedbStorage::open(
-            &data_dir.join("weft.redb"),
-        )?)))
+        Inspector::open_with_codec(data_dir, PayloadCodec::none())
+    }
+
+    /// [`Inspector::open`], decoding payloads with `codec`.
+    pub fn open_with_codec(
+        data_dir: &Path,
+        codec: PayloadCodec,
+    ) -> Result<Inspector, StorageError> {
+        let storage = RedbStorage::open(&data_dir.join("weft.redb"))?;
+        Ok(Inspector::with_codec(Arc::new(storage), codec))
+    }
+
+    /// The same view with payloads left as stored (encoded ones stay envelopes), as
+    /// `weft history export` writes them unless told to decode.
+    pub fn stored(&self) -> StoredHistories<'_> {
+        StoredHistories(self)
     }
 
     /// Every run, newest first.
@@ -98,8 +119,14 @@ impl Inspector {
 
     /// The history of a run whose record is at hand (it names the history's format).
     pub fn history_of(&self, run: &RunRecord) -> Result<Vec<Event>, QueryError> {
-        let chunks = self.storage.history(&run.run_id)?;
-        Ok(super::decode_history(run, chunks)?)
+        let mut events = self.stored().history_of(run)?;
+        self.codec
+            .decode_events(&mut events)
+            .map_err(|source| QueryError::Payload {
+                what: format!("the history of run {}", run.run_id),
+                source,
+            })?;
+        Ok(events)
     }
 
     /// How a run ended, `None` while it is open. Read from the outcome table; a run
@@ -109,8 +136,28 @@ impl Inspector {
             return Ok(None);
         }
         match self.storage.outcome(&run.run_id)? {
-            Some(bytes) => Ok(Some(outcome::decode(&run.run_id, &bytes)?)),
+            Some(bytes) => {
+                let mut outcome = outcome::decode(&run.run_id, &bytes)?;
+                self.codec
+                    .decode_outcome(&mut outcome)
+                    .map_err(|source| QueryError::Payload {
+                        what: format!("the outcome of run {}", run.run_id),
+                        source,
+                    })?;
+                Ok(Some(outcome))
+            }
             None => Ok(History::new(self.history_of(run)?).outcome()),
         }
+    }
+}
+
+/// Histories as stored: encoded payloads stay envelopes (see [`Inspector::stored`]).
+pub struct StoredHistories<'a>(&'a Inspector);
+
+impl StoredHistories<'_> {
+    /// The history of a run whose record is at hand (it names the history's format).
+    pub fn history_of(&self, run: &RunRecord) -> Result<Vec<Event>, QueryError> {
+        let chunks = self.0.storage.history(&run.run_id)?;
+        Ok(super::decode_history(run, chunks)?)
     }
 }

@@ -48,6 +48,7 @@ use crate::history::codec::{decode_chunks, Chunk};
 use crate::history::vocab::{Query, Signal, Update};
 use crate::history::{DecodeError, Event, Failure, History, Job, Outcome, Payload};
 use crate::metrics::Metrics;
+use crate::payload_codec::PayloadCodec;
 use crate::storage::{
     durable, ModuleVersion, RedbStorage, RunRecord, Storage, StorageError, Write,
 };
@@ -135,6 +136,8 @@ pub(crate) struct HostInner {
     pub(crate) pools: ActivityPools,
     pub cache: InstanceCache,
     pub clock: Clock,
+    /// Encodes payloads when they are written and decodes them when read.
+    pub(crate) codec: PayloadCodec,
     /// This host's metrics (its own registry).
     pub(crate) metrics: Metrics,
     pub(crate) timers: Arc<Timers>,
@@ -171,7 +174,7 @@ impl HostInner {
                     .storage
                     .run(run_id)?
                     .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-                Inspector::new(self.storage.clone())
+                self.inspector()
                     .outcome(&record)?
                     .ok_or_else(|| QueryError::NotFound(run_id.to_string()))
             }
@@ -195,6 +198,11 @@ impl HostInner {
         let (tx, rx) = oneshot::channel();
         waiters.entry(run_id.to_string()).or_default().push(tx);
         Ok(Some(rx))
+    }
+
+    /// Reads this host's runs, its payloads decoded with its codec.
+    pub(crate) fn inspector(&self) -> Inspector {
+        Inspector::with_codec(self.storage.clone(), self.codec.clone())
     }
 
     /// A handle on this host, while it is up (none once the last `Host` is gone).
@@ -303,7 +311,7 @@ impl HostInner {
 
     /// A run's history, read and decoded.
     pub(crate) fn read_history(&self, record: &RunRecord) -> Result<History, QueryError> {
-        let events = Inspector::new(self.storage.clone()).history_of(record)?;
+        let events = self.inspector().history_of(record)?;
         Ok(History::new(events))
     }
 
@@ -395,6 +403,7 @@ impl Host {
                 activities,
                 cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
                 clock: config.clock.clone(),
+                codec: config.codec.clone(),
                 metrics,
                 timers: timers.clone(),
                 open: Mutex::new(HashMap::new()),
@@ -463,6 +472,7 @@ impl Host {
             let history = self.inner.read_history(&record).map_err(|e| match e {
                 QueryError::Storage(e) => OpenError::Storage(e),
                 QueryError::History(e) => OpenError::History(e),
+                QueryError::Payload { what, source } => OpenError::Payload { what, source },
                 QueryError::NotFound(id) => OpenError::Storage(StorageError::Database(format!(
                     "the history of open run {id} is missing"
                 ))),
@@ -536,7 +546,7 @@ impl Host {
 
     /// Read runs and histories.
     pub fn inspect(&self) -> Inspector {
-        Inspector::new(self.inner.storage.clone())
+        self.inner.inspector()
     }
 
     /// Every run, newest first.

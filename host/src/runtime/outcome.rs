@@ -1,6 +1,7 @@
 //! How a run ended, as the run record's status and as the bytes of the outcome table.
 
 use crate::history::Outcome;
+use crate::payload_codec::PayloadCodec;
 use crate::storage::{Status, StorageError};
 
 /// The status a run has once it ended this way.
@@ -15,9 +16,10 @@ pub fn status_of(outcome: &Outcome) -> Status {
     }
 }
 
-/// The bytes of `storage::Write::PutOutcome`.
-pub(crate) fn encode(outcome: &Outcome) -> Vec<u8> {
-    postcard::to_stdvec(outcome).expect("outcomes always encode")
+/// The bytes of `storage::Write::PutOutcome`, its payloads encoded with `codec`.
+pub(crate) fn encode(codec: &PayloadCodec, outcome: &Outcome) -> Vec<u8> {
+    let sealed = codec.sealed_outcome(outcome);
+    postcard::to_stdvec(sealed.as_ref().unwrap_or(outcome)).expect("outcomes always encode")
 }
 
 /// An outcome as `encode` stored it.

@@ -9,6 +9,7 @@
 use super::*;
 use crate::history::vocab::StartWorkflow;
 use crate::history::{ExecutionStarted, FORMAT_VERSION};
+use crate::payload_codec::PayloadCodec;
 use crate::storage::Status;
 
 /// The next run of a continue-as-new, recorded with the close of the current one.
@@ -20,14 +21,14 @@ pub(crate) struct NextRun {
 }
 
 impl NextRun {
-    pub(super) fn writes(&self) -> Vec<Write> {
+    pub(super) fn writes(&self, codec: &PayloadCodec) -> Vec<Write> {
         let mut writes = Vec::new();
         writes.extend([
             Write::PutRun(self.record.clone()),
             Write::Append {
                 run_id: self.record.run_id.clone(),
                 first_index: 0,
-                events: crate::history::codec::encode_events(FORMAT_VERSION, &self.events),
+                events: codec.encode_chunk(FORMAT_VERSION, &self.events).0,
             },
         ]);
         if !self.attributes.is_empty() {

@@ -56,7 +56,7 @@ impl Execution {
             Write::PutRun(self.record.clone()),
             Write::PutOutcome {
                 run_id: self.record.run_id.clone(),
-                outcome: crate::runtime::outcome::encode(outcome),
+                outcome: crate::runtime::outcome::encode(&self.host.codec, outcome),
             },
         ];
         writes.extend(self.timers.values().cloned().map(Write::DeleteTimer));

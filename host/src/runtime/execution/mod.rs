@@ -29,7 +29,7 @@ use super::messages::MessageError;
 use super::task_retry::{backoff, Retry};
 use super::{status_of, HostInner, Message, StartError};
 use crate::engine::{Module, WorkflowInstance};
-use crate::history::codec::{encode_events_counted, encoded_len};
+use crate::history::codec::encoded_len;
 use crate::history::vocab::Query;
 use crate::history::Payload;
 use crate::history::{
@@ -401,7 +401,10 @@ impl Execution {
         all_events.extend(events);
         let mut events_len = 0;
         if !all_events.is_empty() {
-            let (bytes, len) = encode_events_counted(self.record.format_version, &all_events);
+            let (bytes, len) = self
+                .host
+                .codec
+                .encode_chunk(self.record.format_version, &all_events);
             events_len = len;
             all_writes.push(Write::Append {
                 run_id: self.record.run_id.clone(),

@@ -154,7 +154,7 @@ impl Execution {
             writes.extend(self.close_writes(outcome, time_ms, index + events.len()));
         }
         if let Some(next) = &next_run {
-            writes.extend(next.writes());
+            writes.extend(next.writes(&self.host.codec));
         }
         let recorded = !events.is_empty();
         if self.commit_with(events, writes).await.is_err() {
