@@ -3,7 +3,7 @@
 //! host runs on the test environment's virtual clock: backoffs and timeouts take no
 //! real time.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

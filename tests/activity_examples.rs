@@ -2,7 +2,7 @@
 //! `dynamic-activities`) run end to end on the time-skipping test environment, with the
 //! example activities of the `weft` binary; every recorded history replays.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::*;

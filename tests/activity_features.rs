@@ -4,7 +4,7 @@
 //! `activity-features` fixture (`tests/fixtures/activity-features`), whose workflow types carry the
 //! features' names; every test replays what it recorded.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, OnceLock};
 

@@ -1,11 +1,13 @@
 //! Misbehaving workflows and bad input get clear errors and leave other executions
 //! untouched.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::*;
+use weft_host::contract::Payload;
 use weft_host::history::Outcome;
+use weft_host::runtime::StartRequest;
 
 fn failure_message(outcome: &Outcome) -> String {
     match outcome {
@@ -64,13 +66,20 @@ async fn misbehaving_workflows_stay_open_and_fail_alone() {
         }
     }
 
-    let (run, bad) = execute(&host, "hello", json!({"not": "a string"})).await;
-    let message = failure_message(&bad);
+    // Input that does not decode fails the start, not a run: nothing is recorded.
+    let refused = host
+        .start(StartRequest {
+            workflow_id: Some("bad-input".into()),
+            ..StartRequest::new("hello", Payload::json(&json!({"not": "a string"})))
+        })
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
     assert!(
-        message.contains("hello") && message.to_lowercase().contains("input"),
+        message.contains("hello") && message.contains("input does not decode"),
         "{message}"
     );
-    assert_replays(&host, "hello", &host.history(&run).unwrap());
+    assert!(host.find_run("bad-input").is_err());
 
     let (run, ok) = healthy.await.unwrap();
     assert_eq!(completed(&ok), json!("Hello, neighbour!"));
@@ -189,8 +198,10 @@ fn cli_reports_bad_files_and_input() {
         .args(["hello", "--input", "42"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("workflow failed"));
+    // Input that does not decode as the workflow's type is refused at the start.
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("input does not decode"), "{err}");
 
     let out = weft()
         .args(["history", "export", "--data"])

@@ -3,7 +3,7 @@
 //! as new between pages; the chain of runs is whole, every item's child ran once, and
 //! every run's history (and a sample of the children's) replays.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,7 @@
 //! cancel` asks the workflow to cancel, the activity learns of it at its next heartbeat
 //! and stops, the workflow runs `cleanup` and ends as cancelled.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::server::{ok, Server};

@@ -3,7 +3,7 @@
 //! test environment with the `children` fixture; every test replays what it recorded.
 //! And the `child-workflow` example.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::features::start;

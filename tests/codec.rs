@@ -4,7 +4,7 @@
 //! is named, large payloads are compressed, `history export` keeps payloads encoded
 //! unless told to decode, and every history replays.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

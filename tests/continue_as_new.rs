@@ -2,7 +2,7 @@
 //! iterations in runs of 250, each run closing and starting the next in one durable
 //! commit; every run's history stays short and replays; the chain is whole.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::*;

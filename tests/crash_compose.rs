@@ -4,7 +4,7 @@
 //! continue-as-new is durable but before its next run got going. After the restart the
 //! policies are applied once, and the chain of runs is whole.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

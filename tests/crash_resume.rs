@@ -2,7 +2,7 @@
 //! again resumes every execution to the right result, and no activity whose result
 //! was recorded before the kill runs again.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::path::Path;

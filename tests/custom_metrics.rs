@@ -2,7 +2,7 @@
 //! records them: served beside the host's own, and counted once although every task
 //! of the run rebuilds its instance by replaying the history (cache of none).
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{activities, assert_replays, completed, component_bytes, test_env};

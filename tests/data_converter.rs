@@ -11,7 +11,7 @@
 //! a random nonce each, so `codec` checks that input and result decode to the same
 //! payload rather than that their stored bytes are equal.
 
-mod support;
+use crate::support;
 
 use base64::Engine as _;
 use serde_json::{json, Value};

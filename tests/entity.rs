@@ -5,7 +5,7 @@
 //! rebuilds the instance by replay; a closed run answers queries from its history.
 //! And the account continuing as new runs on the test environment.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::server::{fails_with, ok, Server};

@@ -1,7 +1,7 @@
 //! Each example workflow runs to completion on a real host over a real redb file, and
 //! its recorded history replays.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::*;

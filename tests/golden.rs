@@ -4,7 +4,7 @@
 //! them; its open run (a timer sleeping 30 days) resumes and completes, on a virtual
 //! clock.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! `allow-duplicate-failed-only`, `reject-duplicate`) looks at the id's closed run;
 //! conflict (`fail`, `use-existing`, `terminate-existing`) at its open one.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::features::{env, finish, result, start};

@@ -1,7 +1,7 @@
 //! `GET /metrics` of a real `weft server`: the counts match what the test made the host
 //! do (runs started and closed, activity attempts, messages, cache and group commits).
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::component_bytes;

@@ -4,7 +4,7 @@
 //! `weft` CLI (flags and environment variables). The certificates are made here with
 //! rcgen, under the file names the example's script gives them.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

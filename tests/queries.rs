@@ -2,7 +2,7 @@
 //! runs whose instance was evicted or that have closed. One test per feature, named
 //! after it; every test replays what it recorded.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::features::{env, env_with, replays, result, start};

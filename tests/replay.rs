@@ -2,7 +2,7 @@
 //! history of the format's first version still replays; a changed workflow fails
 //! replay with a report that names the event, both commands and the source line.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::*;

@@ -3,7 +3,7 @@
 //! newest first when a later one fails or the workflow is cancelled. Every recorded
 //! history replays.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

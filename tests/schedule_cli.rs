@@ -2,7 +2,7 @@
 //! errors of a taken and a missing id, and a schedule that outlives a SIGKILL of the
 //! server. Actions are triggered and backfilled, so no test waits for a slot.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::server::{fails_with, ok, said, Server};

@@ -3,7 +3,7 @@
 //! when the host stopped before it recorded the action. Each run a schedule started
 //! is replayed.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

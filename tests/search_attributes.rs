@@ -3,7 +3,7 @@
 //! carried across continue-as-new, a type change refused, and the `order` workflow
 //! found by `weft list --query` on a real server. Every history replays.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::server::{fails_with, ok, Server};

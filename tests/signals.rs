@@ -2,7 +2,7 @@
 //! feature, named after it, asserting what its checker asserts. On the time-skipping
 //! test environment with the `messages` fixture; every test replays what it recorded.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::features::{env, finish, replays, result, start};

@@ -5,7 +5,7 @@
 //! The timer example passes a cancellation on (its `sleep(..).await?`), so a cancelled
 //! run ends cancelled in the task that delivers the request.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::server::{fails_with, ok, said, Server};

@@ -1,7 +1,7 @@
 //! A host on a storage that refuses commits: what failed leaves no trace, and the host
 //! carries on once the storage works again.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

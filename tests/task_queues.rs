@@ -3,7 +3,7 @@
 //! On the virtual clock: each activity sleeps a second on the host's clock, so the
 //! attempts overlap exactly as far as the limit lets them.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! from what is durable and the run completes; a workflow that panics on every task
 //! stays running on a real server, and `weft describe` shows the panic and its line.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Run and execution timeouts: a run still open at its deadline closes as timed out,
 //! on the virtual clock, whatever it waits for; a run that ends in time is untouched.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -61,8 +61,6 @@ async fn a_run_past_its_timeout_closes_as_timed_out() {
         })
         .await
         .unwrap();
-    assert!(matches!(
-        host.wait(&quick.run_id).await.unwrap(),
-        Outcome::Completed(_)
-    ));
+    let outcome = host.wait(&quick.run_id).await.unwrap();
+    assert!(matches!(outcome, Outcome::Completed(_)), "{outcome:?}");
 }

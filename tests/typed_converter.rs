@@ -2,7 +2,7 @@
 //! not decode into the workflow's type, or breaks the type's `Validate` rules, fails
 //! the start with an error naming the field; no run is recorded and the id stays free.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{assert_replays, completed, component_bytes, test_env};

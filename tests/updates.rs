@@ -3,7 +3,7 @@
 //! test environment with the `messages` fixture (`update/worker_restart`, which kills a
 //! real host, is in `tests/crash_resume.rs`); every test replays what it recorded.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, OnceLock};
 

@@ -5,7 +5,7 @@
 //! (a different first activity); the runs wait in their activity until the test lets
 //! them go.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@
 //!   `record-marker side-effect`, `schedule-activity 1 greet` | … `schedule-activity 2
 //!   to_upper` | … `complete-workflow`
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! a run replays exactly; a WASI sleep (the `tests/fixtures/wasi-sleep` fixture) fails its
 //! task with a message that points to `ctx.sleep`.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::*;
