@@ -19,13 +19,15 @@ use weft_host::runtime::Inspector;
 use weft_host::storage::{RedbStorage, Storage};
 
 /// What the test must never find in the database file.
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 8] = [
     "Zebulon",                // the customer, in the workflow's input and result
     "rosebud-7731",           // the card, the activity's input
     "ROSEBUD-7731",           // the activity's output, in the result
     "alice-4411",             // the signal
     "quarterly ledger entry", // the large attachment (compressed, then encrypted)
     "k2-signal-bob",          // a signal after the rotation
+    "quimby-5530",            // the memo
+    "nightly-ledger-9918",    // a schedule's input (the schedule record is sealed)
 ];
 
 fn key(byte: u8) -> String {
@@ -99,7 +101,12 @@ fn encryption_example_keeps_payloads_encrypted_at_rest() {
     let server = Server::start_with(&data, &[], &["--codec-keys", path(&k1)]);
     ok(server.cli(&["deploy", path(&component), "--name", "encryption"]));
     let input = statement("card-rosebud-7731").to_string();
-    ok(server.cli(&["start", "encryption", "--input", &input, "--id", "enc-1"]));
+    let memo = r#"note="ship to quimby-5530""#;
+    let start = ["start", "encryption", "--input", &input, "--id", "enc-1"];
+    ok(server.cli(&[&start[..], &["--memo", memo]].concat()));
+    // The memo is kept in the (encrypted) history only; describe decodes it.
+    let described = ok(server.cli(&["describe", "enc-1"]));
+    assert!(described.contains("ship to quimby-5530"), "{described}");
     ok(server.cli(&[
         "signal",
         "enc-1",
@@ -116,6 +123,21 @@ fn encryption_example_keeps_payloads_encrypted_at_rest() {
     assert!(shown.contains("rosebud-7731"), "{shown}");
     server.assert_replays("enc-1", "encryption");
     ok(server.cli(&["start", "encryption", "--input", &input, "--id", "enc-2"]));
+    // A schedule's input and memo are sealed with the schedule; describe shows them.
+    ok(server.cli(&[
+        "schedule",
+        "create",
+        "enc-nightly",
+        "--workflow-type",
+        "encryption",
+        "--input",
+        &statement("nightly-ledger-9918").to_string(),
+        "--cron",
+        "0 2 * * *",
+        "--paused",
+    ]));
+    let described = ok(server.cli(&["schedule", "describe", "enc-nightly", "--json"]));
+    assert!(described.contains("nightly-ledger-9918"), "{described}");
     // The server's export stays encoded unless told to decode with the keys.
     let from_server = tmp.path().join("server-export.json");
     ok(server.cli(&["history", "export", "enc-1", "-o", path(&from_server)]));

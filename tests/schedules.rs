@@ -462,7 +462,7 @@ async fn a_slot_started_before_a_crash_is_not_started_again() {
             OverlapPolicy::Skip,
         );
         let created = schedules.create("once", s, false, "").await.unwrap();
-        before_action = created.encode();
+        before_action = created.encode(env.host().codec());
         env.skip(MINUTE);
         until(&schedules, "once", "one action", |d| {
             d.record.state.actions == 1

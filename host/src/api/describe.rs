@@ -16,23 +16,16 @@ pub fn describe(host: &Host, id: &str) -> Result<Description, QueryError> {
     let history = History::new(host.inspect().history_of(&run)?);
     let continued_from = history.continued_from().map(str::to_string);
     let parent_workflow_id = history.parent_workflow_id();
-    // The current values; a run from before they were stored has its start's memo.
-    let attributes = host.inspect().attributes(&run.run_id)?;
-    let (memo, search_attributes) = match attributes {
-        Some(a) => (a.memo.into_iter().collect(), a.search),
-        None => (
-            history
-                .start_job()
-                .map(|s| {
-                    s.memo
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.to_json()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Default::default(),
-        ),
-    };
+    // The memo is folded from the history (the store does not keep it apart, so a
+    // payload codec covers it); the search attributes are the indexed values.
+    let memo = crate::runtime::memo_of(&history.events)
+        .into_iter()
+        .collect();
+    let search_attributes = host
+        .inspect()
+        .attributes(&run.run_id)?
+        .map(|a| a.search)
+        .unwrap_or_default();
     let children = child_infos(&history);
     let ((activities, timers), failing, cancel) = if run.status.is_open() {
         // The stored count is written at close; an open run's is read off its history.

@@ -117,6 +117,26 @@ impl PayloadCodec {
         visit::outcome_payloads(outcome, &mut |p| open_in_place(keys, p))
     }
 
+    /// A record kept outside histories (a schedule, with its action's input and memo)
+    /// sealed as one opaque payload; `None` when writing changes nothing.
+    pub fn seal_record(&self, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        let keys = self.encoding_keys()?;
+        let payload = Payload {
+            encoding: Encoding::Binary,
+            data: bytes,
+        };
+        Some(envelope::seal(keys, payload).data)
+    }
+
+    /// The bytes of a record [`seal_record`](Self::seal_record) sealed.
+    pub fn open_record(&self, sealed: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let payload = Payload {
+            encoding: Encoding::Encoded,
+            data: sealed.to_vec(),
+        };
+        Ok(envelope::open(self.0.as_deref(), &payload)?.data)
+    }
+
     /// Encode the payloads of `events` in place (what a commit stores), for tools that
     /// write histories themselves.
     pub fn encode_events(&self, events: &mut [Event]) {

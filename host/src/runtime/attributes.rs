@@ -197,6 +197,11 @@ pub(crate) fn payload_of(value: &SearchAttributeValue) -> Payload {
 }
 
 /// Named payloads, as a start job lists search attributes and memo.
+/// A run's memo as its events leave it: the start's, merged with the upserts.
+pub(crate) fn memo_of(events: &[Event]) -> BTreeMap<String, serde_json::Value> {
+    Current::of(events, &[]).values.memo
+}
+
 pub(crate) type Named = Vec<(String, Payload)>;
 
 /// The start job's lists (search attributes, memo) for values carried to a next run.

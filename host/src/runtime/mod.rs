@@ -4,6 +4,7 @@
 
 mod activity_task;
 mod attributes;
+pub(crate) use attributes::memo_of;
 mod cache;
 pub mod clock;
 mod commands;
@@ -444,6 +445,11 @@ impl Host {
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.inner.storage
+    }
+
+    /// The payload codec the host stores with.
+    pub fn codec(&self) -> &PayloadCodec {
+        &self.inner.codec
     }
 
     /// The clock the host reads.

@@ -96,7 +96,7 @@ impl Schedules {
     pub async fn start(host: &Host) -> Result<Schedules, ScheduleError> {
         let mut schedules = HashMap::new();
         for (id, bytes) in host.storage().schedules()? {
-            let record = ScheduleRecord::decode(&id, &bytes)?;
+            let record = ScheduleRecord::decode(&id, &bytes, host.codec())?;
             record.schedule.spec.compile()?;
             schedules.insert(id, record);
         }
@@ -379,7 +379,7 @@ fn check(schedule: &Schedule) -> Result<(), ScheduleError> {
 async fn save(host: &Host, record: &ScheduleRecord) -> Result<(), ScheduleError> {
     let write = Write::PutSchedule {
         id: record.id.clone(),
-        schedule: record.encode(),
+        schedule: record.encode(host.codec()),
     };
     durable(host.storage().commit(vec![write]))
         .await

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::overlap::OverlapPolicy;
 use super::spec::ScheduleSpec;
+use super::ScheduleError;
+use crate::payload_codec::PayloadCodec;
 use crate::storage::StorageError;
 
 /// The workflow a schedule starts on each action.
@@ -112,21 +114,50 @@ pub struct ScheduleRecord {
 
 #[derive(Serialize, Deserialize)]
 enum Stored {
-    V1(ScheduleRecord),
+    /// Boxed only in memory; postcard writes a box as its contents.
+    V1(Box<ScheduleRecord>),
+    /// A `V1` sealed by the payload codec: the action's input and memo are the
+    /// user's data, encrypted at rest like a history's payloads.
+    Sealed(Vec<u8>),
 }
 
 impl ScheduleRecord {
-    pub fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(&Stored::V1(self.clone())).expect("a schedule always encodes")
+    /// The stored bytes, sealed when `codec` has keys.
+    pub fn encode(&self, codec: &PayloadCodec) -> Vec<u8> {
+        let plain = postcard::to_stdvec(&Stored::V1(Box::new(self.clone())))
+            .expect("a schedule always encodes");
+        match codec.seal_record(plain.clone()) {
+            Some(sealed) => {
+                postcard::to_stdvec(&Stored::Sealed(sealed)).expect("a schedule always encodes")
+            }
+            None => plain,
+        }
     }
 
-    pub fn decode(id: &str, bytes: &[u8]) -> Result<ScheduleRecord, StorageError> {
-        match postcard::from_bytes(bytes) {
-            Ok(Stored::V1(record)) => Ok(record),
-            Err(source) => Err(StorageError::Decode {
+    pub fn decode(
+        id: &str,
+        bytes: &[u8],
+        codec: &PayloadCodec,
+    ) -> Result<ScheduleRecord, ScheduleError> {
+        let decode = |bytes: &[u8]| {
+            postcard::from_bytes::<Stored>(bytes).map_err(|source| StorageError::Decode {
                 what: format!("schedule {id}"),
                 source,
-            }),
+            })
+        };
+        match decode(bytes)? {
+            Stored::V1(record) => Ok(*record),
+            Stored::Sealed(sealed) => {
+                let plain = codec
+                    .open_record(&sealed)
+                    .map_err(|e| ScheduleError::Invalid(format!("schedule {id}: {e}")))?;
+                match decode(&plain)? {
+                    Stored::V1(record) => Ok(*record),
+                    Stored::Sealed(_) => Err(ScheduleError::Invalid(format!(
+                        "schedule {id} is sealed twice; the record is damaged"
+                    ))),
+                }
+            }
         }
     }
 

@@ -82,12 +82,18 @@ impl<'tx> AttributeTables<'tx> {
     }
 
     /// Replace a run's attributes: drop the index rows of the old ones, write the new.
+    /// Only the search attributes are kept: the memo lives in the run's history alone,
+    /// where a payload codec encrypts it (the index has to read search attributes).
     pub fn put(
         &mut self,
         run_id: &str,
         start_ms: u64,
         attributes: &RunAttributes,
     ) -> Result<(), StorageError> {
+        let attributes = &RunAttributes {
+            search: attributes.search.clone(),
+            memo: Default::default(),
+        };
         let old = self
             .current
             .get(run_id)?
