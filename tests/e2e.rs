@@ -27,6 +27,7 @@ mod golden;
 mod id_policies;
 mod metrics;
 mod mtls;
+mod otlp;
 mod queries;
 mod replay;
 mod saga;

@@ -21,6 +21,7 @@ pub mod replay;
 pub mod runtime;
 pub mod schedules;
 pub mod storage;
+pub mod telemetry;
 pub mod testing;
 
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};

@@ -24,6 +24,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::activities::ActivityRegistry;
+use crate::telemetry::{OtlpExporter, TelemetryError};
 
 /// Exit codes every command uses.
 pub mod exit {
@@ -74,6 +75,11 @@ struct Cli {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, global = true)]
     log_json: bool,
+    /// Export the host's spans (a workflow task, an activity attempt) to an
+    /// OpenTelemetry collector over OTLP/HTTP, as in `http://localhost:4318` (needs a
+    /// weft built with the `otel` feature, as the repo's `weft` is).
+    #[arg(long, global = true, value_name = "URL", env = "WEFT_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -127,7 +133,13 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
     } else {
         "warn"
     };
-    init_tracing(cli.log_json, level);
+    let exporter = match init_tracing(cli.log_json, level, cli.otlp_endpoint.as_deref()) {
+        Ok(exporter) => exporter,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -158,6 +170,10 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
             Command::Bench(args) => bench::bench(args, activities).await,
         }
     });
+    drop(runtime);
+    if let Some(exporter) = exporter {
+        exporter.shutdown();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -167,20 +183,35 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
     }
 }
 
-fn init_tracing(json: bool, default_level: &str) {
-    use tracing_subscriber::EnvFilter;
+/// Log to stderr (filtered by `WEFT_LOG`, else `default_level`), and with an OTLP
+/// endpoint also send the host's spans there.
+fn init_tracing(
+    json: bool,
+    default_level: &str,
+    otlp_endpoint: Option<&str>,
+) -> Result<Option<OtlpExporter>, TelemetryError> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+    let exporter = otlp_endpoint
+        .map(|endpoint| OtlpExporter::new(endpoint, "weft"))
+        .transpose()?;
     let filter =
         EnvFilter::try_from_env("WEFT_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let fmt = tracing_subscriber::fmt::layer()
         // No colour codes in log files and pipes.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().try_init()
+    let fmt = if json {
+        fmt.json().boxed()
     } else {
-        builder.try_init()
+        fmt.boxed()
     };
+    let _ = tracing_subscriber::registry()
+        .with(fmt.with_filter(filter))
+        .with(exporter.as_ref().map(|e| e.layer()))
+        .try_init();
+    Ok(exporter)
 }
 
 /// The module name a component file is deployed under by default: its file name
