@@ -14,7 +14,12 @@ type Hook = Arc<dyn Fn(&str, &str) + Send + Sync>;
 fn hooks() -> &'static Mutex<Vec<Hook>> {
     static HOOKS: OnceLock<Mutex<Vec<Hook>>> = OnceLock::new();
     HOOKS.get_or_init(|| {
-        let subscriber = tracing_subscriber::registry().with(HookLayer);
+        // Only workflows' log lines reach the hook; everything else stays disabled, so
+        // the other tests in this binary pay nothing for the subscriber.
+        let workflow_logs = tracing_subscriber::filter::filter_fn(|m| {
+            m.is_event() && m.target() == "weft_host::engine::host_imports"
+        });
+        let subscriber = tracing_subscriber::registry().with(HookLayer.with_filter(workflow_logs));
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in this test binary");
         Mutex::new(Vec::new())
