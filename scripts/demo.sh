@@ -14,15 +14,39 @@ show() {
   "$@"
 }
 
-step "building weft (release; minutes when cold, seconds when warm)"
-cargo build --quiet --release -p weft
-WEFT="$PWD/target/release/weft"
+EXAMPLES=(hello sequence fanout timer entity cancellation local-activity exceptions continue-as-new schedule search-attributes)
+
+step "building weft, and alongside it the guest toolchain and the example workflows (minutes when cold, seconds when warm)"
+# The demo profile is the release build without debug info, and without the OTLP exporter
+# (the demo sends no spans). The toolchain crate's small `build-guest` example comes
+# first: it sets up the guest toolchain and builds the example workflows (the guest
+# standard library first) while the rest of weft compiles, so the `weft build` step below
+# finds them built. Both builds select the same packages, so they resolve the same
+# features and the second reuses what the first compiled.
+built() {
+  cargo build --quiet --profile demo --no-default-features --message-format json-render-diagnostics \
+      -p weft -p weft-toolchain --example build-guest "$@" |
+    sed -n 's/.*"reason":"compiler-artifact".*"executable":"\([^"]*\)".*/\1/p'
+}
+GUEST_LOG=$(mktemp)
+GUEST_PID=
+trap '[ -n "$GUEST_PID" ] && kill "$GUEST_PID" 2>/dev/null' EXIT
+BUILD_GUEST=$(built)
+for ex in "${EXAMPLES[@]}"; do "$BUILD_GUEST" "guest-examples/$ex" || exit 1; done </dev/null >"$GUEST_LOG" 2>&1 &
+GUEST_PID=$!
+WEFT=$(built --bin weft | grep '/weft$')
+if ! wait "$GUEST_PID"; then
+  cat "$GUEST_LOG" >&2
+  echo "building the example workflows failed" >&2
+  exit 1
+fi
+rm -f "$GUEST_LOG"
 weft() { "$WEFT" "$@"; }
 weft toolchain install
 
 step "building the example workflows into components"
 declare -A WASM
-for ex in hello sequence fanout timer entity cancellation local-activity exceptions continue-as-new schedule search-attributes; do
+for ex in "${EXAMPLES[@]}"; do
   WASM[$ex]=$(weft build "guest-examples/$ex")
   echo "$ex -> ${WASM[$ex]}"
 done
@@ -46,7 +70,7 @@ step "starting a host"
 start_server
 
 step "deploying the components"
-for ex in hello sequence fanout timer entity cancellation local-activity exceptions continue-as-new schedule search-attributes; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
+for ex in "${EXAMPLES[@]}"; do show weft deploy "${WASM[$ex]}" --name "$ex"; done
 show weft modules
 
 step "running executions"

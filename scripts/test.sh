@@ -1,16 +1,67 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests and the end-to-end tests in tests/, on real
-# components built from guest-examples/ and tests/fixtures/. The first run sets up
-# the guest toolchain from Debian packages when rustup has no wasm32 target.
+# The whole test suite, in tiers run in turn; each prints its name and how long it took.
+#
+#   build   the test binaries, then every guest component the tests load (the crates of
+#           guest-examples/ and tests/fixtures/, one cargo invocation per guest target,
+#           so cargo compiles them in parallel and their shared dependencies once), into
+#           target/test-components; the tests only load them from there. The first run
+#           sets up the guest toolchain from Debian packages when rustup has no wasm32
+#           target.
+#   unit    `cargo test --workspace`: the libraries' unit and doc tests, the SDK's tests,
+#           and the workflow crates' own tests on the SDK's native test harness.
+#   e2e     the end-to-end tests (tests/e2e.rs) on real components, redb files and
+#           servers on loopback, except the heavy ones.
+#   heavy   the end-to-end tests under tests/heavy/ (hosts killed with SIGKILL, TLS and
+#           mTLS, long chains of runs, OTLP export), and the tests that run the compiler:
+#           the SDK's compile errors (trybuild) and the toolchain's real guest builds.
+#
+# Extra arguments are cargo options given to every tier (e.g. `--release`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # A one-shot CI build gains nothing from incremental state, which only takes disk.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"; fi
-echo "== guest toolchain"
-cargo run --quiet -p weft -- toolchain install
-echo "== tests"
-# The whole workspace: the host and the CLI, and the workflow crates' own unit tests,
-# which run natively on the SDK's test harness (the end-to-end tests build the same
-# crates into components).
-cargo test --workspace "$@"
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+components="$target_dir/test-components"
+# The end-to-end tests wait on processes, sockets and each other's hosts more than on
+# the CPU: more threads than cores keeps both cores busy. Not many more: each host's
+# engine reserves terabytes of address space, and 6 at once ran out of it.
+e2e_threads="${WEFT_E2E_THREADS:-4}"
+
+# The test targets left out of plain `cargo test --workspace` (`test = false`).
+heavy_targets=(--test e2e --test compile_errors --test build)
+
+suite_started=$SECONDS
+tier() {
+    local name=$1
+    shift
+    echo "== $name"
+    local started=$SECONDS
+    "$@"
+    echo "== $name: $((SECONDS - started)) s"
+}
+
+build() {
+    # --workspace in every tier: one feature resolution, so nothing compiles twice.
+    cargo test --workspace --no-run "$@"
+    cargo test --workspace --no-run "${heavy_targets[@]}" "$@"
+    local profile=debug crates=()
+    if [[ " $* " == *" --release "* ]]; then profile=release; fi
+    for manifest in guest-examples/*/Cargo.toml tests/fixtures/*/Cargo.toml; do
+        if grep -q cdylib "$manifest"; then crates+=("$(dirname "$manifest")"); fi
+    done
+    "$target_dir/$profile/examples/build-components" "$components" "${crates[@]}"
+}
+
+tier build build "$@"
+# The tests load the components built above instead of building their own.
+export WEFT_TEST_COMPONENTS="$components"
+tier unit cargo test --workspace "$@"
+tier e2e cargo test --workspace --test e2e "$@" -- --skip heavy:: --test-threads "$e2e_threads"
+heavy() {
+    cargo test --workspace --test e2e "$@" -- heavy:: --test-threads "$e2e_threads"
+    cargo test --workspace --test compile_errors --test build "$@"
+}
+tier heavy heavy "$@"
+echo "== suite: $((SECONDS - suite_started)) s"

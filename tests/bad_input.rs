@@ -108,15 +108,11 @@ async fn fail_on_panic_fails_the_run_and_huge_sleeps_saturate() {
     assert_replays(host, "misbehave", &events);
 
     let run = env.start("sleeps_forever", json!(null)).await.unwrap();
-    let mut timers = Vec::new();
-    for _ in 0..2400 {
+    let timers = poll::until_async("the endless sleep's timer", || async {
         let history = weft_host::history::History::new(host.history(&run.run_id).unwrap());
-        timers = history.pending().1;
-        if !timers.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+        Some(history.pending().1).filter(|timers| !timers.is_empty())
+    })
+    .await;
     assert_eq!(timers.len(), 1);
     assert_eq!(timers[0].fire_at_ms, u64::MAX);
     env.skip(std::time::Duration::from_secs(10 * 365 * 86_400));

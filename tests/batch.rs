@@ -44,8 +44,12 @@ async fn follow_chain(env: &TestEnv, first: &RunHandle) -> (Vec<String>, Outcome
     );
     let mut runs = vec![first.run_id.clone()];
     loop {
+        // Bounded: a chain that never ends fails here instead of running forever.
+        assert!(runs.len() <= 100, "the chain is past 100 runs: {runs:?}");
         let run_id = runs.last().unwrap().clone();
-        let outcome = host.wait(&run_id).await.unwrap();
+        let outcome = poll::within(&format!("run {run_id} to close"), host.wait(&run_id))
+            .await
+            .unwrap();
         assert_replays(host, "batch", &host.history(&run_id).unwrap());
         if !matches!(outcome, Outcome::ContinuedAsNew) {
             return (runs, outcome);

@@ -221,13 +221,11 @@ async fn signal_child_workflow() {
 
 /// Wait until the parent's first child has started.
 async fn child_started(env: &TestEnv, parent: &str) {
-    loop {
+    poll::until_async(&format!("the first child of {parent} to start"), || async {
         let d = weft_host::api::describe::describe(env.host(), parent).unwrap();
-        if d.children.first().is_some_and(|c| c.run_id.is_some()) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+        d.children.first().and_then(|c| c.run_id.as_ref()).map(drop)
+    })
+    .await
 }
 
 /// child_workflow/throws_on_termination: a terminated child's termination reaches its

@@ -3,8 +3,14 @@
 //! servers on loopback and real processes. One binary links wasmtime once instead of
 //! once per area, which keeps the build's time and disk small.
 //!
+//! Two tiers share the binary: the heavy tests live under `heavy::` (crashes, TLS, long
+//! chains, OTLP); `scripts/test.sh` runs the rest first (`--skip heavy::`), then those.
+//! It also builds every component beforehand and names the folder in
+//! `WEFT_TEST_COMPONENTS`; without it, each component is built on first use.
+//!
 //! Run one area with `cargo test -p weft --test e2e <module>::`, for example
-//! `cargo test -p weft --test e2e schedules::`.
+//! `cargo test -p weft --test e2e schedules::` (plain `cargo test --workspace` leaves
+//! this binary out: it is the fast tier).
 
 mod support;
 
@@ -17,17 +23,16 @@ mod cancellation;
 mod children;
 mod codec;
 mod continue_as_new;
-mod crash_compose;
-mod crash_resume;
 mod custom_metrics;
 mod data_converter;
+mod docs;
 mod entity;
 mod examples;
 mod golden;
+mod heavy;
 mod id_policies;
 mod metrics;
-mod mtls;
-mod otlp;
+mod on_demand;
 mod queries;
 mod replay;
 mod saga;

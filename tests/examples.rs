@@ -117,9 +117,12 @@ fn cli_runs_lists_exports_and_replays() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(line["workflow_id"], "greeting-1");
-    assert_eq!(line["status"], "completed");
+    // One object, as the API's page: the runs under `executions`.
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &page["executions"][0];
+    assert_eq!(run["workflow_id"], "greeting-1");
+    assert_eq!(run["status"], "completed");
+    assert_eq!(page["next_cursor"], serde_json::Value::Null);
 
     let file = dir.path().join("hello.history.json");
     export_history(&data, "greeting-1", &file);

@@ -6,8 +6,11 @@ use crate::support;
 
 use serde_json::json;
 use support::features::{env, finish, result, start};
+use support::server::{fails_with, Server};
+use support::{component_bytes, weft};
 use weft_host::contract::Payload;
 use weft_host::history::Outcome;
+use weft_host::names::WorkflowId;
 use weft_host::runtime::{IdConflictPolicy, IdReusePolicy, StartError, StartRequest};
 
 fn request(workflow_type: &str, id: &str) -> StartRequest {
@@ -136,4 +139,38 @@ async fn conflict_policy_terminate_existing_replaces_the_open_run() {
         .await
         .unwrap();
     assert_eq!(result(&env, &replaced.run).await, json!("new"));
+}
+
+/// A workflow id the API refuses, `Host::start` refuses too, with the same message,
+/// and the command line refuses it before it asks the server anything.
+#[tokio::test]
+async fn a_bad_workflow_id_is_refused_alike_by_host_api_and_cli() {
+    let bad = "line\nbreak";
+    let env = env().await;
+    let refused = env
+        .host()
+        .start(request("signal_basic", bad))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StartError::Invalid(_)), "{refused:?}");
+    let message = refused.to_string();
+    assert_eq!(message, WorkflowId::parse(bad).unwrap_err().to_string());
+    assert!(message.contains("not a usable workflow id"), "{message}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    server.post_bytes("/v1/modules?name=hello", &component_bytes("hello"));
+    let (status, body) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "hello", "input": "x", "id": bad}),
+    );
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")));
+    assert_eq!(body["message"].as_str(), Some(message.as_str()));
+
+    let out = weft()
+        .args(["start", "hello", "--id", bad, "--server", &server.url])
+        .output()
+        .unwrap();
+    let said = fails_with(out, 2);
+    assert!(said.contains(&message), "{said}");
 }

@@ -15,7 +15,7 @@ const GOLDEN_HELLO: &str = include_str!("histories/hello.v1.json");
 #[test]
 fn golden_history_still_replays() {
     let (_, _, events) = export::from_json(GOLDEN_HELLO).unwrap();
-    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let module = engine.load(&component_bytes("hello")).unwrap();
     let stats = weft_host::replay::replay(&engine, &module, &events).unwrap();
     assert_eq!(stats.events, events.len());
@@ -24,7 +24,7 @@ fn golden_history_still_replays() {
 #[test]
 fn changed_workflow_fails_replay_with_a_report() {
     let (_, _, events) = export::from_json(GOLDEN_HELLO).unwrap();
-    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let changed = engine.load(&component_bytes("hello-changed")).unwrap();
     let err = weft_host::replay::replay(&engine, &changed, &events).unwrap_err();
     let ReplayError::Nondeterminism {
@@ -79,6 +79,45 @@ fn cli_replay_reports_divergence_and_exits_nonzero() {
         "{stderr}"
     );
     assert!(stderr.contains("hello-changed/src/lib.rs"), "{stderr}");
+}
+
+#[test]
+fn cli_replay_keeps_the_compiled_component_for_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("golden.json");
+    std::fs::write(&file, GOLDEN_HELLO).unwrap();
+    let cache = dir.path().join("cache");
+    let replay = |extra: &[&str]| {
+        let out = weft()
+            .env("WEFT_CACHE_DIR", &cache)
+            .args(["replay", "--module"])
+            .arg(component("hello"))
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    let compiled = || -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+        let Ok(entries) = std::fs::read_dir(cache.join("compiled")) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| {
+                let e = e.unwrap();
+                (e.path(), e.metadata().unwrap().modified().unwrap())
+            })
+            .collect()
+    };
+    replay(&["--no-compile-cache"]);
+    assert!(compiled().is_empty(), "{:?}", compiled());
+    replay(&[]);
+    let first = compiled();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].0.extension().is_some_and(|e| e == "cwasm"));
+    // The second run loads the compiled form instead of compiling (and writing) it again.
+    replay(&[]);
+    assert_eq!(compiled(), first);
 }
 
 #[tokio::test]

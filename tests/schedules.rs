@@ -17,7 +17,7 @@ use weft_host::schedules::{
 use weft_host::storage::{durable, RunFilter, Write};
 use weft_host::testing::TestEnv;
 
-use support::{assert_replays, completed, component_bytes, test_env};
+use support::{assert_replays, completed, component_bytes, poll, test_env};
 
 const MINUTE: Duration = Duration::from_secs(60);
 /// A round start time, so slot times are easy to read.
@@ -70,17 +70,15 @@ async fn until(
     what: &str,
     check: impl Fn(&weft_host::schedules::ScheduleDescription) -> bool,
 ) -> weft_host::schedules::ScheduleDescription {
-    for _ in 0..3000 {
+    poll::until_seen_async(&format!("schedule {id} to get to: {what}"), || async {
         let d = schedules.describe(id).await.unwrap();
         if check(&d) {
-            return d;
+            Ok(d)
+        } else {
+            Err(d.record.state)
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!(
-        "schedule {id} never got to: {what}: {:?}",
-        schedules.describe(id).await.unwrap().record.state
-    );
+    })
+    .await
 }
 
 /// Wait for a run, replay it, and return its result.

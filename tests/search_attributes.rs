@@ -158,13 +158,12 @@ async fn a_type_change_fails_the_task_with_the_attribute_named() {
     let env = env().await;
     let host = env.host();
     let run = env.start("sa_retype", Value::Null).await.unwrap();
-    let failing = loop {
-        let d = weft_host::api::describe::describe(host, &run.run_id).unwrap();
-        if let Some(f) = d.failing_task {
-            break f;
-        }
-        tokio::task::yield_now().await;
-    };
+    let failing = poll::until_async("the retyping task to fail", || async {
+        weft_host::api::describe::describe(host, &run.run_id)
+            .unwrap()
+            .failing_task
+    })
+    .await;
     assert!(
         failing.message.contains("`Amount` has type Int") && failing.message.contains("Keyword"),
         "{}",
@@ -232,13 +231,14 @@ fn orders_are_found_by_their_status_with_weft_list_query() {
     // the query to see it (no timed wait: each check is a query answer).
     let list = |q: &str| ok(server.cli(&["list", "--query", q, "--json"]));
     let wait_for = |q: &str, n: usize| {
-        for _ in 0..2000 {
-            if order_ids(&list(q)).len() == n {
-                return;
+        poll::until_seen(&format!("{q} to find {n}"), || {
+            let found = order_ids(&list(q));
+            if found.len() == n {
+                Ok(())
+            } else {
+                Err(found)
             }
-            std::thread::yield_now();
-        }
-        panic!("{q} never found {n}: {}", list(q));
+        })
     };
     wait_for("OrderStatus = 'shipped'", 1);
     wait_for("OrderStatus = 'paid'", 1);

@@ -1,10 +1,7 @@
 //! `weft server` as a real process over loopback HTTP: the API end to end, bad input,
-//! checked deployments, and a SIGKILL under load.
+//! checked deployments. A SIGKILL under load is a heavy test (`heavy::server_crash`).
 
 use crate::support;
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 use support::server::Server;
@@ -13,7 +10,7 @@ use weft_host::history::export;
 
 fn replay_matches(component_name: &str, history: &Value) {
     let (_, _, events) = export::from_json(&history.to_string()).unwrap();
-    let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let module = engine.load(&component_bytes(component_name)).unwrap();
     weft_host::replay::replay(&engine, &module, &events)
         .unwrap_or_else(|e| panic!("replay of {component_name} failed: {e}"));
@@ -285,75 +282,6 @@ fn checked_deploys_replay_open_executions() {
     replay_matches("hello-v2", &history);
 }
 
-#[test]
-fn sigkill_under_load_completes_every_acknowledged_execution_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let env = [("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", "150")];
-    let server = Server::start(dir.path(), &env);
-    let (status, _) = server.post_bytes("/v1/modules?name=sequence", &component_bytes("sequence"));
-    assert_eq!(status, 201);
-
-    // Four clients start executions as fast as they can; the server dies under them.
-    let acked: Arc<Mutex<HashMap<String, String>>> = Default::default();
-    let url = server.url.clone();
-    let clients: Vec<_> = (0..4)
-        .map(|c| {
-            let acked = acked.clone();
-            let url = url.clone();
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
-                for i in 0..1000 {
-                    let id = format!("load-{c}-{i}");
-                    let body = json!({"workflow_type": "sequence", "input": id, "id": id});
-                    match agent.post(format!("{url}/v1/executions")).send_json(&body) {
-                        Ok(r) if r.status().as_u16() == 201 => {
-                            acked.lock().unwrap().insert(id.clone(), id);
-                        }
-                        _ => return, // the server is gone
-                    }
-                }
-            })
-        })
-        .collect();
-    while acked.lock().unwrap().len() < 60 {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    server.kill();
-    for c in clients {
-        c.join().unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
-
-    let server = Server::start(dir.path(), &env);
-    for (id, input) in &acked {
-        let result = server.result(id);
-        let expected: String = input.to_uppercase().chars().rev().collect();
-        assert_eq!(
-            result["result"],
-            json!(format!("Hello, {expected}!")),
-            "{id}: {result}"
-        );
-    }
-    // Exactly once: one run per acknowledged id.
-    let (_, list) = server.get("/v1/executions?limit=1000");
-    let mut runs: HashMap<String, usize> = HashMap::new();
-    for e in list["executions"].as_array().unwrap() {
-        *runs
-            .entry(e["workflow_id"].as_str().unwrap().to_string())
-            .or_default() += 1;
-    }
-    for id in acked.keys() {
-        assert_eq!(runs.get(id), Some(&1), "{id}");
-    }
-    for id in acked.keys().take(10) {
-        let (_, history) = server.get(&format!("/v1/executions/{id}/history"));
-        replay_matches("sequence", &history);
-    }
-}
-
 /// Run `weft <args>` against `server`; returns (exit code, stdout, stderr).
 fn cli(server: &Server, args: &[&str]) -> (i32, String, String) {
     let out = weft()
@@ -402,9 +330,35 @@ fn cli_drives_the_server() {
         out.contains("completed") && out.contains("hello version 1"),
         "{out}"
     );
-    let (code, out, _) = cli(&server, &["list", "--type", "hello", "--json"]);
-    assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), 2, "{out}");
+    // `list --json` prints one object with and without a query: the API's page.
+    let page = |args: &[&str]| {
+        let (code, out, err) = cli(&server, args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let listed = page(&["list", "--type", "hello", "--json"]);
+    assert_eq!(
+        listed["executions"].as_array().unwrap().len(),
+        2,
+        "{listed}"
+    );
+    assert_eq!(listed["next_cursor"], Value::Null);
+    let first = page(&["list", "--limit", "1", "--json"]);
+    assert_eq!(first["executions"].as_array().unwrap().len(), 1, "{first}");
+    assert!(first["next_cursor"].is_string(), "{first}");
+    let queried = page(&["list", "--query", "WorkflowType = 'hello'", "--json"]);
+    let ids = |page: &Value| {
+        let mut ids: Vec<String> = page["executions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|run| run["workflow_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&queried), ["cli-1", "cli-2"]);
+    assert_eq!(ids(&queried), ids(&listed));
     let (code, out, _) = cli(&server, &["history", "show", "cli-1"]);
     assert_eq!(code, 0);
     assert!(

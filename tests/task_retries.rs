@@ -30,12 +30,10 @@ async fn a_task_whose_commit_fails_is_retried_and_completes() {
     // The timer's task will not be recorded the first time.
     storage.fail_commits(1);
     env.skip(Duration::from_secs(60));
-    for _ in 0..2400 {
-        if storage.refused_commits() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    poll::until_async("the timer's task commit to be refused", || async {
+        (storage.refused_commits() >= 1).then_some(())
+    })
+    .await;
     assert_eq!(storage.refused_commits(), 1);
     // The task is retried after its backoff (1 s of workflow time) and the run goes on.
     env.skip(Duration::from_secs(1));
@@ -75,16 +73,15 @@ fn a_panicking_workflow_stays_running_and_describe_shows_why() {
     let (code, _) = cli(&server, &["start", "panics", "--id", "p-1"]);
     assert_eq!(code, 0);
     // Wait (bounded) for the first failure to be recorded.
-    let mut shown = String::new();
-    for _ in 0..600 {
+    let shown = poll::until_seen("describe p-1 to show its failing task", || {
         let (code, out) = cli(&server, &["describe", "p-1"]);
         assert_eq!(code, 0, "{out}");
-        shown = out;
-        if shown.contains("task failing") {
-            break;
+        if out.contains("task failing") {
+            Ok(out)
+        } else {
+            Err(out)
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
     assert!(shown.contains("running"), "{shown}");
     assert!(shown.contains("deliberate panic in a workflow"), "{shown}");
     assert!(shown.contains("misbehave/src/lib.rs"), "{shown}");

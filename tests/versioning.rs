@@ -45,7 +45,7 @@ fn load(engine: &Arc<Engine>, component: &str) -> Arc<Module> {
 
 /// Replay `events` on `component`, then ask the rebuilt instance the `ticket` query.
 fn replayed_ticket(component: &str, events: &[Event]) -> serde_json::Value {
-    let engine = Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let module = load(&engine, component);
     let mut instance = engine.instantiate(&module, "versioning-test").unwrap();
     replay::replay_into(&mut instance, events).unwrap_or_else(|e| panic!("{e}"));
@@ -93,7 +93,7 @@ async fn a_v1_history_replays_on_v2_through_the_old_branch() {
     let (result, events) = record("versioning", "ada").await;
     assert_eq!(result, json!("Hello, ada!"));
     assert!(patch_markers(&events).is_empty());
-    let engine = Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let stats = replay::replay(&engine, &load(&engine, "versioning-v2"), &events).unwrap();
     assert_eq!(stats.events, events.len());
     // The old branch draws no ticket.
@@ -108,7 +108,7 @@ async fn a_v2_history_replays_on_v2_through_the_new_branch() {
     let ticket = versioning_v2_ticket("ada");
     assert_eq!(result, json!(format!("HELLO, ADA! (TICKET {ticket})")));
     assert_eq!(patch_markers(&events), ["ticket"]);
-    let engine = Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     replay::replay(&engine, &load(&engine, "versioning-v2"), &events).unwrap();
     assert_eq!(replayed_ticket("versioning-v2", &events), json!(ticket));
 }
@@ -134,7 +134,7 @@ async fn a_side_effect_replays_the_recorded_value_without_running_its_closure() 
 #[tokio::test]
 async fn a_v2_history_does_not_replay_on_v3_and_the_report_names_the_patch() {
     let (_, events) = record("versioning-v2", "ada").await;
-    let engine = Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let err = replay::replay(&engine, &load(&engine, "versioning-v3"), &events).unwrap_err();
     let ReplayError::Nondeterminism { recorded, new, .. } = &err else {
         panic!("expected nondeterminism, got {err}");
@@ -169,7 +169,7 @@ async fn a_v2_history_does_not_replay_on_v3_and_the_report_names_the_patch() {
 #[tokio::test]
 async fn a_v1_history_does_not_replay_on_v3_and_the_report_suggests_a_patch() {
     let (_, events) = record("versioning", "ada").await;
-    let engine = Engine::new(Default::default()).unwrap();
+    let engine = support::engine();
     let err = replay::replay(&engine, &load(&engine, "versioning-v3"), &events).unwrap_err();
     let report = err.to_string();
     assert!(
@@ -237,15 +237,13 @@ async fn versioning_moves_a_v1_run_to_v2_and_a_checked_v3_is_refused() {
 
     // Awake on v2: past the patch, its greeting held.
     env.skip(std::time::Duration::from_secs(61));
-    loop {
+    let d = poll::until_async("evolving to schedule its activity on v2", || async {
         let d = weft_host::api::describe::describe(host, "evolving").unwrap();
-        if !d.pending_activities.is_empty() {
-            assert_eq!(d.module_version, Some(2));
-            assert!(d.module_moved_ms.is_some());
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+        Some(d).filter(|d| !d.pending_activities.is_empty())
+    })
+    .await;
+    assert_eq!(d.module_version, Some(2));
+    assert!(d.module_moved_ms.is_some());
     let refused = host
         .deploy_module(
             component_bytes("versioning-v3"),

@@ -8,7 +8,7 @@ use crate::support;
 use serde_json::{json, Value};
 use support::*;
 use weft_host::contract::{Activation, Command, HistoryInfo, Job, Payload, StartWorkflow};
-use weft_host::engine::{Engine, EngineConfig, WorkflowInstance};
+use weft_host::engine::{Engine, WorkflowInstance};
 use weft_host::history::Event;
 
 /// A run of the `wasi` example on a real host: its result and its history.
@@ -102,7 +102,7 @@ fn wasi_result(engine: &Engine, seed: u64, time_ms: u64, replaying: bool) -> Val
 
 #[test]
 fn same_seed_and_time_give_the_same_result() {
-    let engine = Engine::new(EngineConfig::default()).unwrap();
+    let engine = support::engine();
     let time_ms = 1_700_000_000_123;
     let recorded = wasi_result(&engine, 42, time_ms, false);
     assert_eq!(recorded["now_ms"], json!(time_ms));
@@ -114,7 +114,7 @@ fn same_seed_and_time_give_the_same_result() {
 
 #[test]
 fn wasi_sleep_fails_the_task_and_points_to_ctx_sleep() {
-    let engine = Engine::new(EngineConfig::default()).unwrap();
+    let engine = support::engine();
     let mut sleeper = instance(&engine, "wasi-sleep");
     let failure = sleeper
         .activate(

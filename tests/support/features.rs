@@ -41,7 +41,10 @@ pub async fn start(env: &TestEnv, workflow_type: &str, id: &str, input: Value) -
 
 /// Wait for the run to close, replay its history, and return how it ended.
 pub async fn finish(env: &TestEnv, run: &RunHandle) -> Outcome {
-    let outcome = env.host().wait(&run.run_id).await.unwrap();
+    let waited = format!("run {} of {} to close", run.run_id, run.workflow_id);
+    let outcome = super::poll::within(&waited, env.host().wait(&run.run_id))
+        .await
+        .unwrap();
     replays(env, run);
     outcome
 }

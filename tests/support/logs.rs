@@ -17,7 +17,7 @@ fn hooks() -> &'static Mutex<Vec<Hook>> {
         // Only workflows' log lines reach the hook; everything else stays disabled, so
         // the other tests in this binary pay nothing for the subscriber.
         let workflow_logs = tracing_subscriber::filter::filter_fn(|m| {
-            m.is_event() && m.target() == "weft_host::engine::host_imports"
+            m.is_event() && m.target() == "weft_runtime::engine::host_imports"
         });
         let subscriber = tracing_subscriber::registry().with(HookLayer.with_filter(workflow_logs));
         tracing::subscriber::set_global_default(subscriber)

@@ -4,12 +4,13 @@
 
 pub mod features;
 pub mod logs;
+pub mod poll;
 pub mod server;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use weft_host::contract::Payload;
 use weft_host::history::{Event, Outcome};
@@ -24,34 +25,106 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The component built from `guest-examples/<name>` or `tests/fixtures/<name>`.
+///
+/// `scripts/test.sh` builds every one before the tests run, into the folder it names in
+/// `WEFT_TEST_COMPONENTS`; the tests only load them. Without that variable (a developer
+/// running `cargo test -p weft --test e2e <module>::`) each component is built on first
+/// use, so an edited crate is never served stale.
 pub fn component(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
-    if let Some(p) = built.get(name) {
-        return p.clone();
+    match std::env::var_os(COMPONENTS_VAR) {
+        Some(dir) => prebuilt(Path::new(&dir), name),
+        None => built_on_first_use(name),
     }
-    let root = repo_root();
-    let dir = [
-        root.join("guest-examples").join(name),
-        root.join("tests/fixtures").join(name),
-    ]
-    .into_iter()
-    .find(|d| d.join("Cargo.toml").exists())
-    .unwrap_or_else(|| panic!("no crate named {name}"));
-    let path = weft_toolchain::build_crate(&dir, &Default::default())
-        .unwrap_or_else(|e| panic!("building {name}: {e}"));
-    built.insert(name.to_string(), path.clone());
+}
+
+/// The folder of components built before the tests (see [`component`]).
+pub const COMPONENTS_VAR: &str = "WEFT_TEST_COMPONENTS";
+
+fn prebuilt(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "no component {name} in {} ({COMPONENTS_VAR}): scripts/test.sh builds every crate of \
+         guest-examples/ and tests/fixtures/ there before the tests",
+        dir.display()
+    );
     path
 }
 
+/// Builds `name` once per test binary. Each component has its own cell, so tests that
+/// need different components do not wait on each other's builds here (cargo's lock on
+/// the shared guest target folder orders the builds themselves).
+fn built_on_first_use(name: &str) -> PathBuf {
+    once_per_name("build", name, || {
+        let root = repo_root();
+        let dir = [
+            root.join("guest-examples").join(name),
+            root.join("tests/fixtures").join(name),
+        ]
+        .into_iter()
+        .find(|d| d.join("Cargo.toml").exists())
+        .unwrap_or_else(|| panic!("no crate named {name}"));
+        weft_toolchain::build_crate(&dir, &Default::default())
+            .unwrap_or_else(|e| panic!("building {name}: {e}"))
+    })
+}
+
+/// `make()`'s value for `name`, made once per test binary and `purpose`; callers for
+/// one name wait for the first, callers for other names do not.
+fn once_per_name<T: Clone + Send + Sync + 'static>(
+    purpose: &'static str,
+    name: &str,
+    make: impl FnOnce() -> T,
+) -> T {
+    type Cells = HashMap<(&'static str, String), Arc<dyn std::any::Any + Send + Sync>>;
+    static CELLS: OnceLock<Mutex<Cells>> = OnceLock::new();
+    let cell = CELLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry((purpose, name.to_string()))
+        .or_insert_with(|| Arc::new(OnceLock::<T>::new()))
+        .clone();
+    let cell = cell
+        .downcast_ref::<OnceLock<T>>()
+        .expect("one type per purpose");
+    cell.get_or_init(make).clone()
+}
+
+/// The bytes of [`component`]`(name)`, compiled into the shared cache of compiled
+/// components first (once per test binary): the hosts and engines of the tests then
+/// load the compiled code instead of each compiling the component again, all at once.
 pub fn component_bytes(name: &str) -> Vec<u8> {
-    std::fs::read(component(name)).unwrap()
+    let bytes = std::fs::read(component(name)).unwrap();
+    once_per_name("compile", name, || {
+        engine()
+            .load(&bytes)
+            .unwrap_or_else(|e| panic!("compiling {name}: {e}"));
+    });
+    bytes
 }
 
 /// A test environment builder whose compiled components are shared by every test (in
 /// `target/test-compiled`): each component compiles once, not once per environment.
 pub fn test_env() -> weft_host::testing::TestEnvBuilder {
     weft_host::testing::TestEnv::builder().compiled_cache(compiled_cache())
+}
+
+/// The engine tests load components on outside a host: one per test binary, keeping
+/// what it compiles in the tests' shared cache (see [`compiled_cache`]). One, because
+/// each engine reserves terabytes of address space for its instance pool, and tests
+/// running in parallel with an engine each ran out of it.
+pub fn engine() -> Arc<weft_host::engine::Engine> {
+    static ENGINE: OnceLock<Arc<weft_host::engine::Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            weft_host::engine::Engine::new(weft_host::engine::EngineConfig {
+                cache_dir: Some(compiled_cache()),
+                ..Default::default()
+            })
+            .unwrap()
+        })
+        .clone()
 }
 
 /// Where tests keep compiled components (named by digest and engine, so never stale).
@@ -88,11 +161,12 @@ pub fn activities() -> ActivityRegistry {
     registry
 }
 
-/// A host on a data folder with the example activities.
+/// A host on a data folder with the example activities (its compiled components in
+/// the tests' shared cache).
 pub async fn host(dir: &Path) -> Host {
-    Host::open(HostConfig::on_disk(dir), activities())
-        .await
-        .unwrap()
+    let mut config = HostConfig::on_disk(dir);
+    config.engine.cache_dir = Some(compiled_cache());
+    Host::open(config, activities()).await.unwrap()
 }
 
 /// Start `workflow_type` with `input` and wait for its outcome.
@@ -105,7 +179,12 @@ pub async fn execute(
         .start(StartRequest::new(workflow_type, Payload::json(&input)))
         .await
         .unwrap();
-    let outcome = host.wait(&handle.run_id).await.unwrap();
+    let outcome = poll::within(
+        &format!("{workflow_type} run {} to close", handle.run_id),
+        host.wait(&handle.run_id),
+    )
+    .await
+    .unwrap();
     (handle.run_id, outcome)
 }
 
@@ -130,12 +209,8 @@ pub fn assert_replays(host: &Host, component_name: &str, events: &[Event]) {
 
 /// Wait (bounded, polling) until the run's last task attempt failed; its failure.
 pub async fn failing_task(host: &Host, run_id: &str) -> weft_host::history::FailingTask {
-    for _ in 0..2400 {
-        let history = weft_host::history::History::new(host.history(run_id).unwrap());
-        if let Some(failing) = history.failing_task() {
-            return failing;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("no task of {run_id} failed");
+    poll::until_async(&format!("a failed task of {run_id}"), move || async move {
+        weft_host::history::History::new(host.history(run_id).unwrap()).failing_task()
+    })
+    .await
 }

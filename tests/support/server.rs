@@ -6,6 +6,8 @@ use std::process::{Child, Output, Stdio};
 
 use serde_json::Value;
 
+use super::poll::{until_seen, PATIENCE};
+
 /// A running `weft server`; killed with SIGKILL when dropped.
 pub struct Server {
     child: Child,
@@ -30,10 +32,23 @@ impl Server {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        // Its first line says where it listens; a server that never says is a failure,
+        // not a hang.
+        let stdout = child.stdout.take().unwrap();
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+            let _ = said.send(read);
+        });
+        let Ok(line) = heard.recv_timeout(PATIENCE) else {
+            let _ = child.kill();
+            panic!(
+                "weft server on {} printed nothing in {PATIENCE:?}",
+                data.display()
+            );
+        };
+        let line = line.unwrap();
         let url = line
             .trim()
             .strip_prefix("listening on ")
@@ -76,16 +91,16 @@ impl Server {
         )
     }
 
-    /// Wait (long-polling) for a run's result body.
+    /// Wait (long-polling, bounded) for a run's result body.
     pub fn result(&self, id: &str) -> Value {
-        for _ in 0..20 {
-            let (status, body) = self.get(&format!("{}/result?wait_s=30", execution(id)));
-            if status == 200 {
-                return body;
+        until_seen(&format!("{id} to close"), || {
+            let (status, body) = self.get(&format!("{}/result?wait_s=10", execution(id)));
+            match status {
+                200 => Ok(body),
+                202 => Err(body),
+                other => panic!("result of {id}: {other} {body}"),
             }
-            assert_eq!(status, 202, "{body}");
-        }
-        panic!("{id} did not close");
+        })
     }
 }
 
@@ -137,7 +152,7 @@ impl Server {
     /// `component`; its events.
     pub fn assert_replays(&self, id: &str, component: &str) -> Vec<weft_host::history::Event> {
         let events = self.history(id);
-        let engine = weft_host::engine::Engine::new(Default::default()).unwrap();
+        let engine = super::engine();
         let module = engine.load(&super::component_bytes(component)).unwrap();
         weft_host::replay::replay(&engine, &module, &events)
             .unwrap_or_else(|e| panic!("replay of {id} on {component} failed: {e}"));

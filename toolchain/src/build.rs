@@ -54,16 +54,8 @@ impl BuildOptions {
 /// is written next to the core module in the shared target directory as
 /// `<crate_name>.component.wasm`, and into [`BuildOptions::out_dir`] if one is given.
 pub fn build_crate(crate_dir: &Path, options: &BuildOptions) -> Result<PathBuf, BuildError> {
-    // Check the crate first: a typo should not cost a toolchain download.
-    let package = locate(crate_dir)?;
-    let target = chosen_target(&package, options)?;
-    let install = InstallOptions {
-        cache_dir: options.cache_dir.clone(),
-        source: options.toolchain,
-        update: false,
-    };
-    let toolchain = Toolchain::find_or_install_for(&install, target)?;
-    build_package(&toolchain, &package, target, options)
+    let mut built = build_crates(&[crate_dir.to_owned()], options)?;
+    Ok(built.remove(0))
 }
 
 impl Toolchain {
@@ -96,6 +88,13 @@ fn chosen_target(package: &Package, options: &BuildOptions) -> Result<GuestTarge
 
 /// Finds the crate's manifest and checks that it builds a wasm module.
 fn locate(crate_dir: &Path) -> Result<Package, BuildError> {
+    let package = cargo::package(&manifest_of(crate_dir)?)?;
+    check_cdylib(&package)?;
+    Ok(package)
+}
+
+/// The canonical path of the manifest in `crate_dir` (or of `crate_dir`, a `Cargo.toml`).
+fn manifest_of(crate_dir: &Path) -> Result<PathBuf, BuildError> {
     let manifest = if crate_dir
         .file_name()
         .is_some_and(|name| name == "Cargo.toml")
@@ -109,19 +108,78 @@ fn locate(crate_dir: &Path) -> Result<Package, BuildError> {
         }
         crate_dir.join("Cargo.toml")
     };
-    let manifest = manifest
+    manifest
         .canonicalize()
         .map_err(|_| BuildError::ManifestMissing {
             dir: crate_dir.to_owned(),
-        })?;
-    let package = cargo::package(&manifest)?;
-    if !package.is_cdylib {
-        return Err(BuildError::NotCdylib {
-            crate_name: package.name,
-            manifest,
-        });
+        })
+}
+
+fn check_cdylib(package: &Package) -> Result<(), BuildError> {
+    if package.is_cdylib {
+        return Ok(());
     }
-    Ok(package)
+    Err(BuildError::NotCdylib {
+        crate_name: package.name.clone(),
+        manifest: package.manifest.clone(),
+    })
+}
+
+/// Builds the crates in `crate_dirs` into components, as [`build_crate`] builds one, and
+/// returns their paths in the same order. Crates of one workspace and one target are
+/// built by a single cargo invocation, so cargo compiles them in parallel and their
+/// shared dependencies once.
+pub fn build_crates(
+    crate_dirs: &[PathBuf],
+    options: &BuildOptions,
+) -> Result<Vec<PathBuf>, BuildError> {
+    // Check the crates first: a typo should not cost a toolchain download.
+    let packages = locate_all(crate_dirs)?;
+    let targets = packages
+        .iter()
+        .map(|package| chosen_target(package, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let install = InstallOptions {
+        cache_dir: options.cache_dir.clone(),
+        source: options.toolchain,
+        update: false,
+    };
+    let mut built: Vec<Option<PathBuf>> = vec![None; packages.len()];
+    // One group per (workspace, target), in the order each first appears.
+    let mut groups: Vec<(&Path, GuestTarget, Vec<usize>)> = Vec::new();
+    for (i, (package, target)) in packages.iter().zip(&targets).enumerate() {
+        let root = package.workspace_root.as_path();
+        match groups
+            .iter_mut()
+            .find(|(r, t, _)| *r == root && t == target)
+        {
+            Some((_, _, members)) => members.push(i),
+            None => groups.push((root, *target, vec![i])),
+        }
+    }
+    for (_, target, members) in groups {
+        // Which toolchain builds a crate depends on its target (see `build_crate`).
+        let toolchain = Toolchain::find_or_install_for(&install, target)?;
+        let group: Vec<&Package> = members.iter().map(|&i| &packages[i]).collect();
+        let paths = build_packages(&toolchain, &group, target, options)?;
+        for (i, path) in members.into_iter().zip(paths) {
+            built[i] = Some(path);
+        }
+    }
+    Ok(built.into_iter().flatten().collect())
+}
+
+/// Finds the manifests of `crate_dirs` and checks that each builds a wasm module.
+fn locate_all(crate_dirs: &[PathBuf]) -> Result<Vec<Package>, BuildError> {
+    let manifests = crate_dirs
+        .iter()
+        .map(|dir| manifest_of(dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    let packages = cargo::packages(&manifests)?;
+    for package in &packages {
+        check_cdylib(package)?;
+    }
+    Ok(packages)
 }
 
 fn build_package(
@@ -130,6 +188,33 @@ fn build_package(
     target: GuestTarget,
     options: &BuildOptions,
 ) -> Result<PathBuf, BuildError> {
+    let mut built = build_packages(toolchain, &[package], target, options)?;
+    Ok(built.remove(0))
+}
+
+/// Builds `packages` (members of one workspace) for `target` in one cargo invocation,
+/// then makes each core module a component; the components' paths, in order.
+fn build_packages(
+    toolchain: &Toolchain,
+    packages: &[&Package],
+    target: GuestTarget,
+    options: &BuildOptions,
+) -> Result<Vec<PathBuf>, BuildError> {
+    let core_modules = compile(toolchain, packages, target, options)?;
+    packages
+        .iter()
+        .zip(core_modules)
+        .map(|(package, core_module)| make_component(package, &core_module, target, options))
+        .collect()
+}
+
+/// Runs cargo on `packages` (one workspace); the core module of each, in order.
+fn compile(
+    toolchain: &Toolchain,
+    packages: &[&Package],
+    target: GuestTarget,
+    options: &BuildOptions,
+) -> Result<Vec<PathBuf>, BuildError> {
     let cache = cache::chosen_or_default(options.cache_dir.as_deref())?;
     toolchain.prepare(target, &cache)?;
     let target_dir = cache::guest_target_dir(&cache);
@@ -146,7 +231,13 @@ fn build_package(
         .arg("build")
         .args(toolchain_args)
         .arg("--manifest-path")
-        .arg(&package.manifest)
+        .arg(&packages[0].manifest);
+    if packages.len() > 1 {
+        for package in packages {
+            command.args(["--package", &package.name]);
+        }
+    }
+    command
         .arg("--lib")
         .args(["--profile", profile, "--target", target.triple()])
         .arg("--target-dir")
@@ -166,13 +257,15 @@ fn build_package(
 
     let mut child = command.spawn().map_err(BuildError::CargoMissing)?;
     let stdout = child.stdout.take().expect("stdout is piped");
-    let mut core_module = None;
+    let mut core_modules: Vec<Option<PathBuf>> = vec![None; packages.len()];
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
         match serde_json::from_str::<serde_json::Value>(&line) {
             Ok(message) => {
-                if let Some(path) = cargo::wasm_artifact(&message, &package.manifest) {
-                    core_module = Some(path);
+                for (package, slot) in packages.iter().zip(&mut core_modules) {
+                    if let Some(path) = cargo::wasm_artifact(&message, &package.manifest) {
+                        *slot = Some(path);
+                    }
                 }
             }
             // Not one of cargo's messages (a build script printing to stdout?): pass it on.
@@ -180,17 +273,36 @@ fn build_package(
         }
     }
     let status = child.wait().map_err(BuildError::CargoMissing)?;
+    let names = || {
+        let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
+        names.join("`, `")
+    };
     if !status.success() {
         return Err(BuildError::CompileFailed {
-            crate_name: package.name.clone(),
+            crate_name: names(),
             status,
         });
     }
-    let core_module = core_module.ok_or_else(|| BuildError::ArtifactMissing {
-        crate_name: package.name.clone(),
-    })?;
+    packages
+        .iter()
+        .zip(core_modules)
+        .map(|(package, module)| {
+            module.ok_or_else(|| BuildError::ArtifactMissing {
+                crate_name: package.name.clone(),
+            })
+        })
+        .collect()
+}
 
-    let bytes = fs::read(&core_module).map_err(io_error("read", &core_module))?;
+/// Wraps `core_module` (built from `package`) into a component, written beside it and
+/// into [`BuildOptions::out_dir`]; the path to use.
+fn make_component(
+    package: &Package,
+    core_module: &Path,
+    target: GuestTarget,
+    options: &BuildOptions,
+) -> Result<PathBuf, BuildError> {
+    let bytes = fs::read(core_module).map_err(io_error("read", core_module))?;
     let component = match target {
         // rustc links wasm32-wasip2 guests into components itself.
         GuestTarget::Wasip2 if bytes.starts_with(&COMPONENT_HEADER) => Ok(bytes),

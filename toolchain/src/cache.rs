@@ -9,6 +9,8 @@
 //! toolchain/downloads/            .deb files while an install is running
 //! target/                         the cargo target directory shared by all guest builds,
 //!                                 so the standard library is built once
+//! compiled/                       components compiled by `weft replay`, by digest (the
+//!                                 host's engine writes them; see `EngineConfig::cache_dir`)
 //! ```
 
 use std::ffi::OsString;

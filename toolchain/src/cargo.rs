@@ -20,10 +20,45 @@ pub(crate) struct Package {
     pub(crate) is_cdylib: bool,
     /// The target it asks for in `[package.metadata.weft] target`, as written.
     pub(crate) target: Option<String>,
+    /// The root folder of its workspace (its own folder when it is in none): crates
+    /// that share one are built together by one cargo invocation.
+    pub(crate) workspace_root: PathBuf,
+}
+
+/// Reads the packages whose manifests are `manifests` (canonical paths), in order. One
+/// `cargo metadata` lists every member of a workspace, so crates of one workspace cost
+/// one call.
+pub(crate) fn packages(manifests: &[PathBuf]) -> Result<Vec<Package>, BuildError> {
+    let mut listed: Vec<Value> = Vec::new();
+    let mut found = Vec::with_capacity(manifests.len());
+    for manifest in manifests {
+        if let Some(package) = listed.iter().find_map(|m| package_in(m, manifest).ok()) {
+            found.push(package);
+            continue;
+        }
+        let failed = |stderr: String| BuildError::Metadata {
+            manifest: manifest.clone(),
+            stderr,
+        };
+        let json: Value = serde_json::from_str(&metadata(manifest)?).map_err(|error| {
+            failed(format!(
+                "`cargo metadata` printed something unexpected: {error}"
+            ))
+        })?;
+        found.push(package_in(&json, manifest).map_err(failed)?);
+        listed.push(json);
+    }
+    Ok(found)
 }
 
 /// Reads the package whose manifest is `manifest` (a canonical path).
 pub(crate) fn package(manifest: &Path) -> Result<Package, BuildError> {
+    let mut found = packages(&[manifest.to_owned()])?;
+    Ok(found.remove(0))
+}
+
+/// `cargo metadata --no-deps` of `manifest`'s workspace, as printed.
+fn metadata(manifest: &Path) -> Result<String, BuildError> {
     let mut command = Command::new("cargo");
     scrub_host_build_env(&mut command);
     command
@@ -43,14 +78,20 @@ pub(crate) fn package(manifest: &Path) -> Result<Package, BuildError> {
     if !output.status.success() {
         return Err(failed(output.stderr.trim().to_owned()));
     }
-    package_from_metadata(&output.stdout, manifest).map_err(failed)
+    Ok(output.stdout)
 }
 
 /// Picks `manifest`'s package out of `cargo metadata` JSON (which lists every member
 /// when the crate is in a workspace).
+#[cfg(test)]
 fn package_from_metadata(json: &str, manifest: &Path) -> Result<Package, String> {
     let metadata: Value = serde_json::from_str(json)
         .map_err(|error| format!("`cargo metadata` printed something unexpected: {error}"))?;
+    package_in(&metadata, manifest)
+}
+
+/// Picks `manifest`'s package out of parsed `cargo metadata`.
+fn package_in(metadata: &Value, manifest: &Path) -> Result<Package, String> {
     let package = metadata["packages"]
         .as_array()
         .into_iter()
@@ -71,6 +112,11 @@ fn package_from_metadata(json: &str, manifest: &Path) -> Result<Package, String>
         target: package["metadata"]["weft"]["target"]
             .as_str()
             .map(str::to_owned),
+        workspace_root: metadata["workspace_root"]
+            .as_str()
+            .map(PathBuf::from)
+            .or_else(|| manifest.parent().map(Path::to_owned))
+            .unwrap_or_default(),
     })
 }
 

@@ -45,7 +45,7 @@ mod progress;
 mod target;
 mod toolchain;
 
-pub use build::{build_crate, BuildOptions};
+pub use build::{build_crate, build_crates, BuildOptions};
 pub use cache::cache_dir;
 pub use component::{componentize, componentize_wasip1, COMPONENT_HEADER};
 pub use error::{BuildError, CacheDirError, ComponentError, InstallError};

@@ -3,8 +3,8 @@
 //! ordinary activity that a host may register while it runs.
 
 use example_activities_api::TEXT_OPERATIONS;
-use weft_host::history::Payload;
-use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
+use weft_activity::Payload;
+use weft_activity::{ActivityContext, ActivityError, ActivityRegistry};
 
 /// Answer every activity no handler is registered for: the names in
 /// [`TEXT_OPERATIONS`] with their operation, any other name with a non-retryable

@@ -29,7 +29,7 @@ use example_activities_api::{
     ChargeCard, CheckStatus, Cleanup, Greet, Nap, NeverComplete, PollUntilReady, Reverse, Square,
     ToUpper, WordCount,
 };
-use weft_host::{ActivityContext, ActivityError, ActivityRegistry};
+use weft_activity::{ActivityContext, ActivityError, ActivityRegistry};
 
 /// Register every example activity, the dynamic fallback and `word_count`.
 pub fn register_all(registry: &mut ActivityRegistry) {

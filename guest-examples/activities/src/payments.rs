@@ -1,7 +1,7 @@
 //! A fake card gateway that fails with typed errors, for the `exceptions` example.
 
 use example_activities_api::{Payment, CARD_DECLINED, GATEWAY_TIMEOUT};
-use weft_host::{ActivityContext, ActivityError};
+use weft_activity::{ActivityContext, ActivityError};
 
 /// A card the gateway always declines.
 pub const DECLINED_CARD: &str = "4000-0000-0000-0002";

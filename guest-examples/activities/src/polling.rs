@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use example_activities_api::{PollJob, PollReport};
-use weft_host::{ActivityContext, ActivityError};
+use weft_activity::{ActivityContext, ActivityError};
 
 /// How long the activity waits between polls, on the host's clock.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);

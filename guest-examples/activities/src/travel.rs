@@ -11,8 +11,8 @@ use example_activities_api::{
     BookCar, BookFlight, BookHotel, CancelCar, CancelFlight, CancelHotel, Trip, NOT_THIS_KIND,
     NO_FLIGHTS,
 };
-use weft_host::activities::ActivityType;
-use weft_host::{ActivityError, ActivityRegistry};
+use weft_activity::activities::ActivityType;
+use weft_activity::{ActivityError, ActivityRegistry};
 
 use crate::observe;
 

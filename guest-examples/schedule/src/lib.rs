@@ -1,5 +1,5 @@
 //! `schedule`: the workflows a schedule starts (see `weft schedule --help` and the
-//! README's "Schedules").
+//! guide, docs/guide/schedules.md).
 //!
 //! - `echo`: returns its input (`"arg1"` → `"arg1"`); each scheduled run is short.
 //! - `report`: works for `minutes` of workflow time (a durable timer), then returns a

@@ -61,6 +61,7 @@ pub async fn sa_set(ctx: WfContext, _input: ()) -> WfResult<BTreeMap<String, Sa>
 }
 
 #[workflow(name = "sa_upsert")]
+#[allow(clippy::approx_constant)] // Temporal's feature upserts the Double 3.14
 pub async fn sa_upsert(ctx: WfContext, _input: ()) -> WfResult<BTreeMap<String, Sa>> {
     ctx.upsert_search_attributes([("CustomInt", Sa::Int(123)), ("CustomBool", Sa::Bool(true))]);
     ctx.remove_search_attributes(["CustomInt"]);

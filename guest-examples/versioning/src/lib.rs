@@ -4,7 +4,7 @@
 //! `tests/fixtures/versioning-v2` changes what happens after the sleep behind
 //! `ctx.patched("ticket")`, so runs recorded by this version still replay on it;
 //! `tests/fixtures/versioning-v3` makes the same change without a patch, which runs
-//! already in flight cannot replay (see the README's tour, "Changing a workflow").
+//! already in flight cannot replay (see docs/guide/replay-and-versioning.md).
 
 use std::time::Duration;
 

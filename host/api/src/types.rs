@@ -1,0 +1,441 @@
+//! The HTTP API's request and response bodies, shared by the server and the client.
+//!
+//! | method | path                                   | body → response                                   |
+//! |--------|----------------------------------------|---------------------------------------------------|
+//! | POST   | /v1/modules?name=N[&check=true]        | component bytes → 201 [`ModuleInfo`]              |
+//! | GET    | /v1/modules                            | → 200 [`ModuleList`]                              |
+//! | POST   | /v1/executions                         | [`StartBody`] → 201 [`Started`]                   |
+//! | GET    | /v1/executions?status=&type=&limit=&cursor= | → 200 [`ExecutionPage`]                      |
+//! | GET    | /v1/executions?query=Q&limit=&cursor=  | → 200 [`ExecutionPage`] of the runs passing the   |
+//! |        |                                        | list filter Q (see `weft_host::query`)            |
+//! | GET    | /v1/execution-count?query=Q            | → 200 [`CountBody`] (Q may end `GROUP BY          |
+//! |        |                                        | ExecutionStatus`)                                 |
+//! | GET    | /v1/executions/{id}                    | → 200 [`Description`]                             |
+//! | GET    | /v1/executions/{id}/result?wait_s=S    | → 200 [`ResultBody`] (202 if still open after S)  |
+//! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`); payloads decoded, or as stored (codec envelopes) with `?stored=true` |
+//! | POST   | /v1/executions/{id}/signals/{name}     | [`MessageBody`] → 200 [`Signalled`] once durable  |
+//! | POST   | /v1/executions/{id}/queries/{name}     | [`MessageBody`] → 200 [`QueryAnswer`]             |
+//! | POST   | /v1/executions/{id}/updates/{name}     | [`UpdateBody`] → 200 [`UpdateAnswer`] (202 if not |
+//! |        |                                        | at the stage after `wait_s`: ask again, same id)  |
+//! | POST   | /v1/executions/{id}/cancel             | [`StopBody`] → 200 [`RunRef`] once the request is |
+//! |        |                                        | durable (the workflow decides how to end)         |
+//! | POST   | /v1/executions/{id}/terminate          | [`StopBody`] → 200 [`RunRef`] once the run closed |
+//! | GET    | /v1/health                             | → 200 `{"status":"ok"}`                           |
+//! | GET    | /metrics                               | → 200 Prometheus text format (`text/plain;        |
+//! |        |                                        | version=0.0.4`), see `weft_runtime::metrics`           |
+//!
+//! A signal or update to a closed run is refused with `closed` (409); a query to a
+//! closed run is answered from its history. A query that fails is `query_failed`
+//! (422); an update the workflow rejects is `update_rejected` (422), one whose task
+//! failed is `update_failed` (422); an update whose handler returned an error is a
+//! 200 [`UpdateAnswer`] with `failure`. Signal-with-start is a start whose
+//! [`StartBody`] names a `signal`.
+//!
+//! Cancel and terminate go to the open run of `{id}`; a closed run refuses them with
+//! `closed` (409). Cancelling twice is accepted (the first reason is kept). The
+//! [`StopBody`]'s `reason` is optional for both (a default names the API as the
+//! asker); when given it must not be blank and is at most [`MAX_REASON_BYTES`].
+//!
+//! `{id}` is a workflow id (its latest run) or a run id. Every error is an
+//! [`ApiErrorBody`] with one of the [`ErrorCode`]s and a message for a person.
+//!
+//! These bodies are not the stored records: the runtime makes [`ExecutionInfo`],
+//! [`ModuleInfo`], [`CountBody`] and [`Description`] from its own types with `From`
+//! (`weft_runtime::bodies`), so the stored format can change without changing the API.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use weft_sdk::SearchAttributeValue;
+
+/// Largest workflow input the API accepts (bytes of JSON).
+pub const MAX_INPUT_BYTES: usize = 2 << 20;
+/// Largest component the API accepts.
+pub const MAX_MODULE_BYTES: usize = 64 << 20;
+/// Page size of `GET /v1/executions` when none is given, and the most allowed.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 1000;
+
+/// What kind of error a response carries; each maps to one HTTP status and one CLI exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request is malformed (bad JSON, bad parameter).
+    BadRequest,
+    /// 404: no such execution, module or workflow type.
+    NotFound,
+    /// 409: refused: the id is in use, or `deploy --check` found a divergence.
+    Conflict,
+    /// 413: the body is larger than the documented limit.
+    TooLarge,
+    /// 422: the body is well-formed but invalid (not a weft component).
+    Invalid,
+    /// 500: the host failed.
+    Internal,
+    /// 409: the execution is closed (signals, updates, cancel and terminate go to open
+    /// runs).
+    Closed,
+    /// 422: the query failed (unknown name, its handler failed or issued commands).
+    QueryFailed,
+    /// 422: the workflow's validator rejected the update; nothing was recorded.
+    UpdateRejected,
+    /// 422: the workflow task that would have accepted the update failed.
+    UpdateFailed,
+    /// 503: the host cannot take the request now (stopping, or the run is changing
+    /// state); try again.
+    Unavailable,
+    /// 401: the server requires a bearer token and the request has none, or one the
+    /// server does not accept.
+    Unauthorized,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    /// For a refused `deploy --check`: the first divergence of each execution.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub divergences: Vec<Divergence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Divergence {
+    pub workflow_id: String,
+    pub run_id: String,
+    pub report: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModuleList {
+    /// Every version of every name, by name then version.
+    pub modules: Vec<ModuleInfo>,
+}
+
+/// One deployed version of a module name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleInfo {
+    pub name: String,
+    /// 1 for the first deployment of the name.
+    pub version: u32,
+    /// sha256 of the component, hex.
+    pub digest: String,
+    pub workflow_types: Vec<String>,
+    pub deployed_ms: u64,
+    /// Open executions whose histories a checked deployment replayed against it.
+    #[serde(default)]
+    pub checked_executions: usize,
+    /// In a deployment's answer: the open runs of earlier versions that moved to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<RunRef>,
+    /// In a deployment's answer: the open runs that stayed on their version, with the
+    /// report of the replay that diverged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stayed: Vec<Divergence>,
+}
+
+pub use weft_model::status::ExecutionStatus;
+
+/// One run of an execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionInfo {
+    pub workflow_id: String,
+    pub run_id: String,
+    pub workflow_type: String,
+    /// Digest of the module the run runs on.
+    pub module_digest: String,
+    pub status: ExecutionStatus,
+    pub start_ms: u64,
+    pub close_ms: Option<u64>,
+    /// Number of events in the history.
+    pub history_len: u64,
+    /// History encoding version the run was written with.
+    pub format_version: u16,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StartBody {
+    pub workflow_type: String,
+    /// The workflow's input (any JSON value).
+    #[serde(default)]
+    pub input: serde_json::Value,
+    /// Workflow id; the host picks `<type>-<random>` when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Signal-with-start: the signal to deliver to the id's open run, or to a run
+    /// started for it (in its first task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    /// The signal's input (JSON null when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_input: Option<serde_json::Value>,
+    /// `allow-duplicate` (default), `allow-duplicate-failed-only`, `reject-duplicate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_reuse_policy: Option<String>,
+    /// `fail` (default), `use-existing` or `terminate-existing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_conflict_policy: Option<String>,
+    /// Close the run as timed out if it is open this long (ms) after it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_timeout_ms: Option<u64>,
+    /// Close the execution as timed out this long (ms) after it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_timeout_ms: Option<u64>,
+    /// Memo: named JSON values that `describe` shows (not indexed); they go on with
+    /// the execution when it continues as new.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub memo: serde_json::Map<String, serde_json::Value>,
+    /// Typed search attributes, each `{"type": "Keyword", "value": "x"}` (types:
+    /// Keyword, Text, Int, Double, Bool, Datetime as RFC 3339, KeywordList).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub search_attributes: BTreeMap<String, SearchAttributeValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Started {
+    pub workflow_id: String,
+    pub run_id: String,
+    /// False when the request went to a run that was already open (use-existing,
+    /// signal-with-start).
+    #[serde(default = "yes")]
+    pub started: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The body of a signal or query: its input.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MessageBody {
+    /// Any JSON value; null when absent.
+    #[serde(default)]
+    pub input: serde_json::Value,
+}
+
+/// A signal is durable in the history of this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signalled {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+/// Why an execution is cancelled or terminated: recorded in its history, shown by
+/// `describe`, and for a termination the run's outcome.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StopBody {
+    /// Absent: [`DEFAULT_CANCEL_REASON`] or [`DEFAULT_TERMINATE_REASON`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The reason recorded for a cancellation asked for without one.
+pub const DEFAULT_CANCEL_REASON: &str = "cancelled by a client";
+/// The reason recorded for a termination asked for without one.
+pub const DEFAULT_TERMINATE_REASON: &str = "terminated by a client";
+/// Longest reason accepted (bytes of UTF-8); it is stored in the history.
+pub const MAX_REASON_BYTES: usize = 4096;
+
+/// A child workflow a run started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildInfo {
+    pub workflow_id: String,
+    pub workflow_type: String,
+    /// Its run, once started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// `starting`, `running`, or how it ended as the parent saw it.
+    pub state: String,
+}
+
+/// The run a request went to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+/// What a query returned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueryAnswer {
+    pub result: serde_json::Value,
+}
+
+/// The body of an update.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateBody {
+    #[serde(default)]
+    pub input: serde_json::Value,
+    /// Deduplicates: the same id again answers the first outcome. The server picks
+    /// one when absent (the answer says which).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_id: Option<String>,
+    /// `accepted` or `completed` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<String>,
+    /// Longest the server holds the request open waiting for the stage (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_s: Option<u64>,
+}
+
+/// Where an update stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateAnswer {
+    pub update_id: String,
+    /// `accepted`, `completed`, or `pending` (202: not at the asked stage yet).
+    pub stage: String,
+    /// The handler's value, when completed without error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+    /// The error the handler returned, when completed with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureBody>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExecutionPage {
+    /// Newest first.
+    pub executions: Vec<ExecutionInfo>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// With `query`: how the runs were found (the index, or a scan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+}
+
+/// `GET /v1/execution-count`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountBody {
+    pub count: u64,
+    /// With `GROUP BY ExecutionStatus`: the count of each status that has runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<CountGroup>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountGroup {
+    /// Temporal's name of the status (`Running`, `Completed`, …).
+    pub status: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingActivityInfo {
+    pub seq: u32,
+    pub activity_type: String,
+    /// The attempt running or next to run.
+    pub attempt: u32,
+    pub scheduled_ms: u64,
+    /// Set while waiting out a retry's backoff.
+    pub next_attempt_ms: Option<u64>,
+    pub last_failure: Option<String>,
+    /// When the last recorded heartbeat (of any attempt) was sent. Heartbeats are
+    /// recorded throttled, so a live activity may have sent later ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_heartbeat_ms: Option<u64>,
+    /// The details of that heartbeat, which the next attempt resumes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_details: Option<serde_json::Value>,
+    /// The workflow asked for the activity to be cancelled; it has not ended yet.
+    #[serde(default)]
+    pub cancel_requested: bool,
+    /// A local activity waiting out a backoff too long for its workflow task.
+    #[serde(default)]
+    pub local: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingTimerInfo {
+    pub seq: u32,
+    pub fire_at_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Description {
+    #[serde(flatten)]
+    pub run: ExecutionInfo,
+    pub module_name: Option<String>,
+    pub module_version: Option<u32>,
+    /// When an open run last moved to another module version (a deployment it
+    /// replayed on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_moved_ms: Option<u64>,
+    /// The run this one continued as new from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continued_from: Option<String>,
+    /// The workflow that started this run as its child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_workflow_id: Option<String>,
+    /// The memo: the start's, merged with the workflow's upserts (carried across
+    /// continue-as-new).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub memo: serde_json::Map<String, serde_json::Value>,
+    /// The current search attributes (the start's, merged with upserts).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub search_attributes: BTreeMap<String, SearchAttributeValue>,
+    /// The child workflows this run started.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ChildInfo>,
+    pub pending_activities: Vec<PendingActivityInfo>,
+    pub pending_timers: Vec<PendingTimerInfo>,
+    /// The workflow task that is failing and being retried, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_task: Option<FailingTaskInfo>,
+    /// Set once cancellation was asked for, on a run that is still open or ended
+    /// cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_requested: Option<CancelRequestInfo>,
+    /// Present once closed.
+    pub result: Option<ResultBody>,
+    /// The names the workflow's signal, query and update handlers answer to, when its
+    /// SDK reports them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handlers: Option<HandlersInfo>,
+}
+
+/// A cancellation asked of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequestInfo {
+    /// The reason of the first request (asking again records nothing).
+    pub reason: String,
+}
+
+/// The names a workflow's handlers answer to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlersInfo {
+    pub signals: Vec<String>,
+    pub queries: Vec<String>,
+    pub updates: Vec<String>,
+}
+
+/// A workflow task that failed and is retried with backoff; the run stays open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailingTaskInfo {
+    /// What went wrong (a panic's message, a trap, a deadline, a failed rebuild).
+    pub message: String,
+    /// The workflow's source line, when the failure has one (`file:line:column`).
+    pub location: Option<String>,
+    /// When the first failure of this streak happened.
+    pub since_ms: u64,
+    /// Failed attempts recorded in the history (repeats without news are not).
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt_ms: u64,
+}
+
+/// How a run ended (or that it has not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultBody {
+    pub workflow_id: String,
+    pub run_id: String,
+    pub status: ExecutionStatus,
+    /// The result, when completed.
+    pub result: Option<serde_json::Value>,
+    /// The failure, when failed, cancelled or terminated.
+    pub failure: Option<FailureBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureBody {
+    pub message: String,
+    pub error_type: String,
+}

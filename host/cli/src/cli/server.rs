@@ -1,0 +1,204 @@
+//! `weft server`: the long-running host with its HTTP API.
+
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{exit, CliResult, Failure};
+use crate::activities::{ActivityRegistry, TaskQueueConfig};
+use crate::api::auth::{Tokens, TOKENS_ENV};
+use crate::api::tls::TlsFiles;
+use crate::api::Security;
+use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE};
+
+/// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
+///
+/// Every acknowledged request is durable: a crash at any moment loses nothing the API
+/// answered with success. Executions that were open when the host stopped resume.
+/// On SIGINT or SIGTERM the server stops taking requests, tells running activities it
+/// shuts down and waits up to --shutdown-grace for them to end and their outcomes to
+/// be recorded; what has not ended by then runs again at the next start.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  weft server --data ./data --listen 127.0.0.1:7233
+  weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
+  weft server --data ./data --shutdown-grace 30s
+  weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
+
+HTTPS, client certificates (mTLS) and bearer tokens:
+  weft server --data ./data --tls-cert server.pem --tls-key server.key
+  weft server --data ./data --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem
+  weft server --data ./data --tokens-file tokens.txt
+  WEFT_SERVER_TOKENS=\"$(cat tokens.txt)\" weft server --data ./data
+
+Tokens are read from --tokens-file (one per line, `#` starts a comment) and from the
+environment variable WEFT_SERVER_TOKENS (separated by newlines or commas), never from
+the command line. With tokens, every route (also /metrics) requires
+`Authorization: Bearer <token>`. Without any of these flags the server speaks plain
+HTTP to everyone.")]
+pub struct ServerArgs {
+    /// Data folder (the redb file and caches; created if missing).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7233")]
+    pub listen: SocketAddr,
+    /// Most workflow instances kept alive between tasks; the others are rebuilt by
+    /// replaying their history when they next run (or are queried).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub cache_size: usize,
+    /// Most open runs kept live (an actor and the decoded history); past it, runs that
+    /// only wait on timers or messages rest and are read back from storage when
+    /// something arrives for them.
+    #[arg(long, default_value_t = DEFAULT_ACTOR_CACHE_SIZE, value_name = "N")]
+    pub actor_cache_size: usize,
+    /// Most activity attempts running at once on this host, over all task queues; the
+    /// others wait their turn, first come first served. No limit unless given.
+    #[arg(long, value_name = "N", value_parser = parse_max_concurrent)]
+    pub max_concurrent_activities: Option<NonZeroUsize>,
+    /// Serve task queue NAME, running at most LIMIT of its activities at once (no
+    /// limit of its own without `=LIMIT`). Repeat for more queues. The host always
+    /// serves `default` (activities with no task queue) and the queues activities are
+    /// registered on; an activity on any other queue fails. `default=LIMIT` limits the
+    /// default queue.
+    #[arg(long = "task-queue", value_name = "NAME[=LIMIT]")]
+    pub task_queues: Vec<TaskQueueConfig>,
+    /// On SIGINT or SIGTERM, how long running activities get to finish before the
+    /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
+    pub shutdown_grace: Duration,
+    /// Serve HTTPS with this certificate chain (PEM; the server's certificate first).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM) and refuse other clients at
+    /// the TLS handshake (mTLS). Needs --tls-cert and --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Require a bearer token on every request: the accepted tokens, one per line.
+    /// WEFT_SERVER_TOKENS adds more.
+    #[arg(long, value_name = "PATH")]
+    pub tokens_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub codec: super::codec_keys::CodecKeysArg,
+}
+
+fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    NonZeroUsize::new(n).ok_or_else(|| {
+        "0 would never run an activity; give 1 or more, or leave the flag out for no limit"
+            .to_string()
+    })
+}
+
+pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult {
+    TaskQueueConfig::check_unique(&args.task_queues)
+        .map_err(|e| Failure::new(exit::USAGE, format!("--task-queue: {e}")))?;
+    let security = security(&args)?;
+    let config = HostConfig {
+        cache_size: args.cache_size,
+        actor_cache_size: args.actor_cache_size,
+        max_concurrent_activities: args.max_concurrent_activities,
+        task_queues: args.task_queues,
+        codec: args.codec.codec()?,
+        ..HostConfig::on_disk_from_env(&args.data)
+    };
+    crate::api::serve(
+        config,
+        args.listen,
+        args.shutdown_grace,
+        activities,
+        security,
+    )
+    .await?;
+    Ok(())
+}
+
+/// TLS from the flags, tokens from --tokens-file and WEFT_SERVER_TOKENS.
+fn security(args: &ServerArgs) -> Result<Security, Failure> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+            client_ca: args.tls_client_ca.clone(),
+        }),
+        _ => None,
+    };
+    let env = match std::env::var(TOKENS_ENV) {
+        Ok(v) => Some(v),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!("{TOKENS_ENV} is not valid UTF-8"),
+            ))
+        }
+    };
+    let tokens = Tokens::load(args.tokens_file.as_deref(), env.as_deref())
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
+    Ok(Security { tls, tokens })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        server: ServerArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ServerArgs, String> {
+        let argv = ["weft", "--data", "d"].iter().chain(args);
+        Cli::try_parse_from(argv)
+            .map(|c| c.server)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn activity_limits_parse_and_refuse_zero_or_empty() {
+        let args = parse(&[
+            "--max-concurrent-activities",
+            "8",
+            "--task-queue",
+            "gpu=2",
+            "--task-queue",
+            "io",
+        ])
+        .unwrap();
+        assert_eq!(args.max_concurrent_activities, NonZeroUsize::new(8));
+        let queues: Vec<_> = args
+            .task_queues
+            .iter()
+            .map(|q| {
+                (
+                    q.name().to_string(),
+                    q.max_concurrent().map(NonZeroUsize::get),
+                )
+            })
+            .collect();
+        assert_eq!(queues, [("gpu".into(), Some(2)), ("io".into(), None)]);
+        assert!(parse(&[]).unwrap().max_concurrent_activities.is_none());
+
+        let zero = parse(&["--max-concurrent-activities", "0"]).unwrap_err();
+        assert!(zero.contains("0 would never run an activity"), "{zero}");
+        let zero_queue = parse(&["--task-queue", "gpu=0"]).unwrap_err();
+        assert!(
+            zero_queue.contains("a limit of 0 would never run"),
+            "{zero_queue}"
+        );
+        let empty = parse(&["--task-queue", "=3"]).unwrap_err();
+        assert!(empty.contains("a task queue needs a name"), "{empty}");
+    }
+}

@@ -1,0 +1,590 @@
+//! Task queues, and how many activities run at once on each and on the host.
+//!
+//! A host serves the default queue ([`DEFAULT_QUEUE`], where an activity with no task
+//! queue goes), every queue declared in its config, and every queue activities are
+//! registered on (see [`ActivityRegistry::on_queue`]). A declared queue may have a limit
+//! of its own; the others are unlimited. The host may also have a limit over all queues
+//! (`--max-concurrent-activities`).
+//!
+//! An attempt holds a [`Permit`] while it runs: one slot of its queue and one of the
+//! host. It takes the queue's slot first and the host's second, so an attempt waiting
+//! for a full queue holds no host slot, and a busy `gpu` queue never holds back the
+//! default queue. Both waits are first come, first served (tokio's semaphore is fair).
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use std::num::NonZeroUsize;
+//! use weft_runtime::activities::{ActivityPools, ActivityRegistry, TaskQueueConfig};
+//!
+//! let gpu: TaskQueueConfig = "gpu=1".parse().unwrap();
+//! let pools = ActivityPools::new(NonZeroUsize::new(8), &[gpu], &ActivityRegistry::new());
+//! let permit = pools.acquire(Some("gpu")).await.unwrap();
+//! assert_eq!(pools.load().running, 1);
+//! drop(permit);
+//! assert!(pools.acquire(Some("tpu")).await.is_err());
+//! # });
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::num::NonZeroUsize;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use weft_model::names::{NameError, TaskQueueName};
+
+use super::DEFAULT_QUEUE;
+use super::{ActivityError, ActivityRegistry};
+use crate::runtime::HostConfig;
+
+/// A task queue a host serves, as declared in its config (`--task-queue NAME[=LIMIT]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskQueueConfig {
+    name: String,
+    max_concurrent: Option<NonZeroUsize>,
+}
+
+/// Why a task queue declaration is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskQueueConfigError {
+    /// The name is empty.
+    #[error("a task queue needs a name: write `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
+    EmptyName,
+    /// The name has white space or control characters in it, or is too long.
+    #[error("{0}; declare a queue as `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
+    BadName(NameError),
+    /// The limit is not a whole number.
+    #[error("task queue `{queue}`: limit `{limit}` is not a whole number; write `{queue}=LIMIT` with LIMIT 1 or more, or `{queue}` alone for no limit")]
+    BadLimit { queue: String, limit: String },
+    /// A limit of 0 would never run an activity.
+    #[error("task queue `{queue}`: a limit of 0 would never run an activity; give 1 or more, or `{queue}` alone for no limit")]
+    ZeroLimit { queue: String },
+    /// The same queue is declared twice.
+    #[error("task queue `{0}` is declared twice; declare each queue once")]
+    Duplicate(String),
+}
+
+impl TaskQueueConfig {
+    /// A queue named `name` running at most `max_concurrent` activities at once
+    /// (`None`: no limit of its own).
+    pub fn new(
+        name: impl Into<String>,
+        max_concurrent: Option<usize>,
+    ) -> Result<TaskQueueConfig, TaskQueueConfigError> {
+        let name = name.into();
+        if name.is_empty() {
+            return Err(TaskQueueConfigError::EmptyName);
+        }
+        TaskQueueName::parse(&name).map_err(TaskQueueConfigError::BadName)?;
+        let max_concurrent = match max_concurrent {
+            None => None,
+            Some(n) => Some(NonZeroUsize::new(n).ok_or(TaskQueueConfigError::ZeroLimit {
+                queue: name.clone(),
+            })?),
+        };
+        Ok(TaskQueueConfig {
+            name,
+            max_concurrent,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Most activities of this queue running at once; `None`: no limit of its own.
+    pub fn max_concurrent(&self) -> Option<NonZeroUsize> {
+        self.max_concurrent
+    }
+
+    /// Refuse a list that declares a queue twice.
+    pub fn check_unique(queues: &[TaskQueueConfig]) -> Result<(), TaskQueueConfigError> {
+        let mut seen = BTreeSet::new();
+        match queues.iter().find(|q| !seen.insert(q.name.as_str())) {
+            Some(q) => Err(TaskQueueConfigError::Duplicate(q.name.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `NAME` (no limit of its own) or `NAME=LIMIT`.
+impl FromStr for TaskQueueConfig {
+    type Err = TaskQueueConfigError;
+
+    fn from_str(s: &str) -> Result<TaskQueueConfig, TaskQueueConfigError> {
+        match s.split_once('=') {
+            None => TaskQueueConfig::new(s, None),
+            Some((name, limit)) => {
+                let n =
+                    limit
+                        .trim()
+                        .parse::<usize>()
+                        .map_err(|_| TaskQueueConfigError::BadLimit {
+                            queue: name.to_string(),
+                            limit: limit.to_string(),
+                        })?;
+                TaskQueueConfig::new(name, Some(n))
+            }
+        }
+    }
+}
+
+/// Why an activity cannot take a slot.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PoolError {
+    /// The activity is on a task queue this host does not serve. Waiting would not
+    /// help (a host serves the queues it was started with, and those it registers
+    /// activities on), so the runtime fails the activity for good.
+    #[error(
+        "task queue `{queue}` is not served by this host (it serves: {}); start the host with `--task-queue {queue}`, register activities on that queue, or schedule the activity on a served queue",
+        .served.join(", ")
+    )]
+    UnknownQueue { queue: String, served: Vec<String> },
+}
+
+impl PoolError {
+    /// The error type an activity failed by this error carries.
+    pub const UNKNOWN_QUEUE_TYPE: &'static str = "weft.UnknownTaskQueue";
+}
+
+/// A non-retryable failure (`weft.UnknownTaskQueue`).
+impl From<PoolError> for ActivityError {
+    fn from(e: PoolError) -> ActivityError {
+        ActivityError::non_retryable(e.to_string()).with_type(PoolError::UNKNOWN_QUEUE_TYPE)
+    }
+}
+
+/// One task queue's slots and counts.
+#[derive(Debug)]
+struct Pool {
+    name: String,
+    limit: Option<NonZeroUsize>,
+    /// `None`: no limit.
+    slots: Option<Arc<Semaphore>>,
+    running: AtomicUsize,
+    waiting: AtomicUsize,
+}
+
+impl Pool {
+    fn new(name: &str, limit: Option<NonZeroUsize>) -> Arc<Pool> {
+        Arc::new(Pool {
+            name: name.to_string(),
+            limit,
+            slots: limit.map(|n| Arc::new(Semaphore::new(n.get()))),
+            running: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+        })
+    }
+
+    fn load(&self) -> QueueLoad {
+        QueueLoad {
+            queue: self.name.clone(),
+            limit: self.limit.map(NonZeroUsize::get),
+            running: self.running.load(Ordering::Relaxed),
+            waiting: self.waiting.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Take a slot of `slots` (none to take when unlimited), in FIFO order.
+async fn take(slots: &Option<Arc<Semaphore>>) -> Option<OwnedSemaphorePermit> {
+    let slots = slots.as_ref()?.clone();
+    // The semaphores are never closed.
+    Some(
+        slots
+            .acquire_owned()
+            .await
+            .expect("pool semaphores stay open"),
+    )
+}
+
+/// Counts one waiter while it lives (a cancelled wait uncounts itself).
+struct Waiting(Arc<Pool>);
+
+impl Waiting {
+    fn new(pool: &Arc<Pool>) -> Waiting {
+        pool.waiting.fetch_add(1, Ordering::Relaxed);
+        Waiting(pool.clone())
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The right to run one activity attempt: a slot of its queue and one of the host,
+/// given back when dropped.
+#[derive(Debug)]
+pub struct Permit {
+    pool: Arc<Pool>,
+    _queue_slot: Option<OwnedSemaphorePermit>,
+    _host_slot: Option<OwnedSemaphorePermit>,
+}
+
+impl Permit {
+    /// The task queue the slot belongs to.
+    pub fn queue(&self) -> &str {
+        &self.pool.name
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.pool.running.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How busy one task queue is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueLoad {
+    pub queue: String,
+    /// Most activities of this queue running at once; `None`: no limit of its own.
+    pub limit: Option<usize>,
+    /// Activities holding a slot.
+    pub running: usize,
+    /// Activities waiting for a slot (of the queue or of the host).
+    pub waiting: usize,
+}
+
+/// How busy the host's activities are, overall and by task queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActivityLoad {
+    /// Most activities running at once on the host; `None`: no limit.
+    pub limit: Option<usize>,
+    pub running: usize,
+    pub waiting: usize,
+    /// Every served queue (and any other with activities still running), by name.
+    pub queues: Vec<QueueLoad>,
+}
+
+/// The task queues a host serves and its concurrency limits; see the module docs.
+/// Cloning is cheap and shares the slots.
+#[derive(Clone)]
+pub struct ActivityPools {
+    inner: Arc<PoolsInner>,
+}
+
+struct PoolsInner {
+    host_limit: Option<NonZeroUsize>,
+    host_slots: Option<Arc<Semaphore>>,
+    /// The default queue and the declared queues; fixed once the host opened.
+    declared: HashMap<String, Arc<Pool>>,
+    /// Queues served because activities are registered on them, made on first use.
+    registered: Mutex<HashMap<String, Arc<Pool>>>,
+    registry: ActivityRegistry,
+}
+
+impl ActivityPools {
+    /// Pools for a host running at most `max_concurrent` activities at once (`None`: no
+    /// limit), serving the default queue, `queues`, and the queues `registry` has (or
+    /// later gets) registrations on. A queue declared twice keeps its last limit;
+    /// declaring [`DEFAULT_QUEUE`] sets the default queue's limit.
+    pub fn new(
+        max_concurrent: Option<NonZeroUsize>,
+        queues: &[TaskQueueConfig],
+        registry: &ActivityRegistry,
+    ) -> ActivityPools {
+        let mut declared = HashMap::new();
+        declared.insert(DEFAULT_QUEUE.to_string(), Pool::new(DEFAULT_QUEUE, None));
+        for q in queues {
+            declared.insert(q.name.clone(), Pool::new(&q.name, q.max_concurrent));
+        }
+        ActivityPools {
+            inner: Arc::new(PoolsInner {
+                host_limit: max_concurrent,
+                host_slots: max_concurrent.map(|n| Arc::new(Semaphore::new(n.get()))),
+                declared,
+                registered: Mutex::new(HashMap::new()),
+                registry: registry.clone(),
+            }),
+        }
+    }
+
+    /// The pools `config` declares (`max_concurrent_activities`, `task_queues`).
+    pub fn from_config(config: &HostConfig, registry: &ActivityRegistry) -> ActivityPools {
+        ActivityPools::new(
+            config.max_concurrent_activities,
+            &config.task_queues,
+            registry,
+        )
+    }
+
+    /// Wait for a slot of `queue` (`None`: the default queue) and one of the host, in
+    /// FIFO order; the permit holds both until dropped. Dropping the future gives up
+    /// the wait (and any slot taken so far). Fails at once if the host does not serve
+    /// `queue`.
+    pub async fn acquire(&self, queue: Option<&str>) -> Result<Permit, PoolError> {
+        let pool = self.pool(queue.unwrap_or(DEFAULT_QUEUE))?;
+        let waiting = Waiting::new(&pool);
+        // Queue first: a wait for a full queue must not hold a host slot.
+        let queue_slot = take(&pool.slots).await;
+        let host_slot = take(&self.inner.host_slots).await;
+        pool.running.fetch_add(1, Ordering::Relaxed);
+        drop(waiting);
+        Ok(Permit {
+            pool,
+            _queue_slot: queue_slot,
+            _host_slot: host_slot,
+        })
+    }
+
+    /// Whether the host serves `queue` now.
+    pub fn serves(&self, queue: &str) -> bool {
+        self.inner.declared.contains_key(queue) || self.inner.registry.has_queue(queue)
+    }
+
+    /// The queues the host serves now, sorted.
+    pub fn served(&self) -> Vec<String> {
+        let mut served: BTreeSet<String> = self.inner.declared.keys().cloned().collect();
+        served.extend(self.inner.registry.queues());
+        served.into_iter().collect()
+    }
+
+    /// How many activities run and wait, overall and by queue.
+    pub fn load(&self) -> ActivityLoad {
+        let registered = self.inner.registered.lock().unwrap();
+        let mut queues: Vec<QueueLoad> = self
+            .served()
+            .into_iter()
+            .map(|name| match self.known(&name, &registered) {
+                Some(pool) => pool.load(),
+                None => Pool::new(&name, None).load(),
+            })
+            .collect();
+        // A queue whose registrations were removed while its activities still run.
+        for pool in registered.values() {
+            let load = pool.load();
+            let busy = load.running + load.waiting > 0;
+            if busy && !queues.iter().any(|q| q.queue == load.queue) {
+                queues.push(load);
+            }
+        }
+        queues.sort_by(|a, b| a.queue.cmp(&b.queue));
+        ActivityLoad {
+            limit: self.inner.host_limit.map(NonZeroUsize::get),
+            running: queues.iter().map(|q| q.running).sum(),
+            waiting: queues.iter().map(|q| q.waiting).sum(),
+            queues,
+        }
+    }
+
+    /// How many activities run and wait on `queue`; `None` if it is not served and
+    /// has nothing running.
+    pub fn load_of(&self, queue: &str) -> Option<QueueLoad> {
+        self.load().queues.into_iter().find(|q| q.queue == queue)
+    }
+
+    fn known(&self, queue: &str, registered: &HashMap<String, Arc<Pool>>) -> Option<Arc<Pool>> {
+        let declared = self.inner.declared.get(queue);
+        declared.or_else(|| registered.get(queue)).cloned()
+    }
+
+    /// The pool of `queue`, made on first use for a queue served by registrations.
+    fn pool(&self, queue: &str) -> Result<Arc<Pool>, PoolError> {
+        if let Some(pool) = self.inner.declared.get(queue) {
+            return Ok(pool.clone());
+        }
+        if !self.inner.registry.has_queue(queue) {
+            return Err(PoolError::UnknownQueue {
+                queue: queue.to_string(),
+                served: self.served(),
+            });
+        }
+        let mut registered = self.inner.registered.lock().unwrap();
+        let pool = registered
+            .entry(queue.to_string())
+            .or_insert_with(|| Pool::new(queue, None));
+        Ok(pool.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use futures::poll;
+
+    use super::*;
+    use crate::activities::ActivityContext;
+
+    fn limit(n: usize) -> Option<NonZeroUsize> {
+        NonZeroUsize::new(n)
+    }
+
+    fn queue(s: &str) -> TaskQueueConfig {
+        s.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_queue_runs_at_most_its_limit() {
+        let pools = ActivityPools::new(None, &[queue("gpu=2")], &ActivityRegistry::new());
+        let a = pools.acquire(Some("gpu")).await.unwrap();
+        let _b = pools.acquire(Some("gpu")).await.unwrap();
+        let mut third = pin!(pools.acquire(Some("gpu")));
+        assert!(poll!(third.as_mut()).is_pending());
+        let gpu = pools.load_of("gpu").unwrap();
+        assert_eq!((gpu.limit, gpu.running, gpu.waiting), (Some(2), 2, 1));
+        // The default queue has no limit of its own and no host limit applies.
+        let _d: Vec<Permit> = futures::future::join_all((0..10).map(|_| pools.acquire(None)))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        drop(a);
+        let _third = match poll!(third.as_mut()) {
+            std::task::Poll::Ready(p) => p.unwrap(),
+            std::task::Poll::Pending => panic!("a freed queue slot goes to the waiter"),
+        };
+        let load = pools.load();
+        assert_eq!((load.running, load.waiting), (12, 0));
+    }
+
+    #[tokio::test]
+    async fn the_host_limit_spans_queues() {
+        let pools = ActivityPools::new(limit(2), &[queue("gpu")], &ActivityRegistry::new());
+        let a = pools.acquire(None).await.unwrap();
+        let _b = pools.acquire(Some("gpu")).await.unwrap();
+        let mut third = pin!(pools.acquire(Some("gpu")));
+        assert!(poll!(third.as_mut()).is_pending());
+        assert_eq!(pools.load().limit, Some(2));
+        assert_eq!(pools.load_of("gpu").unwrap().waiting, 1);
+        drop(a);
+        let permit = match poll!(third.as_mut()) {
+            std::task::Poll::Ready(p) => p.unwrap(),
+            std::task::Poll::Pending => panic!("a freed host slot goes to the waiter"),
+        };
+        assert_eq!(permit.queue(), "gpu");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_holds_no_host_slot() {
+        let pools = ActivityPools::new(limit(2), &[queue("gpu=1")], &ActivityRegistry::new());
+        let _gpu = pools.acquire(Some("gpu")).await.unwrap();
+        let mut queued = pin!(pools.acquire(Some("gpu")));
+        assert!(poll!(queued.as_mut()).is_pending());
+        // One host slot is still free for the default queue.
+        let mut other = pin!(pools.acquire(None));
+        assert!(poll!(other.as_mut()).is_ready());
+    }
+
+    #[tokio::test]
+    async fn waiters_get_slots_first_come_first_served() {
+        let pools = ActivityPools::new(limit(1), &[queue("gpu")], &ActivityRegistry::new());
+        let first = pools.acquire(None).await.unwrap();
+        let mut waiters: Vec<_> = (0..4)
+            .map(|i| Box::pin(pools.acquire(Some(if i % 2 == 0 { "gpu" } else { "default" }))))
+            .collect();
+        for w in &mut waiters {
+            assert!(poll!(w.as_mut()).is_pending());
+        }
+        let mut held = first;
+        for i in 0..waiters.len() {
+            drop(held);
+            // Later waiters stay queued even when polled first.
+            for later in waiters[i + 1..].iter_mut().rev() {
+                assert!(poll!(later.as_mut()).is_pending());
+            }
+            held = match poll!(waiters[i].as_mut()) {
+                std::task::Poll::Ready(p) => p.unwrap(),
+                std::task::Poll::Pending => panic!("waiter {i} is next"),
+            };
+        }
+        assert_eq!(pools.load().running, 1);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_wait_is_not_counted() {
+        let pools = ActivityPools::new(None, &[queue("gpu=1")], &ActivityRegistry::new());
+        let _held = pools.acquire(Some("gpu")).await.unwrap();
+        {
+            let mut gave_up = pin!(pools.acquire(Some("gpu")));
+            assert!(poll!(gave_up.as_mut()).is_pending());
+            assert_eq!(pools.load_of("gpu").unwrap().waiting, 1);
+        }
+        let gpu = pools.load_of("gpu").unwrap();
+        assert_eq!((gpu.running, gpu.waiting), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_queue_is_refused_with_the_served_ones() {
+        let pools = ActivityPools::new(None, &[queue("gpu=1")], &ActivityRegistry::new());
+        let err = pools.acquire(Some("tpu")).await.unwrap_err();
+        assert_eq!(
+            err,
+            PoolError::UnknownQueue {
+                queue: "tpu".into(),
+                served: vec!["default".into(), "gpu".into()],
+            }
+        );
+        let message = err.to_string();
+        assert!(message.contains("`tpu` is not served by this host (it serves: default, gpu)"));
+        let failure = ActivityError::from(err);
+        assert!(failure.non_retryable);
+        assert_eq!(failure.error_type, "weft.UnknownTaskQueue");
+    }
+
+    #[tokio::test]
+    async fn a_queue_registered_at_run_time_is_served() {
+        let registry = ActivityRegistry::new();
+        let pools = ActivityPools::new(None, &[], &registry);
+        assert!(pools.acquire(Some("late")).await.is_err());
+        registry
+            .on_queue("late")
+            .register_fn("ping", |_ctx: ActivityContext, _: ()| async { Ok(()) });
+        let permit = pools.acquire(Some("late")).await.unwrap();
+        assert_eq!(pools.served(), vec!["default", "late"]);
+        assert_eq!(pools.load_of("late").unwrap().running, 1);
+        // Unregistered, it is no longer served; the attempt that runs still counts.
+        registry.on_queue("late").remove("ping");
+        assert!(!pools.serves("late"));
+        assert!(pools.acquire(Some("late")).await.is_err());
+        assert_eq!(pools.load_of("late").unwrap().running, 1);
+        drop(permit);
+        assert_eq!(pools.load_of("late"), None);
+    }
+
+    #[test]
+    fn declarations_parse_and_refuse_nonsense() {
+        let gpu = queue("gpu=3");
+        assert_eq!((gpu.name(), gpu.max_concurrent()), ("gpu", limit(3)));
+        assert_eq!(queue("io").max_concurrent(), None);
+        let err = |s: &str| s.parse::<TaskQueueConfig>().unwrap_err();
+        assert_eq!(
+            err("gpu=0"),
+            TaskQueueConfigError::ZeroLimit {
+                queue: "gpu".into()
+            }
+        );
+        assert!(matches!(
+            err("gpu=x"),
+            TaskQueueConfigError::BadLimit { .. }
+        ));
+        assert!(matches!(
+            err("gpu=-1"),
+            TaskQueueConfigError::BadLimit { .. }
+        ));
+        assert_eq!(err(""), TaskQueueConfigError::EmptyName);
+        assert_eq!(err("=2"), TaskQueueConfigError::EmptyName);
+        assert!(matches!(err("a b"), TaskQueueConfigError::BadName(_)));
+        assert!(err("gpu=0")
+            .to_string()
+            .contains("a limit of 0 would never run"));
+        let twice = [queue("gpu=1"), queue("io"), queue("gpu=2")];
+        assert_eq!(
+            TaskQueueConfig::check_unique(&twice),
+            Err(TaskQueueConfigError::Duplicate("gpu".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn declaring_default_limits_the_default_queue() {
+        let pools = ActivityPools::new(None, &[queue("default=1")], &ActivityRegistry::new());
+        let _held = pools.acquire(None).await.unwrap();
+        let mut next = pin!(pools.acquire(Some("default")));
+        assert!(poll!(next.as_mut()).is_pending());
+    }
+}

@@ -1,0 +1,82 @@
+//! How a host is set up.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use super::clock::{system_now_ms, Clock};
+use crate::activities::TaskQueueConfig;
+use crate::engine::EngineConfig;
+use crate::payload_codec::PayloadCodec;
+
+/// Live actors a host keeps by default (see [`HostConfig::actor_cache_size`]).
+pub const DEFAULT_ACTOR_CACHE_SIZE: usize = 1000;
+
+/// How to set a host up.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Folder for the database and caches; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub engine: EngineConfig,
+    /// Most instances kept alive between tasks.
+    pub cache_size: usize,
+    /// Most live actors: past it, an open run that only waits (on timers or messages)
+    /// rests, holding no actor and no decoded history until something arrives for it.
+    pub actor_cache_size: usize,
+    /// Where the host reads the time: the system clock, or a virtual one in tests.
+    pub clock: Clock,
+    /// Most activity attempts running at once, over all task queues; `None`: no limit.
+    pub max_concurrent_activities: Option<NonZeroUsize>,
+    /// Task queues served besides the default one and those activities are registered
+    /// on, each with its own limit (see [`crate::activities::ActivityPools`]).
+    pub task_queues: Vec<TaskQueueConfig>,
+    /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
+    /// compressed with the keys of a key file (see [`crate::payload_codec`]).
+    pub codec: PayloadCodec,
+}
+
+impl HostConfig {
+    /// A host on the data folder `dir` with default limits.
+    pub fn on_disk(dir: impl Into<PathBuf>) -> HostConfig {
+        let dir = dir.into();
+        HostConfig {
+            engine: EngineConfig {
+                cache_dir: Some(dir.join("compiled")),
+                ..EngineConfig::default()
+            },
+            data_dir: Some(dir),
+            cache_size: 1000,
+            actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
+            clock: Clock::system(),
+            max_concurrent_activities: None,
+            task_queues: Vec::new(),
+            codec: PayloadCodec::none(),
+        }
+    }
+
+    /// [`HostConfig::on_disk`] with the clock `WEFT_VIRTUAL_CLOCK=1` asks for: a virtual
+    /// clock that starts at the system time and skips ahead whenever the host is idle.
+    /// It lets end-to-end tests of real processes run timers without waiting for them;
+    /// never set it in production.
+    pub fn on_disk_from_env(dir: impl Into<PathBuf>) -> HostConfig {
+        let mut config = HostConfig::on_disk(dir);
+        if std::env::var("WEFT_VIRTUAL_CLOCK").is_ok_and(|v| v == "1") {
+            tracing::warn!("WEFT_VIRTUAL_CLOCK=1: this host runs on a virtual clock that skips ahead when idle");
+            config.clock = Clock::virtual_at(system_now_ms(), true);
+        }
+        config
+    }
+
+    /// A host that keeps nothing on disk.
+    pub fn in_memory() -> HostConfig {
+        HostConfig {
+            data_dir: None,
+            engine: EngineConfig::default(),
+            cache_size: 1000,
+            actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
+            clock: Clock::system(),
+            max_concurrent_activities: None,
+            task_queues: Vec::new(),
+            codec: PayloadCodec::none(),
+        }
+    }
+}

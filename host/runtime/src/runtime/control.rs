@@ -1,0 +1,154 @@
+//! Cancelling and terminating executions, and telling running activities that the
+//! host shuts down.
+
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::messages::MessageError;
+use super::outbox::Ack;
+use super::{Host, Message, RunHandle};
+use crate::history::vocab::ParentClosePolicy;
+
+/// What a request to stop an execution asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopKind {
+    Cancel,
+    Terminate,
+}
+
+impl Host {
+    /// Ask the open run of `id` (a workflow id or a run id) to cancel. The request is
+    /// recorded and delivered to the workflow, which cancels what it waits for and
+    /// decides how to end; returns once the request is durable. Asking twice is the
+    /// same as asking once.
+    pub async fn cancel(&self, id: &str, reason: &str) -> Result<RunHandle, MessageError> {
+        self.stop(id, reason, StopKind::Cancel).await
+    }
+
+    /// Close the open run of `id` at once as terminated, with `reason`: no workflow code
+    /// runs, its running activities are stopped. Returns once the run is closed.
+    pub async fn terminate(&self, id: &str, reason: &str) -> Result<RunHandle, MessageError> {
+        self.stop(id, reason, StopKind::Terminate).await
+    }
+
+    async fn stop(
+        &self,
+        id: &str,
+        reason: &str,
+        kind: StopKind,
+    ) -> Result<RunHandle, MessageError> {
+        let (reply, acked) = oneshot::channel();
+        let terminate = kind == StopKind::Terminate;
+        let run = self.stop_acked(id, reason, terminate, Ack::new(reply))?;
+        acked
+            .await
+            .unwrap_or_else(|_| Err(self.gone(&run.run_id)))?;
+        if terminate {
+            // Acknowledged before the actor let go of the run: wait for it, so the
+            // caller's next look at the run sees it closed.
+            let _ = self.wait(&run.run_id).await;
+        }
+        Ok(run)
+    }
+
+    /// Ask the open run of `id` to cancel, or terminate it; `ack` is answered once the
+    /// request is durable.
+    pub(super) fn stop_acked(
+        &self,
+        id: &str,
+        reason: &str,
+        terminate: bool,
+        ack: Ack,
+    ) -> Result<RunHandle, MessageError> {
+        let run = self.open_target(id)?;
+        let reason = reason.to_string();
+        let busy = self.inner.clock.busy();
+        let message = match terminate {
+            false => Message::CancelRequest { reason, ack, busy },
+            true => Message::Terminate { reason, ack, busy },
+        };
+        if !self.inner.send(&run.run_id, message) {
+            return Err(self.gone(&run.run_id));
+        }
+        Ok(run)
+    }
+
+    /// Apply the parent close policy of every open child (`(child id, parent id)`)
+    /// whose parent closed while the host was down, before it could apply it.
+    pub(super) fn apply_orphaned_policies(&self, children: Vec<(String, String)>) {
+        for (child, parent) in children {
+            let Ok(Some(parent_run)) = self.inner.storage.latest_run(&parent) else {
+                continue;
+            };
+            if parent_run.status.is_open() {
+                continue;
+            }
+            let Ok(history) = self.inner.read_history(&parent_run) else {
+                continue;
+            };
+            let Some(pending) = history
+                .pending_children()
+                .into_iter()
+                .find(|c| c.workflow_id() == child)
+            else {
+                continue;
+            };
+            let policy = pending.policy();
+            tracing::info!(%child, %parent, ?policy, "applying the closed parent's policy");
+            self.apply_close_policy(child, &parent, policy);
+        }
+    }
+
+    /// Apply to `child` the close policy of its parent `parent`, which closed: terminate
+    /// it, ask it to cancel, or leave it be.
+    pub(crate) fn apply_close_policy(
+        &self,
+        child: String,
+        parent: &str,
+        policy: ParentClosePolicy,
+    ) {
+        if policy == ParentClosePolicy::Abandon {
+            return;
+        }
+        let host = self.clone();
+        let reason = format!("its parent `{parent}` closed");
+        self.inner.workflows.spawn(async move {
+            let _ = match policy {
+                ParentClosePolicy::Terminate => host.terminate(&child, &reason).await,
+                ParentClosePolicy::RequestCancel => host.cancel(&child, &reason).await,
+                ParentClosePolicy::Abandon => return,
+            };
+        });
+    }
+
+    /// Begin a graceful shutdown: every running activity learns of it through its
+    /// context ([`ActivityContext::is_shutting_down`](crate::ActivityContext)), and
+    /// the host waits up to `grace` for the ones running to end and their outcomes to
+    /// be recorded. What has not ended by then is run again by the next host.
+    pub async fn shutdown_activities(&self, grace: Duration) {
+        self.inner.shutdown.send_replace(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        // Each running activity holds a receiver until it has reported its outcome.
+        while self.inner.shutdown.receiver_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Then every actor records what it received.
+        let actors: Vec<_> = self
+            .inner
+            .actors
+            .lock()
+            .unwrap()
+            .values()
+            .cloned()
+            .collect();
+        let mut flushed = Vec::new();
+        for actor in actors {
+            let (tx, rx) = oneshot::channel();
+            if actor.send(Message::Flush(tx)).is_ok() {
+                flushed.push(rx);
+            }
+        }
+        let _ = tokio::time::timeout_at(deadline, futures::future::join_all(flushed)).await;
+    }
+}

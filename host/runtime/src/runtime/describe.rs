@@ -1,0 +1,267 @@
+//! What a run is, where it stands and what it waits for: read from its stored record,
+//! its history and its outcome, and (for the handler names) asked of its instance.
+//! The HTTP API and anyone embedding a [`Host`] get the same answer; the API only
+//! turns it into its body (`weft_runtime::bodies`).
+
+use std::collections::BTreeMap;
+
+use weft_sdk::SearchAttributeValue;
+
+use super::{HandlerNames, Host, QueryError};
+use crate::history::machines::{ChildClosed, ChildState as MachineChild};
+use crate::history::{
+    Event, FailingTask, History, Outcome, PendingActivity, PendingTimer, RunState,
+};
+use crate::storage::{ModuleVersion, RunRecord, Status};
+
+/// A run as `describe` shows it.
+#[derive(Debug, Clone)]
+pub struct RunDescription {
+    /// Its record; an open run's `history_len` is read off its history.
+    pub run: RunRecord,
+    /// The deployed version of the module it runs on, if still known.
+    pub module: Option<ModuleVersion>,
+    /// When an open run last moved to another module version.
+    pub module_moved_ms: Option<u64>,
+    /// The run this one continued as new from.
+    pub continued_from: Option<String>,
+    /// The workflow that started this run as its child.
+    pub parent_workflow_id: Option<String>,
+    /// The memo: the start's, merged with the workflow's upserts.
+    pub memo: BTreeMap<String, serde_json::Value>,
+    /// The current search attributes, as indexed.
+    pub search_attributes: BTreeMap<String, SearchAttributeValue>,
+    /// The child workflows it started, in the order it started them.
+    pub children: Vec<ChildRun>,
+    /// What an open run waits for (empty once closed).
+    pub waiting: Waiting,
+    /// The reason of the first cancellation asked of a run that is open or ended
+    /// cancelled.
+    pub cancel_reason: Option<String>,
+    /// How a closed run ended (`None` while open).
+    pub outcome: Option<Outcome>,
+    /// The names its handlers answer to, when its SDK reports them.
+    pub handlers: Option<HandlerNames>,
+}
+
+/// What an open run is waiting for.
+#[derive(Debug, Clone, Default)]
+pub struct Waiting {
+    pub activities: Vec<PendingActivity>,
+    pub timers: Vec<PendingTimer>,
+    /// The workflow task that is failing and being retried, if any.
+    pub failing_task: Option<FailingTask>,
+}
+
+/// A child workflow a run started, as the run saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildRun {
+    pub workflow_id: String,
+    pub workflow_type: String,
+    /// Its run, once started.
+    pub run_id: Option<String>,
+    pub state: ChildState,
+}
+
+/// Where a child stands as its parent saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    /// Asked for; the start is not resolved yet.
+    Starting,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    Terminated,
+}
+
+impl ChildState {
+    /// `starting`, `running`, `completed`, `failed`, `cancelled` or `terminated`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChildState::Starting => "starting",
+            ChildState::Running => "running",
+            ChildState::Completed => "completed",
+            ChildState::Failed => "failed",
+            ChildState::Cancelled => "cancelled",
+            ChildState::Terminated => "terminated",
+        }
+    }
+}
+
+impl Host {
+    /// Describe the run `id` (a workflow id's latest run, or a run id). Only what the
+    /// stored records lack is read from the history; a closed run's outcome comes
+    /// from the outcome table, and an open run is asked for its handler names.
+    pub async fn describe(&self, id: &str) -> Result<RunDescription, QueryError> {
+        let mut description = self.describe_stored(id)?;
+        description.handlers = self.handler_names(&description.run.run_id).await;
+        Ok(description)
+    }
+
+    /// [`Host::describe`] without asking the instance (no handler names).
+    pub fn describe_stored(&self, id: &str) -> Result<RunDescription, QueryError> {
+        let mut run = self.find_run(id)?;
+        let inspector = self.inspect();
+        // A closed run's history is read too, for the little it shows: the run it
+        // continued, its parent and children, and a cancellation's reason.
+        let history = History::new(inspector.history_of(&run)?);
+        let state = history.state();
+        let open = run.status.is_open();
+        let (waiting, module_moved_ms) = if open {
+            // The stored count is written at close; an open run's is read off its
+            // history.
+            run.history_len = history.events.len() as u64;
+            (waiting_of(&state), moved_ms(&history))
+        } else {
+            (Waiting::default(), None)
+        };
+        let cancel_reason = if open || run.status == Status::Cancelled {
+            cancel_reason(&state)
+        } else {
+            None
+        };
+        let outcome = if open { None } else { self.outcome(&run)? };
+        Ok(RunDescription {
+            module: self
+                .module_versions()
+                .into_iter()
+                .rev()
+                .find(|v| v.digest == run.module_digest),
+            module_moved_ms,
+            continued_from: history.continued_from().map(str::to_string),
+            parent_workflow_id: history.parent_workflow_id(),
+            // The memo is folded from the history (the store does not keep it apart,
+            // so a payload codec covers it); the search attributes are the indexed
+            // values.
+            memo: super::memo_of(&history.events),
+            search_attributes: inspector
+                .attributes(&run.run_id)?
+                .map(|a| a.search)
+                .unwrap_or_default(),
+            children: children_of(&state),
+            waiting,
+            cancel_reason,
+            outcome,
+            handlers: None,
+            run,
+        })
+    }
+}
+
+/// What an open run's state machines say it waits for.
+fn waiting_of(state: &RunState) -> Waiting {
+    let (activities, timers) = state.pending();
+    Waiting {
+        activities,
+        timers,
+        failing_task: state.failing_task(),
+    }
+}
+
+/// When the run last moved to another module version.
+fn moved_ms(history: &History) -> Option<u64> {
+    history.events.iter().rev().find_map(|e| match e {
+        Event::ModuleChanged { time_ms, .. } => Some(*time_ms),
+        _ => None,
+    })
+}
+
+/// The first cancellation asked of the run, if any (asking again records nothing).
+fn cancel_reason(state: &RunState) -> Option<String> {
+    state.cancel().reason().map(str::to_string)
+}
+
+/// The children a run started, and where each stands as the run saw it.
+fn children_of(state: &RunState) -> Vec<ChildRun> {
+    state
+        .children()
+        .iter()
+        .map(|child| ChildRun {
+            workflow_id: (child.start().workflow_id.clone())
+                .unwrap_or_else(|| format!("child-{}", child.seq())),
+            workflow_type: child.start().workflow_type.clone(),
+            run_id: child.run_id().map(str::to_string),
+            state: match child.state() {
+                MachineChild::Starting => ChildState::Starting,
+                MachineChild::Running { .. } => ChildState::Running,
+                MachineChild::Closed { how, .. } => match how {
+                    ChildClosed::Completed => ChildState::Completed,
+                    ChildClosed::Failed => ChildState::Failed,
+                    ChildClosed::Cancelled => ChildState::Cancelled,
+                    ChildClosed::Terminated => ChildState::Terminated,
+                },
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::vocab::{
+        ChildResolution, ParentClosePolicy, ResolveChildWorkflow, StartChildWorkflow,
+    };
+    use crate::history::{Command, IssuedCommand, Job, Payload};
+
+    fn start_child(seq: u32, workflow_id: Option<&str>) -> Event {
+        Event::Command(IssuedCommand {
+            command: Command::StartChildWorkflow(StartChildWorkflow {
+                seq,
+                workflow_type: "greeter".into(),
+                input: Payload::json(&serde_json::Value::Null),
+                workflow_id: workflow_id.map(str::to_string),
+                parent_close_policy: ParentClosePolicy::Terminate,
+            }),
+            location: None,
+        })
+    }
+
+    fn resolve(seq: u32, resolution: ChildResolution) -> Event {
+        Event::Job(Job::ResolveChildWorkflow(ResolveChildWorkflow {
+            seq,
+            resolution,
+        }))
+    }
+
+    /// Children are listed in the order started, each where its last resolution left
+    /// it; the first cancellation's reason and the last module move are read off.
+    #[test]
+    fn a_history_says_where_children_stand_and_what_was_asked() {
+        let history = History::new(vec![
+            Event::TaskStarted { time_ms: 1 },
+            start_child(1, Some("named")),
+            start_child(2, None),
+            resolve(1, ChildResolution::Started("run-1".into())),
+            resolve(
+                1,
+                ChildResolution::Completed(Payload::json(&serde_json::json!(1))),
+            ),
+            Event::CancelRequested {
+                reason: "first".into(),
+            },
+            Event::CancelRequested {
+                reason: "second".into(),
+            },
+            Event::ModuleChanged {
+                from_digest: "a".into(),
+                to_digest: "b".into(),
+                time_ms: 7,
+            },
+        ]);
+        let children = children_of(&history.state());
+        assert_eq!(
+            children
+                .iter()
+                .map(|c| (c.workflow_id.as_str(), c.run_id.as_deref(), c.state))
+                .collect::<Vec<_>>(),
+            [
+                ("named", Some("run-1"), ChildState::Completed),
+                ("child-2", None, ChildState::Starting),
+            ]
+        );
+        assert_eq!(ChildState::Starting.as_str(), "starting");
+        assert_eq!(cancel_reason(&history.state()).as_deref(), Some("first"));
+        assert_eq!(moved_ms(&history), Some(7));
+    }
+}

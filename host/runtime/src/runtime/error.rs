@@ -1,0 +1,124 @@
+//! What can go wrong opening a host, deploying, starting and reading runs.
+
+use crate::engine::LoadError;
+use crate::history::DecodeError;
+use crate::storage::StorageError;
+
+/// The host could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The data folder could not be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The history of an open run does not decode.
+    #[error(transparent)]
+    History(#[from] DecodeError),
+    /// A payload of an open run does not decode (its codec key is missing).
+    #[error("{what}: {source}")]
+    Payload {
+        what: String,
+        source: crate::payload_codec::CodecError,
+    },
+    /// The wasmtime engine could not be configured.
+    #[error("cannot set up the wasmtime engine: {0}")]
+    Engine(String),
+    /// A stored module of an open run no longer loads.
+    #[error("the module {digest} of open run {run_id} does not load: {reason}")]
+    Module {
+        digest: String,
+        run_id: String,
+        reason: String,
+    },
+}
+
+/// A module could not be deployed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The component is not a valid workflow module.
+    #[error(transparent)]
+    Invalid(#[from] LoadError),
+    /// Storing it failed.
+    #[error("cannot store the module: {0}")]
+    Storage(String),
+    /// The module name is empty, too long or has `/` or control characters.
+    #[error(transparent)]
+    BadName(#[from] weft_model::names::NameError),
+    /// A checked deployment found open runs the new component does not reproduce.
+    #[error("refused: the component diverges from the history of {} open execution(s):\n{}", .0.len(), .0.iter().map(|d| format!("{} (run {}): {}", d.workflow_id, d.run_id, d.report)).collect::<Vec<_>>().join("\n"))]
+    Diverged(Vec<CheckFailure>),
+}
+
+/// An open run a checked deployment does not reproduce.
+#[derive(Debug, Clone)]
+pub struct CheckFailure {
+    pub workflow_id: String,
+    pub run_id: String,
+    /// The replay's report.
+    pub report: String,
+}
+
+/// A run could not be started.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StartError {
+    /// No deployed module exports this workflow type.
+    #[error(
+        "no deployed module exports the workflow type `{workflow_type}` (known types: {known})"
+    )]
+    UnknownWorkflowType {
+        workflow_type: String,
+        known: String,
+    },
+    /// The workflow id has a run that is still open.
+    #[error("workflow id `{0}` already has a running execution; wait for it to close or pick another id")]
+    AlreadyRunning(String),
+    /// The id's latest run is closed and the id reuse policy forbids another.
+    #[error("workflow id `{workflow_id}` was used by run {run_id} ({status}) and the id reuse policy `{policy}` refuses another run")]
+    IdReused {
+        workflow_id: String,
+        run_id: String,
+        status: String,
+        policy: &'static str,
+    },
+    /// The request is malformed (the workflow id, a signal-with-start's signal name
+    /// or input, a search attribute).
+    #[error("{0}")]
+    Invalid(String),
+    /// The workflow refused its input in its first task (it does not decode into the
+    /// input type, or the type's validation failed): nothing was recorded.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The named module is not deployed.
+    #[error("module {0} is not deployed")]
+    UnknownModule(String),
+    /// Recording the start failed.
+    #[error("cannot record the start: {0}")]
+    Storage(String),
+}
+
+/// A reading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// No such run or workflow id.
+    #[error("no execution with id `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A stored history does not decode.
+    #[error(transparent)]
+    History(#[from] DecodeError),
+    /// A list filter that does not parse or does not fit the search attributes.
+    #[error("the query is not valid: {0}")]
+    Filter(#[from] crate::query::QueryError),
+    /// A stored payload does not decode (its codec key is missing, or it is damaged).
+    #[error("{what}: {source}")]
+    Payload {
+        what: String,
+        source: crate::payload_codec::CodecError,
+    },
+}

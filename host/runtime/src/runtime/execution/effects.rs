@@ -1,0 +1,199 @@
+//! What a recorded task sets going: timers, activities, and closing the run.
+
+use super::*;
+use crate::activities::Stop;
+use crate::history::machines::TimerMachine;
+use crate::history::vocab::{ActivityResolution, ResolveActivity};
+use crate::history::Failure;
+use crate::runtime::outbox::Outgoing;
+use tokio::sync::watch;
+
+/// An activity dispatched by this actor.
+pub(crate) struct RunningActivity {
+    pub abort: AbortHandle,
+    /// Tells the activity that the workflow cancelled it.
+    pub cancel: watch::Sender<bool>,
+}
+
+impl Execution {
+    /// The row of timer `seq` of this run, firing at `fire_at_ms`.
+    pub(super) fn timer_row(&self, seq: u32, fire_at_ms: u64) -> TimerRow {
+        TimerRow {
+            fire_at_ms,
+            run_id: self.record.run_id.clone(),
+            seq,
+        }
+    }
+
+    /// Timer rows to write with `commands`: started timers in, cancelled ones out.
+    pub(super) fn timer_writes(&self, commands: &[IssuedCommand], time_ms: u64) -> Vec<Write> {
+        let mut writes = Vec::new();
+        for c in commands {
+            match &c.command {
+                Command::StartTimer(t) => {
+                    // Due when its machine will say, once the commit steps it.
+                    let timer = TimerMachine::started(t.seq, t.duration_ms, time_ms).pending();
+                    writes.push(Write::PutTimer(self.timer_row(t.seq, timer.fire_at_ms)))
+                }
+                Command::CancelTimer(seq) => {
+                    if let Some(row) = self.timers.get(seq) {
+                        writes.push(Write::DeleteTimer(row.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        writes
+    }
+
+    /// What closing the run writes: its record, its outcome, its timers gone.
+    pub(super) fn close_writes(
+        &mut self,
+        outcome: &Outcome,
+        time_ms: u64,
+        history_len: usize,
+    ) -> Vec<Write> {
+        self.record.status = status_of(outcome);
+        self.record.close_ms = Some(time_ms);
+        self.record.history_len = history_len as u64;
+        let mut writes = vec![
+            Write::PutRun(self.record.clone()),
+            Write::PutOutcome {
+                run_id: self.record.run_id.clone(),
+                outcome: crate::runtime::outcome::encode(&self.host.codec, outcome),
+            },
+        ];
+        writes.extend(self.timers.values().cloned().map(Write::DeleteTimer));
+        writes
+    }
+
+    pub(super) fn act(&mut self, command: Command, time_ms: u64) {
+        match command {
+            Command::ScheduleActivity(schedule) => {
+                self.dispatch_activity(PendingActivity::new(schedule, time_ms))
+            }
+            // Scheduled by a task recorded at once (a new run's first): run after it.
+            Command::ScheduleLocalActivity(schedule) => {
+                let mut pending = PendingActivity::new(schedule, time_ms);
+                pending.local = true;
+                self.dispatch_activity(pending)
+            }
+            // Armed as the timer machine has it: the commit that recorded the command
+            // stepped it (a timer the same commit also ended is not armed).
+            Command::StartTimer(t) => {
+                let started = self.state.timers().iter().find(|m| m.seq() == t.seq);
+                if let Some(timer) = started.map(|m| m.pending()) {
+                    let row = self.timer_row(timer.seq, timer.fire_at_ms);
+                    self.host.timers.arm(&row, self.host.clock.busy());
+                    self.timers.insert(t.seq, row);
+                }
+            }
+            Command::CancelTimer(seq) => {
+                if let Some(row) = self.timers.remove(&seq) {
+                    self.host.timers.disarm(&row);
+                }
+            }
+            Command::RequestCancelActivity(seq) => {
+                // The activity learns of it through its context; its resolution comes
+                // back as usual.
+                if let Some(running) = self.activities.get(&seq) {
+                    let _ = running.cancel.send(true);
+                }
+            }
+            Command::StartChildWorkflow(start) => self.start_child(start, time_ms),
+            // Carried out through the outbox, in the order recorded (`send_effects`).
+            Command::CancelChildWorkflow(_) | Command::SignalExternal(_) => {}
+            // Recorded in the history; there is nothing else to do (updates are answered
+            // when their task is durable, see `messages`; search attributes and memo
+            // were written with the task, see `runtime::attributes`).
+            Command::RecordMarker(_)
+            | Command::AcceptUpdate(_)
+            | Command::CompleteUpdate(_)
+            | Command::UpsertSearchAttributes(_)
+            | Command::UpsertMemo(_) => {}
+            // `check_supported` refused every other command before it was recorded.
+            other => unreachable!("unsupported command `{}` was recorded", other.kind()),
+        }
+    }
+
+    /// Every timer this actor has armed is one its timer machines hold as started, due
+    /// at the same time (a timer fired but not yet recorded is no longer armed, so the
+    /// machines may hold more).
+    pub(super) fn timers_agree(&self) -> bool {
+        let started = self.state.timers();
+        self.timers.values().all(|row| {
+            (started.iter()).any(|m| m.seq() == row.seq && m.pending().fire_at_ms == row.fire_at_ms)
+        })
+    }
+
+    pub(super) fn dispatch_activity(&mut self, pending: PendingActivity) {
+        let seq = pending.schedule.seq;
+        let local = pending.local;
+        if pending.cancel_requested {
+            // Its cancellation was recorded before a restart: it never runs again.
+            let failure = Failure::new(
+                format!(
+                    "activity `{}` was cancelled; the host restarted before it stopped",
+                    pending.schedule.activity_type
+                ),
+                crate::activities::CANCELLED,
+            );
+            let job = Job::ResolveActivity(ResolveActivity {
+                seq,
+                resolution: ActivityResolution::Cancelled(failure),
+            });
+            let _ = self.tx.send(Message::Resolve(job, self.host.clock.busy()));
+            return;
+        }
+        let (cancel, cancelled) = watch::channel(false);
+        let run = ActivityRun {
+            metrics: self.host.metrics.activity(&pending.schedule.activity_type),
+            registry: self.host.activities.clone(),
+            pools: self.host.pools.clone(),
+            clock: self.host.clock.clone(),
+            workflow_id: self.record.workflow_id.clone(),
+            run_id: self.record.run_id.clone(),
+            actor: self.tx.clone(),
+            stop: Stop {
+                cancel: cancelled,
+                shutdown: self.host.shutdown.subscribe(),
+            },
+        };
+        let task = activity_task::run(run, pending, self.host.clock.busy());
+        // On the workflow threads, next to the actor it reports to: a result wakes the
+        // actor without crossing to another runtime.
+        let handle = self.host.workflows.spawn(task);
+        self.running(local).insert(
+            seq,
+            RunningActivity {
+                abort: handle.abort_handle(),
+                cancel,
+            },
+        );
+    }
+
+    /// The close is durable: stop what runs for the run, carry out `effects` (the
+    /// closing task's own, then its children's close policies), answer who waits.
+    pub(super) fn close(&mut self, outcome: Outcome, effects: Vec<Outgoing>) {
+        for (_, running) in self.activities.drain().chain(self.locals.drain()) {
+            running.abort.abort();
+        }
+        for (_, row) in self.timers.drain() {
+            self.host.timers.disarm(&row);
+        }
+        if !self.children.is_empty() {
+            crate::runtime::pause::point("parent-closed");
+        }
+        self.send_effects(effects);
+        for (_, child) in self.children.drain() {
+            child.watcher.abort();
+        }
+        self.answer_at_close();
+        self.host.cache.take(&self.record.run_id);
+        self.host
+            .metrics
+            .closed(&self.record.workflow_type, status_of(&outcome));
+        self.host.forget(&self.record);
+        self.host.notify(&self.record.run_id, outcome);
+    }
+}

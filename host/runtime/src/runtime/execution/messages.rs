@@ -1,0 +1,248 @@
+//! The actor's side of signals, queries and updates.
+//!
+//! - A signal is a job of the next task; its sender is acknowledged when that task is
+//!   durable (as a completed task or a failed one: both record their jobs).
+//! - An update is a job too. The SDK runs its validator when the job is applied and
+//!   answers `reject-update` or `accept-update`. A rejected update leaves no trace: its
+//!   job and its `reject-update` are taken out of the task before it is recorded (a
+//!   replay never runs validators, so the rest of the task replays the same). A task
+//!   that fails while it delivers updates is not recorded at all: its updates are
+//!   refused with the failure, and the task runs again without them.
+//! - A query is answered between tasks, on the cached instance or one rebuilt by
+//!   replay, and never recorded.
+//! - A task that would close the run while signals or updates have arrived is not
+//!   recorded: the run goes on with them (Temporal's "unhandled command" on close).
+//!   Except for updates when the task continues as new: they do not block it, and go
+//!   on to the next run, as in Temporal.
+
+use super::*;
+use crate::history::Failure;
+use crate::runtime::queries;
+
+/// What became of the updates a task delivered, decided before it is recorded.
+#[derive(Default)]
+pub(crate) struct Settled {
+    /// Updates whose acceptance (and maybe completion) the task records.
+    pub accepted: Vec<String>,
+    pub completed: Vec<(String, Result<Payload, Failure>)>,
+}
+
+impl Execution {
+    /// Answer every waiting query.
+    pub(super) fn answer_queries(&mut self) {
+        if self.queries.is_empty() {
+            return;
+        }
+        let index = self.history.events.len();
+        let info = history_info(index, self.size_bytes);
+        let time_ms = self.host.clock.now_ms();
+        for (query, reply) in std::mem::take(&mut self.queries) {
+            let mut instance = match self.host.cache.take(&self.record.run_id) {
+                Some(instance) => instance,
+                None => match self.rebuild() {
+                    Ok(instance) => instance,
+                    Err(failure) => {
+                        let _ = reply.send(Err(MessageError::Failed(Failure::new(
+                            format!("cannot answer the query: {}", failure.message),
+                            "QueryFailed",
+                        ))));
+                        continue;
+                    }
+                },
+            };
+            let (answer, fit) = queries::answer(&mut instance, query, time_ms, info);
+            if fit && !instance.is_poisoned() {
+                self.host.cache.put(&self.record.run_id, instance);
+            }
+            let _ = reply.send(answer);
+        }
+    }
+
+    /// Take the rejected updates out of a task that produced `commands` from
+    /// `own_jobs`, answering their callers; return what the rest decides about updates
+    /// (an update accepted in an earlier task may complete in this one).
+    pub(super) fn settle_updates(
+        &mut self,
+        own_jobs: &mut Vec<Job>,
+        commands: &mut Vec<IssuedCommand>,
+    ) -> Settled {
+        let mut settled = Settled::default();
+        let mut rejected: Vec<(String, Failure)> = Vec::new();
+        commands.retain(|c| match &c.command {
+            Command::RejectUpdate((id, failure)) => {
+                rejected.push((id.clone(), failure.clone()));
+                false
+            }
+            Command::AcceptUpdate(id) => {
+                settled.accepted.push(id.clone());
+                true
+            }
+            Command::CompleteUpdate(done) => {
+                settled
+                    .completed
+                    .push((done.id.clone(), done.result.clone()));
+                true
+            }
+            _ => true,
+        });
+        for (id, failure) in &rejected {
+            self.updates
+                .refused(id, MessageError::Rejected(failure.clone()));
+        }
+        own_jobs.retain(|job| match job {
+            Job::Update(u) if rejected.iter().any(|(id, _)| id == &u.id) => false,
+            Job::Update(u) if !settled.accepted.contains(&u.id) => {
+                self.updates.refused(
+                    &u.id,
+                    MessageError::Failed(Failure::new(
+                        format!(
+                            "the workflow neither accepted nor rejected update `{}` (`{}`); \
+                             is it built with a weft-sdk that handles updates?",
+                            u.name, u.id
+                        ),
+                        "UpdateNotHandled",
+                    )),
+                );
+                false
+            }
+            _ => true,
+        });
+        settled
+    }
+
+    /// The commit of a task is durable: answer the updates it decided.
+    pub(super) fn updates_recorded(&mut self, settled: Settled) {
+        for id in settled.accepted {
+            self.updates.accepted(&id);
+        }
+        for (id, result) in settled.completed {
+            self.updates.completed(&id, result);
+        }
+    }
+
+    /// A task that delivered updates failed: refuse them with its failure. Returns the
+    /// task's other jobs, to run again at once.
+    pub(super) fn refuse_updates(&mut self, own_jobs: Vec<Job>, failure: &TaskFailure) -> Vec<Job> {
+        let mut rest = Vec::new();
+        for job in own_jobs {
+            match job {
+                Job::Update(u) => {
+                    tracing::warn!(run = %self.record.run_id, update = %u.id, "update refused, its task failed: {failure}");
+                    self.updates.refused(
+                        &u.id,
+                        MessageError::Failed(Failure::new(
+                            format!(
+                                "update `{}` was not accepted: the workflow task that \
+                                 delivered it failed: {failure}",
+                                u.name
+                            ),
+                            "WorkflowTaskFailed",
+                        )),
+                    );
+                }
+                other => rest.push(other),
+            }
+        }
+        rest
+    }
+
+    /// Signals or updates arrived while a task that closes the run was in flight (only
+    /// signals count when it `continues` as new).
+    pub(super) fn close_interrupted(&mut self, continues: bool) -> bool {
+        self.absorb_queued();
+        match continues {
+            true => self.jobs.iter().any(|j| matches!(j, Job::Signal(_))),
+            false => self.has_messages(),
+        }
+    }
+
+    /// After a continue-as-new: the updates that arrived while the closing task was in
+    /// flight, never delivered to this run, as messages for the next one.
+    fn undelivered_updates(&mut self) -> Vec<Message> {
+        if self.continued_to.is_none() {
+            return Vec::new();
+        }
+        let mut messages = Vec::new();
+        for job in std::mem::take(&mut self.jobs) {
+            let Job::Update(update) = job else { continue };
+            for (wait, reply) in self.updates.take_requested(&update.id) {
+                messages.push(Message::Update {
+                    update: update.clone(),
+                    wait,
+                    reply,
+                    busy: self.host.clock.busy(),
+                });
+            }
+        }
+        messages
+    }
+
+    /// Put a task's jobs (and its signals' acknowledgements) back in front of what
+    /// arrived since, to be delivered by the next task.
+    pub(super) fn requeue(&mut self, carried: Vec<Job>, own: Vec<Job>, acks: Vec<SignalAck>) {
+        // (Jobs of dropped deferred tasks, if any, stay in front.)
+        self.carried.extend(carried);
+        let arrived = std::mem::replace(&mut self.jobs, own);
+        self.jobs.extend(arrived);
+        let arrived = std::mem::replace(&mut self.signal_acks, acks);
+        self.signal_acks.extend(arrived);
+    }
+
+    /// The run closed: answer what still waits, and refuse what is still queued.
+    pub(super) fn answer_at_close(&mut self) {
+        let mut left = self.undelivered_updates();
+        self.answer_queries();
+        let closed = || MessageError::Closed {
+            workflow_id: self.record.workflow_id.clone(),
+            run_id: self.record.run_id.clone(),
+            status: self.record.status,
+        };
+        for ack in self.signal_acks.drain(..) {
+            let _ = ack.send(Err(closed()));
+        }
+        self.updates.run_closed(|id| {
+            MessageError::Failed(Failure::new(
+                format!("the run closed before update `{id}` completed"),
+                "UpdateNotCompleted",
+            ))
+        });
+        self.rx.close();
+        while let Ok(message) = self.rx.try_recv() {
+            left.push(message);
+        }
+        for message in left {
+            // After a continue-as-new, signals and updates go on to the next run.
+            let message = match (&self.continued_to, message) {
+                (Some(next), m @ (Message::Signal { .. } | Message::Update { .. })) => {
+                    match self.host.deliver(next, m) {
+                        Ok(()) => continue,
+                        Err(m) => m,
+                    }
+                }
+                (_, m) => m,
+            };
+            match message {
+                Message::Signal { ack, .. } => {
+                    let _ = ack.send(Err(closed()));
+                }
+                Message::Update { reply, .. } => {
+                    let _ = reply.send(Err(closed()));
+                }
+                Message::Query { query, reply, busy } => {
+                    self.queries.push((query, reply));
+                    drop(busy);
+                }
+                Message::CancelRequest { ack, .. } | Message::Terminate { ack, .. } => {
+                    let _ = ack.send(Err(closed()));
+                }
+                Message::Resolve(..)
+                | Message::AttemptFailed { .. }
+                | Message::Heartbeat { .. }
+                | Message::Flush(_) => {}
+                // Closed: nothing to move (the deployment skips it).
+                Message::Upgrade { .. } => {}
+            }
+        }
+        self.answer_queries();
+    }
+}

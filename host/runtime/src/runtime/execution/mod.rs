@@ -1,0 +1,534 @@
+//! The actor that drives one open run: it collects results into activations, runs
+//! workflow tasks (on the host's workflow threads, never on the threads that serve the
+//! API, activities and timers), records them durably, and only then acts on their
+//! commands.
+//!
+//! | what happens                        | recorded                                    | then                          |
+//! |-------------------------------------|---------------------------------------------|-------------------------------|
+//! | task produces commands              | task-started, jobs, commands                | act on the commands           |
+//! | task produces a closing command     | … and the run record, outcome, timer rows   | close                         |
+//! | task fails (panic, trap, deadline,  | first failure of a streak, or when it       | retry with backoff; its jobs  |
+//! | rebuild, unsupported command)       | delivered new jobs: task-started, jobs,     | are delivered again           |
+//! |                                     | task-attempt-failed                         |                               |
+//! | task panics, workflow opted in to   | task-started, jobs, task-failed, run record | close as failed               |
+//! | failing on a panic                  |                                             |                               |
+//! | the commit fails                    | nothing                                     | retry with backoff, rebuilt   |
+//! |                                     |                                             | from what is durable          |
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+
+use super::activity_task::{self, ActivityRun};
+use super::clock::Busy;
+use super::commands::check_supported;
+use super::messages::MessageError;
+use super::task_retry::{backoff, Retry};
+use super::{status_of, HostInner, Message, StartError};
+use crate::engine::{Module, WorkflowInstance};
+use crate::history::codec::encoded_len;
+use crate::history::vocab::Query;
+use crate::history::Payload;
+use crate::history::{
+    Activation, Command, Event, History, IssuedCommand, Job, Outcome, PendingActivity, RunState,
+    TaskFailure,
+};
+use crate::replay::{history_info, replay_into};
+use crate::storage::{durable, RunAttributes, RunRecord, TimerRow, Write};
+
+mod child_watch;
+mod children;
+mod continued;
+mod effects;
+mod local;
+mod messages;
+mod outgoing;
+mod stop;
+mod task;
+mod updates;
+mod upgrade;
+
+pub(crate) use updates::{UpdateReply, Updates};
+
+pub(super) struct Execution {
+    pub host: Arc<HostInner>,
+    /// The run's metrics, labelled once with its workflow type.
+    pub metrics: crate::metrics::RunMetrics,
+    pub record: RunRecord,
+    pub module: Arc<Module>,
+    pub history: History,
+    /// The run's state machines, stepped by every event `history` gains (see
+    /// `history::machines`): what resuming re-arms and where live timers fire.
+    pub state: RunState,
+    /// Encoded bytes of `history`, as `history-info` counts them.
+    pub size_bytes: u64,
+    pub tx: UnboundedSender<Message>,
+    pub rx: UnboundedReceiver<Message>,
+    /// Armed timers by seq.
+    pub timers: HashMap<u32, TimerRow>,
+    pub activities: HashMap<u32, effects::RunningActivity>,
+    /// Child workflows watched, by seq.
+    pub children: HashMap<u32, children::RunningChild>,
+    /// The options the last task gave the children it starts, by seq, until they are
+    /// recorded and acted on.
+    pub child_options: HashMap<u32, crate::history::vocab::ChildOptions>,
+    /// Local activities running, by their own seq.
+    pub locals: HashMap<u32, effects::RunningActivity>,
+    /// Tasks run but not recorded, waiting for their local activities.
+    pub deferred: Option<local::Deferred>,
+    /// Writes for the next commit (the run record of a new run).
+    pub pending_writes: Vec<Write>,
+    /// Told when the first commit is durable (a new run's start is acknowledged).
+    pub started: Option<oneshot::Sender<Result<(), StartError>>>,
+    /// Jobs recorded in failed tasks: the next task delivers them first.
+    pub carried: Vec<Job>,
+    /// Jobs not recorded yet.
+    pub jobs: Vec<Job>,
+    /// Events to record before the next task (activity attempt failures).
+    pub events: Vec<Event>,
+    /// Timer rows to delete in the commit that records their `fire-timer`.
+    pub fired: Vec<TimerRow>,
+    /// Work in flight that this actor has taken on.
+    pub guards: Vec<Busy>,
+    /// The failing task's retry, if the last attempt failed.
+    pub retry: Option<Retry>,
+    /// Acknowledgements owed to the senders of the signals in `jobs`, once durable.
+    pub signal_acks: Vec<SignalAck>,
+    /// The run's updates by id.
+    pub updates: Updates,
+    /// Queries to answer once no task is due.
+    pub queries: Vec<(Query, QueryReply)>,
+    /// Whether cancellation of the run has been asked for.
+    pub cancel_requested: bool,
+    /// A termination to carry out before anything else.
+    pub terminate: Option<(String, SignalAck)>,
+    /// Modules to move to, between tasks.
+    pub upgrades: Vec<(Arc<Module>, UpgradeReply)>,
+    /// When the run must close (its run or execution timeout), and which sets it.
+    pub deadline: Option<(u64, &'static str)>,
+    /// The run that continued this one (once its close is durable).
+    pub continued_to: Option<String>,
+    /// Told when the actor next waits with everything it received recorded.
+    pub flushes: Vec<oneshot::Sender<()>>,
+    /// Woken from storage: its `resting` row (if any) goes with the next commit.
+    pub resting: bool,
+    /// The task carrying out the effects this actor sent last: the next ones wait for it.
+    pub effects_sent: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Answers a move to another module: the divergence report when it stays.
+pub(crate) type UpgradeReply = oneshot::Sender<Result<(), String>>;
+pub(crate) type SignalAck = crate::runtime::outbox::Ack;
+pub(crate) type QueryReply = oneshot::Sender<Result<Payload, MessageError>>;
+
+/// What woke the actor.
+enum Wake {
+    Message(Message),
+    /// A retry's backoff ran out, or the deadline came.
+    Due(Busy),
+    Stopped,
+}
+
+impl Execution {
+    /// Re-arm what a recovered history is still waiting for, and take up the jobs its
+    /// failed tasks left.
+    /// Returns the rows of its armed timers (the caller arms them with the timer loop).
+    pub fn resume_pending(&mut self) -> Vec<TimerRow> {
+        // Read off the run's state machines, folded when the actor was built.
+        let state = &self.state;
+        let (activities, timers) = state.pending();
+        let (children, carried) = (state.pending_children(), state.carried_jobs());
+        let failing = state.failing_task();
+        for a in activities {
+            self.dispatch_activity(a);
+        }
+        for t in timers {
+            let row = self.timer_row(t.seq, t.fire_at_ms);
+            self.timers.insert(t.seq, row);
+        }
+        for child in children {
+            self.watch_child(child, true);
+        }
+        self.carried = carried;
+        if let Some(failing) = failing {
+            self.retry = Some(Retry {
+                attempt: failing.attempts,
+                at_ms: failing.retry_at_ms,
+            });
+        }
+        self.timers.values().cloned().collect()
+    }
+
+    /// Rebuilt from storage for a run that may have rested.
+    pub fn woken_from_storage(&mut self) {
+        self.resting = true;
+    }
+
+    /// Nothing is in flight for this run in this host: what can wake it (timers,
+    /// messages) reaches it without its actor (see `runtime::on_demand`).
+    pub(super) fn can_rest(&self) -> bool {
+        self.activities.is_empty()
+            && self.locals.is_empty()
+            && self.children.is_empty()
+            && self.child_options.is_empty()
+            && self.deferred.is_none()
+            && self.pending_writes.is_empty()
+            && self.started.is_none()
+            && !self.has_jobs()
+            && self.events.is_empty()
+            && self.fired.is_empty()
+            && self.retry.is_none()
+            && self.signal_acks.is_empty()
+            && !self.updates.has_waiters()
+            && self.queries.is_empty()
+            && self.terminate.is_none()
+            && self.upgrades.is_empty()
+            && self.deadline.is_none()
+            && self.continued_to.is_none()
+            && self.flushes.is_empty()
+            && self.effects_sent.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    fn has_jobs(&self) -> bool {
+        !self.jobs.is_empty() || !self.carried.is_empty()
+    }
+
+    /// There is something to run or record, and no backoff holds it back: a signal
+    /// or an update does not wait out a failing task's backoff (its caller waits for
+    /// the task that records it), it brings the next attempt forward.
+    fn ready(&self) -> bool {
+        (self.has_jobs() || !self.events.is_empty()) && (!self.backing_off() || self.has_messages())
+    }
+
+    /// Signals or updates wait for a task.
+    pub(super) fn has_messages(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|j| matches!(j, Job::Signal(_) | Job::Update(_)))
+    }
+
+    /// A retry's backoff has not run out yet.
+    fn backing_off(&self) -> bool {
+        self.retry
+            .as_ref()
+            .is_some_and(|r| self.host.clock.now_ms() < r.at_ms)
+    }
+
+    /// Drive the run until it closes or the host drops it.
+    pub async fn run(mut self) {
+        loop {
+            if !self.ready()
+                && self.queries.is_empty()
+                && self.terminate.is_none()
+                && self.upgrades.is_empty()
+            {
+                for flushed in self.flushes.drain(..) {
+                    let _ = flushed.send(());
+                }
+                if self.host.rest(&self) {
+                    return;
+                }
+                match self.next().await {
+                    Wake::Stopped => return,
+                    Wake::Message(m) => self.absorb(m),
+                    Wake::Due(guard) => self.guards.push(guard),
+                }
+            }
+            self.absorb_queued();
+            if !self.upgrades.is_empty() {
+                self.upgrade().await;
+            }
+            if self.past_deadline() {
+                if self.time_out().await {
+                    return;
+                }
+                continue;
+            }
+            if self.terminate.is_some() {
+                if self.terminate_now().await {
+                    return;
+                }
+                continue;
+            }
+            if !self.ready() {
+                // Between tasks, the instance shows the state of the last one.
+                self.answer_queries();
+                continue;
+            }
+            if !self.has_jobs() {
+                // Only attempt reports: record them; no task to run.
+                match self.commit(Vec::new()).await {
+                    Ok(()) => self.retry = None,
+                    Err(()) => self.retry_after_storage_failure(),
+                }
+                continue;
+            }
+            // Off at the default log level, so it costs nothing there.
+            let span = tracing::debug_span!(
+                "workflow_task",
+                workflow_type = %self.record.workflow_type,
+                workflow_id = %self.record.workflow_id,
+                run_id = %self.record.run_id
+            );
+            if tracing::Instrument::instrument(self.run_task(), span).await {
+                return;
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Wake {
+        let retry = self
+            .retry
+            .as_ref()
+            .filter(|_| self.backing_off())
+            .map(|r| r.at_ms);
+        let due = [retry, self.deadline.map(|(at, _)| at)]
+            .into_iter()
+            .flatten()
+            .min();
+        // The wake-up is registered before the actor lets go of its work in flight, so a
+        // virtual clock never skips past it.
+        let sleep = due.map(|at| self.host.clock.sleep_until(at));
+        // Waiting: the work this actor took on has been handed on.
+        self.guards.clear();
+        let message = match sleep {
+            None => self.rx.recv().await,
+            Some(sleep) => {
+                tokio::select! {
+                    m = self.rx.recv() => m,
+                    guard = sleep => return Wake::Due(guard),
+                }
+            }
+        };
+        message.map_or(Wake::Stopped, Wake::Message)
+    }
+
+    /// Take in every message already queued.
+    pub(super) fn absorb_queued(&mut self) {
+        while let Ok(m) = self.rx.try_recv() {
+            self.absorb(m);
+        }
+    }
+
+    fn absorb(&mut self, message: Message) {
+        match message {
+            Message::Signal { signal, ack, busy } => {
+                self.guards.push(busy);
+                self.jobs.push(Job::Signal(signal));
+                self.signal_acks.push(ack);
+            }
+            Message::Update {
+                update,
+                wait,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                if self.updates.request(&update.id, wait, reply) {
+                    self.jobs.push(Job::Update(update));
+                }
+            }
+            Message::Query { query, reply, busy } => {
+                self.guards.push(busy);
+                self.queries.push((query, reply));
+            }
+            Message::Resolve(job, busy) => {
+                match &job {
+                    Job::ResolveActivity(r) => {
+                        self.activities.remove(&r.seq);
+                    }
+                    Job::ResolveChildWorkflow(r)
+                        if !matches!(
+                            r.resolution,
+                            crate::history::vocab::ChildResolution::Started(_)
+                        ) =>
+                    {
+                        self.children.remove(&r.seq);
+                    }
+                    // Sent just before its deferred task was dropped.
+                    Job::ResolveLocalActivity(r) if self.locals.remove(&r.seq).is_none() => return,
+                    Job::FireTimer(seq) => match self.timers.remove(seq) {
+                        Some(row) => {
+                            self.host.metrics.timers_fired.inc();
+                            self.fired.push(row)
+                        }
+                        // Cancelled meanwhile (or fired twice after a restart).
+                        None => return,
+                    },
+                    _ => {}
+                }
+                self.guards.push(busy);
+                self.jobs.push(job)
+            }
+            Message::AttemptFailed {
+                seq,
+                attempt,
+                local,
+                failure,
+                retry_at_ms,
+                busy,
+            } => {
+                tracing::warn!(
+                    run = %self.record.run_id, seq, attempt, local,
+                    "activity attempt failed, retrying: {}", failure.message
+                );
+                self.guards.push(busy);
+                self.events.push(if local {
+                    Event::LocalActivityAttemptFailed {
+                        seq,
+                        attempt,
+                        failure,
+                        retry_at_ms,
+                    }
+                } else {
+                    Event::ActivityAttemptFailed {
+                        seq,
+                        attempt,
+                        failure,
+                        retry_at_ms,
+                    }
+                })
+            }
+            Message::Heartbeat {
+                seq,
+                attempt,
+                details,
+                time_ms,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.events.push(Event::ActivityHeartbeat {
+                    seq,
+                    attempt,
+                    details,
+                    time_ms,
+                })
+            }
+            Message::CancelRequest { reason, ack, busy } => {
+                self.guards.push(busy);
+                self.cancel_requested(reason, ack);
+            }
+            Message::Terminate { reason, ack, busy } => {
+                self.guards.push(busy);
+                self.terminate = Some((reason, ack));
+            }
+            Message::Flush(flushed) => self.flushes.push(flushed),
+            Message::Upgrade {
+                module,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.upgrades.push((module, reply));
+            }
+        }
+    }
+
+    /// Append the pending events and then `events` durably, with the pending writes
+    /// and `writes`. On failure nothing is taken: the pending events stay for the next
+    /// commit.
+    pub(super) async fn commit_with(
+        &mut self,
+        events: Vec<Event>,
+        writes: Vec<Write>,
+    ) -> Result<(), ()> {
+        let deferred = self.deferred.take();
+        let mut all_writes = self.pending_writes.clone();
+        let mut all_events = Vec::new();
+        if let Some(d) = &deferred {
+            all_writes.extend(d.writes.iter().cloned());
+            all_events.extend(d.events.iter().cloned());
+        }
+        all_writes.extend(writes);
+        if self.resting {
+            all_writes.push(Write::DeleteResting(self.record.run_id.clone()));
+        }
+        all_events.extend(self.events.iter().cloned());
+        all_events.extend(events);
+        let mut events_len = 0;
+        if !all_events.is_empty() {
+            let (bytes, len) = self
+                .host
+                .codec
+                .encode_chunk(self.record.format_version, &all_events);
+            events_len = len;
+            all_writes.push(Write::Append {
+                run_id: self.record.run_id.clone(),
+                first_index: self.history.events.len() as u64,
+                events: bytes,
+            });
+        }
+        if all_writes.is_empty() {
+            return Ok(());
+        }
+        let result = durable(self.host.storage.commit(all_writes)).await;
+        let first_commit = self.started.take();
+        match result {
+            Ok(()) => {
+                if let Some(started) = first_commit {
+                    self.host.metrics.started(&self.record.workflow_type);
+                    let _ = started.send(Ok(()));
+                }
+                self.pending_writes.clear();
+                self.events.clear();
+                self.resting = false;
+                self.size_bytes += events_len;
+                for event in &all_events {
+                    self.state.apply(event);
+                }
+                self.history.events.extend(all_events);
+                if let Some(d) = deferred {
+                    self.deferred_recorded(d);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.host.cache.take(&self.record.run_id);
+                if let Some(d) = deferred {
+                    self.drop_deferred(d);
+                }
+                match first_commit {
+                    Some(started) => {
+                        // Nothing of the run is durable: free the id, then refuse the
+                        // start (in this order, so a retry finds the id free).
+                        self.host.forget(&self.record);
+                        let _ = started.send(Err(StartError::Storage(e.to_string())));
+                    }
+                    None => tracing::error!(
+                        run = %self.record.run_id,
+                        "cannot record history, retrying from what is durable: {e}"
+                    ),
+                }
+                Err(())
+            }
+        }
+    }
+
+    /// Refuse the start of this run before anything of it is durable: free its id, then
+    /// answer the start (and a signal-with-start's signal) with `error`.
+    pub(super) fn refuse_start(&mut self, error: StartError, acks: Vec<SignalAck>) {
+        self.host.cache.take(&self.record.run_id);
+        self.host.forget(&self.record);
+        for ack in acks {
+            let _ = ack.send(Err(MessageError::Unavailable(error.to_string())));
+        }
+        if let Some(started) = self.started.take() {
+            let _ = started.send(Err(error));
+        }
+    }
+
+    pub(super) async fn commit(&mut self, events: Vec<Event>) -> Result<(), ()> {
+        self.commit_with(events, Vec::new()).await
+    }
+
+    pub(super) fn retry_after_storage_failure(&mut self) {
+        let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
+        self.retry = Some(Retry {
+            attempt,
+            at_ms: self.host.clock.now_ms().saturating_add(backoff(attempt)),
+        });
+    }
+}

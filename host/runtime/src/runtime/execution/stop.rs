@@ -1,0 +1,101 @@
+//! Stopping a run from outside: cancellation (asked of the workflow, which decides)
+//! and termination (carried out by the host, no workflow code runs).
+//!
+//! | request   | recorded                                   | then                          |
+//! |-----------|--------------------------------------------|-------------------------------|
+//! | cancel    | `cancel-requested` (reason), then the job  | the workflow cancels what it  |
+//! |           | `cancel-requested` in the next task        | waits for, may clean up, and  |
+//! |           |                                            | confirms or goes on           |
+//! | terminate | `terminated` (reason), the run record      | activities told to stop, the  |
+//! |           |                                            | run closed; queued work refused|
+
+use super::*;
+use crate::runtime::outbox::Outgoing;
+use crate::runtime::MessageError;
+
+impl Execution {
+    /// Cancellation of the run was asked for: record it and deliver it with the next
+    /// task. Asking again changes nothing.
+    pub(super) fn cancel_requested(&mut self, reason: String, ack: SignalAck) {
+        if self.cancel_requested {
+            // Nothing to record: an outbox row that asked for it goes alone.
+            if let Some(delete) = ack.delete_origin() {
+                drop(self.host.storage.commit(vec![delete]));
+            }
+            let _ = ack.send(Ok(()));
+            return;
+        }
+        self.cancel_requested = true;
+        self.events.push(Event::CancelRequested { reason });
+        self.jobs.push(Job::CancelRequested);
+        // Acknowledged, like a signal, once the task that delivers it is durable.
+        self.signal_acks.push(ack);
+    }
+
+    /// Carry out the termination asked for; returns true when the run closed.
+    pub(super) async fn terminate_now(&mut self) -> bool {
+        let Some((reason, ack)) = self.terminate.take() else {
+            return false;
+        };
+        let outcome = Outcome::Terminated(reason.clone());
+        self.close_now(Event::Terminated { reason }, outcome, Some(ack))
+            .await
+    }
+
+    /// The run's deadline has passed.
+    pub(super) fn past_deadline(&self) -> bool {
+        self.deadline
+            .is_some_and(|(at, _)| self.host.clock.now_ms() >= at)
+    }
+
+    /// Close the run as timed out; returns true when it closed.
+    pub(super) async fn time_out(&mut self) -> bool {
+        let Some((_, which)) = self.deadline else {
+            return false;
+        };
+        let reason = format!("the run reached its {which}");
+        tracing::info!(run = %self.record.run_id, "{reason}");
+        let outcome = Outcome::TimedOut(reason.clone());
+        self.close_now(Event::TimedOut { reason }, outcome, None)
+            .await
+    }
+
+    /// Record `event` closing the run with `outcome`, no workflow code run; returns true
+    /// when it closed.
+    async fn close_now(&mut self, event: Event, outcome: Outcome, ack: Option<SignalAck>) -> bool {
+        let time_ms = self.host.clock.now_ms();
+        let events = vec![event];
+        let history_len = self.history.events.len() + self.events.len() + events.len();
+        let mut writes: Vec<Write> = self.fired.drain(..).map(Write::DeleteTimer).collect();
+        writes.extend(ack.as_ref().and_then(SignalAck::delete_origin));
+        let policies = self.policy_effects(self.next_index());
+        writes.extend(self.close_writes(&outcome, time_ms, history_len));
+        writes.extend(policies.iter().map(Outgoing::row));
+        if self.commit_with(events, writes).await.is_err() {
+            self.record.status = crate::storage::Status::Running;
+            self.record.close_ms = None;
+            match ack {
+                Some(ack) => {
+                    let _ = ack.send(Err(MessageError::Unavailable(
+                        "the termination could not be recorded; try again".into(),
+                    )));
+                }
+                // Timing out: try again after a while.
+                None => {
+                    if let Some((at, _)) = &mut self.deadline {
+                        *at = time_ms.saturating_add(1_000);
+                    }
+                }
+            }
+            return false;
+        }
+        if let Some(ack) = ack {
+            let _ = ack.send(Ok(()));
+        }
+        // Jobs not recorded are dropped with the run (their senders hear it closed).
+        self.jobs.clear();
+        self.carried.clear();
+        self.close(outcome, policies);
+        true
+    }
+}

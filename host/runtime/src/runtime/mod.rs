@@ -1,0 +1,565 @@
+//! The runtime: open runs as actors, their instances in a bounded cache, activities and
+//! timers dispatched after the commands that asked for them are durable, all timed on
+//! one [`Clock`].
+
+mod activity_task;
+mod attributes;
+pub use attributes::memo_of;
+mod cache;
+pub use weft_activity::clock;
+mod commands;
+mod config;
+mod control;
+mod deploy;
+mod describe;
+mod error;
+mod execution;
+mod inspect;
+mod messages;
+mod on_demand;
+mod outbox;
+mod outcome;
+mod pause;
+mod queries;
+mod requests;
+mod start;
+mod task_retry;
+mod timers;
+mod workers;
+
+pub use cache::InstanceCache;
+pub use clock::{Busy, Clock};
+pub use config::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE};
+pub use deploy::{DeployMode, Deployment};
+pub use describe::{ChildRun, ChildState, RunDescription, Waiting};
+pub use error::{CheckFailure, DeployError, OpenError, QueryError, StartError};
+pub use inspect::Inspector;
+pub use messages::{
+    MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
+};
+pub use outcome::status_of;
+pub use requests::HandlerNames;
+pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::oneshot;
+
+use crate::activities::{ActivityPools, ActivityRegistry};
+use crate::engine::{Engine, Module};
+use crate::history::codec::{decode_chunks, Chunk};
+use crate::history::vocab::{Query, Signal, Update};
+use crate::history::{DecodeError, Event, Failure, History, Job, Outcome, Payload};
+use crate::metrics::Metrics;
+use crate::payload_codec::PayloadCodec;
+use crate::storage::{ModuleVersion, RedbStorage, RunRecord, Storage};
+use execution::Execution;
+use timers::Timers;
+
+/// What reaches an execution's actor; each carries the guard of work in flight.
+#[derive(Debug)]
+pub(crate) enum Message {
+    /// A result to deliver as a job of the next task.
+    Resolve(Job, Busy),
+    /// An activity attempt failed; another follows at `retry_at_ms`.
+    AttemptFailed {
+        seq: u32,
+        attempt: u32,
+        /// A local activity's attempt.
+        local: bool,
+        failure: Failure,
+        retry_at_ms: u64,
+        busy: Busy,
+    },
+    /// An activity attempt heartbeated (throttled): record its details.
+    Heartbeat {
+        seq: u32,
+        attempt: u32,
+        details: Option<Payload>,
+        time_ms: u64,
+        busy: Busy,
+    },
+    /// Cancellation of the run was asked for; acknowledged once recorded.
+    CancelRequest {
+        reason: String,
+        ack: outbox::Ack,
+        busy: Busy,
+    },
+    /// Close the run at once as terminated; acknowledged once recorded.
+    Terminate {
+        reason: String,
+        ack: outbox::Ack,
+        busy: Busy,
+    },
+    /// Move the run to `module` if its history replays there; answered with the
+    /// divergence report otherwise.
+    Upgrade {
+        module: Arc<Module>,
+        reply: oneshot::Sender<Result<(), String>>,
+        busy: Busy,
+    },
+    /// Answer once everything the actor has received is recorded (a graceful shutdown
+    /// waits for the outcomes of the activities that ended).
+    Flush(oneshot::Sender<()>),
+    /// A signal to deliver; acknowledged once the task that delivers it is durable.
+    Signal {
+        signal: Signal,
+        ack: outbox::Ack,
+        busy: Busy,
+    },
+    /// An update to validate and run (or to join, by its id).
+    Update {
+        update: Update,
+        wait: UpdateStage,
+        reply: execution::UpdateReply,
+        busy: Busy,
+    },
+    /// A query to answer from the instance.
+    Query {
+        query: Query,
+        reply: oneshot::Sender<Result<Payload, MessageError>>,
+        busy: Busy,
+    },
+}
+
+/// A started run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunHandle {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+pub(crate) struct HostInner {
+    pub engine: Arc<Engine>,
+    pub storage: Arc<dyn Storage>,
+    pub activities: ActivityRegistry,
+    /// The task queues served and the slots an activity attempt takes to run.
+    pub(crate) pools: ActivityPools,
+    pub cache: InstanceCache,
+    pub clock: Clock,
+    /// Encodes payloads when they are written and decodes them when read.
+    pub(crate) codec: PayloadCodec,
+    /// This host's metrics (its own registry).
+    pub(crate) metrics: Metrics,
+    pub(crate) timers: Arc<Timers>,
+    /// Open runs by workflow id.
+    open: Mutex<HashMap<String, RunHandle>>,
+    /// The actors of open runs, by run id: the runs that do not rest (see
+    /// [`on_demand`]).
+    actors: Mutex<HashMap<String, UnboundedSender<Message>>>,
+    /// Most live actors before idle ones rest.
+    actor_cache_size: usize,
+    /// Where actors (and so workflow tasks) and their activities run: the host's
+    /// workflow threads. The API, the timer loop and storage stay off them.
+    pub(crate) workflows: tokio::runtime::Handle,
+    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Outcome>>>>,
+    /// The workflow threads, held weakly (the `Host` handles own them), so an actor can
+    /// act as a host (start a child, signal another run) while the host is up.
+    threads: std::sync::Weak<workers::WorkflowThreads>,
+    /// Set when the host shuts down gracefully; running activities watch it.
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
+    /// Deployed module versions, oldest first.
+    versions: Mutex<Vec<ModuleVersion>>,
+    /// Compiled modules by digest.
+    modules: Mutex<HashMap<String, Arc<Module>>>,
+    /// Serialises deployments so versions of a name are numbered without gaps.
+    deploy_lock: tokio::sync::Mutex<()>,
+}
+
+impl HostInner {
+    /// Wait for a run to close and return how it ended (see [`Host::wait`]).
+    pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        match self.on_close(run_id)? {
+            Some(rx) => rx.await.map_err(|_| {
+                QueryError::NotFound(format!("{run_id} (the host stopped while waiting)"))
+            }),
+            None => {
+                let record = self
+                    .storage
+                    .run(run_id)?
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+                self.inspector()
+                    .outcome(&record)?
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()))
+            }
+        }
+    }
+
+    /// A receiver told how an open run ends (see [`Host::on_close`]); `None` when the
+    /// run is closed already.
+    pub(crate) fn on_close(
+        &self,
+        run_id: &str,
+    ) -> Result<Option<oneshot::Receiver<Outcome>>, QueryError> {
+        let mut waiters = self.waiters.lock().unwrap();
+        let record = self
+            .storage
+            .run(run_id)?
+            .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+        if !record.status.is_open() {
+            return Ok(None);
+        }
+        let (tx, rx) = oneshot::channel();
+        waiters.entry(run_id.to_string()).or_default().push(tx);
+        Ok(Some(rx))
+    }
+
+    /// Reads this host's runs, its payloads decoded with its codec.
+    pub(crate) fn inspector(&self) -> Inspector {
+        Inspector::with_codec(self.storage.clone(), self.codec.clone())
+    }
+
+    /// A handle on this host, while it is up (none once the last `Host` is gone).
+    pub(crate) fn handle(self: &Arc<Self>) -> Option<Host> {
+        Some(Host {
+            inner: self.clone(),
+            _threads: self.threads.upgrade()?,
+        })
+    }
+
+    /// The newest deployed module exporting `workflow_type`.
+    pub(crate) fn newest_module_for(&self, workflow_type: &str) -> Option<Arc<Module>> {
+        let digest = self
+            .versions
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|v| v.workflow_types.iter().any(|t| t == workflow_type))
+            .map(|v| v.digest.clone())?;
+        self.module_by_digest(&digest).ok()
+    }
+
+    pub(crate) fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
+        if let Some(m) = self.modules.lock().unwrap().get(digest) {
+            return Ok(m.clone());
+        }
+        let bytes = self
+            .storage
+            .module(digest)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "the module is missing from the database".to_string())?;
+        let module = self.engine.load(&bytes).map_err(|e| e.to_string())?;
+        self.modules
+            .lock()
+            .unwrap()
+            .insert(digest.to_string(), module.clone());
+        Ok(module)
+    }
+
+    pub(in crate::runtime) fn execution(
+        self: &Arc<Self>,
+        record: RunRecord,
+        module: Arc<Module>,
+        history: History,
+        started: Option<oneshot::Sender<Result<(), StartError>>>,
+    ) -> Execution {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let size_bytes = history.encoded_size();
+        let state = history.state();
+        let deadline = state.deadline();
+        let updates = execution::Updates::from_state(&state);
+        let cancel_requested = state.cancel_requested();
+        Execution {
+            metrics: self.metrics.run(&record.workflow_type),
+            host: self.clone(),
+            record,
+            module,
+            history,
+            state,
+            size_bytes,
+            tx,
+            rx,
+            timers: HashMap::new(),
+            activities: HashMap::new(),
+            locals: HashMap::new(),
+            children: HashMap::new(),
+            child_options: HashMap::new(),
+            deferred: None,
+            pending_writes: Vec::new(),
+            started,
+            carried: Vec::new(),
+            jobs: Vec::new(),
+            events: Vec::new(),
+            fired: Vec::new(),
+            guards: Vec::new(),
+            retry: None,
+            signal_acks: Vec::new(),
+            updates,
+            queries: Vec::new(),
+            cancel_requested,
+            terminate: None,
+            continued_to: None,
+            upgrades: Vec::new(),
+            deadline,
+            flushes: Vec::new(),
+            resting: false,
+            effects_sent: None,
+        }
+    }
+
+    pub(in crate::runtime) fn spawn(&self, execution: Execution) {
+        self.actors
+            .lock()
+            .unwrap()
+            .insert(execution.record.run_id.clone(), execution.tx.clone());
+        self.workflows.spawn(execution.run());
+    }
+
+    /// Send `message` to the actor of `run_id`, waking a resting run; false when the
+    /// run is not open on this host.
+    pub(crate) fn send(self: &Arc<Self>, run_id: &str, message: Message) -> bool {
+        self.deliver(run_id, message).is_ok()
+    }
+
+    /// A run's history, read and decoded.
+    pub(crate) fn read_history(&self, record: &RunRecord) -> Result<History, QueryError> {
+        let events = self.inspector().history_of(record)?;
+        Ok(History::new(events))
+    }
+
+    fn forget(&self, record: &RunRecord) {
+        self.actors.lock().unwrap().remove(&record.run_id);
+        let mut open = self.open.lock().unwrap();
+        if open
+            .get(&record.workflow_id)
+            .is_some_and(|h| h.run_id == record.run_id)
+        {
+            open.remove(&record.workflow_id);
+        }
+    }
+
+    fn notify(&self, run_id: &str, outcome: Outcome) {
+        let waiters = self.waiters.lock().unwrap().remove(run_id);
+        for w in waiters.into_iter().flatten() {
+            let _ = w.send(outcome.clone());
+        }
+    }
+}
+
+/// A weft host: runs workflow executions durably.
+#[derive(Clone)]
+pub struct Host {
+    inner: Arc<HostInner>,
+    /// Held by the handles only (not by the actors), so the workflow threads stop when
+    /// the last handle goes.
+    _threads: Arc<workers::WorkflowThreads>,
+}
+
+/// A handle on a host that does not keep it up: for activities that call their own
+/// host (signal a workflow, start one), which would otherwise keep it alive forever
+/// through its own activity registry.
+#[derive(Clone)]
+pub struct WeakHost {
+    inner: std::sync::Weak<HostInner>,
+    threads: std::sync::Weak<workers::WorkflowThreads>,
+}
+
+impl WeakHost {
+    /// The host, if it is still up.
+    pub fn upgrade(&self) -> Option<Host> {
+        Some(Host {
+            inner: self.inner.upgrade()?,
+            _threads: self.threads.upgrade()?,
+        })
+    }
+}
+
+impl Host {
+    /// Open a host on the redb database of `config.data_dir` (or in memory) and resume
+    /// every run that was open when it last stopped.
+    pub async fn open(config: HostConfig, activities: ActivityRegistry) -> Result<Host, OpenError> {
+        let storage = match &config.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|source| OpenError::DataDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+                RedbStorage::open(&dir.join("weft.redb"))?
+            }
+            None => RedbStorage::in_memory()?,
+        };
+        Host::open_with_storage(config, Arc::new(storage), activities).await
+    }
+
+    /// Open a host on any [`Storage`] (`config.data_dir` then only holds caches) and
+    /// resume every run that was open when it last stopped.
+    pub async fn open_with_storage(
+        config: HostConfig,
+        storage: Arc<dyn Storage>,
+        activities: ActivityRegistry,
+    ) -> Result<Host, OpenError> {
+        let engine =
+            Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
+        let timers = Arc::new(Timers::default());
+        let threads = workers::WorkflowThreads::start()
+            .map_err(|e| OpenError::Engine(format!("cannot start the workflow threads: {e}")))?;
+        let metrics = Metrics::new();
+        engine.serve_metrics(metrics.custom.clone());
+        storage.observe_commits(Arc::new(metrics.clone()));
+        let host = Host {
+            _threads: threads.clone(),
+            inner: Arc::new(HostInner {
+                engine,
+                storage,
+                pools: ActivityPools::from_config(&config, &activities),
+                activities,
+                cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
+                clock: config.clock.clone(),
+                codec: config.codec.clone(),
+                metrics,
+                timers: timers.clone(),
+                open: Mutex::new(HashMap::new()),
+                actors: Mutex::new(HashMap::new()),
+                actor_cache_size: config.actor_cache_size,
+                workflows: threads.handle(),
+                waiters: Mutex::new(HashMap::new()),
+                shutdown: tokio::sync::watch::Sender::new(false),
+                threads: Arc::downgrade(&threads),
+                versions: Mutex::new(Vec::new()),
+                modules: Mutex::new(HashMap::new()),
+                deploy_lock: tokio::sync::Mutex::new(()),
+            }),
+        };
+        *host.inner.versions.lock().unwrap() = host.inner.storage.module_versions()?;
+        // Resuming holds the clock: a virtual one must not skip before every run is back.
+        let resuming = host.inner.clock.busy();
+        tokio::spawn(timers::serve(
+            Arc::downgrade(&host.inner),
+            config.clock.clone(),
+            timers,
+        ));
+        host.resume(resuming).await?;
+        Ok(host)
+    }
+
+    /// A handle that does not keep the host up (see [`WeakHost`]).
+    pub fn downgrade(&self) -> WeakHost {
+        WeakHost {
+            inner: Arc::downgrade(&self.inner),
+            threads: Arc::downgrade(&self._threads),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.inner.engine
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.inner.storage
+    }
+
+    /// The payload codec the host stores with.
+    pub fn codec(&self) -> &PayloadCodec {
+        &self.inner.codec
+    }
+
+    /// The clock the host reads.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    fn module_by_digest(&self, digest: &str) -> Result<Arc<Module>, String> {
+        self.inner.module_by_digest(digest)
+    }
+
+    fn execution(
+        &self,
+        record: RunRecord,
+        module: Arc<Module>,
+        history: History,
+        started: Option<oneshot::Sender<Result<(), StartError>>>,
+    ) -> Execution {
+        self.inner.execution(record, module, history, started)
+    }
+
+    fn spawn(&self, execution: Execution) {
+        self.inner.spawn(execution)
+    }
+
+    /// Wait for a run to close and return how it ended.
+    pub async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        self.inner.wait(run_id).await
+    }
+
+    /// A receiver told how an open run ends, which does not keep the host up while it
+    /// waits; `None` when the run is closed already.
+    pub fn on_close(&self, run_id: &str) -> Result<Option<oneshot::Receiver<Outcome>>, QueryError> {
+        self.inner.on_close(run_id)
+    }
+
+    /// Read runs and histories.
+    pub fn inspect(&self) -> Inspector {
+        self.inner.inspector()
+    }
+
+    /// Every run, newest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, QueryError> {
+        self.inspect().runs()
+    }
+
+    /// A run by run id, or the latest run of a workflow id.
+    pub fn find_run(&self, id: &str) -> Result<RunRecord, QueryError> {
+        self.inspect().find_run(id)
+    }
+
+    /// A run's history.
+    pub fn history(&self, run_id: &str) -> Result<Vec<Event>, QueryError> {
+        self.inspect().history(run_id)
+    }
+
+    /// At most `limit` runs passing `filter`, newest first, from the run indexes.
+    pub fn list_runs(
+        &self,
+        filter: &crate::storage::RunFilter,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, QueryError> {
+        self.inspect().list_runs(filter, limit)
+    }
+
+    /// How a run ended, `None` while it is open.
+    pub fn outcome(&self, run: &RunRecord) -> Result<Option<Outcome>, QueryError> {
+        self.inspect().outcome(run)
+    }
+
+    /// Every deployed module version, oldest first.
+    pub fn module_versions(&self) -> Vec<ModuleVersion> {
+        self.inner.versions.lock().unwrap().clone()
+    }
+
+    /// The compiled module with this digest.
+    pub fn module(&self, digest: &str) -> Result<Arc<Module>, String> {
+        self.module_by_digest(digest)
+    }
+
+    /// Number of open runs.
+    pub fn open_runs(&self) -> usize {
+        self.inner.open.lock().unwrap().len()
+    }
+
+    /// This host's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Every metric in the Prometheus text exposition format (see [`crate::metrics`]).
+    pub fn render_metrics(&self) -> String {
+        self.inner
+            .metrics
+            .render(self.open_runs(), self.inner.cache.len())
+    }
+}
+
+/// Decode a run's stored chunks in the format its record names.
+pub(crate) fn decode_history(
+    record: &RunRecord,
+    chunks: Vec<crate::storage::HistoryChunk>,
+) -> Result<Vec<Event>, DecodeError> {
+    let chunks = chunks.into_iter().map(|c| Chunk {
+        first_index: c.first_index,
+        bytes: c.bytes,
+    });
+    decode_chunks(&record.run_id, record.format_version, chunks)
+}

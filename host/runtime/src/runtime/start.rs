@@ -1,0 +1,439 @@
+//! Starting runs: workflow id policies (Temporal's names), signal-with-start, and the
+//! first task's commit that makes a start durable.
+//!
+//! | an open run has the id | `--signal` given        | conflict policy | result            |
+//! |------------------------|-------------------------|-----------------|-------------------|
+//! | no                     | -                       | -               | reuse policy says |
+//! | yes                    | yes                     | any             | signal that run   |
+//! | yes                    | no                      | fail            | refused           |
+//! | yes                    | no                      | use-existing    | that run          |
+//!
+//! The reuse policy looks at the id's latest closed run: `allow-duplicate` starts
+//! anyway, `allow-duplicate-failed-only` only when it did not complete (failed,
+//! cancelled, terminated), `reject-duplicate` never.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use super::messages::{check_message, MessageError};
+use super::{Host, RunHandle, StartError};
+use crate::engine::Module;
+use crate::history::vocab::{Signal, StartWorkflow};
+use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
+use crate::storage::{ModuleVersion, RunRecord, Status, Write};
+use weft_model::names::WorkflowId;
+use weft_sdk::SearchAttributeValue;
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub workflow_type: String,
+    pub input: Payload,
+    /// Defaults to `<type>-<random>`.
+    pub workflow_id: Option<String>,
+    /// Module digest; defaults to the newest deployed module exporting the type.
+    pub module: Option<String>,
+    /// Whether a closed run's id may be used again.
+    pub id_reuse_policy: IdReusePolicy,
+    /// What to do when a run of the id is open.
+    pub id_conflict_policy: IdConflictPolicy,
+    /// Signal-with-start: deliver this signal to the open run of the id, or start one
+    /// and deliver it in the first task (one durable commit).
+    pub signal: Option<Signal>,
+    /// Close the run as timed out if it is still open this long after it started.
+    pub run_timeout: Option<std::time::Duration>,
+    /// Close the execution as timed out this long after it started (its later runs,
+    /// once continue-as-new exists, keep the same deadline).
+    pub execution_timeout: Option<std::time::Duration>,
+    /// The workflow id of the parent that starts this run as its child.
+    pub parent_workflow_id: Option<String>,
+    /// Memo: named values shown by `describe`, never indexed; carried across
+    /// continue-as-new.
+    pub memo: Vec<(String, Payload)>,
+    /// Typed search attributes, indexed for `weft list --query` and carried across
+    /// continue-as-new (see [`StartRequest::search_attribute`]).
+    pub search_attributes: Vec<(String, SearchAttributeValue)>,
+    /// The attempt this run is (1 but for a child workflow's retries).
+    pub attempt: u32,
+}
+
+impl StartRequest {
+    /// A request with the default id (random) and policies, on the newest module.
+    pub fn new(workflow_type: impl Into<String>, input: Payload) -> StartRequest {
+        StartRequest {
+            workflow_type: workflow_type.into(),
+            input,
+            workflow_id: None,
+            module: None,
+            id_reuse_policy: IdReusePolicy::default(),
+            id_conflict_policy: IdConflictPolicy::default(),
+            signal: None,
+            run_timeout: None,
+            execution_timeout: None,
+            parent_workflow_id: None,
+            memo: Vec::new(),
+            search_attributes: Vec::new(),
+            attempt: 1,
+        }
+    }
+
+    /// Add a search attribute (a schedule sets `WeftScheduledById` as a keyword and
+    /// `WeftScheduledStartTime` as a datetime this way).
+    ///
+    /// ```
+    /// use weft_runtime::history::Payload;
+    /// use weft_runtime::runtime::StartRequest;
+    /// use weft_sdk::SearchAttributeValue;
+    ///
+    /// let request = StartRequest::new("report", Payload::json(&serde_json::json!(null)))
+    ///     .search_attribute("WeftScheduledById", SearchAttributeValue::keyword("nightly"));
+    /// assert_eq!(request.search_attributes.len(), 1);
+    /// ```
+    pub fn search_attribute(
+        mut self,
+        name: impl Into<String>,
+        value: SearchAttributeValue,
+    ) -> Self {
+        self.search_attributes.push((name.into(), value));
+        self
+    }
+}
+
+/// May a new run take the id of a closed one?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdReusePolicy {
+    #[default]
+    AllowDuplicate,
+    AllowDuplicateFailedOnly,
+    RejectDuplicate,
+}
+
+/// What a start does when a run of its id is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdConflictPolicy {
+    #[default]
+    Fail,
+    UseExisting,
+    /// Terminate the open run, then start a new one.
+    TerminateExisting,
+}
+
+impl IdReusePolicy {
+    pub const NAMES: [&'static str; 3] = [
+        "allow-duplicate",
+        "allow-duplicate-failed-only",
+        "reject-duplicate",
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdReusePolicy::AllowDuplicate => Self::NAMES[0],
+            IdReusePolicy::AllowDuplicateFailedOnly => Self::NAMES[1],
+            IdReusePolicy::RejectDuplicate => Self::NAMES[2],
+        }
+    }
+}
+
+impl FromStr for IdReusePolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "allow-duplicate" => Ok(IdReusePolicy::AllowDuplicate),
+            "allow-duplicate-failed-only" => Ok(IdReusePolicy::AllowDuplicateFailedOnly),
+            "reject-duplicate" => Ok(IdReusePolicy::RejectDuplicate),
+            other => Err(format!(
+                "`{other}` is not an id reuse policy ({})",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+impl IdConflictPolicy {
+    pub const NAMES: [&'static str; 3] = ["fail", "use-existing", "terminate-existing"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdConflictPolicy::Fail => Self::NAMES[0],
+            IdConflictPolicy::UseExisting => Self::NAMES[1],
+            IdConflictPolicy::TerminateExisting => Self::NAMES[2],
+        }
+    }
+}
+
+impl FromStr for IdConflictPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fail" => Ok(IdConflictPolicy::Fail),
+            "use-existing" => Ok(IdConflictPolicy::UseExisting),
+            "terminate-existing" => Ok(IdConflictPolicy::TerminateExisting),
+            other => Err(format!(
+                "`{other}` is not an id conflict policy ({})",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// How a start request was served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartOutcome {
+    pub run: RunHandle,
+    /// False when an open run took the request (use-existing, signal-with-start).
+    pub started: bool,
+}
+
+impl Host {
+    /// Start a run; returns once its start (and first workflow task) is durable.
+    pub async fn start(&self, request: StartRequest) -> Result<RunHandle, StartError> {
+        Ok(self.start_execution(request).await?.run)
+    }
+
+    /// Start a run under the request's id policies, or hand the request to the open
+    /// run of its id (signal-with-start, use-existing).
+    pub async fn start_execution(&self, request: StartRequest) -> Result<StartOutcome, StartError> {
+        // The id a request names is checked as the API checks it (an id the host
+        // picks is `<type>-<random>`).
+        if let Some(id) = &request.workflow_id {
+            WorkflowId::parse(id).map_err(|e| StartError::Invalid(e.to_string()))?;
+        }
+        if let Some(signal) = &request.signal {
+            check_message("signal", &signal.name, &signal.input)
+                .map_err(|e| StartError::Invalid(e.to_string()))?;
+        }
+        let module = self.pick_module(&request)?;
+        let search_payloads = if request.search_attributes.is_empty() {
+            Vec::new()
+        } else {
+            let known = self
+                .inner
+                .storage
+                .attribute_types()
+                .map_err(|e| StartError::Storage(e.to_string()))?;
+            super::attributes::start_payloads(&request.search_attributes, &known)
+                .map_err(StartError::Invalid)?
+        };
+        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                request.workflow_type,
+                &uuid::Uuid::new_v4().simple().to_string()[..12]
+            )
+        });
+        // A run that closes between the look-up and the signal sends us round again.
+        for _ in 0..8 {
+            let open = self.inner.open.lock().unwrap().get(&workflow_id).cloned();
+            if let Some(run) = open.filter(|run| !self.is_closing(run)) {
+                if let Some(signal) = &request.signal {
+                    match self.signal_run(&run, signal.clone()).await {
+                        Ok(()) => {
+                            return Ok(StartOutcome {
+                                run,
+                                started: false,
+                            })
+                        }
+                        Err(MessageError::Closed { .. } | MessageError::NotFound(_)) => continue,
+                        Err(e) => return Err(StartError::Storage(e.to_string())),
+                    }
+                }
+                return match request.id_conflict_policy {
+                    IdConflictPolicy::Fail => Err(StartError::AlreadyRunning(workflow_id)),
+                    IdConflictPolicy::UseExisting => Ok(StartOutcome {
+                        run,
+                        started: false,
+                    }),
+                    IdConflictPolicy::TerminateExisting => {
+                        let reason = "terminated by a start with id conflict policy \
+                                      terminate-existing";
+                        match self.terminate(&run.run_id, reason).await {
+                            Ok(_) | Err(MessageError::Closed { .. }) => continue,
+                            Err(e) => Err(StartError::Storage(e.to_string())),
+                        }
+                    }
+                };
+            }
+            if request.id_reuse_policy != IdReusePolicy::AllowDuplicate {
+                self.check_reuse(&workflow_id, request.id_reuse_policy)?;
+            }
+            if let Some(run) = self
+                .begin(&request, &search_payloads, &workflow_id, module.clone())
+                .await?
+            {
+                return Ok(StartOutcome { run, started: true });
+            }
+        }
+        Err(StartError::Storage(format!(
+            "workflow id `{workflow_id}` keeps changing hands; try again"
+        )))
+    }
+
+    /// Whether `run`, still in the table of open runs, has in fact closed: its close
+    /// is durable and its actor is about to take it out of the table. (A caller that saw
+    /// it close may start the id again at once.)
+    fn is_closing(&self, run: &RunHandle) -> bool {
+        matches!(self.inspect().find_run(&run.run_id), Ok(record) if !record.status.is_open())
+    }
+
+    fn check_reuse(&self, workflow_id: &str, policy: IdReusePolicy) -> Result<(), StartError> {
+        let last = match self.inner.storage.latest_run(workflow_id) {
+            Ok(Some(run)) => run,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(StartError::Storage(e.to_string())),
+        };
+        let allowed = match policy {
+            IdReusePolicy::AllowDuplicate => true,
+            IdReusePolicy::AllowDuplicateFailedOnly => matches!(
+                last.status,
+                Status::Failed | Status::Cancelled | Status::Terminated
+            ),
+            IdReusePolicy::RejectDuplicate => false,
+        };
+        if allowed || last.status.is_open() {
+            return Ok(());
+        }
+        Err(StartError::IdReused {
+            workflow_id: workflow_id.to_string(),
+            run_id: last.run_id,
+            status: last.status.name().to_string(),
+            policy: policy.as_str(),
+        })
+    }
+
+    /// Start a new run of `workflow_id`; `None` when another start took the id first.
+    async fn begin(
+        &self,
+        request: &StartRequest,
+        search_attributes: &[(String, Payload)],
+        workflow_id: &str,
+        module: Arc<Module>,
+    ) -> Result<Option<RunHandle>, StartError> {
+        let workflow_id = workflow_id.to_string();
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let handle = RunHandle {
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+        };
+        {
+            let mut open = self.inner.open.lock().unwrap();
+            if open
+                .get(&workflow_id)
+                .is_some_and(|run| !self.is_closing(run))
+            {
+                return Ok(None);
+            }
+            open.insert(workflow_id.clone(), handle.clone());
+        }
+        let time_ms = self.inner.clock.now_ms();
+        let record = RunRecord {
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            workflow_type: request.workflow_type.clone(),
+            module_digest: module.digest.clone(),
+            status: Status::Running,
+            start_ms: time_ms,
+            close_ms: None,
+            history_len: 0,
+            format_version: FORMAT_VERSION,
+        };
+        let started = ExecutionStarted {
+            workflow_type: request.workflow_type.clone(),
+            workflow_id: workflow_id.clone(),
+            run_id: run_id.clone(),
+            module_digest: module.digest.clone(),
+            time_ms,
+        };
+        let job = Job::StartWorkflow(StartWorkflow {
+            workflow_type: request.workflow_type.clone(),
+            input: request.input.clone(),
+            workflow_id,
+            run_id,
+            attempt: request.attempt.max(1),
+            parent_workflow_id: request.parent_workflow_id.clone(),
+            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            search_attributes: search_attributes.to_vec(),
+            memo: request.memo.clone(),
+        });
+        let attributes = super::attributes::Current::of([], std::slice::from_ref(&job)).values;
+        let (ack, acked) = oneshot::channel();
+        let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
+        // The run record and the started event go into the first commit, together with
+        // the first workflow task (and a signal-with-start's signal).
+        execution.pending_writes.push(Write::PutRun(record));
+        if !attributes.is_empty() {
+            execution.pending_writes.push(Write::PutAttributes {
+                run_id: handle.run_id.clone(),
+                start_ms: time_ms,
+                attributes,
+            });
+        }
+        execution.events.push(Event::ExecutionStarted(started));
+        let deadline = |timeout: Option<std::time::Duration>| {
+            timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))
+        };
+        let deadlines = Event::Deadlines {
+            run_deadline_ms: deadline(request.run_timeout),
+            execution_deadline_ms: deadline(request.execution_timeout),
+        };
+        if !matches!(
+            deadlines,
+            Event::Deadlines {
+                run_deadline_ms: None,
+                execution_deadline_ms: None
+            }
+        ) {
+            execution.events.push(deadlines);
+            execution.deadline = History::new(execution.events.clone()).deadline();
+        }
+        execution.jobs.push(job);
+        if let Some(signal) = &request.signal {
+            execution.jobs.push(Job::Signal(signal.clone()));
+        }
+        execution.guards.push(self.inner.clock.busy());
+        self.spawn(execution);
+        match acked.await {
+            Ok(Ok(())) => Ok(Some(handle)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(StartError::Storage(
+                "the run stopped before its start was recorded".into(),
+            )),
+        }
+    }
+
+    fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {
+        let versions = self.inner.versions.lock().unwrap().clone();
+        let digest = match &request.module {
+            Some(digest) => versions
+                .iter()
+                .find(|v| &v.digest == digest)
+                .map(|v| v.digest.clone())
+                .ok_or_else(|| StartError::UnknownModule(digest.clone()))?,
+            None => match versions
+                .iter()
+                .rev()
+                .find(|v| v.workflow_types.contains(&request.workflow_type))
+            {
+                Some(v) => v.digest.clone(),
+                None => return Err(Self::unknown_type(&versions, request)),
+            },
+        };
+        self.module_by_digest(&digest).map_err(StartError::Storage)
+    }
+
+    fn unknown_type(versions: &[ModuleVersion], request: &StartRequest) -> StartError {
+        let mut known: Vec<String> = versions
+            .iter()
+            .flat_map(|m| m.workflow_types.clone())
+            .collect();
+        known.sort();
+        known.dedup();
+        StartError::UnknownWorkflowType {
+            workflow_type: request.workflow_type.clone(),
+            known: if known.is_empty() {
+                "none deployed".into()
+            } else {
+                known.join(", ")
+            },
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The redb schema, and how writes change it.
+//!
+//! | table              | key                                   | value                  |
+//! |--------------------|---------------------------------------|------------------------|
+//! | `runs`             | run id                                | postcard `RunRecord`   |
+//! | `workflows`        | workflow id                           | run id of latest run   |
+//! | `history`          | (run id, index of first event)        | one `Write::Append`    |
+//! | `outcomes`         | run id                                | runtime-encoded bytes  |
+//! | `runs_by_start`    | (start ms, run id)                    | ()                     |
+//! | `runs_by_status`   | (status byte, start ms, run id)       | ()                     |
+//! | `runs_by_type`     | (workflow type, start ms, run id)     | ()                     |
+//! | `timers`           | (fire at ms, run id, seq)             | ()                     |
+//! | `resting`          | run id                                | parent workflow id or "" |
+//! | `outbox`           | (source run id, ordinal)              | effect, encoded by the runtime |
+//! | `modules`          | module digest                         | component bytes        |
+//! | `module_versions`  | (deployed ms, name, version)          | postcard `ModuleVersion` |
+//! | `schedules`        | schedule id                           | schedule, encoded by `schedules` |
+//! | `run_attributes`   | run id                                | JSON `RunAttributes`   |
+//! | `search_attribute_index` | (name, encoded value, start ms, run id) | ()           |
+//! | `search_attribute_types` | attribute name                  | type byte              |
+//!
+//! The three run indexes hold one row per run, moved by every `PutRun` in the same
+//! transaction that writes the record. A database from before the indexes existed
+//! gets them built once, when it is opened.
+//!
+//! The attribute tables (`attr_index.rs`) hold a run's current search attributes and
+//! memo, one index row per attribute value (per keyword of a keyword list), and the
+//! type each name was first given; `PutAttributes` replaces a run's rows in the
+//! transaction of the task that changed them.
+
+use redb::{Database, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
+
+use super::attr_index::{AttributeTables, ATTRIBUTE_INDEX, ATTRIBUTE_TYPES, RUN_ATTRIBUTES};
+use super::{ModuleVersion, RunRecord, StorageError, Write};
+
+/// run id → postcard `RunRecord`.
+pub const RUNS: TableDefinition<&str, &[u8]> = TableDefinition::new("runs");
+/// workflow id → run id of its latest run.
+pub const WORKFLOWS: TableDefinition<&str, &str> = TableDefinition::new("workflows");
+/// (run id, index of the first event) → encoded events: one row per commit.
+pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
+/// run id → how the run ended, encoded by the runtime.
+pub const OUTCOMES: TableDefinition<&str, &[u8]> = TableDefinition::new("outcomes");
+/// (start ms, run id): every run, in start order.
+pub const RUNS_BY_START: TableDefinition<(u64, &str), ()> = TableDefinition::new("runs_by_start");
+/// (status byte, start ms, run id): the runs of each status, in start order.
+pub const RUNS_BY_STATUS: TableDefinition<(u8, u64, &str), ()> =
+    TableDefinition::new("runs_by_status");
+/// (workflow type, start ms, run id): the runs of each type, in start order.
+pub const RUNS_BY_TYPE: TableDefinition<(&str, u64, &str), ()> =
+    TableDefinition::new("runs_by_type");
+/// (fire at ms, run id, seq): durable timers, soonest first.
+pub const TIMERS: TableDefinition<(u64, &str, u32), ()> = TableDefinition::new("timers");
+/// run id → its parent's workflow id ("" for none): open runs that only wait (on
+/// timers or messages) and are not resumed when the host opens; see the runtime's
+/// on-demand runs.
+pub const RESTING: TableDefinition<&str, &str> = TableDefinition::new("resting");
+/// (source run id, ordinal) → an effect on another run, encoded by the runtime's
+/// outbox: written with the command that asks for it, deleted with its record at the
+/// target.
+pub const OUTBOX: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("outbox");
+/// module digest → component bytes.
+pub const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("modules");
+/// (deployment time, name, version) → postcard `ModuleVersion`.
+pub const MODULE_VERSIONS: TableDefinition<(u64, &str, u32), &[u8]> =
+    TableDefinition::new("module_versions");
+
+/// schedule id → the schedule and its state, encoded by the schedules module.
+pub const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
+
+/// Create every table, so readers never meet a missing one, and build the run indexes
+/// of a database written before they existed.
+pub fn prepare(db: &Database) -> Result<(), StorageError> {
+    let tx = db.begin_write()?;
+    let indexed = tx.list_tables()?.any(|t| t.name() == RUNS_BY_START.name());
+    tx.open_table(WORKFLOWS)?;
+    tx.open_table(HISTORY)?;
+    tx.open_table(OUTCOMES)?;
+    tx.open_table(TIMERS)?;
+    tx.open_table(RESTING)?;
+    tx.open_table(OUTBOX)?;
+    tx.open_table(MODULES)?;
+    tx.open_table(MODULE_VERSIONS)?;
+    tx.open_table(SCHEDULES)?;
+    tx.open_table(RUN_ATTRIBUTES)?;
+    tx.open_table(ATTRIBUTE_INDEX)?;
+    tx.open_table(ATTRIBUTE_TYPES)?;
+    {
+        let runs = tx.open_table(RUNS)?;
+        let mut index = RunIndexes::open(&tx)?;
+        if !indexed {
+            for row in runs.iter()? {
+                let (key, value) = row?;
+                index.insert(&decode_run(key.value(), value.value())?)?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Decode a stored run record.
+pub fn decode_run(run_id: &str, bytes: &[u8]) -> Result<RunRecord, StorageError> {
+    postcard::from_bytes(bytes).map_err(|source| StorageError::Decode {
+        what: format!("run {run_id}"),
+        source,
+    })
+}
+
+/// Decode a stored module version.
+pub fn decode_version(
+    name: &str,
+    version: u32,
+    bytes: &[u8],
+) -> Result<ModuleVersion, StorageError> {
+    postcard::from_bytes(bytes).map_err(|source| StorageError::Decode {
+        what: format!("module {name} version {version}"),
+        source,
+    })
+}
+
+/// The three run indexes, open for writing.
+struct RunIndexes<'tx> {
+    by_start: Table<'tx, (u64, &'static str), ()>,
+    by_status: Table<'tx, (u8, u64, &'static str), ()>,
+    by_type: Table<'tx, (&'static str, u64, &'static str), ()>,
+}
+
+impl<'tx> RunIndexes<'tx> {
+    fn open(tx: &'tx WriteTransaction) -> Result<RunIndexes<'tx>, StorageError> {
+        Ok(RunIndexes {
+            by_start: tx.open_table(RUNS_BY_START)?,
+            by_status: tx.open_table(RUNS_BY_STATUS)?,
+            by_type: tx.open_table(RUNS_BY_TYPE)?,
+        })
+    }
+
+    fn insert(&mut self, r: &RunRecord) -> Result<(), StorageError> {
+        let (ms, id) = r.order_key();
+        self.by_start.insert((ms, id), ())?;
+        self.by_status.insert((r.status.index_byte(), ms, id), ())?;
+        self.by_type
+            .insert((r.workflow_type.as_str(), ms, id), ())?;
+        Ok(())
+    }
+
+    /// Move `old`'s rows to `new`'s, touching only the indexes whose key changed (a
+    /// run closing changes its status only).
+    fn update(&mut self, old: &RunRecord, new: &RunRecord) -> Result<(), StorageError> {
+        let (old_ms, old_id) = old.order_key();
+        let (ms, id) = new.order_key();
+        let moved = (old_ms, old_id) != (ms, id);
+        if moved {
+            self.by_start.remove((old_ms, old_id))?;
+            self.by_start.insert((ms, id), ())?;
+        }
+        if moved || old.status != new.status {
+            self.by_status
+                .remove((old.status.index_byte(), old_ms, old_id))?;
+            self.by_status
+                .insert((new.status.index_byte(), ms, id), ())?;
+        }
+        if moved || old.workflow_type != new.workflow_type {
+            self.by_type
+                .remove((old.workflow_type.as_str(), old_ms, old_id))?;
+            self.by_type
+                .insert((new.workflow_type.as_str(), ms, id), ())?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens a write transaction's tables on first use: a group commit of workflow steps
+/// touches the history (and sometimes runs, outcomes, timers), never the modules, and
+/// opening a table costs a lookup in redb's table tree.
+struct Lazy<'tx, K: redb::Key + 'static, V: redb::Value + 'static> {
+    def: TableDefinition<'static, K, V>,
+    table: Option<Table<'tx, K, V>>,
+}
+
+impl<'tx, K: redb::Key + 'static, V: redb::Value + 'static> Lazy<'tx, K, V> {
+    fn new(def: TableDefinition<'static, K, V>) -> Self {
+        Lazy { def, table: None }
+    }
+
+    fn get(&mut self, tx: &'tx WriteTransaction) -> Result<&mut Table<'tx, K, V>, StorageError> {
+        if self.table.is_none() {
+            self.table = Some(tx.open_table(self.def)?);
+        }
+        Ok(self.table.as_mut().expect("just opened"))
+    }
+}
+
+/// Apply `writes` in one transaction and commit it; on any error nothing is written.
+pub fn apply<'a>(
+    db: &Database,
+    writes: impl Iterator<Item = &'a Write>,
+) -> Result<(), StorageError> {
+    let tx = db.begin_write()?;
+    {
+        let mut runs = Lazy::new(RUNS);
+        let mut index: Option<RunIndexes> = None;
+        let mut workflows = Lazy::new(WORKFLOWS);
+        let mut history = Lazy::new(HISTORY);
+        let mut outcomes = Lazy::new(OUTCOMES);
+        let mut timers = Lazy::new(TIMERS);
+        let mut resting = Lazy::new(RESTING);
+        let mut outbox = Lazy::new(OUTBOX);
+        let mut modules = Lazy::new(MODULES);
+        let mut versions = Lazy::new(MODULE_VERSIONS);
+        let mut schedules = Lazy::new(SCHEDULES);
+        let mut attributes: Option<AttributeTables> = None;
+        for write in writes {
+            match write {
+                Write::Append {
+                    run_id,
+                    first_index,
+                    events,
+                } => {
+                    history
+                        .get(&tx)?
+                        .insert((run_id.as_str(), *first_index), events.as_slice())?;
+                }
+                Write::PutRun(record) => {
+                    let bytes = postcard::to_stdvec(record).expect("records always encode");
+                    let previous = runs
+                        .get(&tx)?
+                        .insert(record.run_id.as_str(), bytes.as_slice())?
+                        .map(|p| decode_run(&record.run_id, p.value()))
+                        .transpose()?;
+                    if index.is_none() {
+                        index = Some(RunIndexes::open(&tx)?);
+                    }
+                    let index = index.as_mut().expect("just opened");
+                    match previous {
+                        Some(previous) => index.update(&previous, record)?,
+                        None => index.insert(record)?,
+                    }
+                    workflows
+                        .get(&tx)?
+                        .insert(record.workflow_id.as_str(), record.run_id.as_str())?;
+                }
+                Write::PutOutcome { run_id, outcome } => {
+                    outcomes
+                        .get(&tx)?
+                        .insert(run_id.as_str(), outcome.as_slice())?;
+                }
+                Write::PutTimer(t) => {
+                    timers
+                        .get(&tx)?
+                        .insert((t.fire_at_ms, t.run_id.as_str(), t.seq), ())?;
+                }
+                Write::DeleteTimer(t) => {
+                    timers
+                        .get(&tx)?
+                        .remove((t.fire_at_ms, t.run_id.as_str(), t.seq))?;
+                }
+                Write::PutResting { run_id, parent } => {
+                    resting
+                        .get(&tx)?
+                        .insert(run_id.as_str(), parent.as_deref().unwrap_or(""))?;
+                }
+                Write::DeleteResting(run_id) => {
+                    resting.get(&tx)?.remove(run_id.as_str())?;
+                }
+                Write::PutOutbox(row) => {
+                    outbox
+                        .get(&tx)?
+                        .insert((row.run_id.as_str(), row.ordinal), row.effect.as_slice())?;
+                }
+                Write::DeleteOutbox { run_id, ordinal } => {
+                    outbox.get(&tx)?.remove((run_id.as_str(), *ordinal))?;
+                }
+                Write::PutModule { digest, bytes } => {
+                    modules
+                        .get(&tx)?
+                        .insert(digest.as_str(), bytes.as_slice())?;
+                }
+                Write::PutAttributes {
+                    run_id,
+                    start_ms,
+                    attributes: values,
+                } => {
+                    if attributes.is_none() {
+                        attributes = Some(AttributeTables::open(&tx)?);
+                    }
+                    let tables = attributes.as_mut().expect("just opened");
+                    tables.put(run_id, *start_ms, values)?;
+                }
+                Write::PutModuleVersion(v) => {
+                    let bytes = postcard::to_stdvec(v).expect("versions always encode");
+                    let key = (v.deployed_ms, v.name.as_str(), v.version);
+                    versions.get(&tx)?.insert(key, bytes.as_slice())?;
+                }
+                Write::PutSchedule { id, schedule } => {
+                    schedules
+                        .get(&tx)?
+                        .insert(id.as_str(), schedule.as_slice())?;
+                }
+                Write::DeleteSchedule(id) => {
+                    schedules.get(&tx)?.remove(id.as_str())?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

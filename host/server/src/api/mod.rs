@@ -1,0 +1,44 @@
+//! The HTTP/JSON API of a long-running host (`weft server`).
+
+pub mod auth;
+mod control;
+pub mod describe;
+mod listing;
+mod messages;
+mod schedules;
+mod server;
+pub mod tls;
+
+pub use server::{router, secured_router, serve};
+/// The bodies the API exchanges (shared with the client: they live in `weft-api`).
+pub use weft_api::{schedule_types, types};
+
+/// Who may talk to a server: TLS (and with a client CA, mTLS) and bearer tokens. The
+/// default is neither: plain HTTP that answers everyone.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    /// Serve HTTPS with these files.
+    pub tls: Option<tls::TlsFiles>,
+    /// Require one of these tokens on every route.
+    pub tokens: Option<auth::Tokens>,
+}
+
+impl Security {
+    /// What is on, for the startup log: `TLS`, `mTLS`, `tokens (N)` or `none`.
+    pub fn summary(&self) -> String {
+        let mut on = Vec::new();
+        match &self.tls {
+            Some(tls) if tls.client_ca.is_some() => on.push("mTLS".to_string()),
+            Some(_) => on.push("TLS".to_string()),
+            None => {}
+        }
+        if let Some(tokens) = &self.tokens {
+            on.push(format!("bearer tokens ({} accepted)", tokens.len()));
+        }
+        if on.is_empty() {
+            "none (plain HTTP, no tokens)".to_string()
+        } else {
+            on.join(" + ")
+        }
+    }
+}

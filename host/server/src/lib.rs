@@ -1,0 +1,8 @@
+//! weft's HTTP server: the JSON API of a long-running host (`weft server`) over a
+//! [`weft_runtime`] host, with TLS, mTLS and bearer tokens ([`api`]).
+
+pub mod api;
+
+pub(crate) use weft_api::pem;
+pub(crate) use weft_runtime::{activities, contract, history, metrics};
+pub(crate) use weft_runtime::{runtime, schedules, storage};
