@@ -64,6 +64,10 @@ pub struct BenchArgs {
     /// given).
     #[arg(long, value_name = "N")]
     actor_cache_size: Option<usize>,
+    /// open-runs: most megabytes of database pages kept in memory (the host's default
+    /// unless given).
+    #[arg(long, value_name = "MB")]
+    storage_cache_mb: Option<usize>,
     /// Activities in the long history replayed by fanout10.
     #[arg(long, default_value_t = 5000)]
     replay_fanout: u64,
@@ -111,6 +115,9 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
             let mut config = HostConfig::on_disk(root.join(name));
             config.cache_size = args.cache_size.unwrap_or(config.cache_size);
             config.actor_cache_size = args.actor_cache_size.unwrap_or(config.actor_cache_size);
+            if let Some(mb) = args.storage_cache_mb {
+                config.storage_cache_bytes = mb << 20;
+            }
             let line = crate::bench_open_runs::run(
                 &component,
                 config,

@@ -13,6 +13,7 @@ use crate::api::auth::{Tokens, TOKENS_ENV};
 use crate::api::tls::TlsFiles;
 use crate::api::Security;
 use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE};
+use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
 /// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
 ///
@@ -55,6 +56,9 @@ pub struct ServerArgs {
     /// something arrives for them.
     #[arg(long, default_value_t = DEFAULT_ACTOR_CACHE_SIZE, value_name = "N")]
     pub actor_cache_size: usize,
+    /// Most megabytes of database pages kept in memory (the redb page cache).
+    #[arg(long, default_value_t = DEFAULT_STORAGE_CACHE_BYTES >> 20, value_name = "MB", value_parser = parse_storage_cache_mb)]
+    pub storage_cache_mb: usize,
     /// Most activity attempts running at once on this host, over all task queues; the
     /// others wait their turn, first come first served. No limit unless given.
     #[arg(long, value_name = "N", value_parser = parse_max_concurrent)]
@@ -99,6 +103,17 @@ fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
     })
 }
 
+fn parse_storage_cache_mb(s: &str) -> Result<usize, String> {
+    let mb: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of megabytes"))?;
+    if mb == 0 || mb > 1 << 20 {
+        return Err(format!("{mb} MB: give between 1 and 1048576 (1 TB)"));
+    }
+    Ok(mb)
+}
+
 pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult {
     TaskQueueConfig::check_unique(&args.task_queues)
         .map_err(|e| Failure::new(exit::USAGE, format!("--task-queue: {e}")))?;
@@ -106,6 +121,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
     let config = HostConfig {
         cache_size: args.cache_size,
         actor_cache_size: args.actor_cache_size,
+        storage_cache_bytes: args.storage_cache_mb << 20,
         max_concurrent_activities: args.max_concurrent_activities,
         task_queues: args.task_queues,
         codec: args.codec.codec()?,

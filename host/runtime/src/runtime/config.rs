@@ -7,6 +7,7 @@ use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
 use crate::payload_codec::PayloadCodec;
+use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
 /// Live actors a host keeps by default (see [`HostConfig::actor_cache_size`]).
 pub const DEFAULT_ACTOR_CACHE_SIZE: usize = 1000;
@@ -22,6 +23,9 @@ pub struct HostConfig {
     /// Most live actors: past it, an open run that only waits (on timers or messages)
     /// rests, holding no actor and no decoded history until something arrives for it.
     pub actor_cache_size: usize,
+    /// Most bytes of database pages kept in memory (see
+    /// [`crate::storage::DEFAULT_STORAGE_CACHE_BYTES`]).
+    pub storage_cache_bytes: usize,
     /// Where the host reads the time: the system clock, or a virtual one in tests.
     pub clock: Clock,
     /// Most activity attempts running at once, over all task queues; `None`: no limit.
@@ -46,6 +50,7 @@ impl HostConfig {
             data_dir: Some(dir),
             cache_size: 1000,
             actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
+            storage_cache_bytes: DEFAULT_STORAGE_CACHE_BYTES,
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
@@ -73,6 +78,7 @@ impl HostConfig {
             engine: EngineConfig::default(),
             cache_size: 1000,
             actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
+            storage_cache_bytes: DEFAULT_STORAGE_CACHE_BYTES,
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),

@@ -377,7 +377,7 @@ impl Host {
                     path: dir.display().to_string(),
                     source,
                 })?;
-                RedbStorage::open(&dir.join("weft.redb"))?
+                RedbStorage::open_with_cache(&dir.join("weft.redb"), config.storage_cache_bytes)?
             }
             None => RedbStorage::in_memory()?,
         };

@@ -82,6 +82,7 @@ impl Effect {
 }
 
 /// An effect to carry out: its row, and what the source knows of it in memory.
+#[derive(Debug)]
 pub(crate) struct Outgoing {
     pub key: OutboxKey,
     pub effect: Effect,

@@ -51,7 +51,7 @@ pub use records::{
     HistoryChunk, ModuleVersion, RunAttributes, RunFilter, RunRecord, Status, TimerRow,
 };
 pub use redb_search::{Counted, SearchPage};
-pub use redb_store::RedbStorage;
+pub use redb_store::{RedbStorage, DEFAULT_STORAGE_CACHE_BYTES};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ use std::sync::Arc;
 use plan::TypedQuery;
 
 /// One change in a commit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// Append events to a run's history, starting at `first_index`.
     Append {

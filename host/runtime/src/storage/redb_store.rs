@@ -47,13 +47,28 @@ impl Drop for RedbStorage {
     }
 }
 
+/// The database pages a host keeps in memory by default: enough for the rows of the
+/// open runs and the histories being written, and a bound that does not grow with
+/// the number of runs (redb's own default is 1 GiB).
+pub const DEFAULT_STORAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 impl RedbStorage {
-    /// Open (or create) the database file at `path`.
+    /// Open (or create) the database file at `path`, with the default page cache
+    /// ([`DEFAULT_STORAGE_CACHE_BYTES`]).
     pub fn open(path: &Path) -> Result<RedbStorage, StorageError> {
-        let db = Database::create(path).map_err(|source| StorageError::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
+        Self::open_with_cache(path, DEFAULT_STORAGE_CACHE_BYTES)
+    }
+
+    /// Open (or create) the database file at `path`, keeping at most `cache_bytes` of
+    /// its pages in memory.
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<RedbStorage, StorageError> {
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)
+            .map_err(|source| StorageError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
         Self::with_database(db)
     }
 

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::activities::Stop;
-use crate::history::machines::TimerMachine;
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
 use crate::history::Failure;
 use crate::runtime::outbox::Outgoing;
@@ -23,48 +22,6 @@ impl Execution {
             run_id: self.record.run_id.clone(),
             seq,
         }
-    }
-
-    /// Timer rows to write with `commands`: started timers in, cancelled ones out.
-    pub(super) fn timer_writes(&self, commands: &[IssuedCommand], time_ms: u64) -> Vec<Write> {
-        let mut writes = Vec::new();
-        for c in commands {
-            match &c.command {
-                Command::StartTimer(t) => {
-                    // Due when its machine will say, once the commit steps it.
-                    let timer = TimerMachine::started(t.seq, t.duration_ms, time_ms).pending();
-                    writes.push(Write::PutTimer(self.timer_row(t.seq, timer.fire_at_ms)))
-                }
-                Command::CancelTimer(seq) => {
-                    if let Some(row) = self.timers.get(seq) {
-                        writes.push(Write::DeleteTimer(row.clone()));
-                    }
-                }
-                _ => {}
-            }
-        }
-        writes
-    }
-
-    /// What closing the run writes: its record, its outcome, its timers gone.
-    pub(super) fn close_writes(
-        &mut self,
-        outcome: &Outcome,
-        time_ms: u64,
-        history_len: usize,
-    ) -> Vec<Write> {
-        self.record.status = status_of(outcome);
-        self.record.close_ms = Some(time_ms);
-        self.record.history_len = history_len as u64;
-        let mut writes = vec![
-            Write::PutRun(self.record.clone()),
-            Write::PutOutcome {
-                run_id: self.record.run_id.clone(),
-                outcome: crate::runtime::outcome::encode(&self.host.codec, outcome),
-            },
-        ];
-        writes.extend(self.timers.values().cloned().map(Write::DeleteTimer));
-        writes
     }
 
     pub(super) fn act(&mut self, command: Command, time_ms: u64) {

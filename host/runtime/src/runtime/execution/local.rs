@@ -42,14 +42,6 @@ pub(crate) struct Deferred {
 pub(super) type Held = (Vec<Job>, Vec<SignalAck>, Settled, Vec<Outgoing>);
 
 impl Execution {
-    /// Whether a task that produced `commands` waits for local activities before it
-    /// is recorded.
-    pub(super) fn schedules_locals(commands: &[IssuedCommand]) -> bool {
-        commands
-            .iter()
-            .any(|c| matches!(c.command, Command::ScheduleLocalActivity(_)))
-    }
-
     /// Hold a task back until its local activities are done, and start them.
     pub(super) fn defer(
         &mut self,

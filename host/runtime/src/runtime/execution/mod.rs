@@ -46,6 +46,7 @@ mod effects;
 mod local;
 mod messages;
 mod outgoing;
+mod plan;
 mod stop;
 mod task;
 mod updates;

@@ -2,7 +2,6 @@
 //! records their commands and carried out once it is durable (see `runtime::outbox`).
 
 use super::*;
-use crate::history::vocab::ParentClosePolicy;
 use crate::runtime::outbox::{Effect, Outgoing};
 
 impl Execution {
@@ -12,80 +11,6 @@ impl Execution {
         self.history.events.len()
             + self.deferred.as_ref().map_or(0, |d| d.events.len())
             + self.events.len()
-    }
-
-    /// The effects of the `signal-external` and `cancel-child-workflow` commands among
-    /// `events` (the first of them at history index `first_index`).
-    pub(super) fn command_effects(&self, first_index: usize, events: &[Event]) -> Vec<Outgoing> {
-        let run_id = &self.record.run_id;
-        let mut out = Vec::new();
-        for (i, event) in events.iter().enumerate() {
-            let Event::Command(c) = event else { continue };
-            let index = (first_index + i) as u64;
-            match &c.command {
-                Command::SignalExternal(signal) => {
-                    let effect = Effect::Signal {
-                        workflow_id: signal.workflow_id.clone(),
-                        event_index: index,
-                    };
-                    let mut outgoing = Outgoing::new(run_id, index << 16, effect);
-                    outgoing.signal = Some(signal.clone());
-                    out.push(outgoing);
-                }
-                Command::CancelChildWorkflow(seq) => {
-                    // A child that was never started has nothing to cancel.
-                    if let Some(workflow_id) = self.child_id(*seq, events) {
-                        let effect = Effect::CancelChild { workflow_id };
-                        out.push(Outgoing::new(run_id, index << 16, effect));
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-
-    /// The workflow id of child `seq`: one this actor watches, or one started among
-    /// `events`.
-    fn child_id(&self, seq: u32, events: &[Event]) -> Option<String> {
-        if let Some(child) = self.children.get(&seq) {
-            return Some(child.workflow_id.clone());
-        }
-        events.iter().find_map(|e| match e {
-            Event::Command(c) => match &c.command {
-                Command::StartChildWorkflow(start) if start.seq == seq => Some(
-                    start
-                        .workflow_id
-                        .clone()
-                        .unwrap_or_else(|| format!("child-{seq}")),
-                ),
-                _ => None,
-            },
-            _ => None,
-        })
-    }
-
-    /// The close policies of the open children of a run that closes with the event
-    /// at history index `closing_index`, in the order the children were started.
-    pub(super) fn policy_effects(&self, closing_index: usize) -> Vec<Outgoing> {
-        let mut children: Vec<_> = self
-            .children
-            .iter()
-            .filter(|(_, c)| c.policy != ParentClosePolicy::Abandon)
-            .collect();
-        children.sort_by_key(|(seq, _)| **seq);
-        children
-            .into_iter()
-            .enumerate()
-            .map(|(n, (_, child))| {
-                let effect = Effect::ClosePolicy {
-                    workflow_id: child.workflow_id.clone(),
-                    terminate: child.policy == ParentClosePolicy::Terminate,
-                };
-                let ordinal = ((closing_index as u64) << 16) | (n as u64 + 1);
-                Outgoing::new(&self.record.run_id, ordinal, effect)
-            })
-            .collect()
     }
 
     /// Carry out `effects`, now durable, in order and after the ones sent before: one to

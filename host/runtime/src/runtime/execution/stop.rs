@@ -10,7 +10,6 @@
 //! |           |                                            | run closed; queued work refused|
 
 use super::*;
-use crate::runtime::outbox::Outgoing;
 use crate::runtime::MessageError;
 
 impl Execution {
@@ -64,16 +63,13 @@ impl Execution {
     /// when it closed.
     async fn close_now(&mut self, event: Event, outcome: Outcome, ack: Option<SignalAck>) -> bool {
         let time_ms = self.host.clock.now_ms();
-        let events = vec![event];
-        let history_len = self.history.events.len() + self.events.len() + events.len();
-        let mut writes: Vec<Write> = self.fired.drain(..).map(Write::DeleteTimer).collect();
-        writes.extend(ack.as_ref().and_then(SignalAck::delete_origin));
-        let policies = self.policy_effects(self.next_index());
-        writes.extend(self.close_writes(&outcome, time_ms, history_len));
-        writes.extend(policies.iter().map(Outgoing::row));
-        if self.commit_with(events, writes).await.is_err() {
-            self.record.status = crate::storage::Status::Running;
-            self.record.close_ms = None;
+        let origin = ack.as_ref().and_then(SignalAck::delete_origin);
+        let recording = super::plan::close(&self.view(), event, outcome, time_ms, origin);
+        if self
+            .commit_with(recording.events, recording.writes)
+            .await
+            .is_err()
+        {
             match ack {
                 Some(ack) => {
                     let _ = ack.send(Err(MessageError::Unavailable(
@@ -92,10 +88,15 @@ impl Execution {
         if let Some(ack) = ack {
             let _ = ack.send(Ok(()));
         }
+        self.fired.clear();
+        if let Some(record) = recording.closed {
+            self.record = record;
+        }
         // Jobs not recorded are dropped with the run (their senders hear it closed).
         self.jobs.clear();
         self.carried.clear();
-        self.close(outcome, policies);
+        let outcome = recording.outcome.expect("a close plan closes the run");
+        self.close(outcome, recording.effects);
         true
     }
 }

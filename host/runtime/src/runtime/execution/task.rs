@@ -1,12 +1,41 @@
 //! One workflow task: an activation run on the instance, recorded, then acted on.
 
 use super::messages::Settled;
+use super::plan::{self, Plan};
 use super::*;
-use crate::runtime::outbox::Outgoing;
+
+/// What a task delivered: jobs carried from failed attempts, its own, the signals'
+/// acknowledgements, and the updates it settled.
+struct Delivered {
+    carried: Vec<Job>,
+    own: Vec<Job>,
+    acks: Vec<SignalAck>,
+    settled: Settled,
+}
+
+/// What became of a task's updates.
+enum Settle {
+    /// Plan and record what the task produced.
+    Record(Result<Vec<IssuedCommand>, TaskFailure>),
+    /// Not recorded: its jobs are queued again for a task that runs at once.
+    Requeued,
+    /// It only rejected updates: nothing to record of it.
+    Nothing,
+}
+
+/// What the executor needs of a task besides its plan.
+struct Ran {
+    time_ms: u64,
+    produced: Result<Vec<IssuedCommand>, TaskFailure>,
+    panic_fails_run: bool,
+    next_run: Option<super::continued::NextRun>,
+    delivered: Delivered,
+}
 
 impl Execution {
     /// Run one workflow task; returns true when the actor stops (the run closed, or
-    /// its start could not be recorded).
+    /// its start could not be recorded). The task runs on the instance, the planner
+    /// decides what it records ([`plan`]), and [`Execution::execute`] carries it out.
     pub(super) async fn run_task(&mut self) -> bool {
         let time_ms = self.host.clock.now_ms();
         let index = self.history.events.len() + self.events.len();
@@ -39,135 +68,145 @@ impl Execution {
         if produced.is_err() {
             self.metrics.task_failures.inc();
         }
-        let mut jobs = activation.jobs;
-        let mut own_jobs = jobs.split_off(carried_len);
-        let mut settled = Settled::default();
+        let mut carried = activation.jobs;
+        let own = carried.split_off(carried_len);
+        let mut delivered = Delivered {
+            carried,
+            own,
+            acks,
+            settled: Settled::default(),
+        };
+        let produced = match self.settle(produced, &mut delivered, next_run.is_some()) {
+            Settle::Record(produced) => produced,
+            Settle::Requeued => return false,
+            Settle::Nothing => {
+                // Only rejected updates: nothing happened (what waits to be recorded,
+                // attempt reports, goes now).
+                if self.commit(Vec::new()).await.is_err() {
+                    self.retry_after_storage_failure();
+                }
+                return false;
+            }
+        };
+        let next_run_writes = next_run.as_ref().map(|n| n.writes(&self.host.codec));
+        let task = plan::Task {
+            time_ms,
+            jobs: &delivered.own,
+            produced: &produced,
+            panic_fails_run,
+            attributes,
+            origins: delivered
+                .acks
+                .iter()
+                .filter_map(SignalAck::delete_origin)
+                .collect(),
+            next_run: next_run_writes.unwrap_or_default(),
+        };
+        let recording = match plan::plan_task(&self.view(), task) {
+            Plan::RefuseStart(message) => {
+                self.refuse_start(StartError::InvalidInput(message), delivered.acks);
+                return true;
+            }
+            Plan::Defer(recording) => {
+                // Recorded with the task that delivers the local activities' results.
+                let commands = produced.expect("only a task that produced commands waits");
+                self.fired.clear();
+                self.retry = None;
+                let Delivered {
+                    mut carried,
+                    own,
+                    acks,
+                    settled,
+                } = delivered;
+                carried.extend(own);
+                let held = (carried, acks, settled, recording.effects);
+                self.defer(recording.events, recording.writes, commands, time_ms, held);
+                return false;
+            }
+            Plan::Record(recording) => recording,
+        };
+        if let (Some(retry), Err(failure)) = (&recording.retry, &produced) {
+            tracing::error!(run = %self.record.run_id, attempt = retry.attempt, "{failure}; retrying");
+            self.retry = Some(retry.clone());
+        }
+        let ran = Ran {
+            time_ms,
+            produced,
+            panic_fails_run,
+            next_run,
+            delivered,
+        };
+        self.execute(recording, ran).await
+    }
+
+    /// Settle the task's updates against what it produced.
+    fn settle(
+        &mut self,
+        produced: Result<Vec<IssuedCommand>, TaskFailure>,
+        delivered: &mut Delivered,
+        continues: bool,
+    ) -> Settle {
         let produced = match produced {
             Ok(mut commands) => {
-                settled = self.settle_updates(&mut own_jobs, &mut commands);
+                delivered.settled = self.settle_updates(&mut delivered.own, &mut commands);
                 let closes = commands
                     .iter()
                     .any(|c| Outcome::of_command(&c.command).is_some());
-                if closes && self.close_interrupted(next_run.is_some()) {
+                if closes && self.close_interrupted(continues) {
                     // Not recorded: the run goes on with what arrived. The instance has
                     // moved past the close; the next task rebuilds it.
                     self.host.cache.take(&self.record.run_id);
-                    self.requeue(jobs, own_jobs, acks);
-                    return false;
-                }
-                Ok(commands)
-            }
-            Err(failure) if own_jobs.iter().any(|j| matches!(j, Job::Update(_))) => {
-                // An update that fails its task is not accepted; the run goes on and
-                // the task runs again without it, at once.
-                let rest = self.refuse_updates(own_jobs, &failure);
-                self.requeue(jobs, rest, acks);
-                return false;
-            }
-            Err(failure) => Err(failure),
-        };
-        if produced.as_ref().is_ok_and(|c| c.is_empty()) && carried_len == 0 && own_jobs.is_empty()
-        {
-            // Only rejected updates: nothing happened.
-            if self.commit(Vec::new()).await.is_err() {
-                self.retry_after_storage_failure();
-            }
-            return false;
-        }
-        let first_commit = self.started.is_some();
-        let mut events = vec![Event::TaskStarted { time_ms }];
-        events.extend(own_jobs.iter().cloned().map(Event::Job));
-        let mut writes: Vec<Write> = Vec::new();
-        let outcome = match &produced {
-            Ok(commands) => {
-                for c in commands {
-                    events.push(Event::Command(c.clone()));
-                    if let Command::StartChildWorkflow(start) = &c.command {
-                        if let Some(options) = self.child_options.get(&start.seq) {
-                            events.push(Event::ChildOptions {
-                                seq: start.seq,
-                                options: options.clone(),
-                            });
-                        }
-                    }
-                }
-                writes.extend(self.timer_writes(commands, time_ms));
-                if let Some((values, true)) = attributes {
-                    writes.push(Write::PutAttributes {
-                        run_id: self.record.run_id.clone(),
-                        start_ms: self.record.start_ms,
-                        attributes: values,
-                    });
+                    self.requeue_delivered(delivered);
+                    return Settle::Requeued;
                 }
                 commands
-                    .iter()
-                    .find_map(|c| Outcome::of_command(&c.command))
             }
-            Err(failure) if panic_fails_run => {
-                events.push(Event::TaskFailed(failure.clone()));
-                Outcome::of_event(events.last().expect("just pushed"))
+            Err(failure) if delivered.own.iter().any(|j| matches!(j, Job::Update(_))) => {
+                // An update that fails its task is not accepted; the run goes on and
+                // the task runs again without it, at once.
+                let own = std::mem::take(&mut delivered.own);
+                delivered.own = self.refuse_updates(own, &failure);
+                self.requeue_delivered(delivered);
+                return Settle::Requeued;
             }
-            Err(failure) => {
-                let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
-                let retry_at_ms = time_ms.saturating_add(backoff(attempt));
-                tracing::error!(run = %self.record.run_id, attempt, "{failure}; retrying");
-                if self.retry.is_some() && own_jobs.is_empty() {
-                    // Recorded once: nothing new to make durable.
-                    events.clear();
-                } else {
-                    events.push(Event::TaskAttemptFailed {
-                        failure: failure.clone(),
-                        attempt,
-                        retry_at_ms,
-                    });
-                }
-                self.retry = Some(Retry {
-                    attempt,
-                    at_ms: retry_at_ms,
-                });
-                None
-            }
+            Err(failure) => return Settle::Record(Err(failure)),
         };
-        if first_commit {
-            if let Some(Outcome::Failed(failure)) = &outcome {
-                if failure.error_type == weft_sdk::error_types::INVALID_INPUT {
-                    // The input can never be taken: refuse the start, record nothing.
-                    self.refuse_start(StartError::InvalidInput(failure.message.clone()), acks);
-                    return true;
-                }
-            }
+        if produced.is_empty() && delivered.carried.is_empty() && delivered.own.is_empty() {
+            return Settle::Nothing;
         }
-        writes.extend(self.fired.iter().cloned().map(Write::DeleteTimer));
-        // Requests that came from other runs' outboxes leave them with their record.
-        writes.extend(acks.iter().filter_map(SignalAck::delete_origin));
-        let mut effects = self.command_effects(self.next_index(), &events);
-        writes.extend(effects.iter().map(Outgoing::row));
-        let produced = match produced {
-            Ok(commands)
-                if outcome.is_none() && !first_commit && Self::schedules_locals(&commands) =>
-            {
-                // Recorded with the task that delivers the local activities' results.
-                self.fired.clear();
-                self.retry = None;
-                jobs.extend(own_jobs);
-                let held = (jobs, acks, settled, effects);
-                self.defer(events, writes, commands, time_ms, held);
-                return false;
-            }
-            other => other,
-        };
-        if let Some(outcome) = &outcome {
-            let closing_index = self.next_index() + events.len();
-            writes.extend(self.close_writes(outcome, time_ms, index + events.len()));
-            let policies = self.policy_effects(closing_index);
-            writes.extend(policies.iter().map(Outgoing::row));
-            effects.extend(policies);
-        }
-        if let Some(next) = &next_run {
-            writes.extend(next.writes(&self.host.codec));
-        }
-        let recorded = !events.is_empty();
-        if self.commit_with(events, writes).await.is_err() {
+        Settle::Record(Ok(produced))
+    }
+
+    fn requeue_delivered(&mut self, delivered: &mut Delivered) {
+        let carried = std::mem::take(&mut delivered.carried);
+        let own = std::mem::take(&mut delivered.own);
+        let acks = std::mem::take(&mut delivered.acks);
+        self.requeue(carried, own, acks);
+    }
+
+    /// Commit `recording`, then act on it: the executor of a plan. Returns true when
+    /// the actor stops.
+    async fn execute(&mut self, recording: plan::Recording, ran: Ran) -> bool {
+        let first_commit = self.started.is_some();
+        let recorded = !recording.events.is_empty();
+        let Ran {
+            time_ms,
+            produced,
+            panic_fails_run,
+            next_run,
+            delivered,
+        } = ran;
+        let Delivered {
+            mut carried,
+            own,
+            acks,
+            settled,
+        } = delivered;
+        if self
+            .commit_with(recording.events, recording.writes)
+            .await
+            .is_err()
+        {
             if first_commit {
                 for ack in acks {
                     let _ = ack.send(Err(MessageError::Unavailable(
@@ -177,7 +216,7 @@ impl Execution {
                 return true;
             }
             // Nothing was recorded: deliver every job again after a backoff.
-            self.requeue(jobs, own_jobs, acks);
+            self.requeue(carried, own, acks);
             if produced.is_ok() || panic_fails_run {
                 self.retry_after_storage_failure();
             }
@@ -188,22 +227,27 @@ impl Execution {
             let _ = ack.send(Ok(()));
         }
         self.updates_recorded(settled);
-        match produced {
-            Ok(commands) => {
+        if let Some(record) = recording.closed {
+            self.record = record;
+        }
+        let effects = recording.effects;
+        match (produced, recording.outcome) {
+            (Ok(_), Some(outcome)) => {
                 self.retry = None;
                 if let Some(next) = next_run {
                     crate::runtime::pause::point("continued");
                     self.hand_over(next);
                 }
-                if let Some(outcome) = outcome {
-                    // What a closing task sends out still goes (its signals, its
-                    // children's cancellations, then its close policies); what would
-                    // come back to the run (timers, activities, children's starts) has
-                    // no one to come back to.
-                    crate::runtime::pause::point("effects-recorded");
-                    self.close(outcome, effects);
-                    return true;
-                }
+                // What a closing task sends out still goes (its signals, its
+                // children's cancellations, then its close policies); what would come
+                // back to the run (timers, activities, children's starts) has no one
+                // to come back to.
+                crate::runtime::pause::point("effects-recorded");
+                self.close(outcome, effects);
+                true
+            }
+            (Ok(commands), None) => {
+                self.retry = None;
                 for c in commands {
                     self.act(c.command, time_ms);
                 }
@@ -212,20 +256,46 @@ impl Execution {
                     crate::runtime::pause::point("effects-recorded");
                 }
                 self.send_effects(effects);
+                false
             }
-            Err(_) => {
-                if let Some(outcome) = outcome {
-                    self.close(outcome, effects);
-                    return true;
-                }
+            (Err(_), Some(outcome)) => {
+                self.close(outcome, effects);
+                true
+            }
+            (Err(_), None) => {
                 // The failed task's jobs are delivered again by the next attempt (when
                 // nothing was recorded, it had no jobs of its own).
-                debug_assert!(recorded || own_jobs.is_empty());
-                jobs.extend(own_jobs);
-                self.carried = jobs;
+                debug_assert!(recorded || own.is_empty());
+                carried.extend(own);
+                self.carried = carried;
+                false
             }
         }
-        false
+    }
+
+    /// What the planner reads of this run.
+    pub(super) fn view(&self) -> plan::RunView<'_> {
+        let mut children: Vec<_> = self
+            .children
+            .iter()
+            .map(|(seq, child)| plan::WatchedChild {
+                seq: *seq,
+                workflow_id: &child.workflow_id,
+                policy: child.policy,
+            })
+            .collect();
+        children.sort_by_key(|c| c.seq);
+        plan::RunView {
+            record: &self.record,
+            next_index: self.next_index(),
+            armed: &self.timers,
+            children,
+            child_options: &self.child_options,
+            fired: &self.fired,
+            retry: self.retry.as_ref(),
+            first_commit: self.started.is_some(),
+            codec: &self.host.codec,
+        }
     }
 
     /// The run's search attributes and memo after `commands`, and whether they
