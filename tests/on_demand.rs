@@ -208,3 +208,32 @@ fn a_server_killed_with_many_waiting_runs_answers_at_once_and_reads_none_of_them
     let events = server.assert_replays("day-150", "timer");
     assert_eq!(events.last().map(|e| e.name()), Some("terminated"));
 }
+
+/// `weft bench --scenario open-runs` prints the one JSON line its interface names: the
+/// runs stay open across the restart in a server of its own (here on the virtual clock,
+/// which the server inherits, so its one-second timers fire at once).
+#[test]
+fn the_open_runs_bench_prints_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::weft()
+        .env("WEFT_VIRTUAL_CLOCK", "1")
+        .args(["bench", "--scenario", "open-runs", "--executions", "300"])
+        .arg("--timer")
+        .arg(support::component("timer"))
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["scenario"], "open-runs", "{line}");
+    // The 300 runs, the first start after the restart, and the ten short ones if any
+    // were still open when counted.
+    let open = line["open_runs"].as_u64().unwrap();
+    assert!((301..=311).contains(&open), "{line}");
+    for key in ["peak_rss_mb", "restart_peak_rss_mb", "starts_per_s"] {
+        assert!(line[key].as_f64().unwrap() > 0.0, "{key}: {line}");
+    }
+    assert!(line["restart_first_start_s"].as_f64().is_some(), "{line}");
+}

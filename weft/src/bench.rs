@@ -312,7 +312,12 @@ pub(super) fn round3(x: f64) -> f64 {
 
 /// The process's peak resident set (VmHWM), in MiB.
 pub(super) fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_mb_of("/proc/self/status")
+}
+
+/// The peak resident set (VmHWM) a `/proc/<pid>/status` file shows, in MB.
+pub(super) fn peak_rss_mb_of(status: &str) -> f64 {
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {

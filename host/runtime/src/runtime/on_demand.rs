@@ -141,8 +141,12 @@ impl HostInner {
     /// Let `execution`'s actor go if the actor cache is over its size and the run only
     /// waits: true when it rested (the caller returns, dropping the execution).
     pub(super) fn rest(&self, execution: &Execution) -> bool {
+        // Most waits have something in flight: decided without the lock.
+        if !execution.can_rest() {
+            return false;
+        }
         let mut actors = self.actors.lock().unwrap();
-        if actors.len() <= self.actor_cache_size || !execution.can_rest() {
+        if actors.len() <= self.actor_cache_size {
             return false;
         }
         // Senders hold this lock: nothing can slip into the queue after this check.
