@@ -13,6 +13,14 @@ struct Delivered {
     settled: Settled,
 }
 
+/// A task's commands (or failure), the run's attributes after them, and the run a
+/// continue-as-new starts.
+type Gathered = (
+    Result<Vec<IssuedCommand>, TaskFailure>,
+    Option<(RunAttributes, bool)>,
+    Option<super::continued::NextRun>,
+);
+
 /// What became of a task's updates.
 enum Settle {
     /// Plan and record what the task produced.
@@ -54,20 +62,7 @@ impl Execution {
         self.metrics
             .task_seconds
             .observe(began.elapsed().as_secs_f64());
-        // A command the host cannot carry out (unsupported, or a continue-as-new to a
-        // type no module exports) fails the task like a panic would.
-        let mut next_run = None;
-        let mut attributes = None;
-        let produced = produced.and_then(|commands| {
-            check_supported(&commands)?;
-            attributes = self.attributes_after(&commands, &activation.jobs)?;
-            let current = attributes.as_ref().map(|(values, _)| values);
-            next_run = self.next_run(&commands, &activation.jobs, time_ms, current)?;
-            Ok(commands)
-        });
-        if produced.is_err() {
-            self.metrics.task_failures.inc();
-        }
+        let (produced, attributes, next_run) = self.gather(produced, &activation);
         let mut carried = activation.jobs;
         let own = carried.split_off(carried_len);
         let mut delivered = Delivered {
@@ -137,6 +132,31 @@ impl Execution {
             delivered,
         };
         self.execute(recording, ran).await
+    }
+
+    /// What the plan needs of the host besides the task's commands: the run's search
+    /// attributes after them and the run a continue-as-new starts. A command the host
+    /// cannot carry out (unsupported, or a continue-as-new to a type no module exports)
+    /// fails the task like a panic would.
+    fn gather(
+        &self,
+        produced: Result<Vec<IssuedCommand>, TaskFailure>,
+        activation: &Activation,
+    ) -> Gathered {
+        let mut next_run = None;
+        let mut attributes = None;
+        let produced = produced.and_then(|commands| {
+            check_supported(&commands)?;
+            attributes = self.attributes_after(&commands, &activation.jobs)?;
+            let current = attributes.as_ref().map(|(values, _)| values);
+            let time_ms = activation.time_ms;
+            next_run = self.next_run(&commands, &activation.jobs, time_ms, current)?;
+            Ok(commands)
+        });
+        if produced.is_err() {
+            self.metrics.task_failures.inc();
+        }
+        (produced, attributes, next_run)
     }
 
     /// Settle the task's updates against what it produced.
