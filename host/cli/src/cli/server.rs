@@ -12,7 +12,7 @@ use crate::activities::{ActivityRegistry, TaskQueueConfig};
 use crate::api::auth::{Tokens, TOKENS_ENV};
 use crate::api::tls::TlsFiles;
 use crate::api::Security;
-use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE};
+use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE};
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
 /// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
@@ -49,7 +49,7 @@ pub struct ServerArgs {
     pub listen: SocketAddr,
     /// Most workflow instances kept alive between tasks; the others are rebuilt by
     /// replaying their history when they next run (or are queried).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_INSTANCE_CACHE_SIZE, value_name = "N")]
     pub cache_size: usize,
     /// Most open runs kept live (an actor and the decoded history); past it, runs that
     /// only wait on timers or messages rest and are read back from storage when

@@ -9,6 +9,11 @@ use crate::engine::EngineConfig;
 use crate::payload_codec::PayloadCodec;
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
+/// Workflow instances a host keeps between tasks by default. A cached instance of a
+/// small Rust workflow holds about 140 KB; 500 of them keep a host with 100,000 open
+/// runs under 256 MB (see docs/measurements.md).
+pub const DEFAULT_INSTANCE_CACHE_SIZE: usize = 500;
+
 /// Live actors a host keeps by default (see [`HostConfig::actor_cache_size`]).
 pub const DEFAULT_ACTOR_CACHE_SIZE: usize = 1000;
 
@@ -48,7 +53,7 @@ impl HostConfig {
                 ..EngineConfig::default()
             },
             data_dir: Some(dir),
-            cache_size: 1000,
+            cache_size: DEFAULT_INSTANCE_CACHE_SIZE,
             actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
             storage_cache_bytes: DEFAULT_STORAGE_CACHE_BYTES,
             clock: Clock::system(),
@@ -76,7 +81,7 @@ impl HostConfig {
         HostConfig {
             data_dir: None,
             engine: EngineConfig::default(),
-            cache_size: 1000,
+            cache_size: DEFAULT_INSTANCE_CACHE_SIZE,
             actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
             storage_cache_bytes: DEFAULT_STORAGE_CACHE_BYTES,
             clock: Clock::system(),

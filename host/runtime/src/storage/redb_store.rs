@@ -50,7 +50,7 @@ impl Drop for RedbStorage {
 /// The database pages a host keeps in memory by default: enough for the rows of the
 /// open runs and the histories being written, and a bound that does not grow with
 /// the number of runs (redb's own default is 1 GiB).
-pub const DEFAULT_STORAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+pub const DEFAULT_STORAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 impl RedbStorage {
     /// Open (or create) the database file at `path`, with the default page cache
