@@ -68,7 +68,8 @@ impl<'a> Folded<'a> {
                     f.resting.insert(run_id, None);
                 }
                 Write::PutOutbox(row) => {
-                    f.outbox.insert((&row.run_id, row.ordinal), Some(&row.effect));
+                    f.outbox
+                        .insert((&row.run_id, row.ordinal), Some(&row.effect));
                 }
                 Write::DeleteOutbox { run_id, ordinal } => {
                     f.outbox.insert((run_id, *ordinal), None);
@@ -242,8 +243,18 @@ fn runs_statement<'a>(runs: impl Iterator<Item = &'a RunRecord> + Clone) -> Stat
 }
 
 fn timers(f: &Folded<'_>, out: &mut Vec<Statement>) {
-    let put: Vec<_> = f.timers.iter().filter(|(_, p)| **p).map(|(k, _)| k).collect();
-    let gone: Vec<_> = f.timers.iter().filter(|(_, p)| !**p).map(|(k, _)| k).collect();
+    let put: Vec<_> = f
+        .timers
+        .iter()
+        .filter(|(_, p)| **p)
+        .map(|(k, _)| k)
+        .collect();
+    let gone: Vec<_> = f
+        .timers
+        .iter()
+        .filter(|(_, p)| !**p)
+        .map(|(k, _)| k)
+        .collect();
     let columns = |keys: &[&(u64, &str, u32)]| {
         vec![
             ints(keys.iter().map(|k| k.0 as i64)),

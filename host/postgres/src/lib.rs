@@ -26,6 +26,8 @@ mod writer;
 
 pub use schema::latest as schema_version;
 pub use store::{PgStorage, PoolSize};
+#[doc(hidden)]
+pub use writer::{resolve as resolve_transaction, Resolved};
 
 /// Why a PostgreSQL storage could not be opened.
 #[derive(Debug, thiserror::Error)]

@@ -154,7 +154,10 @@ async fn migrate_once(client: &mut Client) -> Result<(), OpenError> {
     let tx = client.transaction().await?;
     tx.batch_execute(CREATE_MIGRATIONS).await?;
     let row = tx
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
         .await?;
     let current: i32 = row.get(0);
     if current > latest() {

@@ -177,7 +177,9 @@ async fn transaction<'a>(
 }
 
 fn failed(what: &str, e: tokio_postgres::Error) -> StorageError {
-    StorageError::Database(format!("PostgreSQL {what} failed, nothing was written: {e}"))
+    StorageError::Database(format!(
+        "PostgreSQL {what} failed, nothing was written: {e}"
+    ))
 }
 
 /// How a transaction whose `COMMIT` got no answer ended.
