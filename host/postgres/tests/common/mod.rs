@@ -32,7 +32,9 @@ pub fn database_url() -> Option<String> {
              (scripts/test.sh starts one with scripts/pg.sh)"
         ),
         _ => {
-            eprintln!("skipped: WEFT_TEST_DATABASE_URL is not set (source scripts/pg.sh; pg_start)");
+            eprintln!(
+                "skipped: WEFT_TEST_DATABASE_URL is not set (source scripts/pg.sh; pg_start)"
+            );
             None
         }
     }
