@@ -56,8 +56,11 @@ impl Sql {
     }
 }
 
+/// Whether a value is of the type a field compares with.
+type Accepts = fn(&Value) -> bool;
+
 /// The column of a run field, and the type of value it compares with.
-fn run_column(target: &Target) -> Option<(&'static str, fn(&Value) -> bool)> {
+fn run_column(target: &Target) -> Option<(&'static str, Accepts)> {
     let str_ = |v: &Value| matches!(v, Value::Str(_));
     let time = |v: &Value| matches!(v, Value::Time(_));
     Some(match target {
