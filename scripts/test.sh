@@ -8,12 +8,18 @@
 #           sets up the guest toolchain from Debian packages when rustup has no wasm32
 #           target.
 #   unit    `cargo test --workspace`: the libraries' unit and doc tests, the SDK's tests,
-#           and the workflow crates' own tests on the SDK's native test harness.
+#           and the workflow crates' own tests on the SDK's native test harness; the
+#           storage's tests also on PostgreSQL.
 #   e2e     the end-to-end tests (tests/e2e.rs) on real components, redb files and
 #           servers on loopback, except the heavy ones.
 #   heavy   the end-to-end tests under tests/heavy/ (hosts killed with SIGKILL, TLS and
 #           mTLS, long chains of runs, OTLP export), and the tests that run the compiler:
 #           the SDK's compile errors (trybuild) and the toolchain's real guest builds.
+#
+# Before the unit tier a throwaway PostgreSQL starts (scripts/pg.sh: a Unix socket in a
+# temporary folder, installed from Debian's packages when missing) and its URL goes to
+# the tests in WEFT_TEST_DATABASE_URL; it stops when the suite exits. With
+# WEFT_TEST_DATABASE_URL already set, that database is used instead.
 #
 # Extra arguments are cargo options given to every tier (e.g. `--release`).
 set -euo pipefail
@@ -57,6 +63,12 @@ build() {
 tier build build "$@"
 # The tests load the components built above instead of building their own.
 export WEFT_TEST_COMPONENTS="$components"
+if [ -z "${WEFT_TEST_DATABASE_URL:-}" ]; then
+    # shellcheck source=scripts/pg.sh
+    source scripts/pg.sh
+    trap pg_stop EXIT
+    tier postgres pg_start
+fi
 tier unit cargo test --workspace "$@"
 tier e2e cargo test --workspace --test e2e "$@" -- --skip heavy:: --test-threads "$e2e_threads"
 heavy() {

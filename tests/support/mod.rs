@@ -5,6 +5,7 @@
 pub mod features;
 pub mod logs;
 pub mod poll;
+pub mod postgres;
 pub mod server;
 
 use std::collections::HashMap;

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -13,7 +14,7 @@ use crate::api::auth::{Tokens, TOKENS_ENV};
 use crate::api::tls::TlsFiles;
 use crate::api::Security;
 use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE};
-use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
+use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
 
 /// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
 ///
@@ -28,6 +29,7 @@ use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
   weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
   weft server --data ./data --shutdown-grace 30s
   weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
+  weft server --data ./cache --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft
 
 HTTPS, client certificates (mTLS) and bearer tokens:
   weft server --data ./data --tls-cert server.pem --tls-key server.key
@@ -41,9 +43,21 @@ the command line. With tokens, every route (also /metrics) requires
 `Authorization: Bearer <token>`. Without any of these flags the server speaks plain
 HTTP to everyone.")]
 pub struct ServerArgs {
-    /// Data folder (the redb file and caches; created if missing).
+    /// Data folder (the redb file and caches; created if missing). With --database it
+    /// holds only caches (compiled workflow code), which a host can lose.
     #[arg(long)]
     pub data: PathBuf,
+    /// Keep runs, histories, timers and modules in this PostgreSQL database instead of
+    /// the redb file in --data: a `postgres://user[:password]@host[:port]/db` URL (a
+    /// Unix socket's folder as the host, percent-encoded: `%2Fvar%2Frun%2Fpostgresql`),
+    /// or a libpq `key=value` string. The schema is created or migrated at start.
+    #[arg(
+        long,
+        env = "WEFT_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7233")]
     pub listen: SocketAddr,
@@ -56,7 +70,8 @@ pub struct ServerArgs {
     /// something arrives for them.
     #[arg(long, default_value_t = DEFAULT_ACTOR_CACHE_SIZE, value_name = "N")]
     pub actor_cache_size: usize,
-    /// Most megabytes of database pages kept in memory (the redb page cache).
+    /// Most megabytes of database pages kept in memory (the redb page cache; not used
+    /// with --database).
     #[arg(long, default_value_t = DEFAULT_STORAGE_CACHE_BYTES >> 20, value_name = "MB", value_parser = parse_storage_cache_mb)]
     pub storage_cache_mb: usize,
     /// Most activity attempts running at once on this host, over all task queues; the
@@ -127,8 +142,13 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         codec: args.codec.codec()?,
         ..HostConfig::on_disk_from_env(&args.data)
     };
+    let storage = match args.database {
+        Some(url) => Some(open_database(url).await?),
+        None => None,
+    };
     crate::api::serve(
         config,
+        storage,
         args.listen,
         args.shutdown_grace,
         activities,
@@ -136,6 +156,18 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
     )
     .await?;
     Ok(())
+}
+
+/// The PostgreSQL storage at `url`, migrated (opening waits on the database, so off the
+/// async threads).
+async fn open_database(url: String) -> Result<Arc<dyn Storage>, Failure> {
+    let opened = tokio::task::spawn_blocking(move || weft_postgres::PgStorage::open(&url))
+        .await
+        .map_err(|e| Failure::new(exit::ERROR, format!("opening the database: {e}")))?;
+    match opened {
+        Ok(storage) => Ok(Arc::new(storage)),
+        Err(e) => Err(Failure::new(exit::ERROR, format!("--database: {e}"))),
+    }
 }
 
 /// TLS from the flags, tokens from --tokens-file and WEFT_SERVER_TOKENS.

@@ -32,6 +32,8 @@
 //! ```
 
 mod attr_index;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod error;
 mod faulty;
 pub mod plan;

@@ -2,6 +2,7 @@
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -28,7 +29,7 @@ use crate::runtime::{
     StartError, StartOutcome, StartRequest,
 };
 use crate::schedules::Schedules;
-use crate::storage::Status;
+use crate::storage::{Status, Storage};
 
 /// An error answer: a status and an [`ApiErrorBody`].
 #[derive(Debug)]
@@ -173,9 +174,12 @@ pub fn secured_router(host: Host, schedules: Schedules, tokens: Option<Tokens>) 
 /// on `listen` until SIGINT or SIGTERM; then stop taking requests and give running
 /// activities `shutdown_grace` to end (and their outcomes to be recorded). `security`
 /// says whether to serve HTTPS (and ask clients for certificates) and whether to
-/// require bearer tokens; its files are checked before the host opens.
+/// require bearer tokens; its files are checked before the host opens. `storage`, when
+/// given, is where the host keeps its state (e.g. PostgreSQL) instead of the redb file
+/// of `config.data_dir`.
 pub async fn serve(
     config: HostConfig,
+    storage: Option<Arc<dyn Storage>>,
     listen: SocketAddr,
     shutdown_grace: Duration,
     activities: ActivityRegistry,
@@ -187,7 +191,10 @@ pub async fn serve(
         .map(TlsFiles::server_config)
         .transpose()?;
     let data_dir = config.data_dir.clone().unwrap_or_default();
-    let host = Host::open(config, activities).await?;
+    let host = match storage {
+        Some(storage) => Host::open_with_storage(config, storage, activities).await?,
+        None => Host::open(config, activities).await?,
+    };
     let schedules = Schedules::start(&host).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -1,0 +1,57 @@
+//! A real `weft server` on PostgreSQL (`--database`), killed with SIGKILL while
+//! executions run: after a restart on the same database every acknowledged execution
+//! completes, once, and its history replays. The data folder holds no redb file.
+
+use crate::support;
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use support::postgres::Schema;
+use support::server::Server;
+use support::*;
+
+#[test]
+fn a_server_on_postgres_resumes_its_runs_after_sigkill() {
+    let Some(schema) = Schema::new("sigkill") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", "150")];
+    let args = ["--database", schema.url.as_str()];
+    let server = Server::start_with(dir.path(), &env, &args);
+    let (status, _) = server.post_bytes("/v1/modules?name=sequence", &component_bytes("sequence"));
+    assert_eq!(status, 201);
+    let ids: Vec<String> = (0..12).map(|i| format!("pg-{i}")).collect();
+    for id in &ids {
+        let body = json!({"workflow_type": "sequence", "input": id, "id": id});
+        let (status, body) = server.post_json("/v1/executions", &body);
+        assert_eq!(status, 201, "{body}");
+    }
+    // Some have finished, the others are mid-way (each activity takes 150 ms).
+    server.result(&ids[0]);
+    server.kill();
+    assert!(!dir.path().join("weft.redb").exists());
+
+    let server = Server::start_with(dir.path(), &env, &args);
+    for id in &ids {
+        let result = server.result(id);
+        let expected: String = id.to_uppercase().chars().rev().collect();
+        assert_eq!(
+            result["result"],
+            json!(format!("Hello, {expected}!")),
+            "{id}: {result}"
+        );
+        server.assert_replays(id, "sequence");
+    }
+    let (_, list) = server.get("/v1/executions?limit=100");
+    let mut runs: HashMap<String, usize> = HashMap::new();
+    for e in list["executions"].as_array().unwrap() {
+        *runs
+            .entry(e["workflow_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    for id in &ids {
+        assert_eq!(runs.get(id), Some(&1), "{id}");
+    }
+}

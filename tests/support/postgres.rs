@@ -1,0 +1,72 @@
+//! A schema of its own in the test database (`WEFT_TEST_DATABASE_URL`, which
+//! `scripts/test.sh` starts with `scripts/pg.sh`), for servers on `--database`. Without
+//! the variable a test fails when `CI` is set, and otherwise skips, saying so.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh schema; dropped with what is in it when the value is.
+pub struct Schema {
+    /// A URL whose connections use the schema (it is first on their search path).
+    pub url: String,
+    name: String,
+    base: String,
+}
+
+impl Schema {
+    /// A new schema named after `test`, or `None` when the test skips.
+    pub fn new(test: &str) -> Option<Schema> {
+        let base = match std::env::var("WEFT_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ if std::env::var_os("CI").is_some() => panic!(
+                "WEFT_TEST_DATABASE_URL is not set: the PostgreSQL tests need a database \
+                 (scripts/test.sh starts one with scripts/pg.sh)"
+            ),
+            _ => {
+                eprintln!(
+                    "skipped: WEFT_TEST_DATABASE_URL is not set (source scripts/pg.sh; pg_start)"
+                );
+                return None;
+            }
+        };
+        let name = format!(
+            "e2e_{test}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        execute(&base, &format!("CREATE SCHEMA {name}"));
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
+        Some(Schema { url, name, base })
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        execute(
+            &self.base,
+            &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+        );
+    }
+}
+
+/// Run `sql` on the database at `url`.
+fn execute(url: &str, sql: &str) {
+    let config = tokio_postgres::Config::from_str(url).expect("the test database URL parses");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
+        let driver = tokio::spawn(connection);
+        client.batch_execute(sql).await.unwrap();
+        drop(client);
+        let _ = driver.await;
+    });
+}
