@@ -160,6 +160,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
 
 /// The PostgreSQL storage at `url`, migrated (opening waits on the database, so off the
 /// async threads).
+#[cfg(feature = "postgres")]
 async fn open_database(url: String) -> Result<Arc<dyn Storage>, Failure> {
     let opened = tokio::task::spawn_blocking(move || weft_postgres::PgStorage::open(&url))
         .await
@@ -168,6 +169,17 @@ async fn open_database(url: String) -> Result<Arc<dyn Storage>, Failure> {
         Ok(storage) => Ok(Arc::new(storage)),
         Err(e) => Err(Failure::new(exit::ERROR, format!("--database: {e}"))),
     }
+}
+
+/// A weft built without PostgreSQL refuses `--database` rather than ignore it.
+#[cfg(not(feature = "postgres"))]
+async fn open_database(_url: String) -> Result<Arc<dyn Storage>, Failure> {
+    Err(Failure::new(
+        exit::USAGE,
+        "--database: this weft was built without PostgreSQL support (the `postgres` \
+         feature of weft-host; the repo's weft has it unless built with \
+         --no-default-features)",
+    ))
 }
 
 /// TLS from the flags, tokens from --tokens-file and WEFT_SERVER_TOKENS.
