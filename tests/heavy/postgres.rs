@@ -55,3 +55,32 @@ fn a_server_on_postgres_resumes_its_runs_after_sigkill() {
         assert_eq!(runs.get(id), Some(&1), "{id}");
     }
 }
+
+/// `weft bench --database` runs a scenario on a schema of its own in the database (a
+/// cluster of one) and prints its line; the schema holds the runs it made.
+#[test]
+fn bench_runs_a_scenario_on_postgres() {
+    let Some(schema) = Schema::new("bench") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = weft()
+        .args(["bench", "--scenario", "seq3", "--executions", "20"])
+        .args(["--database", schema.url.as_str()])
+        .arg("--sequence")
+        .arg(component("sequence"))
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["scenario"], "seq3", "{line}");
+    assert!(line["wf_per_s"].as_f64().unwrap() > 0.0, "{line}");
+    assert!(!dir.path().join("seq3/weft.redb").exists(), "no redb file");
+    // 220 latency samples and 20 in the throughput phase, all on PostgreSQL.
+    let runs = schema.count("SELECT count(*) FROM weft_bench_seq3.runs");
+    schema.drop_other("weft_bench_seq3");
+    assert_eq!(runs, 240);
+}

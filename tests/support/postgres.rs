@@ -43,6 +43,18 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The one number `sql` answers, asked on the database (any schema).
+    pub fn count(&self, sql: &str) -> i64 {
+        query_one(&self.base, sql)
+    }
+
+    /// Drop schema `name` of the database, if it is there.
+    pub fn drop_other(&self, name: &str) {
+        execute(&self.base, &format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+    }
+}
+
 impl Drop for Schema {
     fn drop(&mut self) {
         execute(
@@ -69,4 +81,24 @@ fn execute(url: &str, sql: &str) {
         drop(client);
         let _ = driver.await;
     });
+}
+
+/// The single `bigint` that `sql` answers on the database at `url`.
+fn query_one(url: &str, sql: &str) -> i64 {
+    let config = tokio_postgres::Config::from_str(url).expect("the test database URL parses");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
+        let driver = tokio::spawn(connection);
+        let value: i64 = client.query_one(sql, &[]).await.unwrap().get(0);
+        drop(client);
+        let _ = driver.await;
+        value
+    })
 }

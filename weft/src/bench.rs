@@ -26,7 +26,7 @@ use weft_host::runtime::{Host, HostConfig, StartRequest};
 /// flight), replay of recorded histories, and the process's peak RSS.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted\n  weft bench --scenario open-runs --executions 100000"
+    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted\n  weft bench --scenario open-runs --executions 100000\n  weft bench --scenario seq3 --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft"
 )]
 pub struct BenchArgs {
     /// Which scenario to run: seq3, seq3-local, fanout10, signals, open-runs, or all
@@ -74,6 +74,16 @@ pub struct BenchArgs {
     /// Folder for the scenarios' data folders (default: a temporary folder).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Keep each scenario's state in a schema of its own (`weft_bench_<scenario>`,
+    /// dropped and made again) of this PostgreSQL database instead of a redb file: a
+    /// cluster of one. Not for open-runs.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WEFT_BENCH_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// Store payloads encoded with this key file's codec (measures its cost).
     #[command(flatten)]
     codec: CodecKeysArg,
@@ -111,6 +121,12 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
         .unwrap_or_else(|| tmp.path().to_path_buf());
     for name in scenarios {
         if name == "open-runs" {
+            if args.database.is_some() {
+                return Err(Failure::new(
+                    weft_host::cli::exit::USAGE,
+                    "open-runs measures a host on its own redb file; it does not take --database",
+                ));
+            }
             let component = component(&args.timer, "guest-examples/timer")?;
             let mut config = HostConfig::on_disk(root.join(name));
             config.cache_size = args.cache_size.unwrap_or(config.cache_size);
@@ -134,6 +150,7 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
             let line = crate::bench_signals::run(
                 &component,
                 &root.join(name),
+                args.database.as_deref(),
                 args.executions.unwrap_or(10_000),
                 args.concurrency,
                 activities.clone(),
@@ -179,6 +196,7 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
             args.replay_fanout,
             activities.clone(),
             args.codec.codec()?,
+            args.database.as_deref(),
         )
         .await?;
         println!("{line}");
@@ -202,13 +220,13 @@ async fn run_scenario(
     replay_fanout: u64,
     activities: ActivityRegistry,
     codec: weft_host::payload_codec::PayloadCodec,
+    database: Option<&str>,
 ) -> Result<serde_json::Value, Failure> {
-    let _ = std::fs::remove_dir_all(dir);
     let config = HostConfig {
         codec,
         ..HostConfig::on_disk(dir)
     };
-    let host = Host::open(config, activities).await?;
+    let host = crate::bench_store::open_host(config, database, s.name, activities).await?;
     let deployed = host
         .deploy(component.to_vec(), s.workflow_type, false)
         .await?;

@@ -10,6 +10,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::bench::round3;
+use crate::bench_store::open_host;
 use weft_host::activities::ActivityRegistry;
 use weft_host::cli::Failure;
 use weft_host::contract::Payload;
@@ -23,12 +24,13 @@ const SAMPLES: usize = 200;
 pub(super) async fn run(
     component: &[u8],
     dir: &Path,
+    database: Option<&str>,
     signals: usize,
     concurrency: usize,
     activities: ActivityRegistry,
 ) -> Result<serde_json::Value, Failure> {
-    let _ = std::fs::remove_dir_all(dir);
-    let host = Host::open(HostConfig::on_disk(dir.join("cached")), activities.clone()).await?;
+    let cached = HostConfig::on_disk(dir.join("cached"));
+    let host = open_host(cached, database, "signals", activities.clone()).await?;
     host.deploy(component.to_vec(), "entity", false).await?;
     let ids = start_accounts(&host, "acct", EXECUTIONS).await?;
 
@@ -81,7 +83,7 @@ pub(super) async fn run(
         cache_size: 0,
         ..HostConfig::on_disk(dir.join("evicted"))
     };
-    let host = Host::open(evicting, activities).await?;
+    let host = open_host(evicting, database, "signals_evicted", activities).await?;
     host.deploy(component.to_vec(), "entity", false).await?;
     let one = start_accounts(&host, "evicted", 1).await?;
     for _ in 0..20 {

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_open_runs;
 mod bench_signals;
+mod bench_store;
 
 use clap::Subcommand;
 use weft_host::activities::ActivityRegistry;
