@@ -192,11 +192,8 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
             &scenario,
             &component,
             &root.join(name),
-            args.concurrency,
-            args.replay_fanout,
+            &args,
             activities.clone(),
-            args.codec.codec()?,
-            args.database.as_deref(),
         )
         .await?;
         println!("{line}");
@@ -216,14 +213,13 @@ async fn run_scenario(
     s: &Scenario,
     component: &[u8],
     dir: &std::path::Path,
-    concurrency: usize,
-    replay_fanout: u64,
+    args: &BenchArgs,
     activities: ActivityRegistry,
-    codec: weft_host::payload_codec::PayloadCodec,
-    database: Option<&str>,
 ) -> Result<serde_json::Value, Failure> {
+    let (concurrency, replay_fanout) = (args.concurrency, args.replay_fanout);
+    let database = args.database.as_deref();
     let config = HostConfig {
-        codec,
+        codec: args.codec.codec()?,
         ..HostConfig::on_disk(dir)
     };
     let host = crate::bench_store::open_host(config, database, s.name, activities).await?;
