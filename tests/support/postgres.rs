@@ -66,39 +66,30 @@ impl Drop for Schema {
 
 /// Run `sql` on the database at `url`.
 fn execute(url: &str, sql: &str) {
-    let config = tokio_postgres::Config::from_str(url).expect("the test database URL parses");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
-        let driver = tokio::spawn(connection);
-        client.batch_execute(sql).await.unwrap();
-        drop(client);
-        let _ = driver.await;
-    });
+    let (runtime, client) = connect(url);
+    runtime.block_on(client.batch_execute(sql)).unwrap();
 }
 
 /// The single `bigint` that `sql` answers on the database at `url`.
 fn query_one(url: &str, sql: &str) -> i64 {
+    let (runtime, client) = connect(url);
+    runtime.block_on(client.query_one(sql, &[])).unwrap().get(0)
+}
+
+/// A connection to the database at `url`, driven by the runtime that comes with it.
+fn connect(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
     let config = tokio_postgres::Config::from_str(url).expect("the test database URL parses");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
+    let client = runtime.block_on(async {
         let (client, connection) = config
             .connect(tokio_postgres::NoTls)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
-        let driver = tokio::spawn(connection);
-        let value: i64 = client.query_one(sql, &[]).await.unwrap().get(0);
-        drop(client);
-        let _ = driver.await;
-        value
-    })
+        tokio::spawn(connection);
+        client
+    });
+    (runtime, client)
 }
