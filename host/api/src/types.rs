@@ -84,6 +84,10 @@ pub enum ErrorCode {
     /// 503: the host cannot take the request now (stopping, or the run is changing
     /// state); try again.
     Unavailable,
+    /// 503: the host stopped after a storage I/O error. For the request whose own
+    /// commit met the error the outcome is unknown (it may or may not be durable);
+    /// later requests were not tried. Restart the server and look the execution up.
+    StorageFailed,
     /// 401: the server requires a bearer token and the request has none, or one the
     /// server does not accept.
     Unauthorized,

@@ -41,6 +41,9 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 4;
     /// The host refused the request (validation, id in use).
     pub const REJECTED: u8 = 5;
+    /// `weft server` stopped after a storage I/O error (fail-stop); restart it to
+    /// resume from what is durable.
+    pub const STORAGE_FAILED: u8 = 6;
 }
 
 /// An error that knows its exit code.
@@ -72,7 +75,7 @@ pub type CliResult = Result<(), Failure>;
     name = "weft",
     version,
     about = "A durable workflow host: Rust workflows compiled to WebAssembly, recorded and replayable",
-    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'      # embedded, no server\n  weft server --data ./data &\n  weft deploy hello.component.wasm\n  weft execute hello --input '\"world\"' --id hello-1\n  weft list\n  weft history show hello-1\n  weft cancel hello-1 --reason 'no longer needed'\n  weft replay --module hello-v2.component.wasm --id hello-1\n\nClient commands talk to the server at --server, else $WEFT_SERVER, else http://127.0.0.1:7233.\nExit codes: 0 ok, 1 error, 2 usage, 3 workflow failed or replay diverged, 4 not found, 5 rejected."
+    after_help = "Examples:\n  weft build guest-examples/hello\n  weft run --data ./data hello.wasm hello --input '\"world\"'      # embedded, no server\n  weft server --data ./data &\n  weft deploy hello.component.wasm\n  weft execute hello --input '\"world\"' --id hello-1\n  weft list\n  weft history show hello-1\n  weft cancel hello-1 --reason 'no longer needed'\n  weft replay --module hello-v2.component.wasm --id hello-1\n\nClient commands talk to the server at --server, else $WEFT_SERVER, else http://127.0.0.1:7233.\nExit codes: 0 ok, 1 error, 2 usage, 3 workflow failed or replay diverged, 4 not found, 5 rejected, 6 the server stopped after a storage I/O error."
 )]
 struct Cli<V: Verbs> {
     /// Log as JSON lines instead of human-readable text.

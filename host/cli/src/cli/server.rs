@@ -23,6 +23,11 @@ use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
 /// On SIGINT or SIGTERM the server stops taking requests, tells running activities it
 /// shuts down and waits up to --shutdown-grace for them to end and their outcomes to
 /// be recorded; what has not ended by then runs again at the next start.
+///
+/// Fail-stop: after a storage I/O error (a failed write or fsync) the server refuses
+/// every request with 503 `storage_failed`, stops, and exits with code 6, so that a
+/// supervisor restarts it; the restart resumes from what is durable. A request whose
+/// own commit met the error is answered "outcome unknown": it may or may not be durable.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   weft server --data ./data --listen 127.0.0.1:7233
@@ -154,8 +159,11 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         activities,
         security,
     )
-    .await?;
-    Ok(())
+    .await
+    .map_err(|e| match e.downcast_ref::<crate::api::HostFailed>() {
+        Some(failed) => Failure::new(exit::STORAGE_FAILED, failed),
+        None => Failure::from(e),
+    })
 }
 
 /// The PostgreSQL storage at `url`, migrated (opening waits on the database, so off the

@@ -96,9 +96,26 @@ pub enum StartError {
     /// The named module is not deployed.
     #[error("module {0} is not deployed")]
     UnknownModule(String),
-    /// Recording the start failed.
+    /// Recording the start failed before any I/O: nothing of it was written.
     #[error("cannot record the start: {0}")]
     Storage(String),
+    /// The host stopped after a storage I/O error; nothing was tried.
+    #[error("{}", stopped_message(.0))]
+    Stopped(String),
+    /// The disk failed while the start was being recorded: it may or may not be
+    /// durable. The host stopped; after a restart, look the workflow id up.
+    #[error("{}", outcome_unknown_message(.0))]
+    OutcomeUnknown(String),
+}
+
+/// What a request to a host stopped by a storage I/O error is told.
+pub fn stopped_message(error: &str) -> String {
+    format!("the host stopped after a storage I/O error: {error}; restart it to resume from what is durable")
+}
+
+/// What a request whose commit met a storage I/O error is told.
+pub fn outcome_unknown_message(error: &str) -> String {
+    format!("outcome unknown: the storage failed while recording this request ({error}); it may or may not be durable. The host stopped; restart it and look the execution up")
 }
 
 /// A reading failed.

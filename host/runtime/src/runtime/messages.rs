@@ -110,6 +110,13 @@ pub enum MessageError {
     /// Recording it failed, or the host stopped before it was answered.
     #[error("{0}")]
     Unavailable(String),
+    /// The host stopped after a storage I/O error; nothing was tried.
+    #[error("{}", super::error::stopped_message(.0))]
+    Stopped(String),
+    /// The disk failed while the request was being recorded: it may or may not be
+    /// durable. The host stopped.
+    #[error("{}", super::error::outcome_unknown_message(.0))]
+    OutcomeUnknown(String),
 }
 
 /// The largest payload a signal, query or update may carry (Temporal's blob limit).

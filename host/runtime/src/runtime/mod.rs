@@ -169,6 +169,11 @@ pub(crate) struct HostInner {
 }
 
 impl HostInner {
+    /// The storage I/O error that stopped this host, if one did.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.storage.failure()
+    }
+
     /// Wait for a run to close and return how it ended (see [`Host::wait`]).
     pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
         match self.on_close(run_id)? {
@@ -449,6 +454,23 @@ impl Host {
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.inner.storage
+    }
+
+    /// The storage I/O error that stopped this host, if one did. A failed host refuses
+    /// every request; restarting it resumes from what is durable.
+    pub fn failure(&self) -> Option<String> {
+        self.inner.failure()
+    }
+
+    /// Wait until the host fails (a storage I/O error), returning the error; never
+    /// returns on a healthy host.
+    pub async fn failed(&self) -> String {
+        loop {
+            if let Some(error) = self.failure() {
+                return error;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// The payload codec the host stores with.

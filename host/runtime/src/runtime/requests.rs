@@ -232,6 +232,9 @@ impl Host {
 
     /// The open run of `id`, or its latest closed one.
     fn target(&self, id: &str) -> Result<Target, MessageError> {
+        if let Some(error) = self.failure() {
+            return Err(MessageError::Stopped(error));
+        }
         if let Some(run) = self.inner.open.lock().unwrap().get(id) {
             return Ok(Target::Open(run.clone()));
         }
@@ -262,6 +265,9 @@ impl Host {
 
     /// The error for a run whose actor is gone: closed, or the host stopping.
     pub(super) fn gone(&self, run_id: &str) -> MessageError {
+        if let Some(error) = self.failure() {
+            return MessageError::OutcomeUnknown(error);
+        }
         match self.inspect().find_run(run_id) {
             Ok(record) if !record.status.is_open() => closed(&record),
             Ok(_) => MessageError::Unavailable("the host is stopping".into()),

@@ -193,6 +193,9 @@ impl Host {
     /// Start a run under the request's id policies, or hand the request to the open
     /// run of its id (signal-with-start, use-existing).
     pub async fn start_execution(&self, request: StartRequest) -> Result<StartOutcome, StartError> {
+        if let Some(error) = self.failure() {
+            return Err(StartError::Stopped(error));
+        }
         // The id a request names is checked as the API checks it (an id the host
         // picks is `<type>-<random>`).
         if let Some(id) = &request.workflow_id {
@@ -394,9 +397,10 @@ impl Host {
         match acked.await {
             Ok(Ok(())) => Ok(Some(handle)),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(StartError::Storage(
-                "the run stopped before its start was recorded".into(),
-            )),
+            Err(_) => Err(match self.failure() {
+                Some(error) => StartError::OutcomeUnknown(error),
+                None => StartError::Storage("the run stopped before its start was recorded".into()),
+            }),
         }
     }
 

@@ -10,9 +10,15 @@ pub enum StorageError {
         path: String,
         source: redb::DatabaseError,
     },
-    /// A read or write failed in the database; nothing of a failed commit was written.
+    /// A read or write failed in the database before any I/O went wrong; nothing of a
+    /// failed commit was written.
     #[error("database error: {0}")]
     Database(String),
+    /// The disk failed (a read, write or fsync returned an I/O error). A commit that
+    /// failed this way may or may not be on disk after a restart, and the database
+    /// refuses everything until it is reopened: the host stops (see [`Self::is_fatal`]).
+    #[error("storage I/O error: {0}")]
+    Io(String),
     /// Stored bytes did not decode (a damaged file, or one written by a newer weft).
     #[error("stored data for {what} does not decode: {source}; it was written by a newer weft or the file is damaged")]
     Decode {
@@ -38,16 +44,42 @@ pub enum StorageError {
     WriterStopped,
 }
 
+impl StorageError {
+    /// Whether this error leaves the storage unusable until it is reopened, and the
+    /// outcome of the commit that met it unknown (an I/O error).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, StorageError::Io(_))
+    }
+}
+
+/// A redb error: an I/O error (now or before, which poisoned the database) is fatal;
+/// anything else is a clean refusal.
+fn from_redb(storage: Option<&redb::StorageError>, message: String) -> StorageError {
+    match storage {
+        Some(redb::StorageError::Io(_) | redb::StorageError::PreviousIo) => {
+            StorageError::Io(message)
+        }
+        _ => StorageError::Database(message),
+    }
+}
+
+impl From<redb::StorageError> for StorageError {
+    fn from(e: redb::StorageError) -> Self {
+        from_redb(Some(&e), e.to_string())
+    }
+}
+
 macro_rules! database_error_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError::Database(e.to_string()) }
+    ($($t:ident),*) => {$(
+        impl From<redb::$t> for StorageError {
+            fn from(e: redb::$t) -> Self {
+                let storage = match &e {
+                    redb::$t::Storage(s) => Some(s),
+                    _ => None,
+                };
+                from_redb(storage, e.to_string())
+            }
         }
     )*};
 }
-database_error_from!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+database_error_from!(TransactionError, TableError, CommitError);

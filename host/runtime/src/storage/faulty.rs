@@ -130,6 +130,10 @@ impl Storage for FaultyStorage {
         self.inner.observe_commits(observer)
     }
 
+    fn failure(&self) -> Option<String> {
+        self.inner.failure()
+    }
+
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {
         self.inner.run_attributes(run_id)
     }

@@ -185,6 +185,11 @@ pub trait Storage: Send + Sync + 'static {
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         let _ = observer;
     }
+    /// The I/O error that stopped this storage, if one did: after it every operation
+    /// fails until the storage is reopened (see [`StorageError::is_fatal`]).
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Wait for a commit, turning a dropped writer into an error.

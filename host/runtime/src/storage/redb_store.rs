@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{mpsc, Arc, RwLock};
+use std::sync::{mpsc, Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use redb::{Database, ReadableDatabase, ReadableTable};
@@ -34,6 +34,8 @@ pub struct RedbStorage {
     writer: Option<mpsc::Sender<Request>>,
     observer: Observer,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The first I/O error a commit met; after it redb refuses everything.
+    failed: Arc<OnceLock<String>>,
 }
 
 impl Drop for RedbStorage {
@@ -83,6 +85,17 @@ impl RedbStorage {
         Self::with_database(db)
     }
 
+    /// A database on a backend of the caller's (e.g. a disk that fails, in tests).
+    pub fn with_backend(backend: impl redb::StorageBackend) -> Result<RedbStorage, StorageError> {
+        let db = Database::builder()
+            .create_with_backend(backend)
+            .map_err(|source| StorageError::Open {
+                path: "<backend>".into(),
+                source,
+            })?;
+        Self::with_database(db)
+    }
+
     fn with_database(db: Database) -> Result<RedbStorage, StorageError> {
         prepare(&db)?;
         let db = Arc::new(db);
@@ -90,23 +103,37 @@ impl RedbStorage {
         let db2 = db.clone();
         let observer = Observer::default();
         let observer2 = observer.clone();
+        let failed = Arc::new(OnceLock::new());
+        let failed2 = failed.clone();
         let thread = std::thread::Builder::new()
             .name("weft-storage-writer".into())
-            .spawn(move || write_loop(&db2, requests, &observer2))
+            .spawn(move || write_loop(&db2, requests, &observer2, &failed2))
             .expect("spawning the storage writer thread");
         Ok(RedbStorage {
             db,
             writer: Some(writer),
             observer,
             thread: Some(thread),
+            failed,
         })
     }
 }
 
 /// Take every request that is waiting, write them in one transaction, commit once.
 /// Each group is reported to the observer, if one is set.
-fn write_loop(db: &Database, requests: mpsc::Receiver<Request>, observer: &Observer) {
+/// After an I/O error every later commit is answered with it at once: redb refuses
+/// them all until the database is reopened.
+fn write_loop(
+    db: &Database,
+    requests: mpsc::Receiver<Request>,
+    observer: &Observer,
+    failed: &OnceLock<String>,
+) {
     while let Ok(first) = requests.recv() {
+        if let Some(error) = failed.get() {
+            let _ = first.1.send(Err(Arc::new(StorageError::Io(error.clone()))));
+            continue;
+        }
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match requests.try_recv() {
@@ -116,6 +143,12 @@ fn write_loop(db: &Database, requests: mpsc::Receiver<Request>, observer: &Obser
         }
         let began = Instant::now();
         let result = apply(db, group.iter().flat_map(|(w, _)| w)).map_err(Arc::new);
+        if let Err(e) = &result {
+            if e.is_fatal() {
+                tracing::error!("storage failed: {e}; the host stops");
+                let _ = failed.set(e.to_string());
+            }
+        }
         if let Some(observer) = observer.read().unwrap().as_ref() {
             observer.committed(group.len(), began.elapsed().as_secs_f64());
         }
@@ -140,6 +173,10 @@ impl Storage for RedbStorage {
 
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         *self.observer.write().unwrap() = Some(observer);
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.failed.get().cloned()
     }
 
     fn history(&self, run_id: &str) -> Result<Vec<HistoryChunk>, StorageError> {

@@ -29,6 +29,7 @@ impl From<MessageError> for ApiError {
             MessageError::Failed(_) => ErrorCode::QueryFailed,
             MessageError::Invalid(_) => ErrorCode::BadRequest,
             MessageError::Unavailable(_) => ErrorCode::Unavailable,
+            MessageError::Stopped(_) | MessageError::OutcomeUnknown(_) => ErrorCode::StorageFailed,
         };
         ApiError::new(code, e)
     }

@@ -9,7 +9,7 @@ mod schedules;
 mod server;
 pub mod tls;
 
-pub use server::{router, secured_router, serve};
+pub use server::{router, secured_router, serve, HostFailed};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).
 pub use weft_api::{schedule_types, types};
 

@@ -48,7 +48,7 @@ impl ApiError {
             ErrorCode::QueryFailed | ErrorCode::UpdateRejected | ErrorCode::UpdateFailed => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable | ErrorCode::StorageFailed => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         };
         ApiError(
@@ -247,6 +247,14 @@ where
             return Ok(());
         }
         () = signalled => {}
+        error = host.failed() => {
+            // Fail-stop: stop taking requests, answer those in flight (they hear
+            // "storage failed") for a moment, and exit for a supervisor to restart.
+            let _ = stop.send(());
+            tracing::error!("the host stopped after a storage I/O error: {error}; exiting so a restart resumes from what is durable");
+            let _ = tokio::time::timeout(Duration::from_secs(5), serving).await;
+            return Err(HostFailed(error).into());
+        }
     }
     // Requests in flight are answered while the activities wind down.
     let _ = stop.send(());
@@ -259,6 +267,14 @@ where
     tracing::info!("weft server stopped; open executions resume at the next start");
     Ok(())
 }
+
+/// Why `weft server` stopped on its own: the storage met an I/O error, after which
+/// nothing can be committed until the database is reopened (by a restart).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the host stopped after a storage I/O error: {0}; restart it to resume from what is durable"
+)]
+pub struct HostFailed(pub String);
 
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
 /// when it is first polled: call it before announcing the address, so a signal sent as
@@ -458,6 +474,9 @@ async fn start(
         Err(e @ StartError::Invalid(_)) => Err(ApiError::new(ErrorCode::BadRequest, e)),
         Err(e @ StartError::InvalidInput(_)) => Err(ApiError::new(ErrorCode::Invalid, e)),
         Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
+        Err(e @ (StartError::Stopped(_) | StartError::OutcomeUnknown(_))) => {
+            Err(ApiError::new(ErrorCode::StorageFailed, e))
+        }
     }
 }
 

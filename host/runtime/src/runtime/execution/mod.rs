@@ -221,6 +221,11 @@ impl Execution {
     /// Drive the run until it closes or the host drops it.
     pub async fn run(mut self) {
         loop {
+            if self.host.failure().is_some() {
+                // The storage is dead until reopened: retrying cannot succeed. Those
+                // waiting on this run hear "outcome unknown" when it is gone.
+                return;
+            }
             if !self.ready()
                 && self.queries.is_empty()
                 && self.terminate.is_none()
@@ -492,12 +497,20 @@ impl Execution {
                     self.drop_deferred(d);
                 }
                 match first_commit {
+                    Some(started) if e.is_fatal() => {
+                        // It may be on disk or not: the caller must not hear "refused".
+                        let _ = started.send(Err(StartError::OutcomeUnknown(e.to_string())));
+                    }
                     Some(started) => {
                         // Nothing of the run is durable: free the id, then refuse the
                         // start (in this order, so a retry finds the id free).
                         self.host.forget(&self.record);
                         let _ = started.send(Err(StartError::Storage(e.to_string())));
                     }
+                    None if e.is_fatal() => tracing::error!(
+                        run = %self.record.run_id,
+                        "cannot record history, the host stops: {e}"
+                    ),
                     None => tracing::error!(
                         run = %self.record.run_id,
                         "cannot record history, retrying from what is durable: {e}"

@@ -229,9 +229,12 @@ impl Execution {
         {
             if first_commit {
                 for ack in acks {
-                    let _ = ack.send(Err(MessageError::Unavailable(
-                        "the run's start could not be recorded".into(),
-                    )));
+                    let _ = ack.send(Err(match self.host.failure() {
+                        Some(error) => MessageError::OutcomeUnknown(error),
+                        None => MessageError::Unavailable(
+                            "the run's start could not be recorded".into(),
+                        ),
+                    }));
                 }
                 return true;
             }
