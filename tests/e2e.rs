@@ -25,6 +25,7 @@ mod codec;
 mod continue_as_new;
 mod custom_metrics;
 mod data_converter;
+mod disk_failure;
 mod docs;
 mod entity;
 mod examples;

@@ -35,6 +35,7 @@ mod attr_index;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod error;
+mod failing;
 mod faulty;
 pub mod plan;
 mod records;
@@ -48,6 +49,7 @@ mod search_tests;
 mod tests;
 
 pub use error::StorageError;
+pub use failing::{DiskSwitch, FailingBackend};
 pub use faulty::FaultyStorage;
 pub use records::{
     HistoryChunk, ModuleVersion, RunAttributes, RunFilter, RunRecord, Status, TimerRow,

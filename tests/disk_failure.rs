@@ -1,0 +1,96 @@
+//! A host on a disk that fails: after the first I/O error the host stops (fail-stop),
+//! the request that met it hears "outcome unknown", later requests are refused, and a
+//! restart on a healthy disk resumes from what is durable.
+
+use crate::support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use support::*;
+use weft_host::contract::Payload;
+use weft_host::runtime::{Host, HostConfig, MessageError, StartError, StartRequest};
+use weft_host::storage::{FailingBackend, RedbStorage, StorageError};
+
+fn hello(id: &str) -> StartRequest {
+    StartRequest {
+        workflow_id: Some(id.into()),
+        ..StartRequest::new("hello", Payload::json(&json!("disk")))
+    }
+}
+
+/// The file's database, reopened once the failed host has let go of it.
+async fn reopen(path: &Path) -> RedbStorage {
+    for _ in 0..100 {
+        match RedbStorage::open(path) {
+            Ok(storage) => return storage,
+            Err(StorageError::Open { .. }) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => panic!("reopening: {e}"),
+        }
+    }
+    panic!("the failed host never let go of the database file");
+}
+
+#[tokio::test]
+async fn the_host_stops_at_the_first_io_error_and_a_restart_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weft.redb");
+    let (backend, disk) = FailingBackend::open(&path).unwrap();
+    let storage = Arc::new(RedbStorage::with_backend(backend).unwrap());
+    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
+        .await
+        .unwrap();
+    host.deploy(component_bytes("hello"), "hello", false)
+        .await
+        .unwrap();
+    let before = host.start(hello("before")).await.unwrap();
+    host.wait(&before.run_id).await.unwrap();
+    assert_eq!(host.failure(), None);
+
+    disk.fail();
+    let unknown = host.start(hello("during")).await.unwrap_err();
+    assert!(
+        matches!(unknown, StartError::OutcomeUnknown(_)),
+        "{unknown:?}"
+    );
+    assert!(unknown.to_string().contains("outcome unknown"), "{unknown}");
+    let failure = host.failure().expect("the host has failed");
+    assert!(failure.contains("injected disk failure"), "{failure}");
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), host.failed())
+            .await
+            .unwrap(),
+        failure
+    );
+
+    // Every later request is refused at once, with what to do about it.
+    let refused = host.start(hello("after")).await.unwrap_err();
+    assert!(matches!(refused, StartError::Stopped(_)), "{refused:?}");
+    assert!(refused.to_string().contains("restart it"), "{refused}");
+    let refused = host
+        .signal("before", "ping", Payload::json(&json!(1)))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, MessageError::Stopped(_)), "{refused:?}");
+    drop(host);
+
+    // A restart on a healthy disk resumes from what is durable.
+    let storage = Arc::new(reopen(&path).await);
+    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
+        .await
+        .unwrap();
+    assert_eq!(host.failure(), None);
+    let run = host.find_run("before").unwrap();
+    let outcome = host.outcome(&run).unwrap().expect("its outcome is durable");
+    assert_eq!(completed(&outcome), json!("Hello, disk!"));
+    // "during" may or may not have been written; if it was, it runs to its end.
+    if let Ok(run) = host.find_run("during") {
+        let outcome = host.wait(&run.run_id).await.unwrap();
+        assert_eq!(completed(&outcome), json!("Hello, disk!"));
+    }
+    let after = host.start(hello("after")).await.unwrap();
+    let outcome = host.wait(&after.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!("Hello, disk!"));
+}
