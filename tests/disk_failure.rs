@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::*;
+use weft_host::api::{HostFailed, Security};
 use weft_host::contract::Payload;
 use weft_host::runtime::{Host, HostConfig, MessageError, StartError, StartRequest};
-use weft_host::storage::{FailingBackend, RedbStorage, StorageError};
+use weft_host::storage::{durable, FailingBackend, RedbStorage, Storage, StorageError, Write};
 
 fn hello(id: &str) -> StartRequest {
     StartRequest {
@@ -93,4 +94,40 @@ async fn the_host_stops_at_the_first_io_error_and_a_restart_resumes() {
     let after = host.start(hello("after")).await.unwrap();
     let outcome = host.wait(&after.run_id).await.unwrap();
     assert_eq!(completed(&outcome), json!("Hello, disk!"));
+}
+
+#[tokio::test]
+async fn the_server_stops_with_the_host_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (backend, disk) = FailingBackend::open(&dir.path().join("weft.redb")).unwrap();
+    let storage = Arc::new(RedbStorage::with_backend(backend).unwrap());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let server = tokio::spawn(weft_host::api::serve(
+        HostConfig::in_memory(),
+        Some(storage.clone()),
+        port,
+        Duration::from_secs(1),
+        activities(),
+        Security::default(),
+    ));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!server.is_finished(), "the server runs on a healthy disk");
+
+    disk.fail();
+    let error = durable(storage.commit(vec![Write::DeleteResting("none".into())]))
+        .await
+        .unwrap_err();
+    assert!(error.is_fatal(), "{error}");
+    let served = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops soon after the failure")
+        .unwrap();
+    let error = served.unwrap_err();
+    let failed = error
+        .downcast_ref::<HostFailed>()
+        .expect("a HostFailed error");
+    assert!(failed.to_string().contains("restart it"), "{failed}");
 }
