@@ -75,6 +75,11 @@ async fn the_host_stops_at_the_first_io_error_and_a_restart_resumes() {
         .await
         .unwrap_err();
     assert!(matches!(refused, MessageError::Stopped(_)), "{refused:?}");
+    let refused = host
+        .deploy(component_bytes("hello"), "hello", false)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("restart it"), "{refused}");
     drop(host);
 
     // A restart on a healthy disk resumes from what is durable.

@@ -49,6 +49,9 @@ impl Host {
         name: &str,
         mode: DeployMode,
     ) -> Result<Deployment, DeployError> {
+        if let Some(error) = self.failure() {
+            return Err(DeployError::Stopped(error));
+        }
         let check = mode == DeployMode::Check;
         weft_model::names::ModuleName::parse(name)?;
         // Compiling (and a checked deployment's replays) run on the blocking pool, not

@@ -52,6 +52,9 @@ pub enum DeployError {
     /// A checked deployment found open runs the new component does not reproduce.
     #[error("refused: the component diverges from the history of {} open execution(s):\n{}", .0.len(), .0.iter().map(|d| format!("{} (run {}): {}", d.workflow_id, d.run_id, d.report)).collect::<Vec<_>>().join("\n"))]
     Diverged(Vec<CheckFailure>),
+    /// The host stopped after a storage I/O error; nothing was tried.
+    #[error("{}", stopped_message(.0))]
+    Stopped(String),
 }
 
 /// An open run a checked deployment does not reproduce.

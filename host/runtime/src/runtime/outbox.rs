@@ -258,6 +258,10 @@ impl Host {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
                 }
+                Err(MessageError::Stopped(_) | MessageError::OutcomeUnknown(_)) => {
+                    // The storage failed: the row stays for the host that restarts.
+                    return;
+                }
                 Err(e) => {
                     tracing::warn!(from, to = %target, "effect not carried out: {e}");
                     drop(self.inner.storage.commit(vec![effect.key.delete()]));

@@ -366,6 +366,7 @@ async fn deploy(
             Err(ApiError::new(ErrorCode::Invalid, e))
         }
         Err(e @ DeployError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
+        Err(e @ DeployError::Stopped(_)) => Err(ApiError::new(ErrorCode::StorageFailed, e)),
     }
 }
 
