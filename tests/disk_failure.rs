@@ -136,3 +136,56 @@ async fn the_server_stops_with_the_host_failure() {
         .expect("a HostFailed error");
     assert!(failed.to_string().contains("restart it"), "{failed}");
 }
+
+#[tokio::test]
+async fn a_signal_whose_commit_fails_is_answered_outcome_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weft.redb");
+    let (backend, disk) = FailingBackend::open(&path).unwrap();
+    let storage = Arc::new(RedbStorage::with_backend(backend).unwrap());
+    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
+        .await
+        .unwrap();
+    host.deploy(component_bytes("entity"), "entity", false)
+        .await
+        .unwrap();
+    host.start(StartRequest {
+        workflow_id: Some("acct".into()),
+        ..StartRequest::new("entity", Payload::json(&json!({"balance": 100})))
+    })
+    .await
+    .unwrap();
+    let deposit = |amount: i64| Payload::json(&json!({ "amount": amount }));
+    host.signal("acct", "deposit", deposit(50)).await.unwrap();
+
+    disk.fail();
+    let unknown = host
+        .signal("acct", "deposit", deposit(10))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, MessageError::OutcomeUnknown(_)),
+        "{unknown:?}"
+    );
+    assert!(host.failure().is_some());
+    let refused = host
+        .query("acct", "balance", Payload::json(&json!(null)))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, MessageError::Stopped(_)), "{refused:?}");
+    drop(host);
+
+    // After the restart the run goes on from what is durable: the first deposit for
+    // sure, the second perhaps.
+    let storage = Arc::new(reopen(&path).await);
+    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
+        .await
+        .unwrap();
+    host.signal("acct", "deposit", deposit(1)).await.unwrap();
+    let balance = host
+        .query("acct", "balance", Payload::json(&json!(null)))
+        .await
+        .unwrap();
+    let balance = balance.to_json();
+    assert!(balance == json!(151) || balance == json!(161), "{balance}");
+}
