@@ -13,13 +13,38 @@ use support::*;
 use weft_host::api::{HostFailed, Security};
 use weft_host::contract::Payload;
 use weft_host::runtime::{Host, HostConfig, MessageError, StartError, StartRequest};
-use weft_host::storage::{durable, FailingBackend, RedbStorage, Storage, StorageError, Write};
+use weft_host::storage::{
+    durable, DiskSwitch, FailingBackend, RedbStorage, Storage, StorageError, Write,
+};
 
 fn hello(id: &str) -> StartRequest {
     StartRequest {
         workflow_id: Some(id.into()),
         ..StartRequest::new("hello", Payload::json(&json!("disk")))
     }
+}
+
+/// A host on the database at `path` over a disk that fails when told, with
+/// `component` deployed under its own name.
+async fn host_on_failing_disk(path: &Path, component: &str) -> (Host, DiskSwitch) {
+    let (backend, disk) = FailingBackend::open(path).unwrap();
+    let storage = Arc::new(RedbStorage::with_backend(backend).unwrap());
+    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
+        .await
+        .unwrap();
+    host.deploy(component_bytes(component), component, false)
+        .await
+        .unwrap();
+    (host, disk)
+}
+
+/// A host on the file's database, reopened on a healthy disk once the failed host has
+/// let go of it.
+async fn reopen_host(path: &Path) -> Host {
+    let storage = Arc::new(reopen(path).await);
+    Host::open_with_storage(HostConfig::in_memory(), storage, activities())
+        .await
+        .unwrap()
 }
 
 /// The file's database, reopened once the failed host has let go of it.
@@ -38,14 +63,7 @@ async fn reopen(path: &Path) -> RedbStorage {
 async fn the_host_stops_at_the_first_io_error_and_a_restart_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("weft.redb");
-    let (backend, disk) = FailingBackend::open(&path).unwrap();
-    let storage = Arc::new(RedbStorage::with_backend(backend).unwrap());
-    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
-        .await
-        .unwrap();
-    host.deploy(component_bytes("hello"), "hello", false)
-        .await
-        .unwrap();
+    let (host, disk) = host_on_failing_disk(&path, "hello").await;
     let before = host.start(hello("before")).await.unwrap();
     host.wait(&before.run_id).await.unwrap();
     assert_eq!(host.failure(), None);
@@ -83,10 +101,7 @@ async fn the_host_stops_at_the_first_io_error_and_a_restart_resumes() {
     drop(host);
 
     // A restart on a healthy disk resumes from what is durable.
-    let storage = Arc::new(reopen(&path).await);
-    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
-        .await
-        .unwrap();
+    let host = reopen_host(&path).await;
     assert_eq!(host.failure(), None);
     let run = host.find_run("before").unwrap();
     let outcome = host.outcome(&run).unwrap().expect("its outcome is durable");
@@ -141,14 +156,7 @@ async fn the_server_stops_with_the_host_failure() {
 async fn a_signal_whose_commit_fails_is_answered_outcome_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("weft.redb");
-    let (backend, disk) = FailingBackend::open(&path).unwrap();
-    let storage = Arc::new(RedbStorage::with_backend(backend).unwrap());
-    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
-        .await
-        .unwrap();
-    host.deploy(component_bytes("entity"), "entity", false)
-        .await
-        .unwrap();
+    let (host, disk) = host_on_failing_disk(&path, "entity").await;
     host.start(StartRequest {
         workflow_id: Some("acct".into()),
         ..StartRequest::new("entity", Payload::json(&json!({"balance": 100})))
@@ -177,10 +185,7 @@ async fn a_signal_whose_commit_fails_is_answered_outcome_unknown() {
 
     // After the restart the run goes on from what is durable: the first deposit for
     // sure, the second perhaps.
-    let storage = Arc::new(reopen(&path).await);
-    let host = Host::open_with_storage(HostConfig::in_memory(), storage, activities())
-        .await
-        .unwrap();
+    let host = reopen_host(&path).await;
     host.signal("acct", "deposit", deposit(1)).await.unwrap();
     let balance = host
         .query("acct", "balance", Payload::json(&json!(null)))
