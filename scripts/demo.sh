@@ -18,21 +18,23 @@ EXAMPLES=(hello sequence fanout timer entity cancellation local-activity excepti
 
 step "building weft, and alongside it the guest toolchain and the example workflows (minutes when cold, seconds when warm)"
 # The demo profile is the release build without debug info, and without the OTLP exporter
-# (the demo sends no spans). The toolchain crate's small `build-guest` example comes
-# first: it sets up the guest toolchain and builds the example workflows (the guest
-# standard library first) while the rest of weft compiles, so the `weft build` step below
-# finds them built. Both builds select the same packages, so they resolve the same
-# features and the second reuses what the first compiled.
+# (the demo sends no spans). The toolchain crate's small `build-components` example comes
+# first: it sets up the guest toolchain and builds the example workflows in one cargo
+# invocation (the guest standard library first, their shared dependencies once) while the
+# rest of weft compiles, so the `weft build` step below finds them built. Both builds
+# select the same packages, so they resolve the same features and the second reuses what
+# the first compiled.
 built() {
   cargo build --quiet --profile demo --no-default-features --message-format json-render-diagnostics \
-      -p weft -p weft-toolchain --example build-guest "$@" |
+      -p weft -p weft-toolchain --example build-components "$@" |
     sed -n 's/.*"reason":"compiler-artifact".*"executable":"\([^"]*\)".*/\1/p'
 }
 GUEST_LOG=$(mktemp)
 GUEST_PID=
 trap '[ -n "$GUEST_PID" ] && kill "$GUEST_PID" 2>/dev/null' EXIT
-BUILD_GUEST=$(built)
-for ex in "${EXAMPLES[@]}"; do "$BUILD_GUEST" "guest-examples/$ex" || exit 1; done </dev/null >"$GUEST_LOG" 2>&1 &
+BUILD_COMPONENTS=$(built)
+GUEST_OUT=$(mktemp -d)
+"$BUILD_COMPONENTS" "$GUEST_OUT" "${EXAMPLES[@]/#/guest-examples/}" </dev/null >"$GUEST_LOG" 2>&1 &
 GUEST_PID=$!
 WEFT=$(built --bin weft | grep '/weft$')
 if ! wait "$GUEST_PID"; then
@@ -40,7 +42,7 @@ if ! wait "$GUEST_PID"; then
   echo "building the example workflows failed" >&2
   exit 1
 fi
-rm -f "$GUEST_LOG"
+rm -rf "$GUEST_LOG" "$GUEST_OUT"
 weft() { "$WEFT" "$@"; }
 weft toolchain install
 

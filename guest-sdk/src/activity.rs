@@ -10,7 +10,6 @@ use std::task::{Context, Poll};
 
 use futures::future::FusedFuture;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::cancellation::{self, Cause, OpKind};
 use crate::error::error_types;
@@ -18,32 +17,7 @@ use crate::payload;
 use crate::state::Answer;
 use crate::wit::{ActivityResolution, Failure};
 
-/// A typed activity: its name and the types of its input and output.
-///
-/// Defined once in a crate shared by the workflows that call the activity and the host
-/// that implements it, so neither side spells the name or guesses the types.
-///
-/// ```
-/// use weft_sdk::ActivityType;
-///
-/// /// Charges a card; returns the payment id.
-/// pub struct Charge;
-///
-/// impl ActivityType for Charge {
-///     const NAME: &'static str = "charge";
-///     type Input = (String, u64);
-///     type Output = String;
-/// }
-/// ```
-pub trait ActivityType {
-    /// The name the activity is registered under in the host.
-    const NAME: &'static str;
-    /// What the workflow passes to the activity. (`Send + 'static` because the host
-    /// runs activities on a multi-threaded async runtime.)
-    type Input: Serialize + DeserializeOwned + Send + 'static;
-    /// What the activity returns.
-    type Output: Serialize + DeserializeOwned + Send + 'static;
-}
+pub use weft_types::ActivityType;
 
 /// How an activity ended without a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,37 +17,7 @@ use crate::wit::{ContinueAsNew, Failure, SourceLocation};
 /// The result of a workflow function.
 pub type WfResult<T> = Result<T, WorkflowError>;
 
-/// Error types the SDK itself puts into failures. Most start with `weft.` so they do not
-/// collide with an application's own error types; those of the message protocol
-/// (`UnknownQuery`, `UnknownUpdate`, `UpdateRejected`) are the names the host and its
-/// clients match on, as in Temporal.
-pub mod error_types {
-    /// The default type of a [`WorkflowError`](super::WorkflowError) made from a message.
-    pub const WORKFLOW_ERROR: &str = "weft.WorkflowError";
-    /// The input of a workflow (or of a query or update) does not decode into its type.
-    pub const INVALID_INPUT: &str = "weft.InvalidInput";
-    /// A value (an activity's input, a workflow's result) could not be encoded as JSON.
-    pub const PAYLOAD_ENCODING: &str = "weft.PayloadEncoding";
-    /// An activity's result does not decode into the activity's output type.
-    pub const PAYLOAD_DECODING: &str = "weft.PayloadDecoding";
-    /// Something was cancelled: an activity the SDK stopped waiting for, or a workflow
-    /// error made with [`WorkflowError::cancelled`](super::WorkflowError::cancelled) or
-    /// converted from a cancelled timer or condition.
-    pub const CANCELLED: &str = "weft.Cancelled";
-    /// A query names no query handler of the workflow (the message lists those it has).
-    pub const UNKNOWN_QUERY: &str = "UnknownQuery";
-    /// An update names no update handler of the workflow (the message lists those it has).
-    pub const UNKNOWN_UPDATE: &str = "UnknownUpdate";
-    /// An update was rejected before it was accepted: its validator returned an error, or
-    /// the workflow has completed.
-    pub const UPDATE_REJECTED: &str = "UpdateRejected";
-    /// The type of the error that carries a continue-as-new (never a failure).
-    pub const CONTINUE_AS_NEW: &str = "weft.ContinueAsNew";
-    /// A child workflow was not started: its workflow id is in use (the host's answer).
-    pub const CHILD_WORKFLOW_ALREADY_STARTED: &str = "ChildWorkflowAlreadyStarted";
-    /// A child workflow exceeded its execution or run timeout (the host's answer).
-    pub const TIMED_OUT: &str = "weft.TimedOut";
-}
+pub use weft_types::error_types;
 
 /// A failure the SDK makes itself (not an error of workflow code): never retried.
 pub(crate) fn sdk_failure(error_type: &str, message: String) -> Failure {

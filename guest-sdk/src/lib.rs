@@ -207,7 +207,7 @@ mod workflow;
 
 #[doc(hidden)]
 pub mod bindings;
-pub mod search_attributes;
+pub use weft_types::search_attributes;
 pub mod testing;
 pub mod wit;
 

@@ -22,4 +22,4 @@ pub use weft_server::api;
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
 pub use runtime::{Host, HostConfig, RunHandle, StartRequest};
 /// Typed search attribute values (shared with the SDK: workflows upsert the same type).
-pub use weft_sdk::{Datetime, SearchAttributeKind, SearchAttributeValue};
+pub use weft_types::{Datetime, SearchAttributeKind, SearchAttributeValue};

@@ -19,9 +19,12 @@ pub const COMPONENT_HEADER: [u8; 8] = *b"\0asm\x0d\x00\x01\x00";
 /// assert!(component.starts_with(&weft_toolchain::COMPONENT_HEADER));
 /// ```
 pub fn componentize(core_module: &[u8]) -> Result<Vec<u8>, ComponentError> {
-    let mut encoder = ComponentEncoder::default();
-    encoder.module(core_module).map_err(chain)?;
-    encoder.validate(true).encode().map_err(chain)
+    ComponentEncoder::default()
+        .module(core_module)
+        .map_err(chain)?
+        .validate(true)
+        .encode()
+        .map_err(chain)
 }
 
 /// Wraps a core module built for `wasm32-wasip1` into a component, adapting its
@@ -37,15 +40,17 @@ pub fn componentize_wasip1(core_module: &[u8]) -> Result<Vec<u8>, ComponentError
     use wasi_preview1_component_adapter_provider::{
         WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
     };
-    let mut encoder = ComponentEncoder::default();
-    encoder.module(core_module).map_err(chain)?;
-    encoder
+    ComponentEncoder::default()
+        .module(core_module)
+        .map_err(chain)?
         .adapter(
             WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
             WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
         )
-        .map_err(chain)?;
-    encoder.validate(true).encode().map_err(chain)
+        .map_err(chain)?
+        .validate(true)
+        .encode()
+        .map_err(chain)
 }
 
 /// wit-component's errors are `anyhow` chains; `{:#}` prints the whole chain on one line.

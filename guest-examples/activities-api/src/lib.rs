@@ -11,7 +11,7 @@ pub use travel::{
     BookCar, BookFlight, BookHotel, CancelCar, CancelFlight, CancelHotel, Trip, NOT_THIS_KIND,
     NO_FLIGHTS,
 };
-use weft_sdk::ActivityType;
+use weft_types::ActivityType;
 
 /// Greets someone: `"World"` → `"Hello, World!"`.
 pub struct Greet;

@@ -7,7 +7,7 @@
 //! through, but its answer was lost) does no harm.
 
 use serde::{Deserialize, Serialize};
-use weft_sdk::ActivityType;
+use weft_types::ActivityType;
 
 /// A trip to book: a car, a hotel and a flight, all for the same traveller and
 /// destination.

@@ -46,7 +46,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use weft_sdk::SearchAttributeValue;
+use weft_types::SearchAttributeValue;
 
 /// Largest workflow input the API accepts (bytes of JSON).
 pub const MAX_INPUT_BYTES: usize = 2 << 20;

@@ -9,7 +9,7 @@ use weft_runtime::storage::{
     HistoryChunk, ModuleVersion, OutboxRow, RunAttributes, RunFilter, RunRecord, Status,
     StorageError, TimerRow,
 };
-use weft_sdk::SearchAttributeKind;
+use weft_types::SearchAttributeKind;
 
 /// The columns of a run record, in the order [`run_from_row`] reads them.
 pub const RUN_COLUMNS: &str = "r.run_id, r.workflow_id, r.workflow_type, r.module_digest, \

@@ -16,7 +16,7 @@ use deadpool_postgres::Client;
 use tokio_postgres::types::ToSql;
 use weft_runtime::storage::plan::{CmpOp, Cond, Filter, Target, Test, TypedQuery, Value};
 use weft_runtime::storage::{Counted, SearchPage, Status, StorageError};
-use weft_sdk::SearchAttributeKind as Kind;
+use weft_types::SearchAttributeKind as Kind;
 
 use crate::reads::{db, run_from_row, status, RUN_COLUMNS};
 

@@ -14,7 +14,7 @@ use weft_runtime::storage::{
     Commit, CommitObserver, Counted, HistoryChunk, ModuleVersion, OutboxRow, RunAttributes,
     RunFilter, RunRecord, SearchPage, Storage, StorageError, TimerRow, Write,
 };
-use weft_sdk::SearchAttributeKind;
+use weft_types::SearchAttributeKind;
 
 use crate::writer::{self, Observer, Request};
 use crate::{reads, schema, search, OpenError};

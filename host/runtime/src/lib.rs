@@ -43,4 +43,4 @@ pub mod history {
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
 pub use runtime::{Host, HostConfig, RunHandle, StartRequest};
 /// Typed search attribute values (shared with the SDK: workflows upsert the same type).
-pub use weft_sdk::{Datetime, SearchAttributeKind, SearchAttributeValue};
+pub use weft_types::{Datetime, SearchAttributeKind, SearchAttributeValue};

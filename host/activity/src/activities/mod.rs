@@ -14,4 +14,4 @@ pub use error::{ActivityError, CANCELLED};
 pub use registry::{ActivityRegistry, QueueActivities, DEFAULT_QUEUE};
 pub use retry::{next_retry, RetryDecision};
 
-pub use weft_sdk::ActivityType;
+pub use weft_types::ActivityType;

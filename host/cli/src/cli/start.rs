@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use weft_model::names::{SignalName, WorkflowId};
-use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
+use weft_types::{SearchAttributeKind, SearchAttributeValue};
 
 use super::remote::{api_failure, print_json, ServerArg};
 use super::{exit, CliResult, Failure};

@@ -311,7 +311,7 @@ fn command_details(command: &Command) -> String {
             let fields: Vec<String> = fields
                 .iter()
                 .map(
-                    |(k, p)| match weft_sdk::search_attributes::decode(&p.data) {
+                    |(k, p)| match weft_types::search_attributes::decode(&p.data) {
                         Ok(Some(v)) => format!("{k}={v} ({})", v.kind()),
                         Ok(None) => format!("{k} removed"),
                         Err(_) => format!("{k}={}", payload(p, VALUE_WIDTH)),

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use weft_sdk::{SearchAttributeKind as Kind, SearchAttributeValue as V};
+use weft_types::{SearchAttributeKind as Kind, SearchAttributeValue as V};
 
 use super::typed::{resolve, Filter, Target, Test, Value};
 use super::*;
@@ -155,7 +155,7 @@ fn filters_test_runs_like_temporal() {
         ("OrderStatus", V::keyword("shipped")),
         ("Amount", V::Int(42)),
         ("Tags", V::keyword_list(["red", "big"])),
-        ("DueAt", V::Datetime(weft_sdk::Datetime::from_unix_ms(0))),
+        ("DueAt", V::Datetime(weft_types::Datetime::from_unix_ms(0))),
     ]);
     let yes = |q: &str| typed(q).filter.unwrap().matches(&r, Some(&a));
     assert!(yes("OrderStatus = 'shipped' AND Amount > 40"));

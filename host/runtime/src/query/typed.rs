@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use weft_sdk::search_attributes::{Datetime, SearchAttributeKind as Kind};
+use weft_types::search_attributes::{Datetime, SearchAttributeKind as Kind};
 
 use super::{CmpOp, Expr, Field, Lit, Literal, Op, Query, QueryError};
 use crate::storage::Status;

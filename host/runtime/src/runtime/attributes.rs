@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use weft_model::names::SearchAttributeName;
-use weft_sdk::search_attributes::{self, SearchAttributeKind, SearchAttributeValue};
+use weft_types::search_attributes::{self, SearchAttributeKind, SearchAttributeValue};
 
 use crate::history::vocab::Encoding;
 use crate::history::vocab::StartWorkflow;

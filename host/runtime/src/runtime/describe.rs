@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use weft_sdk::SearchAttributeValue;
+use weft_types::SearchAttributeValue;
 
 use super::{HandlerNames, Host, QueryError};
 use crate::history::machines::{ChildClosed, ChildState as MachineChild};

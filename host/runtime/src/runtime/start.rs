@@ -24,7 +24,7 @@ use crate::history::vocab::{Signal, StartWorkflow};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
 use crate::storage::{ModuleVersion, RunRecord, Status, Write};
 use weft_model::names::WorkflowId;
-use weft_sdk::SearchAttributeValue;
+use weft_types::SearchAttributeValue;
 
 /// What to start.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ impl StartRequest {
     /// ```
     /// use weft_runtime::history::Payload;
     /// use weft_runtime::runtime::StartRequest;
-    /// use weft_sdk::SearchAttributeValue;
+    /// use weft_types::SearchAttributeValue;
     ///
     /// let request = StartRequest::new("report", Payload::json(&serde_json::json!(null)))
     ///     .search_attribute("WeftScheduledById", SearchAttributeValue::keyword("nightly"));

@@ -9,7 +9,7 @@
 //! so the rows under a name never mix encodings.
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
-use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
+use weft_types::{SearchAttributeKind, SearchAttributeValue};
 
 use super::plan::Value;
 use super::{RunAttributes, StorageError};

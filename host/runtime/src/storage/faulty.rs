@@ -140,7 +140,7 @@ impl Storage for FaultyStorage {
 
     fn attribute_types(
         &self,
-    ) -> Result<std::collections::BTreeMap<String, weft_sdk::SearchAttributeKind>, StorageError>
+    ) -> Result<std::collections::BTreeMap<String, weft_types::SearchAttributeKind>, StorageError>
     {
         self.inner.attribute_types()
     }

@@ -171,7 +171,7 @@ pub trait Storage: Send + Sync + 'static {
     /// The type of every search attribute name some run has set.
     fn attribute_types(
         &self,
-    ) -> Result<std::collections::BTreeMap<String, weft_sdk::SearchAttributeKind>, StorageError>;
+    ) -> Result<std::collections::BTreeMap<String, weft_types::SearchAttributeKind>, StorageError>;
     /// Runs that pass a checked query, in its order, from `offset`, at most `limit`,
     /// found through the indexes (see `redb_search`).
     fn search_runs(

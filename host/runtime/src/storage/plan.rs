@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use weft_sdk::search_attributes::{SearchAttributeKind as Kind, SearchAttributeValue};
+use weft_types::search_attributes::{SearchAttributeKind as Kind, SearchAttributeValue};
 
 use super::{RunAttributes, RunRecord, Status};
 

@@ -144,7 +144,7 @@ impl RunFilter {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunAttributes {
     #[serde(default)]
-    pub search: std::collections::BTreeMap<String, weft_sdk::SearchAttributeValue>,
+    pub search: std::collections::BTreeMap<String, weft_types::SearchAttributeValue>,
     #[serde(default)]
     pub memo: std::collections::BTreeMap<String, serde_json::Value>,
 }

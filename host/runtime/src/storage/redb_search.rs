@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
-use weft_sdk::SearchAttributeKind;
+use weft_types::SearchAttributeKind;
 
 use super::attr_index::{
     decode_attributes, decode_kind, encode_value, ATTRIBUTE_INDEX, ATTRIBUTE_TYPES, RUN_ATTRIBUTES,

@@ -233,7 +233,7 @@ impl Storage for RedbStorage {
 
     fn attribute_types(
         &self,
-    ) -> Result<std::collections::BTreeMap<String, weft_sdk::SearchAttributeKind>, StorageError>
+    ) -> Result<std::collections::BTreeMap<String, weft_types::SearchAttributeKind>, StorageError>
     {
         redb_search::attribute_types(&self.db.begin_read()?)
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use weft_sdk::SearchAttributeValue as V;
+use weft_types::SearchAttributeValue as V;
 
 use super::conformance::{self, search::check, Backend};
 use super::*;

@@ -145,7 +145,7 @@ pub(crate) fn plan_task(view: &RunView, task: Task) -> Plan {
         }
     };
     if let (true, Some(Outcome::Failed(failure))) = (view.first_commit, &outcome) {
-        if failure.error_type == weft_sdk::error_types::INVALID_INPUT {
+        if failure.error_type == weft_types::error_types::INVALID_INPUT {
             return Plan::RefuseStart(failure.message.clone());
         }
     }

@@ -294,7 +294,7 @@ fn an_input_that_never_decodes_refuses_the_start() {
     f.first_commit = true;
     let fail = Command::FailWorkflow(Failure::new(
         "expected a number",
-        weft_sdk::error_types::INVALID_INPUT,
+        weft_types::error_types::INVALID_INPUT,
     ));
     let plan = f.plan(&[], &Ok(vec![issued(fail.clone())]));
     assert!(matches!(plan, Plan::RefuseStart(m) if m == "expected a number"));

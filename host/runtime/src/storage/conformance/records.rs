@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use weft_sdk::{SearchAttributeKind, SearchAttributeValue};
+use weft_types::{SearchAttributeKind, SearchAttributeValue};
 
 use super::{commit, run, Backend};
 use crate::storage::{

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use weft_sdk::SearchAttributeValue as V;
+use weft_types::SearchAttributeValue as V;
 
 use super::{commit, Backend};
 use crate::query::{parse, typed::resolve};
