@@ -96,6 +96,8 @@ impl<'a> Folded<'a> {
                         f.types.entry(name).or_insert(value.kind().byte() as i16);
                     }
                 }
+                // Checked by the writer before anything of the batch is applied.
+                Write::Fence { .. } => {}
             }
         }
         f

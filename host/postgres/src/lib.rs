@@ -18,6 +18,7 @@
 //! ```
 
 mod apply;
+pub mod cluster;
 mod reads;
 mod schema;
 mod search;
@@ -44,6 +45,9 @@ pub enum OpenError {
     /// The storage's own runtime or threads could not start.
     #[error("cannot start the PostgreSQL storage's runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The database's cluster cannot be joined as asked (see [`cluster`]).
+    #[error("cannot join the cluster: {0}")]
+    Cluster(String),
     /// The read pool could not be built.
     #[error("cannot build the PostgreSQL connection pool: {0}")]
     Pool(String),

@@ -17,7 +17,10 @@ use tokio_postgres::Client;
 use crate::OpenError;
 
 /// The migrations, in order; the version of each is its place in the list, from 1.
-pub const MIGRATIONS: &[(&str, &str)] = &[("initial schema", V1_INITIAL)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("initial schema", V1_INITIAL),
+    ("cluster membership", V2_CLUSTER),
+];
 
 /// The schema version this weft writes.
 pub fn latest() -> i32 {
@@ -122,6 +125,32 @@ CREATE INDEX sav_str ON search_attribute_values (name, v_str, start_ms DESC) WHE
 CREATE INDEX sav_int ON search_attribute_values (name, v_int, start_ms DESC) WHERE v_int IS NOT NULL;
 CREATE INDEX sav_double ON search_attribute_values (name, v_double, start_ms DESC) WHERE v_double IS NOT NULL;
 CREATE INDEX sav_time ON search_attribute_values (name, v_time, start_ms DESC) WHERE v_time IS NOT NULL;
+"#;
+
+/// The cluster (its shard count, fixed when the first host creates it), its nodes and
+/// the shard leases (see `cluster/`). Times are the database's clock.
+const V2_CLUSTER: &str = r#"
+CREATE TABLE cluster (
+    id integer PRIMARY KEY CHECK (id = 1),
+    shard_count integer NOT NULL CHECK (shard_count > 0),
+    hash_name text NOT NULL
+);
+
+CREATE TABLE nodes (
+    node_id text COLLATE "C" PRIMARY KEY,
+    session text NOT NULL,
+    address text NOT NULL,
+    heartbeat_at timestamptz NOT NULL,
+    joined_at timestamptz NOT NULL
+);
+
+CREATE TABLE shards (
+    shard_id integer PRIMARY KEY,
+    owner_node text COLLATE "C",
+    owner_session text,
+    epoch bigint NOT NULL DEFAULT 0,
+    lease_until timestamptz
+) WITH (fillfactor = 50);
 "#;
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -16,6 +16,7 @@ use weft_runtime::storage::{
 };
 use weft_types::SearchAttributeKind;
 
+use crate::cluster::{self, ClusterConfig, ClusterStatus, Leases, Membership};
 use crate::writer::{self, Observer, Request};
 use crate::{reads, schema, search, OpenError};
 
@@ -36,6 +37,9 @@ pub struct PgStorage {
     writer: Option<tmpsc::UnboundedSender<Request>>,
     observer: Observer,
     thread: Option<std::thread::JoinHandle<()>>,
+    config: Config,
+    /// The shards this host holds, once it joined a cluster ([`PgStorage::join`]).
+    leases: Arc<Leases>,
 }
 
 impl Drop for PgStorage {
@@ -88,10 +92,18 @@ impl PgStorage {
         let (writer, requests) = tmpsc::unbounded_channel();
         let observer = Observer::default();
         let observer2 = observer.clone();
+        let leases = Arc::new(Leases::default());
+        let leases2 = leases.clone();
+        let writer_config = config.clone();
         let thread = std::thread::Builder::new()
             .name("weft-postgres-writer".into())
             .spawn(move || {
-                runtime.block_on(writer::write_loop(config, requests, observer2));
+                runtime.block_on(writer::write_loop(
+                    writer_config,
+                    requests,
+                    observer2,
+                    leases2,
+                ));
                 // The runtime drops here, on its own thread, cancelling what is left.
             })?;
         Ok(PgStorage {
@@ -100,6 +112,47 @@ impl PgStorage {
             writer: Some(writer),
             observer,
             thread: Some(thread),
+            config,
+            leases,
+        })
+    }
+
+    /// Join the cluster of hosts on this database as `config` says (creating it if this
+    /// is the first host): from now on every fenced batch commits only while this host
+    /// holds its shard. The returned membership keeps the leases; see [`cluster`].
+    pub fn join(&self, config: ClusterConfig) -> Result<Membership, OpenError> {
+        let db = self.config.clone();
+        let leases = self.leases.clone();
+        let pool = self.pool.clone();
+        let keeper_config = config.clone();
+        let (held, stop, keeper) = wait_on(&self.handle, async move {
+            let client = pool
+                .get()
+                .await
+                .map_err(|e| OpenError::Pool(e.to_string()))?;
+            cluster::start(&client, db, keeper_config, leases).await
+        })
+        .unwrap_or_else(|| Err(OpenError::Pool("the runtime stopped".into())))?;
+        Ok(Membership {
+            config,
+            leases: self.leases.clone(),
+            held,
+            stop: Some(stop),
+            keeper: Some(keeper),
+            handle: self.handle.clone(),
+        })
+    }
+
+    /// Who holds what in this database's cluster, as the database says; a node counts
+    /// as alive when it heartbeated within three `heartbeat` periods.
+    pub fn cluster_status(
+        &self,
+        heartbeat: std::time::Duration,
+    ) -> Result<ClusterStatus, StorageError> {
+        self.read(move |c| async move {
+            cluster::status(&c, heartbeat)
+                .await
+                .map_err(|e| StorageError::Database(format!("reading the cluster's state: {e}")))
         })
     }
 
@@ -149,6 +202,12 @@ impl Storage for PgStorage {
 
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         *self.observer.write().unwrap() = Some(observer);
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.leases
+            .lost()
+            .map(|why| format!("losing its shard leases: {why}"))
     }
 
     fn history(&self, run_id: &str) -> Result<Vec<HistoryChunk>, StorageError> {

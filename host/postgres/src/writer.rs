@@ -8,6 +8,7 @@
 //! (`pg_xact_status`), and answers only once it knows (an error only when the database
 //! cannot tell, e.g. after a failover to a standby that never saw the id).
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use tokio_postgres::{Client, Config, NoTls};
 use weft_runtime::storage::{CommitObserver, StorageError, Write};
 
 use crate::apply::{apply, Prepared};
+use crate::cluster::Leases;
 
 /// Most batches one transaction takes, as redb's writer.
 const MAX_GROUP: usize = 512;
@@ -64,6 +66,7 @@ pub async fn write_loop(
     config: Config,
     mut requests: mpsc::UnboundedReceiver<Request>,
     observer: Observer,
+    leases: Arc<Leases>,
 ) {
     let mut connection = Connection {
         config,
@@ -79,7 +82,7 @@ pub async fn write_loop(
             }
         }
         let began = Instant::now();
-        let results = commit_group(&mut connection, &group).await;
+        let results = commit_group(&mut connection, &group, &leases).await;
         if let Some(observer) = observer.read().unwrap().as_ref() {
             observer.committed(group.len(), began.elapsed().as_secs_f64());
         }
@@ -90,27 +93,80 @@ pub async fn write_loop(
 }
 
 /// One result per batch: all of them in one transaction, or, when that fails, each in
-/// its own.
+/// its own. A batch whose fence fails (here, or in the database) is left out and
+/// answered [`StorageError::FenceLost`].
 async fn commit_group(
     connection: &mut Connection,
     group: &[Request],
+    leases: &Leases,
 ) -> Vec<Result<(), Arc<StorageError>>> {
-    let all = group.iter().flat_map(|(writes, _)| writes);
-    match transaction(connection, all).await {
-        Ok(()) => vec![Ok(()); group.len()],
-        // Whether it was written is unknown: trying again could write it twice.
-        Err(Failure::Unknown(e)) => vec![Err(Arc::new(e)); group.len()],
-        Err(Failure::Failed(e)) if group.len() == 1 => vec![Err(Arc::new(e))],
-        Err(Failure::Failed(e)) => {
-            tracing::debug!(error = %e, batches = group.len(), "a group commit failed; committing its batches one by one");
-            let mut results = Vec::with_capacity(group.len());
-            for (writes, _) in group {
-                let result = transaction(connection, writes.iter()).await;
-                results.push(result.map_err(|f| Arc::new(f.into_error())));
-            }
-            results
+    let mut results: Vec<Option<Result<(), Arc<StorageError>>>> = vec![None; group.len()];
+    let mut fences = vec![Vec::new(); group.len()];
+    for (i, (writes, _)) in group.iter().enumerate() {
+        match fences_of(writes, leases) {
+            Ok(held) => fences[i] = held,
+            Err(shard) => results[i] = Some(Err(Arc::new(StorageError::FenceLost { shard }))),
         }
     }
+    let live: Vec<usize> = (0..group.len()).filter(|&i| results[i].is_none()).collect();
+    let batches: Vec<Batch> = live
+        .iter()
+        .map(|&i| (&group[i].0[..], &fences[i][..]))
+        .collect();
+    match transaction(connection, &batches, leases).await {
+        Ok(fenced) => {
+            for (k, &i) in live.iter().enumerate() {
+                results[i] = Some(fenced_or_ok(&fenced, k));
+            }
+        }
+        // Whether it was written is unknown: trying again could write it twice.
+        Err(Failure::Unknown(e)) => {
+            let e = Arc::new(e);
+            for &i in &live {
+                results[i] = Some(Err(e.clone()));
+            }
+        }
+        Err(Failure::Failed(e)) if live.len() == 1 => results[live[0]] = Some(Err(Arc::new(e))),
+        Err(Failure::Failed(e)) => {
+            tracing::debug!(error = %e, batches = live.len(), "a group commit failed; committing its batches one by one");
+            for (k, &i) in live.iter().enumerate() {
+                let result = transaction(connection, &batches[k..=k], leases).await;
+                results[i] = Some(match result {
+                    Ok(fenced) => fenced_or_ok(&fenced, 0),
+                    Err(f) => Err(Arc::new(f.into_error())),
+                });
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every batch answered"))
+        .collect()
+}
+
+/// A batch's writes and the (shard, epoch) of each of its fences.
+type Batch<'a> = (&'a [Write], &'a [(u32, i64)]);
+
+fn fenced_or_ok(fenced: &HashMap<usize, u32>, k: usize) -> Result<(), Arc<StorageError>> {
+    match fenced.get(&k) {
+        Some(&shard) => Err(Arc::new(StorageError::FenceLost { shard })),
+        None => Ok(()),
+    }
+}
+
+/// The (shard, epoch) each fence of `writes` holds; the shard of the first that this
+/// host does not hold (or no longer trusts). Fences mean nothing outside a cluster.
+fn fences_of(writes: &[Write], leases: &Leases) -> Result<Vec<(u32, i64)>, u32> {
+    if leases.shard_count().is_none() {
+        return Ok(Vec::new());
+    }
+    writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Fence { workflow_id } => Some(leases.fence(workflow_id)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Why a transaction did not answer `Ok`.
@@ -135,11 +191,14 @@ impl From<StorageError> for Failure {
     }
 }
 
-/// Write `writes` in one transaction and commit it; `Ok` once it is durable.
-async fn transaction<'a>(
+/// Write `batches` in one transaction and commit it; `Ok` once it is durable, with the
+/// batches (by place, with their shard) left out because the database holds another
+/// epoch for one of their shards.
+async fn transaction(
     connection: &mut Connection,
-    writes: impl Iterator<Item = &'a Write>,
-) -> Result<(), Failure> {
+    batches: &[Batch<'_>],
+    leases: &Leases,
+) -> Result<HashMap<usize, u32>, Failure> {
     let client = connection.client().await?;
     let begun = client
         .simple_query("BEGIN; SELECT pg_current_xact_id()::text")
@@ -153,6 +212,23 @@ async fn transaction<'a>(
         })
         .ok_or_else(|| StorageError::Database("BEGIN returned no transaction id".into()))?;
     let client = connection.client.as_ref().expect("connected above");
+    let fenced = match check_fences(client, batches).await {
+        Ok(fenced) => fenced,
+        Err(e) => {
+            if !client.is_closed() {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            return Err(failed("the shard fence check", e).into());
+        }
+    };
+    if let Some(&shard) = fenced.values().next() {
+        leases.lose(format!("shard {shard} was taken over by another host"));
+    }
+    let writes = batches
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !fenced.contains_key(k))
+        .flat_map(|(_, (writes, _))| writes.iter());
     if let Err(e) = apply(client, &mut connection.prepared, writes).await {
         if !client.is_closed() {
             // A failed statement leaves the transaction aborted; end it.
@@ -161,19 +237,57 @@ async fn transaction<'a>(
         return Err(failed("a write", e).into());
     }
     match client.batch_execute("COMMIT").await {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(fenced),
         // The server answered: it refused the commit, nothing was written.
         Err(e) if e.as_db_error().is_some() => Err(failed("COMMIT", e).into()),
         Err(e) => {
             tracing::warn!(error = %e, xid, "the connection was lost during COMMIT; asking the database how the transaction ended");
             connection.client = None;
             match resolve(&connection.config, &xid).await {
-                Resolved::Committed => Ok(()),
+                Resolved::Committed => Ok(fenced),
                 Resolved::Aborted(e) => Err(Failure::Failed(e)),
                 Resolved::Unknown(e) => Err(Failure::Unknown(e)),
             }
         }
     }
+}
+
+/// Lock the rows of the shards `batches` are fenced by (`FOR SHARE`: a takeover's
+/// update of the epoch waits for this transaction, and this one sees a takeover that
+/// committed before it) and compare their epochs with the ones held; the batches (by
+/// place) fenced by a shard whose epoch moved on.
+async fn check_fences(
+    client: &Client,
+    batches: &[Batch<'_>],
+) -> Result<HashMap<usize, u32>, tokio_postgres::Error> {
+    let shards: HashSet<i32> = batches
+        .iter()
+        .flat_map(|(_, fences)| fences.iter().map(|&(shard, _)| shard as i32))
+        .collect();
+    if shards.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let shards: Vec<i32> = shards.into_iter().collect();
+    let rows = client
+        .query(
+            "SELECT shard_id, epoch FROM shards WHERE shard_id = ANY($1) FOR SHARE",
+            &[&shards],
+        )
+        .await?;
+    let epochs: HashMap<u32, i64> = rows
+        .iter()
+        .map(|r| (r.get::<_, i32>(0) as u32, r.get::<_, i64>(1)))
+        .collect();
+    Ok(batches
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (_, fences))| {
+            fences
+                .iter()
+                .find(|&&(shard, epoch)| epochs.get(&shard) != Some(&epoch))
+                .map(|&(shard, _)| (k, shard))
+        })
+        .collect())
 }
 
 fn failed(what: &str, e: tokio_postgres::Error) -> StorageError {

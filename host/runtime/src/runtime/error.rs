@@ -113,7 +113,7 @@ pub enum StartError {
 
 /// What a request to a host stopped by a storage I/O error is told.
 pub fn stopped_message(error: &str) -> String {
-    format!("the host stopped after a storage I/O error: {error}; restart it to resume from what is durable")
+    format!("the host stopped after {error}; restart it to resume from what is durable")
 }
 
 /// What a request whose commit met a storage I/O error is told.

@@ -39,6 +39,10 @@ pub enum StorageError {
     /// A commit refused on purpose by [`super::FaultyStorage`] (tests of failure paths).
     #[error("injected fault: the commit was refused and nothing was written")]
     Injected,
+    /// A [`super::Write::Fence`] failed: another host took the shard's lease, so this
+    /// host may no longer write for its runs. Nothing of the batch was written.
+    #[error("this host no longer owns shard {shard} (its lease was taken over or expired): nothing was written; the shard's new owner serves its runs")]
+    FenceLost { shard: u32 },
     /// The writer thread is gone (the host is shutting down).
     #[error("the storage writer has stopped (the host is shutting down); retry on a running host")]
     WriterStopped,

@@ -106,6 +106,12 @@ pub enum Write {
     PutSchedule { id: String, schedule: Vec<u8> },
     /// Remove a schedule; an absent one is ignored.
     DeleteSchedule(String),
+    /// Commit this batch only while this host holds the lease of the shard that
+    /// `workflow_id` belongs to, at the epoch it claimed it with (a cluster's fence: a
+    /// host that lost the shard writes nothing of the batch and gets
+    /// [`StorageError::FenceLost`]). A storage used by one host alone has nothing to
+    /// check and ignores it.
+    Fence { workflow_id: String },
     /// Replace a run's current search attributes and memo, and their index rows
     /// (`start_ms` is the run's, part of every index key).
     PutAttributes {
@@ -187,8 +193,9 @@ pub trait Storage: Send + Sync + 'static {
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         let _ = observer;
     }
-    /// The I/O error that stopped this storage, if one did: after it every operation
-    /// fails until the storage is reopened (see [`StorageError::is_fatal`]).
+    /// What stopped this storage, if anything did, as a phrase ("a storage I/O error:
+    /// …", "losing its shard leases: …"): after it the host commits nothing until it is
+    /// restarted (see [`StorageError::is_fatal`]).
     fn failure(&self) -> Option<String> {
         None
     }

@@ -146,7 +146,7 @@ fn write_loop(
         if let Err(e) = &result {
             if e.is_fatal() {
                 tracing::error!("storage failed: {e}; the host stops");
-                let _ = failed.set(e.to_string());
+                let _ = failed.set(format!("a storage I/O error: {e}"));
             }
         }
         if let Some(observer) = observer.read().unwrap().as_ref() {

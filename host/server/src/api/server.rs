@@ -251,7 +251,7 @@ where
             // Fail-stop: stop taking requests, answer those in flight (they hear
             // "storage failed") for a moment, and exit for a supervisor to restart.
             let _ = stop.send(());
-            tracing::error!("the host stopped after a storage I/O error: {error}; exiting so a restart resumes from what is durable");
+            tracing::error!("the host stopped after {error}; exiting so a restart resumes from what is durable");
             let _ = tokio::time::timeout(Duration::from_secs(5), serving).await;
             return Err(HostFailed(error).into());
         }
@@ -271,9 +271,7 @@ where
 /// Why `weft server` stopped on its own: the storage met an I/O error, after which
 /// nothing can be committed until the database is reopened (by a restart).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "the host stopped after a storage I/O error: {0}; restart it to resume from what is durable"
-)]
+#[error("the host stopped after {0}; restart it to resume from what is durable")]
 pub struct HostFailed(pub String);
 
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
