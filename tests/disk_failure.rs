@@ -128,6 +128,7 @@ async fn the_server_stops_with_the_host_failure() {
     let server = tokio::spawn(weft_host::api::serve(
         HostConfig::in_memory(),
         Some(storage.clone()),
+        Arc::new(weft_host::api::cluster::SingleHost::new("test")),
         port,
         Duration::from_secs(1),
         activities(),

@@ -4,7 +4,7 @@
 use crate::support;
 
 use serde_json::{json, Value};
-use support::server::Server;
+use support::server::{fails_with, ok, Server};
 use support::*;
 use weft_host::history::export;
 
@@ -405,4 +405,29 @@ fn cli_drives_the_server() {
         cli(&server, &["start", "hello", "--input", "not json"]).0,
         2
     );
+}
+
+/// A server on a redb file is a cluster of one: `weft cluster status` shows its node id
+/// and address, holding the one shard.
+#[test]
+fn a_redb_server_is_a_cluster_of_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &[], &["--node-id", "solo"]);
+    let out = ok(server.cli(&["cluster", "status", "--json"]));
+    let status: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["shards"], 1, "{status}");
+    let node = &status["nodes"][0];
+    assert_eq!(
+        (&node["node_id"], &node["alive"], &node["shards"]),
+        (&json!("solo"), &json!(true), &json!(1)),
+        "{status}"
+    );
+    assert_eq!(node["address"].as_str(), Some(server.url.as_str()));
+    let table = ok(server.cli(&["cluster", "status"]));
+    assert!(table.contains("solo") && table.contains("alive"), "{table}");
+    let shards_alone = weft()
+        .args(["server", "--data", "x", "--shards", "8"])
+        .output();
+    let usage = fails_with(shards_alone.unwrap(), 2);
+    assert!(usage.contains("--database"), "{usage}");
 }

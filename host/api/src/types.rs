@@ -443,3 +443,27 @@ pub struct FailureBody {
     pub message: String,
     pub error_type: String,
 }
+
+/// `GET /v1/cluster`: the hosts of the cluster the server belongs to. A server on a
+/// redb file is a cluster of one node holding its one shard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterStatus {
+    /// Every node that ever joined, by node id.
+    pub nodes: Vec<ClusterNode>,
+    /// How many shards the cluster has (fixed when it was created).
+    pub shards: u32,
+}
+
+/// One host of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterNode {
+    pub node_id: String,
+    /// Where its API listens (`--advertise`, else its listening address).
+    pub address: String,
+    /// It heartbeated within the last three heartbeat periods.
+    pub alive: bool,
+    /// How many shards it holds an unexpired lease of.
+    pub shards: u32,
+    /// The highest epoch among its shards (raised at every takeover; 0: none held).
+    pub epoch: i64,
+}

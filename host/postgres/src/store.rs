@@ -125,12 +125,14 @@ impl PgStorage {
         let leases = self.leases.clone();
         let pool = self.pool.clone();
         let keeper_config = config.clone();
+        let address = Arc::new(std::sync::Mutex::new(config.address.clone()));
+        let keeper_address = address.clone();
         let (held, stop, keeper) = wait_on(&self.handle, async move {
             let client = pool
                 .get()
                 .await
                 .map_err(|e| OpenError::Pool(e.to_string()))?;
-            cluster::start(&client, db, keeper_config, leases).await
+            cluster::start(&client, db, keeper_config, leases, keeper_address).await
         })
         .unwrap_or_else(|| Err(OpenError::Pool("the runtime stopped".into())))?;
         Ok(Membership {
@@ -140,6 +142,7 @@ impl PgStorage {
             stop: Some(stop),
             keeper: Some(keeper),
             handle: self.handle.clone(),
+            address,
         })
     }
 

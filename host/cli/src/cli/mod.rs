@@ -3,6 +3,7 @@
 //! repo's `weft` adds `bench`).
 
 mod build;
+mod cluster;
 mod codec_keys;
 mod control;
 mod describe;
@@ -138,6 +139,8 @@ enum Command<V: Verbs> {
         after_help = "Example:\n  weft schedule create ping --workflow-type hello --input '\"world\"' --interval 1s\n  weft schedule describe ping\n  weft schedule pause ping --note 'maintenance'\n  weft schedule delete ping"
     )]
     Schedule(schedule::ScheduleCommand),
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
     #[command(flatten)]
     Own(V),
 }
@@ -203,6 +206,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),
+            Command::Cluster(cmd) => cluster::cluster(cmd),
             Command::Own(verb) => verb.run(activities).await,
         }
     });

@@ -11,6 +11,7 @@ use clap::Args;
 use super::{exit, CliResult, Failure};
 use crate::activities::{ActivityRegistry, TaskQueueConfig};
 use crate::api::auth::{Tokens, TOKENS_ENV};
+use crate::api::cluster::{ClusterView, SingleHost};
 use crate::api::tls::TlsFiles;
 use crate::api::Security;
 use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE};
@@ -28,6 +29,10 @@ use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
 /// every request with 503 `storage_failed`, stops, and exits with code 6, so that a
 /// supervisor restarts it; the restart resumes from what is durable. A request whose
 /// own commit met the error is answered "outcome unknown": it may or may not be durable.
+///
+/// With --database, hosts on one database form a cluster: the host that holds every
+/// shard lease serves; the others wait as standbys, not listening yet, and take the
+/// shards over when its leases expire. A host that loses a lease stops with exit code 6.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   weft server --data ./data --listen 127.0.0.1:7233
@@ -35,6 +40,11 @@ use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
   weft server --data ./data --shutdown-grace 30s
   weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
   weft server --data ./cache --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft
+
+A cluster on one PostgreSQL database (a second host waits as a standby and takes over
+every shard when the first host's leases expire):
+  weft server --data ./a --database $DB --node-id a --listen 10.0.0.1:7233 --shards 256
+  weft server --data ./b --database $DB --node-id b --listen 10.0.0.2:7233 --lease-time 5s
 
 HTTPS, client certificates (mTLS) and bearer tokens:
   weft server --data ./data --tls-cert server.pem --tls-key server.key
@@ -66,6 +76,23 @@ pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7233")]
     pub listen: SocketAddr,
+    /// This host's name in its cluster (with --database). A restart under the same
+    /// name takes back at once the shards its previous process held. Default: the
+    /// machine's host name.
+    #[arg(long, env = "WEFT_NODE_ID", value_name = "ID")]
+    pub node_id: Option<String>,
+    /// The URL other hosts and clients reach this host's API at (with --database);
+    /// default: the address it listens on.
+    #[arg(long, value_name = "URL", requires = "database")]
+    pub advertise: Option<String>,
+    /// How many shards a new cluster has (with --database; only when this host creates
+    /// the cluster: a database whose cluster has another count is refused).
+    #[arg(long, value_name = "N", requires = "database", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub shards: Option<u32>,
+    /// How long a shard lease lasts without renewal (with --database): a host that dies
+    /// loses its shards to a standby after this long. Renewed every second.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_lease, requires = "database")]
+    pub lease_time: Duration,
     /// Most workflow instances kept alive between tasks; the others are rebuilt by
     /// replaying their history when they next run (or are queried).
     #[arg(long, default_value_t = DEFAULT_INSTANCE_CACHE_SIZE, value_name = "N")]
@@ -123,6 +150,16 @@ fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
     })
 }
 
+fn parse_lease(s: &str) -> Result<Duration, String> {
+    let lease = super::human::parse_duration(s)?;
+    if lease < Duration::from_secs(2) {
+        return Err(format!(
+            "{s}: a lease must outlast a few heartbeats (one a second); give 2s or more"
+        ));
+    }
+    Ok(lease)
+}
+
 fn parse_storage_cache_mb(s: &str) -> Result<usize, String> {
     let mb: usize = s
         .trim()
@@ -147,13 +184,26 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         codec: args.codec.codec()?,
         ..HostConfig::on_disk_from_env(&args.data)
     };
-    let storage = match args.database {
-        Some(url) => Some(open_database(url).await?),
-        None => None,
+    let joining = super::cluster::Joining {
+        node_id: args.node_id.unwrap_or_else(super::cluster::host_name),
+        advertise: args.advertise,
+        shards: args.shards,
+        lease: args.lease_time,
+    };
+    let (storage, cluster) = match args.database {
+        Some(url) => {
+            let (storage, cluster) = open_database(url, joining, args.listen).await?;
+            (Some(storage), cluster)
+        }
+        None => (
+            None,
+            Arc::new(SingleHost::new(joining.node_id)) as Arc<dyn ClusterView>,
+        ),
     };
     crate::api::serve(
         config,
         storage,
+        cluster,
         args.listen,
         args.shutdown_grace,
         activities,
@@ -167,21 +217,29 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
 }
 
 /// The PostgreSQL storage at `url`, migrated (opening waits on the database, so off the
-/// async threads).
+/// async threads), once this host holds every shard of the database's cluster.
 #[cfg(feature = "postgres")]
-async fn open_database(url: String) -> Result<Arc<dyn Storage>, Failure> {
+async fn open_database(
+    url: String,
+    joining: super::cluster::Joining,
+    listen: SocketAddr,
+) -> Result<(Arc<dyn Storage>, Arc<dyn ClusterView>), Failure> {
     let opened = tokio::task::spawn_blocking(move || weft_postgres::PgStorage::open(&url))
         .await
         .map_err(|e| Failure::new(exit::ERROR, format!("opening the database: {e}")))?;
-    match opened {
-        Ok(storage) => Ok(Arc::new(storage)),
-        Err(e) => Err(Failure::new(exit::ERROR, format!("--database: {e}"))),
-    }
+    let storage =
+        Arc::new(opened.map_err(|e| Failure::new(exit::ERROR, format!("--database: {e}")))?);
+    let cluster = super::cluster::join(storage.clone(), joining, &listen.to_string()).await?;
+    Ok((storage, Arc::new(cluster)))
 }
 
 /// A weft built without PostgreSQL refuses `--database` rather than ignore it.
 #[cfg(not(feature = "postgres"))]
-async fn open_database(_url: String) -> Result<Arc<dyn Storage>, Failure> {
+async fn open_database(
+    _url: String,
+    _joining: super::cluster::Joining,
+    _listen: SocketAddr,
+) -> Result<(Arc<dyn Storage>, Arc<dyn ClusterView>), Failure> {
     Err(Failure::new(
         exit::USAGE,
         "--database: this weft was built without PostgreSQL support (the `postgres` \

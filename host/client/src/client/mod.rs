@@ -36,8 +36,8 @@ pub use error::ClientError;
 pub use tls::{ClientOptions, ClientSetupError};
 
 use crate::api::types::{
-    ApiErrorBody, CountBody, Description, ErrorCode, ExecutionPage, ExecutionStatus, ModuleInfo,
-    ModuleList, ResultBody, StartBody, Started, MAX_MODULE_BYTES,
+    ApiErrorBody, ClusterStatus, CountBody, Description, ErrorCode, ExecutionPage, ExecutionStatus,
+    ModuleInfo, ModuleList, ResultBody, StartBody, Started, MAX_MODULE_BYTES,
 };
 
 /// The server holds a `result` request open at most this long before answering 202.
@@ -201,6 +201,11 @@ impl Client {
     pub fn modules(&self) -> Result<Vec<ModuleInfo>, ClientError> {
         let list: ModuleList = self.get("/v1/modules")?;
         Ok(list.modules)
+    }
+
+    /// The hosts of the server's cluster and the shards each holds (`GET /v1/cluster`).
+    pub fn cluster(&self) -> Result<ClusterStatus, ClientError> {
+        self.get("/v1/cluster")
     }
 
     /// The server's metrics, in Prometheus' text format (`GET /metrics`).

@@ -7,7 +7,7 @@
 //! for a little less than the lease lasts (see `leases.rs`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -80,6 +80,8 @@ pub struct Keeper {
     pub session: String,
     pub shard_count: u32,
     pub leases: Arc<Leases>,
+    /// Where this node's API is reached (set again once the server listens).
+    pub address: Arc<Mutex<String>>,
     /// How many shards this process holds, for whoever waits to become active.
     pub held: watch::Sender<usize>,
 }
@@ -120,10 +122,12 @@ impl Keeper {
         }
         let client = client.as_ref().expect("connected above");
         let sent = Instant::now();
+        let address = self.address.lock().unwrap().clone();
         let beat = client
             .execute(
-                "UPDATE nodes SET heartbeat_at = now() WHERE node_id = $1 AND session = $2",
-                &[&self.config.node_id, &self.session],
+                "UPDATE nodes SET heartbeat_at = now(), address = $3 \
+                 WHERE node_id = $1 AND session = $2",
+                &[&self.config.node_id, &self.session, &address],
             )
             .await?;
         if beat == 0 {

@@ -17,7 +17,7 @@ mod shard;
 pub use leases::Leases;
 pub use shard::{shard_of, HASH_NAME};
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
@@ -91,6 +91,7 @@ pub struct Membership {
     pub(crate) stop: Option<oneshot::Sender<()>>,
     pub(crate) keeper: Option<tokio::task::JoinHandle<()>>,
     pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) address: Arc<Mutex<String>>,
 }
 
 impl Membership {
@@ -128,6 +129,12 @@ impl Membership {
         }
     }
 
+    /// Advertise `address` as this node's from the next heartbeat on (a server that
+    /// learns its port only once it listens).
+    pub fn advertise(&self, address: &str) {
+        *self.address.lock().unwrap() = address.to_string();
+    }
+
     /// Why this host lost its leases, if it did: it must stop.
     pub fn lost(&self) -> Option<String> {
         self.leases.lost().map(str::to_string)
@@ -159,6 +166,14 @@ impl Drop for Membership {
     }
 }
 
+/// What [`start`] hands the membership: the held-shard count to watch, the keeper's stop
+/// and the keeper itself.
+pub(crate) type Started = (
+    watch::Receiver<usize>,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+);
+
 /// Join: create or check the cluster, record the node, start the keeper (whose first
 /// tick claims what is free).
 pub(crate) async fn start(
@@ -166,14 +181,8 @@ pub(crate) async fn start(
     db: tokio_postgres::Config,
     config: ClusterConfig,
     leases: Arc<Leases>,
-) -> Result<
-    (
-        watch::Receiver<usize>,
-        oneshot::Sender<()>,
-        tokio::task::JoinHandle<()>,
-    ),
-    OpenError,
-> {
+    address: Arc<Mutex<String>>,
+) -> Result<Started, OpenError> {
     let shard_count = keeper::create_or_check(client, config.shards).await?;
     let session = uuid::Uuid::new_v4().simple().to_string();
     keeper::join(client, &config, &session).await?;
@@ -186,6 +195,7 @@ pub(crate) async fn start(
         session,
         shard_count,
         leases,
+        address,
         held: held_tx,
     };
     Ok((held, stop_tx, tokio::spawn(keeper.run(stop))))

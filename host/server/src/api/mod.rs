@@ -1,6 +1,7 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
 pub mod auth;
+pub mod cluster;
 mod control;
 pub mod describe;
 mod listing;
@@ -9,7 +10,7 @@ mod schedules;
 mod server;
 pub mod tls;
 
-pub use server::{router, secured_router, serve, HostFailed};
+pub use server::{router, secured_router, serve, shutdown_signal, HostFailed};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).
 pub use weft_api::{schedule_types, types};
 

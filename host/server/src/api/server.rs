@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::auth::Tokens;
+use super::cluster::ClusterView;
 use super::describe::result_body;
 use super::listing;
 use super::tls::{TlsFiles, TlsListener};
@@ -159,8 +160,13 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
 /// [`router`] behind the bearer-token check of [`auth`](super::auth) when `tokens` is
 /// given: then every route, `/metrics` and unknown paths included, answers 401 to a
 /// request without an accepted token.
-pub fn secured_router(host: Host, schedules: Schedules, tokens: Option<Tokens>) -> Router {
-    let router = router(host, schedules);
+pub fn secured_router(
+    host: Host,
+    schedules: Schedules,
+    cluster: Arc<dyn ClusterView>,
+    tokens: Option<Tokens>,
+) -> Router {
+    let router = super::cluster::routes(cluster).merge(router(host, schedules));
     match tokens {
         Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
             tokens,
@@ -176,10 +182,16 @@ pub fn secured_router(host: Host, schedules: Schedules, tokens: Option<Tokens>) 
 /// says whether to serve HTTPS (and ask clients for certificates) and whether to
 /// require bearer tokens; its files are checked before the host opens. `storage`, when
 /// given, is where the host keeps its state (e.g. PostgreSQL) instead of the redb file
-/// of `config.data_dir`.
+/// of `config.data_dir`; `cluster` answers `/v1/cluster` (on a redb file,
+/// [`SingleHost`](super::cluster::SingleHost)).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the server's parts, each set by its own flags"
+)]
 pub async fn serve(
     config: HostConfig,
     storage: Option<Arc<dyn Storage>>,
+    cluster: Arc<dyn ClusterView>,
     listen: SocketAddr,
     shutdown_grace: Duration,
     activities: ActivityRegistry,
@@ -204,12 +216,13 @@ pub async fn serve(
     let scheme = if tls.is_some() { "https" } else { "http" };
     // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
     println!("listening on {scheme}://{addr}");
+    cluster.listening(&format!("{scheme}://{addr}"));
     tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %security.summary(),
         "weft server listening on {scheme}://{addr}");
     if security.tokens.is_some() && tls.is_none() && !addr.ip().is_loopback() {
         tracing::warn!("bearer tokens over plain HTTP cross the network readable by anyone on the path; serve HTTPS with --tls-cert and --tls-key");
     }
-    let app = secured_router(host.clone(), schedules.clone(), security.tokens);
+    let app = secured_router(host.clone(), schedules.clone(), cluster, security.tokens);
     let served = match tls {
         Some(config) => {
             let listener = TlsListener::new(listener, config)?;
@@ -277,7 +290,7 @@ pub struct HostFailed(pub String);
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
 /// when it is first polled: call it before announcing the address, so a signal sent as
 /// soon as the server is up is never met by the default action (death).
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .expect("installing the SIGINT handler");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

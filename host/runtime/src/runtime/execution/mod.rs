@@ -470,6 +470,10 @@ impl Execution {
         if all_writes.is_empty() {
             return Ok(());
         }
+        // In a cluster, only while this host holds the run's shard.
+        all_writes.push(Write::Fence {
+            workflow_id: self.record.workflow_id.clone(),
+        });
         let result = durable(self.host.storage.commit(all_writes)).await;
         let first_commit = self.started.take();
         match result {

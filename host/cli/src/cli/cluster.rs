@@ -1,0 +1,181 @@
+//! `weft cluster status`, and how `weft server --database` joins its cluster: as the
+//! host that holds the shards, or as a standby that takes them over when that host's
+//! leases expire.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use super::human::table;
+use super::remote::{api_failure, print_json, ServerArg};
+use super::CliResult;
+
+/// See the hosts of a cluster.
+#[derive(Subcommand)]
+pub enum ClusterCommand {
+    Status(StatusArgs),
+}
+
+/// The hosts of the server's cluster: node id, address, whether it is alive, how many
+/// shards it holds and at which epoch. A server on a redb file is a cluster of one node
+/// that holds its one shard.
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  weft cluster status\n  weft cluster status --json --server http://10.0.0.2:7233"
+)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    server: ServerArg,
+    /// Print `{"nodes": [{"node_id", "address", "alive", "shards", "epoch"}], "shards": N}`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn cluster(command: ClusterCommand) -> CliResult {
+    match command {
+        ClusterCommand::Status(args) => status(args),
+    }
+}
+
+fn status(args: StatusArgs) -> CliResult {
+    let status = args.server.client()?.cluster().map_err(api_failure)?;
+    if args.json {
+        return print_json(&status);
+    }
+    let rows: Vec<Vec<String>> = status
+        .nodes
+        .iter()
+        .map(|n| {
+            vec![
+                n.node_id.clone(),
+                n.address.clone(),
+                if n.alive { "alive" } else { "gone" }.to_string(),
+                n.shards.to_string(),
+                n.epoch.to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(&["NODE", "ADDRESS", "STATE", "SHARDS", "EPOCH"], &rows)
+    );
+    println!("{} shards", status.shards);
+    Ok(())
+}
+
+/// The machine's host name, the default node id (`weft` when it cannot be read).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "weft".to_string())
+}
+
+/// How `weft server --database` takes part in its database's cluster.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    not(feature = "postgres"),
+    allow(dead_code, reason = "a weft without PostgreSQL refuses --database")
+)]
+pub struct Joining {
+    pub node_id: String,
+    pub advertise: Option<String>,
+    pub shards: Option<u32>,
+    pub lease: Duration,
+}
+
+#[cfg(feature = "postgres")]
+mod joined {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::api::cluster::ClusterView;
+    use crate::api::types::{ClusterNode, ClusterStatus};
+    use crate::cli::{exit, Failure};
+    use weft_postgres::cluster::{ClusterConfig, Membership};
+    use weft_postgres::PgStorage;
+
+    /// A server's view of its PostgreSQL cluster.
+    pub struct PgCluster {
+        pub storage: Arc<PgStorage>,
+        pub membership: Membership,
+        pub heartbeat: Duration,
+        pub advertised: bool,
+    }
+
+    impl ClusterView for PgCluster {
+        fn status(&self) -> Result<ClusterStatus, String> {
+            let status = self
+                .storage
+                .cluster_status(self.heartbeat)
+                .map_err(|e| e.to_string())?;
+            Ok(ClusterStatus {
+                shards: status.shard_count,
+                nodes: status
+                    .nodes
+                    .into_iter()
+                    .map(|n| ClusterNode {
+                        node_id: n.node_id,
+                        address: n.address,
+                        alive: n.alive,
+                        shards: n.shards,
+                        epoch: n.epoch,
+                    })
+                    .collect(),
+            })
+        }
+
+        fn listening(&self, url: &str) {
+            if !self.advertised {
+                self.membership.advertise(url);
+            }
+        }
+    }
+
+    /// Join the cluster on `storage` and wait, as a standby, until this host holds
+    /// every shard (at once when it is the first host, or restarts under its node id).
+    pub async fn join(
+        storage: Arc<PgStorage>,
+        joining: Joining,
+        listen: &str,
+    ) -> Result<PgCluster, Failure> {
+        let config = ClusterConfig {
+            shards: joining.shards,
+            lease: joining.lease,
+            margin: joining.lease / 5,
+            ..ClusterConfig::new(
+                joining.node_id.clone(),
+                joining
+                    .advertise
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{listen}")),
+            )
+        };
+        let heartbeat = config.heartbeat;
+        let joiner = storage.clone();
+        let membership = tokio::task::spawn_blocking(move || joiner.join(config))
+            .await
+            .map_err(|e| Failure::new(exit::ERROR, format!("joining the cluster: {e}")))?
+            .map_err(|e| Failure::new(exit::ERROR, format!("--database: {e}")))?;
+        if !membership.is_active() {
+            tracing::info!(node_id = %joining.node_id, "standby: another host holds the shards; this one takes them over when their leases expire");
+        }
+        tokio::select! {
+            active = membership.active() => active.map_err(|e| Failure::new(exit::STORAGE_FAILED, e))?,
+            () = crate::api::shutdown_signal() => {
+                return Err(Failure::new(exit::ERROR, "stopped while waiting as a standby"));
+            }
+        }
+        tracing::info!(node_id = %joining.node_id, shards = membership.shard_count(), "this host holds every shard of the cluster");
+        Ok(PgCluster {
+            storage,
+            membership,
+            heartbeat,
+            advertised: joining.advertise.is_some(),
+        })
+    }
+}
+
+#[cfg(feature = "postgres")]
+pub use joined::join;

@@ -1,0 +1,71 @@
+//! `GET /v1/cluster`: who holds the shards of the cluster this server belongs to, as
+//! the cluster's own records say (the PostgreSQL membership, or, on a redb file, this
+//! one host).
+
+use std::sync::{Arc, Mutex};
+
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use weft_api::types::{ClusterNode, ClusterStatus, ErrorCode};
+
+use super::server::ApiError;
+
+/// What the server asks of the cluster it belongs to.
+pub trait ClusterView: Send + Sync + 'static {
+    /// Who holds what (may block on a database read).
+    fn status(&self) -> Result<ClusterStatus, String>;
+    /// The server listens at `url` now (the address a node advertises unless
+    /// `--advertise` said otherwise).
+    fn listening(&self, url: &str);
+}
+
+/// A host on a redb file: a cluster of one node that holds its one shard.
+pub struct SingleHost {
+    node_id: String,
+    address: Mutex<String>,
+}
+
+impl SingleHost {
+    pub fn new(node_id: impl Into<String>) -> SingleHost {
+        SingleHost {
+            node_id: node_id.into(),
+            address: Mutex::new(String::new()),
+        }
+    }
+}
+
+impl ClusterView for SingleHost {
+    fn status(&self) -> Result<ClusterStatus, String> {
+        Ok(ClusterStatus {
+            nodes: vec![ClusterNode {
+                node_id: self.node_id.clone(),
+                address: self.address.lock().unwrap().clone(),
+                alive: true,
+                shards: 1,
+                epoch: 1,
+            }],
+            shards: 1,
+        })
+    }
+
+    fn listening(&self, url: &str) {
+        *self.address.lock().unwrap() = url.to_string();
+    }
+}
+
+/// The `/v1/cluster` route.
+pub fn routes(view: Arc<dyn ClusterView>) -> Router {
+    Router::new()
+        .route("/v1/cluster", get(status))
+        .layer(Extension(view))
+}
+
+async fn status(
+    Extension(view): Extension<Arc<dyn ClusterView>>,
+) -> Result<Json<ClusterStatus>, ApiError> {
+    tokio::task::spawn_blocking(move || view.status())
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .map(Json)
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e))
+}

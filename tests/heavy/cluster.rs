@@ -1,0 +1,114 @@
+//! Two `weft server` processes on one PostgreSQL database: the first holds every shard,
+//! the second waits as a standby; SIGKILL the first and the standby takes the shards
+//! over once their leases expire, serving the runs the first host started.
+
+use crate::support;
+
+use serde_json::{json, Value};
+use support::poll::until_seen;
+use support::postgres::Schema;
+use support::server::{execution, ok, Server};
+use support::*;
+
+/// The nodes of `/v1/cluster` as (node id, alive, shards, epoch).
+fn nodes(status: &Value) -> Vec<(String, bool, u64, i64)> {
+    status["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["node_id"].as_str().unwrap().to_string(),
+                n["alive"].as_bool().unwrap(),
+                n["shards"].as_u64().unwrap(),
+                n["epoch"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A host of the test's cluster: 8 shards, leases of 2 s.
+fn start(data: &std::path::Path, url: &str, node: &str) -> Server {
+    let args = [
+        "--database",
+        url,
+        "--lease-time",
+        "2s",
+        "--shards",
+        "8",
+        "--node-id",
+        node,
+    ];
+    Server::start_with(data, &[], &args)
+}
+
+#[test]
+fn a_standby_takes_over_the_runs_of_a_killed_host() {
+    let Some(schema) = Schema::new("failover") else {
+        return;
+    };
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = start(a_dir.path(), &schema.url, "a");
+    let (status, body) = a.post_bytes("/v1/modules?name=entity", &component_bytes("entity"));
+    assert_eq!(status, 201, "{body}");
+    let begin = json!({"workflow_type": "entity", "input": {"balance": 100}, "id": "acct-1"});
+    assert_eq!(a.post_json("/v1/executions", &begin).0, 201);
+    let deposit = json!({"input": {"amount": 50}});
+    assert_eq!(
+        a.post_json(
+            &format!("{}/signals/deposit", execution("acct-1")),
+            &deposit
+        )
+        .0,
+        200
+    );
+
+    // The standby announces itself only once it serves: start it on a thread.
+    let (b_path, url) = (b_dir.path().to_path_buf(), schema.url.clone());
+    let standby = std::thread::spawn(move || start(&b_path, &url, "b"));
+    until_seen("the standby to join", || {
+        let seen = nodes(&a.get("/v1/cluster").1);
+        let wanted = [("a".to_string(), true, 8, 1), ("b".to_string(), true, 0, 0)];
+        if seen == wanted {
+            Ok(())
+        } else {
+            Err(seen)
+        }
+    });
+    let listed: Value = serde_json::from_str(&ok(a.cli(&["cluster", "status", "--json"]))).unwrap();
+    assert_eq!(listed["shards"], 8, "{listed}");
+
+    a.kill();
+    let b = standby.join().expect("the standby took over and listens");
+    let moved = nodes(&b.get("/v1/cluster").1);
+    assert_eq!(
+        moved.iter().find(|n| n.0 == "b"),
+        Some(&("b".to_string(), true, 8, 2)),
+        "{moved:?}"
+    );
+    // The run the killed host started goes on here, with what it had recorded.
+    let deposit = json!({"input": {"amount": 25}});
+    assert_eq!(
+        b.post_json(
+            &format!("{}/signals/deposit", execution("acct-1")),
+            &deposit
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        b.post_json(
+            &format!("{}/signals/close", execution("acct-1")),
+            &json!({})
+        )
+        .0,
+        200
+    );
+    assert_eq!(b.result("acct-1")["result"], json!({"balance": 175}));
+    b.assert_replays("acct-1", "entity");
+    let table = ok(b.cli(&["cluster", "status"]));
+    assert!(
+        table.contains("NODE") && table.contains("8 shards"),
+        "{table}"
+    );
+}
