@@ -42,67 +42,57 @@ fn start(data: &std::path::Path, url: &str, node: &str) -> Server {
     Server::start_with(data, &[], &args)
 }
 
+/// Post `body` to `path` until the host answers 200 (a host that is taking over answers
+/// 503 meanwhile); the answer.
+fn posted(server: &Server, path: &str, body: &Value) -> Value {
+    until_seen(&format!("POST {path} to succeed"), || {
+        match server.post_json(path, body) {
+            (200 | 201, answer) => Ok(answer),
+            (503, answer) => Err(answer),
+            (status, answer) => panic!("POST {path}: {status} {answer}"),
+        }
+    })
+}
+
 #[test]
-fn a_standby_takes_over_the_runs_of_a_killed_host() {
+fn a_standby_forwards_then_takes_over_the_runs_of_a_killed_host() {
     let Some(schema) = Schema::new("failover") else {
         return;
     };
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = start(a_dir.path(), &schema.url, "a");
-    let (status, body) = a.post_bytes("/v1/modules?name=entity", &component_bytes("entity"));
-    assert_eq!(status, 201, "{body}");
-    let begin = json!({"workflow_type": "entity", "input": {"balance": 100}, "id": "acct-1"});
-    assert_eq!(a.post_json("/v1/executions", &begin).0, 201);
-    let deposit = json!({"input": {"amount": 50}});
+    let b = start(b_dir.path(), &schema.url, "b");
+    let seen = nodes(&b.get("/v1/cluster").1);
     assert_eq!(
-        a.post_json(
-            &format!("{}/signals/deposit", execution("acct-1")),
-            &deposit
-        )
-        .0,
-        200
+        seen,
+        [("a".to_string(), true, 8, 1), ("b".to_string(), true, 0, 0)]
     );
-
-    // The standby announces itself only once it serves: start it on a thread.
-    let (b_path, url) = (b_dir.path().to_path_buf(), schema.url.clone());
-    let standby = std::thread::spawn(move || start(&b_path, &url, "b"));
-    until_seen("the standby to join", || {
-        let seen = nodes(&a.get("/v1/cluster").1);
-        let wanted = [("a".to_string(), true, 8, 1), ("b".to_string(), true, 0, 0)];
-        if seen == wanted {
-            Ok(())
-        } else {
-            Err(seen)
-        }
-    });
-    let listed: Value = serde_json::from_str(&ok(a.cli(&["cluster", "status", "--json"]))).unwrap();
+    let listed: Value = serde_json::from_str(&ok(b.cli(&["cluster", "status", "--json"]))).unwrap();
     assert_eq!(listed["shards"], 8, "{listed}");
 
+    // Through the standby: forwarded to the host that serves.
+    let (status, body) = b.post_bytes("/v1/modules?name=entity", &component_bytes("entity"));
+    assert_eq!(status, 201, "{body}");
+    let begin = json!({"workflow_type": "entity", "input": {"balance": 100}, "id": "acct-1"});
+    assert_eq!(b.post_json("/v1/executions", &begin).0, 201);
+    let deposit = format!("{}/signals/deposit", execution("acct-1"));
+    posted(&b, &deposit, &json!({"input": {"amount": 50}}));
+    let described = ok(b.cli(&["describe", "acct-1"]));
+    assert!(described.contains("running"), "{described}");
+
     a.kill();
-    let b = standby.join().expect("the standby took over and listens");
+    // The run the killed host started goes on here, with what it had recorded.
+    posted(&b, &deposit, &json!({"input": {"amount": 25}}));
     let moved = nodes(&b.get("/v1/cluster").1);
     assert_eq!(
         moved.iter().find(|n| n.0 == "b"),
         Some(&("b".to_string(), true, 8, 2)),
         "{moved:?}"
     );
-    // The run the killed host started goes on here, with what it had recorded.
-    let deposit = json!({"input": {"amount": 25}});
-    assert_eq!(
-        b.post_json(
-            &format!("{}/signals/deposit", execution("acct-1")),
-            &deposit
-        )
-        .0,
-        200
-    );
-    assert_eq!(
-        b.post_json(
-            &format!("{}/signals/close", execution("acct-1")),
-            &json!({})
-        )
-        .0,
-        200
+    posted(
+        &b,
+        &format!("{}/signals/close", execution("acct-1")),
+        &json!({}),
     );
     assert_eq!(b.result("acct-1")["result"], json!({"balance": 175}));
     b.assert_replays("acct-1", "entity");

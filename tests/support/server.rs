@@ -37,9 +37,13 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let (said, heard) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
             let mut line = String::new();
-            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+            let read = reader.read_line(&mut line).map(|_| line);
             let _ = said.send(read);
+            // Later lines (a standby's "listening on" once it serves) are read and
+            // dropped, so the server never writes into a closed pipe.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
         let Ok(line) = heard.recv_timeout(PATIENCE) else {
             let _ = child.kill();
@@ -49,9 +53,11 @@ impl Server {
             );
         };
         let line = line.unwrap();
+        // A standby of a cluster says so first, and forwards until it serves.
         let url = line
             .trim()
             .strip_prefix("listening on ")
+            .or_else(|| line.trim().strip_prefix("standby on "))
             .unwrap_or_else(|| panic!("unexpected first line from weft server: {line:?}"))
             .to_string();
         Server { child, url }

@@ -54,7 +54,13 @@ async fn fresh_schema(
     })
     .await
     .map_err(|e| e.to_string())?;
-    Ok(Arc::new(opened.map_err(|e| format!("--database: {e}"))?))
+    let storage = opened.map_err(|e| format!("--database: {e}"))?;
+    // A cluster of one, as `weft server --database` runs: every step is fenced.
+    let node = weft_postgres::cluster::ClusterConfig::new("bench", "bench");
+    let membership = storage.join(node).map_err(|e| format!("--database: {e}"))?;
+    membership.active().await?;
+    storage.keep(membership);
+    Ok(Arc::new(storage))
 }
 
 #[cfg(not(feature = "postgres"))]

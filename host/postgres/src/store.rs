@@ -40,11 +40,15 @@ pub struct PgStorage {
     config: Config,
     /// The shards this host holds, once it joined a cluster ([`PgStorage::join`]).
     leases: Arc<Leases>,
+    /// A membership kept for the storage's life ([`PgStorage::keep`]).
+    kept: std::sync::Mutex<Option<Membership>>,
 }
 
 impl Drop for PgStorage {
     /// Stop the writer once it has answered every queued commit, then the runtime.
     fn drop(&mut self) {
+        // Release the shards while the runtime still runs.
+        drop(self.kept.lock().unwrap().take());
         drop(self.writer.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -114,7 +118,14 @@ impl PgStorage {
             thread: Some(thread),
             config,
             leases,
+            kept: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Keep `membership` (of this storage) until the storage is dropped, for a user
+    /// that has nowhere else to keep it (`weft bench --database`, a cluster of one).
+    pub fn keep(&self, membership: Membership) {
+        *self.kept.lock().unwrap() = Some(membership);
     }
 
     /// Join the cluster of hosts on this database as `config` says (creating it if this
@@ -143,6 +154,32 @@ impl PgStorage {
             keeper: Some(keeper),
             handle: self.handle.clone(),
             address,
+        })
+    }
+
+    /// Advertise `address` for `membership`'s node now (and at every heartbeat after).
+    pub fn advertise(&self, membership: &Membership, address: &str) -> Result<(), StorageError> {
+        membership.advertise(address);
+        let (node_id, address) = (membership.node_id().to_string(), address.to_string());
+        self.read(move |c| async move {
+            c.execute(
+                "UPDATE nodes SET address = $2 WHERE node_id = $1",
+                &[&node_id, &address],
+            )
+            .await
+            .map(drop)
+            .map_err(|e| StorageError::Database(format!("advertising the node's address: {e}")))
+        })
+    }
+
+    /// The advertised address of a live node other than `node_id` that holds a shard
+    /// now (the host a standby forwards to), if there is one.
+    pub fn serving_address(&self, node_id: &str) -> Result<Option<String>, StorageError> {
+        let node_id = node_id.to_string();
+        self.read(move |c| async move {
+            cluster::serving_address(&c, &node_id)
+                .await
+                .map_err(|e| StorageError::Database(format!("reading the cluster's state: {e}")))
         })
     }
 

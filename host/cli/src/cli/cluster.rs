@@ -87,6 +87,8 @@ pub struct Joining {
 
 #[cfg(feature = "postgres")]
 mod joined {
+    use std::future::Future;
+    use std::pin::Pin;
     use std::sync::Arc;
 
     use super::*;
@@ -128,13 +130,38 @@ mod joined {
 
         fn listening(&self, url: &str) {
             if !self.advertised {
-                self.membership.advertise(url);
+                if let Err(e) = self.storage.advertise(&self.membership, url) {
+                    tracing::warn!(error = %e, "the address is advertised at the next heartbeat");
+                }
+            }
+        }
+
+        fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+            Box::pin(async {
+                self.membership.active().await?;
+                tracing::info!(node_id = %self.membership.node_id(), shards = self.membership.shard_count(), "this host holds every shard of the cluster");
+                Ok(())
+            })
+        }
+
+        fn is_standby(&self) -> bool {
+            !self.membership.is_active()
+        }
+
+        fn holder(&self) -> Option<String> {
+            match self.storage.serving_address(self.membership.node_id()) {
+                Ok(address) => address,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot find the host that serves the cluster");
+                    None
+                }
             }
         }
     }
 
-    /// Join the cluster on `storage` and wait, as a standby, until this host holds
-    /// every shard (at once when it is the first host, or restarts under its node id).
+    /// Join the cluster on `storage`: this host serves once it holds every shard (at
+    /// once when it is the first host, or restarts under its node id), and waits as a
+    /// standby until then.
     pub async fn join(
         storage: Arc<PgStorage>,
         joining: Joining,
@@ -158,16 +185,12 @@ mod joined {
             .await
             .map_err(|e| Failure::new(exit::ERROR, format!("joining the cluster: {e}")))?
             .map_err(|e| Failure::new(exit::ERROR, format!("--database: {e}")))?;
+        // The first claim ends with the keeper's first tick: whether this host is a
+        // standby is known before it announces itself.
+        let _ = tokio::time::timeout(Duration::from_secs(5), membership.first_tick()).await;
         if !membership.is_active() {
             tracing::info!(node_id = %joining.node_id, "standby: another host holds the shards; this one takes them over when their leases expire");
         }
-        tokio::select! {
-            active = membership.active() => active.map_err(|e| Failure::new(exit::STORAGE_FAILED, e))?,
-            () = crate::api::shutdown_signal() => {
-                return Err(Failure::new(exit::ERROR, "stopped while waiting as a standby"));
-            }
-        }
-        tracing::info!(node_id = %joining.node_id, shards = membership.shard_count(), "this host holds every shard of the cluster");
         Ok(PgCluster {
             storage,
             membership,

@@ -31,8 +31,9 @@ use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
 /// own commit met the error is answered "outcome unknown": it may or may not be durable.
 ///
 /// With --database, hosts on one database form a cluster: the host that holds every
-/// shard lease serves; the others wait as standbys, not listening yet, and take the
-/// shards over when its leases expire. A host that loses a lease stops with exit code 6.
+/// shard lease serves; the others are standbys that forward every API call to it (they
+/// print `standby on URL` first) and take the shards over when its leases expire (then
+/// `listening on URL`). A host that loses a lease stops with exit code 6.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   weft server --data ./data --listen 127.0.0.1:7233

@@ -108,6 +108,13 @@ impl Membership {
         *self.held.borrow() as u32 == self.shard_count()
     }
 
+    /// Wait until the lease keeper has made its first round (joined, claimed what was
+    /// free): then [`Membership::is_active`] says whether this host is a standby.
+    pub async fn first_tick(&self) {
+        let mut held = self.held.clone();
+        let _ = held.changed().await;
+    }
+
     /// Wait until this host holds every shard; an error once its leases are lost.
     pub async fn active(&self) -> Result<(), String> {
         let mut held = self.held.clone();
@@ -199,6 +206,22 @@ pub(crate) async fn start(
         held: held_tx,
     };
     Ok((held, stop_tx, tokio::spawn(keeper.run(stop))))
+}
+
+/// The address of a node other than `node_id` that holds an unexpired shard lease.
+pub(crate) async fn serving_address(
+    client: &Client,
+    node_id: &str,
+) -> Result<Option<String>, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            "SELECT n.address FROM shards s JOIN nodes n \
+             ON n.node_id = s.owner_node AND n.session = s.owner_session \
+             WHERE s.lease_until > now() AND n.node_id <> $1 LIMIT 1",
+            &[&node_id],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 /// Who holds what, read from the database.

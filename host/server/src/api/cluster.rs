@@ -2,6 +2,8 @@
 //! the cluster's own records say (the PostgreSQL membership, or, on a redb file, this
 //! one host).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use axum::routing::get;
@@ -17,6 +19,14 @@ pub trait ClusterView: Send + Sync + 'static {
     /// The server listens at `url` now (the address a node advertises unless
     /// `--advertise` said otherwise).
     fn listening(&self, url: &str);
+    /// Resolves once this host may serve (it holds its shards); an error when it lost
+    /// them while waiting.
+    fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+    /// Whether this host waits as a standby (and forwards API calls).
+    fn is_standby(&self) -> bool;
+    /// The address of the host that serves the cluster now, if one does (may block on
+    /// a database read).
+    fn holder(&self) -> Option<String>;
 }
 
 /// A host on a redb file: a cluster of one node that holds its one shard.
@@ -51,10 +61,22 @@ impl ClusterView for SingleHost {
     fn listening(&self, url: &str) {
         *self.address.lock().unwrap() = url.to_string();
     }
+
+    fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn is_standby(&self) -> bool {
+        false
+    }
+
+    fn holder(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The `/v1/cluster` route.
-pub fn routes(view: Arc<dyn ClusterView>) -> Router {
+pub fn routes<S: Clone + Send + Sync + 'static>(view: Arc<dyn ClusterView>) -> Router<S> {
     Router::new()
         .route("/v1/cluster", get(status))
         .layer(Extension(view))

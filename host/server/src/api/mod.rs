@@ -8,6 +8,7 @@ mod listing;
 mod messages;
 mod schedules;
 mod server;
+mod standby;
 pub mod tls;
 
 pub use server::{router, secured_router, serve, shutdown_signal, HostFailed};

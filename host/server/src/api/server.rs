@@ -1,7 +1,8 @@
 //! The axum server: routes, handlers, and how host errors become HTTP answers.
 
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use super::auth::Tokens;
 use super::cluster::ClusterView;
 use super::describe::result_body;
 use super::listing;
+use super::standby::{front, Slot};
 use super::tls::{TlsFiles, TlsListener};
 use super::types::*;
 use super::{control, messages, Security};
@@ -166,7 +168,14 @@ pub fn secured_router(
     cluster: Arc<dyn ClusterView>,
     tokens: Option<Tokens>,
 ) -> Router {
-    let router = super::cluster::routes(cluster).merge(router(host, schedules));
+    secured(
+        super::cluster::routes(cluster).merge(router(host, schedules)),
+        tokens,
+    )
+}
+
+/// `router` behind the bearer-token check when `tokens` is given.
+fn secured(router: Router, tokens: Option<Tokens>) -> Router {
     match tokens {
         Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
             tokens,
@@ -202,51 +211,93 @@ pub async fn serve(
         .as_ref()
         .map(TlsFiles::server_config)
         .transpose()?;
-    let data_dir = config.data_dir.clone().unwrap_or_default();
-    let host = match storage {
-        Some(storage) => Host::open_with_storage(config, storage, activities).await?,
-        None => Host::open(config, activities).await?,
-    };
-    let schedules = Schedules::start(&host).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
-    let signalled = shutdown_signal();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
-    println!("listening on {scheme}://{addr}");
-    cluster.listening(&format!("{scheme}://{addr}"));
-    tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %security.summary(),
-        "weft server listening on {scheme}://{addr}");
+    let url = format!("{scheme}://{addr}");
+    cluster.listening(&url);
     if security.tokens.is_some() && tls.is_none() && !addr.ip().is_loopback() {
         tracing::warn!("bearer tokens over plain HTTP cross the network readable by anyone on the path; serve HTTPS with --tls-cert and --tls-key");
     }
-    let app = secured_router(host.clone(), schedules.clone(), cluster, security.tokens);
-    let served = match tls {
+    let slot = Slot::default();
+    let app = secured(
+        front(slot.clone(), cluster.clone()),
+        security.tokens.clone(),
+    );
+    let opening = Opening {
+        config,
+        storage,
+        activities,
+        slot,
+        cluster,
+        url,
+        auth: security.summary(),
+    };
+    match tls {
         Some(config) => {
             let listener = TlsListener::new(listener, config)?;
-            serve_until_signalled(listener, app, host, shutdown_grace, signalled).await
+            serve_until_signalled(listener, app, opening, shutdown_grace).await
         }
-        None => serve_until_signalled(listener, app, host, shutdown_grace, signalled).await,
-    };
-    schedules.stop().await;
-    served
+        None => serve_until_signalled(listener, app, opening, shutdown_grace).await,
+    }
 }
 
-/// Serve `app` on `listener` until `signalled`; then answer the requests in flight
-/// while the host's activities wind down.
+/// What the server opens once its host may serve.
+struct Opening {
+    config: HostConfig,
+    storage: Option<Arc<dyn Storage>>,
+    activities: ActivityRegistry,
+    slot: Slot,
+    cluster: Arc<dyn ClusterView>,
+    url: String,
+    auth: String,
+}
+
+impl Opening {
+    /// Wait until the host may serve (a standby, until it holds the shards), open it,
+    /// and put its routes behind the front door.
+    async fn open(self) -> anyhow::Result<(Host, Schedules)> {
+        if self.cluster.is_standby() {
+            // On stdout for scripts, as "listening on" below.
+            announce(&format!("standby on {}", self.url));
+            tracing::info!(
+                "standby on {}: forwarding API calls to the host that serves",
+                self.url
+            );
+        }
+        self.cluster.ready().await.map_err(HostFailed)?;
+        let data_dir = self.config.data_dir.clone().unwrap_or_default();
+        let host = match self.storage {
+            Some(storage) => Host::open_with_storage(self.config, storage, self.activities).await?,
+            None => Host::open(self.config, self.activities).await?,
+        };
+        let schedules = Schedules::start(&host).await?;
+        self.slot.install(router(host.clone(), schedules.clone()));
+        // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
+        announce(&format!("listening on {}", self.url));
+        tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %self.auth,
+            "weft server listening on {}", self.url);
+        Ok((host, schedules))
+    }
+}
+
+/// Serve `app` on `listener` (forwarding as a standby, then opening the host) until
+/// SIGINT or SIGTERM; then answer the requests in flight while the host's activities
+/// wind down.
 async fn serve_until_signalled<L>(
     listener: L,
     app: Router,
-    host: Host,
+    opening: Opening,
     grace: Duration,
-    signalled: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()>
 where
     L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
 {
+    let signalled = shutdown_signal();
+    tokio::pin!(signalled);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -254,8 +305,39 @@ where
         })
         .into_future();
     tokio::pin!(serving);
-    tokio::select! {
+    let (host, schedules) = tokio::select! {
         served = &mut serving => {
+            served?;
+            return Ok(());
+        }
+        () = &mut signalled => {
+            let _ = stop.send(());
+            return Ok(serving.await?);
+        }
+        opened = opening.open() => match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                let _ = stop.send(());
+                let _ = tokio::time::timeout(Duration::from_secs(5), serving).await;
+                return Err(e);
+            }
+        },
+    };
+    let served = serve_host(serving, stop, &host, grace, signalled.as_mut()).await;
+    schedules.stop().await;
+    served
+}
+
+/// The serving phase: until `signalled` or the host fails.
+async fn serve_host(
+    mut serving: Pin<&mut impl Future<Output = std::io::Result<()>>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    host: &Host,
+    grace: Duration,
+    signalled: Pin<&mut impl Future<Output = ()>>,
+) -> anyhow::Result<()> {
+    tokio::select! {
+        served = serving.as_mut() => {
             served?;
             return Ok(());
         }
@@ -279,6 +361,13 @@ where
     served?;
     tracing::info!("weft server stopped; open executions resume at the next start");
     Ok(())
+}
+
+/// A line on stdout for scripts; a closed stdout (the reader went away) is no error.
+fn announce(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// Why `weft server` stopped on its own: the storage met an I/O error, after which
