@@ -175,7 +175,9 @@ impl Keeper {
 
 /// Take every shard that nobody holds, whose lease expired, or that a previous process
 /// of this node held (a restart takes its shards back at once); each with its epoch
-/// raised, which fences the previous holder.
+/// raised, which fences the previous holder. All or nothing: while another node holds
+/// any shard, nothing is claimed, so two standbys never split the shards between them
+/// (the one whose update comes second finds every row taken when it re-checks it).
 async fn claim(
     client: &Client,
     node_id: &str,
@@ -188,6 +190,8 @@ async fn claim(
              lease_until = now() + make_interval(secs => $3) \
              WHERE owner_session IS DISTINCT FROM $2 \
              AND (owner_session IS NULL OR lease_until < now() OR owner_node = $1) \
+             AND NOT EXISTS (SELECT 1 FROM shards other WHERE other.owner_node <> $1 \
+                 AND other.owner_session IS NOT NULL AND other.lease_until >= now()) \
              RETURNING shard_id, epoch",
             &[&node_id, &session, &ttl],
         )
