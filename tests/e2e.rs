@@ -21,6 +21,7 @@ mod bad_input;
 mod batch;
 mod cancellation;
 mod children;
+mod circuit_breaker;
 mod codec;
 mod continue_as_new;
 mod custom_metrics;

@@ -41,11 +41,17 @@ pub async fn start(env: &TestEnv, workflow_type: &str, id: &str, input: Value) -
 
 /// Wait for the run to close, replay its history, and return how it ended.
 pub async fn finish(env: &TestEnv, run: &RunHandle) -> Outcome {
+    finish_with(env, run, "messages").await
+}
+
+/// [`finish`] for a run of the component `component_name`.
+pub async fn finish_with(env: &TestEnv, run: &RunHandle, component_name: &str) -> Outcome {
     let waited = format!("run {} of {} to close", run.run_id, run.workflow_id);
     let outcome = super::poll::within(&waited, env.host().wait(&run.run_id))
         .await
         .unwrap();
-    replays(env, run);
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), component_name, &events);
     outcome
 }
 

@@ -1,0 +1,92 @@
+//! The `circuit_breaker` example (`guest-examples/circuit-breaker`) on the test
+//! environment, its clock moved only by the test (`manual_time`), so an open circuit
+//! stays open until the test skips the cool-down: a mocked downstream fails, the circuit
+//! opens and refuses calls, the downstream recovers, the durable timer half-opens the
+//! circuit and a trial call closes it. The run's history replays.
+
+use crate::support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::*;
+use weft_host::contract::Command;
+use weft_host::history::Event;
+use weft_host::testing::TestEnv;
+use weft_host::ActivityError;
+
+const ID: &str = "breaker-1";
+
+async fn call(env: &TestEnv, sku: &str) -> Result<Result<Value, String>, String> {
+    match env.update(ID, "call", json!(sku)).await {
+        Ok(answer) => Ok(answer.map_err(|failure| failure.message)),
+        Err(refused) => Err(refused.to_string()),
+    }
+}
+
+async fn position(env: &TestEnv) -> Value {
+    let report: Value = env.query(ID, "state", json!(null)).await.unwrap();
+    report["position"].clone()
+}
+
+#[tokio::test]
+async fn circuit_opens_refuses_half_opens_on_its_timer_and_closes() {
+    let healthy = Arc::new(AtomicBool::new(false));
+    let downstream = healthy.clone();
+    let env = test_env()
+        .manual_time()
+        .mock_activity("inventory", move |sku: String| {
+            match downstream.load(Ordering::SeqCst) {
+                true => Ok(format!("{sku}: 12 in stock")),
+                false => Err(ActivityError::retryable("inventory unavailable").with_type("Down")),
+            }
+        })
+        .start()
+        .await
+        .unwrap();
+    env.deploy(component_bytes("circuit-breaker"), "circuit-breaker")
+        .await
+        .unwrap();
+    let config = json!({"activity": "inventory", "failure_threshold": 3, "open_s": 30});
+    let run = features::start(&env, "circuit_breaker", ID, config).await;
+
+    for sku in ["a", "b", "c"] {
+        let failed = call(&env, sku).await.unwrap().unwrap_err();
+        assert!(failed.contains("inventory unavailable"), "{failed}");
+    }
+    assert_eq!(position(&env).await, json!("open"));
+    // Open: refused at once, though the downstream has recovered meanwhile; the clock
+    // short of the cool-down changes nothing.
+    healthy.store(true, Ordering::SeqCst);
+    let refused = call(&env, "d").await.unwrap_err();
+    assert!(
+        refused.contains("circuit open: `inventory` failed 3 times"),
+        "{refused}"
+    );
+    env.skip(Duration::from_secs(29));
+    assert_eq!(position(&env).await, json!("open"));
+
+    env.skip(Duration::from_secs(1));
+    poll::until_seen_async("the circuit to half-open", || async {
+        let seen = position(&env).await;
+        (seen == json!("half_open")).then_some(()).ok_or(seen)
+    })
+    .await;
+    assert_eq!(call(&env, "e").await, Ok(Ok(json!("e: 12 in stock"))));
+    assert_eq!(position(&env).await, json!("closed"));
+
+    env.signal(ID, "stop", json!(null)).await.unwrap();
+    let report = completed(&features::finish_with(&env, &run, "circuit-breaker").await);
+    assert_eq!(report["calls"], json!(4));
+    assert_eq!(report["failures"], json!(3));
+    assert_eq!(report["opened"], json!(1));
+    // The refused call left no trace: four calls reached the downstream.
+    let events = env.host().history(&run.run_id).unwrap();
+    let calls = events
+        .iter()
+        .filter(|e| matches!(e, Event::Command(c) if matches!(&c.command, Command::ScheduleActivity(s) if s.activity_type == "inventory")))
+        .count();
+    assert_eq!(calls, 4);
+}
