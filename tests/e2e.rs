@@ -33,6 +33,7 @@ mod examples;
 mod golden;
 mod heavy;
 mod id_policies;
+mod maintenance;
 mod metrics;
 mod on_demand;
 mod queries;
