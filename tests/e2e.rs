@@ -19,6 +19,7 @@ mod activity_examples;
 mod activity_features;
 mod bad_input;
 mod batch;
+mod batch_chunks;
 mod cancellation;
 mod children;
 mod circuit_breaker;

@@ -8,7 +8,7 @@
 mod patterns;
 mod travel;
 
-pub use patterns::{MaintenanceDue, NotifyMaintenance};
+pub use patterns::{BatchTotals, MaintenanceDue, NotifyMaintenance, SummarizeBatch, ValidateItems};
 pub use travel::{
     BookCar, BookFlight, BookHotel, CancelCar, CancelFlight, CancelHotel, Trip, NOT_THIS_KIND,
     NO_FLIGHTS,
