@@ -29,6 +29,7 @@ mod custom_metrics;
 mod data_converter;
 mod disk_failure;
 mod docs;
+mod dsl;
 mod entity;
 mod examples;
 mod golden;
