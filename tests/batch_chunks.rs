@@ -9,7 +9,6 @@ use crate::support;
 
 use serde_json::{json, Value};
 use support::*;
-use weft_host::contract::Command;
 use weft_host::history::Event;
 
 const ITEMS: usize = 1000;
@@ -19,33 +18,9 @@ const INVALID_AT: usize = 500;
 /// Its square overflows: `square` fails it, never retried.
 const OVERFLOWING_AT: usize = 900;
 
-/// The activities scheduled, per workflow task, as `(activity, input)`.
-fn scheduled_per_task(events: &[Event]) -> Vec<Vec<(String, Value)>> {
-    let mut tasks: Vec<Vec<(String, Value)>> = Vec::new();
-    for event in events {
-        match event {
-            Event::TaskStarted { .. } => tasks.push(Vec::new()),
-            Event::Command(issued) => match &issued.command {
-                Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) => {
-                    let input = serde_json::from_slice(&s.input.data).unwrap();
-                    let task = tasks.last_mut().expect("commands come in a task");
-                    task.push((s.activity_type.clone(), input));
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-    tasks.retain(|task| !task.is_empty());
-    tasks
-}
-
 #[tokio::test]
 async fn a_thousand_items_in_chunks_of_fifty() {
-    let env = test_env().activities(activities()).start().await.unwrap();
-    env.deploy(component_bytes("batch-chunks"), "batch-chunks")
-        .await
-        .unwrap();
+    let env = features::deployed(test_env().activities(activities()), "batch-chunks").await;
     let mut items: Vec<u64> = (1..=ITEMS as u64).collect();
     items[INVALID_AT] = 0;
     items[OVERFLOWING_AT] = 1 << 33;
@@ -80,7 +55,7 @@ async fn a_thousand_items_in_chunks_of_fifty() {
     );
 
     let events = env.host().history(&run.run_id).unwrap();
-    let tasks = scheduled_per_task(&events);
+    let tasks = features::scheduled_per_task(&events);
     // The first task validates all ten slices at once; together they are the input.
     let validated: Vec<Value> = tasks[0].iter().map(|(_, slice)| slice.clone()).collect();
     assert_eq!(validated.len(), 10);

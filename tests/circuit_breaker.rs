@@ -35,20 +35,15 @@ async fn position(env: &TestEnv) -> Value {
 async fn circuit_opens_refuses_half_opens_on_its_timer_and_closes() {
     let healthy = Arc::new(AtomicBool::new(false));
     let downstream = healthy.clone();
-    let env = test_env()
+    let builder = test_env()
         .manual_time()
         .mock_activity("inventory", move |sku: String| {
             match downstream.load(Ordering::SeqCst) {
                 true => Ok(format!("{sku}: 12 in stock")),
                 false => Err(ActivityError::retryable("inventory unavailable").with_type("Down")),
             }
-        })
-        .start()
-        .await
-        .unwrap();
-    env.deploy(component_bytes("circuit-breaker"), "circuit-breaker")
-        .await
-        .unwrap();
+        });
+    let env = features::deployed(builder, "circuit-breaker").await;
     let config = json!({"activity": "inventory", "failure_threshold": 3, "open_s": 30});
     let run = features::start(&env, "circuit_breaker", ID, config).await;
 

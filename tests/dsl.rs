@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use support::*;
-use weft_host::contract::Command;
 use weft_host::history::{Event, Failure, Outcome};
 use weft_host::testing::TestEnv;
 use weft_host::ActivityError;
@@ -19,7 +18,7 @@ use weft_host::ActivityError;
 /// first two calls.
 async fn env() -> TestEnv {
     let calls = Arc::new(AtomicU32::new(0));
-    let env = test_env()
+    let builder = test_env()
         .activities(activities())
         .mock_activity("charge", |card: String| -> Result<String, _> {
             Err(
@@ -32,12 +31,8 @@ async fn env() -> TestEnv {
                 0 | 1 => Err(ActivityError::retryable("busy, try again")),
                 _ => Ok(n + 1),
             }
-        })
-        .start()
-        .await
-        .unwrap();
-    env.deploy(component_bytes("dsl"), "dsl").await.unwrap();
-    env
+        });
+    features::deployed(builder, "dsl").await
 }
 
 fn activity(name: &str, activity: &str, input: Value) -> Value {
@@ -60,22 +55,12 @@ fn failed(outcome: Outcome) -> Failure {
 
 /// The activities the run scheduled, per workflow task: `name(input)`.
 fn scheduled_per_task(events: &[Event]) -> Vec<Vec<String>> {
-    let mut tasks: Vec<Vec<String>> = Vec::new();
-    for event in events {
-        match event {
-            Event::TaskStarted { .. } => tasks.push(Vec::new()),
-            Event::Command(issued) => {
-                if let Command::ScheduleActivity(s) = &issued.command {
-                    let input = String::from_utf8_lossy(&s.input.data);
-                    let call = format!("{}({input})", s.activity_type);
-                    tasks.last_mut().expect("in a task").push(call);
-                }
-            }
-            _ => {}
-        }
-    }
-    tasks.retain(|task| !task.is_empty());
-    tasks
+    let tasks = features::scheduled_per_task(events);
+    let calls = tasks.into_iter().map(|task| {
+        task.into_iter()
+            .map(|(name, input)| format!("{name}({input})"))
+    });
+    calls.map(Iterator::collect).collect()
 }
 
 #[tokio::test]

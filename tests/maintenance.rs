@@ -17,10 +17,7 @@ const DAY_MS: u64 = 86_400_000;
 
 #[tokio::test]
 async fn ten_years_of_reminders_on_the_virtual_clock() {
-    let env = test_env().activities(activities()).start().await.unwrap();
-    env.deploy(component_bytes("maintenance"), "maintenance")
-        .await
-        .unwrap();
+    let env = features::deployed(test_env().activities(activities()), "maintenance").await;
     let start_ms = env.now_ms();
     let real = std::time::Instant::now();
     let input = json!({"vehicle": "car-1", "years": 10});

@@ -12,15 +12,40 @@ use super::{assert_replays, component_bytes};
 
 /// `builder`'s environment with the fixture deployed.
 pub async fn env_with(builder: TestEnvBuilder) -> TestEnv {
+    deployed(builder, "messages").await
+}
+
+/// `builder`'s environment with the component `name` deployed under that name.
+pub async fn deployed(builder: TestEnvBuilder, name: &str) -> TestEnv {
     let env = builder
         .compiled_cache(super::compiled_cache())
         .start()
         .await
         .unwrap();
-    env.deploy(component_bytes("messages"), "messages")
-        .await
-        .unwrap();
+    env.deploy(component_bytes(name), name).await.unwrap();
     env
+}
+
+/// The activities and local activities the run scheduled, grouped by the workflow task
+/// that scheduled them (tasks that scheduled none left out): `(activity, input)`.
+pub fn scheduled_per_task(events: &[Event]) -> Vec<Vec<(String, Value)>> {
+    let mut tasks: Vec<Vec<(String, Value)>> = Vec::new();
+    for event in events {
+        match event {
+            Event::TaskStarted { .. } => tasks.push(Vec::new()),
+            Event::Command(issued) => match &issued.command {
+                Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) => {
+                    let input = serde_json::from_slice(&s.input.data).unwrap();
+                    let task = tasks.last_mut().expect("commands come in a task");
+                    task.push((s.activity_type.clone(), input));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    tasks.retain(|task| !task.is_empty());
+    tasks
 }
 
 /// An environment whose activity `six` answers 6.
