@@ -2,7 +2,8 @@
 //! environment, its clock moved only by the test (`manual_time`), so an open circuit
 //! stays open until the test skips the cool-down: a mocked downstream fails, the circuit
 //! opens and refuses calls, the downstream recovers, the durable timer half-opens the
-//! circuit and a trial call closes it. The run's history replays.
+//! circuit and a trial call closes it. Every second call the breaker continues as a new
+//! run, which takes its state over. Every run's history replays.
 
 use crate::support;
 
@@ -44,14 +45,18 @@ async fn circuit_opens_refuses_half_opens_on_its_timer_and_closes() {
             }
         });
     let env = features::deployed(builder, "circuit-breaker").await;
-    let config = json!({"activity": "inventory", "failure_threshold": 3, "open_s": 30});
-    let run = features::start(&env, "circuit_breaker", ID, config).await;
+    let config = json!({
+        "activity": "inventory", "failure_threshold": 3, "open_s": 30, "calls_per_run": 2
+    });
+    let first = features::start(&env, "circuit_breaker", ID, config).await;
 
+    // Two failures, then a new run; the third failure, in the new run, opens the circuit.
     for sku in ["a", "b", "c"] {
         let failed = call(&env, sku).await.unwrap().unwrap_err();
         assert!(failed.contains("inventory unavailable"), "{failed}");
     }
     assert_eq!(position(&env).await, json!("open"));
+    assert_ne!(env.host().find_run(ID).unwrap().run_id, first.run_id);
     // Open: refused at once, though the downstream has recovered meanwhile; the clock
     // short of the cool-down changes nothing.
     healthy.store(true, Ordering::SeqCst);
@@ -73,15 +78,32 @@ async fn circuit_opens_refuses_half_opens_on_its_timer_and_closes() {
     assert_eq!(position(&env).await, json!("closed"));
 
     env.signal(ID, "stop", json!(null)).await.unwrap();
-    let report = completed(&features::finish_with(&env, &run, "circuit-breaker").await);
+    let last = env.host().find_run(ID).unwrap();
+    let outcome = poll::within("the last run to close", env.host().wait(&last.run_id)).await;
+    let report = completed(&outcome.unwrap());
     assert_eq!(report["calls"], json!(4));
     assert_eq!(report["failures"], json!(3));
     assert_eq!(report["opened"], json!(1));
-    // The refused call left no trace: four calls reached the downstream.
-    let events = env.host().history(&run.run_id).unwrap();
-    let calls = events
-        .iter()
-        .filter(|e| matches!(e, Event::Command(c) if matches!(&c.command, Command::ScheduleActivity(s) if s.activity_type == "inventory")))
-        .count();
+
+    // Three runs, each replaying; four calls reached the downstream in all, the
+    // refused one left no trace.
+    let runs: Vec<String> = env
+        .host()
+        .runs()
+        .unwrap()
+        .into_iter()
+        .filter(|run| run.workflow_id == ID)
+        .map(|run| run.run_id)
+        .collect();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let mut calls = 0;
+    for run in &runs {
+        let events = env.host().history(run).unwrap();
+        assert_replays(env.host(), "circuit-breaker", &events);
+        calls += events
+            .iter()
+            .filter(|e| matches!(e, Event::Command(c) if matches!(&c.command, Command::ScheduleActivity(s) if s.activity_type == "inventory")))
+            .count();
+    }
     assert_eq!(calls, 4);
 }

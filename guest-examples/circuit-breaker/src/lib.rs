@@ -23,6 +23,11 @@
 //! across a host restart. Calls accepted in one activation can overtake the validator's
 //! view (two trials, or a call after the circuit just opened): the handler checks again
 //! and fails such a call with error type [`CIRCUIT_OPEN`].
+//!
+//! Every call adds to the history, so the breaker continues as a new run when the host
+//! suggests it, or after `calls_per_run` calls when the start sets that, once the calls
+//! in flight have answered: the next run of the same workflow id takes over the
+//! position, the failures in the window, an open circuit's cool-down and the counts.
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
@@ -50,6 +55,12 @@ pub struct BreakerConfig {
     pub open_s: u64,
     /// The start-to-close timeout of each call, in seconds.
     pub call_timeout_s: u64,
+    /// Continue as a new run after this many calls (besides when the host suggests it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls_per_run: Option<u64>,
+    /// The breaker as the previous run left it; none for the first run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried: Option<Carried>,
 }
 
 impl Default for BreakerConfig {
@@ -60,6 +71,8 @@ impl Default for BreakerConfig {
             window_s: 60,
             open_s: 30,
             call_timeout_s: 10,
+            calls_per_run: None,
+            carried: None,
         }
     }
 }
@@ -94,6 +107,18 @@ pub struct BreakerReport {
     pub opened: u64,
 }
 
+/// What a run hands the next when it continues as new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carried {
+    pub position: Position,
+    /// When the failures in the window happened (ms), oldest first.
+    pub failure_times: Vec<u64>,
+    pub open_until_ms: Option<u64>,
+    pub calls: u64,
+    pub failures: u64,
+    pub opened: u64,
+}
+
 /// The workflow's state.
 #[derive(Debug, Default)]
 pub struct Breaker {
@@ -106,6 +131,8 @@ pub struct Breaker {
     calls: u64,
     failed: u64,
     opened: u64,
+    /// Calls this run took in.
+    calls_this_run: u64,
     stopped: bool,
 }
 
@@ -136,6 +163,7 @@ impl Breaker {
     /// Takes a call in: whether it is the half-open circuit's trial.
     fn admit(&mut self) -> bool {
         self.calls += 1;
+        self.calls_this_run += 1;
         let trial = self.position == Position::HalfOpen;
         self.trial_in_flight |= trial;
         trial
@@ -189,6 +217,26 @@ impl Breaker {
         self.open_until_ms = None;
     }
 
+    fn carry(&self) -> Carried {
+        Carried {
+            position: self.position,
+            failure_times: self.failures.iter().copied().collect(),
+            open_until_ms: self.open_until_ms,
+            calls: self.calls,
+            failures: self.failed,
+            opened: self.opened,
+        }
+    }
+
+    fn resume(&mut self, carried: Carried) {
+        self.position = carried.position;
+        self.failures = carried.failure_times.into();
+        self.open_until_ms = carried.open_until_ms;
+        self.calls = carried.calls;
+        self.failed = carried.failures;
+        self.opened = carried.opened;
+    }
+
     fn report(&self) -> BreakerReport {
         BreakerReport {
             position: self.position,
@@ -208,35 +256,75 @@ fn unix_ms(time: SystemTime) -> u64 {
     u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// Waits until the open circuit's `open_until_ms` on a durable timer and half-opens
+/// it: `false` when the `stop` signal came first.
+async fn cool_down(ctx: &WfContext<Breaker>) -> WfResult<bool> {
+    let until = ctx.state(|b| b.open_until_ms.unwrap_or_default());
+    let wait = until.saturating_sub(unix_ms(ctx.now()));
+    // A cool-down carried from the previous run may be over already.
+    if wait > 0 {
+        let mut timer = ctx.sleep(Duration::from_millis(wait));
+        let mut stop = ctx.wait_condition(|b| b.stopped);
+        select! {
+            fired = timer => fired?,
+            stopped = stop => {
+                stopped?;
+                return Ok(false);
+            }
+        }
+    }
+    ctx.state_mut(Breaker::half_open);
+    Ok(true)
+}
+
 #[workflow(name = "circuit_breaker")]
 impl Breaker {
     /// Guards the downstream until the `stop` signal: each time the circuit opens, waits
-    /// out the cool-down on a durable timer and half-opens it.
-    async fn run(ctx: WfContext<Self>, config: BreakerConfig) -> WfResult<BreakerReport> {
+    /// out the cool-down on a durable timer and half-opens it; continues as new when it
+    /// is time.
+    async fn run(ctx: WfContext<Self>, mut config: BreakerConfig) -> WfResult<BreakerReport> {
         if config.activity.is_empty() || config.failure_threshold == 0 {
             return Err(WorkflowError::new(
                 "a circuit breaker needs an `activity` and a `failure_threshold` of at least 1",
             )
             .with_type("InvalidInput"));
         }
-        let open_for = Duration::from_secs(config.open_s);
-        ctx.state_mut(|breaker| breaker.config = config);
+        let carried = config.carried.take();
+        ctx.state_mut(|breaker| {
+            breaker.config = config.clone();
+            if let Some(carried) = carried {
+                breaker.resume(carried);
+            }
+        });
+        let limit = config.calls_per_run.unwrap_or(u64::MAX);
         loop {
-            ctx.wait_condition(|b| b.stopped || b.position == Position::Open)
-                .await?;
+            let history = ctx.clone();
+            ctx.wait_condition(move |b| {
+                b.stopped
+                    || b.position == Position::Open
+                    || b.calls_this_run >= limit
+                    || history.history_info().continue_as_new_suggested
+            })
+            .await?;
             if ctx.state(|b| b.stopped) {
                 break;
             }
-            let mut cool_down = ctx.sleep(open_for);
-            let mut stop = ctx.wait_condition(|b| b.stopped);
-            select! {
-                fired = cool_down => fired?,
-                stopped = stop => {
-                    stopped?;
-                    break;
+            if ctx.state(|b| b.position == Position::Open) {
+                if cool_down(&ctx).await? {
+                    continue;
                 }
+                break;
             }
-            ctx.state_mut(Breaker::half_open);
+            // Time to continue as new, once the calls in flight have answered.
+            ctx.all_handlers_finished().await?;
+            if ctx.state(|b| b.stopped || b.position == Position::Open) {
+                continue;
+            }
+            let next = BreakerConfig {
+                carried: Some(ctx.state(Breaker::carry)),
+                ..config
+            };
+            return Err(ctx.continue_as_new(&next));
         }
         // Calls in flight answer their callers before the run closes.
         ctx.all_handlers_finished().await?;
@@ -249,6 +337,7 @@ impl Breaker {
         let admitted = ctx.state_mut(|b| match b.refusal() {
             Some(refusal) => {
                 b.calls += 1;
+                b.calls_this_run += 1;
                 Err(refusal)
             }
             None => Ok((b.admit(), b.config.clone())),

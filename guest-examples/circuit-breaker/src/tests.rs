@@ -8,13 +8,22 @@ use weft_sdk::wit::{Command, Failure, IssuedCommand};
 
 const OPEN_MS: u64 = 30_000;
 
-fn started() -> Harness {
-    let mut harness = Harness::new::<Breaker>();
-    let config = BreakerConfig {
+fn config() -> BreakerConfig {
+    BreakerConfig {
         activity: "inventory".to_owned(),
         ..BreakerConfig::default()
-    };
-    assert!(harness.start(&config).unwrap().is_empty());
+    }
+}
+
+fn started_with(config: &BreakerConfig) -> (Harness, Vec<IssuedCommand>) {
+    let mut harness = Harness::new::<Breaker>();
+    let commands = harness.start(config).unwrap();
+    (harness, commands)
+}
+
+fn started() -> Harness {
+    let (harness, commands) = started_with(&config());
+    assert!(commands.is_empty());
     harness
 }
 
@@ -186,6 +195,59 @@ fn a_config_without_an_activity_is_refused() {
     let mut harness = Harness::new::<Breaker>();
     let done = harness.start(&json!({"failure_threshold": 2})).unwrap();
     assert_eq!(testing::failed(&done).unwrap().error_type, "InvalidInput");
+}
+
+#[test]
+fn continues_as_new_after_its_calls_per_run_carrying_the_window() {
+    let config = BreakerConfig {
+        calls_per_run: Some(2),
+        ..config()
+    };
+    let (mut harness, _) = started_with(&config);
+    call(&mut harness, "c1", 1, Err("down"));
+    let failed_at = testing_now_ms(&harness);
+    let commands = call(&mut harness, "c2", 2, Ok(5));
+    let Some(Command::ContinueAsNew(next)) = commands.last().map(|c| &c.command) else {
+        panic!("{commands:?}");
+    };
+    let next: BreakerConfig = serde_json::from_slice(&next.input.data).unwrap();
+    let carried = next.carried.clone().expect("the breaker is carried");
+    assert_eq!(carried.failure_times, [failed_at]);
+    assert_eq!((carried.calls, carried.failures), (2, 1));
+    assert_eq!(next.calls_per_run, Some(2));
+
+    // The next run counts the carried failure: two more open the circuit.
+    let (mut harness, commands) = started_with(&next);
+    assert!(commands.is_empty(), "{commands:?}");
+    assert_eq!(position(&mut harness).recent_failures, 1);
+    call(&mut harness, "c3", 1, Err("down"));
+    let commands = call(&mut harness, "c4", 2, Err("down"));
+    assert_eq!(scheduled(&commands).1, [(1, OPEN_MS)]);
+    assert_eq!(position(&mut harness).calls, 4);
+}
+
+#[test]
+fn an_open_circuit_carried_over_waits_out_the_rest_of_its_cool_down() {
+    let now = unix_ms(Harness::new::<Breaker>().now());
+    let config = BreakerConfig {
+        carried: Some(Carried {
+            position: Position::Open,
+            failure_times: Vec::new(),
+            open_until_ms: Some(now + 12_000),
+            calls: 3,
+            failures: 3,
+            opened: 1,
+        }),
+        ..config()
+    };
+    let (mut harness, commands) = started_with(&config);
+    assert_eq!(scheduled(&commands).1, [(1, 12_000)]);
+    assert!(refused(&mut harness, "early")
+        .message
+        .starts_with("circuit open"));
+    harness.advance(Duration::from_secs(12));
+    harness.activate(vec![testing::fire_timer(1)]).unwrap();
+    assert_eq!(position(&mut harness).position, Position::HalfOpen);
 }
 
 fn testing_now_ms(harness: &Harness) -> u64 {
