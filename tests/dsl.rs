@@ -80,6 +80,30 @@ async fn activity_steps_pass_their_results_by_name() {
     );
 }
 
+/// The definition the crate's documentation shows, one step of each kind.
+#[tokio::test]
+async fn the_documented_definition_runs() {
+    let env = env().await;
+    let path = repo_root().join("guest-examples/dsl/example.json");
+    let definition: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let (outcome, events) = run(&env, "dsl-example", definition).await;
+    assert_eq!(completed(&outcome), json!("Hello, ABC!"));
+    let tasks = scheduled_per_task(&events);
+    assert_eq!(
+        tasks.concat(),
+        [
+            r#"to_upper("abc")"#,
+            r#"reverse("ABC")"#,
+            r#"greet("ABC")"#,
+            r#"greet("yes")"#,
+            "square(0)",
+            "square(1)",
+            "square(2)"
+        ]
+    );
+    assert_eq!(tasks[1], [r#"reverse("ABC")"#, r#"greet("ABC")"#]);
+}
+
 #[tokio::test]
 async fn parallel_branches_start_together_and_merge_their_variables() {
     let env = env().await;

@@ -2,20 +2,10 @@
 //! Temporal's guide calls dynamic workflows, where the steps come from data (a user's
 //! flow editor, a config file) rather than from code.
 //!
-//! ```json
-//! {"input": "abc",
-//!  "steps": [
-//!    {"kind": "activity", "name": "upper", "activity": "to_upper", "input": {"ref": "input"}},
-//!    {"kind": "parallel", "branches": [
-//!       [{"kind": "activity", "name": "reversed", "activity": "reverse", "input": {"ref": "upper"}}],
-//!       [{"kind": "activity", "name": "greeting", "activity": "greet", "input": {"ref": "upper"},
-//!         "timeout_s": 5, "retry": {"maximum_attempts": 3}}]]},
-//!    {"kind": "conditional", "if": {"ref": "reversed", "equals": "CBA"},
-//!     "then": [{"kind": "activity", "name": "done", "activity": "greet", "input": "yes"}]},
-//!    {"kind": "loop", "times": 2, "index": "i", "steps": [
-//!       {"kind": "activity", "name": "square", "activity": "square", "input": {"ref": "i"}}]}],
-//!  "result": "greeting"}
-//! ```
+//! The example host's activities run this one (`example.json` in the crate), which
+//! returns `"Hello, ABC!"`:
+//!
+#![doc = concat!("```json\n", include_str!("../example.json"), "```")]
 //!
 //! The variables start as `input`; an activity step named `x` stores its result as `x`,
 //! and `{"ref": "x"}` (or a dotted path, `"x.field.0"`) anywhere in a later step's input
