@@ -110,10 +110,13 @@ pub struct BreakerReport {
 /// What a run hands the next when it continues as new.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Carried {
+    /// Where the breaker stood.
     pub position: Position,
     /// When the failures in the window happened (ms), oldest first.
     pub failure_times: Vec<u64>,
+    /// When an open circuit half-opens (ms): the next run waits out the rest.
     pub open_until_ms: Option<u64>,
+    /// The counts of the [`BreakerReport`] so far.
     pub calls: u64,
     pub failures: u64,
     pub opened: u64,
