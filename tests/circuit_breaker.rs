@@ -3,7 +3,8 @@
 //! stays open until the test skips the cool-down: a mocked downstream fails, the circuit
 //! opens and refuses calls, the downstream recovers, the durable timer half-opens the
 //! circuit and a trial call closes it. Every second call the breaker continues as a new
-//! run, which takes its state over. Every run's history replays.
+//! run, which takes its state over. And the same breaker through a real `weft server`
+//! and the CLI, refusing a call while open. Every run's history replays.
 
 use crate::support;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::server::{fails_with, ok, Server};
 use support::*;
 use weft_host::contract::Command;
 use weft_host::history::Event;
@@ -106,4 +108,52 @@ async fn circuit_opens_refuses_half_opens_on_its_timer_and_closes() {
             .count();
     }
     assert_eq!(calls, 4);
+}
+
+/// Through a real `weft server` and the CLI, on the host's own clock, with the example
+/// host's `check_status` as the downstream: called without retries, `3` fails (not
+/// ready at attempt 1) and `1` answers. Three failures open the circuit, and the next
+/// call is refused at once (exit 3) with the circuit's message. The cool-down is an
+/// hour, and nothing here waits for it.
+#[test]
+fn an_open_circuit_refuses_calls_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let component = component("circuit-breaker");
+    ok(server.cli(&[
+        "deploy",
+        component.to_str().unwrap(),
+        "--name",
+        "circuit-breaker",
+    ]));
+    let config = r#"{"activity": "check_status", "failure_threshold": 3, "open_s": 3600}"#;
+    ok(server.cli(&[
+        "start",
+        "circuit_breaker",
+        "--id",
+        "breaker-cli",
+        "--input",
+        config,
+    ]));
+    let call = |input: &str| server.cli(&["update", "breaker-cli", "call", "--input", input]);
+    assert_eq!(ok(call("1")), "1");
+    for _ in 0..3 {
+        let failed = fails_with(call("3"), 3);
+        assert!(failed.contains("not ready yet"), "{failed}");
+    }
+    let refused = fails_with(call("1"), 3);
+    assert!(
+        refused.contains("rejected: circuit open: `check_status` failed 3 times within 60 s"),
+        "{refused}"
+    );
+    let state: Value =
+        serde_json::from_str(&ok(server.cli(&["query", "breaker-cli", "state"]))).unwrap();
+    assert_eq!(state["position"], json!("open"));
+    ok(server.cli(&["signal", "breaker-cli", "stop"]));
+    let report: Value = serde_json::from_str(&ok(server.cli(&["result", "breaker-cli"]))).unwrap();
+    assert_eq!(
+        (report["calls"].clone(), report["failures"].clone()),
+        (json!(4), json!(3))
+    );
+    server.assert_replays("breaker-cli", "circuit-breaker");
 }
