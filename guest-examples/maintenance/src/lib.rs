@@ -12,8 +12,8 @@
 //! each service sent: `{"vehicle": "car-1", "notifications": {"coolant flush": 5,
 //! "inspection": 10, "oil change": 40}}` (a date exactly `years` on counts).
 //!
-//! On the test environment's virtual clock ten years take a second of real time
-//! (`tests/maintenance.rs`).
+//! On the test environment's virtual clock ten years take a fraction of a second of
+//! real time (`tests/maintenance.rs`).
 
 pub mod calendar;
 
