@@ -12,15 +12,40 @@ use super::{assert_replays, component_bytes};
 
 /// `builder`'s environment with the fixture deployed.
 pub async fn env_with(builder: TestEnvBuilder) -> TestEnv {
+    deployed(builder, "messages").await
+}
+
+/// `builder`'s environment with the component `name` deployed under that name.
+pub async fn deployed(builder: TestEnvBuilder, name: &str) -> TestEnv {
     let env = builder
         .compiled_cache(super::compiled_cache())
         .start()
         .await
         .unwrap();
-    env.deploy(component_bytes("messages"), "messages")
-        .await
-        .unwrap();
+    env.deploy(component_bytes(name), name).await.unwrap();
     env
+}
+
+/// The activities and local activities the run scheduled, grouped by the workflow task
+/// that scheduled them (tasks that scheduled none left out): `(activity, input)`.
+pub fn scheduled_per_task(events: &[Event]) -> Vec<Vec<(String, Value)>> {
+    let mut tasks: Vec<Vec<(String, Value)>> = Vec::new();
+    for event in events {
+        match event {
+            Event::TaskStarted { .. } => tasks.push(Vec::new()),
+            Event::Command(issued) => match &issued.command {
+                Command::ScheduleActivity(s) | Command::ScheduleLocalActivity(s) => {
+                    let input = serde_json::from_slice(&s.input.data).unwrap();
+                    let task = tasks.last_mut().expect("commands come in a task");
+                    task.push((s.activity_type.clone(), input));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    tasks.retain(|task| !task.is_empty());
+    tasks
 }
 
 /// An environment whose activity `six` answers 6.
@@ -41,11 +66,17 @@ pub async fn start(env: &TestEnv, workflow_type: &str, id: &str, input: Value) -
 
 /// Wait for the run to close, replay its history, and return how it ended.
 pub async fn finish(env: &TestEnv, run: &RunHandle) -> Outcome {
+    finish_with(env, run, "messages").await
+}
+
+/// [`finish`] for a run of the component `component_name`.
+pub async fn finish_with(env: &TestEnv, run: &RunHandle, component_name: &str) -> Outcome {
     let waited = format!("run {} of {} to close", run.run_id, run.workflow_id);
     let outcome = super::poll::within(&waited, env.host().wait(&run.run_id))
         .await
         .unwrap();
-    replays(env, run);
+    let events = env.host().history(&run.run_id).unwrap();
+    assert_replays(env.host(), component_name, &events);
     outcome
 }
 

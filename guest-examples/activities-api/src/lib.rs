@@ -5,8 +5,10 @@
 //! unit struct implementing [`ActivityType`]: its name and its input and output types in
 //! one place, so neither side spells a name or guesses a type.
 
+mod patterns;
 mod travel;
 
+pub use patterns::{BatchTotals, MaintenanceDue, NotifyMaintenance, SummarizeBatch, ValidateItems};
 pub use travel::{
     BookCar, BookFlight, BookHotel, CancelCar, CancelFlight, CancelHotel, Trip, NOT_THIS_KIND,
     NO_FLIGHTS,

@@ -14,6 +14,7 @@
 //! does at start).
 
 mod dynamic;
+mod patterns;
 mod payments;
 mod polling;
 mod travel;
@@ -85,6 +86,7 @@ pub fn register(registry: &mut ActivityRegistry) {
             payments::charge_card(ctx, payment).await
         });
     travel::register(registry);
+    patterns::register(registry);
 }
 
 /// Heartbeat once a second until cancelled. A host shutting down ends the attempt
