@@ -81,6 +81,7 @@ HOLDER=$(weft cluster status --json --server "${URL[b]}" |
   sed -n 's/.*"node_id":"\([a-z]\)","address":"[^"]*","alive":true,"shards":64.*/\1/p')
 if [ -z "$HOLDER" ]; then echo "no host holds the shards" >&2; exit 1; fi
 kill -9 "${PID[$HOLDER]}"
+wait "${PID[$HOLDER]}" 2>/dev/null || true
 unset "PID[$HOLDER]"
 echo "killed host $HOLDER; a standby takes its shards over once their leases expire (3 s)"
 SURVIVOR=a
