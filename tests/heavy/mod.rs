@@ -4,6 +4,7 @@
 //! They spawn processes, make certificates and wait on real restarts, so they cost more
 //! per test than the rest.
 
+mod chaos;
 mod cluster;
 mod crash_compose;
 mod crash_resume;

@@ -73,6 +73,20 @@ impl Server {
         self.child.wait().unwrap()
     }
 
+    /// Send `signal` (`STOP`, `CONT`, …) to the server process.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} failed: {sent:?}");
+    }
+
+    /// The exit status, if the server has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
     /// SIGKILL: no shutdown code runs.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

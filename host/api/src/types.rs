@@ -88,6 +88,10 @@ pub enum ErrorCode {
     /// commit met the error the outcome is unknown (it may or may not be durable);
     /// later requests were not tried. Restart the server and look the execution up.
     StorageFailed,
+    /// 502: a standby forwarded the call to the host that serves and got no answer (that
+    /// host died or stopped answering mid-call): it may or may not have taken effect;
+    /// look before retrying.
+    ForwardFailed,
     /// 401: the server requires a bearer token and the request has none, or one the
     /// server does not accept.
     Unauthorized,

@@ -52,6 +52,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::Unavailable | ErrorCode::StorageFailed => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ForwardFailed => StatusCode::BAD_GATEWAY,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         };
         ApiError(

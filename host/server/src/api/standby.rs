@@ -42,6 +42,10 @@ pub fn front(slot: Slot, cluster: Arc<dyn ClusterView>) -> Router {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(5)))
+        // A serving host that stopped answering (paused, cut off) fails the call in
+        // the end, leaving room for the longest wait a call may ask for (an update's
+        // `wait_s`, up to 300 s); callers with less patience time out on their own.
+        .timeout_global(Some(Duration::from_secs(310)))
         .build()
         .new_agent();
     super::cluster::routes(cluster.clone())
@@ -71,23 +75,51 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     }
     match forward(&front, request).await {
         Ok(response) => response,
-        Err(message) => ApiError::new(ErrorCode::Unavailable, message).into_response(),
+        Err(Unsent(message)) => ApiError::new(ErrorCode::Unavailable, message).into_response(),
+        Err(Unanswered(message)) => {
+            ApiError::new(ErrorCode::ForwardFailed, message).into_response()
+        }
+    }
+}
+
+/// Why a forwarded call has no answer.
+enum Failed {
+    /// It never reached the serving host: nothing happened; retry.
+    Unsent(String),
+    /// It was sent and no answer came back: it may have taken effect.
+    Unanswered(String),
+}
+use Failed::{Unanswered, Unsent};
+
+/// Whether `e` means the call never left: no connection was made.
+fn unsent(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
+        ),
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => true,
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::BadUri(_) => true,
+        _ => false,
     }
 }
 
 /// Send `request` to the host that serves the cluster and hand back its answer.
-async fn forward(front: &Front, request: Request) -> Result<Response, String> {
+async fn forward(front: &Front, request: Request) -> Result<Response, Failed> {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_MODULE_BYTES)
         .await
-        .map_err(|e| format!("reading the request to forward: {e}"))?;
+        .map_err(|e| Unsent(format!("reading the request to forward: {e}")))?;
     let cluster = front.cluster.clone();
     let agent = front.agent.clone();
     tokio::task::spawn_blocking(move || {
-        let holder = cluster.holder().ok_or(
-            "this host is a standby and no host serves the cluster now (a takeover is under \
-             way); try again in a few seconds",
-        )?;
+        let holder = cluster.holder().ok_or_else(|| {
+            Unsent(
+                "this host is a standby and no host serves the cluster now (a takeover is \
+                 under way); try again in a few seconds"
+                    .into(),
+            )
+        })?;
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut outgoing = ureq::http::Request::builder()
             .method(parts.method.as_str())
@@ -97,10 +129,19 @@ async fn forward(front: &Front, request: Request) -> Result<Response, String> {
                 outgoing = outgoing.header(name.as_str(), value.as_bytes());
             }
         }
-        let outgoing = outgoing.body(body.to_vec()).map_err(|e| e.to_string())?;
-        let mut answer = agent
-            .run(outgoing)
-            .map_err(|e| format!("forwarding to the serving host {holder}: {e}"))?;
+        let outgoing = outgoing
+            .body(body.to_vec())
+            .map_err(|e| Unsent(e.to_string()))?;
+        let mut answer = agent.run(outgoing).map_err(|e| {
+            let message = format!("forwarding to the serving host {holder}: {e}");
+            if unsent(&e) {
+                Unsent(message)
+            } else {
+                Unanswered(format!(
+                    "{message}; the call may or may not have taken effect"
+                ))
+            }
+        })?;
         let status =
             StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let content_type = answer.headers().get("content-type").cloned();
@@ -109,7 +150,11 @@ async fn forward(front: &Front, request: Request) -> Result<Response, String> {
             .with_config()
             .limit(MAX_MODULE_BYTES as u64)
             .read_to_vec()
-            .map_err(|e| format!("reading the answer of {holder}: {e}"))?;
+            .map_err(|e| {
+                Unanswered(format!(
+                    "reading the answer of {holder}: {e}; the call may or may not have taken effect"
+                ))
+            })?;
         let mut response = Response::new(Body::from(bytes));
         *response.status_mut() = status;
         if let Some(value) = content_type.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
@@ -118,5 +163,5 @@ async fn forward(front: &Front, request: Request) -> Result<Response, String> {
         Ok(response)
     })
     .await
-    .map_err(|e| e.to_string())?
+    .map_err(|e| Unanswered(e.to_string()))?
 }

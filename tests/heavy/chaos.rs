@@ -1,0 +1,313 @@
+//! Chaos on a cluster of three `weft server` processes on one PostgreSQL database: a
+//! driver starts accounts and deposits into them through random hosts while hosts are
+//! SIGKILLed (and restarted under their node id) or SIGSTOPped past their lease (and
+//! continued: a paused holder wakes fenced and exits with code 6, and is restarted).
+//! At the end every acknowledged start and deposit took effect exactly once (one that
+//! got no answer at most once), every account closed with its balance, no workflow id
+//! has two open runs, and every history replays.
+//!
+//! The seed comes from `WEFT_CHAOS_SEED` (default 7) and `WEFT_CHAOS_ROUNDS` sets the
+//! length (default 10): a longer run is `WEFT_CHAOS_ROUNDS=60 cargo test … chaos`.
+
+use crate::support;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::poll::until_seen;
+use support::postgres::Schema;
+use support::server::{execution, Server};
+use support::*;
+
+/// A small deterministic generator (xorshift), so a failure names its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// One host: its folder and node id, and the process when it runs.
+struct Node {
+    id: &'static str,
+    data: PathBuf,
+    server: Option<Server>,
+    /// Rounds left before a node left down starts again.
+    down_for: usize,
+}
+
+impl Node {
+    fn start(&mut self, url: &str) {
+        let args = [
+            "--database",
+            url,
+            "--lease-time",
+            "2s",
+            "--shards",
+            "8",
+            "--node-id",
+            self.id,
+        ];
+        self.server = Some(Server::start_with(&self.data, &[], &args));
+    }
+}
+
+/// A request with a short patience that never panics: the status and body, or why
+/// there was no answer (a host killed or paused mid-call).
+fn call(url: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let answer = match body {
+        Some(body) => agent.post(format!("{url}{path}")).send_json(body),
+        None => agent.get(format!("{url}{path}")).call(),
+    };
+    let mut answer = answer.map_err(|e| e.to_string())?;
+    let status = answer.status().as_u16();
+    let text = answer
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
+}
+
+/// What became of a call.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// Acknowledged: it took effect.
+    Acked,
+    /// Refused before anything was recorded (no such run, or not serving: 503
+    /// `unavailable`).
+    Refused,
+    /// No answer, or one that says the outcome is unknown (a forward that got no answer,
+    /// a commit that met a failure).
+    Unknown,
+}
+
+fn outcome(answer: &Result<(u16, Value), String>) -> Outcome {
+    match answer {
+        Ok((200 | 201, _)) => Outcome::Acked,
+        Ok((404 | 409, _)) => Outcome::Refused,
+        Ok((503, body)) if body["code"] == "unavailable" => Outcome::Refused,
+        _ => Outcome::Unknown,
+    }
+}
+
+/// What the driver knows of one account.
+#[derive(Default, Debug)]
+struct Account {
+    /// The start was acknowledged.
+    started: bool,
+    acked: i64,
+    unknown: i64,
+}
+
+/// The node that holds the shards now, as the cluster says.
+fn holder(nodes: &[Node]) -> Option<usize> {
+    let server = nodes.iter().find_map(|n| n.server.as_ref())?;
+    let (_, status) = call(&server.url, "/v1/cluster", None).ok()?;
+    let id = status["nodes"]
+        .as_array()?
+        .iter()
+        .find(|n| n["shards"].as_u64() > Some(0) && n["alive"] == true)?["node_id"]
+        .as_str()?
+        .to_string();
+    nodes.iter().position(|n| n.id == id && n.server.is_some())
+}
+
+/// One fault: the holder (or a random host) SIGKILLed and restarted at once under its
+/// node id (it takes its shards back), SIGKILLed and left down for a while (a standby
+/// takes over), or SIGSTOPped past its lease (a standby takes over; the holder wakes
+/// fenced, exits with code 6, and is restarted).
+fn chaos_step(rng: &mut Rng, nodes: &mut [Node], fault: usize, url: &str, log: &mut Vec<String>) {
+    let up = nodes.iter().filter(|n| n.server.is_some()).count();
+    // Mostly the holder, whose loss matters; sometimes a standby.
+    let k = match holder(nodes) {
+        Some(k) if rng.below(4) > 0 => k,
+        _ => rng.below(nodes.len()),
+    };
+    let node = &mut nodes[k];
+    let Some(mut server) = node.server.take() else {
+        return;
+    };
+    match fault % 3 {
+        0 => {
+            log.push(format!("SIGKILL {}, restarted at once", node.id));
+            server.kill();
+            node.start(url);
+        }
+        1 if up > 1 => {
+            log.push(format!("SIGKILL {}, left down for two rounds", node.id));
+            server.kill();
+            node.down_for = 2;
+            let id = node.id;
+            until_seen(
+                &format!("a host other than {id} to serve"),
+                || match holder(nodes) {
+                    Some(k) => Ok(log.push(format!("{} took over", nodes[k].id))),
+                    None => Err("no holder yet"),
+                },
+            );
+        }
+        _ => {
+            log.push(format!("SIGSTOP {} for 3.5 s", node.id));
+            server.signal("STOP");
+            std::thread::sleep(Duration::from_millis(3500));
+            server.signal("CONT");
+            // A holder paused past its lease wakes fenced and stops with code 6.
+            let status = until_seen(&format!("{} to stop after its pause", node.id), || {
+                server.exited().ok_or("still running")
+            });
+            log.push(format!("{} exited with {status}", node.id));
+            assert_eq!(
+                status.code(),
+                Some(6),
+                "a fenced host exits with code 6; {log:?}"
+            );
+            node.start(url);
+        }
+    }
+}
+
+/// Start again the nodes whose time down is over.
+fn revive(nodes: &mut [Node], url: &str) {
+    for node in nodes.iter_mut().filter(|n| n.server.is_none()) {
+        node.down_for = node.down_for.saturating_sub(1);
+        if node.down_for == 0 {
+            node.start(url);
+        }
+    }
+}
+
+fn drive(rng: &mut Rng, nodes: &[Node], accounts: &mut HashMap<String, Account>, round: usize) {
+    let urls: Vec<&str> = nodes
+        .iter()
+        .filter_map(|n| n.server.as_ref().map(|s| s.url.as_str()))
+        .collect();
+    let id = format!("acct-{round}");
+    let begin = json!({"workflow_type": "entity", "input": {"balance": 0}, "id": id});
+    let account = accounts.entry(id.clone()).or_default();
+    let url = urls[rng.below(urls.len())];
+    account.started = outcome(&call(url, "/v1/executions", Some(&begin))) == Outcome::Acked;
+    for _ in 0..6 {
+        let ids: Vec<String> = accounts.keys().cloned().collect();
+        let target = &ids[rng.below(ids.len())];
+        let path = format!("{}/signals/deposit", execution(target));
+        let deposit = json!({"input": {"amount": 1}});
+        let account = accounts.get_mut(target).unwrap();
+        match outcome(&call(urls[rng.below(urls.len())], &path, Some(&deposit))) {
+            Outcome::Acked => account.acked += 1,
+            Outcome::Refused => {}
+            Outcome::Unknown => account.unknown += 1,
+        }
+    }
+}
+
+/// Close every account through a serving host and check its balance and history.
+fn check(nodes: &[Node], accounts: &HashMap<String, Account>, log: &[String]) {
+    let server = nodes.iter().find_map(|n| n.server.as_ref()).unwrap();
+    for (id, account) in accounts {
+        let (status, _) = until_seen(&format!("{id} to be found"), || {
+            match call(&server.url, &execution(id), None) {
+                Ok((503, body)) | Ok((500, body)) => Err(body),
+                Ok(answer) => Ok(answer),
+                Err(e) => Err(Value::String(e)),
+            }
+        });
+        if !account.started && status == 404 {
+            continue;
+        }
+        assert_eq!(
+            status, 200,
+            "{id}: an acknowledged start took effect; {log:?}"
+        );
+        until_seen(&format!("{id} to close"), || {
+            match call(
+                &server.url,
+                &format!("{}/signals/close", execution(id)),
+                Some(&json!({})),
+            ) {
+                Ok((200 | 409, _)) => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        });
+        let balance = server.result(id)["result"]["balance"].as_i64().unwrap();
+        assert!(
+            account.acked <= balance && balance <= account.acked + account.unknown,
+            "{id}: balance {balance}, {account:?}: an acknowledged deposit is applied once, \
+             one without an answer at most once; {log:?}"
+        );
+        server.assert_replays(id, "entity");
+    }
+    let (_, list) = server.get("/v1/executions?limit=500");
+    let mut runs: HashMap<&str, usize> = HashMap::new();
+    for e in list["executions"].as_array().unwrap() {
+        *runs.entry(e["workflow_id"].as_str().unwrap()).or_default() += 1;
+    }
+    assert!(
+        runs.values().all(|&n| n == 1),
+        "one run per workflow id: {runs:?}"
+    );
+}
+
+#[test]
+fn a_cluster_under_kills_and_pauses_loses_and_duplicates_nothing() {
+    let Some(schema) = Schema::new("chaos") else {
+        return;
+    };
+    let seed: u64 = std::env::var("WEFT_CHAOS_SEED").map_or(7, |s| s.parse().unwrap());
+    let rounds = std::env::var("WEFT_CHAOS_ROUNDS").map_or(10, |s| s.parse().unwrap());
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut nodes: Vec<Node> = ["a", "b", "c"]
+        .iter()
+        .zip(&dirs)
+        .map(|(id, dir)| Node {
+            id,
+            data: dir.path().to_path_buf(),
+            server: None,
+            down_for: 0,
+        })
+        .collect();
+    for node in &mut nodes {
+        node.start(&schema.url);
+    }
+    let first = nodes[1].server.as_ref().unwrap();
+    deploy(first, &component_bytes("entity"));
+    let mut accounts = HashMap::new();
+    let mut log = vec![format!("seed {seed}")];
+    for round in 0..rounds {
+        drive(&mut rng, &nodes, &mut accounts, round);
+        revive(&mut nodes, &schema.url);
+        if round % 2 == 1 {
+            chaos_step(&mut rng, &mut nodes, round / 2, &schema.url, &mut log);
+        }
+    }
+    check(&nodes, &accounts, &log);
+    let acked: i64 = accounts.values().map(|a| a.acked).sum();
+    eprintln!(
+        "chaos: {log:?}; {} accounts, {acked} acknowledged deposits",
+        accounts.len()
+    );
+}
+
+/// Deploy through `server`, retrying while the cluster is taking over.
+fn deploy(server: &Server, bytes: &[u8]) {
+    until_seen("the module to deploy", || {
+        match server.post_bytes("/v1/modules?name=entity", bytes) {
+            (201, _) => Ok(()),
+            other => Err(other),
+        }
+    });
+}
