@@ -6,13 +6,17 @@
 //! got no answer at most once), every account closed with its balance, no workflow id
 //! has two open runs, and every history replays.
 //!
-//! The seed comes from `WEFT_CHAOS_SEED` (default 7) and `WEFT_CHAOS_ROUNDS` sets the
-//! length (default 10): a longer run is `WEFT_CHAOS_ROUNDS=60 cargo test … chaos`.
+//! The driver runs on a thread of its own, so calls are in flight when a host dies or
+//! stops. The seed comes from `WEFT_CHAOS_SEED` (default 7) and `WEFT_CHAOS_FAULTS` sets
+//! the length (default 6 faults, one a second or so): a longer run is
+//! `WEFT_CHAOS_FAULTS=60 cargo test … chaos`.
 
 use crate::support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -58,6 +62,9 @@ impl Node {
     }
 }
 
+/// What [`call`] says when no connection could be made (nothing was sent).
+const REFUSED: &str = "connection refused";
+
 /// A request with a short patience that never panics: the status and body, or why
 /// there was no answer (a host killed or paused mid-call).
 fn call(url: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), String> {
@@ -70,7 +77,13 @@ fn call(url: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), Str
         Some(body) => agent.post(format!("{url}{path}")).send_json(body),
         None => agent.get(format!("{url}{path}")).call(),
     };
-    let mut answer = answer.map_err(|e| e.to_string())?;
+    let mut answer = answer.map_err(|e| match e {
+        // Nothing was sent: the host is gone.
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            REFUSED.to_string()
+        }
+        e => e.to_string(),
+    })?;
     let status = answer.status().as_u16();
     let text = answer
         .body_mut()
@@ -100,6 +113,7 @@ fn outcome(answer: &Result<(u16, Value), String>) -> Outcome {
         Ok((200 | 201, _)) => Outcome::Acked,
         Ok((404 | 409, _)) => Outcome::Refused,
         Ok((503, body)) if body["code"] == "unavailable" => Outcome::Refused,
+        Err(e) if e == REFUSED => Outcome::Refused,
         _ => Outcome::Unknown,
     }
 }
@@ -190,15 +204,37 @@ fn revive(nodes: &mut [Node], url: &str) {
     }
 }
 
-fn drive(rng: &mut Rng, nodes: &[Node], accounts: &mut HashMap<String, Account>, round: usize) {
-    let urls: Vec<&str> = nodes
+/// The addresses of the hosts that run, for the driver, as they come and go.
+type Urls = Arc<Mutex<Vec<String>>>;
+
+fn publish(nodes: &[Node], urls: &Urls) {
+    *urls.lock().unwrap() = nodes
         .iter()
-        .filter_map(|n| n.server.as_ref().map(|s| s.url.as_str()))
+        .filter_map(|n| n.server.as_ref().map(|s| s.url.clone()))
         .collect();
+}
+
+/// Start accounts and deposit into them through random hosts until `stop`.
+fn driver(seed: u64, urls: Urls, stop: Arc<AtomicBool>) -> HashMap<String, Account> {
+    let mut rng = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
+    let mut accounts = HashMap::new();
+    let mut round = 0;
+    while !stop.load(Ordering::SeqCst) {
+        let urls = urls.lock().unwrap().clone();
+        if !urls.is_empty() {
+            drive(&mut rng, &urls, &mut accounts, round);
+            round += 1;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    accounts
+}
+
+fn drive(rng: &mut Rng, urls: &[String], accounts: &mut HashMap<String, Account>, round: usize) {
     let id = format!("acct-{round}");
     let begin = json!({"workflow_type": "entity", "input": {"balance": 0}, "id": id});
     let account = accounts.entry(id.clone()).or_default();
-    let url = urls[rng.below(urls.len())];
+    let url = &urls[rng.below(urls.len())];
     account.started = outcome(&call(url, "/v1/executions", Some(&begin))) == Outcome::Acked;
     for _ in 0..6 {
         let ids: Vec<String> = accounts.keys().cloned().collect();
@@ -206,7 +242,7 @@ fn drive(rng: &mut Rng, nodes: &[Node], accounts: &mut HashMap<String, Account>,
         let path = format!("{}/signals/deposit", execution(target));
         let deposit = json!({"input": {"amount": 1}});
         let account = accounts.get_mut(target).unwrap();
-        match outcome(&call(urls[rng.below(urls.len())], &path, Some(&deposit))) {
+        match outcome(&call(&urls[rng.below(urls.len())], &path, Some(&deposit))) {
             Outcome::Acked => account.acked += 1,
             Outcome::Refused => {}
             Outcome::Unknown => account.unknown += 1,
@@ -267,7 +303,7 @@ fn a_cluster_under_kills_and_pauses_loses_and_duplicates_nothing() {
         return;
     };
     let seed: u64 = std::env::var("WEFT_CHAOS_SEED").map_or(7, |s| s.parse().unwrap());
-    let rounds = std::env::var("WEFT_CHAOS_ROUNDS").map_or(10, |s| s.parse().unwrap());
+    let faults = std::env::var("WEFT_CHAOS_FAULTS").map_or(6, |s| s.parse().unwrap());
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut nodes: Vec<Node> = ["a", "b", "c"]
@@ -285,20 +321,32 @@ fn a_cluster_under_kills_and_pauses_loses_and_duplicates_nothing() {
     }
     let first = nodes[1].server.as_ref().unwrap();
     deploy(first, &component_bytes("entity"));
-    let mut accounts = HashMap::new();
     let mut log = vec![format!("seed {seed}")];
-    for round in 0..rounds {
-        drive(&mut rng, &nodes, &mut accounts, round);
+    let urls = Urls::default();
+    publish(&nodes, &urls);
+    let stop = Arc::new(AtomicBool::new(false));
+    let driving = {
+        let (urls, stop) = (urls.clone(), stop.clone());
+        std::thread::spawn(move || driver(seed, urls, stop))
+    };
+    for fault in 0..faults {
+        std::thread::sleep(Duration::from_millis(800));
+        chaos_step(&mut rng, &mut nodes, fault, &schema.url, &mut log);
+        publish(&nodes, &urls);
         revive(&mut nodes, &schema.url);
-        if round % 2 == 1 {
-            chaos_step(&mut rng, &mut nodes, round / 2, &schema.url, &mut log);
-        }
+        publish(&nodes, &urls);
     }
+    std::thread::sleep(Duration::from_millis(800));
+    stop.store(true, Ordering::SeqCst);
+    let accounts = driving.join().expect("the driver ran to the end");
     check(&nodes, &accounts, &log);
-    let acked: i64 = accounts.values().map(|a| a.acked).sum();
+    let count = |f: fn(&Account) -> i64| accounts.values().map(f).sum::<i64>();
     eprintln!(
-        "chaos: {log:?}; {} accounts, {acked} acknowledged deposits",
-        accounts.len()
+        "chaos: {log:?}; {} accounts ({} acknowledged), {} deposits acknowledged, {} unanswered",
+        accounts.len(),
+        count(|a| a.started as i64),
+        count(|a| a.acked),
+        count(|a| a.unknown),
     );
 }
 
