@@ -169,7 +169,10 @@ fn chaos_step(rng: &mut Rng, nodes: &mut [Node], fault: usize, url: &str, log: &
             until_seen(
                 &format!("a host other than {id} to serve"),
                 || match holder(nodes) {
-                    Some(k) => Ok(log.push(format!("{} took over", nodes[k].id))),
+                    Some(k) => {
+                        log.push(format!("{} took over", nodes[k].id));
+                        Ok(())
+                    }
                     None => Err("no holder yet"),
                 },
             );
