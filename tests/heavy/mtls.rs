@@ -260,6 +260,7 @@ fn tokens_are_required_on_every_route() {
     unauthorized(missing.health().unwrap_err(), "requires a bearer token");
     unauthorized(missing.metrics().unwrap_err(), "requires a bearer token");
     unauthorized(missing.modules().unwrap_err(), "requires a bearer token");
+    unauthorized(missing.cluster().unwrap_err(), "requires a bearer token");
     let wrong = with_token(Some("file-token-"));
     unauthorized(wrong.health().unwrap_err(), "not one this server accepts");
     unauthorized(wrong.metrics().unwrap_err(), "not one this server accepts");
@@ -267,6 +268,7 @@ fn tokens_are_required_on_every_route() {
     run_hello(&with_token(Some("file-token-1")), "token-1", "token");
     let from_env = with_token(Some("env-token-2"));
     assert!(from_env.metrics().unwrap().contains("weft_"));
+    assert_eq!(from_env.cluster().unwrap().shards, 1);
     assert_replays(&from_env, "token-1");
 
     // The CLI with WEFT_TOKEN (and the CA from WEFT_TLS_CA).

@@ -176,7 +176,7 @@ pub fn secured_router(
 }
 
 /// `router` behind the bearer-token check when `tokens` is given.
-fn secured(router: Router, tokens: Option<Tokens>) -> Router {
+pub(super) fn secured(router: Router, tokens: Option<Tokens>) -> Router {
     match tokens {
         Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
             tokens,
@@ -223,10 +223,9 @@ pub async fn serve(
         tracing::warn!("bearer tokens over plain HTTP cross the network readable by anyone on the path; serve HTTPS with --tls-cert and --tls-key");
     }
     let slot = Slot::default();
-    let app = secured(
-        front(slot.clone(), cluster.clone()),
-        security.tokens.clone(),
-    );
+    // The front door checks tokens on its own route; the host's routes check them once
+    // installed, and a forwarded call is checked by the host that serves it.
+    let app = front(slot.clone(), cluster.clone(), security.tokens.clone());
     let opening = Opening {
         config,
         storage,
@@ -235,6 +234,7 @@ pub async fn serve(
         cluster,
         url,
         auth: security.summary(),
+        tokens: security.tokens,
     };
     match tls {
         Some(config) => {
@@ -254,6 +254,7 @@ struct Opening {
     cluster: Arc<dyn ClusterView>,
     url: String,
     auth: String,
+    tokens: Option<Tokens>,
 }
 
 impl Opening {
@@ -275,7 +276,8 @@ impl Opening {
             None => Host::open(self.config, self.activities).await?,
         };
         let schedules = Schedules::start(&host).await?;
-        self.slot.install(router(host.clone(), schedules.clone()));
+        let routes = secured(router(host.clone(), schedules.clone()), self.tokens);
+        self.slot.install(routes);
         // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
         announce(&format!("listening on {}", self.url));
         tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %self.auth,

@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use weft_api::types::{ErrorCode, MAX_MODULE_BYTES};
 
+use super::auth::Tokens;
 use super::cluster::ClusterView;
-use super::server::ApiError;
+use super::server::{secured, ApiError};
 
 /// The routes of the host, once it serves.
 #[derive(Clone, Default)]
@@ -38,7 +39,7 @@ struct Front {
 
 /// `/v1/cluster`, and everything else to the host's routes once `slot` holds them, to
 /// the serving host while this one is a standby, or 503 while it opens.
-pub fn front(slot: Slot, cluster: Arc<dyn ClusterView>) -> Router {
+pub fn front(slot: Slot, cluster: Arc<dyn ClusterView>, tokens: Option<Tokens>) -> Router {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(5)))
@@ -48,13 +49,12 @@ pub fn front(slot: Slot, cluster: Arc<dyn ClusterView>) -> Router {
         .timeout_global(Some(Duration::from_secs(310)))
         .build()
         .new_agent();
-    super::cluster::routes(cluster.clone())
-        .fallback(dispatch)
-        .with_state(Front {
-            slot,
-            cluster,
-            agent,
-        })
+    let rest = Router::new().fallback(dispatch).with_state(Front {
+        slot,
+        cluster: cluster.clone(),
+        agent,
+    });
+    secured(super::cluster::routes(cluster), tokens).merge(rest)
 }
 
 async fn dispatch(State(front): State<Front>, request: Request) -> Response {
