@@ -48,17 +48,7 @@ struct Node {
 
 impl Node {
     fn start(&mut self, url: &str) {
-        let args = [
-            "--database",
-            url,
-            "--lease-time",
-            "2s",
-            "--shards",
-            "8",
-            "--node-id",
-            self.id,
-        ];
-        self.server = Some(Server::start_with(&self.data, &[], &args));
+        self.server = Some(super::cluster::start(&self.data, url, self.id));
     }
 }
 

@@ -27,8 +27,8 @@ fn nodes(status: &Value) -> Vec<(String, bool, u64, i64)> {
         .collect()
 }
 
-/// A host of the test's cluster: 8 shards, leases of 2 s.
-fn start(data: &std::path::Path, url: &str, node: &str) -> Server {
+/// A host of a test's cluster on the database at `url`: 8 shards, leases of 2 s.
+pub(super) fn start(data: &std::path::Path, url: &str, node: &str) -> Server {
     let args = [
         "--database",
         url,
