@@ -117,16 +117,20 @@ struct Account {
     unknown: i64,
 }
 
-/// The node that holds the shards now, as the cluster says.
-fn holder(nodes: &[Node]) -> Option<usize> {
+/// The node id that holds the shards now, as a running host says.
+fn holder_id(nodes: &[Node]) -> Option<String> {
     let server = nodes.iter().find_map(|n| n.server.as_ref())?;
     let (_, status) = call(&server.url, "/v1/cluster", None).ok()?;
-    let id = status["nodes"]
+    let holder = status["nodes"]
         .as_array()?
         .iter()
-        .find(|n| n["shards"].as_u64() > Some(0) && n["alive"] == true)?["node_id"]
-        .as_str()?
-        .to_string();
+        .find(|n| n["shards"].as_u64() > Some(0) && n["alive"] == true)?;
+    Some(holder["node_id"].as_str()?.to_string())
+}
+
+/// The place of the running node that holds the shards.
+fn holder(nodes: &[Node]) -> Option<usize> {
+    let id = holder_id(nodes)?;
     nodes.iter().position(|n| n.id == id && n.server.is_some())
 }
 
@@ -136,54 +140,71 @@ fn holder(nodes: &[Node]) -> Option<usize> {
 /// fenced, exits with code 6, and is restarted).
 fn chaos_step(rng: &mut Rng, nodes: &mut [Node], fault: usize, url: &str, log: &mut Vec<String>) {
     let up = nodes.iter().filter(|n| n.server.is_some()).count();
+    let holding = holder(nodes);
     // Mostly the holder, whose loss matters; sometimes a standby.
-    let k = match holder(nodes) {
+    let k = match holding {
         Some(k) if rng.below(4) > 0 => k,
         _ => rng.below(nodes.len()),
     };
-    let node = &mut nodes[k];
-    let Some(mut server) = node.server.take() else {
+    let id = nodes[k].id;
+    let Some(mut server) = nodes[k].server.take() else {
         return;
     };
     match fault % 3 {
         0 => {
-            log.push(format!("SIGKILL {}, restarted at once", node.id));
+            log.push(format!("SIGKILL {id}, restarted at once"));
             server.kill();
-            node.start(url);
+            nodes[k].start(url);
         }
         1 if up > 1 => {
-            log.push(format!("SIGKILL {}, left down for two rounds", node.id));
+            log.push(format!("SIGKILL {id}, left down for two rounds"));
             server.kill();
-            node.down_for = 2;
-            let id = node.id;
-            until_seen(
-                &format!("a host other than {id} to serve"),
-                || match holder(nodes) {
-                    Some(k) => {
-                        log.push(format!("{} took over", nodes[k].id));
-                        Ok(())
-                    }
-                    None => Err("no holder yet"),
-                },
-            );
+            nodes[k].down_for = 2;
+            let took = until_seen(&format!("a host other than {id} to serve"), || {
+                holder(nodes).ok_or("no holder yet")
+            });
+            log.push(format!("{} took over", nodes[took].id));
         }
         _ => {
-            log.push(format!("SIGSTOP {} for 3.5 s", node.id));
+            log.push(format!("SIGSTOP {id} for 5 s"));
             server.signal("STOP");
-            std::thread::sleep(Duration::from_millis(3500));
+            std::thread::sleep(Duration::from_secs(5));
             server.signal("CONT");
-            // A holder paused past its lease wakes fenced and stops with code 6.
-            let status = until_seen(&format!("{} to stop after its pause", node.id), || {
-                server.exited().ok_or("still running")
-            });
-            log.push(format!("{} exited with {status}", node.id));
+            if holding == Some(k) {
+                paused_holder_woke(nodes, &mut server, id, log);
+            }
+            match server.exited() {
+                Some(_) => nodes[k].start(url),
+                None => nodes[k].server = Some(server),
+            }
+        }
+    }
+}
+
+/// A holder that wakes from a pause past its lease is fenced and exits with code 6 once
+/// a standby took its shards; if none did meanwhile, it renews them and goes on.
+fn paused_holder_woke(nodes: &[Node], server: &mut Server, id: &str, log: &mut Vec<String>) {
+    let ended = until_seen(&format!("{id} to stop, or keep its shards"), || {
+        if let Some(status) = server.exited() {
+            return Ok(Some(status));
+        }
+        match holder_id(nodes) {
+            Some(holder) if holder == id => Ok(None),
+            seen => Err(format!("holder {seen:?}; {id} still running")),
+        }
+    });
+    match ended {
+        Some(status) => {
+            log.push(format!("{id} exited with {status}"));
             assert_eq!(
                 status.code(),
                 Some(6),
                 "a fenced host exits with code 6; {log:?}"
             );
-            node.start(url);
         }
+        None => log.push(format!(
+            "{id} kept its shards: no standby took them meanwhile"
+        )),
     }
 }
 
