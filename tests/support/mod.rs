@@ -4,6 +4,7 @@
 
 pub mod features;
 pub mod logs;
+pub mod pages;
 pub mod poll;
 pub mod postgres;
 pub mod server;
