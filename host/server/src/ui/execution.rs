@@ -32,6 +32,9 @@ pub(crate) struct TabForm {
     view: Option<String>,
     #[serde(default)]
     page: Option<usize>,
+    /// Timeline: `show` draws idle stretches at their real length.
+    #[serde(default)]
+    idle: Option<String>,
     /// `live`: only the polled part; `v`: the history length the page shows.
     fragment: Option<String>,
     v: Option<usize>,
@@ -88,7 +91,7 @@ pub(crate) async fn show(
         (waiting(&description))
         nav.tabs {
             @for (tab, name) in [("timeline", "Timeline"), ("history", "History"), ("messages", "Messages"), ("relationships", "Relationships"), ("attributes", "Attributes and memo")] {
-                a.active[form.tab() == tab] href=(format!("{}?tab={tab}", execution_href(id))) { (name) }
+                a class=[(form.tab() == tab).then_some("active")] href=(format!("{}?tab={tab}", execution_href(id))) { (name) }
             }
         }
         @match form.tab() {
@@ -108,11 +111,12 @@ fn live(ui: &Ui, id: &str, form: &TabForm, description: &Description, events: &[
     let model = timeline::model(events, now);
     let poll = description.run.status.is_open().then(|| {
         format!(
-            "{}?tab={}&view={}&page={}&fragment=live&v={}",
+            "{}?tab={}&view={}&page={}&idle={}&fragment=live&v={}",
             execution_href(id),
             form.tab(),
             form.view.as_deref().unwrap_or("compact"),
             form.page.unwrap_or(0),
+            form.idle.as_deref().unwrap_or_default(),
             events.len()
         )
     });
@@ -132,8 +136,15 @@ fn live(ui: &Ui, id: &str, form: &TabForm, description: &Description, events: &[
                     (history::compact(&model))
                 }
             } @else {
-                (timeline_svg::render(&model))
+                @let show_idle = form.idle.as_deref() == Some("show");
+                (timeline_svg::render(&model, show_idle))
                 p.legend {
+                    @if show_idle {
+                        a href=(format!("{}?tab=timeline", execution_href(id))) { "Collapse idle stretches" }
+                    } @else {
+                        a href=(format!("{}?tab=timeline&idle=show", execution_href(id))) { "Show idle time" }
+                    }
+                    " · "
                     "Times are those of the workflow tasks that recorded the events; a result is placed at the task that received it, a failed attempt (≈) at the task before its retry. "
                     "Red: backoff and failures; pink: signals; dashed: a timer's planned firing."
                 }

@@ -34,7 +34,7 @@ pub(crate) fn page(viewer: &Viewer, section: Section, title: &str, body: Markup)
                     nav {
                         @for (s, path, name) in nav {
                             @if s != Section::Start || !viewer.read_only {
-                                a.active[s == section] href=(path) { (name) }
+                                a class=[(s == section).then_some("active")] href=(path) { (name) }
                             }
                         }
                     }

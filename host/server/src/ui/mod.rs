@@ -33,6 +33,7 @@ mod modules;
 mod schedules;
 mod start;
 mod timeline;
+mod timeline_scale;
 mod timeline_svg;
 
 use std::sync::Arc;
