@@ -11,10 +11,10 @@ use support::server::Server;
 use support::*;
 
 /// A workflow id with markup and a `/` in it: shown escaped, linked percent-encoded.
-const HOSTILE_ID: &str = "<script>alert(1)</script>/x";
+pub(crate) const HOSTILE_ID: &str = "<script>alert(1)</script>/x";
 
 /// `id` as one path segment.
-fn encoded(id: &str) -> String {
+pub(crate) fn encoded(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -26,7 +26,7 @@ fn encoded(id: &str) -> String {
 }
 
 /// `id`'s page in the UI.
-fn path_of(id: &str) -> String {
+pub(crate) fn path_of(id: &str) -> String {
     format!("/ui/executions/{}", encoded(id))
 }
 
@@ -37,7 +37,7 @@ fn ok_page(page: Page, what: &str) -> String {
 
 /// A server with hello, timer and entity deployed, one finished run with a hostile
 /// id, a timer sleeping for a day and an open account.
-fn server_with_runs(args: &[&str], env: &[(&str, &str)]) -> (tempfile::TempDir, Server) {
+pub(crate) fn server_with_runs(args: &[&str], env: &[(&str, &str)]) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(dir.path(), env, args);
     let bearer = env
@@ -161,6 +161,11 @@ fn pages_show_runs_escaped_and_forms_act_on_them() {
         nap.contains("Pending timers") && nap.contains("Terminate"),
         "{nap}"
     );
+    let real_time = ok_page(
+        browser.get(&format!("{}?tab=timeline&idle=show", path_of("nap-1"))),
+        "idle shown",
+    );
+    assert!(real_time.contains("Collapse idle stretches"), "{real_time}");
     let compact = ok_page(
         browser.get(&format!("{}?tab=history", path_of(HOSTILE_ID))),
         "compact",

@@ -2,6 +2,7 @@
 //! crates, real hosts on real redb files in temporary folders.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod features;
 pub mod logs;
 pub mod pages;

@@ -108,7 +108,7 @@ pub(crate) async fn show(
 /// The timeline or history tab: what polling replaces while the run is open.
 fn live(ui: &Ui, id: &str, form: &TabForm, description: &Description, events: &[Event]) -> Markup {
     let now = ui.host.clock().now_ms();
-    let model = timeline::model(events, now);
+    let model = timeline::model(events, now, description.run.close_ms);
     let poll = description.run.status.is_open().then(|| {
         format!(
             "{}?tab={}&view={}&page={}&idle={}&fragment=live&v={}",

@@ -133,7 +133,7 @@ pub(crate) async fn check(
     for (name, value) in [
         ("content-security-policy", super::assets::CSP),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
@@ -203,25 +203,30 @@ async fn admit(guard: &Guard, request: Request, next: Next) -> Response {
     response
 }
 
-/// Why a request comes from another site, if it does.
+/// Why a request comes from another site, if it does. A browser that hides the origin
+/// (`Origin: null`, as from a sandboxed frame) must say it is the same origin through
+/// `Sec-Fetch-Site`.
 fn cross_site(headers: &HeaderMap) -> Option<&'static str> {
     let header = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    if let Some(site) = header("sec-fetch-site") {
-        if site != "same-origin" && site != "none" {
-            return Some("refused: the form was posted from another site");
-        }
+    let site = header("sec-fetch-site");
+    if site.is_some_and(|site| site != "same-origin" && site != "none") {
+        return Some("refused: the form was posted from another site");
     }
-    if let (Some(origin), Some(host)) = (header(ORIGIN.as_str()), header(HOST.as_str())) {
-        let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-        if origin_host != host {
-            return Some("refused: the form was posted from another origin");
+    match (header(ORIGIN.as_str()), header(HOST.as_str())) {
+        (Some("null"), _) if site != Some("same-origin") => {
+            Some("refused: the form was posted from an unknown origin")
         }
+        (Some("null"), _) => None,
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+            (origin_host != host).then_some("refused: the form was posted from another origin")
+        }
+        _ => None,
     }
-    None
 }
 
 /// The request again, once its form's `csrf` field matched `expected`.
@@ -391,5 +396,12 @@ mod tests {
         assert!(cross_site(&headers).is_some());
         headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
         assert_eq!(cross_site(&headers), None);
+        headers.insert(ORIGIN, HeaderValue::from_static("null"));
+        assert_eq!(cross_site(&headers), None);
+        headers.remove("sec-fetch-site");
+        assert!(
+            cross_site(&headers).is_some(),
+            "a hidden origin must say same-origin"
+        );
     }
 }

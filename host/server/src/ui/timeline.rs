@@ -59,18 +59,24 @@ pub(crate) struct Mark {
     pub(crate) title: String,
 }
 
-/// The timeline of `events`; `now_ms` ends what is still pending.
-pub(crate) fn model(events: &[Event], now_ms: u64) -> Timeline {
+/// The timeline of `events`; `now_ms` ends what is still pending. `closed_ms`, the
+/// close time of a closed run's record, places its end where it happened (a
+/// termination or a timeout has no task, so no time, in the history).
+pub(crate) fn model(events: &[Event], now_ms: u64, closed_ms: Option<u64>) -> Timeline {
     let mut builder = Builder::default();
     for (index, event) in events.iter().enumerate() {
         builder.event(index, event);
     }
-    let Builder { rows, now, .. } = builder;
+    let Builder { mut rows, now, .. } = builder;
     let start_ms = rows.first().map_or(now, |r| r.from_ms);
-    let end_ms = match rows.first().and_then(|w| w.to_ms) {
-        Some(closed) => closed,
-        None => now.max(now_ms),
+    let end_ms = match (closed_ms, rows.first().and_then(|w| w.to_ms)) {
+        (Some(closed), _) => closed.max(now),
+        (None, Some(closed)) => closed,
+        (None, None) => now.max(now_ms),
     };
+    if let (Some(_), Some(workflow)) = (closed_ms, rows.first_mut()) {
+        workflow.to_ms = Some(end_ms);
+    }
     Timeline {
         start_ms,
         end_ms: end_ms.max(start_ms),
@@ -421,7 +427,7 @@ mod tests {
 
     #[test]
     fn rows_follow_the_commands_with_their_attempts_and_outcomes() {
-        let t = model(&history(), T0 + 99_999);
+        let t = model(&history(), T0 + 99_999, None);
         assert_eq!(
             (t.start_ms, t.end_ms),
             (T0, T0 + 3013),
@@ -470,7 +476,7 @@ mod tests {
     fn an_open_run_ends_now_and_its_pending_rows_stay_open() {
         let mut events = history();
         events.truncate(7);
-        let t = model(&events, T0 + 5000);
+        let t = model(&events, T0 + 5000, None);
         assert_eq!(t.end_ms, T0 + 5000);
         assert_eq!((t.rows[2].outcome, t.rows[2].to_ms), ("pending", None));
         assert_eq!(

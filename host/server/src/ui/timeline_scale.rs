@@ -26,12 +26,16 @@ impl Scale {
             timeline.end_ms.max(timeline.start_ms + 1),
         );
         let span = end - start;
-        let idle = if show_idle {
+        let mut idle = if show_idle {
             Vec::new()
         } else {
             idle_stretches(timeline, start, end)
         };
-        let idle_ms: u64 = idle.iter().map(|(a, b)| b - a).sum();
+        let mut idle_ms: u64 = idle.iter().map(|(a, b)| b - a).sum();
+        // Nothing but idle time (a run that only waited): real time shows it better.
+        if idle_ms >= span {
+            (idle, idle_ms) = (Vec::new(), 0);
+        }
         let idle_pct = IDLE_WIDTH * idle.len() as f64;
         let per_ms = (100.0 - idle_pct) / (span - idle_ms).max(1) as f64;
         let mut pieces = Vec::new();
@@ -48,13 +52,10 @@ impl Scale {
 
     /// Where `ms` falls, in percent.
     pub(crate) fn at(&self, ms: u64) -> f64 {
-        let first = self.pieces[0];
-        if ms <= first.0 {
-            return 0.0;
-        }
         for &(from, to, x0, x1, _) in &self.pieces {
-            if ms <= to {
-                return x0 + (x1 - x0) * (ms - from) as f64 / (to - from).max(1) as f64;
+            if ms < to {
+                let into = ms.saturating_sub(from) as f64 / (to - from).max(1) as f64;
+                return x0 + (x1 - x0) * into;
             }
         }
         100.0
@@ -128,7 +129,7 @@ mod tests {
             {"Job": {"Signal": {"name": "b", "input": input}}},
         ]))
         .expect("events in their serde shape");
-        let timeline = model(&events, 10 * day);
+        let timeline = model(&events, 10 * day, None);
         let scale = Scale::new(&timeline, false);
         let collapsed: Vec<_> = scale.collapsed().collect();
         assert_eq!(collapsed.len(), 1, "{collapsed:?}");
@@ -140,6 +141,8 @@ mod tests {
         );
         assert_eq!(scale.at(10 * day), 100.0);
         assert_eq!(scale.time_at(scale.at(500)), 500);
+        let only_waited = model(&events[..1], 10 * day, None);
+        assert_eq!(Scale::new(&only_waited, false).collapsed().count(), 0);
         let linear = Scale::new(&timeline, true);
         assert_eq!(linear.collapsed().count(), 0);
         assert!(linear.at(1000) < 0.01);

@@ -122,7 +122,7 @@ mod tests {
             {"Command": {"command": {"StartTimer": {"seq": 3, "duration_ms": 60000}}, "location": null}},
         ]))
         .expect("events in their serde shape");
-        let svg = render(&model(&events, 31_000), false).into_string();
+        let svg = render(&model(&events, 31_000, None), false).into_string();
         assert!(svg.starts_with(r#"<svg class="timeline""#), "{svg}");
         assert!(
             svg.contains(r#"data-kind="workflow" data-seq="0""#),
