@@ -15,14 +15,7 @@ pub(crate) const HOSTILE_ID: &str = "<script>alert(1)</script>/x";
 
 /// `id` as one path segment.
 pub(crate) fn encoded(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
 /// `id`'s page in the UI.

@@ -46,7 +46,7 @@ pub(crate) async fn terminate(
     let reason = form.reason("terminated from the web UI")?;
     let run = ui.host.terminate(&id, &reason).await?;
     tracing::info!(workflow = %run.workflow_id, run = %run.run_id, %reason, "terminated from the web UI");
-    Ok(Redirect::to(&execution_href(&run.run_id)).into_response())
+    Ok(back_to(&run.run_id))
 }
 
 pub(crate) async fn cancel(
@@ -57,7 +57,12 @@ pub(crate) async fn cancel(
     let reason = form.reason("cancelled from the web UI")?;
     let run = ui.host.cancel(&id, &reason).await?;
     tracing::info!(workflow = %run.workflow_id, run = %run.run_id, %reason, "cancel requested from the web UI");
-    Ok(Redirect::to(&execution_href(&run.run_id)).into_response())
+    Ok(back_to(&run.run_id))
+}
+
+/// Post, redirect, get: back to the run's page.
+fn back_to(run_id: &str) -> Response {
+    Redirect::to(&execution_href(run_id)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -68,6 +73,15 @@ pub(crate) struct MessageForm {
 }
 
 impl MessageForm {
+    /// `act` on the form's input, once it is valid JSON.
+    async fn send<F, Fut>(&self, act: F) -> UiResult<Markup>
+    where
+        F: FnOnce(Payload) -> Fut,
+        Fut: std::future::Future<Output = UiResult<Markup>>,
+    {
+        act(self.input()?).await
+    }
+
     /// The input as a payload: the field's JSON, null when empty.
     fn input(&self) -> Result<Payload, UiError> {
         let text = self.input.trim();
@@ -91,13 +105,13 @@ pub(crate) async fn signal(
     Path(id): Path<String>,
     Form(form): Form<MessageForm>,
 ) -> UiResult<Response> {
-    let answer = match form.input() {
-        Ok(input) => ui.host.signal(&id, &form.name, input).await.map(|run| {
-            html! { div.notice role="status" { "Signal " code { (form.name) } " is durable in run " code { (run.run_id) } "." } }
-        }),
-        Err(e) => return answered(&ui, &viewer, &id, Err(e)).await,
+    let send = |input| async {
+        let run = ui.host.signal(&id, &form.name, input).await?;
+        Ok(
+            html! { div.notice role="status" { "Signal " code { (form.name) } " is durable in run " code { (run.run_id) } "." } },
+        )
     };
-    answered(&ui, &viewer, &id, answer.map_err(UiError::from)).await
+    answered(&ui, &viewer, &id, form.send(send).await).await
 }
 
 pub(crate) async fn query(
@@ -106,13 +120,13 @@ pub(crate) async fn query(
     Path(id): Path<String>,
     Form(form): Form<MessageForm>,
 ) -> UiResult<Response> {
-    let answer = match form.input() {
-        Ok(input) => ui.host.query(&id, &form.name, input).await.map(|value| {
-            html! { div.notice role="status" { "Query " code { (form.name) } " answered:" (json_block(&value.to_json())) } }
-        }),
-        Err(e) => return answered(&ui, &viewer, &id, Err(e)).await,
+    let ask = |input| async {
+        let value = ui.host.query(&id, &form.name, input).await?;
+        Ok(
+            html! { div.notice role="status" { "Query " code { (form.name) } " answered:" (json_block(&value.to_json())) } },
+        )
     };
-    answered(&ui, &viewer, &id, answer.map_err(UiError::from)).await
+    answered(&ui, &viewer, &id, form.send(ask).await).await
 }
 
 pub(crate) async fn update(
@@ -121,42 +135,40 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     Form(form): Form<MessageForm>,
 ) -> UiResult<Response> {
-    let input = match form.input() {
-        Ok(input) => input,
-        Err(e) => return answered(&ui, &viewer, &id, Err(e)).await,
-    };
+    let ask = |input| update_answer(&ui, &id, &form.name, input);
+    answered(&ui, &viewer, &id, form.send(ask).await).await
+}
+
+/// An update's outcome as a notice, or the workflow's refusal as an error.
+async fn update_answer(ui: &Ui, id: &str, name: &str, input: Payload) -> UiResult<Markup> {
     let request = UpdateRequest {
         update_id: Some(uuid::Uuid::new_v4().simple().to_string()),
-        name: form.name.clone(),
+        name: name.to_string(),
         input,
         wait: UpdateStage::Completed,
     };
-    let answer = match tokio::time::timeout(UPDATE_WAIT, ui.host.update(&id, request)).await {
+    match tokio::time::timeout(UPDATE_WAIT, ui.host.update(id, request)).await {
         Err(_) => Ok(
-            html! { div.notice role="status" { "Update " code { (form.name) } " was accepted and is still running." } },
+            html! { div.notice role="status" { "Update " code { (name) } " was accepted and is still running." } },
         ),
         Ok(Ok(UpdateOutcome::Completed {
             result: Ok(value), ..
         })) => Ok(html! {
-            div.notice role="status" { "Update " code { (form.name) } " completed:" (json_block(&value.to_json())) }
+            div.notice role="status" { "Update " code { (name) } " completed:" (json_block(&value.to_json())) }
         }),
         Ok(Ok(UpdateOutcome::Completed { result: Err(f), .. })) => Err(UiError::new(
             StatusCode::OK,
-            format!(
-                "Update {} completed with an error: {}",
-                form.name, f.message
-            ),
+            format!("Update {name} completed with an error: {}", f.message),
         )),
-        Ok(Ok(UpdateOutcome::Accepted { .. })) => Ok(
-            html! { div.notice role="status" { "Update " code { (form.name) } " was accepted." } },
-        ),
+        Ok(Ok(UpdateOutcome::Accepted { .. })) => {
+            Ok(html! { div.notice role="status" { "Update " code { (name) } " was accepted." } })
+        }
         Ok(Err(MessageError::Rejected(f))) => Err(UiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("The workflow rejected update {}: {}", form.name, f.message),
+            format!("The workflow rejected update {name}: {}", f.message),
         )),
         Ok(Err(e)) => Err(ApiError::from(e).into()),
-    };
-    answered(&ui, &viewer, &id, answer).await
+    }
 }
 
 /// The messages tab of `id` with `answer` above it; a failed message keeps its status.

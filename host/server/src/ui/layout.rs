@@ -82,19 +82,8 @@ pub(crate) fn csrf_field(viewer: &Viewer) -> Markup {
     html! { input type="hidden" name="csrf" value=(viewer.csrf); }
 }
 
-/// `id` as one path segment: everything but unreserved characters percent-encoded
-/// (a `/` in a workflow id becomes `%2F`).
-pub(crate) fn segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// `id` as one path segment (a `/` in a workflow id becomes `%2F`).
+pub(crate) use weft_api::paths::segment;
 
 /// `text` for a query string value.
 pub(crate) fn query_value(text: &str) -> String {

@@ -346,9 +346,7 @@ impl Row {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::{
-        ActivityOptions, IssuedCommand, Payload, ResolveActivity, ScheduleActivity, StartTimer,
-    };
+    use crate::contract::{IssuedCommand, Payload, ResolveActivity, StartTimer};
     use crate::history::vocab::{Failure, Signal, Update};
     use crate::history::ExecutionStarted;
 
@@ -368,19 +366,14 @@ mod tests {
     /// `greet` fails once and is retried after a second, a 2 s timer fires, a signal
     /// and an update arrive, the workflow completes.
     fn history() -> Vec<Event> {
-        let schedule = ScheduleActivity {
-            seq: 1,
-            activity_type: "greet".into(),
-            input: Payload::json(&serde_json::json!("world")),
-            options: ActivityOptions {
-                task_queue: None,
-                start_to_close_timeout_ms: 10_000,
-                schedule_to_close_timeout_ms: None,
-                schedule_to_start_timeout_ms: None,
-                heartbeat_timeout_ms: None,
-                retry_policy: None,
-            },
-        };
+        // The command in its stored shape (options left out are none).
+        let input = serde_json::to_value(Payload::json(&serde_json::json!("world"))).unwrap();
+        let schedule: Event = serde_json::from_value(serde_json::json!({"Command": {
+            "command": {"ScheduleActivity": {"seq": 1, "activity_type": "greet", "input": input,
+                "options": {"start_to_close_timeout_ms": 10_000}}},
+            "location": null,
+        }}))
+        .expect("a schedule-activity command");
         vec![
             Event::ExecutionStarted(ExecutionStarted {
                 workflow_type: "hello".into(),
@@ -390,7 +383,7 @@ mod tests {
                 time_ms: T0,
             }),
             Event::TaskStarted { time_ms: T0 },
-            command(Command::ScheduleActivity(schedule)),
+            schedule,
             Event::ActivityAttemptFailed {
                 seq: 1,
                 attempt: 1,
