@@ -230,6 +230,10 @@ fn pages_show_runs_escaped_and_forms_act_on_them() {
         "{timeline}"
     );
     assert!(timeline.contains("mark signal"), "{timeline}");
+    assert!(
+        timeline.contains("Handlers") && timeline.contains("updates: withdraw"),
+        "{timeline}"
+    );
 
     // Terminate: refused without the token or from another origin, then done.
     let nap = path_of("nap-1");

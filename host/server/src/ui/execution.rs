@@ -175,6 +175,11 @@ fn overview(d: &Description, events: &[Event]) -> Markup {
                 dt { "Closed" } dd { (layout::time(close)) (dot()) (duration(close.saturating_sub(run.start_ms))) }
             }
             dt { "Events" } dd { (events.len()) }
+            @if let Some(h) = &d.handlers {
+                dt { "Handlers" } dd {
+                    "signals: " (h.signals.join(", ")) (dot()) "queries: " (h.queries.join(", ")) (dot()) "updates: " (h.updates.join(", "))
+                }
+            }
         }
         div.cards {
             @if let Some(input) = &input { div.card { h2 { "Input" } (json_block(input)) } }
