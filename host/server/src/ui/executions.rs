@@ -1,6 +1,11 @@
 //! The executions page: one indexed page of runs (newest first, or those a list filter
 //! passes), a query box, next and previous pages, a jump to an id, the status counts
-//! (a fragment loaded apart: counting walks an index) and an opt-in auto-refresh.
+//! (a fragment loaded apart and kept for a few seconds: counting walks an index) and an
+//! opt-in auto-refresh.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -11,13 +16,42 @@ use serde::Deserialize;
 
 use super::guard::Viewer;
 use super::layout::{self, execution_href, query_value, status_badge, Section};
-use super::{Ui, UiResult};
+use super::{Ui, UiError, UiResult};
 use crate::api::listing::{self, ListParams};
 use crate::api::types::{CountBody, ExecutionInfo, ExecutionPage};
 use crate::runtime::QueryError;
 
 /// Rows on a page.
 const PAGE: usize = 50;
+/// How long status counts are reused: counting walks an index (about 150 ms at 100,000
+/// runs), and every list page and its auto-refresh asks.
+const COUNT_TTL: Duration = Duration::from_secs(10);
+/// Most queries whose counts are kept.
+const COUNT_ENTRIES: usize = 256;
+
+/// Status counts by query, each kept for [`COUNT_TTL`].
+#[derive(Default)]
+pub(crate) struct CountCache(Mutex<HashMap<String, (Instant, CountBody)>>);
+
+impl CountCache {
+    fn get(&self, query: &str) -> Option<CountBody> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.get(query)
+            .filter(|(at, _)| at.elapsed() < COUNT_TTL)
+            .map(|(_, counted)| counted.clone())
+    }
+
+    fn put(&self, query: &str, counted: CountBody) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= COUNT_ENTRIES {
+            kept.retain(|_, (at, _)| at.elapsed() < COUNT_TTL);
+            if kept.len() >= COUNT_ENTRIES {
+                kept.clear();
+            }
+        }
+        kept.insert(query.to_string(), (Instant::now(), counted));
+    }
+}
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ListForm {
@@ -225,13 +259,26 @@ pub(crate) async fn counts(
     State(ui): State<Ui>,
     Query(form): Query<CountForm>,
 ) -> UiResult<Markup> {
-    let query = form.query.trim();
-    let grouped = format!("{query} GROUP BY ExecutionStatus");
-    let counted: CountBody = match ui.host.inspect().count(grouped.trim()) {
-        Ok(counted) => counted.into(),
-        Err(QueryError::Filter(_)) => return Ok(html! {}),
-        Err(e) => return Err(e.into()),
+    let query = form.query.trim().to_string();
+    let counted = match ui.counts.get(&query) {
+        Some(counted) => counted,
+        None => {
+            let host = ui.host.clone();
+            let grouped = format!("{query} GROUP BY ExecutionStatus");
+            // Counting walks an index: off the async threads.
+            let counted = tokio::task::spawn_blocking(move || host.inspect().count(grouped.trim()))
+                .await
+                .map_err(|e| UiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            let counted: CountBody = match counted {
+                Ok(counted) => counted.into(),
+                Err(QueryError::Filter(_)) => return Ok(html! {}),
+                Err(e) => return Err(e.into()),
+            };
+            ui.counts.put(&query, counted.clone());
+            counted
+        }
     };
+    let query = query.as_str();
     let narrowed = |status: &str| {
         let clause = format!("ExecutionStatus = '{status}'");
         let query = if query.is_empty() {

@@ -66,6 +66,7 @@ pub(crate) struct Ui {
     pub(crate) host: Host,
     pub(crate) schedules: Schedules,
     pub(crate) guard: Arc<guard::Guard>,
+    pub(crate) counts: Arc<executions::CountCache>,
 }
 
 /// The UI's routes over `host` and `schedules`, or `None` with [`UiMode::Off`].
@@ -86,6 +87,7 @@ pub fn router(
         host,
         schedules,
         guard: guard.clone(),
+        counts: Arc::default(),
     };
     let to_list = || async { Redirect::to("/ui/executions") };
     let pages = Router::new()
