@@ -73,11 +73,17 @@ pub(crate) async fn show(
     form: &TabForm,
     notice: Markup,
 ) -> UiResult<Response> {
-    let description: Description = ui.host.describe(id).await?.into();
+    let live_only = form.fragment.as_deref() == Some("live");
+    // The handlers' names ask the run's instance; the polled fragment does without.
+    let description: Description = if live_only {
+        ui.host.describe_stored(id)?.into()
+    } else {
+        ui.host.describe(id).await?.into()
+    };
     let run = &description.run;
     let events = ui.host.history(&run.run_id)?;
     let open = run.status.is_open();
-    if form.fragment.as_deref() == Some("live") {
+    if live_only {
         if open && form.v == Some(events.len()) {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
