@@ -14,7 +14,10 @@
 #           servers on loopback, except the heavy ones.
 #   heavy   the end-to-end tests under tests/heavy/ (hosts killed with SIGKILL, TLS and
 #           mTLS, long chains of runs, OTLP export), and the tests that run the compiler:
-#           the SDK's compile errors (trybuild) and the toolchain's real guest builds.
+#           the SDK's compile errors (trybuild) and the toolchain's real guest builds,
+#           and the web UI in headless Chromium (WebDriver): the first run installs
+#           Debian's chromium and chromium-driver when missing (as root, with apt-get);
+#           screenshots land in target/ui-screenshots/.
 #
 # Before the unit tier a throwaway PostgreSQL starts (scripts/pg.sh: a Unix socket in a
 # temporary folder, installed from Debian's packages when missing) and its URL goes to
@@ -71,7 +74,19 @@ if [ -z "${WEFT_TEST_DATABASE_URL:-}" ]; then
 fi
 tier unit cargo test --workspace "$@"
 tier e2e cargo test --workspace --test e2e "$@" -- --skip heavy:: --test-threads "$e2e_threads"
+# The browser tests' Chromium and its WebDriver, from Debian (one source version, so the
+# two always match).
+browser() {
+    if [ -x /usr/bin/chromedriver ]; then return; fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+    else
+        echo "the browser tests need chromium and chromium-driver: apt-get install chromium chromium-driver (as root)"
+    fi
+}
 heavy() {
+    browser
     cargo test --workspace --test e2e "$@" -- heavy:: --test-threads "$e2e_threads"
     cargo test --workspace --test compile_errors --test build "$@"
 }

@@ -52,6 +52,7 @@ mod task_queues;
 mod task_retries;
 mod timeouts;
 mod typed_converter;
+mod ui;
 mod updates;
 mod upgrades;
 mod versioning;

@@ -2,8 +2,10 @@
 //! crates, real hosts on real redb files in temporary folders.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod features;
 pub mod logs;
+pub mod pages;
 pub mod poll;
 pub mod postgres;
 pub mod server;

@@ -16,6 +16,7 @@ use crate::api::tls::TlsFiles;
 use crate::api::Security;
 use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE};
 use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
+use crate::ui::UiMode;
 
 /// Run a host with the HTTP/JSON API until SIGINT or SIGTERM.
 ///
@@ -52,6 +53,13 @@ HTTPS, client certificates (mTLS) and bearer tokens:
   weft server --data ./data --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem
   weft server --data ./data --tokens-file tokens.txt
   WEFT_SERVER_TOKENS=\"$(cat tokens.txt)\" weft server --data ./data
+
+The web UI (pages for executions, schedules and modules) is at /ui/ on the same
+address, behind the same TLS and tokens (with tokens, its login page exchanges one for
+a session cookie):
+  weft server --data ./data                      # then open http://127.0.0.1:7233/ui/
+  weft server --data ./data --ui-read-only       # pages only: no cancel, terminate, signal, …
+  weft server --data ./data --no-ui              # the JSON API only
 
 Tokens are read from --tokens-file (one per line, `#` starts a comment) and from the
 environment variable WEFT_SERVER_TOKENS (separated by newlines or commas), never from
@@ -136,6 +144,14 @@ pub struct ServerArgs {
     /// WEFT_SERVER_TOKENS adds more.
     #[arg(long, value_name = "PATH")]
     pub tokens_file: Option<PathBuf>,
+    /// Serve the web UI's pages but refuse every action through it (cancel,
+    /// terminate, signal, query, update, start, schedule changes) with 403, and hide
+    /// their buttons. The JSON API is not affected.
+    #[arg(long, conflicts_with = "no_ui")]
+    pub ui_read_only: bool,
+    /// Do not serve the web UI at /ui/ (the JSON API only).
+    #[arg(long)]
+    pub no_ui: bool,
     #[command(flatten)]
     pub codec: super::codec_keys::CodecKeysArg,
 }
@@ -271,7 +287,12 @@ fn security(args: &ServerArgs) -> Result<Security, Failure> {
     };
     let tokens = Tokens::load(args.tokens_file.as_deref(), env.as_deref())
         .map_err(|e| Failure::new(exit::USAGE, e))?;
-    Ok(Security { tls, tokens })
+    let ui = match (args.no_ui, args.ui_read_only) {
+        (true, _) => UiMode::Off,
+        (false, true) => UiMode::ReadOnly,
+        (false, false) => UiMode::On,
+    };
+    Ok(Security { tls, tokens, ui })
 }
 
 #[cfg(test)]

@@ -472,17 +472,7 @@ fn code_of_status(status: u16) -> ErrorCode {
 }
 
 /// `id` escaped for use as one path segment (ids may hold `/`, `?`, spaces, …).
-fn path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub(crate) use weft_api::paths::segment as path_segment;
 
 #[cfg(test)]
 mod tests {

@@ -34,7 +34,7 @@ pub(super) async fn terminate(
 }
 
 /// The reason to record: the body's, checked, or `default` when it gives none.
-fn reason(body: StopBody, default: &str) -> ApiResult<String> {
+pub(crate) fn reason(body: StopBody, default: &str) -> ApiResult<String> {
     let Some(reason) = body.reason else {
         return Ok(default.to_string());
     };

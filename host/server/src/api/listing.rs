@@ -10,14 +10,14 @@ use super::types::*;
 use crate::runtime::Host;
 use crate::storage::RunFilter;
 
-#[derive(Deserialize)]
-pub(super) struct ListParams {
-    status: Option<String>,
+#[derive(Deserialize, Default)]
+pub(crate) struct ListParams {
+    pub(crate) status: Option<String>,
     #[serde(rename = "type")]
-    workflow_type: Option<String>,
-    limit: Option<usize>,
-    cursor: Option<String>,
-    query: Option<String>,
+    pub(crate) workflow_type: Option<String>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) cursor: Option<String>,
+    pub(crate) query: Option<String>,
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -28,6 +28,11 @@ pub(super) async fn list(
     State(host): State<Host>,
     Params(p): Params<ListParams>,
 ) -> ApiResult<Json<ExecutionPage>> {
+    page(&host, p).map(Json)
+}
+
+/// One page of runs as `p` asks: the API's list and the UI's executions page.
+pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
     let limit = p.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(bad(format!("limit must be 1-{MAX_PAGE}")));
@@ -49,11 +54,11 @@ pub(super) async fn list(
             None => 0,
         };
         let page = host.inspect().search(query, offset, limit)?;
-        return Ok(Json(ExecutionPage {
+        return Ok(ExecutionPage {
             executions: page.runs.iter().map(Into::into).collect(),
             next_cursor: page.more.then(|| format!("q{}", offset + limit)),
             plan: Some(page.plan),
-        }));
+        });
     }
     let status: Option<ExecutionStatus> = match &p.status {
         Some(s) => Some(s.parse().map_err(|e: String| bad(e))?),
@@ -79,11 +84,11 @@ pub(super) async fn list(
     } else {
         None
     };
-    Ok(Json(ExecutionPage {
+    Ok(ExecutionPage {
         executions: page.iter().map(Into::into).collect(),
         next_cursor,
         plan: None,
-    }))
+    })
 }
 
 #[derive(Deserialize)]

@@ -2,9 +2,9 @@
 
 pub mod auth;
 pub mod cluster;
-mod control;
+pub(crate) mod control;
 pub mod describe;
-mod listing;
+pub(crate) mod listing;
 mod messages;
 mod schedules;
 mod server;
@@ -12,6 +12,7 @@ mod standby;
 pub mod tls;
 
 pub use server::{router, secured_router, serve, shutdown_signal, HostFailed};
+pub(crate) use server::{start_run, ApiError};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).
 pub use weft_api::{schedule_types, types};
 
@@ -23,6 +24,8 @@ pub struct Security {
     pub tls: Option<tls::TlsFiles>,
     /// Require one of these tokens on every route.
     pub tokens: Option<auth::Tokens>,
+    /// Whether `/ui/` serves the web UI, and whether its actions are allowed.
+    pub ui: crate::ui::UiMode,
 }
 
 impl Security {

@@ -39,7 +39,7 @@ use crate::storage::{Status, Storage};
 pub struct ApiError(StatusCode, ApiErrorBody);
 
 impl ApiError {
-    pub(super) fn new(code: ErrorCode, message: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn new(code: ErrorCode, message: impl std::fmt::Display) -> ApiError {
         let status = match code {
             ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -69,6 +69,16 @@ impl ApiError {
     #[cfg(test)]
     pub(super) fn code(&self) -> ErrorCode {
         self.1.code
+    }
+
+    /// The HTTP status the API answers this error with (the UI answers the same).
+    pub(crate) fn status(&self) -> StatusCode {
+        self.0
+    }
+
+    /// The message for a person.
+    pub(crate) fn message(&self) -> &str {
+        &self.1.message
     }
 }
 
@@ -234,7 +244,8 @@ pub async fn serve(
         cluster,
         url,
         auth: security.summary(),
-        tokens: security.tokens,
+        tokens: security.tokens.clone(),
+        ui: (security.ui, tls.is_some()),
     };
     match tls {
         Some(config) => {
@@ -255,6 +266,8 @@ struct Opening {
     url: String,
     auth: String,
     tokens: Option<Tokens>,
+    /// The web UI's mode, and whether it is served over TLS.
+    ui: (crate::ui::UiMode, bool),
 }
 
 impl Opening {
@@ -276,7 +289,22 @@ impl Opening {
             None => Host::open(self.config, self.activities).await?,
         };
         let schedules = Schedules::start(&host).await?;
-        let routes = secured(router(host.clone(), schedules.clone()), self.tokens);
+        // The UI's routes sit beside the host's: its guard asks for a session from
+        // its login page, or the same bearer token.
+        let routes = secured(router(host.clone(), schedules.clone()), self.tokens.clone());
+        let (mode, tls) = self.ui;
+        let tokenless = self.tokens.is_none();
+        let ui = crate::ui::router(host.clone(), schedules.clone(), mode, self.tokens, tls);
+        let routes = match ui {
+            Some(ui) => {
+                tracing::info!(?mode, "web UI at {}/ui/", self.url);
+                if tokenless && !self.url.contains("://127.") && !self.url.contains("://[::1]") {
+                    tracing::warn!("the web UI answers everyone who can reach {}, and lets them terminate executions; serve with tokens, or --ui-read-only, or --no-ui", self.url);
+                }
+                ui.merge(routes)
+            }
+            None => routes,
+        };
         self.slot.install(routes);
         // On stdout for scripts (with `--listen 127.0.0.1:0` the port is the kernel's pick).
         announce(&format!("listening on {}", self.url));
@@ -508,6 +536,17 @@ async fn start(
             format!("the request body is not a valid start request: {e}"),
         )
     })?;
+    let started = start_run(&host, body).await?;
+    let status = if started.started {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(started)))
+}
+
+/// Start what `body` asks for: the API's `POST /v1/executions` and the UI's start form.
+pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started> {
     let input = Payload::json(&body.input);
     if input.data.len() > MAX_INPUT_BYTES {
         return Err(ApiError::new(
@@ -556,18 +595,11 @@ async fn start(
     match host.start_execution(request).await {
         Ok(StartOutcome { run: h, started }) => {
             tracing::info!(workflow = %h.workflow_id, run = %h.run_id, started, "started");
-            Ok((
-                if started {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                Json(Started {
-                    workflow_id: h.workflow_id,
-                    run_id: h.run_id,
-                    started,
-                }),
-            ))
+            Ok(Started {
+                workflow_id: h.workflow_id,
+                run_id: h.run_id,
+                started,
+            })
         }
         Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => {
             Err(ApiError::new(ErrorCode::NotFound, e))
