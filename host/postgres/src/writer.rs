@@ -199,6 +199,39 @@ async fn transaction(
     batches: &[Batch<'_>],
     leases: &Leases,
 ) -> Result<HashMap<usize, u32>, Failure> {
+    let mut left_out: HashMap<usize, u32> = HashMap::new();
+    loop {
+        let kept: Vec<usize> = (0..batches.len())
+            .filter(|k| !left_out.contains_key(k))
+            .collect();
+        if kept.is_empty() {
+            return Ok(left_out);
+        }
+        let subset: Vec<Batch> = kept.iter().map(|&k| batches[k]).collect();
+        match attempt(connection, &subset).await? {
+            Attempt::Committed => return Ok(left_out),
+            Attempt::Fenced(fenced) => {
+                for (j, shard) in fenced {
+                    leases.lose(format!("shard {shard} was taken over by another host"));
+                    left_out.insert(kept[j], shard);
+                }
+            }
+        }
+    }
+}
+
+/// How one transaction ended.
+enum Attempt {
+    Committed,
+    /// Rolled back: these batches (by place) are fenced by a shard whose epoch moved on.
+    Fenced(HashMap<usize, u32>),
+}
+
+/// One transaction over `batches`. The fence check and the writes go out together
+/// (pipelined, one round trip): the check runs first on the server, so its locks are
+/// held before anything is written, and when it finds a shard that moved on the
+/// transaction is rolled back.
+async fn attempt(connection: &mut Connection, batches: &[Batch<'_>]) -> Result<Attempt, Failure> {
     let client = connection.client().await?;
     let begun = client
         .simple_query("BEGIN; SELECT pg_current_xact_id()::text")
@@ -211,40 +244,37 @@ async fn transaction(
             _ => None,
         })
         .ok_or_else(|| StorageError::Database("BEGIN returned no transaction id".into()))?;
-    let client = connection.client.as_ref().expect("connected above");
-    let fenced = match check_fences(client, batches).await {
-        Ok(fenced) => fenced,
-        Err(e) => {
-            if !client.is_closed() {
-                let _ = client.batch_execute("ROLLBACK").await;
-            }
-            return Err(failed("the shard fence check", e).into());
-        }
+    let Connection {
+        client, prepared, ..
+    } = connection;
+    let client = client.as_ref().expect("connected above");
+    let writes = batches.iter().flat_map(|(writes, _)| writes.iter());
+    let (checked, applied) = tokio::join!(
+        check_fences(client, batches),
+        apply(client, prepared, writes)
+    );
+    let refused = match (checked, applied) {
+        (Err(e), _) => Some(Err(failed("the shard fence check", e).into())),
+        (Ok(fenced), _) if !fenced.is_empty() => Some(Ok(Attempt::Fenced(fenced))),
+        (Ok(_), Err(e)) => Some(Err(failed("a write", e).into())),
+        (Ok(_), Ok(())) => None,
     };
-    if let Some(&shard) = fenced.values().next() {
-        leases.lose(format!("shard {shard} was taken over by another host"));
-    }
-    let writes = batches
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| !fenced.contains_key(k))
-        .flat_map(|(_, (writes, _))| writes.iter());
-    if let Err(e) = apply(client, &mut connection.prepared, writes).await {
+    if let Some(refused) = refused {
         if !client.is_closed() {
             // A failed statement leaves the transaction aborted; end it.
             let _ = client.batch_execute("ROLLBACK").await;
         }
-        return Err(failed("a write", e).into());
+        return refused;
     }
     match client.batch_execute("COMMIT").await {
-        Ok(()) => Ok(fenced),
+        Ok(()) => Ok(Attempt::Committed),
         // The server answered: it refused the commit, nothing was written.
         Err(e) if e.as_db_error().is_some() => Err(failed("COMMIT", e).into()),
         Err(e) => {
             tracing::warn!(error = %e, xid, "the connection was lost during COMMIT; asking the database how the transaction ended");
             connection.client = None;
             match resolve(&connection.config, &xid).await {
-                Resolved::Committed => Ok(fenced),
+                Resolved::Committed => Ok(Attempt::Committed),
                 Resolved::Aborted(e) => Err(Failure::Failed(e)),
                 Resolved::Unknown(e) => Err(Failure::Unknown(e)),
             }
