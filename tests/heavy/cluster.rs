@@ -96,6 +96,16 @@ fn a_standby_forwards_then_takes_over_the_runs_of_a_killed_host() {
     );
     assert_eq!(b.result("acct-1")["result"], json!({"balance": 175}));
     b.assert_replays("acct-1", "entity");
+    let (_, metrics) = b.get("/metrics");
+    let metrics = metrics.as_str().unwrap().to_string();
+    for series in [
+        "weft_cluster_shards_held 8",
+        "weft_cluster_shards 8",
+        "weft_cluster_epoch 2",
+        "weft_cluster_forwarded_total{outcome=\"answered\"}",
+    ] {
+        assert!(metrics.contains(series), "{series} in {metrics}");
+    }
     let table = ok(b.cli(&["cluster", "status"]));
     assert!(
         table.contains("NODE") && table.contains("8 shards"),

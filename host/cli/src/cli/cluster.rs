@@ -87,9 +87,14 @@ pub struct Joining {
 
 #[cfg(feature = "postgres")]
 mod joined {
+    use std::collections::BTreeMap;
     use std::future::Future;
     use std::pin::Pin;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
+
+    use prometheus::core::{Collector, Desc};
+    use prometheus::proto::MetricFamily;
+    use prometheus::{IntCounterVec, IntGauge, Opts};
 
     use super::*;
     use crate::api::cluster::ClusterView;
@@ -104,6 +109,8 @@ mod joined {
         pub membership: Membership,
         pub heartbeat: Duration,
         pub advertised: bool,
+        /// Calls forwarded while a standby, by outcome.
+        pub forwards: Mutex<BTreeMap<&'static str, u64>>,
     }
 
     impl ClusterView for PgCluster {
@@ -146,6 +153,16 @@ mod joined {
 
         fn is_standby(&self) -> bool {
             !self.membership.is_active()
+        }
+
+        fn forwarded(&self, outcome: &'static str) {
+            *self.forwards.lock().unwrap().entry(outcome).or_default() += 1;
+        }
+
+        fn register_metrics(self: Arc<Self>, registry: &prometheus::Registry) {
+            if let Err(e) = registry.register(Box::new(Figures::new(self))) {
+                tracing::warn!(error = %e, "the cluster's metrics are not served");
+            }
         }
 
         fn holder(&self) -> Option<String> {
@@ -196,7 +213,69 @@ mod joined {
             membership,
             heartbeat,
             advertised: joining.advertise.is_some(),
+            forwards: Mutex::default(),
         })
+    }
+
+    /// The cluster's figures, read from the membership when metrics are scraped.
+    struct Figures {
+        cluster: Arc<PgCluster>,
+        held: IntGauge,
+        shards: IntGauge,
+        epoch: IntGauge,
+        forwarded: IntCounterVec,
+    }
+
+    impl Figures {
+        fn new(cluster: Arc<PgCluster>) -> Figures {
+            let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("a valid gauge");
+            Figures {
+                cluster,
+                held: gauge(
+                    "weft_cluster_shards_held",
+                    "shards whose lease this host holds",
+                ),
+                shards: gauge("weft_cluster_shards", "shards of the cluster"),
+                epoch: gauge(
+                    "weft_cluster_epoch",
+                    "the highest epoch among the shards this host holds",
+                ),
+                forwarded: IntCounterVec::new(
+                    Opts::new(
+                        "weft_cluster_forwarded_total",
+                        "calls this host forwarded as a standby, by outcome",
+                    ),
+                    &["outcome"],
+                )
+                .expect("a valid counter"),
+            }
+        }
+    }
+
+    impl Collector for Figures {
+        fn desc(&self) -> Vec<&Desc> {
+            [&self.held, &self.shards, &self.epoch]
+                .into_iter()
+                .flat_map(|g| g.desc())
+                .chain(self.forwarded.desc())
+                .collect()
+        }
+
+        fn collect(&self) -> Vec<MetricFamily> {
+            let membership = &self.cluster.membership;
+            self.held.set(membership.shards_held() as i64);
+            self.shards.set(i64::from(membership.shard_count()));
+            self.epoch.set(membership.max_epoch());
+            for (outcome, count) in self.cluster.forwards.lock().unwrap().iter() {
+                let counter = self.forwarded.with_label_values(&[outcome]);
+                counter.inc_by(count - counter.get());
+            }
+            [&self.held, &self.shards, &self.epoch]
+                .into_iter()
+                .flat_map(|g| g.collect())
+                .chain(self.forwarded.collect())
+                .collect()
+        }
     }
 }
 

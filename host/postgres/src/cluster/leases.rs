@@ -64,6 +64,17 @@ impl Leases {
         shards
     }
 
+    /// The highest epoch among the shards held (0 when none is).
+    pub fn max_epoch(&self) -> i64 {
+        self.held
+            .read()
+            .unwrap()
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
     /// A renewal sent at `sent` kept every held shard: trust them until `until`.
     pub fn renewed(&self, until: Instant) {
         *self.trusted_until.lock().unwrap() = Some(until);

@@ -103,6 +103,16 @@ impl Membership {
         self.leases.shard_count().unwrap_or(0)
     }
 
+    /// How many shards this host holds now.
+    pub fn shards_held(&self) -> usize {
+        self.leases.held().len()
+    }
+
+    /// The highest epoch among the shards this host holds (0 when none is).
+    pub fn max_epoch(&self) -> i64 {
+        self.leases.max_epoch()
+    }
+
     /// Whether this host holds every shard (it serves the cluster's runs).
     pub fn is_active(&self) -> bool {
         *self.held.borrow() as u32 == self.shard_count()

@@ -27,6 +27,15 @@ pub trait ClusterView: Send + Sync + 'static {
     /// The address of the host that serves the cluster now, if one does (may block on
     /// a database read).
     fn holder(&self) -> Option<String>;
+    /// A call was forwarded to the host that serves: `answered`, `unsent` (it never
+    /// left) or `unanswered` (the outcome is unknown).
+    fn forwarded(&self, outcome: &'static str) {
+        let _ = outcome;
+    }
+    /// Add the cluster's figures to the host's metrics (once the host serves).
+    fn register_metrics(self: Arc<Self>, registry: &prometheus::Registry) {
+        let _ = registry;
+    }
 }
 
 /// A host on a redb file: a cluster of one node that holds its one shard.

@@ -289,6 +289,9 @@ impl Opening {
             None => Host::open(self.config, self.activities).await?,
         };
         let schedules = Schedules::start(&host).await?;
+        self.cluster
+            .clone()
+            .register_metrics(host.metrics().registry());
         // The UI's routes sit beside the host's: its guard asks for a session from
         // its login page, or the same bearer token.
         let routes = secured(router(host.clone(), schedules.clone()), self.tokens.clone());

@@ -74,9 +74,16 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
         .into_response();
     }
     match forward(&front, request).await {
-        Ok(response) => response,
-        Err(Unsent(message)) => ApiError::new(ErrorCode::Unavailable, message).into_response(),
+        Ok(response) => {
+            front.cluster.forwarded("answered");
+            response
+        }
+        Err(Unsent(message)) => {
+            front.cluster.forwarded("unsent");
+            ApiError::new(ErrorCode::Unavailable, message).into_response()
+        }
         Err(Unanswered(message)) => {
+            front.cluster.forwarded("unanswered");
             ApiError::new(ErrorCode::ForwardFailed, message).into_response()
         }
     }
