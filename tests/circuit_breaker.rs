@@ -79,8 +79,23 @@ async fn circuit_opens_refuses_half_opens_on_its_timer_and_closes() {
     assert_eq!(call(&env, "e").await, Ok(Ok(json!("e: 12 in stock"))));
     assert_eq!(position(&env).await, json!("closed"));
 
-    env.signal(ID, "stop", json!(null)).await.unwrap();
+    // The trial call was the second run's second call: that run continues as new.
+    // Stop the third run once it has started (not the second, on its way out).
+    let runs_of_id = || {
+        env.host()
+            .runs()
+            .unwrap()
+            .into_iter()
+            .filter(|run| run.workflow_id == ID)
+            .count()
+    };
+    poll::until_seen_async("the third run to start", || async {
+        let runs = runs_of_id();
+        (runs == 3).then_some(()).ok_or(runs)
+    })
+    .await;
     let last = env.host().find_run(ID).unwrap();
+    env.signal(ID, "stop", json!(null)).await.unwrap();
     let outcome = poll::within("the last run to close", env.host().wait(&last.run_id)).await;
     let report = completed(&outcome.unwrap());
     assert_eq!(report["calls"], json!(4));
