@@ -187,6 +187,9 @@ mod joined {
         let config = ClusterConfig {
             shards: joining.shards,
             lease: joining.lease,
+            // Renewals at least four times a lease: a host slowed down for a moment
+            // still renews well inside the time it trusts its leases.
+            heartbeat: (joining.lease / 4).min(Duration::from_secs(1)),
             margin: joining.lease / 5,
             ..ClusterConfig::new(
                 joining.node_id.clone(),

@@ -99,7 +99,8 @@ pub struct ServerArgs {
     #[arg(long, value_name = "N", requires = "database", value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub shards: Option<u32>,
     /// How long a shard lease lasts without renewal (with --database): a host that dies
-    /// loses its shards to a standby after this long. Renewed every second.
+    /// loses its shards to a standby after this long. Renewed every second (four times
+    /// a lease when it is shorter than 4 s).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_lease, requires = "database")]
     pub lease_time: Duration,
     /// Most workflow instances kept alive between tasks; the others are rebuilt by
