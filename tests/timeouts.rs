@@ -20,10 +20,27 @@ fn timer(id: &str, seconds: u64) -> StartRequest {
     }
 }
 
+/// A test environment whose clock moves only when the test says: with the clock
+/// skipping ahead on its own, a run's deadline could come before the first task that
+/// sets its timer had run.
 async fn env() -> TestEnv {
-    let env = test_env().activities(activities()).start().await.unwrap();
+    let env = test_env()
+        .manual_time()
+        .activities(activities())
+        .start()
+        .await
+        .unwrap();
     env.deploy(component_bytes("timer"), "timer").await.unwrap();
     env
+}
+
+/// Wait until run `id` waits on its timer: its first task has run.
+async fn until_its_timer_is_set(env: &TestEnv, id: &str) {
+    poll::until_seen_async(&format!("{id} to set its timer"), || async {
+        let waiting = env.host().describe_stored(id).unwrap().waiting;
+        (!waiting.timers.is_empty()).then_some(()).ok_or(waiting)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -40,6 +57,8 @@ async fn a_run_past_its_timeout_closes_as_timed_out() {
         })
         .await
         .unwrap();
+    until_its_timer_is_set(&env, "late").await;
+    env.skip(Duration::from_secs(3600));
     let outcome = host.wait(&run.run_id).await.unwrap();
     let Outcome::TimedOut(reason) = outcome else {
         panic!("expected a timeout, got {outcome:?}");
@@ -61,6 +80,8 @@ async fn a_run_past_its_timeout_closes_as_timed_out() {
         })
         .await
         .unwrap();
+    until_its_timer_is_set(&env, "quick").await;
+    env.skip(Duration::from_secs(60));
     let outcome = host.wait(&quick.run_id).await.unwrap();
     assert!(matches!(outcome, Outcome::Completed(_)), "{outcome:?}");
 }
