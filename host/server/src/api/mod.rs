@@ -8,11 +8,13 @@ pub(crate) mod listing;
 mod messages;
 mod schedules;
 mod server;
+mod serving;
 mod standby;
 pub mod tls;
 
-pub use server::{router, secured_router, serve, shutdown_signal, HostFailed};
+pub use server::{router, secured_router};
 pub(crate) use server::{start_run, ApiError};
+pub use serving::{serve, shutdown_signal, HostFailed};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).
 pub use weft_api::{schedule_types, types};
 
