@@ -12,7 +12,7 @@ mod serving;
 mod standby;
 pub mod tls;
 
-pub use server::{router, secured_router};
+pub use server::router;
 pub(crate) use server::{start_run, ApiError};
 pub use serving::{serve, shutdown_signal, HostFailed};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).

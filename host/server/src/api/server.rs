@@ -1,6 +1,5 @@
 //! The axum server: routes, handlers, and how host errors become HTTP answers.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -13,7 +12,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::auth::Tokens;
-use super::cluster::ClusterView;
 use super::describe::result_body;
 use super::listing;
 use super::types::*;
@@ -164,22 +162,9 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .layer(DefaultBodyLimit::max(MAX_MODULE_BYTES))
 }
 
-/// [`router`] behind the bearer-token check of [`auth`](super::auth) when `tokens` is
+/// `router` behind the bearer-token check of [`auth`](super::auth) when `tokens` is
 /// given: then every route, `/metrics` and unknown paths included, answers 401 to a
 /// request without an accepted token.
-pub fn secured_router(
-    host: Host,
-    schedules: Schedules,
-    cluster: Arc<dyn ClusterView>,
-    tokens: Option<Tokens>,
-) -> Router {
-    secured(
-        super::cluster::routes(cluster).merge(router(host, schedules)),
-        tokens,
-    )
-}
-
-/// `router` behind the bearer-token check when `tokens` is given.
 pub(super) fn secured(router: Router, tokens: Option<Tokens>) -> Router {
     match tokens {
         Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
