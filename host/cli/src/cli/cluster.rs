@@ -107,7 +107,6 @@ mod joined {
     pub struct PgCluster {
         pub storage: Arc<PgStorage>,
         pub membership: Membership,
-        pub heartbeat: Duration,
         pub advertised: bool,
         /// Calls forwarded while a standby, by outcome.
         pub forwards: Mutex<BTreeMap<&'static str, u64>>,
@@ -117,7 +116,7 @@ mod joined {
         fn status(&self) -> Result<ClusterStatus, String> {
             let status = self
                 .storage
-                .cluster_status(self.heartbeat)
+                .cluster_status(self.membership.heartbeat())
                 .map_err(|e| e.to_string())?;
             Ok(ClusterStatus {
                 shards: status.shard_count,
@@ -199,7 +198,6 @@ mod joined {
                     .unwrap_or_else(|| format!("http://{listen}")),
             )
         };
-        let heartbeat = config.heartbeat;
         let joiner = storage.clone();
         let membership = tokio::task::spawn_blocking(move || joiner.join(config))
             .await
@@ -214,7 +212,6 @@ mod joined {
         Ok(PgCluster {
             storage,
             membership,
-            heartbeat,
             advertised: joining.advertise.is_some(),
             forwards: Mutex::default(),
         })

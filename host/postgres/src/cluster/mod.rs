@@ -103,6 +103,12 @@ impl Membership {
         self.leases.shard_count().unwrap_or(0)
     }
 
+    /// How often this host heartbeats (and how long, three times over, before a node
+    /// that stopped heartbeating counts as gone).
+    pub fn heartbeat(&self) -> Duration {
+        self.config.heartbeat
+    }
+
     /// How many shards this host holds now.
     pub fn shards_held(&self) -> usize {
         self.leases.held().len()
