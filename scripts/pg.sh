@@ -8,7 +8,9 @@
 # pg_start exports WEFT_TEST_DATABASE_URL (a libpq URL whose host is the socket folder,
 # percent-encoded: postgres://weft@%2Ftmp%2Fweft-pg.XXXX/weft) and prints it. pg_stop
 # shuts the server down and removes the folder. Run as a script, `bash scripts/pg.sh
-# start` starts one and prints its URL and folder; `bash scripts/pg.sh stop DIR` stops it.
+# start` starts one and prints its URL and folder; `bash scripts/pg.sh stop DIR` stops it;
+# `bash scripts/pg.sh crash-restart DIR` stops it as a crash would (immediate shutdown:
+# no checkpoint, recovery from the WAL at the next start) and starts it again.
 #
 # When `initdb` is missing it installs Debian's `postgresql` (as root). PostgreSQL will
 # not run as root, so as root the cluster belongs to the user `weft-pg` (created when
@@ -48,6 +50,15 @@ pg_as_owner() {
     fi
 }
 
+# Start the server of the cluster in folder $1 (its socket in that folder, no TCP).
+pg_run() {
+    local dir=$1 bin
+    bin=$(pg_bin_dir) || return 1
+    pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+        -o "-k $dir -c listen_addresses='' -c fsync=on -c max_connections=200" start \
+        >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
+}
+
 pg_start() {
     pg_install || return 1
     local bin
@@ -63,13 +74,20 @@ pg_start() {
         >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
     # The socket folder must let the test user in; the data folder stays the owner's.
     chmod 755 "$PG_DIR"
-    pg_as_owner "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
-        -o "-k $PG_DIR -c listen_addresses='' -c fsync=on -c max_connections=200" start \
-        >/dev/null || { cat "$PG_DIR/postgres.log" >&2; return 1; }
+    pg_run "$PG_DIR" || return 1
     "$bin/createdb" -h "$PG_DIR" -U weft weft || return 1
     local host=${PG_DIR//\//%2F}
     export WEFT_TEST_DATABASE_URL="postgres://weft@$host/weft"
     echo "$WEFT_TEST_DATABASE_URL"
+}
+
+# Stop the server in folder $1 the way a crash would, and start it again on the same data.
+pg_crash_restart() {
+    local dir=${1:?usage: pg_crash_restart DIR}
+    local bin
+    bin=$(pg_bin_dir) || return 1
+    pg_as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || return 1
+    pg_run "$dir"
 }
 
 pg_stop() {
@@ -89,6 +107,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     case "${1:-}" in
         start) pg_start && echo "$PG_DIR" ;;
         stop) pg_stop "${2:?usage: pg.sh stop DIR}" ;;
-        *) echo "usage: pg.sh start | stop DIR (or source it: pg_start; ...; pg_stop)" >&2; exit 2 ;;
+        crash-restart) pg_crash_restart "${2:?usage: pg.sh crash-restart DIR}" ;;
+        *) echo "usage: pg.sh start | stop DIR | crash-restart DIR (or source it: pg_start; ...; pg_stop)" >&2; exit 2 ;;
     esac
 fi

@@ -7,7 +7,7 @@ use crate::support;
 use std::collections::HashMap;
 
 use serde_json::json;
-use support::postgres::Schema;
+use support::postgres::{OwnPostgres, Schema};
 use support::server::Server;
 use support::*;
 
@@ -53,6 +53,81 @@ fn a_server_on_postgres_resumes_its_runs_after_sigkill() {
     }
     for id in &ids {
         assert_eq!(runs.get(id), Some(&1), "{id}");
+    }
+}
+
+/// PostgreSQL crashes (an immediate shutdown: no checkpoint, recovery from the WAL) and
+/// comes back while a server on it runs executions: every start it acknowledged, before
+/// or after, completes once with its result, a start it refused left nothing behind, and
+/// every history replays. A server that met a commit whose outcome it could not learn
+/// stops with an error, and is started again here as a supervisor would.
+#[test]
+fn postgres_crashing_under_load_loses_nothing_acknowledged() {
+    let Some(pg) = OwnPostgres::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("WEFT_EXAMPLE_ACTIVITY_DELAY_MS", "100")];
+    let args = ["--database", pg.url.as_str()];
+    let mut server = Server::start_with(dir.path(), &env, &args);
+    let (status, _) = server.post_bytes("/v1/modules?name=sequence", &component_bytes("sequence"));
+    assert_eq!(status, 201);
+    let start = |server: &Server, id: &str| {
+        let body = json!({"workflow_type": "sequence", "input": id, "id": id});
+        server.post_json("/v1/executions", &body)
+    };
+    let mut acked: Vec<String> = Vec::new();
+    for i in 0..10 {
+        let id = format!("crash-{i}");
+        let (status, body) = start(&server, &id);
+        assert_eq!(status, 201, "{body}");
+        acked.push(id);
+    }
+    pg.crash_restart();
+    // Starts after the crash, until the server takes them again (bounded).
+    let mut refused = Vec::new();
+    for i in 10..60 {
+        if let Some(status) = server.exited() {
+            assert!(!status.success(), "the server stopped with {status}");
+            server = Server::start_with(dir.path(), &env, &args);
+        }
+        let id = format!("crash-{i}");
+        let (status, body) = start(&server, &id);
+        match status {
+            201 => acked.push(id),
+            _ if body.to_string().contains("unknown") => {}
+            _ => refused.push(id),
+        }
+        if acked.len() >= 15 {
+            break;
+        }
+    }
+    assert!(
+        acked.len() >= 15,
+        "the server took no start after the database came back"
+    );
+    for id in &acked {
+        let result = server.result(id);
+        let expected: String = id.to_uppercase().chars().rev().collect();
+        assert_eq!(
+            result["result"],
+            json!(format!("Hello, {expected}!")),
+            "{id}: {result}"
+        );
+        server.assert_replays(id, "sequence");
+    }
+    let (_, list) = server.get("/v1/executions?limit=200");
+    let mut runs: HashMap<String, usize> = HashMap::new();
+    for e in list["executions"].as_array().unwrap() {
+        *runs
+            .entry(e["workflow_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    for id in &acked {
+        assert_eq!(runs.get(id), Some(&1), "{id}");
+    }
+    for id in &refused {
+        assert_eq!(runs.get(id), None, "{id} was refused, yet it has a run");
     }
 }
 

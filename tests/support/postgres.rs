@@ -18,19 +18,7 @@ pub struct Schema {
 impl Schema {
     /// A new schema named after `test`, or `None` when the test skips.
     pub fn new(test: &str) -> Option<Schema> {
-        let base = match std::env::var("WEFT_TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => url,
-            _ if std::env::var_os("CI").is_some() => panic!(
-                "WEFT_TEST_DATABASE_URL is not set: the PostgreSQL tests need a database \
-                 (scripts/test.sh starts one with scripts/pg.sh)"
-            ),
-            _ => {
-                eprintln!(
-                    "skipped: WEFT_TEST_DATABASE_URL is not set (source scripts/pg.sh; pg_start)"
-                );
-                return None;
-            }
-        };
+        let base = test_database()?;
         let name = format!(
             "e2e_{test}_{}_{}",
             std::process::id(),
@@ -40,6 +28,23 @@ impl Schema {
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
         Some(Schema { url, name, base })
+    }
+}
+
+/// The test database's URL, or `None` when the test skips (outside CI, without one).
+fn test_database() -> Option<String> {
+    match std::env::var("WEFT_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => panic!(
+            "WEFT_TEST_DATABASE_URL is not set: the PostgreSQL tests need a database \
+             (scripts/test.sh starts one with scripts/pg.sh)"
+        ),
+        _ => {
+            eprintln!(
+                "skipped: WEFT_TEST_DATABASE_URL is not set (source scripts/pg.sh; pg_start)"
+            );
+            None
+        }
     }
 }
 
@@ -92,4 +97,61 @@ fn connect(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
         client
     });
     (runtime, client)
+}
+
+/// A PostgreSQL server of the test's own (`scripts/pg.sh start`), for a test that
+/// crashes and restarts it: the suite's shared server must stay up for the others.
+/// Stopped and removed when dropped.
+pub struct OwnPostgres {
+    /// Its database's URL (a Unix socket in its folder).
+    pub url: String,
+    dir: String,
+}
+
+impl OwnPostgres {
+    /// A new server, or `None` when the test skips (no test database is configured,
+    /// so PostgreSQL may not be installed).
+    pub fn start() -> Option<OwnPostgres> {
+        test_database()?;
+        let out = pg_script(&["start"]);
+        let mut lines = out.lines();
+        let url = lines
+            .next()
+            .expect("pg.sh start prints the URL")
+            .to_string();
+        let dir = lines
+            .next()
+            .expect("pg.sh start prints the folder")
+            .to_string();
+        Some(OwnPostgres { url, dir })
+    }
+
+    /// Stop the server as a crash would (no checkpoint) and start it again on its data.
+    pub fn crash_restart(&self) {
+        pg_script(&["crash-restart", &self.dir]);
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(super::repo_root().join("scripts/pg.sh"))
+            .args(["stop", &self.dir])
+            .status();
+    }
+}
+
+/// `bash scripts/pg.sh ARGS`, which must succeed; its standard output.
+fn pg_script(args: &[&str]) -> String {
+    let out = std::process::Command::new("bash")
+        .arg(super::repo_root().join("scripts/pg.sh"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pg.sh {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::str::FromStr;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio::sync::{mpsc as tmpsc, oneshot};
@@ -40,6 +40,8 @@ pub struct PgStorage {
     config: Config,
     /// The shards this host holds, once it joined a cluster ([`PgStorage::join`]).
     leases: Arc<Leases>,
+    /// Set by the writer when a commit's outcome could not be learned: the host stops.
+    failed: Arc<OnceLock<String>>,
     /// A membership kept for the storage's life ([`PgStorage::keep`]).
     kept: std::sync::Mutex<Option<Membership>>,
 }
@@ -98,6 +100,8 @@ impl PgStorage {
         let observer2 = observer.clone();
         let leases = Arc::new(Leases::default());
         let leases2 = leases.clone();
+        let failed = Arc::new(OnceLock::new());
+        let failed2 = failed.clone();
         let writer_config = config.clone();
         let thread = std::thread::Builder::new()
             .name("weft-postgres-writer".into())
@@ -107,6 +111,7 @@ impl PgStorage {
                     requests,
                     observer2,
                     leases2,
+                    failed2,
                 ));
                 // The runtime drops here, on its own thread, cancelling what is left.
             })?;
@@ -118,6 +123,7 @@ impl PgStorage {
             thread: Some(thread),
             config,
             leases,
+            failed,
             kept: std::sync::Mutex::new(None),
         })
     }
@@ -245,6 +251,9 @@ impl Storage for PgStorage {
     }
 
     fn failure(&self) -> Option<String> {
+        if let Some(why) = self.failed.get() {
+            return Some(format!("a commit whose outcome is unknown: {why}"));
+        }
         self.leases
             .lost()
             .map(|why| format!("losing its shard leases: {why}"))

@@ -9,7 +9,7 @@
 //! cannot tell, e.g. after a failover to a standby that never saw the id).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -67,6 +67,7 @@ pub async fn write_loop(
     mut requests: mpsc::UnboundedReceiver<Request>,
     observer: Observer,
     leases: Arc<Leases>,
+    failed: Arc<OnceLock<String>>,
 ) {
     let mut connection = Connection {
         config,
@@ -74,6 +75,13 @@ pub async fn write_loop(
         prepared: Prepared::new(),
     };
     while let Some(first) = requests.recv().await {
+        if let Some(why) = failed.get() {
+            // What the host holds may not match the database: nothing more is written.
+            let _ = first
+                .1
+                .send(Err(Arc::new(StorageError::OutcomeUnknown(why.clone()))));
+            continue;
+        }
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match requests.try_recv() {
@@ -83,6 +91,12 @@ pub async fn write_loop(
         }
         let began = Instant::now();
         let results = commit_group(&mut connection, &group, &leases).await;
+        if let Some(Err(e)) = results
+            .iter()
+            .find(|r| r.as_ref().is_err_and(|e| e.is_fatal()))
+        {
+            let _ = failed.set(e.to_string());
+        }
         if let Some(observer) = observer.read().unwrap().as_ref() {
             observer.committed(group.len(), began.elapsed().as_secs_f64());
         }
@@ -354,7 +368,7 @@ pub async fn resolve(config: &Config, xid: &str) -> Resolved {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Resolved::Unknown(StorageError::Database(format!(
+    Resolved::Unknown(StorageError::OutcomeUnknown(format!(
         "the connection to PostgreSQL was lost during COMMIT and whether transaction {xid} \
          committed is unknown ({last})"
     )))

@@ -43,6 +43,13 @@ pub enum StorageError {
     /// host may no longer write for its runs. Nothing of the batch was written.
     #[error("this host no longer owns shard {shard} (its lease was taken over or expired): nothing was written; the shard's new owner serves its runs")]
     FenceLost { shard: u32 },
+    /// The database was lost during a commit and whether the commit is durable cannot
+    /// be learned (PostgreSQL's connection dropped during COMMIT and the transaction's
+    /// status could not be read back in time). What the host holds in memory may no
+    /// longer match the database: the host stops (see [`Self::is_fatal`]) and resumes
+    /// from what is durable when it is started again.
+    #[error("the outcome of a commit is unknown: {0}")]
+    OutcomeUnknown(String),
     /// The writer thread is gone (the host is shutting down).
     #[error("the storage writer has stopped (the host is shutting down); retry on a running host")]
     WriterStopped,
@@ -50,9 +57,9 @@ pub enum StorageError {
 
 impl StorageError {
     /// Whether this error leaves the storage unusable until it is reopened, and the
-    /// outcome of the commit that met it unknown (an I/O error).
+    /// outcome of the commit that met it unknown (an I/O error, a lost COMMIT).
     pub fn is_fatal(&self) -> bool {
-        matches!(self, StorageError::Io(_))
+        matches!(self, StorageError::Io(_) | StorageError::OutcomeUnknown(_))
     }
 }
 
