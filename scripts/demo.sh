@@ -58,11 +58,20 @@ SERVER_PID=
 start_server() {
   "$WEFT" server --data "$DATA" --listen 127.0.0.1:0 --log-json >"$DATA/server.out" 2>"$DATA/server.log" &
   SERVER_PID=$!
-  for _ in $(seq 1 200); do
+  # A host answers within a second or two; a busy machine may take longer (it compiles
+  # the deployed components again when it opens), so wait up to a minute, and say why
+  # when it does not come up.
+  for _ in $(seq 1 1200); do
     if grep -q '^listening on ' "$DATA/server.out" 2>/dev/null; then break; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
     sleep 0.05
   done
   export WEFT_SERVER=$(sed -n 's/^listening on //p' "$DATA/server.out" | head -1)
+  if [ -z "$WEFT_SERVER" ]; then
+    echo "weft server did not start listening; its log:" >&2
+    cat "$DATA/server.log" >&2
+    exit 1
+  fi
   echo "weft server (pid $SERVER_PID) on $WEFT_SERVER, data in $DATA"
 }
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$DATA"; }
@@ -127,7 +136,7 @@ if show weft execute exceptions --input '{"id": "order-8", "card": "4000-0000-00
 else
   echo "(failed: exit $?)"
 fi
-show weft execute looper --input '{"iterations": 30, "per_run": 10}' --id looper-1
+show weft execute looper --input '{"iterations": 6, "per_run": 2}' --id looper-1
 
 step "search attributes: an order upserts its status; find orders by it"
 show weft start order --input '{"order_id": "o-7", "amount": 120}' --id order-o-7

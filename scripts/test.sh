@@ -72,7 +72,12 @@ if [ -z "${WEFT_TEST_DATABASE_URL:-}" ]; then
     trap pg_stop EXIT
     tier postgres pg_start
 fi
-tier unit cargo test --workspace "$@"
+unit() {
+    cargo test --workspace "$@"
+    # The client without its `tls` feature (the demo's build) refuses HTTPS clearly.
+    cargo test -p weft-client --no-default-features --lib "$@" -- tls::
+}
+tier unit unit "$@"
 tier e2e cargo test --workspace --test e2e "$@" -- --skip heavy:: --test-threads "$e2e_threads"
 # The browser tests' Chromium and its WebDriver, from Debian (one source version, so the
 # two always match).

@@ -199,6 +199,10 @@ impl Toolchain {
                 command.env("PATH", prepend_path(bin));
             }
             extra_args.push("-Zbuild-std=std,panic_abort".into());
+            // None of std's optional features: a guest aborts on panic and has no
+            // backtraces, so std's unwinding and symbolizing crates (object, gimli,
+            // addr2line) would be compiled for nothing.
+            extra_args.push("-Zbuild-std-features=".into());
             if let (Some(libc), GuestTarget::Wasip1) = (toolchain.wasi_libc_dir(), target) {
                 // Link against Debian's wasi-libc instead of the self-contained one that
                 // rustup's target would ship.

@@ -107,9 +107,7 @@ impl Client {
             // Error answers carry an `ApiErrorBody` worth reading.
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)));
-        if let Some(tls) = tls::tls_config(&base_url, options)? {
-            config = config.tls_config(tls);
-        }
+        config = tls::configure(config, &base_url, options)?;
         if let Some(token) = &options.token {
             let value = tls::bearer_header(token)?;
             config = config.middleware(

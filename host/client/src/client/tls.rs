@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use rustls::{AlertDescription, CertificateError};
-use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsProvider};
+use crate::pem::PemError;
 
-use crate::pem::{self, PemError};
+#[cfg(feature = "tls")]
+mod with_rustls;
 
 /// The TLS files and token a client presents. The default is none of them: plain HTTP
 /// (or HTTPS with the public web's root CAs for an `https://` URL) and no token.
@@ -41,53 +41,47 @@ pub enum ClientSetupError {
     HalfClientCert { given: &'static str },
     #[error("the token cannot be sent in an HTTP header (it has spaces or control characters)")]
     BadToken,
+    #[error("this weft was built without TLS (its `tls` feature), so it cannot reach {url} over HTTPS or use --tls-ca, --tls-cert or --tls-key; build it with the feature, or reach the server over http://")]
+    NotBuilt { url: String },
 }
 
-/// The ureq TLS configuration `options` ask for; `None` for ureq's default (which
+/// An agent's configuration, as `Client` builds it.
+pub(super) type AgentConfig = ureq::config::ConfigBuilder<ureq::typestate::AgentScope>;
+
+/// `config` with the TLS that `options` ask for (none given: ureq's default, which
 /// trusts the public web's root CAs).
-pub(super) fn tls_config(
+pub(super) fn configure(
+    config: AgentConfig,
     url: &str,
     options: &ClientOptions,
-) -> Result<Option<TlsConfig>, ClientSetupError> {
+) -> Result<AgentConfig, ClientSetupError> {
     if !options.any_tls() {
-        return Ok(None);
+        if cfg!(not(feature = "tls")) && url.starts_with("https://") {
+            return Err(ClientSetupError::NotBuilt {
+                url: url.to_string(),
+            });
+        }
+        return Ok(config);
     }
     if !url.starts_with("https://") {
         return Err(ClientSetupError::TlsOnPlainHttp {
             url: url.to_string(),
         });
     }
-    let mut tls = TlsConfig::builder().provider(TlsProvider::Rustls);
-    if let Some(ca) = &options.tls_ca {
-        let roots: Vec<Certificate<'static>> = pem::read_certs("--tls-ca", ca)?
-            .iter()
-            .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-            .collect();
-        tls = tls.root_certs(RootCerts::new_with_certs(&roots));
+    if let (Some(_), None) = (&options.tls_cert, &options.tls_key) {
+        return Err(ClientSetupError::HalfClientCert {
+            given: "--tls-cert",
+        });
     }
-    match (&options.tls_cert, &options.tls_key) {
-        (Some(cert), Some(key)) => {
-            let chain: Vec<Certificate<'static>> = pem::read_certs("--tls-cert", cert)?
-                .iter()
-                .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-                .collect();
-            let pem = pem::read_key_pem("--tls-key", key)?;
-            let key = PrivateKey::from_pem(&pem).map_err(|e| PemError::Malformed {
-                flag: "--tls-key",
-                path: key.clone(),
-                reason: e.to_string(),
-            })?;
-            tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
-        }
-        (Some(_), None) => {
-            return Err(ClientSetupError::HalfClientCert {
-                given: "--tls-cert",
-            })
-        }
-        (None, Some(_)) => return Err(ClientSetupError::HalfClientCert { given: "--tls-key" }),
-        (None, None) => {}
+    if let (None, Some(_)) = (&options.tls_cert, &options.tls_key) {
+        return Err(ClientSetupError::HalfClientCert { given: "--tls-key" });
     }
-    Ok(Some(tls.build()))
+    #[cfg(feature = "tls")]
+    return Ok(config.tls_config(with_rustls::built_config(options)?));
+    #[cfg(not(feature = "tls"))]
+    Err(ClientSetupError::NotBuilt {
+        url: url.to_string(),
+    })
 }
 
 /// The `Authorization` header value for `token`, marked sensitive (kept out of logs).
@@ -107,44 +101,19 @@ pub(super) fn bearer_header(token: &str) -> Result<ureq::http::HeaderValue, Clie
 pub(super) struct TlsContext {
     /// The server URL is `https://`.
     pub https: bool,
-    /// A client certificate is configured.
+    /// A client certificate is configured (only rustls's errors need it).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub client_cert: bool,
 }
 
 /// A sentence for a transport error that is about TLS (or about speaking plain HTTP to
 /// a TLS server); `None` for other errors.
 pub(super) fn explain(e: &ureq::Error, context: TlsContext) -> Option<String> {
-    let rustls_error = match e {
-        ureq::Error::Rustls(r) => Some(r),
-        ureq::Error::Io(io) => io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
-        _ => None,
-    };
-    let Some(error) = rustls_error else {
-        return plain_to_tls(e, context);
-    };
-    Some(match error {
-        rustls::Error::AlertReceived(
-            AlertDescription::CertificateRequired | AlertDescription::HandshakeFailure,
-        ) if !context.client_cert => "the server asked for a client certificate: pass --tls-cert and --tls-key (or WEFT_TLS_CERT and WEFT_TLS_KEY)".to_string(),
-        rustls::Error::AlertReceived(alert) if context.client_cert => format!(
-            "the server refused the client certificate (TLS alert {alert:?}): it must be signed by the CA the server trusts (its --tls-client-ca)"
-        ),
-        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer | CertificateError::BadSignature) => format!(
-            "the server's certificate is not signed by a CA this client trusts ({error}): pass the server's CA with --tls-ca (or WEFT_TLS_CA)"
-        ),
-        rustls::Error::InvalidCertificate(
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        ) => format!(
-            "the server's certificate does not name the host of the URL ({error}): connect with a name or address the certificate lists"
-        ),
-        rustls::Error::InvalidCertificate(_) => {
-            format!("the server's certificate is not acceptable: {error}")
-        }
-        rustls::Error::InvalidMessage(_) => format!(
-            "the server did not answer in TLS ({error}); if it serves plain HTTP, use an http:// URL"
-        ),
-        other => format!("TLS with the server failed: {other}"),
-    })
+    #[cfg(feature = "tls")]
+    if let Some(reason) = with_rustls::explain(e, context) {
+        return Some(reason);
+    }
+    plain_to_tls(e, context)
 }
 
 /// An `http://` request that a TLS server could not read ends in a protocol error or a
@@ -160,4 +129,56 @@ fn plain_to_tls(e: &ureq::Error, context: TlsContext) -> Option<String> {
     (closed || matches!(e, ureq::Error::Protocol(_))).then(|| {
         format!("the server did not answer in HTTP ({e}); if it serves HTTPS (weft server --tls-cert), use an https:// URL")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configured(url: &str, options: &ClientOptions) -> Result<(), ClientSetupError> {
+        configure(ureq::Agent::config_builder(), url, options).map(|_| ())
+    }
+
+    #[test]
+    fn an_https_server_needs_a_build_with_tls() {
+        let none = ClientOptions::default();
+        let result = configured("https://weft.example:8233", &none);
+        if cfg!(feature = "tls") {
+            assert!(result.is_ok(), "{result:?}");
+        } else {
+            let err = result.unwrap_err();
+            assert!(matches!(err, ClientSetupError::NotBuilt { .. }), "{err:?}");
+            let message = err.to_string();
+            assert!(message.contains("https://weft.example:8233"), "{message}");
+            assert!(message.contains("`tls` feature"), "{message}");
+        }
+        assert!(configured("http://127.0.0.1:8233", &none).is_ok());
+    }
+
+    #[test]
+    fn tls_files_are_for_https_only_and_come_in_pairs() {
+        let ca = ClientOptions {
+            tls_ca: Some("ca.pem".into()),
+            ..ClientOptions::default()
+        };
+        let err = configured("http://127.0.0.1:8233", &ca).unwrap_err();
+        assert!(
+            matches!(err, ClientSetupError::TlsOnPlainHttp { .. }),
+            "{err:?}"
+        );
+        let half = ClientOptions {
+            tls_cert: Some("client.pem".into()),
+            ..ClientOptions::default()
+        };
+        let err = configured("https://weft.example", &half).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClientSetupError::HalfClientCert {
+                    given: "--tls-cert"
+                }
+            ),
+            "{err:?}"
+        );
+    }
 }

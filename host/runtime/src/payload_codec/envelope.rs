@@ -13,6 +13,8 @@ use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload as AeadInput};
 use aes_gcm::{Aes256Gcm, Nonce};
 use serde::{Deserialize, Serialize};
 
+use ruzstd::encoding::CompressionLevel;
+
 use super::keys::Keyring;
 use super::CodecError;
 use crate::history::vocab::{Encoding, Payload};
@@ -20,8 +22,8 @@ use crate::history::vocab::{Encoding, Payload};
 /// The first byte of an envelope's data; a new envelope shape takes the next.
 const ENVELOPE_VERSION: u8 = 1;
 
-/// zstd's level: fast, and most of the gain on JSON.
-const ZSTD_LEVEL: i32 = 3;
+/// zstd's level: its fastest, which keeps most of the gain on JSON.
+const ZSTD_LEVEL: CompressionLevel = CompressionLevel::Fastest;
 
 /// What an encoded payload's data holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,11 +83,10 @@ pub fn seal(keys: &Keyring, payload: Payload) -> Payload {
         .compress_above()
         .is_some_and(|limit| data.len() > limit)
     {
-        if let Ok(smaller) = zstd::bulk::compress(&data, ZSTD_LEVEL) {
-            if smaller.len() < data.len() {
-                data = smaller;
-                compressed = true;
-            }
+        let smaller = ruzstd::encoding::compress_to_vec(data.as_slice(), ZSTD_LEVEL);
+        if smaller.len() < data.len() {
+            data = smaller;
+            compressed = true;
         }
     }
     let (key_id, nonce) = match keys.active() {
@@ -156,11 +157,74 @@ pub fn open(keys: Option<&Keyring>, payload: &Payload) -> Result<Payload, CodecE
             })?;
     }
     if envelope.compressed {
-        data = zstd::stream::decode_all(data.as_slice())
-            .map_err(|e| CodecError::Damaged(format!("zstd: {e}")))?;
+        data = decompress(&data)?;
     }
     Ok(Payload {
         encoding: envelope.encoding,
         data,
     })
+}
+
+/// A zstd frame's contents (from any zstd encoder: the frames this module wrote with the
+/// C library before are read the same way).
+fn decompress(frame: &[u8]) -> Result<Vec<u8>, CodecError> {
+    let damaged = |e: &dyn std::fmt::Display| CodecError::Damaged(format!("zstd: {e}"));
+    let mut decoder = ruzstd::decoding::StreamingDecoder::new(frame).map_err(|e| damaged(&e))?;
+    let mut data = Vec::new();
+    std::io::Read::read_to_end(&mut decoder, &mut data).map_err(|e| damaged(&e))?;
+    // The frame's checksum, when it has one, is checked here (the decoder only reads it).
+    let frame = decoder.into_frame_decoder();
+    match frame.get_checksum_from_data() {
+        Some(sum) if frame.get_calculated_checksum() != Some(sum) => {
+            Err(damaged(&"the content does not match the frame's checksum"))
+        }
+        _ => Ok(data),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decompress;
+
+    /// What `zstd -3` (the C library, which wrote compressed payloads before) makes of a
+    /// small JSON document, with the frame's checksum on.
+    const FROM_THE_ZSTD_TOOL: [u8; 52] = [
+        0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x7c, 0x3d, 0x01, 0x00, 0xf0, 0x7b, 0x22, 0x67, 0x72, 0x65,
+        0x65, 0x74, 0x69, 0x6e, 0x67, 0x22, 0x3a, 0x22, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x20, 0x22,
+        0x2c, 0x22, 0x6e, 0x22, 0x3a, 0x5b, 0x31, 0x2c, 0x5d, 0x7d, 0x02, 0x00, 0xb9, 0xfb, 0x74,
+        0xa4, 0x12, 0x06, 0xe3, 0xb0, 0xce, 0xac,
+    ];
+
+    fn document() -> String {
+        let hellos = ["hello"; 12].join(" ");
+        let ones = ["1"; 16].join(",");
+        format!(r#"{{"greeting":"{hellos}","n":[{ones}]}}"#)
+    }
+
+    #[test]
+    fn frames_the_zstd_library_wrote_are_still_read() {
+        let data = decompress(&FROM_THE_ZSTD_TOOL).unwrap();
+        assert_eq!(String::from_utf8(data).unwrap(), document());
+    }
+
+    #[test]
+    fn a_damaged_frame_is_an_error() {
+        let mut frame = FROM_THE_ZSTD_TOOL;
+        frame[20] ^= 0xff;
+        let err = decompress(&frame).unwrap_err();
+        assert!(err.to_string().contains("zstd"), "{err}");
+    }
+
+    #[test]
+    fn what_is_compressed_reads_back() {
+        let doc = document().repeat(20);
+        let frame = ruzstd::encoding::compress_to_vec(doc.as_bytes(), super::ZSTD_LEVEL);
+        assert!(
+            frame.len() < doc.len() / 4,
+            "{} of {}",
+            frame.len(),
+            doc.len()
+        );
+        assert_eq!(decompress(&frame).unwrap(), doc.as_bytes());
+    }
 }

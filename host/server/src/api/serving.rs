@@ -14,7 +14,7 @@ use super::auth::Tokens;
 use super::cluster::ClusterView;
 use super::server::{router, secured};
 use super::standby::{front, Slot};
-use super::tls::{TlsFiles, TlsListener};
+use super::tls::TlsFiles;
 use super::Security;
 use crate::activities::ActivityRegistry;
 use crate::runtime::{Host, HostConfig};
@@ -73,10 +73,13 @@ pub async fn serve(
         ui: (security.ui, tls.is_some()),
     };
     match tls {
+        #[cfg(feature = "tls")]
         Some(config) => {
-            let listener = TlsListener::new(listener, config)?;
+            let listener = super::tls::TlsListener::new(listener, config)?;
             serve_until_signalled(listener, app, opening, shutdown_grace).await
         }
+        #[cfg(not(feature = "tls"))]
+        Some(none) => match none {},
         None => serve_until_signalled(listener, app, opening, shutdown_grace).await,
     }
 }
