@@ -30,6 +30,7 @@ mod data_converter;
 mod disk_failure;
 mod docs;
 mod dsl;
+mod dynamic_workflow;
 mod entity;
 mod examples;
 mod golden;

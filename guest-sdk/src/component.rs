@@ -25,6 +25,7 @@ use crate::jobs::{self, Delivery};
 use crate::panic::{self as panics, PanicReport};
 use crate::wit::{Activation, IssuedCommand, Job, TaskFailure};
 use crate::workflow::WorkflowEntry;
+use crate::DYNAMIC_WORKFLOW;
 
 pub(crate) struct Component {
     workflows: Vec<WorkflowEntry>,
@@ -129,6 +130,7 @@ impl Component {
         self.workflows
             .iter()
             .find(|w| w.name == workflow_type)
+            .or_else(|| self.workflows.iter().find(|w| w.name == DYNAMIC_WORKFLOW))
             .ok_or_else(|| {
                 let known: Vec<String> = self
                     .workflows

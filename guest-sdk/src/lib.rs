@@ -208,6 +208,7 @@ mod workflow;
 #[doc(hidden)]
 pub mod bindings;
 pub use weft_types::search_attributes;
+pub use weft_types::DYNAMIC_WORKFLOW;
 pub mod testing;
 pub mod wit;
 

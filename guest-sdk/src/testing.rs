@@ -136,6 +136,18 @@ impl Harness {
         self.activate(all)
     }
 
+    /// Starts the execution as workflow type `workflow_type` with `input` (encoded as
+    /// JSON): how a dynamic workflow (`#[workflow(dynamic)]`) is started as the types it
+    /// serves.
+    pub fn start_as(
+        &mut self,
+        workflow_type: &str,
+        input: &impl Serialize,
+    ) -> Result<Vec<IssuedCommand>, TaskFailure> {
+        let input = payload::to_json(input).expect("the test input encodes as JSON");
+        self.start_with_payload(workflow_type, input)
+    }
+
     /// Starts an execution of any workflow type with a raw payload.
     pub fn start_with_payload(
         &mut self,

@@ -16,10 +16,7 @@ pub(crate) fn expand(args: &WorkflowArgs, function: ItemFn) -> syn::Result<Token
     let sig = signature::read(&function.sig, signature::Form::Function)?;
     let ident = &function.sig.ident;
     let vis = &function.vis;
-    let name = match &args.name {
-        Some(name) => name.value(),
-        None => ident.to_string(),
-    };
+    let (name, name_tokens) = args.name(ident.to_string());
     let input = &sig.input;
     // Spanned so that a wrong return type is reported on the return type.
     let output = {
@@ -47,7 +44,7 @@ pub(crate) fn expand(args: &WorkflowArgs, function: ItemFn) -> syn::Result<Token
         #vis struct #ident {}
 
         impl ::weft_sdk::Workflow for #ident {
-            const NAME: &'static str = #name;
+            const NAME: &'static str = #name_tokens;
             const DEFINED_AT: ::core::option::Option<::weft_sdk::CodeLocation> = #defined_at;
             #fail_on_panic
             type State = ();

@@ -162,10 +162,7 @@ pub(crate) fn expand(args: &WorkflowArgs, mut block: ItemImpl) -> syn::Result<To
     }
     let (input, output, call) = run.expect("no errors");
 
-    let name = match &args.name {
-        Some(name) => name.value(),
-        None => type_name.to_string(),
-    };
+    let (_, name_tokens) = args.name(type_name.to_string());
     let fail_on_panic = args.fail_on_panic_item();
     let defined_at = signature::defined_at(type_name.span());
     let state = quote_spanned! {self_ty.span()=> type State = Self; };
@@ -173,7 +170,7 @@ pub(crate) fn expand(args: &WorkflowArgs, mut block: ItemImpl) -> syn::Result<To
         #block
 
         impl ::weft_sdk::Workflow for #self_ty {
-            const NAME: &'static str = #name;
+            const NAME: &'static str = #name_tokens;
             const DEFINED_AT: ::core::option::Option<::weft_sdk::CodeLocation> = #defined_at;
             #fail_on_panic
             #state

@@ -13,6 +13,11 @@ pub mod search_attributes;
 
 pub use search_attributes::{Datetime, SearchAttributeKind, SearchAttributeValue};
 
+/// The name under which a module exports its dynamic workflow (`#[workflow(dynamic)]`):
+/// the workflow that serves every workflow type no module exports, with the type asked
+/// for in its start. Not a type a client can start by this name.
+pub const DYNAMIC_WORKFLOW: &str = "*";
+
 /// A typed activity: its name and the types of its input and output.
 ///
 /// Defined once in a crate shared by the workflows that call the activity and the host

@@ -42,5 +42,7 @@ pub mod history {
 
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry};
 pub use runtime::{Host, HostConfig, RunHandle, StartRequest};
+/// The name a module's dynamic workflow is exported under (shared with the SDK).
+pub use weft_types::DYNAMIC_WORKFLOW;
 /// Typed search attribute values (shared with the SDK: workflows upsert the same type).
 pub use weft_types::{Datetime, SearchAttributeKind, SearchAttributeValue};

@@ -51,6 +51,19 @@ fn two_units(big: u64, big_unit: &str, small: u64, small_unit: &str) -> String {
     }
 }
 
+/// A module's workflow types as a person reads them: its dynamic workflow, if it has
+/// one, says what it is.
+pub fn workflow_types(types: &[String], separator: &str) -> String {
+    let shown: Vec<&str> = types
+        .iter()
+        .map(|t| match t.as_str() {
+            weft_types::DYNAMIC_WORKFLOW => "* (dynamic)",
+            other => other,
+        })
+        .collect();
+    shown.join(separator)
+}
+
 /// The first 12 hex digits of a digest: enough to tell versions apart.
 pub fn short_digest(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)

@@ -169,7 +169,10 @@ pub fn deploy(args: DeployArgs) -> CliResult {
     }
     println!("deployed {} version {}", module.name, module.version);
     println!("  digest          {}", module.digest);
-    println!("  workflow types  {}", module.workflow_types.join(", "));
+    println!(
+        "  workflow types  {}",
+        human::workflow_types(&module.workflow_types, ", ")
+    );
     if args.check {
         println!(
             "  checked         {} open execution(s) replay on it",
@@ -248,7 +251,7 @@ pub fn modules(args: ModulesArgs) -> CliResult {
                 m.name.clone(),
                 m.version.to_string(),
                 short_digest(&m.digest).to_string(),
-                m.workflow_types.join(","),
+                human::workflow_types(&m.workflow_types, ","),
                 human::utc(m.deployed_ms),
             ]
         })

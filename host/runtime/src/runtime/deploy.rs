@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use super::{CheckFailure, DeployError, Host, Message, QueryError, RunHandle};
 use crate::engine::Module;
 use crate::storage::{durable, ModuleVersion, RunRecord, Write};
+use crate::DYNAMIC_WORKFLOW;
 
 pub use weft_model::deploy::DeployMode;
 
@@ -146,7 +147,8 @@ impl Host {
             .into_iter()
             .filter(|r| {
                 digests.contains(&r.module_digest)
-                    && module.workflow_types.contains(&r.workflow_type)
+                    && (module.workflow_types.contains(&r.workflow_type)
+                        || module.workflow_types.iter().any(|t| t == DYNAMIC_WORKFLOW))
             })
             .collect();
         let mut asked = Vec::new();
@@ -213,4 +215,20 @@ impl Host {
             Err(DeployError::Diverged(diverged))
         }
     }
+}
+
+/// The deployed version that serves `workflow_type`: the newest that exports it, else
+/// the newest whose module has a dynamic workflow (`#[workflow(dynamic)]`, exported as
+/// [`DYNAMIC_WORKFLOW`]), which serves every type no module exports.
+pub(crate) fn serving_version<'a>(
+    versions: &'a [ModuleVersion],
+    workflow_type: &str,
+) -> Option<&'a ModuleVersion> {
+    let newest = |wanted: &str| {
+        versions
+            .iter()
+            .rev()
+            .find(|v| v.workflow_types.iter().any(|t| t == wanted))
+    };
+    newest(workflow_type).or_else(|| newest(DYNAMIC_WORKFLOW))
 }

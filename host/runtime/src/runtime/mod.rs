@@ -224,16 +224,11 @@ impl HostInner {
         })
     }
 
-    /// The newest deployed module exporting `workflow_type`.
+    /// The newest deployed module that serves `workflow_type` (see [`deploy::serving_version`]).
     pub(crate) fn newest_module_for(&self, workflow_type: &str) -> Option<Arc<Module>> {
-        let digest = self
-            .versions
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|v| v.workflow_types.iter().any(|t| t == workflow_type))
-            .map(|v| v.digest.clone())?;
+        let digest = deploy::serving_version(&self.versions.lock().unwrap(), workflow_type)?
+            .digest
+            .clone();
         self.module_by_digest(&digest).ok()
     }
 

@@ -205,6 +205,14 @@ impl Host {
             check_message("signal", &signal.name, &signal.input)
                 .map_err(|e| StartError::Invalid(e.to_string()))?;
         }
+        if request.workflow_type == crate::DYNAMIC_WORKFLOW {
+            return Err(StartError::Invalid(format!(
+                "`{}` names a module's dynamic workflow, not a workflow type: start the type \
+                 it should serve, and a module with a dynamic workflow serves it when no \
+                 module exports it",
+                crate::DYNAMIC_WORKFLOW
+            )));
+        }
         let module = self.pick_module(&request)?;
         let search_payloads = if request.search_attributes.is_empty() {
             Vec::new()
@@ -412,11 +420,7 @@ impl Host {
                 .find(|v| &v.digest == digest)
                 .map(|v| v.digest.clone())
                 .ok_or_else(|| StartError::UnknownModule(digest.clone()))?,
-            None => match versions
-                .iter()
-                .rev()
-                .find(|v| v.workflow_types.contains(&request.workflow_type))
-            {
+            None => match super::deploy::serving_version(&versions, &request.workflow_type) {
                 Some(v) => v.digest.clone(),
                 None => return Err(Self::unknown_type(&versions, request)),
             },

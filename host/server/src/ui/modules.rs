@@ -30,7 +30,10 @@ pub(crate) async fn list(State(ui): State<Ui>, Extension(viewer): Extension<View
                     tr {
                         td { (m.name) } td.num { "v" (m.version) }
                         td.mono title=(m.digest) { (layout::truncate(&m.digest, 12)) }
-                        td { @for t in &m.workflow_types { a href=(runs_of(t)) { (t) } " " } }
+                        td { @for t in &m.workflow_types {
+                            @if t == crate::DYNAMIC_WORKFLOW { span title="its dynamic workflow serves every type no module exports" { "* (dynamic)" } " " }
+                            @else { a href=(runs_of(t)) { (t) } " " }
+                        } }
                         td { (layout::time(m.deployed_ms)) }
                         td.num { (m.checked_executions) }
                     }

@@ -74,6 +74,8 @@ fn render(ui: &Ui, viewer: &Viewer, form: &StartForm, error: Option<&str>) -> Ma
         .module_versions()
         .into_iter()
         .flat_map(|m| m.workflow_types)
+        // A dynamic workflow is started as the types it serves, never by its own name.
+        .filter(|t| t != crate::DYNAMIC_WORKFLOW)
         .collect();
     let body = html! {
         h1 { "Start a workflow" }
