@@ -6,6 +6,7 @@ use crate::support;
 use serde_json::json;
 use support::*;
 use weft_host::history::Event;
+use weft_host::ActivityError;
 
 async fn run_example(name: &str, input: serde_json::Value) -> (serde_json::Value, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
@@ -86,6 +87,59 @@ async fn timer_sleeps_30_days_on_the_virtual_clock() {
     eprintln!("a 30-day sleep took {:?} of real time", real.elapsed());
     let events = env.host().history(&run.run_id).unwrap();
     assert_replays(env.host(), "timer", &events);
+}
+
+/// A mock with the attempt's context: it fails its first two attempts, heartbeats on the
+/// third and answers with the virtual time it read. The retries wait their backoff (1 s,
+/// then 2 s) on the virtual clock; the history holds both failed attempts and the
+/// heartbeat, and replays.
+#[tokio::test]
+async fn a_mock_gets_the_attempts_context_and_the_virtual_clock() {
+    const START_MS: u64 = 946_684_800_000; // 2000-01-01
+    let env = test_env()
+        .start_at(START_MS)
+        .mock_activity_with_context("greet", |ctx, name: String| async move {
+            if ctx.attempt < 3 {
+                return Err(ActivityError::retryable(format!(
+                    "attempt {} fails",
+                    ctx.attempt
+                )));
+            }
+            ctx.heartbeat(&"almost there")?;
+            Ok(format!(
+                "Hi, {name}, attempt {}, at {}",
+                ctx.attempt,
+                ctx.now_ms()
+            ))
+        })
+        .start()
+        .await
+        .unwrap();
+    env.deploy(component_bytes("hello"), "hello").await.unwrap();
+    let (run, outcome) = env.execute("hello", json!("mock")).await.unwrap();
+    let greeting = completed(&outcome);
+    let greeting = greeting.as_str().unwrap();
+    let (head, at) = greeting.rsplit_once(", at ").unwrap();
+    assert_eq!(head, "Hi, mock, attempt 3");
+    let at: u64 = at.parse().unwrap();
+    // Both backoffs passed on the virtual clock, which is nowhere near the real one.
+    assert!(
+        at >= START_MS + 3_000 && at < START_MS + 3_600_000,
+        "{greeting}"
+    );
+    let events = env.host().history(&run.run_id).unwrap();
+    let failed: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ActivityAttemptFailed { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [1, 2]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::ActivityHeartbeat { attempt: 3, .. })));
+    assert_replays(env.host(), "hello", &events);
 }
 
 #[test]

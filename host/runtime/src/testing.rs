@@ -20,6 +20,7 @@
 //! # });
 //! ```
 
+use std::future::Future;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::activities::{ActivityError, ActivityRegistry, TaskQueueConfig};
+use crate::activities::{ActivityContext, ActivityError, ActivityRegistry, TaskQueueConfig};
 use crate::history::{Outcome, Payload};
 use crate::payload_codec::PayloadCodec;
 use crate::runtime::{
@@ -122,6 +123,33 @@ impl TestEnvBuilder {
             let result = f(input);
             async move { result }
         });
+        self
+    }
+
+    /// Answer the activity `name` with `f`, which gets each attempt's context as a real
+    /// activity does: `ctx.attempt` (a mock can fail its first attempts), heartbeats and
+    /// the details an earlier attempt left, cancellation (`ctx.cancelled()`), and the
+    /// environment's clock (`ctx.now_ms()`, `ctx.sleep(..)`: virtual time).
+    ///
+    /// ```no_run
+    /// # use weft_runtime::testing::TestEnv;
+    /// # use weft_runtime::ActivityError;
+    /// let builder = TestEnv::builder().mock_activity_with_context("greet", |ctx, name: String| async move {
+    ///     if ctx.attempt < 3 {
+    ///         return Err(ActivityError::retryable("not yet"));
+    ///     }
+    ///     ctx.heartbeat(&"greeting")?;
+    ///     Ok(format!("Hello, {name}, at {} ms", ctx.now_ms()))
+    /// });
+    /// ```
+    pub fn mock_activity_with_context<I, O, F, Fut>(mut self, name: &str, f: F) -> Self
+    where
+        I: DeserializeOwned + Send + 'static,
+        O: Serialize + 'static,
+        F: Fn(ActivityContext, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ActivityError>> + Send + 'static,
+    {
+        self.activities.register_fn(name, f);
         self
     }
 
