@@ -68,3 +68,46 @@ fn cancellation_runs_cleanup_and_ends_cancelled() {
     assert!(events.iter().any(|e| matches!(e,
         Event::Command(c) if matches!(c.command, Command::CancelWorkflowConfirmed))));
 }
+
+/// A run closed while its activity runs (here terminated; the same for any close): the
+/// activity is told through its context, as a cancellation, and its own cleanup runs to
+/// its end instead of being dropped mid-flight. The history still replays.
+#[tokio::test]
+async fn an_activity_of_a_run_that_closes_is_told_and_cleans_up() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let started = Arc::new(AtomicBool::new(false));
+    let cleaned = Arc::new(AtomicBool::new(false));
+    let (on_start, on_clean) = (started.clone(), cleaned.clone());
+    let builder = test_env().mock_activity_with_context("greet", move |ctx, _name: String| {
+        let (on_start, on_clean) = (on_start.clone(), on_clean.clone());
+        async move {
+            on_start.store(true, Ordering::SeqCst);
+            ctx.cancelled().await;
+            // The activity's own cleanup, which a dropped future would never reach.
+            tokio::task::yield_now().await;
+            on_clean.store(true, Ordering::SeqCst);
+            Err::<String, _>(weft_host::ActivityError::cancelled("cleaned up"))
+        }
+    });
+    let env = features::deployed(builder, "hello").await;
+    let run = features::start(&env, "hello", "closing-1", serde_json::json!("x")).await;
+    poll::until_async("the activity to start", || {
+        let started = started.clone();
+        async move { started.load(Ordering::SeqCst).then_some(()) }
+    })
+    .await;
+    env.host()
+        .terminate("closing-1", "closed while its activity runs")
+        .await
+        .unwrap();
+    poll::until_async("the activity's cleanup", || {
+        let cleaned = cleaned.clone();
+        async move { cleaned.load(Ordering::SeqCst).then_some(()) }
+    })
+    .await;
+    let events = env.host().history(&run.run_id).unwrap();
+    assert!(events.iter().any(|e| matches!(e, Event::Terminated { .. })));
+    assert_replays(env.host(), "hello", &events);
+}

@@ -7,6 +7,11 @@
 //! | an attempt runs          | told through its context; whatever  | told through its context; its |
 //! |                          | it ends with but success resolves   | outcome is recorded if it     |
 //! |                          | it as cancelled (no retry)          | ends within the grace period  |
+//!
+//! When its run closes (completed, failed, cancelled, terminated, timed out) while an
+//! attempt runs, the activity is told through its context as if cancelled, so its own
+//! cleanup runs; it is stopped only if it still runs 10 s later, and how it ended is
+//! logged, there being no run left to record it.
 
 use std::sync::{Arc, Mutex};
 
@@ -87,12 +92,22 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             seq: s.seq,
             resolution,
         };
+        let kind = resolution_kind(&resolve.resolution);
         let job = if local {
             Job::ResolveLocalActivity(resolve)
         } else {
             Job::ResolveActivity(resolve)
         };
-        let _ = actor.send(Message::Resolve(job, clock.busy()));
+        if actor.send(Message::Resolve(job, clock.busy())).is_err() {
+            // The run closed while the activity ran (it was told, as a cancellation).
+            tracing::info!(
+                run = %run_id,
+                activity = %s.activity_type,
+                seq = s.seq,
+                ended = kind,
+                "an activity of a closed run ended"
+            );
+        }
     };
     let schedule_deadline = options
         .schedule_to_close_timeout_ms
@@ -386,4 +401,14 @@ fn cancelled_failure(s: &crate::history::ScheduleActivity) -> Failure {
         ),
         crate::activities::CANCELLED,
     )
+}
+
+/// How an activity ended, in a word for the log.
+fn resolution_kind(resolution: &ActivityResolution) -> &'static str {
+    match resolution {
+        ActivityResolution::Completed(_) => "completed",
+        ActivityResolution::Failed(_) => "failed",
+        ActivityResolution::Cancelled(_) => "cancelled",
+        ActivityResolution::TimedOut(_) => "timed out",
+    }
 }

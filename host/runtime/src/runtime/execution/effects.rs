@@ -14,6 +14,33 @@ pub(crate) struct RunningActivity {
     pub cancel: watch::Sender<bool>,
 }
 
+/// How long an activity whose run closed may take to stop after it is told (through
+/// its context, as a cancellation) before it is cut off.
+pub(crate) const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl RunningActivity {
+    /// Its run closed: the activity is told through its context, as a cancellation, so
+    /// its own cleanup runs, and is stopped only if it is still running [`CLOSE_GRACE`]
+    /// later (real time: it is the activity's own work). How it ended is logged by its
+    /// task, which has no run left to report to.
+    fn told_of_close(self, runtime: &tokio::runtime::Handle) {
+        let _ = self.cancel.send(true);
+        if self.abort.is_finished() {
+            return;
+        }
+        runtime.spawn(async move {
+            tokio::time::sleep(CLOSE_GRACE).await;
+            if !self.abort.is_finished() {
+                tracing::warn!(
+                    grace_s = CLOSE_GRACE.as_secs(),
+                    "an activity of a closed run ignored its cancellation and was stopped"
+                );
+                self.abort.abort();
+            }
+        });
+    }
+}
+
 impl Execution {
     /// The row of timer `seq` of this run, firing at `fire_at_ms`.
     pub(super) fn timer_row(&self, seq: u32, fire_at_ms: u64) -> TimerRow {
@@ -133,7 +160,7 @@ impl Execution {
     /// closing task's own, then its children's close policies), answer who waits.
     pub(super) fn close(&mut self, outcome: Outcome, effects: Vec<Outgoing>) {
         for (_, running) in self.activities.drain().chain(self.locals.drain()) {
-            running.abort.abort();
+            running.told_of_close(&self.host.workflows);
         }
         for (_, row) in self.timers.drain() {
             self.host.timers.disarm(&row);
