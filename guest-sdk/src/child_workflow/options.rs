@@ -32,15 +32,18 @@ impl ParentClosePolicy {
 /// What cancelling a child does: by
 /// [`ChildWorkflowHandle::cancel`](crate::ChildWorkflowHandle::cancel), or because the
 /// parent's cancellation was requested. Kept by the SDK: the host sees at most a
-/// `cancel-child-workflow` command. (Temporal's `ChildWorkflowCancellationType`.)
+/// `cancel-child-workflow` command. (Temporal's `ChildWorkflowCancellationType`; the
+/// default is its Python SDK's, waiting for the child's cancellation to complete.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ChildWorkflowCancellationType {
     /// Ask the host to cancel the child and stop waiting for it: its result resolves as
     /// cancelled at once (and its start too, if it had not started).
-    #[default]
     TryCancel,
     /// Ask the host to cancel the child and wait for it to close: its result is what the
     /// child ended with (cancelled, or completed or failed if it ignored the request).
+    /// The default, as in Temporal's Python SDK: a parent cancelled with its children
+    /// ends after them, so their cleanup is done when it is.
+    #[default]
     WaitCancellationCompleted,
     /// Temporal resolves the result once the cancellation request is delivered. No job
     /// answers `cancel-child-workflow` in weft's contract, so here it behaves exactly
@@ -88,7 +91,7 @@ pub struct ChildWorkflowOptions {
 
 impl ChildWorkflowOptions {
     /// The defaults: a derived workflow id, [`ParentClosePolicy::Terminate`],
-    /// [`ChildWorkflowCancellationType::TryCancel`].
+    /// [`ChildWorkflowCancellationType::WaitCancellationCompleted`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -106,7 +109,8 @@ impl ChildWorkflowOptions {
         self
     }
 
-    /// What cancelling the child does; `TryCancel` by default.
+    /// What cancelling the child does; `WaitCancellationCompleted` by default, as in
+    /// Temporal's Python SDK.
     pub fn cancellation_type(mut self, cancellation: ChildWorkflowCancellationType) -> Self {
         self.cancellation = cancellation;
         self
