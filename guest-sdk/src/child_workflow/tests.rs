@@ -283,7 +283,9 @@ fn wait_cancellation_completed_waits_for_the_child() {
 /// Waits for a child (try-cancel) and a shielded child (abandon), or the timer.
 #[workflow]
 async fn cancelled_parent(ctx: WfContext) -> WfResult<String> {
-    let child = ctx.child_workflow::<echo>("x".to_owned(), &ChildWorkflowOptions::new());
+    let try_cancel =
+        ChildWorkflowOptions::new().cancellation_type(ChildWorkflowCancellationType::TryCancel);
+    let child = ctx.child_workflow::<echo>("x".to_owned(), &try_cancel);
     let shielded = ctx.non_cancellable(async {
         ctx.child_workflow::<echo>("y".to_owned(), &ChildWorkflowOptions::new())
     });
@@ -318,6 +320,27 @@ fn the_parents_cancellation_cancels_pending_children() {
             testing::cancel_child(1),
         ])
         .unwrap();
+    assert!(testing::cancel_confirmed(&done), "{done:?}");
+}
+
+/// Awaits a child started with the default options.
+#[workflow]
+async fn waiting_parent(ctx: WfContext) -> WfResult<String> {
+    let child = ctx.child_workflow::<echo>("x".to_owned(), &ChildWorkflowOptions::new());
+    Ok(child.result().await?)
+}
+
+#[test]
+fn by_default_a_cancelled_parent_waits_for_its_childs_cancellation_to_complete() {
+    let mut harness = Harness::new::<waiting_parent>();
+    harness.start(&()).unwrap();
+    harness
+        .activate(vec![testing::child_started(1, "r1")])
+        .unwrap();
+    let commands = harness.cancel().unwrap();
+    assert_eq!(cancels(&commands), [1], "{commands:?}");
+    assert!(!testing::cancel_confirmed(&commands), "{commands:?}");
+    let done = harness.activate(vec![testing::cancel_child(1)]).unwrap();
     assert!(testing::cancel_confirmed(&done), "{done:?}");
 }
 
