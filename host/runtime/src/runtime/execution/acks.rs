@@ -56,7 +56,7 @@ impl Execution {
         };
         let answer = match self.host.applied(&self.record.workflow_id, &key) {
             Ok(Some(_)) => Ok(()),
-            Ok(None) if self.requests_taken.contains(&key) => {
+            Ok(None) if self.requests_taken.contains(key.as_str()) => {
                 Err(MessageError::Unavailable(IN_PROGRESS.into()))
             }
             Ok(None) => {
@@ -65,7 +65,7 @@ impl Execution {
                     started: false,
                 };
                 let request = Some(applied.write(&self.record.workflow_id, &key));
-                self.requests_taken.insert(key);
+                self.requests_taken.insert(key.as_str().to_string());
                 return Some(SignalAck { ack, request });
             }
             Err(e) => Err(MessageError::Unavailable(format!(
@@ -75,6 +75,24 @@ impl Execution {
         };
         let _ = ack.send(answer);
         None
+    }
+
+    /// The request ids this actor took that `writes` record: once they are durable,
+    /// storage answers for them and the actor forgets them (its memory holds only the
+    /// ones in flight).
+    pub(super) fn requests_in(&self, writes: &[Write]) -> Vec<String> {
+        if self.requests_taken.is_empty() {
+            return Vec::new();
+        }
+        writes
+            .iter()
+            .filter_map(|write| match write {
+                Write::PutRequest { key, .. } if self.requests_taken.contains(key) => {
+                    Some(key.clone())
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The rows of the updates a task completes (`update:<id>` → this run), so an

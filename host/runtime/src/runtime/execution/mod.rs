@@ -120,9 +120,9 @@ pub(super) struct Execution {
     pub resting: bool,
     /// The task carrying out the effects this actor sent last: the next ones wait for it.
     pub effects_sent: Option<tokio::task::JoinHandle<()>>,
-    /// The request ids this actor took (see `acks`): a duplicate of one not recorded
-    /// yet is answered "in progress".
-    pub requests_taken: std::collections::HashSet<crate::runtime::RequestKey>,
+    /// The request ids this actor took and has not recorded yet (see `acks`): a
+    /// duplicate of one is answered "in progress".
+    pub requests_taken: std::collections::HashSet<String>,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
@@ -499,6 +499,7 @@ impl Execution {
         all_writes.push(Write::Fence {
             workflow_id: self.record.workflow_id.clone(),
         });
+        let recording = self.requests_in(&all_writes);
         let result = durable(self.host.storage.commit(all_writes)).await;
         let first_commit = self.started.take();
         match result {
@@ -510,6 +511,9 @@ impl Execution {
                 self.pending_writes.clear();
                 self.events.clear();
                 self.resting = false;
+                for key in recording {
+                    self.requests_taken.remove(&key);
+                }
                 self.size_bytes += events_len;
                 for event in &all_events {
                     self.state.apply(event);
