@@ -41,6 +41,7 @@ mod metrics;
 mod on_demand;
 mod queries;
 mod replay;
+mod request_ids;
 mod saga;
 mod schedule_cli;
 mod schedules;

@@ -2,9 +2,10 @@
 //! driver starts accounts and deposits into them through random hosts while hosts are
 //! SIGKILLed (and restarted under their node id) or SIGSTOPped past their lease (and
 //! continued: a paused holder wakes fenced and exits with code 6, and is restarted).
-//! At the end every acknowledged start and deposit took effect exactly once (one that
-//! got no answer at most once), every account closed with its balance, no workflow id
-//! has two open runs, and every history replays.
+//! Every start and deposit carries a request id; one whose answer was lost (or that a
+//! host could not take yet) is sent again with the same id, to any host, until it is
+//! answered. At the end every start and deposit took effect exactly once, every account
+//! closed with its balance, no workflow id has two runs, and every history replays.
 //!
 //! The driver runs on a thread of its own, so calls are in flight when a host dies or
 //! stops. The seed comes from `WEFT_CHAOS_SEED` (default 7) and `WEFT_CHAOS_FAULTS` sets
@@ -90,11 +91,11 @@ fn call(url: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), Str
 enum Outcome {
     /// Acknowledged: it took effect.
     Acked,
-    /// Refused before anything was recorded (no such run, or not serving: 503
-    /// `unavailable`).
+    /// Refused for good (no such run, or a closed one): nothing was recorded.
     Refused,
-    /// No answer, or one that says the outcome is unknown (a forward that got no answer,
-    /// a commit that met a failure).
+    /// Not taken yet (not serving: 503 `unavailable`, or no connection), or no answer,
+    /// or one that says the outcome is unknown (a forward that got no answer, a commit
+    /// that met a failure): sent again with the same request id.
     Unknown,
 }
 
@@ -102,10 +103,28 @@ fn outcome(answer: &Result<(u16, Value), String>) -> Outcome {
     match answer {
         Ok((200 | 201, _)) => Outcome::Acked,
         Ok((404 | 409, _)) => Outcome::Refused,
-        Ok((503, body)) if body["code"] == "unavailable" => Outcome::Refused,
-        Err(e) if e == REFUSED => Outcome::Refused,
         _ => Outcome::Unknown,
     }
+}
+
+/// Send `body` (which carries a request id) to `path` through random hosts until it is
+/// answered for good, sending it again with the same id after every unknown outcome;
+/// returns the answer and how many times it was sent.
+fn call_until_answered(rng: &mut Rng, urls: &Urls, path: &str, body: &Value) -> (Outcome, usize) {
+    for sent in 1.. {
+        let url = {
+            let urls = urls.lock().unwrap();
+            (!urls.is_empty()).then(|| urls[rng.below(urls.len())].clone())
+        };
+        if let Some(url) = url {
+            match outcome(&call(&url, path, Some(body))) {
+                Outcome::Unknown => {}
+                answered => return (answered, sent),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    unreachable!()
 }
 
 /// What the driver knows of one account.
@@ -114,7 +133,8 @@ struct Account {
     /// The start was acknowledged.
     started: bool,
     acked: i64,
-    unknown: i64,
+    /// Starts and deposits sent more than once (their first answer was lost).
+    retried: i64,
 }
 
 /// The node id that holds the shards now, as a running host says.
@@ -234,33 +254,30 @@ fn driver(seed: u64, urls: Urls, stop: Arc<AtomicBool>) -> HashMap<String, Accou
     let mut accounts = HashMap::new();
     let mut round = 0;
     while !stop.load(Ordering::SeqCst) {
-        let urls = urls.lock().unwrap().clone();
-        if !urls.is_empty() {
-            drive(&mut rng, &urls, &mut accounts, round);
-            round += 1;
-        }
+        drive(&mut rng, &urls, &mut accounts, round);
+        round += 1;
         std::thread::sleep(Duration::from_millis(50));
     }
     accounts
 }
 
-fn drive(rng: &mut Rng, urls: &[String], accounts: &mut HashMap<String, Account>, round: usize) {
+fn drive(rng: &mut Rng, urls: &Urls, accounts: &mut HashMap<String, Account>, round: usize) {
     let id = format!("acct-{round}");
-    let begin = json!({"workflow_type": "entity", "input": {"balance": 0}, "id": id});
+    let begin = json!({"workflow_type": "entity", "input": {"balance": 0}, "id": id,
+                       "request_id": format!("start-{round}")});
+    let (answer, sent) = call_until_answered(rng, urls, "/v1/executions", &begin);
     let account = accounts.entry(id.clone()).or_default();
-    let url = &urls[rng.below(urls.len())];
-    account.started = outcome(&call(url, "/v1/executions", Some(&begin))) == Outcome::Acked;
-    for _ in 0..6 {
+    account.started = answer == Outcome::Acked;
+    account.retried += (sent > 1) as i64;
+    for n in 0..6 {
         let ids: Vec<String> = accounts.keys().cloned().collect();
         let target = &ids[rng.below(ids.len())];
         let path = format!("{}/signals/deposit", execution(target));
-        let deposit = json!({"input": {"amount": 1}});
+        let deposit = json!({"input": {"amount": 1}, "request_id": format!("deposit-{round}-{n}")});
+        let (answer, sent) = call_until_answered(rng, urls, &path, &deposit);
         let account = accounts.get_mut(target).unwrap();
-        match outcome(&call(&urls[rng.below(urls.len())], &path, Some(&deposit))) {
-            Outcome::Acked => account.acked += 1,
-            Outcome::Refused => {}
-            Outcome::Unknown => account.unknown += 1,
-        }
+        account.acked += (answer == Outcome::Acked) as i64;
+        account.retried += (sent > 1) as i64;
     }
 }
 
@@ -275,7 +292,11 @@ fn check(nodes: &[Node], accounts: &HashMap<String, Account>, log: &[String]) {
                 Err(e) => Err(Value::String(e)),
             }
         });
-        if !account.started && status == 404 {
+        if !account.started {
+            assert_eq!(
+                status, 404,
+                "{id}: a refused start started nothing; {log:?}"
+            );
             continue;
         }
         assert_eq!(
@@ -293,10 +314,9 @@ fn check(nodes: &[Node], accounts: &HashMap<String, Account>, log: &[String]) {
             }
         });
         let balance = server.result(id)["result"]["balance"].as_i64().unwrap();
-        assert!(
-            account.acked <= balance && balance <= account.acked + account.unknown,
-            "{id}: balance {balance}, {account:?}: an acknowledged deposit is applied once, \
-             one without an answer at most once; {log:?}"
+        assert_eq!(
+            balance, account.acked,
+            "{id}: {account:?}: every deposit, retried or not, is applied exactly once; {log:?}"
         );
         server.assert_replays(id, "entity");
     }
@@ -356,11 +376,11 @@ fn a_cluster_under_kills_and_pauses_loses_and_duplicates_nothing() {
     check(&nodes, &accounts, &log);
     let count = |f: fn(&Account) -> i64| accounts.values().map(f).sum::<i64>();
     eprintln!(
-        "chaos: {log:?}; {} accounts ({} acknowledged), {} deposits acknowledged, {} unanswered",
+        "chaos: {log:?}; {} accounts ({} started), {} deposits, {} calls sent again",
         accounts.len(),
         count(|a| a.started as i64),
         count(|a| a.acked),
-        count(|a| a.unknown),
+        count(|a| a.retried),
     );
 }
 

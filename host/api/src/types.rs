@@ -196,6 +196,12 @@ pub struct StartBody {
     /// Keyword, Text, Int, Double, Bool, Datetime as RFC 3339, KeywordList).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub search_attributes: BTreeMap<String, SearchAttributeValue>,
+    /// Applies the start once: the same request id again (for the same workflow id)
+    /// answers what the first start answered, even after that run closed, and starts
+    /// nothing. 1 to 128 bytes, printable. Without `id`, the workflow id is derived
+    /// from it, so a retry names the same execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +224,10 @@ pub struct MessageBody {
     /// Any JSON value; null when absent.
     #[serde(default)]
     pub input: serde_json::Value,
+    /// For a signal: delivers it once; the same request id again answers success and
+    /// delivers nothing. 1 to 128 bytes, printable. Queries ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// A signal is durable in the history of this run.
@@ -234,6 +244,11 @@ pub struct StopBody {
     /// Absent: [`DEFAULT_CANCEL_REASON`] or [`DEFAULT_TERMINATE_REASON`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Applies the request once: the same request id again answers success for the
+    /// run it reached, even once that run has closed, and applies nothing (a
+    /// termination never reaches a later run of the id). 1 to 128 bytes, printable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// The reason recorded for a cancellation asked for without one.

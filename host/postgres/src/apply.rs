@@ -34,6 +34,9 @@ struct Folded<'a> {
     attributes: BTreeMap<&'a str, (u64, &'a RunAttributes)>,
     /// Name → kind byte, the first given (the database keeps one it already has).
     types: BTreeMap<&'a str, i16>,
+    /// (workflow id, request key) → record, the first given (the database keeps one
+    /// it already has).
+    requests: BTreeMap<(&'a str, &'a str), &'a [u8]>,
 }
 
 impl<'a> Folded<'a> {
@@ -95,6 +98,13 @@ impl<'a> Folded<'a> {
                     for (name, value) in &attributes.search {
                         f.types.entry(name).or_insert(value.kind().byte() as i16);
                     }
+                }
+                Write::PutRequest {
+                    workflow_id,
+                    key,
+                    record,
+                } => {
+                    f.requests.entry((workflow_id, key)).or_insert(record);
                 }
                 // Checked by the writer before anything of the batch is applied.
                 Write::Fence { .. } => {}
@@ -204,6 +214,17 @@ fn statements(f: &Folded<'_>) -> Vec<Statement> {
             vec![
                 text(f.outcomes.keys().copied()),
                 bytes(f.outcomes.values().copied()),
+            ],
+        ));
+    }
+    if !f.requests.is_empty() {
+        out.push(statement(
+            "INSERT INTO requests (workflow_id, request_key, record) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT DO NOTHING",
+            vec![
+                text(f.requests.keys().map(|k| k.0)),
+                text(f.requests.keys().map(|k| k.1)),
+                bytes(f.requests.values().copied()),
             ],
         ));
     }

@@ -131,6 +131,18 @@ pub async fn outcome(c: &Client, run_id: &str) -> Result<Option<Vec<u8>>, Storag
     Ok(rows(c, sql, &[&run_id]).await?.first().map(|r| r.get(0)))
 }
 
+pub async fn request(
+    c: &Client,
+    workflow_id: &str,
+    key: &str,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    let sql = "SELECT record FROM requests WHERE workflow_id = $1 AND request_key = $2";
+    Ok(rows(c, sql, &[&workflow_id, &key])
+        .await?
+        .first()
+        .map(|r| r.get(0)))
+}
+
 pub async fn timers(c: &Client) -> Result<Vec<TimerRow>, StorageError> {
     let sql = "SELECT fire_at_ms, run_id, seq FROM timers ORDER BY fire_at_ms, run_id, seq";
     Ok(rows(c, sql, &[])

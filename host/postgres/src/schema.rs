@@ -20,6 +20,7 @@ use crate::OpenError;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("initial schema", V1_INITIAL),
     ("cluster membership", V2_CLUSTER),
+    ("request ids", V3_REQUESTS),
 ];
 
 /// The schema version this weft writes.
@@ -125,6 +126,18 @@ CREATE INDEX sav_str ON search_attribute_values (name, v_str, start_ms DESC) WHE
 CREATE INDEX sav_int ON search_attribute_values (name, v_int, start_ms DESC) WHERE v_int IS NOT NULL;
 CREATE INDEX sav_double ON search_attribute_values (name, v_double, start_ms DESC) WHERE v_double IS NOT NULL;
 CREATE INDEX sav_time ON search_attribute_values (name, v_time, start_ms DESC) WHERE v_time IS NOT NULL;
+"#;
+
+/// The requests with an id that were applied (starts, signals, cancellations,
+/// terminations, completed updates), so a retry is not applied again: what each did,
+/// encoded by the runtime.
+const V3_REQUESTS: &str = r#"
+CREATE TABLE requests (
+    workflow_id text COLLATE "C" NOT NULL,
+    request_key text COLLATE "C" NOT NULL,
+    record bytea NOT NULL,
+    PRIMARY KEY (workflow_id, request_key)
+);
 "#;
 
 /// The cluster (its shard count, fixed when the first host creates it), its nodes and

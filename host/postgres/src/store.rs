@@ -291,6 +291,11 @@ impl Storage for PgStorage {
         self.read(move |c| async move { reads::outcome(&c, &run_id).await })
     }
 
+    fn request(&self, workflow_id: &str, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let (workflow_id, key) = (workflow_id.to_string(), key.to_string());
+        self.read(move |c| async move { reads::request(&c, &workflow_id, &key).await })
+    }
+
     fn timers(&self) -> Result<Vec<TimerRow>, StorageError> {
         self.read(|c| async move { reads::timers(&c).await })
     }

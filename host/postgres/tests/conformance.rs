@@ -4,7 +4,7 @@
 mod common;
 
 use common::TestSchema;
-use weft_runtime::storage::conformance::{records, runs, search};
+use weft_runtime::storage::conformance::{records, requests, runs, search};
 
 macro_rules! conformance {
     ($($name:ident => $test:expr;)*) => {$(
@@ -24,6 +24,8 @@ conformance! {
     timers_come_back_in_fire_order_and_deletes_remove_them => records::timers_come_back_in_fire_order_and_deletes_remove_them;
     later_writes_win_within_and_across_commits => records::later_writes_win_within_and_across_commits;
     faulty_storage_fails_exactly_the_commits_it_is_told_to => records::faulty_storage_fails_exactly_the_commits_it_is_told_to;
+    requests_read_back_by_workflow_id_and_key => requests::requests_read_back_by_workflow_id_and_key;
+    the_first_record_of_a_request_stays => requests::the_first_record_of_a_request_stays;
     search_answers_agree_with_testing_every_run => search::answers_agree_with_testing_every_run;
     search_order_by_sorts_and_pages => search::order_by_sorts_and_pages;
     search_counts_group_by_status => search::counts_group_by_status;

@@ -20,6 +20,12 @@ pub struct StopArgs {
     /// by a client" or "terminated by a client").
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
+    /// Apply at most once: asked again with the same request id, even after the run
+    /// closed, the server answers as it did first (a termination never reaches a later
+    /// run of the id). Default: a fresh id, which the client reuses when it retries:
+    /// `--request-id stop-order-17`.
+    #[arg(long, value_name = "ID", value_parser = super::request_id_arg)]
+    request_id: Option<String>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the run the request went to as JSON.
@@ -56,7 +62,7 @@ pub fn cancel(args: CancelArgs) -> CliResult {
     let run = s
         .server
         .client()?
-        .cancel(&s.execution, s.reason.as_deref())
+        .cancel_with_request(&s.execution, s.reason.as_deref(), s.request_id.as_deref())
         .map_err(api_failure)?;
     s.report("cancel requested for", &run)
 }
@@ -80,7 +86,7 @@ pub fn terminate(args: TerminateArgs) -> CliResult {
     let run = s
         .server
         .client()?
-        .terminate(&s.execution, s.reason.as_deref())
+        .terminate_with_request(&s.execution, s.reason.as_deref(), s.request_id.as_deref())
         .map_err(api_failure)?;
     s.report("terminated", &run)
 }

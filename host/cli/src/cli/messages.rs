@@ -57,6 +57,11 @@ impl MessageArgs {
 pub struct SignalArgs {
     #[command(flatten)]
     message: MessageArgs,
+    /// Deliver at most once: sent again with the same request id, the signal is not
+    /// delivered again. Default: a fresh id, which the client reuses when it retries:
+    /// `--request-id deposit-0042`.
+    #[arg(long, value_name = "ID", value_parser = super::request_id_arg)]
+    request_id: Option<String>,
 }
 
 pub fn signal(args: SignalArgs) -> CliResult {
@@ -65,7 +70,7 @@ pub fn signal(args: SignalArgs) -> CliResult {
     let answer = m
         .server
         .client()?
-        .signal(&m.execution, &m.name, input)
+        .signal_with_request(&m.execution, &m.name, input, args.request_id.as_deref())
         .map_err(message_failure)?;
     if m.json {
         return print_json(&answer);

@@ -265,6 +265,11 @@ where
     T::from_str(text).map(|_| text.to_string())
 }
 
+/// A `--request-id`, checked as the server checks it.
+pub(crate) fn request_id_arg(text: &str) -> Result<String, String> {
+    crate::runtime::check_request_id(text).map(|()| text.to_string())
+}
+
 pub fn module_name(path: &std::path::Path) -> String {
     let file = path
         .file_name()

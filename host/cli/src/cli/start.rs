@@ -93,6 +93,11 @@ pub struct StartArgs {
     /// `--search-attribute CustomerId=c-7 --search-attribute Due:Datetime=2024-05-01T00:00:00Z`.
     #[arg(long, value_name = "NAME[:TYPE]=VALUE", value_parser = parse_search_attribute)]
     search_attribute: Vec<(String, SearchAttributeValue)>,
+    /// Start at most once: sent again with the same request id (after a lost answer),
+    /// the server answers what it answered first and starts nothing. Default: a fresh
+    /// id, which the client reuses when it retries: `--request-id order-17-start`.
+    #[arg(long, value_name = "ID", value_parser = super::request_id_arg)]
+    request_id: Option<String>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -139,6 +144,7 @@ impl StartArgs {
             execution_timeout_ms: self.execution_timeout.map(crate::runtime::clock::millis),
             memo,
             search_attributes: self.search_attribute.iter().cloned().collect(),
+            request_id: self.request_id.clone(),
         })
     }
 }
@@ -336,6 +342,7 @@ mod tests {
             execution_timeout: None,
             memo: memo.iter().map(|m| m.to_string()).collect(),
             search_attribute: Vec::new(),
+            request_id: None,
             server: ServerArg::default(),
             json: false,
         }

@@ -37,6 +37,19 @@ impl ClientError {
         }
     }
 
+    /// Whether the request may have been lost on its way or its answer on the way back,
+    /// or the host could not take it yet: a transport error, or 502 `forward_failed`
+    /// or 503 `unavailable`. Sending it again is safe with the same request id.
+    pub fn worth_retrying(&self) -> bool {
+        match self {
+            ClientError::Connect { .. } | ClientError::Io { .. } => true,
+            ClientError::Api { body, .. } => {
+                matches!(body.code, ErrorCode::ForwardFailed | ErrorCode::Unavailable)
+            }
+            _ => false,
+        }
+    }
+
     /// The HTTP status, when the server answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -1,6 +1,6 @@
 //! Signals, queries and updates through the API.
 
-use super::{path_segment, Client, ClientError, REQUEST_TIMEOUT};
+use super::{new_request_id, path_segment, Client, ClientError, REQUEST_TIMEOUT};
 use crate::api::types::{MessageBody, QueryAnswer, Signalled, UpdateAnswer, UpdateBody};
 
 /// How long the server holds an update request open before answering 202 (the client
@@ -9,20 +9,37 @@ const UPDATE_HOLD_S: u64 = 30;
 
 impl Client {
     /// Signal the open run of `id` (a workflow id or run id); returns once the signal
-    /// is durable in its history. A closed run refuses it (409, `closed`).
+    /// is durable in its history. A closed run refuses it (409, `closed`). Sent with a
+    /// fresh request id, again when the answer is lost: delivered once.
     pub fn signal(
         &self,
         id: &str,
         name: &str,
         input: serde_json::Value,
     ) -> Result<Signalled, ClientError> {
-        self.post(
+        self.signal_with_request(id, name, input, None)
+    }
+
+    /// [`Client::signal`] with the caller's request id (`None`: a fresh one): the
+    /// server delivers a signal of one request id once, however often it is sent.
+    pub fn signal_with_request(
+        &self,
+        id: &str,
+        name: &str,
+        input: serde_json::Value,
+        request_id: Option<&str>,
+    ) -> Result<Signalled, ClientError> {
+        let request_id = request_id.map_or_else(new_request_id, str::to_string);
+        self.post_retrying(
             &format!(
                 "/v1/executions/{}/signals/{}",
                 path_segment(id),
                 path_segment(name)
             ),
-            &MessageBody { input },
+            &MessageBody {
+                input,
+                request_id: Some(request_id),
+            },
         )
     }
 
@@ -39,7 +56,10 @@ impl Client {
                 path_segment(id),
                 path_segment(name)
             ),
-            &MessageBody { input },
+            &MessageBody {
+                input,
+                request_id: None,
+            },
         )?;
         Ok(answer.result)
     }

@@ -46,6 +46,10 @@ const LONG_POLL_S: u64 = 30;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// A checked deploy replays every open execution of the name; give it time.
 const DEPLOY_TIMEOUT: Duration = Duration::from_secs(600);
+/// How many times a request with a request id is sent before its error is returned.
+const REQUEST_ATTEMPTS: u32 = 4;
+/// The wait before the first retry of a request with a request id; it doubles.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 /// Largest answer read (histories are the large ones).
 const MAX_ANSWER_BYTES: u64 = 1 << 30;
 
@@ -213,17 +217,12 @@ impl Client {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// Start an execution; 409 when the workflow id has a running execution.
-    pub fn start(&self, body: StartBody) -> Result<Started, ClientError> {
-        let url = self.url("/v1/executions");
-        let answer = self
-            .agent
-            .post(&url)
-            .config()
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .build()
-            .send_json(&body);
-        Ok(self.send(&url, answer)?.1)
+    /// Start an execution; 409 when the workflow id has a running execution. The
+    /// start carries `body.request_id` (a fresh one when it has none) and is sent again
+    /// with it when the answer is lost, so it starts at most one run.
+    pub fn start(&self, mut body: StartBody) -> Result<Started, ClientError> {
+        body.request_id.get_or_insert_with(new_request_id);
+        self.post_retrying("/v1/executions", &body)
     }
 
     /// One page of runs, newest first, optionally only those with `status` and of
@@ -376,6 +375,29 @@ impl Client {
         Ok(self.send(&url, answer)?.1)
     }
 
+    /// [`Client::post`] for a request that carries a request id: sent again, with the
+    /// same id, after a transport error or an answer that says the outcome is unknown
+    /// or the host could not take it yet, a few times with a short backoff. The server
+    /// applies a request id once, so a retry never applies it twice.
+    fn post_retrying<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let mut delay = FIRST_RETRY_DELAY;
+        let mut attempt = 1;
+        loop {
+            match self.post(path, body) {
+                Err(e) if attempt < REQUEST_ATTEMPTS && e.worth_retrying() => {
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                    attempt += 1;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
     /// Turn an answer into its status and decoded body, or the error it carries.
     fn send<T: DeserializeOwned>(
         &self,
@@ -411,6 +433,11 @@ impl Client {
         }
         Ok((status, bytes))
     }
+}
+
+/// A fresh request id: a retry of a request sends the same one.
+pub(crate) fn new_request_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 impl Client {

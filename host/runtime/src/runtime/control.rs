@@ -7,6 +7,7 @@ use tokio::sync::oneshot;
 
 use super::messages::MessageError;
 use super::outbox::Ack;
+use super::request_ids::{RequestKey, RequestKind};
 use super::{Host, Message, RunHandle};
 use crate::history::vocab::ParentClosePolicy;
 
@@ -23,13 +24,35 @@ impl Host {
     /// decides how to end; returns once the request is durable. Asking twice is the
     /// same as asking once.
     pub async fn cancel(&self, id: &str, reason: &str) -> Result<RunHandle, MessageError> {
-        self.stop(id, reason, StopKind::Cancel).await
+        self.stop(id, reason, StopKind::Cancel, None).await
+    }
+
+    /// [`Host::cancel`] with a request id: asked again with the same `request_id`, it
+    /// answers as the first did, even once the run has closed (see `request_ids`).
+    pub async fn cancel_with_request(
+        &self,
+        id: &str,
+        reason: &str,
+        request_id: Option<&str>,
+    ) -> Result<RunHandle, MessageError> {
+        self.stop(id, reason, StopKind::Cancel, request_id).await
+    }
+
+    /// [`Host::terminate`] with a request id: asked again with the same `request_id`,
+    /// it answers as the first did and terminates nothing (not a later run of the id).
+    pub async fn terminate_with_request(
+        &self,
+        id: &str,
+        reason: &str,
+        request_id: Option<&str>,
+    ) -> Result<RunHandle, MessageError> {
+        self.stop(id, reason, StopKind::Terminate, request_id).await
     }
 
     /// Close the open run of `id` at once as terminated, with `reason`: no workflow code
     /// runs, its running activities are stopped. Returns once the run is closed.
     pub async fn terminate(&self, id: &str, reason: &str) -> Result<RunHandle, MessageError> {
-        self.stop(id, reason, StopKind::Terminate).await
+        self.stop(id, reason, StopKind::Terminate, None).await
     }
 
     async fn stop(
@@ -37,13 +60,30 @@ impl Host {
         id: &str,
         reason: &str,
         kind: StopKind,
+        request_id: Option<&str>,
     ) -> Result<RunHandle, MessageError> {
-        let (reply, acked) = oneshot::channel();
         let terminate = kind == StopKind::Terminate;
-        let run = self.stop_acked(id, reason, terminate, Ack::new(reply))?;
-        acked
-            .await
-            .unwrap_or_else(|_| Err(self.gone(&run.run_id)))?;
+        let run = match request_id {
+            None => {
+                let (reply, acked) = oneshot::channel();
+                let run = self.stop_acked(id, reason, terminate, Ack::new(reply))?;
+                acked
+                    .await
+                    .unwrap_or_else(|_| Err(self.gone(&run.run_id)))?;
+                run
+            }
+            Some(request_id) => {
+                let kind = match kind {
+                    StopKind::Cancel => RequestKind::Cancel,
+                    StopKind::Terminate => RequestKind::Terminate,
+                };
+                let key = RequestKey::new(kind, request_id).map_err(MessageError::Invalid)?;
+                self.keyed(id, &key, |run, ack| {
+                    self.send_stop(run, reason, terminate, ack, Some(key.clone()))
+                })
+                .await?
+            }
+        };
         if terminate {
             // Acknowledged before the actor let go of the run: wait for it, so the
             // caller's next look at the run sees it closed.
@@ -62,16 +102,38 @@ impl Host {
         ack: Ack,
     ) -> Result<RunHandle, MessageError> {
         let run = self.open_target(id)?;
+        self.send_stop(&run, reason, terminate, ack, None)?;
+        Ok(run)
+    }
+
+    fn send_stop(
+        &self,
+        run: &RunHandle,
+        reason: &str,
+        terminate: bool,
+        ack: Ack,
+        request: Option<RequestKey>,
+    ) -> Result<(), MessageError> {
         let reason = reason.to_string();
         let busy = self.inner.clock.busy();
         let message = match terminate {
-            false => Message::CancelRequest { reason, ack, busy },
-            true => Message::Terminate { reason, ack, busy },
+            false => Message::CancelRequest {
+                reason,
+                ack,
+                request,
+                busy,
+            },
+            true => Message::Terminate {
+                reason,
+                ack,
+                request,
+                busy,
+            },
         };
         if !self.inner.send(&run.run_id, message) {
             return Err(self.gone(&run.run_id));
         }
-        Ok(run)
+        Ok(())
     }
 
     /// Apply the parent close policy of every open child (`(child id, parent id)`)

@@ -21,6 +21,7 @@ mod outbox;
 mod outcome;
 mod pause;
 mod queries;
+mod request_ids;
 mod requests;
 mod start;
 mod task_retry;
@@ -38,6 +39,7 @@ pub use messages::{
     MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
 };
 pub use outcome::status_of;
+pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
 
@@ -85,12 +87,15 @@ pub(crate) enum Message {
     CancelRequest {
         reason: String,
         ack: outbox::Ack,
+        /// Its request id: applied once (see `request_ids`).
+        request: Option<RequestKey>,
         busy: Busy,
     },
     /// Close the run at once as terminated; acknowledged once recorded.
     Terminate {
         reason: String,
         ack: outbox::Ack,
+        request: Option<RequestKey>,
         busy: Busy,
     },
     /// Move the run to `module` if its history replays there; answered with the
@@ -107,6 +112,8 @@ pub(crate) enum Message {
     Signal {
         signal: Signal,
         ack: outbox::Ack,
+        /// Its request id: applied once (see `request_ids`).
+        request: Option<RequestKey>,
         busy: Busy,
     },
     /// An update to validate and run (or to join, by its id).
@@ -166,6 +173,8 @@ pub(crate) struct HostInner {
     modules: Mutex<HashMap<String, Arc<Module>>>,
     /// Serialises deployments so versions of a name are numbered without gaps.
     deploy_lock: tokio::sync::Mutex<()>,
+    /// Starts with a request id, by workflow id and key: a duplicate waits for the first.
+    start_requests: request_ids::KeyLocks,
 }
 
 impl HostInner {
@@ -297,6 +306,7 @@ impl HostInner {
             flushes: Vec::new(),
             resting: false,
             effects_sent: None,
+            requests_taken: Default::default(),
         }
     }
 
@@ -421,6 +431,7 @@ impl Host {
                 versions: Mutex::new(Vec::new()),
                 modules: Mutex::new(HashMap::new()),
                 deploy_lock: tokio::sync::Mutex::new(()),
+                start_requests: Default::default(),
             }),
         };
         *host.inner.versions.lock().unwrap() = host.inner.storage.module_versions()?;

@@ -8,6 +8,7 @@ use super::execution::Updates;
 use super::messages::{check_message, MessageError, UpdateOutcome, UpdateRequest};
 use super::outbox::Ack;
 use super::queries::{self, METADATA_QUERY};
+use super::request_ids::{RequestKey, RequestKind};
 use super::{Host, Message, QueryError, RunHandle};
 use crate::history::vocab::{Query, Signal, Update};
 use crate::history::{Failure, Payload, RunState};
@@ -26,7 +27,7 @@ pub struct HandlerNames {
 }
 
 /// Where a request for an execution goes.
-enum Target {
+pub(super) enum Target {
     Open(RunHandle),
     Closed(RunRecord),
 }
@@ -48,6 +49,33 @@ impl Host {
         Ok(run)
     }
 
+    /// [`Host::signal`] with a request id: a signal sent again with the same
+    /// `request_id` is answered as the first was and not delivered again (see
+    /// `request_ids`). Without one it is [`Host::signal`].
+    pub async fn signal_with_request(
+        &self,
+        id: &str,
+        name: &str,
+        input: Payload,
+        request_id: Option<&str>,
+    ) -> Result<RunHandle, MessageError> {
+        let Some(request_id) = request_id else {
+            return self.signal(id, name, input).await;
+        };
+        check_message("signal", name, &input)?;
+        let key =
+            RequestKey::new(RequestKind::Signal, request_id).map_err(MessageError::Invalid)?;
+        self.inner.metrics.signals_received.inc();
+        let signal = Signal {
+            name: name.to_string(),
+            input,
+        };
+        self.keyed(id, &key, |run, ack| {
+            self.send_signal(run, signal.clone(), ack, Some(key.clone()))
+        })
+        .await
+    }
+
     /// Hand a signal to the open run of `id`; `ack` is answered once it is durable.
     pub(super) fn signal_acked(
         &self,
@@ -63,25 +91,34 @@ impl Host {
             name: name.to_string(),
             input,
         };
-        self.send_signal(&run, signal, ack)?;
+        self.send_signal(&run, signal, ack, None)?;
         Ok(run)
     }
 
-    /// Hand a signal to an open run's actor and wait for it to be durable.
+    /// Hand a signal to an open run's actor and wait for it to be durable; `request`
+    /// is the request id it applies (a signal-with-start's).
     pub(super) async fn signal_run(
         &self,
         run: &RunHandle,
         signal: Signal,
+        request: Option<RequestKey>,
     ) -> Result<(), MessageError> {
         let (reply, acked) = oneshot::channel();
-        self.send_signal(run, signal, Ack::new(reply))?;
+        self.send_signal(run, signal, Ack::new(reply), request)?;
         acked.await.unwrap_or_else(|_| Err(self.gone(&run.run_id)))
     }
 
-    fn send_signal(&self, run: &RunHandle, signal: Signal, ack: Ack) -> Result<(), MessageError> {
+    fn send_signal(
+        &self,
+        run: &RunHandle,
+        signal: Signal,
+        ack: Ack,
+        request: Option<RequestKey>,
+    ) -> Result<(), MessageError> {
         let message = Message::Signal {
             signal,
             ack,
+            request,
             busy: self.inner.clock.busy(),
         };
         if !self.inner.send(&run.run_id, message) {
@@ -172,6 +209,8 @@ impl Host {
     ) -> Result<UpdateOutcome, MessageError> {
         check_message("update", &request.name, &request.input)?;
         self.inner.metrics.updates_received.inc();
+        // Only an id the caller gave can have been completed by an earlier run.
+        let given = request.update_id.is_some();
         let update_id = request
             .update_id
             .clone()
@@ -187,6 +226,12 @@ impl Host {
                 return self.closed_update(&record, &update_id);
             }
         };
+        if given {
+            let before = self.completed_before(&run.workflow_id, &update_id)?;
+            if let Some(outcome) = before {
+                return Ok(outcome);
+            }
+        }
         let (reply, answer) = oneshot::channel();
         let message = Message::Update {
             update: Update {
@@ -213,25 +258,61 @@ impl Host {
         }
     }
 
-    /// An update to a closed run: the outcome of that update id if the run completed
-    /// it, otherwise refused because the run is closed.
+    /// An update to a closed run: the outcome of that update id if the run (or an
+    /// earlier run of its workflow id) completed it, otherwise refused because the run
+    /// is closed.
     fn closed_update(
         &self,
         record: &RunRecord,
         update_id: &str,
     ) -> Result<UpdateOutcome, MessageError> {
-        let events = self.inspect().history_of(record).map_err(lookup_error)?;
-        match Updates::from_state(&RunState::fold(&events)).completed_result(update_id) {
-            Some(result) => Ok(UpdateOutcome::Completed {
-                update_id: update_id.to_string(),
-                result,
-            }),
+        if let Some(outcome) = self.completed_in(record, update_id)? {
+            return Ok(outcome);
+        }
+        match self.completed_before(&record.workflow_id, update_id)? {
+            Some(outcome) => Ok(outcome),
             None => Err(closed(record)),
         }
     }
 
+    /// The outcome of update `update_id` if a run of `workflow_id` completed it (it may
+    /// have continued as new since, or be closing now: its history answers, whatever
+    /// run the update was sent to).
+    fn completed_before(
+        &self,
+        workflow_id: &str,
+        update_id: &str,
+    ) -> Result<Option<UpdateOutcome>, MessageError> {
+        let applied = self
+            .inner
+            .applied(workflow_id, &RequestKey::update(update_id))
+            .map_err(|e| MessageError::Unavailable(e.to_string()))?;
+        let Some(applied) = applied else {
+            return Ok(None);
+        };
+        let record = self
+            .inspect()
+            .find_run(&applied.run_id)
+            .map_err(lookup_error)?;
+        self.completed_in(&record, update_id)
+    }
+
+    /// The outcome of update `update_id` if the run of `record` completed it.
+    fn completed_in(
+        &self,
+        record: &RunRecord,
+        update_id: &str,
+    ) -> Result<Option<UpdateOutcome>, MessageError> {
+        let events = self.inspect().history_of(record).map_err(lookup_error)?;
+        let result = Updates::from_state(&RunState::fold(&events)).completed_result(update_id);
+        Ok(result.map(|result| UpdateOutcome::Completed {
+            update_id: update_id.to_string(),
+            result,
+        }))
+    }
+
     /// The open run of `id`, or its latest closed one.
-    fn target(&self, id: &str) -> Result<Target, MessageError> {
+    pub(super) fn target(&self, id: &str) -> Result<Target, MessageError> {
         if let Some(error) = self.failure() {
             return Err(MessageError::Stopped(error));
         }
@@ -276,7 +357,7 @@ impl Host {
     }
 }
 
-fn closed(record: &RunRecord) -> MessageError {
+pub(super) fn closed(record: &RunRecord) -> MessageError {
     MessageError::Closed {
         workflow_id: record.workflow_id.clone(),
         run_id: record.run_id.clone(),
@@ -284,7 +365,7 @@ fn closed(record: &RunRecord) -> MessageError {
     }
 }
 
-fn lookup_error(e: QueryError) -> MessageError {
+pub(super) fn lookup_error(e: QueryError) -> MessageError {
     match e {
         QueryError::NotFound(id) => MessageError::NotFound(id),
         other => MessageError::Unavailable(other.to_string()),

@@ -18,11 +18,12 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::messages::{check_message, MessageError};
+use super::request_ids::{Applied, RequestKey, RequestKind};
 use super::{Host, RunHandle, StartError};
 use crate::engine::Module;
 use crate::history::vocab::{Signal, StartWorkflow};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
-use crate::storage::{ModuleVersion, RunRecord, Status, Write};
+use crate::storage::{durable, ModuleVersion, RunRecord, Status, Write};
 use weft_model::names::WorkflowId;
 use weft_types::SearchAttributeValue;
 
@@ -57,6 +58,10 @@ pub struct StartRequest {
     pub search_attributes: Vec<(String, SearchAttributeValue)>,
     /// The attempt this run is (1 but for a child workflow's retries).
     pub attempt: u32,
+    /// A start sent again with the same request id (for the same workflow id) answers
+    /// what the first answered and starts nothing (see `request_ids`). Without a
+    /// workflow id, the id is derived from it, so a retry names the same execution.
+    pub request_id: Option<String>,
 }
 
 impl StartRequest {
@@ -76,6 +81,7 @@ impl StartRequest {
             memo: Vec::new(),
             search_attributes: Vec::new(),
             attempt: 1,
+            request_id: None,
         }
     }
 
@@ -191,7 +197,8 @@ impl Host {
     }
 
     /// Start a run under the request's id policies, or hand the request to the open
-    /// run of its id (signal-with-start, use-existing).
+    /// run of its id (signal-with-start, use-existing). A request id applied before
+    /// answers what it answered then.
     pub async fn start_execution(&self, request: StartRequest) -> Result<StartOutcome, StartError> {
         if let Some(error) = self.failure() {
             return Err(StartError::Stopped(error));
@@ -213,7 +220,48 @@ impl Host {
                 crate::DYNAMIC_WORKFLOW
             )));
         }
-        let module = self.pick_module(&request)?;
+        let key = match &request.request_id {
+            Some(id) => Some(RequestKey::new(RequestKind::Start, id).map_err(StartError::Invalid)?),
+            None => None,
+        };
+        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
+            let unique = match &request.request_id {
+                Some(id) => format!("{:016x}", fnv1a64(id.as_bytes())),
+                None => uuid::Uuid::new_v4().simple().to_string(),
+            };
+            format!("{}-{}", request.workflow_type, &unique[..12])
+        });
+        let Some(key) = key else {
+            return self.start_once(&request, &workflow_id, None).await;
+        };
+        // Starts of one request id go one at a time: a duplicate finds the first's row.
+        let _held = self
+            .inner
+            .start_requests
+            .lock(format!("{workflow_id}\0{}", key.as_str()))
+            .await;
+        match self.inner.applied(&workflow_id, &key) {
+            Ok(Some(applied)) => Ok(StartOutcome {
+                run: RunHandle {
+                    workflow_id,
+                    run_id: applied.run_id,
+                },
+                started: applied.started,
+            }),
+            Ok(None) => self.start_once(&request, &workflow_id, Some(&key)).await,
+            Err(e) => Err(StartError::Storage(e.to_string())),
+        }
+    }
+
+    /// Start `workflow_id` as `request` asks; `key`, its request id, is recorded with
+    /// what it did.
+    async fn start_once(
+        &self,
+        request: &StartRequest,
+        workflow_id: &str,
+        key: Option<&RequestKey>,
+    ) -> Result<StartOutcome, StartError> {
+        let module = self.pick_module(request)?;
         let search_payloads = if request.search_attributes.is_empty() {
             Vec::new()
         } else {
@@ -225,19 +273,12 @@ impl Host {
             super::attributes::start_payloads(&request.search_attributes, &known)
                 .map_err(StartError::Invalid)?
         };
-        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
-            format!(
-                "{}-{}",
-                request.workflow_type,
-                &uuid::Uuid::new_v4().simple().to_string()[..12]
-            )
-        });
         // A run that closes between the look-up and the signal sends us round again.
         for _ in 0..8 {
-            let open = self.inner.open.lock().unwrap().get(&workflow_id).cloned();
+            let open = self.inner.open.lock().unwrap().get(workflow_id).cloned();
             if let Some(run) = open.filter(|run| !self.is_closing(run)) {
                 if let Some(signal) = &request.signal {
-                    match self.signal_run(&run, signal.clone()).await {
+                    match self.signal_run(&run, signal.clone(), key.cloned()).await {
                         Ok(()) => {
                             return Ok(StartOutcome {
                                 run,
@@ -249,11 +290,8 @@ impl Host {
                     }
                 }
                 return match request.id_conflict_policy {
-                    IdConflictPolicy::Fail => Err(StartError::AlreadyRunning(workflow_id)),
-                    IdConflictPolicy::UseExisting => Ok(StartOutcome {
-                        run,
-                        started: false,
-                    }),
+                    IdConflictPolicy::Fail => Err(StartError::AlreadyRunning(workflow_id.into())),
+                    IdConflictPolicy::UseExisting => self.use_existing(run, key).await,
                     IdConflictPolicy::TerminateExisting => {
                         let reason = "terminated by a start with id conflict policy \
                                       terminate-existing";
@@ -265,18 +303,49 @@ impl Host {
                 };
             }
             if request.id_reuse_policy != IdReusePolicy::AllowDuplicate {
-                self.check_reuse(&workflow_id, request.id_reuse_policy)?;
+                self.check_reuse(workflow_id, request.id_reuse_policy)?;
             }
-            if let Some(run) = self
-                .begin(&request, &search_payloads, &workflow_id, module.clone())
-                .await?
-            {
+            let begun = self
+                .begin(request, &search_payloads, workflow_id, module.clone(), key)
+                .await?;
+            if let Some(run) = begun {
                 return Ok(StartOutcome { run, started: true });
             }
         }
         Err(StartError::Storage(format!(
             "workflow id `{workflow_id}` keeps changing hands; try again"
         )))
+    }
+
+    /// An open run took the start (use-existing): its request id, if any, is recorded
+    /// alone, as nothing else changes.
+    async fn use_existing(
+        &self,
+        run: RunHandle,
+        key: Option<&RequestKey>,
+    ) -> Result<StartOutcome, StartError> {
+        if let Some(key) = key {
+            let applied = Applied {
+                run_id: run.run_id.clone(),
+                started: false,
+            };
+            let writes = vec![
+                applied.write(&run.workflow_id, key),
+                Write::Fence {
+                    workflow_id: run.workflow_id.clone(),
+                },
+            ];
+            durable(self.inner.storage.commit(writes))
+                .await
+                .map_err(|e| match e.is_fatal() {
+                    true => StartError::OutcomeUnknown(e.to_string()),
+                    false => StartError::Storage(e.to_string()),
+                })?;
+        }
+        Ok(StartOutcome {
+            run,
+            started: false,
+        })
     }
 
     /// Whether `run`, still in the table of open runs, has in fact closed: its close
@@ -318,6 +387,7 @@ impl Host {
         search_attributes: &[(String, Payload)],
         workflow_id: &str,
         module: Arc<Module>,
+        key: Option<&RequestKey>,
     ) -> Result<Option<RunHandle>, StartError> {
         let workflow_id = workflow_id.to_string();
         let run_id = uuid::Uuid::new_v4().simple().to_string();
@@ -371,6 +441,14 @@ impl Host {
         // The run record and the started event go into the first commit, together with
         // the first workflow task (and a signal-with-start's signal).
         execution.pending_writes.push(Write::PutRun(record));
+        if let Some(key) = key {
+            let applied = Applied {
+                run_id: handle.run_id.clone(),
+                started: true,
+            };
+            let row = applied.write(&handle.workflow_id, key);
+            execution.pending_writes.push(row);
+        }
         if !attributes.is_empty() {
             execution.pending_writes.push(Write::PutAttributes {
                 run_id: handle.run_id.clone(),
@@ -444,4 +522,12 @@ impl Host {
             },
         }
     }
+}
+
+/// FNV-1a, 64 bits: the workflow id a start derives from its request id is the same on
+/// every host and every version.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -102,6 +102,10 @@ impl Storage for FaultyStorage {
         self.inner.outcome(run_id)
     }
 
+    fn request(&self, workflow_id: &str, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.request(workflow_id, key)
+    }
+
     fn timers(&self) -> Result<Vec<TimerRow>, StorageError> {
         self.inner.timers()
     }

@@ -119,6 +119,16 @@ pub enum Write {
         start_ms: u64,
         attributes: RunAttributes,
     },
+    /// Record that a request with an id (a start, a signal, a cancellation, a
+    /// termination, a completed update) was applied to `workflow_id`: `record` (encoded
+    /// by the runtime) says what it did, read back by [`Storage::request`]. Written in
+    /// the commit that records the request's effect. The first record of a key stays: a
+    /// later write of the same key is ignored.
+    PutRequest {
+        workflow_id: String,
+        key: String,
+        record: Vec<u8>,
+    },
 }
 
 /// An effect of one run on another (a signal, a cancellation, a close policy), in the
@@ -157,6 +167,9 @@ pub trait Storage: Send + Sync + 'static {
     fn list_runs(&self, filter: &RunFilter, limit: usize) -> Result<Vec<RunRecord>, StorageError>;
     /// Every run still running, oldest first.
     fn open_runs(&self) -> Result<Vec<RunRecord>, StorageError>;
+    /// What the request `key` did to `workflow_id`, as [`Write::PutRequest`] first
+    /// stored it (`None`: no such request was applied).
+    fn request(&self, workflow_id: &str, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// How a run ended, as [`Write::PutOutcome`] stored it.
     fn outcome(&self, run_id: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Every durable timer, soonest first (ties by run id, then seq).

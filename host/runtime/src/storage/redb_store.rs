@@ -12,7 +12,7 @@ use super::attr_index::{decode_attributes, RUN_ATTRIBUTES};
 use super::plan::TypedQuery;
 use super::redb_tables::{
     apply, decode_run, decode_version, prepare, HISTORY, MODULES, MODULE_VERSIONS, OUTBOX,
-    OUTCOMES, RESTING, RUNS, SCHEDULES, TIMERS, WORKFLOWS,
+    OUTCOMES, REQUESTS, RESTING, RUNS, SCHEDULES, TIMERS, WORKFLOWS,
 };
 use super::{redb_query, redb_search};
 use super::{
@@ -255,6 +255,12 @@ impl Storage for RedbStorage {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(OUTCOMES)?;
         Ok(table.get(run_id)?.map(|v| v.value().to_vec()))
+    }
+
+    fn request(&self, workflow_id: &str, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(REQUESTS)?;
+        Ok(table.get((workflow_id, key))?.map(|v| v.value().to_vec()))
     }
 
     fn timers(&self) -> Result<Vec<TimerRow>, StorageError> {

@@ -18,6 +18,7 @@
 //! | `run_attributes`   | run id                                | JSON `RunAttributes`   |
 //! | `search_attribute_index` | (name, encoded value, start ms, run id) | ()           |
 //! | `search_attribute_types` | attribute name                  | type byte              |
+//! | `requests`         | (workflow id, request key)            | what it did, encoded by the runtime |
 //!
 //! The three run indexes hold one row per run, moved by every `PutRun` in the same
 //! transaction that writes the record. A database from before the indexes existed
@@ -65,6 +66,11 @@ pub const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("modules"
 pub const MODULE_VERSIONS: TableDefinition<(u64, &str, u32), &[u8]> =
     TableDefinition::new("module_versions");
 
+/// (workflow id, request key) → what the request did, encoded by the runtime: the
+/// requests with an id that were applied, so a retry is not applied again. A database
+/// from before it gets it, empty, when opened.
+pub const REQUESTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("requests");
+
 /// schedule id → the schedule and its state, encoded by the schedules module.
 pub const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
 
@@ -82,6 +88,7 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     tx.open_table(MODULES)?;
     tx.open_table(MODULE_VERSIONS)?;
     tx.open_table(SCHEDULES)?;
+    tx.open_table(REQUESTS)?;
     tx.open_table(RUN_ATTRIBUTES)?;
     tx.open_table(ATTRIBUTE_INDEX)?;
     tx.open_table(ATTRIBUTE_TYPES)?;
@@ -209,6 +216,7 @@ pub fn apply<'a>(
         let mut modules = Lazy::new(MODULES);
         let mut versions = Lazy::new(MODULE_VERSIONS);
         let mut schedules = Lazy::new(SCHEDULES);
+        let mut requests = Lazy::new(REQUESTS);
         let mut attributes: Option<AttributeTables> = None;
         for write in writes {
             match write {
@@ -299,6 +307,18 @@ pub fn apply<'a>(
                 }
                 Write::DeleteSchedule(id) => {
                     schedules.get(&tx)?.remove(id.as_str())?;
+                }
+                Write::PutRequest {
+                    workflow_id,
+                    key,
+                    record,
+                } => {
+                    let table = requests.get(&tx)?;
+                    let key = (workflow_id.as_str(), key.as_str());
+                    // The first record of a request stays.
+                    if table.get(key)?.is_none() {
+                        table.insert(key, record.as_slice())?;
+                    }
                 }
                 // One host owns every run of its file: there is no lease to check.
                 Write::Fence { .. } => {}

@@ -54,6 +54,16 @@ fn later_writes_win_within_and_across_commits() {
 }
 
 #[test]
+fn requests_read_back_by_workflow_id_and_key() {
+    on_redb(conformance::requests::requests_read_back_by_workflow_id_and_key);
+}
+
+#[test]
+fn the_first_record_of_a_request_stays() {
+    on_redb(conformance::requests::the_first_record_of_a_request_stays);
+}
+
+#[test]
 fn faulty_storage_fails_exactly_the_commits_it_is_told_to_and_writes_nothing_for_them() {
     on_redb(conformance::records::faulty_storage_fails_exactly_the_commits_it_is_told_to);
 }

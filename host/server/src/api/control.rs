@@ -16,8 +16,10 @@ pub(super) async fn cancel(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<RunRef>> {
-    let reason = reason(parse(body)?, DEFAULT_CANCEL_REASON)?;
-    let run = host.cancel(&id, &reason).await?;
+    let (reason, request_id) = stop_body(body, DEFAULT_CANCEL_REASON)?;
+    let run = host
+        .cancel_with_request(&id, &reason, request_id.as_deref())
+        .await?;
     tracing::info!(workflow = %run.workflow_id, run = %run.run_id, %reason, "cancel requested");
     Ok(Json(run_ref(run)))
 }
@@ -27,10 +29,22 @@ pub(super) async fn terminate(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<RunRef>> {
-    let reason = reason(parse(body)?, DEFAULT_TERMINATE_REASON)?;
-    let run = host.terminate(&id, &reason).await?;
+    let (reason, request_id) = stop_body(body, DEFAULT_TERMINATE_REASON)?;
+    let run = host
+        .terminate_with_request(&id, &reason, request_id.as_deref())
+        .await?;
     tracing::info!(workflow = %run.workflow_id, run = %run.run_id, %reason, "terminated");
     Ok(Json(run_ref(run)))
+}
+
+/// A stop's body: the reason to record (see [`reason`]) and the request id.
+fn stop_body(
+    body: Result<Bytes, BytesRejection>,
+    default: &str,
+) -> ApiResult<(String, Option<String>)> {
+    let body: StopBody = parse(body)?;
+    let request_id = body.request_id.clone();
+    Ok((reason(body, default)?, request_id))
 }
 
 /// The reason to record: the body's, checked, or `default` when it gives none.
@@ -70,6 +84,7 @@ mod tests {
     fn body(reason: Option<&str>) -> StopBody {
         StopBody {
             reason: reason.map(str::to_string),
+            request_id: None,
         }
     }
 

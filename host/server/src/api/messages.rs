@@ -63,7 +63,11 @@ pub(super) async fn signal(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Signalled>> {
     let body: MessageBody = parse(body)?;
-    let run = host.signal(&id, &name, Payload::json(&body.input)).await?;
+    let input = Payload::json(&body.input);
+    let request_id = body.request_id.as_deref();
+    let run = host
+        .signal_with_request(&id, &name, input, request_id)
+        .await?;
     tracing::debug!(workflow = %run.workflow_id, run = %run.run_id, signal = %name, "signalled");
     Ok(Json(Signalled {
         workflow_id: run.workflow_id,

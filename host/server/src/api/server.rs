@@ -342,6 +342,7 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
             .map(|(k, v)| (k.clone(), Payload::json(v)))
             .collect(),
         search_attributes: body.search_attributes.into_iter().collect(),
+        request_id: body.request_id,
         ..StartRequest::new(body.workflow_type, input)
     };
     match host.start_execution(request).await {

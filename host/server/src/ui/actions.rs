@@ -34,7 +34,11 @@ pub(crate) struct StopForm {
 impl StopForm {
     fn reason(&self, default: &str) -> UiResult<String> {
         let given = Some(self.reason.trim().to_string()).filter(|r| !r.is_empty());
-        Ok(reason(StopBody { reason: given }, default)?)
+        let body = StopBody {
+            reason: given,
+            request_id: None,
+        };
+        Ok(reason(body, default)?)
     }
 }
 

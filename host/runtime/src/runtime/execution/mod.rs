@@ -39,6 +39,7 @@ use crate::history::{
 use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunAttributes, RunRecord, TimerRow, Write};
 
+mod acks;
 mod child_watch;
 mod children;
 mod continued;
@@ -52,6 +53,7 @@ mod task;
 mod updates;
 mod upgrade;
 
+pub(crate) use acks::{SignalAck, IN_PROGRESS};
 pub(crate) use updates::{UpdateReply, Updates};
 
 pub(super) struct Execution {
@@ -118,11 +120,13 @@ pub(super) struct Execution {
     pub resting: bool,
     /// The task carrying out the effects this actor sent last: the next ones wait for it.
     pub effects_sent: Option<tokio::task::JoinHandle<()>>,
+    /// The request ids this actor took and has not recorded yet (see `acks`): a
+    /// duplicate of one is answered "in progress".
+    pub requests_taken: std::collections::HashSet<String>,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
 pub(crate) type UpgradeReply = oneshot::Sender<Result<(), String>>;
-pub(crate) type SignalAck = crate::runtime::outbox::Ack;
 pub(crate) type QueryReply = oneshot::Sender<Result<Payload, MessageError>>;
 
 /// What woke the actor.
@@ -321,10 +325,17 @@ impl Execution {
 
     fn absorb(&mut self, message: Message) {
         match message {
-            Message::Signal { signal, ack, busy } => {
-                self.guards.push(busy);
-                self.jobs.push(Job::Signal(signal));
-                self.signal_acks.push(ack);
+            Message::Signal {
+                signal,
+                ack,
+                request,
+                busy,
+            } => {
+                if let Some(ack) = self.take_request(ack, request) {
+                    self.guards.push(busy);
+                    self.jobs.push(Job::Signal(signal));
+                    self.signal_acks.push(ack);
+                }
             }
             Message::Update {
                 update,
@@ -413,13 +424,27 @@ impl Execution {
                     time_ms,
                 })
             }
-            Message::CancelRequest { reason, ack, busy } => {
-                self.guards.push(busy);
-                self.cancel_requested(reason, ack);
+            Message::CancelRequest {
+                reason,
+                ack,
+                request,
+                busy,
+            } => {
+                if let Some(ack) = self.take_request(ack, request) {
+                    self.guards.push(busy);
+                    self.cancel_requested(reason, ack);
+                }
             }
-            Message::Terminate { reason, ack, busy } => {
-                self.guards.push(busy);
-                self.terminate = Some((reason, ack));
+            Message::Terminate {
+                reason,
+                ack,
+                request,
+                busy,
+            } => {
+                if let Some(ack) = self.take_request(ack, request) {
+                    self.guards.push(busy);
+                    self.terminate = Some((reason, ack));
+                }
             }
             Message::Flush(flushed) => self.flushes.push(flushed),
             Message::Upgrade {
@@ -474,6 +499,7 @@ impl Execution {
         all_writes.push(Write::Fence {
             workflow_id: self.record.workflow_id.clone(),
         });
+        let recording = self.requests_in(&all_writes);
         let result = durable(self.host.storage.commit(all_writes)).await;
         let first_commit = self.started.take();
         match result {
@@ -485,6 +511,9 @@ impl Execution {
                 self.pending_writes.clear();
                 self.events.clear();
                 self.resting = false;
+                for key in recording {
+                    self.requests_taken.remove(&key);
+                }
                 self.size_bytes += events_len;
                 for event in &all_events {
                     self.state.apply(event);

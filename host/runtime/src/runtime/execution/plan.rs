@@ -67,7 +67,8 @@ pub(crate) struct Task<'a> {
     pub panic_fails_run: bool,
     /// The run's search attributes and memo after the task, and whether it changed them.
     pub attributes: Option<(RunAttributes, bool)>,
-    /// Deletions of the outbox rows the delivered requests came from.
+    /// Deletions of the outbox rows the delivered requests came from, the rows of
+    /// their request ids and of the updates the task completes.
     pub origins: Vec<Write>,
     /// The run a continue-as-new starts: its record and first events.
     pub next_run: Vec<Write>,
@@ -179,7 +180,7 @@ pub(crate) fn close(
     event: Event,
     outcome: Outcome,
     time_ms: u64,
-    origin: Option<Write>,
+    origin: Vec<Write>,
 ) -> Recording {
     let mut recording = Recording {
         events: vec![event],

@@ -338,7 +338,7 @@ fn a_host_decided_close_runs_no_code() {
         },
         Outcome::Terminated("stop".into()),
         NOW,
-        None,
+        Vec::new(),
     );
     assert_eq!(r.events.len(), 1);
     let closed = r.closed.expect("closed");

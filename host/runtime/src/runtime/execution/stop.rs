@@ -17,9 +17,11 @@ impl Execution {
     /// task. Asking again changes nothing.
     pub(super) fn cancel_requested(&mut self, reason: String, ack: SignalAck) {
         if self.cancel_requested {
-            // Nothing to record: an outbox row that asked for it goes alone.
-            if let Some(delete) = ack.delete_origin() {
-                drop(self.host.storage.commit(vec![delete]));
+            // Nothing to record: an outbox row that asked for it, and the row of its
+            // request id, go alone.
+            let writes = ack.writes();
+            if !writes.is_empty() {
+                drop(self.host.storage.commit(writes));
             }
             let _ = ack.send(Ok(()));
             return;
@@ -63,7 +65,7 @@ impl Execution {
     /// when it closed.
     async fn close_now(&mut self, event: Event, outcome: Outcome, ack: Option<SignalAck>) -> bool {
         let time_ms = self.host.clock.now_ms();
-        let origin = ack.as_ref().and_then(SignalAck::delete_origin);
+        let origin = ack.as_ref().map(SignalAck::writes).unwrap_or_default();
         let recording = super::plan::close(&self.view(), event, outcome, time_ms, origin);
         if self
             .commit_with(recording.events, recording.writes)

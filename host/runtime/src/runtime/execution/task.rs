@@ -93,7 +93,8 @@ impl Execution {
             origins: delivered
                 .acks
                 .iter()
-                .filter_map(SignalAck::delete_origin)
+                .flat_map(SignalAck::writes)
+                .chain(self.completed_update_rows(&delivered.settled))
                 .collect(),
             next_run: next_run_writes.unwrap_or_default(),
         };
