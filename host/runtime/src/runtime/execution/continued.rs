@@ -159,11 +159,14 @@ impl Execution {
         execution.resume_pending();
         execution.guards.push(self.host.clock.busy());
         self.continued_to = Some(handle.run_id.clone());
+        // The actor first, then the workflow id: a request that finds the new run by
+        // its id must find its actor too. (The other way round, a message arriving in
+        // between woke a second actor from storage, and both ran the first task.)
+        self.host.spawn(execution);
         self.host
             .open
             .lock()
             .unwrap()
             .insert(handle.workflow_id.clone(), handle);
-        self.host.spawn(execution);
     }
 }
