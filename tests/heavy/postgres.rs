@@ -34,7 +34,13 @@ fn a_server_on_postgres_resumes_its_runs_after_sigkill() {
     assert!(!dir.path().join("weft.redb").exists());
 
     let server = Server::start_with(dir.path(), &env, &args);
-    for id in &ids {
+    each_sequence_completed_once(&server, &ids);
+}
+
+/// Every run of `ids` (started as `sequence` with its id as input) closes with its
+/// result, once, and replays; how many runs each workflow id has.
+fn each_sequence_completed_once(server: &Server, ids: &[String]) -> HashMap<String, usize> {
+    for id in ids {
         let result = server.result(id);
         let expected: String = id.to_uppercase().chars().rev().collect();
         assert_eq!(
@@ -44,16 +50,17 @@ fn a_server_on_postgres_resumes_its_runs_after_sigkill() {
         );
         server.assert_replays(id, "sequence");
     }
-    let (_, list) = server.get("/v1/executions?limit=100");
+    let (_, list) = server.get("/v1/executions?limit=200");
     let mut runs: HashMap<String, usize> = HashMap::new();
     for e in list["executions"].as_array().unwrap() {
         *runs
             .entry(e["workflow_id"].as_str().unwrap().to_string())
             .or_default() += 1;
     }
-    for id in &ids {
+    for id in ids {
         assert_eq!(runs.get(id), Some(&1), "{id}");
     }
+    runs
 }
 
 /// PostgreSQL crashes (an immediate shutdown: no checkpoint, recovery from the WAL) and
@@ -106,26 +113,7 @@ fn postgres_crashing_under_load_loses_nothing_acknowledged() {
         acked.len() >= 15,
         "the server took no start after the database came back"
     );
-    for id in &acked {
-        let result = server.result(id);
-        let expected: String = id.to_uppercase().chars().rev().collect();
-        assert_eq!(
-            result["result"],
-            json!(format!("Hello, {expected}!")),
-            "{id}: {result}"
-        );
-        server.assert_replays(id, "sequence");
-    }
-    let (_, list) = server.get("/v1/executions?limit=200");
-    let mut runs: HashMap<String, usize> = HashMap::new();
-    for e in list["executions"].as_array().unwrap() {
-        *runs
-            .entry(e["workflow_id"].as_str().unwrap().to_string())
-            .or_default() += 1;
-    }
-    for id in &acked {
-        assert_eq!(runs.get(id), Some(&1), "{id}");
-    }
+    let runs = each_sequence_completed_once(&server, &acked);
     for id in &refused {
         assert_eq!(runs.get(id), None, "{id} was refused, yet it has a run");
     }
