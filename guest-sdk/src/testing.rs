@@ -83,11 +83,14 @@ use crate::component::Component;
 use crate::host::{self, Host};
 use crate::payload;
 use crate::wit::{
-    Activation, ActivityResolution, ChildResolution, Command, Failure, HistoryInfo, IssuedCommand,
-    Job, LogLevel, Marker, Payload, Query, ResolveActivity, ResolveChildWorkflow, Signal,
-    SourceLocation, StartWorkflow, TaskFailure, Update,
+    Activation, Command, Failure, HistoryInfo, IssuedCommand, Job, LogLevel, Marker, Payload,
+    SourceLocation, StartWorkflow, TaskFailure,
 };
 use crate::workflow::{Workflow, WorkflowEntry};
+
+mod jobs;
+
+pub use jobs::*;
 
 /// One workflow execution, driven by a test.
 pub struct Harness {
@@ -291,168 +294,6 @@ impl Harness {
     pub fn reported_panics(&self) -> Vec<(String, Option<SourceLocation>)> {
         self.host.panics.borrow().clone()
     }
-}
-
-/// A `resolve-activity` job: the activity returned `output`.
-pub fn complete_activity(seq: u32, output: &impl Serialize) -> Job {
-    Job::ResolveActivity(ResolveActivity {
-        seq,
-        resolution: ActivityResolution::Completed(
-            payload::to_json(output).expect("the test output encodes as JSON"),
-        ),
-    })
-}
-
-/// A `resolve-activity` job: the activity failed.
-pub fn fail_activity(seq: u32, message: &str, error_type: &str) -> Job {
-    Job::ResolveActivity(ResolveActivity {
-        seq,
-        resolution: ActivityResolution::Failed(Failure {
-            message: message.to_owned(),
-            error_type: error_type.to_owned(),
-            non_retryable: false,
-            details: None,
-        }),
-    })
-}
-
-/// A `resolve-activity` job: the activity ended cancelled.
-pub fn cancel_activity(seq: u32) -> Job {
-    Job::ResolveActivity(ResolveActivity {
-        seq,
-        resolution: ActivityResolution::Cancelled(cancelled_failure()),
-    })
-}
-
-/// A `resolve-local-activity` job: the local activity returned `output`.
-pub fn complete_local_activity(seq: u32, output: &impl Serialize) -> Job {
-    local(complete_activity(seq, output))
-}
-
-/// A `resolve-local-activity` job: the local activity failed.
-pub fn fail_local_activity(seq: u32, message: &str, error_type: &str) -> Job {
-    local(fail_activity(seq, message, error_type))
-}
-
-/// A `resolve-local-activity` job: the local activity ended cancelled.
-pub fn cancel_local_activity(seq: u32) -> Job {
-    local(cancel_activity(seq))
-}
-
-fn local(job: Job) -> Job {
-    match job {
-        Job::ResolveActivity(resolve) => Job::ResolveLocalActivity(resolve),
-        other => other,
-    }
-}
-
-fn cancelled_failure() -> Failure {
-    Failure {
-        message: "cancelled by the host".to_owned(),
-        error_type: "weft.Cancelled".to_owned(),
-        non_retryable: true,
-        details: None,
-    }
-}
-
-/// A `resolve-child-workflow` job for child `seq`.
-pub fn resolve_child(seq: u32, resolution: ChildResolution) -> Job {
-    Job::ResolveChildWorkflow(ResolveChildWorkflow { seq, resolution })
-}
-
-/// A `resolve-child-workflow` job: child `seq` started as run `run_id`.
-pub fn child_started(seq: u32, run_id: &str) -> Job {
-    resolve_child(seq, ChildResolution::Started(run_id.to_owned()))
-}
-
-/// A `resolve-child-workflow` job: child `seq` completed with `output`.
-pub fn complete_child(seq: u32, output: &impl Serialize) -> Job {
-    let output = payload::to_json(output).expect("the test output encodes as JSON");
-    resolve_child(seq, ChildResolution::Completed(output))
-}
-
-/// A `resolve-child-workflow` job: child `seq` failed (or, with error type
-/// `ChildWorkflowAlreadyStarted` and no `started` before, was not started).
-pub fn fail_child(seq: u32, message: &str, error_type: &str) -> Job {
-    resolve_child(
-        seq,
-        ChildResolution::Failed(Failure {
-            message: message.to_owned(),
-            error_type: error_type.to_owned(),
-            non_retryable: false,
-            details: None,
-        }),
-    )
-}
-
-/// A `resolve-child-workflow` job: child `seq` ended cancelled.
-pub fn cancel_child(seq: u32) -> Job {
-    resolve_child(seq, ChildResolution::Cancelled(cancelled_failure()))
-}
-
-/// A `resolve-child-workflow` job: child `seq` was terminated.
-pub fn terminate_child(seq: u32, reason: &str) -> Job {
-    let failure = Failure {
-        message: reason.to_owned(),
-        error_type: "weft.Terminated".to_owned(),
-        non_retryable: true,
-        details: None,
-    };
-    resolve_child(seq, ChildResolution::Terminated(failure))
-}
-
-/// A `cancel-requested` job.
-pub fn cancel_requested() -> Job {
-    Job::CancelRequested
-}
-
-/// A `fire-timer` job.
-pub fn fire_timer(seq: u32) -> Job {
-    Job::FireTimer(seq)
-}
-
-/// A `signal` job.
-pub fn signal(name: &str, input: &impl Serialize) -> Job {
-    Job::Signal(Signal {
-        name: name.to_owned(),
-        input: payload::to_json(input).expect("the signal input encodes as JSON"),
-    })
-}
-
-/// An `update` job.
-pub fn update(id: &str, name: &str, input: &impl Serialize) -> Job {
-    Job::Update(Update {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        input: payload::to_json(input).expect("the update input encodes as JSON"),
-    })
-}
-
-/// A `query` job.
-pub fn query(id: &str, name: &str, input: &impl Serialize) -> Job {
-    Job::Query(Query {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        input: payload::to_json(input).expect("the query input encodes as JSON"),
-    })
-}
-
-/// What the host's replayer adds to a replayed activation whose task recorded the
-/// marker of patch `id` (deliver it with [`Harness::set_replaying`] on).
-pub fn recorded_patch(id: &str) -> Job {
-    Job::Signal(Signal {
-        name: crate::versioning::PATCH_NOTICE.to_owned(),
-        input: payload::to_json(id).expect("a string encodes as JSON"),
-    })
-}
-
-/// What the host's replayer adds to a replayed activation whose task recorded a side
-/// effect's `value`, one per side effect, in order.
-pub fn recorded_side_effect(value: &impl Serialize) -> Job {
-    Job::Signal(Signal {
-        name: crate::versioning::SIDE_EFFECT_NOTICE.to_owned(),
-        input: payload::to_json(value).expect("the side effect's value encodes as JSON"),
-    })
 }
 
 /// The `record-marker` commands among `commands`, in order.
