@@ -155,7 +155,8 @@ pub fn query(id: &str, name: &str, input: &impl Serialize) -> Job {
 }
 
 /// What the host's replayer adds to a replayed activation whose task recorded the
-/// marker of patch `id` (deliver it with [`Harness::set_replaying`](super::Harness::set_replaying) on).
+/// marker of patch `id` (deliver it with
+/// [`Harness::set_replaying`](super::Harness::set_replaying) on).
 pub fn recorded_patch(id: &str) -> Job {
     Job::Signal(Signal {
         name: crate::versioning::PATCH_NOTICE.to_owned(),
