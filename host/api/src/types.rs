@@ -251,6 +251,32 @@ pub struct StopBody {
     pub request_id: Option<String>,
 }
 
+/// A reset (`POST /v1/executions/{id}/reset`): the execution goes on from a workflow
+/// task of its latest run, in a new run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetBody {
+    /// `first-task`, `last-task`, or the index of a `task-started` event.
+    pub to: String,
+    /// Why: recorded in both runs' histories. Required, at most [`MAX_REASON_BYTES`].
+    pub reason: String,
+    /// Which signals and updates recorded after the task the new run receives again:
+    /// `all` (absent: the default), `signals`, `updates` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reapply: Option<String>,
+}
+
+/// What a reset did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetDone {
+    pub workflow_id: String,
+    /// The run that was reset.
+    pub from_run_id: String,
+    /// The new run.
+    pub run_id: String,
+    /// The index of the `task-started` event the new run goes on from.
+    pub event_index: u64,
+}
+
 /// The reason recorded for a cancellation asked for without one.
 pub const DEFAULT_CANCEL_REASON: &str = "cancelled by a client";
 /// The reason recorded for a termination asked for without one.
@@ -372,6 +398,15 @@ pub struct PendingTimerInfo {
     pub fire_at_ms: u64,
 }
 
+/// Where a reset run came from: the run reset, the index of the `task-started` event
+/// the new run goes on from, and the reason given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLink {
+    pub run_id: String,
+    pub event_index: u64,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Description {
     #[serde(flatten)]
@@ -385,6 +420,12 @@ pub struct Description {
     /// The run this one continued as new from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continued_from: Option<String>,
+    /// The run a reset made this one from (`weft reset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_from: Option<ResetLink>,
+    /// The run a reset of this one made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_to: Option<String>,
     /// The workflow that started this run as its child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_workflow_id: Option<String>,

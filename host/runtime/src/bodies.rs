@@ -191,6 +191,14 @@ impl From<RunDescription> for Description {
             module_version: d.module.map(|v| v.version),
             module_moved_ms: d.module_moved_ms,
             continued_from: d.continued_from,
+            reset_from: d.reset_from.map(|(run_id, event_index, reason)| {
+                weft_api::types::ResetLink {
+                    run_id,
+                    event_index,
+                    reason,
+                }
+            }),
+            reset_to: d.reset_to,
             parent_workflow_id: d.parent_workflow_id,
             memo: d.memo.into_iter().collect(),
             search_attributes: d.search_attributes,

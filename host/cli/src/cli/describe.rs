@@ -52,6 +52,18 @@ fn description(d: &Description) -> String {
     if let Some(previous) = &d.continued_from {
         field("continued", format!("from run {previous}"));
     }
+    if let Some(from) = &d.reset_from {
+        field(
+            "reset",
+            format!(
+                "from run {} at event {}: {}",
+                from.run_id, from.event_index, from.reason
+            ),
+        );
+    }
+    if let Some(to) = &d.reset_to {
+        field("reset", format!("to run {to}"));
+    }
     if let Some(parent) = &d.parent_workflow_id {
         field("parent", parent.clone());
     }
@@ -251,6 +263,8 @@ mod tests {
             module_version: Some(1),
             module_moved_ms: None,
             continued_from: None,
+            reset_from: None,
+            reset_to: None,
             parent_workflow_id: None,
             memo: serde_json::Map::new(),
             search_attributes: Default::default(),

@@ -13,6 +13,7 @@ mod local;
 mod messages;
 mod remote;
 mod replay;
+mod reset;
 mod schedule;
 mod search;
 mod server;
@@ -128,6 +129,7 @@ enum Command<V: Verbs> {
     Update(messages::UpdateArgs),
     Cancel(control::CancelArgs),
     Terminate(control::TerminateArgs),
+    Reset(reset::ResetArgs),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -203,6 +205,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Update(args) => messages::update(args),
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
+            Command::Reset(args) => reset::reset(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

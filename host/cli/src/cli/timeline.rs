@@ -177,6 +177,17 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             truncate(reason, VALUE_WIDTH)
         }
         Event::ContinuedFrom { run_id } => format!("run {run_id}"),
+        Event::ResetFrom {
+            run_id,
+            event_index,
+            reason,
+        } => format!(
+            "run {run_id} at event {event_index}: {}",
+            truncate(reason, VALUE_WIDTH)
+        ),
+        Event::ResetTo { run_id, reason } => {
+            format!("run {run_id}: {}", truncate(reason, VALUE_WIDTH))
+        }
         Event::ChildOptions { seq, options } => {
             let ms = |t: Option<u64>| t.map_or("none".into(), |t| format!("{t}ms"));
             let retry = match &options.retry_policy {
@@ -193,7 +204,7 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             )
         }
         Event::PendingJob(job) => format!(
-            "(delivered by the first task) {}",
+            "(delivered by the next task) {}",
             job_details(job, activities)
         ),
         Event::ModuleChanged {

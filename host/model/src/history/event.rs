@@ -133,6 +133,22 @@ pub enum Event {
         seq: u32,
         options: ChildOptions,
     },
+    /// This run was made by a reset of `run_id` (`weft reset`): the events before this
+    /// one are that run's first `event_index` events (under this run's id and module),
+    /// and the pending jobs after it are the reset task's jobs and the signals and
+    /// updates reapplied. Format 6.
+    ResetFrom {
+        run_id: String,
+        event_index: u64,
+        reason: String,
+    },
+    /// A reset of this run made `run_id`, which goes on from one of this run's
+    /// workflow tasks. Recorded before the run's close (an open run is closed as
+    /// terminated), or appended to a run that had already closed. Format 6.
+    ResetTo {
+        run_id: String,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -156,6 +172,8 @@ impl Event {
             Event::ContinuedFrom { .. } => "continued-from",
             Event::PendingJob(job) => job.name(),
             Event::ChildOptions { .. } => "child-options",
+            Event::ResetFrom { .. } => "reset-from",
+            Event::ResetTo { .. } => "reset-to",
         }
     }
 }

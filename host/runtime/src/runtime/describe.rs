@@ -25,6 +25,11 @@ pub struct RunDescription {
     pub module_moved_ms: Option<u64>,
     /// The run this one continued as new from.
     pub continued_from: Option<String>,
+    /// The run a reset made this one from: its run id, the event index this run goes
+    /// on from, and the reason.
+    pub reset_from: Option<(String, u64, String)>,
+    /// The run a reset of this one made.
+    pub reset_to: Option<String>,
     /// The workflow that started this run as its child.
     pub parent_workflow_id: Option<String>,
     /// The memo: the start's, merged with the workflow's upserts.
@@ -122,7 +127,10 @@ impl Host {
             None
         };
         let outcome = if open { None } else { self.outcome(&run)? };
+        let (reset_from, reset_to) = super::reset_links(&history.events);
         Ok(RunDescription {
+            reset_from,
+            reset_to,
             module: self
                 .module_versions()
                 .into_iter()

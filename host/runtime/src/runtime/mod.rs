@@ -23,6 +23,7 @@ mod pause;
 mod queries;
 mod request_ids;
 mod requests;
+mod reset;
 mod start;
 mod task_retry;
 mod timers;
@@ -41,6 +42,7 @@ pub use messages::{
 pub use outcome::status_of;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
+pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
 
 use std::collections::HashMap;
@@ -103,6 +105,13 @@ pub(crate) enum Message {
     Upgrade {
         module: Arc<Module>,
         reply: oneshot::Sender<Result<(), String>>,
+        busy: Busy,
+    },
+    /// Reset the run to one of its workflow tasks (see `reset`): its close and the new
+    /// run are recorded together.
+    Reset {
+        request: reset::ResetRequest,
+        reply: reset::ResetReply,
         busy: Busy,
     },
     /// Answer once everything the actor has received is recorded (a graceful shutdown
@@ -302,6 +311,7 @@ impl HostInner {
             terminate: None,
             continued_to: None,
             upgrades: Vec::new(),
+            reset: None,
             deadline,
             flushes: Vec::new(),
             resting: false,

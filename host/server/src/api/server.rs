@@ -150,6 +150,7 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
         .route("/v1/executions/{id}/cancel", post(control::cancel))
         .route("/v1/executions/{id}/terminate", post(control::terminate))
+        .route("/v1/executions/{id}/reset", post(super::reset::reset))
         .route("/metrics", get(metrics))
         .with_state(host)
         .merge(super::schedules::routes(schedules))

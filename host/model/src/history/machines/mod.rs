@@ -109,7 +109,11 @@ impl RunState {
                 self.task.job(job);
                 self.job(job);
             }
-            Event::PendingJob(job) => self.task.pending_job(job),
+            // Delivered by the next task; a result it carries (a reset's) is in.
+            Event::PendingJob(job) => {
+                self.task.pending_job(job);
+                self.job(job);
+            }
             Event::TaskAttemptFailed {
                 failure,
                 retry_at_ms,

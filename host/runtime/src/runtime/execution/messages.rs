@@ -241,6 +241,9 @@ impl Execution {
                 | Message::Flush(_) => {}
                 // Closed: nothing to move (the deployment skips it).
                 Message::Upgrade { .. } => {}
+                Message::Reset { reply, .. } => {
+                    let _ = reply.send(Err(closed().into()));
+                }
             }
         }
         self.answer_queries();

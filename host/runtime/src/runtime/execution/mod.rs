@@ -48,12 +48,14 @@ mod local;
 mod messages;
 mod outgoing;
 mod plan;
+mod reset;
 mod stop;
 mod task;
 mod updates;
 mod upgrade;
 
 pub(crate) use acks::{SignalAck, IN_PROGRESS};
+pub(crate) use continued::NextRun;
 pub(crate) use updates::{UpdateReply, Updates};
 
 pub(super) struct Execution {
@@ -108,6 +110,11 @@ pub(super) struct Execution {
     pub cancel_requested: bool,
     /// A termination to carry out before anything else.
     pub terminate: Option<(String, SignalAck)>,
+    /// A reset to carry out between tasks.
+    pub reset: Option<(
+        crate::runtime::reset::ResetRequest,
+        crate::runtime::reset::ResetReply,
+    )>,
     /// Modules to move to, between tasks.
     pub upgrades: Vec<(Arc<Module>, UpgradeReply)>,
     /// When the run must close (its run or execution timeout), and which sets it.
@@ -191,6 +198,7 @@ impl Execution {
             && self.queries.is_empty()
             && self.terminate.is_none()
             && self.upgrades.is_empty()
+            && self.reset.is_none()
             && self.deadline.is_none()
             && self.continued_to.is_none()
             && self.flushes.is_empty()
@@ -234,6 +242,7 @@ impl Execution {
                 && self.queries.is_empty()
                 && self.terminate.is_none()
                 && self.upgrades.is_empty()
+                && self.reset.is_none()
             {
                 for flushed in self.flushes.drain(..) {
                     let _ = flushed.send(());
@@ -264,6 +273,12 @@ impl Execution {
                 continue;
             }
             if !self.ready() {
+                if let Some((request, reply)) = self.reset.take() {
+                    if self.reset_now(request, reply).await {
+                        return;
+                    }
+                    continue;
+                }
                 // Between tasks, the instance shows the state of the last one.
                 self.answer_queries();
                 continue;
@@ -447,6 +462,11 @@ impl Execution {
                 }
             }
             Message::Flush(flushed) => self.flushes.push(flushed),
+            Message::Reset {
+                request,
+                reply,
+                busy,
+            } => self.reset_asked(request, reply, busy),
             Message::Upgrade {
                 module,
                 reply,
