@@ -20,6 +20,7 @@ mod activity_features;
 mod bad_input;
 mod batch;
 mod batch_chunks;
+mod batch_jobs;
 mod cancellation;
 mod children;
 mod circuit_breaker;

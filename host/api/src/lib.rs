@@ -4,6 +4,7 @@
 //! makes these bodies from its own types (`weft_runtime::bodies`), so a client links
 //! neither wasmtime nor redb.
 
+pub mod batch_types;
 pub mod paths;
 pub mod pem;
 pub mod schedule_types;

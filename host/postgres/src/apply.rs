@@ -31,6 +31,7 @@ struct Folded<'a> {
     modules: BTreeMap<&'a str, &'a [u8]>,
     versions: BTreeMap<(u64, &'a str, u32), &'a ModuleVersion>,
     schedules: BTreeMap<&'a str, Option<&'a [u8]>>,
+    batches: BTreeMap<&'a str, &'a [u8]>,
     attributes: BTreeMap<&'a str, (u64, &'a RunAttributes)>,
     /// Name → kind byte, the first given (the database keeps one it already has).
     types: BTreeMap<&'a str, i16>,
@@ -88,6 +89,9 @@ impl<'a> Folded<'a> {
                 }
                 Write::DeleteSchedule(id) => {
                     f.schedules.insert(id, None);
+                }
+                Write::PutBatch { id, batch } => {
+                    f.batches.insert(id, batch);
                 }
                 Write::PutAttributes {
                     run_id,
@@ -395,6 +399,17 @@ fn modules_and_schedules(f: &Folded<'_>, out: &mut Vec<Statement>) {
         out.push(statement(
             "DELETE FROM schedules WHERE schedule_id = ANY($1::text[])",
             vec![text(gone.into_iter())],
+        ));
+    }
+    if !f.batches.is_empty() {
+        out.push(statement(
+            "INSERT INTO batches (batch_id, record) \
+             SELECT * FROM unnest($1::text[], $2::bytea[]) \
+             ON CONFLICT (batch_id) DO UPDATE SET record = excluded.record",
+            vec![
+                text(f.batches.keys().copied()),
+                bytes(f.batches.values().copied()),
+            ],
         ));
     }
 }

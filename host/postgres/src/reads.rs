@@ -200,8 +200,20 @@ pub async fn module_versions(c: &Client) -> Result<Vec<ModuleVersion>, StorageEr
         .collect())
 }
 
+pub async fn batches(c: &Client) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    keyed_records(c, "SELECT batch_id, record FROM batches ORDER BY batch_id").await
+}
+
 pub async fn schedules(c: &Client) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-    let sql = "SELECT schedule_id, record FROM schedules ORDER BY schedule_id";
+    keyed_records(
+        c,
+        "SELECT schedule_id, record FROM schedules ORDER BY schedule_id",
+    )
+    .await
+}
+
+/// The (id, record) rows `sql` selects.
+async fn keyed_records(c: &Client, sql: &str) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
     Ok(rows(c, sql, &[])
         .await?
         .into_iter()

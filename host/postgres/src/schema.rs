@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("initial schema", V1_INITIAL),
     ("cluster membership", V2_CLUSTER),
     ("request ids", V3_REQUESTS),
+    ("batch jobs", V4_BATCHES),
 ];
 
 /// The schema version this weft writes.
@@ -171,6 +172,15 @@ const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     name text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 )";
+
+/// Batch jobs (`weft batch`): their definition, targets and progress, encoded by the
+/// runtime.
+const V4_BATCHES: &str = "
+CREATE TABLE batches (
+    batch_id text COLLATE \"C\" PRIMARY KEY,
+    record bytea NOT NULL
+);
+";
 
 /// Bring the database up to [`latest`]: apply what is missing, in one transaction.
 /// A concurrent opener that loses the race on a migration's row tries again.

@@ -321,6 +321,10 @@ impl Storage for PgStorage {
         self.read(|c| async move { reads::schedules(&c).await })
     }
 
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.read(|c| async move { reads::batches(&c).await })
+    }
+
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {
         let run_id = run_id.to_string();
         self.read(move |c| async move { reads::run_attributes(&c, &run_id).await })

@@ -2,6 +2,7 @@
 //! activities and calls [`main`] (or [`main_with`] to add verbs of its own, as the
 //! repo's `weft` adds `bench`).
 
+mod batch;
 mod build;
 mod cluster;
 mod codec_keys;
@@ -132,6 +133,11 @@ enum Command<V: Verbs> {
     Reset(reset::ResetArgs),
     #[command(
         subcommand,
+        after_help = "Example:\n  weft batch terminate --query \"WorkflowType = 'order'\" --reason 'bad deploy'\n  weft batch list\n  weft batch describe batch-4f2a9c01d2e3 --json\n  weft batch stop batch-4f2a9c01d2e3"
+    )]
+    Batch(batch::BatchCommand),
+    #[command(
+        subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
     )]
     History(history::HistoryCommand),
@@ -206,6 +212,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
             Command::Reset(args) => reset::reset(args),
+            Command::Batch(command) => batch::batch(command),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

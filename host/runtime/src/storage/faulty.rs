@@ -130,6 +130,10 @@ impl Storage for FaultyStorage {
         self.inner.schedules()
     }
 
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.inner.batches()
+    }
+
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
         self.inner.observe_commits(observer)
     }

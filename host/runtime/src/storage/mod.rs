@@ -106,6 +106,8 @@ pub enum Write {
     PutSchedule { id: String, schedule: Vec<u8> },
     /// Remove a schedule; an absent one is ignored.
     DeleteSchedule(String),
+    /// Create or replace a batch job (encoded by the batches module).
+    PutBatch { id: String, batch: Vec<u8> },
     /// Commit this batch only while this host holds the lease of the shard that
     /// `workflow_id` belongs to, at the epoch it claimed it with (a cluster's fence: a
     /// host that lost the shard writes nothing of the batch and gets
@@ -185,6 +187,8 @@ pub trait Storage: Send + Sync + 'static {
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
     /// Every schedule as [`Write::PutSchedule`] stored it, by id.
     fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError>;
+    /// Every batch job as [`Write::PutBatch`] stored it, by id.
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError>;
     /// A run's current search attributes and memo (`None`: it has none).
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError>;
     /// The type of every search attribute name some run has set.

@@ -74,6 +74,10 @@ pub const REQUESTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new(
 /// schedule id → the schedule and its state, encoded by the schedules module.
 pub const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
 
+/// batch id → the batch job and its progress, encoded by the batches module. A
+/// database from before it gets it, empty, when opened.
+pub const BATCHES: TableDefinition<&str, &[u8]> = TableDefinition::new("batches");
+
 /// Create every table, so readers never meet a missing one, and build the run indexes
 /// of a database written before they existed.
 pub fn prepare(db: &Database) -> Result<(), StorageError> {
@@ -88,6 +92,7 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     tx.open_table(MODULES)?;
     tx.open_table(MODULE_VERSIONS)?;
     tx.open_table(SCHEDULES)?;
+    tx.open_table(BATCHES)?;
     tx.open_table(REQUESTS)?;
     tx.open_table(RUN_ATTRIBUTES)?;
     tx.open_table(ATTRIBUTE_INDEX)?;
@@ -216,6 +221,7 @@ pub fn apply<'a>(
         let mut modules = Lazy::new(MODULES);
         let mut versions = Lazy::new(MODULE_VERSIONS);
         let mut schedules = Lazy::new(SCHEDULES);
+        let mut batches = Lazy::new(BATCHES);
         let mut requests = Lazy::new(REQUESTS);
         let mut attributes: Option<AttributeTables> = None;
         for write in writes {
@@ -307,6 +313,9 @@ pub fn apply<'a>(
                 }
                 Write::DeleteSchedule(id) => {
                     schedules.get(&tx)?.remove(id.as_str())?;
+                }
+                Write::PutBatch { id, batch } => {
+                    batches.get(&tx)?.insert(id.as_str(), batch.as_slice())?;
                 }
                 Write::PutRequest {
                     workflow_id,

@@ -1,6 +1,7 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
 pub mod auth;
+mod batches;
 pub mod cluster;
 pub(crate) mod control;
 pub mod describe;

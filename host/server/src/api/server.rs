@@ -133,7 +133,7 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
 }
 
 /// Build the API's router over a host and its schedules.
-pub fn router(host: Host, schedules: Schedules) -> Router {
+pub fn router(host: Host, schedules: Schedules, batches: crate::batches::Batches) -> Router {
     Router::new()
         .route(
             "/v1/health",
@@ -154,6 +154,7 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/metrics", get(metrics))
         .with_state(host)
         .merge(super::schedules::routes(schedules))
+        .merge(super::batches::routes(batches))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
