@@ -48,6 +48,7 @@ mod schedules;
 mod search_attributes;
 mod server;
 mod signals;
+mod stack;
 mod stop;
 mod storage_faults;
 mod task_queues;

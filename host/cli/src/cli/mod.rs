@@ -16,6 +16,7 @@ mod replay;
 mod schedule;
 mod search;
 mod server;
+mod stack;
 mod start;
 mod timeline;
 
@@ -120,6 +121,7 @@ enum Command<V: Verbs> {
     Start(start::StartCommand),
     Execute(start::ExecuteCommand),
     Describe(describe::DescribeArgs),
+    Stack(stack::StackArgs),
     List(remote::ListArgs),
     Count(search::CountArgs),
     Result(start::ResultArgs),
@@ -194,6 +196,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Start(args) => start::start(args),
             Command::Execute(args) => start::execute(args),
             Command::Describe(args) => describe::describe(args),
+            Command::Stack(args) => stack::stack(args),
             Command::Metrics(args) => remote::metrics(args),
             Command::List(args) => remote::list(args).await,
             Command::Count(args) => search::count(args).await,

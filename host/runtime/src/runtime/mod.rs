@@ -23,6 +23,7 @@ mod pause;
 mod queries;
 mod request_ids;
 mod requests;
+mod stack;
 mod start;
 mod task_retry;
 mod timers;
@@ -41,6 +42,7 @@ pub use messages::{
 pub use outcome::status_of;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
+pub use stack::{Frame, FrameKind, Stack};
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
 
 use std::collections::HashMap;

@@ -9,6 +9,7 @@ mod messages;
 mod schedules;
 mod server;
 mod serving;
+mod stack;
 mod standby;
 pub mod tls;
 

@@ -145,6 +145,7 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/v1/executions/{id}", get(describe_handler))
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
+        .route("/v1/executions/{id}/stack", get(super::stack::stack))
         .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
         .route("/v1/executions/{id}/queries/{name}", post(messages::query))
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
