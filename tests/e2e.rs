@@ -42,6 +42,7 @@ mod on_demand;
 mod queries;
 mod replay;
 mod request_ids;
+mod retention;
 mod saga;
 mod schedule_cli;
 mod schedules;

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("initial schema", V1_INITIAL),
     ("cluster membership", V2_CLUSTER),
     ("request ids", V3_REQUESTS),
+    ("runs by close time", V4_RUNS_BY_CLOSE),
 ];
 
 /// The schema version this weft writes.
@@ -138,6 +139,11 @@ CREATE TABLE requests (
     record bytea NOT NULL,
     PRIMARY KEY (workflow_id, request_key)
 );
+"#;
+
+/// The closed runs in close order: what retention walks (`Storage::closed_before`).
+const V4_RUNS_BY_CLOSE: &str = r#"
+CREATE INDEX runs_by_close ON runs (close_ms, run_id) WHERE close_ms IS NOT NULL;
 "#;
 
 /// The cluster (its shard count, fixed when the first host creates it), its nodes and

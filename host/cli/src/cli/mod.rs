@@ -6,6 +6,7 @@ mod build;
 mod cluster;
 mod codec_keys;
 mod control;
+mod delete;
 mod describe;
 mod history;
 mod human;
@@ -130,6 +131,7 @@ enum Command<V: Verbs> {
     Update(messages::UpdateArgs),
     Cancel(control::CancelArgs),
     Terminate(control::TerminateArgs),
+    Delete(delete::DeleteArgs),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -206,6 +208,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Update(args) => messages::update(args),
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
+            Command::Delete(args) => delete::delete(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

@@ -6,6 +6,7 @@ pub(crate) mod control;
 pub mod describe;
 pub(crate) mod listing;
 mod messages;
+mod removal;
 mod schedules;
 mod server;
 mod serving;

@@ -142,7 +142,10 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/v1/modules", get(modules).post(deploy))
         .route("/v1/executions", get(listing::list).post(start))
         .route("/v1/execution-count", get(listing::count))
-        .route("/v1/executions/{id}", get(describe_handler))
+        .route(
+            "/v1/executions/{id}",
+            get(describe_handler).delete(super::removal::delete),
+        )
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
         .route("/v1/executions/{id}/stack", get(super::stack::stack))
