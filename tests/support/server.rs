@@ -98,6 +98,10 @@ impl Server {
         read(resp)
     }
 
+    pub fn delete(&self, path: &str) -> (u16, Value) {
+        read(agent().delete(format!("{}{path}", self.url)).call())
+    }
+
     pub fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
         read(agent().post(format!("{}{path}", self.url)).send_json(body))
     }

@@ -8,4 +8,5 @@ pub mod batch_types;
 pub mod paths;
 pub mod pem;
 pub mod schedule_types;
+pub mod stack_types;
 pub mod types;

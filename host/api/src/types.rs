@@ -11,6 +11,8 @@
 //! | GET    | /v1/execution-count?query=Q            | → 200 [`CountBody`] (Q may end `GROUP BY          |
 //! |        |                                        | ExecutionStatus`)                                 |
 //! | GET    | /v1/executions/{id}                    | → 200 [`Description`]                             |
+//! | GET    | /v1/executions/{id}/stack              | → 200 [`StackBody`](crate::stack_types::StackBody): where an open run waits |
+//! | DELETE | /v1/executions/{id}                    | → 200 [`DeletedExecution`](crate::stack_types::DeletedExecution); an open run: 409 `conflict` |
 //! | GET    | /v1/executions/{id}/result?wait_s=S    | → 200 [`ResultBody`] (202 if still open after S)  |
 //! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`); payloads decoded, or as stored (codec envelopes) with `?stored=true` |
 //! | POST   | /v1/executions/{id}/signals/{name}     | [`MessageBody`] → 200 [`Signalled`] once durable  |
@@ -441,6 +443,10 @@ pub struct Description {
     pub children: Vec<ChildInfo>,
     pub pending_activities: Vec<PendingActivityInfo>,
     pub pending_timers: Vec<PendingTimerInfo>,
+    /// Where an open run waits: its pending futures with their source lines (as
+    /// `GET /v1/executions/{id}/stack` lists them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting_at: Vec<crate::stack_types::StackFrame>,
     /// The workflow task that is failing and being retried, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_task: Option<FailingTaskInfo>,

@@ -38,6 +38,8 @@ struct Folded<'a> {
     /// (workflow id, request key) → record, the first given (the database keeps one
     /// it already has).
     requests: BTreeMap<(&'a str, &'a str), &'a [u8]>,
+    /// Runs to remove, after everything else.
+    removed: Vec<&'a str>,
 }
 
 impl<'a> Folded<'a> {
@@ -112,6 +114,7 @@ impl<'a> Folded<'a> {
                 }
                 // Checked by the writer before anything of the batch is applied.
                 Write::Fence { .. } => {}
+                Write::DeleteRun(run_id) => f.removed.push(run_id),
             }
         }
         f
@@ -236,7 +239,30 @@ fn statements(f: &Folded<'_>) -> Vec<Statement> {
     resting_and_outbox(f, &mut out);
     modules_and_schedules(f, &mut out);
     attributes(f, &mut out);
+    removals(f, &mut out);
     out
+}
+
+/// Remove the runs of `f.removed` and every row kept for them; a workflow id that
+/// points at one goes too, with its requests. Sent last: statements run in order.
+fn removals(f: &Folded<'_>, out: &mut Vec<Statement>) {
+    if f.removed.is_empty() {
+        return;
+    }
+    let ids = || text(f.removed.iter().copied());
+    for sql in [
+        "DELETE FROM history WHERE run_id = ANY($1::text[])",
+        "DELETE FROM outcomes WHERE run_id = ANY($1::text[])",
+        "DELETE FROM resting WHERE run_id = ANY($1::text[])",
+        "DELETE FROM search_attribute_values WHERE run_id = ANY($1::text[])",
+        "DELETE FROM run_attributes WHERE run_id = ANY($1::text[])",
+        "DELETE FROM requests q USING workflows w \
+         WHERE w.latest_run_id = ANY($1::text[]) AND q.workflow_id = w.workflow_id",
+        "DELETE FROM workflows WHERE latest_run_id = ANY($1::text[])",
+        "DELETE FROM runs WHERE run_id = ANY($1::text[])",
+    ] {
+        out.push(statement(sql, vec![ids()]));
+    }
 }
 
 fn runs_statement<'a>(runs: impl Iterator<Item = &'a RunRecord> + Clone) -> Statement {

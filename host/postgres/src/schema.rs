@@ -21,7 +21,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("initial schema", V1_INITIAL),
     ("cluster membership", V2_CLUSTER),
     ("request ids", V3_REQUESTS),
-    ("batch jobs", V4_BATCHES),
+    ("runs by close time", V4_RUNS_BY_CLOSE),
+    ("batch jobs", V5_BATCHES),
 ];
 
 /// The schema version this weft writes.
@@ -141,6 +142,11 @@ CREATE TABLE requests (
 );
 "#;
 
+/// The closed runs in close order: what retention walks (`Storage::closed_before`).
+const V4_RUNS_BY_CLOSE: &str = r#"
+CREATE INDEX runs_by_close ON runs (close_ms, run_id) WHERE close_ms IS NOT NULL;
+"#;
+
 /// The cluster (its shard count, fixed when the first host creates it), its nodes and
 /// the shard leases (see `cluster/`). Times are the database's clock.
 const V2_CLUSTER: &str = r#"
@@ -175,7 +181,7 @@ const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 
 /// Batch jobs (`weft batch`): their definition, targets and progress, encoded by the
 /// runtime.
-const V4_BATCHES: &str = "
+const V5_BATCHES: &str = "
 CREATE TABLE batches (
     batch_id text COLLATE \"C\" PRIMARY KEY,
     record bytea NOT NULL

@@ -11,8 +11,10 @@ use weft_api::types::{
     PendingTimerInfo, ResultBody,
 };
 
+use weft_api::stack_types::{StackBody, StackFrame};
+
 use crate::history::{Outcome, PendingActivity};
-use crate::runtime::{ChildRun, RunDescription};
+use crate::runtime::{ChildRun, Frame, RunDescription, Stack};
 use crate::schedules::{
     rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleDescription, SchedulePolicies,
 };
@@ -218,6 +220,7 @@ impl From<RunDescription> for Description {
                     fire_at_ms: t.fire_at_ms,
                 })
                 .collect(),
+            waiting_at: d.waiting.at.into_iter().map(StackFrame::from).collect(),
             failing_task: d.waiting.failing_task.map(|f| FailingTaskInfo {
                 message: f.failure.message,
                 location: f.failure.location.map(|l| l.to_string()),
@@ -233,6 +236,31 @@ impl From<RunDescription> for Description {
                 queries: h.queries,
                 updates: h.updates,
             }),
+        }
+    }
+}
+
+impl From<Frame> for StackFrame {
+    fn from(f: Frame) -> StackFrame {
+        let location = f.location;
+        StackFrame {
+            kind: f.kind.as_str().to_string(),
+            seq: f.seq,
+            name: f.name,
+            file: location.as_ref().map(|l| l.file.clone()),
+            line: location.as_ref().map(|l| l.line),
+            column: location.as_ref().map(|l| l.column),
+        }
+    }
+}
+
+impl From<Stack> for StackBody {
+    fn from(s: Stack) -> StackBody {
+        StackBody {
+            status: ExecutionInfo::from(&s.run).status,
+            workflow_id: s.run.workflow_id,
+            run_id: s.run.run_id,
+            frames: s.frames.into_iter().map(StackFrame::from).collect(),
         }
     }
 }

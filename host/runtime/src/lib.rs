@@ -38,6 +38,7 @@ pub mod activities {
 pub mod history {
     pub use weft_model::history::*;
 
+    pub mod archive;
     pub mod export;
 }
 

@@ -1,6 +1,6 @@
 //! `weft describe`: one execution for people — status, module version, times, a failing
 //! task, a cancellation asked for, what it waits for (activities with their attempt and
-//! last heartbeat), how it ended.
+//! last heartbeat) and where its code waits (`weft stack`'s lines), how it ended.
 
 use clap::Args;
 
@@ -220,6 +220,12 @@ fn description(d: &Description) -> String {
             .collect();
         out.push_str(&indent_table(&["SEQ", "FIRES AT"], &rows));
     }
+    if !d.waiting_at.is_empty() {
+        out.push_str("waiting at:\n");
+        for frame in &d.waiting_at {
+            out.push_str(&format!("  {}\n", super::stack::line(frame)));
+        }
+    }
     out
 }
 
@@ -282,6 +288,7 @@ mod tests {
                 local: false,
             }],
             pending_timers: vec![],
+            waiting_at: vec![],
             failing_task: None,
             cancel_requested: None,
             result: None,

@@ -7,6 +7,7 @@ mod build;
 mod cluster;
 mod codec_keys;
 mod control;
+mod delete;
 mod describe;
 mod history;
 mod human;
@@ -18,6 +19,7 @@ mod reset;
 mod schedule;
 mod search;
 mod server;
+mod stack;
 mod start;
 mod timeline;
 
@@ -122,6 +124,7 @@ enum Command<V: Verbs> {
     Start(start::StartCommand),
     Execute(start::ExecuteCommand),
     Describe(describe::DescribeArgs),
+    Stack(stack::StackArgs),
     List(remote::ListArgs),
     Count(search::CountArgs),
     Result(start::ResultArgs),
@@ -136,6 +139,7 @@ enum Command<V: Verbs> {
         after_help = "Example:\n  weft batch terminate --query \"WorkflowType = 'order'\" --reason 'bad deploy'\n  weft batch list\n  weft batch describe batch-4f2a9c01d2e3 --json\n  weft batch stop batch-4f2a9c01d2e3"
     )]
     Batch(batch::BatchCommand),
+    Delete(delete::DeleteArgs),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -202,6 +206,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Start(args) => start::start(args),
             Command::Execute(args) => start::execute(args),
             Command::Describe(args) => describe::describe(args),
+            Command::Stack(args) => stack::stack(args),
             Command::Metrics(args) => remote::metrics(args),
             Command::List(args) => remote::list(args).await,
             Command::Count(args) => search::count(args).await,
@@ -213,6 +218,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Terminate(args) => control::terminate(args),
             Command::Reset(args) => reset::reset(args),
             Command::Batch(command) => batch::batch(command),
+            Command::Delete(args) => delete::delete(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

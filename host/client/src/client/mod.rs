@@ -23,6 +23,7 @@
 mod batches;
 mod control;
 mod error;
+mod executions;
 mod messages;
 mod schedules;
 mod tls;
@@ -347,6 +348,19 @@ impl Client {
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = self.url(path);
         Ok(self.send(&url, self.call_get(&url))?.1)
+    }
+
+    /// DELETE `path`; the decoded answer.
+    fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let url = self.url(path);
+        let answer = self
+            .agent
+            .delete(&url)
+            .config()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .call();
+        Ok(self.send(&url, answer)?.1)
     }
 
     /// GET `url`, within the request timeout.

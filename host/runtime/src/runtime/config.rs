@@ -41,6 +41,9 @@ pub struct HostConfig {
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
+    /// Remove closed runs older than this in the background, archiving them first
+    /// when it names an archive (see [`super::Retention`]); `None`: keep every run.
+    pub retention: Option<super::Retention>,
 }
 
 impl HostConfig {
@@ -60,6 +63,7 @@ impl HostConfig {
             max_concurrent_activities: None,
             task_queues: Vec::new(),
             codec: PayloadCodec::none(),
+            retention: None,
         }
     }
 
@@ -88,6 +92,7 @@ impl HostConfig {
             max_concurrent_activities: None,
             task_queues: Vec::new(),
             codec: PayloadCodec::none(),
+            retention: None,
         }
     }
 }

@@ -56,6 +56,9 @@ pub struct Waiting {
     pub timers: Vec<PendingTimer>,
     /// The workflow task that is failing and being retried, if any.
     pub failing_task: Option<FailingTask>,
+    /// Its pending futures with the lines of workflow code that made them (as
+    /// [`Host::stack`] lists them).
+    pub at: Vec<super::Frame>,
 }
 
 /// A child workflow a run started, as the run saw it.
@@ -117,7 +120,9 @@ impl Host {
             // The stored count is written at close; an open run's is read off its
             // history.
             run.history_len = history.events.len() as u64;
-            (waiting_of(&state), moved_ms(&history))
+            let mut waiting = waiting_of(&state);
+            waiting.at = super::stack::frames(&history.events, &state);
+            (waiting, moved_ms(&history))
         } else {
             (Waiting::default(), None)
         };
@@ -164,6 +169,7 @@ fn waiting_of(state: &RunState) -> Waiting {
         activities,
         timers,
         failing_task: state.failing_task(),
+        at: Vec::new(),
     }
 }
 

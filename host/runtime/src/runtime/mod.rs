@@ -21,9 +21,12 @@ mod outbox;
 mod outcome;
 mod pause;
 mod queries;
+mod removal;
 mod request_ids;
 mod requests;
 mod reset;
+mod retention;
+mod stack;
 mod start;
 mod task_retry;
 mod timers;
@@ -40,9 +43,12 @@ pub use messages::{
     MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
 };
 pub use outcome::status_of;
+pub use removal::DeleteError;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
 pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
+pub use retention::Retention;
+pub use stack::{Frame, FrameKind, Stack};
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
 
 use std::collections::HashMap;
@@ -453,6 +459,9 @@ impl Host {
             timers,
         ));
         host.resume(resuming).await?;
+        if let Some(retention) = config.retention.clone() {
+            host.start_retention(retention);
+        }
         Ok(host)
     }
 

@@ -222,6 +222,10 @@ impl Storage for RedbStorage {
         redb_query::open_runs(&self.db.begin_read()?)
     }
 
+    fn closed_before(&self, before_ms: u64, limit: usize) -> Result<Vec<RunRecord>, StorageError> {
+        super::redb_removal::closed_before(&self.db.begin_read()?, before_ms, limit)
+    }
+
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(RUN_ATTRIBUTES)?;

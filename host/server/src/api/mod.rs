@@ -7,10 +7,12 @@ pub(crate) mod control;
 pub mod describe;
 pub(crate) mod listing;
 mod messages;
+mod removal;
 mod reset;
 mod schedules;
 mod server;
 mod serving;
+mod stack;
 mod standby;
 pub mod tls;
 

@@ -142,9 +142,13 @@ pub fn router(host: Host, schedules: Schedules, batches: crate::batches::Batches
         .route("/v1/modules", get(modules).post(deploy))
         .route("/v1/executions", get(listing::list).post(start))
         .route("/v1/execution-count", get(listing::count))
-        .route("/v1/executions/{id}", get(describe_handler))
+        .route(
+            "/v1/executions/{id}",
+            get(describe_handler).delete(super::removal::delete),
+        )
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
+        .route("/v1/executions/{id}/stack", get(super::stack::stack))
         .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
         .route("/v1/executions/{id}/queries/{name}", post(messages::query))
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
