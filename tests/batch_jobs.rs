@@ -113,6 +113,22 @@ fn a_batch_reset_repairs_every_run_a_bug_broke() {
             "{described}"
         );
     }
+    let deleted = batch(
+        &server,
+        &[
+            "delete",
+            "--query",
+            "ExecutionStatus = 'Terminated'",
+            "--reason",
+            "tidy",
+            "--wait",
+        ],
+    );
+    assert_eq!(
+        (deleted["done"].as_u64(), deleted["failed"].as_u64()),
+        (Some(2), Some(0))
+    );
+    fails_with(server.cli(&["describe", "open-1"]), 4);
     let listed = ok(server.cli(&["batch", "list"]));
     assert!(
         listed.contains("cleanup-1") && listed.contains(id),

@@ -21,6 +21,8 @@ pub enum BatchCommand {
     Terminate(OperationArgs),
     /// Reset every execution the query finds (see `weft reset`).
     Reset(ResetBatchArgs),
+    /// Delete every closed execution the query finds (see `weft delete`).
+    Delete(OperationArgs),
     /// List the server's batches, newest first.
     List(ListArgs),
     /// Show a batch: its operation, state, progress and failures.
@@ -137,6 +139,7 @@ pub fn batch(command: BatchCommand) -> CliResult {
         }
         BatchCommand::Cancel(op) => submit(&op, "cancel", |_| {}),
         BatchCommand::Terminate(op) => submit(&op, "terminate", |_| {}),
+        BatchCommand::Delete(op) => submit(&op, "delete", |_| {}),
         BatchCommand::Reset(a) => submit(&a.op, "reset", |b| {
             b.reset_to = Some(a.to.clone());
             b.reapply = Some(a.reapply.clone());

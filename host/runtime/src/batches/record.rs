@@ -24,6 +24,8 @@ pub enum BatchOperation {
         to: String,
         reapply: String,
     },
+    /// Delete a closed execution (an execution already gone counts as done).
+    Delete,
 }
 
 impl BatchOperation {
@@ -34,6 +36,7 @@ impl BatchOperation {
             BatchOperation::Cancel => "cancel",
             BatchOperation::Terminate => "terminate",
             BatchOperation::Reset { .. } => "reset",
+            BatchOperation::Delete => "delete",
         }
     }
 
@@ -51,7 +54,7 @@ impl BatchOperation {
                 reapply.parse::<crate::runtime::Reapply>()?;
                 Ok(())
             }
-            BatchOperation::Cancel | BatchOperation::Terminate => Ok(()),
+            BatchOperation::Cancel | BatchOperation::Terminate | BatchOperation::Delete => Ok(()),
         }
     }
 }

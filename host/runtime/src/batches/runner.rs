@@ -100,6 +100,12 @@ async fn act(host: &Host, batch: &BatchRecord, workflow_id: &str) -> Result<(), 
         BatchOperation::Reset { to, reapply } => {
             return reset(host, workflow_id, to, reapply, reason).await;
         }
+        BatchOperation::Delete => {
+            return match host.delete_execution(workflow_id).await {
+                Ok(_) | Err(crate::runtime::DeleteError::NotFound(_)) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            };
+        }
     };
     answer.map(drop).map_err(|e| e.to_string())
 }

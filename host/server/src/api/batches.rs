@@ -74,6 +74,7 @@ fn operation(
         },
         "cancel" => BatchOperation::Cancel,
         "terminate" => BatchOperation::Terminate,
+        "delete" => BatchOperation::Delete,
         "reset" => BatchOperation::Reset {
             to: reset_to.ok_or_else(|| missing("reset_to"))?,
             reapply: reapply.unwrap_or_else(|| "all".into()),
@@ -82,8 +83,8 @@ fn operation(
             return Err(ApiError::new(
                 ErrorCode::BadRequest,
                 format!(
-                    "`{other}` is not a batch operation: give `signal`, `cancel`, `terminate` \
-                     or `reset`"
+                    "`{other}` is not a batch operation: give `signal`, `cancel`, `terminate`, \
+                     `reset` or `delete`"
                 ),
             ))
         }
