@@ -11,6 +11,7 @@ mod history;
 mod human;
 mod local;
 mod messages;
+mod pause;
 mod remote;
 mod replay;
 mod schedule;
@@ -128,6 +129,8 @@ enum Command<V: Verbs> {
     Update(messages::UpdateArgs),
     Cancel(control::CancelArgs),
     Terminate(control::TerminateArgs),
+    Pause(pause::PauseArgs),
+    Unpause(pause::UnpauseArgs),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -203,6 +206,8 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Update(args) => messages::update(args),
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
+            Command::Pause(args) => pause::pause(args),
+            Command::Unpause(args) => pause::unpause(args),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

@@ -193,8 +193,22 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             )
         }
         Event::PendingJob(job) => format!(
-            "(delivered by the first task) {}",
+            "(delivered by the next task) {}",
             job_details(job, activities)
+        ),
+        Event::Paused {
+            reason,
+            identity,
+            time_ms,
+        }
+        | Event::Unpaused {
+            reason,
+            identity,
+            time_ms,
+        } => format!(
+            "by {identity} at {}: {}",
+            human::utc(*time_ms),
+            truncate(reason, 200)
         ),
         Event::ModuleChanged {
             from_digest,

@@ -24,6 +24,7 @@ mod control;
 mod error;
 mod messages;
 mod schedules;
+mod steer;
 mod tls;
 
 use std::time::Duration;

@@ -25,11 +25,15 @@
 //! `Encoding::Encoded` (payloads encoded by `crate::payload_codec`; a chunk holding one
 //! is stamped 5 or later, even in a run recorded in an older format). Data of every
 //! older format decodes with today's types.
+//!
+//! Format 6 added `Event::Paused` and `Event::Unpaused` (a run paused and unpaused from
+//! outside; what arrives while paused is recorded as `Event::PendingJob`, which from
+//! format 6 may appear between tasks, not only before the first).
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;

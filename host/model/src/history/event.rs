@@ -133,6 +133,21 @@ pub enum Event {
         seq: u32,
         options: ChildOptions,
     },
+    /// The run was paused (`weft pause`): no workflow task runs until `Unpaused`;
+    /// what arrives meanwhile is recorded as `PendingJob`s (updates wait in memory).
+    /// `identity` is who asked. Format 6.
+    Paused {
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// The run was unpaused (`weft unpause`): the next task delivers what arrived
+    /// while it was paused. Format 6.
+    Unpaused {
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
 }
 
 impl Event {
@@ -156,6 +171,8 @@ impl Event {
             Event::ContinuedFrom { .. } => "continued-from",
             Event::PendingJob(job) => job.name(),
             Event::ChildOptions { .. } => "child-options",
+            Event::Paused { .. } => "paused",
+            Event::Unpaused { .. } => "unpaused",
         }
     }
 }

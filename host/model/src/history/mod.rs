@@ -14,7 +14,7 @@ pub mod vocab;
 pub use children::PendingChild;
 pub use codec::{DecodeError, FORMAT_VERSION};
 pub use event::{Event, ExecutionStarted};
-pub use machines::RunState;
+pub use machines::{PauseInfo, RunState};
 pub use vocab::{
     Activation, Command, Failure, IssuedCommand, Job, Payload, ScheduleActivity, TaskFailure,
 };

@@ -10,7 +10,7 @@ use weft_types::SearchAttributeValue;
 use super::{HandlerNames, Host, QueryError};
 use crate::history::machines::{ChildClosed, ChildState as MachineChild};
 use crate::history::{
-    Event, FailingTask, History, Outcome, PendingActivity, PendingTimer, RunState,
+    Event, FailingTask, History, Outcome, PauseInfo, PendingActivity, PendingTimer, RunState,
 };
 use crate::storage::{ModuleVersion, RunRecord, Status};
 
@@ -51,6 +51,8 @@ pub struct Waiting {
     pub timers: Vec<PendingTimer>,
     /// The workflow task that is failing and being retried, if any.
     pub failing_task: Option<FailingTask>,
+    /// Who paused the run and why, while it is paused (no task runs).
+    pub paused: Option<PauseInfo>,
 }
 
 /// A child workflow a run started, as the run saw it.
@@ -156,6 +158,7 @@ fn waiting_of(state: &RunState) -> Waiting {
         activities,
         timers,
         failing_task: state.failing_task(),
+        paused: state.paused().cloned(),
     }
 }
 

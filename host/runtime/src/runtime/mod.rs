@@ -24,6 +24,7 @@ mod queries;
 mod request_ids;
 mod requests;
 mod start;
+mod steer;
 mod task_retry;
 mod timers;
 mod workers;
@@ -42,6 +43,7 @@ pub use outcome::status_of;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
+pub use steer::{Steer, SteerError};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -127,6 +129,12 @@ pub(crate) enum Message {
     Query {
         query: Query,
         reply: oneshot::Sender<Result<Payload, MessageError>>,
+        busy: Busy,
+    },
+    /// Pause or unpause the run (see `steer`); answered once recorded.
+    Steer {
+        request: steer::Steer,
+        reply: oneshot::Sender<Result<(), steer::SteerError>>,
         busy: Busy,
     },
 }
@@ -307,6 +315,7 @@ impl HostInner {
             resting: false,
             effects_sent: None,
             requests_taken: Default::default(),
+            steering: Vec::new(),
         }
     }
 

@@ -150,6 +150,8 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
         .route("/v1/executions/{id}/cancel", post(control::cancel))
         .route("/v1/executions/{id}/terminate", post(control::terminate))
+        .route("/v1/executions/{id}/pause", post(super::steer::pause))
+        .route("/v1/executions/{id}/unpause", post(super::steer::unpause))
         .route("/metrics", get(metrics))
         .with_state(host)
         .merge(super::schedules::routes(schedules))

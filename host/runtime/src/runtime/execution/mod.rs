@@ -47,6 +47,7 @@ mod effects;
 mod local;
 mod messages;
 mod outgoing;
+mod paused;
 mod plan;
 mod stop;
 mod task;
@@ -123,6 +124,8 @@ pub(super) struct Execution {
     /// The request ids this actor took and has not recorded yet (see `acks`): a
     /// duplicate of one is answered "in progress".
     pub requests_taken: std::collections::HashSet<String>,
+    /// Pause and unpause requests to carry out between tasks (see `paused`).
+    pub steering: Vec<(crate::runtime::Steer, paused::SteerReply)>,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
@@ -182,7 +185,9 @@ impl Execution {
             && self.deferred.is_none()
             && self.pending_writes.is_empty()
             && self.started.is_none()
-            && !self.has_jobs()
+            // What arrived while paused is durable: a woken actor carries it again.
+            && self.jobs.is_empty()
+            && (self.carried.is_empty() || self.paused())
             && self.events.is_empty()
             && self.fired.is_empty()
             && self.retry.is_none()
@@ -194,6 +199,7 @@ impl Execution {
             && self.deadline.is_none()
             && self.continued_to.is_none()
             && self.flushes.is_empty()
+            && self.steering.is_empty()
             && self.effects_sent.as_ref().is_none_or(|t| t.is_finished())
     }
 
@@ -204,8 +210,13 @@ impl Execution {
     /// There is something to run or record, and no backoff holds it back: a signal
     /// or an update does not wait out a failing task's backoff (its caller waits for
     /// the task that records it), it brings the next attempt forward.
+    /// While paused, only what can be recorded without a task is ready.
     fn ready(&self) -> bool {
-        (self.has_jobs() || !self.events.is_empty()) && (!self.backing_off() || self.has_messages())
+        let work = match self.paused() {
+            true => self.can_park(),
+            false => self.has_jobs() || !self.events.is_empty(),
+        };
+        work && (!self.backing_off() || self.has_messages())
     }
 
     /// Signals or updates wait for a task.
@@ -234,6 +245,7 @@ impl Execution {
                 && self.queries.is_empty()
                 && self.terminate.is_none()
                 && self.upgrades.is_empty()
+                && self.steering.is_empty()
             {
                 for flushed in self.flushes.drain(..) {
                     let _ = flushed.send(());
@@ -263,9 +275,17 @@ impl Execution {
                 }
                 continue;
             }
+            if !self.steering.is_empty() {
+                self.steer().await;
+                continue;
+            }
             if !self.ready() {
                 // Between tasks, the instance shows the state of the last one.
                 self.answer_queries();
+                continue;
+            }
+            if self.paused() {
+                self.park().await;
                 continue;
             }
             if !self.has_jobs() {
@@ -447,6 +467,14 @@ impl Execution {
                 }
             }
             Message::Flush(flushed) => self.flushes.push(flushed),
+            Message::Steer {
+                request,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.steering_requested(request, reply);
+            }
             Message::Upgrade {
                 module,
                 reply,
