@@ -17,6 +17,7 @@ mod support;
 mod activities;
 mod activity_examples;
 mod activity_features;
+mod activity_ops;
 mod bad_input;
 mod batch;
 mod batch_chunks;

@@ -367,6 +367,9 @@ pub struct PendingActivityInfo {
     /// A local activity waiting out a backoff too long for its workflow task.
     #[serde(default)]
     pub local: bool,
+    /// Paused by an operator (`weft activity pause`): no new attempt starts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

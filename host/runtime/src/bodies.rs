@@ -266,6 +266,7 @@ fn pending_activity(a: PendingActivity) -> PendingActivityInfo {
             .map(|d| d.to_json()),
         cancel_requested: a.cancel_requested,
         local: a.local,
+        paused: a.paused,
     }
 }
 

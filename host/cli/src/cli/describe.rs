@@ -179,6 +179,7 @@ fn description(d: &Description) -> String {
                 let notes: Vec<&str> = [
                     a.local.then_some("local"),
                     a.cancel_requested.then_some("cancel requested"),
+                    a.paused.then_some("paused"),
                 ]
                 .into_iter()
                 .flatten()
@@ -283,6 +284,7 @@ mod tests {
                 heartbeat_details: Some(serde_json::json!(42)),
                 cancel_requested: true,
                 local: false,
+                paused: false,
             }],
             pending_timers: vec![],
             failing_task: None,

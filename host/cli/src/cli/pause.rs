@@ -10,39 +10,48 @@ use clap::Args;
 use super::remote::{api_failure, print_json, ServerArg};
 use super::CliResult;
 
-/// Which execution, why, and who asks: shared by `pause` and `unpause`.
+/// Why and who asks, where, and how to answer: shared by the verbs that steer a run
+/// (`pause`, `unpause`, `activity ...`).
+#[derive(Args)]
+pub struct NoteArgs {
+    /// Why, recorded in the history and shown by `weft history show` (default: "paused
+    /// by a client", "unpaused by a client", or "asked by a client").
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Who asks, recorded with the reason (default: `cli`).
+    #[arg(long, value_name = "NAME", default_value = "cli")]
+    pub identity: String,
+    #[command(flatten)]
+    pub server: ServerArg,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which execution: shared by `pause` and `unpause`.
 #[derive(Args)]
 pub struct SteerArgs {
     /// Workflow id (its open run) or run id.
     execution: String,
-    /// Why, recorded in the history and shown by `weft describe` (default: "paused by
-    /// a client" or "unpaused by a client").
-    #[arg(long, value_name = "TEXT")]
-    reason: Option<String>,
-    /// Who asks, recorded with the reason (default: `cli`).
-    #[arg(long, value_name = "NAME", default_value = "cli")]
-    identity: String,
     #[command(flatten)]
-    server: ServerArg,
-    /// Print the run the request went to as JSON.
-    #[arg(long)]
-    json: bool,
+    note: NoteArgs,
 }
 
 impl SteerArgs {
     fn run(&self, unpause: bool) -> CliResult {
-        let client = self.server.client()?;
+        let note = &self.note;
+        let client = note.server.client()?;
         let (id, reason, identity) = (
             &self.execution,
-            self.reason.as_deref(),
-            Some(&*self.identity),
+            note.reason.as_deref(),
+            Some(&*note.identity),
         );
         let run = match unpause {
             false => client.pause(id, reason, identity),
             true => client.unpause(id, reason, identity),
         }
         .map_err(api_failure)?;
-        if self.json {
+        if note.json {
             return print_json(&run);
         }
         let verb = if unpause { "unpaused" } else { "paused" };

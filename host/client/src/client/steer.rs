@@ -1,7 +1,7 @@
 //! Pausing and unpausing executions through the API.
 
 use super::{path_segment, Client, ClientError};
-use crate::api::steer_types::SteerBody;
+use crate::api::steer_types::{ActivityOpAnswer, ActivityOpBody, SteerBody};
 use crate::api::types::RunRef;
 
 impl Client {
@@ -43,6 +43,31 @@ impl Client {
                 reason: reason.map(str::to_string),
                 identity: identity.map(str::to_string),
             },
+        )
+    }
+}
+
+impl Client {
+    /// An operator's act on the pending activity `activity` (its seq, or its type when
+    /// one pending activity has it) of the open run of `id`: `op` is `pause`,
+    /// `unpause`, `reset` or `update-options` (with the options in `body`). Returns
+    /// once the act is recorded in the history; a reset or new options wait for an
+    /// attempt in flight to end. No such activity: 404; refused (paused already, not
+    /// paused, ended): 409.
+    pub fn activity_op(
+        &self,
+        id: &str,
+        activity: &str,
+        op: &str,
+        body: &ActivityOpBody,
+    ) -> Result<ActivityOpAnswer, ClientError> {
+        self.post(
+            &format!(
+                "/v1/executions/{}/activities/{}/{op}",
+                path_segment(id),
+                path_segment(activity)
+            ),
+            body,
         )
     }
 }

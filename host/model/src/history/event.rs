@@ -29,7 +29,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::vocab::{ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure};
+use super::vocab::{
+    ActivityOptions, ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure,
+};
 
 /// Facts about an execution fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,6 +150,39 @@ pub enum Event {
         identity: String,
         time_ms: u64,
     },
+    /// Activity `seq` was paused (`weft activity pause`): no new attempt of it starts
+    /// until `ActivityUnpaused` (an attempt in flight finishes). Format 6.
+    ActivityPaused {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was unpaused: its next attempt starts when its backoff (if any)
+    /// has run out. Format 6.
+    ActivityUnpaused {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was reset (`weft activity reset`) between two attempts: the next
+    /// is attempt 1 again, at once, and the heartbeat details are dropped. Format 6.
+    ActivityReset {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq`'s options were changed (`weft activity update-options`) between
+    /// two attempts: `options` are in force from its next attempt. Format 6.
+    ActivityOptionsUpdated {
+        seq: u32,
+        options: ActivityOptions,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
 }
 
 impl Event {
@@ -173,6 +208,10 @@ impl Event {
             Event::ChildOptions { .. } => "child-options",
             Event::Paused { .. } => "paused",
             Event::Unpaused { .. } => "unpaused",
+            Event::ActivityPaused { .. } => "activity-paused",
+            Event::ActivityUnpaused { .. } => "activity-unpaused",
+            Event::ActivityReset { .. } => "activity-reset",
+            Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
         }
     }
 }

@@ -32,7 +32,11 @@ pub fn event_payloads<E>(
         | Event::ContinuedFrom { .. }
         | Event::ChildOptions { .. }
         | Event::Paused { .. }
-        | Event::Unpaused { .. } => Ok(()),
+        | Event::Unpaused { .. }
+        | Event::ActivityPaused { .. }
+        | Event::ActivityUnpaused { .. }
+        | Event::ActivityReset { .. }
+        | Event::ActivityOptionsUpdated { .. } => Ok(()),
     }
 }
 

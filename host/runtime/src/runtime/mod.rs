@@ -43,7 +43,9 @@ pub use outcome::status_of;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
-pub use steer::{Steer, SteerError};
+pub use steer::{
+    ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
+};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -134,7 +136,7 @@ pub(crate) enum Message {
     /// Pause or unpause the run (see `steer`); answered once recorded.
     Steer {
         request: steer::Steer,
-        reply: oneshot::Sender<Result<(), steer::SteerError>>,
+        reply: oneshot::Sender<Result<Option<u32>, steer::SteerError>>,
         busy: Busy,
     },
 }
@@ -316,6 +318,7 @@ impl HostInner {
             effects_sent: None,
             requests_taken: Default::default(),
             steering: Vec::new(),
+            steering_waits: Vec::new(),
         }
     }
 

@@ -152,6 +152,10 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/v1/executions/{id}/terminate", post(control::terminate))
         .route("/v1/executions/{id}/pause", post(super::steer::pause))
         .route("/v1/executions/{id}/unpause", post(super::steer::unpause))
+        .route(
+            "/v1/executions/{id}/activities/{activity}/{op}",
+            post(super::steer::activity),
+        )
         .route("/metrics", get(metrics))
         .with_state(host)
         .merge(super::schedules::routes(schedules))

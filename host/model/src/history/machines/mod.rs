@@ -131,6 +131,35 @@ impl RunState {
                 time_ms: *time_ms,
             }),
             Event::Unpaused { .. } => self.pause.unpause(),
+            Event::ActivityPaused {
+                seq,
+                reason,
+                identity,
+                time_ms,
+            } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.pause(PauseInfo {
+                        reason: reason.clone(),
+                        identity: identity.clone(),
+                        time_ms: *time_ms,
+                    });
+                }
+            }
+            Event::ActivityUnpaused { seq, .. } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.unpause();
+                }
+            }
+            Event::ActivityReset { seq, .. } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.reset();
+                }
+            }
+            Event::ActivityOptionsUpdated { seq, options, .. } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.set_options(options);
+                }
+            }
             Event::TaskAttemptFailed {
                 failure,
                 retry_at_ms,

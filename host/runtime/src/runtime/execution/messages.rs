@@ -203,6 +203,9 @@ impl Execution {
         for (_, reply) in self.steering.drain(..) {
             let _ = reply.send(Err(closed().into()));
         }
+        for (_, _, reply) in self.steering_waits.drain(..) {
+            let _ = reply.send(Err(closed().into()));
+        }
         self.updates.run_closed(|id| {
             MessageError::Failed(Failure::new(
                 format!("the run closed before update `{id}` completed"),

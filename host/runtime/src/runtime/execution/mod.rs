@@ -40,6 +40,7 @@ use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunAttributes, RunRecord, TimerRow, Write};
 
 mod acks;
+mod activity_ops;
 mod child_watch;
 mod children;
 mod continued;
@@ -126,6 +127,8 @@ pub(super) struct Execution {
     pub requests_taken: std::collections::HashSet<String>,
     /// Pause and unpause requests to carry out between tasks (see `paused`).
     pub steering: Vec<(crate::runtime::Steer, paused::SteerReply)>,
+    /// Acts on an activity waiting for its attempt in flight to end, by seq.
+    pub steering_waits: Vec<(u32, crate::runtime::Steer, paused::SteerReply)>,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
@@ -150,7 +153,8 @@ impl Execution {
         let (activities, timers) = state.pending();
         let (children, carried) = (state.pending_children(), state.carried_jobs());
         let failing = state.failing_task();
-        for a in activities {
+        // A paused activity waits for its unpause (see `activity_ops`).
+        for a in activities.into_iter().filter(|a| !a.paused) {
             self.dispatch_activity(a);
         }
         for t in timers {
@@ -200,6 +204,7 @@ impl Execution {
             && self.continued_to.is_none()
             && self.flushes.is_empty()
             && self.steering.is_empty()
+            && self.steering_waits.is_empty()
             && self.effects_sent.as_ref().is_none_or(|t| t.is_finished())
     }
 
@@ -376,6 +381,7 @@ impl Execution {
                 match &job {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
+                        self.attempt_ended(r.seq);
                     }
                     Job::ResolveChildWorkflow(r)
                         if !matches!(
@@ -413,6 +419,9 @@ impl Execution {
                     "activity attempt failed, retrying: {}", failure.message
                 );
                 self.guards.push(busy);
+                if !local {
+                    self.attempt_ended(seq);
+                }
                 self.events.push(if local {
                     Event::LocalActivityAttemptFailed {
                         seq,

@@ -20,10 +20,11 @@
 //! finds it paused; the run's attributes carry a `paused` flag for `list`.
 
 use super::*;
-use crate::runtime::steer::{Steer, SteerError};
+use crate::runtime::steer::{Steer, SteerAction, SteerError};
 
-/// Answers a steering request once it is recorded.
-pub(crate) type SteerReply = oneshot::Sender<Result<(), SteerError>>;
+/// Answers a steering request once it is recorded: with the activity's seq for an
+/// activity act.
+pub(crate) type SteerReply = oneshot::Sender<Result<Option<u32>, SteerError>>;
 
 impl Execution {
     /// Paused, and no task of before the pause still in progress.
@@ -67,52 +68,94 @@ impl Execution {
         self.steering.push((request, reply));
     }
 
-    /// Carry out the steering requests received, one after another.
+    /// Carry out the steering requests received, one after another, on a state that
+    /// has what arrived before them (attempt reports) recorded.
     pub(super) async fn steer(&mut self) {
+        if !self.events.is_empty() && self.commit(Vec::new()).await.is_err() {
+            self.retry_after_storage_failure();
+        }
         for (request, reply) in std::mem::take(&mut self.steering) {
-            let answer = self.steer_one(request).await;
+            let Steer {
+                action,
+                reason,
+                identity,
+            } = request;
+            let answer = match action {
+                SteerAction::Pause => self.steer_run(true, reason, identity).await.map(|()| None),
+                SteerAction::Unpause => {
+                    self.steer_run(false, reason, identity).await.map(|()| None)
+                }
+                SteerAction::Activity(which, act) => {
+                    let note = (reason, identity);
+                    match self.steer_activity(&which, act, note).await {
+                        Ok(super::activity_ops::Acted::Done(seq)) => Ok(Some(seq)),
+                        Ok(super::activity_ops::Acted::Waits(seq, act, (reason, identity))) => {
+                            // An attempt is in flight: asked again when it ends.
+                            let request = Steer {
+                                action: SteerAction::Activity(
+                                    crate::runtime::steer::ActivityRef::Seq(seq),
+                                    act,
+                                ),
+                                reason,
+                                identity,
+                            };
+                            self.steering_waits.push((seq, request, reply));
+                            continue;
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+            };
             let _ = reply.send(answer);
         }
     }
 
-    async fn steer_one(&mut self, request: Steer) -> Result<(), SteerError> {
+    async fn steer_run(
+        &mut self,
+        pause: bool,
+        reason: String,
+        identity: String,
+    ) -> Result<(), SteerError> {
         let time_ms = self.host.clock.now_ms();
         let workflow_id = self.record.workflow_id.clone();
-        let (event, paused) = match (request, self.state.paused()) {
-            (Steer::Pause { .. }, Some(by)) => {
+        let event = match (pause, self.state.paused()) {
+            (true, Some(by)) => {
                 return Err(SteerError::AlreadyPaused {
                     workflow_id,
                     reason: by.reason.clone(),
                     identity: by.identity.clone(),
                 })
             }
-            (Steer::Unpause { .. }, None) => return Err(SteerError::NotPaused(workflow_id)),
-            (Steer::Pause { reason, identity }, None) => (
-                Event::Paused {
-                    reason,
-                    identity,
-                    time_ms,
-                },
-                true,
-            ),
-            (Steer::Unpause { reason, identity }, Some(_)) => (
-                Event::Unpaused {
-                    reason,
-                    identity,
-                    time_ms,
-                },
-                false,
-            ),
+            (false, None) => return Err(SteerError::NotPaused(workflow_id)),
+            (true, None) => Event::Paused {
+                reason,
+                identity,
+                time_ms,
+            },
+            (false, Some(_)) => Event::Unpaused {
+                reason,
+                identity,
+                time_ms,
+            },
         };
-        let writes = self.paused_flag(paused)?;
+        let writes = self.paused_flag(pause)?;
+        self.record_steering(event, writes).await?;
+        tracing::info!(run = %self.record.run_id, paused = pause, "run steered");
+        Ok(())
+    }
+
+    /// Record a steering event durably.
+    pub(super) async fn record_steering(
+        &mut self,
+        event: Event,
+        writes: Vec<Write>,
+    ) -> Result<(), SteerError> {
         self.commit_with(vec![event], writes).await.map_err(|()| {
             SteerError::Message(match self.host.failure() {
                 Some(error) => MessageError::OutcomeUnknown(error),
                 None => MessageError::Unavailable("the request could not be recorded".into()),
             })
-        })?;
-        tracing::info!(run = %self.record.run_id, paused, "run steered");
-        Ok(())
+        })
     }
 
     /// The write that sets the run's `paused` flag in its stored attributes.
