@@ -9,4 +9,5 @@ pub mod paths;
 pub mod pem;
 pub mod schedule_types;
 pub mod stack_types;
+pub mod steer_types;
 pub mod types;

@@ -160,6 +160,9 @@ pub struct ExecutionInfo {
     pub history_len: u64,
     /// History encoding version the run was written with.
     pub format_version: u16,
+    /// An open run that is paused (`weft pause`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -392,6 +395,9 @@ pub struct PendingActivityInfo {
     /// A local activity waiting out a backoff too long for its workflow task.
     #[serde(default)]
     pub local: bool,
+    /// Paused by an operator (`weft activity pause`): no new attempt starts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -454,6 +460,9 @@ pub struct Description {
     /// cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_requested: Option<CancelRequestInfo>,
+    /// Set while the run is paused: who paused it, why and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<crate::steer_types::PauseInfoBody>,
     /// Present once closed.
     pub result: Option<ResultBody>,
     /// The names the workflow's signal, query and update handlers answer to, when its

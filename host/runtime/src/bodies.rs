@@ -5,6 +5,7 @@
 use weft_api::schedule_types::{
     ActionBody, RecentAction, ScheduleBody, ScheduleInfo, ScheduledRun,
 };
+use weft_api::steer_types::PauseInfoBody;
 use weft_api::types::{
     CancelRequestInfo, ChildInfo, CountBody, CountGroup, Description, ExecutionInfo,
     ExecutionStatus, FailingTaskInfo, FailureBody, HandlersInfo, ModuleInfo, PendingActivityInfo,
@@ -75,6 +76,7 @@ impl From<&RunRecord> for ExecutionInfo {
             close_ms: r.close_ms,
             history_len: r.history_len,
             format_version: r.format_version,
+            paused: false,
         }
     }
 }
@@ -229,6 +231,11 @@ impl From<RunDescription> for Description {
                 next_attempt_ms: f.retry_at_ms,
             }),
             cancel_requested: d.cancel_reason.map(|reason| CancelRequestInfo { reason }),
+            paused: d.waiting.paused.map(|p| PauseInfoBody {
+                reason: p.reason,
+                identity: p.identity,
+                time_ms: p.time_ms,
+            }),
             result,
             run: ExecutionInfo::from(&d.run),
             handlers: d.handlers.map(|h| HandlersInfo {
@@ -295,6 +302,7 @@ fn pending_activity(a: PendingActivity) -> PendingActivityInfo {
             .map(|d| d.to_json()),
         cancel_requested: a.cancel_requested,
         local: a.local,
+        paused: a.paused,
     }
 }
 

@@ -41,9 +41,25 @@ fn description(d: &Description) -> String {
     let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
     let cancel = d.cancel_requested.as_ref();
-    match cancel {
-        Some(_) if run.status.is_open() => field("status", "running, cancel requested".into()),
+    let paused = d.paused.as_ref().filter(|_| run.status.is_open());
+    match (cancel, paused) {
+        (Some(_), Some(_)) => field("status", "running, paused, cancel requested".into()),
+        (None, Some(_)) => field("status", "running, paused".into()),
+        (Some(_), None) if run.status.is_open() => {
+            field("status", "running, cancel requested".into())
+        }
         _ => field("status", run.status.as_str().to_string()),
+    }
+    if let Some(p) = paused {
+        field(
+            "paused",
+            format!(
+                "by {} at {}: {}",
+                p.identity,
+                human::utc(p.time_ms),
+                p.reason
+            ),
+        );
     }
     if let Some(c) = cancel {
         field("reason", c.reason.clone());
@@ -175,6 +191,7 @@ fn description(d: &Description) -> String {
                 let notes: Vec<&str> = [
                     a.local.then_some("local"),
                     a.cancel_requested.then_some("cancel requested"),
+                    a.paused.then_some("paused"),
                 ]
                 .into_iter()
                 .flatten()
@@ -264,6 +281,7 @@ mod tests {
                 close_ms: None,
                 history_len: 9,
                 format_version: 3,
+                paused: false,
             },
             module_name: Some("order".into()),
             module_version: Some(1),
@@ -286,14 +304,32 @@ mod tests {
                 heartbeat_details: Some(serde_json::json!(42)),
                 cancel_requested: true,
                 local: false,
+                paused: false,
             }],
             pending_timers: vec![],
             waiting_at: vec![],
             failing_task: None,
             cancel_requested: None,
+            paused: None,
             result: None,
             handlers: None,
         }
+    }
+
+    #[test]
+    fn a_paused_run_says_so_with_who_and_why() {
+        let mut d = open_run();
+        d.paused = Some(weft_api::steer_types::PauseInfoBody {
+            reason: "payments API down".into(),
+            identity: "ops".into(),
+            time_ms: 61_000,
+        });
+        let text = description(&d);
+        assert!(text.contains("status    running, paused\n"), "{text}");
+        assert!(
+            text.contains("by ops at 1970-01-01 00:01:01 UTC: payments API down"),
+            "{text}"
+        );
     }
 
     #[test]

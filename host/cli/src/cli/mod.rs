@@ -2,6 +2,7 @@
 //! activities and calls [`main`] (or [`main_with`] to add verbs of its own, as the
 //! repo's `weft` adds `bench`).
 
+mod activity_ops;
 mod batch;
 mod build;
 mod cluster;
@@ -13,6 +14,7 @@ mod history;
 mod human;
 mod local;
 mod messages;
+mod pause;
 mod remote;
 mod replay;
 mod reset;
@@ -21,6 +23,7 @@ mod search;
 mod server;
 mod stack;
 mod start;
+mod steer_text;
 mod timeline;
 
 use std::future::Future;
@@ -140,6 +143,13 @@ enum Command<V: Verbs> {
     )]
     Batch(batch::BatchCommand),
     Delete(delete::DeleteArgs),
+    Pause(pause::PauseArgs),
+    Unpause(pause::UnpauseArgs),
+    #[command(
+        subcommand,
+        after_help = "Example:\n  weft activity pause order-17 --activity charge_card --reason 'payments API is down'\n  weft activity update-options order-17 --activity charge_card --max-attempts 10\n  weft activity unpause order-17 --activity charge_card"
+    )]
+    Activity(activity_ops::ActivityCommand),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -219,6 +229,9 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Reset(args) => reset::reset(args),
             Command::Batch(command) => batch::batch(command),
             Command::Delete(args) => delete::delete(args),
+            Command::Pause(args) => pause::pause(args),
+            Command::Unpause(args) => pause::unpause(args),
+            Command::Activity(cmd) => activity_ops::activity(cmd),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

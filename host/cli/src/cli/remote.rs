@@ -405,7 +405,10 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
             vec![
                 r.workflow_id.clone(),
                 r.workflow_type.clone(),
-                r.status.as_str().to_string(),
+                match r.paused {
+                    true => "paused".to_string(),
+                    false => r.status.as_str().to_string(),
+                },
                 human::utc(r.start_ms),
                 r.close_ms
                     .map(|c| human::duration(c.saturating_sub(r.start_ms)))

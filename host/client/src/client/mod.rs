@@ -26,6 +26,7 @@ mod error;
 mod executions;
 mod messages;
 mod schedules;
+mod steer;
 mod tls;
 
 use std::time::Duration;

@@ -26,6 +26,11 @@
 //! is stamped 5 or later, even in a run recorded in an older format); format 6 added
 //! `Event::ResetFrom` and `Event::ResetTo`. Data of every
 //! older format decodes with today's types.
+//!
+//! Format 6 added `Event::Paused`, `Event::Unpaused`, `Event::ActivityPaused`,
+//! `Event::ActivityUnpaused`, `Event::ActivityReset` and `Event::ActivityOptionsUpdated`
+//! (a run, or one of its activities, steered from outside; what arrives while paused is recorded as `Event::PendingJob`, which from
+//! format 6 may appear between tasks, not only before the first).
 
 use super::Event;
 

@@ -29,7 +29,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::vocab::{ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure};
+use super::vocab::{
+    ActivityOptions, ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure,
+};
 
 /// Facts about an execution fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +151,54 @@ pub enum Event {
         run_id: String,
         reason: String,
     },
+    /// The run was paused (`weft pause`): no workflow task runs until `Unpaused`;
+    /// what arrives meanwhile is recorded as `PendingJob`s (updates wait in memory).
+    /// `identity` is who asked. Format 6.
+    Paused {
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// The run was unpaused (`weft unpause`): the next task delivers what arrived
+    /// while it was paused. Format 6.
+    Unpaused {
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was paused (`weft activity pause`): no new attempt of it starts
+    /// until `ActivityUnpaused` (an attempt in flight finishes). Format 6.
+    ActivityPaused {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was unpaused: its next attempt starts when its backoff (if any)
+    /// has run out. Format 6.
+    ActivityUnpaused {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was reset (`weft activity reset`) between two attempts: the next
+    /// is attempt 1 again, at once, and the heartbeat details are dropped. Format 6.
+    ActivityReset {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq`'s options were changed (`weft activity update-options`) between
+    /// two attempts: `options` are in force from its next attempt. Format 6.
+    ActivityOptionsUpdated {
+        seq: u32,
+        options: ActivityOptions,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
 }
 
 impl Event {
@@ -174,6 +224,12 @@ impl Event {
             Event::ChildOptions { .. } => "child-options",
             Event::ResetFrom { .. } => "reset-from",
             Event::ResetTo { .. } => "reset-to",
+            Event::Paused { .. } => "paused",
+            Event::Unpaused { .. } => "unpaused",
+            Event::ActivityPaused { .. } => "activity-paused",
+            Event::ActivityUnpaused { .. } => "activity-unpaused",
+            Event::ActivityReset { .. } => "activity-reset",
+            Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
         }
     }
 }

@@ -32,7 +32,13 @@ pub fn event_payloads<E>(
         | Event::ContinuedFrom { .. }
         | Event::ChildOptions { .. }
         | Event::ResetFrom { .. }
-        | Event::ResetTo { .. } => Ok(()),
+        | Event::ResetTo { .. }
+        | Event::Paused { .. }
+        | Event::Unpaused { .. }
+        | Event::ActivityPaused { .. }
+        | Event::ActivityUnpaused { .. }
+        | Event::ActivityReset { .. }
+        | Event::ActivityOptionsUpdated { .. } => Ok(()),
     }
 }
 

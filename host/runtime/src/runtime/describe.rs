@@ -10,7 +10,7 @@ use weft_types::SearchAttributeValue;
 use super::{HandlerNames, Host, QueryError};
 use crate::history::machines::{ChildClosed, ChildState as MachineChild};
 use crate::history::{
-    Event, FailingTask, History, Outcome, PendingActivity, PendingTimer, RunState,
+    Event, FailingTask, History, Outcome, PauseInfo, PendingActivity, PendingTimer, RunState,
 };
 use crate::storage::{ModuleVersion, RunRecord, Status};
 
@@ -59,6 +59,8 @@ pub struct Waiting {
     /// Its pending futures with the lines of workflow code that made them (as
     /// [`Host::stack`] lists them).
     pub at: Vec<super::Frame>,
+    /// Who paused the run and why, while it is paused (no task runs).
+    pub paused: Option<PauseInfo>,
 }
 
 /// A child workflow a run started, as the run saw it.
@@ -170,6 +172,7 @@ fn waiting_of(state: &RunState) -> Waiting {
         timers,
         failing_task: state.failing_task(),
         at: Vec::new(),
+        paused: state.paused().cloned(),
     }
 }
 

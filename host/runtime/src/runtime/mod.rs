@@ -28,6 +28,7 @@ mod reset;
 mod retention;
 mod stack;
 mod start;
+mod steer;
 mod task_retry;
 mod timers;
 mod workers;
@@ -50,6 +51,9 @@ pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, Rese
 pub use retention::Retention;
 pub use stack::{Frame, FrameKind, Stack};
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
+pub use steer::{
+    ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
+};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -142,6 +146,12 @@ pub(crate) enum Message {
     Query {
         query: Query,
         reply: oneshot::Sender<Result<Payload, MessageError>>,
+        busy: Busy,
+    },
+    /// Pause or unpause the run (see `steer`); answered once recorded.
+    Steer {
+        request: steer::Steer,
+        reply: oneshot::Sender<Result<Option<u32>, steer::SteerError>>,
         busy: Busy,
     },
 }
@@ -323,6 +333,8 @@ impl HostInner {
             resting: false,
             effects_sent: None,
             requests_taken: Default::default(),
+            steering: Vec::new(),
+            steering_waits: Vec::new(),
         }
     }
 

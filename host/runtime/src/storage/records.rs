@@ -147,11 +147,15 @@ pub struct RunAttributes {
     pub search: std::collections::BTreeMap<String, weft_types::SearchAttributeValue>,
     #[serde(default)]
     pub memo: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Set while the run is paused (`weft pause`), so `list` shows it without reading
+    /// histories; the history's `paused` event is the record, this is its index.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 impl RunAttributes {
     /// True when there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.memo.is_empty()
+        self.search.is_empty() && self.memo.is_empty() && !self.paused
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::server::{ApiError, ApiResult, Params};
 use super::types::*;
 use crate::runtime::Host;
-use crate::storage::RunFilter;
+use crate::storage::{RunFilter, RunRecord};
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ListParams {
@@ -55,7 +55,7 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
         };
         let page = host.inspect().search(query, offset, limit)?;
         return Ok(ExecutionPage {
-            executions: page.runs.iter().map(Into::into).collect(),
+            executions: infos(host, &page.runs)?,
             next_cursor: page.more.then(|| format!("q{}", offset + limit)),
             plan: Some(page.plan),
         });
@@ -85,10 +85,25 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
         None
     };
     Ok(ExecutionPage {
-        executions: page.iter().map(Into::into).collect(),
+        executions: infos(host, &page)?,
         next_cursor,
         plan: None,
     })
+}
+
+/// The runs of a page as the API shows them; an open run's `paused` flag is read from
+/// its attributes (one look-up per open run, for `list` only).
+fn infos(host: &Host, runs: &[RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
+    let inspector = host.inspect();
+    runs.iter()
+        .map(|run| {
+            let mut info = ExecutionInfo::from(run);
+            if run.status.is_open() {
+                info.paused = inspector.attributes(&run.run_id)?.is_some_and(|a| a.paused);
+            }
+            Ok(info)
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

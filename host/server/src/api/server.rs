@@ -155,6 +155,12 @@ pub fn router(host: Host, schedules: Schedules, batches: crate::batches::Batches
         .route("/v1/executions/{id}/cancel", post(control::cancel))
         .route("/v1/executions/{id}/terminate", post(control::terminate))
         .route("/v1/executions/{id}/reset", post(super::reset::reset))
+        .route("/v1/executions/{id}/pause", post(super::steer::pause))
+        .route("/v1/executions/{id}/unpause", post(super::steer::unpause))
+        .route(
+            "/v1/executions/{id}/activities/{activity}/{op}",
+            post(super::steer::activity),
+        )
         .route("/metrics", get(metrics))
         .with_state(host)
         .merge(super::schedules::routes(schedules))

@@ -40,6 +40,7 @@ use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunAttributes, RunRecord, TimerRow, Write};
 
 mod acks;
+mod activity_ops;
 mod child_watch;
 mod children;
 mod continued;
@@ -47,6 +48,7 @@ mod effects;
 mod local;
 mod messages;
 mod outgoing;
+mod paused;
 mod plan;
 mod reset;
 mod stop;
@@ -130,6 +132,10 @@ pub(super) struct Execution {
     /// The request ids this actor took and has not recorded yet (see `acks`): a
     /// duplicate of one is answered "in progress".
     pub requests_taken: std::collections::HashSet<String>,
+    /// Pause and unpause requests to carry out between tasks (see `paused`).
+    pub steering: Vec<(crate::runtime::Steer, paused::SteerReply)>,
+    /// Acts on an activity waiting for its attempt in flight to end, by seq.
+    pub steering_waits: Vec<(u32, crate::runtime::Steer, paused::SteerReply)>,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
@@ -154,7 +160,8 @@ impl Execution {
         let (activities, timers) = state.pending();
         let (children, carried) = (state.pending_children(), state.carried_jobs());
         let failing = state.failing_task();
-        for a in activities {
+        // A paused activity waits for its unpause (see `activity_ops`).
+        for a in activities.into_iter().filter(|a| !a.paused) {
             self.dispatch_activity(a);
         }
         for t in timers {
@@ -189,7 +196,9 @@ impl Execution {
             && self.deferred.is_none()
             && self.pending_writes.is_empty()
             && self.started.is_none()
-            && !self.has_jobs()
+            // What arrived while paused is durable: a woken actor carries it again.
+            && self.jobs.is_empty()
+            && (self.carried.is_empty() || self.paused())
             && self.events.is_empty()
             && self.fired.is_empty()
             && self.retry.is_none()
@@ -202,6 +211,8 @@ impl Execution {
             && self.deadline.is_none()
             && self.continued_to.is_none()
             && self.flushes.is_empty()
+            && self.steering.is_empty()
+            && self.steering_waits.is_empty()
             && self.effects_sent.as_ref().is_none_or(|t| t.is_finished())
     }
 
@@ -212,8 +223,13 @@ impl Execution {
     /// There is something to run or record, and no backoff holds it back: a signal
     /// or an update does not wait out a failing task's backoff (its caller waits for
     /// the task that records it), it brings the next attempt forward.
+    /// While paused, only what can be recorded without a task is ready.
     fn ready(&self) -> bool {
-        (self.has_jobs() || !self.events.is_empty()) && (!self.backing_off() || self.has_messages())
+        let work = match self.paused() {
+            true => self.can_park(),
+            false => self.has_jobs() || !self.events.is_empty(),
+        };
+        work && (!self.backing_off() || self.has_messages())
     }
 
     /// Signals or updates wait for a task.
@@ -243,6 +259,7 @@ impl Execution {
                 && self.terminate.is_none()
                 && self.upgrades.is_empty()
                 && self.reset.is_none()
+                && self.steering.is_empty()
             {
                 for flushed in self.flushes.drain(..) {
                     let _ = flushed.send(());
@@ -272,6 +289,10 @@ impl Execution {
                 }
                 continue;
             }
+            if !self.steering.is_empty() {
+                self.steer().await;
+                continue;
+            }
             if !self.ready() {
                 if let Some((request, reply)) = self.reset.take() {
                     if self.reset_now(request, reply).await {
@@ -281,6 +302,10 @@ impl Execution {
                 }
                 // Between tasks, the instance shows the state of the last one.
                 self.answer_queries();
+                continue;
+            }
+            if self.paused() {
+                self.park().await;
                 continue;
             }
             if !self.has_jobs() {
@@ -371,6 +396,7 @@ impl Execution {
                 match &job {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
+                        self.attempt_ended(r.seq);
                     }
                     Job::ResolveChildWorkflow(r)
                         if !matches!(
@@ -408,6 +434,9 @@ impl Execution {
                     "activity attempt failed, retrying: {}", failure.message
                 );
                 self.guards.push(busy);
+                if !local {
+                    self.attempt_ended(seq);
+                }
                 self.events.push(if local {
                     Event::LocalActivityAttemptFailed {
                         seq,
@@ -467,6 +496,14 @@ impl Execution {
                 reply,
                 busy,
             } => self.reset_asked(request, reply, busy),
+            Message::Steer {
+                request,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.steering_requested(request, reply);
+            }
             Message::Upgrade {
                 module,
                 reply,
