@@ -39,6 +39,7 @@ mod id_policies;
 mod maintenance;
 mod metrics;
 mod on_demand;
+mod priorities;
 mod queries;
 mod replay;
 mod request_ids;

@@ -158,6 +158,17 @@ pub struct ExecutionInfo {
     pub history_len: u64,
     /// History encoding version the run was written with.
     pub format_version: u16,
+    /// 1 (highest) to 5 (lowest); 3 unless its start gave another (or its parent ran
+    /// at another).
+    #[serde(default = "default_priority")]
+    pub priority: u8,
+}
+
+/// The priority of a run whose start gave none.
+pub const DEFAULT_PRIORITY: u8 = 3;
+
+fn default_priority() -> u8 {
+    DEFAULT_PRIORITY
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -202,6 +213,11 @@ pub struct StartBody {
     /// from it, so a retry names the same execution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// 1 (highest) to 5 (lowest), default 3: under contention, the run's activities
+    /// (and its children's, which inherit it) take slots in priority order, first come
+    /// first served within one priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

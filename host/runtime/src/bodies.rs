@@ -12,7 +12,7 @@ use weft_api::types::{
 };
 
 use crate::history::{Outcome, PendingActivity};
-use crate::runtime::{ChildRun, RunDescription};
+use crate::runtime::{ChildRun, Inspector, QueryError, RunDescription};
 use crate::schedules::{
     rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleDescription, SchedulePolicies,
 };
@@ -73,8 +73,27 @@ impl From<&RunRecord> for ExecutionInfo {
             close_ms: r.close_ms,
             history_len: r.history_len,
             format_version: r.format_version,
+            // Kept with the attributes: a caller that read them sets it.
+            priority: weft_model::Priority::DEFAULT.get(),
         }
     }
+}
+
+/// Runs as lists show them, each with its priority (kept with its attributes, so read
+/// here: one look-up per run listed).
+pub fn execution_infos(
+    inspector: &Inspector,
+    runs: &[RunRecord],
+) -> Result<Vec<ExecutionInfo>, QueryError> {
+    runs.iter()
+        .map(|run| {
+            let attributes = inspector.attributes(&run.run_id)?;
+            Ok(ExecutionInfo {
+                priority: attributes.unwrap_or_default().priority().get(),
+                ..ExecutionInfo::from(run)
+            })
+        })
+        .collect()
 }
 
 impl From<Counted> for CountBody {
@@ -219,7 +238,10 @@ impl From<RunDescription> for Description {
             }),
             cancel_requested: d.cancel_reason.map(|reason| CancelRequestInfo { reason }),
             result,
-            run: ExecutionInfo::from(&d.run),
+            run: ExecutionInfo {
+                priority: d.priority.get(),
+                ..ExecutionInfo::from(&d.run)
+            },
             handlers: d.handlers.map(|h| HandlersInfo {
                 signals: h.signals,
                 queries: h.queries,

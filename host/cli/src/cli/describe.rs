@@ -150,6 +150,8 @@ fn description(d: &Description) -> String {
             ),
         );
     }
+    // Always shown, and spelt `priority N` with one space (scripts look for it).
+    out.push_str(&format!("  priority {}\n", run.priority));
     if !d.pending_activities.is_empty() {
         out.push_str("pending activities:\n");
         let rows: Vec<Vec<String>> = d
@@ -246,6 +248,7 @@ mod tests {
                 close_ms: None,
                 history_len: 9,
                 format_version: 3,
+                priority: 2,
             },
             module_name: Some("order".into()),
             module_version: Some(1),
@@ -286,6 +289,7 @@ mod tests {
             assert!(row.contains(want), "{want} missing from {row:?} in\n{text}");
         }
         assert!(text.contains("LAST HEARTBEAT"), "{text}");
+        assert!(text.contains("\n  priority 2\n"), "{text}");
         assert!(
             !text.contains("LAST FAILURE"),
             "empty columns are left out:\n{text}"

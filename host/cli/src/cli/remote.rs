@@ -416,6 +416,7 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
                     r.history_len.to_string()
                 },
                 r.run_id.clone(),
+                r.priority.to_string(),
             ]
         })
         .collect();
@@ -429,7 +430,8 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
                 "STARTED",
                 "TOOK",
                 "EVENTS",
-                "RUN ID"
+                "RUN ID",
+                "PRIORITY"
             ],
             &rows
         )

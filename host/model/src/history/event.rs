@@ -133,6 +133,12 @@ pub enum Event {
         seq: u32,
         options: ChildOptions,
     },
+    /// The run's priority (1 highest … 5 lowest), when not the default 3: its
+    /// activities and children inherit it. Recorded right after `ExecutionStarted`
+    /// (and `Deadlines`). Format 6.
+    Priority {
+        priority: u8,
+    },
 }
 
 impl Event {
@@ -156,6 +162,7 @@ impl Event {
             Event::ContinuedFrom { .. } => "continued-from",
             Event::PendingJob(job) => job.name(),
             Event::ChildOptions { .. } => "child-options",
+            Event::Priority { .. } => "priority",
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct RunDescription {
     pub continued_from: Option<String>,
     /// The workflow that started this run as its child.
     pub parent_workflow_id: Option<String>,
+    /// Its priority (1 highest … 5 lowest).
+    pub priority: crate::flow::Priority,
     /// The memo: the start's, merged with the workflow's upserts.
     pub memo: BTreeMap<String, serde_json::Value>,
     /// The current search attributes, as indexed.
@@ -131,6 +133,7 @@ impl Host {
             module_moved_ms,
             continued_from: history.continued_from().map(str::to_string),
             parent_workflow_id: history.parent_workflow_id(),
+            priority: state.priority(),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed
             // values.

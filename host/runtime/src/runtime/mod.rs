@@ -523,6 +523,11 @@ impl Host {
         self.inner.inspector()
     }
 
+    /// How many activities run and wait for a slot, overall and by task queue.
+    pub fn activity_load(&self) -> crate::activities::ActivityLoad {
+        self.inner.pools.load()
+    }
+
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, QueryError> {
         self.inspect().runs()

@@ -25,6 +25,7 @@ use crate::history::vocab::{Signal, StartWorkflow};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
 use crate::storage::{durable, ModuleVersion, RunRecord, Status, Write};
 use weft_model::names::WorkflowId;
+use weft_model::Priority;
 use weft_types::SearchAttributeValue;
 
 /// What to start.
@@ -62,6 +63,9 @@ pub struct StartRequest {
     /// what the first answered and starts nothing (see `request_ids`). Without a
     /// workflow id, the id is derived from it, so a retry names the same execution.
     pub request_id: Option<String>,
+    /// 1 (highest) to 5 (lowest); `None`: the default, 3. Its activities and children
+    /// inherit it; under contention, work of a higher priority runs first.
+    pub priority: Option<Priority>,
 }
 
 impl StartRequest {
@@ -82,6 +86,7 @@ impl StartRequest {
             search_attributes: Vec::new(),
             attempt: 1,
             request_id: None,
+            priority: None,
         }
     }
 
@@ -435,7 +440,12 @@ impl Host {
             search_attributes: search_attributes.to_vec(),
             memo: request.memo.clone(),
         });
-        let attributes = super::attributes::Current::of([], std::slice::from_ref(&job)).values;
+        let priority = request.priority.unwrap_or_default();
+        let priority_event = Event::Priority {
+            priority: priority.get(),
+        };
+        let opening = (!priority.is_default()).then_some(&priority_event);
+        let attributes = super::attributes::Current::of(opening, std::slice::from_ref(&job)).values;
         let (ack, acked) = oneshot::channel();
         let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
         // The run record and the started event go into the first commit, together with
@@ -473,6 +483,9 @@ impl Host {
         ) {
             execution.events.push(deadlines);
             execution.deadline = History::new(execution.events.clone()).deadline();
+        }
+        if let Some(event) = opening {
+            execution.events.push(event.clone());
         }
         execution.jobs.push(job);
         if let Some(signal) = &request.signal {

@@ -147,11 +147,33 @@ pub struct RunAttributes {
     pub search: std::collections::BTreeMap<String, weft_types::SearchAttributeValue>,
     #[serde(default)]
     pub memo: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The run's priority (1 highest … 5 lowest) when not the default 3, for lists and
+    /// the `Priority` list-query field; the history's `Priority` event is the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
 }
 
 impl RunAttributes {
     /// True when there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.memo.is_empty()
+        self.search.is_empty() && self.memo.is_empty() && self.priority.is_none()
+    }
+
+    /// What the storage keeps of them: all but the memo, which lives in the run's
+    /// history alone, where a payload codec encrypts it (the index has to read search
+    /// attributes).
+    pub fn stored(&self) -> RunAttributes {
+        RunAttributes {
+            search: self.search.clone(),
+            memo: Default::default(),
+            priority: self.priority,
+        }
+    }
+
+    /// The run's priority: the recorded one, or the default.
+    pub fn priority(&self) -> weft_model::Priority {
+        self.priority
+            .and_then(|p| weft_model::Priority::new(p).ok())
+            .unwrap_or_default()
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
         };
         let page = host.inspect().search(query, offset, limit)?;
         return Ok(ExecutionPage {
-            executions: page.runs.iter().map(Into::into).collect(),
+            executions: infos(host, &page.runs)?,
             next_cursor: page.more.then(|| format!("q{}", offset + limit)),
             plan: Some(page.plan),
         });
@@ -85,10 +85,18 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
         None
     };
     Ok(ExecutionPage {
-        executions: page.iter().map(Into::into).collect(),
+        executions: infos(host, &page)?,
         next_cursor,
         plan: None,
     })
+}
+
+/// The runs as the API lists them, each with its priority.
+fn infos(host: &Host, runs: &[crate::storage::RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
+    Ok(weft_runtime::bodies::execution_infos(
+        &host.inspect(),
+        runs,
+    )?)
 }
 
 #[derive(Deserialize)]

@@ -90,7 +90,10 @@ impl Execution {
                 _ => None,
             })
         });
-        let attributes = current.cloned().unwrap_or_default();
+        let mut attributes = current.cloned().unwrap_or_default();
+        // The priority goes on with the execution too.
+        let priority = self.state.priority();
+        attributes.priority = (!priority.is_default()).then(|| priority.get());
         let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),
@@ -121,6 +124,11 @@ impl Execution {
             events.push(Event::Deadlines {
                 run_deadline_ms: None,
                 execution_deadline_ms,
+            });
+        }
+        if !priority.is_default() {
+            events.push(Event::Priority {
+                priority: priority.get(),
             });
         }
         events.push(Event::PendingJob(Job::StartWorkflow(start)));

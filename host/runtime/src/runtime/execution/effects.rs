@@ -142,6 +142,7 @@ impl Execution {
                 cancel: cancelled,
                 shutdown: self.host.shutdown.subscribe(),
             },
+            priority: self.state.priority(),
         };
         let task = activity_task::run(run, pending, self.host.clock.busy());
         // On the workflow threads, next to the actor it reports to: a result wakes the

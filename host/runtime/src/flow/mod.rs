@@ -1,0 +1,16 @@
+//! Flow control: which waiting work runs first when there is more than capacity.
+//!
+//! * [`Slots`]: a fixed number of slots handed out by priority (1 first), and within a
+//!   priority first come, first served. The activity pools (`activities::pools`) take
+//!   their queue's and the host's slots from it, so under contention an activity of a
+//!   run started with `--priority 1` runs before one of priority 3.
+//!
+//! A run's priority ([`weft_model::Priority`]) is recorded in its history
+//! (`Event::Priority`, after `ExecutionStarted`, only when not the default 3) and kept
+//! with its search attributes for lists and the `Priority` list-query field. Its
+//! activities and children inherit it; a continue-as-new keeps it.
+
+mod slots;
+
+pub use slots::{Slot, Slots};
+pub use weft_model::Priority;
