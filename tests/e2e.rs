@@ -60,3 +60,4 @@ mod updates;
 mod upgrades;
 mod versioning;
 mod wasi;
+mod workflow_limits;

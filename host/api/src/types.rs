@@ -162,6 +162,10 @@ pub struct ExecutionInfo {
     /// at another).
     #[serde(default = "default_priority")]
     pub priority: u8,
+    /// Set while the run is pending: its start was recorded past a workflow limit and
+    /// its first task waits; says which (`workflow limit report=2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
 }
 
 /// The priority of a run whose start gave none.

@@ -75,6 +75,8 @@ impl From<&RunRecord> for ExecutionInfo {
             format_version: r.format_version,
             // Kept with the attributes: a caller that read them sets it.
             priority: weft_model::Priority::DEFAULT.get(),
+            // Known to the live host only: a caller that asked it sets it.
+            pending: None,
         }
     }
 }
@@ -240,6 +242,7 @@ impl From<RunDescription> for Description {
             result,
             run: ExecutionInfo {
                 priority: d.priority.get(),
+                pending: d.pending,
                 ..ExecutionInfo::from(&d.run)
             },
             handlers: d.handlers.map(|h| HandlersInfo {

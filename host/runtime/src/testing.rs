@@ -52,6 +52,7 @@ pub struct TestEnvBuilder {
     actor_cache_size: Option<usize>,
     max_concurrent_activities: Option<NonZeroUsize>,
     task_queues: Vec<TaskQueueConfig>,
+    workflow_limits: Vec<crate::flow::WorkflowLimit>,
     codec: PayloadCodec,
 }
 
@@ -98,6 +99,19 @@ impl TestEnvBuilder {
     pub fn task_queue(mut self, name: &str, limit: Option<usize>) -> Self {
         let queue = TaskQueueConfig::new(name, limit).unwrap_or_else(|e| panic!("{e}"));
         self.task_queues.push(queue);
+        self
+    }
+
+    /// At most `limit` runs of `workflow_type` running at once, as `weft server
+    /// --workflow-limit TYPE=N`: further starts are pending until one closes.
+    ///
+    /// # Panics
+    /// If `limit` is 0.
+    pub fn workflow_limit(mut self, workflow_type: &str, limit: usize) -> Self {
+        let limit = format!("{workflow_type}={limit}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.workflow_limits.push(limit);
         self
     }
 
@@ -200,6 +214,7 @@ impl TestEnvBuilder {
         }
         config.max_concurrent_activities = self.max_concurrent_activities;
         config.task_queues = self.task_queues;
+        config.workflow_limits = self.workflow_limits;
         config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
@@ -250,6 +265,7 @@ impl TestEnv {
             actor_cache_size: None,
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            workflow_limits: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

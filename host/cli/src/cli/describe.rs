@@ -41,8 +41,12 @@ fn description(d: &Description) -> String {
     let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
     let cancel = d.cancel_requested.as_ref();
-    match cancel {
-        Some(_) if run.status.is_open() => field("status", "running, cancel requested".into()),
+    match (cancel, &run.pending) {
+        (_, Some(limit)) if run.status.is_open() => field(
+            "status",
+            format!("pending (waiting: {limit}; starts when a run of its type closes)"),
+        ),
+        (Some(_), _) if run.status.is_open() => field("status", "running, cancel requested".into()),
         _ => field("status", run.status.as_str().to_string()),
     }
     if let Some(c) = cancel {
@@ -249,6 +253,7 @@ mod tests {
                 history_len: 9,
                 format_version: 3,
                 priority: 2,
+                pending: None,
             },
             module_name: Some("order".into()),
             module_version: Some(1),

@@ -405,7 +405,10 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
             vec![
                 r.workflow_id.clone(),
                 r.workflow_type.clone(),
-                r.status.as_str().to_string(),
+                match &r.pending {
+                    Some(_) if r.status.is_open() => "pending".to_string(),
+                    _ => r.status.as_str().to_string(),
+                },
                 human::utc(r.start_ms),
                 r.close_ms
                     .map(|c| human::duration(c.saturating_sub(r.start_ms)))

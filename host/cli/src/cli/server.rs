@@ -127,6 +127,13 @@ pub struct ServerArgs {
     /// default queue.
     #[arg(long = "task-queue", value_name = "NAME[=LIMIT]")]
     pub task_queues: Vec<TaskQueueConfig>,
+    /// At most N runs of workflow type TYPE running at once (repeatable): a further
+    /// start is answered at once, with its run id, but the run is pending (`weft
+    /// describe` and `weft list` say so) until a run of TYPE closes; then the pending
+    /// runs start by priority, then first come first served. Children count; a
+    /// continue-as-new keeps its slot. `--workflow-limit report=2`.
+    #[arg(long = "workflow-limit", value_name = "TYPE=N")]
+    pub workflow_limits: Vec<weft_runtime::flow::WorkflowLimit>,
     /// On SIGINT or SIGTERM, how long running activities get to finish before the
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
@@ -199,6 +206,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         storage_cache_bytes: args.storage_cache_mb << 20,
         max_concurrent_activities: args.max_concurrent_activities,
         task_queues: args.task_queues,
+        workflow_limits: args.workflow_limits,
         codec: args.codec.codec()?,
         ..HostConfig::on_disk_from_env(&args.data)
     };

@@ -5,12 +5,17 @@
 //!   their queue's and the host's slots from it, so under contention an activity of a
 //!   run started with `--priority 1` runs before one of priority 3.
 //!
+//! * [`WorkflowLimits`]: at most N runs of a workflow type running at once; starts past
+//!   it are recorded but *pending*, and start as others close.
+//!
 //! A run's priority ([`weft_model::Priority`]) is recorded in its history
 //! (`Event::Priority`, after `ExecutionStarted`, only when not the default 3) and kept
 //! with its search attributes for lists and the `Priority` list-query field. Its
 //! activities and children inherit it; a continue-as-new keeps it.
 
+mod limits;
 mod slots;
 
+pub use limits::{OpenRun, WorkflowLimit, WorkflowLimits};
 pub use slots::{Slot, Slots};
 pub use weft_model::Priority;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
+use crate::flow::WorkflowLimit;
 use crate::payload_codec::PayloadCodec;
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
@@ -38,6 +39,9 @@ pub struct HostConfig {
     /// Task queues served besides the default one and those activities are registered
     /// on, each with its own limit (see [`crate::activities::ActivityPools`]).
     pub task_queues: Vec<TaskQueueConfig>,
+    /// At most N runs of a workflow type running at once; starts past it are pending
+    /// (see [`crate::flow::WorkflowLimits`]).
+    pub workflow_limits: Vec<WorkflowLimit>,
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
@@ -59,6 +63,7 @@ impl HostConfig {
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            workflow_limits: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }
@@ -87,6 +92,7 @@ impl HostConfig {
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            workflow_limits: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

@@ -29,6 +29,8 @@ pub struct RunDescription {
     pub parent_workflow_id: Option<String>,
     /// Its priority (1 highest … 5 lowest).
     pub priority: crate::flow::Priority,
+    /// While it is pending (a start past a workflow limit): the limit it waits on.
+    pub pending: Option<String>,
     /// The memo: the start's, merged with the workflow's upserts.
     pub memo: BTreeMap<String, serde_json::Value>,
     /// The current search attributes, as indexed.
@@ -134,6 +136,7 @@ impl Host {
             continued_from: history.continued_from().map(str::to_string),
             parent_workflow_id: history.parent_workflow_id(),
             priority: state.priority(),
+            pending: self.inner.flow.waiting_reason(&run.run_id),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed
             // values.

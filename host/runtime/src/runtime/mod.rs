@@ -20,6 +20,7 @@ mod on_demand;
 mod outbox;
 mod outcome;
 mod pause;
+mod pending;
 mod queries;
 mod request_ids;
 mod requests;
@@ -144,6 +145,8 @@ pub(crate) struct HostInner {
     pub activities: ActivityRegistry,
     /// The task queues served and the slots an activity attempt takes to run.
     pub(crate) pools: ActivityPools,
+    /// Workflow limits and the pending runs waiting on them.
+    pub(crate) flow: crate::flow::WorkflowLimits,
     pub cache: InstanceCache,
     pub clock: Clock,
     /// Encodes payloads when they are written and decodes them when read.
@@ -271,7 +274,9 @@ impl HostInner {
         let deadline = state.deadline();
         let updates = execution::Updates::from_state(&state);
         let cancel_requested = state.cancel_requested();
+        let held = self.flow.hold(&record.workflow_type, &record.run_id);
         Execution {
+            held,
             metrics: self.metrics.run(&record.workflow_type),
             host: self.clone(),
             record,
@@ -415,6 +420,7 @@ impl Host {
                 engine,
                 storage,
                 pools: ActivityPools::from_config(&config, &activities),
+                flow: crate::flow::WorkflowLimits::new(&config.workflow_limits),
                 activities,
                 cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
                 clock: config.clock.clone(),
@@ -442,6 +448,7 @@ impl Host {
             config.clock.clone(),
             timers,
         ));
+        host.recover_limits(&config.workflow_limits)?;
         host.resume(resuming).await?;
         Ok(host)
     }
@@ -579,6 +586,9 @@ impl Host {
 
     /// Every metric in the Prometheus text exposition format (see [`crate::metrics`]).
     pub fn render_metrics(&self) -> String {
+        for (workflow_type, n) in self.inner.flow.pending_by_type() {
+            self.inner.metrics.pending_starts(&workflow_type, n);
+        }
         self.inner
             .metrics
             .render(self.open_runs(), self.inner.cache.len())

@@ -446,27 +446,24 @@ impl Host {
         };
         let opening = (!priority.is_default()).then_some(&priority_event);
         let attributes = super::attributes::Current::of(opening, std::slice::from_ref(&job)).values;
-        let (ack, acked) = oneshot::channel();
-        let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
         // The run record and the started event go into the first commit, together with
         // the first workflow task (and a signal-with-start's signal).
-        execution.pending_writes.push(Write::PutRun(record));
+        let mut writes = vec![Write::PutRun(record.clone())];
         if let Some(key) = key {
             let applied = Applied {
                 run_id: handle.run_id.clone(),
                 started: true,
             };
-            let row = applied.write(&handle.workflow_id, key);
-            execution.pending_writes.push(row);
+            writes.push(applied.write(&handle.workflow_id, key));
         }
         if !attributes.is_empty() {
-            execution.pending_writes.push(Write::PutAttributes {
+            writes.push(Write::PutAttributes {
                 run_id: handle.run_id.clone(),
                 start_ms: time_ms,
                 attributes,
             });
         }
-        execution.events.push(Event::ExecutionStarted(started));
+        let mut events = vec![Event::ExecutionStarted(started)];
         let deadline = |timeout: Option<std::time::Duration>| {
             timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))
         };
@@ -481,26 +478,42 @@ impl Host {
                 execution_deadline_ms: None
             }
         ) {
-            execution.events.push(deadlines);
-            execution.deadline = History::new(execution.events.clone()).deadline();
+            events.push(deadlines);
         }
-        if let Some(event) = opening {
-            execution.events.push(event.clone());
-        }
-        execution.jobs.push(job);
+        events.extend(opening.cloned());
+        let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
-            execution.jobs.push(Job::Signal(signal.clone()));
+            jobs.push(Job::Signal(signal.clone()));
         }
+        let workflow_type = record.workflow_type.clone();
+        if !self
+            .inner
+            .flow
+            .start(&workflow_type, &handle.run_id, priority)
+        {
+            self.begin_pending(record, module, writes, events, jobs)
+                .await?;
+            return Ok(Some(handle));
+        }
+        let (ack, acked) = oneshot::channel();
+        let mut execution = self.execution(record, module, History::default(), Some(ack));
+        execution.pending_writes = writes;
+        execution.deadline = History::new(events.clone()).deadline();
+        execution.events = events;
+        execution.jobs = jobs;
         execution.guards.push(self.inner.clock.busy());
         self.spawn(execution);
-        match acked.await {
-            Ok(Ok(())) => Ok(Some(handle)),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(match self.failure() {
+        let failed = match acked.await {
+            Ok(Ok(())) => return Ok(Some(handle)),
+            Ok(Err(e)) => e,
+            Err(_) => match self.failure() {
                 Some(error) => StartError::OutcomeUnknown(error),
                 None => StartError::Storage("the run stopped before its start was recorded".into()),
-            }),
-        }
+            },
+        };
+        // It never ran: its place under a workflow limit is free again.
+        self.inner.flow.closed(&workflow_type, &handle.run_id);
+        Err(failed)
     }
 
     fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {

@@ -91,12 +91,13 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
     })
 }
 
-/// The runs as the API lists them, each with its priority.
+/// The runs as the API lists them, each with its priority, and pending ones saying so.
 fn infos(host: &Host, runs: &[crate::storage::RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
-    Ok(weft_runtime::bodies::execution_infos(
-        &host.inspect(),
-        runs,
-    )?)
+    let mut infos = weft_runtime::bodies::execution_infos(&host.inspect(), runs)?;
+    for info in &mut infos {
+        info.pending = host.pending_reason(&info.run_id);
+    }
+    Ok(infos)
 }
 
 #[derive(Deserialize)]

@@ -161,6 +161,9 @@ impl Execution {
         tracing::info!(run = %self.record.run_id, next = %handle.run_id, "continued as new");
         // Its record and first events are durable with this run's close.
         self.host.metrics.started(&next.record.workflow_type);
+        self.host
+            .flow
+            .continued(&self.record.workflow_type, &next.record.workflow_type);
         let mut execution =
             self.host
                 .execution(next.record, next.module, History::new(next.events), None);

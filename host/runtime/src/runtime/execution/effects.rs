@@ -178,6 +178,11 @@ impl Execution {
         self.host
             .metrics
             .closed(&self.record.workflow_type, status_of(&outcome));
+        if !matches!(outcome, Outcome::ContinuedAsNew) {
+            self.host
+                .flow
+                .closed(&self.record.workflow_type, &self.record.run_id);
+        }
         self.host.forget(&self.record);
         self.host.notify(&self.record.run_id, outcome);
     }
