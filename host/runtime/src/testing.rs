@@ -53,6 +53,7 @@ pub struct TestEnvBuilder {
     max_concurrent_activities: Option<NonZeroUsize>,
     task_queues: Vec<TaskQueueConfig>,
     workflow_limits: Vec<crate::flow::WorkflowLimit>,
+    rate_limits: Vec<crate::flow::RateLimit>,
     codec: PayloadCodec,
 }
 
@@ -112,6 +113,17 @@ impl TestEnvBuilder {
             .parse()
             .unwrap_or_else(|e| panic!("{e}"));
         self.workflow_limits.push(limit);
+        self
+    }
+
+    /// At most `rate` attempts of a task queue starting per period, as `weft server
+    /// --rate QUEUE=N/s`: `.rate("default=2/s")`, timed on the test's clock.
+    ///
+    /// # Panics
+    /// If `rate` does not parse.
+    pub fn rate(mut self, rate: &str) -> Self {
+        self.rate_limits
+            .push(rate.parse().unwrap_or_else(|e| panic!("{e}")));
         self
     }
 
@@ -215,6 +227,7 @@ impl TestEnvBuilder {
         config.max_concurrent_activities = self.max_concurrent_activities;
         config.task_queues = self.task_queues;
         config.workflow_limits = self.workflow_limits;
+        config.rate_limits = self.rate_limits;
         config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
@@ -266,6 +279,7 @@ impl TestEnv {
             max_concurrent_activities: None,
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
+            rate_limits: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

@@ -38,7 +38,8 @@ use weft_model::Priority;
 
 use super::DEFAULT_QUEUE;
 use super::{ActivityError, ActivityRegistry};
-use crate::flow::{Slot, Slots};
+use crate::flow::{Bucket, Slot, Slots};
+use crate::runtime::clock::Clock;
 use crate::runtime::HostConfig;
 
 /// A task queue a host serves, as declared in its config (`--task-queue NAME[=LIMIT]`).
@@ -264,6 +265,9 @@ pub struct ActivityPools {
 }
 
 struct PoolsInner {
+    /// Rate limits by task queue (`--rate QUEUE=N/s`), timed on `clock`.
+    rates: HashMap<String, Bucket>,
+    clock: Clock,
     host_limit: Option<NonZeroUsize>,
     host_slots: Option<Arc<Slots>>,
     /// The default queue and the declared queues; fixed once the host opened.
@@ -290,6 +294,8 @@ impl ActivityPools {
         }
         ActivityPools {
             inner: Arc::new(PoolsInner {
+                rates: HashMap::new(),
+                clock: Clock::system(),
                 host_limit: max_concurrent,
                 host_slots: max_concurrent.map(|n| Slots::new(n.get())),
                 declared,
@@ -299,13 +305,20 @@ impl ActivityPools {
         }
     }
 
-    /// The pools `config` declares (`max_concurrent_activities`, `task_queues`).
+    /// The pools `config` declares (`max_concurrent_activities`, `task_queues`,
+    /// `rate_limits` on its clock).
     pub fn from_config(config: &HostConfig, registry: &ActivityRegistry) -> ActivityPools {
-        ActivityPools::new(
+        let mut pools = ActivityPools::new(
             config.max_concurrent_activities,
             &config.task_queues,
             registry,
-        )
+        );
+        let inner = Arc::get_mut(&mut pools.inner).expect("not shared yet");
+        inner.clock = config.clock.clone();
+        for rate in &config.rate_limits {
+            inner.rates.insert(rate.queue.clone(), Bucket::new(rate));
+        }
+        pools
     }
 
     /// [`ActivityPools::acquire_at`] the default priority.
@@ -326,6 +339,9 @@ impl ActivityPools {
         let waiting = Waiting::new(&pool);
         // Queue first: a wait for a full queue must not hold a host slot.
         let queue_slot = take(&pool.slots, priority).await;
+        if !self.inner.rates.is_empty() {
+            self.token(&pool.name).await;
+        }
         let host_slot = take(&self.inner.host_slots, priority).await;
         pool.running.fetch_add(1, Ordering::Relaxed);
         drop(waiting);
@@ -334,6 +350,18 @@ impl ActivityPools {
             _queue_slot: queue_slot,
             _host_slot: host_slot,
         })
+    }
+
+    /// Wait for a token of `queue`'s rate limit, if it has one (holding the queue's
+    /// slot, not the host's: a rate-limited queue holds back nothing else).
+    async fn token(&self, queue: &str) {
+        let Some(bucket) = self.inner.rates.get(queue) else {
+            return;
+        };
+        let clock = &self.inner.clock;
+        while let Err(at_ms) = bucket.take(clock.now_ms()) {
+            let _woke = clock.sleep_until(at_ms).await;
+        }
     }
 
     /// Whether the host serves `queue` now.
