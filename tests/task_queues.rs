@@ -1,20 +1,22 @@
 //! Concurrency limits: a host runs at most N activities at once (host-wide, and per
 //! task queue); the others wait for a slot, in order, and every activity still runs.
 //! On the virtual clock: each activity sleeps a second on the host's clock, so the
-//! attempts overlap exactly as far as the limit lets them.
+//! attempts overlap exactly as far as the limit lets them. A rate limit
+//! (`--rate QUEUE=N/s`) spaces their starts on the same clock.
 
 use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::json;
 use support::*;
 use weft_host::contract::Payload;
 use weft_host::history::Outcome;
+use weft_host::runtime::clock::Clock;
 use weft_host::runtime::StartRequest;
-use weft_host::testing::TestEnvBuilder;
+use weft_host::testing::{TestEnv, TestEnvBuilder};
 use weft_host::{ActivityError, ActivityRegistry};
 
 /// How many `square` attempts run at once, at most.
@@ -39,12 +41,9 @@ fn squares(overlap: Arc<Overlap>) -> ActivityRegistry {
     registry
 }
 
-async fn fanout_under(builder: impl FnOnce(TestEnvBuilder) -> TestEnvBuilder) -> (usize, u64) {
-    let overlap = Arc::new(Overlap::default());
-    let env = builder(test_env().activities(squares(overlap.clone())))
-        .start()
-        .await
-        .unwrap();
+/// Run `fanout` over ten activities to its end (its history replays); how long it took
+/// on the host's clock.
+async fn fanout10(env: &TestEnv) -> u64 {
     env.deploy(component_bytes("fanout"), "fanout")
         .await
         .unwrap();
@@ -64,7 +63,16 @@ async fn fanout_under(builder: impl FnOnce(TestEnvBuilder) -> TestEnvBuilder) ->
     assert_eq!(result.to_json(), json!({"sum": 285}));
     let events = env.host().history(&run.run_id).unwrap();
     assert_replays(env.host(), "fanout", &events);
-    let took = env.now_ms() - started;
+    env.now_ms() - started
+}
+
+async fn fanout_under(builder: impl FnOnce(TestEnvBuilder) -> TestEnvBuilder) -> (usize, u64) {
+    let overlap = Arc::new(Overlap::default());
+    let env = builder(test_env().activities(squares(overlap.clone())))
+        .start()
+        .await
+        .unwrap();
+    let took = fanout10(&env).await;
     (overlap.most.load(Ordering::SeqCst), took)
 }
 
@@ -86,4 +94,34 @@ async fn a_host_runs_at_most_its_limit_of_activities_at_once() {
     .await;
     assert_eq!(most, 2);
     assert_eq!(took, 5_000);
+}
+
+#[tokio::test]
+async fn a_rate_limit_spaces_the_starts_of_a_queues_attempts() {
+    // Two at once, then one every 500 ms, whatever the concurrency.
+    let clock: Arc<OnceLock<Clock>> = Arc::default();
+    let starts = Arc::new(Mutex::new(Vec::new()));
+    let mut registry = ActivityRegistry::new();
+    let (c, s) = (clock.clone(), starts.clone());
+    registry.register_fn("square", move |_ctx, n: u64| {
+        s.lock().unwrap().push(c.get().unwrap().now_ms());
+        async move { Ok::<_, ActivityError>(n * n) }
+    });
+    let env = test_env()
+        .rate("default=2/s")
+        .activities(registry)
+        .start()
+        .await
+        .unwrap();
+    clock.set(env.host().clock().clone()).unwrap();
+    let began = env.now_ms();
+    fanout10(&env).await;
+    let starts: Vec<u64> = starts.lock().unwrap().iter().map(|t| t - began).collect();
+    assert_eq!(
+        starts,
+        [0, 0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000]
+    );
+    // Another queue's rate holds back nothing of the default queue.
+    let (most, took) = fanout_under(|b| b.task_queue("mail", None).rate("mail=1/h")).await;
+    assert_eq!((most, took), (10, 1_000));
 }

@@ -163,6 +163,21 @@ pub struct ExecutionInfo {
     /// An open run that is paused (`weft pause`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
+    /// 1 (highest) to 5 (lowest); 3 unless its start gave another (or its parent ran
+    /// at another).
+    #[serde(default = "default_priority")]
+    pub priority: u8,
+    /// Set while the run is pending: its start was recorded past a workflow limit and
+    /// its first task waits; says which (`workflow limit report=2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
+}
+
+/// The priority of a run whose start gave none.
+pub const DEFAULT_PRIORITY: u8 = 3;
+
+fn default_priority() -> u8 {
+    DEFAULT_PRIORITY
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -207,6 +222,11 @@ pub struct StartBody {
     /// from it, so a retry names the same execution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// 1 (highest) to 5 (lowest), default 3: under contention, the run's activities
+    /// (and its children's, which inherit it) take slots in priority order, first come
+    /// first served within one priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

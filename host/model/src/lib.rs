@@ -7,8 +7,10 @@
 pub mod deploy;
 pub mod history;
 pub mod names;
+pub mod priority;
 pub mod schedule;
 pub mod status;
 
 pub use deploy::DeployMode;
+pub use priority::Priority;
 pub use status::ExecutionStatus;

@@ -487,17 +487,13 @@ fn attributes(f: &Folded<'_>, out: &mut Vec<Statement>) {
     let (mut kept_ids, mut kept_json, mut emptied) = (Vec::new(), Vec::new(), Vec::new());
     let mut values = ValueRows::default();
     for (run_id, (start_ms, attributes)) in &f.attributes {
-        if attributes.search.is_empty() && !attributes.paused {
+        let stored = attributes.stored();
+        if stored.is_empty() {
             emptied.push(run_id.to_string());
             continue;
         }
-        let search_only = RunAttributes {
-            search: attributes.search.clone(),
-            memo: Default::default(),
-            paused: attributes.paused,
-        };
         kept_ids.push(run_id.to_string());
-        kept_json.push(serde_json::to_string(&search_only).expect("attributes always encode"));
+        kept_json.push(serde_json::to_string(&stored).expect("attributes always encode"));
         for (name, value) in &attributes.search {
             for (position, v) in Value::of_attribute(value).into_iter().enumerate() {
                 values.push(run_id, name, *start_ms, position, v);

@@ -70,6 +70,12 @@ fn run_column(target: &Target) -> Option<(&'static str, Accepts)> {
         Target::ExecutionStatus => ("r.status", |v| matches!(v, Value::Status(_))),
         Target::StartTime => ("r.start_ms", time),
         Target::CloseTime => ("r.close_ms", time),
+        // Kept with the attributes only when not the default.
+        Target::Priority => (
+            "COALESCE((SELECT (a.attributes->>'priority')::bigint FROM run_attributes a \
+              WHERE a.run_id = r.run_id), 3)",
+            |v| matches!(v, Value::Int(_)),
+        ),
         Target::Attribute { .. } => return None,
     })
 }

@@ -15,7 +15,7 @@ use weft_api::types::{
 use weft_api::stack_types::{StackBody, StackFrame};
 
 use crate::history::{Outcome, PendingActivity};
-use crate::runtime::{ChildRun, Frame, RunDescription, Stack};
+use crate::runtime::{ChildRun, Frame, Inspector, QueryError, RunDescription, Stack};
 use crate::schedules::{
     rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleDescription, SchedulePolicies,
 };
@@ -77,8 +77,29 @@ impl From<&RunRecord> for ExecutionInfo {
             history_len: r.history_len,
             format_version: r.format_version,
             paused: false,
+            // Kept with the attributes: a caller that read them sets it.
+            priority: weft_model::Priority::DEFAULT.get(),
+            // Known to the live host only: a caller that asked it sets it.
+            pending: None,
         }
     }
+}
+
+/// Runs as lists show them, each with its priority (kept with its attributes, so read
+/// here: one look-up per run listed).
+pub fn execution_infos(
+    inspector: &Inspector,
+    runs: &[RunRecord],
+) -> Result<Vec<ExecutionInfo>, QueryError> {
+    runs.iter()
+        .map(|run| {
+            let attributes = inspector.attributes(&run.run_id)?;
+            Ok(ExecutionInfo {
+                priority: attributes.unwrap_or_default().priority().get(),
+                ..ExecutionInfo::from(run)
+            })
+        })
+        .collect()
 }
 
 impl From<Counted> for CountBody {
@@ -237,7 +258,11 @@ impl From<RunDescription> for Description {
                 time_ms: p.time_ms,
             }),
             result,
-            run: ExecutionInfo::from(&d.run),
+            run: ExecutionInfo {
+                priority: d.priority.get(),
+                pending: d.pending,
+                ..ExecutionInfo::from(&d.run)
+            },
             handlers: d.handlers.map(|h| HandlersInfo {
                 signals: h.signals,
                 queries: h.queries,

@@ -12,6 +12,7 @@ pub mod batches;
 pub mod bodies;
 pub mod contract;
 pub mod engine;
+pub mod flow;
 pub mod metrics;
 pub mod payload_codec;
 pub mod query;

@@ -52,6 +52,8 @@ pub struct TestEnvBuilder {
     actor_cache_size: Option<usize>,
     max_concurrent_activities: Option<NonZeroUsize>,
     task_queues: Vec<TaskQueueConfig>,
+    workflow_limits: Vec<crate::flow::WorkflowLimit>,
+    rate_limits: Vec<crate::flow::RateLimit>,
     codec: PayloadCodec,
 }
 
@@ -98,6 +100,30 @@ impl TestEnvBuilder {
     pub fn task_queue(mut self, name: &str, limit: Option<usize>) -> Self {
         let queue = TaskQueueConfig::new(name, limit).unwrap_or_else(|e| panic!("{e}"));
         self.task_queues.push(queue);
+        self
+    }
+
+    /// At most `limit` runs of `workflow_type` running at once, as `weft server
+    /// --workflow-limit TYPE=N`: further starts are pending until one closes.
+    ///
+    /// # Panics
+    /// If `limit` is 0.
+    pub fn workflow_limit(mut self, workflow_type: &str, limit: usize) -> Self {
+        let limit = format!("{workflow_type}={limit}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.workflow_limits.push(limit);
+        self
+    }
+
+    /// At most `rate` attempts of a task queue starting per period, as `weft server
+    /// --rate QUEUE=N/s`: `.rate("default=2/s")`, timed on the test's clock.
+    ///
+    /// # Panics
+    /// If `rate` does not parse.
+    pub fn rate(mut self, rate: &str) -> Self {
+        self.rate_limits
+            .push(rate.parse().unwrap_or_else(|e| panic!("{e}")));
         self
     }
 
@@ -200,6 +226,8 @@ impl TestEnvBuilder {
         }
         config.max_concurrent_activities = self.max_concurrent_activities;
         config.task_queues = self.task_queues;
+        config.workflow_limits = self.workflow_limits;
+        config.rate_limits = self.rate_limits;
         config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
@@ -250,6 +278,8 @@ impl TestEnv {
             actor_cache_size: None,
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            workflow_limits: Vec::new(),
+            rate_limits: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

@@ -42,10 +42,14 @@ fn description(d: &Description) -> String {
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
     let cancel = d.cancel_requested.as_ref();
     let paused = d.paused.as_ref().filter(|_| run.status.is_open());
-    match (cancel, paused) {
-        (Some(_), Some(_)) => field("status", "running, paused, cancel requested".into()),
-        (None, Some(_)) => field("status", "running, paused".into()),
-        (Some(_), None) if run.status.is_open() => {
+    match (cancel, paused, &run.pending) {
+        (_, _, Some(limit)) if run.status.is_open() => field(
+            "status",
+            format!("pending (waiting: {limit}; starts when a run of its type closes)"),
+        ),
+        (Some(_), Some(_), _) => field("status", "running, paused, cancel requested".into()),
+        (None, Some(_), _) => field("status", "running, paused".into()),
+        (Some(_), None, _) if run.status.is_open() => {
             field("status", "running, cancel requested".into())
         }
         _ => field("status", run.status.as_str().to_string()),
@@ -178,6 +182,8 @@ fn description(d: &Description) -> String {
             ),
         );
     }
+    // Always shown, and spelt `priority N` with one space (scripts look for it).
+    out.push_str(&format!("  priority {}\n", run.priority));
     if !d.pending_activities.is_empty() {
         out.push_str("pending activities:\n");
         let rows: Vec<Vec<String>> = d
@@ -282,6 +288,8 @@ mod tests {
                 history_len: 9,
                 format_version: 3,
                 paused: false,
+                priority: 2,
+                pending: None,
             },
             module_name: Some("order".into()),
             module_version: Some(1),
@@ -343,6 +351,7 @@ mod tests {
             assert!(row.contains(want), "{want} missing from {row:?} in\n{text}");
         }
         assert!(text.contains("LAST HEARTBEAT"), "{text}");
+        assert!(text.contains("\n  priority 2\n"), "{text}");
         assert!(
             !text.contains("LAST FAILURE"),
             "empty columns are left out:\n{text}"

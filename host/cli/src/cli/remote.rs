@@ -405,9 +405,10 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
             vec![
                 r.workflow_id.clone(),
                 r.workflow_type.clone(),
-                match r.paused {
-                    true => "paused".to_string(),
-                    false => r.status.as_str().to_string(),
+                match (&r.pending, r.paused) {
+                    (Some(_), _) if r.status.is_open() => "pending".to_string(),
+                    (_, true) => "paused".to_string(),
+                    _ => r.status.as_str().to_string(),
                 },
                 human::utc(r.start_ms),
                 r.close_ms
@@ -419,6 +420,7 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
                     r.history_len.to_string()
                 },
                 r.run_id.clone(),
+                r.priority.to_string(),
             ]
         })
         .collect();
@@ -432,7 +434,8 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
                 "STARTED",
                 "TOOK",
                 "EVENTS",
-                "RUN ID"
+                "RUN ID",
+                "PRIORITY"
             ],
             &rows
         )

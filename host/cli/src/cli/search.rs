@@ -50,12 +50,14 @@ pub async fn list(
                         })?,
                     None => 0,
                 };
-                let found = open_existing(dir, crate::payload_codec::PayloadCodec::none())
-                    .await?
+                let inspector =
+                    open_existing(dir, crate::payload_codec::PayloadCodec::none()).await?;
+                let found = inspector
                     .search(query, offset, page_size)
                     .map_err(query_failure)?;
                 ExecutionPage {
-                    executions: found.runs.iter().map(Into::into).collect(),
+                    executions: weft_runtime::bodies::execution_infos(&inspector, &found.runs)
+                        .map_err(query_failure)?,
                     next_cursor: found.more.then(|| format!("q{}", offset + page_size)),
                     plan: Some(found.plan),
                 }

@@ -131,6 +131,19 @@ pub struct ServerArgs {
     /// default queue.
     #[arg(long = "task-queue", value_name = "NAME[=LIMIT]")]
     pub task_queues: Vec<TaskQueueConfig>,
+    /// At most N runs of workflow type TYPE running at once (repeatable): a further
+    /// start is answered at once, with its run id, but the run is pending (`weft
+    /// describe` and `weft list` say so) until a run of TYPE closes; then the pending
+    /// runs start by priority, then first come first served. Children count; a
+    /// continue-as-new keeps its slot. `--workflow-limit report=2`.
+    #[arg(long = "workflow-limit", value_name = "TYPE=N")]
+    pub workflow_limits: Vec<weft_runtime::flow::WorkflowLimit>,
+    /// At most N activity attempts of task queue QUEUE start per second (`/s`), minute
+    /// (`/m`) or hour (`/h`), in bursts of at most N, over all runs (repeatable): a
+    /// downstream API's quota. Attempts beyond it wait for their turn, holding a slot
+    /// of the queue but none of the host. `--rate default=50/s --rate mail=100/m`.
+    #[arg(long = "rate", value_name = "QUEUE=N/s")]
+    pub rate_limits: Vec<weft_runtime::flow::RateLimit>,
     /// On SIGINT or SIGTERM, how long running activities get to finish before the
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
@@ -223,6 +236,8 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         storage_cache_bytes: args.storage_cache_mb << 20,
         max_concurrent_activities: args.max_concurrent_activities,
         task_queues: args.task_queues,
+        workflow_limits: args.workflow_limits,
+        rate_limits: args.rate_limits,
         codec: args.codec.codec()?,
         retention: args
             .retention

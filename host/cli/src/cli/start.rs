@@ -98,6 +98,12 @@ pub struct StartArgs {
     /// id, which the client reuses when it retries: `--request-id order-17-start`.
     #[arg(long, value_name = "ID", value_parser = super::request_id_arg)]
     request_id: Option<String>,
+    /// 1 (highest) to 5 (lowest) [default: 3]. Under contention (a task queue's or the
+    /// host's activity limit), the run's activities take slots before those of lower
+    /// priority, first come first served within one; its children inherit it:
+    /// `--priority 1`.
+    #[arg(long, value_name = "N", value_parser = parse_priority)]
+    priority: Option<u8>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -145,8 +151,16 @@ impl StartArgs {
             memo,
             search_attributes: self.search_attribute.iter().cloned().collect(),
             request_id: self.request_id.clone(),
+            priority: self.priority,
         })
     }
+}
+
+/// `--priority N`: 1 to 5.
+fn parse_priority(text: &str) -> Result<u8, String> {
+    text.parse::<weft_model::Priority>()
+        .map(weft_model::Priority::get)
+        .map_err(|e| e.to_string())
 }
 
 /// `NAME=VALUE` or `NAME:TYPE=VALUE`, as `--search-attribute` takes it.
@@ -175,7 +189,7 @@ pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeVal
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]
@@ -200,7 +214,7 @@ pub fn start(args: StartCommand) -> CliResult {
 /// terminated) the failure goes to stderr and the exit code is 3.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft execute hello --input '\"world\"'\n\nExit codes: 0 completed, 3 the workflow failed, 2 --input is not JSON, 4 unknown workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft execute hello --input '\"world\"'\n  weft execute report --priority 5\n\nExit codes: 0 completed, 3 the workflow failed, 2 --input is not JSON, 4 unknown workflow type, 5 the id has a running execution, 1 other errors."
 )]
 pub struct ExecuteCommand {
     #[command(flatten)]
@@ -343,6 +357,7 @@ mod tests {
             memo: memo.iter().map(|m| m.to_string()).collect(),
             search_attribute: Vec::new(),
             request_id: None,
+            priority: None,
             server: ServerArg::default(),
             json: false,
         }

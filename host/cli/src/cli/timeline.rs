@@ -204,6 +204,7 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
                 ms(options.run_timeout_ms)
             )
         }
+        Event::Priority { priority } => format!("priority {priority} (1 highest, 5 lowest)"),
         Event::PendingJob(job) => format!(
             "(delivered by the next task) {}",
             job_details(job, activities)

@@ -199,6 +199,12 @@ pub enum Event {
         identity: String,
         time_ms: u64,
     },
+    /// The run's priority (1 highest … 5 lowest), when not the default 3: its
+    /// activities and children inherit it. Recorded right after `ExecutionStarted`
+    /// (and `Deadlines`). Format 6.
+    Priority {
+        priority: u8,
+    },
 }
 
 impl Event {
@@ -230,6 +236,7 @@ impl Event {
             Event::ActivityUnpaused { .. } => "activity-unpaused",
             Event::ActivityReset { .. } => "activity-reset",
             Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
+            Event::Priority { .. } => "priority",
         }
     }
 }

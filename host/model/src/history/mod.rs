@@ -215,6 +215,11 @@ impl History {
         self.opening_state().deadlines()
     }
 
+    /// The run's priority (recorded among its first events; the default if not).
+    pub fn priority(&self) -> crate::Priority {
+        self.opening_state().priority()
+    }
+
     /// The state after the first events only: enough for what a run records as it
     /// starts (its deadlines), without folding the rest.
     fn opening_state(&self) -> RunState {

@@ -9,7 +9,8 @@
 //! An attempt holds a [`Permit`] while it runs: one slot of its queue and one of the
 //! host. It takes the queue's slot first and the host's second, so an attempt waiting
 //! for a full queue holds no host slot, and a busy `gpu` queue never holds back the
-//! default queue. Both waits are first come, first served (tokio's semaphore is fair).
+//! default queue. Both waits go by the run's priority (1 first), and within one
+//! priority first come, first served (see [`crate::flow::Slots`]).
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -32,11 +33,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use weft_model::names::{NameError, TaskQueueName};
+use weft_model::Priority;
 
 use super::DEFAULT_QUEUE;
 use super::{ActivityError, ActivityRegistry};
+use crate::flow::{Bucket, Slot, Slots};
+use crate::runtime::clock::Clock;
 use crate::runtime::HostConfig;
 
 /// A task queue a host serves, as declared in its config (`--task-queue NAME[=LIMIT]`).
@@ -162,7 +165,7 @@ struct Pool {
     name: String,
     limit: Option<NonZeroUsize>,
     /// `None`: no limit.
-    slots: Option<Arc<Semaphore>>,
+    slots: Option<Arc<Slots>>,
     running: AtomicUsize,
     waiting: AtomicUsize,
 }
@@ -172,7 +175,7 @@ impl Pool {
         Arc::new(Pool {
             name: name.to_string(),
             limit,
-            slots: limit.map(|n| Arc::new(Semaphore::new(n.get()))),
+            slots: limit.map(|n| Slots::new(n.get())),
             running: AtomicUsize::new(0),
             waiting: AtomicUsize::new(0),
         })
@@ -188,16 +191,9 @@ impl Pool {
     }
 }
 
-/// Take a slot of `slots` (none to take when unlimited), in FIFO order.
-async fn take(slots: &Option<Arc<Semaphore>>) -> Option<OwnedSemaphorePermit> {
-    let slots = slots.as_ref()?.clone();
-    // The semaphores are never closed.
-    Some(
-        slots
-            .acquire_owned()
-            .await
-            .expect("pool semaphores stay open"),
-    )
+/// Take a slot of `slots` (none to take when unlimited), in priority order.
+async fn take(slots: &Option<Arc<Slots>>, priority: Priority) -> Option<Slot> {
+    Some(slots.as_ref()?.take(priority).await)
 }
 
 /// Counts one waiter while it lives (a cancelled wait uncounts itself).
@@ -221,8 +217,8 @@ impl Drop for Waiting {
 #[derive(Debug)]
 pub struct Permit {
     pool: Arc<Pool>,
-    _queue_slot: Option<OwnedSemaphorePermit>,
-    _host_slot: Option<OwnedSemaphorePermit>,
+    _queue_slot: Option<Slot>,
+    _host_slot: Option<Slot>,
 }
 
 impl Permit {
@@ -269,8 +265,11 @@ pub struct ActivityPools {
 }
 
 struct PoolsInner {
+    /// Rate limits by task queue (`--rate QUEUE=N/s`), timed on `clock`.
+    rates: HashMap<String, Bucket>,
+    clock: Clock,
     host_limit: Option<NonZeroUsize>,
-    host_slots: Option<Arc<Semaphore>>,
+    host_slots: Option<Arc<Slots>>,
     /// The default queue and the declared queues; fixed once the host opened.
     declared: HashMap<String, Arc<Pool>>,
     /// Queues served because activities are registered on them, made on first use.
@@ -295,8 +294,10 @@ impl ActivityPools {
         }
         ActivityPools {
             inner: Arc::new(PoolsInner {
+                rates: HashMap::new(),
+                clock: Clock::system(),
                 host_limit: max_concurrent,
-                host_slots: max_concurrent.map(|n| Arc::new(Semaphore::new(n.get()))),
+                host_slots: max_concurrent.map(|n| Slots::new(n.get())),
                 declared,
                 registered: Mutex::new(HashMap::new()),
                 registry: registry.clone(),
@@ -304,25 +305,44 @@ impl ActivityPools {
         }
     }
 
-    /// The pools `config` declares (`max_concurrent_activities`, `task_queues`).
+    /// The pools `config` declares (`max_concurrent_activities`, `task_queues`,
+    /// `rate_limits` on its clock).
     pub fn from_config(config: &HostConfig, registry: &ActivityRegistry) -> ActivityPools {
-        ActivityPools::new(
+        let mut pools = ActivityPools::new(
             config.max_concurrent_activities,
             &config.task_queues,
             registry,
-        )
+        );
+        let inner = Arc::get_mut(&mut pools.inner).expect("not shared yet");
+        inner.clock = config.clock.clone();
+        for rate in &config.rate_limits {
+            inner.rates.insert(rate.queue.clone(), Bucket::new(rate));
+        }
+        pools
     }
 
-    /// Wait for a slot of `queue` (`None`: the default queue) and one of the host, in
-    /// FIFO order; the permit holds both until dropped. Dropping the future gives up
-    /// the wait (and any slot taken so far). Fails at once if the host does not serve
-    /// `queue`.
+    /// [`ActivityPools::acquire_at`] the default priority.
     pub async fn acquire(&self, queue: Option<&str>) -> Result<Permit, PoolError> {
+        self.acquire_at(queue, Priority::DEFAULT).await
+    }
+
+    /// Wait for a slot of `queue` (`None`: the default queue) and one of the host, by
+    /// `priority` and then in FIFO order; the permit holds both until dropped. Dropping
+    /// the future gives up the wait (and any slot taken so far). Fails at once if the
+    /// host does not serve `queue`.
+    pub async fn acquire_at(
+        &self,
+        queue: Option<&str>,
+        priority: Priority,
+    ) -> Result<Permit, PoolError> {
         let pool = self.pool(queue.unwrap_or(DEFAULT_QUEUE))?;
         let waiting = Waiting::new(&pool);
         // Queue first: a wait for a full queue must not hold a host slot.
-        let queue_slot = take(&pool.slots).await;
-        let host_slot = take(&self.inner.host_slots).await;
+        let queue_slot = take(&pool.slots, priority).await;
+        if !self.inner.rates.is_empty() {
+            self.token(&pool.name).await;
+        }
+        let host_slot = take(&self.inner.host_slots, priority).await;
         pool.running.fetch_add(1, Ordering::Relaxed);
         drop(waiting);
         Ok(Permit {
@@ -330,6 +350,18 @@ impl ActivityPools {
             _queue_slot: queue_slot,
             _host_slot: host_slot,
         })
+    }
+
+    /// Wait for a token of `queue`'s rate limit, if it has one (holding the queue's
+    /// slot, not the host's: a rate-limited queue holds back nothing else).
+    async fn token(&self, queue: &str) {
+        let Some(bucket) = self.inner.rates.get(queue) else {
+            return;
+        };
+        let clock = &self.inner.clock;
+        while let Err(at_ms) = bucket.take(clock.now_ms()) {
+            let _woke = clock.sleep_until(at_ms).await;
+        }
     }
 
     /// Whether the host serves `queue` now.

@@ -7,8 +7,8 @@
 //! [`ActivityMetrics`]), and the gauges are read from the host when scraped.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 pub use weft_activity::custom_metrics::{CustomMetrics, MetricError, MetricKind};
@@ -61,6 +61,8 @@ pub struct Metrics {
     pub(crate) cache_evictions: IntCounter,
     pub(crate) rebuilds: IntCounter,
     open_runs: IntGauge,
+    /// Pending starts (past a workflow limit) by workflow type, set at scrape time.
+    pending_starts: IntGaugeVec,
     /// The metrics activities and workflows define (see [`CustomMetrics`]).
     pub custom: CustomMetrics,
 }
@@ -212,6 +214,15 @@ impl Metrics {
                 "Instances rebuilt by replaying a history",
             ),
             open_runs: gauge("weft_open_runs", "Runs open on this host"),
+            pending_starts: {
+                let opts = Opts::new(
+                    "weft_pending_starts",
+                    "Runs started past their type's workflow limit that wait to run",
+                );
+                let g = IntGaugeVec::new(opts, &["workflow_type"]).expect("a valid gauge");
+                registry.register(Box::new(g.clone())).expect("unique");
+                g
+            },
             custom: CustomMetrics::new(registry.clone()),
             registry,
         }
@@ -261,6 +272,13 @@ impl Metrics {
     /// The registry, to add metrics of one's own next to the host's.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Set the pending starts of `workflow_type` (a limited type) to `n`.
+    pub(crate) fn pending_starts(&self, workflow_type: &str, n: usize) {
+        self.pending_starts
+            .with_label_values(&[workflow_type])
+            .set(n as i64);
     }
 
     /// Every metric in the text exposition format, with the gauges set to the sizes

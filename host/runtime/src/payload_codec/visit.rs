@@ -38,7 +38,8 @@ pub fn event_payloads<E>(
         | Event::ActivityPaused { .. }
         | Event::ActivityUnpaused { .. }
         | Event::ActivityReset { .. }
-        | Event::ActivityOptionsUpdated { .. } => Ok(()),
+        | Event::ActivityOptionsUpdated { .. }
+        | Event::Priority { .. } => Ok(()),
     }
 }
 

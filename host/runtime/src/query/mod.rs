@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Keywords are case-insensitive; a field is a built-in (`WorkflowId`, `WorkflowType`,
-//! `ExecutionStatus`, `StartTime`, `CloseTime`, `RunId`) or a custom search attribute,
+//! `ExecutionStatus`, `StartTime`, `CloseTime`, `RunId`, `Priority`) or a custom search attribute,
 //! optionally in backquotes. Datetimes are RFC 3339 strings. [`parse`] gives the syntax
 //! tree ([`Query`]); [`typed::resolve`] checks it against the attribute types the store
 //! knows and gives what the storage plans and evaluates ([`typed::Filter`]).

@@ -54,6 +54,7 @@ fn attrs(values: &[(&str, V)]) -> RunAttributes {
             .collect(),
         memo: BTreeMap::new(),
         paused: false,
+        priority: None,
     }
 }
 

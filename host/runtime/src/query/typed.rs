@@ -121,6 +121,7 @@ impl Resolver<'_> {
             "StartTime" => Some(Target::StartTime),
             "CloseTime" => Some(Target::CloseTime),
             "RunId" => Some(Target::RunId),
+            "Priority" => Some(Target::Priority),
             _ => None,
         };
         if let Some(t) = builtin {
@@ -137,7 +138,7 @@ impl Resolver<'_> {
                     field.at,
                     format!(
                         "unknown field `{}`: not a built-in field (WorkflowId, WorkflowType, \
-                         ExecutionStatus, StartTime, CloseTime, RunId) nor a search attribute \
+                         ExecutionStatus, StartTime, CloseTime, RunId, Priority) nor a search attribute \
                          any execution has set ({})",
                         field.name,
                         if known.is_empty() {
@@ -156,6 +157,7 @@ impl Resolver<'_> {
         let kind = match target {
             Target::WorkflowId | Target::WorkflowType | Target::RunId => Kind::Keyword,
             Target::StartTime | Target::CloseTime => Kind::Datetime,
+            Target::Priority => Kind::Int,
             Target::ExecutionStatus => {
                 return match &lit.value {
                     Lit::Str(s) => status_named(s).map(Value::Status).ok_or_else(|| {

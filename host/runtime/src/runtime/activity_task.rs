@@ -24,6 +24,7 @@ use crate::activities::{
     next_retry, ActivityContext, ActivityError, ActivityPools, ActivityRegistry, Beats, Heartbeat,
     HeartbeatReport, Permit, RetryDecision, Stop,
 };
+use crate::flow::Priority;
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
 use crate::history::{Failure, Job, Payload, PendingActivity};
 use crate::metrics::ActivityMetrics;
@@ -40,6 +41,8 @@ pub(crate) struct ActivityRun {
     pub stop: Stop,
     /// The activity type's metrics, labelled once per activity.
     pub metrics: ActivityMetrics,
+    /// Its run's priority: under contention, its attempts take slots in this order.
+    pub priority: Priority,
 }
 
 /// An attempt's heartbeats go to its run's actor, to be recorded.
@@ -83,6 +86,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         actor,
         mut stop,
         metrics,
+        priority,
     } = task;
     let s = &pending.schedule;
     let options = &s.options;
@@ -130,7 +134,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         } else {
             match take_slot(
                 &pools,
-                queue,
+                (queue, priority),
                 options.schedule_to_start_timeout_ms,
                 &clock,
                 &mut stop,
@@ -331,14 +335,14 @@ enum Refused {
 /// virtual clock may move meanwhile): `busy` is let go while it lasts.
 async fn take_slot(
     pools: &ActivityPools,
-    queue: Option<&str>,
+    (queue, priority): (Option<&str>, Priority),
     schedule_to_start_ms: Option<u64>,
     clock: &Clock,
     stop: &mut Stop,
     busy: Busy,
 ) -> Result<(Permit, Busy), Refused> {
     let ready_ms = clock.now_ms();
-    let mut acquire = Box::pin(pools.acquire(queue));
+    let mut acquire = Box::pin(pools.acquire_at(queue, priority));
     let taken = match futures::FutureExt::now_or_never(&mut acquire) {
         Some(taken) => Ok((taken, busy)),
         None => {

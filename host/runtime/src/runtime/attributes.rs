@@ -36,6 +36,7 @@ impl Current {
                     current.start(s);
                     started = true;
                 }
+                Event::Priority { priority } => current.values.priority = Some(*priority),
                 Event::Command(c) => {
                     // Recorded commands were checked when they were issued.
                     let _ = current.apply(c, &BTreeMap::new());
@@ -54,7 +55,11 @@ impl Current {
     }
 
     fn start(&mut self, start: &StartWorkflow) {
-        self.values = RunAttributes::default();
+        // The priority is the run's, recorded apart from the start job.
+        self.values = RunAttributes {
+            priority: self.values.priority,
+            ..RunAttributes::default()
+        };
         self.types.clear();
         for (name, payload) in &start.search_attributes {
             if let Ok(Some(value)) = search_attributes::decode(&payload.data) {

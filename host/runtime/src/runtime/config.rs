@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
+use crate::flow::{RateLimit, WorkflowLimit};
 use crate::payload_codec::PayloadCodec;
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
@@ -38,6 +39,12 @@ pub struct HostConfig {
     /// Task queues served besides the default one and those activities are registered
     /// on, each with its own limit (see [`crate::activities::ActivityPools`]).
     pub task_queues: Vec<TaskQueueConfig>,
+    /// At most N runs of a workflow type running at once; starts past it are pending
+    /// (see [`crate::flow::WorkflowLimits`]).
+    pub workflow_limits: Vec<WorkflowLimit>,
+    /// At most N activity attempts of a task queue starting per period (see
+    /// [`crate::flow::Bucket`]).
+    pub rate_limits: Vec<RateLimit>,
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
@@ -62,6 +69,8 @@ impl HostConfig {
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            workflow_limits: Vec::new(),
+            rate_limits: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }
@@ -91,6 +100,8 @@ impl HostConfig {
             clock: Clock::system(),
             max_concurrent_activities: None,
             task_queues: Vec::new(),
+            workflow_limits: Vec::new(),
+            rate_limits: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }

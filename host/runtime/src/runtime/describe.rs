@@ -32,6 +32,10 @@ pub struct RunDescription {
     pub reset_to: Option<String>,
     /// The workflow that started this run as its child.
     pub parent_workflow_id: Option<String>,
+    /// Its priority (1 highest … 5 lowest).
+    pub priority: crate::flow::Priority,
+    /// While it is pending (a start past a workflow limit): the limit it waits on.
+    pub pending: Option<String>,
     /// The memo: the start's, merged with the workflow's upserts.
     pub memo: BTreeMap<String, serde_json::Value>,
     /// The current search attributes, as indexed.
@@ -146,6 +150,8 @@ impl Host {
             module_moved_ms,
             continued_from: history.continued_from().map(str::to_string),
             parent_workflow_id: history.parent_workflow_id(),
+            priority: state.priority(),
+            pending: self.inner.flow.waiting_reason(&run.run_id),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed
             // values.

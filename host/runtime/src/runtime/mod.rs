@@ -20,6 +20,7 @@ mod on_demand;
 mod outbox;
 mod outcome;
 mod pause;
+mod pending;
 mod queries;
 mod removal;
 mod request_ids;
@@ -169,6 +170,8 @@ pub(crate) struct HostInner {
     pub activities: ActivityRegistry,
     /// The task queues served and the slots an activity attempt takes to run.
     pub(crate) pools: ActivityPools,
+    /// Workflow limits and the pending runs waiting on them.
+    pub(crate) flow: crate::flow::WorkflowLimits,
     pub cache: InstanceCache,
     pub clock: Clock,
     /// Encodes payloads when they are written and decodes them when read.
@@ -296,7 +299,9 @@ impl HostInner {
         let deadline = state.deadline();
         let updates = execution::Updates::from_state(&state);
         let cancel_requested = state.cancel_requested();
+        let held = self.flow.hold(&record.workflow_type, &record.run_id);
         Execution {
+            held,
             metrics: self.metrics.run(&record.workflow_type),
             host: self.clone(),
             record,
@@ -443,6 +448,7 @@ impl Host {
                 engine,
                 storage,
                 pools: ActivityPools::from_config(&config, &activities),
+                flow: crate::flow::WorkflowLimits::new(&config.workflow_limits),
                 activities,
                 cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
                 clock: config.clock.clone(),
@@ -470,6 +476,7 @@ impl Host {
             config.clock.clone(),
             timers,
         ));
+        host.recover_limits(&config.workflow_limits)?;
         host.resume(resuming).await?;
         if let Some(retention) = config.retention.clone() {
             host.start_retention(retention);
@@ -554,6 +561,11 @@ impl Host {
         self.inner.inspector()
     }
 
+    /// How many activities run and wait for a slot, overall and by task queue.
+    pub fn activity_load(&self) -> crate::activities::ActivityLoad {
+        self.inner.pools.load()
+    }
+
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, QueryError> {
         self.inspect().runs()
@@ -605,6 +617,9 @@ impl Host {
 
     /// Every metric in the Prometheus text exposition format (see [`crate::metrics`]).
     pub fn render_metrics(&self) -> String {
+        for (workflow_type, n) in self.inner.flow.pending_by_type() {
+            self.inner.metrics.pending_starts(&workflow_type, n);
+        }
         self.inner
             .metrics
             .render(self.open_runs(), self.inner.cache.len())

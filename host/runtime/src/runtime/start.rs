@@ -25,6 +25,7 @@ use crate::history::vocab::{Signal, StartWorkflow};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
 use crate::storage::{durable, ModuleVersion, RunRecord, Status, Write};
 use weft_model::names::WorkflowId;
+use weft_model::Priority;
 use weft_types::SearchAttributeValue;
 
 /// What to start.
@@ -62,6 +63,9 @@ pub struct StartRequest {
     /// what the first answered and starts nothing (see `request_ids`). Without a
     /// workflow id, the id is derived from it, so a retry names the same execution.
     pub request_id: Option<String>,
+    /// 1 (highest) to 5 (lowest); `None`: the default, 3. Its activities and children
+    /// inherit it; under contention, work of a higher priority runs first.
+    pub priority: Option<Priority>,
 }
 
 impl StartRequest {
@@ -82,6 +86,7 @@ impl StartRequest {
             search_attributes: Vec::new(),
             attempt: 1,
             request_id: None,
+            priority: None,
         }
     }
 
@@ -435,28 +440,30 @@ impl Host {
             search_attributes: search_attributes.to_vec(),
             memo: request.memo.clone(),
         });
-        let attributes = super::attributes::Current::of([], std::slice::from_ref(&job)).values;
-        let (ack, acked) = oneshot::channel();
-        let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
+        let priority = request.priority.unwrap_or_default();
+        let priority_event = Event::Priority {
+            priority: priority.get(),
+        };
+        let opening = (!priority.is_default()).then_some(&priority_event);
+        let attributes = super::attributes::Current::of(opening, std::slice::from_ref(&job)).values;
         // The run record and the started event go into the first commit, together with
         // the first workflow task (and a signal-with-start's signal).
-        execution.pending_writes.push(Write::PutRun(record));
+        let mut writes = vec![Write::PutRun(record.clone())];
         if let Some(key) = key {
             let applied = Applied {
                 run_id: handle.run_id.clone(),
                 started: true,
             };
-            let row = applied.write(&handle.workflow_id, key);
-            execution.pending_writes.push(row);
+            writes.push(applied.write(&handle.workflow_id, key));
         }
         if !attributes.is_empty() {
-            execution.pending_writes.push(Write::PutAttributes {
+            writes.push(Write::PutAttributes {
                 run_id: handle.run_id.clone(),
                 start_ms: time_ms,
                 attributes,
             });
         }
-        execution.events.push(Event::ExecutionStarted(started));
+        let mut events = vec![Event::ExecutionStarted(started)];
         let deadline = |timeout: Option<std::time::Duration>| {
             timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))
         };
@@ -471,23 +478,42 @@ impl Host {
                 execution_deadline_ms: None
             }
         ) {
-            execution.events.push(deadlines);
-            execution.deadline = History::new(execution.events.clone()).deadline();
+            events.push(deadlines);
         }
-        execution.jobs.push(job);
+        events.extend(opening.cloned());
+        let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
-            execution.jobs.push(Job::Signal(signal.clone()));
+            jobs.push(Job::Signal(signal.clone()));
         }
+        let workflow_type = record.workflow_type.clone();
+        if !self
+            .inner
+            .flow
+            .start(&workflow_type, &handle.run_id, priority)
+        {
+            self.begin_pending(record, module, writes, events, jobs)
+                .await?;
+            return Ok(Some(handle));
+        }
+        let (ack, acked) = oneshot::channel();
+        let mut execution = self.execution(record, module, History::default(), Some(ack));
+        execution.pending_writes = writes;
+        execution.deadline = History::new(events.clone()).deadline();
+        execution.events = events;
+        execution.jobs = jobs;
         execution.guards.push(self.inner.clock.busy());
         self.spawn(execution);
-        match acked.await {
-            Ok(Ok(())) => Ok(Some(handle)),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(match self.failure() {
+        let failed = match acked.await {
+            Ok(Ok(())) => return Ok(Some(handle)),
+            Ok(Err(e)) => e,
+            Err(_) => match self.failure() {
                 Some(error) => StartError::OutcomeUnknown(error),
                 None => StartError::Storage("the run stopped before its start was recorded".into()),
-            }),
-        }
+            },
+        };
+        // It never ran: its place under a workflow limit is free again.
+        self.inner.flow.closed(&workflow_type, &handle.run_id);
+        Err(failed)
     }
 
     fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {

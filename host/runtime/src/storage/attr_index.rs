@@ -90,11 +90,7 @@ impl<'tx> AttributeTables<'tx> {
         start_ms: u64,
         attributes: &RunAttributes,
     ) -> Result<(), StorageError> {
-        let attributes = &RunAttributes {
-            search: attributes.search.clone(),
-            memo: Default::default(),
-            paused: attributes.paused,
-        };
+        let attributes = &attributes.stored();
         let old = self
             .current
             .get(run_id)?

@@ -28,7 +28,12 @@ pub enum Target {
     StartTime,
     CloseTime,
     RunId,
-    Attribute { name: String, kind: Kind },
+    /// The run's priority, 1 to 5 (3 when it was not given); kept with its attributes.
+    Priority,
+    Attribute {
+        name: String,
+        kind: Kind,
+    },
 }
 
 /// A value of a field, typed.
@@ -135,7 +140,7 @@ impl Filter {
     pub fn uses_attributes(&self) -> bool {
         match self {
             Filter::And(a, b) | Filter::Or(a, b) => a.uses_attributes() || b.uses_attributes(),
-            Filter::Cond(c) => matches!(c.target, Target::Attribute { .. }),
+            Filter::Cond(c) => c.target.uses_attributes(),
         }
     }
 }
@@ -158,6 +163,10 @@ pub fn field_values(
             .into_iter()
             .collect(),
         Target::RunId => vec![Value::Str(run.run_id.clone())],
+        Target::Priority => {
+            let priority = attributes.map(RunAttributes::priority).unwrap_or_default();
+            vec![Value::Int(i64::from(priority.get()))]
+        }
         Target::Attribute { name, .. } => attributes
             .and_then(|a| a.search.get(name))
             .map(Value::of_attribute)
@@ -179,6 +188,16 @@ impl TypedQuery {
     /// Whether listing needs each run's custom attributes.
     pub fn uses_attributes(&self) -> bool {
         self.filter.as_ref().is_some_and(Filter::uses_attributes)
-            || matches!(self.order_by, Some((Target::Attribute { .. }, _)))
+            || self
+                .order_by
+                .as_ref()
+                .is_some_and(|(target, _)| target.uses_attributes())
+    }
+}
+
+impl Target {
+    /// Whether a run's value of it is kept with its attributes.
+    pub fn uses_attributes(&self) -> bool {
+        matches!(self, Target::Attribute { .. } | Target::Priority)
     }
 }

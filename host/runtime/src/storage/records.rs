@@ -151,11 +151,34 @@ pub struct RunAttributes {
     /// histories; the history's `paused` event is the record, this is its index.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
+    /// The run's priority (1 highest … 5 lowest) when not the default 3, for lists and
+    /// the `Priority` list-query field; the history's `Priority` event is the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
 }
 
 impl RunAttributes {
     /// True when there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.memo.is_empty() && !self.paused
+        self.search.is_empty() && self.memo.is_empty() && self.priority.is_none() && !self.paused
+    }
+
+    /// What the storage keeps of them: all but the memo, which lives in the run's
+    /// history alone, where a payload codec encrypts it (the index has to read search
+    /// attributes).
+    pub fn stored(&self) -> RunAttributes {
+        RunAttributes {
+            search: self.search.clone(),
+            memo: Default::default(),
+            priority: self.priority,
+            paused: self.paused,
+        }
+    }
+
+    /// The run's priority: the recorded one, or the default.
+    pub fn priority(&self) -> weft_model::Priority {
+        self.priority
+            .and_then(|p| weft_model::Priority::new(p).ok())
+            .unwrap_or_default()
     }
 }

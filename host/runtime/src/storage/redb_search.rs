@@ -8,7 +8,8 @@
 //! `AND` that an index serves, the one whose scans hold the fewest rows is taken (rows
 //! are counted, the count of each candidate stopping at the best so far); an `OR` is
 //! served when every side is, by the union of their scans. What no index serves
-//! (`!=`, `WorkflowId`, `CloseTime`, an `OR` with such a side) walks `runs_by_start`.
+//! (`!=`, `WorkflowId`, `CloseTime`, `Priority`, an `OR` with such a side) walks
+//! `runs_by_start`.
 //! Every candidate is then tested against the whole filter, so the index only has to
 //! hold a superset. In start order (the default, or `ORDER BY StartTime`) a page stops
 //! as soon as it is full; another order sorts the matches (runs without the field
@@ -224,7 +225,7 @@ fn scans_of(cond: &Cond) -> Option<Vec<Scan>> {
                     .collect(),
             )
         }
-        Target::WorkflowId | Target::CloseTime => None,
+        Target::WorkflowId | Target::CloseTime | Target::Priority => None,
     }
 }
 

@@ -100,6 +100,7 @@ fn search_bench_100k() {
                     search,
                     memo: BTreeMap::new(),
                     paused: false,
+                    priority: None,
                 },
             });
             writes.push(Write::PutRun(run));

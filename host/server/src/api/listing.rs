@@ -91,19 +91,18 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
     })
 }
 
-/// The runs of a page as the API shows them; an open run's `paused` flag is read from
-/// its attributes (one look-up per open run, for `list` only).
+/// The runs as the API lists them, each with its priority, and open ones saying
+/// whether they are paused or pending (their attributes read, one look-up a run).
 fn infos(host: &Host, runs: &[RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
     let inspector = host.inspect();
-    runs.iter()
-        .map(|run| {
-            let mut info = ExecutionInfo::from(run);
-            if run.status.is_open() {
-                info.paused = inspector.attributes(&run.run_id)?.is_some_and(|a| a.paused);
-            }
-            Ok(info)
-        })
-        .collect()
+    let mut infos = weft_runtime::bodies::execution_infos(&inspector, runs)?;
+    for (info, run) in infos.iter_mut().zip(runs) {
+        if run.status.is_open() {
+            info.pending = host.pending_reason(&info.run_id);
+            info.paused = inspector.attributes(&run.run_id)?.is_some_and(|a| a.paused);
+        }
+    }
+    Ok(infos)
 }
 
 #[derive(Deserialize)]

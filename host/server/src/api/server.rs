@@ -335,6 +335,12 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
         None => None,
     };
     let bad = |e: String| ApiError::new(ErrorCode::BadRequest, e);
+    let priority = match body.priority {
+        Some(p) => Some(
+            weft_runtime::flow::Priority::new(p).map_err(|e| bad(format!("`priority`: {e}")))?,
+        ),
+        None => None,
+    };
     let request = StartRequest {
         workflow_id: body.id,
         id_reuse_policy: match &body.id_reuse_policy {
@@ -355,6 +361,7 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
             .collect(),
         search_attributes: body.search_attributes.into_iter().collect(),
         request_id: body.request_id,
+        priority,
         ..StartRequest::new(body.workflow_type, input)
     };
     match host.start_execution(request).await {

@@ -64,7 +64,8 @@ use super::{
     PendingTimer,
 };
 
-/// How many events at the start of a history may hold its `deadlines`.
+/// How many events at the start of a history may hold its `deadlines` (and its
+/// `priority`: `ExecutionStarted`, `Deadlines`, `Priority`, `ContinuedFrom`).
 pub(super) const DEADLINES_WITHIN: usize = 4;
 
 /// A run's state: every machine of the run, stepped by [`RunState::apply`].
@@ -75,6 +76,8 @@ pub struct RunState {
     /// The time of the last task: the clock of the commands it recorded.
     now_ms: u64,
     deadlines: Option<(Option<u64>, Option<u64>)>,
+    /// The recorded `Priority`, if any (none: the default).
+    priority: Option<u8>,
     activities: Vec<ActivityMachine>,
     locals: Vec<LocalActivityMachine>,
     timers: Vec<TimerMachine>,
@@ -172,6 +175,9 @@ impl RunState {
                 execution_deadline_ms,
             } if self.applied < DEADLINES_WITHIN && self.deadlines.is_none() => {
                 self.deadlines = Some((*run_deadline_ms, *execution_deadline_ms));
+            }
+            Event::Priority { priority } if self.applied < DEADLINES_WITHIN => {
+                self.priority = Some(*priority);
             }
             _ => self.attempt_report(event),
         }
@@ -418,6 +424,13 @@ impl RunState {
     /// The run's recorded deadlines: its run timeout's and its execution's.
     pub fn deadlines(&self) -> (Option<u64>, Option<u64>) {
         self.deadlines.unwrap_or_default()
+    }
+
+    /// The run's priority: the recorded one, or the default.
+    pub fn priority(&self) -> crate::Priority {
+        self.priority
+            .and_then(|p| crate::Priority::new(p).ok())
+            .unwrap_or_default()
     }
 
     /// The earliest deadline the run must close by, and which timeout sets it.

@@ -111,7 +111,8 @@ async fn next_attempt(
     };
     let _woken = host.clock.sleep_until(at_ms).await;
     let handle = host.handle()?;
-    let request = child_request(parent, child, attempt + 1, left);
+    // A later attempt keeps the first's priority (its parent's).
+    let request = child_request(parent, child, attempt + 1, left, history.priority());
     match handle.start(request).await {
         Ok(run) => Some(run.run_id),
         Err(e) => {

@@ -25,6 +25,7 @@ use crate::history::vocab::{
 use crate::history::{Failure, PendingChild};
 use crate::runtime::{Host, HostInner, StartRequest};
 use tokio::sync::watch;
+use weft_model::Priority;
 
 /// A child this actor watches.
 pub(crate) struct RunningChild {
@@ -45,6 +46,8 @@ impl Execution {
         let seq = child.start.seq;
         let workflow_id = child.workflow_id();
         let parent = self.record.workflow_id.clone();
+        // A child runs at its parent's priority.
+        let priority = self.state.priority();
         let actor = self.tx.clone();
         let policy = child.policy();
         let watched_id = workflow_id.clone();
@@ -54,7 +57,8 @@ impl Execution {
                 Some(run_id) => run_id,
                 None => {
                     let Some(host) = inner.handle() else { return };
-                    let started = start_child(&host, &parent, &workflow_id, &child, resumed).await;
+                    let started =
+                        start_child(&host, &parent, &workflow_id, &child, resumed, priority).await;
                     let _ = started_tx.send(true);
                     match started {
                         Ok(run_id) => {
@@ -101,12 +105,13 @@ impl Execution {
 }
 
 /// The start of attempt `attempt` of `child` (`execution_timeout`: what is left of the
-/// execution timeout, for a later attempt).
+/// execution timeout, for a later attempt), at `priority` (its parent's).
 pub(super) fn child_request(
     parent: &str,
     child: &PendingChild,
     attempt: u32,
     execution_timeout: Option<std::time::Duration>,
+    priority: Priority,
 ) -> StartRequest {
     let ms = std::time::Duration::from_millis;
     StartRequest {
@@ -115,6 +120,7 @@ pub(super) fn child_request(
         attempt,
         run_timeout: child.options.run_timeout_ms.map(ms),
         execution_timeout: execution_timeout.or(child.options.execution_timeout_ms.map(ms)),
+        priority: Some(priority),
         ..StartRequest::new(child.start.workflow_type.clone(), child.start.input.clone())
     }
 }
@@ -127,6 +133,7 @@ async fn start_child(
     workflow_id: &str,
     child: &PendingChild,
     resumed: bool,
+    priority: Priority,
 ) -> Result<String, Failure> {
     if resumed {
         if let Some((existing, _)) =
@@ -135,7 +142,7 @@ async fn start_child(
             return Ok(existing.run_id);
         }
     }
-    host.start(child_request(parent, child, 1, None))
+    host.start(child_request(parent, child, 1, None, priority))
         .await
         .map(|run| run.run_id)
         .map_err(|e| {

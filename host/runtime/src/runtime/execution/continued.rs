@@ -51,6 +51,14 @@ impl NextRun {
         &self.record.run_id
     }
 
+    /// A new run under a workflow limit (a reset's): counted, or pending until a run
+    /// of its type closes. Before [`HostInner::adopt`], so its actor waits when pending.
+    pub(crate) fn admit(&self, host: &HostInner) {
+        let priority = History::new(self.events.clone()).priority();
+        host.flow
+            .start(&self.record.workflow_type, &self.record.run_id, priority);
+    }
+
     pub(crate) fn writes(&self, codec: &PayloadCodec) -> Vec<Write> {
         let mut writes = Vec::new();
         writes.extend([
@@ -121,7 +129,10 @@ impl Execution {
                 _ => None,
             })
         });
-        let attributes = current.cloned().unwrap_or_default();
+        let mut attributes = current.cloned().unwrap_or_default();
+        // The priority goes on with the execution too.
+        let priority = self.state.priority();
+        attributes.priority = (!priority.is_default()).then(|| priority.get());
         let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),
@@ -154,6 +165,11 @@ impl Execution {
                 execution_deadline_ms,
             });
         }
+        if !priority.is_default() {
+            events.push(Event::Priority {
+                priority: priority.get(),
+            });
+        }
         events.push(Event::PendingJob(Job::StartWorkflow(start)));
         let record = RunRecord {
             workflow_id,
@@ -174,6 +190,10 @@ impl Execution {
     pub(super) fn hand_over(&mut self, next: NextRun) {
         tracing::info!(run = %self.record.run_id, next = %next.record.run_id, "continued as new");
         self.continued_to = Some(next.record.run_id.clone());
+        // The execution keeps its place under a workflow limit.
+        self.host
+            .flow
+            .continued(&self.record.workflow_type, &next.record.workflow_type);
         self.host.adopt(next);
     }
 }

@@ -142,6 +142,7 @@ impl Execution {
                 cancel: cancelled,
                 shutdown: self.host.shutdown.subscribe(),
             },
+            priority: self.state.priority(),
         };
         let task = activity_task::run(run, pending, self.host.clock.busy());
         // On the workflow threads, next to the actor it reports to: a result wakes the
@@ -177,6 +178,11 @@ impl Execution {
         self.host
             .metrics
             .closed(&self.record.workflow_type, status_of(&outcome));
+        if !matches!(outcome, Outcome::ContinuedAsNew) {
+            self.host
+                .flow
+                .closed(&self.record.workflow_type, &self.record.run_id);
+        }
         self.host.forget(&self.record);
         self.host.notify(&self.record.run_id, outcome);
     }

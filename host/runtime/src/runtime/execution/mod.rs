@@ -45,6 +45,7 @@ mod child_watch;
 mod children;
 mod continued;
 mod effects;
+mod held;
 mod local;
 mod messages;
 mod outgoing;
@@ -123,6 +124,8 @@ pub(super) struct Execution {
     pub deadline: Option<(u64, &'static str)>,
     /// The run that continued this one (once its close is durable).
     pub continued_to: Option<String>,
+    /// A pending start (a workflow limit): told when it may run its first task.
+    pub held: Option<tokio::sync::oneshot::Receiver<()>>,
     /// Told when the actor next waits with everything it received recorded.
     pub flushes: Vec<oneshot::Sender<()>>,
     /// Woken from storage: its `resting` row (if any) goes with the next commit.
@@ -249,6 +252,9 @@ impl Execution {
     /// Drive the run until it closes or the host drops it.
     pub async fn run(mut self) {
         loop {
+            if self.held.is_some() && !self.hold().await {
+                return;
+            }
             if self.host.failure().is_some() {
                 // The storage is dead until reopened: retrying cannot succeed. Those
                 // waiting on this run hear "outcome unknown" when it is gone.

@@ -58,7 +58,12 @@ impl Execution {
                 Outcome::Terminated(reason),
                 None,
                 writes,
-                |closed| closed.hand_over(next),
+                |closed| {
+                    // Under a workflow limit, the new run takes its own place.
+                    next.admit(&closed.host);
+                    closed.continued_to = Some(next.run_id().to_string());
+                    closed.host.adopt(next)
+                },
             )
             .await;
         if !closed {

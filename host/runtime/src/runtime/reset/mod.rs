@@ -416,6 +416,7 @@ impl Host {
             }
             .into());
         }
+        next.admit(&self.inner);
         self.inner.adopt(next);
         Ok(ResetOutcome {
             workflow_id: handle.workflow_id,

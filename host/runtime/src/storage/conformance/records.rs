@@ -29,6 +29,7 @@ fn attributes(search: &[(&str, SearchAttributeValue)]) -> RunAttributes {
             .collect(),
         memo: BTreeMap::new(),
         paused: false,
+        priority: None,
     }
 }
 

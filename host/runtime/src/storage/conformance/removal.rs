@@ -37,6 +37,7 @@ fn closed_run(run: &RunRecord) -> Vec<Write> {
                 search,
                 memo: BTreeMap::new(),
                 paused: false,
+                priority: None,
             },
         },
         Write::PutRequest {

@@ -11,8 +11,8 @@ use crate::query::{parse, typed::resolve};
 use crate::storage::plan::{field_values, Target, TypedQuery};
 use crate::storage::{RunAttributes, RunRecord, SearchPage, Status, Storage, Write};
 
-/// 300 runs with attributes: a keyword, an int, a double, and on every other run a
-/// keyword list.
+/// 300 runs with attributes: a keyword, an int, a double, on every other run a keyword
+/// list, and on every fourth a priority (the others have the default, 3).
 pub fn fill(storage: &dyn Storage) -> Vec<(RunRecord, RunAttributes)> {
     let mut writes = Vec::new();
     let mut all = Vec::new();
@@ -46,6 +46,7 @@ pub fn fill(storage: &dyn Storage) -> Vec<(RunRecord, RunAttributes)> {
             search,
             memo: BTreeMap::new(),
             paused: false,
+            priority: (i % 4 == 1).then_some(1 + (i % 5) as u8),
         };
         writes.push(Write::PutRun(run.clone()));
         writes.push(Write::PutAttributes {
@@ -163,6 +164,13 @@ pub fn answers_agree_with_testing_every_run(b: &Backend<'_>) {
         "ORDER BY WorkflowId",
         "ORDER BY ExecutionStatus DESC",
         "WorkflowType = 'refund' ORDER BY WorkflowType",
+        "Priority = 1",
+        "Priority = 3",
+        "Priority != 3",
+        "Priority <= 2 AND WorkflowType = 'order'",
+        "Priority IN (1, 5) OR Amount = 7",
+        "ORDER BY Priority",
+        "ExecutionStatus = 'Running' ORDER BY Priority DESC",
     ] {
         check(storage.as_ref(), &all, q);
     }

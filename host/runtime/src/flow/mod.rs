@@ -1,0 +1,25 @@
+//! Flow control: which waiting work runs first when there is more than capacity.
+//!
+//! * [`Slots`]: a fixed number of slots handed out by priority (1 first), and within a
+//!   priority first come, first served. The activity pools (`activities::pools`) take
+//!   their queue's and the host's slots from it, so under contention an activity of a
+//!   run started with `--priority 1` runs before one of priority 3.
+//!
+//! * [`Bucket`]: a task queue's rate limit (`--rate QUEUE=N/s`), a token bucket on the
+//!   host's clock that activity attempts of the queue take a token from before they run.
+//! * [`WorkflowLimits`]: at most N runs of a workflow type running at once; starts past
+//!   it are recorded but *pending*, and start as others close.
+//!
+//! A run's priority ([`weft_model::Priority`]) is recorded in its history
+//! (`Event::Priority`, after `ExecutionStarted`, only when not the default 3) and kept
+//! with its search attributes for lists and the `Priority` list-query field. Its
+//! activities and children inherit it; a continue-as-new keeps it.
+
+mod limits;
+mod rate;
+mod slots;
+
+pub use limits::{OpenRun, WorkflowLimit, WorkflowLimits};
+pub use rate::{Bucket, RateLimit};
+pub use slots::{Slot, Slots};
+pub use weft_model::Priority;

@@ -1,0 +1,122 @@
+//! Rate limits on task queues (`--rate QUEUE=50/s`): at most N activity attempts of the
+//! queue start per period, in bursts of at most N, over all runs, timed on the host's
+//! clock (a virtual clock in tests).
+//!
+//! A bucket is the generic cell rate algorithm: one attempt per `interval` (the period
+//! over N) on average, and up to N at once after a quiet spell. It keeps one number,
+//! the time the next attempt would be due if every slot had been used (`due`):
+//!
+//! | an attempt asks at `now` and …        | it                                    |
+//! |---------------------------------------|---------------------------------------|
+//! | `due - now` ≤ (N − 1) × `interval`    | starts; `due` = max(`due`, `now`) + `interval` |
+//! | otherwise                             | waits until `due` − (N − 1) × `interval` |
+
+use std::str::FromStr;
+use std::sync::Mutex;
+
+/// `QUEUE=N/s` (or `/m`, `/h`): at most N attempts of QUEUE start per second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    pub queue: String,
+    /// Attempts per period (and the largest burst).
+    pub count: u32,
+    pub period_ms: u64,
+}
+
+impl FromStr for RateLimit {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<RateLimit, String> {
+        let usage = "write QUEUE=N/s (or /m, /h), as in `default=50/s`";
+        let (queue, rate) = s
+            .split_once('=')
+            .filter(|(q, _)| !q.trim().is_empty())
+            .ok_or_else(|| format!("`{s}`: {usage}"))?;
+        let (count, per) = rate
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}`: {usage}"))?;
+        let count = count
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                format!("`{s}`: the count must be a whole number, 1 or more; {usage}")
+            })?;
+        let period_ms = match per.trim() {
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            other => {
+                return Err(format!(
+                    "`{s}`: `{other}` is not a period (s, m or h); {usage}"
+                ))
+            }
+        };
+        Ok(RateLimit {
+            queue: queue.trim().to_string(),
+            count,
+            period_ms,
+        })
+    }
+}
+
+/// One queue's bucket; see the module docs. Times in microseconds.
+#[derive(Debug)]
+pub struct Bucket {
+    interval_us: u64,
+    tolerance_us: u64,
+    due_us: Mutex<u64>,
+}
+
+impl Bucket {
+    pub fn new(rate: &RateLimit) -> Bucket {
+        let interval_us = (rate.period_ms * 1_000 / u64::from(rate.count)).max(1);
+        Bucket {
+            interval_us,
+            tolerance_us: interval_us * u64::from(rate.count - 1),
+            due_us: Mutex::new(0),
+        }
+    }
+
+    /// Take a token at `now_ms`, or say when to ask again (ms).
+    pub fn take(&self, now_ms: u64) -> Result<(), u64> {
+        let now_us = now_ms.saturating_mul(1_000);
+        let mut due = self.due_us.lock().unwrap();
+        if due.saturating_sub(now_us) <= self.tolerance_us {
+            *due = (*due).max(now_us) + self.interval_us;
+            return Ok(());
+        }
+        let at_us = *due - self.tolerance_us;
+        Err(at_us.div_ceil(1_000))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_is_queue_equals_count_per_period() {
+        let r: RateLimit = "api=50/s".parse().unwrap();
+        assert_eq!((r.queue.as_str(), r.count, r.period_ms), ("api", 50, 1_000));
+        assert_eq!("x=3/m".parse::<RateLimit>().unwrap().period_ms, 60_000);
+        for bad in ["api", "api=50", "api=0/s", "api=5/d", "=5/s", "api=x/s"] {
+            assert!(bad.parse::<RateLimit>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_burst_of_n_then_one_per_interval() {
+        let bucket = Bucket::new(&"q=2/s".parse().unwrap());
+        assert_eq!(bucket.take(0), Ok(()));
+        assert_eq!(bucket.take(0), Ok(()));
+        assert_eq!(bucket.take(0), Err(500));
+        assert_eq!(bucket.take(500), Ok(()));
+        assert_eq!(bucket.take(500), Err(1_000));
+        // A quiet spell refills the burst, no more.
+        assert_eq!(bucket.take(10_000), Ok(()));
+        assert_eq!(bucket.take(10_000), Ok(()));
+        assert_eq!(bucket.take(10_000), Err(10_500));
+    }
+}
