@@ -225,9 +225,7 @@ fn pause_and_unpause_with_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let env = [("WEFT_VIRTUAL_CLOCK", "1")];
-    let server = Server::start(&data, &env);
-    let component = support::component("messages");
-    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "messages"]));
+    let server = Server::virtual_with(&data, "messages");
     let input = r#"{"seconds": 3600}"#;
     ok(server.cli(&["start", "pausable", "--input", input, "--id", "p-4"]));
 

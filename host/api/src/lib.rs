@@ -9,3 +9,4 @@ pub mod pem;
 pub mod schedule_types;
 pub mod steer_types;
 pub mod types;
+pub mod update_with_start;

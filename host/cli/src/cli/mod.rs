@@ -21,6 +21,7 @@ mod server;
 mod start;
 mod steer_text;
 mod timeline;
+mod update_with_start;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -129,6 +130,7 @@ enum Command<V: Verbs> {
     Signal(messages::SignalArgs),
     Query(messages::QueryArgs),
     Update(messages::UpdateArgs),
+    UpdateWithStart(update_with_start::UpdateWithStartArgs),
     Cancel(control::CancelArgs),
     Terminate(control::TerminateArgs),
     Pause(pause::PauseArgs),
@@ -211,6 +213,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Signal(args) => messages::signal(args),
             Command::Query(args) => messages::query(args),
             Command::Update(args) => messages::update(args),
+            Command::UpdateWithStart(args) => update_with_start::update_with_start(args),
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
             Command::Pause(args) => pause::pause(args),
