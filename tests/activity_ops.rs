@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::features::{deployed, finish, start};
+use support::features::{deployed, finish, reopened, start};
 use support::poll;
 use support::server::{fails_with, ok};
 use weft_host::history::Event;
@@ -175,15 +175,7 @@ async fn a_paused_activity_stays_paused_across_a_restart() {
     first.host().steer("flaky-4", pause).await.unwrap();
     drop(first);
 
-    let env = poll::until_async("the data file reopened", || async {
-        let builder = builder(&downstream).data_dir(dir.path());
-        builder
-            .compiled_cache(support::compiled_cache())
-            .start()
-            .await
-            .ok()
-    })
-    .await;
+    let env = reopened(|| builder(&downstream).data_dir(dir.path())).await;
     let host = env.host();
     assert!(host.describe("flaky-4").await.unwrap().waiting.activities[0].paused);
     env.skip(Duration::from_secs(3600));

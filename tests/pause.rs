@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::features::{deployed, finish, start};
+use support::features::{deployed, finish, reopened, start};
 use support::poll;
 use support::server::{fails_with, ok, said, Server};
 use weft_host::history::{Event, Job};
@@ -175,16 +175,7 @@ async fn a_restart_keeps_a_paused_run_paused() {
     env1.signal("p-2", "step", json!("a")).await.unwrap();
     drop(env1);
 
-    // Reopened once the stopped host has let go of the file.
-    let env = poll::until_async("the data file reopened", || async {
-        let builder = TestEnv::builder().data_dir(dir.path()).manual_time();
-        builder
-            .compiled_cache(support::compiled_cache())
-            .start()
-            .await
-            .ok()
-    })
-    .await;
+    let env = reopened(|| TestEnv::builder().data_dir(dir.path()).manual_time()).await;
     let host = env.host();
     let described = host.describe("p-2").await.unwrap();
     assert!(
