@@ -208,6 +208,28 @@ async fn terminate_closes_a_paused_run_and_a_closed_run_refuses_a_pause() {
     support::assert_replays(host, "messages", &events);
 }
 
+/// A cancellation asked of a paused run is recorded at once and delivered at unpause.
+#[tokio::test]
+async fn a_paused_run_is_cancelled_at_unpause() {
+    let env = env(TestEnv::builder(), Arc::new(AtomicBool::new(true))).await;
+    let host = env.host();
+    let run = start(&env, "pausable", "p-5", json!({"seconds": 5})).await;
+    host.pause("p-5", "hold", "ops").await.unwrap();
+    host.cancel("p-5", "no longer needed").await.unwrap();
+    let events = host.history(&run.run_id).unwrap();
+    assert!(
+        matches!(events.last(), Some(Event::PendingJob(Job::CancelRequested))),
+        "{events:?}"
+    );
+    assert!(host.find_run("p-5").unwrap().status.is_open());
+    host.unpause("p-5", "go", "ops").await.unwrap();
+    let outcome = finish(&env, &run).await;
+    assert!(
+        matches!(outcome, weft_host::history::Outcome::Cancelled),
+        "{outcome:?}"
+    );
+}
+
 /// The operator's view: `weft pause` / `unpause` through a real server on the virtual
 /// clock; `describe` and `list` say `paused`, with who and why; the run keeps its pause
 /// across a restart of the server; `history show` has both events; errors exit 5.
