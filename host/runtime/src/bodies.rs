@@ -79,6 +79,23 @@ impl From<&RunRecord> for ExecutionInfo {
     }
 }
 
+/// Runs as `list` shows them; an open run's `paused` flag is read from its attributes
+/// (one look-up per open run).
+pub fn execution_infos(
+    inspector: &crate::runtime::Inspector,
+    runs: &[RunRecord],
+) -> Result<Vec<ExecutionInfo>, crate::runtime::QueryError> {
+    runs.iter()
+        .map(|run| {
+            let mut info = ExecutionInfo::from(run);
+            if run.status.is_open() {
+                info.paused = inspector.attributes(&run.run_id)?.is_some_and(|a| a.paused);
+            }
+            Ok(info)
+        })
+        .collect()
+}
+
 impl From<Counted> for CountBody {
     fn from(counted: Counted) -> CountBody {
         CountBody {

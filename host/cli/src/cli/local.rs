@@ -150,10 +150,9 @@ pub async fn runs(
     filter: &RunFilter,
     limit: usize,
 ) -> Result<Vec<ExecutionInfo>, Failure> {
-    let runs = open_existing(dir, PayloadCodec::none())
-        .await?
-        .list_runs(filter, limit)?;
-    Ok(runs.iter().map(Into::into).collect())
+    let inspector = open_existing(dir, PayloadCodec::none()).await?;
+    let runs = inspector.list_runs(filter, limit)?;
+    Ok(weft_runtime::bodies::execution_infos(&inspector, &runs)?)
 }
 
 /// A query error as the command's failure: a missing run is "not found".

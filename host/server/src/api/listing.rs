@@ -91,19 +91,12 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
     })
 }
 
-/// The runs of a page as the API shows them; an open run's `paused` flag is read from
-/// its attributes (one look-up per open run, for `list` only).
+/// The runs of a page as the API shows them.
 fn infos(host: &Host, runs: &[RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
-    let inspector = host.inspect();
-    runs.iter()
-        .map(|run| {
-            let mut info = ExecutionInfo::from(run);
-            if run.status.is_open() {
-                info.paused = inspector.attributes(&run.run_id)?.is_some_and(|a| a.paused);
-            }
-            Ok(info)
-        })
-        .collect()
+    Ok(weft_runtime::bodies::execution_infos(
+        &host.inspect(),
+        runs,
+    )?)
 }
 
 #[derive(Deserialize)]
