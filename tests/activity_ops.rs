@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::features::{deployed, finish, start};
+use support::features::{deployed, finish, reopened, start};
 use support::poll;
 use support::server::{fails_with, ok};
 use weft_host::history::Event;
@@ -52,13 +52,15 @@ impl Downstream {
 }
 
 async fn env(downstream: &Downstream) -> TestEnv {
+    deployed(builder(downstream), "messages").await
+}
+
+/// An environment builder on a clock that moves only when the test skips it, with
+/// `downstream`'s activity.
+fn builder(downstream: &Downstream) -> weft_host::testing::TestEnvBuilder {
     let mut registry = ActivityRegistry::new();
     downstream.register(&mut registry);
-    deployed(
-        TestEnv::builder().manual_time().activities(registry),
-        "messages",
-    )
-    .await
+    TestEnv::builder().manual_time().activities(registry)
 }
 
 fn act(which: ActivityRef, action: ActivityAction) -> Steer {
@@ -159,6 +161,39 @@ async fn a_paused_activity_waits_out_the_outage_without_burning_attempts() {
         .await
         .unwrap_err();
     assert!(matches!(missing, SteerError::Message(_)), "{missing}");
+}
+
+/// A host that opens on a run with a paused activity leaves it paused: the act is in
+/// the history.
+#[tokio::test]
+async fn a_paused_activity_stays_paused_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let downstream = Downstream::default();
+    let first = deployed(builder(&downstream).data_dir(dir.path()), "messages").await;
+    let run = first_failure(&first, "flaky-4", 3).await;
+    let pause = act(ActivityRef::Type("flaky".into()), ActivityAction::Pause);
+    first.host().steer("flaky-4", pause).await.unwrap();
+    drop(first);
+
+    let env = reopened(|| builder(&downstream).data_dir(dir.path())).await;
+    let host = env.host();
+    assert!(host.describe("flaky-4").await.unwrap().waiting.activities[0].paused);
+    env.skip(Duration::from_secs(3600));
+    assert_eq!(downstream.attempts(), vec![1]);
+    downstream.up.store(true, Ordering::SeqCst);
+    let unpause = act(ActivityRef::Type("flaky".into()), ActivityAction::Unpause);
+    host.steer("flaky-4", unpause).await.unwrap();
+    poll::until_async("the activity's result", || async {
+        let log = env
+            .query::<Vec<String>>("flaky-4", "log", json!(null))
+            .await
+            .unwrap();
+        log.contains(&"flaky=6".to_string()).then_some(())
+    })
+    .await;
+    env.signal("flaky-4", "finish", json!(null)).await.unwrap();
+    finish(&env, &run).await;
+    assert_eq!(downstream.attempts(), vec![1, 2]);
 }
 
 #[tokio::test]

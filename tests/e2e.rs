@@ -62,6 +62,7 @@ mod task_retries;
 mod timeouts;
 mod typed_converter;
 mod ui;
+mod update_with_start;
 mod updates;
 mod upgrades;
 mod versioning;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::features::{deployed, finish, start};
+use support::features::{deployed, finish, reopened, start};
 use support::poll;
 use support::server::{fails_with, ok, said, Server};
 use weft_host::history::{Event, Job};
@@ -175,16 +175,7 @@ async fn a_restart_keeps_a_paused_run_paused() {
     env1.signal("p-2", "step", json!("a")).await.unwrap();
     drop(env1);
 
-    // Reopened once the stopped host has let go of the file.
-    let env = poll::until_async("the data file reopened", || async {
-        let builder = TestEnv::builder().data_dir(dir.path()).manual_time();
-        builder
-            .compiled_cache(support::compiled_cache())
-            .start()
-            .await
-            .ok()
-    })
-    .await;
+    let env = reopened(|| TestEnv::builder().data_dir(dir.path()).manual_time()).await;
     let host = env.host();
     let described = host.describe("p-2").await.unwrap();
     assert!(
@@ -217,6 +208,28 @@ async fn terminate_closes_a_paused_run_and_a_closed_run_refuses_a_pause() {
     support::assert_replays(host, "messages", &events);
 }
 
+/// A cancellation asked of a paused run is recorded at once and delivered at unpause.
+#[tokio::test]
+async fn a_paused_run_is_cancelled_at_unpause() {
+    let env = env(TestEnv::builder(), Arc::new(AtomicBool::new(true))).await;
+    let host = env.host();
+    let run = start(&env, "pausable", "p-5", json!({"seconds": 5})).await;
+    host.pause("p-5", "hold", "ops").await.unwrap();
+    host.cancel("p-5", "no longer needed").await.unwrap();
+    let events = host.history(&run.run_id).unwrap();
+    assert!(
+        matches!(events.last(), Some(Event::PendingJob(Job::CancelRequested))),
+        "{events:?}"
+    );
+    assert!(host.find_run("p-5").unwrap().status.is_open());
+    host.unpause("p-5", "go", "ops").await.unwrap();
+    let outcome = finish(&env, &run).await;
+    assert!(
+        matches!(outcome, weft_host::history::Outcome::Cancelled),
+        "{outcome:?}"
+    );
+}
+
 /// The operator's view: `weft pause` / `unpause` through a real server on the virtual
 /// clock; `describe` and `list` say `paused`, with who and why; the run keeps its pause
 /// across a restart of the server; `history show` has both events; errors exit 5.
@@ -225,9 +238,7 @@ fn pause_and_unpause_with_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let env = [("WEFT_VIRTUAL_CLOCK", "1")];
-    let server = Server::start(&data, &env);
-    let component = support::component("messages");
-    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "messages"]));
+    let server = Server::virtual_with(&data, "messages");
     let input = r#"{"seconds": 3600}"#;
     ok(server.cli(&["start", "pausable", "--input", input, "--id", "p-4"]));
 

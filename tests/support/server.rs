@@ -20,6 +20,15 @@ impl Server {
         Server::start_with(data, env, &[])
     }
 
+    /// A server on `data` on the virtual clock (`WEFT_VIRTUAL_CLOCK=1`) with the
+    /// component `name` deployed (with the CLI) under that name.
+    pub fn virtual_with(data: &Path, name: &str) -> Server {
+        let server = Server::start(data, &[("WEFT_VIRTUAL_CLOCK", "1")]);
+        let component = super::component(name);
+        ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", name]));
+        server
+    }
+
     /// [`Server::start`] with extra `weft server` arguments.
     pub fn start_with(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Server {
         let mut cmd = super::weft();

@@ -11,3 +11,4 @@ pub mod schedule_types;
 pub mod stack_types;
 pub mod steer_types;
 pub mod types;
+pub mod update_with_start;

@@ -86,16 +86,17 @@ impl From<&RunRecord> for ExecutionInfo {
 }
 
 /// Runs as lists show them, each with its priority (kept with its attributes, so read
-/// here: one look-up per run listed).
+/// here: one look-up per run listed) and, when open, whether it is paused.
 pub fn execution_infos(
     inspector: &Inspector,
     runs: &[RunRecord],
 ) -> Result<Vec<ExecutionInfo>, QueryError> {
     runs.iter()
         .map(|run| {
-            let attributes = inspector.attributes(&run.run_id)?;
+            let attributes = inspector.attributes(&run.run_id)?.unwrap_or_default();
             Ok(ExecutionInfo {
-                priority: attributes.unwrap_or_default().priority().get(),
+                priority: attributes.priority().get(),
+                paused: run.status.is_open() && attributes.paused,
                 ..ExecutionInfo::from(run)
             })
         })

@@ -25,6 +25,7 @@ mod stack;
 mod start;
 mod steer_text;
 mod timeline;
+mod update_with_start;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -134,6 +135,7 @@ enum Command<V: Verbs> {
     Signal(messages::SignalArgs),
     Query(messages::QueryArgs),
     Update(messages::UpdateArgs),
+    UpdateWithStart(update_with_start::UpdateWithStartArgs),
     Cancel(control::CancelArgs),
     Terminate(control::TerminateArgs),
     Reset(reset::ResetArgs),
@@ -224,6 +226,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Signal(args) => messages::signal(args),
             Command::Query(args) => messages::query(args),
             Command::Update(args) => messages::update(args),
+            Command::UpdateWithStart(args) => update_with_start::update_with_start(args),
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
             Command::Reset(args) => reset::reset(args),

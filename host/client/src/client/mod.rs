@@ -28,6 +28,7 @@ mod messages;
 mod schedules;
 mod steer;
 mod tls;
+mod update_with_start;
 
 use std::time::Duration;
 

@@ -127,7 +127,9 @@ pub enum Event {
         run_id: String,
     },
     /// A job recorded before the run's first task (the start of a run begun by
-    /// continue-as-new): the first task delivers it, as a carried job. Format 3.
+    /// continue-as-new), or from format 6 between tasks while the run is paused (a
+    /// signal, a fired timer, a result): the next task delivers it, as a carried job.
+    /// Format 3.
     PendingJob(Job),
     /// The options of the child started by the `start-child-workflow` `seq` just
     /// before (timeouts, retry policy); absent when it has none. Format 4.

@@ -276,7 +276,8 @@ pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
                     task.end = index + 1;
                 }
             }
-            // Recorded before any task: the first task delivers it.
+            // Recorded before any task, or while the run was paused: the next task
+            // delivers it.
             Event::PendingJob(job) => carried.push(job.clone()),
             // The failed task made no commands; its jobs go to the next task.
             Event::TaskAttemptFailed { .. }

@@ -32,6 +32,7 @@ mod start;
 mod steer;
 mod task_retry;
 mod timers;
+mod update_with_start;
 mod workers;
 
 pub use cache::InstanceCache;
@@ -55,6 +56,7 @@ pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
 pub use steer::{
     ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
 };
+pub use update_with_start::UpdateWithStartError;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -92,14 +92,12 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
 }
 
 /// The runs as the API lists them, each with its priority, and open ones saying
-/// whether they are paused or pending (their attributes read, one look-up a run).
+/// whether they are paused or pending.
 fn infos(host: &Host, runs: &[RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
-    let inspector = host.inspect();
-    let mut infos = weft_runtime::bodies::execution_infos(&inspector, runs)?;
+    let mut infos = weft_runtime::bodies::execution_infos(&host.inspect(), runs)?;
     for (info, run) in infos.iter_mut().zip(runs) {
         if run.status.is_open() {
             info.pending = host.pending_reason(&info.run_id);
-            info.paused = inspector.attributes(&run.run_id)?.is_some_and(|a| a.paused);
         }
     }
     Ok(infos)

@@ -158,6 +158,10 @@ pub fn router(host: Host, schedules: Schedules, batches: crate::batches::Batches
         .route("/v1/executions/{id}/pause", post(super::steer::pause))
         .route("/v1/executions/{id}/unpause", post(super::steer::unpause))
         .route(
+            "/v1/executions/{id}/update-with-start",
+            post(super::update_with_start_route::update_with_start),
+        )
+        .route(
             "/v1/executions/{id}/activities/{activity}/{op}",
             post(super::steer::activity),
         )
@@ -311,6 +315,19 @@ async fn start(
 
 /// Start what `body` asks for: the API's `POST /v1/executions` and the UI's start form.
 pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started> {
+    let request = start_request(body)?;
+    let StartOutcome { run: h, started } =
+        host.start_execution(request).await.map_err(start_error)?;
+    tracing::info!(workflow = %h.workflow_id, run = %h.run_id, started, "started");
+    Ok(Started {
+        workflow_id: h.workflow_id,
+        run_id: h.run_id,
+        started,
+    })
+}
+
+/// The start `body` asks for, checked.
+pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
     let input = Payload::json(&body.input);
     if input.data.len() > MAX_INPUT_BYTES {
         return Err(ApiError::new(
@@ -341,7 +358,7 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
         ),
         None => None,
     };
-    let request = StartRequest {
+    Ok(StartRequest {
         workflow_id: body.id,
         id_reuse_policy: match &body.id_reuse_policy {
             Some(p) => p.parse().map_err(bad)?,
@@ -363,29 +380,22 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
         request_id: body.request_id,
         priority,
         ..StartRequest::new(body.workflow_type, input)
+    })
+}
+
+/// A refused start as the API answers it.
+pub(crate) fn start_error(e: StartError) -> ApiError {
+    let code = match &e {
+        StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_) => {
+            ErrorCode::NotFound
+        }
+        StartError::AlreadyRunning(_) | StartError::IdReused { .. } => ErrorCode::Conflict,
+        StartError::Invalid(_) => ErrorCode::BadRequest,
+        StartError::InvalidInput(_) => ErrorCode::Invalid,
+        StartError::Storage(_) => ErrorCode::Internal,
+        StartError::Stopped(_) | StartError::OutcomeUnknown(_) => ErrorCode::StorageFailed,
     };
-    match host.start_execution(request).await {
-        Ok(StartOutcome { run: h, started }) => {
-            tracing::info!(workflow = %h.workflow_id, run = %h.run_id, started, "started");
-            Ok(Started {
-                workflow_id: h.workflow_id,
-                run_id: h.run_id,
-                started,
-            })
-        }
-        Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => {
-            Err(ApiError::new(ErrorCode::NotFound, e))
-        }
-        Err(e @ (StartError::AlreadyRunning(_) | StartError::IdReused { .. })) => {
-            Err(ApiError::new(ErrorCode::Conflict, e))
-        }
-        Err(e @ StartError::Invalid(_)) => Err(ApiError::new(ErrorCode::BadRequest, e)),
-        Err(e @ StartError::InvalidInput(_)) => Err(ApiError::new(ErrorCode::Invalid, e)),
-        Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
-        Err(e @ (StartError::Stopped(_) | StartError::OutcomeUnknown(_))) => {
-            Err(ApiError::new(ErrorCode::StorageFailed, e))
-        }
-    }
+    ApiError::new(code, e)
 }
 
 async fn describe_handler(

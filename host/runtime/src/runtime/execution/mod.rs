@@ -295,7 +295,9 @@ impl Execution {
                 }
                 continue;
             }
-            if !self.steering.is_empty() {
+            // Not before the first task is recorded: a run starts with what its start
+            // carries (a signal, an update) in its first commit.
+            if !self.steering.is_empty() && self.started.is_none() {
                 self.steer().await;
                 continue;
             }
