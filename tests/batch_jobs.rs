@@ -87,6 +87,28 @@ fn a_batch_reset_repairs_every_run_a_bug_broke() {
     let shown = ok(server.cli(&["batch", "describe", id]));
     assert!(shown.contains("6 done, 0 failed of 6"), "{shown}");
 
+    // Paused and unpaused by query (pause twice: the second finds them paused).
+    for op in ["pause", "pause", "unpause"] {
+        let b = batch(
+            &server,
+            &[
+                op,
+                "--query",
+                "ExecutionStatus = 'Running'",
+                "--reason",
+                "hold",
+                "--wait",
+            ],
+        );
+        assert_eq!(
+            (b["done"].as_u64(), b["failed"].as_u64()),
+            (Some(2), Some(0)),
+            "{b}"
+        );
+        let described = ok(server.cli(&["describe", "open-1"]));
+        assert_eq!(described.contains("paused"), op == "pause", "{described}");
+    }
+
     // Without --wait: the id on stdout, then its progress by describe.
     let out = ok(server.cli(&[
         "batch",

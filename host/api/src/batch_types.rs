@@ -9,7 +9,7 @@ pub struct BatchBody {
     /// Its id (a schedule-like name); a fresh `batch-<random>` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `signal`, `cancel`, `terminate`, `reset` or `delete`.
+    /// `signal`, `cancel`, `terminate`, `reset`, `delete`, `pause` or `unpause`.
     pub operation: String,
     /// A list filter, as `weft list --query` takes it.
     pub query: String,

@@ -23,6 +23,10 @@ pub enum BatchCommand {
     Reset(ResetBatchArgs),
     /// Delete every closed execution the query finds (see `weft delete`).
     Delete(OperationArgs),
+    /// Pause every running execution the query finds (see `weft pause`).
+    Pause(OperationArgs),
+    /// Unpause every paused execution the query finds.
+    Unpause(OperationArgs),
     /// List the server's batches, newest first.
     List(ListArgs),
     /// Show a batch: its operation, state, progress and failures.
@@ -140,6 +144,8 @@ pub fn batch(command: BatchCommand) -> CliResult {
         BatchCommand::Cancel(op) => submit(&op, "cancel", |_| {}),
         BatchCommand::Terminate(op) => submit(&op, "terminate", |_| {}),
         BatchCommand::Delete(op) => submit(&op, "delete", |_| {}),
+        BatchCommand::Pause(op) => submit(&op, "pause", |_| {}),
+        BatchCommand::Unpause(op) => submit(&op, "unpause", |_| {}),
         BatchCommand::Reset(a) => submit(&a.op, "reset", |b| {
             b.reset_to = Some(a.to.clone());
             b.reapply = Some(a.reapply.clone());

@@ -26,6 +26,10 @@ pub enum BatchOperation {
     },
     /// Delete a closed execution (an execution already gone counts as done).
     Delete,
+    /// Pause an open run (one paused already counts as done).
+    Pause,
+    /// Unpause a paused run (one not paused counts as done).
+    Unpause,
 }
 
 impl BatchOperation {
@@ -37,6 +41,8 @@ impl BatchOperation {
             BatchOperation::Terminate => "terminate",
             BatchOperation::Reset { .. } => "reset",
             BatchOperation::Delete => "delete",
+            BatchOperation::Pause => "pause",
+            BatchOperation::Unpause => "unpause",
         }
     }
 
@@ -54,7 +60,11 @@ impl BatchOperation {
                 reapply.parse::<crate::runtime::Reapply>()?;
                 Ok(())
             }
-            BatchOperation::Cancel | BatchOperation::Terminate | BatchOperation::Delete => Ok(()),
+            BatchOperation::Cancel
+            | BatchOperation::Terminate
+            | BatchOperation::Delete
+            | BatchOperation::Pause
+            | BatchOperation::Unpause => Ok(()),
         }
     }
 }

@@ -100,6 +100,9 @@ async fn act(host: &Host, batch: &BatchRecord, workflow_id: &str) -> Result<(), 
         BatchOperation::Reset { to, reapply } => {
             return reset(host, workflow_id, to, reapply, reason).await;
         }
+        BatchOperation::Pause | BatchOperation::Unpause => {
+            return steer(host, batch, workflow_id, &reason).await;
+        }
         BatchOperation::Delete => {
             return match host.delete_execution(workflow_id).await {
                 Ok(_) | Err(crate::runtime::DeleteError::NotFound(_)) => Ok(()),
@@ -133,4 +136,24 @@ async fn reset(
         .await
         .map(drop)
         .map_err(|e| e.to_string())
+}
+
+/// Pause or unpause `workflow_id`; one already in that state counts as done (the
+/// batch acting on it again after a restart).
+async fn steer(
+    host: &Host,
+    batch: &BatchRecord,
+    workflow_id: &str,
+    reason: &str,
+) -> Result<(), String> {
+    use crate::runtime::SteerError;
+    let identity = format!("batch {}", batch.id);
+    let answer = match batch.operation {
+        BatchOperation::Pause => host.pause(workflow_id, reason, &identity).await,
+        _ => host.unpause(workflow_id, reason, &identity).await,
+    };
+    match answer {
+        Ok(_) | Err(SteerError::AlreadyPaused { .. } | SteerError::NotPaused(_)) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
 }

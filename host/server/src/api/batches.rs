@@ -75,6 +75,8 @@ fn operation(
         "cancel" => BatchOperation::Cancel,
         "terminate" => BatchOperation::Terminate,
         "delete" => BatchOperation::Delete,
+        "pause" => BatchOperation::Pause,
+        "unpause" => BatchOperation::Unpause,
         "reset" => BatchOperation::Reset {
             to: reset_to.ok_or_else(|| missing("reset_to"))?,
             reapply: reapply.unwrap_or_else(|| "all".into()),
@@ -84,7 +86,7 @@ fn operation(
                 ErrorCode::BadRequest,
                 format!(
                     "`{other}` is not a batch operation: give `signal`, `cancel`, `terminate`, \
-                     `reset` or `delete`"
+                     `reset`, `delete`, `pause` or `unpause`"
                 ),
             ))
         }
