@@ -160,6 +160,9 @@ pub struct ExecutionInfo {
     pub history_len: u64,
     /// History encoding version the run was written with.
     pub format_version: u16,
+    /// The one-line summary its start gave (`weft start --summary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -198,6 +201,13 @@ pub struct StartBody {
     /// Keyword, Text, Int, Double, Bool, Datetime as RFC 3339, KeywordList).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub search_attributes: BTreeMap<String, SearchAttributeValue>,
+    /// One line saying what the execution is for (at most 400 bytes), shown by
+    /// `describe` and `list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// More about it, in Markdown (at most 20,000 bytes), shown by `describe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
     /// Applies the start once: the same request id again (for the same workflow id)
     /// answers what the first start answered, even after that run closed, and starts
     /// nothing. 1 to 128 bytes, printable. Without `id`, the workflow id is derived
@@ -413,6 +423,9 @@ pub struct Description {
     /// cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_requested: Option<CancelRequestInfo>,
+    /// Markdown details its start gave (`weft start --details`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
     /// Present once closed.
     pub result: Option<ResultBody>,
     /// The names the workflow's signal, query and update handlers answer to, when its

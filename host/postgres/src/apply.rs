@@ -472,13 +472,14 @@ fn attributes(f: &Folded<'_>, out: &mut Vec<Statement>) {
     let (mut kept_ids, mut kept_json, mut emptied) = (Vec::new(), Vec::new(), Vec::new());
     let mut values = ValueRows::default();
     for (run_id, (start_ms, attributes)) in &f.attributes {
-        if attributes.search.is_empty() {
+        if attributes.search.is_empty() && attributes.summary.is_none() {
             emptied.push(run_id.to_string());
             continue;
         }
         let search_only = RunAttributes {
             search: attributes.search.clone(),
             memo: Default::default(),
+            summary: attributes.summary.clone(),
         };
         kept_ids.push(run_id.to_string());
         kept_json.push(serde_json::to_string(&search_only).expect("attributes always encode"));

@@ -75,6 +75,7 @@ impl From<&RunRecord> for ExecutionInfo {
             close_ms: r.close_ms,
             history_len: r.history_len,
             format_version: r.format_version,
+            summary: None,
         }
     }
 }
@@ -222,7 +223,11 @@ impl From<RunDescription> for Description {
             }),
             cancel_requested: d.cancel_reason.map(|reason| CancelRequestInfo { reason }),
             result,
-            run: ExecutionInfo::from(&d.run),
+            run: ExecutionInfo {
+                summary: d.metadata.summary,
+                ..ExecutionInfo::from(&d.run)
+            },
+            details: d.metadata.details,
             handlers: d.handlers.map(|h| HandlersInfo {
                 signals: h.signals,
                 queries: h.queries,

@@ -98,6 +98,13 @@ pub struct StartArgs {
     /// id, which the client reuses when it retries: `--request-id order-17-start`.
     #[arg(long, value_name = "ID", value_parser = super::request_id_arg)]
     request_id: Option<String>,
+    /// One line saying what the execution is for, shown by `describe` and `list`:
+    /// `--summary 'refund for order 17'`.
+    #[arg(long, value_name = "TEXT")]
+    summary: Option<String>,
+    /// More about it, in Markdown, shown by `describe`: `--details "$(cat notes.md)"`.
+    #[arg(long, value_name = "MARKDOWN")]
+    details: Option<String>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -145,6 +152,8 @@ impl StartArgs {
             memo,
             search_attributes: self.search_attribute.iter().cloned().collect(),
             request_id: self.request_id.clone(),
+            summary: self.summary.clone(),
+            details: self.details.clone(),
         })
     }
 }
@@ -175,7 +184,7 @@ pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeVal
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start refund --input '\"o-17\"' --summary 'refund for order 17' --details '**why**: damaged in transit'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]
@@ -343,6 +352,8 @@ mod tests {
             memo: memo.iter().map(|m| m.to_string()).collect(),
             search_attribute: Vec::new(),
             request_id: None,
+            summary: None,
+            details: None,
             server: ServerArg::default(),
             json: false,
         }

@@ -23,13 +23,14 @@
 //! `Event::TimedOut`, `Event::ModuleChanged`, `Event::ContinuedFrom` and
 //! `Event::PendingJob`; format 4 added `Event::ChildOptions`; format 5 added
 //! `Encoding::Encoded` (payloads encoded by `crate::payload_codec`; a chunk holding one
-//! is stamped 5 or later, even in a run recorded in an older format). Data of every
-//! older format decodes with today's types.
+//! is stamped 5 or later, even in a run recorded in an older format); format 6 added
+//! `Event::UserMetadata`. Data of every older format
+//! decodes with today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;

@@ -133,6 +133,13 @@ pub enum Event {
         seq: u32,
         options: ChildOptions,
     },
+    /// What the starter said the execution is for: a one-line summary and Markdown
+    /// details (`weft start --summary .. --details ..`), shown by `describe` and
+    /// `list`. Recorded after `ExecutionStarted` when given. Format 6.
+    UserMetadata {
+        summary: Option<String>,
+        details: Option<String>,
+    },
 }
 
 impl Event {
@@ -156,6 +163,7 @@ impl Event {
             Event::ContinuedFrom { .. } => "continued-from",
             Event::PendingJob(job) => job.name(),
             Event::ChildOptions { .. } => "child-options",
+            Event::UserMetadata { .. } => "user-metadata",
         }
     }
 }

@@ -30,7 +30,8 @@ pub fn event_payloads<E>(
         | Event::TimedOut { .. }
         | Event::ModuleChanged { .. }
         | Event::ContinuedFrom { .. }
-        | Event::ChildOptions { .. } => Ok(()),
+        | Event::ChildOptions { .. }
+        | Event::UserMetadata { .. } => Ok(()),
     }
 }
 

@@ -40,6 +40,7 @@ impl Current {
                     // Recorded commands were checked when they were issued.
                     let _ = current.apply(c, &BTreeMap::new());
                 }
+                Event::UserMetadata { summary, .. } => current.values.summary = summary.clone(),
                 _ => {}
             }
         }
@@ -54,7 +55,11 @@ impl Current {
     }
 
     fn start(&mut self, start: &StartWorkflow) {
-        self.values = RunAttributes::default();
+        // The summary is the run's own (recorded before its start job), not the start's.
+        self.values = RunAttributes {
+            summary: self.values.summary.take(),
+            ..RunAttributes::default()
+        };
         self.types.clear();
         for (name, payload) in &start.search_attributes {
             if let Ok(Some(value)) = search_attributes::decode(&payload.data) {

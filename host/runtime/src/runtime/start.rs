@@ -62,6 +62,38 @@ pub struct StartRequest {
     /// what the first answered and starts nothing (see `request_ids`). Without a
     /// workflow id, the id is derived from it, so a retry names the same execution.
     pub request_id: Option<String>,
+    /// What the execution is for, in one line, shown by `describe` and `list` (at most
+    /// [`MAX_SUMMARY_BYTES`]).
+    pub summary: Option<String>,
+    /// More about it, in Markdown, shown by `describe` (at most [`MAX_DETAILS_BYTES`]).
+    pub details: Option<String>,
+}
+
+/// Longest summary a start may give.
+pub const MAX_SUMMARY_BYTES: usize = 400;
+/// Longest details a start may give.
+pub const MAX_DETAILS_BYTES: usize = 20_000;
+
+/// A start's summary and details, checked: the message names the field.
+fn check_user_metadata(request: &StartRequest) -> Result<(), String> {
+    if let Some(summary) = &request.summary {
+        if summary.trim().is_empty() || summary.contains(['\n', '\r']) {
+            return Err("summary: give one non-blank line (details take Markdown)".into());
+        }
+        if summary.len() > MAX_SUMMARY_BYTES {
+            return Err(format!(
+                "summary: {} bytes, over the limit of {MAX_SUMMARY_BYTES}",
+                summary.len()
+            ));
+        }
+    }
+    match &request.details {
+        Some(details) if details.len() > MAX_DETAILS_BYTES => Err(format!(
+            "details: {} bytes, over the limit of {MAX_DETAILS_BYTES}",
+            details.len()
+        )),
+        _ => Ok(()),
+    }
 }
 
 impl StartRequest {
@@ -82,6 +114,8 @@ impl StartRequest {
             search_attributes: Vec::new(),
             attempt: 1,
             request_id: None,
+            summary: None,
+            details: None,
         }
     }
 
@@ -212,6 +246,7 @@ impl Host {
             check_message("signal", &signal.name, &signal.input)
                 .map_err(|e| StartError::Invalid(e.to_string()))?;
         }
+        check_user_metadata(&request).map_err(StartError::Invalid)?;
         if request.workflow_type == crate::DYNAMIC_WORKFLOW {
             return Err(StartError::Invalid(format!(
                 "`{}` names a module's dynamic workflow, not a workflow type: start the type \
@@ -435,7 +470,8 @@ impl Host {
             search_attributes: search_attributes.to_vec(),
             memo: request.memo.clone(),
         });
-        let attributes = super::attributes::Current::of([], std::slice::from_ref(&job)).values;
+        let mut attributes = super::attributes::Current::of([], std::slice::from_ref(&job)).values;
+        attributes.summary = request.summary.clone();
         let (ack, acked) = oneshot::channel();
         let mut execution = self.execution(record.clone(), module, History::default(), Some(ack));
         // The run record and the started event go into the first commit, together with
@@ -473,6 +509,12 @@ impl Host {
         ) {
             execution.events.push(deadlines);
             execution.deadline = History::new(execution.events.clone()).deadline();
+        }
+        if request.summary.is_some() || request.details.is_some() {
+            execution.events.push(Event::UserMetadata {
+                summary: request.summary.clone(),
+                details: request.details.clone(),
+            });
         }
         execution.jobs.push(job);
         if let Some(signal) = &request.signal {

@@ -93,6 +93,7 @@ impl<'tx> AttributeTables<'tx> {
         let attributes = &RunAttributes {
             search: attributes.search.clone(),
             memo: Default::default(),
+            summary: attributes.summary.clone(),
         };
         let old = self
             .current

@@ -147,11 +147,14 @@ pub struct RunAttributes {
     pub search: std::collections::BTreeMap<String, weft_types::SearchAttributeValue>,
     #[serde(default)]
     pub memo: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The start's one-line summary (`weft list` shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 impl RunAttributes {
     /// True when there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.memo.is_empty()
+        self.search.is_empty() && self.memo.is_empty() && self.summary.is_none()
     }
 }

@@ -99,6 +99,7 @@ fn search_bench_100k() {
                 attributes: RunAttributes {
                     search,
                     memo: BTreeMap::new(),
+                    summary: None,
                 },
             });
             writes.push(Write::PutRun(run));

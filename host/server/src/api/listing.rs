@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::server::{ApiError, ApiResult, Params};
 use super::types::*;
 use crate::runtime::Host;
-use crate::storage::RunFilter;
+use crate::storage::{RunFilter, RunRecord};
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ListParams {
@@ -55,7 +55,7 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
         };
         let page = host.inspect().search(query, offset, limit)?;
         return Ok(ExecutionPage {
-            executions: page.runs.iter().map(Into::into).collect(),
+            executions: summarized(host, &page.runs)?,
             next_cursor: page.more.then(|| format!("q{}", offset + limit)),
             plan: Some(page.plan),
         });
@@ -85,10 +85,23 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
         None
     };
     Ok(ExecutionPage {
-        executions: page.iter().map(Into::into).collect(),
+        executions: summarized(host, &page)?,
         next_cursor,
         plan: None,
     })
+}
+
+/// The runs as the API lists them, each with its start's summary (one read of its
+/// attributes per listed run).
+fn summarized(host: &Host, runs: &[RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
+    let inspector = host.inspect();
+    runs.iter()
+        .map(|r| {
+            let mut info = ExecutionInfo::from(r);
+            info.summary = inspector.attributes(&r.run_id)?.and_then(|a| a.summary);
+            Ok(info)
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

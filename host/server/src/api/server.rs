@@ -347,6 +347,8 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
             .collect(),
         search_attributes: body.search_attributes.into_iter().collect(),
         request_id: body.request_id,
+        summary: body.summary,
+        details: body.details,
         ..StartRequest::new(body.workflow_type, input)
     };
     match host.start_execution(request).await {

@@ -90,7 +90,11 @@ impl Execution {
                 _ => None,
             })
         });
-        let attributes = current.cloned().unwrap_or_default();
+        // The summary is the start's, of its run alone.
+        let attributes = RunAttributes {
+            summary: None,
+            ..current.cloned().unwrap_or_default()
+        };
         let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),

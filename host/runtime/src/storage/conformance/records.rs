@@ -28,6 +28,7 @@ fn attributes(search: &[(&str, SearchAttributeValue)]) -> RunAttributes {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
         memo: BTreeMap::new(),
+        summary: None,
     }
 }
 

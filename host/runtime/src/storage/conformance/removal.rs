@@ -36,6 +36,7 @@ fn closed_run(run: &RunRecord) -> Vec<Write> {
             attributes: RunAttributes {
                 search,
                 memo: BTreeMap::new(),
+                summary: None,
             },
         },
         Write::PutRequest {

@@ -45,6 +45,7 @@ pub fn fill(storage: &dyn Storage) -> Vec<(RunRecord, RunAttributes)> {
         let attributes = RunAttributes {
             search,
             memo: BTreeMap::new(),
+            summary: None,
         };
         writes.push(Write::PutRun(run.clone()));
         writes.push(Write::PutAttributes {
