@@ -6,7 +6,8 @@
 #
 #   bash scripts/soak-retention.sh [SECONDS (default 420)] [RETENTION (default 1m)]
 #
-# CLIENTS (default 8) clients each start a run and wait for its result, in a loop.
+# CLIENTS (default 8) clients each start a run and wait for its result, in a loop;
+# ARCHIVE=0 runs without --archive-dir.
 #
 # Needs the release binary (`cargo build --profile demo -p weft --bin weft`, or set
 # WEFT_BIN) and the hello component (target/test-components/hello.wasm, or set
@@ -20,8 +21,10 @@ hello=${HELLO_WASM:-target/test-components/hello.wasm}
 work=$(mktemp -d)
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+archive=(--archive-dir "$work/archive")
+[ "${ARCHIVE:-1}" = 0 ] && archive=()
 "$weft" server --data "$work/data" --listen 127.0.0.1:0 --retention "$retention" \
-    --archive-dir "$work/archive" >"$work/server.out" 2>"$work/server.log" &
+    "${archive[@]}" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do
     grep -q "listening on" "$work/server.out" 2>/dev/null && break
