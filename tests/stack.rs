@@ -45,19 +45,19 @@ fn stack_names_the_line_of_every_pending_future() {
             "activity",
             "never_complete",
             "ctx.activity(NeverComplete",
-            20,
+            21,
         ),
         (
             "timer",
             "3600000ms",
             "ctx.sleep(Duration::from_secs(3600)),",
-            21,
+            22,
         ),
         (
             "child",
             "waits-1/child-1",
             "ctx.child_workflow::<napper>",
-            22,
+            23,
         ),
     ];
     for (frame, (kind, name, call, line)) in frames.iter().zip(expected) {
@@ -98,6 +98,7 @@ fn stack_names_the_line_of_every_pending_future() {
     let child = stack_of(&server, "waits-1/child-1", 1);
     assert_eq!(child["frames"][0]["kind"], "timer", "{child}");
     let nap = line_of("ctx.sleep(Duration::from_secs(3600)).await?");
+    assert_eq!(nap, 34, "the fixture's lines moved");
     assert_eq!(child["frames"][0]["line"], nap, "{child}");
 
     // Closed, it waits for nothing; an unknown id is exit 4.
@@ -111,4 +112,67 @@ fn stack_names_the_line_of_every_pending_future() {
     assert!(unknown.contains("no-such-run"), "{unknown}");
     server.assert_replays("waits-1", "stack");
     server.assert_replays("waits-1/child-1", "stack");
+}
+
+/// A start's summary and details as `describe`, `list` and `history show` show them;
+/// a summary of two lines is refused naming it.
+#[test]
+fn summary_and_details_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let component = component("stack");
+    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "stack"]));
+    let details = "**why**: a test\n\n- first\n- second";
+    ok(server.cli(&[
+        "start",
+        "reports",
+        "--id",
+        "reports-1",
+        "--summary",
+        "refund for order 17",
+        "--details",
+        details,
+    ]));
+    let described = ok(server.cli(&["describe", "reports-1"]));
+    assert!(
+        described.contains("  summary   refund for order 17\n"),
+        "{described}"
+    );
+    assert!(
+        described.contains("details:\n  **why**: a test\n\n  - first\n  - second\n"),
+        "{described}"
+    );
+    let json: Value =
+        serde_json::from_str(&ok(server.cli(&["describe", "reports-1", "--json"]))).unwrap();
+    assert_eq!(json["summary"], "refund for order 17", "{json}");
+    assert_eq!(json["details"], details, "{json}");
+
+    let listed = ok(server.cli(&["list"]));
+    let row = listed.lines().find(|l| l.contains("reports-1")).unwrap();
+    assert!(row.contains("refund for order 17"), "{listed}");
+    assert!(
+        listed.lines().next().unwrap().contains("SUMMARY"),
+        "{listed}"
+    );
+    let page: Value = serde_json::from_str(&ok(server.cli(&["list", "--json"]))).unwrap();
+    assert_eq!(
+        page["executions"][0]["summary"], "refund for order 17",
+        "{page}"
+    );
+
+    let history = ok(server.cli(&["history", "show", "reports-1"]));
+    assert!(history.contains("user-metadata"), "{history}");
+    assert!(
+        history.contains("summary=\"refund for order 17\""),
+        "{history}"
+    );
+    server.assert_replays("reports-1", "stack");
+
+    // A summary is one line; the message names the field.
+    let refused = fails_with(
+        server.cli(&["start", "reports", "--summary", "two\nlines"]),
+        5,
+    );
+    assert!(refused.contains("summary"), "{refused}");
+    ok(server.cli(&["terminate", "reports-1"]));
 }

@@ -171,6 +171,9 @@ pub struct ExecutionInfo {
     /// its first task waits; says which (`workflow limit report=2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
+    /// The one-line summary its start gave (`weft start --summary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// The priority of a run whose start gave none.
@@ -216,6 +219,13 @@ pub struct StartBody {
     /// Keyword, Text, Int, Double, Bool, Datetime as RFC 3339, KeywordList).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub search_attributes: BTreeMap<String, SearchAttributeValue>,
+    /// One line saying what the execution is for (at most 400 bytes), shown by
+    /// `describe` and `list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// More about it, in Markdown (at most 20,000 bytes), shown by `describe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
     /// Applies the start once: the same request id again (for the same workflow id)
     /// answers what the first start answered, even after that run closed, and starts
     /// nothing. 1 to 128 bytes, printable. Without `id`, the workflow id is derived
@@ -483,6 +493,9 @@ pub struct Description {
     /// Set while the run is paused: who paused it, why and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused: Option<crate::steer_types::PauseInfoBody>,
+    /// Markdown details its start gave (`weft start --details`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
     /// Present once closed.
     pub result: Option<ResultBody>,
     /// The names the workflow's signal, query and update handlers answer to, when its

@@ -81,12 +81,14 @@ impl From<&RunRecord> for ExecutionInfo {
             priority: weft_model::Priority::DEFAULT.get(),
             // Known to the live host only: a caller that asked it sets it.
             pending: None,
+            summary: None,
         }
     }
 }
 
 /// Runs as lists show them, each with its priority (kept with its attributes, so read
-/// here: one look-up per run listed) and, when open, whether it is paused.
+/// here: one look-up per run listed), its start's summary and, when open, whether it
+/// is paused.
 pub fn execution_infos(
     inspector: &Inspector,
     runs: &[RunRecord],
@@ -97,6 +99,7 @@ pub fn execution_infos(
             Ok(ExecutionInfo {
                 priority: attributes.priority().get(),
                 paused: run.status.is_open() && attributes.paused,
+                summary: attributes.summary.clone(),
                 ..ExecutionInfo::from(run)
             })
         })
@@ -262,8 +265,10 @@ impl From<RunDescription> for Description {
             run: ExecutionInfo {
                 priority: d.priority.get(),
                 pending: d.pending,
+                summary: d.metadata.summary,
                 ..ExecutionInfo::from(&d.run)
             },
+            details: d.metadata.details,
             handlers: d.handlers.map(|h| HandlersInfo {
                 signals: h.signals,
                 queries: h.queries,

@@ -40,6 +40,9 @@ fn description(d: &Description) -> String {
     let run = &d.run;
     let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
+    if let Some(summary) = &run.summary {
+        field("summary", summary.clone());
+    }
     let cancel = d.cancel_requested.as_ref();
     let paused = d.paused.as_ref().filter(|_| run.status.is_open());
     match (cancel, paused, &run.pending) {
@@ -243,6 +246,13 @@ fn description(d: &Description) -> String {
             .collect();
         out.push_str(&indent_table(&["SEQ", "FIRES AT"], &rows));
     }
+    if let Some(text) = &d.details {
+        out.push_str("details:\n");
+        for line in text.lines() {
+            out.push_str(format!("  {line}").trim_end());
+            out.push('\n');
+        }
+    }
     if !d.waiting_at.is_empty() {
         out.push_str("waiting at:\n");
         for frame in &d.waiting_at {
@@ -290,6 +300,7 @@ mod tests {
                 paused: false,
                 priority: 2,
                 pending: None,
+                summary: None,
             },
             module_name: Some("order".into()),
             module_version: Some(1),
@@ -316,6 +327,7 @@ mod tests {
             }],
             pending_timers: vec![],
             waiting_at: vec![],
+            details: None,
             failing_task: None,
             cancel_requested: None,
             paused: None,

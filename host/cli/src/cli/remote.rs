@@ -399,7 +399,7 @@ pub fn print_page(page: ExecutionPage, json: bool, more: &str) -> CliResult {
 
 /// Runs as a table.
 fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
-    let rows: Vec<Vec<String>> = runs
+    let mut rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
             vec![
@@ -421,25 +421,30 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
                 },
                 r.run_id.clone(),
                 r.priority.to_string(),
+                r.summary
+                    .as_deref()
+                    .map(|s| human::truncate(s, 60))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table(
-            &[
-                "WORKFLOW ID",
-                "TYPE",
-                "STATUS",
-                "STARTED",
-                "TOOK",
-                "EVENTS",
-                "RUN ID",
-                "PRIORITY"
-            ],
-            &rows
-        )
-    );
+    let mut header = vec![
+        "WORKFLOW ID",
+        "TYPE",
+        "STATUS",
+        "STARTED",
+        "TOOK",
+        "EVENTS",
+        "RUN ID",
+        "PRIORITY",
+        "SUMMARY",
+    ];
+    // The summary column only when some run has one.
+    if runs.iter().all(|r| r.summary.is_none()) {
+        header.pop();
+        rows.iter_mut().for_each(|r| drop(r.pop()));
+    }
+    print!("{}", table(&header, &rows));
     Ok(())
 }
 

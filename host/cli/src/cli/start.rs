@@ -104,6 +104,13 @@ pub struct StartArgs {
     /// `--priority 1`.
     #[arg(long, value_name = "N", value_parser = parse_priority)]
     priority: Option<u8>,
+    /// One line saying what the execution is for, shown by `describe` and `list`:
+    /// `--summary 'refund for order 17'`.
+    #[arg(long, value_name = "TEXT")]
+    summary: Option<String>,
+    /// More about it, in Markdown, shown by `describe`: `--details "$(cat notes.md)"`.
+    #[arg(long, value_name = "MARKDOWN")]
+    details: Option<String>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -152,6 +159,8 @@ impl StartArgs {
             search_attributes: self.search_attribute.iter().cloned().collect(),
             request_id: self.request_id.clone(),
             priority: self.priority,
+            summary: self.summary.clone(),
+            details: self.details.clone(),
         })
     }
 }
@@ -189,7 +198,7 @@ pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeVal
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n  weft start refund --input '\"o-17\"' --summary 'refund for order 17' --details '**why**: damaged in transit'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]
@@ -358,6 +367,8 @@ mod tests {
             search_attribute: Vec::new(),
             request_id: None,
             priority: None,
+            summary: None,
+            details: None,
             server: ServerArg::default(),
             json: false,
         }

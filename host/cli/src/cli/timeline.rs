@@ -260,6 +260,15 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             short_digest(from_digest),
             short_digest(to_digest)
         ),
+        Event::UserMetadata { summary, details } => {
+            let summary = summary.as_deref().map(|s| format!("summary={s:?}"));
+            let details = (details.as_ref()).map(|d| format!("details={:?}", truncate(d, 60)));
+            [summary, details]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
         Event::Deadlines {
             run_deadline_ms,
             execution_deadline_ms,

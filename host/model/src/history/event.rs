@@ -207,6 +207,13 @@ pub enum Event {
     Priority {
         priority: u8,
     },
+    /// What the starter said the execution is for: a one-line summary and Markdown
+    /// details (`weft start --summary .. --details ..`), shown by `describe` and
+    /// `list`. Recorded after `ExecutionStarted` when given. Format 6.
+    UserMetadata {
+        summary: Option<String>,
+        details: Option<String>,
+    },
 }
 
 impl Event {
@@ -239,6 +246,7 @@ impl Event {
             Event::ActivityReset { .. } => "activity-reset",
             Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
             Event::Priority { .. } => "priority",
+            Event::UserMetadata { .. } => "user-metadata",
         }
     }
 }

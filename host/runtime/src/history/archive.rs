@@ -72,7 +72,13 @@ impl Archive {
         };
         let json = export::to_json(workflow_id, run_id, events).to_string();
         let frame = ruzstd::encoding::compress_to_vec(json.as_bytes(), CompressionLevel::Fastest);
-        std::fs::create_dir_all(&folder).map_err(failed)?;
+        if !folder.is_dir() {
+            // A new folder is durable once its parent's entry for it is.
+            std::fs::create_dir_all(&folder).map_err(failed)?;
+            std::fs::File::open(&self.dir)
+                .and_then(|f| f.sync_all())
+                .map_err(failed)?;
+        }
         let partial = folder.join(format!(".{}.partial", file_name(run_id)));
         let mut file = std::fs::File::create(&partial).map_err(failed)?;
         file.write_all(&frame).map_err(failed)?;

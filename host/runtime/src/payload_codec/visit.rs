@@ -39,7 +39,8 @@ pub fn event_payloads<E>(
         | Event::ActivityUnpaused { .. }
         | Event::ActivityReset { .. }
         | Event::ActivityOptionsUpdated { .. }
-        | Event::Priority { .. } => Ok(()),
+        | Event::Priority { .. }
+        | Event::UserMetadata { .. } => Ok(()),
     }
 }
 

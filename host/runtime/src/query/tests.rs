@@ -55,6 +55,7 @@ fn attrs(values: &[(&str, V)]) -> RunAttributes {
         memo: BTreeMap::new(),
         paused: false,
         priority: None,
+        summary: None,
     }
 }
 

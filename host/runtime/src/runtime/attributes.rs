@@ -41,6 +41,7 @@ impl Current {
                     // Recorded commands were checked when they were issued.
                     let _ = current.apply(c, &BTreeMap::new());
                 }
+                Event::UserMetadata { summary, .. } => current.values.summary = summary.clone(),
                 _ => {}
             }
         }
@@ -55,9 +56,10 @@ impl Current {
     }
 
     fn start(&mut self, start: &StartWorkflow) {
-        // The priority is the run's, recorded apart from the start job.
+        // The priority and the summary are the run's, recorded apart from the start job.
         self.values = RunAttributes {
             priority: self.values.priority,
+            summary: self.values.summary.take(),
             ..RunAttributes::default()
         };
         self.types.clear();

@@ -51,6 +51,29 @@ pub struct RunDescription {
     pub outcome: Option<Outcome>,
     /// The names its handlers answer to, when its SDK reports them.
     pub handlers: Option<HandlerNames>,
+    /// What its start said it is for.
+    pub metadata: UserMetadata,
+}
+
+/// What a run's start said it is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserMetadata {
+    pub summary: Option<String>,
+    pub details: Option<String>,
+}
+
+impl UserMetadata {
+    /// Read off a history's `UserMetadata` event.
+    pub fn of(events: &[Event]) -> UserMetadata {
+        let recorded = events.iter().take(8).find_map(|e| match e {
+            Event::UserMetadata { summary, details } => Some(UserMetadata {
+                summary: summary.clone(),
+                details: details.clone(),
+            }),
+            _ => None,
+        });
+        recorded.unwrap_or_default()
+    }
 }
 
 /// What an open run is waiting for.
@@ -165,6 +188,7 @@ impl Host {
             cancel_reason,
             outcome,
             handlers: None,
+            metadata: UserMetadata::of(&history.events),
             run,
         })
     }

@@ -39,7 +39,7 @@ pub use cache::InstanceCache;
 pub use clock::{Busy, Clock};
 pub use config::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE};
 pub use deploy::{DeployMode, Deployment};
-pub use describe::{ChildRun, ChildState, RunDescription, Waiting};
+pub use describe::{ChildRun, ChildState, RunDescription, UserMetadata, Waiting};
 pub use error::{CheckFailure, DeployError, OpenError, QueryError, StartError};
 pub use inspect::Inspector;
 pub use messages::{

@@ -3,7 +3,7 @@
 //! when there is one (`--archive-dir`).
 //!
 //! The pace is bounded: every tick (a tenth of the retention, between 100 ms and a
-//! minute, on the host's [`Clock`](super::Clock), so a test on the virtual clock moves
+//! second, on the host's [`Clock`](super::Clock), so a test on the virtual clock moves
 //! it) removes at most [`Retention::batches_per_tick`] batches of
 //! [`Retention::batch`] runs, each batch one commit in the group-commit queue, and
 //! yields between batches. Runs come from an index by close time, so a tick reads only
@@ -40,9 +40,11 @@ impl Retention {
         }
     }
 
-    /// The time between ticks: a tenth of the retention, within 100 ms and a minute.
+    /// The time between ticks: a tenth of the retention, within 100 ms and a second
+    /// (so the pace, [`Retention::batch`] × [`Retention::batches_per_tick`] runs a
+    /// tick, is at least that many a second however long the retention).
     pub fn tick(&self) -> Duration {
-        (self.keep / 10).clamp(Duration::from_millis(100), Duration::from_secs(60))
+        (self.keep / 10).clamp(Duration::from_millis(100), Duration::from_secs(1))
     }
 }
 

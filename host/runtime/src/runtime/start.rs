@@ -70,6 +70,38 @@ pub struct StartRequest {
     /// 1 (highest) to 5 (lowest); `None`: the default, 3. Its activities and children
     /// inherit it; under contention, work of a higher priority runs first.
     pub priority: Option<Priority>,
+    /// What the execution is for, in one line, shown by `describe` and `list` (at most
+    /// [`MAX_SUMMARY_BYTES`]).
+    pub summary: Option<String>,
+    /// More about it, in Markdown, shown by `describe` (at most [`MAX_DETAILS_BYTES`]).
+    pub details: Option<String>,
+}
+
+/// Longest summary a start may give.
+pub const MAX_SUMMARY_BYTES: usize = 400;
+/// Longest details a start may give.
+pub const MAX_DETAILS_BYTES: usize = 20_000;
+
+/// A start's summary and details, checked: the message names the field.
+fn check_user_metadata(request: &StartRequest) -> Result<(), String> {
+    if let Some(summary) = &request.summary {
+        if summary.trim().is_empty() || summary.contains(['\n', '\r']) {
+            return Err("summary: give one non-blank line (details take Markdown)".into());
+        }
+        if summary.len() > MAX_SUMMARY_BYTES {
+            return Err(format!(
+                "summary: {} bytes, over the limit of {MAX_SUMMARY_BYTES}",
+                summary.len()
+            ));
+        }
+    }
+    match &request.details {
+        Some(details) if details.len() > MAX_DETAILS_BYTES => Err(format!(
+            "details: {} bytes, over the limit of {MAX_DETAILS_BYTES}",
+            details.len()
+        )),
+        _ => Ok(()),
+    }
 }
 
 impl StartRequest {
@@ -92,6 +124,8 @@ impl StartRequest {
             attempt: 1,
             request_id: None,
             priority: None,
+            summary: None,
+            details: None,
         }
     }
 
@@ -222,6 +256,7 @@ impl Host {
             check_message("signal", &signal.name, &signal.input)
                 .map_err(|e| StartError::Invalid(e.to_string()))?;
         }
+        check_user_metadata(&request).map_err(StartError::Invalid)?;
         if request.workflow_type == crate::DYNAMIC_WORKFLOW {
             return Err(StartError::Invalid(format!(
                 "`{}` names a module's dynamic workflow, not a workflow type: start the type \
@@ -450,7 +485,9 @@ impl Host {
             priority: priority.get(),
         };
         let opening = (!priority.is_default()).then_some(&priority_event);
-        let attributes = super::attributes::Current::of(opening, std::slice::from_ref(&job)).values;
+        let mut attributes =
+            super::attributes::Current::of(opening, std::slice::from_ref(&job)).values;
+        attributes.summary = request.summary.clone();
         // The run record and the started event go into the first commit, together with
         // the first workflow task (and a signal-with-start's signal).
         let mut writes = vec![Write::PutRun(record.clone())];
@@ -486,6 +523,12 @@ impl Host {
             events.push(deadlines);
         }
         events.extend(opening.cloned());
+        if request.summary.is_some() || request.details.is_some() {
+            events.push(Event::UserMetadata {
+                summary: request.summary.clone(),
+                details: request.details.clone(),
+            });
+        }
         let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
             jobs.push(Job::Signal(signal.clone()));

@@ -155,12 +155,19 @@ pub struct RunAttributes {
     /// the `Priority` list-query field; the history's `Priority` event is the source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<u8>,
+    /// The start's one-line summary (`weft list` shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 impl RunAttributes {
     /// True when there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.memo.is_empty() && self.priority.is_none() && !self.paused
+        self.search.is_empty()
+            && self.memo.is_empty()
+            && self.priority.is_none()
+            && !self.paused
+            && self.summary.is_none()
     }
 
     /// What the storage keeps of them: all but the memo, which lives in the run's
@@ -172,6 +179,7 @@ impl RunAttributes {
             memo: Default::default(),
             priority: self.priority,
             paused: self.paused,
+            summary: self.summary.clone(),
         }
     }
 

@@ -101,6 +101,7 @@ fn search_bench_100k() {
                     memo: BTreeMap::new(),
                     paused: false,
                     priority: None,
+                    summary: None,
                 },
             });
             writes.push(Write::PutRun(run));

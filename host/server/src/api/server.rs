@@ -379,6 +379,8 @@ pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
         search_attributes: body.search_attributes.into_iter().collect(),
         request_id: body.request_id,
         priority,
+        summary: body.summary,
+        details: body.details,
         ..StartRequest::new(body.workflow_type, input)
     })
 }

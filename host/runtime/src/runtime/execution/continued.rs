@@ -130,9 +130,11 @@ impl Execution {
             })
         });
         let mut attributes = current.cloned().unwrap_or_default();
-        // The priority goes on with the execution too.
+        // The priority goes on with the execution too; the summary is the start's, of
+        // its run alone.
         let priority = self.state.priority();
         attributes.priority = (!priority.is_default()).then(|| priority.get());
+        attributes.summary = None;
         let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),

@@ -30,6 +30,7 @@ fn attributes(search: &[(&str, SearchAttributeValue)]) -> RunAttributes {
         memo: BTreeMap::new(),
         paused: false,
         priority: None,
+        summary: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn closed_run(run: &RunRecord) -> Vec<Write> {
                 memo: BTreeMap::new(),
                 paused: false,
                 priority: None,
+                summary: None,
             },
         },
         Write::PutRequest {
