@@ -107,13 +107,6 @@ async fn format_4_data_opens_resumes_and_replays() {
     open_golden(4).await;
 }
 
-/// Format 6 (the `user-metadata` event) reads as the formats before it did.
-#[tokio::test]
-async fn format_6_data_opens_resumes_and_replays() {
-    assert_eq!(FORMAT_VERSION, 6, "add a golden folder for the new format");
-    open_golden(6).await;
-}
-
 /// Format 5's folder was written with a payload codec (its key file is in the folder):
 /// its payloads are stored encrypted and compressed, and read with the key.
 #[tokio::test]
