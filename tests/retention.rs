@@ -179,8 +179,11 @@ async fn retention_archives_and_removes_closed_runs_older_than_it() {
         .unwrap();
     assert_eq!(nothing, 0);
     env.skip(15 * DAY);
+    // Gone, and counted (the counters move just after the removal's commit).
     poll::until_async("retention to remove the old run", || async {
-        matches!(host.find_run(&old.run_id), Err(QueryError::NotFound(_))).then_some(())
+        let counted = host.render_metrics().contains("weft_executions_deleted_total 1");
+        let gone = matches!(host.find_run(&old.run_id), Err(QueryError::NotFound(_)));
+        (gone && counted).then_some(())
     })
     .await;
     assert!(host.find_run(&young.run_id).is_ok());
