@@ -27,6 +27,7 @@ pub mod activities {
     pub use weft_activity::activities::*;
 
     mod pools;
+    mod queue_config;
 
     pub use pools::{
         ActivityLoad, ActivityPools, Permit, PoolError, QueueLoad, TaskQueueConfig,
