@@ -384,6 +384,10 @@ pub struct PendingActivityInfo {
     /// A local activity waiting out a backoff too long for its workflow task.
     #[serde(default)]
     pub local: bool,
+    /// Why it has not started: the slot (of its task queue, of the host) or the rate
+    /// token it waits for ([flow control](../../docs/guide/flow-control.md)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

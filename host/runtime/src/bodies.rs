@@ -220,7 +220,13 @@ impl From<RunDescription> for Description {
                 .waiting
                 .activities
                 .into_iter()
-                .map(pending_activity)
+                .map(|a| {
+                    let waiting = d.waiting.activity_waits.get(&a.schedule.seq).cloned();
+                    PendingActivityInfo {
+                        waiting,
+                        ..pending_activity(a)
+                    }
+                })
                 .collect(),
             pending_timers: d
                 .waiting
@@ -284,6 +290,7 @@ fn pending_activity(a: PendingActivity) -> PendingActivityInfo {
             .map(|d| d.to_json()),
         cancel_requested: a.cancel_requested,
         local: a.local,
+        waiting: None,
     }
 }
 

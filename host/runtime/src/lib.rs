@@ -28,11 +28,13 @@ pub mod activities {
 
     mod pools;
     mod queue_config;
+    mod waits;
 
     pub use pools::{
         ActivityLoad, ActivityPools, Permit, PoolError, QueueLoad, TaskQueueConfig,
         TaskQueueConfigError,
     };
+    pub use waits::{Stage, WaitNote, Waiting};
 }
 
 /// An execution's history: the model's (`weft-model`), and its file form ([`export`]).

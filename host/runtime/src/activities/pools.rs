@@ -35,9 +35,10 @@ use serde::Serialize;
 use weft_model::Priority;
 
 pub use super::queue_config::{TaskQueueConfig, TaskQueueConfigError};
+use super::waits::{Stage, WaitNote, Waiting, Waits};
 use super::DEFAULT_QUEUE;
 use super::{ActivityError, ActivityRegistry};
-use crate::flow::{Bucket, Slot, Slots};
+use crate::flow::{Bucket, RateLimit, Slot, Slots};
 use crate::runtime::clock::Clock;
 use crate::runtime::HostConfig;
 
@@ -104,16 +105,16 @@ async fn take(slots: &Option<Arc<Slots>>, priority: Priority) -> Option<Slot> {
 }
 
 /// Counts one waiter while it lives (a cancelled wait uncounts itself).
-struct Waiting(Arc<Pool>);
+struct Counted(Arc<Pool>);
 
-impl Waiting {
-    fn new(pool: &Arc<Pool>) -> Waiting {
+impl Counted {
+    fn new(pool: &Arc<Pool>) -> Counted {
         pool.waiting.fetch_add(1, Ordering::Relaxed);
-        Waiting(pool.clone())
+        Counted(pool.clone())
     }
 }
 
-impl Drop for Waiting {
+impl Drop for Counted {
     fn drop(&mut self) {
         self.0.waiting.fetch_sub(1, Ordering::Relaxed);
     }
@@ -173,8 +174,10 @@ pub struct ActivityPools {
 
 struct PoolsInner {
     /// Rate limits by task queue (`--rate QUEUE=N/s`), timed on `clock`.
-    rates: HashMap<String, Bucket>,
+    rates: HashMap<String, (RateLimit, Bucket)>,
     clock: Clock,
+    /// The attempts that did not get their slots at once, for `describe`.
+    waits: Arc<Waits>,
     host_limit: Option<NonZeroUsize>,
     host_slots: Option<Arc<Slots>>,
     /// The default queue and the declared queues; fixed once the host opened.
@@ -206,6 +209,7 @@ impl ActivityPools {
             inner: Arc::new(PoolsInner {
                 rates: HashMap::new(),
                 clock: Clock::system(),
+                waits: Arc::default(),
                 host_limit: max_concurrent,
                 host_slots: max_concurrent.map(|n| Slots::new(n.get())),
                 declared,
@@ -226,7 +230,9 @@ impl ActivityPools {
         let inner = Arc::get_mut(&mut pools.inner).expect("not shared yet");
         inner.clock = config.clock.clone();
         for rate in &config.rate_limits {
-            inner.rates.insert(rate.queue.clone(), Bucket::new(rate));
+            inner
+                .rates
+                .insert(rate.queue.clone(), (rate.clone(), Bucket::new(rate)));
         }
         pools
     }
@@ -245,13 +251,26 @@ impl ActivityPools {
         queue: Option<&str>,
         priority: Priority,
     ) -> Result<Permit, PoolError> {
+        self.acquire_staged(queue, priority, &Stage::default())
+            .await
+    }
+
+    /// [`ActivityPools::acquire_at`], marking in `stage` what it waits for.
+    pub async fn acquire_staged(
+        &self,
+        queue: Option<&str>,
+        priority: Priority,
+        stage: &Stage,
+    ) -> Result<Permit, PoolError> {
         let pool = self.pool(queue.unwrap_or(DEFAULT_QUEUE))?;
-        let waiting = Waiting::new(&pool);
+        let waiting = Counted::new(&pool);
         // Queue first: a wait for a full queue must not hold a host slot.
         let queue_slot = take(&pool.slots, priority).await;
         if !self.inner.rates.is_empty() {
+            stage.set(Waiting::Token);
             self.token(&pool.name).await;
         }
+        stage.set(Waiting::HostSlot);
         let host_slot = take(&self.inner.host_slots, priority).await;
         pool.running.fetch_add(1, Ordering::Relaxed);
         drop(waiting);
@@ -265,13 +284,42 @@ impl ActivityPools {
     /// Wait for a token of `queue`'s rate limit, if it has one (holding the queue's
     /// slot, not the host's: a rate-limited queue holds back nothing else).
     async fn token(&self, queue: &str) {
-        let Some(bucket) = self.inner.rates.get(queue) else {
+        let Some((_, bucket)) = self.inner.rates.get(queue) else {
             return;
         };
         let clock = &self.inner.clock;
         while let Err(at_ms) = bucket.take(clock.now_ms()) {
             let _woke = clock.sleep_until(at_ms).await;
         }
+    }
+
+    /// Note attempt `seq` of run `run_id`, on `queue`, as waiting at `stage` while the
+    /// note lives.
+    pub fn note_wait(&self, run_id: &str, seq: u32, queue: &str, stage: Arc<Stage>) -> WaitNote {
+        self.inner.waits.note(run_id, seq, queue, stage)
+    }
+
+    /// What attempt `seq` of run `run_id` waits for, in words, while it waits for a
+    /// slot or a token.
+    pub fn waiting_for(&self, run_id: &str, seq: u32) -> Option<String> {
+        let (queue, step) = self.inner.waits.of(run_id, seq)?;
+        Some(match step {
+            Waiting::QueueSlot => {
+                let limit = self.load_of(&queue).and_then(|q| q.limit).unwrap_or(0);
+                format!("waiting for a slot of task queue `{queue}` (limit {limit}, all taken)")
+            }
+            Waiting::Token => {
+                let rate = self.inner.rates.get(&queue).map(|(r, _)| r.to_string());
+                format!(
+                    "waiting for a token of task queue `{queue}`'s rate limit ({})",
+                    rate.unwrap_or_default()
+                )
+            }
+            Waiting::HostSlot => format!(
+                "waiting for a slot of the host (--max-concurrent-activities {}, all taken)",
+                self.inner.host_limit.map_or(0, NonZeroUsize::get)
+            ),
+        })
     }
 
     /// Whether the host serves `queue` now.

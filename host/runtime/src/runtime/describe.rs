@@ -55,6 +55,8 @@ pub struct Waiting {
     pub timers: Vec<PendingTimer>,
     /// The workflow task that is failing and being retried, if any.
     pub failing_task: Option<FailingTask>,
+    /// Why activities (by seq) have not started: a slot or a rate token they wait for.
+    pub activity_waits: BTreeMap<u32, String>,
 }
 
 /// A child workflow a run started, as the run saw it.
@@ -116,7 +118,14 @@ impl Host {
             // The stored count is written at close; an open run's is read off its
             // history.
             run.history_len = history.events.len() as u64;
-            (waiting_of(&state), moved_ms(&history))
+            let mut waiting = waiting_of(&state);
+            waiting.activity_waits = (waiting.activities.iter())
+                .filter_map(|a| {
+                    let seq = a.schedule.seq;
+                    Some((seq, self.inner.pools.waiting_for(&run.run_id, seq)?))
+                })
+                .collect();
+            (waiting, moved_ms(&history))
         } else {
             (Waiting::default(), None)
         };
@@ -162,6 +171,7 @@ fn waiting_of(state: &RunState) -> Waiting {
         activities,
         timers,
         failing_task: state.failing_task(),
+        activity_waits: BTreeMap::new(),
     }
 }
 
