@@ -357,6 +357,8 @@ mod tests {
                 "workflow_id": "w", "run_id": "r", "workflow_type": "t", "module_digest": "d",
                 "status": spelled, "start_ms": 1, "close_ms": 2, "history_len": 3,
                 "format_version": 1,
+                // Added with priorities: the default, where the record holds none.
+                "priority": 3,
             });
             assert_eq!(body, want);
             let status = ExecutionStatus::from(status);
