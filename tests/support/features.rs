@@ -26,6 +26,17 @@ pub async fn deployed(builder: TestEnvBuilder, name: &str) -> TestEnv {
     env
 }
 
+/// The environment `builder` makes (with the tests' compiled components) once the data
+/// file a dropped environment held is free again (its host lets go of it a moment
+/// after the drop).
+pub async fn reopened(builder: impl Fn() -> TestEnvBuilder) -> TestEnv {
+    super::poll::until_async("the data file reopened", || async {
+        let compiled = builder().compiled_cache(super::compiled_cache());
+        compiled.start().await.ok()
+    })
+    .await
+}
+
 /// The activities and local activities the run scheduled, grouped by the workflow task
 /// that scheduled them (tasks that scheduled none left out): `(activity, input)`.
 pub fn scheduled_per_task(events: &[Event]) -> Vec<Vec<(String, Value)>> {

@@ -20,6 +20,15 @@ impl Server {
         Server::start_with(data, env, &[])
     }
 
+    /// A server on `data` on the virtual clock (`WEFT_VIRTUAL_CLOCK=1`) with the
+    /// component `name` deployed (with the CLI) under that name.
+    pub fn virtual_with(data: &Path, name: &str) -> Server {
+        let server = Server::start(data, &[("WEFT_VIRTUAL_CLOCK", "1")]);
+        let component = super::component(name);
+        ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", name]));
+        server
+    }
+
     /// [`Server::start`] with extra `weft server` arguments.
     pub fn start_with(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Server {
         let mut cmd = super::weft();
@@ -96,6 +105,10 @@ impl Server {
     pub fn get(&self, path: &str) -> (u16, Value) {
         let resp = agent().get(format!("{}{path}", self.url)).call();
         read(resp)
+    }
+
+    pub fn delete(&self, path: &str) -> (u16, Value) {
+        read(agent().delete(format!("{}{path}", self.url)).call())
     }
 
     pub fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {

@@ -4,7 +4,11 @@
 //! makes these bodies from its own types (`weft_runtime::bodies`), so a client links
 //! neither wasmtime nor redb.
 
+pub mod batch_types;
 pub mod paths;
 pub mod pem;
 pub mod schedule_types;
+pub mod stack_types;
+pub mod steer_types;
 pub mod types;
+pub mod update_with_start;

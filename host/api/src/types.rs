@@ -11,6 +11,8 @@
 //! | GET    | /v1/execution-count?query=Q            | → 200 [`CountBody`] (Q may end `GROUP BY          |
 //! |        |                                        | ExecutionStatus`)                                 |
 //! | GET    | /v1/executions/{id}                    | → 200 [`Description`]                             |
+//! | GET    | /v1/executions/{id}/stack              | → 200 [`StackBody`](crate::stack_types::StackBody): where an open run waits |
+//! | DELETE | /v1/executions/{id}                    | → 200 [`DeletedExecution`](crate::stack_types::DeletedExecution); an open run: 409 `conflict` |
 //! | GET    | /v1/executions/{id}/result?wait_s=S    | → 200 [`ResultBody`] (202 if still open after S)  |
 //! | GET    | /v1/executions/{id}/history            | → 200 history file JSON (`history::export`); payloads decoded, or as stored (codec envelopes) with `?stored=true` |
 //! | POST   | /v1/executions/{id}/signals/{name}     | [`MessageBody`] → 200 [`Signalled`] once durable  |
@@ -158,6 +160,9 @@ pub struct ExecutionInfo {
     pub history_len: u64,
     /// History encoding version the run was written with.
     pub format_version: u16,
+    /// An open run that is paused (`weft pause`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
     /// 1 (highest) to 5 (lowest); 3 unless its start gave another (or its parent ran
     /// at another).
     #[serde(default = "default_priority")]
@@ -269,6 +274,32 @@ pub struct StopBody {
     /// termination never reaches a later run of the id). 1 to 128 bytes, printable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+}
+
+/// A reset (`POST /v1/executions/{id}/reset`): the execution goes on from a workflow
+/// task of its latest run, in a new run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetBody {
+    /// `first-task`, `last-task`, or the index of a `task-started` event.
+    pub to: String,
+    /// Why: recorded in both runs' histories. Required, at most [`MAX_REASON_BYTES`].
+    pub reason: String,
+    /// Which signals and updates recorded after the task the new run receives again:
+    /// `all` (absent: the default), `signals`, `updates` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reapply: Option<String>,
+}
+
+/// What a reset did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetDone {
+    pub workflow_id: String,
+    /// The run that was reset.
+    pub from_run_id: String,
+    /// The new run.
+    pub run_id: String,
+    /// The index of the `task-started` event the new run goes on from.
+    pub event_index: u64,
 }
 
 /// The reason recorded for a cancellation asked for without one.
@@ -388,12 +419,24 @@ pub struct PendingActivityInfo {
     /// token it waits for ([flow control](../../docs/guide/flow-control.md)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<String>,
+    /// Paused by an operator (`weft activity pause`): no new attempt starts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PendingTimerInfo {
     pub seq: u32,
     pub fire_at_ms: u64,
+}
+
+/// Where a reset run came from: the run reset, the index of the `task-started` event
+/// the new run goes on from, and the reason given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLink {
+    pub run_id: String,
+    pub event_index: u64,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -409,6 +452,12 @@ pub struct Description {
     /// The run this one continued as new from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continued_from: Option<String>,
+    /// The run a reset made this one from (`weft reset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_from: Option<ResetLink>,
+    /// The run a reset of this one made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_to: Option<String>,
     /// The workflow that started this run as its child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_workflow_id: Option<String>,
@@ -424,6 +473,10 @@ pub struct Description {
     pub children: Vec<ChildInfo>,
     pub pending_activities: Vec<PendingActivityInfo>,
     pub pending_timers: Vec<PendingTimerInfo>,
+    /// Where an open run waits: its pending futures with their source lines (as
+    /// `GET /v1/executions/{id}/stack` lists them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting_at: Vec<crate::stack_types::StackFrame>,
     /// The workflow task that is failing and being retried, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_task: Option<FailingTaskInfo>,
@@ -431,6 +484,9 @@ pub struct Description {
     /// cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_requested: Option<CancelRequestInfo>,
+    /// Set while the run is paused: who paused it, why and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<crate::steer_types::PauseInfoBody>,
     /// Present once closed.
     pub result: Option<ResultBody>,
     /// The names the workflow's signal, query and update handlers answer to, when its

@@ -31,12 +31,15 @@ struct Folded<'a> {
     modules: BTreeMap<&'a str, &'a [u8]>,
     versions: BTreeMap<(u64, &'a str, u32), &'a ModuleVersion>,
     schedules: BTreeMap<&'a str, Option<&'a [u8]>>,
+    batches: BTreeMap<&'a str, &'a [u8]>,
     attributes: BTreeMap<&'a str, (u64, &'a RunAttributes)>,
     /// Name → kind byte, the first given (the database keeps one it already has).
     types: BTreeMap<&'a str, i16>,
     /// (workflow id, request key) → record, the first given (the database keeps one
     /// it already has).
     requests: BTreeMap<(&'a str, &'a str), &'a [u8]>,
+    /// Runs to remove, after everything else.
+    removed: Vec<&'a str>,
 }
 
 impl<'a> Folded<'a> {
@@ -89,6 +92,9 @@ impl<'a> Folded<'a> {
                 Write::DeleteSchedule(id) => {
                     f.schedules.insert(id, None);
                 }
+                Write::PutBatch { id, batch } => {
+                    f.batches.insert(id, batch);
+                }
                 Write::PutAttributes {
                     run_id,
                     start_ms,
@@ -108,6 +114,7 @@ impl<'a> Folded<'a> {
                 }
                 // Checked by the writer before anything of the batch is applied.
                 Write::Fence { .. } => {}
+                Write::DeleteRun(run_id) => f.removed.push(run_id),
             }
         }
         f
@@ -232,7 +239,30 @@ fn statements(f: &Folded<'_>) -> Vec<Statement> {
     resting_and_outbox(f, &mut out);
     modules_and_schedules(f, &mut out);
     attributes(f, &mut out);
+    removals(f, &mut out);
     out
+}
+
+/// Remove the runs of `f.removed` and every row kept for them; a workflow id that
+/// points at one goes too, with its requests. Sent last: statements run in order.
+fn removals(f: &Folded<'_>, out: &mut Vec<Statement>) {
+    if f.removed.is_empty() {
+        return;
+    }
+    let ids = || text(f.removed.iter().copied());
+    for sql in [
+        "DELETE FROM history WHERE run_id = ANY($1::text[])",
+        "DELETE FROM outcomes WHERE run_id = ANY($1::text[])",
+        "DELETE FROM resting WHERE run_id = ANY($1::text[])",
+        "DELETE FROM search_attribute_values WHERE run_id = ANY($1::text[])",
+        "DELETE FROM run_attributes WHERE run_id = ANY($1::text[])",
+        "DELETE FROM requests q USING workflows w \
+         WHERE w.latest_run_id = ANY($1::text[]) AND q.workflow_id = w.workflow_id",
+        "DELETE FROM workflows WHERE latest_run_id = ANY($1::text[])",
+        "DELETE FROM runs WHERE run_id = ANY($1::text[])",
+    ] {
+        out.push(statement(sql, vec![ids()]));
+    }
 }
 
 fn runs_statement<'a>(runs: impl Iterator<Item = &'a RunRecord> + Clone) -> Statement {
@@ -395,6 +425,17 @@ fn modules_and_schedules(f: &Folded<'_>, out: &mut Vec<Statement>) {
         out.push(statement(
             "DELETE FROM schedules WHERE schedule_id = ANY($1::text[])",
             vec![text(gone.into_iter())],
+        ));
+    }
+    if !f.batches.is_empty() {
+        out.push(statement(
+            "INSERT INTO batches (batch_id, record) \
+             SELECT * FROM unnest($1::text[], $2::bytea[]) \
+             ON CONFLICT (batch_id) DO UPDATE SET record = excluded.record",
+            vec![
+                text(f.batches.keys().copied()),
+                bytes(f.batches.values().copied()),
+            ],
         ));
     }
 }

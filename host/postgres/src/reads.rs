@@ -126,6 +126,21 @@ pub async fn open_runs(c: &Client) -> Result<Vec<RunRecord>, StorageError> {
     runs_from_rows(rows(c, &sql, &[]).await?)
 }
 
+/// At most `limit` runs closed before `before_ms`, the earliest first.
+pub async fn closed_before(
+    c: &Client,
+    before_ms: u64,
+    limit: usize,
+) -> Result<Vec<RunRecord>, StorageError> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM runs r WHERE r.close_ms IS NOT NULL AND r.close_ms < $1 \
+         ORDER BY r.close_ms, r.run_id LIMIT $2"
+    );
+    let before = i64::try_from(before_ms).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    runs_from_rows(rows(c, &sql, &[&before, &limit]).await?)
+}
+
 pub async fn outcome(c: &Client, run_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
     let sql = "SELECT outcome FROM outcomes WHERE run_id = $1";
     Ok(rows(c, sql, &[&run_id]).await?.first().map(|r| r.get(0)))
@@ -200,8 +215,20 @@ pub async fn module_versions(c: &Client) -> Result<Vec<ModuleVersion>, StorageEr
         .collect())
 }
 
+pub async fn batches(c: &Client) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    keyed_records(c, "SELECT batch_id, record FROM batches ORDER BY batch_id").await
+}
+
 pub async fn schedules(c: &Client) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-    let sql = "SELECT schedule_id, record FROM schedules ORDER BY schedule_id";
+    keyed_records(
+        c,
+        "SELECT schedule_id, record FROM schedules ORDER BY schedule_id",
+    )
+    .await
+}
+
+/// The (id, record) rows `sql` selects.
+async fn keyed_records(c: &Client, sql: &str) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
     Ok(rows(c, sql, &[])
         .await?
         .into_iter()

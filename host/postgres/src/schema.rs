@@ -21,6 +21,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("initial schema", V1_INITIAL),
     ("cluster membership", V2_CLUSTER),
     ("request ids", V3_REQUESTS),
+    ("runs by close time", V4_RUNS_BY_CLOSE),
+    ("batch jobs", V5_BATCHES),
 ];
 
 /// The schema version this weft writes.
@@ -140,6 +142,11 @@ CREATE TABLE requests (
 );
 "#;
 
+/// The closed runs in close order: what retention walks (`Storage::closed_before`).
+const V4_RUNS_BY_CLOSE: &str = r#"
+CREATE INDEX runs_by_close ON runs (close_ms, run_id) WHERE close_ms IS NOT NULL;
+"#;
+
 /// The cluster (its shard count, fixed when the first host creates it), its nodes and
 /// the shard leases (see `cluster/`). Times are the database's clock.
 const V2_CLUSTER: &str = r#"
@@ -171,6 +178,15 @@ const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     name text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 )";
+
+/// Batch jobs (`weft batch`): their definition, targets and progress, encoded by the
+/// runtime.
+const V5_BATCHES: &str = "
+CREATE TABLE batches (
+    batch_id text COLLATE \"C\" PRIMARY KEY,
+    record bytea NOT NULL
+);
+";
 
 /// Bring the database up to [`latest`]: apply what is missing, in one transaction.
 /// A concurrent opener that loses the race on a migration's row tries again.

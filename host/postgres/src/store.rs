@@ -286,6 +286,10 @@ impl Storage for PgStorage {
         self.read(|c| async move { reads::open_runs(&c).await })
     }
 
+    fn closed_before(&self, before_ms: u64, limit: usize) -> Result<Vec<RunRecord>, StorageError> {
+        self.read(move |c| async move { reads::closed_before(&c, before_ms, limit).await })
+    }
+
     fn outcome(&self, run_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
         let run_id = run_id.to_string();
         self.read(move |c| async move { reads::outcome(&c, &run_id).await })
@@ -319,6 +323,10 @@ impl Storage for PgStorage {
 
     fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
         self.read(|c| async move { reads::schedules(&c).await })
+    }
+
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.read(|c| async move { reads::batches(&c).await })
     }
 
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::TestSchema;
-use weft_runtime::storage::conformance::{records, requests, runs, search};
+use weft_runtime::storage::conformance::{records, removal, requests, runs, search};
 
 macro_rules! conformance {
     ($($name:ident => $test:expr;)*) => {$(
@@ -30,4 +30,6 @@ conformance! {
     search_order_by_sorts_and_pages => search::order_by_sorts_and_pages;
     search_counts_group_by_status => search::counts_group_by_status;
     search_replacing_attributes_moves_their_index_rows => search::replacing_attributes_moves_their_index_rows;
+    removing_a_run_takes_every_row_kept_for_it => removal::removing_a_run_takes_every_row_kept_for_it;
+    closed_runs_are_found_by_close_time => removal::closed_runs_are_found_by_close_time;
 }

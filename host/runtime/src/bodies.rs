@@ -5,14 +5,17 @@
 use weft_api::schedule_types::{
     ActionBody, RecentAction, ScheduleBody, ScheduleInfo, ScheduledRun,
 };
+use weft_api::steer_types::PauseInfoBody;
 use weft_api::types::{
     CancelRequestInfo, ChildInfo, CountBody, CountGroup, Description, ExecutionInfo,
     ExecutionStatus, FailingTaskInfo, FailureBody, HandlersInfo, ModuleInfo, PendingActivityInfo,
     PendingTimerInfo, ResultBody,
 };
 
+use weft_api::stack_types::{StackBody, StackFrame};
+
 use crate::history::{Outcome, PendingActivity};
-use crate::runtime::{ChildRun, Inspector, QueryError, RunDescription};
+use crate::runtime::{ChildRun, Frame, Inspector, QueryError, RunDescription, Stack};
 use crate::schedules::{
     rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleDescription, SchedulePolicies,
 };
@@ -73,6 +76,7 @@ impl From<&RunRecord> for ExecutionInfo {
             close_ms: r.close_ms,
             history_len: r.history_len,
             format_version: r.format_version,
+            paused: false,
             // Kept with the attributes: a caller that read them sets it.
             priority: weft_model::Priority::DEFAULT.get(),
             // Known to the live host only: a caller that asked it sets it.
@@ -82,16 +86,17 @@ impl From<&RunRecord> for ExecutionInfo {
 }
 
 /// Runs as lists show them, each with its priority (kept with its attributes, so read
-/// here: one look-up per run listed).
+/// here: one look-up per run listed) and, when open, whether it is paused.
 pub fn execution_infos(
     inspector: &Inspector,
     runs: &[RunRecord],
 ) -> Result<Vec<ExecutionInfo>, QueryError> {
     runs.iter()
         .map(|run| {
-            let attributes = inspector.attributes(&run.run_id)?;
+            let attributes = inspector.attributes(&run.run_id)?.unwrap_or_default();
             Ok(ExecutionInfo {
-                priority: attributes.unwrap_or_default().priority().get(),
+                priority: attributes.priority().get(),
+                paused: run.status.is_open() && attributes.paused,
                 ..ExecutionInfo::from(run)
             })
         })
@@ -212,6 +217,14 @@ impl From<RunDescription> for Description {
             module_version: d.module.map(|v| v.version),
             module_moved_ms: d.module_moved_ms,
             continued_from: d.continued_from,
+            reset_from: d.reset_from.map(|(run_id, event_index, reason)| {
+                weft_api::types::ResetLink {
+                    run_id,
+                    event_index,
+                    reason,
+                }
+            }),
+            reset_to: d.reset_to,
             parent_workflow_id: d.parent_workflow_id,
             memo: d.memo.into_iter().collect(),
             search_attributes: d.search_attributes,
@@ -237,6 +250,7 @@ impl From<RunDescription> for Description {
                     fire_at_ms: t.fire_at_ms,
                 })
                 .collect(),
+            waiting_at: d.waiting.at.into_iter().map(StackFrame::from).collect(),
             failing_task: d.waiting.failing_task.map(|f| FailingTaskInfo {
                 message: f.failure.message,
                 location: f.failure.location.map(|l| l.to_string()),
@@ -245,6 +259,11 @@ impl From<RunDescription> for Description {
                 next_attempt_ms: f.retry_at_ms,
             }),
             cancel_requested: d.cancel_reason.map(|reason| CancelRequestInfo { reason }),
+            paused: d.waiting.paused.map(|p| PauseInfoBody {
+                reason: p.reason,
+                identity: p.identity,
+                time_ms: p.time_ms,
+            }),
             result,
             run: ExecutionInfo {
                 priority: d.priority.get(),
@@ -256,6 +275,31 @@ impl From<RunDescription> for Description {
                 queries: h.queries,
                 updates: h.updates,
             }),
+        }
+    }
+}
+
+impl From<Frame> for StackFrame {
+    fn from(f: Frame) -> StackFrame {
+        let location = f.location;
+        StackFrame {
+            kind: f.kind.as_str().to_string(),
+            seq: f.seq,
+            name: f.name,
+            file: location.as_ref().map(|l| l.file.clone()),
+            line: location.as_ref().map(|l| l.line),
+            column: location.as_ref().map(|l| l.column),
+        }
+    }
+}
+
+impl From<Stack> for StackBody {
+    fn from(s: Stack) -> StackBody {
+        StackBody {
+            status: ExecutionInfo::from(&s.run).status,
+            workflow_id: s.run.workflow_id,
+            run_id: s.run.run_id,
+            frames: s.frames.into_iter().map(StackFrame::from).collect(),
         }
     }
 }
@@ -291,6 +335,7 @@ fn pending_activity(a: PendingActivity) -> PendingActivityInfo {
         cancel_requested: a.cancel_requested,
         local: a.local,
         waiting: None,
+        paused: a.paused,
     }
 }
 

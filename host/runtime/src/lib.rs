@@ -8,6 +8,7 @@
 //! [`payload_codec`] (payloads encrypted and compressed at rest), [`testing`], and
 //! [`bodies`] (the API's bodies, `weft-api`, made from the runtime's types).
 
+pub mod batches;
 pub mod bodies;
 pub mod contract;
 pub mod engine;
@@ -41,6 +42,7 @@ pub mod activities {
 pub mod history {
     pub use weft_model::history::*;
 
+    pub mod archive;
     pub mod export;
 }
 

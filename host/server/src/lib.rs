@@ -7,4 +7,4 @@ pub mod ui;
 
 pub(crate) use weft_api::pem;
 pub(crate) use weft_runtime::{activities, contract, history, metrics};
-pub(crate) use weft_runtime::{runtime, schedules, storage, DYNAMIC_WORKFLOW};
+pub(crate) use weft_runtime::{batches, runtime, schedules, storage, DYNAMIC_WORKFLOW};

@@ -12,6 +12,6 @@ pub use context::{ActivityContext, Heartbeat, HeartbeatReport};
 pub use context::{Beats, Stop};
 pub use error::{ActivityError, CANCELLED};
 pub use registry::{ActivityRegistry, QueueActivities, DEFAULT_QUEUE};
-pub use retry::{next_retry, RetryDecision};
+pub use retry::{default_policy, next_retry, RetryDecision};
 
 pub use weft_types::ActivityType;

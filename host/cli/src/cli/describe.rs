@@ -1,6 +1,6 @@
 //! `weft describe`: one execution for people — status, module version, times, a failing
 //! task, a cancellation asked for, what it waits for (activities with their attempt and
-//! last heartbeat), how it ended.
+//! last heartbeat) and where its code waits (`weft stack`'s lines), how it ended.
 
 use clap::Args;
 
@@ -41,13 +41,29 @@ fn description(d: &Description) -> String {
     let mut out = format!("{} ({})\n", run.workflow_id, run.workflow_type);
     let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<9} {value}\n"));
     let cancel = d.cancel_requested.as_ref();
-    match (cancel, &run.pending) {
-        (_, Some(limit)) if run.status.is_open() => field(
+    let paused = d.paused.as_ref().filter(|_| run.status.is_open());
+    match (cancel, paused, &run.pending) {
+        (_, _, Some(limit)) if run.status.is_open() => field(
             "status",
             format!("pending (waiting: {limit}; starts when a run of its type closes)"),
         ),
-        (Some(_), _) if run.status.is_open() => field("status", "running, cancel requested".into()),
+        (Some(_), Some(_), _) => field("status", "running, paused, cancel requested".into()),
+        (None, Some(_), _) => field("status", "running, paused".into()),
+        (Some(_), None, _) if run.status.is_open() => {
+            field("status", "running, cancel requested".into())
+        }
         _ => field("status", run.status.as_str().to_string()),
+    }
+    if let Some(p) = paused {
+        field(
+            "paused",
+            format!(
+                "by {} at {}: {}",
+                p.identity,
+                human::utc(p.time_ms),
+                p.reason
+            ),
+        );
     }
     if let Some(c) = cancel {
         field("reason", c.reason.clone());
@@ -55,6 +71,18 @@ fn description(d: &Description) -> String {
     field("run", run.run_id.clone());
     if let Some(previous) = &d.continued_from {
         field("continued", format!("from run {previous}"));
+    }
+    if let Some(from) = &d.reset_from {
+        field(
+            "reset",
+            format!(
+                "from run {} at event {}: {}",
+                from.run_id, from.event_index, from.reason
+            ),
+        );
+    }
+    if let Some(to) = &d.reset_to {
+        field("reset", format!("to run {to}"));
     }
     if let Some(parent) = &d.parent_workflow_id {
         field("parent", parent.clone());
@@ -170,6 +198,7 @@ fn description(d: &Description) -> String {
                     a.local.then_some("local"),
                     a.cancel_requested.then_some("cancel requested"),
                     a.waiting.as_deref(),
+                    a.paused.then_some("paused"),
                 ]
                 .into_iter()
                 .flatten()
@@ -215,6 +244,12 @@ fn description(d: &Description) -> String {
             .collect();
         out.push_str(&indent_table(&["SEQ", "FIRES AT"], &rows));
     }
+    if !d.waiting_at.is_empty() {
+        out.push_str("waiting at:\n");
+        for frame in &d.waiting_at {
+            out.push_str(&format!("  {}\n", super::stack::line(frame)));
+        }
+    }
     out
 }
 
@@ -253,6 +288,7 @@ mod tests {
                 close_ms: None,
                 history_len: 9,
                 format_version: 3,
+                paused: false,
                 priority: 2,
                 pending: None,
             },
@@ -260,6 +296,8 @@ mod tests {
             module_version: Some(1),
             module_moved_ms: None,
             continued_from: None,
+            reset_from: None,
+            reset_to: None,
             parent_workflow_id: None,
             memo: serde_json::Map::new(),
             search_attributes: Default::default(),
@@ -276,13 +314,32 @@ mod tests {
                 cancel_requested: true,
                 local: false,
                 waiting: None,
+                paused: false,
             }],
             pending_timers: vec![],
+            waiting_at: vec![],
             failing_task: None,
             cancel_requested: None,
+            paused: None,
             result: None,
             handlers: None,
         }
+    }
+
+    #[test]
+    fn a_paused_run_says_so_with_who_and_why() {
+        let mut d = open_run();
+        d.paused = Some(weft_api::steer_types::PauseInfoBody {
+            reason: "payments API down".into(),
+            identity: "ops".into(),
+            time_ms: 61_000,
+        });
+        let text = description(&d);
+        assert!(text.contains("status    running, paused\n"), "{text}");
+        assert!(
+            text.contains("by ops at 1970-01-01 00:01:01 UTC: payments API down"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::codec_keys::CodecKeysArg;
 use super::remote::{api_failure, ServerArg};
 use super::{exit, timeline, CliResult, Failure};
+use crate::history::archive::{Archive, ArchiveError};
 use crate::history::{export, Event};
 use crate::payload_codec::PayloadCodec;
 
@@ -25,6 +26,10 @@ pub struct Source {
     /// open in a running host).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Read the run from this archive folder (what `weft server --retention
+    /// --archive-dir` wrote before removing it) instead of asking a server.
+    #[arg(long, value_name = "DIR", conflicts_with = "data")]
+    archive: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArg,
     #[command(flatten)]
@@ -38,7 +43,7 @@ pub struct Source {
 /// to 80 characters.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft history show hello-1\n  weft history show --json hello-1 > hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
+    after_help = "Example:\n  weft history show hello-1\n  weft history show --json hello-1 > hello-1.history.json\n  weft history show --data ./data hello-1     # offline\n  weft history show --archive /var/lib/weft/archive hello-1     # a run retention removed"
 )]
 pub struct ShowArgs {
     /// Workflow id (its latest run) or run id.
@@ -130,9 +135,10 @@ enum Payloads {
 
 async fn fetch(source: &Source, id: &str, payloads: Payloads) -> Result<Fetched, Failure> {
     let codec = source.codec.codec()?;
-    let (workflow_id, run_id, mut events) = match &source.data {
-        Some(dir) => return fetch_local(dir, id, payloads, codec).await,
-        None => {
+    let (workflow_id, run_id, mut events) = match (&source.data, &source.archive) {
+        (Some(dir), _) => return fetch_local(dir, id, payloads, codec).await,
+        (None, Some(dir)) => archived(dir, id)?,
+        (None, None) => {
             let client = source.server.client()?;
             // Asked to decode with our keys, the server's stored form is decoded here;
             // without keys, a server with keys answers plaintext for `show`.
@@ -160,6 +166,16 @@ async fn fetch(source: &Source, id: &str, payloads: Payloads) -> Result<Fetched,
         run_id,
         events,
     })
+}
+
+/// A run from an archive folder, payloads as stored.
+fn archived(dir: &Path, id: &str) -> Result<(String, String, Vec<Event>), Failure> {
+    let (path, text) = Archive::new(dir).read(id).map_err(|e| match e {
+        ArchiveError::NotFound { .. } => Failure::new(exit::NOT_FOUND, e),
+        e => Failure::from(e),
+    })?;
+    export::from_json(&text)
+        .map_err(|e| Failure::from(format!("{} is not a history file: {e}", path.display())))
 }
 
 async fn fetch_local(

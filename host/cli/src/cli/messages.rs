@@ -13,7 +13,7 @@ use crate::client::ClientError;
 use weft_api::types::{ErrorCode, UpdateBody};
 
 /// A client error as the command's failure; a failed query or update exits 3.
-fn message_failure(e: ClientError) -> Failure {
+pub(super) fn message_failure(e: ClientError) -> Failure {
     let code = match e.code() {
         Some(ErrorCode::QueryFailed | ErrorCode::UpdateRejected | ErrorCode::UpdateFailed) => {
             exit::WORKFLOW_FAILED

@@ -2,22 +2,30 @@
 //! activities and calls [`main`] (or [`main_with`] to add verbs of its own, as the
 //! repo's `weft` adds `bench`).
 
+mod activity_ops;
+mod batch;
 mod build;
 mod cluster;
 mod codec_keys;
 mod control;
+mod delete;
 mod describe;
 mod history;
 mod human;
 mod local;
 mod messages;
+mod pause;
 mod remote;
 mod replay;
+mod reset;
 mod schedule;
 mod search;
 mod server;
+mod stack;
 mod start;
+mod steer_text;
 mod timeline;
+mod update_with_start;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -120,14 +128,30 @@ enum Command<V: Verbs> {
     Start(start::StartCommand),
     Execute(start::ExecuteCommand),
     Describe(describe::DescribeArgs),
+    Stack(stack::StackArgs),
     List(remote::ListArgs),
     Count(search::CountArgs),
     Result(start::ResultArgs),
     Signal(messages::SignalArgs),
     Query(messages::QueryArgs),
     Update(messages::UpdateArgs),
+    UpdateWithStart(update_with_start::UpdateWithStartArgs),
     Cancel(control::CancelArgs),
     Terminate(control::TerminateArgs),
+    Reset(reset::ResetArgs),
+    #[command(
+        subcommand,
+        after_help = "Example:\n  weft batch terminate --query \"WorkflowType = 'order'\" --reason 'bad deploy'\n  weft batch list\n  weft batch describe batch-4f2a9c01d2e3 --json\n  weft batch stop batch-4f2a9c01d2e3"
+    )]
+    Batch(batch::BatchCommand),
+    Delete(delete::DeleteArgs),
+    Pause(pause::PauseArgs),
+    Unpause(pause::UnpauseArgs),
+    #[command(
+        subcommand,
+        after_help = "Example:\n  weft activity pause order-17 --activity charge_card --reason 'payments API is down'\n  weft activity update-options order-17 --activity charge_card --max-attempts 10\n  weft activity unpause order-17 --activity charge_card"
+    )]
+    Activity(activity_ops::ActivityCommand),
     #[command(
         subcommand,
         after_help = "Example:\n  weft history show hello-1\n  weft history export hello-1 -o hello-1.history.json\n  weft history show --data ./data hello-1     # offline"
@@ -194,6 +218,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Start(args) => start::start(args),
             Command::Execute(args) => start::execute(args),
             Command::Describe(args) => describe::describe(args),
+            Command::Stack(args) => stack::stack(args),
             Command::Metrics(args) => remote::metrics(args),
             Command::List(args) => remote::list(args).await,
             Command::Count(args) => search::count(args).await,
@@ -201,8 +226,15 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Signal(args) => messages::signal(args),
             Command::Query(args) => messages::query(args),
             Command::Update(args) => messages::update(args),
+            Command::UpdateWithStart(args) => update_with_start::update_with_start(args),
             Command::Cancel(args) => control::cancel(args),
             Command::Terminate(args) => control::terminate(args),
+            Command::Reset(args) => reset::reset(args),
+            Command::Batch(command) => batch::batch(command),
+            Command::Delete(args) => delete::delete(args),
+            Command::Pause(args) => pause::pause(args),
+            Command::Unpause(args) => pause::unpause(args),
+            Command::Activity(cmd) => activity_ops::activity(cmd),
             Command::History(cmd) => history::history(cmd).await,
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),

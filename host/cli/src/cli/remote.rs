@@ -405,8 +405,9 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
             vec![
                 r.workflow_id.clone(),
                 r.workflow_type.clone(),
-                match &r.pending {
-                    Some(_) if r.status.is_open() => "pending".to_string(),
+                match (&r.pending, r.paused) {
+                    (Some(_), _) if r.status.is_open() => "pending".to_string(),
+                    (_, true) => "paused".to_string(),
                     _ => r.status.as_str().to_string(),
                 },
                 human::utc(r.start_ms),

@@ -13,19 +13,21 @@ use serde::Serialize;
 use super::remote::{api_failure, ServerArg};
 use super::{exit, CliResult, Failure};
 use crate::engine::{Engine, EngineConfig, Module};
+use crate::history::archive::{self, read_file, Archive, ArchiveError};
 use crate::history::export;
 use crate::payload_codec::PayloadCodec;
 use crate::replay::{replay as replay_history, ReplayError, ReplayStats};
 
 /// Replay recorded histories against a workflow component; no activity runs.
 ///
-/// Give a history file, a folder (every `*.json` in it is replayed, with a progress bar
-/// and a summary), or `--id` to fetch a live execution's history from the server. Exits
+/// Give a history file, a folder (every `*.json` and `*.history.json.zst` in it is
+/// replayed, with a progress bar and a summary), `--id` to fetch a live execution's
+/// history from the server, or `--archive DIR --id` to read an archived run. Exits
 /// 0 when the component makes every recorded decision, 3 when any history diverges
 /// (with the event, both commands and the source line that issued them).
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft replay --module hello.wasm hello.history.json\n  weft replay --module hello-v2.wasm histories/\n  weft replay --module hello-v2.wasm --id hello-1 --server http://127.0.0.1:7233\n  weft replay --module hello.wasm --codec-keys keys.json encrypted.history.json\n\nExit codes: 0 all match, 3 a history diverged, 4 a file or execution not found, 5 the module is not a weft component, 1 other errors."
+    after_help = "Example:\n  weft replay --module hello.wasm hello.history.json\n  weft replay --module hello-v2.wasm histories/\n  weft replay --module hello-v2.wasm --id hello-1 --server http://127.0.0.1:7233\n  weft replay --module hello.wasm --codec-keys keys.json encrypted.history.json\n  weft replay --module hello.wasm --archive /var/lib/weft/archive --id hello-1\n\nExit codes: 0 all match, 3 a history diverged, 4 a file or execution not found, 5 the module is not a weft component, 1 other errors."
 )]
 pub struct ReplayArgs {
     /// The workflow component to check.
@@ -34,9 +36,14 @@ pub struct ReplayArgs {
     /// A history file written by `weft history export`, or a folder of them.
     #[arg(required_unless_present = "id", conflicts_with = "id")]
     history: Option<PathBuf>,
-    /// Replay this execution's history (workflow id or run id), fetched from the server.
+    /// Replay this execution's history (workflow id or run id), fetched from the server
+    /// (or read from --archive).
     #[arg(long)]
     id: Option<String>,
+    /// Read --id's history from this archive folder (what `weft server --retention
+    /// --archive-dir` wrote) instead of the server.
+    #[arg(long, value_name = "DIR", requires = "id")]
+    archive: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArg,
     /// One JSON object per history on stdout (history, workflow_id, run_id, matches,
@@ -182,6 +189,14 @@ impl Checker {
 pub async fn replay(args: ReplayArgs) -> CliResult {
     let checker = Checker::load(&args.module, args.codec.codec()?, args.compile_cache())?;
     match (&args.id, &args.history) {
+        (Some(id), _) if args.archive.is_some() => {
+            let archive = Archive::new(args.archive.as_deref().expect("just checked"));
+            let (path, text) = archive.read(id).map_err(|e| match e {
+                ArchiveError::NotFound { .. } => Failure::new(exit::NOT_FOUND, e),
+                e => Failure::from(e),
+            })?;
+            one(checker.check(path.display().to_string(), &text), args.json)
+        }
         (Some(id), _) => {
             let json = args.server.client()?.history(id).map_err(api_failure)?;
             let verdict = checker.check(format!("execution {id}"), &json.to_string());
@@ -189,11 +204,9 @@ pub async fn replay(args: ReplayArgs) -> CliResult {
         }
         (None, Some(path)) if path.is_dir() => folder(&checker, path, args.json),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(
-                    exit::NOT_FOUND,
-                    format!("cannot read {}: {e}", path.display()),
-                )
+            let text = read_file(path).map_err(|e| match e {
+                ArchiveError::Read { .. } => Failure::new(exit::NOT_FOUND, e),
+                e => Failure::from(e),
             })?;
             let verdict = checker.check(path.display().to_string(), &text);
             one(verdict, args.json)
@@ -227,7 +240,14 @@ fn one(v: Verdict, json: bool) -> CliResult {
     Ok(())
 }
 
-/// Replay every `*.json` file in `dir`, then summarize.
+/// A history file by its name: `*.json`, or an archive's `*.history.json.zst`.
+fn is_history_file(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    name.ends_with(".json") || name.ends_with(archive::SUFFIX)
+}
+
+/// Replay every history file (`*.json`, `*.history.json.zst`) in `dir`, then
+/// summarize.
 fn folder(checker: &Checker, dir: &Path, json: bool) -> CliResult {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| {
@@ -237,13 +257,16 @@ fn folder(checker: &Checker, dir: &Path, json: bool) -> CliResult {
             )
         })?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.is_file() && is_history_file(p))
         .collect();
     files.sort();
     if files.is_empty() {
         return Err(Failure::new(
             exit::NOT_FOUND,
-            format!("no *.json history files in {}", dir.display()),
+            format!(
+                "no history files (*.json, *.history.json.zst) in {}",
+                dir.display()
+            ),
         ));
     }
     let bar = progress_bar(files.len() as u64);
@@ -256,7 +279,7 @@ fn folder(checker: &Checker, dir: &Path, json: bool) -> CliResult {
                 .to_string_lossy()
                 .into_owned(),
         );
-        let verdict = match std::fs::read_to_string(file) {
+        let verdict = match read_file(file) {
             Ok(text) => checker.check(file.display().to_string(), &text),
             Err(e) => Verdict {
                 history: file.display().to_string(),

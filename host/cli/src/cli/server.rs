@@ -14,7 +14,10 @@ use crate::api::auth::{Tokens, TOKENS_ENV};
 use crate::api::cluster::{ClusterView, SingleHost};
 use crate::api::tls::TlsFiles;
 use crate::api::Security;
-use crate::runtime::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE};
+use crate::history::archive::Archive;
+use crate::runtime::{
+    HostConfig, Retention, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE,
+};
 use crate::storage::{Storage, DEFAULT_STORAGE_CACHE_BYTES};
 use crate::ui::UiMode;
 
@@ -41,6 +44,7 @@ use crate::ui::UiMode;
   weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
   weft server --data ./data --shutdown-grace 30s
   weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
+  weft server --data ./data --retention 30d --archive-dir /var/lib/weft/archive
   weft server --data ./cache --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft
 
 A cluster on one PostgreSQL database (a second host waits as a standby and takes over
@@ -168,6 +172,26 @@ pub struct ServerArgs {
     pub no_ui: bool,
     #[command(flatten)]
     pub codec: super::codec_keys::CodecKeysArg,
+    /// Remove closed executions whose close time is older than this (`30d`, `12h`,
+    /// `90m`, `30s`; each run by its own close time), in the background at a bounded
+    /// pace. Default: keep every execution.
+    #[arg(long, value_name = "DURATION", value_parser = parse_retention)]
+    pub retention: Option<Duration>,
+    /// With --retention, first write each run to this folder (one zstd-compressed
+    /// history file per run, payloads as stored: encrypted when the codec is on), read
+    /// back by `weft history show --archive DIR <id>` and `weft replay --archive DIR`.
+    #[arg(long, value_name = "DIR", requires = "retention")]
+    pub archive_dir: Option<PathBuf>,
+}
+
+fn parse_retention(s: &str) -> Result<Duration, String> {
+    let keep = super::human::parse_duration(s)?;
+    if keep < Duration::from_secs(1) {
+        return Err(format!(
+            "{s}: a retention under a second would remove runs as they close; give 1s or more"
+        ));
+    }
+    Ok(keep)
 }
 
 fn parse_max_concurrent(s: &str) -> Result<NonZeroUsize, String> {
@@ -215,6 +239,9 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         workflow_limits: args.workflow_limits,
         rate_limits: args.rate_limits,
         codec: args.codec.codec()?,
+        retention: args
+            .retention
+            .map(|keep| Retention::new(keep, args.archive_dir.map(Archive::new))),
         ..HostConfig::on_disk_from_env(&args.data)
     };
     let joining = super::cluster::Joining {
@@ -364,5 +391,20 @@ mod tests {
         );
         let empty = parse(&["--task-queue", "=3"]).unwrap_err();
         assert!(empty.contains("a task queue needs a name"), "{empty}");
+    }
+
+    #[test]
+    fn retention_parses_days_and_refuses_under_a_second() {
+        let args = parse(&["--retention", "30d", "--archive-dir", "a"]).unwrap();
+        assert_eq!(args.retention, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(args.archive_dir, Some(PathBuf::from("a")));
+        let hours = parse(&["--retention", "12h"]).unwrap();
+        assert_eq!(hours.retention, Some(Duration::from_secs(12 * 3600)));
+        let short = parse(&["--retention", "500ms"]).unwrap_err();
+        assert!(short.contains("give 1s or more"), "{short}");
+        let bad = parse(&["--retention", "soon"]).unwrap_err();
+        assert!(bad.contains("is not a duration"), "{bad}");
+        let alone = parse(&["--archive-dir", "a"]).unwrap_err();
+        assert!(alone.contains("--retention"), "{alone}");
     }
 }

@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 
 use super::human::{self, duration, failure, payload, short_digest, truncate};
+use super::steer_text::{optional_ms, retry_text, steered};
 use crate::contract::{ActivityResolution, Command, Job, Payload};
 use crate::history::vocab::{ChildResolution, Marker};
 use crate::history::Event;
@@ -177,6 +178,17 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             truncate(reason, VALUE_WIDTH)
         }
         Event::ContinuedFrom { run_id } => format!("run {run_id}"),
+        Event::ResetFrom {
+            run_id,
+            event_index,
+            reason,
+        } => format!(
+            "run {run_id} at event {event_index}: {}",
+            truncate(reason, VALUE_WIDTH)
+        ),
+        Event::ResetTo { run_id, reason } => {
+            format!("run {run_id}: {}", truncate(reason, VALUE_WIDTH))
+        }
         Event::ChildOptions { seq, options } => {
             let ms = |t: Option<u64>| t.map_or("none".into(), |t| format!("{t}ms"));
             let retry = match &options.retry_policy {
@@ -194,8 +206,50 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
         }
         Event::Priority { priority } => format!("priority {priority} (1 highest, 5 lowest)"),
         Event::PendingJob(job) => format!(
-            "(delivered by the first task) {}",
+            "(delivered by the next task) {}",
             job_details(job, activities)
+        ),
+        Event::Paused {
+            reason,
+            identity,
+            time_ms,
+        }
+        | Event::Unpaused {
+            reason,
+            identity,
+            time_ms,
+        } => steered(identity, *time_ms, reason),
+        Event::ActivityPaused {
+            seq,
+            reason,
+            identity,
+            time_ms,
+        }
+        | Event::ActivityUnpaused {
+            seq,
+            reason,
+            identity,
+            time_ms,
+        }
+        | Event::ActivityReset {
+            seq,
+            reason,
+            identity,
+            time_ms,
+        } => format!("seq={seq} {}", steered(identity, *time_ms, reason)),
+        Event::ActivityOptionsUpdated {
+            seq,
+            options,
+            reason,
+            identity,
+            time_ms,
+        } => format!(
+            "seq={seq} start-to-close={}ms schedule-to-close={} heartbeat={} retry={} {}",
+            options.start_to_close_timeout_ms,
+            optional_ms(options.schedule_to_close_timeout_ms),
+            optional_ms(options.heartbeat_timeout_ms),
+            retry_text(options.retry_policy.as_ref()),
+            steered(identity, *time_ms, reason)
         ),
         Event::ModuleChanged {
             from_digest,

@@ -1,7 +1,7 @@
 //! Cancelling and terminating executions through the API.
 
 use super::{new_request_id, path_segment, Client, ClientError};
-use crate::api::types::{RunRef, StopBody};
+use crate::api::types::{ResetBody, ResetDone, RunRef, StopBody};
 
 impl Client {
     /// Ask the open run of `id` (a workflow id or run id) to cancel, with `reason`
@@ -41,6 +41,28 @@ impl Client {
     /// Returns once the run is closed. A closed run refuses it (409, `closed`).
     pub fn terminate(&self, id: &str, reason: Option<&str>) -> Result<RunRef, ClientError> {
         self.stop(id, "terminate", reason, None)
+    }
+
+    /// Reset execution `id` to a workflow task of its latest run (`to`: `first-task`,
+    /// `last-task` or the index of a `task-started` event): a new run goes on from
+    /// there, the signals and updates recorded after it reapplied as `reapply` says
+    /// (`None`: all). An open run is closed as terminated. Refused (409) when the
+    /// history up to the task does not replay on the newest module.
+    pub fn reset(
+        &self,
+        id: &str,
+        to: &str,
+        reason: &str,
+        reapply: Option<&str>,
+    ) -> Result<ResetDone, ClientError> {
+        self.post(
+            &format!("/v1/executions/{}/reset", path_segment(id)),
+            &ResetBody {
+                to: to.to_string(),
+                reason: reason.to_string(),
+                reapply: reapply.map(str::to_string),
+            },
+        )
     }
 
     /// Sent with a request id (a fresh one when `request_id` is none), again when the

@@ -5,7 +5,7 @@ use crate::api::types::{MessageBody, QueryAnswer, Signalled, UpdateAnswer, Updat
 
 /// How long the server holds an update request open before answering 202 (the client
 /// then asks again with the same update id, which the server deduplicates).
-const UPDATE_HOLD_S: u64 = 30;
+pub(super) const UPDATE_HOLD_S: u64 = 30;
 
 impl Client {
     /// Signal the open run of `id` (a workflow id or run id); returns once the signal
@@ -73,31 +73,40 @@ impl Client {
         name: &str,
         mut body: UpdateBody,
     ) -> Result<UpdateAnswer, ClientError> {
-        let update_id = body
-            .update_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string())
-            .clone();
+        body.update_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string());
         body.wait_s = Some(UPDATE_HOLD_S);
-        let url = self.url(&format!(
+        let path = format!(
             "/v1/executions/{}/updates/{}",
             path_segment(id),
             path_segment(name)
-        ));
+        );
+        self.post_held(&path, &body, UPDATE_HOLD_S)
+    }
+
+    /// POST `body` (which asks the server to hold the request `hold_s`) to `path`
+    /// until the answer is not 202 (not at the asked stage yet): the body sent again
+    /// carries the same ids, which the server deduplicates.
+    pub(super) fn post_held<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        hold_s: u64,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path);
+        let timeout = REQUEST_TIMEOUT + std::time::Duration::from_secs(hold_s);
         loop {
             let answer = self
                 .agent
                 .post(&url)
                 .config()
-                .timeout_global(Some(
-                    REQUEST_TIMEOUT + std::time::Duration::from_secs(UPDATE_HOLD_S),
-                ))
+                .timeout_global(Some(timeout))
                 .build()
-                .send_json(&body);
-            let (status, answer): (u16, UpdateAnswer) = self.send(&url, answer)?;
+                .send_json(body);
+            let (status, answer): (u16, T) = self.send(&url, answer)?;
             if status != 202 {
                 return Ok(answer);
             }
-            debug_assert_eq!(answer.update_id, update_id);
         }
     }
 }

@@ -20,11 +20,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod batches;
 mod control;
 mod error;
+mod executions;
 mod messages;
 mod schedules;
+mod steer;
 mod tls;
+mod update_with_start;
 
 use std::time::Duration;
 
@@ -346,6 +350,19 @@ impl Client {
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = self.url(path);
         Ok(self.send(&url, self.call_get(&url))?.1)
+    }
+
+    /// DELETE `path`; the decoded answer.
+    fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let url = self.url(path);
+        let answer = self
+            .agent
+            .delete(&url)
+            .config()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .call();
+        Ok(self.send(&url, answer)?.1)
     }
 
     /// GET `url`, within the request timeout.

@@ -85,15 +85,7 @@ impl Client {
 
     /// Delete a schedule; the runs it started go on.
     pub fn delete_schedule(&self, id: &str) -> Result<Deleted, ClientError> {
-        let url = self.url(&schedule_path(id, ""));
-        let answer = self
-            .agent
-            .delete(&url)
-            .config()
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .build()
-            .call();
-        Ok(self.send(&url, answer)?.1)
+        self.delete(&schedule_path(id, ""))
     }
 }
 

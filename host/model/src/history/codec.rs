@@ -24,7 +24,13 @@
 //! `Event::PendingJob`; format 4 added `Event::ChildOptions`; format 5 added
 //! `Encoding::Encoded` (payloads encoded by `crate::payload_codec`; a chunk holding one
 //! is stamped 5 or later, even in a run recorded in an older format); format 6 added
-//! `Event::Priority`. Data of every older format decodes with today's types.
+//! `Event::ResetFrom`, `Event::ResetTo`, `Event::Priority`, `Event::Paused`,
+//! `Event::Unpaused`, `Event::ActivityPaused`, `Event::ActivityUnpaused`,
+//! `Event::ActivityReset` and `Event::ActivityOptionsUpdated` (a run, or one of its
+//! activities, steered from outside; what arrives while a run is paused, or what a
+//! reset reapplies, is recorded as `Event::PendingJob`, which from format 6 may appear
+//! between tasks, not only before the first). Data of every older format decodes with
+//! today's types.
 
 use super::Event;
 

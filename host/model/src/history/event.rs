@@ -29,7 +29,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::vocab::{ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure};
+use super::vocab::{
+    ActivityOptions, ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure,
+};
 
 /// Facts about an execution fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,13 +127,79 @@ pub enum Event {
         run_id: String,
     },
     /// A job recorded before the run's first task (the start of a run begun by
-    /// continue-as-new): the first task delivers it, as a carried job. Format 3.
+    /// continue-as-new), or from format 6 between tasks while the run is paused (a
+    /// signal, a fired timer, a result): the next task delivers it, as a carried job.
+    /// Format 3.
     PendingJob(Job),
     /// The options of the child started by the `start-child-workflow` `seq` just
     /// before (timeouts, retry policy); absent when it has none. Format 4.
     ChildOptions {
         seq: u32,
         options: ChildOptions,
+    },
+    /// This run was made by a reset of `run_id` (`weft reset`): the events before this
+    /// one are that run's first `event_index` events (under this run's id and module),
+    /// and the pending jobs after it are the reset task's jobs and the signals and
+    /// updates reapplied. Format 6.
+    ResetFrom {
+        run_id: String,
+        event_index: u64,
+        reason: String,
+    },
+    /// A reset of this run made `run_id`, which goes on from one of this run's
+    /// workflow tasks. Recorded before the run's close (an open run is closed as
+    /// terminated), or appended to a run that had already closed. Format 6.
+    ResetTo {
+        run_id: String,
+        reason: String,
+    },
+    /// The run was paused (`weft pause`): no workflow task runs until `Unpaused`;
+    /// what arrives meanwhile is recorded as `PendingJob`s (updates wait in memory).
+    /// `identity` is who asked. Format 6.
+    Paused {
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// The run was unpaused (`weft unpause`): the next task delivers what arrived
+    /// while it was paused. Format 6.
+    Unpaused {
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was paused (`weft activity pause`): no new attempt of it starts
+    /// until `ActivityUnpaused` (an attempt in flight finishes). Format 6.
+    ActivityPaused {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was unpaused: its next attempt starts when its backoff (if any)
+    /// has run out. Format 6.
+    ActivityUnpaused {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq` was reset (`weft activity reset`) between two attempts: the next
+    /// is attempt 1 again, at once, and the heartbeat details are dropped. Format 6.
+    ActivityReset {
+        seq: u32,
+        reason: String,
+        identity: String,
+        time_ms: u64,
+    },
+    /// Activity `seq`'s options were changed (`weft activity update-options`) between
+    /// two attempts: `options` are in force from its next attempt. Format 6.
+    ActivityOptionsUpdated {
+        seq: u32,
+        options: ActivityOptions,
+        reason: String,
+        identity: String,
+        time_ms: u64,
     },
     /// The run's priority (1 highest … 5 lowest), when not the default 3: its
     /// activities and children inherit it. Recorded right after `ExecutionStarted`
@@ -162,6 +230,14 @@ impl Event {
             Event::ContinuedFrom { .. } => "continued-from",
             Event::PendingJob(job) => job.name(),
             Event::ChildOptions { .. } => "child-options",
+            Event::ResetFrom { .. } => "reset-from",
+            Event::ResetTo { .. } => "reset-to",
+            Event::Paused { .. } => "paused",
+            Event::Unpaused { .. } => "unpaused",
+            Event::ActivityPaused { .. } => "activity-paused",
+            Event::ActivityUnpaused { .. } => "activity-unpaused",
+            Event::ActivityReset { .. } => "activity-reset",
+            Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
             Event::Priority { .. } => "priority",
         }
     }

@@ -14,7 +14,7 @@ pub mod vocab;
 pub use children::PendingChild;
 pub use codec::{DecodeError, FORMAT_VERSION};
 pub use event::{Event, ExecutionStarted};
-pub use machines::RunState;
+pub use machines::{PauseInfo, RunState};
 pub use vocab::{
     Activation, Command, Failure, IssuedCommand, Job, Payload, ScheduleActivity, TaskFailure,
 };
@@ -87,6 +87,8 @@ pub struct PendingActivity {
     pub cancel_requested: bool,
     /// A local activity whose backoff outlived its workflow task.
     pub local: bool,
+    /// Paused by an operator (`weft activity pause`): no new attempt starts.
+    pub paused: bool,
 }
 
 /// Progress an activity reported.
@@ -116,6 +118,7 @@ impl PendingActivity {
             last_heartbeat: None,
             cancel_requested: false,
             local: false,
+            paused: false,
         }
     }
 }
@@ -273,7 +276,8 @@ pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
                     task.end = index + 1;
                 }
             }
-            // Recorded before any task: the first task delivers it.
+            // Recorded before any task, or while the run was paused: the next task
+            // delivers it.
             Event::PendingJob(job) => carried.push(job.clone()),
             // The failed task made no commands; its jobs go to the next task.
             Event::TaskAttemptFailed { .. }

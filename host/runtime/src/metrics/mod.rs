@@ -41,6 +41,10 @@ pub struct Metrics {
     activity_attempt_seconds: HistogramVec,
     activity_schedule_to_start_seconds: HistogramVec,
     pub(crate) timers_fired: IntCounter,
+    /// Closed runs removed (`weft delete`, retention).
+    pub(crate) executions_deleted: IntCounter,
+    /// Closed runs written to the archive before retention removed them.
+    pub(crate) executions_archived: IntCounter,
     /// Open runs whose actor was rebuilt from storage (on demand, or by an opening
     /// host).
     pub(crate) runs_woken: IntCounter,
@@ -160,6 +164,14 @@ impl Metrics {
                 &["activity_type"],
             ),
             timers_fired: counter("weft_timers_fired_total", "Durable timers fired"),
+            executions_deleted: counter(
+                "weft_executions_deleted_total",
+                "Closed runs removed, by `weft delete` or by retention",
+            ),
+            executions_archived: counter(
+                "weft_executions_archived_total",
+                "Closed runs written to the archive before retention removed them",
+            ),
             runs_woken: counter(
                 "weft_runs_woken_total",
                 "Open runs whose actor was rebuilt from storage (on demand or at open)",

@@ -31,6 +31,14 @@ pub fn event_payloads<E>(
         | Event::ModuleChanged { .. }
         | Event::ContinuedFrom { .. }
         | Event::ChildOptions { .. }
+        | Event::ResetFrom { .. }
+        | Event::ResetTo { .. }
+        | Event::Paused { .. }
+        | Event::Unpaused { .. }
+        | Event::ActivityPaused { .. }
+        | Event::ActivityUnpaused { .. }
+        | Event::ActivityReset { .. }
+        | Event::ActivityOptionsUpdated { .. }
         | Event::Priority { .. } => Ok(()),
     }
 }

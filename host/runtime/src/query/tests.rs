@@ -53,6 +53,7 @@ fn attrs(values: &[(&str, V)]) -> RunAttributes {
             .map(|(n, v)| (n.to_string(), v.clone()))
             .collect(),
         memo: BTreeMap::new(),
+        paused: false,
         priority: None,
     }
 }

@@ -48,6 +48,9 @@ pub struct HostConfig {
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
+    /// Remove closed runs older than this in the background, archiving them first
+    /// when it names an archive (see [`super::Retention`]); `None`: keep every run.
+    pub retention: Option<super::Retention>,
 }
 
 impl HostConfig {
@@ -69,6 +72,7 @@ impl HostConfig {
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
             codec: PayloadCodec::none(),
+            retention: None,
         }
     }
 
@@ -99,6 +103,7 @@ impl HostConfig {
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
             codec: PayloadCodec::none(),
+            retention: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use weft_types::SearchAttributeValue;
 use super::{HandlerNames, Host, QueryError};
 use crate::history::machines::{ChildClosed, ChildState as MachineChild};
 use crate::history::{
-    Event, FailingTask, History, Outcome, PendingActivity, PendingTimer, RunState,
+    Event, FailingTask, History, Outcome, PauseInfo, PendingActivity, PendingTimer, RunState,
 };
 use crate::storage::{ModuleVersion, RunRecord, Status};
 
@@ -25,6 +25,11 @@ pub struct RunDescription {
     pub module_moved_ms: Option<u64>,
     /// The run this one continued as new from.
     pub continued_from: Option<String>,
+    /// The run a reset made this one from: its run id, the event index this run goes
+    /// on from, and the reason.
+    pub reset_from: Option<(String, u64, String)>,
+    /// The run a reset of this one made.
+    pub reset_to: Option<String>,
     /// The workflow that started this run as its child.
     pub parent_workflow_id: Option<String>,
     /// Its priority (1 highest … 5 lowest).
@@ -57,6 +62,11 @@ pub struct Waiting {
     pub failing_task: Option<FailingTask>,
     /// Why activities (by seq) have not started: a slot or a rate token they wait for.
     pub activity_waits: BTreeMap<u32, String>,
+    /// Its pending futures with the lines of workflow code that made them (as
+    /// [`Host::stack`] lists them).
+    pub at: Vec<super::Frame>,
+    /// Who paused the run and why, while it is paused (no task runs).
+    pub paused: Option<PauseInfo>,
 }
 
 /// A child workflow a run started, as the run saw it.
@@ -125,6 +135,7 @@ impl Host {
                     Some((seq, self.inner.pools.waiting_for(&run.run_id, seq)?))
                 })
                 .collect();
+            waiting.at = super::stack::frames(&history.events, &state);
             (waiting, moved_ms(&history))
         } else {
             (Waiting::default(), None)
@@ -135,7 +146,10 @@ impl Host {
             None
         };
         let outcome = if open { None } else { self.outcome(&run)? };
+        let (reset_from, reset_to) = super::reset_links(&history.events);
         Ok(RunDescription {
+            reset_from,
+            reset_to,
             module: self
                 .module_versions()
                 .into_iter()
@@ -172,6 +186,8 @@ fn waiting_of(state: &RunState) -> Waiting {
         timers,
         failing_task: state.failing_task(),
         activity_waits: BTreeMap::new(),
+        at: Vec::new(),
+        paused: state.paused().cloned(),
     }
 }
 

@@ -22,11 +22,17 @@ mod outcome;
 mod pause;
 mod pending;
 mod queries;
+mod removal;
 mod request_ids;
 mod requests;
+mod reset;
+mod retention;
+mod stack;
 mod start;
+mod steer;
 mod task_retry;
 mod timers;
+mod update_with_start;
 mod workers;
 
 pub use cache::InstanceCache;
@@ -40,9 +46,17 @@ pub use messages::{
     MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
 };
 pub use outcome::status_of;
+pub use removal::DeleteError;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
+pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
+pub use retention::Retention;
+pub use stack::{Frame, FrameKind, Stack};
 pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
+pub use steer::{
+    ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
+};
+pub use update_with_start::UpdateWithStartError;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -106,6 +120,13 @@ pub(crate) enum Message {
         reply: oneshot::Sender<Result<(), String>>,
         busy: Busy,
     },
+    /// Reset the run to one of its workflow tasks (see `reset`): its close and the new
+    /// run are recorded together.
+    Reset {
+        request: reset::ResetRequest,
+        reply: reset::ResetReply,
+        busy: Busy,
+    },
     /// Answer once everything the actor has received is recorded (a graceful shutdown
     /// waits for the outcomes of the activities that ended).
     Flush(oneshot::Sender<()>),
@@ -128,6 +149,12 @@ pub(crate) enum Message {
     Query {
         query: Query,
         reply: oneshot::Sender<Result<Payload, MessageError>>,
+        busy: Busy,
+    },
+    /// Pause or unpause the run (see `steer`); answered once recorded.
+    Steer {
+        request: steer::Steer,
+        reply: oneshot::Sender<Result<Option<u32>, steer::SteerError>>,
         busy: Busy,
     },
 }
@@ -307,11 +334,14 @@ impl HostInner {
             terminate: None,
             continued_to: None,
             upgrades: Vec::new(),
+            reset: None,
             deadline,
             flushes: Vec::new(),
             resting: false,
             effects_sent: None,
             requests_taken: Default::default(),
+            steering: Vec::new(),
+            steering_waits: Vec::new(),
         }
     }
 
@@ -450,6 +480,9 @@ impl Host {
         ));
         host.recover_limits(&config.workflow_limits)?;
         host.resume(resuming).await?;
+        if let Some(retention) = config.retention.clone() {
+            host.start_retention(retention);
+        }
         Ok(host)
     }
 

@@ -21,7 +21,7 @@ use super::messages::{check_message, MessageError};
 use super::request_ids::{Applied, RequestKey, RequestKind};
 use super::{Host, RunHandle, StartError};
 use crate::engine::Module;
-use crate::history::vocab::{Signal, StartWorkflow};
+use crate::history::vocab::{Signal, StartWorkflow, Update};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
 use crate::storage::{durable, ModuleVersion, RunRecord, Status, Write};
 use weft_model::names::WorkflowId;
@@ -44,6 +44,10 @@ pub struct StartRequest {
     /// Signal-with-start: deliver this signal to the open run of the id, or start one
     /// and deliver it in the first task (one durable commit).
     pub signal: Option<Signal>,
+    /// Update-with-start: a run this request starts gets this update in its first
+    /// task, in its first commit (see `update_with_start`); an open run of the id does
+    /// not get it from here.
+    pub update: Option<Update>,
     /// Close the run as timed out if it is still open this long after it started.
     pub run_timeout: Option<std::time::Duration>,
     /// Close the execution as timed out this long after it started (its later runs,
@@ -79,6 +83,7 @@ impl StartRequest {
             id_reuse_policy: IdReusePolicy::default(),
             id_conflict_policy: IdConflictPolicy::default(),
             signal: None,
+            update: None,
             run_timeout: None,
             execution_timeout: None,
             parent_workflow_id: None,
@@ -484,6 +489,9 @@ impl Host {
         let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
             jobs.push(Job::Signal(signal.clone()));
+        }
+        if let Some(update) = &request.update {
+            jobs.push(Job::Update(update.clone()));
         }
         let workflow_type = record.workflow_type.clone();
         if !self

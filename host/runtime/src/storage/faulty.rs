@@ -98,6 +98,10 @@ impl Storage for FaultyStorage {
         self.inner.open_runs()
     }
 
+    fn closed_before(&self, before_ms: u64, limit: usize) -> Result<Vec<RunRecord>, StorageError> {
+        self.inner.closed_before(before_ms, limit)
+    }
+
     fn outcome(&self, run_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
         self.inner.outcome(run_id)
     }
@@ -128,6 +132,10 @@ impl Storage for FaultyStorage {
 
     fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
         self.inner.schedules()
+    }
+
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.inner.batches()
     }
 
     fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {

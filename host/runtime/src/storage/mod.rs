@@ -40,6 +40,7 @@ mod faulty;
 pub mod plan;
 mod records;
 mod redb_query;
+mod redb_removal;
 mod redb_search;
 mod redb_store;
 mod redb_tables;
@@ -106,6 +107,8 @@ pub enum Write {
     PutSchedule { id: String, schedule: Vec<u8> },
     /// Remove a schedule; an absent one is ignored.
     DeleteSchedule(String),
+    /// Create or replace a batch job (encoded by the batches module).
+    PutBatch { id: String, batch: Vec<u8> },
     /// Commit this batch only while this host holds the lease of the shard that
     /// `workflow_id` belongs to, at the epoch it claimed it with (a cluster's fence: a
     /// host that lost the shard writes nothing of the batch and gets
@@ -129,6 +132,13 @@ pub enum Write {
         key: String,
         record: Vec<u8>,
     },
+    /// Remove a closed run and everything kept for it: its record and index rows, its
+    /// history, outcome, search attributes and resting row; when its workflow id
+    /// points at it, the workflow id too and the requests recorded for it (a new start
+    /// of the id is then a new execution). A group applies its removals after its other
+    /// writes. An absent run is ignored. The caller removes only closed runs: an open
+    /// run's timers and effects are not looked for.
+    DeleteRun(String),
 }
 
 /// An effect of one run on another (a signal, a cancellation, a close policy), in the
@@ -167,6 +177,9 @@ pub trait Storage: Send + Sync + 'static {
     fn list_runs(&self, filter: &RunFilter, limit: usize) -> Result<Vec<RunRecord>, StorageError>;
     /// Every run still running, oldest first.
     fn open_runs(&self) -> Result<Vec<RunRecord>, StorageError>;
+    /// At most `limit` closed runs that closed before `before_ms`, the earliest closed
+    /// first (ties by run id), read from an index by close time.
+    fn closed_before(&self, before_ms: u64, limit: usize) -> Result<Vec<RunRecord>, StorageError>;
     /// What the request `key` did to `workflow_id`, as [`Write::PutRequest`] first
     /// stored it (`None`: no such request was applied).
     fn request(&self, workflow_id: &str, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
@@ -185,6 +198,8 @@ pub trait Storage: Send + Sync + 'static {
     fn module_versions(&self) -> Result<Vec<ModuleVersion>, StorageError>;
     /// Every schedule as [`Write::PutSchedule`] stored it, by id.
     fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError>;
+    /// Every batch job as [`Write::PutBatch`] stored it, by id.
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError>;
     /// A run's current search attributes and memo (`None`: it has none).
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError>;
     /// The type of every search attribute name some run has set.

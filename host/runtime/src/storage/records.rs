@@ -147,6 +147,10 @@ pub struct RunAttributes {
     pub search: std::collections::BTreeMap<String, weft_types::SearchAttributeValue>,
     #[serde(default)]
     pub memo: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Set while the run is paused (`weft pause`), so `list` shows it without reading
+    /// histories; the history's `paused` event is the record, this is its index.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
     /// The run's priority (1 highest … 5 lowest) when not the default 3, for lists and
     /// the `Priority` list-query field; the history's `Priority` event is the source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,7 +160,7 @@ pub struct RunAttributes {
 impl RunAttributes {
     /// True when there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.memo.is_empty() && self.priority.is_none()
+        self.search.is_empty() && self.memo.is_empty() && self.priority.is_none() && !self.paused
     }
 
     /// What the storage keeps of them: all but the memo, which lives in the run's
@@ -167,6 +171,7 @@ impl RunAttributes {
             search: self.search.clone(),
             memo: Default::default(),
             priority: self.priority,
+            paused: self.paused,
         }
     }
 

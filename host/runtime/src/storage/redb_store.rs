@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::attr_index::{decode_attributes, RUN_ATTRIBUTES};
 use super::plan::TypedQuery;
 use super::redb_tables::{
-    apply, decode_run, decode_version, prepare, HISTORY, MODULES, MODULE_VERSIONS, OUTBOX,
+    apply, decode_run, decode_version, prepare, BATCHES, HISTORY, MODULES, MODULE_VERSIONS, OUTBOX,
     OUTCOMES, REQUESTS, RESTING, RUNS, SCHEDULES, TIMERS, WORKFLOWS,
 };
 use super::{redb_query, redb_search};
@@ -222,6 +222,10 @@ impl Storage for RedbStorage {
         redb_query::open_runs(&self.db.begin_read()?)
     }
 
+    fn closed_before(&self, before_ms: u64, limit: usize) -> Result<Vec<RunRecord>, StorageError> {
+        super::redb_removal::closed_before(&self.db.begin_read()?, before_ms, limit)
+    }
+
     fn run_attributes(&self, run_id: &str) -> Result<Option<RunAttributes>, StorageError> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(RUN_ATTRIBUTES)?;
@@ -326,8 +330,22 @@ impl Storage for RedbStorage {
     }
 
     fn schedules(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.keyed_rows(SCHEDULES)
+    }
+
+    fn batches(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.keyed_rows(BATCHES)
+    }
+}
+
+impl RedbStorage {
+    /// Every row of a table keyed by a string, in key order.
+    fn keyed_rows(
+        &self,
+        table: redb::TableDefinition<&str, &[u8]>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
         let tx = self.db.begin_read()?;
-        let table = tx.open_table(SCHEDULES)?;
+        let table = tx.open_table(table)?;
         let mut out = Vec::new();
         for row in table.iter()? {
             let (key, value) = row?;

@@ -9,6 +9,7 @@
 //! | `runs_by_start`    | (start ms, run id)                    | ()                     |
 //! | `runs_by_status`   | (status byte, start ms, run id)       | ()                     |
 //! | `runs_by_type`     | (workflow type, start ms, run id)     | ()                     |
+//! | `runs_by_close`    | (close ms, run id), closed runs only  | ()                     |
 //! | `timers`           | (fire at ms, run id, seq)             | ()                     |
 //! | `resting`          | run id                                | parent workflow id or "" |
 //! | `outbox`           | (source run id, ordinal)              | effect, encoded by the runtime |
@@ -21,8 +22,10 @@
 //! | `requests`         | (workflow id, request key)            | what it did, encoded by the runtime |
 //!
 //! The three run indexes hold one row per run, moved by every `PutRun` in the same
-//! transaction that writes the record. A database from before the indexes existed
-//! gets them built once, when it is opened.
+//! transaction that writes the record; `runs_by_close` holds one per closed run (what
+//! retention walks, `redb_removal.rs`). A database from before an index existed gets
+//! it built once, when it is opened. `DeleteRun`s are applied after a group's other
+//! writes, by `redb_removal.rs`.
 //!
 //! The attribute tables (`attr_index.rs`) hold a run's current search attributes and
 //! memo, one index row per attribute value (per keyword of a keyword list), and the
@@ -50,6 +53,8 @@ pub const RUNS_BY_STATUS: TableDefinition<(u8, u64, &str), ()> =
 /// (workflow type, start ms, run id): the runs of each type, in start order.
 pub const RUNS_BY_TYPE: TableDefinition<(&str, u64, &str), ()> =
     TableDefinition::new("runs_by_type");
+/// (close ms, run id): the closed runs, in close order (retention's walk).
+pub const RUNS_BY_CLOSE: TableDefinition<(u64, &str), ()> = TableDefinition::new("runs_by_close");
 /// (fire at ms, run id, seq): durable timers, soonest first.
 pub const TIMERS: TableDefinition<(u64, &str, u32), ()> = TableDefinition::new("timers");
 /// run id → its parent's workflow id ("" for none): open runs that only wait (on
@@ -74,11 +79,17 @@ pub const REQUESTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new(
 /// schedule id → the schedule and its state, encoded by the schedules module.
 pub const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
 
+/// batch id → the batch job and its progress, encoded by the batches module. A
+/// database from before it gets it, empty, when opened.
+pub const BATCHES: TableDefinition<&str, &[u8]> = TableDefinition::new("batches");
+
 /// Create every table, so readers never meet a missing one, and build the run indexes
 /// of a database written before they existed.
 pub fn prepare(db: &Database) -> Result<(), StorageError> {
     let tx = db.begin_write()?;
-    let indexed = tx.list_tables()?.any(|t| t.name() == RUNS_BY_START.name());
+    let tables: Vec<String> = tx.list_tables()?.map(|t| t.name().to_string()).collect();
+    let indexed = tables.iter().any(|t| t == RUNS_BY_START.name());
+    let close_indexed = tables.iter().any(|t| t == RUNS_BY_CLOSE.name());
     tx.open_table(WORKFLOWS)?;
     tx.open_table(HISTORY)?;
     tx.open_table(OUTCOMES)?;
@@ -88,6 +99,7 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     tx.open_table(MODULES)?;
     tx.open_table(MODULE_VERSIONS)?;
     tx.open_table(SCHEDULES)?;
+    tx.open_table(BATCHES)?;
     tx.open_table(REQUESTS)?;
     tx.open_table(RUN_ATTRIBUTES)?;
     tx.open_table(ATTRIBUTE_INDEX)?;
@@ -95,10 +107,14 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     {
         let runs = tx.open_table(RUNS)?;
         let mut index = RunIndexes::open(&tx)?;
-        if !indexed {
+        if !indexed || !close_indexed {
             for row in runs.iter()? {
                 let (key, value) = row?;
-                index.insert(&decode_run(key.value(), value.value())?)?;
+                let run = decode_run(key.value(), value.value())?;
+                match indexed {
+                    false => index.insert(&run)?,
+                    true => index.insert_closed(&run)?,
+                }
             }
         }
     }
@@ -126,19 +142,21 @@ pub fn decode_version(
     })
 }
 
-/// The three run indexes, open for writing.
-struct RunIndexes<'tx> {
+/// The run indexes, open for writing.
+pub(super) struct RunIndexes<'tx> {
     by_start: Table<'tx, (u64, &'static str), ()>,
     by_status: Table<'tx, (u8, u64, &'static str), ()>,
     by_type: Table<'tx, (&'static str, u64, &'static str), ()>,
+    by_close: Table<'tx, (u64, &'static str), ()>,
 }
 
 impl<'tx> RunIndexes<'tx> {
-    fn open(tx: &'tx WriteTransaction) -> Result<RunIndexes<'tx>, StorageError> {
+    pub(super) fn open(tx: &'tx WriteTransaction) -> Result<RunIndexes<'tx>, StorageError> {
         Ok(RunIndexes {
             by_start: tx.open_table(RUNS_BY_START)?,
             by_status: tx.open_table(RUNS_BY_STATUS)?,
             by_type: tx.open_table(RUNS_BY_TYPE)?,
+            by_close: tx.open_table(RUNS_BY_CLOSE)?,
         })
     }
 
@@ -148,6 +166,26 @@ impl<'tx> RunIndexes<'tx> {
         self.by_status.insert((r.status.index_byte(), ms, id), ())?;
         self.by_type
             .insert((r.workflow_type.as_str(), ms, id), ())?;
+        self.insert_closed(r)
+    }
+
+    /// A closed run's row in `runs_by_close`.
+    fn insert_closed(&mut self, r: &RunRecord) -> Result<(), StorageError> {
+        if let Some(close_ms) = r.close_ms {
+            self.by_close.insert((close_ms, r.run_id.as_str()), ())?;
+        }
+        Ok(())
+    }
+
+    /// Remove every index row of `r`.
+    pub(super) fn remove(&mut self, r: &RunRecord) -> Result<(), StorageError> {
+        let (ms, id) = r.order_key();
+        self.by_start.remove((ms, id))?;
+        self.by_status.remove((r.status.index_byte(), ms, id))?;
+        self.by_type.remove((r.workflow_type.as_str(), ms, id))?;
+        if let Some(close_ms) = r.close_ms {
+            self.by_close.remove((close_ms, id))?;
+        }
         Ok(())
     }
 
@@ -172,6 +210,12 @@ impl<'tx> RunIndexes<'tx> {
                 .remove((old.workflow_type.as_str(), old_ms, old_id))?;
             self.by_type
                 .insert((new.workflow_type.as_str(), ms, id), ())?;
+        }
+        if old.close_ms != new.close_ms || old.run_id != new.run_id {
+            if let Some(close_ms) = old.close_ms {
+                self.by_close.remove((close_ms, old.run_id.as_str()))?;
+            }
+            self.insert_closed(new)?;
         }
         Ok(())
     }
@@ -204,6 +248,7 @@ pub fn apply<'a>(
     writes: impl Iterator<Item = &'a Write>,
 ) -> Result<(), StorageError> {
     let tx = db.begin_write()?;
+    let mut removed: Vec<&str> = Vec::new();
     {
         let mut runs = Lazy::new(RUNS);
         let mut index: Option<RunIndexes> = None;
@@ -216,6 +261,7 @@ pub fn apply<'a>(
         let mut modules = Lazy::new(MODULES);
         let mut versions = Lazy::new(MODULE_VERSIONS);
         let mut schedules = Lazy::new(SCHEDULES);
+        let mut batches = Lazy::new(BATCHES);
         let mut requests = Lazy::new(REQUESTS);
         let mut attributes: Option<AttributeTables> = None;
         for write in writes {
@@ -308,6 +354,9 @@ pub fn apply<'a>(
                 Write::DeleteSchedule(id) => {
                     schedules.get(&tx)?.remove(id.as_str())?;
                 }
+                Write::PutBatch { id, batch } => {
+                    batches.get(&tx)?.insert(id.as_str(), batch.as_slice())?;
+                }
                 Write::PutRequest {
                     workflow_id,
                     key,
@@ -322,9 +371,12 @@ pub fn apply<'a>(
                 }
                 // One host owns every run of its file: there is no lease to check.
                 Write::Fence { .. } => {}
+                Write::DeleteRun(run_id) => removed.push(run_id),
             }
         }
     }
+    // After the group's other writes, with their tables closed.
+    super::redb_removal::delete_runs(&tx, &removed)?;
     tx.commit()?;
     Ok(())
 }

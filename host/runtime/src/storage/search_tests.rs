@@ -99,6 +99,7 @@ fn search_bench_100k() {
                 attributes: RunAttributes {
                     search,
                     memo: BTreeMap::new(),
+                    paused: false,
                     priority: None,
                 },
             });

@@ -115,3 +115,13 @@ fn an_old_database_gets_its_indexes_built_on_open() {
     drop(storage);
     assert_agrees(&RedbStorage::open(&path).unwrap(), TYPES, &model);
 }
+
+#[test]
+fn removing_a_run_takes_every_row_kept_for_it() {
+    on_redb(conformance::removal::removing_a_run_takes_every_row_kept_for_it);
+}
+
+#[test]
+fn closed_runs_are_found_by_close_time() {
+    on_redb(conformance::removal::closed_runs_are_found_by_close_time);
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::server::{ApiError, ApiResult, Params};
 use super::types::*;
 use crate::runtime::Host;
-use crate::storage::RunFilter;
+use crate::storage::{RunFilter, RunRecord};
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ListParams {
@@ -91,11 +91,14 @@ pub(crate) fn page(host: &Host, p: ListParams) -> ApiResult<ExecutionPage> {
     })
 }
 
-/// The runs as the API lists them, each with its priority, and pending ones saying so.
-fn infos(host: &Host, runs: &[crate::storage::RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
+/// The runs as the API lists them, each with its priority, and open ones saying
+/// whether they are paused or pending.
+fn infos(host: &Host, runs: &[RunRecord]) -> ApiResult<Vec<ExecutionInfo>> {
     let mut infos = weft_runtime::bodies::execution_infos(&host.inspect(), runs)?;
-    for info in &mut infos {
-        info.pending = host.pending_reason(&info.run_id);
+    for (info, run) in infos.iter_mut().zip(runs) {
+        if run.status.is_open() {
+            info.pending = host.pending_reason(&info.run_id);
+        }
     }
     Ok(infos)
 }

@@ -109,8 +109,19 @@ pub(super) async fn update(
         input: Payload::json(&body.input),
         wait,
     };
-    let hold = Duration::from_secs(body.wait_s.unwrap_or(UPDATE_WAIT_S).min(300));
     let answer = host.update(&id, request);
+    let (status, answer) = answer_update(answer, update_id, body.wait_s).await?;
+    Ok((status, Json(answer)))
+}
+
+/// Wait for `answer` (an update's outcome) at most `wait_s` (default 30, at most 300):
+/// 200 with the outcome, or 202 `pending` when it is not at the asked stage by then.
+pub(super) async fn answer_update(
+    answer: impl Future<Output = Result<UpdateOutcome, MessageError>>,
+    update_id: String,
+    wait_s: Option<u64>,
+) -> ApiResult<(StatusCode, UpdateAnswer)> {
+    let hold = Duration::from_secs(wait_s.unwrap_or(UPDATE_WAIT_S).min(300));
     // `wait_s: 0` asks for the stage reached at once: polled once, never raced
     // against a timer.
     let outcome = if hold.is_zero() {
@@ -126,12 +137,12 @@ pub(super) async fn update(
         Err(()) => {
             return Ok((
                 StatusCode::ACCEPTED,
-                Json(UpdateAnswer {
+                UpdateAnswer {
                     update_id,
                     stage: "pending".into(),
                     result: None,
                     failure: None,
-                }),
+                },
             ))
         }
         Ok(Err(MessageError::Failed(f))) => {
@@ -165,5 +176,5 @@ pub(super) async fn update(
             }
         }
     };
-    Ok((StatusCode::OK, Json(answer)))
+    Ok((StatusCode::OK, answer))
 }

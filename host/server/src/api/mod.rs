@@ -1,22 +1,28 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
 pub mod auth;
+mod batches;
 pub mod cluster;
 pub(crate) mod control;
 pub mod describe;
 pub(crate) mod listing;
 mod messages;
+mod removal;
+mod reset;
 mod schedules;
 mod server;
 mod serving;
+mod stack;
 mod standby;
+mod steer;
 pub mod tls;
+mod update_with_start_route;
 
 pub use server::router;
 pub(crate) use server::{start_run, ApiError};
 pub use serving::{serve, shutdown_signal, HostFailed};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).
-pub use weft_api::{schedule_types, types};
+pub use weft_api::{schedule_types, steer_types, types, update_with_start};
 
 /// Who may talk to a server: TLS (and with a client CA, mTLS) and bearer tokens. The
 /// default is neither: plain HTTP that answers everyone.

@@ -133,7 +133,7 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
 }
 
 /// Build the API's router over a host and its schedules.
-pub fn router(host: Host, schedules: Schedules) -> Router {
+pub fn router(host: Host, schedules: Schedules, batches: crate::batches::Batches) -> Router {
     Router::new()
         .route(
             "/v1/health",
@@ -142,17 +142,33 @@ pub fn router(host: Host, schedules: Schedules) -> Router {
         .route("/v1/modules", get(modules).post(deploy))
         .route("/v1/executions", get(listing::list).post(start))
         .route("/v1/execution-count", get(listing::count))
-        .route("/v1/executions/{id}", get(describe_handler))
+        .route(
+            "/v1/executions/{id}",
+            get(describe_handler).delete(super::removal::delete),
+        )
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
+        .route("/v1/executions/{id}/stack", get(super::stack::stack))
         .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
         .route("/v1/executions/{id}/queries/{name}", post(messages::query))
         .route("/v1/executions/{id}/updates/{name}", post(messages::update))
         .route("/v1/executions/{id}/cancel", post(control::cancel))
         .route("/v1/executions/{id}/terminate", post(control::terminate))
+        .route("/v1/executions/{id}/reset", post(super::reset::reset))
+        .route("/v1/executions/{id}/pause", post(super::steer::pause))
+        .route("/v1/executions/{id}/unpause", post(super::steer::unpause))
+        .route(
+            "/v1/executions/{id}/update-with-start",
+            post(super::update_with_start_route::update_with_start),
+        )
+        .route(
+            "/v1/executions/{id}/activities/{activity}/{op}",
+            post(super::steer::activity),
+        )
         .route("/metrics", get(metrics))
         .with_state(host)
         .merge(super::schedules::routes(schedules))
+        .merge(super::batches::routes(batches))
         .fallback(|| async {
             ApiError::new(
                 ErrorCode::NotFound,
@@ -299,6 +315,19 @@ async fn start(
 
 /// Start what `body` asks for: the API's `POST /v1/executions` and the UI's start form.
 pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started> {
+    let request = start_request(body)?;
+    let StartOutcome { run: h, started } =
+        host.start_execution(request).await.map_err(start_error)?;
+    tracing::info!(workflow = %h.workflow_id, run = %h.run_id, started, "started");
+    Ok(Started {
+        workflow_id: h.workflow_id,
+        run_id: h.run_id,
+        started,
+    })
+}
+
+/// The start `body` asks for, checked.
+pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
     let input = Payload::json(&body.input);
     if input.data.len() > MAX_INPUT_BYTES {
         return Err(ApiError::new(
@@ -329,7 +358,7 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
         ),
         None => None,
     };
-    let request = StartRequest {
+    Ok(StartRequest {
         workflow_id: body.id,
         id_reuse_policy: match &body.id_reuse_policy {
             Some(p) => p.parse().map_err(bad)?,
@@ -351,29 +380,22 @@ pub(crate) async fn start_run(host: &Host, body: StartBody) -> ApiResult<Started
         request_id: body.request_id,
         priority,
         ..StartRequest::new(body.workflow_type, input)
+    })
+}
+
+/// A refused start as the API answers it.
+pub(crate) fn start_error(e: StartError) -> ApiError {
+    let code = match &e {
+        StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_) => {
+            ErrorCode::NotFound
+        }
+        StartError::AlreadyRunning(_) | StartError::IdReused { .. } => ErrorCode::Conflict,
+        StartError::Invalid(_) => ErrorCode::BadRequest,
+        StartError::InvalidInput(_) => ErrorCode::Invalid,
+        StartError::Storage(_) => ErrorCode::Internal,
+        StartError::Stopped(_) | StartError::OutcomeUnknown(_) => ErrorCode::StorageFailed,
     };
-    match host.start_execution(request).await {
-        Ok(StartOutcome { run: h, started }) => {
-            tracing::info!(workflow = %h.workflow_id, run = %h.run_id, started, "started");
-            Ok(Started {
-                workflow_id: h.workflow_id,
-                run_id: h.run_id,
-                started,
-            })
-        }
-        Err(e @ (StartError::UnknownWorkflowType { .. } | StartError::UnknownModule(_))) => {
-            Err(ApiError::new(ErrorCode::NotFound, e))
-        }
-        Err(e @ (StartError::AlreadyRunning(_) | StartError::IdReused { .. })) => {
-            Err(ApiError::new(ErrorCode::Conflict, e))
-        }
-        Err(e @ StartError::Invalid(_)) => Err(ApiError::new(ErrorCode::BadRequest, e)),
-        Err(e @ StartError::InvalidInput(_)) => Err(ApiError::new(ErrorCode::Invalid, e)),
-        Err(e @ StartError::Storage(_)) => Err(ApiError::new(ErrorCode::Internal, e)),
-        Err(e @ (StartError::Stopped(_) | StartError::OutcomeUnknown(_))) => {
-            Err(ApiError::new(ErrorCode::StorageFailed, e))
-        }
-    }
+    ApiError::new(code, e)
 }
 
 async fn describe_handler(

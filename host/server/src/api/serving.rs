@@ -101,7 +101,7 @@ struct Opening {
 impl Opening {
     /// Wait until the host may serve (a standby, until it holds the shards), open it,
     /// and put its routes behind the front door.
-    async fn open(self) -> anyhow::Result<(Host, Schedules)> {
+    async fn open(self) -> anyhow::Result<(Host, Schedules, crate::batches::Batches)> {
         if self.cluster.is_standby() {
             // On stdout for scripts, as "listening on" below.
             announce(&format!("standby on {}", self.url));
@@ -117,12 +117,14 @@ impl Opening {
             None => Host::open(self.config, self.activities).await?,
         };
         let schedules = Schedules::start(&host).await?;
+        let batches = crate::batches::Batches::start(&host).await?;
         self.cluster
             .clone()
             .register_metrics(host.metrics().registry());
         // The UI's routes sit beside the host's: its guard asks for a session from
         // its login page, or the same bearer token.
-        let routes = secured(router(host.clone(), schedules.clone()), self.tokens.clone());
+        let routes = router(host.clone(), schedules.clone(), batches.clone());
+        let routes = secured(routes, self.tokens.clone());
         let (mode, tls) = self.ui;
         let tokenless = self.tokens.is_none();
         let ui = crate::ui::router(host.clone(), schedules.clone(), mode, self.tokens, tls);
@@ -141,7 +143,7 @@ impl Opening {
         announce(&format!("listening on {}", self.url));
         tracing::info!(data = %data_dir.display(), open_runs = host.open_runs(), auth = %self.auth,
             "weft server listening on {}", self.url);
-        Ok((host, schedules))
+        Ok((host, schedules, batches))
     }
 }
 
@@ -167,7 +169,7 @@ where
         })
         .into_future();
     tokio::pin!(serving);
-    let (host, schedules) = tokio::select! {
+    let (host, schedules, batches) = tokio::select! {
         served = &mut serving => {
             served?;
             return Ok(());
@@ -187,6 +189,7 @@ where
     };
     let served = serve_host(serving, stop, &host, grace, signalled.as_mut()).await;
     schedules.stop().await;
+    batches.stop_all().await;
     served
 }
 

@@ -13,7 +13,18 @@
 //! activity is told and goes on (its attempts may still fail and retry) until its
 //! resolution comes back; a host that restarts resolves a marked activity as cancelled
 //! without running it again. *Resolved* is final: the run forgets the machine.
+//!
+//! An operator's acts (recorded between attempts, never during one):
+//!
+//! | event                      | the machine                                              |
+//! |----------------------------|----------------------------------------------------------|
+//! | `activity-paused`          | state stays, marked paused: no new attempt starts        |
+//! | `activity-unpaused`        | the mark goes: the next attempt starts when it is due    |
+//! | `activity-reset`           | *scheduled* again (attempt 1, due at once), no heartbeat |
+//! | `activity-options-updated` | state stays; its options are the new ones                |
 
+use super::PauseInfo;
+use crate::history::vocab::ActivityOptions;
 use crate::history::{Failure, Heartbeat, PendingActivity, ScheduleActivity};
 
 /// Where an activity stands between its schedule and its resolution.
@@ -39,6 +50,8 @@ pub struct ActivityMachine {
     pub(super) state: ActivityState,
     pub(super) cancel_requested: bool,
     pub(super) last_heartbeat: Option<Heartbeat>,
+    /// Paused by an operator: who, why, when.
+    pub(super) paused: Option<PauseInfo>,
     /// Its place among the run's pending activities (the index of the event that made it
     /// pending), so local and remote ones list in the order they became pending.
     pub(super) order: usize,
@@ -53,6 +66,7 @@ impl ActivityMachine {
             state: ActivityState::Scheduled,
             cancel_requested: false,
             last_heartbeat: None,
+            paused: None,
             order,
         }
     }
@@ -84,6 +98,43 @@ impl ActivityMachine {
         self.cancel_requested = true;
     }
 
+    /// Paused by an operator, if it is.
+    pub fn paused(&self) -> Option<&PauseInfo> {
+        self.paused.as_ref()
+    }
+
+    /// Its type, as scheduled.
+    pub fn activity_type(&self) -> &str {
+        &self.schedule.activity_type
+    }
+
+    /// Its options in force.
+    pub fn options(&self) -> &ActivityOptions {
+        &self.schedule.options
+    }
+
+    /// `activity-paused`.
+    pub fn pause(&mut self, info: PauseInfo) {
+        self.paused.get_or_insert(info);
+    }
+
+    /// `activity-unpaused`.
+    pub fn unpause(&mut self) {
+        self.paused = None;
+    }
+
+    /// `activity-reset`: attempt 1 is due at once (its schedule-to-close timeout
+    /// still counts from the schedule), with no heartbeat details.
+    pub fn reset(&mut self) {
+        self.state = ActivityState::Scheduled;
+        self.last_heartbeat = None;
+    }
+
+    /// `activity-options-updated`.
+    pub fn set_options(&mut self, options: &ActivityOptions) {
+        self.schedule.options = options.clone();
+    }
+
     /// What a restart re-arms and describe shows.
     pub fn pending(&self) -> PendingActivity {
         let mut pending = PendingActivity::new(self.schedule.clone(), self.scheduled_ms);
@@ -97,6 +148,7 @@ impl ActivityMachine {
         }
         pending.last_heartbeat = self.last_heartbeat.clone();
         pending.cancel_requested = self.cancel_requested;
+        pending.paused = self.paused.is_some();
         pending
     }
 }

@@ -19,6 +19,7 @@
 //! | signal-external         | `signal-external`               | never (the outbox delivers it)         | `signal`    |
 //! | markers                 | `record-marker`                 | never                                  | `marker`    |
 //! | workflow task           | always there                    | never                                  | `task`      |
+//! | pause of the run        | always there                    | never (`paused` ⇄ `unpaused`)          | `pause`     |
 //!
 //! Each file has its machine's transitions as a table (state × event → next state).
 //! Events that name a machine the run does not have (a seq never scheduled, or already
@@ -35,6 +36,7 @@ mod cancel;
 mod child;
 mod local;
 mod marker;
+mod pause;
 mod signal;
 mod task;
 mod timer;
@@ -50,6 +52,7 @@ pub use cancel::{CancelMachine, CancelState};
 pub use child::{ChildClosed, ChildMachine, ChildState};
 pub use local::{LocalActivityMachine, LocalActivityState};
 pub use marker::Markers;
+pub use pause::{PauseInfo, PauseMachine};
 pub use signal::SignalsSent;
 pub use task::{TaskMachine, TaskState};
 pub use timer::TimerMachine;
@@ -84,6 +87,7 @@ pub struct RunState {
     signals: SignalsSent,
     markers: Markers,
     task: TaskMachine,
+    pause: PauseMachine,
     outcome: Option<Outcome>,
 }
 
@@ -112,7 +116,53 @@ impl RunState {
                 self.task.job(job);
                 self.job(job);
             }
-            Event::PendingJob(job) => self.task.pending_job(job),
+            Event::PendingJob(job) => {
+                self.task.pending_job(job);
+                // Recorded while the run was paused: the result is in, the job waits
+                // for the next task (a cancellation is delivered only then).
+                if !matches!(job, Job::CancelRequested) {
+                    self.job(job);
+                }
+            }
+            Event::Paused {
+                reason,
+                identity,
+                time_ms,
+            } => self.pause.pause(PauseInfo {
+                reason: reason.clone(),
+                identity: identity.clone(),
+                time_ms: *time_ms,
+            }),
+            Event::Unpaused { .. } => self.pause.unpause(),
+            Event::ActivityPaused {
+                seq,
+                reason,
+                identity,
+                time_ms,
+            } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.pause(PauseInfo {
+                        reason: reason.clone(),
+                        identity: identity.clone(),
+                        time_ms: *time_ms,
+                    });
+                }
+            }
+            Event::ActivityUnpaused { seq, .. } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.unpause();
+                }
+            }
+            Event::ActivityReset { seq, .. } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.reset();
+                }
+            }
+            Event::ActivityOptionsUpdated { seq, options, .. } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.set_options(options);
+                }
+            }
             Event::TaskAttemptFailed {
                 failure,
                 retry_at_ms,
@@ -393,6 +443,11 @@ impl RunState {
         .into_iter()
         .flatten()
         .min_by_key(|(d, _)| *d)
+    }
+
+    /// Who paused the run and why, while it is paused.
+    pub fn paused(&self) -> Option<&PauseInfo> {
+        self.pause.paused()
     }
 
     /// How the run closed, if it has.

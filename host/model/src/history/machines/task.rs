@@ -13,9 +13,10 @@
 //! first failure of the streak, when it began, how many attempts were recorded (a retry
 //! that failed again with nothing new to record adds none) and when the next is due.
 //!
-//! Carried jobs: the jobs recorded before the first task (`pending-job`, a run begun by
-//! continue-as-new) and those of a failed task that made no commands are delivered
-//! again by the next task, before its own; `task-started` takes them in.
+//! Carried jobs: the jobs recorded as `pending-job`s (before the first task of a run
+//! begun by continue-as-new, or while the run was paused) and those of a failed task
+//! that made no commands are delivered by the next task, before its own;
+//! `task-started` takes them in.
 
 use crate::history::{FailingTask, Job, TaskFailure};
 
@@ -68,7 +69,7 @@ impl TaskMachine {
         &self.carried
     }
 
-    /// A job recorded before the run's first task.
+    /// A job recorded outside a task (before the first, or while paused).
     pub fn pending_job(&mut self, job: &Job) {
         self.carried.push(job.clone());
     }

@@ -18,10 +18,48 @@ pub(crate) struct NextRun {
     module: Arc<Module>,
     events: Vec<Event>,
     attributes: RunAttributes,
+    /// Rows of the timers the run starts with (a reset's copied pending timers).
+    timers: Vec<TimerRow>,
 }
 
 impl NextRun {
-    pub(super) fn writes(&self, codec: &PayloadCodec) -> Vec<Write> {
+    pub(crate) fn new(
+        record: RunRecord,
+        module: Arc<Module>,
+        events: Vec<Event>,
+        attributes: RunAttributes,
+    ) -> NextRun {
+        let (_, pending) = History::new(events.clone()).pending();
+        let timers = pending
+            .into_iter()
+            .map(|t| TimerRow {
+                fire_at_ms: t.fire_at_ms,
+                run_id: record.run_id.clone(),
+                seq: t.seq,
+            })
+            .collect();
+        NextRun {
+            record,
+            module,
+            events,
+            attributes,
+            timers,
+        }
+    }
+
+    pub(crate) fn run_id(&self) -> &str {
+        &self.record.run_id
+    }
+
+    /// A new run under a workflow limit (a reset's): counted, or pending until a run
+    /// of its type closes. Before [`HostInner::adopt`], so its actor waits when pending.
+    pub(crate) fn admit(&self, host: &HostInner) {
+        let priority = History::new(self.events.clone()).priority();
+        host.flow
+            .start(&self.record.workflow_type, &self.record.run_id, priority);
+    }
+
+    pub(crate) fn writes(&self, codec: &PayloadCodec) -> Vec<Write> {
         let mut writes = Vec::new();
         writes.extend([
             Write::PutRun(self.record.clone()),
@@ -31,6 +69,7 @@ impl NextRun {
                 events: codec.encode_chunk(FORMAT_VERSION, &self.events).0,
             },
         ]);
+        writes.extend(self.timers.iter().cloned().map(Write::PutTimer));
         if !self.attributes.is_empty() {
             writes.push(Write::PutAttributes {
                 run_id: self.record.run_id.clone(),
@@ -143,39 +182,44 @@ impl Execution {
             history_len: 0,
             format_version: FORMAT_VERSION,
         };
-        Ok(Some(NextRun {
-            record,
-            module,
-            events,
-            attributes,
-        }))
+        Ok(Some(NextRun::new(record, module, events, attributes)))
     }
 
     /// The close that started `next` is durable: give the workflow id to the next run
     /// and start its actor (its first task delivers the pending start).
     pub(super) fn hand_over(&mut self, next: NextRun) {
+        tracing::info!(run = %self.record.run_id, next = %next.record.run_id, "continued as new");
+        self.continued_to = Some(next.record.run_id.clone());
+        // The execution keeps its place under a workflow limit.
+        self.host
+            .flow
+            .continued(&self.record.workflow_type, &next.record.workflow_type);
+        self.host.adopt(next);
+    }
+}
+
+impl HostInner {
+    /// Give the workflow id to `next`, whose record and first events are durable, and
+    /// start its actor (its first task delivers its pending jobs).
+    pub(crate) fn adopt(self: &Arc<Self>, next: NextRun) {
         let handle = crate::runtime::RunHandle {
             workflow_id: next.record.workflow_id.clone(),
             run_id: next.record.run_id.clone(),
         };
-        tracing::info!(run = %self.record.run_id, next = %handle.run_id, "continued as new");
-        // Its record and first events are durable with this run's close.
-        self.host.metrics.started(&next.record.workflow_type);
-        self.host
-            .flow
-            .continued(&self.record.workflow_type, &next.record.workflow_type);
+        self.metrics.started(&next.record.workflow_type);
         let mut execution =
-            self.host
-                .execution(next.record, next.module, History::new(next.events), None);
-        execution.resume_pending();
-        execution.guards.push(self.host.clock.busy());
-        self.continued_to = Some(handle.run_id.clone());
+            self.execution(next.record, next.module, History::new(next.events), None);
+        let rows = execution.resume_pending();
+        for row in &rows {
+            // Copied by a reset: pending timers need their rows and to be armed.
+            self.timers.arm(row, Busy::none());
+        }
+        execution.guards.push(self.clock.busy());
         // The actor first, then the workflow id: a request that finds the new run by
         // its id must find its actor too. (The other way round, a message arriving in
         // between woke a second actor from storage, and both ran the first task.)
-        self.host.spawn(execution);
-        self.host
-            .open
+        self.spawn(execution);
+        self.open
             .lock()
             .unwrap()
             .insert(handle.workflow_id.clone(), handle);

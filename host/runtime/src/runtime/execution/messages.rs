@@ -200,6 +200,12 @@ impl Execution {
         for ack in self.signal_acks.drain(..) {
             let _ = ack.send(Err(closed()));
         }
+        for (_, reply) in self.steering.drain(..) {
+            let _ = reply.send(Err(closed().into()));
+        }
+        for (_, _, reply) in self.steering_waits.drain(..) {
+            let _ = reply.send(Err(closed().into()));
+        }
         self.updates.run_closed(|id| {
             MessageError::Failed(Failure::new(
                 format!("the run closed before update `{id}` completed"),
@@ -235,12 +241,18 @@ impl Execution {
                 Message::CancelRequest { ack, .. } | Message::Terminate { ack, .. } => {
                     let _ = ack.send(Err(closed()));
                 }
+                Message::Steer { reply, .. } => {
+                    let _ = reply.send(Err(closed().into()));
+                }
                 Message::Resolve(..)
                 | Message::AttemptFailed { .. }
                 | Message::Heartbeat { .. }
                 | Message::Flush(_) => {}
                 // Closed: nothing to move (the deployment skips it).
                 Message::Upgrade { .. } => {}
+                Message::Reset { reply, .. } => {
+                    let _ = reply.send(Err(closed().into()));
+                }
             }
         }
         self.answer_queries();

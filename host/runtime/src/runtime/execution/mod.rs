@@ -40,6 +40,7 @@ use crate::replay::{history_info, replay_into};
 use crate::storage::{durable, RunAttributes, RunRecord, TimerRow, Write};
 
 mod acks;
+mod activity_ops;
 mod child_watch;
 mod children;
 mod continued;
@@ -48,13 +49,16 @@ mod held;
 mod local;
 mod messages;
 mod outgoing;
+mod paused;
 mod plan;
+mod reset;
 mod stop;
 mod task;
 mod updates;
 mod upgrade;
 
 pub(crate) use acks::{SignalAck, IN_PROGRESS};
+pub(crate) use continued::NextRun;
 pub(crate) use updates::{UpdateReply, Updates};
 
 pub(super) struct Execution {
@@ -109,6 +113,11 @@ pub(super) struct Execution {
     pub cancel_requested: bool,
     /// A termination to carry out before anything else.
     pub terminate: Option<(String, SignalAck)>,
+    /// A reset to carry out between tasks.
+    pub reset: Option<(
+        crate::runtime::reset::ResetRequest,
+        crate::runtime::reset::ResetReply,
+    )>,
     /// Modules to move to, between tasks.
     pub upgrades: Vec<(Arc<Module>, UpgradeReply)>,
     /// When the run must close (its run or execution timeout), and which sets it.
@@ -126,6 +135,10 @@ pub(super) struct Execution {
     /// The request ids this actor took and has not recorded yet (see `acks`): a
     /// duplicate of one is answered "in progress".
     pub requests_taken: std::collections::HashSet<String>,
+    /// Pause and unpause requests to carry out between tasks (see `paused`).
+    pub steering: Vec<(crate::runtime::Steer, paused::SteerReply)>,
+    /// Acts on an activity waiting for its attempt in flight to end, by seq.
+    pub steering_waits: Vec<(u32, crate::runtime::Steer, paused::SteerReply)>,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
@@ -150,7 +163,8 @@ impl Execution {
         let (activities, timers) = state.pending();
         let (children, carried) = (state.pending_children(), state.carried_jobs());
         let failing = state.failing_task();
-        for a in activities {
+        // A paused activity waits for its unpause (see `activity_ops`).
+        for a in activities.into_iter().filter(|a| !a.paused) {
             self.dispatch_activity(a);
         }
         for t in timers {
@@ -185,7 +199,9 @@ impl Execution {
             && self.deferred.is_none()
             && self.pending_writes.is_empty()
             && self.started.is_none()
-            && !self.has_jobs()
+            // What arrived while paused is durable: a woken actor carries it again.
+            && self.jobs.is_empty()
+            && (self.carried.is_empty() || self.paused())
             && self.events.is_empty()
             && self.fired.is_empty()
             && self.retry.is_none()
@@ -194,9 +210,12 @@ impl Execution {
             && self.queries.is_empty()
             && self.terminate.is_none()
             && self.upgrades.is_empty()
+            && self.reset.is_none()
             && self.deadline.is_none()
             && self.continued_to.is_none()
             && self.flushes.is_empty()
+            && self.steering.is_empty()
+            && self.steering_waits.is_empty()
             && self.effects_sent.as_ref().is_none_or(|t| t.is_finished())
     }
 
@@ -207,8 +226,13 @@ impl Execution {
     /// There is something to run or record, and no backoff holds it back: a signal
     /// or an update does not wait out a failing task's backoff (its caller waits for
     /// the task that records it), it brings the next attempt forward.
+    /// While paused, only what can be recorded without a task is ready.
     fn ready(&self) -> bool {
-        (self.has_jobs() || !self.events.is_empty()) && (!self.backing_off() || self.has_messages())
+        let work = match self.paused() {
+            true => self.can_park(),
+            false => self.has_jobs() || !self.events.is_empty(),
+        };
+        work && (!self.backing_off() || self.has_messages())
     }
 
     /// Signals or updates wait for a task.
@@ -240,6 +264,8 @@ impl Execution {
                 && self.queries.is_empty()
                 && self.terminate.is_none()
                 && self.upgrades.is_empty()
+                && self.reset.is_none()
+                && self.steering.is_empty()
             {
                 for flushed in self.flushes.drain(..) {
                     let _ = flushed.send(());
@@ -269,9 +295,25 @@ impl Execution {
                 }
                 continue;
             }
+            // Not before the first task is recorded: a run starts with what its start
+            // carries (a signal, an update) in its first commit.
+            if !self.steering.is_empty() && self.started.is_none() {
+                self.steer().await;
+                continue;
+            }
             if !self.ready() {
+                if let Some((request, reply)) = self.reset.take() {
+                    if self.reset_now(request, reply).await {
+                        return;
+                    }
+                    continue;
+                }
                 // Between tasks, the instance shows the state of the last one.
                 self.answer_queries();
+                continue;
+            }
+            if self.paused() {
+                self.park().await;
                 continue;
             }
             if !self.has_jobs() {
@@ -362,6 +404,7 @@ impl Execution {
                 match &job {
                     Job::ResolveActivity(r) => {
                         self.activities.remove(&r.seq);
+                        self.attempt_ended(r.seq);
                     }
                     Job::ResolveChildWorkflow(r)
                         if !matches!(
@@ -399,6 +442,9 @@ impl Execution {
                     "activity attempt failed, retrying: {}", failure.message
                 );
                 self.guards.push(busy);
+                if !local {
+                    self.attempt_ended(seq);
+                }
                 self.events.push(if local {
                     Event::LocalActivityAttemptFailed {
                         seq,
@@ -453,6 +499,19 @@ impl Execution {
                 }
             }
             Message::Flush(flushed) => self.flushes.push(flushed),
+            Message::Reset {
+                request,
+                reply,
+                busy,
+            } => self.reset_asked(request, reply, busy),
+            Message::Steer {
+                request,
+                reply,
+                busy,
+            } => {
+                self.guards.push(busy);
+                self.steering_requested(request, reply);
+            }
             Message::Upgrade {
                 module,
                 reply,

@@ -65,25 +65,43 @@ impl Execution {
     /// when it closed.
     async fn close_now(&mut self, event: Event, outcome: Outcome, ack: Option<SignalAck>) -> bool {
         let time_ms = self.host.clock.now_ms();
+        let timing_out = ack.is_none();
+        let closed = self
+            .close_now_with(event, outcome, ack, Vec::new(), |_| {})
+            .await;
+        if !closed && timing_out {
+            // Timing out: try again after a while.
+            if let Some((at, _)) = &mut self.deadline {
+                *at = time_ms.saturating_add(1_000);
+            }
+        }
+        closed
+    }
+
+    /// [`Self::close_now`] with `writes` in the same commit, and `closing` called once
+    /// the close is durable, before the run lets go of its workflow id.
+    pub(super) async fn close_now_with(
+        &mut self,
+        event: Event,
+        outcome: Outcome,
+        ack: Option<SignalAck>,
+        writes: Vec<Write>,
+        closing: impl FnOnce(&mut Self),
+    ) -> bool {
+        let time_ms = self.host.clock.now_ms();
         let origin = ack.as_ref().map(SignalAck::writes).unwrap_or_default();
-        let recording = super::plan::close(&self.view(), event, outcome, time_ms, origin);
+        let mut recording = super::plan::close(&self.view(), event, outcome, time_ms, origin);
+        // After the close's own writes: a new run's record points the workflow id at it.
+        recording.writes.extend(writes);
         if self
             .commit_with(recording.events, recording.writes)
             .await
             .is_err()
         {
-            match ack {
-                Some(ack) => {
-                    let _ = ack.send(Err(MessageError::Unavailable(
-                        "the termination could not be recorded; try again".into(),
-                    )));
-                }
-                // Timing out: try again after a while.
-                None => {
-                    if let Some((at, _)) = &mut self.deadline {
-                        *at = time_ms.saturating_add(1_000);
-                    }
-                }
+            if let Some(ack) = ack {
+                let _ = ack.send(Err(MessageError::Unavailable(
+                    "the termination could not be recorded; try again".into(),
+                )));
             }
             return false;
         }
@@ -94,6 +112,7 @@ impl Execution {
         if let Some(record) = recording.closed {
             self.record = record;
         }
+        closing(self);
         // Jobs not recorded are dropped with the run (their senders hear it closed).
         self.jobs.clear();
         self.carried.clear();

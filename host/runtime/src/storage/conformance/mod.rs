@@ -7,6 +7,7 @@
 //! what survives reopening. The functions panic (assert) on any disagreement.
 
 pub mod records;
+pub mod removal;
 pub mod requests;
 pub mod runs;
 pub mod search;

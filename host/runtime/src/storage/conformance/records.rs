@@ -28,6 +28,7 @@ fn attributes(search: &[(&str, SearchAttributeValue)]) -> RunAttributes {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
         memo: BTreeMap::new(),
+        paused: false,
         priority: None,
     }
 }
@@ -211,6 +212,20 @@ pub fn later_writes_win_within_and_across_commits(b: &Backend<'_>) {
             id: "s".into(),
             schedule: b"again".to_vec(),
         }],
+        vec![
+            Write::PutBatch {
+                id: "b2".into(),
+                batch: b"first".to_vec(),
+            },
+            Write::PutBatch {
+                id: "b1".into(),
+                batch: b"one".to_vec(),
+            },
+        ],
+        vec![Write::PutBatch {
+            id: "b2".into(),
+            batch: b"progress".to_vec(),
+        }],
     ]
     .map(|writes| storage.commit(writes));
     for done in queued {
@@ -224,6 +239,13 @@ pub fn later_writes_win_within_and_across_commits(b: &Backend<'_>) {
     assert_eq!(
         storage.schedules().unwrap(),
         vec![("s".to_string(), b"again".to_vec())]
+    );
+    assert_eq!(
+        storage.batches().unwrap(),
+        vec![
+            ("b1".to_string(), b"one".to_vec()),
+            ("b2".to_string(), b"progress".to_vec())
+        ]
     );
 }
 

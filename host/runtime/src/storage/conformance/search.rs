@@ -45,6 +45,7 @@ pub fn fill(storage: &dyn Storage) -> Vec<(RunRecord, RunAttributes)> {
         let attributes = RunAttributes {
             search,
             memo: BTreeMap::new(),
+            paused: false,
             priority: (i % 4 == 1).then_some(1 + (i % 5) as u8),
         };
         writes.push(Write::PutRun(run.clone()));
@@ -253,4 +254,18 @@ pub fn replacing_attributes_moves_their_index_rows(b: &Backend<'_>) {
     commit(storage.as_ref(), vec![put]).unwrap();
     assert_eq!(storage.run_attributes(&run.run_id).unwrap(), None);
     assert!(find("OrderStatus = 'returned'").is_empty());
+    // A paused run's flag alone is kept, and dropped with it.
+    let flagged = RunAttributes {
+        paused: true,
+        ..RunAttributes::default()
+    };
+    let put = |attributes: &RunAttributes| Write::PutAttributes {
+        run_id: run.run_id.clone(),
+        start_ms: run.start_ms,
+        attributes: attributes.clone(),
+    };
+    commit(storage.as_ref(), vec![put(&flagged)]).unwrap();
+    assert_eq!(storage.run_attributes(&run.run_id).unwrap(), Some(flagged));
+    commit(storage.as_ref(), vec![put(&RunAttributes::default())]).unwrap();
+    assert_eq!(storage.run_attributes(&run.run_id).unwrap(), None);
 }
