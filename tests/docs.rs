@@ -99,15 +99,16 @@ fn hide_env_values(cmd: clap::Command) -> clap::Command {
         .mut_subcommands(hide_env_values)
 }
 
-/// A `sequence` run (three activities) makes every labelled family a series, so the
-/// host's registry serves them all; the page's table must list exactly those, each with
-/// its type.
+/// A `sequence` run (three activities) makes every labelled family a series (and a
+/// workflow limit on its type the pending-starts gauge), so the host's registry serves
+/// them all; the page's table must list exactly those, each with its type.
 #[tokio::test]
 async fn observability_lists_every_metric_family_the_host_serves() {
     let mut activities = weft_host::ActivityRegistry::new();
     example_activities::register_all(&mut activities);
     let env = support::test_env()
         .activities(activities)
+        .workflow_limit("sequence", 10)
         .start()
         .await
         .unwrap();

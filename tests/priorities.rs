@@ -75,6 +75,17 @@ async fn waiting_activities_run_by_priority_then_arrival() {
         runs.push(host.start(hello(name, Some(priority))).await.unwrap());
         waiting(host, i + 1).await;
     }
+    // `describe` says what each waits for.
+    let described = host.describe("p5").await.unwrap();
+    let seq = described.waiting.activities[0].schedule.seq;
+    assert_eq!(
+        described
+            .waiting
+            .activity_waits
+            .get(&seq)
+            .map(String::as_str),
+        Some("waiting for a slot of the host (--max-concurrent-activities 1, all taken)")
+    );
     release.notify_one();
     for run in &runs {
         let outcome = host.wait(&run.run_id).await.unwrap();

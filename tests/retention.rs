@@ -181,7 +181,9 @@ async fn retention_archives_and_removes_closed_runs_older_than_it() {
     env.skip(15 * DAY);
     // Gone, and counted (the counters move just after the removal's commit).
     poll::until_async("retention to remove the old run", || async {
-        let counted = host.render_metrics().contains("weft_executions_deleted_total 1");
+        let counted = host
+            .render_metrics()
+            .contains("weft_executions_deleted_total 1");
         let gone = matches!(host.find_run(&old.run_id), Err(QueryError::NotFound(_)));
         (gone && counted).then_some(())
     })

@@ -425,6 +425,10 @@ pub struct PendingActivityInfo {
     /// A local activity waiting out a backoff too long for its workflow task.
     #[serde(default)]
     pub local: bool,
+    /// Why it has not started: the slot (of its task queue, of the host) or the rate
+    /// token it waits for ([flow control](../../docs/guide/flow-control.md)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
     /// Paused by an operator (`weft activity pause`): no new attempt starts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,

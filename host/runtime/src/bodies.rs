@@ -236,7 +236,13 @@ impl From<RunDescription> for Description {
                 .waiting
                 .activities
                 .into_iter()
-                .map(pending_activity)
+                .map(|a| {
+                    let waiting = d.waiting.activity_waits.get(&a.schedule.seq).cloned();
+                    PendingActivityInfo {
+                        waiting,
+                        ..pending_activity(a)
+                    }
+                })
                 .collect(),
             pending_timers: d
                 .waiting
@@ -333,6 +339,7 @@ fn pending_activity(a: PendingActivity) -> PendingActivityInfo {
             .map(|d| d.to_json()),
         cancel_requested: a.cancel_requested,
         local: a.local,
+        waiting: None,
         paused: a.paused,
     }
 }
@@ -400,6 +407,8 @@ mod tests {
                 "workflow_id": "w", "run_id": "r", "workflow_type": "t", "module_digest": "d",
                 "status": spelled, "start_ms": 1, "close_ms": 2, "history_len": 3,
                 "format_version": 1,
+                // Added with priorities: the default, where the record holds none.
+                "priority": 3,
             });
             assert_eq!(body, want);
             let status = ExecutionStatus::from(status);

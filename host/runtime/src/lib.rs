@@ -28,11 +28,14 @@ pub mod activities {
     pub use weft_activity::activities::*;
 
     mod pools;
+    mod queue_config;
+    mod waits;
 
     pub use pools::{
         ActivityLoad, ActivityPools, Permit, PoolError, QueueLoad, TaskQueueConfig,
         TaskQueueConfigError,
     };
+    pub use waits::{Stage, WaitNote, Waiting};
 }
 
 /// An execution's history: the model's (`weft-model`), and its file form ([`export`]).

@@ -200,6 +200,7 @@ fn description(d: &Description) -> String {
                 let notes: Vec<&str> = [
                     a.local.then_some("local"),
                     a.cancel_requested.then_some("cancel requested"),
+                    a.waiting.as_deref(),
                     a.paused.then_some("paused"),
                 ]
                 .into_iter()
@@ -323,6 +324,7 @@ mod tests {
                 heartbeat_details: Some(serde_json::json!(42)),
                 cancel_requested: true,
                 local: false,
+                waiting: None,
                 paused: false,
             }],
             pending_timers: vec![],
@@ -367,6 +369,18 @@ mod tests {
         assert!(
             !text.contains("LAST FAILURE"),
             "empty columns are left out:\n{text}"
+        );
+    }
+
+    #[test]
+    fn an_activity_waiting_for_a_slot_says_so() {
+        let mut d = open_run();
+        d.pending_activities[0].waiting = Some("waiting for a slot of task queue `gpu`".into());
+        let text = description(&d);
+        let row = text.lines().find(|l| l.contains("never_complete")).unwrap();
+        assert!(
+            row.contains("waiting for a slot of task queue `gpu`"),
+            "{text}"
         );
     }
 

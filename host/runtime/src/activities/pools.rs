@@ -28,111 +28,19 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroUsize;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use weft_model::names::{NameError, TaskQueueName};
 use weft_model::Priority;
 
+pub use super::queue_config::{TaskQueueConfig, TaskQueueConfigError};
+use super::waits::{Stage, WaitNote, Waiting, Waits};
 use super::DEFAULT_QUEUE;
 use super::{ActivityError, ActivityRegistry};
-use crate::flow::{Bucket, Slot, Slots};
+use crate::flow::{Bucket, RateLimit, Slot, Slots};
 use crate::runtime::clock::Clock;
 use crate::runtime::HostConfig;
-
-/// A task queue a host serves, as declared in its config (`--task-queue NAME[=LIMIT]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskQueueConfig {
-    name: String,
-    max_concurrent: Option<NonZeroUsize>,
-}
-
-/// Why a task queue declaration is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TaskQueueConfigError {
-    /// The name is empty.
-    #[error("a task queue needs a name: write `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
-    EmptyName,
-    /// The name has white space or control characters in it, or is too long.
-    #[error("{0}; declare a queue as `NAME` or `NAME=LIMIT` (e.g. `gpu=2`)")]
-    BadName(NameError),
-    /// The limit is not a whole number.
-    #[error("task queue `{queue}`: limit `{limit}` is not a whole number; write `{queue}=LIMIT` with LIMIT 1 or more, or `{queue}` alone for no limit")]
-    BadLimit { queue: String, limit: String },
-    /// A limit of 0 would never run an activity.
-    #[error("task queue `{queue}`: a limit of 0 would never run an activity; give 1 or more, or `{queue}` alone for no limit")]
-    ZeroLimit { queue: String },
-    /// The same queue is declared twice.
-    #[error("task queue `{0}` is declared twice; declare each queue once")]
-    Duplicate(String),
-}
-
-impl TaskQueueConfig {
-    /// A queue named `name` running at most `max_concurrent` activities at once
-    /// (`None`: no limit of its own).
-    pub fn new(
-        name: impl Into<String>,
-        max_concurrent: Option<usize>,
-    ) -> Result<TaskQueueConfig, TaskQueueConfigError> {
-        let name = name.into();
-        if name.is_empty() {
-            return Err(TaskQueueConfigError::EmptyName);
-        }
-        TaskQueueName::parse(&name).map_err(TaskQueueConfigError::BadName)?;
-        let max_concurrent = match max_concurrent {
-            None => None,
-            Some(n) => Some(NonZeroUsize::new(n).ok_or(TaskQueueConfigError::ZeroLimit {
-                queue: name.clone(),
-            })?),
-        };
-        Ok(TaskQueueConfig {
-            name,
-            max_concurrent,
-        })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Most activities of this queue running at once; `None`: no limit of its own.
-    pub fn max_concurrent(&self) -> Option<NonZeroUsize> {
-        self.max_concurrent
-    }
-
-    /// Refuse a list that declares a queue twice.
-    pub fn check_unique(queues: &[TaskQueueConfig]) -> Result<(), TaskQueueConfigError> {
-        let mut seen = BTreeSet::new();
-        match queues.iter().find(|q| !seen.insert(q.name.as_str())) {
-            Some(q) => Err(TaskQueueConfigError::Duplicate(q.name.clone())),
-            None => Ok(()),
-        }
-    }
-}
-
-/// `NAME` (no limit of its own) or `NAME=LIMIT`.
-impl FromStr for TaskQueueConfig {
-    type Err = TaskQueueConfigError;
-
-    fn from_str(s: &str) -> Result<TaskQueueConfig, TaskQueueConfigError> {
-        match s.split_once('=') {
-            None => TaskQueueConfig::new(s, None),
-            Some((name, limit)) => {
-                let n =
-                    limit
-                        .trim()
-                        .parse::<usize>()
-                        .map_err(|_| TaskQueueConfigError::BadLimit {
-                            queue: name.to_string(),
-                            limit: limit.to_string(),
-                        })?;
-                TaskQueueConfig::new(name, Some(n))
-            }
-        }
-    }
-}
 
 /// Why an activity cannot take a slot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -197,16 +105,16 @@ async fn take(slots: &Option<Arc<Slots>>, priority: Priority) -> Option<Slot> {
 }
 
 /// Counts one waiter while it lives (a cancelled wait uncounts itself).
-struct Waiting(Arc<Pool>);
+struct Counted(Arc<Pool>);
 
-impl Waiting {
-    fn new(pool: &Arc<Pool>) -> Waiting {
+impl Counted {
+    fn new(pool: &Arc<Pool>) -> Counted {
         pool.waiting.fetch_add(1, Ordering::Relaxed);
-        Waiting(pool.clone())
+        Counted(pool.clone())
     }
 }
 
-impl Drop for Waiting {
+impl Drop for Counted {
     fn drop(&mut self) {
         self.0.waiting.fetch_sub(1, Ordering::Relaxed);
     }
@@ -266,8 +174,10 @@ pub struct ActivityPools {
 
 struct PoolsInner {
     /// Rate limits by task queue (`--rate QUEUE=N/s`), timed on `clock`.
-    rates: HashMap<String, Bucket>,
+    rates: HashMap<String, (RateLimit, Bucket)>,
     clock: Clock,
+    /// The attempts that did not get their slots at once, for `describe`.
+    waits: Arc<Waits>,
     host_limit: Option<NonZeroUsize>,
     host_slots: Option<Arc<Slots>>,
     /// The default queue and the declared queues; fixed once the host opened.
@@ -290,12 +200,16 @@ impl ActivityPools {
         let mut declared = HashMap::new();
         declared.insert(DEFAULT_QUEUE.to_string(), Pool::new(DEFAULT_QUEUE, None));
         for q in queues {
-            declared.insert(q.name.clone(), Pool::new(&q.name, q.max_concurrent));
+            declared.insert(
+                q.name().to_string(),
+                Pool::new(q.name(), q.max_concurrent()),
+            );
         }
         ActivityPools {
             inner: Arc::new(PoolsInner {
                 rates: HashMap::new(),
                 clock: Clock::system(),
+                waits: Arc::default(),
                 host_limit: max_concurrent,
                 host_slots: max_concurrent.map(|n| Slots::new(n.get())),
                 declared,
@@ -316,7 +230,9 @@ impl ActivityPools {
         let inner = Arc::get_mut(&mut pools.inner).expect("not shared yet");
         inner.clock = config.clock.clone();
         for rate in &config.rate_limits {
-            inner.rates.insert(rate.queue.clone(), Bucket::new(rate));
+            inner
+                .rates
+                .insert(rate.queue.clone(), (rate.clone(), Bucket::new(rate)));
         }
         pools
     }
@@ -335,13 +251,26 @@ impl ActivityPools {
         queue: Option<&str>,
         priority: Priority,
     ) -> Result<Permit, PoolError> {
+        self.acquire_staged(queue, priority, &Stage::default())
+            .await
+    }
+
+    /// [`ActivityPools::acquire_at`], marking in `stage` what it waits for.
+    pub async fn acquire_staged(
+        &self,
+        queue: Option<&str>,
+        priority: Priority,
+        stage: &Stage,
+    ) -> Result<Permit, PoolError> {
         let pool = self.pool(queue.unwrap_or(DEFAULT_QUEUE))?;
-        let waiting = Waiting::new(&pool);
+        let waiting = Counted::new(&pool);
         // Queue first: a wait for a full queue must not hold a host slot.
         let queue_slot = take(&pool.slots, priority).await;
         if !self.inner.rates.is_empty() {
+            stage.set(Waiting::Token);
             self.token(&pool.name).await;
         }
+        stage.set(Waiting::HostSlot);
         let host_slot = take(&self.inner.host_slots, priority).await;
         pool.running.fetch_add(1, Ordering::Relaxed);
         drop(waiting);
@@ -355,13 +284,42 @@ impl ActivityPools {
     /// Wait for a token of `queue`'s rate limit, if it has one (holding the queue's
     /// slot, not the host's: a rate-limited queue holds back nothing else).
     async fn token(&self, queue: &str) {
-        let Some(bucket) = self.inner.rates.get(queue) else {
+        let Some((_, bucket)) = self.inner.rates.get(queue) else {
             return;
         };
         let clock = &self.inner.clock;
         while let Err(at_ms) = bucket.take(clock.now_ms()) {
             let _woke = clock.sleep_until(at_ms).await;
         }
+    }
+
+    /// Note attempt `seq` of run `run_id`, on `queue`, as waiting at `stage` while the
+    /// note lives.
+    pub fn note_wait(&self, run_id: &str, seq: u32, queue: &str, stage: Arc<Stage>) -> WaitNote {
+        self.inner.waits.note(run_id, seq, queue, stage)
+    }
+
+    /// What attempt `seq` of run `run_id` waits for, in words, while it waits for a
+    /// slot or a token.
+    pub fn waiting_for(&self, run_id: &str, seq: u32) -> Option<String> {
+        let (queue, step) = self.inner.waits.of(run_id, seq)?;
+        Some(match step {
+            Waiting::QueueSlot => {
+                let limit = self.load_of(&queue).and_then(|q| q.limit).unwrap_or(0);
+                format!("waiting for a slot of task queue `{queue}` (limit {limit}, all taken)")
+            }
+            Waiting::Token => {
+                let rate = self.inner.rates.get(&queue).map(|(r, _)| r.to_string());
+                format!(
+                    "waiting for a token of task queue `{queue}`'s rate limit ({})",
+                    rate.unwrap_or_default()
+                )
+            }
+            Waiting::HostSlot => format!(
+                "waiting for a slot of the host (--max-concurrent-activities {}, all taken)",
+                self.inner.host_limit.map_or(0, NonZeroUsize::get)
+            ),
+        })
     }
 
     /// Whether the host serves `queue` now.

@@ -61,6 +61,18 @@ impl FromStr for RateLimit {
     }
 }
 
+/// `N/s`, `N/m` or `N/h`.
+impl std::fmt::Display for RateLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = match self.period_ms {
+            1_000 => "s",
+            60_000 => "m",
+            _ => "h",
+        };
+        write!(f, "{}/{unit}", self.count)
+    }
+}
+
 /// One queue's bucket; see the module docs. Times in microseconds.
 #[derive(Debug)]
 pub struct Bucket {

@@ -22,7 +22,7 @@ use super::clock::{Busy, Clock};
 use super::Message;
 use crate::activities::{
     next_retry, ActivityContext, ActivityError, ActivityPools, ActivityRegistry, Beats, Heartbeat,
-    HeartbeatReport, Permit, RetryDecision, Stop,
+    HeartbeatReport, Permit, RetryDecision, Stage, Stop,
 };
 use crate::flow::Priority;
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
@@ -132,9 +132,15 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         let permit = if local {
             None
         } else {
+            let wanted = Wanted {
+                queue,
+                priority,
+                run_id: &run_id,
+                seq: s.seq,
+            };
             match take_slot(
                 &pools,
-                (queue, priority),
+                wanted,
                 options.schedule_to_start_timeout_ms,
                 &clock,
                 &mut stop,
@@ -333,20 +339,32 @@ enum Refused {
 /// Take a slot of the activity's task queue (and of the host) for one attempt, waiting
 /// at most the schedule-to-start timeout. A wait for a slot is not work in flight (the
 /// virtual clock may move meanwhile): `busy` is let go while it lasts.
+/// The slot an attempt asks for, and whose attempt it is (for `describe`).
+struct Wanted<'a> {
+    queue: Option<&'a str>,
+    priority: Priority,
+    run_id: &'a str,
+    seq: u32,
+}
+
 async fn take_slot(
     pools: &ActivityPools,
-    (queue, priority): (Option<&str>, Priority),
+    wanted: Wanted<'_>,
     schedule_to_start_ms: Option<u64>,
     clock: &Clock,
     stop: &mut Stop,
     busy: Busy,
 ) -> Result<(Permit, Busy), Refused> {
     let ready_ms = clock.now_ms();
-    let mut acquire = Box::pin(pools.acquire_at(queue, priority));
+    let queue = wanted.queue;
+    let stage = Arc::new(Stage::default());
+    let mut acquire = Box::pin(pools.acquire_staged(queue, wanted.priority, &stage));
     let taken = match futures::FutureExt::now_or_never(&mut acquire) {
         Some(taken) => Ok((taken, busy)),
         None => {
             drop(busy);
+            let queue_name = queue.unwrap_or(crate::activities::DEFAULT_QUEUE);
+            let _noted = pools.note_wait(wanted.run_id, wanted.seq, queue_name, stage.clone());
             let deadline = schedule_to_start_ms.map(|t| ready_ms.saturating_add(t));
             let timeout = async {
                 match deadline {

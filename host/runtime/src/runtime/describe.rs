@@ -83,6 +83,8 @@ pub struct Waiting {
     pub timers: Vec<PendingTimer>,
     /// The workflow task that is failing and being retried, if any.
     pub failing_task: Option<FailingTask>,
+    /// Why activities (by seq) have not started: a slot or a rate token they wait for.
+    pub activity_waits: BTreeMap<u32, String>,
     /// Its pending futures with the lines of workflow code that made them (as
     /// [`Host::stack`] lists them).
     pub at: Vec<super::Frame>,
@@ -150,6 +152,12 @@ impl Host {
             // history.
             run.history_len = history.events.len() as u64;
             let mut waiting = waiting_of(&state);
+            waiting.activity_waits = (waiting.activities.iter())
+                .filter_map(|a| {
+                    let seq = a.schedule.seq;
+                    Some((seq, self.inner.pools.waiting_for(&run.run_id, seq)?))
+                })
+                .collect();
             waiting.at = super::stack::frames(&history.events, &state);
             (waiting, moved_ms(&history))
         } else {
@@ -201,6 +209,7 @@ fn waiting_of(state: &RunState) -> Waiting {
         activities,
         timers,
         failing_task: state.failing_task(),
+        activity_waits: BTreeMap::new(),
         at: Vec::new(),
         paused: state.paused().cloned(),
     }
