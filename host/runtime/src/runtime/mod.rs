@@ -15,6 +15,7 @@ mod describe;
 mod error;
 mod execution;
 mod inspect;
+mod message;
 mod messages;
 mod on_demand;
 mod outbox;
@@ -67,97 +68,13 @@ use tokio::sync::oneshot;
 use crate::activities::{ActivityPools, ActivityRegistry};
 use crate::engine::{Engine, Module};
 use crate::history::codec::{decode_chunks, Chunk};
-use crate::history::vocab::{Query, Signal, Update};
-use crate::history::{DecodeError, Event, Failure, History, Job, Outcome, Payload};
+use crate::history::{DecodeError, Event, History, Outcome};
 use crate::metrics::Metrics;
 use crate::payload_codec::PayloadCodec;
 use crate::storage::{ModuleVersion, RedbStorage, RunRecord, Storage};
 use execution::Execution;
+pub(crate) use message::Message;
 use timers::Timers;
-
-/// What reaches an execution's actor; each carries the guard of work in flight.
-#[derive(Debug)]
-pub(crate) enum Message {
-    /// A result to deliver as a job of the next task.
-    Resolve(Job, Busy),
-    /// An activity attempt failed; another follows at `retry_at_ms`.
-    AttemptFailed {
-        seq: u32,
-        attempt: u32,
-        /// A local activity's attempt.
-        local: bool,
-        failure: Failure,
-        retry_at_ms: u64,
-        busy: Busy,
-    },
-    /// An activity attempt heartbeated (throttled): record its details.
-    Heartbeat {
-        seq: u32,
-        attempt: u32,
-        details: Option<Payload>,
-        time_ms: u64,
-        busy: Busy,
-    },
-    /// Cancellation of the run was asked for; acknowledged once recorded.
-    CancelRequest {
-        reason: String,
-        ack: outbox::Ack,
-        /// Its request id: applied once (see `request_ids`).
-        request: Option<RequestKey>,
-        busy: Busy,
-    },
-    /// Close the run at once as terminated; acknowledged once recorded.
-    Terminate {
-        reason: String,
-        ack: outbox::Ack,
-        request: Option<RequestKey>,
-        busy: Busy,
-    },
-    /// Move the run to `module` if its history replays there; answered with the
-    /// divergence report otherwise.
-    Upgrade {
-        module: Arc<Module>,
-        reply: oneshot::Sender<Result<(), String>>,
-        busy: Busy,
-    },
-    /// Reset the run to one of its workflow tasks (see `reset`): its close and the new
-    /// run are recorded together.
-    Reset {
-        request: reset::ResetRequest,
-        reply: reset::ResetReply,
-        busy: Busy,
-    },
-    /// Answer once everything the actor has received is recorded (a graceful shutdown
-    /// waits for the outcomes of the activities that ended).
-    Flush(oneshot::Sender<()>),
-    /// A signal to deliver; acknowledged once the task that delivers it is durable.
-    Signal {
-        signal: Signal,
-        ack: outbox::Ack,
-        /// Its request id: applied once (see `request_ids`).
-        request: Option<RequestKey>,
-        busy: Busy,
-    },
-    /// An update to validate and run (or to join, by its id).
-    Update {
-        update: Update,
-        wait: UpdateStage,
-        reply: execution::UpdateReply,
-        busy: Busy,
-    },
-    /// A query to answer from the instance.
-    Query {
-        query: Query,
-        reply: oneshot::Sender<Result<Payload, MessageError>>,
-        busy: Busy,
-    },
-    /// Pause or unpause the run (see `steer`); answered once recorded.
-    Steer {
-        request: steer::Steer,
-        reply: oneshot::Sender<Result<Option<u32>, steer::SteerError>>,
-        busy: Busy,
-    },
-}
 
 /// A started run.
 #[derive(Debug, Clone, PartialEq, Eq)]
