@@ -3,7 +3,8 @@
 //! deployed; a reset to the last task repairs a failed run (its signal delivered again),
 //! a reset to the first task starts one over (signals not reapplied when asked), and an
 //! open run reset is closed as terminated. Both runs of each reset record the link and
-//! replay: the old ones on the buggy module, the new ones on the fix.
+//! replay: the old ones on the buggy module, the new ones on the fix. A reset whose
+//! copied events would diverge on the new module is refused and writes nothing.
 
 use crate::support;
 
@@ -193,4 +194,48 @@ fn a_bug_fixed_by_a_deploy_and_a_reset() {
         5,
     );
     assert!(refused.contains("blank"), "{refused}");
+}
+
+/// A reset whose copied events do not replay on the module the new run would get is
+/// refused with the divergence, and writes nothing; from a task before the change it
+/// goes ahead on the new module.
+#[tokio::test]
+async fn a_reset_that_would_diverge_on_the_new_module_is_refused() {
+    use serde_json::json;
+    use weft_host::runtime::{Reapply, ResetError, ResetPoint, ResetRequest};
+
+    let env = test_env().activities(activities()).start().await.unwrap();
+    let host = env.host();
+    env.deploy(component_bytes("hello"), "hello").await.unwrap();
+    let (run, _) = env.execute("hello", json!("Ada")).await.unwrap();
+    env.deploy(component_bytes("hello-changed"), "hello")
+        .await
+        .unwrap();
+    let request = |to| ResetRequest {
+        to,
+        reapply: Reapply::All,
+        reason: "try the new version".into(),
+    };
+    let refused = host
+        .reset(&run.workflow_id, request(ResetPoint::LastTask))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, ResetError::Conflict(_)), "{refused:?}");
+    let message = refused.to_string();
+    assert!(
+        message.contains("does not replay") && message.contains("WEFT-NDE-1"),
+        "{message}"
+    );
+    assert_eq!(host.find_run(&run.workflow_id).unwrap().run_id, run.run_id);
+    let events = host.history(&run.run_id).unwrap();
+    assert!(!events.iter().any(|e| matches!(e, Event::ResetTo { .. })));
+
+    // From the first task nothing but the start is copied: the new run greets loudly.
+    let done = host
+        .reset(&run.workflow_id, request(ResetPoint::FirstTask))
+        .await
+        .unwrap();
+    let outcome = host.wait(&done.run_id).await.unwrap();
+    assert_eq!(completed(&outcome), json!("Hello, ADA!"));
+    assert_replays(host, "hello-changed", &host.history(&done.run_id).unwrap());
 }
