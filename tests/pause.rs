@@ -258,6 +258,13 @@ fn pause_and_unpause_with_the_cli() {
     let json: Value =
         serde_json::from_str(&ok(server.cli(&["describe", "p-4", "--json"]))).unwrap();
     assert_eq!(json["paused"]["identity"], "alice", "{json}");
+    let (status, page) = server.get("/ui/executions/p-4");
+    assert_eq!(status, 200);
+    let page = page.as_str().unwrap_or_default().to_string();
+    assert!(
+        page.contains("Paused") && page.contains("payments API down"),
+        "{page}"
+    );
     let listed = ok(server.cli(&["list"]));
     let row = listed.lines().find(|l| l.contains("p-4")).unwrap();
     assert!(row.contains("paused"), "{listed}");

@@ -81,6 +81,13 @@ fn a_bug_fixed_by_a_deploy_and_a_reset() {
         "{described}"
     );
     assert!(described.contains("failed"), "{described}");
+    let (status, page) = server.get("/ui/executions/inv-1?tab=relationships");
+    assert_eq!(status, 200);
+    let page = page.as_str().unwrap_or_default().to_string();
+    assert!(
+        page.contains("Reset from") && page.contains(&old_run),
+        "{page}"
+    );
     let shown = ok(server.cli(&["history", "show", "inv-1"]));
     assert!(
         shown.contains("reset-from") && shown.contains(&old_run),

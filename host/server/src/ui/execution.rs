@@ -176,6 +176,14 @@ fn overview(d: &Description, events: &[Event]) -> Markup {
                 span.mono.muted { (layout::truncate(&run.module_digest, 12)) }
                 @if let Some(moved) = d.module_moved_ms { (dot()) "moved " (layout::time(moved)) }
             }
+            @if let Some(summary) = &run.summary { dt { "Summary" } dd { (summary) } }
+            dt { "Priority" } dd { (run.priority) }
+            @if let Some(limit) = run.pending.as_ref().filter(|_| run.status.is_open()) {
+                dt { "Pending" } dd { "waiting: " (limit) }
+            }
+            @if let Some(p) = d.paused.as_ref().filter(|_| run.status.is_open()) {
+                dt { "Paused" } dd { "by " (p.identity) " " (layout::time(p.time_ms)) ": " (p.reason) }
+            }
             dt { "Started" } dd { (layout::time(run.start_ms)) }
             @if let Some(close) = run.close_ms {
                 dt { "Closed" } dd { (layout::time(close)) (dot()) (duration(close.saturating_sub(run.start_ms))) }
@@ -298,6 +306,15 @@ fn relationships(d: &Description) -> Markup {
         dl.grid {
             dt { "Parent" } dd { @if let Some(parent) = &d.parent_workflow_id { a href=(execution_href(parent)) { (parent) } } @else { span.muted { "none" } } }
             dt { "Continued from" } dd { @if let Some(run) = &d.continued_from { a href=(execution_href(run)) { (run) } } @else { span.muted { "none (first run)" } } }
+            @if let Some(from) = &d.reset_from {
+                dt { "Reset from" } dd {
+                    a href=(execution_href(&from.run_id)) { (from.run_id) }
+                    " at event " (from.event_index) ": " (from.reason)
+                }
+            }
+            @if let Some(to) = &d.reset_to {
+                dt { "Reset to" } dd { a href=(execution_href(to)) { (to) } }
+            }
             dt { "Latest run of this id" } dd { a href=(execution_href(&d.run.workflow_id)) { (d.run.workflow_id) } }
         }
         h2 { "Children" }
