@@ -282,8 +282,15 @@ async fn attempt(connection: &mut Connection, batches: &[Batch<'_>]) -> Result<A
     }
     match client.batch_execute("COMMIT").await {
         Ok(()) => Ok(Attempt::Committed),
-        // The server answered: it refused the commit, nothing was written.
-        Err(e) if e.as_db_error().is_some() => Err(failed("COMMIT", e).into()),
+        // The server answered: it refused the commit, nothing was written. (Not a
+        // server that is shutting down or crashing: it may end the session with a
+        // FATAL error after the commit record is durable, so that is a lost answer.)
+        Err(e)
+            if e.as_db_error()
+                .is_some_and(|db| !ends_the_session(db.code())) =>
+        {
+            Err(failed("COMMIT", e).into())
+        }
         Err(e) => {
             tracing::warn!(error = %e, xid, "the connection was lost during COMMIT; asking the database how the transaction ended");
             connection.client = None;
@@ -332,6 +339,14 @@ async fn check_fences(
                 .map(|&(shard, _)| (k, shard))
         })
         .collect())
+}
+
+/// Whether an error with this SQLSTATE ends the session without saying how the
+/// statement in flight ended: an operator's intervention (class 57: an admin or crash
+/// shutdown) or a connection exception (class 08).
+fn ends_the_session(code: &tokio_postgres::error::SqlState) -> bool {
+    let class = &code.code()[..2];
+    class == "57" || class == "08"
 }
 
 fn failed(what: &str, e: tokio_postgres::Error) -> StorageError {
