@@ -177,6 +177,19 @@ name_type!(
 );
 
 name_type!(
+    /// A batch job's id (`weft batch … --id`): 1-200 characters, no `/` or control
+    /// characters.
+    BatchId,
+    Rule {
+        kind: "batch id",
+        text: "1-200 characters, no `/` or control characters",
+        max_chars: MAX_NAME_CHARS,
+        allowed: no_slash_nor_control,
+        digit_first: true,
+    }
+);
+
+name_type!(
     /// A task queue name: 1-200 characters, no white space or control characters.
     TaskQueueName,
     Rule {

@@ -49,7 +49,7 @@ pub struct OperationArgs {
     #[arg(long, value_name = "N")]
     rps: Option<f64>,
     /// The batch's id (default: `batch-<random>`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::name_arg::<weft_model::names::BatchId>)]
     id: Option<String>,
     /// Wait until the batch has ended, showing its progress.
     #[arg(long)]

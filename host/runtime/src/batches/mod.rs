@@ -201,8 +201,7 @@ impl Batches {
 
 fn check(spec: &BatchSpec) -> Result<(), BatchError> {
     if let Some(id) = &spec.id {
-        weft_model::names::ScheduleId::parse(id)
-            .map_err(|e| BatchError::Invalid(e.to_string().replace("schedule", "batch")))?;
+        weft_model::names::BatchId::parse(id).map_err(|e| BatchError::Invalid(e.to_string()))?;
     }
     if spec.reason.trim().is_empty() {
         return Err(BatchError::Invalid(
