@@ -14,6 +14,7 @@ mod deploy;
 mod describe;
 mod error;
 mod execution;
+mod id_policies;
 mod inspect;
 mod message;
 mod messages;
@@ -42,6 +43,7 @@ pub use config::{HostConfig, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SI
 pub use deploy::{DeployMode, Deployment};
 pub use describe::{ChildRun, ChildState, RunDescription, UserMetadata, Waiting};
 pub use error::{CheckFailure, DeployError, OpenError, QueryError, StartError};
+pub use id_policies::{IdConflictPolicy, IdReusePolicy};
 pub use inspect::Inspector;
 pub use messages::{
     MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
@@ -53,7 +55,7 @@ pub use requests::HandlerNames;
 pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
 pub use retention::Retention;
 pub use stack::{Frame, FrameKind, Stack};
-pub use start::{IdConflictPolicy, IdReusePolicy, StartOutcome, StartRequest};
+pub use start::{StartOutcome, StartRequest};
 pub use steer::{
     ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
 };
