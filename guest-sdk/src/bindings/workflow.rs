@@ -906,6 +906,33 @@ pub mod weft {
                         .finish()
                 }
             }
+            /// What an activity or a child workflow sets for itself to be ordered under
+            /// contention; what it leaves none is its run's.
+            #[derive(Clone, PartialEq)]
+            pub struct FlowOptions {
+                /// 1 (highest) to 5 (lowest).
+                pub priority: ::core::option::Option<u8>,
+                /// Whom the work is for: keys share contended capacity by weight.
+                pub fairness_key: ::core::option::Option<_rt::String>,
+                /// 1 to 1000; none: 1.
+                pub fairness_weight: ::core::option::Option<u32>,
+                /// Activities only: the key whose concurrency and rate limits it counts
+                /// against.
+                pub concurrency_key: ::core::option::Option<_rt::String>,
+            }
+            impl ::core::fmt::Debug for FlowOptions {
+                fn fmt(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.debug_struct("FlowOptions")
+                        .field("priority", &self.priority)
+                        .field("fairness-key", &self.fairness_key)
+                        .field("fairness-weight", &self.fairness_weight)
+                        .field("concurrency-key", &self.concurrency_key)
+                        .finish()
+                }
+            }
             #[allow(unused_unsafe, clippy::all)]
             /// The recorded time of the current activation.
             #[allow(async_fn_in_trait)]
@@ -1423,6 +1450,181 @@ pub mod weft {
                         _rt::as_f64(value0),
                         result5,
                         len5,
+                    );
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// The flow options of the activity that the `schedule-activity` command with this
+            /// `seq`, issued in the same activation, schedules. (Added after the first release,
+            /// like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn activity_flow(seq: u32, flow: &FlowOptions) -> () {
+                unsafe {
+                    let FlowOptions {
+                        priority: priority0,
+                        fairness_key: fairness_key0,
+                        fairness_weight: fairness_weight0,
+                        concurrency_key: concurrency_key0,
+                    } = flow;
+                    let (result1_0, result1_1) = match priority0 {
+                        Some(e) => (1i32, _rt::as_i32(e)),
+                        None => (0i32, 0i32),
+                    };
+                    let (result3_0, result3_1, result3_2) = match fairness_key0 {
+                        Some(e) => {
+                            let vec2 = e;
+                            let ptr2 = vec2.as_ptr().cast::<u8>();
+                            let len2 = vec2.len();
+                            (1i32, ptr2.cast_mut(), len2)
+                        }
+                        None => (0i32, ::core::ptr::null_mut(), 0usize),
+                    };
+                    let (result4_0, result4_1) = match fairness_weight0 {
+                        Some(e) => (1i32, _rt::as_i32(e)),
+                        None => (0i32, 0i32),
+                    };
+                    let (result6_0, result6_1, result6_2) = match concurrency_key0 {
+                        Some(e) => {
+                            let vec5 = e;
+                            let ptr5 = vec5.as_ptr().cast::<u8>();
+                            let len5 = vec5.len();
+                            (1i32, ptr5.cast_mut(), len5)
+                        }
+                        None => (0i32, ::core::ptr::null_mut(), 0usize),
+                    };
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "activity-flow"]
+                        fn wit_import7(
+                            _: i32,
+                            _: i32,
+                            _: i32,
+                            _: i32,
+                            _: *mut u8,
+                            _: usize,
+                            _: i32,
+                            _: i32,
+                            _: i32,
+                            _: *mut u8,
+                            _: usize,
+                        );
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import7(
+                        _: i32,
+                        _: i32,
+                        _: i32,
+                        _: i32,
+                        _: *mut u8,
+                        _: usize,
+                        _: i32,
+                        _: i32,
+                        _: i32,
+                        _: *mut u8,
+                        _: usize,
+                    ) {
+                        unreachable!()
+                    }
+                    wit_import7(
+                        _rt::as_i32(&seq),
+                        result1_0,
+                        result1_1,
+                        result3_0,
+                        result3_1,
+                        result3_2,
+                        result4_0,
+                        result4_1,
+                        result6_0,
+                        result6_1,
+                        result6_2,
+                    );
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// The flow options of the child that the `start-child-workflow` command with this
+            /// `seq`, issued in the same activation, starts. (Added like `activity-flow`.)
+            #[allow(async_fn_in_trait)]
+            pub fn child_flow(seq: u32, flow: &FlowOptions) -> () {
+                unsafe {
+                    let FlowOptions {
+                        priority: priority0,
+                        fairness_key: fairness_key0,
+                        fairness_weight: fairness_weight0,
+                        concurrency_key: concurrency_key0,
+                    } = flow;
+                    let (result1_0, result1_1) = match priority0 {
+                        Some(e) => (1i32, _rt::as_i32(e)),
+                        None => (0i32, 0i32),
+                    };
+                    let (result3_0, result3_1, result3_2) = match fairness_key0 {
+                        Some(e) => {
+                            let vec2 = e;
+                            let ptr2 = vec2.as_ptr().cast::<u8>();
+                            let len2 = vec2.len();
+                            (1i32, ptr2.cast_mut(), len2)
+                        }
+                        None => (0i32, ::core::ptr::null_mut(), 0usize),
+                    };
+                    let (result4_0, result4_1) = match fairness_weight0 {
+                        Some(e) => (1i32, _rt::as_i32(e)),
+                        None => (0i32, 0i32),
+                    };
+                    let (result6_0, result6_1, result6_2) = match concurrency_key0 {
+                        Some(e) => {
+                            let vec5 = e;
+                            let ptr5 = vec5.as_ptr().cast::<u8>();
+                            let len5 = vec5.len();
+                            (1i32, ptr5.cast_mut(), len5)
+                        }
+                        None => (0i32, ::core::ptr::null_mut(), 0usize),
+                    };
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "child-flow"]
+                        fn wit_import7(
+                            _: i32,
+                            _: i32,
+                            _: i32,
+                            _: i32,
+                            _: *mut u8,
+                            _: usize,
+                            _: i32,
+                            _: i32,
+                            _: i32,
+                            _: *mut u8,
+                            _: usize,
+                        );
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import7(
+                        _: i32,
+                        _: i32,
+                        _: i32,
+                        _: i32,
+                        _: *mut u8,
+                        _: usize,
+                        _: i32,
+                        _: i32,
+                        _: i32,
+                        _: *mut u8,
+                        _: usize,
+                    ) {
+                        unreachable!()
+                    }
+                    wit_import7(
+                        _rt::as_i32(&seq),
+                        result1_0,
+                        result1_1,
+                        result3_0,
+                        result3_1,
+                        result3_2,
+                        result4_0,
+                        result4_1,
+                        result6_0,
+                        result6_1,
+                        result6_2,
                     );
                 }
             }
@@ -4764,9 +4966,9 @@ macro_rules! __export_workflow_impl {
         : () = { #[rustfmt::skip] #[cfg(target_arch = "wasm32")] #[unsafe (link_section =
         "component-type:wit-bindgen:0.61.1:weft:workflow@0.1.0:workflow:imports and exports")]
         #[doc(hidden)] #[allow(clippy::octal_escapes)] pub static
-        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3368] = *
+        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3502] = *
         b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xa9\x19\x01A\x02\x01\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xaf\x1a\x01A\x02\x01\
 A\x0e\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -4813,28 +5015,31 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B(\x02\x03\x02\x01\x01\x04\0\
+\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B/\x02\x03\x02\x01\x01\x04\0\
 \x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
 \x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
 ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
 k\x07\x01r\x03\x14execution-timeout-ms\x0a\x0erun-timeout-ms\x0a\x0cretry-policy\
 \x0b\x04\0\x0dchild-options\x03\0\x0c\x01m\x03\x07counter\x05gauge\x09histogram\x04\
 \0\x0bmetric-kind\x03\0\x0e\x01o\x02ss\x01p\x10\x01r\x04\x04kind\x0f\x04names\x05\
-valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01@\0\0\x01\x04\0\x03now\x01\
-\x14\x01p}\x01@\x01\x03leny\0\x15\x04\0\x0crandom-bytes\x01\x16\x01@\x02\x05leve\
-l\x03\x07messages\x01\0\x04\0\x03log\x01\x17\x01@\0\0\x09\x04\0\x0chistory-info\x01\
-\x18\x01k\x05\x01@\x02\x07messages\x08location\x19\x01\0\x04\0\x0creport-panic\x01\
-\x1a\x04\0\x12report-fatal-panic\x01\x1a\x01ks\x01@\0\0\x1b\x04\0\x0econtinued-f\
-rom\x01\x1c\x01@\x02\x03seqy\x07options\x0d\x01\0\x04\0\x16child-workflow-option\
-s\x01\x1d\x01@\x01\x06metric\x13\x01\0\x04\0\x0drecord-metric\x01\x1e\x03\0\x18w\
-eft:workflow/host@0.1.0\x05\x06\x02\x03\0\0\x0aactivation\x02\x03\0\0\x0eissued-\
-command\x02\x03\0\0\x0ctask-failure\x01B\x0d\x02\x03\x02\x01\x07\x04\0\x0aactiva\
-tion\x03\0\0\x02\x03\x02\x01\x08\x04\0\x0eissued-command\x03\0\x02\x02\x03\x02\x01\
-\x09\x04\0\x0ctask-failure\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\
-\x07\x01p\x03\x01j\x01\x08\x01\x05\x01@\x01\x0aactivation\x01\0\x09\x04\0\x08act\
-ivate\x01\x0a\x04\0\x19weft:workflow/guest@0.1.0\x05\x0a\x04\0\x1cweft:workflow/\
-workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08workflow\x03\0\0\0G\x09producers\x01\x0cpr\
-ocessed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
+valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01k}\x01ks\x01ky\x01r\x04\x08\
+priority\x14\x0cfairness-key\x15\x0ffairness-weight\x16\x0fconcurrency-key\x15\x04\
+\0\x0cflow-options\x03\0\x17\x01@\0\0\x01\x04\0\x03now\x01\x19\x01p}\x01@\x01\x03\
+leny\0\x1a\x04\0\x0crandom-bytes\x01\x1b\x01@\x02\x05level\x03\x07messages\x01\0\
+\x04\0\x03log\x01\x1c\x01@\0\0\x09\x04\0\x0chistory-info\x01\x1d\x01k\x05\x01@\x02\
+\x07messages\x08location\x1e\x01\0\x04\0\x0creport-panic\x01\x1f\x04\0\x12report\
+-fatal-panic\x01\x1f\x01@\0\0\x15\x04\0\x0econtinued-from\x01\x20\x01@\x02\x03se\
+qy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01!\x01@\x01\x06metric\x13\
+\x01\0\x04\0\x0drecord-metric\x01\"\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\0\x0d\
+activity-flow\x01#\x04\0\x0achild-flow\x01#\x03\0\x18weft:workflow/host@0.1.0\x05\
+\x06\x02\x03\0\0\x0aactivation\x02\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask\
+-failure\x01B\x0d\x02\x03\x02\x01\x07\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\
+\x08\x04\0\x0eissued-command\x03\0\x02\x02\x03\x02\x01\x09\x04\0\x0ctask-failure\
+\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\x07\x01p\x03\x01j\x01\x08\
+\x01\x05\x01@\x01\x0aactivation\x01\0\x09\x04\0\x08activate\x01\x0a\x04\0\x19wef\
+t:workflow/guest@0.1.0\x05\x0a\x04\0\x1cweft:workflow/workflow@0.1.0\x04\0\x0b\x0e\
+\x01\0\x08workflow\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-compon\
+ent\x070.258.3\x10wit-bindgen-rust\x060.61.1";
         };
     };
 }
@@ -4847,8 +5052,8 @@ pub use __export_workflow_impl as __export_workflow;
 )]
 #[doc(hidden)]
 #[allow(clippy::octal_escapes)]
-pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3213] = *b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xee\x17\x01A\x02\x01\
+pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3347] = *b"\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xf4\x18\x01A\x02\x01\
 A\x09\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -4895,24 +5100,26 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B(\x02\x03\x02\x01\x01\x04\0\
+\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B/\x02\x03\x02\x01\x01\x04\0\
 \x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
 \x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
 ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
 k\x07\x01r\x03\x14execution-timeout-ms\x0a\x0erun-timeout-ms\x0a\x0cretry-policy\
 \x0b\x04\0\x0dchild-options\x03\0\x0c\x01m\x03\x07counter\x05gauge\x09histogram\x04\
 \0\x0bmetric-kind\x03\0\x0e\x01o\x02ss\x01p\x10\x01r\x04\x04kind\x0f\x04names\x05\
-valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01@\0\0\x01\x04\0\x03now\x01\
-\x14\x01p}\x01@\x01\x03leny\0\x15\x04\0\x0crandom-bytes\x01\x16\x01@\x02\x05leve\
-l\x03\x07messages\x01\0\x04\0\x03log\x01\x17\x01@\0\0\x09\x04\0\x0chistory-info\x01\
-\x18\x01k\x05\x01@\x02\x07messages\x08location\x19\x01\0\x04\0\x0creport-panic\x01\
-\x1a\x04\0\x12report-fatal-panic\x01\x1a\x01ks\x01@\0\0\x1b\x04\0\x0econtinued-f\
-rom\x01\x1c\x01@\x02\x03seqy\x07options\x0d\x01\0\x04\0\x16child-workflow-option\
-s\x01\x1d\x01@\x01\x06metric\x13\x01\0\x04\0\x0drecord-metric\x01\x1e\x03\0\x18w\
-eft:workflow/host@0.1.0\x05\x06\x04\0<weft:workflow/workflow-with-all-of-its-exp\
-orts-removed@0.1.0\x04\0\x0b.\x01\0(workflow-with-all-of-its-exports-removed\x03\
-\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-component\x070.258.3\x10wit-\
-bindgen-rust\x060.61.1";
+valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01k}\x01ks\x01ky\x01r\x04\x08\
+priority\x14\x0cfairness-key\x15\x0ffairness-weight\x16\x0fconcurrency-key\x15\x04\
+\0\x0cflow-options\x03\0\x17\x01@\0\0\x01\x04\0\x03now\x01\x19\x01p}\x01@\x01\x03\
+leny\0\x1a\x04\0\x0crandom-bytes\x01\x1b\x01@\x02\x05level\x03\x07messages\x01\0\
+\x04\0\x03log\x01\x1c\x01@\0\0\x09\x04\0\x0chistory-info\x01\x1d\x01k\x05\x01@\x02\
+\x07messages\x08location\x1e\x01\0\x04\0\x0creport-panic\x01\x1f\x04\0\x12report\
+-fatal-panic\x01\x1f\x01@\0\0\x15\x04\0\x0econtinued-from\x01\x20\x01@\x02\x03se\
+qy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01!\x01@\x01\x06metric\x13\
+\x01\0\x04\0\x0drecord-metric\x01\"\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\0\x0d\
+activity-flow\x01#\x04\0\x0achild-flow\x01#\x03\0\x18weft:workflow/host@0.1.0\x05\
+\x06\x04\0<weft:workflow/workflow-with-all-of-its-exports-removed@0.1.0\x04\0\x0b\
+.\x01\0(workflow-with-all-of-its-exports-removed\x03\0\0\0G\x09producers\x01\x0c\
+processed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
 #[inline(never)]
 #[doc(hidden)]
 pub fn __link_custom_section_describing_imports() {

@@ -237,6 +237,14 @@ pub struct StartBody {
     /// first served within one priority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<u8>,
+    /// Whom the work is for (a tenant, a customer; at most 256 bytes): under
+    /// contention, within one priority, keys share capacity by their weights. Its
+    /// activities and children inherit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness_key: Option<String>,
+    /// The key's weight, 1 to 1000 (default 1); needs `fairness_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness_weight: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -500,12 +508,23 @@ pub struct Description {
     /// Markdown details its start gave (`weft start --details`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+    /// Whom its work is for (`weft start --fairness KEY[:WEIGHT]`), inherited by its
+    /// activities and children.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<FairnessInfo>,
     /// Present once closed.
     pub result: Option<ResultBody>,
     /// The names the workflow's signal, query and update handlers answer to, when its
     /// SDK reports them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handlers: Option<HandlersInfo>,
+}
+
+/// A fairness key and its weight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FairnessInfo {
+    pub key: String,
+    pub weight: u32,
 }
 
 /// A cancellation asked of a run.

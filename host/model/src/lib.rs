@@ -5,6 +5,7 @@
 //! names users give, checked ([`names`]). No engine, storage or I/O here.
 
 pub mod deploy;
+pub mod fairness;
 pub mod history;
 pub mod names;
 pub mod priority;
@@ -12,5 +13,6 @@ pub mod schedule;
 pub mod status;
 
 pub use deploy::DeployMode;
+pub use fairness::{Fairness, Flow};
 pub use priority::Priority;
 pub use status::ExecutionStatus;

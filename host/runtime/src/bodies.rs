@@ -275,6 +275,10 @@ impl From<RunDescription> for Description {
                 ..ExecutionInfo::from(&d.run)
             },
             details: d.metadata.details,
+            fairness: d.fairness.map(|f| weft_api::types::FairnessInfo {
+                key: f.key,
+                weight: f.weight,
+            }),
             handlers: d.handlers.map(|h| HandlersInfo {
                 signals: h.signals,
                 queries: h.queries,

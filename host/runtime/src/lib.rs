@@ -32,10 +32,10 @@ pub mod activities {
     mod waits;
 
     pub use pools::{
-        ActivityLoad, ActivityPools, Permit, PoolError, QueueLoad, TaskQueueConfig,
+        ActivityLoad, ActivityPools, Ask, Permit, PoolError, QueueLoad, TaskQueueConfig,
         TaskQueueConfigError,
     };
-    pub use waits::{Stage, WaitNote, Waiting};
+    pub use waits::{Stage, WaitNote, Waiter, Waiting};
 }
 
 /// An execution's history: the model's (`weft-model`), and its file form ([`export`]).

@@ -54,6 +54,7 @@ pub struct TestEnvBuilder {
     task_queues: Vec<TaskQueueConfig>,
     workflow_limits: Vec<crate::flow::WorkflowLimit>,
     rate_limits: Vec<crate::flow::RateLimit>,
+    concurrency_limits: Vec<crate::flow::ConcurrencyLimit>,
     codec: PayloadCodec,
 }
 
@@ -116,14 +117,28 @@ impl TestEnvBuilder {
         self
     }
 
-    /// At most `rate` attempts of a task queue starting per period, as `weft server
-    /// --rate QUEUE=N/s`: `.rate("default=2/s")`, timed on the test's clock.
+    /// At most `rate` attempts of a task queue (or an activity type, a concurrency key)
+    /// starting per period, as `weft server --rate [type:|key:]NAME=N/s`:
+    /// `.rate("default=2/s")`, `.rate("type:charge=1/s")`, timed on the test's clock.
     ///
     /// # Panics
     /// If `rate` does not parse.
     pub fn rate(mut self, rate: &str) -> Self {
         self.rate_limits
             .push(rate.parse().unwrap_or_else(|e| panic!("{e}")));
+        self
+    }
+
+    /// At most `limit` attempts of activities with concurrency key `key` at once, as
+    /// `weft server --concurrency-limit KEY=N`.
+    ///
+    /// # Panics
+    /// If `limit` is 0.
+    pub fn concurrency_limit(mut self, key: &str, limit: usize) -> Self {
+        let limit = format!("{key}={limit}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.concurrency_limits.push(limit);
         self
     }
 
@@ -228,6 +243,7 @@ impl TestEnvBuilder {
         config.task_queues = self.task_queues;
         config.workflow_limits = self.workflow_limits;
         config.rate_limits = self.rate_limits;
+        config.concurrency_limits = self.concurrency_limits;
         config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
@@ -280,6 +296,7 @@ impl TestEnv {
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
+            concurrency_limits: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

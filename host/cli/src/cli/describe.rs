@@ -187,6 +187,9 @@ fn description(d: &Description) -> String {
     }
     // Always shown, and spelt `priority N` with one space (scripts look for it).
     out.push_str(&format!("  priority {}\n", run.priority));
+    if let Some(f) = &d.fairness {
+        out.push_str(&format!("  fairness {} (weight {})\n", f.key, f.weight));
+    }
     if !d.pending_activities.is_empty() {
         out.push_str("pending activities:\n");
         let rows: Vec<Vec<String>> = d
@@ -330,6 +333,7 @@ mod tests {
             pending_timers: vec![],
             waiting_at: vec![],
             details: None,
+            fairness: None,
             failing_task: None,
             cancel_requested: None,
             paused: None,

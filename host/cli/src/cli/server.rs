@@ -45,6 +45,7 @@ use crate::ui::UiMode;
   weft server --data ./data --shutdown-grace 30s
   weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
   weft server --data ./data --retention 30d --archive-dir /var/lib/weft/archive
+  weft server --data ./data --workflow-limit report=2 --concurrency-limit stripe=3 --rate type:send_mail=100/m
   weft server --data ./cache --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft
 
 A cluster on one PostgreSQL database (a second host waits as a standby and takes over
@@ -134,16 +135,25 @@ pub struct ServerArgs {
     /// At most N runs of workflow type TYPE running at once (repeatable): a further
     /// start is answered at once, with its run id, but the run is pending (`weft
     /// describe` and `weft list` say so) until a run of TYPE closes; then the pending
-    /// runs start by priority, then first come first served. Children count; a
-    /// continue-as-new keeps its slot. `--workflow-limit report=2`.
+    /// runs start by priority, then by fairness key (shares by weight), then first come
+    /// first served. Children count; a continue-as-new keeps its slot.
+    /// `--workflow-limit report=2`.
     #[arg(long = "workflow-limit", value_name = "TYPE=N")]
     pub workflow_limits: Vec<weft_runtime::flow::WorkflowLimit>,
-    /// At most N activity attempts of task queue QUEUE start per second (`/s`), minute
-    /// (`/m`) or hour (`/h`), in bursts of at most N, over all runs (repeatable): a
-    /// downstream API's quota. Attempts beyond it wait for their turn, holding a slot
-    /// of the queue but none of the host. `--rate default=50/s --rate mail=100/m`.
-    #[arg(long = "rate", value_name = "QUEUE=N/s")]
+    /// At most N activity attempts of task queue QUEUE (or, with `type:`, of an
+    /// activity type; with `key:`, of activities with that concurrency key) start per
+    /// second (`/s`), minute (`/m`) or hour (`/h`), in bursts of at most N, over all
+    /// runs (repeatable): a downstream API's quota. Attempts beyond it wait for their
+    /// turn, holding a slot of the queue but none of the host. `--rate default=50/s
+    /// --rate type:send_mail=100/m --rate key:stripe=25/s`.
+    #[arg(long = "rate", value_name = "[type:|key:]NAME=N/s")]
     pub rate_limits: Vec<weft_runtime::flow::RateLimit>,
+    /// At most N attempts of activities whose options name concurrency key KEY
+    /// (`ActivityOptions::concurrency_key`) run at once, over all runs, queues and
+    /// types (repeatable). Attempts beyond it wait, in priority and fairness order,
+    /// holding no other slot. `--concurrency-limit stripe=3`.
+    #[arg(long = "concurrency-limit", value_name = "KEY=N")]
+    pub concurrency_limits: Vec<weft_runtime::flow::ConcurrencyLimit>,
     /// On SIGINT or SIGTERM, how long running activities get to finish before the
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
@@ -238,6 +248,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         task_queues: args.task_queues,
         workflow_limits: args.workflow_limits,
         rate_limits: args.rate_limits,
+        concurrency_limits: args.concurrency_limits,
         codec: args.codec.codec()?,
         retention: args
             .retention

@@ -104,6 +104,12 @@ pub struct StartArgs {
     /// `--priority 1`.
     #[arg(long, value_name = "N", value_parser = parse_priority)]
     priority: Option<u8>,
+    /// Whom the work is for, with an optional weight (1 to 1000, default 1): under
+    /// contention, within one priority, keys share slots by weight, so a tenant with
+    /// 10,000 runs waiting does not starve one with 10; its activities and children
+    /// inherit it: `--fairness tenant-a` or `--fairness tenant-b:3`.
+    #[arg(long, value_name = "KEY[:WEIGHT]", value_parser = parse_fairness)]
+    fairness: Option<weft_model::Fairness>,
     /// One line saying what the execution is for, shown by `describe` and `list`:
     /// `--summary 'refund for order 17'`.
     #[arg(long, value_name = "TEXT")]
@@ -159,10 +165,18 @@ impl StartArgs {
             search_attributes: self.search_attribute.iter().cloned().collect(),
             request_id: self.request_id.clone(),
             priority: self.priority,
+            fairness_key: self.fairness.as_ref().map(|f| f.key.clone()),
+            fairness_weight: self.fairness.as_ref().map(|f| f.weight),
             summary: self.summary.clone(),
             details: self.details.clone(),
         })
     }
+}
+
+/// `--fairness KEY[:WEIGHT]`.
+fn parse_fairness(text: &str) -> Result<weft_model::Fairness, String> {
+    text.parse()
+        .map_err(|e: weft_model::fairness::FairnessError| e.to_string())
 }
 
 /// `--priority N`: 1 to 5.
@@ -367,6 +381,7 @@ mod tests {
             search_attribute: Vec::new(),
             request_id: None,
             priority: None,
+            fairness: None,
             summary: None,
             details: None,
             server: ServerArg::default(),

@@ -269,6 +269,10 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
                 .collect::<Vec<_>>()
                 .join(" ")
         }
+        Event::Fairness(f) => format!("key={:?} weight={}", f.key, f.weight),
+        Event::ActivityFlow { seq, flow } | Event::ChildFlow { seq, flow } => {
+            format!("seq={seq} {}", flow_text(flow))
+        }
         Event::Deadlines {
             run_deadline_ms,
             execution_deadline_ms,
@@ -285,6 +289,15 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             )
         }
     }
+}
+
+/// What an activity or child set for itself: `priority=1 fairness="a":2 key="stripe"`.
+fn flow_text(flow: &weft_model::Flow) -> String {
+    let priority = flow.priority.map(|p| format!("priority={p}"));
+    let fairness = (flow.fairness.as_ref()).map(|f| format!("fairness={:?}:{}", f.key, f.weight));
+    let key = (flow.concurrency_key.as_ref()).map(|k| format!("concurrency-key={k:?}"));
+    let parts: Vec<String> = [priority, fairness, key].into_iter().flatten().collect();
+    parts.join(" ")
 }
 
 fn task_failure(f: &crate::history::TaskFailure) -> String {

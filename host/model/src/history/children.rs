@@ -13,6 +13,8 @@ pub struct PendingChild {
     pub run_id: Option<String>,
     /// Its timeouts and retry policy.
     pub options: ChildOptions,
+    /// What it set for itself (`child-flow`); unset fields are its parent's.
+    pub flow: crate::Flow,
 }
 
 impl PendingChild {

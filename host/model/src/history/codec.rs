@@ -29,13 +29,14 @@
 //! `Event::ActivityReset`, `Event::ActivityOptionsUpdated` and `Event::UserMetadata` (a run, or one of its
 //! activities, steered from outside; what arrives while a run is paused, or what a
 //! reset reapplies, is recorded as `Event::PendingJob`, which from format 6 may appear
-//! between tasks, not only before the first). Data of every older format decodes with
-//! today's types.
+//! between tasks, not only before the first); format 7 added `Event::Fairness`,
+//! `Event::ActivityFlow` and `Event::ChildFlow` (flow control set by a start, an
+//! activity or a child). Data of every older format decodes with today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 6;
+pub const FORMAT_VERSION: u16 = 7;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;
@@ -196,8 +197,8 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("upgrade weft"));
-        let err = decode_chunks("r", 7, Vec::new()).unwrap_err();
-        assert!(matches!(err, DecodeError::UnknownFormat { found: 7, .. }));
+        let err = decode_chunks("r", 8, Vec::new()).unwrap_err();
+        assert!(matches!(err, DecodeError::UnknownFormat { found: 8, .. }));
     }
 
     #[test]

@@ -214,6 +214,24 @@ pub enum Event {
         summary: Option<String>,
         details: Option<String>,
     },
+    /// Whom the run's work is for (`weft start --fairness KEY[:WEIGHT]`): under
+    /// contention its pending start, activities and children share capacity with other
+    /// keys by weight. Recorded right after `Priority` (or `ExecutionStarted`,
+    /// `Deadlines`) when given; inherited like the priority. Format 7.
+    Fairness(crate::Fairness),
+    /// What the activity scheduled by the command just before sets for itself
+    /// (priority, fairness, concurrency key), from the SDK's `ActivityOptions`; what it
+    /// leaves unset is its run's. Format 7.
+    ActivityFlow {
+        seq: u32,
+        flow: crate::Flow,
+    },
+    /// What the child started by the command just before sets for itself (priority,
+    /// fairness), from the SDK's `ChildOptions`. Format 7.
+    ChildFlow {
+        seq: u32,
+        flow: crate::Flow,
+    },
 }
 
 impl Event {
@@ -247,6 +265,9 @@ impl Event {
             Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
             Event::Priority { .. } => "priority",
             Event::UserMetadata { .. } => "user-metadata",
+            Event::Fairness(_) => "fairness",
+            Event::ActivityFlow { .. } => "activity-flow",
+            Event::ChildFlow { .. } => "child-flow",
         }
     }
 }

@@ -89,6 +89,8 @@ pub struct PendingActivity {
     pub local: bool,
     /// Paused by an operator (`weft activity pause`): no new attempt starts.
     pub paused: bool,
+    /// What it set for itself (`activity-flow`); unset fields are its run's.
+    pub flow: crate::Flow,
 }
 
 /// Progress an activity reported.
@@ -119,6 +121,7 @@ impl PendingActivity {
             cancel_requested: false,
             local: false,
             paused: false,
+            flow: crate::Flow::default(),
         }
     }
 }
@@ -218,6 +221,11 @@ impl History {
     /// The run's priority (recorded among its first events; the default if not).
     pub fn priority(&self) -> crate::Priority {
         self.opening_state().priority()
+    }
+
+    /// The run's fairness key and weight, if its start gave one.
+    pub fn fairness(&self) -> Option<crate::Fairness> {
+        self.opening_state().fairness().cloned()
     }
 
     /// The state after the first events only: enough for what a run records as it

@@ -6,11 +6,13 @@
 //! of its own; the others are unlimited. The host may also have a limit over all queues
 //! (`--max-concurrent-activities`).
 //!
-//! An attempt holds a [`Permit`] while it runs: one slot of its queue and one of the
-//! host. It takes the queue's slot first and the host's second, so an attempt waiting
-//! for a full queue holds no host slot, and a busy `gpu` queue never holds back the
-//! default queue. Both waits go by the run's priority (1 first), and within one
-//! priority first come, first served (see [`crate::flow::Slots`]).
+//! An attempt holds a [`Permit`] while it runs: a slot of its concurrency key (when the
+//! key has a limit, `--concurrency-limit KEY=N`), one of its queue and one of the host.
+//! It takes them in that order, with the tokens of the rates that apply to it (its
+//! queue's, its type's, its key's) before the host's slot, so an attempt waiting for a
+//! full key or queue holds no host slot, and a busy `gpu` queue never holds back the
+//! default queue. Every wait goes by the attempt's [`Turn`]: priority (1 first), then
+//! fairness key by weight, then first come, first served (see [`crate::flow::Line`]).
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -35,10 +37,10 @@ use serde::Serialize;
 use weft_model::Priority;
 
 pub use super::queue_config::{TaskQueueConfig, TaskQueueConfigError};
-use super::waits::{Stage, WaitNote, Waiting, Waits};
+use super::waits::{Stage, WaitNote, Waiter, Waiting, Waits};
 use super::DEFAULT_QUEUE;
 use super::{ActivityError, ActivityRegistry};
-use crate::flow::{Bucket, RateLimit, Slot, Slots};
+use crate::flow::{Bucket, KeySlots, RateLimit, RateScope, Slot, Slots, Turn};
 use crate::runtime::clock::Clock;
 use crate::runtime::HostConfig;
 
@@ -99,9 +101,31 @@ impl Pool {
     }
 }
 
-/// Take a slot of `slots` (none to take when unlimited), in priority order.
-async fn take(slots: &Option<Arc<Slots>>, priority: Priority) -> Option<Slot> {
-    Some(slots.as_ref()?.take(priority).await)
+/// Take a slot of `slots` (none to take when unlimited), in line at `turn`.
+async fn take(slots: Option<&Arc<Slots>>, turn: &Turn) -> Option<Slot> {
+    Some(slots?.take(turn.clone()).await)
+}
+
+/// What one activity attempt asks for.
+#[derive(Debug, Clone)]
+pub struct Ask<'a> {
+    /// `None`: the default queue.
+    pub queue: Option<&'a str>,
+    pub turn: Turn,
+    pub activity_type: &'a str,
+    pub concurrency_key: Option<&'a str>,
+}
+
+impl<'a> Ask<'a> {
+    /// An attempt on `queue` at `priority`, of no type or key in particular.
+    pub fn on(queue: Option<&'a str>, priority: Priority) -> Ask<'a> {
+        Ask {
+            queue,
+            turn: Turn::at(priority),
+            activity_type: "",
+            concurrency_key: None,
+        }
+    }
 }
 
 /// Counts one waiter while it lives (a cancelled wait uncounts itself).
@@ -125,6 +149,7 @@ impl Drop for Counted {
 #[derive(Debug)]
 pub struct Permit {
     pool: Arc<Pool>,
+    _key_slot: Option<Slot>,
     _queue_slot: Option<Slot>,
     _host_slot: Option<Slot>,
 }
@@ -173,8 +198,11 @@ pub struct ActivityPools {
 }
 
 struct PoolsInner {
-    /// Rate limits by task queue (`--rate QUEUE=N/s`), timed on `clock`.
-    rates: HashMap<String, (RateLimit, Bucket)>,
+    /// Rate limits by what they limit (`--rate [queue:|type:|key:]NAME=N/s`), timed on
+    /// `clock`.
+    rates: HashMap<(RateScope, String), (RateLimit, Bucket)>,
+    /// Concurrency limits by key (`--concurrency-limit KEY=N`).
+    keys: KeySlots,
     clock: Clock,
     /// The attempts that did not get their slots at once, for `describe`.
     waits: Arc<Waits>,
@@ -208,6 +236,7 @@ impl ActivityPools {
         ActivityPools {
             inner: Arc::new(PoolsInner {
                 rates: HashMap::new(),
+                keys: KeySlots::default(),
                 clock: Clock::system(),
                 waits: Arc::default(),
                 host_limit: max_concurrent,
@@ -229,92 +258,120 @@ impl ActivityPools {
         );
         let inner = Arc::get_mut(&mut pools.inner).expect("not shared yet");
         inner.clock = config.clock.clone();
+        inner.keys = KeySlots::new(&config.concurrency_limits);
         for rate in &config.rate_limits {
-            inner
-                .rates
-                .insert(rate.queue.clone(), (rate.clone(), Bucket::new(rate)));
+            let scope = (rate.scope, rate.name.clone());
+            inner.rates.insert(scope, (rate.clone(), Bucket::new(rate)));
         }
         pools
     }
 
-    /// [`ActivityPools::acquire_at`] the default priority.
+    /// [`ActivityPools::acquire_staged`] an attempt on `queue` (`None`: the default
+    /// queue) at the default priority.
     pub async fn acquire(&self, queue: Option<&str>) -> Result<Permit, PoolError> {
-        self.acquire_at(queue, Priority::DEFAULT).await
+        let ask = Ask::on(queue, Priority::DEFAULT);
+        self.acquire_staged(&ask, &Stage::default()).await
     }
 
-    /// Wait for a slot of `queue` (`None`: the default queue) and one of the host, by
-    /// `priority` and then in FIFO order; the permit holds both until dropped. Dropping
-    /// the future gives up the wait (and any slot taken so far). Fails at once if the
-    /// host does not serve `queue`.
-    pub async fn acquire_at(
-        &self,
-        queue: Option<&str>,
-        priority: Priority,
-    ) -> Result<Permit, PoolError> {
-        self.acquire_staged(queue, priority, &Stage::default())
-            .await
-    }
-
-    /// [`ActivityPools::acquire_at`], marking in `stage` what it waits for.
-    pub async fn acquire_staged(
-        &self,
-        queue: Option<&str>,
-        priority: Priority,
-        stage: &Stage,
-    ) -> Result<Permit, PoolError> {
-        let pool = self.pool(queue.unwrap_or(DEFAULT_QUEUE))?;
+    /// Wait for what `ask` needs: a slot of its concurrency key (if the key has a
+    /// limit), one of its queue, the tokens of its rates, and one of the host, each in
+    /// line at its turn; the permit holds the slots until dropped. Dropping the future
+    /// gives up the wait (and any slot taken so far). Fails at once if the host does
+    /// not serve the queue. Marks in `stage` what it waits for.
+    pub async fn acquire_staged(&self, ask: &Ask<'_>, stage: &Stage) -> Result<Permit, PoolError> {
+        let pool = self.pool(ask.queue.unwrap_or(DEFAULT_QUEUE))?;
         let waiting = Counted::new(&pool);
-        // Queue first: a wait for a full queue must not hold a host slot.
-        let queue_slot = take(&pool.slots, priority).await;
+        // Narrowest first: a wait for a full key or queue must not hold a host slot.
+        stage.set(Waiting::KeySlot);
+        let key_slots = ask.concurrency_key.and_then(|k| self.inner.keys.of(k));
+        let key_slot = take(key_slots.map(|(_, slots)| slots), &ask.turn).await;
+        stage.set(Waiting::QueueSlot);
+        let queue_slot = take(pool.slots.as_ref(), &ask.turn).await;
         if !self.inner.rates.is_empty() {
-            stage.set(Waiting::Token);
-            self.token(&pool.name).await;
+            self.tokens(&pool.name, ask, stage).await;
         }
         stage.set(Waiting::HostSlot);
-        let host_slot = take(&self.inner.host_slots, priority).await;
+        let host_slot = take(self.inner.host_slots.as_ref(), &ask.turn).await;
         pool.running.fetch_add(1, Ordering::Relaxed);
         drop(waiting);
         Ok(Permit {
             pool,
+            _key_slot: key_slot,
             _queue_slot: queue_slot,
             _host_slot: host_slot,
         })
     }
 
-    /// Wait for a token of `queue`'s rate limit, if it has one (holding the queue's
-    /// slot, not the host's: a rate-limited queue holds back nothing else).
-    async fn token(&self, queue: &str) {
-        let Some((_, bucket)) = self.inner.rates.get(queue) else {
-            return;
-        };
+    /// Wait for a token of each rate limit that applies to `ask` (holding its key's and
+    /// queue's slots, not the host's: a rate-limited queue holds back nothing else).
+    async fn tokens(&self, queue: &str, ask: &Ask<'_>, stage: &Stage) {
+        let scopes = [
+            (RateScope::Queue, Some(queue), Waiting::QueueToken),
+            (
+                RateScope::ActivityType,
+                Some(ask.activity_type),
+                Waiting::TypeToken,
+            ),
+            (RateScope::Key, ask.concurrency_key, Waiting::KeyToken),
+        ];
         let clock = &self.inner.clock;
-        while let Err(at_ms) = bucket.take(clock.now_ms()) {
-            let _woke = clock.sleep_until(at_ms).await;
+        for (scope, name, step) in scopes {
+            let Some(name) = name else { continue };
+            let Some((_, bucket)) = self.inner.rates.get(&(scope, name.to_string())) else {
+                continue;
+            };
+            stage.set(step);
+            while let Err(at_ms) = bucket.take(clock.now_ms()) {
+                let _woke = clock.sleep_until(at_ms).await;
+            }
         }
     }
 
-    /// Note attempt `seq` of run `run_id`, on `queue`, as waiting at `stage` while the
+    /// Note attempt `seq` of run `run_id` (`waiter`'s) as waiting at `stage` while the
     /// note lives.
-    pub fn note_wait(&self, run_id: &str, seq: u32, queue: &str, stage: Arc<Stage>) -> WaitNote {
-        self.inner.waits.note(run_id, seq, queue, stage)
+    pub fn note_wait(&self, run_id: &str, seq: u32, waiter: Waiter, stage: Arc<Stage>) -> WaitNote {
+        self.inner.waits.note(run_id, seq, waiter, stage)
+    }
+
+    /// How many attempts wait at each step, every step listed.
+    pub fn waits_by_step(&self) -> Vec<(Waiting, usize)> {
+        let counts = self.inner.waits.counts();
+        Waiting::ALL
+            .iter()
+            .map(|w| (*w, counts.get(w).copied().unwrap_or(0)))
+            .collect()
+    }
+
+    /// Every key with a concurrency limit: its limit and how many attempts wait for it.
+    pub fn key_load(&self) -> Vec<(String, usize, usize)> {
+        self.inner.keys.load()
     }
 
     /// What attempt `seq` of run `run_id` waits for, in words, while it waits for a
     /// slot or a token.
     pub fn waiting_for(&self, run_id: &str, seq: u32) -> Option<String> {
-        let (queue, step) = self.inner.waits.of(run_id, seq)?;
+        let (waiter, step) = self.inner.waits.of(run_id, seq)?;
+        let rate = |scope: RateScope, name: &str| {
+            let (rate, _) = self.inner.rates.get(&(scope, name.to_string()))?;
+            Some(format!(
+                "waiting for a token of {}'s rate limit ({rate})",
+                rate.target()
+            ))
+        };
+        let key = waiter.key.as_deref().unwrap_or_default();
         Some(match step {
+            Waiting::KeySlot => {
+                let limit = self.inner.keys.of(key).map_or(0, |(n, _)| n.get());
+                format!("waiting for a slot of concurrency key `{key}` (limit {limit}, all taken)")
+            }
             Waiting::QueueSlot => {
-                let limit = self.load_of(&queue).and_then(|q| q.limit).unwrap_or(0);
+                let queue = &waiter.queue;
+                let limit = self.load_of(queue).and_then(|q| q.limit).unwrap_or(0);
                 format!("waiting for a slot of task queue `{queue}` (limit {limit}, all taken)")
             }
-            Waiting::Token => {
-                let rate = self.inner.rates.get(&queue).map(|(r, _)| r.to_string());
-                format!(
-                    "waiting for a token of task queue `{queue}`'s rate limit ({})",
-                    rate.unwrap_or_default()
-                )
-            }
+            Waiting::QueueToken => rate(RateScope::Queue, &waiter.queue)?,
+            Waiting::TypeToken => rate(RateScope::ActivityType, &waiter.activity_type)?,
+            Waiting::KeyToken => rate(RateScope::Key, key)?,
             Waiting::HostSlot => format!(
                 "waiting for a slot of the host (--max-concurrent-activities {}, all taken)",
                 self.inner.host_limit.map_or(0, NonZeroUsize::get)

@@ -11,15 +11,46 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct Stage(AtomicU8);
 
-/// What a waiting attempt waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a waiting attempt waits for, in the order it takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Waiting {
+    /// A slot of its concurrency key (`--concurrency-limit KEY=N` is taken).
+    KeySlot = 0,
     /// A slot of its task queue (the queue's limit is taken).
-    QueueSlot,
+    QueueSlot = 1,
     /// A token of its task queue's rate limit.
-    Token,
+    QueueToken = 2,
+    /// A token of its activity type's rate limit.
+    TypeToken = 3,
+    /// A token of its concurrency key's rate limit.
+    KeyToken = 4,
     /// A slot of the host (`--max-concurrent-activities` is taken).
-    HostSlot,
+    HostSlot = 5,
+}
+
+impl Waiting {
+    /// Every step, in order.
+    pub const ALL: [Waiting; 6] = [
+        Waiting::KeySlot,
+        Waiting::QueueSlot,
+        Waiting::QueueToken,
+        Waiting::TypeToken,
+        Waiting::KeyToken,
+        Waiting::HostSlot,
+    ];
+
+    /// Its name as metrics label it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Waiting::KeySlot => "key_slot",
+            Waiting::QueueSlot => "queue_slot",
+            Waiting::QueueToken => "queue_token",
+            Waiting::TypeToken => "type_token",
+            Waiting::KeyToken => "key_token",
+            Waiting::HostSlot => "host_slot",
+        }
+    }
 }
 
 impl Stage {
@@ -27,20 +58,25 @@ impl Stage {
         self.0.store(step as u8, Ordering::Relaxed);
     }
 
-    fn get(&self) -> Waiting {
-        match self.0.load(Ordering::Relaxed) {
-            0 => Waiting::QueueSlot,
-            1 => Waiting::Token,
-            _ => Waiting::HostSlot,
-        }
+    pub fn get(&self) -> Waiting {
+        let n = usize::from(self.0.load(Ordering::Relaxed));
+        Waiting::ALL.get(n).copied().unwrap_or(Waiting::HostSlot)
     }
+}
+
+/// Whose attempt waits: its queue, type and concurrency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiter {
+    pub queue: String,
+    pub activity_type: String,
+    pub key: Option<String>,
 }
 
 type Key = (String, u32);
 
-/// The attempts waiting now, by run id and seq, with their queue.
+/// The attempts waiting now, by run id and seq.
 #[derive(Debug, Default)]
-pub(super) struct Waits(Mutex<HashMap<Key, (String, Arc<Stage>)>>);
+pub(super) struct Waits(Mutex<HashMap<Key, (Waiter, Arc<Stage>)>>);
 
 /// Notes an attempt as waiting while it lives.
 pub struct WaitNote {
@@ -59,24 +95,30 @@ impl Waits {
         self: &Arc<Self>,
         run_id: &str,
         seq: u32,
-        queue: &str,
+        waiter: Waiter,
         stage: Arc<Stage>,
     ) -> WaitNote {
         let key = (run_id.to_string(), seq);
-        self.0
-            .lock()
-            .unwrap()
-            .insert(key.clone(), (queue.to_string(), stage));
+        self.0.lock().unwrap().insert(key.clone(), (waiter, stage));
         WaitNote {
             waits: self.clone(),
             key,
         }
     }
 
-    /// The queue and the step the attempt `seq` of run `run_id` waits at.
-    pub(super) fn of(&self, run_id: &str, seq: u32) -> Option<(String, Waiting)> {
+    /// Whose attempt `seq` of run `run_id` is and the step it waits at.
+    pub(super) fn of(&self, run_id: &str, seq: u32) -> Option<(Waiter, Waiting)> {
         let waits = self.0.lock().unwrap();
-        let (queue, stage) = waits.get(&(run_id.to_string(), seq))?;
-        Some((queue.clone(), stage.get()))
+        let (waiter, stage) = waits.get(&(run_id.to_string(), seq))?;
+        Some((waiter.clone(), stage.get()))
+    }
+
+    /// How many attempts wait at each step (steps none waits at left out).
+    pub(super) fn counts(&self) -> HashMap<Waiting, usize> {
+        let mut counts = HashMap::new();
+        for (_, stage) in self.0.lock().unwrap().values() {
+            *counts.entry(stage.get()).or_default() += 1;
+        }
+        counts
     }
 }

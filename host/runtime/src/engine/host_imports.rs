@@ -11,6 +11,68 @@ use crate::contract::wit::SourceLocation;
 use crate::contract::{ChildOptions, Conv, HistoryInfo, LogLevel};
 use crate::metrics::{CustomMetrics, MetricKind};
 
+/// What a task gives its commands through imports rather than in them (the command
+/// types are fixed by components already built), by the command's seq.
+#[derive(Debug, Default)]
+pub struct TaskAside {
+    /// The children's timeouts and retry policies (`child-workflow-options`).
+    pub child_options: Vec<(u32, ChildOptions)>,
+    /// The activities' priority, fairness and concurrency key (`activity-flow`).
+    pub activity_flows: Vec<(u32, weft_model::Flow)>,
+    /// The children's priority and fairness (`child-flow`).
+    pub child_flows: Vec<(u32, weft_model::Flow)>,
+    /// Options the host cannot take: the task fails with this message.
+    pub refused: Option<String>,
+}
+
+impl TaskAside {
+    /// The flow options of activity (or child) `seq`; options the host cannot take
+    /// fail the task.
+    fn flow(&mut self, seq: u32, flow: host::FlowOptions, activity: bool) {
+        let (flows, what) = if activity {
+            (&mut self.activity_flows, "activity")
+        } else {
+            (&mut self.child_flows, "child")
+        };
+        match flow_of(flow, activity) {
+            Ok(flow) => {
+                flows.retain(|(s, _)| *s != seq);
+                flows.push((seq, flow));
+            }
+            Err(e) => self.refused = Some(format!("the flow options of {what} {seq}: {e}")),
+        }
+    }
+}
+
+/// The guest's flow options, checked (a concurrency key only for an activity).
+fn flow_of(flow: host::FlowOptions, activity: bool) -> Result<weft_model::Flow, String> {
+    let priority = flow
+        .priority
+        .map(weft_model::Priority::new)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let fairness = match flow.fairness_key {
+        Some(key) => {
+            Some(weft_model::Fairness::new(&key, flow.fairness_weight).map_err(|e| e.to_string())?)
+        }
+        None if flow.fairness_weight.is_some() => {
+            return Err("a fairness weight needs a fairness key".into())
+        }
+        None => None,
+    };
+    if let Some(key) = &flow.concurrency_key {
+        if !activity {
+            return Err("a child workflow takes no concurrency key".into());
+        }
+        weft_model::fairness::check_key("concurrency key", key).map_err(|e| e.to_string())?;
+    }
+    Ok(weft_model::Flow {
+        priority,
+        fairness,
+        concurrency_key: flow.concurrency_key,
+    })
+}
+
 /// A panic the guest reported just before trapping.
 pub(crate) struct PanicReport {
     pub message: String,
@@ -32,8 +94,8 @@ pub struct InstanceState {
     pub(crate) workflow_id: String,
     /// The run this one continued as new from (its history's `ContinuedFrom`).
     pub(crate) continued_from: Option<String>,
-    /// The options of the children the current task starts, by their command's seq.
-    pub(crate) child_options: Vec<(u32, ChildOptions)>,
+    /// What the current task gave its commands aside from them.
+    pub(crate) aside: TaskAside,
     /// Where the workflow's custom metrics go (none in a bare replay).
     pub(crate) metrics: Option<CustomMetrics>,
     /// The virtual WASI, made on the first WASI call: a component without WASI imports
@@ -55,7 +117,7 @@ impl InstanceState {
             panic: None,
             workflow_id,
             continued_from: None,
-            child_options: Vec::new(),
+            aside: TaskAside::default(),
             metrics: None,
             wasi: None,
         }
@@ -67,7 +129,7 @@ impl InstanceState {
         self.replaying = replaying;
         self.history_info = history;
         self.panic = None;
-        self.child_options.clear();
+        self.aside = TaskAside::default();
         if let Some(wasi) = &self.wasi {
             wasi.begin_task(time_ms, replaying);
         }
@@ -166,8 +228,16 @@ impl host::Host for InstanceState {
             run_timeout_ms: options.run_timeout_ms,
             retry_policy: options.retry_policy.conv(),
         };
-        self.child_options.retain(|(s, _)| *s != seq);
-        self.child_options.push((seq, options));
+        self.aside.child_options.retain(|(s, _)| *s != seq);
+        self.aside.child_options.push((seq, options));
+    }
+
+    fn activity_flow(&mut self, seq: u32, flow: host::FlowOptions) {
+        self.aside.flow(seq, flow, true);
+    }
+
+    fn child_flow(&mut self, seq: u32, flow: host::FlowOptions) {
+        self.aside.flow(seq, flow, false);
     }
 
     fn record_metric(&mut self, metric: host::MetricValue) {

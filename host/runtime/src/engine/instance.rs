@@ -41,10 +41,10 @@ impl WorkflowInstance {
         }
     }
 
-    /// The options the last task gave the children it starts (`child-workflow-options`),
-    /// by their command's seq.
-    pub fn take_child_options(&mut self) -> Vec<(u32, crate::history::vocab::ChildOptions)> {
-        std::mem::take(&mut self.store.data_mut().child_options)
+    /// What the last task gave its commands through imports (children's options,
+    /// activities' and children's flow options), by their command's seq.
+    pub fn take_aside(&mut self) -> super::host_imports::TaskAside {
+        std::mem::take(&mut self.store.data_mut().aside)
     }
 
     /// Tell the workflow which run it continued as new from (`continued-from`).

@@ -5,7 +5,7 @@ mod host_imports;
 mod instance;
 mod wasi;
 
-pub use host_imports::InstanceState;
+pub use host_imports::{InstanceState, TaskAside};
 pub use instance::WorkflowInstance;
 pub use wasi::{WasiSleep, WasiWouldBlock};
 

@@ -1,8 +1,9 @@
 //! Workflow limits: at most N runs of a workflow type running at once
 //! (`--workflow-limit TYPE=N`). A start beyond the limit is answered at once (its run
 //! is recorded, with its start job pending) but the run is *pending*: its first task
-//! waits until a run of the type closes. Pending runs start by priority, then in the
-//! order they came.
+//! waits until a run of the type closes. Pending runs start in the order of a
+//! [`Line`]: by priority, shared between fairness keys by weight, then in the order
+//! they came.
 //!
 //! | a run of a limited type …            | the count of open runs | the pending line      |
 //! |--------------------------------------|------------------------|-----------------------|
@@ -19,13 +20,15 @@
 //! type, and takes as pending those that never ran a task and were not continued from
 //! another run ([`WorkflowLimits::recover`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::str::FromStr;
 use std::sync::Mutex;
 
 use tokio::sync::oneshot;
-use weft_model::Priority;
+use weft_model::{Fairness, Priority};
+
+use super::line::{Line, Ticket, Turn};
 
 /// `TYPE=N`: at most N runs of TYPE running at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,30 +42,16 @@ impl FromStr for WorkflowLimit {
 
     fn from_str(s: &str) -> Result<WorkflowLimit, String> {
         let usage = "write TYPE=N, as in `report=2`";
-        let Some((workflow_type, n)) = s.split_once('=') else {
-            return Err(format!("`{s}`: {usage}"));
-        };
-        let workflow_type = workflow_type.trim();
+        let (workflow_type, limit) = super::keys::name_and_limit(s, usage)?;
         if workflow_type.is_empty() {
             return Err(format!("`{s}` names no workflow type: {usage}"));
         }
-        let limit = n
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .and_then(NonZeroUsize::new)
-            .ok_or_else(|| {
-                format!("`{s}`: the limit must be a whole number, 1 or more ({usage})")
-            })?;
         Ok(WorkflowLimit {
             workflow_type: workflow_type.to_string(),
             limit,
         })
     }
 }
-
-/// A pending run's place in its type's line.
-type Key = (Priority, u64);
 
 struct Waiter {
     run_id: String,
@@ -74,10 +63,9 @@ struct Waiter {
 struct State {
     /// Open runs of each limited type that are not pending.
     open: HashMap<String, usize>,
-    lines: HashMap<String, BTreeMap<Key, Waiter>>,
+    lines: HashMap<String, Line<Waiter>>,
     /// Pending runs: their type and place.
-    by_run: HashMap<String, (String, Key)>,
-    arrivals: u64,
+    by_run: HashMap<String, (String, Ticket)>,
 }
 
 /// The host's workflow limits and the runs waiting on them; see the module docs.
@@ -92,6 +80,7 @@ pub struct OpenRun {
     pub workflow_type: String,
     pub run_id: String,
     pub priority: Priority,
+    pub fairness: Option<Fairness>,
     pub start_ms: u64,
     /// It never ran a task and was not continued from another run.
     pub pending: bool,
@@ -116,7 +105,7 @@ impl WorkflowLimits {
 
     /// A new run `run_id` of `workflow_type`: true when it may run now (it is counted);
     /// false when it is pending.
-    pub fn start(&self, workflow_type: &str, run_id: &str, priority: Priority) -> bool {
+    pub fn start(&self, workflow_type: &str, run_id: &str, turn: &Turn) -> bool {
         let Some(limit) = self.limit(workflow_type) else {
             return true;
         };
@@ -130,7 +119,7 @@ impl WorkflowLimits {
             *state.open.entry(workflow_type.to_string()).or_default() += 1;
             return true;
         }
-        state.enqueue(workflow_type, run_id, priority);
+        state.enqueue(workflow_type, run_id, turn);
         false
     }
 
@@ -139,8 +128,8 @@ impl WorkflowLimits {
     pub fn hold(&self, workflow_type: &str, run_id: &str) -> Option<oneshot::Receiver<()>> {
         self.limit(workflow_type)?;
         let mut state = self.state.lock().unwrap();
-        let (workflow_type, key) = state.by_run.get(run_id)?.clone();
-        let waiter = state.lines.get_mut(&workflow_type)?.get_mut(&key)?;
+        let (workflow_type, ticket) = state.by_run.get(run_id)?.clone();
+        let waiter = state.lines.get_mut(&workflow_type)?.get_mut(ticket)?;
         let (tx, rx) = oneshot::channel();
         waiter.admit = Some(tx);
         Some(rx)
@@ -160,7 +149,7 @@ impl WorkflowLimits {
     /// How many runs of `workflow_type` are pending.
     pub fn pending(&self, workflow_type: &str) -> usize {
         let state = self.state.lock().unwrap();
-        state.lines.get(workflow_type).map_or(0, BTreeMap::len)
+        state.lines.get(workflow_type).map_or(0, Line::len)
     }
 
     /// How many runs of each limited type are pending (0 included).
@@ -171,7 +160,7 @@ impl WorkflowLimits {
         let state = self.state.lock().unwrap();
         self.limits
             .keys()
-            .map(|t| (t.clone(), state.lines.get(t).map_or(0, BTreeMap::len)))
+            .map(|t| (t.clone(), state.lines.get(t).map_or(0, Line::len)))
             .collect()
     }
 
@@ -182,9 +171,9 @@ impl WorkflowLimits {
             return;
         };
         let mut state = self.state.lock().unwrap();
-        if let Some((t, key)) = state.by_run.remove(run_id) {
+        if let Some((t, ticket)) = state.by_run.remove(run_id) {
             if let Some(line) = state.lines.get_mut(&t) {
-                line.remove(&key);
+                line.remove(ticket);
             }
             return;
         }
@@ -222,7 +211,11 @@ impl WorkflowLimits {
         let mut state = self.state.lock().unwrap();
         for run in runs.iter().filter(|r| self.limits(&r.workflow_type)) {
             if run.pending {
-                state.enqueue(&run.workflow_type, &run.run_id, run.priority);
+                let turn = Turn {
+                    priority: run.priority,
+                    fairness: run.fairness.clone(),
+                };
+                state.enqueue(&run.workflow_type, &run.run_id, &turn);
             } else {
                 *state.open.entry(run.workflow_type.clone()).or_default() += 1;
             }
@@ -241,21 +234,15 @@ impl WorkflowLimits {
 }
 
 impl State {
-    fn enqueue(&mut self, workflow_type: &str, run_id: &str, priority: Priority) {
-        let key = (priority, self.arrivals);
-        self.arrivals += 1;
-        self.lines
-            .entry(workflow_type.to_string())
-            .or_default()
-            .insert(
-                key,
-                Waiter {
-                    run_id: run_id.to_string(),
-                    admit: None,
-                },
-            );
+    fn enqueue(&mut self, workflow_type: &str, run_id: &str, turn: &Turn) {
+        let waiter = Waiter {
+            run_id: run_id.to_string(),
+            admit: None,
+        };
+        let line = self.lines.entry(workflow_type.to_string()).or_default();
+        let ticket = line.push(turn, waiter);
         self.by_run
-            .insert(run_id.to_string(), (workflow_type.to_string(), key));
+            .insert(run_id.to_string(), (workflow_type.to_string(), ticket));
     }
 
     /// Start pending runs of `workflow_type` while there is room.
@@ -265,11 +252,7 @@ impl State {
             if open >= limit.get() {
                 return;
             }
-            let Some((_, waiter)) = self
-                .lines
-                .get_mut(workflow_type)
-                .and_then(BTreeMap::pop_first)
-            else {
+            let Some((_, waiter)) = self.lines.get_mut(workflow_type).and_then(Line::pop) else {
                 return;
             };
             self.by_run.remove(&waiter.run_id);
@@ -291,8 +274,8 @@ mod tests {
         WorkflowLimits::new(&[s.parse().unwrap()])
     }
 
-    fn p(n: u8) -> Priority {
-        Priority::new(n).unwrap()
+    fn p(n: u8) -> Turn {
+        Turn::at(Priority::new(n).unwrap())
     }
 
     #[test]
@@ -307,11 +290,11 @@ mod tests {
     #[test]
     fn starts_past_the_limit_wait_and_start_as_others_close() {
         let l = limits("report=1");
-        assert!(l.start("other", "o", p(3)));
-        assert!(l.start("report", "a", p(3)));
-        assert!(!l.start("report", "b", p(3)));
-        assert!(!l.start("report", "c", p(1)));
-        assert!(!l.start("report", "d", p(3)));
+        assert!(l.start("other", "o", &p(3)));
+        assert!(l.start("report", "a", &p(3)));
+        assert!(!l.start("report", "b", &p(3)));
+        assert!(!l.start("report", "c", &p(1)));
+        assert!(!l.start("report", "d", &p(3)));
         assert_eq!(l.pending("report"), 3);
         assert_eq!(
             l.waiting_reason("b").as_deref(),
@@ -340,7 +323,8 @@ mod tests {
         let run = |id: &str, priority: u8, start_ms: u64, pending: bool| OpenRun {
             workflow_type: "report".into(),
             run_id: id.into(),
-            priority: p(priority),
+            priority: Priority::new(priority).unwrap(),
+            fairness: None,
             start_ms,
             pending,
         };

@@ -1,25 +1,32 @@
 //! Flow control: which waiting work runs first when there is more than capacity.
 //!
-//! * [`Slots`]: a fixed number of slots handed out by priority (1 first), and within a
-//!   priority first come, first served. The activity pools (`activities::pools`) take
-//!   their queue's and the host's slots from it, so under contention an activity of a
-//!   run started with `--priority 1` runs before one of priority 3.
-//!
-//! * [`Bucket`]: a task queue's rate limit (`--rate QUEUE=N/s`), a token bucket on the
-//!   host's clock that activity attempts of the queue take a token from before they run.
+//! * [`Line`]: the order of waiters everywhere: by priority (1 first), within a
+//!   priority shared between fairness keys by weight (stride scheduling), within a
+//!   key first come, first served. A waiter's place is its [`Turn`].
+//! * [`Slots`]: a fixed number of slots handed out in [`Line`] order. The activity
+//!   pools (`activities::pools`) take their queue's, their concurrency key's
+//!   ([`KeySlots`], `--concurrency-limit KEY=N`) and the host's slots from it.
+//! * [`Bucket`]: a rate limit (`--rate [queue:|type:|key:]NAME=N/s`), a token bucket on
+//!   the host's clock that activity attempts take a token from before they run.
 //! * [`WorkflowLimits`]: at most N runs of a workflow type running at once; starts past
-//!   it are recorded but *pending*, and start as others close.
+//!   it are recorded but *pending*, and start in [`Line`] order as others close.
 //!
-//! A run's priority ([`weft_model::Priority`]) is recorded in its history
-//! (`Event::Priority`, after `ExecutionStarted`, only when not the default 3) and kept
-//! with its search attributes for lists and the `Priority` list-query field. Its
-//! activities and children inherit it; a continue-as-new keeps it.
+//! A run's priority ([`weft_model::Priority`]) and fairness ([`weft_model::Fairness`])
+//! are recorded in its history (`Event::Priority`, `Event::Fairness`, among its first
+//! events, only when given); the priority is also kept with its search attributes for
+//! lists and the `Priority` list-query field. Its activities and children inherit
+//! both unless they set their own ([`weft_model::Flow`], recorded as
+//! `Event::ActivityFlow` and `Event::ChildFlow`); a continue-as-new keeps them.
 
+mod keys;
 mod limits;
+mod line;
 mod rate;
 mod slots;
 
+pub use keys::{ConcurrencyLimit, KeySlots};
 pub use limits::{OpenRun, WorkflowLimit, WorkflowLimits};
-pub use rate::{Bucket, RateLimit};
+pub use line::{Line, Ticket, Turn};
+pub use rate::{Bucket, RateLimit, RateScope};
 pub use slots::{Slot, Slots};
-pub use weft_model::Priority;
+pub use weft_model::{Fairness, Flow, Priority};

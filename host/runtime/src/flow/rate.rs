@@ -1,6 +1,8 @@
-//! Rate limits on task queues (`--rate QUEUE=50/s`): at most N activity attempts of the
-//! queue start per period, in bursts of at most N, over all runs, timed on the host's
-//! clock (a virtual clock in tests).
+//! Rate limits (`--rate QUEUE=50/s`, `--rate type:charge=10/s`, `--rate key:stripe=5/s`):
+//! at most N activity attempts of a task queue, of an activity type, or of a
+//! concurrency key start per period, in bursts of at most N, over all runs, timed on
+//! the host's clock (a virtual clock in tests). An attempt takes a token of every rate
+//! that applies to it.
 //!
 //! A bucket is the generic cell rate algorithm: one attempt per `interval` (the period
 //! over N) on average, and up to N at once after a quiet spell. It keeps one number,
@@ -14,10 +16,24 @@
 use std::str::FromStr;
 use std::sync::Mutex;
 
-/// `QUEUE=N/s` (or `/m`, `/h`): at most N attempts of QUEUE start per second.
+/// What a rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateScope {
+    /// Attempts on a task queue (`QUEUE=N/s` or `queue:QUEUE=N/s`).
+    Queue,
+    /// Attempts of an activity type (`type:TYPE=N/s`).
+    ActivityType,
+    /// Attempts of activities with a concurrency key (`key:KEY=N/s`).
+    Key,
+}
+
+/// `[queue:|type:|key:]NAME=N/s` (or `/m`, `/h`): at most N attempts of NAME start per
+/// second.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimit {
-    pub queue: String,
+    pub scope: RateScope,
+    /// The queue, activity type or key.
+    pub name: String,
     /// Attempts per period (and the largest burst).
     pub count: u32,
     pub period_ms: u64,
@@ -27,11 +43,22 @@ impl FromStr for RateLimit {
     type Err = String;
 
     fn from_str(s: &str) -> Result<RateLimit, String> {
-        let usage = "write QUEUE=N/s (or /m, /h), as in `default=50/s`";
-        let (queue, rate) = s
-            .split_once('=')
-            .filter(|(q, _)| !q.trim().is_empty())
-            .ok_or_else(|| format!("`{s}`: {usage}"))?;
+        let usage = "write [queue:|type:|key:]NAME=N/s (or /m, /h), as in `default=50/s` or `type:charge=10/s`";
+        let (target, rate) = s.split_once('=').ok_or_else(|| format!("`{s}`: {usage}"))?;
+        let (scope, name) = match target.split_once(':') {
+            Some(("queue", name)) => (RateScope::Queue, name),
+            Some(("type", name)) => (RateScope::ActivityType, name),
+            Some(("key", name)) => (RateScope::Key, name),
+            Some((other, _)) => {
+                return Err(format!(
+                    "`{s}`: `{other}:` is not a scope (queue:, type: or key:); {usage}"
+                ))
+            }
+            None => (RateScope::Queue, target),
+        };
+        if name.trim().is_empty() {
+            return Err(format!("`{s}` names nothing to limit: {usage}"));
+        }
         let (count, per) = rate
             .split_once('/')
             .ok_or_else(|| format!("`{s}`: {usage}"))?;
@@ -54,7 +81,8 @@ impl FromStr for RateLimit {
             }
         };
         Ok(RateLimit {
-            queue: queue.trim().to_string(),
+            scope,
+            name: name.trim().to_string(),
             count,
             period_ms,
         })
@@ -73,7 +101,19 @@ impl std::fmt::Display for RateLimit {
     }
 }
 
-/// One queue's bucket; see the module docs. Times in microseconds.
+impl RateLimit {
+    /// What it limits, in words: "task queue `mail`", "activity type `charge`", …
+    pub fn target(&self) -> String {
+        let what = match self.scope {
+            RateScope::Queue => "task queue",
+            RateScope::ActivityType => "activity type",
+            RateScope::Key => "concurrency key",
+        };
+        format!("{what} `{}`", self.name)
+    }
+}
+
+/// One rate's bucket; see the module docs. Times in microseconds.
 #[derive(Debug)]
 pub struct Bucket {
     interval_us: u64,
@@ -111,9 +151,34 @@ mod tests {
     #[test]
     fn a_rate_is_queue_equals_count_per_period() {
         let r: RateLimit = "api=50/s".parse().unwrap();
-        assert_eq!((r.queue.as_str(), r.count, r.period_ms), ("api", 50, 1_000));
+        assert_eq!((r.name.as_str(), r.count, r.period_ms), ("api", 50, 1_000));
+        assert_eq!(r.scope, RateScope::Queue);
         assert_eq!("x=3/m".parse::<RateLimit>().unwrap().period_ms, 60_000);
-        for bad in ["api", "api=50", "api=0/s", "api=5/d", "=5/s", "api=x/s"] {
+        let t: RateLimit = "type:charge=10/s".parse().unwrap();
+        assert_eq!(
+            (t.scope, t.name.as_str()),
+            (RateScope::ActivityType, "charge")
+        );
+        assert_eq!(t.target(), "activity type `charge`");
+        let k: RateLimit = "key:stripe=5/m".parse().unwrap();
+        assert_eq!(
+            (k.scope, k.to_string()),
+            (RateScope::Key, "5/m".to_string())
+        );
+        assert_eq!(
+            "queue:q=1/h".parse::<RateLimit>().unwrap().scope,
+            RateScope::Queue
+        );
+        for bad in [
+            "api",
+            "api=50",
+            "api=0/s",
+            "api=5/d",
+            "=5/s",
+            "api=x/s",
+            "type:=5/s",
+            "tenant:x=5/s",
+        ] {
             assert!(bad.parse::<RateLimit>().is_err(), "{bad}");
         }
     }

@@ -1,9 +1,10 @@
-//! Slots handed out in priority order, first come first served within a priority.
+//! Slots handed out in the order of a [`Line`]: by priority, within a priority shared
+//! between fairness keys by weight, and first come first served within a key.
 //!
 //! | a taker comes and …          | it                                              |
 //! |------------------------------|-------------------------------------------------|
 //! | a slot is free, none waits   | takes it at once                                |
-//! | all are taken, or some wait  | waits, keyed by (priority, arrival)             |
+//! | all are taken, or some wait  | waits in the line at its [`Turn`]               |
 //! | a slot is given back         | goes to the first waiter in key order, else free |
 //! | a waiter gives up (dropped)  | leaves the line; a slot already handed to it is |
 //! |                              | given back, so no slot is lost                  |
@@ -11,14 +12,11 @@
 //! A slot goes straight from the one who gives it back to the next waiter, so a
 //! newcomer never overtakes the line.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
-use weft_model::Priority;
 
-/// A waiter's place in line: its priority, then its arrival.
-type Key = (Priority, u64);
+use super::line::{Line, Ticket, Turn};
 
 /// A fixed number of slots; see the module docs. Shared through an `Arc`.
 #[derive(Debug)]
@@ -29,8 +27,7 @@ pub struct Slots {
 #[derive(Debug)]
 struct State {
     free: usize,
-    arrivals: u64,
-    waiters: BTreeMap<Key, oneshot::Sender<()>>,
+    waiters: Line<oneshot::Sender<()>>,
 }
 
 /// One slot, given back when dropped.
@@ -48,7 +45,7 @@ impl Drop for Slot {
 /// Takes a waiter out of line if its wait is dropped before it got its slot.
 struct InLine {
     slots: Arc<Slots>,
-    key: Key,
+    ticket: Ticket,
     served: bool,
 }
 
@@ -58,7 +55,7 @@ impl Drop for InLine {
             return;
         }
         let mut state = self.slots.state.lock().unwrap();
-        if state.waiters.remove(&self.key).is_none() {
+        if state.waiters.remove(self.ticket).is_none() {
             // A slot was handed to it as it gave up: pass it on.
             Slots::hand_on(&mut state);
         }
@@ -71,16 +68,14 @@ impl Slots {
         Arc::new(Slots {
             state: Mutex::new(State {
                 free: n,
-                arrivals: 0,
-                waiters: BTreeMap::new(),
+                waiters: Line::default(),
             }),
         })
     }
 
-    /// Wait for a slot, in line by `priority` then arrival. Dropping the future gives
-    /// up the wait.
-    pub async fn take(self: &Arc<Self>, priority: Priority) -> Slot {
-        let (key, granted) = {
+    /// Wait for a slot, in line at `turn`. Dropping the future gives up the wait.
+    pub async fn take(self: &Arc<Self>, turn: Turn) -> Slot {
+        let (ticket, granted) = {
             let mut state = self.state.lock().unwrap();
             if state.free > 0 && state.waiters.is_empty() {
                 state.free -= 1;
@@ -88,15 +83,12 @@ impl Slots {
                     slots: self.clone(),
                 };
             }
-            let key = (priority, state.arrivals);
-            state.arrivals += 1;
             let (tx, rx) = oneshot::channel();
-            state.waiters.insert(key, tx);
-            (key, rx)
+            (state.waiters.push(&turn, tx), rx)
         };
         let mut in_line = InLine {
             slots: self.clone(),
-            key,
+            ticket,
             served: false,
         };
         // The sender is only dropped once it has sent (the line holds it until then,
@@ -119,7 +111,7 @@ impl Slots {
 
     /// A slot came free: to the first waiter, or to the free count.
     fn hand_on(state: &mut State) {
-        while let Some((_, tx)) = state.waiters.pop_first() {
+        while let Some((_, tx)) = state.waiters.pop() {
             if tx.send(()).is_ok() {
                 return;
             }
@@ -136,8 +128,8 @@ mod tests {
 
     use super::*;
 
-    fn p(n: u8) -> Priority {
-        Priority::new(n).unwrap()
+    fn p(n: u8) -> Turn {
+        Turn::at(weft_model::Priority::new(n).unwrap())
     }
 
     #[tokio::test]

@@ -40,7 +40,10 @@ pub fn event_payloads<E>(
         | Event::ActivityReset { .. }
         | Event::ActivityOptionsUpdated { .. }
         | Event::Priority { .. }
-        | Event::UserMetadata { .. } => Ok(()),
+        | Event::UserMetadata { .. }
+        | Event::Fairness(_)
+        | Event::ActivityFlow { .. }
+        | Event::ChildFlow { .. } => Ok(()),
     }
 }
 

@@ -21,10 +21,10 @@ use tokio::sync::watch;
 use super::clock::{Busy, Clock};
 use super::Message;
 use crate::activities::{
-    next_retry, ActivityContext, ActivityError, ActivityPools, ActivityRegistry, Beats, Heartbeat,
-    HeartbeatReport, Permit, RetryDecision, Stage, Stop,
+    next_retry, ActivityContext, ActivityError, ActivityPools, ActivityRegistry, Ask, Beats,
+    Heartbeat, HeartbeatReport, Permit, RetryDecision, Stage, Stop, Waiter,
 };
-use crate::flow::Priority;
+use crate::flow::Turn;
 use crate::history::vocab::{ActivityResolution, ResolveActivity};
 use crate::history::{Failure, Job, Payload, PendingActivity};
 use crate::metrics::ActivityMetrics;
@@ -41,8 +41,9 @@ pub(crate) struct ActivityRun {
     pub stop: Stop,
     /// The activity type's metrics, labelled once per activity.
     pub metrics: ActivityMetrics,
-    /// Its run's priority: under contention, its attempts take slots in this order.
-    pub priority: Priority,
+    /// Its run's turn (priority and fairness): under contention, its attempts take
+    /// slots in this order, unless the activity set its own.
+    pub turn: Turn,
 }
 
 /// An attempt's heartbeats go to its run's actor, to be recorded.
@@ -86,7 +87,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
         actor,
         mut stop,
         metrics,
-        priority,
+        turn,
     } = task;
     let s = &pending.schedule;
     let options = &s.options;
@@ -133,8 +134,12 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
             None
         } else {
             let wanted = Wanted {
-                queue,
-                priority,
+                ask: Ask {
+                    queue,
+                    turn: turn.with(&pending.flow),
+                    activity_type: &s.activity_type,
+                    concurrency_key: pending.flow.concurrency_key.as_deref(),
+                },
                 run_id: &run_id,
                 seq: s.seq,
             };
@@ -341,8 +346,7 @@ enum Refused {
 /// virtual clock may move meanwhile): `busy` is let go while it lasts.
 /// The slot an attempt asks for, and whose attempt it is (for `describe`).
 struct Wanted<'a> {
-    queue: Option<&'a str>,
-    priority: Priority,
+    ask: Ask<'a>,
     run_id: &'a str,
     seq: u32,
 }
@@ -356,15 +360,22 @@ async fn take_slot(
     busy: Busy,
 ) -> Result<(Permit, Busy), Refused> {
     let ready_ms = clock.now_ms();
-    let queue = wanted.queue;
+    let ask = &wanted.ask;
+    let queue = ask.queue;
     let stage = Arc::new(Stage::default());
-    let mut acquire = Box::pin(pools.acquire_staged(queue, wanted.priority, &stage));
+    let mut acquire = Box::pin(pools.acquire_staged(ask, &stage));
     let taken = match futures::FutureExt::now_or_never(&mut acquire) {
         Some(taken) => Ok((taken, busy)),
         None => {
             drop(busy);
-            let queue_name = queue.unwrap_or(crate::activities::DEFAULT_QUEUE);
-            let _noted = pools.note_wait(wanted.run_id, wanted.seq, queue_name, stage.clone());
+            let waiter = Waiter {
+                queue: queue
+                    .unwrap_or(crate::activities::DEFAULT_QUEUE)
+                    .to_string(),
+                activity_type: ask.activity_type.to_string(),
+                key: ask.concurrency_key.map(str::to_string),
+            };
+            let _noted = pools.note_wait(wanted.run_id, wanted.seq, waiter, stage.clone());
             let deadline = schedule_to_start_ms.map(|t| ready_ms.saturating_add(t));
             let timeout = async {
                 match deadline {

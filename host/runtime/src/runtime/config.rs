@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
-use crate::flow::{RateLimit, WorkflowLimit};
+use crate::flow::{ConcurrencyLimit, RateLimit, WorkflowLimit};
 use crate::payload_codec::PayloadCodec;
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
@@ -42,9 +42,12 @@ pub struct HostConfig {
     /// At most N runs of a workflow type running at once; starts past it are pending
     /// (see [`crate::flow::WorkflowLimits`]).
     pub workflow_limits: Vec<WorkflowLimit>,
-    /// At most N activity attempts of a task queue starting per period (see
-    /// [`crate::flow::Bucket`]).
+    /// At most N activity attempts of a task queue, an activity type or a concurrency
+    /// key starting per period (see [`crate::flow::Bucket`]).
     pub rate_limits: Vec<RateLimit>,
+    /// At most N attempts of activities with a concurrency key at once
+    /// (`--concurrency-limit KEY=N`, see [`crate::flow::KeySlots`]).
+    pub concurrency_limits: Vec<ConcurrencyLimit>,
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
@@ -71,6 +74,7 @@ impl HostConfig {
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
+            concurrency_limits: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }
@@ -102,6 +106,7 @@ impl HostConfig {
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
+            concurrency_limits: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }

@@ -34,6 +34,8 @@ pub struct RunDescription {
     pub parent_workflow_id: Option<String>,
     /// Its priority (1 highest … 5 lowest).
     pub priority: crate::flow::Priority,
+    /// Its fairness key and weight, if its start gave one.
+    pub fairness: Option<weft_model::Fairness>,
     /// While it is pending (a start past a workflow limit): the limit it waits on.
     pub pending: Option<String>,
     /// The memo: the start's, merged with the workflow's upserts.
@@ -182,6 +184,7 @@ impl Host {
             continued_from: history.continued_from().map(str::to_string),
             parent_workflow_id: history.parent_workflow_id(),
             priority: state.priority(),
+            fairness: state.fairness().cloned(),
             pending: self.inner.flow.waiting_reason(&run.run_id),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed

@@ -236,7 +236,7 @@ impl HostInner {
             activities: HashMap::new(),
             locals: HashMap::new(),
             children: HashMap::new(),
-            child_options: HashMap::new(),
+            aside: Default::default(),
             deferred: None,
             pending_writes: Vec::new(),
             started,

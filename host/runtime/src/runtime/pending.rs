@@ -76,6 +76,7 @@ impl Host {
                 .any(|e| matches!(e, Event::TaskStarted { .. } | Event::ContinuedFrom { .. }));
             runs.push(OpenRun {
                 priority: history.priority(),
+                fairness: history.fairness(),
                 workflow_type: record.workflow_type,
                 run_id: record.run_id,
                 start_ms: record.start_ms,

@@ -69,6 +69,9 @@ pub struct StartRequest {
     /// 1 (highest) to 5 (lowest); `None`: the default, 3. Its activities and children
     /// inherit it; under contention, work of a higher priority runs first.
     pub priority: Option<Priority>,
+    /// Whom the work is for: under contention, keys share capacity by weight. Its
+    /// activities and children inherit it.
+    pub fairness: Option<weft_model::Fairness>,
     /// What the execution is for, in one line, shown by `describe` and `list` (at most
     /// [`MAX_SUMMARY_BYTES`]).
     pub summary: Option<String>,
@@ -123,6 +126,7 @@ impl StartRequest {
             attempt: 1,
             request_id: None,
             priority: None,
+            fairness: None,
             summary: None,
             details: None,
         }
@@ -447,6 +451,7 @@ impl Host {
             events.push(deadlines);
         }
         events.extend(opening.cloned());
+        events.extend(request.fairness.clone().map(Event::Fairness));
         if request.summary.is_some() || request.details.is_some() {
             events.push(Event::UserMetadata {
                 summary: request.summary.clone(),
@@ -461,11 +466,11 @@ impl Host {
             jobs.push(Job::Update(update.clone()));
         }
         let workflow_type = record.workflow_type.clone();
-        if !self
-            .inner
-            .flow
-            .start(&workflow_type, &handle.run_id, priority)
-        {
+        let turn = crate::flow::Turn {
+            priority,
+            fairness: request.fairness.clone(),
+        };
+        if !self.inner.flow.start(&workflow_type, &handle.run_id, &turn) {
             self.begin_pending(record, module, writes, events, jobs)
                 .await?;
             return Ok(Some(handle));

@@ -358,6 +358,14 @@ pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
         ),
         None => None,
     };
+    let fairness = match (&body.fairness_key, body.fairness_weight) {
+        (Some(key), weight) => Some(
+            weft_runtime::flow::Fairness::new(key, weight)
+                .map_err(|e| bad(format!("`fairness_key`: {e}")))?,
+        ),
+        (None, Some(_)) => return Err(bad("`fairness_weight` needs `fairness_key`".into())),
+        (None, None) => None,
+    };
     Ok(StartRequest {
         workflow_id: body.id,
         id_reuse_policy: match &body.id_reuse_policy {
@@ -379,6 +387,7 @@ pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
         search_attributes: body.search_attributes.into_iter().collect(),
         request_id: body.request_id,
         priority,
+        fairness,
         summary: body.summary,
         details: body.details,
         ..StartRequest::new(body.workflow_type, input)

@@ -52,6 +52,8 @@ pub struct ActivityMachine {
     pub(super) last_heartbeat: Option<Heartbeat>,
     /// Paused by an operator: who, why, when.
     pub(super) paused: Option<PauseInfo>,
+    /// What it set for itself (`activity-flow`).
+    pub(super) flow: crate::Flow,
     /// Its place among the run's pending activities (the index of the event that made it
     /// pending), so local and remote ones list in the order they became pending.
     pub(super) order: usize,
@@ -67,6 +69,7 @@ impl ActivityMachine {
             cancel_requested: false,
             last_heartbeat: None,
             paused: None,
+            flow: crate::Flow::default(),
             order,
         }
     }
@@ -149,6 +152,7 @@ impl ActivityMachine {
         pending.last_heartbeat = self.last_heartbeat.clone();
         pending.cancel_requested = self.cancel_requested;
         pending.paused = self.paused.is_some();
+        pending.flow = self.flow.clone();
         pending
     }
 }

@@ -44,6 +44,7 @@ pub struct ChildMachine {
     pub(super) start: StartChildWorkflow,
     pub(super) scheduled_ms: u64,
     pub(super) options: ChildOptions,
+    pub(super) flow: crate::Flow,
     pub(super) state: ChildState,
     pub(super) cancel_requested: bool,
 }
@@ -55,6 +56,7 @@ impl ChildMachine {
             start: start.clone(),
             scheduled_ms: now_ms,
             options: ChildOptions::default(),
+            flow: crate::Flow::default(),
             state: ChildState::Starting,
             cancel_requested: false,
         }
@@ -141,6 +143,7 @@ impl ChildMachine {
             scheduled_ms: self.scheduled_ms,
             run_id: self.run_id().map(str::to_string),
             options: self.options.clone(),
+            flow: self.flow.clone(),
         })
     }
 }

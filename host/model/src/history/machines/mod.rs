@@ -65,8 +65,9 @@ use super::{
 };
 
 /// How many events at the start of a history may hold its `deadlines` (and its
-/// `priority`: `ExecutionStarted`, `Deadlines`, `Priority`, `ContinuedFrom`).
-pub(super) const DEADLINES_WITHIN: usize = 4;
+/// `priority` and `fairness`: `ExecutionStarted`, `Deadlines`, `Priority`, `Fairness`,
+/// `ContinuedFrom`).
+pub(super) const DEADLINES_WITHIN: usize = 5;
 
 /// A run's state: every machine of the run, stepped by [`RunState::apply`].
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -78,6 +79,8 @@ pub struct RunState {
     deadlines: Option<(Option<u64>, Option<u64>)>,
     /// The recorded `Priority`, if any (none: the default).
     priority: Option<u8>,
+    /// The recorded `Fairness`, if any.
+    fairness: Option<crate::Fairness>,
     activities: Vec<ActivityMachine>,
     locals: Vec<LocalActivityMachine>,
     timers: Vec<TimerMachine>,
@@ -178,6 +181,19 @@ impl RunState {
             }
             Event::Priority { priority } if self.applied < DEADLINES_WITHIN => {
                 self.priority = Some(*priority);
+            }
+            Event::Fairness(fairness) if self.applied < DEADLINES_WITHIN => {
+                self.fairness = Some(fairness.clone());
+            }
+            Event::ActivityFlow { seq, flow } => {
+                if let Some(a) = self.activity(*seq) {
+                    a.flow = flow.clone();
+                }
+            }
+            Event::ChildFlow { seq, flow } => {
+                if let Some(child) = self.child(*seq) {
+                    child.flow = flow.clone();
+                }
             }
             _ => self.attempt_report(event),
         }
@@ -424,6 +440,11 @@ impl RunState {
     /// The run's recorded deadlines: its run timeout's and its execution's.
     pub fn deadlines(&self) -> (Option<u64>, Option<u64>) {
         self.deadlines.unwrap_or_default()
+    }
+
+    /// The run's fairness key and weight, if recorded.
+    pub fn fairness(&self) -> Option<&crate::Fairness> {
+        self.fairness.as_ref()
     }
 
     /// The run's priority: the recorded one, or the default.

@@ -19,13 +19,13 @@
 //! parent started after the command was recorded is adopted, not started twice).
 
 use super::*;
+use crate::flow::Turn;
 use crate::history::vocab::{
     ChildResolution, ParentClosePolicy, ResolveChildWorkflow, StartChildWorkflow,
 };
 use crate::history::{Failure, PendingChild};
 use crate::runtime::{Host, HostInner, StartRequest};
 use tokio::sync::watch;
-use weft_model::Priority;
 
 /// A child this actor watches.
 pub(crate) struct RunningChild {
@@ -46,8 +46,12 @@ impl Execution {
         let seq = child.start.seq;
         let workflow_id = child.workflow_id();
         let parent = self.record.workflow_id.clone();
-        // A child runs at its parent's priority.
-        let priority = self.state.priority();
+        // A child runs at its parent's priority and fairness, unless it set its own.
+        let turn = Turn {
+            priority: self.state.priority(),
+            fairness: self.state.fairness().cloned(),
+        }
+        .with(&child.flow);
         let actor = self.tx.clone();
         let policy = child.policy();
         let watched_id = workflow_id.clone();
@@ -58,7 +62,7 @@ impl Execution {
                 None => {
                     let Some(host) = inner.handle() else { return };
                     let started =
-                        start_child(&host, &parent, &workflow_id, &child, resumed, priority).await;
+                        start_child(&host, &parent, &workflow_id, &child, resumed, turn).await;
                     let _ = started_tx.send(true);
                     match started {
                         Ok(run_id) => {
@@ -93,25 +97,35 @@ impl Execution {
     }
 
     pub(super) fn start_child(&mut self, start: StartChildWorkflow, time_ms: u64) {
-        let options = self.child_options.remove(&start.seq).unwrap_or_default();
+        let options = self
+            .aside
+            .child_options
+            .remove(&start.seq)
+            .unwrap_or_default();
+        let flow = self
+            .aside
+            .child_flows
+            .remove(&start.seq)
+            .unwrap_or_default();
         let child = PendingChild {
             start,
             scheduled_ms: time_ms,
             run_id: None,
             options,
+            flow,
         };
         self.watch_child(child, false);
     }
 }
 
 /// The start of attempt `attempt` of `child` (`execution_timeout`: what is left of the
-/// execution timeout, for a later attempt), at `priority` (its parent's).
+/// execution timeout, for a later attempt), at `turn` (its own, else its parent's).
 pub(super) fn child_request(
     parent: &str,
     child: &PendingChild,
     attempt: u32,
     execution_timeout: Option<std::time::Duration>,
-    priority: Priority,
+    turn: Turn,
 ) -> StartRequest {
     let ms = std::time::Duration::from_millis;
     StartRequest {
@@ -120,7 +134,8 @@ pub(super) fn child_request(
         attempt,
         run_timeout: child.options.run_timeout_ms.map(ms),
         execution_timeout: execution_timeout.or(child.options.execution_timeout_ms.map(ms)),
-        priority: Some(priority),
+        priority: Some(turn.priority),
+        fairness: turn.fairness,
         ..StartRequest::new(child.start.workflow_type.clone(), child.start.input.clone())
     }
 }
@@ -133,7 +148,7 @@ async fn start_child(
     workflow_id: &str,
     child: &PendingChild,
     resumed: bool,
-    priority: Priority,
+    turn: Turn,
 ) -> Result<String, Failure> {
     if resumed {
         if let Some((existing, _)) =
@@ -142,7 +157,7 @@ async fn start_child(
             return Ok(existing.run_id);
         }
     }
-    host.start(child_request(parent, child, 1, None, priority))
+    host.start(child_request(parent, child, 1, None, turn))
         .await
         .map(|run| run.run_id)
         .map_err(|e| {

@@ -54,9 +54,13 @@ impl NextRun {
     /// A new run under a workflow limit (a reset's): counted, or pending until a run
     /// of its type closes. Before [`HostInner::adopt`], so its actor waits when pending.
     pub(crate) fn admit(&self, host: &HostInner) {
-        let priority = History::new(self.events.clone()).priority();
+        let history = History::new(self.events.clone());
+        let turn = crate::flow::Turn {
+            priority: history.priority(),
+            fairness: history.fairness(),
+        };
         host.flow
-            .start(&self.record.workflow_type, &self.record.run_id, priority);
+            .start(&self.record.workflow_type, &self.record.run_id, &turn);
     }
 
     pub(crate) fn writes(&self, codec: &PayloadCodec) -> Vec<Write> {
@@ -172,6 +176,7 @@ impl Execution {
                 priority: priority.get(),
             });
         }
+        events.extend(self.state.fairness().cloned().map(Event::Fairness));
         events.push(Event::PendingJob(Job::StartWorkflow(start)));
         let record = RunRecord {
             workflow_id,

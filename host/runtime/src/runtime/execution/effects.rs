@@ -54,7 +54,10 @@ impl Execution {
     pub(super) fn act(&mut self, command: Command, time_ms: u64) {
         match command {
             Command::ScheduleActivity(schedule) => {
-                self.dispatch_activity(PendingActivity::new(schedule, time_ms))
+                let mut pending = PendingActivity::new(schedule, time_ms);
+                let flow = self.aside.activity_flows.remove(&pending.schedule.seq);
+                pending.flow = flow.unwrap_or_default();
+                self.dispatch_activity(pending)
             }
             // Scheduled by a task recorded at once (a new run's first): run after it.
             Command::ScheduleLocalActivity(schedule) => {
@@ -142,7 +145,10 @@ impl Execution {
                 cancel: cancelled,
                 shutdown: self.host.shutdown.subscribe(),
             },
-            priority: self.state.priority(),
+            turn: crate::flow::Turn {
+                priority: self.state.priority(),
+                fairness: self.state.fairness().cloned(),
+            },
         };
         let task = activity_task::run(run, pending, self.host.clock.busy());
         // On the workflow threads, next to the actor it reports to: a result wakes the

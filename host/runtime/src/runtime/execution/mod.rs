@@ -81,9 +81,9 @@ pub(super) struct Execution {
     pub activities: HashMap<u32, effects::RunningActivity>,
     /// Child workflows watched, by seq.
     pub children: HashMap<u32, children::RunningChild>,
-    /// The options the last task gave the children it starts, by seq, until they are
+    /// What the last task gave the commands it issued through imports, until they are
     /// recorded and acted on.
-    pub child_options: HashMap<u32, crate::history::vocab::ChildOptions>,
+    pub aside: plan::Aside,
     /// Local activities running, by their own seq.
     pub locals: HashMap<u32, effects::RunningActivity>,
     /// Tasks run but not recorded, waiting for their local activities.
@@ -196,7 +196,7 @@ impl Execution {
         self.activities.is_empty()
             && self.locals.is_empty()
             && self.children.is_empty()
-            && self.child_options.is_empty()
+            && self.aside.is_empty()
             && self.deferred.is_none()
             && self.pending_writes.is_empty()
             && self.started.is_none()

@@ -39,8 +39,8 @@ pub(crate) struct RunView<'a> {
     pub armed: &'a HashMap<u32, TimerRow>,
     /// The children the run watches, in the order they were started.
     pub children: Vec<WatchedChild<'a>>,
-    /// Options of the children the task starts, by seq.
-    pub child_options: &'a HashMap<u32, ChildOptions>,
+    /// What the task gave its commands aside from them, by seq.
+    pub aside: &'a Aside,
     /// Timers whose firing the task delivers.
     pub fired: &'a [TimerRow],
     /// The failing task's retry, if the last attempt failed.
@@ -200,17 +200,62 @@ fn schedules_locals(commands: &[IssuedCommand]) -> bool {
         .any(|c| matches!(c.command, Command::ScheduleLocalActivity(_)))
 }
 
-/// The task's commands as events, each child start followed by its options.
+/// What a task gave its commands through imports rather than in them, by the
+/// command's seq, until they are recorded and acted on.
+#[derive(Debug, Default)]
+pub struct Aside {
+    pub child_options: HashMap<u32, ChildOptions>,
+    pub activity_flows: HashMap<u32, weft_model::Flow>,
+    pub child_flows: HashMap<u32, weft_model::Flow>,
+}
+
+impl Aside {
+    pub fn is_empty(&self) -> bool {
+        self.child_options.is_empty()
+            && self.activity_flows.is_empty()
+            && self.child_flows.is_empty()
+    }
+
+    /// Add what a task gave.
+    pub fn extend(&mut self, task: crate::engine::TaskAside) {
+        self.child_options.extend(task.child_options);
+        self.activity_flows.extend(task.activity_flows);
+        self.child_flows.extend(task.child_flows);
+    }
+}
+
+/// The task's commands as events, each child start followed by its options and flow,
+/// each activity by its flow.
 fn record_commands(view: &RunView, commands: &[IssuedCommand], events: &mut Vec<Event>) {
     for c in commands {
         events.push(Event::Command(c.clone()));
-        if let Command::StartChildWorkflow(start) = &c.command {
-            if let Some(options) = view.child_options.get(&start.seq) {
-                events.push(Event::ChildOptions {
-                    seq: start.seq,
-                    options: options.clone(),
-                });
+        match &c.command {
+            Command::StartChildWorkflow(start) => {
+                let seq = start.seq;
+                if let Some(options) = view.aside.child_options.get(&seq) {
+                    events.push(Event::ChildOptions {
+                        seq,
+                        options: options.clone(),
+                    });
+                }
+                if let Some(flow) = view.aside.child_flows.get(&seq) {
+                    events.push(Event::ChildFlow {
+                        seq,
+                        flow: flow.clone(),
+                    });
+                }
             }
+            Command::ScheduleActivity(s) => {
+                // The activity is dispatched from the recorded state: its flow is taken
+                // from here.
+                if let Some(flow) = view.aside.activity_flows.get(&s.seq) {
+                    events.push(Event::ActivityFlow {
+                        seq: s.seq,
+                        flow: flow.clone(),
+                    });
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -28,7 +28,7 @@ fn record() -> RunRecord {
 struct Fixture {
     record: RunRecord,
     armed: HashMap<u32, TimerRow>,
-    options: HashMap<u32, ChildOptions>,
+    options: Aside,
     fired: Vec<TimerRow>,
     retry: Option<Retry>,
     codec: PayloadCodec,
@@ -45,7 +45,7 @@ impl Fixture {
         Fixture {
             record: record(),
             armed: HashMap::from([(7, row)]),
-            options: HashMap::new(),
+            options: Default::default(),
             fired: Vec::new(),
             retry: None,
             codec: PayloadCodec::none(),
@@ -70,7 +70,7 @@ impl Fixture {
                     policy: ParentClosePolicy::Abandon,
                 },
             ],
-            child_options: &self.options,
+            aside: &self.options,
             fired: &self.fired,
             retry: self.retry.as_ref(),
             first_commit: self.first_commit,

@@ -314,7 +314,7 @@ impl Execution {
             next_index: self.next_index(),
             armed: &self.timers,
             children,
-            child_options: &self.child_options,
+            aside: &self.aside,
             fired: &self.fired,
             retry: self.retry.as_ref(),
             first_commit: self.started.is_some(),
@@ -386,10 +386,10 @@ impl Execution {
                 None => self.rebuild()?,
             };
             let out = instance.activate(activation, info);
-            let options = instance.take_child_options();
-            Ok((instance, out, options))
+            let aside = instance.take_aside();
+            Ok((instance, out, aside))
         }));
-        let (instance, out, options) = match ran {
+        let (instance, mut out, aside) = match ran {
             Ok(Ok(ran)) => ran,
             Ok(Err(failure)) => return (Err(failure), false),
             Err(_) => {
@@ -400,9 +400,12 @@ impl Execution {
             }
         };
         let panic_fails_run = instance.panic_fails_run();
+        if let (Ok(_), Some(refused)) = (&out, &aside.refused) {
+            out = Err(TaskFailure::host(refused.clone()));
+        }
         if out.is_ok() {
-            // Taken by `start_child` when the task's commands are acted on.
-            self.child_options.extend(options);
+            // Recorded with the commands, and taken by `start_child` as they are acted on.
+            self.aside.extend(aside);
         }
         // A failed task leaves the guest half-way: rebuild it for the next attempt.
         if out.is_ok() && !instance.is_poisoned() {

@@ -158,12 +158,18 @@ pub fn pending_children(events: &[Event]) -> Vec<PendingChild> {
                         scheduled_ms: now,
                         run_id: None,
                         options: ChildOptions::default(),
+                        flow: crate::Flow::default(),
                     });
                 }
             }
             Event::ChildOptions { seq, options } => {
                 if let Some(child) = children.iter_mut().find(|c| c.start.seq == *seq) {
                     child.options = options.clone();
+                }
+            }
+            Event::ChildFlow { seq, flow } => {
+                if let Some(child) = children.iter_mut().find(|c| c.start.seq == *seq) {
+                    child.flow = flow.clone();
                 }
             }
             Event::Job(Job::ResolveChildWorkflow(r)) => match &r.resolution {
