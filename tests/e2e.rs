@@ -35,6 +35,7 @@ mod dsl;
 mod dynamic_workflow;
 mod entity;
 mod examples;
+mod fairness;
 mod golden;
 mod heavy;
 mod id_policies;

@@ -160,7 +160,7 @@ impl<S> WfContext<S> {
             OpKind::Activity,
             A::NAME,
             &input,
-            options.to_wit(),
+            (options.to_wit(), options.flow_to_wit()),
             options.cancellation(),
             Location::caller(),
         )
@@ -178,20 +178,21 @@ impl<S> WfContext<S> {
             OpKind::Activity,
             activity_type,
             input,
-            options.to_wit(),
+            (options.to_wit(), options.flow_to_wit()),
             options.cancellation(),
             Location::caller(),
         )
     }
 
     /// Issues `schedule-activity` (or `schedule-local-activity`, for `kind`
-    /// `LocalActivity`) with the next sequence number of its kind.
+    /// `LocalActivity`) with the next sequence number of its kind, telling the host its
+    /// flow options (activities only) when any is set.
     pub(crate) fn schedule<I: Serialize + ?Sized, O>(
         &self,
         kind: OpKind,
         activity_type: &str,
         input: &I,
-        options: wit::ActivityOptions,
+        (options, flow): (wit::ActivityOptions, Option<wit::FlowOptions>),
         cancellation: ActivityCancellationType,
         caller: &'static Location<'static>,
     ) -> ActivityFuture<O> {
@@ -222,6 +223,9 @@ impl<S> WfContext<S> {
             }),
             _ => (Command::ScheduleActivity(schedule), |s| &mut s.activities),
         };
+        if let (OpKind::Activity, Some(flow)) = (kind, flow) {
+            crate::host::activity_flow(seq, &flow);
+        }
         state.issue(command, Some(caller));
         drop(state);
         let answer = Answer::new(self.state.clone(), table, seq);

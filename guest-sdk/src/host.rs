@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::wit::{ChildOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation};
+use crate::wit::{ChildOptions, FlowOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation};
 
 /// What a workflow can ask of its host. Mirrors the `host` interface of the contract.
 pub(crate) trait Host {
@@ -20,6 +20,8 @@ pub(crate) trait Host {
     fn continued_from(&self) -> Option<String>;
     fn child_workflow_options(&self, seq: u32, options: &ChildOptions);
     fn record_metric(&self, metric: &MetricValue);
+    fn activity_flow(&self, seq: u32, flow: &FlowOptions);
+    fn child_flow(&self, seq: u32, flow: &FlowOptions);
 }
 
 thread_local! {
@@ -94,6 +96,20 @@ pub(crate) fn child_workflow_options(seq: u32, options: &ChildOptions) {
     }
 }
 
+pub(crate) fn activity_flow(seq: u32, flow: &FlowOptions) {
+    match installed() {
+        Some(host) => host.activity_flow(seq, flow),
+        None => imports::activity_flow(seq, flow),
+    }
+}
+
+pub(crate) fn child_flow(seq: u32, flow: &FlowOptions) {
+    match installed() {
+        Some(host) => host.child_flow(seq, flow),
+        None => imports::child_flow(seq, flow),
+    }
+}
+
 pub(crate) fn record_metric(metric: &MetricValue) {
     match installed() {
         Some(host) => host.record_metric(metric),
@@ -104,8 +120,8 @@ pub(crate) fn record_metric(metric: &MetricValue) {
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
-        child_workflow_options, continued_from, history_info, log, now, random_bytes,
-        record_metric, report_fatal_panic, report_panic,
+        activity_flow, child_flow, child_workflow_options, continued_from, history_info, log, now,
+        random_bytes, record_metric, report_fatal_panic, report_panic,
     };
 }
 
@@ -133,6 +149,14 @@ mod imports {
     }
 
     pub(super) fn child_workflow_options(_seq: u32, _options: &crate::wit::ChildOptions) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn activity_flow(_seq: u32, _flow: &crate::wit::FlowOptions) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn child_flow(_seq: u32, _flow: &crate::wit::FlowOptions) {
         panic!("{OUTSIDE}")
     }
 

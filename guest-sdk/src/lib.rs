@@ -182,6 +182,7 @@ mod continue_as_new;
 mod error;
 mod executor;
 mod export;
+mod flow;
 mod guest;
 mod handlers;
 mod host;

@@ -137,7 +137,7 @@ impl<S> WfContext<S> {
             OpKind::LocalActivity,
             A::NAME,
             &input,
-            options.to_wit(),
+            (options.to_wit(), None),
             options.cancellation(),
             Location::caller(),
         )
@@ -155,7 +155,7 @@ impl<S> WfContext<S> {
             OpKind::LocalActivity,
             activity_type,
             input,
-            options.to_wit(),
+            (options.to_wit(), None),
             options.cancellation(),
             Location::caller(),
         )

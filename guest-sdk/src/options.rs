@@ -29,6 +29,7 @@ pub struct ActivityOptions {
     task_queue: Option<String>,
     retry: RetryPolicy,
     cancellation: ActivityCancellationType,
+    flow: crate::flow::Flow,
 }
 
 impl ActivityOptions {
@@ -60,6 +61,7 @@ impl ActivityOptions {
             task_queue: None,
             retry: RetryPolicy::default(),
             cancellation: ActivityCancellationType::default(),
+            flow: crate::flow::Flow::default(),
         }
     }
 
@@ -99,6 +101,56 @@ impl ActivityOptions {
     pub fn cancellation_type(mut self, cancellation: ActivityCancellationType) -> Self {
         self.cancellation = cancellation;
         self
+    }
+
+    /// Under contention, this activity's attempts take slots at this priority, 1
+    /// (highest) to 5 (lowest), instead of its run's (`weft start --priority`).
+    ///
+    /// # Panics
+    /// If `priority` is not 1 to 5.
+    #[track_caller]
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.flow.priority(priority);
+        self
+    }
+
+    /// Under contention, within one priority, this activity's attempts share slots as
+    /// `key`'s with weight `weight` (1 to 1000), instead of as its run's fairness key
+    /// (`weft start --fairness`): keys share capacity in proportion to their weights.
+    ///
+    /// # Panics
+    /// If `key` is blank or `weight` is not 1 to 1000.
+    #[track_caller]
+    pub fn fairness(mut self, key: impl Into<String>, weight: u32) -> Self {
+        self.flow.fairness(key.into(), weight);
+        self
+    }
+
+    /// The key whose limits this activity counts against: at most N attempts of a key
+    /// run at once over all runs (`weft server --concurrency-limit KEY=N`), and at most
+    /// N start per period (`--rate key:KEY=N/s`). A key the host has no limit for
+    /// limits nothing.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use weft_sdk::ActivityOptions;
+    /// let options = ActivityOptions::start_to_close(Duration::from_secs(10))
+    ///     .concurrency_key("stripe")
+    ///     .priority(1);
+    /// # let _ = options;
+    /// ```
+    ///
+    /// # Panics
+    /// If `key` is blank.
+    #[track_caller]
+    pub fn concurrency_key(mut self, key: impl Into<String>) -> Self {
+        self.flow.concurrency_key(key.into());
+        self
+    }
+
+    /// What the host is told of the flow options, when any is set.
+    pub(crate) fn flow_to_wit(&self) -> Option<wit::FlowOptions> {
+        self.flow.to_wit()
     }
 
     /// The retry policy in force.

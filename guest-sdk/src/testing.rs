@@ -114,6 +114,7 @@ impl Harness {
                 panics: RefCell::default(),
                 continued_from: RefCell::default(),
                 child_options: RefCell::default(),
+                flows: RefCell::default(),
                 metrics: RefCell::default(),
             }),
             is_replaying: false,
@@ -178,6 +179,12 @@ impl Harness {
     /// by their start command's seq, in the order given.
     pub fn child_options(&self) -> Vec<(u32, crate::wit::ChildOptions)> {
         self.host.child_options.borrow().clone()
+    }
+
+    /// The flow options the workflow gave its activities (`false`) and children
+    /// (`true`) so far, by command seq.
+    pub fn flow_options(&self) -> Vec<(u32, bool, crate::wit::FlowOptions)> {
+        self.host.flows.borrow().clone()
     }
 
     /// The custom metric values the workflow recorded so far (none while replaying).
@@ -395,6 +402,8 @@ struct TestHost {
     panics: RefCell<Vec<(String, Option<SourceLocation>)>>,
     continued_from: RefCell<Option<String>>,
     child_options: RefCell<Vec<(u32, crate::wit::ChildOptions)>>,
+    /// Flow options by seq: (seq, of a child, options).
+    flows: RefCell<Vec<(u32, bool, crate::wit::FlowOptions)>>,
     metrics: RefCell<Vec<crate::wit::MetricValue>>,
 }
 
@@ -433,6 +442,14 @@ impl Host for TestHost {
 
     fn record_metric(&self, metric: &crate::wit::MetricValue) {
         self.metrics.borrow_mut().push(metric.clone());
+    }
+
+    fn activity_flow(&self, seq: u32, flow: &crate::wit::FlowOptions) {
+        self.flows.borrow_mut().push((seq, false, flow.clone()));
+    }
+
+    fn child_flow(&self, seq: u32, flow: &crate::wit::FlowOptions) {
+        self.flows.borrow_mut().push((seq, true, flow.clone()));
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -165,6 +165,9 @@ impl<S> WfContext<S> {
         if let Some(host_options) = options.to_wit() {
             crate::host::child_workflow_options(seq, &host_options);
         }
+        if let Some(flow) = options.flow_to_wit() {
+            crate::host::child_flow(seq, &flow);
+        }
         state.issue(command, Some(caller));
         drop(state);
         ChildWorkflowHandle::new(

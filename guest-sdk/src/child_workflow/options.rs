@@ -87,6 +87,7 @@ pub struct ChildWorkflowOptions {
     execution_timeout: Option<Duration>,
     run_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    flow: crate::flow::Flow,
 }
 
 impl ChildWorkflowOptions {
@@ -135,6 +136,33 @@ impl ChildWorkflowOptions {
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
+    }
+
+    /// The child runs at this priority, 1 (highest) to 5 (lowest), instead of its
+    /// parent's; its own activities and children inherit it.
+    ///
+    /// # Panics
+    /// If `priority` is not 1 to 5.
+    #[track_caller]
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.flow.priority(priority);
+        self
+    }
+
+    /// The child's work is for `key`, with weight `weight` (1 to 1000), instead of its
+    /// parent's fairness key; its own activities and children inherit it.
+    ///
+    /// # Panics
+    /// If `key` is blank or `weight` is not 1 to 1000.
+    #[track_caller]
+    pub fn fairness(mut self, key: impl Into<String>, weight: u32) -> Self {
+        self.flow.fairness(key.into(), weight);
+        self
+    }
+
+    /// What the host is told of the flow options, when any is set.
+    pub(crate) fn flow_to_wit(&self) -> Option<wit::FlowOptions> {
+        self.flow.to_wit()
     }
 
     /// What the host is told about timeouts and retries, when anything.
