@@ -284,3 +284,68 @@ async fn a_child_runs_with_the_flow_options_its_parent_gave_it() {
     assert!(events.iter().any(|e| matches!(e, Event::ChildFlow { .. })));
     assert_replays(host, "tenants", &host.history(&child.run.run_id).unwrap());
 }
+
+/// Through a server and the CLI: `weft start --fairness` is recorded and shown by
+/// `describe` (text and JSON) and `history show`; bad keys, weights and limits are
+/// refused with a message naming them.
+#[test]
+fn weft_start_fairness_shows_in_describe_and_history() {
+    use support::server::{fails_with, ok, Server};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let component = component("hello");
+    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "hello"]));
+    let start = ["start", "hello", "--id", "t-a", "--input", "\"a\""];
+    ok(server.cli(&[&start[..], &["--fairness", "tenant-a:2"]].concat()));
+    server.result("t-a");
+    let described = ok(server.cli(&["describe", "t-a"]));
+    assert!(
+        described
+            .lines()
+            .any(|l| l == "  fairness tenant-a (weight 2)"),
+        "{described}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(server.cli(&["describe", "t-a", "--json"]))).unwrap();
+    assert_eq!(json["fairness"], json!({"key": "tenant-a", "weight": 2}));
+    let history = ok(server.cli(&["history", "show", "t-a"]));
+    assert!(
+        history.contains("fairness") && history.contains("key=\"tenant-a\" weight=2"),
+        "{history}"
+    );
+    server.assert_replays("t-a", "hello");
+    for (bad, says) in [
+        (":2", "fairness key"),
+        ("tenant-a:0", "fairness weight `0` is out of range"),
+        ("tenant-a:x", "the weight after `:` must be a whole number"),
+    ] {
+        let out = server.cli(&["start", "hello", "--input", "\"b\"", "--fairness", bad]);
+        let message = fails_with(out, 2);
+        assert!(message.contains(says), "{bad}: {message}");
+    }
+    let (status, body) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "hello", "input": "c", "fairness_weight": 2}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string()
+            .contains("`fairness_weight` needs `fairness_key`"),
+        "{body}"
+    );
+    let out = weft()
+        .args([
+            "server",
+            "--data",
+            dir.path().to_str().unwrap(),
+            "--concurrency-limit",
+            "payments=0",
+        ])
+        .output()
+        .unwrap();
+    let message = fails_with(out, 2);
+    assert!(
+        message.contains("the limit must be a whole number, 1 or more"),
+        "{message}"
+    );
+}
