@@ -220,8 +220,20 @@ async fn a_concurrency_key_runs_at_most_its_limit_at_once() {
         .ok_or(note)
     })
     .await;
+    let metrics = host.render_metrics();
+    for line in [
+        "weft_concurrency_key_waiting{key=\"payments\"} 1",
+        "weft_activities_waiting{for=\"key_slot\"} 1",
+        "weft_activities_waiting{for=\"host_slot\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}\n{metrics}");
+    }
     gate.add_permits(2);
     all_complete(host, &[run]).await;
+    // Four of the six waited for the key, and the seventh.
+    let metrics = host.render_metrics();
+    let waits = "weft_activity_waits_total{for=\"key_slot\"} 5";
+    assert!(metrics.lines().any(|l| l == waits), "{metrics}");
 }
 
 /// `--rate type:charge=2/s` and `--rate key:payments=1/s` space the starts of six

@@ -63,6 +63,12 @@ pub struct Metrics {
     open_runs: IntGauge,
     /// Pending starts (past a workflow limit) by workflow type, set at scrape time.
     pending_starts: IntGaugeVec,
+    /// Activity attempts that had to wait, by what they first waited for.
+    activity_waits: IntCounterVec,
+    /// Activity attempts waiting now, by what they wait for, set at scrape time.
+    activities_waiting: IntGaugeVec,
+    /// Attempts waiting for a concurrency key's slot, by key, set at scrape time.
+    key_waiting: IntGaugeVec,
     /// The metrics activities and workflows define (see [`CustomMetrics`]).
     pub custom: CustomMetrics,
 }
@@ -81,6 +87,8 @@ pub(crate) struct ActivityMetrics {
     pub failures: IntCounter,
     pub attempt_seconds: Histogram,
     pub schedule_to_start_seconds: Histogram,
+    /// By what an attempt first waited for (`weft_activity_waits_total`).
+    pub waits: IntCounterVec,
     pub custom: CustomMetrics,
 }
 
@@ -115,6 +123,11 @@ impl Metrics {
             let h = Histogram::with_opts(opts).expect("a valid histogram");
             registry.register(Box::new(h.clone())).expect("unique");
             h
+        };
+        let gauges = |name: &str, help: &str, labels: &[&str]| {
+            let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("a valid gauge");
+            registry.register(Box::new(g.clone())).expect("unique");
+            g
         };
         let gauge = |name: &str, help: &str| {
             let g = IntGauge::new(name, help).expect("a valid gauge");
@@ -214,15 +227,26 @@ impl Metrics {
                 "Instances rebuilt by replaying a history",
             ),
             open_runs: gauge("weft_open_runs", "Runs open on this host"),
-            pending_starts: {
-                let opts = Opts::new(
-                    "weft_pending_starts",
-                    "Runs started past their type's workflow limit that wait to run",
-                );
-                let g = IntGaugeVec::new(opts, &["workflow_type"]).expect("a valid gauge");
-                registry.register(Box::new(g.clone())).expect("unique");
-                g
-            },
+            pending_starts: gauges(
+                "weft_pending_starts",
+                "Runs started past their type's workflow limit that wait to run",
+                &["workflow_type"],
+            ),
+            activity_waits: counters(
+                "weft_activity_waits_total",
+                "Activity attempts that could not start at once, by what they first waited for (key_slot, queue_slot, queue_token, type_token, key_token, host_slot)",
+                &["for"],
+            ),
+            activities_waiting: gauges(
+                "weft_activities_waiting",
+                "Activity attempts waiting now, by what they wait for (a slot or a rate limit's token)",
+                &["for"],
+            ),
+            key_waiting: gauges(
+                "weft_concurrency_key_waiting",
+                "Activity attempts waiting for a slot of a concurrency key with a limit",
+                &["key"],
+            ),
             custom: CustomMetrics::new(registry.clone()),
             registry,
         }
@@ -246,6 +270,7 @@ impl Metrics {
             schedule_to_start_seconds: self
                 .activity_schedule_to_start_seconds
                 .with_label_values(&labels),
+            waits: self.activity_waits.clone(),
             custom: self.custom.clone(),
         }
     }
@@ -279,6 +304,24 @@ impl Metrics {
         self.pending_starts
             .with_label_values(&[workflow_type])
             .set(n as i64);
+    }
+
+    /// Set the activity attempts waiting now: by step, and by concurrency key.
+    pub(crate) fn activities_waiting(
+        &self,
+        by_step: &[(crate::activities::Waiting, usize)],
+        by_key: &[(String, usize, usize)],
+    ) {
+        for (step, n) in by_step {
+            self.activities_waiting
+                .with_label_values(&[step.name()])
+                .set(*n as i64);
+        }
+        for (key, _, waiting) in by_key {
+            self.key_waiting
+                .with_label_values(&[key])
+                .set(*waiting as i64);
+        }
     }
 
     /// Every metric in the text exposition format, with the gauges set to the sizes

@@ -140,6 +140,7 @@ pub(crate) async fn run(task: ActivityRun, pending: PendingActivity, busy: Busy)
                     activity_type: &s.activity_type,
                     concurrency_key: pending.flow.concurrency_key.as_deref(),
                 },
+                waits: &metrics.waits,
                 run_id: &run_id,
                 seq: s.seq,
             };
@@ -347,6 +348,8 @@ enum Refused {
 /// The slot an attempt asks for, and whose attempt it is (for `describe`).
 struct Wanted<'a> {
     ask: Ask<'a>,
+    /// Counts the attempt by what it first waits for, if it waits.
+    waits: &'a prometheus::IntCounterVec,
     run_id: &'a str,
     seq: u32,
 }
@@ -376,6 +379,7 @@ async fn take_slot(
                 key: ask.concurrency_key.map(str::to_string),
             };
             let _noted = pools.note_wait(wanted.run_id, wanted.seq, waiter, stage.clone());
+            wanted.waits.with_label_values(&[stage.get().name()]).inc();
             let deadline = schedule_to_start_ms.map(|t| ready_ms.saturating_add(t));
             let timeout = async {
                 match deadline {

@@ -541,6 +541,8 @@ impl Host {
         for (workflow_type, n) in self.inner.flow.pending_by_type() {
             self.inner.metrics.pending_starts(&workflow_type, n);
         }
+        let pools = &self.inner.pools;
+        (self.inner.metrics).activities_waiting(&pools.waits_by_step(), &pools.key_load());
         self.inner
             .metrics
             .render(self.open_runs(), self.inner.cache.len())
