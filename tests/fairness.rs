@@ -361,3 +361,38 @@ fn weft_start_fairness_shows_in_describe_and_history() {
         "{message}"
     );
 }
+
+/// `weft server --config FILE` reads the flow settings from a TOML file (a flag on the
+/// command line still given), and a key that is no flag is refused, naming it.
+#[test]
+fn a_config_file_sets_the_flow_limits() {
+    use support::server::{fails_with, Server};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("weft.toml");
+    std::fs::write(
+        &config,
+        "[flow]\nworkflow-limit = [\"hello=1\", \"report=2\"]\nconcurrency-limit = [\"payments=3\"]\nrate = [\"type:greet=100/s\"]\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start_with(&data, &[], &["--config", config.to_str().unwrap()]);
+    let (status, _) = server.get("/v1/executions");
+    assert_eq!(status, 200);
+    let metrics = support::server::ok(server.cli(&["metrics", "weft_"]));
+    for line in [
+        "weft_pending_starts{workflow_type=\"hello\"} 0",
+        "weft_pending_starts{workflow_type=\"report\"} 0",
+        "weft_concurrency_key_waiting{key=\"payments\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}\n{metrics}");
+    }
+    drop(server);
+    std::fs::write(&config, "[flow]\nbogus-limit = 3\n").unwrap();
+    let out = weft()
+        .args(["server", "--data", data.to_str().unwrap(), "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let message = fails_with(out, 2);
+    assert!(message.contains("--bogus-limit"), "{message}");
+}

@@ -7,6 +7,7 @@ mod batch;
 mod build;
 mod cluster;
 mod codec_keys;
+mod config_file;
 mod control;
 mod delete;
 mod describe;
@@ -184,7 +185,14 @@ pub fn main(activities: ActivityRegistry) -> ExitCode {
 /// Run the `weft` command line with the given activities compiled in and the binary's
 /// own verbs `V`.
 pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
-    let cli = match Cli::<V>::try_parse() {
+    let args = match config_file::expand(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let cli = match Cli::<V>::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

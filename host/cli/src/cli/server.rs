@@ -70,8 +70,26 @@ Tokens are read from --tokens-file (one per line, `#` starts a comment) and from
 environment variable WEFT_SERVER_TOKENS (separated by newlines or commas), never from
 the command line. With tokens, every route (also /metrics) requires
 `Authorization: Bearer <token>`. Without any of these flags the server speaks plain
-HTTP to everyone.")]
+HTTP to everyone.
+
+A config file holds the same settings, one key per flag, in tables of your choosing;
+flags on the command line win:
+  weft server --config weft.toml --listen 127.0.0.1:7300
+  # weft.toml
+  [server]
+  data = \"/var/lib/weft\"
+  [flow]
+  max-concurrent-activities = 64
+  workflow-limit = [\"report=2\"]
+  rate = [\"default=50/s\", \"type:send_mail=100/m\"]")]
+#[command(args_override_self = true)]
 pub struct ServerArgs {
+    /// Read settings from this TOML file: each key is a long flag of `weft server`
+    /// (`max-concurrent-activities = 64`, `rate = ["default=50/s"]`, `no-ui = true`),
+    /// grouped in tables as you like (`[server]`, `[flow]`, `[tls]`). Flags given on
+    /// the command line come after the file's: theirs win, and repeatable ones add.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Data folder (the redb file and caches; created if missing). With --database it
     /// holds only caches (compiled workflow code), which a host can lose.
     #[arg(long)]
