@@ -109,6 +109,7 @@ async fn observability_lists_every_metric_family_the_host_serves() {
     let env = support::test_env()
         .activities(activities)
         .workflow_limit("sequence", 10)
+        .concurrency_limit("payments", 2)
         .start()
         .await
         .unwrap();

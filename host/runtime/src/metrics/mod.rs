@@ -134,7 +134,7 @@ impl Metrics {
             registry.register(Box::new(g.clone())).expect("unique");
             g
         };
-        Metrics {
+        let metrics = Metrics {
             executions_started: counters(
                 "weft_executions_started_total",
                 "Runs started (new executions, children and continue-as-new runs)",
@@ -249,7 +249,12 @@ impl Metrics {
             ),
             custom: CustomMetrics::new(registry.clone()),
             registry,
+        };
+        // Every step a wait can be at is a series from the start (a rate reads 0).
+        for step in crate::activities::Waiting::ALL {
+            metrics.activity_waits.with_label_values(&[step.name()]);
         }
+        metrics
     }
 
     /// The handles of a run of `workflow_type`.
