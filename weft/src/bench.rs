@@ -21,16 +21,18 @@ use weft_host::runtime::{Host, HostConfig, StartRequest};
 /// the task after them; fanout10: ten parallel ones (the `fanout` example); signals: durable signals per second, query and update
 /// latency (the `entity` example); open-runs (only when asked for): many runs waiting
 /// on a day-long timer (the `timer` example), their start rate, peak RSS and how soon a
-/// restarted host answers. Each scenario runs on a fresh data folder with durable
+/// restarted host answers; contention (only when asked for): two tenants and a few
+/// urgent runs on a host that runs two activities at once, with fairness keys and
+/// without (see `bench_contention`). Each scenario runs on a fresh data folder with durable
 /// commits: latency (one at a time, 20 warm-up, 200 samples), throughput (many in
 /// flight), replay of recorded histories, and the process's peak RSS.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted\n  weft bench --scenario open-runs --executions 100000\n  weft bench --scenario seq3 --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft"
+    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted\n  weft bench --scenario open-runs --executions 100000\n  weft bench --scenario contention\n  weft bench --scenario seq3 --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft"
 )]
 pub struct BenchArgs {
-    /// Which scenario to run: seq3, seq3-local, fanout10, signals, open-runs, or all
-    /// (every one but open-runs).
+    /// Which scenario to run: seq3, seq3-local, fanout10, signals, open-runs,
+    /// contention, or all (every one but open-runs and contention).
     #[arg(long, default_value = "all")]
     scenario: String,
     /// The `sequence` component (default: build guest-examples/sequence).
@@ -103,13 +105,14 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
         "fanout10" => vec!["fanout10"],
         "signals" => vec!["signals"],
         "open-runs" => vec!["open-runs"],
+        "contention" => vec!["contention"],
         "all" => vec!["seq3", "seq3-local", "fanout10", "signals"],
         other => {
             return Err(Failure::new(
                 weft_host::cli::exit::USAGE,
                 format!(
                     "unknown scenario `{other}` (seq3, seq3-local, fanout10, signals, \
-                     open-runs, all)"
+                     open-runs, contention, all)"
                 ),
             ))
         }
@@ -142,6 +145,12 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
                 activities.clone(),
             )
             .await?;
+            println!("{line}");
+            continue;
+        }
+        if name == "contention" {
+            let component = component(&args.sequence, "guest-examples/sequence")?;
+            let line = crate::bench_contention::run(&component, &root.join(name)).await?;
             println!("{line}");
             continue;
         }

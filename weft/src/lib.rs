@@ -2,6 +2,7 @@
 //! binary has (`weft bench`, which builds the repo's examples by path).
 
 mod bench;
+mod bench_contention;
 mod bench_open_runs;
 mod bench_signals;
 mod bench_store;
