@@ -342,4 +342,32 @@ mod tests {
         l.closed("report", "urgent");
         assert!(early.try_recv().is_ok());
     }
+
+    #[test]
+    fn an_opening_host_lines_up_pending_runs_by_tenant() {
+        let l = limits("report=1");
+        let run = |id: &str, tenant: &str, start_ms: u64, pending: bool| OpenRun {
+            workflow_type: "report".into(),
+            run_id: id.into(),
+            priority: Priority::DEFAULT,
+            fairness: Some(Fairness::new(tenant, None).unwrap()),
+            start_ms,
+            pending,
+        };
+        let mut runs = vec![run("running", "a", 0, false)];
+        runs.extend((1..=4).map(|i| run(&format!("a{i}"), "a", i, true)));
+        runs.extend((1..=2).map(|i| run(&format!("b{i}"), "b", 10 + i, true)));
+        l.recover(runs);
+        let ids = ["a1", "a2", "a3", "a4", "b1", "b2"];
+        let mut held: Vec<_> = ids.iter().map(|id| l.hold("report", id).unwrap()).collect();
+        let mut order = Vec::new();
+        let mut last = "running".to_string();
+        for _ in 0..ids.len() {
+            l.closed("report", &last);
+            let next = held.iter_mut().position(|h| h.try_recv().is_ok()).unwrap();
+            last = ids[next].to_string();
+            order.push(ids[next]);
+        }
+        assert_eq!(order, ["a1", "b1", "a2", "b2", "a3", "a4"]);
+    }
 }
