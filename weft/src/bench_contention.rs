@@ -6,7 +6,8 @@
 //! starts and once without. For each group, from the moment the line moves: when its
 //! runs completed (p50, p99, last); and, while `b` had activities to run, which share
 //! of the activity attempts were `b`'s (each run's input names its group, and the
-//! bench's own `to_upper`, `reverse` and `greet` note whose attempt runs).
+//! bench's own `to_upper`, `reverse` and `greet` note whose attempt runs, and work 2 ms
+//! each, so the slots are the bottleneck).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -30,6 +31,10 @@ const GROUPS: [(&str, usize, &str, u8); 3] = [
     ("urgent", 20, "urgent", 1),
 ];
 
+/// How long each activity works: long enough that the two slots, not the workflow
+/// tasks between activities, are what the runs wait for.
+const WORK: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// The activity attempts in the order they ran, by their group's letter.
 type Served = Arc<Mutex<Vec<char>>>;
 
@@ -49,18 +54,25 @@ fn activities_of(gate: watch::Receiver<bool>, served: &Served) -> ActivityRegist
         async move {
             let _ = gate.wait_for(|open| *open).await;
             note(&s, &text);
+            tokio::time::sleep(WORK).await;
             Ok::<_, weft_host::ActivityError>(text.to_uppercase())
         }
     });
     let s = served.clone();
     registry.register_fn("reverse", move |_ctx, text: String| {
         note(&s, &text);
-        async move { Ok::<_, weft_host::ActivityError>(text.chars().rev().collect::<String>()) }
+        async move {
+            tokio::time::sleep(WORK).await;
+            Ok::<_, weft_host::ActivityError>(text.chars().rev().collect::<String>())
+        }
     });
     let s = served.clone();
     registry.register_fn("greet", move |_ctx, name: String| {
         note(&s, &name);
-        async move { Ok::<_, weft_host::ActivityError>(format!("Hello, {name}!")) }
+        async move {
+            tokio::time::sleep(WORK).await;
+            Ok::<_, weft_host::ActivityError>(format!("Hello, {name}!"))
+        }
     });
     registry
 }
