@@ -396,3 +396,34 @@ fn a_config_file_sets_the_flow_limits() {
     let message = fails_with(out, 2);
     assert!(message.contains("--bogus-limit"), "{message}");
 }
+
+/// `--workflow-limit key:*=1`: each tenant runs one run at a time, whatever the type:
+/// tenant `a`'s second run waits for its first while tenant `b`'s runs at once.
+#[tokio::test]
+async fn a_key_limit_holds_each_tenant_to_one_run() {
+    let (seen, gate) = (Arc::new(Charges::default()), Arc::new(Semaphore::new(0)));
+    let env = env_with(&seen, &gate, None, |b| b.workflow_limit("key:*", 1)).await;
+    let host = env.host();
+    let a1 = host
+        .start(charge_all("a1", &["hold"], Some(("a", 1))))
+        .await
+        .unwrap();
+    poll::until("a1 to run", || (!order(&seen).is_empty()).then_some(()));
+    let a2 = host
+        .start(charge_all("a2", &["a2"], Some(("a", 1))))
+        .await
+        .unwrap();
+    assert_eq!(
+        host.pending_reason(&a2.run_id).as_deref(),
+        Some("workflow limit key:a=1")
+    );
+    let b1 = host
+        .start(charge_all("b1", &["b1"], Some(("b", 1))))
+        .await
+        .unwrap();
+    all_complete(host, std::slice::from_ref(&b1)).await;
+    assert_eq!(order(&seen), ["hold", "b1"]);
+    gate.add_permits(1);
+    all_complete(host, &[a1, a2]).await;
+    assert_eq!(order(&seen), ["hold", "b1", "a2"]);
+}

@@ -155,8 +155,10 @@ pub struct ServerArgs {
     /// describe` and `weft list` say so) until a run of TYPE closes; then the pending
     /// runs start by priority, then by fairness key (shares by weight), then first come
     /// first served. Children count; a continue-as-new keeps its slot.
-    /// `--workflow-limit report=2`.
-    #[arg(long = "workflow-limit", value_name = "TYPE=N")]
+    /// `--workflow-limit report=2`. With `key:KEY=N`, at most N runs whose fairness key
+    /// is KEY, of any type; `key:*=N` holds every key to N: `--workflow-limit
+    /// key:*=5`. A run whose key has a limit counts against it, not its type's.
+    #[arg(long = "workflow-limit", value_name = "TYPE=N|key:KEY=N")]
     pub workflow_limits: Vec<weft_runtime::flow::WorkflowLimit>,
     /// At most N activity attempts of task queue QUEUE (or, with `type:`, of an
     /// activity type; with `key:`, of activities with that concurrency key) start per

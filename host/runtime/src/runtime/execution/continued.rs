@@ -198,9 +198,10 @@ impl Execution {
         tracing::info!(run = %self.record.run_id, next = %next.record.run_id, "continued as new");
         self.continued_to = Some(next.record.run_id.clone());
         // The execution keeps its place under a workflow limit.
-        self.host
-            .flow
-            .continued(&self.record.workflow_type, &next.record.workflow_type);
+        self.host.flow.continued(
+            (&self.record.workflow_type, &self.record.run_id),
+            (&next.record.workflow_type, &next.record.run_id),
+        );
         self.host.adopt(next);
     }
 }
