@@ -54,6 +54,7 @@ pub struct TestEnvBuilder {
     task_queues: Vec<TaskQueueConfig>,
     workflow_limits: Vec<crate::flow::WorkflowLimit>,
     rate_limits: Vec<crate::flow::RateLimit>,
+    start_rates: Vec<crate::flow::StartRate>,
     codec: PayloadCodec,
 }
 
@@ -123,6 +124,17 @@ impl TestEnvBuilder {
     /// If `rate` does not parse.
     pub fn rate(mut self, rate: &str) -> Self {
         self.rate_limits
+            .push(rate.parse().unwrap_or_else(|e| panic!("{e}")));
+        self
+    }
+
+    /// At most N starts of a workflow type per period, as `weft server --start-rate
+    /// TYPE=N/s[,refuse|delay]`: `.start_rate("report=2/s")`, timed on the test's clock.
+    ///
+    /// # Panics
+    /// If `rate` does not parse.
+    pub fn start_rate(mut self, rate: &str) -> Self {
+        self.start_rates
             .push(rate.parse().unwrap_or_else(|e| panic!("{e}")));
         self
     }
@@ -228,6 +240,7 @@ impl TestEnvBuilder {
         config.task_queues = self.task_queues;
         config.workflow_limits = self.workflow_limits;
         config.rate_limits = self.rate_limits;
+        config.start_rates = self.start_rates;
         config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
@@ -280,6 +293,7 @@ impl TestEnv {
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
+            start_rates: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

@@ -508,6 +508,7 @@ fn code_of_status(status: u16) -> ErrorCode {
         409 => ErrorCode::Conflict,
         413 => ErrorCode::TooLarge,
         422 => ErrorCode::Invalid,
+        429 => ErrorCode::ResourceExhausted,
         503 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     }

@@ -214,6 +214,16 @@ pub enum Event {
         summary: Option<String>,
         details: Option<String>,
     },
+    /// The start was debounced (`weft start --debounce KEY=PERIOD`): the run is pending
+    /// until `period_ms` after its start, and runs then unless a later start of the same
+    /// workflow type and `key` came meanwhile (it then closes as terminated, its reason
+    /// naming that start's run). `supersedes`: the pending run of the key that this
+    /// start closed, if any. Recorded after `ExecutionStarted`. Format 6.
+    Debounced {
+        key: String,
+        period_ms: u64,
+        supersedes: Option<String>,
+    },
 }
 
 impl Event {
@@ -247,6 +257,7 @@ impl Event {
             Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
             Event::Priority { .. } => "priority",
             Event::UserMetadata { .. } => "user-metadata",
+            Event::Debounced { .. } => "debounced",
         }
     }
 }

@@ -13,6 +13,9 @@ use prometheus::{
 
 pub use weft_activity::custom_metrics::{CustomMetrics, MetricError, MetricKind};
 
+mod starts;
+pub(crate) use starts::StartMetrics;
+
 use crate::storage::{CommitObserver, Status};
 use weft_model::status::ExecutionStatus;
 
@@ -63,6 +66,8 @@ pub struct Metrics {
     open_runs: IntGauge,
     /// Pending starts (past a workflow limit) by workflow type, set at scrape time.
     pending_starts: IntGaugeVec,
+    /// Debounced and rate-limited starts.
+    pub(crate) starts: StartMetrics,
     /// The metrics activities and workflows define (see [`CustomMetrics`]).
     pub custom: CustomMetrics,
 }
@@ -223,6 +228,7 @@ impl Metrics {
                 registry.register(Box::new(g.clone())).expect("unique");
                 g
             },
+            starts: StartMetrics::new(&registry),
             custom: CustomMetrics::new(registry.clone()),
             registry,
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
-use crate::flow::{RateLimit, WorkflowLimit};
+use crate::flow::{RateLimit, StartRate, WorkflowLimit};
 use crate::payload_codec::PayloadCodec;
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
@@ -45,6 +45,9 @@ pub struct HostConfig {
     /// At most N activity attempts of a task queue starting per period (see
     /// [`crate::flow::Bucket`]).
     pub rate_limits: Vec<RateLimit>,
+    /// At most N starts of a workflow type per period; past it a start is refused or
+    /// pending until its token (see [`crate::flow::StartRates`]).
+    pub start_rates: Vec<StartRate>,
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
@@ -71,6 +74,7 @@ impl HostConfig {
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
+            start_rates: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }
@@ -102,6 +106,7 @@ impl HostConfig {
             task_queues: Vec::new(),
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
+            start_rates: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }

@@ -182,7 +182,7 @@ impl Host {
             continued_from: history.continued_from().map(str::to_string),
             parent_workflow_id: history.parent_workflow_id(),
             priority: state.priority(),
-            pending: self.inner.flow.waiting_reason(&run.run_id),
+            pending: self.inner.pending_reason(&run.run_id),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed
             // values.

@@ -99,6 +99,15 @@ pub enum StartError {
     /// The named module is not deployed.
     #[error("module {0} is not deployed")]
     UnknownModule(String),
+    /// The workflow type is past its start rate, which refuses (`weft server
+    /// --start-rate TYPE=N/s,refuse`): nothing was recorded.
+    #[error("refused: starts of `{workflow_type}` are past their rate of {rate}; try again in {}", retry_text(*.retry_after_ms))]
+    RateLimited {
+        workflow_type: String,
+        rate: String,
+        /// How long until a start would be taken.
+        retry_after_ms: u64,
+    },
     /// Recording the start failed before any I/O: nothing of it was written.
     #[error("cannot record the start: {0}")]
     Storage(String),
@@ -109,6 +118,14 @@ pub enum StartError {
     /// durable. The host stopped; after a restart, look the workflow id up.
     #[error("{}", outcome_unknown_message(.0))]
     OutcomeUnknown(String),
+}
+
+/// `1.5s`, `250ms`: how long to wait before trying again.
+fn retry_text(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{}ms", ms.max(1)),
+        _ => format!("{}s", ms.div_ceil(100) as f64 / 10.0),
+    }
 }
 
 /// What a request to a host stopped by a storage I/O error is told.
