@@ -21,7 +21,7 @@ use support::*;
 use weft_host::contract::Payload;
 use weft_host::flow::Debounce;
 use weft_host::history::{Event, Outcome};
-use weft_host::runtime::{Host, RunHandle, StartRequest};
+use weft_host::runtime::{RunHandle, StartRequest};
 use weft_host::testing::{TestEnv, TestEnvBuilder};
 use weft_host::HostConfig;
 
@@ -34,18 +34,6 @@ fn debounced(id: &str, key: &str, period_s: u64) -> StartRequest {
         debounce: Some(Debounce::new(key, Duration::from_secs(period_s)).unwrap()),
         ..StartRequest::new(TYPE, Payload::json(&json!(null)))
     }
-}
-
-/// Signal `id` to finish and wait for its result.
-async fn finish(host: &Host, id: &str, run: &RunHandle) {
-    host.signal(id, "my_signal", Payload::json(&json!(id)))
-        .await
-        .unwrap();
-    let outcome = host.wait(&run.run_id).await.unwrap();
-    assert!(
-        matches!(&outcome, Outcome::Completed(p) if p.to_json() == json!(id)),
-        "{outcome:?}"
-    );
 }
 
 fn builder() -> TestEnvBuilder {
@@ -107,8 +95,8 @@ async fn of_five_starts_within_the_period_only_the_last_runs() {
     assert_eq!(first_task(host, &runs[4].run_id).await, due);
     assert_eq!(first_task(host, &other.run_id).await, due);
     assert_eq!(pending(host, "d-4").await, None);
-    finish(host, "d-4", &runs[4]).await;
-    finish(host, "other", &other).await;
+    finish_signal_basic(host, "d-4", &runs[4]).await;
+    finish_signal_basic(host, "other", &other).await;
     for (i, run) in runs.iter().enumerate() {
         let events = host.history(&run.run_id).unwrap();
         assert_eq!(first_task_ms(&events).is_some(), i == 4, "d-{i}");
@@ -119,9 +107,7 @@ async fn of_five_starts_within_the_period_only_the_last_runs() {
         let previous = (i > 0).then(|| runs[i - 1].run_id.clone());
         assert_eq!(supersedes, Some(previous), "d-{i}");
     }
-    // (The superseded runs have no task to replay.)
-    assert_replays(host, "messages", &host.history(&runs[4].run_id).unwrap());
-    assert_replays(host, "messages", &host.history(&other.run_id).unwrap());
+    // (The superseded runs have no task to replay; the others replayed as they closed.)
     assert!(host
         .render_metrics()
         .contains("weft_start_waits{reason=\"debounce\"} 0"));
@@ -144,8 +130,7 @@ async fn starts_further_apart_than_the_period_each_run() {
         runs.push((id, run));
     }
     for (id, run) in &runs {
-        finish(host, id, run).await;
-        assert_replays(host, "messages", &host.history(&run.run_id).unwrap());
+        finish_signal_basic(host, id, run).await;
     }
     // A cancelled pending start closes without running, and supersedes nothing later.
     let dropped = host.start(debounced("dropped", "k", 5)).await.unwrap();
@@ -166,9 +151,31 @@ async fn starts_further_apart_than_the_period_each_run() {
     )));
     env.skip(Duration::from_secs(5));
     first_task(host, &next.run_id).await;
-    finish(host, "next", &next).await;
-    assert_replays(host, "messages", &host.history(&next.run_id).unwrap());
+    finish_signal_basic(host, "next", &next).await;
     assert_eq!(first_task_ms(&host.history(&dropped.run_id).unwrap()), None);
+}
+
+/// Under a workflow limit, a debounced start whose period is over takes its place in
+/// the limit's line: it runs when a run of its type closes.
+#[tokio::test]
+async fn a_debounced_start_then_waits_under_its_workflow_limit() {
+    let env = deployed(builder().start_at(T0).workflow_limit(TYPE, 1)).await;
+    let host = env.host();
+    let busy = StartRequest {
+        workflow_id: Some("busy".into()),
+        ..StartRequest::new(TYPE, Payload::json(&json!(null)))
+    };
+    let busy = host.start(busy).await.unwrap();
+    let late = host.start(debounced("late", "k", 5)).await.unwrap();
+    env.skip(Duration::from_secs(5));
+    let limit = "workflow limit signal_basic=1";
+    poll::until_async("late in the limit's line", || async {
+        (pending(host, "late").await.as_deref() == Some(limit)).then_some(())
+    })
+    .await;
+    finish_signal_basic(host, "busy", &busy).await;
+    assert_eq!(first_task(host, &late.run_id).await, T0 + 5_000);
+    finish_signal_basic(host, "late", &late).await;
 }
 
 #[tokio::test]
@@ -193,8 +200,7 @@ async fn a_restarted_host_keeps_the_pending_start_and_its_due_time() {
     assert!(pending(host, "r-2").await.is_some());
     env.skip(Duration::from_millis(1));
     assert_eq!(first_task(host, &late.run_id).await, T0 + 80_000);
-    finish(host, "r-2", &late).await;
-    assert_replays(host, "messages", &host.history(&late.run_id).unwrap());
+    finish_signal_basic(host, "r-2", &late).await;
     assert_eq!(first_task_ms(&host.history(&early.run_id).unwrap()), None);
 }
 

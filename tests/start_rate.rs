@@ -10,6 +10,7 @@ use crate::support;
 use std::time::Duration;
 
 use serde_json::json;
+use support::features::reopened;
 use support::in_process::InProcess;
 use support::poll;
 use support::server::{fails_with, ok, Server};
@@ -17,7 +18,7 @@ use support::*;
 use weft_host::contract::Payload;
 use weft_host::history::Outcome;
 use weft_host::runtime::{Host, RunHandle, StartError, StartRequest};
-use weft_host::testing::TestEnv;
+use weft_host::testing::{TestEnv, TestEnvBuilder};
 use weft_host::HostConfig;
 
 const TYPE: &str = "signal_basic";
@@ -35,12 +36,19 @@ fn first_task_at(host: &Host, run: &RunHandle) -> Option<u64> {
     first_task_ms(&host.history(&run.run_id).unwrap())
 }
 
-/// A host on a clock at `T0` that only the test moves, with these start rates and
-/// components deployed.
-async fn deployed(rates: &[&str], components: &[&str]) -> TestEnv {
+/// A host on a clock at `T0` that only the test moves, with these start rates.
+fn builder(rates: &[&str]) -> TestEnvBuilder {
     let builder = test_env().manual_time().start_at(T0);
-    let env = rates.iter().fold(builder, |b, r| b.start_rate(r));
-    let env = env.start().await.unwrap();
+    rates.iter().fold(builder, |b, r| b.start_rate(r))
+}
+
+/// [`builder`]'s host with these components deployed.
+async fn deployed(rates: &[&str], components: &[&str]) -> TestEnv {
+    deployed_on(builder(rates), components).await
+}
+
+async fn deployed_on(builder: TestEnvBuilder, components: &[&str]) -> TestEnv {
+    let env = builder.start().await.unwrap();
     for name in components {
         env.deploy(component_bytes(name), name).await.unwrap();
     }
@@ -85,12 +93,42 @@ async fn delayed_starts_run_at_the_rate_in_the_order_they_came() {
         }
     }
     for (i, run) in runs.iter().enumerate() {
-        let id = format!("s-{i}");
-        host.signal(&id, "my_signal", Payload::json(&json!(id)))
-            .await
-            .unwrap();
-        host.wait(&run.run_id).await.unwrap();
-        assert_replays(host, "messages", &host.history(&run.run_id).unwrap());
+        finish_signal_basic(host, &format!("s-{i}"), run).await;
+    }
+}
+
+/// A host reopened while delayed starts wait: they keep their order and the rate,
+/// counting the token the open run that started before the restart took.
+#[tokio::test]
+async fn a_restarted_host_keeps_delayed_starts_at_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let rates = ["signal_basic=1/m"];
+    let first = deployed_on(builder(&rates).data_dir(dir.path()), &["messages"]).await;
+    let mut runs = Vec::new();
+    for id in ["a", "b", "c"] {
+        runs.push(first.host().start(start(id)).await.unwrap());
+        // A reopened host orders the waiting starts by start time (then run id).
+        first.skip(Duration::from_millis(1));
+    }
+    assert_eq!(first_task(first.host(), &runs[0].run_id).await, T0);
+    first.skip(Duration::from_millis(9_997));
+    drop(first);
+
+    let env = reopened(|| builder(&rates).start_at(T0 + 10_000).data_dir(dir.path())).await;
+    let host = env.host();
+    for id in ["b", "c"] {
+        let why = pending(host, id).await;
+        assert_eq!(why.as_deref(), Some("start rate signal_basic 1/m"), "{id}");
+    }
+    env.skip(Duration::from_millis(49_999));
+    assert_eq!(first_task_at(host, &runs[1]), None);
+    env.skip(Duration::from_millis(1));
+    assert_eq!(first_task(host, &runs[1].run_id).await, T0 + 60_000);
+    assert_eq!(first_task_at(host, &runs[2]), None);
+    env.skip(Duration::from_secs(60));
+    assert_eq!(first_task(host, &runs[2].run_id).await, T0 + 120_000);
+    for (id, run) in ["a", "b", "c"].into_iter().zip(&runs) {
+        finish_signal_basic(host, id, run).await;
     }
 }
 

@@ -246,3 +246,17 @@ pub fn list_row<'a>(list: &'a str, id: &str) -> &'a str {
         .find(|l| l.starts_with(id))
         .unwrap_or_else(|| panic!("no row {id} in\n{list}"))
 }
+
+/// Finish run `run` of `signal_basic` (the `messages` fixture) of workflow id `id`:
+/// signal `my_signal` with its id, wait for it to complete with it, and replay its
+/// history.
+pub async fn finish_signal_basic(host: &Host, id: &str, run: &weft_host::runtime::RunHandle) {
+    let input = Payload::json(&serde_json::json!(id));
+    host.signal(id, "my_signal", input).await.unwrap();
+    let outcome = host.wait(&run.run_id).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Completed(p) if p.to_json() == serde_json::json!(id)),
+        "{id}: {outcome:?}"
+    );
+    assert_replays(host, "messages", &host.history(&run.run_id).unwrap());
+}

@@ -59,10 +59,11 @@ impl Host {
     }
 
     /// Count the open runs of each limited type and line up the pending ones, before
-    /// any actor is back (see [`crate::flow::WorkflowLimits::recover`]); the pending
+    /// any actor is back (see [`crate::flow::WorkflowLimits::recover`]). The pending
     /// runs of a type with a start rate take a token again, in the order they started
-    /// (see `start_gates`). A pending debounced run is left to its actor, which finds
-    /// it held.
+    /// (see `start_gates`), after the tokens the open runs of the type took when they
+    /// started (their first task's time), so a restart does not let a burst through.
+    /// A pending debounced run is left to its actor, which finds it held.
     pub(super) fn recover_limits(
         &self,
         limits: &[WorkflowLimit],
@@ -72,7 +73,7 @@ impl Host {
             return Ok(());
         }
         let gates = &self.inner.gates;
-        let mut runs = Vec::new();
+        let (mut runs, mut tokens) = (Vec::new(), Vec::new());
         for record in self.inner.storage.open_runs()? {
             let rated = gates.rates.rate(&record.workflow_type).is_some();
             if !self.inner.flow.limits(&record.workflow_type) && !rated {
@@ -82,25 +83,27 @@ impl Host {
                 .inner
                 .read_history(&record)
                 .map_err(|e| OpenError::Engine(format!("run {}: {e}", record.run_id)))?;
-            let (ran, debounced) = history.events.iter().fold((false, false), |(r, d), e| {
-                (
-                    r || matches!(e, Event::TaskStarted { .. } | Event::ContinuedFrom { .. }),
-                    d || matches!(e, Event::Debounced { .. }),
-                )
-            });
-            if !ran && debounced {
+            let opening = Opening::of(&history);
+            if !opening.ran && opening.debounced {
                 continue;
             }
+            if let (true, Some(at)) = (rated, opening.token_ms) {
+                tokens.push((at, record.workflow_type.clone()));
+            }
             runs.push((
-                rated && !ran,
+                rated && !opening.ran,
                 OpenRun {
                     priority: history.priority(),
                     workflow_type: record.workflow_type,
                     run_id: record.run_id,
                     start_ms: record.start_ms,
-                    pending: !ran,
+                    pending: !opening.ran,
                 },
             ));
+        }
+        tokens.sort();
+        for (at, workflow_type) in tokens {
+            gates.rates.admit(&workflow_type, at, true);
         }
         let (mut held, counted): (Vec<_>, Vec<_>) = runs.into_iter().partition(|(h, _)| *h);
         held.sort_by(|(_, a), (_, b)| (a.start_ms, &a.run_id).cmp(&(b.start_ms, &b.run_id)));
@@ -121,5 +124,44 @@ impl Host {
     /// Why run `run_id` has not started, while it is pending.
     pub fn pending_reason(&self, run_id: &str) -> Option<String> {
         self.inner.pending_reason(run_id)
+    }
+}
+
+/// What an opening host needs of an open run's history to line it up.
+struct Opening {
+    /// It ran a task, or was continued from another run.
+    ran: bool,
+    /// Its start was debounced.
+    debounced: bool,
+    /// When its first task ran, as a new start (not continued): when it took its
+    /// start-rate token, if its type has one.
+    token_ms: Option<u64>,
+}
+
+impl Opening {
+    fn of(history: &History) -> Opening {
+        let mut opening = Opening {
+            ran: false,
+            debounced: false,
+            token_ms: None,
+        };
+        for event in &history.events {
+            match event {
+                Event::ContinuedFrom { .. } => {
+                    return Opening {
+                        ran: true,
+                        ..opening
+                    }
+                }
+                Event::Debounced { .. } => opening.debounced = true,
+                Event::TaskStarted { time_ms } => {
+                    opening.ran = true;
+                    opening.token_ms = Some(*time_ms);
+                    return opening;
+                }
+                _ => {}
+            }
+        }
+        opening
     }
 }
