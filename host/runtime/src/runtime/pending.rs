@@ -84,14 +84,14 @@ impl Host {
                 .read_history(&record)
                 .map_err(|e| OpenError::Engine(format!("run {}: {e}", record.run_id)))?;
             let opening = Opening::of(&history);
-            if !opening.ran && opening.debounced {
+            if opening.debouncing() {
                 continue;
             }
-            if let (true, Some(at)) = (rated, opening.token_ms) {
+            if let (true, Some(at)) = (rated, opening.token_ms()) {
                 tokens.push((at, record.workflow_type.clone()));
             }
             runs.push((
-                rated && !opening.ran,
+                rated && opening.waits_for_token(),
                 OpenRun {
                     priority: history.priority(),
                     workflow_type: record.workflow_type,
@@ -128,40 +128,48 @@ impl Host {
 }
 
 /// What an opening host needs of an open run's history to line it up.
+#[derive(Default)]
 struct Opening {
     /// It ran a task, or was continued from another run.
     ran: bool,
+    /// It was made by a continue-as-new or a reset: no new start.
+    made: bool,
     /// Its start was debounced.
     debounced: bool,
-    /// When its first task ran, as a new start (not continued): when it took its
-    /// start-rate token, if its type has one.
-    token_ms: Option<u64>,
+    /// When its first task ran: when a new start took its start-rate token.
+    first_task_ms: Option<u64>,
 }
 
 impl Opening {
     fn of(history: &History) -> Opening {
-        let mut opening = Opening {
-            ran: false,
-            debounced: false,
-            token_ms: None,
-        };
+        let mut opening = Opening::default();
         for event in &history.events {
             match event {
-                Event::ContinuedFrom { .. } => {
-                    return Opening {
-                        ran: true,
-                        ..opening
-                    }
-                }
+                Event::ContinuedFrom { .. } => (opening.ran, opening.made) = (true, true),
+                Event::ResetFrom { .. } => opening.made = true,
                 Event::Debounced { .. } => opening.debounced = true,
                 Event::TaskStarted { time_ms } => {
                     opening.ran = true;
-                    opening.token_ms = Some(*time_ms);
-                    return opening;
+                    opening.first_task_ms.get_or_insert(*time_ms);
                 }
                 _ => {}
             }
         }
         opening
+    }
+
+    /// The start is held by a debounce (its actor takes it up).
+    fn debouncing(&self) -> bool {
+        self.debounced && !self.ran && !self.made
+    }
+
+    /// The start waits for a start-rate token, if its type has a rate.
+    fn waits_for_token(&self) -> bool {
+        !self.ran && !self.made
+    }
+
+    /// When it took its token, as a new start that ran.
+    fn token_ms(&self) -> Option<u64> {
+        self.first_task_ms.filter(|_| !self.made)
     }
 }

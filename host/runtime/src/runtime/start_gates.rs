@@ -150,12 +150,15 @@ impl StartGates {
 
 /// The debounce of a run that never ran: its `Debounced` event's key, period and the
 /// run its start superseded. Read off the opening events (a run that ran stops the
-/// look at its first task).
+/// look at its first task). A run made by a continue-as-new or a reset is no new
+/// start, even when a reset copied the `Debounced` event of the run it came from.
 fn pending_debounce(history: &History) -> Option<(String, u64, Option<String>)> {
     let mut found = None;
     for event in &history.events {
         match event {
-            Event::TaskStarted { .. } | Event::ContinuedFrom { .. } => return None,
+            Event::TaskStarted { .. } | Event::ContinuedFrom { .. } | Event::ResetFrom { .. } => {
+                return None
+            }
             Event::Debounced {
                 key,
                 period_ms,
@@ -375,8 +378,17 @@ mod tests {
             pending_debounce(&pending),
             Some(("user-42".into(), 30_000, Some("a".into())))
         );
-        let ran = history(vec![debounced, Event::TaskStarted { time_ms: 30_005 }]);
+        let ran = history(vec![
+            debounced.clone(),
+            Event::TaskStarted { time_ms: 30_005 },
+        ]);
         assert_eq!(pending_debounce(&ran), None);
+        let reset = Event::ResetFrom {
+            run_id: "a".into(),
+            event_index: 2,
+            reason: "fix".into(),
+        };
+        assert_eq!(pending_debounce(&history(vec![debounced, reset])), None);
         assert_eq!(pending_debounce(&history(Vec::new())), None);
     }
 
