@@ -219,11 +219,13 @@ async fn debounce_with_the_cli() {
     }
     let second = server.describe("c-2").await;
     let second_run = second["run_id"].as_str().unwrap().to_string();
-    poll::until_async("c-1 superseded", || async {
+    let described = poll::until_async("c-1 superseded", || async {
         let described = ok(server.cli(&["describe", "c-1"]).await);
-        described.contains("terminated").then_some(())
+        described.contains("terminated").then_some(described)
     })
     .await;
+    let said = format!("reason    superseded by run {second_run}");
+    assert!(described.contains(&said), "{described}");
     let events = server.history("c-1").await;
     assert_eq!(first_task_ms(&events), None);
     let reason = events.iter().find_map(|e| match e {
