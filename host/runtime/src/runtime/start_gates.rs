@@ -126,8 +126,7 @@ impl StartGates {
         let mut reasons = Vec::new();
         let due = held.debounce.as_ref().map_or(0, |(_, due)| *due);
         if let Some((key, due)) = &held.debounce {
-            let until = crate::schedules::rfc3339(*due);
-            reasons.push(format!("debounce {key} until {until}"));
+            reasons.push(debounce_text(key, *due));
         }
         if held.token_at.is_some_and(|at| at > due) {
             let rate = self.rates.rate(&held.workflow_type);
@@ -168,6 +167,21 @@ fn pending_debounce(history: &History) -> Option<(String, u64, Option<String>)> 
         }
     }
     found
+}
+
+/// `debounce KEY until TIME`, for a debounced run that never ran, from its history
+/// alone (while its actor is not built yet).
+pub(super) fn debounce_reason(record: &RunRecord, history: &History) -> Option<String> {
+    let (key, period_ms, _) = pending_debounce(history)?;
+    Some(debounce_text(
+        &key,
+        record.start_ms.saturating_add(period_ms),
+    ))
+}
+
+/// `debounce KEY until TIME`.
+fn debounce_text(key: &str, due_ms: u64) -> String {
+    format!("debounce {key} until {}", crate::schedules::rfc3339(due_ms))
 }
 
 impl Host {
