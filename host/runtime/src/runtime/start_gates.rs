@@ -16,9 +16,10 @@
 //!
 //! Nothing is stored apart from the runs. An opening host finds a held debounced run
 //! when it builds the run's actor (its history has `Event::Debounced` and no task),
-//! with its due time from its start and period; the runs of a type with a start rate
-//! that never ran take a token again, in the order they started
-//! (`Host::recover_limits`). The host holds the debounce and a rate's bucket in memory.
+//! with its due time from its start and period. The runs of a type with a start rate
+//! that never ran take a token again, in the order they started, after the tokens the
+//! type's open runs took (`Host::recover_limits`). The host keeps the newest start of
+//! each debounce key and each rate's bucket in memory only.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
