@@ -265,20 +265,20 @@ impl HostInner {
                 entry.debounce = Some((key.clone(), due_ms));
                 let arrival = self.gates.debouncer.arrive(DebouncedRun {
                     workflow_type: record.workflow_type.clone(),
-                    key,
+                    key: key.clone(),
                     run_id: run_id.clone(),
                     start_ms: record.start_ms,
                     due_ms,
                     supersedes,
                 });
-                match arrival {
-                    Arrival::Waits { supersedes: None } => {}
-                    Arrival::Waits {
-                        supersedes: Some(older),
-                    } => self.supersede(&record.workflow_type, older, run_id),
-                    Arrival::Superseded { by } => {
-                        self.supersede(&record.workflow_type, run_id.clone(), &by)
+                let superseded = match arrival {
+                    Arrival::Waits { supersedes } => {
+                        supersedes.map(|older| (older, run_id.clone()))
                     }
+                    Arrival::Superseded { by } => Some((run_id.clone(), by)),
+                };
+                if let Some((older, by)) = superseded {
+                    self.supersede(&record.workflow_type, &key, older, &by);
                 }
             }
             self.release_at(run_id.clone(), release_at);
@@ -287,16 +287,14 @@ impl HostInner {
     }
 
     /// Close pending run `run_id`, superseded by run `by` of the same debounce key.
-    fn supersede(self: &Arc<Self>, workflow_type: &str, run_id: String, by: &str) {
+    fn supersede(self: &Arc<Self>, workflow_type: &str, key: &str, run_id: String, by: &str) {
         let Some(host) = self.handle() else { return };
         self.metrics
             .starts
             .superseded
             .with_label_values(&[workflow_type])
             .inc();
-        let reason = format!(
-            "superseded by run {by}, a later start with the same debounce key within the period"
-        );
+        let reason = format!("superseded by run {by}, a later start of debounce key {key}");
         self.workflows.spawn(async move {
             if let Err(e) = host.terminate(&run_id, &reason).await {
                 tracing::debug!(run = %run_id, "superseded run not terminated: {e}");
