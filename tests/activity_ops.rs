@@ -7,13 +7,13 @@
 
 use crate::support;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::features::{deployed, finish, reopened, start};
+use support::in_process::InProcess;
 use support::poll;
 use support::server::{fails_with, ok};
 use weft_host::history::Event;
@@ -246,59 +246,6 @@ async fn more_attempts_and_a_reset_keep_an_activity_going() {
         .any(|e| matches!(e, Event::ActivityReset { .. })));
 }
 
-/// A server in this process on a clock the test moves, serving the `weft` CLI.
-struct InProcess {
-    url: String,
-    clock: weft_host::runtime::Clock,
-}
-
-impl InProcess {
-    async fn start(downstream: &Downstream) -> InProcess {
-        let mut registry = ActivityRegistry::new();
-        downstream.register(&mut registry);
-        let clock = weft_host::runtime::Clock::virtual_at(1_800_000_000_000, false);
-        let mut config = HostConfig::in_memory();
-        config.engine.cache_dir = Some(support::compiled_cache());
-        config.clock = clock.clone();
-        let listen: SocketAddr = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap()
-        };
-        tokio::spawn(weft_host::api::serve(
-            config,
-            None,
-            Arc::new(weft_host::api::cluster::SingleHost::new("test")),
-            listen,
-            Duration::from_secs(1),
-            registry,
-            Default::default(),
-        ));
-        let url = format!("http://{listen}");
-        let health = format!("{url}/v1/health");
-        poll::until_async("the server up", || async {
-            let health = health.clone();
-            tokio::task::spawn_blocking(move || ureq::get(&health).call().ok().map(drop))
-                .await
-                .unwrap()
-        })
-        .await;
-        InProcess { url, clock }
-    }
-
-    /// Run the CLI against this server (off the runtime's threads).
-    async fn cli(&self, args: &[&str]) -> std::process::Output {
-        let mut command = support::weft();
-        command.args(args).args(["--server", &self.url]);
-        tokio::task::spawn_blocking(move || command.output().unwrap())
-            .await
-            .unwrap()
-    }
-
-    async fn describe(&self, id: &str) -> Value {
-        serde_json::from_str(&ok(self.cli(&["describe", id, "--json"]).await)).unwrap()
-    }
-}
-
 /// The operator's view: deploy, start, and on the activity's first failure pause it
 /// with the CLI; describe shows it paused; an hour passes with no attempt; new options
 /// are recorded while it is parked; unpaused once the downstream is back, it completes;
@@ -306,7 +253,10 @@ impl InProcess {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activity_operations_with_the_cli() {
     let downstream = Downstream::default();
-    let server = InProcess::start(&downstream).await;
+    let mut registry = ActivityRegistry::new();
+    downstream.register(&mut registry);
+    let config = HostConfig::in_memory();
+    let server = InProcess::start(config, registry, 1_800_000_000_000).await;
     let component = support::component("messages");
     ok(server
         .cli(&["deploy", component.to_str().unwrap(), "--name", "messages"])
@@ -414,19 +364,5 @@ async fn activity_operations_with_the_cli() {
     ] {
         assert!(history.contains(want), "{want} missing from\n{history}");
     }
-    let url = format!("{}/v1/executions/flaky-3/history", server.url);
-    let exported = tokio::task::spawn_blocking(move || {
-        ureq::get(&url)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let events = weft_host::history::export::from_json(&exported).unwrap().2;
-    let engine = support::engine();
-    let module = engine.load(&support::component_bytes("messages")).unwrap();
-    weft_host::replay::replay(&engine, &module, &events).unwrap();
+    server.assert_replays("flaky-3", "messages").await;
 }

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde_json::json;
+use weft_host::contract::Payload;
 use weft_host::history::Outcome;
 
 use crate::support;
@@ -99,9 +100,10 @@ fn hide_env_values(cmd: clap::Command) -> clap::Command {
         .mut_subcommands(hide_env_values)
 }
 
-/// A `sequence` run (three activities) makes every labelled family a series (and a
-/// workflow limit on its type the pending-starts gauge), so the host's registry serves
-/// them all; the page's table must list exactly those, each with its type.
+/// A `sequence` run (three activities) makes every labelled family a series (a
+/// workflow limit on its type the pending-starts gauge, a start rate its rate counters,
+/// and a debounced start the debounce counters), so the host's registry serves them
+/// all; the page's table must list exactly those, each with its type.
 #[tokio::test]
 async fn observability_lists_every_metric_family_the_host_serves() {
     let mut activities = weft_host::ActivityRegistry::new();
@@ -110,6 +112,7 @@ async fn observability_lists_every_metric_family_the_host_serves() {
         .activities(activities)
         .workflow_limit("sequence", 10)
         .concurrency_limit("payments", 2)
+        .start_rate("sequence=100/s")
         .start()
         .await
         .unwrap();
@@ -118,6 +121,12 @@ async fn observability_lists_every_metric_family_the_host_serves() {
         .unwrap();
     let (_, outcome) = env.execute("sequence", json!("abc")).await.unwrap();
     assert!(matches!(outcome, Outcome::Completed(_)), "{outcome:?}");
+    let debounce = weft_host::flow::Debounce::new("docs", std::time::Duration::from_secs(1));
+    let debounced = weft_host::runtime::StartRequest {
+        debounce: Some(debounce.unwrap()),
+        ..weft_host::runtime::StartRequest::new("sequence", Payload::json(&json!("d")))
+    };
+    env.host().start(debounced).await.unwrap();
 
     let served = served_families(&env.host().render_metrics());
     let page = std::fs::read_to_string(repo_file(OBSERVABILITY)).unwrap();

@@ -32,10 +32,6 @@ fn ran(events: &[Event]) -> bool {
         .any(|e| matches!(e, Event::TaskStarted { .. }))
 }
 
-async fn pending(host: &Host, id: &str) -> Option<String> {
-    host.describe(id).await.unwrap().pending
-}
-
 async fn signal(host: &Host, id: &str, value: &str) {
     host.signal(id, "my_signal", Payload::json(&json!(value)))
         .await
@@ -141,12 +137,7 @@ fn pending_starts_stay_pending_in_order_across_a_restart() {
         );
     }
     let list = ok(server.cli(&["list"]));
-    let row = |id: &str| {
-        list.lines()
-            .find(|l| l.starts_with(id))
-            .unwrap()
-            .to_string()
-    };
+    let row = |id: &str| list_row(&list, id);
     assert!(row("two").contains("pending"), "{list}");
     assert!(row("one").contains("running"), "{list}");
     // A graceful stop lets go of the pending runs' actors without starting them.

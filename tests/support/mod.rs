@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod features;
+pub mod in_process;
 pub mod logs;
 pub mod pages;
 pub mod poll;
@@ -216,4 +217,46 @@ pub async fn failing_task(host: &Host, run_id: &str) -> weft_host::history::Fail
         weft_host::history::History::new(host.history(run_id).unwrap()).failing_task()
     })
     .await
+}
+
+/// When a run's first workflow task started (its `task-started` time), if it did.
+pub fn first_task_ms(events: &[Event]) -> Option<u64> {
+    events.iter().find_map(|e| match e {
+        Event::TaskStarted { time_ms } => Some(*time_ms),
+        _ => None,
+    })
+}
+
+/// Wait for run `run_id`'s first workflow task; when it started.
+pub async fn first_task(host: &Host, run_id: &str) -> u64 {
+    poll::until_async("the first task", || async {
+        first_task_ms(&host.history(run_id).unwrap())
+    })
+    .await
+}
+
+/// Why run `id` waits to start (`describe`'s `pending`), while it is pending.
+pub async fn pending(host: &Host, id: &str) -> Option<String> {
+    host.describe(id).await.unwrap().pending
+}
+
+/// The row of `weft list`'s output `list` for workflow id `id`.
+pub fn list_row<'a>(list: &'a str, id: &str) -> &'a str {
+    list.lines()
+        .find(|l| l.starts_with(id))
+        .unwrap_or_else(|| panic!("no row {id} in\n{list}"))
+}
+
+/// Finish run `run` of `signal_basic` (the `messages` fixture) of workflow id `id`:
+/// signal `my_signal` with its id, wait for it to complete with it, and replay its
+/// history.
+pub async fn finish_signal_basic(host: &Host, id: &str, run: &weft_host::runtime::RunHandle) {
+    let input = Payload::json(&serde_json::json!(id));
+    host.signal(id, "my_signal", input).await.unwrap();
+    let outcome = host.wait(&run.run_id).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Completed(p) if p.to_json() == serde_json::json!(id)),
+        "{id}: {outcome:?}"
+    );
+    assert_replays(host, "messages", &host.history(&run.run_id).unwrap());
 }

@@ -149,14 +149,14 @@ pub fn execution(id: &str) -> String {
     format!("/v1/executions/{}", id.replace('/', "%2F"))
 }
 
-fn agent() -> ureq::Agent {
+pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into()
 }
 
-fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+pub fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
     let mut resp = resp.unwrap();
     let status = resp.status().as_u16();
     let text = resp

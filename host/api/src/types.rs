@@ -97,6 +97,9 @@ pub enum ErrorCode {
     /// 401: the server requires a bearer token and the request has none, or one the
     /// server does not accept.
     Unauthorized,
+    /// 429: refused for load: the workflow type is past its start rate, which
+    /// refuses; the message says when to try again.
+    ResourceExhausted,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -245,6 +248,20 @@ pub struct StartBody {
     /// The key's weight, 1 to 1000 (default 1); needs `fairness_key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fairness_weight: Option<u32>,
+    /// Debounce: of the starts of this workflow type and `key` less than `period_ms`
+    /// apart, only the last runs. This start is answered at once, pending until the
+    /// period passes with no later start of the key; a later one closes it
+    /// (terminated, naming the run that superseded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debounce: Option<DebounceBody>,
+}
+
+/// A start's debounce key (scoped by workflow type; 1 to 200 bytes) and period (more
+/// than 0, at most 7 days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebounceBody {
+    pub key: String,
+    pub period_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

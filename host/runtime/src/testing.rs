@@ -55,6 +55,7 @@ pub struct TestEnvBuilder {
     workflow_limits: Vec<crate::flow::WorkflowLimit>,
     rate_limits: Vec<crate::flow::RateLimit>,
     concurrency_limits: Vec<crate::flow::ConcurrencyLimit>,
+    start_rates: Vec<crate::flow::StartRate>,
     codec: PayloadCodec,
 }
 
@@ -139,6 +140,17 @@ impl TestEnvBuilder {
             .parse()
             .unwrap_or_else(|e| panic!("{e}"));
         self.concurrency_limits.push(limit);
+        self
+    }
+
+    /// At most N starts of a workflow type per period, as `weft server --start-rate
+    /// TYPE=N/s[,refuse|delay]`: `.start_rate("report=2/s")`, timed on the test's clock.
+    ///
+    /// # Panics
+    /// If `rate` does not parse.
+    pub fn start_rate(mut self, rate: &str) -> Self {
+        self.start_rates
+            .push(rate.parse().unwrap_or_else(|e| panic!("{e}")));
         self
     }
 
@@ -244,6 +256,7 @@ impl TestEnvBuilder {
         config.workflow_limits = self.workflow_limits;
         config.rate_limits = self.rate_limits;
         config.concurrency_limits = self.concurrency_limits;
+        config.start_rates = self.start_rates;
         config.codec = self.codec;
         if let Some(dir) = self.compiled_cache {
             config.engine.cache_dir = Some(dir);
@@ -297,6 +310,7 @@ impl TestEnv {
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
             concurrency_limits: Vec::new(),
+            start_rates: Vec::new(),
             codec: PayloadCodec::none(),
         }
     }

@@ -35,6 +35,14 @@ pub fn describe(args: DescribeArgs) -> CliResult {
     Ok(())
 }
 
+/// `pending (waiting: …)`: a workflow limit, a debounce or a start rate.
+fn pending_status(why: &str) -> String {
+    match why.starts_with("workflow limit") {
+        true => format!("pending (waiting: {why}; starts when a run of its type closes)"),
+        false => format!("pending (waiting: {why})"),
+    }
+}
+
 /// A description as text for people.
 fn description(d: &Description) -> String {
     let run = &d.run;
@@ -46,10 +54,7 @@ fn description(d: &Description) -> String {
     let cancel = d.cancel_requested.as_ref();
     let paused = d.paused.as_ref().filter(|_| run.status.is_open());
     match (cancel, paused, &run.pending) {
-        (_, _, Some(limit)) if run.status.is_open() => field(
-            "status",
-            format!("pending (waiting: {limit}; starts when a run of its type closes)"),
-        ),
+        (_, _, Some(why)) if run.status.is_open() => field("status", pending_status(why)),
         (Some(_), Some(_), _) => field("status", "running, paused, cancel requested".into()),
         (None, Some(_), _) => field("status", "running, paused".into()),
         (Some(_), None, _) if run.status.is_open() => {

@@ -78,7 +78,7 @@ impl ServerArg {
 pub fn exit_code(e: &ClientError) -> u8 {
     match e.status() {
         Some(404) => exit::NOT_FOUND,
-        Some(400 | 409 | 413 | 422) => exit::REJECTED,
+        Some(400 | 409 | 413 | 422 | 429) => exit::REJECTED,
         _ => exit::ERROR,
     }
 }

@@ -46,6 +46,7 @@ use crate::ui::UiMode;
   weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
   weft server --data ./data --retention 30d --archive-dir /var/lib/weft/archive
   weft server --data ./data --workflow-limit report=2 --concurrency-limit stripe=3 --rate type:send_mail=100/m
+  weft server --data ./data --start-rate report=10/s,refuse --start-rate sync=100/m   # starts per type
   weft server --data ./cache --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft
 
 A cluster on one PostgreSQL database (a second host waits as a standby and takes over
@@ -174,6 +175,14 @@ pub struct ServerArgs {
     /// holding no other slot. `--concurrency-limit stripe=3`.
     #[arg(long = "concurrency-limit", value_name = "KEY=N")]
     pub concurrency_limits: Vec<weft_runtime::flow::ConcurrencyLimit>,
+    /// At most N starts of workflow type TYPE per second (`/m`, `/h`), in bursts of
+    /// at most N (repeatable). Past it, `delay` (the default) answers a start at once
+    /// but keeps it pending (`weft describe`: `waiting: start rate TYPE N/s`) until its
+    /// token, so they run at the rate in order; `refuse` answers 429 with when to try
+    /// again. A child is never refused (it waits); a continue-as-new takes no token:
+    /// `--start-rate report=10/s,refuse --start-rate sync=100/m`.
+    #[arg(long = "start-rate", value_name = "TYPE=N/s[,refuse|delay]")]
+    pub start_rates: Vec<weft_runtime::flow::StartRate>,
     /// On SIGINT or SIGTERM, how long running activities get to finish before the
     /// server exits (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = super::human::parse_duration)]
@@ -269,6 +278,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         workflow_limits: args.workflow_limits,
         rate_limits: args.rate_limits,
         concurrency_limits: args.concurrency_limits,
+        start_rates: args.start_rates,
         codec: args.codec.codec()?,
         retention: args
             .retention

@@ -12,7 +12,7 @@ use super::remote::{api_failure, print_json, ServerArg};
 use super::{exit, CliResult, Failure};
 use crate::client::Client;
 use crate::runtime::{IdConflictPolicy, IdReusePolicy};
-use weft_api::types::{ExecutionStatus, ResultBody, StartBody};
+use weft_api::types::{DebounceBody, ExecutionStatus, ResultBody, StartBody};
 
 /// Parse a JSON command-line argument, with a hint on the usual mistake.
 pub(super) fn json_arg(flag: &str, text: &str) -> Result<serde_json::Value, Failure> {
@@ -117,6 +117,12 @@ pub struct StartArgs {
     /// More about it, in Markdown, shown by `describe`: `--details "$(cat notes.md)"`.
     #[arg(long, value_name = "MARKDOWN")]
     details: Option<String>,
+    /// Debounce: of the starts of this workflow type and KEY less than PERIOD apart,
+    /// only the last runs. This one is answered at once but pending (`weft describe`
+    /// says until when); a later start of the key closes it as superseded and waits
+    /// PERIOD again: `--debounce user-42=30s`.
+    #[arg(long, value_name = "KEY=PERIOD", value_parser = parse_debounce)]
+    debounce: Option<DebounceBody>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -169,6 +175,7 @@ impl StartArgs {
             fairness_weight: self.fairness.as_ref().map(|f| f.weight),
             summary: self.summary.clone(),
             details: self.details.clone(),
+            debounce: self.debounce.clone(),
         })
     }
 }
@@ -184,6 +191,20 @@ fn parse_priority(text: &str) -> Result<u8, String> {
     text.parse::<weft_model::Priority>()
         .map(weft_model::Priority::get)
         .map_err(|e| e.to_string())
+}
+
+/// `--debounce KEY=PERIOD`, checked as the host checks it.
+fn parse_debounce(text: &str) -> Result<DebounceBody, String> {
+    let usage = "write KEY=PERIOD, as in user-42=30s";
+    let (key, period) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("`{text}`: {usage}"))?;
+    let period = super::human::parse_duration(period).map_err(|e| format!("{e} ({usage})"))?;
+    let debounce = weft_runtime::flow::Debounce::new(key, period)?;
+    Ok(DebounceBody {
+        key: debounce.key,
+        period_ms: crate::runtime::clock::millis(debounce.period),
+    })
 }
 
 /// `NAME=VALUE` or `NAME:TYPE=VALUE`, as `--search-attribute` takes it.
@@ -212,7 +233,7 @@ pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeVal
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n  weft start refund --input '\"o-17\"' --summary 'refund for order 17' --details '**why**: damaged in transit'\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n  weft start refund --input '\"o-17\"' --summary 'refund for order 17' --details '**why**: damaged in transit'\n  weft start sync-profile --input '\"user-42\"' --debounce user-42=30s   # only the last within 30s runs\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution or the type is past a start rate that refuses, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]
@@ -384,6 +405,7 @@ mod tests {
             fairness: None,
             summary: None,
             details: None,
+            debounce: None,
             server: ServerArg::default(),
             json: false,
         }
@@ -400,6 +422,17 @@ mod tests {
             let f = args("null", &[bad]).body().unwrap_err();
             assert_eq!(f.code, exit::USAGE, "{bad}");
             assert!(f.message.contains("--memo"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_debounce_is_key_equals_period() {
+        let d = parse_debounce("user-42=30s").unwrap();
+        assert_eq!((d.key.as_str(), d.period_ms), ("user-42", 30_000));
+        // The key may hold `=`: the period is after the last one.
+        assert_eq!(parse_debounce("a=b=1m").unwrap().key, "a=b");
+        for bad in ["user-42", "user-42=0s", "=30s", "user-42=soon", "k=8d"] {
+            assert!(parse_debounce(bad).is_err(), "{bad}");
         }
     }
 

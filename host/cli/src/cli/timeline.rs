@@ -205,6 +205,20 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             )
         }
         Event::Priority { priority } => format!("priority {priority} (1 highest, 5 lowest)"),
+        Event::Debounced {
+            key,
+            period_ms,
+            supersedes,
+        } => {
+            let superseding = supersedes
+                .as_ref()
+                .map_or(String::new(), |r| format!(", superseding run {r}"));
+            format!(
+                "key {key:?} period {}: runs at +{period_ms}ms unless a later start of the \
+                 key comes first{superseding}",
+                super::human::duration(*period_ms)
+            )
+        }
         Event::PendingJob(job) => format!(
             "(delivered by the next task) {}",
             job_details(job, activities)

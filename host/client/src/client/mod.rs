@@ -221,9 +221,13 @@ impl Client {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// Start an execution; 409 when the workflow id has a running execution. The
-    /// start carries `body.request_id` (a fresh one when it has none) and is sent again
-    /// with it when the answer is lost, so it starts at most one run.
+    /// Start an execution; 409 when the workflow id has a running execution, 429
+    /// (`resource_exhausted`, not retried) when its type is past a start rate that
+    /// refuses. The start carries `body.request_id` (a fresh one when it has none) and
+    /// is sent again with it when the answer is lost, so it starts at most one run.
+    /// With `body.debounce` ([`DebounceBody`](weft_api::types::DebounceBody)) the run
+    /// answered is pending until its period passes, and superseded by a later start of
+    /// the same type and key within it.
     pub fn start(&self, mut body: StartBody) -> Result<Started, ClientError> {
         body.request_id.get_or_insert_with(new_request_id);
         self.post_retrying("/v1/executions", &body)
@@ -508,6 +512,7 @@ fn code_of_status(status: u16) -> ErrorCode {
         409 => ErrorCode::Conflict,
         413 => ErrorCode::TooLarge,
         422 => ErrorCode::Invalid,
+        429 => ErrorCode::ResourceExhausted,
         503 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     }

@@ -26,12 +26,14 @@
 //! is stamped 5 or later, even in a run recorded in an older format); format 6 added
 //! `Event::ResetFrom`, `Event::ResetTo`, `Event::Priority`, `Event::Paused`,
 //! `Event::Unpaused`, `Event::ActivityPaused`, `Event::ActivityUnpaused`,
-//! `Event::ActivityReset`, `Event::ActivityOptionsUpdated` and `Event::UserMetadata` (a run, or one of its
-//! activities, steered from outside; what arrives while a run is paused, or what a
-//! reset reapplies, is recorded as `Event::PendingJob`, which from format 6 may appear
-//! between tasks, not only before the first); format 7 added `Event::Fairness`,
-//! `Event::ActivityFlow` and `Event::ChildFlow` (flow control set by a start, an
-//! activity or a child). Data of every older format decodes with today's types.
+//! `Event::ActivityReset`, `Event::ActivityOptionsUpdated` and `Event::UserMetadata` (a
+//! run, or one of its activities, steered from outside; what arrives while a run is
+//! paused, or what a reset reapplies, is recorded as `Event::PendingJob`, which from
+//! format 6 may appear between tasks, not only before the first); format 7 added
+//! `Event::Fairness`, `Event::ActivityFlow` and `Event::ChildFlow` (flow control set by
+//! a start, an activity or a child) and `Event::Debounced` (a start with a debounce
+//! key, pending until its period passes). Data of every older format decodes with
+//! today's types.
 
 use super::Event;
 

@@ -232,6 +232,16 @@ pub enum Event {
         seq: u32,
         flow: crate::Flow,
     },
+    /// The start was debounced (`weft start --debounce KEY=PERIOD`): the run is pending
+    /// until `period_ms` after its start, and runs then unless a later start of the same
+    /// workflow type and `key` came meanwhile (it then closes as terminated, its reason
+    /// naming that start's run). `supersedes`: the pending run of the key that this
+    /// start closed, if any. Recorded after `ExecutionStarted`. Format 7.
+    Debounced {
+        key: String,
+        period_ms: u64,
+        supersedes: Option<String>,
+    },
 }
 
 impl Event {
@@ -268,6 +278,7 @@ impl Event {
             Event::Fairness(_) => "fairness",
             Event::ActivityFlow { .. } => "activity-flow",
             Event::ChildFlow { .. } => "child-flow",
+            Event::Debounced { .. } => "debounced",
         }
     }
 }

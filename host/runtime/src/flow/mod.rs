@@ -10,6 +10,10 @@
 //!   the host's clock that activity attempts take a token from before they run.
 //! * [`WorkflowLimits`]: at most N runs of a workflow type running at once; starts past
 //!   it are recorded but *pending*, and start in [`Line`] order as others close.
+//! * [`Debouncer`]: of the starts of one workflow type and debounce key less than a
+//!   period apart, only the last runs; the others are pending, then superseded.
+//! * [`StartRates`]: at most N starts of a workflow type per period; past it a start is
+//!   refused, or pending until its token.
 //!
 //! A run's priority ([`weft_model::Priority`]) and fairness ([`weft_model::Fairness`])
 //! are recorded in its history (`Event::Priority`, `Event::Fairness`, among its first
@@ -18,15 +22,21 @@
 //! both unless they set their own ([`weft_model::Flow`], recorded as
 //! `Event::ActivityFlow` and `Event::ChildFlow`); a continue-as-new keeps them.
 
+mod debounce;
 mod keys;
 mod limits;
 mod line;
 mod rate;
 mod slots;
+mod start_rate;
 
+pub use debounce::{
+    Arrival, Debounce, DebouncedRun, Debouncer, MAX_DEBOUNCE_KEY_BYTES, MAX_DEBOUNCE_PERIOD,
+};
 pub use keys::{ConcurrencyLimit, KeySlots};
 pub use limits::{OpenRun, WorkflowLimit, WorkflowLimits};
 pub use line::{Line, Ticket, Turn};
 pub use rate::{Bucket, RateLimit, RateScope};
 pub use slots::{Slot, Slots};
+pub use start_rate::{StartAdmission, StartRate, StartRateMode, StartRates};
 pub use weft_model::{Fairness, Flow, Priority};

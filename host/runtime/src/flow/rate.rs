@@ -142,6 +142,16 @@ impl Bucket {
         let at_us = *due - self.tolerance_us;
         Err(at_us.div_ceil(1_000))
     }
+
+    /// Take the next token free at `now_ms` or later, and say when it is (ms): tokens
+    /// reserved one after another come at the rate, in the order they were reserved.
+    pub fn reserve(&self, now_ms: u64) -> u64 {
+        let now_us = now_ms.saturating_mul(1_000);
+        let mut due = self.due_us.lock().unwrap();
+        let at_us = now_us.max(due.saturating_sub(self.tolerance_us));
+        *due = (*due).max(at_us) + self.interval_us;
+        at_us.div_ceil(1_000)
+    }
 }
 
 #[cfg(test)]
@@ -195,5 +205,15 @@ mod tests {
         assert_eq!(bucket.take(10_000), Ok(()));
         assert_eq!(bucket.take(10_000), Ok(()));
         assert_eq!(bucket.take(10_000), Err(10_500));
+    }
+
+    #[test]
+    fn reserved_tokens_come_at_the_rate_in_order() {
+        let bucket = Bucket::new(&"q=2/s".parse().unwrap());
+        let at: Vec<u64> = (0..5).map(|_| bucket.reserve(0)).collect();
+        assert_eq!(at, [0, 0, 500, 1_000, 1_500]);
+        // A token taken now comes after the reserved ones.
+        assert_eq!(bucket.take(600), Err(2_000));
+        assert_eq!(bucket.reserve(10_000), 10_000);
     }
 }

@@ -13,6 +13,9 @@ use prometheus::{
 
 pub use weft_activity::custom_metrics::{CustomMetrics, MetricError, MetricKind};
 
+mod starts;
+pub(crate) use starts::StartMetrics;
+
 use crate::storage::{CommitObserver, Status};
 use weft_model::status::ExecutionStatus;
 
@@ -69,6 +72,8 @@ pub struct Metrics {
     activities_waiting: IntGaugeVec,
     /// Attempts waiting for a concurrency key's slot, by key, set at scrape time.
     key_waiting: IntGaugeVec,
+    /// Debounced and rate-limited starts.
+    pub(crate) starts: StartMetrics,
     /// The metrics activities and workflows define (see [`CustomMetrics`]).
     pub custom: CustomMetrics,
 }
@@ -247,6 +252,7 @@ impl Metrics {
                 "Activity attempts waiting for a slot of a concurrency key with a limit",
                 &["key"],
             ),
+            starts: StartMetrics::new(&registry),
             custom: CustomMetrics::new(registry.clone()),
             registry,
         };

@@ -43,7 +43,8 @@ pub fn event_payloads<E>(
         | Event::UserMetadata { .. }
         | Event::Fairness(_)
         | Event::ActivityFlow { .. }
-        | Event::ChildFlow { .. } => Ok(()),
+        | Event::ChildFlow { .. }
+        | Event::Debounced { .. } => Ok(()),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::clock::{system_now_ms, Clock};
 use crate::activities::TaskQueueConfig;
 use crate::engine::EngineConfig;
-use crate::flow::{ConcurrencyLimit, RateLimit, WorkflowLimit};
+use crate::flow::{ConcurrencyLimit, RateLimit, StartRate, WorkflowLimit};
 use crate::payload_codec::PayloadCodec;
 use crate::storage::DEFAULT_STORAGE_CACHE_BYTES;
 
@@ -48,6 +48,9 @@ pub struct HostConfig {
     /// At most N attempts of activities with a concurrency key at once
     /// (`--concurrency-limit KEY=N`, see [`crate::flow::KeySlots`]).
     pub concurrency_limits: Vec<ConcurrencyLimit>,
+    /// At most N starts of a workflow type per period; past it a start is refused or
+    /// pending until its token (see [`crate::flow::StartRates`]).
+    pub start_rates: Vec<StartRate>,
     /// How payloads are stored: as they are ([`PayloadCodec::none`]), or encrypted and
     /// compressed with the keys of a key file (see [`crate::payload_codec`]).
     pub codec: PayloadCodec,
@@ -75,6 +78,7 @@ impl HostConfig {
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
             concurrency_limits: Vec::new(),
+            start_rates: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }
@@ -107,6 +111,7 @@ impl HostConfig {
             workflow_limits: Vec::new(),
             rate_limits: Vec::new(),
             concurrency_limits: Vec::new(),
+            start_rates: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
         }

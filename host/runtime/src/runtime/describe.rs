@@ -185,7 +185,11 @@ impl Host {
             parent_workflow_id: history.parent_workflow_id(),
             priority: state.priority(),
             fairness: state.fairness().cloned(),
-            pending: self.inner.flow.waiting_reason(&run.run_id),
+            pending: self.inner.pending_reason(&run.run_id).or_else(|| {
+                // An opening host takes a held debounced run up in the background.
+                open.then(|| super::start_gates::debounce_reason(&run, &history))
+                    .flatten()
+            }),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed
             // values.

@@ -99,6 +99,15 @@ pub enum StartError {
     /// The named module is not deployed.
     #[error("module {0} is not deployed")]
     UnknownModule(String),
+    /// The workflow type is past its start rate, which refuses (`weft server
+    /// --start-rate TYPE=N/s,refuse`): nothing was recorded.
+    #[error("refused: starts of `{workflow_type}` are past their rate of {rate}; try again in {}", retry_text(*.retry_after_ms))]
+    RateLimited {
+        workflow_type: String,
+        rate: String,
+        /// How long until a start would be taken.
+        retry_after_ms: u64,
+    },
     /// Recording the start failed before any I/O: nothing of it was written.
     #[error("cannot record the start: {0}")]
     Storage(String),
@@ -109,6 +118,21 @@ pub enum StartError {
     /// durable. The host stopped; after a restart, look the workflow id up.
     #[error("{}", outcome_unknown_message(.0))]
     OutcomeUnknown(String),
+}
+
+/// `250ms`, `1.5s`, `2m 5s`, `1h`: how long to wait before trying again (rounded up).
+fn retry_text(ms: u64) -> String {
+    let s = ms.div_ceil(1_000);
+    let two = |big: u64, big_unit: &str, small: u64, small_unit: &str| match small {
+        0 => format!("{big}{big_unit}"),
+        _ => format!("{big}{big_unit} {small}{small_unit}"),
+    };
+    match ms {
+        0..1_000 => format!("{}ms", ms.max(1)),
+        1_000..60_000 => format!("{}s", ms.div_ceil(100) as f64 / 10.0),
+        60_000..3_600_000 => two(s / 60, "m", s % 60, "s"),
+        _ => two(s / 3_600, "h", (s % 3_600).div_ceil(60), "m"),
+    }
 }
 
 /// What a request to a host stopped by a storage I/O error is told.
@@ -141,4 +165,28 @@ pub enum QueryError {
         what: String,
         source: crate::payload_codec::CodecError,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_start_says_when_to_try_again() {
+        let texts: Vec<String> = [0, 250, 1_000, 1_450, 59_999, 125_000, 3_600_000, 5_400_000]
+            .into_iter()
+            .map(retry_text)
+            .collect();
+        let want = ["1ms", "250ms", "1s", "1.5s", "60s", "2m 5s", "1h", "1h 30m"];
+        assert_eq!(texts, want);
+        let refused = StartError::RateLimited {
+            workflow_type: "report".into(),
+            rate: "10/s".into(),
+            retry_after_ms: 100,
+        };
+        assert_eq!(
+            refused.to_string(),
+            "refused: starts of `report` are past their rate of 10/s; try again in 100ms"
+        );
+    }
 }

@@ -31,6 +31,7 @@ mod reset;
 mod retention;
 mod stack;
 mod start;
+mod start_gates;
 mod steer;
 mod task_retry;
 mod timers;
@@ -93,6 +94,8 @@ pub(crate) struct HostInner {
     pub(crate) pools: ActivityPools,
     /// Workflow limits and the pending runs waiting on them.
     pub(crate) flow: crate::flow::WorkflowLimits,
+    /// Debounced starts and start rates, and the runs they hold.
+    pub(crate) gates: start_gates::StartGates,
     pub cache: InstanceCache,
     pub clock: Clock,
     /// Encodes payloads when they are written and decodes them when read.
@@ -220,7 +223,10 @@ impl HostInner {
         let deadline = state.deadline();
         let updates = execution::Updates::from_state(&state);
         let cancel_requested = state.cancel_requested();
-        let held = self.flow.hold(&record.workflow_type, &record.run_id);
+        let held = self
+            .flow
+            .hold(&record.workflow_type, &record.run_id)
+            .or_else(|| self.hold_start(&record, &history));
         Execution {
             held,
             metrics: self.metrics.run(&record.workflow_type),
@@ -370,6 +376,9 @@ impl Host {
                 storage,
                 pools: ActivityPools::from_config(&config, &activities),
                 flow: crate::flow::WorkflowLimits::new(&config.workflow_limits),
+                gates: start_gates::StartGates::new(crate::flow::StartRates::new(
+                    &config.start_rates,
+                )),
                 activities,
                 cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
                 clock: config.clock.clone(),
@@ -397,7 +406,10 @@ impl Host {
             config.clock.clone(),
             timers,
         ));
-        host.recover_limits(&config.workflow_limits)?;
+        for rate in &config.start_rates {
+            host.inner.metrics.starts.rated(rate.workflow_type());
+        }
+        host.recover_limits(&config.workflow_limits, &config.start_rates)?;
         host.resume(resuming).await?;
         if let Some(retention) = config.retention.clone() {
             host.start_retention(retention);
@@ -543,6 +555,14 @@ impl Host {
         }
         let pools = &self.inner.pools;
         (self.inner.metrics).activities_waiting(&pools.waits_by_step(), &pools.key_load());
+        let (debounce, start_rate) = self.inner.gates.waiting();
+        let waiting = &self.inner.metrics.starts.waiting;
+        waiting
+            .with_label_values(&["debounce"])
+            .set(debounce as i64);
+        waiting
+            .with_label_values(&["start_rate"])
+            .set(start_rate as i64);
         self.inner
             .metrics
             .render(self.open_runs(), self.inner.cache.len())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{Host, OpenError, StartError};
 use crate::engine::Module;
-use crate::flow::{OpenRun, WorkflowLimit};
+use crate::flow::{OpenRun, StartAdmission, StartRate, WorkflowLimit};
 use crate::history::{Event, History, Job, FORMAT_VERSION};
 use crate::storage::{durable, RunRecord, Write};
 
@@ -34,9 +34,11 @@ impl Host {
             workflow_id: record.workflow_id.clone(),
         });
         if let Err(e) = durable(self.inner.storage.commit(writes)).await {
-            self.inner
-                .flow
-                .closed(&record.workflow_type, &record.run_id);
+            if !self.inner.gates.closed(&record.run_id) {
+                self.inner
+                    .flow
+                    .closed(&record.workflow_type, &record.run_id);
+            }
             self.inner.forget(&record);
             return Err(match e.is_fatal() {
                 true => StartError::OutcomeUnknown(e.to_string()),
@@ -47,7 +49,8 @@ impl Host {
         tracing::info!(
             run = %record.run_id,
             workflow_type = %record.workflow_type,
-            "pending: past its workflow limit"
+            why = ?self.pending_reason(&record.run_id),
+            "pending"
         );
         let mut execution = self.execution(record, module, History::new(events), None);
         execution.resume_pending();
@@ -56,39 +59,122 @@ impl Host {
     }
 
     /// Count the open runs of each limited type and line up the pending ones, before
-    /// any actor is back (see [`crate::flow::WorkflowLimits::recover`]).
-    pub(super) fn recover_limits(&self, limits: &[WorkflowLimit]) -> Result<(), OpenError> {
-        if limits.is_empty() {
+    /// any actor is back (see [`crate::flow::WorkflowLimits::recover`]). The pending
+    /// runs of a type with a start rate take a token again, in the order they started
+    /// (see `start_gates`), after the tokens the open runs of the type took when they
+    /// started (their first task's time), so a restart does not let a burst through.
+    /// A pending debounced run is left to its actor, which finds it held.
+    pub(super) fn recover_limits(
+        &self,
+        limits: &[WorkflowLimit],
+        rates: &[StartRate],
+    ) -> Result<(), OpenError> {
+        if limits.is_empty() && rates.is_empty() {
             return Ok(());
         }
-        let mut runs = Vec::new();
+        let gates = &self.inner.gates;
+        let (mut runs, mut tokens) = (Vec::new(), Vec::new());
         for record in self.inner.storage.open_runs()? {
-            if !self.inner.flow.limits(&record.workflow_type) {
+            let rated = gates.rates.rate(&record.workflow_type).is_some();
+            if !self.inner.flow.limits(&record.workflow_type) && !rated {
                 continue;
             }
             let history = self
                 .inner
                 .read_history(&record)
                 .map_err(|e| OpenError::Engine(format!("run {}: {e}", record.run_id)))?;
-            let ran = history
-                .events
-                .iter()
-                .any(|e| matches!(e, Event::TaskStarted { .. } | Event::ContinuedFrom { .. }));
-            runs.push(OpenRun {
-                priority: history.priority(),
-                fairness: history.fairness(),
-                workflow_type: record.workflow_type,
-                run_id: record.run_id,
-                start_ms: record.start_ms,
-                pending: !ran,
-            });
+            let opening = Opening::of(&history);
+            if opening.debouncing() {
+                continue;
+            }
+            if let (true, Some(at)) = (rated, opening.token_ms()) {
+                tokens.push((at, record.workflow_type.clone()));
+            }
+            runs.push((
+                rated && opening.waits_for_token(),
+                OpenRun {
+                    priority: history.priority(),
+                    fairness: history.fairness(),
+                    workflow_type: record.workflow_type,
+                    run_id: record.run_id,
+                    start_ms: record.start_ms,
+                    pending: !opening.ran,
+                },
+            ));
         }
-        self.inner.flow.recover(runs);
+        tokens.sort();
+        for (at, workflow_type) in tokens {
+            gates.rates.admit(&workflow_type, at, true);
+        }
+        let (mut held, counted): (Vec<_>, Vec<_>) = runs.into_iter().partition(|(h, _)| *h);
+        held.sort_by(|(_, a), (_, b)| (a.start_ms, &a.run_id).cmp(&(b.start_ms, &b.run_id)));
+        let now_ms = self.inner.clock.now_ms();
+        for (_, run) in held {
+            let token_at = match gates.rates.admit(&run.workflow_type, now_ms, true) {
+                StartAdmission::At(at) => Some(at),
+                _ => None,
+            };
+            let turn = crate::flow::Turn {
+                priority: run.priority,
+                fairness: run.fairness.clone(),
+            };
+            gates.expect(&run.run_id, &run.workflow_type, turn, token_at);
+        }
+        self.inner
+            .flow
+            .recover(counted.into_iter().map(|(_, run)| run).collect());
         Ok(())
     }
 
     /// Why run `run_id` has not started, while it is pending.
     pub fn pending_reason(&self, run_id: &str) -> Option<String> {
-        self.inner.flow.waiting_reason(run_id)
+        self.inner.pending_reason(run_id)
+    }
+}
+
+/// What an opening host needs of an open run's history to line it up.
+#[derive(Default)]
+struct Opening {
+    /// It ran a task, or was continued from another run.
+    ran: bool,
+    /// It was made by a continue-as-new or a reset: no new start.
+    made: bool,
+    /// Its start was debounced.
+    debounced: bool,
+    /// When its first task ran: when a new start took its start-rate token.
+    first_task_ms: Option<u64>,
+}
+
+impl Opening {
+    fn of(history: &History) -> Opening {
+        let mut opening = Opening::default();
+        for event in &history.events {
+            match event {
+                Event::ContinuedFrom { .. } => (opening.ran, opening.made) = (true, true),
+                Event::ResetFrom { .. } => opening.made = true,
+                Event::Debounced { .. } => opening.debounced = true,
+                Event::TaskStarted { time_ms } => {
+                    opening.ran = true;
+                    opening.first_task_ms.get_or_insert(*time_ms);
+                }
+                _ => {}
+            }
+        }
+        opening
+    }
+
+    /// The start is held by a debounce (its actor takes it up).
+    fn debouncing(&self) -> bool {
+        self.debounced && !self.ran && !self.made
+    }
+
+    /// The start waits for a start-rate token, if its type has a rate.
+    fn waits_for_token(&self) -> bool {
+        !self.ran && !self.made
+    }
+
+    /// When it took its token, as a new start that ran.
+    fn token_ms(&self) -> Option<u64> {
+        self.first_task_ms.filter(|_| !self.made)
     }
 }

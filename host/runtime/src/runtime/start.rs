@@ -77,6 +77,10 @@ pub struct StartRequest {
     pub summary: Option<String>,
     /// More about it, in Markdown, shown by `describe` (at most [`MAX_DETAILS_BYTES`]).
     pub details: Option<String>,
+    /// Debounce: of the starts of this type and key less than the period apart, only
+    /// the last runs; this one is pending until the period passes (see
+    /// `crate::flow::Debouncer`).
+    pub debounce: Option<crate::flow::Debounce>,
 }
 
 /// Longest summary a start may give.
@@ -129,6 +133,7 @@ impl StartRequest {
             fairness: None,
             summary: None,
             details: None,
+            debounce: None,
         }
     }
 
@@ -362,6 +367,8 @@ impl Host {
         module: Arc<Module>,
         key: Option<&RequestKey>,
     ) -> Result<Option<RunHandle>, StartError> {
+        let time_ms = self.inner.clock.now_ms();
+        let gate = self.start_gate(request, time_ms)?;
         let workflow_id = workflow_id.to_string();
         let run_id = uuid::Uuid::new_v4().simple().to_string();
         let handle = RunHandle {
@@ -378,7 +385,6 @@ impl Host {
             }
             open.insert(workflow_id.clone(), handle.clone());
         }
-        let time_ms = self.inner.clock.now_ms();
         let record = RunRecord {
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
@@ -458,6 +464,7 @@ impl Host {
                 details: request.details.clone(),
             });
         }
+        events.extend(gate.as_ref().and_then(|g| g.debounced.clone()));
         let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
             jobs.push(Job::Signal(signal.clone()));
@@ -470,6 +477,13 @@ impl Host {
             priority,
             fairness: request.fairness.clone(),
         };
+        if let Some(gate) = gate {
+            let gates = &self.inner.gates;
+            gates.expect(&handle.run_id, &workflow_type, turn, gate.token_at);
+            self.begin_pending(record, module, writes, events, jobs)
+                .await?;
+            return Ok(Some(handle));
+        }
         if !self.inner.flow.start(&workflow_type, &handle.run_id, &turn) {
             self.begin_pending(record, module, writes, events, jobs)
                 .await?;

@@ -46,6 +46,7 @@ impl ApiError {
             ErrorCode::Unavailable | ErrorCode::StorageFailed => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::ForwardFailed => StatusCode::BAD_GATEWAY,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
         };
         ApiError(
             status,
@@ -390,6 +391,13 @@ pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
         fairness,
         summary: body.summary,
         details: body.details,
+        debounce: match body.debounce {
+            Some(d) => Some(
+                weft_runtime::flow::Debounce::new(d.key, Duration::from_millis(d.period_ms))
+                    .map_err(bad)?,
+            ),
+            None => None,
+        },
         ..StartRequest::new(body.workflow_type, input)
     })
 }
@@ -405,6 +413,7 @@ pub(crate) fn start_error(e: StartError) -> ApiError {
         StartError::InvalidInput(_) => ErrorCode::Invalid,
         StartError::Storage(_) => ErrorCode::Internal,
         StartError::Stopped(_) | StartError::OutcomeUnknown(_) => ErrorCode::StorageFailed,
+        StartError::RateLimited { .. } => ErrorCode::ResourceExhausted,
     };
     ApiError::new(code, e)
 }

@@ -184,7 +184,10 @@ impl Execution {
         self.host
             .metrics
             .closed(&self.record.workflow_type, status_of(&outcome));
-        if !matches!(outcome, Outcome::ContinuedAsNew) {
+        // A held start (debounce, start rate) never took a place under a workflow limit.
+        if !matches!(outcome, Outcome::ContinuedAsNew)
+            && !self.host.gates.closed(&self.record.run_id)
+        {
             self.host
                 .flow
                 .closed(&self.record.workflow_type, &self.record.run_id);

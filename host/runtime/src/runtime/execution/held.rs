@@ -44,9 +44,8 @@ impl Execution {
             }
             let reason = self
                 .host
-                .flow
-                .waiting_reason(&self.record.run_id)
-                .unwrap_or_else(|| "a workflow limit".into());
+                .pending_reason(&self.record.run_id)
+                .unwrap_or_else(|| "waiting to start".into());
             for (_, reply) in self.queries.drain(..) {
                 let _ = reply.send(Err(MessageError::Unavailable(format!(
                     "execution `{}` is pending ({reason}): it has not started, so it \
