@@ -179,6 +179,7 @@ mod component;
 mod conditions;
 mod context;
 mod continue_as_new;
+mod details;
 mod error;
 mod executor;
 mod export;
@@ -203,6 +204,7 @@ mod timer;
 mod updates;
 mod validate;
 mod versioning;
+mod waits;
 mod workflow;
 
 #[doc(hidden)]
@@ -222,6 +224,7 @@ pub use child_workflow::{
 pub use combinators::{join_all, JoinAll};
 pub use conditions::ConditionFuture;
 pub use context::{WfContext, WorkflowInfo};
+pub use details::MAX_CURRENT_DETAILS_BYTES;
 pub use error::{error_types, WfResult, WorkflowError};
 pub use executor::LocalBoxFuture;
 pub use handlers::Handlers;

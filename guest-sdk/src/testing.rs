@@ -115,6 +115,8 @@ impl Harness {
                 continued_from: RefCell::default(),
                 child_options: RefCell::default(),
                 metrics: RefCell::default(),
+                current_details: RefCell::default(),
+                waiting_on: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -183,6 +185,19 @@ impl Harness {
     /// The custom metric values the workflow recorded so far (none while replaying).
     pub fn metrics(&self) -> Vec<crate::wit::MetricValue> {
         self.host.metrics.borrow().clone()
+    }
+
+    /// What the workflow last gave `ctx.set_current_details` (replayed or not); `None`
+    /// before it gave anything.
+    pub fn current_details(&self) -> Option<String> {
+        self.host.current_details.borrow().clone()
+    }
+
+    /// What the workflow last reported waiting on besides its commands' answers
+    /// (conditions, signal channels), each with the line that awaits it, as `weft stack`
+    /// shows them.
+    pub fn waiting_on(&self) -> Vec<crate::wit::WaitPoint> {
+        self.host.waiting_on.borrow().clone()
     }
 
     /// Makes the execution a run that continued as new from `run_id` (what
@@ -396,6 +411,8 @@ struct TestHost {
     continued_from: RefCell<Option<String>>,
     child_options: RefCell<Vec<(u32, crate::wit::ChildOptions)>>,
     metrics: RefCell<Vec<crate::wit::MetricValue>>,
+    current_details: RefCell<Option<String>>,
+    waiting_on: RefCell<Vec<crate::wit::WaitPoint>>,
 }
 
 impl Host for TestHost {
@@ -433,6 +450,14 @@ impl Host for TestHost {
 
     fn record_metric(&self, metric: &crate::wit::MetricValue) {
         self.metrics.borrow_mut().push(metric.clone());
+    }
+
+    fn set_current_details(&self, details: &str) {
+        *self.current_details.borrow_mut() = Some(details.to_owned());
+    }
+
+    fn waiting_on(&self, points: &[crate::wit::WaitPoint]) {
+        *self.waiting_on.borrow_mut() = points.to_vec();
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -4,5 +4,7 @@
 //! the commands a workflow task produces, payloads and failures. Most workflows never
 //! name them; tests and tools that drive a workflow by hand do.
 
-pub use crate::bindings::weft::workflow::host::{ChildOptions, MetricKind, MetricValue};
+pub use crate::bindings::weft::workflow::host::{
+    ChildOptions, MetricKind, MetricValue, WaitKind, WaitPoint,
+};
 pub use crate::bindings::weft::workflow::types::*;

@@ -29,7 +29,8 @@
 //! `Event::ActivityReset`, `Event::ActivityOptionsUpdated` and `Event::UserMetadata` (a run, or one of its
 //! activities, steered from outside; what arrives while a run is paused, or what a
 //! reset reapplies, is recorded as `Event::PendingJob`, which from format 6 may appear
-//! between tasks, not only before the first). Data of every older format decodes with
+//! between tasks, not only before the first), and `Event::CurrentDetails` (what the
+//! workflow says it is doing, recorded within a task after its jobs). Data of every older format decodes with
 //! today's types.
 
 use super::Event;

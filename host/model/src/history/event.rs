@@ -214,6 +214,13 @@ pub enum Event {
         summary: Option<String>,
         details: Option<String>,
     },
+    /// What the run is doing now, in Markdown (`ctx.set_current_details(..)`; empty:
+    /// cleared), recorded after the jobs of a task that left it changed (not on replay,
+    /// and nothing checks it on replay: details describe the run, they are not its
+    /// state). `describe` and `list` show the last one. Format 6.
+    CurrentDetails {
+        details: String,
+    },
 }
 
 impl Event {
@@ -247,6 +254,7 @@ impl Event {
             Event::ActivityOptionsUpdated { .. } => "activity-options-updated",
             Event::Priority { .. } => "priority",
             Event::UserMetadata { .. } => "user-metadata",
+            Event::CurrentDetails { .. } => "current-details",
         }
     }
 }

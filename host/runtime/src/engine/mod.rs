@@ -5,7 +5,7 @@ mod host_imports;
 mod instance;
 mod wasi;
 
-pub use host_imports::InstanceState;
+pub use host_imports::{InstanceState, WaitKind, WaitPoint, MAX_CURRENT_DETAILS_BYTES};
 pub use instance::WorkflowInstance;
 pub use wasi::{WasiSleep, WasiWouldBlock};
 

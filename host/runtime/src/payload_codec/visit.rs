@@ -40,7 +40,8 @@ pub fn event_payloads<E>(
         | Event::ActivityReset { .. }
         | Event::ActivityOptionsUpdated { .. }
         | Event::Priority { .. }
-        | Event::UserMetadata { .. } => Ok(()),
+        | Event::UserMetadata { .. }
+        | Event::CurrentDetails { .. } => Ok(()),
     }
 }
 

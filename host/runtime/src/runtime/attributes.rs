@@ -18,6 +18,19 @@ use crate::history::vocab::StartWorkflow;
 use crate::history::{Command, Event, IssuedCommand, Job, Payload, TaskFailure};
 use crate::storage::RunAttributes;
 
+/// Current details as lists and `describe` show them: an empty value (cleared) is none.
+pub(crate) fn shown_details(details: &str) -> Option<String> {
+    (!details.is_empty()).then(|| details.to_string())
+}
+
+/// What the workflow of a run whose history is `events` last said it is doing.
+pub fn current_details_of(events: &[Event]) -> Option<String> {
+    events.iter().rev().find_map(|e| match e {
+        Event::CurrentDetails { details } => Some(shown_details(details)),
+        _ => None,
+    })?
+}
+
 /// The current values and the type each name has in this run.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Current {
@@ -42,6 +55,9 @@ impl Current {
                     let _ = current.apply(c, &BTreeMap::new());
                 }
                 Event::UserMetadata { summary, .. } => current.values.summary = summary.clone(),
+                Event::CurrentDetails { details } => {
+                    current.values.current_details = shown_details(details)
+                }
                 _ => {}
             }
         }
@@ -60,6 +76,7 @@ impl Current {
         self.values = RunAttributes {
             priority: self.values.priority,
             summary: self.values.summary.take(),
+            current_details: self.values.current_details.take(),
             ..RunAttributes::default()
         };
         self.types.clear();

@@ -55,24 +55,30 @@ pub struct RunDescription {
     pub metadata: UserMetadata,
 }
 
-/// What a run's start said it is for.
+/// What a run's start said it is for, and what its workflow says it is doing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserMetadata {
     pub summary: Option<String>,
     pub details: Option<String>,
+    /// The last `ctx.set_current_details(..)` (none once cleared).
+    pub current_details: Option<String>,
 }
 
 impl UserMetadata {
-    /// Read off a history's `UserMetadata` event.
+    /// Read off a history's `UserMetadata` event and its last `CurrentDetails`.
     pub fn of(events: &[Event]) -> UserMetadata {
         let recorded = events.iter().take(8).find_map(|e| match e {
             Event::UserMetadata { summary, details } => Some(UserMetadata {
                 summary: summary.clone(),
                 details: details.clone(),
+                current_details: None,
             }),
             _ => None,
         });
-        recorded.unwrap_or_default()
+        UserMetadata {
+            current_details: super::attributes::current_details_of(events),
+            ..recorded.unwrap_or_default()
+        }
     }
 }
 

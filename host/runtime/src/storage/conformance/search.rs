@@ -48,6 +48,7 @@ pub fn fill(storage: &dyn Storage) -> Vec<(RunRecord, RunAttributes)> {
             paused: false,
             priority: (i % 4 == 1).then_some(1 + (i % 5) as u8),
             summary: None,
+            current_details: None,
         };
         writes.push(Write::PutRun(run.clone()));
         writes.push(Write::PutAttributes {

@@ -1,0 +1,95 @@
+//! What a workflow tells the host for the people who look at it: its current details
+//! (`ctx.set_current_details`) and what it waits on that issued no command (conditions
+//! and signal channels, with the line that awaits them).
+
+use weft_sdk::testing::{self, Harness};
+use weft_sdk::wit::{WaitKind, WaitPoint};
+use weft_sdk::{select, workflow, WfContext, WfResult};
+
+#[derive(Default)]
+struct Review {
+    approved: bool,
+}
+
+#[workflow]
+impl Review {
+    async fn run(ctx: WfContext<Self>) -> WfResult<String> {
+        ctx.set_current_details("waiting for **approval**");
+        ctx.wait_condition(|s| s.approved).await?;
+        ctx.set_current_details("waiting for a comment");
+        let mut comments = ctx.signal_channel::<String>("comment");
+        let comment = select! {
+            c = comments.recv() => c,
+            _ = ctx.cancelled() => return Ok("cancelled".into()),
+        };
+        ctx.set_current_details("");
+        Ok(comment)
+    }
+
+    #[signal]
+    fn approve(&mut self) {
+        self.approved = true;
+    }
+}
+
+/// (kind, name, line in this file).
+fn shown(points: &[WaitPoint]) -> Vec<(WaitKind, String, u32)> {
+    points
+        .iter()
+        .map(|p| {
+            let at = p.location.as_ref().expect("a wait names its line");
+            assert!(at.file.ends_with("tests/details.rs"), "{}", at.file);
+            (p.kind, p.name.clone(), at.line)
+        })
+        .collect()
+}
+
+#[test]
+fn details_and_waits_follow_the_workflow() {
+    let mut harness = Harness::new::<Review>();
+    harness.start(&()).unwrap();
+    assert_eq!(
+        harness.current_details().as_deref(),
+        Some("waiting for **approval**")
+    );
+    assert_eq!(
+        shown(&harness.waiting_on()),
+        [(WaitKind::Condition, "".into(), 18)]
+    );
+
+    harness.signal("approve", &()).unwrap();
+    assert_eq!(
+        harness.current_details().as_deref(),
+        Some("waiting for a comment")
+    );
+    assert_eq!(
+        shown(&harness.waiting_on()),
+        [
+            (WaitKind::Cancellation, "".into(), 23),
+            (WaitKind::SignalChannel, "comment".into(), 22),
+        ]
+    );
+
+    let done = harness.signal("comment", &"fine").unwrap();
+    assert_eq!(testing::completed::<String>(&done).unwrap(), "fine");
+    assert_eq!(harness.current_details().as_deref(), Some(""));
+}
+
+#[workflow]
+async fn wordy(ctx: WfContext) -> WfResult<()> {
+    ctx.set_current_details("x".repeat(weft_sdk::MAX_CURRENT_DETAILS_BYTES + 1));
+    Ok(())
+}
+
+#[test]
+fn details_over_the_limit_fail_the_task_at_the_call() {
+    let mut harness = Harness::new::<wordy>();
+    let failure = harness.start(&()).unwrap_err();
+    assert!(
+        failure.message.contains("over the limit of 20000"),
+        "{}",
+        failure.message
+    );
+    let at = failure.location.expect("the panic names its line");
+    assert_eq!(at.line, 77);
+}
