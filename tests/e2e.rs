@@ -29,6 +29,7 @@ mod codec;
 mod continue_as_new;
 mod custom_metrics;
 mod data_converter;
+mod details;
 mod disk_failure;
 mod docs;
 mod dsl;

@@ -141,6 +141,13 @@ impl Host {
     pub async fn describe(&self, id: &str) -> Result<RunDescription, QueryError> {
         let mut description = self.describe_stored(id)?;
         description.handlers = self.handler_names(&description.run.run_id).await;
+        if description.run.status.is_open() {
+            let run_id = &description.run.run_id;
+            description
+                .waiting
+                .at
+                .extend(self.reported_waits(run_id).await);
+        }
         Ok(description)
     }
 
