@@ -125,11 +125,19 @@ pub(crate) fn steps_run(dir: &std::path::Path) -> (std::path::PathBuf, Server) {
     (data, server)
 }
 
+/// A server started again on `data` that keeps no workflow instance and no live run
+/// between tasks: every run is read back from storage, and rebuilt by replay, on
+/// demand.
+pub(crate) fn restart_evicting(data: &std::path::Path) -> Server {
+    let evicting = ["--cache-size", "0", "--actor-cache-size", "0"];
+    Server::start_with(data, &[], &evicting)
+}
+
 /// Futures that issue no command, as the SDK reports them: the `steps` run waits on a
 /// wait condition and a signal channel's `recv` at once; `stack` and `describe` name
-/// their lines, before and after a restart of the server (the report is kept in
-/// memory, rebuilt by replay), and once the condition is through only the `recv` is
-/// left.
+/// their lines, before and after a restart of the server that then keeps nothing in
+/// memory (the report is kept in memory, rebuilt by replay), and once the condition is
+/// through only the `recv` is left.
 #[test]
 fn stack_names_the_lines_of_conditions_and_channel_receives() {
     let dir = tempfile::tempdir().unwrap();
@@ -168,9 +176,10 @@ fn stack_names_the_lines_of_conditions_and_channel_receives() {
     assert_eq!(stack["frames"][1]["name"], "approve", "{stack}");
     assert_eq!(stack["frames"][1]["line"], recv, "{stack}");
 
-    // Killed and started again: the run is rebuilt by replay, which reports again.
+    // Killed and started again, keeping no instance and no live run between tasks:
+    // each ask rebuilds the run by replay, whose last activation reports again.
     server.kill();
-    let server = Server::start(&data, &[]);
+    let server = restart_evicting(&data);
     shows(&server, &expected);
 
     // The condition is through; the `recv` still waits.
