@@ -270,4 +270,16 @@ pub fn replacing_attributes_moves_their_index_rows(b: &Backend<'_>) {
     assert_eq!(storage.run_attributes(&run.run_id).unwrap(), Some(flagged));
     commit(storage.as_ref(), vec![put(&RunAttributes::default())]).unwrap();
     assert_eq!(storage.run_attributes(&run.run_id).unwrap(), None);
+    // So are the workflow's current details alone (Markdown, kept as given).
+    let described = RunAttributes {
+        current_details: Some("waiting for **approval**\n\n- by finance".into()),
+        ..RunAttributes::default()
+    };
+    commit(storage.as_ref(), vec![put(&described)]).unwrap();
+    assert_eq!(
+        storage.run_attributes(&run.run_id).unwrap(),
+        Some(described)
+    );
+    commit(storage.as_ref(), vec![put(&RunAttributes::default())]).unwrap();
+    assert_eq!(storage.run_attributes(&run.run_id).unwrap(), None);
 }
