@@ -126,7 +126,7 @@ impl Host {
     /// instance; nothing when it cannot answer (its history does not replay).
     pub(crate) async fn reported_waits(&self, run_id: &str) -> Vec<Frame> {
         let null = crate::history::Payload::json(&serde_json::Value::Null);
-        let answer = match self.query(run_id, WAITING_QUERY, null).await {
+        let answer = match self.ask(run_id, WAITING_QUERY, null).await {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::debug!(run = %run_id, "no waits reported: {e}");
