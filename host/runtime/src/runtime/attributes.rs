@@ -222,3 +222,34 @@ pub(crate) fn carried(values: &RunAttributes) -> (Named, Named) {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last `current-details` event wins, an empty one clears; the fold keeps them
+    /// with the start's summary.
+    #[test]
+    fn current_details_are_the_last_said() {
+        let said = |details: &str| Event::CurrentDetails {
+            details: details.into(),
+        };
+        let mut events = vec![
+            Event::UserMetadata {
+                summary: Some("refund".into()),
+                details: None,
+            },
+            said("checking"),
+            Event::TaskStarted { time_ms: 1 },
+            said("**paying**"),
+        ];
+        assert_eq!(current_details_of(&events).as_deref(), Some("**paying**"));
+        let folded = Current::of(&events, &[]).values;
+        assert_eq!(folded.current_details.as_deref(), Some("**paying**"));
+        assert_eq!(folded.summary.as_deref(), Some("refund"));
+        events.push(said(""));
+        assert_eq!(current_details_of(&events), None);
+        assert_eq!(Current::of(&events, &[]).values.current_details, None);
+        assert_eq!(current_details_of(&events[..1]), None);
+    }
+}
