@@ -32,6 +32,14 @@ impl Review {
     }
 }
 
+/// The 1-based line of this file where `text` first stands (in a workflow above).
+fn line_of(text: &str) -> u32 {
+    let index = include_str!("details.rs")
+        .lines()
+        .position(|l| l.contains(text));
+    index.expect("the text is in this file") as u32 + 1
+}
+
 /// (kind, name, line in this file).
 fn shown(points: &[WaitPoint]) -> Vec<(WaitKind, String, u32)> {
     points
@@ -54,7 +62,11 @@ fn details_and_waits_follow_the_workflow() {
     );
     assert_eq!(
         shown(&harness.waiting_on()),
-        [(WaitKind::Condition, "".into(), 18)]
+        [(
+            WaitKind::Condition,
+            "".into(),
+            line_of("ctx.wait_condition(")
+        )]
     );
 
     harness.signal("approve", &()).unwrap();
@@ -65,8 +77,16 @@ fn details_and_waits_follow_the_workflow() {
     assert_eq!(
         shown(&harness.waiting_on()),
         [
-            (WaitKind::Cancellation, "".into(), 23),
-            (WaitKind::SignalChannel, "comment".into(), 22),
+            (
+                WaitKind::Cancellation,
+                "".into(),
+                line_of("= ctx.cancelled()")
+            ),
+            (
+                WaitKind::SignalChannel,
+                "comment".into(),
+                line_of("= comments.recv()")
+            ),
         ]
     );
 
@@ -91,5 +111,30 @@ fn details_over_the_limit_fail_the_task_at_the_call() {
         failure.message
     );
     let at = failure.location.expect("the panic names its line");
-    assert_eq!(at.line, 77);
+    assert_eq!(at.line, line_of("set_current_details(\"x\".repeat("));
+}
+
+/// Waits for a `go` signal for at most a minute, then sleeps an hour.
+#[workflow]
+async fn impatient(ctx: WfContext) -> WfResult<bool> {
+    let mut go = ctx.signal_channel::<()>("go");
+    let went = select! {
+        () = go.recv() => true,
+        slept = ctx.sleep(std::time::Duration::from_secs(60)) => { slept?; false }
+    };
+    ctx.sleep(std::time::Duration::from_secs(3600)).await?;
+    Ok(went)
+}
+
+/// A `recv` that lost a `select!` no longer waits: the next report leaves it out.
+#[test]
+fn a_receive_that_lost_a_select_is_no_longer_reported() {
+    let mut harness = Harness::new::<impatient>();
+    harness.start(&()).unwrap();
+    let waits = harness.waiting_on();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(waits[0].kind, WaitKind::SignalChannel);
+    assert_eq!(waits[0].name, "go");
+    harness.activate(vec![testing::fire_timer(1)]).unwrap();
+    assert_eq!(harness.waiting_on(), []);
 }
