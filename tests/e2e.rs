@@ -30,6 +30,7 @@ mod continue_as_new;
 mod custom_metrics;
 mod data_converter;
 mod debounce;
+mod details;
 mod disk_failure;
 mod docs;
 mod dsl;

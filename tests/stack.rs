@@ -9,7 +9,7 @@ use support::server::{fails_with, ok, Server};
 use support::*;
 
 /// The 1-based line of the fixture's source that contains `text`.
-fn line_of(text: &str) -> u32 {
+pub(crate) fn line_of(text: &str) -> u32 {
     let source =
         std::fs::read_to_string(repo_root().join("tests/fixtures/stack/src/lib.rs")).unwrap();
     let index = source
@@ -20,7 +20,7 @@ fn line_of(text: &str) -> u32 {
 }
 
 /// `weft stack --json` of `id` once it has `frames` frames.
-fn stack_of(server: &Server, id: &str, frames: usize) -> Value {
+pub(crate) fn stack_of(server: &Server, id: &str, frames: usize) -> Value {
     poll::until_seen(&format!("{frames} frames in the stack of {id}"), || {
         let stack: Value = serde_json::from_str(&ok(server.cli(&["stack", id, "--json"]))).unwrap();
         match stack["frames"].as_array().map(Vec::len) {
@@ -112,6 +112,84 @@ fn stack_names_the_line_of_every_pending_future() {
     assert!(unknown.contains("no-such-run"), "{unknown}");
     server.assert_replays("waits-1", "stack");
     server.assert_replays("waits-1/child-1", "stack");
+}
+
+/// A server on a data folder in `dir` (returned, to start it again) with the fixture
+/// deployed and its `steps` workflow started as `steps-1`.
+pub(crate) fn steps_run(dir: &std::path::Path) -> (std::path::PathBuf, Server) {
+    let data = dir.join("data");
+    let server = Server::start(&data, &[]);
+    let component = component("stack");
+    ok(server.cli(&["deploy", component.to_str().unwrap(), "--name", "stack"]));
+    ok(server.cli(&["start", "steps", "--id", "steps-1"]));
+    (data, server)
+}
+
+/// A server started again on `data` that keeps no workflow instance and no live run
+/// between tasks: every run is read back from storage, and rebuilt by replay, on
+/// demand.
+pub(crate) fn restart_evicting(data: &std::path::Path) -> Server {
+    let evicting = ["--cache-size", "0", "--actor-cache-size", "0"];
+    Server::start_with(data, &[], &evicting)
+}
+
+/// Futures that issue no command, as the SDK reports them: the `steps` run waits on a
+/// wait condition and a signal channel's `recv` at once; `stack` and `describe` name
+/// their lines, before and after a restart of the server that then keeps nothing in
+/// memory (the report is kept in memory, rebuilt by replay), and once the condition is
+/// through only the `recv` is left.
+#[test]
+fn stack_names_the_lines_of_conditions_and_channel_receives() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, server) = steps_run(dir.path());
+    let condition = line_of("waits: go");
+    let recv = line_of("waits: approve");
+    // What each line starts with, and the fixture's line it ends with.
+    let expected = [
+        ("condition".to_string(), condition),
+        ("signal channel \"approve\" recv".to_string(), recv),
+    ];
+    let shows = |server: &Server, lines: &[(String, u32)]| {
+        let stack = stack_of(server, "steps-1", lines.len());
+        let text = ok(server.cli(&["stack", "steps-1"]));
+        let described = ok(server.cli(&["describe", "steps-1"]));
+        for (what, number) in lines {
+            let shown = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{what}  awaited at ")))
+                .unwrap_or_else(|| panic!("{what} missing from\n{text}"));
+            // The file as the compiler named it: a path that ends with the fixture's.
+            assert!(
+                shown.ends_with(&format!("stack/src/lib.rs:{number}")),
+                "{text}"
+            );
+            assert!(
+                described.contains(shown),
+                "{shown} missing from\n{described}"
+            );
+        }
+        stack
+    };
+    let stack = shows(&server, &expected);
+    assert_eq!(stack["frames"][0]["kind"], "condition", "{stack}");
+    assert_eq!(stack["frames"][1]["kind"], "signal-channel", "{stack}");
+    assert_eq!(stack["frames"][1]["name"], "approve", "{stack}");
+    assert_eq!(stack["frames"][1]["line"], recv, "{stack}");
+
+    // Killed and started again, keeping no instance and no live run between tasks:
+    // each ask rebuilds the run by replay, whose last activation reports again.
+    server.kill();
+    let server = restart_evicting(&data);
+    shows(&server, &expected);
+
+    // The condition is through; the `recv` still waits.
+    ok(server.cli(&["signal", "steps-1", "go"]));
+    shows(&server, &expected[1..]);
+    ok(server.cli(&["signal", "steps-1", "approve", "--input", "\"ops\""]));
+    let stack = stack_of(&server, "steps-1", 1);
+    assert_eq!(stack["frames"][0]["kind"], "timer", "{stack}");
+    ok(server.cli(&["terminate", "steps-1", "--reason", "test over"]));
+    server.assert_replays("steps-1", "stack");
 }
 
 /// A start's summary and details as `describe`, `list` and `history show` show them;

@@ -205,10 +205,12 @@ impl<S> WfContext<S> {
     ///     }
     /// }
     /// ```
+    #[track_caller]
     pub fn cancelled(&self) -> CancelRequested {
         let state = self.state.clone();
+        let made = (crate::wit::WaitKind::Cancellation, Location::caller());
         CancelRequested {
-            condition: ConditionFuture::new(&self.state, true, move || {
+            condition: ConditionFuture::new(&self.state, true, made, move || {
                 state.borrow().cancel_requested
             }),
         }

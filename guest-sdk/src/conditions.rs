@@ -22,6 +22,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -31,6 +32,7 @@ use futures::future::FusedFuture;
 use crate::cancellation::{Cancelled, Cause};
 use crate::context::WfContext;
 use crate::state::SharedState;
+use crate::wit::{WaitKind, WaitPoint};
 
 type Predicate = Rc<dyn Fn() -> bool>;
 
@@ -40,6 +42,10 @@ enum Entry {
         waker: Option<Waker>,
         /// Not cancelled by a workflow cancellation request.
         shielded: bool,
+        /// What it is, and the line that made it (reported to the host, see
+        /// [`crate::waits`]).
+        kind: WaitKind,
+        location: &'static Location<'static>,
     },
     Fired,
     Cancelled,
@@ -53,7 +59,13 @@ pub(crate) struct ConditionTable {
 }
 
 impl ConditionTable {
-    fn add(&mut self, predicate: Predicate, shielded: bool) -> u64 {
+    fn add(
+        &mut self,
+        predicate: Predicate,
+        shielded: bool,
+        kind: WaitKind,
+        location: &'static Location<'static>,
+    ) -> u64 {
         self.last += 1;
         self.entries.insert(
             self.last,
@@ -61,9 +73,29 @@ impl ConditionTable {
                 predicate,
                 waker: None,
                 shielded,
+                kind,
+                location,
             },
         );
         self.last
+    }
+
+    /// The conditions a task waits on now (polled, not fired), in creation order, as
+    /// the host's `waiting-on` takes them.
+    pub(crate) fn wait_points(&self) -> impl Iterator<Item = WaitPoint> + '_ {
+        self.entries.values().filter_map(|entry| match entry {
+            Entry::Waiting {
+                waker: Some(_),
+                kind,
+                location,
+                ..
+            } => Some(WaitPoint {
+                kind: *kind,
+                name: String::new(),
+                location: Some(crate::location::from_caller(location)),
+            }),
+            _ => None,
+        })
     }
 
     /// Cancels every waiting condition that is not shielded, and wakes its task.
@@ -143,11 +175,14 @@ impl ConditionFuture {
     pub(crate) fn new(
         state: &SharedState,
         shielded: bool,
+        (kind, location): (WaitKind, &'static Location<'static>),
         condition: impl Fn() -> bool + 'static,
     ) -> Self {
         let mut shared = state.borrow_mut();
         let shielded = shielded || shared.shielding();
-        let id = shared.conditions.add(Rc::new(condition), shielded);
+        let id = shared
+            .conditions
+            .add(Rc::new(condition), shielded, kind, location);
         Self {
             state: state.clone(),
             id: Some(id),
@@ -243,6 +278,7 @@ impl<S: 'static> WfContext<S> {
     ///     }
     /// }
     /// ```
+    #[track_caller]
     pub fn wait_condition(&self, condition: impl Fn(&S) -> bool + 'static) -> ConditionFuture {
         let data = self.data.clone();
         self.wait_until(move || data.read(&condition))
@@ -279,8 +315,10 @@ impl<S> WfContext<S> {
     ///     Ok(steps.get())
     /// }
     /// ```
+    #[track_caller]
     pub fn wait_until(&self, condition: impl Fn() -> bool + 'static) -> ConditionFuture {
-        ConditionFuture::new(&self.state, false, condition)
+        let made = (WaitKind::Condition, Location::caller());
+        ConditionFuture::new(&self.state, false, made, condition)
     }
 
     /// Waits until no signal or update handler task is running: await it before the run
@@ -289,9 +327,13 @@ impl<S> WfContext<S> {
     ///
     /// The workflow completes when its run method returns, whether handlers are still
     /// running or not; handlers that are cut off that way are logged as a warning.
+    #[track_caller]
     pub fn all_handlers_finished(&self) -> ConditionFuture {
         let state = self.state.clone();
-        self.wait_until(move || state.borrow().running.is_empty())
+        let made = (WaitKind::HandlersFinished, Location::caller());
+        ConditionFuture::new(&self.state, false, made, move || {
+            state.borrow().running.is_empty()
+        })
     }
 }
 
@@ -315,6 +357,8 @@ mod tests {
                     flag.get()
                 }),
                 false,
+                WaitKind::Condition,
+                Location::caller(),
             ));
         }
         // Only "a" and "c" are waited on.

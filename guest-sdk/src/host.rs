@@ -8,7 +8,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::wit::{ChildOptions, FlowOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation};
+use crate::wit::{
+    ChildOptions, FlowOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation, WaitPoint,
+};
 
 /// What a workflow can ask of its host. Mirrors the `host` interface of the contract.
 pub(crate) trait Host {
@@ -22,6 +24,8 @@ pub(crate) trait Host {
     fn record_metric(&self, metric: &MetricValue);
     fn activity_flow(&self, seq: u32, flow: &FlowOptions);
     fn child_flow(&self, seq: u32, flow: &FlowOptions);
+    fn set_current_details(&self, details: &str);
+    fn waiting_on(&self, points: &[WaitPoint]);
 }
 
 thread_local! {
@@ -117,11 +121,26 @@ pub(crate) fn record_metric(metric: &MetricValue) {
     }
 }
 
+pub(crate) fn set_current_details(details: &str) {
+    match installed() {
+        Some(host) => host.set_current_details(details),
+        None => imports::set_current_details(details),
+    }
+}
+
+pub(crate) fn waiting_on(points: &[WaitPoint]) {
+    match installed() {
+        Some(host) => host.waiting_on(points),
+        None => imports::waiting_on(points),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
         activity_flow, child_flow, child_workflow_options, continued_from, history_info, log, now,
-        random_bytes, record_metric, report_fatal_panic, report_panic,
+        random_bytes, record_metric, report_fatal_panic, report_panic, set_current_details,
+        waiting_on,
     };
 }
 
@@ -161,6 +180,14 @@ mod imports {
     }
 
     pub(super) fn record_metric(_metric: &crate::wit::MetricValue) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn set_current_details(_details: &str) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn waiting_on(_points: &[crate::wit::WaitPoint]) {
         panic!("{OUTSIDE}")
     }
 

@@ -266,6 +266,8 @@ impl<W: Workflow> Instance<W> {
                 }
             };
             self.state.borrow_mut().issue_at(command, location);
+        } else {
+            crate::waits::report(&self.state);
         }
         self.state.borrow_mut().take_commands()
     }

@@ -155,6 +155,17 @@
 //! happens to it when the parent closes is its [`ParentClosePolicy`].
 //! [`WfContext::signal_external`] signals any workflow by id (fire-and-forget).
 //!
+//! # What the run is doing, and where it waits
+//!
+//! [`WfContext::set_current_details`] says, in Markdown, what the run is doing now:
+//! `weft describe` and `weft list` show the latest value (recorded in the history when
+//! a task changes it; a replay checks nothing about it). `weft stack` lists where the
+//! workflow waits: the line that issued each pending command, and, reported by the SDK
+//! at the end of each activation, the line that awaits each wait condition
+//! ([`WfContext::wait_condition`] and friends, [`WfContext::cancelled`]) and each
+//! [`SignalChannel::recv`]. The test harness keeps both
+//! ([`testing::Harness::current_details`], [`testing::Harness::waiting_on`]).
+//!
 //! # Determinism
 //!
 //! Rules the SDK enforces by construction: commands are issued when the context method
@@ -179,6 +190,7 @@ mod component;
 mod conditions;
 mod context;
 mod continue_as_new;
+mod details;
 mod error;
 mod executor;
 mod export;
@@ -204,6 +216,7 @@ mod timer;
 mod updates;
 mod validate;
 mod versioning;
+mod waits;
 mod workflow;
 
 #[doc(hidden)]
@@ -223,6 +236,7 @@ pub use child_workflow::{
 pub use combinators::{join_all, JoinAll};
 pub use conditions::ConditionFuture;
 pub use context::{WfContext, WorkflowInfo};
+pub use details::MAX_CURRENT_DETAILS_BYTES;
 pub use error::{error_types, WfResult, WorkflowError};
 pub use executor::LocalBoxFuture;
 pub use handlers::Handlers;

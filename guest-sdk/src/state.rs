@@ -49,6 +49,8 @@ pub(crate) struct WorkflowState {
     pub(crate) markers: Markers,
     /// The current search attributes and memo (see [`crate::attributes`]).
     pub(crate) attributes: Attributes,
+    /// What the host was last told the workflow waits on (see [`crate::waits`]).
+    pub(crate) reported_waits: crate::waits::Reported,
 }
 
 pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;

@@ -116,6 +116,8 @@ impl Harness {
                 child_options: RefCell::default(),
                 flows: RefCell::default(),
                 metrics: RefCell::default(),
+                current_details: RefCell::default(),
+                waiting_on: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -190,6 +192,19 @@ impl Harness {
     /// The custom metric values the workflow recorded so far (none while replaying).
     pub fn metrics(&self) -> Vec<crate::wit::MetricValue> {
         self.host.metrics.borrow().clone()
+    }
+
+    /// What the workflow last gave `ctx.set_current_details` (replayed or not); `None`
+    /// before it gave anything.
+    pub fn current_details(&self) -> Option<String> {
+        self.host.current_details.borrow().clone()
+    }
+
+    /// What the workflow last reported waiting on besides its commands' answers
+    /// (conditions, signal channels), each with the line that awaits it, as `weft stack`
+    /// shows them.
+    pub fn waiting_on(&self) -> Vec<crate::wit::WaitPoint> {
+        self.host.waiting_on.borrow().clone()
     }
 
     /// Makes the execution a run that continued as new from `run_id` (what
@@ -405,6 +420,8 @@ struct TestHost {
     /// Flow options by seq: (seq, of a child, options).
     flows: RefCell<Vec<(u32, bool, crate::wit::FlowOptions)>>,
     metrics: RefCell<Vec<crate::wit::MetricValue>>,
+    current_details: RefCell<Option<String>>,
+    waiting_on: RefCell<Vec<crate::wit::WaitPoint>>,
 }
 
 impl Host for TestHost {
@@ -450,6 +467,14 @@ impl Host for TestHost {
 
     fn child_flow(&self, seq: u32, flow: &crate::wit::FlowOptions) {
         self.flows.borrow_mut().push((seq, true, flow.clone()));
+    }
+
+    fn set_current_details(&self, details: &str) {
+        *self.current_details.borrow_mut() = Some(details.to_owned());
+    }
+
+    fn waiting_on(&self, points: &[crate::wit::WaitPoint]) {
+        *self.waiting_on.borrow_mut() = points.to_vec();
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -5,6 +5,6 @@
 //! name them; tests and tools that drive a workflow by hand do.
 
 pub use crate::bindings::weft::workflow::host::{
-    ChildOptions, FlowOptions, MetricKind, MetricValue,
+    ChildOptions, FlowOptions, MetricKind, MetricValue, WaitKind, WaitPoint,
 };
 pub use crate::bindings::weft::workflow::types::*;

@@ -933,6 +933,77 @@ pub mod weft {
                         .finish()
                 }
             }
+            /// What kind of wait issued no command.
+            #[repr(u8)]
+            #[derive(Clone, Copy, Eq, Ord, PartialEq, PartialOrd)]
+            pub enum WaitKind {
+                /// `ctx.wait-condition(..)`, `ctx.wait-until(..)`.
+                Condition,
+                /// `ctx.all-handlers-finished()`.
+                HandlersFinished,
+                /// A signal channel's `recv` (or the channel polled as a stream).
+                SignalChannel,
+                /// `ctx.cancelled()`: the workflow's cancellation being requested.
+                Cancellation,
+            }
+            impl ::core::fmt::Debug for WaitKind {
+                fn fmt(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    match self {
+                        WaitKind::Condition => {
+                            f.debug_tuple("WaitKind::Condition").finish()
+                        }
+                        WaitKind::HandlersFinished => {
+                            f.debug_tuple("WaitKind::HandlersFinished").finish()
+                        }
+                        WaitKind::SignalChannel => {
+                            f.debug_tuple("WaitKind::SignalChannel").finish()
+                        }
+                        WaitKind::Cancellation => {
+                            f.debug_tuple("WaitKind::Cancellation").finish()
+                        }
+                    }
+                }
+            }
+            impl WaitKind {
+                #[doc(hidden)]
+                pub unsafe fn _lift(val: u8) -> WaitKind {
+                    if !cfg!(debug_assertions) {
+                        return unsafe { ::core::mem::transmute(val) };
+                    }
+                    match val {
+                        0 => WaitKind::Condition,
+                        1 => WaitKind::HandlersFinished,
+                        2 => WaitKind::SignalChannel,
+                        3 => WaitKind::Cancellation,
+                        _ => panic!("invalid enum discriminant"),
+                    }
+                }
+            }
+            /// A future the workflow awaits that issued no command, so that the history does
+            /// not show it.
+            #[derive(Clone, PartialEq)]
+            pub struct WaitPoint {
+                pub kind: WaitKind,
+                /// The signal's name, for a channel; empty otherwise.
+                pub name: _rt::String,
+                /// The line of workflow code that awaits it.
+                pub location: ::core::option::Option<SourceLocation>,
+            }
+            impl ::core::fmt::Debug for WaitPoint {
+                fn fmt(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.debug_struct("WaitPoint")
+                        .field("kind", &self.kind)
+                        .field("name", &self.name)
+                        .field("location", &self.location)
+                        .finish()
+                }
+            }
             #[allow(unused_unsafe, clippy::all)]
             /// The recorded time of the current activation.
             #[allow(async_fn_in_trait)]
@@ -1626,6 +1697,114 @@ pub mod weft {
                         result6_1,
                         result6_2,
                     );
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// Say what the run is doing now, in Markdown (`ctx.set-current-details`), shown by
+            /// `weft describe` and `weft list`; an empty string clears it. Recorded in the
+            /// history when a task that is not replayed leaves it changed; while replaying it
+            /// only sets the value the next change is compared with. At most 20,000 bytes: a
+            /// task that leaves a longer one fails. (Added after the first release, like
+            /// `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn set_current_details(details: &str) -> () {
+                unsafe {
+                    let vec0 = details;
+                    let ptr0 = vec0.as_ptr().cast::<u8>();
+                    let len0 = vec0.len();
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "set-current-details"]
+                        fn wit_import1(_: *mut u8, _: usize);
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import1(_: *mut u8, _: usize) {
+                        unreachable!()
+                    }
+                    wit_import1(ptr0.cast_mut(), len0);
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// What the workflow waits on besides the answers to its commands, reported at the
+            /// end of an activation when it changed since the last report (replayed ones too),
+            /// so that `weft stack` can show it. Kept by the host in memory only. (Added after
+            /// the first release, like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn waiting_on(points: &[WaitPoint]) -> () {
+                unsafe {
+                    let vec4 = points;
+                    let len4 = vec4.len();
+                    let layout4 = _rt::alloc::Layout::from_size_align(
+                            vec4.len() * (8 + 6 * ::core::mem::size_of::<*const u8>()),
+                            ::core::mem::size_of::<*const u8>(),
+                        )
+                        .unwrap();
+                    let (result4, _cleanup4) = wit_bindgen::rt::Cleanup::new(layout4);
+                    for (i, e) in vec4.into_iter().enumerate() {
+                        let base = result4
+                            .add(i * (8 + 6 * ::core::mem::size_of::<*const u8>()));
+                        {
+                            let WaitPoint {
+                                kind: kind0,
+                                name: name0,
+                                location: location0,
+                            } = e;
+                            *base.add(0).cast::<u8>() = (kind0.clone() as i32) as u8;
+                            let vec1 = name0;
+                            let ptr1 = vec1.as_ptr().cast::<u8>();
+                            let len1 = vec1.len();
+                            *base
+                                .add(2 * ::core::mem::size_of::<*const u8>())
+                                .cast::<usize>() = len1;
+                            *base
+                                .add(::core::mem::size_of::<*const u8>())
+                                .cast::<*mut u8>() = ptr1.cast_mut();
+                            match location0 {
+                                Some(e) => {
+                                    *base
+                                        .add(3 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<u8>() = (1i32) as u8;
+                                    let super::super::super::weft::workflow::types::SourceLocation {
+                                        file: file2,
+                                        line: line2,
+                                        column: column2,
+                                    } = e;
+                                    let vec3 = file2;
+                                    let ptr3 = vec3.as_ptr().cast::<u8>();
+                                    let len3 = vec3.len();
+                                    *base
+                                        .add(5 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<usize>() = len3;
+                                    *base
+                                        .add(4 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<*mut u8>() = ptr3.cast_mut();
+                                    *base
+                                        .add(6 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<i32>() = _rt::as_i32(line2);
+                                    *base
+                                        .add(4 + 6 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<i32>() = _rt::as_i32(column2);
+                                }
+                                None => {
+                                    *base
+                                        .add(3 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<u8>() = (0i32) as u8;
+                                }
+                            };
+                        }
+                    }
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "waiting-on"]
+                        fn wit_import5(_: *mut u8, _: usize);
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import5(_: *mut u8, _: usize) {
+                        unreachable!()
+                    }
+                    wit_import5(result4, len4);
                 }
             }
         }
@@ -4966,9 +5145,9 @@ macro_rules! __export_workflow_impl {
         : () = { #[rustfmt::skip] #[cfg(target_arch = "wasm32")] #[unsafe (link_section =
         "component-type:wit-bindgen:0.61.1:weft:workflow@0.1.0:workflow:imports and exports")]
         #[doc(hidden)] #[allow(clippy::octal_escapes)] pub static
-        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3502] = *
+        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3686] = *
         b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xaf\x1a\x01A\x02\x01\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xe7\x1b\x01A\x02\x01\
 A\x0e\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -5015,7 +5194,7 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B/\x02\x03\x02\x01\x01\x04\0\
+\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B8\x02\x03\x02\x01\x01\x04\0\
 \x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
 \x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
 ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
@@ -5024,22 +5203,26 @@ k\x07\x01r\x03\x14execution-timeout-ms\x0a\x0erun-timeout-ms\x0a\x0cretry-policy
 \0\x0bmetric-kind\x03\0\x0e\x01o\x02ss\x01p\x10\x01r\x04\x04kind\x0f\x04names\x05\
 valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01k}\x01ks\x01ky\x01r\x04\x08\
 priority\x14\x0cfairness-key\x15\x0ffairness-weight\x16\x0fconcurrency-key\x15\x04\
-\0\x0cflow-options\x03\0\x17\x01@\0\0\x01\x04\0\x03now\x01\x19\x01p}\x01@\x01\x03\
-leny\0\x1a\x04\0\x0crandom-bytes\x01\x1b\x01@\x02\x05level\x03\x07messages\x01\0\
-\x04\0\x03log\x01\x1c\x01@\0\0\x09\x04\0\x0chistory-info\x01\x1d\x01k\x05\x01@\x02\
-\x07messages\x08location\x1e\x01\0\x04\0\x0creport-panic\x01\x1f\x04\0\x12report\
--fatal-panic\x01\x1f\x01@\0\0\x15\x04\0\x0econtinued-from\x01\x20\x01@\x02\x03se\
-qy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01!\x01@\x01\x06metric\x13\
-\x01\0\x04\0\x0drecord-metric\x01\"\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\0\x0d\
-activity-flow\x01#\x04\0\x0achild-flow\x01#\x03\0\x18weft:workflow/host@0.1.0\x05\
-\x06\x02\x03\0\0\x0aactivation\x02\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask\
--failure\x01B\x0d\x02\x03\x02\x01\x07\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\
-\x08\x04\0\x0eissued-command\x03\0\x02\x02\x03\x02\x01\x09\x04\0\x0ctask-failure\
-\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\x07\x01p\x03\x01j\x01\x08\
-\x01\x05\x01@\x01\x0aactivation\x01\0\x09\x04\0\x08activate\x01\x0a\x04\0\x19wef\
-t:workflow/guest@0.1.0\x05\x0a\x04\0\x1cweft:workflow/workflow@0.1.0\x04\0\x0b\x0e\
-\x01\0\x08workflow\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-compon\
-ent\x070.258.3\x10wit-bindgen-rust\x060.61.1";
+\0\x0cflow-options\x03\0\x17\x01m\x04\x09condition\x11handlers-finished\x0esigna\
+l-channel\x0ccancellation\x04\0\x09wait-kind\x03\0\x19\x01k\x05\x01r\x03\x04kind\
+\x1a\x04names\x08location\x1b\x04\0\x0await-point\x03\0\x1c\x01@\0\0\x01\x04\0\x03\
+now\x01\x1e\x01p}\x01@\x01\x03leny\0\x1f\x04\0\x0crandom-bytes\x01\x20\x01@\x02\x05\
+level\x03\x07messages\x01\0\x04\0\x03log\x01!\x01@\0\0\x09\x04\0\x0chistory-info\
+\x01\"\x01@\x02\x07messages\x08location\x1b\x01\0\x04\0\x0creport-panic\x01#\x04\
+\0\x12report-fatal-panic\x01#\x01@\0\0\x15\x04\0\x0econtinued-from\x01$\x01@\x02\
+\x03seqy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01%\x01@\x01\x06m\
+etric\x13\x01\0\x04\0\x0drecord-metric\x01&\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\
+\0\x0dactivity-flow\x01'\x04\0\x0achild-flow\x01'\x01@\x01\x07detailss\x01\0\x04\
+\0\x13set-current-details\x01(\x01p\x1d\x01@\x01\x06points)\x01\0\x04\0\x0awaiti\
+ng-on\x01*\x03\0\x18weft:workflow/host@0.1.0\x05\x06\x02\x03\0\0\x0aactivation\x02\
+\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask-failure\x01B\x0d\x02\x03\x02\x01\x07\
+\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\x08\x04\0\x0eissued-command\x03\0\x02\
+\x02\x03\x02\x01\x09\x04\0\x0ctask-failure\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0e\
+workflow-types\x01\x07\x01p\x03\x01j\x01\x08\x01\x05\x01@\x01\x0aactivation\x01\0\
+\x09\x04\0\x08activate\x01\x0a\x04\0\x19weft:workflow/guest@0.1.0\x05\x0a\x04\0\x1c\
+weft:workflow/workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08workflow\x03\0\0\0G\x09produ\
+cers\x01\x0cprocessed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x06\
+0.61.1";
         };
     };
 }
@@ -5052,8 +5235,8 @@ pub use __export_workflow_impl as __export_workflow;
 )]
 #[doc(hidden)]
 #[allow(clippy::octal_escapes)]
-pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3347] = *b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xf4\x18\x01A\x02\x01\
+pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3531] = *b"\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xac\x1a\x01A\x02\x01\
 A\x09\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -5100,7 +5283,7 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B/\x02\x03\x02\x01\x01\x04\0\
+\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B8\x02\x03\x02\x01\x01\x04\0\
 \x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
 \x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
 ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
@@ -5109,17 +5292,21 @@ k\x07\x01r\x03\x14execution-timeout-ms\x0a\x0erun-timeout-ms\x0a\x0cretry-policy
 \0\x0bmetric-kind\x03\0\x0e\x01o\x02ss\x01p\x10\x01r\x04\x04kind\x0f\x04names\x05\
 valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01k}\x01ks\x01ky\x01r\x04\x08\
 priority\x14\x0cfairness-key\x15\x0ffairness-weight\x16\x0fconcurrency-key\x15\x04\
-\0\x0cflow-options\x03\0\x17\x01@\0\0\x01\x04\0\x03now\x01\x19\x01p}\x01@\x01\x03\
-leny\0\x1a\x04\0\x0crandom-bytes\x01\x1b\x01@\x02\x05level\x03\x07messages\x01\0\
-\x04\0\x03log\x01\x1c\x01@\0\0\x09\x04\0\x0chistory-info\x01\x1d\x01k\x05\x01@\x02\
-\x07messages\x08location\x1e\x01\0\x04\0\x0creport-panic\x01\x1f\x04\0\x12report\
--fatal-panic\x01\x1f\x01@\0\0\x15\x04\0\x0econtinued-from\x01\x20\x01@\x02\x03se\
-qy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01!\x01@\x01\x06metric\x13\
-\x01\0\x04\0\x0drecord-metric\x01\"\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\0\x0d\
-activity-flow\x01#\x04\0\x0achild-flow\x01#\x03\0\x18weft:workflow/host@0.1.0\x05\
-\x06\x04\0<weft:workflow/workflow-with-all-of-its-exports-removed@0.1.0\x04\0\x0b\
-.\x01\0(workflow-with-all-of-its-exports-removed\x03\0\0\0G\x09producers\x01\x0c\
-processed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
+\0\x0cflow-options\x03\0\x17\x01m\x04\x09condition\x11handlers-finished\x0esigna\
+l-channel\x0ccancellation\x04\0\x09wait-kind\x03\0\x19\x01k\x05\x01r\x03\x04kind\
+\x1a\x04names\x08location\x1b\x04\0\x0await-point\x03\0\x1c\x01@\0\0\x01\x04\0\x03\
+now\x01\x1e\x01p}\x01@\x01\x03leny\0\x1f\x04\0\x0crandom-bytes\x01\x20\x01@\x02\x05\
+level\x03\x07messages\x01\0\x04\0\x03log\x01!\x01@\0\0\x09\x04\0\x0chistory-info\
+\x01\"\x01@\x02\x07messages\x08location\x1b\x01\0\x04\0\x0creport-panic\x01#\x04\
+\0\x12report-fatal-panic\x01#\x01@\0\0\x15\x04\0\x0econtinued-from\x01$\x01@\x02\
+\x03seqy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01%\x01@\x01\x06m\
+etric\x13\x01\0\x04\0\x0drecord-metric\x01&\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\
+\0\x0dactivity-flow\x01'\x04\0\x0achild-flow\x01'\x01@\x01\x07detailss\x01\0\x04\
+\0\x13set-current-details\x01(\x01p\x1d\x01@\x01\x06points)\x01\0\x04\0\x0awaiti\
+ng-on\x01*\x03\0\x18weft:workflow/host@0.1.0\x05\x06\x04\0<weft:workflow/workflo\
+w-with-all-of-its-exports-removed@0.1.0\x04\0\x0b.\x01\0(workflow-with-all-of-it\
+s-exports-removed\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-compone\
+nt\x070.258.3\x10wit-bindgen-rust\x060.61.1";
 #[inline(never)]
 #[doc(hidden)]
 pub fn __link_custom_section_describing_imports() {

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -48,6 +49,7 @@ impl<S> WfContext<S> {
             Ok(()) => SignalChannel {
                 name: name.into(),
                 state: self.state.clone(),
+                opened_at: Location::caller(),
                 value: PhantomData,
             },
             Err(OpenError::AlreadyOpen) => panic!(
@@ -69,6 +71,9 @@ impl<S> WfContext<S> {
 pub struct SignalChannel<T> {
     name: Rc<str>,
     state: SharedState,
+    /// Where a stream poll waits, as `weft stack` shows it (a `recv` names its own
+    /// line).
+    opened_at: &'static Location<'static>,
     value: PhantomData<fn() -> T>,
 }
 
@@ -82,10 +87,12 @@ impl<T: DeserializeOwned> SignalChannel<T> {
     ///
     /// Fused, so it can be a branch of [`select!`](crate::select); a value is only taken
     /// when the future completes, so a losing `recv` loses nothing.
+    #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
             channel: self,
             done: false,
+            at: Location::caller(),
         }
     }
 
@@ -114,9 +121,13 @@ impl<T: DeserializeOwned> SignalChannel<T> {
         self.len() == 0
     }
 
-    fn poll_value(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll_value(&mut self, cx: &mut Context<'_>, at: &'static Location<'static>) -> Poll<T> {
         loop {
-            let input = self.state.borrow_mut().mailbox.poll_take(&self.name, cx);
+            let input = self
+                .state
+                .borrow_mut()
+                .mailbox
+                .poll_take(&self.name, cx, at);
             match input {
                 Poll::Ready(input) => {
                     if let Some(value) = self.decode(&input) {
@@ -157,7 +168,9 @@ impl<T: DeserializeOwned> Stream for SignalChannel<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().poll_value(cx).map(Some)
+        let this = self.get_mut();
+        let at = this.opened_at;
+        this.poll_value(cx, at).map(Some)
     }
 }
 
@@ -172,6 +185,8 @@ impl<T: DeserializeOwned> FusedStream for SignalChannel<T> {
 pub struct Recv<'a, T> {
     channel: &'a mut SignalChannel<T>,
     done: bool,
+    /// The line that awaits it.
+    at: &'static Location<'static>,
 }
 
 impl<T: DeserializeOwned> Future for Recv<'_, T> {
@@ -180,9 +195,20 @@ impl<T: DeserializeOwned> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = self.get_mut();
         assert!(!this.done, "`recv` future polled after it completed");
-        let value = this.channel.poll_value(cx);
+        let value = this.channel.poll_value(cx, this.at);
         this.done = value.is_ready();
         value
+    }
+}
+
+impl<T> Drop for Recv<'_, T> {
+    fn drop(&mut self) {
+        // A `recv` that lost a `select!` no longer waits (`try_`: never panic in drop).
+        if !self.done {
+            if let Ok(mut state) = self.channel.state.try_borrow_mut() {
+                state.mailbox.stop_waiting(&self.channel.name);
+            }
+        }
     }
 }
 

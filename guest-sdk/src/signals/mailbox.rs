@@ -7,9 +7,10 @@
 //! wait for the next one.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::panic::Location;
 use std::task::{Context, Poll, Waker};
 
-use crate::wit::Payload;
+use crate::wit::{Payload, WaitKind, WaitPoint};
 
 #[derive(Default)]
 pub(crate) struct Mailbox {
@@ -25,6 +26,9 @@ struct Inbox {
     open: bool,
     /// The channel's pending `recv`, to wake when a signal arrives.
     waker: Option<Waker>,
+    /// The line that awaits it, while it waits (reported to the host, see
+    /// [`crate::waits`]).
+    waiting_at: Option<&'static Location<'static>>,
 }
 
 /// Why a channel cannot be opened.
@@ -44,6 +48,7 @@ impl Mailbox {
     pub(crate) fn deliver(&mut self, name: String, input: Payload) {
         let inbox = self.inboxes.entry(name).or_default();
         inbox.queue.push_back(input);
+        inbox.waiting_at = None;
         if let Some(waker) = inbox.waker.take() {
             waker.wake();
         }
@@ -66,6 +71,7 @@ impl Mailbox {
         if let Some(inbox) = self.inboxes.get_mut(name) {
             inbox.open = false;
             inbox.waker = None;
+            inbox.waiting_at = None;
             if inbox.queue.is_empty() {
                 self.inboxes.remove(name);
             }
@@ -77,16 +83,46 @@ impl Mailbox {
         self.inboxes.get_mut(name)?.queue.pop_front()
     }
 
-    /// Takes the oldest signal of `name`, or arranges to be woken when one arrives.
-    pub(crate) fn poll_take(&mut self, name: &str, cx: &mut Context<'_>) -> Poll<Payload> {
+    /// Takes the oldest signal of `name`, or arranges to be woken when one arrives
+    /// (the code at `at` waits for it).
+    pub(crate) fn poll_take(
+        &mut self,
+        name: &str,
+        cx: &mut Context<'_>,
+        at: &'static Location<'static>,
+    ) -> Poll<Payload> {
         let inbox = self.inboxes.entry(name.to_owned()).or_default();
         match inbox.queue.pop_front() {
-            Some(input) => Poll::Ready(input),
+            Some(input) => {
+                inbox.waiting_at = None;
+                Poll::Ready(input)
+            }
             None => {
                 inbox.waker = Some(cx.waker().clone());
+                inbox.waiting_at = Some(at);
                 Poll::Pending
             }
         }
+    }
+
+    /// The `recv` of `name` that waited was dropped before it got a value.
+    pub(crate) fn stop_waiting(&mut self, name: &str) {
+        if let Some(inbox) = self.inboxes.get_mut(name) {
+            inbox.waiting_at = None;
+        }
+    }
+
+    /// The channels whose `recv` waits now, by name, as the host's `waiting-on` takes
+    /// them.
+    pub(crate) fn wait_points(&self) -> impl Iterator<Item = WaitPoint> + '_ {
+        self.inboxes.iter().filter_map(|(name, inbox)| {
+            let at = inbox.waiting_at.filter(|_| inbox.open)?;
+            Some(WaitPoint {
+                kind: WaitKind::SignalChannel,
+                name: name.clone(),
+                location: Some(crate::location::from_caller(at)),
+            })
+        })
     }
 
     /// How many signals of `name` are waiting.

@@ -18,13 +18,16 @@ pub struct StackBody {
 /// A pending future of the workflow and the line of workflow code that created it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackFrame {
-    /// `activity`, `local-activity`, `timer`, `child` or `update`.
+    /// `activity`, `local-activity`, `timer`, `child`, `update`; or, as the
+    /// workflow's SDK reports them, `condition`, `handlers-finished`, `signal-channel`,
+    /// `cancellation`.
     pub kind: String,
-    /// Its sequence number among the commands of its kind (none for an update).
+    /// Its sequence number among the commands of its kind (none for an update or a
+    /// reported wait).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u32>,
-    /// The activity type, the timer's duration, the child's workflow id, or the
-    /// update's name and id.
+    /// The activity type, the timer's duration, the child's workflow id, the update's
+    /// name and id, or a signal channel's signal name (empty for other reported waits).
     pub name: String,
     /// The source file (as the workflow's compiler named it), when known: an update
     /// handler in progress has none.

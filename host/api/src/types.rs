@@ -177,6 +177,10 @@ pub struct ExecutionInfo {
     /// The one-line summary its start gave (`weft start --summary`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// What its workflow last said it is doing, in Markdown
+    /// (`ctx.set_current_details(..)`); absent when it never said or cleared it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_details: Option<String>,
 }
 
 /// The priority of a run whose start gave none.

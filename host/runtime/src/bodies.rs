@@ -82,13 +82,14 @@ impl From<&RunRecord> for ExecutionInfo {
             // Known to the live host only: a caller that asked it sets it.
             pending: None,
             summary: None,
+            current_details: None,
         }
     }
 }
 
 /// Runs as lists show them, each with its priority (kept with its attributes, so read
-/// here: one look-up per run listed), its start's summary and, when open, whether it
-/// is paused.
+/// here: one look-up per run listed), its start's summary, its current details and,
+/// when open, whether it is paused.
 pub fn execution_infos(
     inspector: &Inspector,
     runs: &[RunRecord],
@@ -100,6 +101,7 @@ pub fn execution_infos(
                 priority: attributes.priority().get(),
                 paused: run.status.is_open() && attributes.paused,
                 summary: attributes.summary.clone(),
+                current_details: attributes.current_details.clone(),
                 ..ExecutionInfo::from(run)
             })
         })
@@ -272,6 +274,7 @@ impl From<RunDescription> for Description {
                 priority: d.priority.get(),
                 pending: d.pending,
                 summary: d.metadata.summary,
+                current_details: d.metadata.current_details,
                 ..ExecutionInfo::from(&d.run)
             },
             details: d.metadata.details,

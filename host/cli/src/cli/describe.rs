@@ -255,11 +255,13 @@ fn description(d: &Description) -> String {
             .collect();
         out.push_str(&indent_table(&["SEQ", "FIRES AT"], &rows));
     }
-    if let Some(text) = &d.details {
-        out.push_str("details:\n");
-        for line in text.lines() {
-            out.push_str(format!("  {line}").trim_end());
-            out.push('\n');
+    for (heading, text) in [("details", &d.details), ("now", &run.current_details)] {
+        if let Some(text) = text {
+            out.push_str(&format!("{heading}:\n"));
+            for line in text.lines() {
+                out.push_str(format!("  {line}").trim_end());
+                out.push('\n');
+            }
         }
     }
     if !d.waiting_at.is_empty() {
@@ -310,6 +312,7 @@ mod tests {
                 priority: 2,
                 pending: None,
                 summary: None,
+                current_details: None,
             },
             module_name: Some("order".into()),
             module_version: Some(1),
@@ -345,6 +348,20 @@ mod tests {
             result: None,
             handlers: None,
         }
+    }
+
+    /// The start's details and what the workflow says it does now, each under its
+    /// heading, Markdown lines indented.
+    #[test]
+    fn details_and_current_details_show_under_their_headings() {
+        let mut d = open_run();
+        d.details = Some("refund for **order 17**".into());
+        d.run.current_details = Some("waiting for approval\n- by finance".into());
+        let text = description(&d);
+        assert!(
+            text.contains("details:\n  refund for **order 17**\nnow:\n  waiting for approval\n  - by finance\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -425,6 +425,11 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
                     .as_deref()
                     .map(|s| human::truncate(s, 60))
                     .unwrap_or_default(),
+                // The first line of the Markdown.
+                (r.current_details.as_deref())
+                    .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
+                    .map(|d| human::truncate(d.trim(), 60))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -438,11 +443,14 @@ fn print_runs(runs: &[ExecutionInfo]) -> CliResult {
         "RUN ID",
         "PRIORITY",
         "SUMMARY",
+        "DETAILS",
     ];
-    // The summary column only when some run has one.
-    if runs.iter().all(|r| r.summary.is_none()) {
-        header.pop();
-        rows.iter_mut().for_each(|r| drop(r.pop()));
+    // The summary and details columns only when some run has one (the last first).
+    for column in [header.len() - 1, header.len() - 2] {
+        if rows.iter().all(|r| r[column].is_empty()) {
+            header.remove(column);
+            rows.iter_mut().for_each(|r| drop(r.remove(column)));
+        }
     }
     print!("{}", table(&header, &rows));
     Ok(())

@@ -8,15 +8,20 @@ use super::CliResult;
 use weft_api::stack_types::{StackBody, StackFrame};
 
 /// Show where an open execution waits: each pending activity, timer, child workflow
-/// and running update handler, with the source line of the call that created it.
+/// and running update handler, with the source line of the call that created it, then
+/// the wait conditions and signal channel receives it awaits.
 ///
-/// The line is the one that issued the command (`ctx.activity(..)`, `ctx.sleep(..)`,
-/// `ctx.child_workflow(..)`); futures that issue no command (a `condition`, a signal
-/// channel's `recv`) are not in the history, so they are not listed. A closed
-/// execution waits for nothing.
+/// For a future that issued a command the line is the call that issued it
+/// (`ctx.activity(..)`, `ctx.sleep(..)`, `ctx.child_workflow(..)`). Futures that issue
+/// no command (`ctx.wait_condition(..)`, a signal channel's `recv()`,
+/// `ctx.all_handlers_finished()`, `ctx.cancelled()`) are reported by the workflow's SDK
+/// at the end of each workflow task, with the line that awaits them; the host keeps
+/// that report in memory and, after a restart, rebuilds it by replaying the run.
+/// Workflows built with an SDK from before this report list only what issued commands.
+/// A closed execution waits for nothing.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft stack order-17\n  activity seq=1 charge_card  awaited at src/lib.rs:42\n  timer seq=1 3600000ms  awaited at src/lib.rs:43\n  weft stack --json order-17\n\nExit codes: 0 shown, 4 no such execution, 1 other errors."
+    after_help = "Example:\n  weft stack order-17\n  activity seq=1 charge_card  awaited at src/lib.rs:42\n  timer seq=1 3600000ms  awaited at src/lib.rs:43\n  condition  awaited at src/lib.rs:57\n  signal channel \"approve\" recv  awaited at src/lib.rs:60\n  weft stack --json order-17\n\nExit codes: 0 shown, 4 no such execution, 1 other errors."
 )]
 pub struct StackArgs {
     /// Workflow id (its latest run) or run id.
@@ -45,7 +50,7 @@ pub fn stack(args: StackArgs) -> CliResult {
 fn text(stack: &StackBody) -> String {
     if stack.frames.is_empty() {
         let why = if stack.status.is_open() {
-            "waits for nothing the host knows of (a condition or a signal, if anything)"
+            "waits for nothing the host knows of"
         } else {
             "is closed"
         };
@@ -58,14 +63,21 @@ fn text(stack: &StackBody) -> String {
         .collect()
 }
 
-/// One pending future: `activity seq=3 charge  awaited at src/lib.rs:42`.
+/// One pending future: `activity seq=3 charge  awaited at src/lib.rs:42`,
+/// `signal channel "approve" recv  awaited at src/lib.rs:60`.
 pub(super) fn line(frame: &StackFrame) -> String {
     let seq = frame.seq.map(|s| format!(" seq={s}")).unwrap_or_default();
     let at = match frame.location() {
         Some(at) => format!("awaited at {at}"),
         None => "(no source line: the host started it)".to_string(),
     };
-    format!("{}{seq} {}  {at}", frame.kind, frame.name)
+    let what = match frame.kind.as_str() {
+        "signal-channel" => format!("signal channel {:?} recv", frame.name),
+        "handlers-finished" => "all handlers finished".to_string(),
+        _ if frame.name.is_empty() => format!("{}{seq}", frame.kind),
+        _ => format!("{}{seq} {}", frame.kind, frame.name),
+    };
+    format!("{what}  {at}")
 }
 
 #[cfg(test)]
@@ -93,12 +105,16 @@ mod tests {
             frames: vec![
                 frame("activity", Some(3), "charge", Some(42)),
                 frame("update", None, "approve id=u1", None),
+                frame("condition", None, "", Some(57)),
+                frame("signal-channel", None, "approve", Some(60)),
             ],
         };
         assert_eq!(
             text(&stack),
             "activity seq=3 charge  awaited at src/lib.rs:42\n\
-             update approve id=u1  (no source line: the host started it)\n"
+             update approve id=u1  (no source line: the host started it)\n\
+             condition  awaited at src/lib.rs:57\n\
+             signal channel \"approve\" recv  awaited at src/lib.rs:60\n"
         );
         let closed = StackBody {
             status: ExecutionStatus::Completed,

@@ -287,6 +287,8 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
         Event::ActivityFlow { seq, flow } | Event::ChildFlow { seq, flow } => {
             format!("seq={seq} {}", flow_text(flow))
         }
+        Event::CurrentDetails { details } if details.is_empty() => "cleared".into(),
+        Event::CurrentDetails { details } => format!("{:?}", truncate(details, 60)),
         Event::Deadlines {
             run_deadline_ms,
             execution_deadline_ms,

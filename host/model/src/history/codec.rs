@@ -31,8 +31,10 @@
 //! paused, or what a reset reapplies, is recorded as `Event::PendingJob`, which from
 //! format 6 may appear between tasks, not only before the first); format 7 added
 //! `Event::Fairness`, `Event::ActivityFlow` and `Event::ChildFlow` (flow control set by
-//! a start, an activity or a child) and `Event::Debounced` (a start with a debounce
-//! key, pending until its period passes). Data of every older format decodes with
+//! a start, an activity or a child), `Event::Debounced` (a start with a debounce key,
+//! pending until its period passes) and `Event::CurrentDetails` (what the workflow says
+//! it is doing, recorded within a task after its jobs). Data of every older format
+//! decodes with
 //! today's types.
 
 use super::Event;

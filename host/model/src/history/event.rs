@@ -242,6 +242,13 @@ pub enum Event {
         period_ms: u64,
         supersedes: Option<String>,
     },
+    /// What the run is doing now, in Markdown (`ctx.set_current_details(..)`; empty:
+    /// cleared), recorded after the jobs of a task that left it changed (not on replay,
+    /// and nothing checks it on replay: details describe the run, they are not its
+    /// state). `describe` and `list` show the last one. Format 7.
+    CurrentDetails {
+        details: String,
+    },
 }
 
 impl Event {
@@ -279,6 +286,7 @@ impl Event {
             Event::ActivityFlow { .. } => "activity-flow",
             Event::ChildFlow { .. } => "child-flow",
             Event::Debounced { .. } => "debounced",
+            Event::CurrentDetails { .. } => "current-details",
         }
     }
 }

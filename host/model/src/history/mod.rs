@@ -278,8 +278,8 @@ pub fn tasks(events: &[Event]) -> (Vec<RecordedTask>, Vec<Job>) {
                     task.end = index + 1;
                 }
             }
-            // Part of the task: what its child start asked for.
-            Event::ChildOptions { .. } => {
+            // Part of the task: what its child start asked for, what it said it does.
+            Event::ChildOptions { .. } | Event::CurrentDetails { .. } => {
                 if let Some(task) = tasks.last_mut() {
                     task.end = index + 1;
                 }

@@ -1,10 +1,12 @@
-//! The host interface a workflow imports: recorded time, seeded randomness, logging.
+//! The host interface a workflow imports: recorded time, seeded randomness, logging,
+//! and what the workflow reports (its current details, what it waits on: `reports`).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use super::reports::{Details, WaitKind, WaitPoint};
 use super::wasi::VirtualWasi;
 use crate::contract::wit::weft::workflow::{host, types};
 use crate::contract::wit::SourceLocation;
@@ -98,6 +100,10 @@ pub struct InstanceState {
     pub(crate) aside: TaskAside,
     /// Where the workflow's custom metrics go (none in a bare replay).
     pub(crate) metrics: Option<CustomMetrics>,
+    /// The workflow's current details.
+    pub(crate) details: Details,
+    /// What the workflow last reported waiting on besides its commands' answers.
+    pub(crate) waiting_on: Vec<WaitPoint>,
     /// The virtual WASI, made on the first WASI call: a component without WASI imports
     /// never pays for it.
     pub(crate) wasi: Option<Box<VirtualWasi>>,
@@ -119,6 +125,8 @@ impl InstanceState {
             continued_from: None,
             aside: TaskAside::default(),
             metrics: None,
+            details: Details::default(),
+            waiting_on: Vec::new(),
             wasi: None,
         }
     }
@@ -258,5 +266,25 @@ impl host::Host for InstanceState {
         if let Err(e) = metrics.record(kind, &metric.name, metric.value, &labels) {
             tracing::warn!(workflow = %self.workflow_id, "custom metric not recorded: {e}");
         }
+    }
+
+    fn set_current_details(&mut self, details: String) {
+        self.details.set(details, self.replaying);
+    }
+
+    fn waiting_on(&mut self, points: Vec<host::WaitPoint>) {
+        self.waiting_on = points
+            .into_iter()
+            .map(|p| WaitPoint {
+                kind: match p.kind {
+                    host::WaitKind::Condition => WaitKind::Condition,
+                    host::WaitKind::HandlersFinished => WaitKind::HandlersFinished,
+                    host::WaitKind::SignalChannel => WaitKind::SignalChannel,
+                    host::WaitKind::Cancellation => WaitKind::Cancellation,
+                },
+                name: p.name,
+                location: p.location.conv(),
+            })
+            .collect();
     }
 }

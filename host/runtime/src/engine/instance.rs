@@ -47,6 +47,19 @@ impl WorkflowInstance {
         std::mem::take(&mut self.store.data_mut().aside)
     }
 
+    /// The current details to record for the last task (`set-current-details`): `Some`
+    /// when it was not replayed and left them changed; `Err` when they are over the
+    /// limit (the task fails).
+    pub fn take_details_change(&mut self) -> Result<Option<String>, String> {
+        self.store.data_mut().details.take_change()
+    }
+
+    /// What the workflow last reported waiting on besides its commands' answers
+    /// (`waiting-on`), each with the line that awaits it.
+    pub fn waiting_on(&self) -> &[super::WaitPoint] {
+        &self.store.data().waiting_on
+    }
+
     /// Tell the workflow which run it continued as new from (`continued-from`).
     pub fn set_continued_from(&mut self, run_id: Option<String>) {
         self.store.data_mut().continued_from = run_id;

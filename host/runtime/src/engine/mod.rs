@@ -3,10 +3,12 @@
 
 mod host_imports;
 mod instance;
+mod reports;
 mod wasi;
 
 pub use host_imports::{InstanceState, TaskAside};
 pub use instance::WorkflowInstance;
+pub use reports::{WaitKind, WaitPoint, MAX_CURRENT_DETAILS_BYTES};
 pub use wasi::{WasiSleep, WasiWouldBlock};
 
 use std::collections::HashMap;

@@ -44,7 +44,8 @@ pub fn event_payloads<E>(
         | Event::Fairness(_)
         | Event::ActivityFlow { .. }
         | Event::ChildFlow { .. }
-        | Event::Debounced { .. } => Ok(()),
+        | Event::Debounced { .. }
+        | Event::CurrentDetails { .. } => Ok(()),
     }
 }
 

@@ -56,6 +56,7 @@ fn attrs(values: &[(&str, V)]) -> RunAttributes {
         paused: false,
         priority: None,
         summary: None,
+        current_details: None,
     }
 }
 

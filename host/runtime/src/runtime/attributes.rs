@@ -18,6 +18,19 @@ use crate::history::vocab::StartWorkflow;
 use crate::history::{Command, Event, IssuedCommand, Job, Payload, TaskFailure};
 use crate::storage::RunAttributes;
 
+/// Current details as lists and `describe` show them: an empty value (cleared) is none.
+pub(crate) fn shown_details(details: &str) -> Option<String> {
+    (!details.is_empty()).then(|| details.to_string())
+}
+
+/// What the workflow of a run whose history is `events` last said it is doing.
+pub fn current_details_of(events: &[Event]) -> Option<String> {
+    events.iter().rev().find_map(|e| match e {
+        Event::CurrentDetails { details } => Some(shown_details(details)),
+        _ => None,
+    })?
+}
+
 /// The current values and the type each name has in this run.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Current {
@@ -42,6 +55,9 @@ impl Current {
                     let _ = current.apply(c, &BTreeMap::new());
                 }
                 Event::UserMetadata { summary, .. } => current.values.summary = summary.clone(),
+                Event::CurrentDetails { details } => {
+                    current.values.current_details = shown_details(details)
+                }
                 _ => {}
             }
         }
@@ -60,6 +76,7 @@ impl Current {
         self.values = RunAttributes {
             priority: self.values.priority,
             summary: self.values.summary.take(),
+            current_details: self.values.current_details.take(),
             ..RunAttributes::default()
         };
         self.types.clear();
@@ -204,4 +221,35 @@ pub(crate) fn carried(values: &RunAttributes) -> (Named, Named) {
             .map(|(n, v)| (n.clone(), Payload::json(v)))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last `current-details` event wins, an empty one clears; the fold keeps them
+    /// with the start's summary.
+    #[test]
+    fn current_details_are_the_last_said() {
+        let said = |details: &str| Event::CurrentDetails {
+            details: details.into(),
+        };
+        let mut events = vec![
+            Event::UserMetadata {
+                summary: Some("refund".into()),
+                details: None,
+            },
+            said("checking"),
+            Event::TaskStarted { time_ms: 1 },
+            said("**paying**"),
+        ];
+        assert_eq!(current_details_of(&events).as_deref(), Some("**paying**"));
+        let folded = Current::of(&events, &[]).values;
+        assert_eq!(folded.current_details.as_deref(), Some("**paying**"));
+        assert_eq!(folded.summary.as_deref(), Some("refund"));
+        events.push(said(""));
+        assert_eq!(current_details_of(&events), None);
+        assert_eq!(Current::of(&events, &[]).values.current_details, None);
+        assert_eq!(current_details_of(&events[..1]), None);
+    }
 }

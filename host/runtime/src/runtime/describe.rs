@@ -57,24 +57,30 @@ pub struct RunDescription {
     pub metadata: UserMetadata,
 }
 
-/// What a run's start said it is for.
+/// What a run's start said it is for, and what its workflow says it is doing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserMetadata {
     pub summary: Option<String>,
     pub details: Option<String>,
+    /// The last `ctx.set_current_details(..)` (none once cleared).
+    pub current_details: Option<String>,
 }
 
 impl UserMetadata {
-    /// Read off a history's `UserMetadata` event.
+    /// Read off a history's `UserMetadata` event and its last `CurrentDetails`.
     pub fn of(events: &[Event]) -> UserMetadata {
         let recorded = events.iter().take(8).find_map(|e| match e {
             Event::UserMetadata { summary, details } => Some(UserMetadata {
                 summary: summary.clone(),
                 details: details.clone(),
+                current_details: None,
             }),
             _ => None,
         });
-        recorded.unwrap_or_default()
+        UserMetadata {
+            current_details: super::attributes::current_details_of(events),
+            ..recorded.unwrap_or_default()
+        }
     }
 }
 
@@ -137,6 +143,13 @@ impl Host {
     pub async fn describe(&self, id: &str) -> Result<RunDescription, QueryError> {
         let mut description = self.describe_stored(id)?;
         description.handlers = self.handler_names(&description.run.run_id).await;
+        if description.run.status.is_open() {
+            let run_id = &description.run.run_id;
+            description
+                .waiting
+                .at
+                .extend(self.reported_waits(run_id).await);
+        }
         Ok(description)
     }
 

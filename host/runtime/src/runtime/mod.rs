@@ -55,7 +55,7 @@ pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_
 pub use requests::HandlerNames;
 pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
 pub use retention::Retention;
-pub use stack::{Frame, FrameKind, Stack};
+pub use stack::{Frame, FrameKind, Stack, WAITING_QUERY};
 pub use start::{StartOutcome, StartRequest};
 pub use steer::{
     ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,

@@ -19,6 +19,11 @@ pub(crate) fn answer(
     time_ms: u64,
     info: HistoryInfo,
 ) -> (Result<Payload, MessageError>, bool) {
+    if query.name == super::stack::WAITING_QUERY {
+        // The host's own: what the workflow last reported, no activation.
+        let points = serde_json::to_value(instance.waiting_on()).expect("waits encode");
+        return (Ok(Payload::json(&points)), true);
+    }
     let name = query.name.clone();
     let activation = Activation {
         jobs: vec![Job::Query(query)],

@@ -137,6 +137,17 @@ impl Host {
     ) -> Result<Payload, MessageError> {
         check_message("query", name, &input)?;
         self.inner.metrics.queries_received.inc();
+        self.ask(id, name, input).await
+    }
+
+    /// [`Host::query`] for the host's own needs (the reported waits of `weft stack`):
+    /// not counted as a query received.
+    pub(crate) async fn ask(
+        &self,
+        id: &str,
+        name: &str,
+        input: Payload,
+    ) -> Result<Payload, MessageError> {
         let query = Query {
             id: uuid::Uuid::new_v4().simple().to_string(),
             name: name.to_string(),

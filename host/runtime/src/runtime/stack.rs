@@ -9,14 +9,20 @@
 //! with it in the history, so the join costs one pass over the history and nothing on
 //! any hot path.
 //!
-//! Futures that issue no command (a `condition`, a signal channel's `recv`) are not
-//! in the history at all, so the host cannot list them; an update handler in progress
-//! is listed without a line (the `update` job that started it is the host's, not a
-//! line of workflow code). docs/guide/workflows.md says so for users.
+//! Futures that issue no command (a wait condition, a signal channel's `recv`,
+//! `ctx.cancelled()`) are not in the history at all: the SDK reports them at the end
+//! of each activation (host import `waiting-on`, with the `#[track_caller]` line that
+//! awaits them) and the run's instance keeps the last report in memory. The stack asks
+//! the run's actor for it ([`WAITING_QUERY`], answered by the host from the instance,
+//! never by the workflow): an instance evicted from memory, or lost with a restart, is
+//! rebuilt by replay, whose last activation reports again. A component built before
+//! `waiting-on` reports nothing. An update handler in progress is listed without a line
+//! (the `update` job that started it is the host's, not a line of workflow code).
 
 use std::collections::HashMap;
 
 use super::{Host, QueryError};
+use crate::engine::{WaitKind, WaitPoint};
 use crate::history::machines::UpdateState;
 use crate::history::vocab::SourceLocation;
 use crate::history::{Command, Event, History, Job, RunState};
@@ -30,10 +36,19 @@ pub enum FrameKind {
     Timer,
     Child,
     Update,
+    /// `ctx.wait_condition(..)`, `ctx.wait_until(..)` (reported by the SDK).
+    Condition,
+    /// `ctx.all_handlers_finished()`.
+    HandlersFinished,
+    /// A signal channel's `recv`; the frame's name is the signal's.
+    SignalChannel,
+    /// `ctx.cancelled()`.
+    Cancellation,
 }
 
 impl FrameKind {
-    /// `activity`, `local-activity`, `timer`, `child` or `update`.
+    /// `activity`, `local-activity`, `timer`, `child`, `update`, `condition`,
+    /// `handlers-finished`, `signal-channel` or `cancellation`.
     pub fn as_str(self) -> &'static str {
         match self {
             FrameKind::Activity => "activity",
@@ -41,6 +56,30 @@ impl FrameKind {
             FrameKind::Timer => "timer",
             FrameKind::Child => "child",
             FrameKind::Update => "update",
+            FrameKind::Condition => "condition",
+            FrameKind::HandlersFinished => "handlers-finished",
+            FrameKind::SignalChannel => "signal-channel",
+            FrameKind::Cancellation => "cancellation",
+        }
+    }
+}
+
+/// The query the host answers itself, from the run's instance, with what the workflow
+/// last reported waiting on (`waiting-on`): JSON, a list of [`WaitPoint`]s.
+pub const WAITING_QUERY: &str = "__weft_waiting_on";
+
+impl From<WaitPoint> for Frame {
+    fn from(point: WaitPoint) -> Frame {
+        Frame {
+            kind: match point.kind {
+                WaitKind::Condition => FrameKind::Condition,
+                WaitKind::HandlersFinished => FrameKind::HandlersFinished,
+                WaitKind::SignalChannel => FrameKind::SignalChannel,
+                WaitKind::Cancellation => FrameKind::Cancellation,
+            },
+            seq: None,
+            name: point.name,
+            location: point.location,
         }
     }
 }
@@ -68,16 +107,34 @@ pub struct Stack {
 
 impl Host {
     /// Where the run `id` (a workflow id's latest run, or a run id) waits: its pending
-    /// futures, in the order they became pending, each with its source line.
-    pub fn stack(&self, id: &str) -> Result<Stack, QueryError> {
+    /// futures, in the order they became pending, each with its source line; then what
+    /// its workflow reported waiting on besides (see the module's doc).
+    pub async fn stack(&self, id: &str) -> Result<Stack, QueryError> {
         let run = self.find_run(id)?;
         let frames = if run.status.is_open() {
             let history = History::new(self.inspect().history_of(&run)?);
-            frames(&history.events, &history.state())
+            let mut frames = frames(&history.events, &history.state());
+            frames.extend(self.reported_waits(&run.run_id).await);
+            frames
         } else {
             Vec::new()
         };
         Ok(Stack { run, frames })
+    }
+
+    /// What the workflow of open run `run_id` last reported waiting on, asked of its
+    /// instance; nothing when it cannot answer (its history does not replay).
+    pub(crate) async fn reported_waits(&self, run_id: &str) -> Vec<Frame> {
+        let null = crate::history::Payload::json(&serde_json::Value::Null);
+        let answer = match self.ask(run_id, WAITING_QUERY, null).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::debug!(run = %run_id, "no waits reported: {e}");
+                return Vec::new();
+            }
+        };
+        let points: Vec<WaitPoint> = serde_json::from_slice(&answer.data).unwrap_or_default();
+        points.into_iter().map(Frame::from).collect()
     }
 }
 

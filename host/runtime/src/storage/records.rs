@@ -158,6 +158,10 @@ pub struct RunAttributes {
     /// The start's one-line summary (`weft list` shows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// What the workflow last said it is doing (`ctx.set_current_details`), for
+    /// `weft list`; the history's last `CurrentDetails` event is the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_details: Option<String>,
 }
 
 impl RunAttributes {
@@ -168,6 +172,7 @@ impl RunAttributes {
             && self.priority.is_none()
             && !self.paused
             && self.summary.is_none()
+            && self.current_details.is_none()
     }
 
     /// What the storage keeps of them: all but the memo, which lives in the run's
@@ -180,6 +185,7 @@ impl RunAttributes {
             priority: self.priority,
             paused: self.paused,
             summary: self.summary.clone(),
+            current_details: self.current_details.clone(),
         }
     }
 

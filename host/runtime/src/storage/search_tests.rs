@@ -102,6 +102,7 @@ fn search_bench_100k() {
                     paused: false,
                     priority: None,
                     summary: None,
+                    current_details: None,
                 },
             });
             writes.push(Write::PutRun(run));

@@ -11,5 +11,5 @@ pub(super) async fn stack(
     State(host): State<Host>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<StackBody>> {
-    Ok(Json(host.stack(&id)?.into()))
+    Ok(Json(host.stack(&id).await?.into()))
 }

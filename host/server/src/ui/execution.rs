@@ -177,6 +177,7 @@ fn overview(d: &Description, events: &[Event]) -> Markup {
                 @if let Some(moved) = d.module_moved_ms { (dot()) "moved " (layout::time(moved)) }
             }
             @if let Some(summary) = &run.summary { dt { "Summary" } dd { (summary) } }
+            @if let Some(now) = &run.current_details { dt { "Now" } dd { pre { (now) } } }
             dt { "Priority" } dd { (run.priority) }
             @if let Some(limit) = run.pending.as_ref().filter(|_| run.status.is_open()) {
                 dt { "Pending" } dd { "waiting: " (limit) }

@@ -139,6 +139,7 @@ impl Execution {
         let priority = self.state.priority();
         attributes.priority = (!priority.is_default()).then(|| priority.get());
         attributes.summary = None;
+        attributes.current_details = None;
         let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),

@@ -7,7 +7,7 @@
 //!
 //! | the task produced                 | events                                  | writes                                            | effects                      |
 //! |-----------------------------------|-----------------------------------------|---------------------------------------------------|------------------------------|
-//! | commands                          | task-started, jobs, commands (+ a child's options) | timers armed and cancelled; search attributes changed; outbox rows of its effects | signals, children's cancellations |
+//! | commands                          | task-started, jobs, current details if changed, commands (+ a child's options) | timers armed and cancelled; search attributes changed; outbox rows of its effects | signals, children's cancellations |
 //! | … one of them closes the run      | the same                                | … and the closed record, its outcome, its timers gone, close-policy rows | … then the close policies |
 //! | … local activities (not a start)  | held back ([`Plan::Defer`]): recorded with the task that delivers their results | | |
 //! | a failure, the run fails on panic | task-started, jobs, task-failed         | the closed record, outcome, timers gone           | close policies               |
@@ -65,6 +65,8 @@ pub(crate) struct Task<'a> {
     pub produced: &'a Result<Vec<IssuedCommand>, TaskFailure>,
     /// A panic closes the run as failed (the workflow opted in).
     pub panic_fails_run: bool,
+    /// The current details the task left changed (`set-current-details`).
+    pub details: Option<String>,
     /// The run's search attributes and memo after the task, and whether it changed them.
     pub attributes: Option<(RunAttributes, bool)>,
     /// Deletions of the outbox rows the delivered requests came from, the rows of
@@ -111,6 +113,9 @@ pub(crate) fn plan_task(view: &RunView, task: Task) -> Plan {
     let mut retry = None;
     let outcome = match task.produced {
         Ok(commands) => {
+            if let Some(details) = task.details {
+                events.push(Event::CurrentDetails { details });
+            }
             record_commands(view, commands, &mut events);
             writes.extend(timer_writes(view, commands, time_ms));
             if let Some((values, true)) = task.attributes {

@@ -86,6 +86,7 @@ impl Fixture {
                 jobs,
                 produced,
                 panic_fails_run: false,
+                details: None,
                 attributes: None,
                 origins: Vec::new(),
                 next_run: Vec::new(),
@@ -142,6 +143,41 @@ fn a_timer_is_recorded_with_its_row() {
         })]
     );
     assert!(r.effects.is_empty() && r.outcome.is_none() && r.closed.is_none());
+}
+
+/// Details a task changed are recorded after its jobs, before its commands (a closing
+/// command stays the last event).
+#[test]
+fn changed_details_are_recorded_before_the_commands() {
+    let f = Fixture::new();
+    let complete = Command::CompleteWorkflow(Payload::json(&serde_json::json!(1)));
+    let produced = Ok(vec![issued(complete.clone())]);
+    let plan = plan_task(
+        &f.view(),
+        Task {
+            time_ms: NOW,
+            jobs: &[Job::FireTimer(3)],
+            produced: &produced,
+            panic_fails_run: false,
+            details: Some("**done**".into()),
+            attributes: None,
+            origins: Vec::new(),
+            next_run: Vec::new(),
+        },
+    );
+    let r = recorded(plan);
+    assert_eq!(
+        r.events,
+        vec![
+            Event::TaskStarted { time_ms: NOW },
+            Event::Job(Job::FireTimer(3)),
+            Event::CurrentDetails {
+                details: "**done**".into()
+            },
+            Event::Command(issued(complete)),
+        ]
+    );
+    assert!(r.outcome.is_some());
 }
 
 #[test]
@@ -276,6 +312,7 @@ fn a_panic_fails_the_run_when_the_workflow_opted_in() {
             jobs: &[],
             produced: &produced,
             panic_fails_run: true,
+            details: None,
             attributes: None,
             origins: Vec::new(),
             next_run: Vec::new(),

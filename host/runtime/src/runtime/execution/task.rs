@@ -58,11 +58,13 @@ impl Execution {
             is_replaying: false,
         };
         let began = std::time::Instant::now();
-        let (produced, panic_fails_run) = self.activate(&activation, history_info(index, size));
+        let (produced, panic_fails_run, details) =
+            self.activate(&activation, history_info(index, size));
         self.metrics
             .task_seconds
             .observe(began.elapsed().as_secs_f64());
-        let (produced, attributes, next_run) = self.gather(produced, &activation);
+        let (produced, attributes, next_run) =
+            self.gather(produced, &activation, details.as_deref());
         let mut carried = activation.jobs;
         let own = carried.split_off(carried_len);
         let mut delivered = Delivered {
@@ -71,7 +73,8 @@ impl Execution {
             acks,
             settled: Settled::default(),
         };
-        let produced = match self.settle(produced, &mut delivered, next_run.is_some()) {
+        let changes = (next_run.is_some(), details.is_some());
+        let produced = match self.settle(produced, &mut delivered, changes) {
             Settle::Record(produced) => produced,
             Settle::Requeued => return false,
             Settle::Nothing => {
@@ -89,6 +92,7 @@ impl Execution {
             jobs: &delivered.own,
             produced: &produced,
             panic_fails_run,
+            details,
             attributes,
             origins: delivered
                 .acks
@@ -143,12 +147,13 @@ impl Execution {
         &self,
         produced: Result<Vec<IssuedCommand>, TaskFailure>,
         activation: &Activation,
+        details: Option<&str>,
     ) -> Gathered {
         let mut next_run = None;
         let mut attributes = None;
         let produced = produced.and_then(|commands| {
             check_supported(&commands)?;
-            attributes = self.attributes_after(&commands, &activation.jobs)?;
+            attributes = self.attributes_after(&commands, &activation.jobs, details)?;
             let current = attributes.as_ref().map(|(values, _)| values);
             let time_ms = activation.time_ms;
             next_run = self.next_run(&commands, &activation.jobs, time_ms, current)?;
@@ -160,12 +165,13 @@ impl Execution {
         (produced, attributes, next_run)
     }
 
-    /// Settle the task's updates against what it produced.
+    /// Settle the task's updates against what it produced (`changes`: whether it
+    /// continues as new, whether it changed its current details).
     fn settle(
         &mut self,
         produced: Result<Vec<IssuedCommand>, TaskFailure>,
         delivered: &mut Delivered,
-        continues: bool,
+        (continues, details): (bool, bool),
     ) -> Settle {
         let produced = match produced {
             Ok(mut commands) => {
@@ -192,7 +198,8 @@ impl Execution {
             }
             Err(failure) => return Settle::Record(Err(failure)),
         };
-        if produced.is_empty() && delivered.carried.is_empty() && delivered.own.is_empty() {
+        let delivered_nothing = delivered.carried.is_empty() && delivered.own.is_empty();
+        if produced.is_empty() && delivered_nothing && !details {
             return Settle::Nothing;
         }
         Settle::Record(Ok(produced))
@@ -322,14 +329,16 @@ impl Execution {
         }
     }
 
-    /// The run's search attributes and memo after `commands`, and whether they
-    /// changed them; `None` when nothing needs them (no upsert, no continue-as-new).
-    /// An upsert the host refuses (a type change, a value that does not decode) fails
-    /// the task.
+    /// The run's search attributes and memo after `commands` (and the current
+    /// `details` the task left, if it changed them), and whether they changed; `None`
+    /// when nothing needs them (no upsert, no continue-as-new, no new details). An
+    /// upsert the host refuses (a type change, a value that does not decode) fails the
+    /// task.
     fn attributes_after(
         &self,
         commands: &[IssuedCommand],
         jobs: &[Job],
+        details: Option<&str>,
     ) -> Result<Option<(RunAttributes, bool)>, TaskFailure> {
         let upserts = commands.iter().any(|c| {
             matches!(
@@ -340,7 +349,7 @@ impl Execution {
         let continues = commands
             .iter()
             .any(|c| matches!(c.command, Command::ContinueAsNew(_)));
-        if !upserts && !continues {
+        if !upserts && !continues && details.is_none() {
             return Ok(None);
         }
         let deferred = self.deferred.iter().flat_map(|d| d.events.iter());
@@ -359,19 +368,28 @@ impl Execution {
         } else {
             Default::default()
         };
-        let changed = current.upserted(commands, &known)?.is_some();
+        let mut changed = current.upserted(commands, &known)?.is_some();
+        if let Some(details) = details {
+            current.values.current_details = crate::runtime::attributes::shown_details(details);
+            changed = true;
+        }
         Ok(Some((current.values, changed)))
     }
 
     /// Run `activation` on the run's instance: the cached one, or one rebuilt by
     /// replaying the history. In place: actors run on the host's workflow threads (see
-    /// `workers`), which serve nothing else. Returns what it produced and whether a
-    /// panic fails the run.
+    /// `workers`), which serve nothing else. Returns what it produced, whether a panic
+    /// fails the run, and the current details to record (when the task changed them;
+    /// details over the limit fail the task).
     pub(super) fn activate(
         &mut self,
         activation: &Activation,
         info: crate::contract::HistoryInfo,
-    ) -> (Result<Vec<IssuedCommand>, TaskFailure>, bool) {
+    ) -> (
+        Result<Vec<IssuedCommand>, TaskFailure>,
+        bool,
+        Option<String>,
+    ) {
         let cached = self.host.cache.take(&self.record.run_id);
         if cached.is_some() {
             self.host.metrics.cache_hits.inc();
@@ -387,17 +405,21 @@ impl Execution {
             };
             let out = instance.activate(activation, info);
             let aside = instance.take_aside();
-            Ok((instance, out, aside))
+            let details = instance.take_details_change();
+            Ok((instance, out, aside, details))
         }));
-        let (instance, mut out, aside) = match ran {
+        let (instance, out, aside, details) = match ran {
             Ok(Ok(ran)) => ran,
-            Ok(Err(failure)) => return (Err(failure), false),
+            Ok(Err(failure)) => return (Err(failure), false, None),
             Err(_) => {
-                return (
-                    Err(TaskFailure::host("the host panicked running the task")),
-                    false,
-                )
+                let failure = TaskFailure::host("the host panicked running the task");
+                return (Err(failure), false, None);
             }
+        };
+        let (mut out, details) = match (out, details) {
+            (Ok(_), Err(message)) => (Err(TaskFailure::host(message)), None),
+            (Ok(commands), Ok(details)) => (Ok(commands), details),
+            (Err(failure), _) => (Err(failure), None),
         };
         let panic_fails_run = instance.panic_fails_run();
         if let (Ok(_), Some(refused)) = (&out, &aside.refused) {
@@ -411,7 +433,7 @@ impl Execution {
         if out.is_ok() && !instance.is_poisoned() {
             self.host.cache.put(&self.record.run_id, instance);
         }
-        (out, panic_fails_run)
+        (out, panic_fails_run, details)
     }
 
     /// A fresh instance brought to the end of the recorded history by replay.

@@ -239,10 +239,13 @@ impl HostInner {
         old: &RunRecord,
         events: &[Event],
         request: &ResetRequest,
-        attributes: RunAttributes,
+        mut attributes: RunAttributes,
     ) -> Result<(NextRun, u64), ResetError> {
         let cut = cut(events, request.to, request.reapply).map_err(ResetError::Invalid)?;
         let index = cut.index as u64;
+        // The new run goes on from the point: its details are the ones said by then.
+        attributes.current_details =
+            crate::runtime::attributes::current_details_of(&events[..cut.index]);
         let module = match self.newest_module_for(&old.workflow_type) {
             Some(module) => module,
             None => self

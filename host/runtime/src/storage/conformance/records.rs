@@ -31,6 +31,7 @@ fn attributes(search: &[(&str, SearchAttributeValue)]) -> RunAttributes {
         paused: false,
         priority: None,
         summary: None,
+        current_details: None,
     }
 }
 

@@ -39,6 +39,7 @@ fn closed_run(run: &RunRecord) -> Vec<Write> {
                 paused: false,
                 priority: None,
                 summary: None,
+                current_details: None,
             },
         },
         Write::PutRequest {

@@ -48,6 +48,7 @@ pub fn fill(storage: &dyn Storage) -> Vec<(RunRecord, RunAttributes)> {
             paused: false,
             priority: (i % 4 == 1).then_some(1 + (i % 5) as u8),
             summary: None,
+            current_details: None,
         };
         writes.push(Write::PutRun(run.clone()));
         writes.push(Write::PutAttributes {
@@ -267,6 +268,18 @@ pub fn replacing_attributes_moves_their_index_rows(b: &Backend<'_>) {
     };
     commit(storage.as_ref(), vec![put(&flagged)]).unwrap();
     assert_eq!(storage.run_attributes(&run.run_id).unwrap(), Some(flagged));
+    commit(storage.as_ref(), vec![put(&RunAttributes::default())]).unwrap();
+    assert_eq!(storage.run_attributes(&run.run_id).unwrap(), None);
+    // So are the workflow's current details alone (Markdown, kept as given).
+    let described = RunAttributes {
+        current_details: Some("waiting for **approval**\n\n- by finance".into()),
+        ..RunAttributes::default()
+    };
+    commit(storage.as_ref(), vec![put(&described)]).unwrap();
+    assert_eq!(
+        storage.run_attributes(&run.run_id).unwrap(),
+        Some(described)
+    );
     commit(storage.as_ref(), vec![put(&RunAttributes::default())]).unwrap();
     assert_eq!(storage.run_attributes(&run.run_id).unwrap(), None);
 }
