@@ -1,7 +1,9 @@
 //! One execution: its status, module version, input and result or failure, what it
-//! waits for (activities, timers, children, a failing task), the actions (cancel,
-//! terminate, start another like it), and tabs: the timeline, the history, messages
-//! (query, signal, update), relationships, and search attributes with the memo.
+//! waits for (activities, timers, children, a failing task, the source line of each
+//! pending future), the actions (cancel, terminate, pause, unpause, reset, delete, the
+//! acts on a pending activity — see [`super::steer_view`] — start another like it), and
+//! tabs: the timeline, the history, messages (query, signal, update), relationships, and
+//! search attributes with the memo.
 //!
 //! While the run is open, the timeline and history tabs poll their own fragment every
 //! few seconds; the answer is 204 (nothing to swap) when the history has not grown.

@@ -125,7 +125,7 @@ pub(crate) async fn list(
         return Ok((status, rows(&form, &found)).into_response());
     }
     let deleted = form.deleted.as_ref().map(|id| {
-        html! { div.notice role="status" { "Deleted the execution " code { (id) } " (every run of it)." } }
+        html! { div.notice role="status" { "Deleted the execution " code { (id) } "." } }
     });
     let body = page_body(&viewer, &form, found, deleted.unwrap_or_else(|| html! {}));
     Ok((

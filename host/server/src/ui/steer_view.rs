@@ -26,7 +26,7 @@ pub(crate) fn run_controls(viewer: &Viewer, d: &Description) -> Markup {
                 button type="submit" { "Pause" }
             }
         } @else {
-            form method="post" action=(format!("{base}/delete")) data-confirm="Delete this execution: every run of its workflow id, with its history, attributes and outcome? It cannot be undone." {
+            form method="post" action=(format!("{base}/delete")) data-confirm="Delete this execution: this run and the runs it continued as new from, with their histories, attributes and outcomes? It cannot be undone." {
                 (csrf_field(viewer))
                 button.danger type="submit" { "Delete" }
             }
