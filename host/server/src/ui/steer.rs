@@ -117,7 +117,15 @@ impl ResetForm {
                     "event: give the index of a `task-started` event (the history's full view numbers them)",
                 )
             })?,
-            point => point.to_string(),
+            point => match given(&self.event) {
+                None => point.to_string(),
+                Some(event) => {
+                    return Err(UiError::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("event {event} is given, but the reset is to `{point}`: choose “the task at event…”, or clear the event"),
+                    ))
+                }
+            },
         };
         Ok(ResetBody {
             to,
@@ -330,7 +338,12 @@ mod tests {
         };
         let body = form("event", " 7 ").body().unwrap();
         assert_eq!((body.to.as_str(), body.reapply), ("7", None));
-        assert_eq!(form("last-task", "7").body().unwrap().to, "last-task");
+        assert_eq!(form("last-task", " ").body().unwrap().to, "last-task");
+        let both = form("first-task", "7").body().unwrap_err().message;
+        assert!(
+            both.starts_with("event 7 is given, but the reset is to `first-task`"),
+            "{both}"
+        );
         let missing = form("event", "").body().unwrap_err();
         assert_eq!(missing.status, StatusCode::BAD_REQUEST);
         assert!(missing.message.starts_with("event: give the index"));
