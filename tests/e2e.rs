@@ -66,6 +66,8 @@ mod task_retries;
 mod timeouts;
 mod typed_converter;
 mod ui;
+mod ui_batches;
+mod ui_steer;
 mod update_with_start;
 mod updates;
 mod upgrades;

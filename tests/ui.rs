@@ -23,7 +23,7 @@ pub(crate) fn path_of(id: &str) -> String {
     format!("/ui/executions/{}", encoded(id))
 }
 
-fn ok_page(page: Page, what: &str) -> String {
+pub(crate) fn ok_page(page: Page, what: &str) -> String {
     assert_eq!(page.status, 200, "{what}: {}", page.body);
     page.body
 }
@@ -387,7 +387,11 @@ fn read_only_with_tokens_needs_a_login_and_refuses_every_action() {
     );
     let nap = ok_page(browser.get(&path_of("nap-1")), "a run, read-only");
     assert!(
-        !nap.contains(">Terminate<") && !nap.contains(">Cancel<"),
+        !nap.contains(">Terminate<") && !nap.contains(">Cancel<") && !nap.contains(">Pause<"),
+        "{nap}"
+    );
+    assert!(
+        !nap.contains("Reset…") && !list.contains("Batch action"),
         "{nap}"
     );
     let csrf = browser.get("/ui/executions").csrf();
@@ -400,11 +404,27 @@ fn read_only_with_tokens_needs_a_login_and_refuses_every_action() {
         ),
         ("/ui/executions/acct-1/query", vec![("name", "balance")]),
         ("/ui/start", vec![("workflow_type", "hello")]),
+        ("/ui/executions/acct-1/pause", vec![]),
+        (
+            "/ui/executions/acct-1/reset",
+            vec![("point", "first-task"), ("reason", "x")],
+        ),
+        ("/ui/executions/acct-1/activities/1/reset", vec![]),
+        (
+            "/ui/batches",
+            vec![("operation", "cancel"), ("query", ""), ("reason", "x")],
+        ),
     ] {
         let mut fields = fields;
         fields.push(("csrf", &csrf));
         assert_eq!(browser.post(path, &fields, &[]).status, 403, "{path}");
     }
+    assert_eq!(
+        browser
+            .get("/ui/batches/new?query=&operation=cancel&reason=x")
+            .status,
+        403
+    );
     // The API ignores the UI's cookie: it still wants the bearer token.
     let (status, _) = server.get("/v1/executions");
     assert_eq!(status, 401);

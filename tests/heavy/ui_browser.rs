@@ -2,7 +2,8 @@
 //! `weft server`: htmx loads the counts under the content security policy, a filter,
 //! the timeline of a run that changes without a reload when a signal arrives, a
 //! rejected update's message, JSON checked before a form leaves, terminate behind its
-//! confirmation, no request to another origin, and a login with a token. Every step
+//! confirmation, the history's "reset here" opening the reset form, no request to
+//! another origin, and a login with a token. Every step
 //! saves a screenshot under `target/ui-screenshots/`.
 
 use serde_json::{json, Value};
@@ -108,6 +109,14 @@ fn list_timeline_messages_and_terminate() {
     assert!(actions.is_empty(), "no action on a closed run");
     assert_eq!(server.result("nap-1")["failure"]["message"], "browser test");
     browser.screenshot("terminated");
+
+    // The full history's "reset here" opens the reset form set to that task.
+    browser.goto(&url(&format!("{}?tab=history&view=full", path_of("nap-1"))));
+    browser.click(&browser.find("a.reset-here"));
+    browser.find("details#reset[open] select[name=point]");
+    let event = browser.execute("return document.querySelector('#reset input[name=event]').value");
+    assert!(event.as_str().is_some_and(|e| !e.is_empty()), "{event}");
+    browser.screenshot("reset-form");
 
     let origins: Value =
         browser.execute("return performance.getEntriesByType('resource').map(e => e.name)");

@@ -127,7 +127,7 @@ impl Batches {
     /// Find the targets of `spec`, store the batch, and start acting on them.
     pub async fn submit(&self, spec: BatchSpec) -> Result<BatchRecord, BatchError> {
         let host = self.inner.host.upgrade().ok_or(BatchError::HostGone)?;
-        check(&spec)?;
+        spec.check()?;
         let id = match &spec.id {
             Some(id) => id.clone(),
             None => format!("batch-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
@@ -199,23 +199,28 @@ impl Batches {
     }
 }
 
-fn check(spec: &BatchSpec) -> Result<(), BatchError> {
-    if let Some(id) = &spec.id {
-        weft_model::names::BatchId::parse(id).map_err(|e| BatchError::Invalid(e.to_string()))?;
-    }
-    if spec.reason.trim().is_empty() {
-        return Err(BatchError::Invalid(
-            "a batch needs a reason (it is recorded with every operation)".into(),
-        ));
-    }
-    if let Some(rps) = spec.rps {
-        if !(rps.is_finite() && rps > 0.0) {
-            return Err(BatchError::Invalid(format!(
-                "--rps {rps}: give a rate above 0, in executions a second"
-            )));
+impl BatchSpec {
+    /// Refuse a batch that cannot work (a bad id, no reason, a bad rate or operation)
+    /// before its query runs.
+    pub fn check(&self) -> Result<(), BatchError> {
+        if let Some(id) = &self.id {
+            weft_model::names::BatchId::parse(id)
+                .map_err(|e| BatchError::Invalid(e.to_string()))?;
         }
+        if self.reason.trim().is_empty() {
+            return Err(BatchError::Invalid(
+                "a batch needs a reason (it is recorded with every operation)".into(),
+            ));
+        }
+        if let Some(rps) = self.rps {
+            if !(rps.is_finite() && rps > 0.0) {
+                return Err(BatchError::Invalid(format!(
+                    "--rps {rps}: give a rate above 0, in executions a second"
+                )));
+            }
+        }
+        self.operation.check().map_err(BatchError::Invalid)
     }
-    spec.operation.check().map_err(BatchError::Invalid)
 }
 
 /// The workflow ids `query` finds, each once, in the query's order.

@@ -37,7 +37,14 @@ async fn submit(
     body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<BatchInfo>)> {
     let Json(body) = body.map_err(|e| ApiError::new(ErrorCode::BadRequest, e.body_text()))?;
-    let spec = BatchSpec {
+    let record = batches.submit(spec(body)?).await?;
+    Ok((StatusCode::CREATED, Json(info(record))))
+}
+
+/// The batch a body asks for, its operation checked (the web UI's form builds the same
+/// body).
+pub(crate) fn spec(body: BatchBody) -> ApiResult<BatchSpec> {
+    Ok(BatchSpec {
         id: body.id,
         operation: operation(
             &body.operation,
@@ -49,9 +56,7 @@ async fn submit(
         query: body.query,
         reason: body.reason,
         rps: body.rps,
-    };
-    let record = batches.submit(spec).await?;
-    Ok((StatusCode::CREATED, Json(info(record))))
+    })
 }
 
 fn operation(
@@ -115,7 +120,8 @@ async fn stop(
     Ok(Json(info(batches.stop(&id, &reason).await?)))
 }
 
-fn info(record: BatchRecord) -> BatchInfo {
+/// A batch as the API shows it.
+pub(crate) fn info(record: BatchRecord) -> BatchInfo {
     BatchInfo {
         total: record.total(),
         id: record.id,

@@ -1,20 +1,20 @@
 //! The HTTP/JSON API of a long-running host (`weft server`).
 
 pub mod auth;
-mod batches;
+pub(crate) mod batches;
 pub mod cluster;
 pub(crate) mod control;
 pub mod describe;
 pub(crate) mod listing;
 mod messages;
-mod removal;
-mod reset;
+pub(crate) mod removal;
+pub(crate) mod reset;
 mod schedules;
 mod server;
 mod serving;
 mod stack;
 mod standby;
-mod steer;
+pub(crate) mod steer;
 pub mod tls;
 mod update_with_start_route;
 

@@ -13,16 +13,22 @@ pub(super) async fn delete(
     State(host): State<Host>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeletedExecution>> {
-    let runs = host.delete_execution(&id).await.map_err(|e| match e {
-        DeleteError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
-        DeleteError::Open { .. } => ApiError::new(ErrorCode::Conflict, e),
-        DeleteError::Query(q) => ApiError::from(q),
-        DeleteError::Archive(_) => ApiError::new(ErrorCode::Internal, e),
-        DeleteError::Storage(_) => ApiError::new(ErrorCode::StorageFailed, e),
-    })?;
+    let runs = host.delete_execution(&id).await?;
     let workflow_id = runs[0].workflow_id.clone();
     Ok(Json(DeletedExecution {
         workflow_id,
         run_ids: runs.into_iter().map(|r| r.run_id).collect(),
     }))
+}
+
+impl From<DeleteError> for ApiError {
+    fn from(e: DeleteError) -> ApiError {
+        match e {
+            DeleteError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
+            DeleteError::Open { .. } => ApiError::new(ErrorCode::Conflict, e),
+            DeleteError::Query(q) => ApiError::from(q),
+            DeleteError::Archive(_) => ApiError::new(ErrorCode::Internal, e),
+            DeleteError::Storage(_) => ApiError::new(ErrorCode::StorageFailed, e),
+        }
+    }
 }

@@ -18,6 +18,17 @@ pub(super) async fn reset(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ResetDone>> {
     let body: ResetBody = parse(body)?;
+    let done = host.reset(&id, request(body)?).await?;
+    Ok(Json(ResetDone {
+        workflow_id: done.workflow_id,
+        from_run_id: done.from_run_id,
+        run_id: done.run_id,
+        event_index: done.event_index,
+    }))
+}
+
+/// The reset a body asks for, checked (the web UI's form builds the same body).
+pub(crate) fn request(body: ResetBody) -> ApiResult<ResetRequest> {
     let bad = |e: String| ApiError::new(ErrorCode::BadRequest, e);
     let to: ResetPoint = body.to.parse().map_err(bad)?;
     let reapply: Reapply = match &body.reapply {
@@ -29,25 +40,20 @@ pub(super) async fn reset(
         request_id: None,
     };
     let reason = reason(stop, "")?;
-    let request = ResetRequest {
+    Ok(ResetRequest {
         to,
         reapply,
         reason,
-    };
-    let done = host.reset(&id, request).await.map_err(api_error)?;
-    Ok(Json(ResetDone {
-        workflow_id: done.workflow_id,
-        from_run_id: done.from_run_id,
-        run_id: done.run_id,
-        event_index: done.event_index,
-    }))
+    })
 }
 
-fn api_error(e: ResetError) -> ApiError {
-    match e {
-        ResetError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
-        ResetError::Invalid(_) => ApiError::new(ErrorCode::BadRequest, e),
-        ResetError::Conflict(_) => ApiError::new(ErrorCode::Conflict, e),
-        ResetError::Message(e) => e.into(),
+impl From<ResetError> for ApiError {
+    fn from(e: ResetError) -> ApiError {
+        match e {
+            ResetError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e),
+            ResetError::Invalid(_) => ApiError::new(ErrorCode::BadRequest, e),
+            ResetError::Conflict(_) => ApiError::new(ErrorCode::Conflict, e),
+            ResetError::Message(e) => e.into(),
+        }
     }
 }

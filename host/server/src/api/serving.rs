@@ -127,7 +127,14 @@ impl Opening {
         let routes = secured(routes, self.tokens.clone());
         let (mode, tls) = self.ui;
         let tokenless = self.tokens.is_none();
-        let ui = crate::ui::router(host.clone(), schedules.clone(), mode, self.tokens, tls);
+        let ui = crate::ui::router(
+            host.clone(),
+            schedules.clone(),
+            batches.clone(),
+            mode,
+            self.tokens,
+            tls,
+        );
         let routes = match ui {
             Some(ui) => {
                 tracing::info!(?mode, "web UI at {}/ui/", self.url);

@@ -78,6 +78,21 @@ pub(super) async fn activity(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ActivityOpAnswer>> {
     let body: ActivityOpBody = parse(body)?;
+    let steered = host
+        .steer(&id, activity_request(&activity, &op, body)?)
+        .await?;
+    let seq = steered.seq.expect("an activity act answers its seq");
+    tracing::info!(workflow = %steered.run.workflow_id, seq, %op, "activity steered");
+    Ok(Json(ActivityOpAnswer {
+        workflow_id: steered.run.workflow_id,
+        run_id: steered.run.run_id,
+        seq,
+    }))
+}
+
+/// The act `op` (`pause`, `unpause`, `reset`, `update-options`) on the pending activity
+/// `activity` (a seq or a type), checked (the web UI's forms build the same body).
+pub(crate) fn activity_request(activity: &str, op: &str, body: ActivityOpBody) -> ApiResult<Steer> {
     let update = OptionsUpdate {
         start_to_close_ms: body.start_to_close_ms,
         schedule_to_close_ms: body.schedule_to_close_ms,
@@ -87,7 +102,7 @@ pub(super) async fn activity(
         backoff_coefficient: body.backoff_coefficient,
         maximum_interval_ms: body.maximum_interval_ms,
     };
-    let act = match op.as_str() {
+    let act = match op {
         "update-options" => ActivityAction::UpdateOptions(update),
         _ if !update.is_empty() => {
             return Err(ApiError::new(
@@ -106,23 +121,15 @@ pub(super) async fn activity(
         }
     };
     let (reason, identity) = texts(body.reason, body.identity, DEFAULT_ACTIVITY_REASON)?;
-    let request = Steer {
-        action: SteerAction::Activity(ActivityRef::parse(&activity), act),
+    Ok(Steer {
+        action: SteerAction::Activity(ActivityRef::parse(activity), act),
         reason,
         identity,
-    };
-    let steered = host.steer(&id, request).await?;
-    let seq = steered.seq.expect("an activity act answers its seq");
-    tracing::info!(workflow = %steered.run.workflow_id, seq, %op, "activity steered");
-    Ok(Json(ActivityOpAnswer {
-        workflow_id: steered.run.workflow_id,
-        run_id: steered.run.run_id,
-        seq,
-    }))
+    })
 }
 
 /// The reason (checked as a stop's is) and the identity.
-fn texts(
+pub(crate) fn texts(
     reason: Option<String>,
     identity: Option<String>,
     default: &str,

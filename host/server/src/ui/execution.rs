@@ -1,7 +1,9 @@
 //! One execution: its status, module version, input and result or failure, what it
-//! waits for (activities, timers, children, a failing task), the actions (cancel,
-//! terminate, start another like it), and tabs: the timeline, the history, messages
-//! (query, signal, update), relationships, and search attributes with the memo.
+//! waits for (activities, timers, children, a failing task, the source line of each
+//! pending future), the actions (cancel, terminate, pause, unpause, reset, delete, the
+//! acts on a pending activity — see [`super::steer_view`] — start another like it), and
+//! tabs: the timeline, the history, messages (query, signal, update), relationships, and
+//! search attributes with the memo.
 //!
 //! While the run is open, the timeline and history tabs poll their own fragment every
 //! few seconds; the answer is 204 (nothing to swap) when the history has not grown.
@@ -17,7 +19,7 @@ use super::guard::Viewer;
 use super::layout::{
     self, csrf_field, dot, duration, execution_href, json_block, status_badge, Section,
 };
-use super::{history, timeline, timeline_svg, Ui, UiResult};
+use super::{history, steer_view, timeline, timeline_svg, Ui, UiResult};
 use crate::api::types::Description;
 use crate::contract::Job;
 use crate::history::Event;
@@ -38,6 +40,8 @@ pub(crate) struct TabForm {
     /// `live`: only the polled part; `v`: the history length the page shows.
     fragment: Option<String>,
     v: Option<usize>,
+    /// A history row's "reset here": the reset form opens set to this event.
+    reset_to: Option<u64>,
 }
 
 impl TabForm {
@@ -87,14 +91,14 @@ pub(crate) async fn show(
         if open && form.v == Some(events.len()) {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        return Ok(live(ui, id, form, &description, &events).into_response());
+        return Ok(live(ui, viewer, id, form, &description, &events).into_response());
     }
     let body = html! {
         h1 { (run.workflow_id) " " (status_badge(run.status)) }
         (overview(&description, &events))
-        @if open && !viewer.read_only { (actions(viewer, &description)) }
+        @if !viewer.read_only { (actions(viewer, &description, form)) }
         (notice)
-        (waiting(&description))
+        (waiting(viewer, &description))
         nav.tabs {
             @for (tab, name) in [("timeline", "Timeline"), ("history", "History"), ("messages", "Messages"), ("relationships", "Relationships"), ("attributes", "Attributes and memo")] {
                 a class=[(form.tab() == tab).then_some("active")] href=(format!("{}?tab={tab}", execution_href(id))) { (name) }
@@ -104,7 +108,7 @@ pub(crate) async fn show(
             "messages" => (messages(viewer, id, &description)),
             "relationships" => (relationships(&description)),
             "attributes" => (attributes(&description)),
-            _ => (live(ui, id, form, &description, &events)),
+            _ => (live(ui, viewer, id, form, &description, &events)),
         }
     };
     let title = format!("Execution {}", run.workflow_id);
@@ -112,7 +116,14 @@ pub(crate) async fn show(
 }
 
 /// The timeline or history tab: what polling replaces while the run is open.
-fn live(ui: &Ui, id: &str, form: &TabForm, description: &Description, events: &[Event]) -> Markup {
+fn live(
+    ui: &Ui,
+    viewer: &Viewer,
+    id: &str,
+    form: &TabForm,
+    description: &Description,
+    events: &[Event],
+) -> Markup {
     let now = ui.host.clock().now_ms();
     let model = timeline::model(events, now, description.run.close_ms);
     let poll = description.run.status.is_open().then(|| {
@@ -137,7 +148,7 @@ fn live(ui: &Ui, id: &str, form: &TabForm, description: &Description, events: &[
                     span.muted { (events.len()) " events" }
                 }
                 @if form.view.as_deref() == Some("full") {
-                    (history::full(id, events, form.page.unwrap_or(0)))
+                    (history::full(id, events, form.page.unwrap_or(0), !viewer.read_only))
                 } @else {
                     (history::compact(&model))
                 }
@@ -178,7 +189,9 @@ fn overview(d: &Description, events: &[Event]) -> Markup {
             }
             @if let Some(summary) = &run.summary { dt { "Summary" } dd { (summary) } }
             @if let Some(now) = &run.current_details { dt { "Now" } dd { pre { (now) } } }
+            @if let Some(details) = &d.details { dt { "Details" } dd { pre.details { (details) } } }
             dt { "Priority" } dd { (run.priority) }
+            @if let Some(f) = &d.fairness { dt { "Fairness" } dd { (f.key) " (weight " (f.weight) ")" } }
             @if let Some(limit) = run.pending.as_ref().filter(|_| run.status.is_open()) {
                 dt { "Pending" } dd { "waiting: " (limit) }
             }
@@ -208,10 +221,22 @@ fn overview(d: &Description, events: &[Event]) -> Markup {
     }
 }
 
-fn actions(viewer: &Viewer, d: &Description) -> Markup {
+fn actions(viewer: &Viewer, d: &Description, form: &TabForm) -> Markup {
     let base = execution_href(&d.run.run_id);
+    let open = d.run.status.is_open();
     html! {
         div.actions {
+            @if open { (stops(viewer, &base)) }
+            (steer_view::run_controls(viewer, d))
+            a href=(format!("/ui/start?like={}", layout::query_value(&d.run.run_id))) { "Start another like this" }
+        }
+        (steer_view::reset_form(viewer, d, form.reset_to))
+    }
+}
+
+/// Cancel and terminate, each with a reason.
+fn stops(viewer: &Viewer, base: &str) -> Markup {
+    html! {
             form method="post" action=(format!("{base}/cancel")) data-confirm="Ask the workflow to cancel?" {
                 (csrf_field(viewer))
                 input type="text" name="reason" placeholder="Reason (optional)" aria-label="Cancel reason";
@@ -222,12 +247,11 @@ fn actions(viewer: &Viewer, d: &Description) -> Markup {
                 input type="text" name="reason" placeholder="Reason" required aria-label="Terminate reason";
                 button.danger type="submit" { "Terminate" }
             }
-            a href=(format!("/ui/start?like={}", layout::query_value(&d.run.run_id))) { "Start another like this" }
-        }
     }
 }
 
-fn waiting(d: &Description) -> Markup {
+fn waiting(viewer: &Viewer, d: &Description) -> Markup {
+    let operate = !viewer.read_only && d.run.status.is_open();
     html! {
         @if let Some(cancel) = &d.cancel_requested { div.notice { "Cancel requested: " (cancel.reason) } }
         @if let Some(task) = &d.failing_task {
@@ -239,18 +263,20 @@ fn waiting(d: &Description) -> Markup {
         @if !d.pending_activities.is_empty() {
             h2 { "Pending activities" }
             table {
-                thead { tr { th.num { "Seq" } th { "Type" } th.num { "Attempt" } th { "Next attempt" } th { "Last failure" } th { "Last heartbeat" } } }
+                thead { tr { th.num { "Seq" } th { "Type" } th.num { "Attempt" } th { "Next attempt" } th { "Last failure" } th { "Last heartbeat" } @if operate { th { "Operate" } } } }
                 tbody { @for a in &d.pending_activities {
                     tr {
-                        td.num { (a.seq) } td { (a.activity_type) @if a.local { " (local)" } @if a.cancel_requested { " · cancel requested" } }
+                        td.num { (a.seq) } td { (a.activity_type) @if a.local { " (local)" } @if a.cancel_requested { " · cancel requested" } @if a.paused { " · " span.badge.paused { "paused" } } }
                         td.num { (a.attempt) }
                         td { @if let Some(at) = a.next_attempt_ms { (layout::time(at)) } }
                         td { @if let Some(f) = &a.last_failure { (f) } }
                         td { @if let Some(at) = a.last_heartbeat_ms { (layout::time(at)) } }
+                        @if operate { td { (steer_view::activity_ops(viewer, d, a)) } }
                     }
                 } }
             }
         }
+        (steer_view::stack(d))
         @if !d.pending_timers.is_empty() {
             h2 { "Pending timers" }
             table { tbody { @for t in &d.pending_timers { tr { td { "seq " (t.seq) } td { "fires " (layout::time(t.fire_at_ms)) } } } } }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::guard::Viewer;
 use super::layout::{self, execution_href, query_value, status_badge, Section};
-use super::{Ui, UiError, UiResult};
+use super::{batch_new, Ui, UiError, UiResult};
 use crate::api::listing::{self, ListParams};
 use crate::api::types::{CountBody, ExecutionInfo, ExecutionPage};
 use crate::runtime::QueryError;
@@ -65,6 +65,8 @@ pub(crate) struct ListForm {
     id: Option<String>,
     /// `rows`: only the table (the auto-refresh asks for it).
     fragment: Option<String>,
+    /// The workflow id of an execution just deleted from its page.
+    deleted: Option<String>,
 }
 
 pub(crate) async fn list(
@@ -82,7 +84,7 @@ pub(crate) async fn list(
             Ok(run) => Redirect::to(&execution_href(&run.workflow_id)).into_response(),
             Err(QueryError::NotFound(_)) => {
                 let missing = html! { div.error role="alert" { "No execution has the id " code { (id) } "." } };
-                let body = page_body(&form, Ok(empty_page()), missing);
+                let body = page_body(&viewer, &form, Ok(empty_page()), missing);
                 (
                     StatusCode::NOT_FOUND,
                     layout::page(&viewer, Section::Executions, "Executions", body),
@@ -122,7 +124,10 @@ pub(crate) async fn list(
     if form.fragment.as_deref() == Some("rows") {
         return Ok((status, rows(&form, &found)).into_response());
     }
-    let body = page_body(&form, found, html! {});
+    let deleted = form.deleted.as_ref().map(|id| {
+        html! { div.notice role="status" { "Deleted the execution " code { (id) } "." } }
+    });
+    let body = page_body(&viewer, &form, found, deleted.unwrap_or_else(|| html! {}));
     Ok((
         status,
         layout::page(&viewer, Section::Executions, "Executions", body),
@@ -140,7 +145,7 @@ fn empty_page() -> ExecutionPage {
 
 type Found = Result<ExecutionPage, weft_runtime::query::QueryError>;
 
-fn page_body(form: &ListForm, found: Found, notice: Markup) -> Markup {
+fn page_body(viewer: &Viewer, form: &ListForm, found: Found, notice: Markup) -> Markup {
     let query = form.query.trim();
     html! {
         h1 { "Executions" }
@@ -160,6 +165,7 @@ fn page_body(form: &ListForm, found: Found, notice: Markup) -> Markup {
         }
         (notice)
         (rows(form, &found))
+        (batch_new::form(viewer, query))
     }
 }
 

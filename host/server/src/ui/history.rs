@@ -37,8 +37,10 @@ pub(crate) fn compact(timeline: &Timeline) -> Markup {
     }
 }
 
-/// Page `page` of the events, each with its time (that of its task) and its JSON.
-pub(crate) fn full(id: &str, events: &[Event], page: usize) -> Markup {
+/// Page `page` of the events, each with its time (that of its task) and its JSON; with
+/// `resets`, each workflow task's start has a "reset here" link that fills the reset
+/// form.
+pub(crate) fn full(id: &str, events: &[Event], page: usize, resets: bool) -> Markup {
     let start_ms = events.iter().find_map(task_time).unwrap_or(0);
     let times: Vec<u64> = events
         .iter()
@@ -58,7 +60,12 @@ pub(crate) fn full(id: &str, events: &[Event], page: usize) -> Markup {
                     tr id=(format!("e{index}")) {
                         td.num { (index) }
                         td { "+" (duration(times[index].saturating_sub(start_ms))) }
-                        td { code { (event.name()) } }
+                        td {
+                            code { (event.name()) }
+                            @if resets && matches!(event, Event::TaskStarted { .. }) {
+                                " " a.reset-here href=(format!("{}&reset_to={index}#reset", link(page))) { "reset here" }
+                            }
+                        }
                         td { (details(event)) }
                     }
                 }

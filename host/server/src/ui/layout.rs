@@ -11,6 +11,7 @@ use crate::api::types::ExecutionStatus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
     Executions,
+    Batches,
     Schedules,
     Modules,
     Start,
@@ -20,6 +21,7 @@ pub(crate) enum Section {
 pub(crate) fn page(viewer: &Viewer, section: Section, title: &str, body: Markup) -> Markup {
     let nav = [
         (Section::Executions, "/ui/executions", "Executions"),
+        (Section::Batches, "/ui/batches", "Batches"),
         (Section::Schedules, "/ui/schedules", "Schedules"),
         (Section::Modules, "/ui/modules", "Modules"),
         (Section::Start, "/ui/start", "Start a workflow"),

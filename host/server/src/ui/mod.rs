@@ -10,6 +10,13 @@
 //! | GET    | /ui/executions/{id}/history.json       | the history file, as a download           |
 //! | POST   | /ui/executions/{id}/{terminate,cancel} | form field `reason`                       |
 //! | POST   | /ui/executions/{id}/{signal,query,update} | fields `name`, `input` (JSON)          |
+//! | POST   | /ui/executions/{id}/{pause,unpause}    | form field `reason`                       |
+//! | POST   | /ui/executions/{id}/reset              | `point`, `event`, `reason`, `reapply`     |
+//! | POST   | /ui/executions/{id}/delete             | a closed execution; then to the list      |
+//! | POST   | /ui/executions/{id}/activities/{seq}/{pause,unpause,reset,update-options} | |
+//! | GET    | /ui/batches, /ui/batches/{id}          | batch jobs, one with its failures         |
+//! | GET    | /ui/batches/new?query=&operation=&…    | a batch to confirm, with the query's count|
+//! | POST   | /ui/batches, /ui/batches/{id}/stop     | submit a batch, stop one                  |
 //! | GET    | /ui/schedules, /ui/schedules/{id}      | schedules                                 |
 //! | POST   | /ui/schedules/{id}/{pause,unpause,trigger,delete} |                                |
 //! | GET    | /ui/modules                            | deployed module versions                  |
@@ -24,6 +31,8 @@
 
 mod actions;
 mod assets;
+mod batch_new;
+mod batches;
 mod execution;
 mod executions;
 mod guard;
@@ -32,6 +41,8 @@ mod layout;
 mod modules;
 mod schedules;
 mod start;
+mod steer;
+mod steer_view;
 mod timeline;
 mod timeline_scale;
 mod timeline_svg;
@@ -45,6 +56,7 @@ use axum::Router;
 
 use crate::api::auth::Tokens;
 use crate::api::ApiError;
+use crate::batches::Batches;
 use crate::runtime::Host;
 use crate::schedules::Schedules;
 
@@ -60,21 +72,24 @@ pub enum UiMode {
     Off,
 }
 
-/// What every UI handler reads: the host, its schedules and the access rules.
+/// What every UI handler reads: the host, its schedules and batches, the access rules.
 #[derive(Clone)]
 pub(crate) struct Ui {
     pub(crate) host: Host,
     pub(crate) schedules: Schedules,
+    pub(crate) batches: Batches,
     pub(crate) guard: Arc<guard::Guard>,
     pub(crate) counts: Arc<executions::CountCache>,
 }
 
-/// The UI's routes over `host` and `schedules`, or `None` with [`UiMode::Off`].
+/// The UI's routes over `host`, `schedules` and `batches`, or `None` with
+/// [`UiMode::Off`].
 /// `tokens`: with tokens, pages need a session from the login page (or a bearer
 /// header); `tls`: session cookies are `Secure`.
 pub fn router(
     host: Host,
     schedules: Schedules,
+    batches: Batches,
     mode: UiMode,
     tokens: Option<Tokens>,
     tls: bool,
@@ -86,6 +101,7 @@ pub fn router(
     let ui = Ui {
         host,
         schedules,
+        batches,
         guard: guard.clone(),
         counts: Arc::default(),
     };
@@ -106,6 +122,18 @@ pub fn router(
         .route("/ui/executions/{id}/signal", post(actions::signal))
         .route("/ui/executions/{id}/query", post(actions::query))
         .route("/ui/executions/{id}/update", post(actions::update))
+        .route("/ui/executions/{id}/pause", post(steer::pause))
+        .route("/ui/executions/{id}/unpause", post(steer::unpause))
+        .route("/ui/executions/{id}/reset", post(steer::reset))
+        .route("/ui/executions/{id}/delete", post(steer::delete))
+        .route(
+            "/ui/executions/{id}/activities/{activity}/{op}",
+            post(steer::activity),
+        )
+        .route("/ui/batches", get(batches::list).post(batch_new::submit))
+        .route("/ui/batches/new", get(batch_new::confirm))
+        .route("/ui/batches/{id}", get(batches::page))
+        .route("/ui/batches/{id}/stop", post(batches::stop))
         .route("/ui/schedules", get(schedules::list))
         .route("/ui/schedules/{id}", get(schedules::page))
         .route("/ui/schedules/{id}/{action}", post(schedules::act))
@@ -165,7 +193,10 @@ macro_rules! as_the_api_does {
 as_the_api_does!(
     crate::runtime::QueryError,
     crate::runtime::MessageError,
-    crate::schedules::ScheduleError
+    crate::schedules::ScheduleError,
+    crate::runtime::SteerError,
+    crate::runtime::DeleteError,
+    crate::batches::BatchError
 );
 
 pub(crate) type UiResult<T> = Result<T, UiError>;
