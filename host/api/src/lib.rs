@@ -9,6 +9,7 @@ pub mod paths;
 pub mod pem;
 pub mod schedule_types;
 pub mod stack_types;
+pub mod start_types;
 pub mod steer_types;
 pub mod types;
 pub mod update_with_start;
