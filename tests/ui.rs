@@ -314,6 +314,33 @@ fn schedules_modules_and_start(server: &Server, browser: &mut Visitor, csrf: &st
         .unwrap()
         .to_string();
     assert!(ok_page(browser.get("/ui/schedules/yearly"), "recent").contains(&run));
+    // Backfill: the range holds two of its times (1 January 2025 and 2026), taken while
+    // paused, beside any run still open.
+    let actions = triggered["actions"].as_u64().unwrap();
+    let range = [
+        ("csrf", csrf),
+        ("start", "2024-06-01T00:00"),
+        ("end", "2026-06-01T00:00"),
+        ("overlap", "allow-all"),
+    ];
+    let backfill = browser.post("/ui/schedules/yearly/backfill", &range, &[]);
+    assert_eq!(backfill.status, 303, "{}", backfill.body);
+    assert_eq!(
+        server.get("/v1/schedules/yearly").1["actions"].as_u64(),
+        Some(actions + 2)
+    );
+    let bad = [
+        ("csrf", csrf),
+        ("start", "yesterday"),
+        ("end", "2026-06-01T00:00"),
+    ];
+    let refused = browser.post("/ui/schedules/yearly/backfill", &bad, &[]);
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("`yesterday` is not a time"),
+        "{}",
+        refused.body
+    );
     assert_eq!(
         browser
             .post("/ui/schedules/yearly/delete", &[("csrf", csrf)], &[])

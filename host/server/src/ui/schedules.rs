@@ -1,6 +1,6 @@
 //! Schedules: the list, one schedule (its spec, action, counters, recent and upcoming
 //! actions, running runs), and its actions: pause and unpause with a note, trigger now,
-//! delete.
+//! backfill a range of its times, delete.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,6 +13,7 @@ use super::guard::Viewer;
 use super::layout::{self, csrf_field, execution_href, json_block, segment, Section};
 use super::{Ui, UiError, UiResult};
 use crate::api::schedule_types::ScheduleInfo;
+use weft_runtime::schedules::OverlapPolicy;
 
 pub(crate) async fn list(
     State(ui): State<Ui>,
@@ -85,6 +86,17 @@ pub(crate) async fn page(
                 form method="post" action=(format!("{base}/trigger")) {
                     (csrf_field(&viewer)) button type="submit" { "Trigger now" }
                 }
+                form.backfill method="post" action=(format!("{base}/backfill")) data-confirm="Act on every time of the schedule in this range?" {
+                    (csrf_field(&viewer))
+                    label { "From " input type="datetime-local" name="start" required aria-label="Backfill from (UTC)"; }
+                    label { " to " input type="datetime-local" name="end" required aria-label="Backfill to (UTC)"; }
+                    " UTC "
+                    select name="overlap" aria-label="Overlap policy" {
+                        option value="" { "the schedule's overlap policy" }
+                        @for name in OverlapPolicy::NAMES { option value=(name) { (name) } }
+                    }
+                    button type="submit" { "Backfill" }
+                }
                 form method="post" action=(format!("{base}/delete")) data-confirm="Delete this schedule? Its runs stay." {
                     (csrf_field(&viewer)) button.danger type="submit" { "Delete" }
                 }
@@ -123,16 +135,61 @@ pub(crate) async fn page(
     ))
 }
 
+/// The fields of a schedule's action forms (each uses its own).
 #[derive(Deserialize)]
-pub(crate) struct NoteForm {
+pub(crate) struct ActForm {
     #[serde(default)]
     note: String,
+    /// Backfill: the range, as a `datetime-local` field gives it (UTC) or RFC 3339.
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    /// Backfill: an overlap policy's name; empty: the schedule's.
+    #[serde(default)]
+    overlap: String,
+}
+
+/// A form's time: `2026-01-01T09:30` (read as UTC), with seconds, or RFC 3339.
+fn form_time(field: &str, text: &str) -> Result<u64, UiError> {
+    let text = text.trim();
+    let parsed = chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .or_else(|_| {
+            ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+                .map(|t| t.and_utc().timestamp_millis())
+                .ok_or(())
+        });
+    match parsed {
+        Ok(ms) if ms >= 0 => Ok(ms as u64),
+        _ => Err(UiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{field}: `{text}` is not a time; give one as 2026-01-01T09:30 (UTC)"),
+        )),
+    }
+}
+
+/// Backfill schedule `id` over the form's range.
+async fn backfill(ui: &Ui, id: &str, form: &ActForm) -> UiResult<()> {
+    let (start, end) = (form_time("from", &form.start)?, form_time("to", &form.end)?);
+    let overlap = match form.overlap.trim() {
+        "" => None,
+        name => Some(
+            name.parse::<OverlapPolicy>()
+                .map_err(|e| UiError::new(StatusCode::BAD_REQUEST, e))?,
+        ),
+    };
+    let (_, slots) = ui.schedules.backfill(id, start, end, overlap).await?;
+    tracing::info!(schedule = %id, slots, "schedule backfilled from the web UI");
+    Ok(())
 }
 
 pub(crate) async fn act(
     State(ui): State<Ui>,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<NoteForm>,
+    Form(form): Form<ActForm>,
 ) -> UiResult<Response> {
     let note = Some(form.note.trim()).filter(|n| !n.is_empty());
     match action.as_str() {
@@ -147,6 +204,7 @@ pub(crate) async fn act(
                 .await?,
         ),
         "trigger" => drop(ui.schedules.trigger(&id, None).await?),
+        "backfill" => backfill(&ui, &id, &form).await?,
         "delete" => {
             ui.schedules.delete(&id).await?;
             tracing::info!(schedule = %id, "schedule deleted from the web UI");
