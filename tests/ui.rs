@@ -183,6 +183,33 @@ fn pages_show_runs_escaped_and_forms_act_on_them() {
     assert!(download.body.contains("weft-history"), "{}", download.body);
     assert_eq!(browser.get("/ui/executions/nobody").status, 404);
 
+    // The downloaded file, imported: its timeline and events, the id escaped.
+    let csrf = browser.get("/ui/import").csrf();
+    let imported = browser.post(
+        "/ui/import",
+        &[("csrf", &csrf), ("history", &download.body)],
+        &[],
+    );
+    let imported = ok_page(imported, "the imported history");
+    assert!(
+        imported.contains("Imported history of")
+            && imported.contains(r#"<svg class="timeline""#)
+            && imported.contains("execution-started")
+            && !imported.contains(HOSTILE_ID),
+        "{imported}"
+    );
+    let garbage = browser.post(
+        "/ui/import",
+        &[("csrf", &csrf), ("history", "{\"nope\": 1}")],
+        &[],
+    );
+    assert_eq!(garbage.status, 400);
+    assert!(
+        garbage.body.contains("not a history file"),
+        "{}",
+        garbage.body
+    );
+
     // Messages through the forms: a query, a signal, a rejected and an accepted update.
     let account = path_of("acct-1");
     let csrf = browser.get(&format!("{account}?tab=messages")).csrf();

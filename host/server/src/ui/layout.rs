@@ -15,6 +15,7 @@ pub(crate) enum Section {
     Schedules,
     Modules,
     Start,
+    Import,
 }
 
 /// A whole page: head, navigation, `body`.
@@ -25,6 +26,7 @@ pub(crate) fn page(viewer: &Viewer, section: Section, title: &str, body: Markup)
         (Section::Schedules, "/ui/schedules", "Schedules"),
         (Section::Modules, "/ui/modules", "Modules"),
         (Section::Start, "/ui/start", "Start a workflow"),
+        (Section::Import, "/ui/import", "Import a history"),
     ];
     html! {
         (DOCTYPE)
@@ -35,7 +37,7 @@ pub(crate) fn page(viewer: &Viewer, section: Section, title: &str, body: Markup)
                     a.brand href="/ui/executions" { "weft" }
                     nav {
                         @for (s, path, name) in nav {
-                            @if s != Section::Start || !viewer.read_only {
+                            @if !matches!(s, Section::Start | Section::Import) || !viewer.read_only {
                                 a class=[(s == section).then_some("active")] href=(path) { (name) }
                             }
                         }

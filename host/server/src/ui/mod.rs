@@ -37,6 +37,7 @@ mod execution;
 mod executions;
 mod guard;
 mod history;
+mod import;
 mod layout;
 mod modules;
 mod schedules;
@@ -139,6 +140,7 @@ pub fn router(
         .route("/ui/schedules/{id}/{action}", post(schedules::act))
         .route("/ui/modules", get(modules::list))
         .route("/ui/start", get(start::form).post(start::submit))
+        .route("/ui/import", get(import::form).post(import::show))
         .with_state(ui);
     Some(pages.layer(axum::middleware::from_fn_with_state(guard, guard::check)))
 }
