@@ -223,14 +223,9 @@ impl History {
         self.opening_state().priority()
     }
 
-    /// The run's fairness key and weight, if its start gave one.
-    pub fn fairness(&self) -> Option<crate::Fairness> {
-        self.opening_state().fairness().cloned()
-    }
-
     /// The state after the first events only: enough for what a run records as it
-    /// starts (its deadlines), without folding the rest.
-    fn opening_state(&self) -> RunState {
+    /// starts (its deadlines, priority and fairness), without folding the rest.
+    pub fn opening_state(&self) -> RunState {
         RunState::fold(self.events.iter().take(machines::DEADLINES_WITHIN))
     }
 

@@ -30,7 +30,7 @@ use std::str::FromStr;
 use std::sync::Mutex;
 
 use tokio::sync::oneshot;
-use weft_model::{Fairness, Priority};
+use weft_model::Fairness;
 
 use super::line::{Line, Ticket, Turn};
 
@@ -95,8 +95,8 @@ pub struct WorkflowLimits {
 pub struct OpenRun {
     pub workflow_type: String,
     pub run_id: String,
-    pub priority: Priority,
-    pub fairness: Option<Fairness>,
+    /// Its priority and fairness (its place in a pending line).
+    pub turn: Turn,
     pub start_ms: u64,
     /// It never ran a task and was not continued from another run.
     pub pending: bool,
@@ -274,19 +274,17 @@ impl WorkflowLimits {
     /// start as the limits allow (a limit raised across the restart lets more run).
     pub fn recover(&self, mut runs: Vec<OpenRun>) {
         runs.sort_by(|a, b| {
-            (a.priority, a.start_ms, &a.run_id).cmp(&(b.priority, b.start_ms, &b.run_id))
+            let key = |r: &OpenRun| (r.turn.priority, r.start_ms, r.run_id.clone());
+            key(a).cmp(&key(b))
         });
         let mut state = self.state.lock().unwrap();
         for run in &runs {
-            let Some((group, _)) = self.group(&run.workflow_type, run.fairness.as_ref()) else {
+            let fairness = run.turn.fairness.as_ref();
+            let Some((group, _)) = self.group(&run.workflow_type, fairness) else {
                 continue;
             };
             if run.pending {
-                let turn = Turn {
-                    priority: run.priority,
-                    fairness: run.fairness.clone(),
-                };
-                state.enqueue(&group, &run.run_id, &turn);
+                state.enqueue(&group, &run.run_id, &run.turn);
             } else {
                 state.count(&group, &run.run_id);
             }
@@ -344,6 +342,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use weft_model::Priority;
 
     fn limits(s: &str) -> WorkflowLimits {
         WorkflowLimits::new(&[s.parse().unwrap()])
@@ -398,8 +397,7 @@ mod tests {
         let run = |id: &str, priority: u8, start_ms: u64, pending: bool| OpenRun {
             workflow_type: "report".into(),
             run_id: id.into(),
-            priority: Priority::new(priority).unwrap(),
-            fairness: None,
+            turn: Turn::at(Priority::new(priority).unwrap()),
             start_ms,
             pending,
         };
@@ -424,8 +422,10 @@ mod tests {
         let run = |id: &str, tenant: &str, start_ms: u64, pending: bool| OpenRun {
             workflow_type: "report".into(),
             run_id: id.into(),
-            priority: Priority::DEFAULT,
-            fairness: Some(Fairness::new(tenant, None).unwrap()),
+            turn: Turn {
+                priority: Priority::DEFAULT,
+                fairness: Some(Fairness::new(tenant, None).unwrap()),
+            },
             start_ms,
             pending,
         };

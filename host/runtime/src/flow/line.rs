@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use weft_model::history::{History, RunState};
 use weft_model::{Fairness, Flow, Priority};
 
 /// Pass added per turn to a key of weight 1.
@@ -34,6 +35,19 @@ impl Turn {
             priority,
             fairness: None,
         }
+    }
+
+    /// A run's own turn: its recorded priority and fairness.
+    pub fn of_run(state: &RunState) -> Turn {
+        Turn {
+            priority: state.priority(),
+            fairness: state.fairness().cloned(),
+        }
+    }
+
+    /// A run's own turn, read off the first events of its history (one fold of them).
+    pub fn of_history(history: &History) -> Turn {
+        Turn::of_run(&history.opening_state())
     }
 
     /// The turn of work that sets `flow` for itself, in a run at this turn: what it

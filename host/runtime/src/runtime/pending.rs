@@ -93,8 +93,7 @@ impl Host {
             runs.push((
                 rated && opening.waits_for_token(),
                 OpenRun {
-                    priority: history.priority(),
-                    fairness: history.fairness(),
+                    turn: crate::flow::Turn::of_history(&history),
                     workflow_type: record.workflow_type,
                     run_id: record.run_id,
                     start_ms: record.start_ms,
@@ -114,11 +113,7 @@ impl Host {
                 StartAdmission::At(at) => Some(at),
                 _ => None,
             };
-            let turn = crate::flow::Turn {
-                priority: run.priority,
-                fairness: run.fairness.clone(),
-            };
-            gates.expect(&run.run_id, &run.workflow_type, turn, token_at);
+            gates.expect(&run.run_id, &run.workflow_type, run.turn, token_at);
         }
         self.inner
             .flow

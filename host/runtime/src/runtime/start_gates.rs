@@ -243,10 +243,7 @@ impl HostInner {
         }
         let run_id = &record.run_id;
         if debounce.is_some() && !self.gates.held.lock().unwrap().contains_key(run_id) {
-            let turn = Turn {
-                priority: history.priority(),
-                fairness: history.fairness(),
-            };
+            let turn = Turn::of_history(history);
             self.gates.expect(run_id, &record.workflow_type, turn, None);
         }
         let mut held = self.gates.held.lock().unwrap();

@@ -112,10 +112,7 @@ async fn next_attempt(
     let _woken = host.clock.sleep_until(at_ms).await;
     let handle = host.handle()?;
     // A later attempt keeps the first's priority and fairness.
-    let turn = crate::flow::Turn {
-        priority: history.priority(),
-        fairness: history.fairness(),
-    };
+    let turn = crate::flow::Turn::of_history(&history);
     let request = child_request(parent, child, attempt + 1, left, turn);
     match handle.start(request).await {
         Ok(run) => Some(run.run_id),

@@ -47,11 +47,7 @@ impl Execution {
         let workflow_id = child.workflow_id();
         let parent = self.record.workflow_id.clone();
         // A child runs at its parent's priority and fairness, unless it set its own.
-        let turn = Turn {
-            priority: self.state.priority(),
-            fairness: self.state.fairness().cloned(),
-        }
-        .with(&child.flow);
+        let turn = Turn::of_run(&self.state).with(&child.flow);
         let actor = self.tx.clone();
         let policy = child.policy();
         let watched_id = workflow_id.clone();

@@ -54,11 +54,7 @@ impl NextRun {
     /// A new run under a workflow limit (a reset's): counted, or pending until a run
     /// of its type closes. Before [`HostInner::adopt`], so its actor waits when pending.
     pub(crate) fn admit(&self, host: &HostInner) {
-        let history = History::new(self.events.clone());
-        let turn = crate::flow::Turn {
-            priority: history.priority(),
-            fairness: history.fairness(),
-        };
+        let turn = crate::flow::Turn::of_history(&History::new(self.events.clone()));
         host.flow
             .start(&self.record.workflow_type, &self.record.run_id, &turn);
     }

@@ -145,10 +145,7 @@ impl Execution {
                 cancel: cancelled,
                 shutdown: self.host.shutdown.subscribe(),
             },
-            turn: crate::flow::Turn {
-                priority: self.state.priority(),
-                fairness: self.state.fairness().cloned(),
-            },
+            turn: crate::flow::Turn::of_run(&self.state),
         };
         let task = activity_task::run(run, pending, self.host.clock.busy());
         // On the workflow threads, next to the actor it reports to: a result wakes the
