@@ -126,13 +126,18 @@ impl WorkflowLimits {
         self.keys_limited || !self.limits.is_empty() && self.limits.contains_key(workflow_type)
     }
 
+    /// Whether the host has no workflow limit at all (the common case: nothing to do).
+    fn none(&self) -> bool {
+        self.limits.is_empty() && self.every_key.is_none()
+    }
+
     /// The group a run of `workflow_type` for `fairness` counts against, and its limit.
     fn group(
         &self,
         workflow_type: &str,
         fairness: Option<&Fairness>,
     ) -> Option<(String, NonZeroUsize)> {
-        if self.limits.is_empty() && self.every_key.is_none() {
+        if self.none() {
             return None;
         }
         if let Some(f) = fairness {
@@ -187,7 +192,7 @@ impl WorkflowLimits {
 
     /// Why `run_id` has not started, when it is pending.
     pub fn waiting_reason(&self, run_id: &str) -> Option<String> {
-        if self.limits.is_empty() && self.every_key.is_none() {
+        if self.none() {
             return None;
         }
         let state = self.state.lock().unwrap();
@@ -205,7 +210,7 @@ impl WorkflowLimits {
     /// How many runs of each limited group are pending (0 included for the declared
     /// ones; a key under `key:*` once it had runs).
     pub fn pending_by_type(&self) -> Vec<(String, usize)> {
-        if self.limits.is_empty() && self.every_key.is_none() {
+        if self.none() {
             return Vec::new();
         }
         let state = self.state.lock().unwrap();
