@@ -36,6 +36,7 @@ mod docs;
 mod dsl;
 mod dynamic_workflow;
 mod entity;
+mod event_times;
 mod examples;
 mod fairness;
 mod golden;

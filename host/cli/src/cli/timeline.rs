@@ -11,9 +11,11 @@
 //!     6  +5ms      complete-workflow   "Hello, world!"
 //! ```
 //!
-//! An event's time is the time of the task it belongs to (the latest `task-started`,
-//! or `execution-started` before the first task), relative to the start: the history
-//! records times per task, not per event.
+//! An event's time, relative to the start, is its own when it carries one (a task's
+//! start, a heartbeat, a pause), else the latest before it: a task's jobs and commands
+//! are at the task's time, and what arrived between tasks (a failed attempt, a cancel
+//! request) at the time of the `arrived` mark recorded with it. The marks themselves
+//! are not lines; the numbering keeps their place.
 
 use std::collections::HashMap;
 
@@ -45,9 +47,12 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
     events
         .iter()
         .enumerate()
-        .map(|(index, event)| {
+        .filter_map(|(index, event)| {
             if let Some(t) = event_time(event) {
                 now = t;
+            }
+            if let Event::Arrived { .. } = event {
+                return None;
             }
             if let Event::Command(c) = event {
                 match &c.command {
@@ -60,12 +65,12 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
                     _ => {}
                 }
             }
-            Line {
+            Some(Line {
                 index,
                 offset_ms: now.saturating_sub(start_ms),
                 event: event.name().to_string(),
                 details: details(event, start_ms, &activities),
-            }
+            })
         })
         .collect()
 }
@@ -111,11 +116,7 @@ pub fn render(workflow_id: &str, run_id: &str, events: &[Event]) -> String {
 
 /// The time an event sets for itself and the events after it.
 fn event_time(event: &Event) -> Option<u64> {
-    match event {
-        Event::ExecutionStarted(s) => Some(s.time_ms),
-        Event::TaskStarted { time_ms } => Some(*time_ms),
-        _ => None,
-    }
+    event.time_ms()
 }
 
 fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), String>) -> String {
@@ -289,6 +290,7 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
         }
         Event::CurrentDetails { details } if details.is_empty() => "cleared".into(),
         Event::CurrentDetails { details } => format!("{:?}", truncate(details, 60)),
+        Event::Arrived { time_ms } => format!("+{}ms", time_ms.saturating_sub(start_ms)),
         Event::Deadlines {
             run_deadline_ms,
             execution_deadline_ms,

@@ -144,3 +144,31 @@ fn an_empty_history_renders_a_header_only() {
     let text = render("x", "y", &[]);
     assert_eq!(text.lines().count(), 2);
 }
+
+#[test]
+fn what_arrived_between_tasks_is_at_its_own_time_and_the_mark_is_no_line() {
+    let mut events = history();
+    // The attempt failed 600 ms after the first task, a cancel request came 200 ms later.
+    events.insert(4, Event::Arrived { time_ms: T0 + 600 });
+    events.insert(6, Event::Arrived { time_ms: T0 + 800 });
+    events.insert(
+        7,
+        Event::CancelRequested {
+            reason: "enough".into(),
+        },
+    );
+    let lines = timeline(&events);
+    let at = |index: usize| {
+        let line = lines.iter().find(|l| l.index == index).expect("a line");
+        (line.offset_ms, line.event.as_str())
+    };
+    assert_eq!(at(5), (600, "activity-attempt-failed"));
+    assert_eq!(at(7), (800, "cancel-requested"));
+    assert_eq!(at(8), (1012, "task-started"));
+    assert!(lines.iter().all(|l| l.event != "arrived"));
+    assert_eq!(
+        lines.len(),
+        events.len() - 2,
+        "the marks keep their numbers"
+    );
+}

@@ -33,14 +33,15 @@
 //! `Event::Fairness`, `Event::ActivityFlow` and `Event::ChildFlow` (flow control set by
 //! a start, an activity or a child), `Event::Debounced` (a start with a debounce key,
 //! pending until its period passes) and `Event::CurrentDetails` (what the workflow says
-//! it is doing, recorded within a task after its jobs). Data of every older format
+//! it is doing, recorded within a task after its jobs); format 8 added `Event::Arrived`
+//! (the time of what arrives between tasks). Data of every older format
 //! decodes with
 //! today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 7;
+pub const FORMAT_VERSION: u16 = 8;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;
@@ -193,16 +194,17 @@ mod tests {
 
     #[test]
     fn a_newer_version_is_refused_not_misread() {
+        let newer = FORMAT_VERSION + 1;
         let mut bytes = encode_events(2, &sample());
-        bytes[0] = 9;
+        bytes[0] = newer as u8;
         let err = decode_chunks("r", 2, [chunk(bytes)]).unwrap_err();
         assert!(
-            matches!(err, DecodeError::NewerFormat { found: 9, .. }),
+            matches!(err, DecodeError::NewerFormat { found, .. } if found == newer as u64),
             "{err}"
         );
         assert!(err.to_string().contains("upgrade weft"));
-        let err = decode_chunks("r", 8, Vec::new()).unwrap_err();
-        assert!(matches!(err, DecodeError::UnknownFormat { found: 8, .. }));
+        let err = decode_chunks("r", newer, Vec::new()).unwrap_err();
+        assert!(matches!(err, DecodeError::UnknownFormat { found, .. } if found == newer));
     }
 
     #[test]

@@ -249,6 +249,14 @@ pub enum Event {
     CurrentDetails {
         details: String,
     },
+    /// The events after this one, up to the next that carries a time, were recorded at
+    /// `time_ms`: they arrived between workflow tasks (an activity's failed attempt, a
+    /// cancel request, a job while the run is paused). Written only when the time differs
+    /// from the one in force, so a history places every event when it happened, not at
+    /// the task before it. Format 8.
+    Arrived {
+        time_ms: u64,
+    },
 }
 
 impl Event {
@@ -287,6 +295,27 @@ impl Event {
             Event::ChildFlow { .. } => "child-flow",
             Event::Debounced { .. } => "debounced",
             Event::CurrentDetails { .. } => "current-details",
+            Event::Arrived { .. } => "arrived",
+        }
+    }
+
+    /// The time this event carries: when it happened, and the time in force for the
+    /// events after it that carry none (the jobs and commands of a task, what arrived
+    /// with an [`Event::Arrived`]).
+    pub fn time_ms(&self) -> Option<u64> {
+        match self {
+            Event::ExecutionStarted(s) => Some(s.time_ms),
+            Event::TaskStarted { time_ms }
+            | Event::Arrived { time_ms }
+            | Event::ActivityHeartbeat { time_ms, .. }
+            | Event::ModuleChanged { time_ms, .. }
+            | Event::Paused { time_ms, .. }
+            | Event::Unpaused { time_ms, .. }
+            | Event::ActivityPaused { time_ms, .. }
+            | Event::ActivityUnpaused { time_ms, .. }
+            | Event::ActivityReset { time_ms, .. }
+            | Event::ActivityOptionsUpdated { time_ms, .. } => Some(*time_ms),
+            _ => None,
         }
     }
 }

@@ -45,7 +45,8 @@ pub fn event_payloads<E>(
         | Event::ActivityFlow { .. }
         | Event::ChildFlow { .. }
         | Event::Debounced { .. }
-        | Event::CurrentDetails { .. } => Ok(()),
+        | Event::CurrentDetails { .. }
+        | Event::Arrived { .. } => Ok(()),
     }
 }
 

@@ -162,7 +162,7 @@ fn live(
                         a href=(format!("{}?tab=timeline&idle=show", execution_href(id))) { "Show idle time" }
                     }
                     " · "
-                    "Times are those of the workflow tasks that recorded the events; a result is placed at the task that received it, a failed attempt (≈) at the task before its retry. "
+                    "Each event is placed when it was recorded: a result at the task that received it, a failed attempt or a cancel request when it arrived (histories recorded before format 8: at the task before). "
                     "Red: backoff and failures; pink: signals; dashed: a timer's planned firing."
                 }
             }

@@ -37,15 +37,16 @@ pub(crate) fn compact(timeline: &Timeline) -> Markup {
     }
 }
 
-/// Page `page` of the events, each with its time (that of its task) and its JSON; with
+/// Page `page` of the events, each with its time (its own, or the latest before it:
+/// its task's, or when it arrived between tasks) and its JSON; with
 /// `resets`, each workflow task's start has a "reset here" link that fills the reset
 /// form.
 pub(crate) fn full(id: &str, events: &[Event], page: usize, resets: bool) -> Markup {
-    let start_ms = events.iter().find_map(task_time).unwrap_or(0);
+    let start_ms = events.iter().find_map(Event::time_ms).unwrap_or(0);
     let times: Vec<u64> = events
         .iter()
         .scan(start_ms, |now, event| {
-            *now = task_time(event).unwrap_or(*now);
+            *now = event.time_ms().unwrap_or(*now);
             Some(*now)
         })
         .collect();
@@ -90,14 +91,6 @@ fn details(event: &Event) -> Markup {
         } @else {
             details { summary { code { (truncate(&json, 120)) } } pre { (json) } }
         }
-    }
-}
-
-fn task_time(event: &Event) -> Option<u64> {
-    match event {
-        Event::ExecutionStarted(s) => Some(s.time_ms),
-        Event::TaskStarted { time_ms } => Some(*time_ms),
-        _ => None,
     }
 }
 

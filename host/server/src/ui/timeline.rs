@@ -3,9 +3,10 @@
 //! outcome; signals, cancel requests and failed workflow tasks are marks on the
 //! workflow's row. A pure function of the history; `timeline_svg` draws it.
 //!
-//! Times are those of the workflow tasks that recorded the events (the history keeps
-//! a time per task, not per event): a result sits at the task that received it, and a
-//! failed activity attempt at the task before its retry ("≈" in its title).
+//! An event is placed at its own time, or at the latest before it: a result at the task
+//! that received it, a failed activity attempt or a cancel request when it arrived
+//! (recorded with it since history format 8; older histories place it at the task
+//! before).
 
 use std::collections::HashMap;
 
@@ -94,9 +95,11 @@ struct Builder {
 
 impl Builder {
     fn event(&mut self, index: usize, event: &Event) {
+        if let Some(time_ms) = event.time_ms() {
+            self.now = time_ms;
+        }
         match event {
             Event::ExecutionStarted(s) => {
-                self.now = s.time_ms;
                 self.open(
                     ("workflow", false, String::new()),
                     0,
@@ -104,7 +107,6 @@ impl Builder {
                     index,
                 );
             }
-            Event::TaskStarted { time_ms } => self.now = *time_ms,
             Event::Command(c) => self.command(index, &c.command),
             Event::Job(job) | Event::PendingJob(job) => self.job(index, job),
             Event::ActivityAttemptFailed {
@@ -127,7 +129,7 @@ impl Builder {
                     row.marks.push(Mark {
                         at_ms: now,
                         kind: "failure",
-                        title: format!("≈ attempt {attempt} failed: {}", failure.message),
+                        title: format!("attempt {attempt} failed: {}", failure.message),
                     });
                 }
             }

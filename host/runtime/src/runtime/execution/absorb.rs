@@ -85,7 +85,7 @@ impl Execution {
                 if !local {
                     self.attempt_ended(seq);
                 }
-                self.events.push(if local {
+                self.record_between(if local {
                     Event::LocalActivityAttemptFailed {
                         seq,
                         attempt,
@@ -160,6 +160,27 @@ impl Execution {
                 self.guards.push(busy);
                 self.upgrades.push((module, reply));
             }
+        }
+    }
+
+    /// Record `event`, which arrived between tasks, with the time it arrived.
+    pub(super) fn record_between(&mut self, event: Event) {
+        self.mark_arrival();
+        self.events.push(event);
+    }
+
+    /// Record the time now for what is recorded next between tasks, unless it is the
+    /// time in force already (that of the last event carrying one, recorded or about to
+    /// be: the pending events follow the deferred task's in the commit).
+    pub(super) fn mark_arrival(&mut self) {
+        let now = self.host.clock.now_ms();
+        let deferred = self.deferred.iter().flat_map(|d| d.events.iter().rev());
+        let in_force = (self.events.iter().rev())
+            .chain(deferred)
+            .chain(self.history.events.iter().rev())
+            .find_map(Event::time_ms);
+        if in_force != Some(now) {
+            self.events.push(Event::Arrived { time_ms: now });
         }
     }
 }

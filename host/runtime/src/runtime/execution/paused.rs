@@ -48,6 +48,9 @@ impl Execution {
         let acks = std::mem::take(&mut self.signal_acks);
         let mut writes: Vec<Write> = self.fired.iter().cloned().map(Write::DeleteTimer).collect();
         writes.extend(acks.iter().flat_map(SignalAck::writes));
+        if !parked.is_empty() {
+            self.mark_arrival();
+        }
         let events = parked.iter().cloned().map(Event::PendingJob).collect();
         if self.commit_with(events, writes).await.is_err() {
             let held = std::mem::replace(&mut self.jobs, parked);

@@ -27,7 +27,7 @@ impl Execution {
             return;
         }
         self.cancel_requested = true;
-        self.events.push(Event::CancelRequested { reason });
+        self.record_between(Event::CancelRequested { reason });
         self.jobs.push(Job::CancelRequested);
         // Acknowledged, like a signal, once the task that delivers it is durable.
         self.signal_acks.push(ack);
@@ -88,6 +88,7 @@ impl Execution {
         writes: Vec<Write>,
         closing: impl FnOnce(&mut Self),
     ) -> bool {
+        self.mark_arrival();
         let time_ms = self.host.clock.now_ms();
         let origin = ack.as_ref().map(SignalAck::writes).unwrap_or_default();
         let mut recording = super::plan::close(&self.view(), event, outcome, time_ms, origin);
