@@ -140,6 +140,9 @@ async fn format_6_data_opens_resumes_and_replays() {
 #[tokio::test]
 async fn format_7_data_opens_resumes_and_replays() {
     // Format 8's folder is written once the format is complete this release.
-    assert!((7..=8).contains(&FORMAT_VERSION), "add a golden folder for the new format");
+    assert!(
+        (7..=8).contains(&FORMAT_VERSION),
+        "add a golden folder for the new format"
+    );
     open_golden(7).await;
 }

@@ -479,4 +479,15 @@ mod tests {
             "Timer timer 2.0 s (seq 2): pending for 4.0 s"
         );
     }
+
+    #[test]
+    fn a_failed_attempt_is_placed_when_it_arrived() {
+        let mut events = history();
+        // The attempt failed 400 ms after the task that scheduled it.
+        events.insert(3, Event::Arrived { time_ms: T0 + 400 });
+        let t = model(&events, T0 + 99_999, None);
+        let greet = &t.rows[1];
+        assert_eq!(greet.backoffs, vec![(T0 + 400, T0 + 1000)]);
+        assert_eq!(greet.marks[0].at_ms, T0 + 400);
+    }
 }
