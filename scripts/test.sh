@@ -15,8 +15,8 @@
 #   heavy   the end-to-end tests under tests/heavy/ (hosts killed with SIGKILL, TLS and
 #           mTLS, long chains of runs, OTLP export), and the tests that run the compiler:
 #           the SDK's compile errors (trybuild) and the toolchain's real guest builds,
-#           and the web UI in headless Chromium (WebDriver): the first run installs
-#           Debian's chromium and chromium-driver when missing (as root, with apt-get);
+#           and the web UI in headless Chromium (WebDriver) and Firefox (Marionette): the first run installs
+#           Debian's chromium, chromium-driver and firefox-esr when missing (as root, with apt-get);
 #           screenshots land in target/ui-screenshots/.
 #
 # Before the unit tier a throwaway PostgreSQL starts (scripts/pg.sh: a Unix socket in a
@@ -80,14 +80,14 @@ unit() {
 tier unit unit "$@"
 tier e2e cargo test --workspace --test e2e "$@" -- --skip heavy:: --test-threads "$e2e_threads"
 # The browser tests' Chromium and its WebDriver, from Debian (one source version, so the
-# two always match).
+# two always match), and Firefox (driven through its built-in Marionette protocol).
 browser() {
-    if [ -x /usr/bin/chromedriver ]; then return; fi
+    if [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/firefox-esr ]; then return; fi
     if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver firefox-esr
     else
-        echo "the browser tests need chromium and chromium-driver: apt-get install chromium chromium-driver (as root)"
+        echo "the browser tests need chromium, chromium-driver and firefox-esr: apt-get install chromium chromium-driver firefox-esr (as root)"
     fi
 }
 heavy() {

@@ -1,4 +1,5 @@
-//! The web UI in a real browser (headless Chromium through WebDriver) against a real
+//! The web UI in real browsers (headless Chromium through WebDriver, and the same walk
+//! in headless Firefox through Marionette) against a real
 //! `weft server`: htmx loads the counts under the content security policy, a filter,
 //! the timeline of a run that changes without a reload when a signal arrives, a
 //! rejected update's message, JSON checked before a form leaves, terminate behind its
@@ -21,6 +22,21 @@ fn list_timeline_messages_and_terminate() {
     let Some(browser) = Browser::start("ui") else {
         return;
     };
+    walk(&browser);
+}
+
+/// The same walk in Firefox: the pages, htmx and the forms work there too.
+#[test]
+fn list_timeline_messages_and_terminate_in_firefox() {
+    let Some(browser) = Browser::firefox("ui-firefox") else {
+        return;
+    };
+    walk(&browser);
+}
+
+/// List, filter, a timeline changed in place by a signal, messages, terminate and the
+/// history's reset link, with a screenshot at each step.
+fn walk(browser: &Browser) {
     let (_dir, server) = server_with_runs(&[], &[]);
     let url = |path: &str| format!("{}{path}", server.url);
 
@@ -38,7 +54,7 @@ fn list_timeline_messages_and_terminate() {
     });
     assert!(shown.contains("Plan:"), "{shown}");
     browser.screenshot("filtered");
-    no_script_errors(&browser);
+    no_script_errors(browser);
 
     // A run's timeline changes in place when a signal arrives.
     browser.goto(&url(&path_of("acct-1")));
@@ -126,7 +142,7 @@ fn list_timeline_messages_and_terminate() {
             "{resource}"
         );
     }
-    no_script_errors(&browser);
+    no_script_errors(browser);
 }
 
 #[test]

@@ -1,18 +1,21 @@
 //! A real browser for the web UI's tests: headless Chromium driven through
-//! chromedriver's W3C WebDriver endpoints over plain HTTP (`ureq`), with screenshots
+//! chromedriver's W3C WebDriver endpoints over plain HTTP (`ureq`), or headless Firefox
+//! through its built-in Marionette protocol (`super::marionette`), with screenshots
 //! saved under `target/ui-screenshots/` for a person to look at.
 //!
-//! `scripts/test.sh` installs Debian's `chromium` and `chromium-driver` when missing.
-//! Without them [`Browser::start`] answers `None` and the test says it skipped, unless
-//! `CI` or `WEFT_REQUIRE_BROWSER=1` is set: then it fails, so a green CI cannot hide a
-//! missing install.
+//! `scripts/test.sh` installs Debian's `chromium`, `chromium-driver` and `firefox-esr`
+//! when missing. Without them [`Browser::start`] and [`Browser::firefox`] answer `None`
+//! and the test says it skipped, unless `CI` or `WEFT_REQUIRE_BROWSER=1` is set: then it
+//! fails, so a green CI cannot hide a missing install.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::marionette::{Marionette, FIREFOX};
 use super::poll::{until, until_seen};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -20,30 +23,60 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// The W3C name of a reference to an element.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// One headless browser session (and its chromedriver), ended when dropped.
+/// One headless browser session, ended when dropped.
 pub struct Browser {
-    driver: Child,
-    endpoint: String,
-    agent: ureq::Agent,
+    backend: Backend,
     /// Screenshots are named `<test>-<step>.png`.
     test: String,
     _profile: tempfile::TempDir,
 }
 
+enum Backend {
+    /// Chromium, behind its chromedriver.
+    Chromium {
+        driver: Child,
+        endpoint: String,
+        agent: ureq::Agent,
+    },
+    Firefox(RefCell<Marionette>),
+}
+
+/// Whether `program` is installed; when it is not, says that `test` skipped, or fails
+/// when `CI` or `WEFT_REQUIRE_BROWSER=1` asks for every browser test to run.
+fn installed(program: &str, packages: &str, test: &str) -> bool {
+    if Path::new(program).exists() {
+        return true;
+    }
+    let required = std::env::var_os("CI").is_some()
+        || std::env::var("WEFT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{program} is missing: scripts/test.sh installs {packages}"
+    );
+    eprintln!("skipped {test}: no {program} (apt-get install {packages})");
+    false
+}
+
 impl Browser {
-    /// A browser for `test`, or `None` (after saying why) when chromedriver is missing
-    /// and neither `CI` nor `WEFT_REQUIRE_BROWSER=1` asks for it.
+    /// Headless Firefox for `test` (named `<test>` in screenshots), or `None` when it is
+    /// not installed (see [`installed`]).
+    pub fn firefox(test: &str) -> Option<Browser> {
+        if !installed(FIREFOX, "firefox-esr", test) {
+            return None;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let marionette = Marionette::start(profile.path());
+        Some(Browser {
+            backend: Backend::Firefox(RefCell::new(marionette)),
+            test: test.to_string(),
+            _profile: profile,
+        })
+    }
+
+    /// Headless Chromium for `test`, or `None` when chromedriver is not installed (see
+    /// [`installed`]).
     pub fn start(test: &str) -> Option<Browser> {
-        if !Path::new(CHROMEDRIVER).exists() {
-            let required = std::env::var_os("CI").is_some()
-                || std::env::var("WEFT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-            assert!(
-                !required,
-                "{CHROMEDRIVER} is missing: scripts/test.sh installs chromium and chromium-driver"
-            );
-            eprintln!(
-                "skipped {test}: no {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
-            );
+        if !installed(CHROMEDRIVER, "chromium chromium-driver", test) {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -88,40 +121,41 @@ impl Browser {
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
         }}});
         let mut browser = Browser {
-            driver,
-            endpoint: String::new(),
-            agent,
+            backend: Backend::Chromium {
+                driver,
+                endpoint: String::new(),
+                agent,
+            },
             test: test.to_string(),
             _profile: profile,
         };
-        let session = browser.call("POST", &format!("{base}/session"), Some(capabilities));
+        let Backend::Chromium { agent, .. } = &browser.backend else {
+            unreachable!("made just above")
+        };
+        // Made before the session, so a failure to start one still ends chromedriver.
+        let session = call(
+            agent,
+            "POST",
+            &format!("{base}/session"),
+            Some(capabilities),
+        );
         let id = session["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session: {session}"));
-        browser.endpoint = format!("{base}/session/{id}");
+        if let Backend::Chromium { endpoint, .. } = &mut browser.backend {
+            *endpoint = format!("{base}/session/{id}");
+        }
         Some(browser)
     }
 
-    fn call(&self, method: &str, url: &str, body: Option<Value>) -> Value {
-        let response = match (method, body) {
-            ("GET", _) => self.agent.get(url).call(),
-            ("DELETE", _) => self.agent.delete(url).call(),
-            (_, body) => self.agent.post(url).send_json(body.unwrap_or(json!({}))),
-        };
-        let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_string()
-            .unwrap();
-        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        assert!(response.status().is_success(), "{method} {url}: {text}");
-        value["value"].clone()
-    }
-
+    /// The WebDriver endpoint `method path` of the session, with `body`: its value.
     fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        self.call(method, &format!("{}{path}", self.endpoint), body)
+        match &self.backend {
+            Backend::Chromium {
+                endpoint, agent, ..
+            } => call(agent, method, &format!("{endpoint}{path}"), body),
+            Backend::Firefox(marionette) => marionette.borrow_mut().call(method, path, body),
+        }
     }
 
     pub fn goto(&self, url: &str) {
@@ -213,10 +247,36 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        if !self.endpoint.is_empty() {
-            let _ = self.agent.delete(&self.endpoint).call();
+        if let Backend::Chromium {
+            driver,
+            endpoint,
+            agent,
+        } = &mut self.backend
+        {
+            if !endpoint.is_empty() {
+                let _ = agent.delete(endpoint.as_str()).call();
+            }
+            let _ = driver.kill();
+            let _ = driver.wait();
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
+}
+
+/// A WebDriver request to chromedriver: its value.
+fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Value {
+    let response = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("DELETE", _) => agent.delete(url).call(),
+        (_, body) => agent.post(url).send_json(body.unwrap_or(json!({}))),
+    };
+    let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert!(response.status().is_success(), "{method} {url}: {text}");
+    value["value"].clone()
 }

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod features;
 pub mod in_process;
 pub mod logs;
+pub mod marionette;
 pub mod pages;
 pub mod poll;
 pub mod postgres;
