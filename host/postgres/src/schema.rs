@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("request ids", V3_REQUESTS),
     ("runs by close time", V4_RUNS_BY_CLOSE),
     ("batch jobs", V5_BATCHES),
+    ("runs by workflow id", V6_RUNS_BY_WORKFLOW),
 ];
 
 /// The schema version this weft writes.
@@ -145,6 +146,11 @@ CREATE TABLE requests (
 /// The closed runs in close order: what retention walks (`Storage::closed_before`).
 const V4_RUNS_BY_CLOSE: &str = r#"
 CREATE INDEX runs_by_close ON runs (close_ms, run_id) WHERE close_ms IS NOT NULL;
+"#;
+
+/// The runs of each workflow id in start order: a list filtered on `WorkflowId`.
+const V6_RUNS_BY_WORKFLOW: &str = r#"
+CREATE INDEX runs_by_workflow ON runs (workflow_id, start_ms DESC, run_id DESC);
 "#;
 
 /// The cluster (its shard count, fixed when the first host creates it), its nodes and

@@ -41,6 +41,7 @@ pub mod plan;
 mod records;
 mod redb_query;
 mod redb_removal;
+mod redb_scan;
 mod redb_search;
 mod redb_store;
 mod redb_tables;

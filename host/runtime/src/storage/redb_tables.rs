@@ -10,6 +10,7 @@
 //! | `runs_by_status`   | (status byte, start ms, run id)       | ()                     |
 //! | `runs_by_type`     | (workflow type, start ms, run id)     | ()                     |
 //! | `runs_by_close`    | (close ms, run id), closed runs only  | ()                     |
+//! | `runs_by_workflow` | (workflow id, start ms, run id)       | ()                     |
 //! | `timers`           | (fire at ms, run id, seq)             | ()                     |
 //! | `resting`          | run id                                | parent workflow id or "" |
 //! | `outbox`           | (source run id, ordinal)              | effect, encoded by the runtime |
@@ -21,8 +22,8 @@
 //! | `search_attribute_types` | attribute name                  | type byte              |
 //! | `requests`         | (workflow id, request key)            | what it did, encoded by the runtime |
 //!
-//! The three run indexes hold one row per run, moved by every `PutRun` in the same
-//! transaction that writes the record; `runs_by_close` holds one per closed run (what
+//! The four run indexes (by start, status, type and workflow id) hold one row per run,
+//! moved by every `PutRun` in the same transaction that writes the record; `runs_by_close` holds one per closed run (what
 //! retention walks, `redb_removal.rs`). A database from before an index existed gets
 //! it built once, when it is opened. `DeleteRun`s are applied after a group's other
 //! writes, by `redb_removal.rs`.
@@ -53,6 +54,10 @@ pub const RUNS_BY_STATUS: TableDefinition<(u8, u64, &str), ()> =
 /// (workflow type, start ms, run id): the runs of each type, in start order.
 pub const RUNS_BY_TYPE: TableDefinition<(&str, u64, &str), ()> =
     TableDefinition::new("runs_by_type");
+/// (workflow id, start ms, run id): the runs of each workflow id, in start order (a list
+/// filtered on `WorkflowId`).
+pub const RUNS_BY_WORKFLOW: TableDefinition<(&str, u64, &str), ()> =
+    TableDefinition::new("runs_by_workflow");
 /// (close ms, run id): the closed runs, in close order (retention's walk).
 pub const RUNS_BY_CLOSE: TableDefinition<(u64, &str), ()> = TableDefinition::new("runs_by_close");
 /// (fire at ms, run id, seq): durable timers, soonest first.
@@ -88,8 +93,12 @@ pub const BATCHES: TableDefinition<&str, &[u8]> = TableDefinition::new("batches"
 pub fn prepare(db: &Database) -> Result<(), StorageError> {
     let tx = db.begin_write()?;
     let tables: Vec<String> = tx.list_tables()?.map(|t| t.name().to_string()).collect();
-    let indexed = tables.iter().any(|t| t == RUNS_BY_START.name());
-    let close_indexed = tables.iter().any(|t| t == RUNS_BY_CLOSE.name());
+    let has = |name: &str| tables.iter().any(|t| t == name);
+    let missing = Missing {
+        runs: !has(RUNS_BY_START.name()),
+        close: !has(RUNS_BY_CLOSE.name()),
+        workflow: !has(RUNS_BY_WORKFLOW.name()),
+    };
     tx.open_table(WORKFLOWS)?;
     tx.open_table(HISTORY)?;
     tx.open_table(OUTCOMES)?;
@@ -107,19 +116,24 @@ pub fn prepare(db: &Database) -> Result<(), StorageError> {
     {
         let runs = tx.open_table(RUNS)?;
         let mut index = RunIndexes::open(&tx)?;
-        if !indexed || !close_indexed {
+        if missing.runs || missing.close || missing.workflow {
             for row in runs.iter()? {
                 let (key, value) = row?;
                 let run = decode_run(key.value(), value.value())?;
-                match indexed {
-                    false => index.insert(&run)?,
-                    true => index.insert_closed(&run)?,
-                }
+                index.build(&run, &missing)?;
             }
         }
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The run indexes a database opened was written without.
+struct Missing {
+    /// All of them (by start, status, type, workflow id and close).
+    runs: bool,
+    close: bool,
+    workflow: bool,
 }
 
 /// Decode a stored run record.
@@ -147,6 +161,7 @@ pub(super) struct RunIndexes<'tx> {
     by_start: Table<'tx, (u64, &'static str), ()>,
     by_status: Table<'tx, (u8, u64, &'static str), ()>,
     by_type: Table<'tx, (&'static str, u64, &'static str), ()>,
+    by_workflow: Table<'tx, (&'static str, u64, &'static str), ()>,
     by_close: Table<'tx, (u64, &'static str), ()>,
 }
 
@@ -156,8 +171,25 @@ impl<'tx> RunIndexes<'tx> {
             by_start: tx.open_table(RUNS_BY_START)?,
             by_status: tx.open_table(RUNS_BY_STATUS)?,
             by_type: tx.open_table(RUNS_BY_TYPE)?,
+            by_workflow: tx.open_table(RUNS_BY_WORKFLOW)?,
             by_close: tx.open_table(RUNS_BY_CLOSE)?,
         })
+    }
+
+    /// `r`'s rows in the indexes that are `missing`.
+    fn build(&mut self, r: &RunRecord, missing: &Missing) -> Result<(), StorageError> {
+        if missing.runs {
+            return self.insert(r);
+        }
+        if missing.close {
+            self.insert_closed(r)?;
+        }
+        if missing.workflow {
+            let (ms, id) = r.order_key();
+            self.by_workflow
+                .insert((r.workflow_id.as_str(), ms, id), ())?;
+        }
+        Ok(())
     }
 
     fn insert(&mut self, r: &RunRecord) -> Result<(), StorageError> {
@@ -166,6 +198,8 @@ impl<'tx> RunIndexes<'tx> {
         self.by_status.insert((r.status.index_byte(), ms, id), ())?;
         self.by_type
             .insert((r.workflow_type.as_str(), ms, id), ())?;
+        self.by_workflow
+            .insert((r.workflow_id.as_str(), ms, id), ())?;
         self.insert_closed(r)
     }
 
@@ -183,6 +217,7 @@ impl<'tx> RunIndexes<'tx> {
         self.by_start.remove((ms, id))?;
         self.by_status.remove((r.status.index_byte(), ms, id))?;
         self.by_type.remove((r.workflow_type.as_str(), ms, id))?;
+        self.by_workflow.remove((r.workflow_id.as_str(), ms, id))?;
         if let Some(close_ms) = r.close_ms {
             self.by_close.remove((close_ms, id))?;
         }
@@ -210,6 +245,12 @@ impl<'tx> RunIndexes<'tx> {
                 .remove((old.workflow_type.as_str(), old_ms, old_id))?;
             self.by_type
                 .insert((new.workflow_type.as_str(), ms, id), ())?;
+        }
+        if moved || old.workflow_id != new.workflow_id {
+            self.by_workflow
+                .remove((old.workflow_id.as_str(), old_ms, old_id))?;
+            self.by_workflow
+                .insert((new.workflow_id.as_str(), ms, id), ())?;
         }
         if old.close_ms != new.close_ms || old.run_id != new.run_id {
             if let Some(close_ms) = old.close_ms {

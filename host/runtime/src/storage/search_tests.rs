@@ -55,11 +55,54 @@ fn a_selective_condition_reads_only_its_candidates() {
     );
     assert_eq!(page.examined, 61);
     let page = check(&storage, &all, "WorkflowId = 'order-5'");
+    assert_eq!(page.plan, "index runs_by_workflow");
+    assert_eq!(page.examined, 1);
+    let page = check(&storage, &all, "WorkflowId != 'order-5'");
     assert_eq!(page.plan, "scan of runs_by_start");
     let q = "ORDER BY StartTime ASC";
     let typed = resolve(q, &parse(q).unwrap(), &storage.attribute_types().unwrap()).unwrap();
     assert_eq!(storage.search_runs(&typed, 0, 3).unwrap().examined, 4);
+    // One condition in start order: a page of it and one more, either way.
+    for q in [
+        "WorkflowType = 'order'",
+        "WorkflowType = 'order' ORDER BY StartTime ASC",
+        "ExecutionStatus = 'Running'",
+        "OrderStatus = 'paid'",
+    ] {
+        let typed = resolve(q, &parse(q).unwrap(), &storage.attribute_types().unwrap()).unwrap();
+        let page = storage.search_runs(&typed, 0, 3).unwrap();
+        assert_eq!(
+            (page.runs.len(), page.examined),
+            (3, 4),
+            "{q}: {}",
+            page.plan
+        );
+        let every = check(&storage, &all, q);
+        assert_eq!(page.runs, every.runs[..3], "{q}");
+    }
 }
+/// A database written before `runs_by_workflow` existed gets it built when opened.
+#[test]
+fn the_workflow_index_is_built_for_an_older_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weft.redb");
+    let all = conformance::search::fill(&RedbStorage::open(&path).unwrap());
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        assert!(tx.delete_table(redb_tables::RUNS_BY_WORKFLOW).unwrap());
+        tx.commit().unwrap();
+    }
+    let storage = RedbStorage::open(&path).unwrap();
+    let page = check(
+        &storage,
+        &all,
+        "WorkflowId = 'order-5' OR WorkflowId = 'order-7'",
+    );
+    assert_eq!(page.plan, "index runs_by_workflow");
+    assert_eq!(page.runs.len(), 2);
+}
+
 /// Times queries over 100,000 runs with attributes (`cargo test -p weft-host --release
 /// --lib search_bench -- --ignored --nocapture`); prints, asserts no time.
 #[test]
