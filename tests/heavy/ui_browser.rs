@@ -4,7 +4,8 @@
 //! the timeline of a run that changes without a reload when a signal arrives, a
 //! rejected update's message, JSON checked before a form leaves, terminate behind its
 //! confirmation, the history's "reset here" opening the reset form, no request to
-//! another origin, and a login with a token. Every step
+//! another origin, a login with a token, a schedule paused from its page, the timeline's
+//! rows checked against the history, a forged post refused and read-only mode. Every step
 //! saves a screenshot under `target/ui-screenshots/`.
 
 use serde_json::{json, Value};
@@ -166,5 +167,80 @@ fn log_in_with_a_token() {
         "HttpOnly: {cookies}"
     );
     browser.screenshot("logged-in");
+    no_script_errors(&browser);
+}
+
+/// A schedule paused from its page; a run's timeline rows are its history's
+/// activities; a form posted from another origin is refused and changes nothing; with
+/// `--ui-read-only` a run's page has no action and a post is answered 403.
+#[test]
+fn schedule_timeline_rows_forgery_and_read_only() {
+    let Some(browser) = Browser::start("ui-guard") else {
+        return;
+    };
+    let (_dir, server) = server_with_runs(&[], &[]);
+    let url = |path: &str| format!("{}{path}", server.url);
+
+    let schedule = json!({"id": "yearly", "spec": {"cron": ["0 0 1 1 *"]},
+        "action": {"workflow_type": "hello", "input": "schedule"}});
+    assert_eq!(server.post_json("/v1/schedules", &schedule).0, 201);
+    browser.goto(&url("/ui/schedules/yearly"));
+    browser.type_into(
+        &browser.find(r#"form[action$="/pause"] input[name=note]"#),
+        "maintenance",
+    );
+    browser.click(&browser.find(r#"form[action$="/pause"] button"#));
+    browser.wait_for_text("the paused schedule", |t| t.contains("paused"));
+    browser.find(r#"form[action$="/unpause"]"#);
+    assert_eq!(server.get("/v1/schedules/yearly").1["paused"], true);
+    browser.screenshot("schedule-paused");
+
+    // The hello run's timeline: one activity row per activity its history scheduled.
+    let id = crate::ui::HOSTILE_ID;
+    server.result(&crate::ui::encoded(id));
+    browser.goto(&url(&path_of(id)));
+    browser.find("svg.timeline g.row[data-kind=activity]");
+    let rows = browser.execute(
+        "return [...document.querySelectorAll('svg.timeline g.row[data-kind=activity]')].map(g => Number(g.dataset.seq))",
+    );
+    let (status, history) = server.get(&format!(
+        "/v1/executions/{}/history",
+        crate::ui::encoded(id)
+    ));
+    assert_eq!(status, 200, "{history}");
+    let scheduled: Vec<Value> = (history["events"].as_array().unwrap().iter())
+        .filter_map(|e| e["Command"]["command"]["ScheduleActivity"]["seq"].as_u64())
+        .map(Value::from)
+        .collect();
+    assert!(!scheduled.is_empty(), "{history}");
+    assert_eq!(rows, Value::from(scheduled));
+    browser.screenshot("timeline-rows");
+
+    // A page of another origin posts a terminate form: refused, the run goes on.
+    let forged = format!(
+        "data:text/html,<form id=f method=post action='{}/ui/executions/acct-1/terminate'>\
+         <input name=reason value=forged><input name=csrf value=x></form>\
+         <script>document.getElementById('f').submit()</script>",
+        server.url
+    );
+    browser.goto(&forged);
+    browser.wait_for_text("the refusal", |t| t.contains("refused"));
+    browser.screenshot("forged-post");
+    assert_eq!(server.get("/v1/executions/acct-1").1["status"], "running");
+
+    // Read-only: no action on the page, and a post from the page itself is refused.
+    let (_dir, read_only) = server_with_runs(&["--ui-read-only"], &[]);
+    browser.goto(&format!("{}{}", read_only.url, path_of("acct-1")));
+    browser.find("svg.timeline");
+    assert!(browser.find_all("form[method=post]").is_empty());
+    let status = browser.execute(
+        "return fetch('/ui/executions/acct-1/terminate', {method: 'POST', body: new URLSearchParams({reason: 'x'})}).then(r => r.status)",
+    );
+    assert_eq!(status, 403);
+    assert_eq!(
+        read_only.get("/v1/executions/acct-1").1["status"],
+        "running"
+    );
+    browser.screenshot("read-only");
     no_script_errors(&browser);
 }
