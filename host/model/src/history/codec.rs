@@ -33,14 +33,14 @@
 //! `Event::Fairness`, `Event::ActivityFlow` and `Event::ChildFlow` (flow control set by
 //! a start, an activity or a child), `Event::Debounced` (a start with a debounce key,
 //! pending until its period passes) and `Event::CurrentDetails` (what the workflow says
-//! it is doing, recorded within a task after its jobs). Data of every older format
-//! decodes with
-//! today's types.
+//! it is doing, recorded within a task after its jobs). Format 8 added
+//! `Job::ChildCancelRequested` (a child's run recorded the cancellation its parent
+//! requested). Data of every older format decodes with today's types.
 
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 7;
+pub const FORMAT_VERSION: u16 = 8;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;
