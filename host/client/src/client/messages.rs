@@ -92,7 +92,9 @@ impl Client {
         body.update_id
             .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string());
         body.wait_s = Some(deadline_s);
-        Ok(self.post_held_once(&update_path(id, name), &body, deadline_s)?.1)
+        Ok(self
+            .post_held_once(&update_path(id, name), &body, deadline_s)?
+            .1)
     }
 }
 
