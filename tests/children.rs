@@ -10,9 +10,10 @@ use support::features::start;
 use support::*;
 use weft_host::history::vocab::ChildResolution;
 use weft_host::history::{Command, Event, Job, Outcome};
+use weft_host::runtime::MessageError;
 use weft_host::runtime::RunHandle;
 use weft_host::storage::Status;
-use weft_host::testing::TestEnv;
+use weft_host::testing::{TestEnv, TestEnvError};
 
 async fn env() -> TestEnv {
     let env = test_env().start().await.unwrap();
@@ -202,6 +203,14 @@ async fn child_workflow_cancel_wait_requested() {
     let (contrast, _, stage) =
         stage_while_the_child_backs_off(&env, "try-instead", "try_cancel").await;
     assert_eq!(stage, "resolved");
+    // The name the host tells a parent under is the host's alone.
+    let forged = env
+        .signal("wait-requested", "__weft_child_cancel_requested", json!(1))
+        .await;
+    assert!(
+        matches!(&forged, Err(TestEnvError::Message(MessageError::Invalid(m))) if m.contains("reserved")),
+        "{forged:?}"
+    );
 
     env.skip(std::time::Duration::from_secs(5));
     let (outcome, events) = finish(&env, &run).await;
