@@ -14,6 +14,7 @@ use weft_host::runtime::WeakHost;
 use serde_json::{json, Value};
 use support::*;
 use weft_host::contract::Payload;
+use weft_host::history::vocab::ActivityResolution;
 use weft_host::history::{Command, Event, Job, Outcome};
 use weft_host::runtime::{RunHandle, StartRequest};
 use weft_host::testing::TestEnv;
@@ -40,18 +41,55 @@ fn activities(host: Arc<OnceLock<WeakHost>>) -> ActivityRegistry {
         .register_fn("echo", |_ctx, s: String| async move {
             Ok::<_, ActivityError>(s)
         })
-        .register_fn("heartbeat_until_cancelled", move |ctx, (): ()| {
+        .register_fn("heartbeat_until_cancelled", {
             let host = host.clone();
-            async move {
-                for second in 0..60u32 {
-                    if ctx.heartbeat(&second).is_err() {
-                        tell(&host, &ctx, "cancelled").await;
-                        return Err(ActivityError::cancelled("cancelled at a heartbeat"));
+            move |ctx, (): ()| {
+                let host = host.clone();
+                async move {
+                    for second in 0..60u32 {
+                        if ctx.heartbeat(&second).is_err() {
+                            tell(&host, &ctx, "cancelled").await;
+                            return Err(ActivityError::cancelled("cancelled at a heartbeat"));
+                        }
+                        ctx.sleep(Duration::from_secs(1)).await;
                     }
-                    ctx.sleep(Duration::from_secs(1)).await;
+                    tell(&host, &ctx, "timeout").await;
+                    Ok("timeout".to_string())
                 }
-                tell(&host, &ctx, "timeout").await;
-                Ok("timeout".to_string())
+            }
+        })
+        .register_fn("heartbeat_ten_seconds", {
+            let host = host.clone();
+            move |ctx, (): ()| {
+                let host = host.clone();
+                async move {
+                    let mut told = false;
+                    for second in 0..10u32 {
+                        told |= ctx.heartbeat(&second).is_err();
+                        ctx.sleep(Duration::from_secs(1)).await;
+                    }
+                    let report = if told { "told" } else { "not told" };
+                    tell(&host, &ctx, report).await;
+                    Ok::<_, ActivityError>(report.to_string())
+                }
+            }
+        })
+        .register_fn("report_cancellation", {
+            let host = host.clone();
+            move |ctx, (): ()| {
+                let host = host.clone();
+                async move {
+                    tokio::select! {
+                        () = ctx.cancelled() => {
+                            tell(&host, &ctx, "told").await;
+                            Err(ActivityError::cancelled("told of its cancellation"))
+                        }
+                        () = ctx.sleep(Duration::from_secs(10)) => {
+                            tell(&host, &ctx, "not told").await;
+                            Ok("not told".to_string())
+                        }
+                    }
+                }
             }
         })
         .register_fn("fail_with_attempt", |ctx, (): ()| async move {
@@ -207,14 +245,18 @@ async fn activity_cancel_wait_cancel() {
 }
 
 /// activity/cancel_abandon: nothing reaches the host; the future resolves cancelled at
-/// once and the run completes long before the activity's timeout.
+/// once, and the activity, heartbeating on while the run stays open, is never told: its
+/// context never sees a cancellation (it reports `"told"` if it does).
 #[tokio::test]
 async fn activity_cancel_abandon() {
     let env = env().await;
     let started = env.now_ms();
     let run = start(&env, "cancel_abandon").await;
     let (outcome, events) = finish(&env, &run).await;
-    assert_eq!(completed(&outcome), json!("cancelled"));
+    assert_eq!(
+        completed(&outcome),
+        json!("cancelled; the activity: not told")
+    );
     assert!(!commands(&events).any(|c| matches!(c, Command::RequestCancelActivity(_))));
     let closed = env.host().find_run(&run.run_id).unwrap().close_ms.unwrap();
     assert!(closed - started < 60_000);
@@ -302,12 +344,76 @@ async fn local_activity_retry_on_error() {
         .any(|e| matches!(e, Event::LocalActivityAttemptFailed { .. })));
 }
 
-/// local_activity/cancel_try_cancel: resolves cancelled at once, with no command.
+/// The local activity's resolution in `events`, and where it is.
+fn local_resolution(events: &[Event]) -> Option<(usize, &ActivityResolution)> {
+    events.iter().enumerate().find_map(|(i, e)| match e {
+        Event::Job(Job::ResolveLocalActivity(r)) => Some((i, &r.resolution)),
+        _ => None,
+    })
+}
+
+/// local_activity/cancel_try_cancel: resolves cancelled at once, with no command; the
+/// activity is told (through its context: it reports `told`).
 #[tokio::test]
 async fn local_activity_cancel_try_cancel() {
     let (outcome, events) = run("local_cancel_try_cancel").await;
-    assert_eq!(completed(&outcome), json!("cancelled"));
+    assert_eq!(completed(&outcome), json!("cancelled; the activity: told"));
     assert!(!commands(&events).any(|c| matches!(c, Command::RequestCancelActivity(_))));
+}
+
+/// local_activity/cancel_abandon: resolves cancelled at once, and the activity is never
+/// told: it waits out its 10 s and reports `not told`.
+#[tokio::test]
+async fn local_activity_cancel_abandon() {
+    let (outcome, events) = run("local_cancel_abandon").await;
+    assert_eq!(
+        completed(&outcome),
+        json!("cancelled; the activity: not told")
+    );
+    assert!(!commands(&events).any(|c| matches!(c, Command::RequestCancelActivity(_))));
+}
+
+/// local_activity/cancel_wait_completed: the activity is told, and the workflow waits
+/// for it to end: its recorded `cancelled` resolution comes after its report and
+/// before the run completes.
+#[tokio::test]
+async fn local_activity_cancel_wait_completed() {
+    let (outcome, events) = run("local_cancel_wait_completed").await;
+    assert_eq!(completed(&outcome), json!("cancelled; the activity: told"));
+    let (resolved, resolution) = local_resolution(&events).expect("a resolution");
+    assert!(
+        matches!(resolution, ActivityResolution::Cancelled(_)),
+        "{resolution:?}"
+    );
+    let reported = events
+        .iter()
+        .position(|e| matches!(e, Event::Job(Job::Signal(s)) if s.name == "activity-result"))
+        .unwrap();
+    let done = events
+        .iter()
+        .position(
+            |e| matches!(e, Event::Command(c) if matches!(c.command, Command::CompleteWorkflow(_))),
+        )
+        .unwrap();
+    assert!(reported <= resolved && resolved < done, "{events:#?}");
+}
+
+/// local_activity/cancel_failing: cancelled while it waits out a backoff between
+/// attempts, it resolves cancelled (recorded so) without another attempt.
+#[tokio::test]
+async fn local_activity_cancel_failing() {
+    let (outcome, events) = run("local_cancel_failing").await;
+    assert_eq!(completed(&outcome), json!("cancelled"));
+    let failed = events
+        .iter()
+        .filter(|e| matches!(e, Event::LocalActivityAttemptFailed { .. }))
+        .count();
+    assert_eq!(failed, 1, "{events:#?}");
+    let (_, resolution) = local_resolution(&events).expect("a resolution");
+    assert!(
+        matches!(resolution, ActivityResolution::Cancelled(_)),
+        "{resolution:?}"
+    );
 }
 
 /// local_activity/serial: three in a row, each answered before the next is issued.

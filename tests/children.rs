@@ -10,9 +10,10 @@ use support::features::start;
 use support::*;
 use weft_host::history::vocab::ChildResolution;
 use weft_host::history::{Command, Event, Job, Outcome};
+use weft_host::runtime::MessageError;
 use weft_host::runtime::RunHandle;
 use weft_host::storage::Status;
-use weft_host::testing::TestEnv;
+use weft_host::testing::{TestEnv, TestEnvError};
 
 async fn env() -> TestEnv {
     let env = test_env().start().await.unwrap();
@@ -144,20 +145,117 @@ async fn child_workflow_cancel_try_cancel() {
     ));
 }
 
-/// child_workflow/cancel_wait_requested: the parent's wait ends cancelled once the
-/// cancellation is requested (recorded as `cancel-child-workflow`), and the child then
-/// gets the cancellation: it reports it to its parent and ends cancelled.
+/// Start `cancel_wait_requested` with `mode` and make its child crash; once the child
+/// waits out the backoff of its failed task, let the parent cancel it. Returns the
+/// parent's run, the child's, and what the parent's query `stage` answers once its task
+/// that cancelled the child is recorded.
+async fn stage_while_the_child_backs_off(
+    env: &TestEnv,
+    id: &str,
+    mode: &str,
+) -> (RunHandle, String, String) {
+    let run = start(env, "cancel_wait_requested", id, json!(mode)).await;
+    let child_id = format!("{id}/child-1");
+    child_started(env, id).await;
+    let child = env.host().find_run(&child_id).unwrap().run_id;
+    env.signal(&child_id, "crash", json!(null)).await.unwrap();
+    poll::until_async(&format!("{child_id} to fail a task"), || async {
+        let events = env.host().history(&child).unwrap();
+        let failed = events
+            .iter()
+            .any(|e| matches!(e, Event::TaskAttemptFailed { .. }));
+        failed.then_some(())
+    })
+    .await;
+    env.signal(id, "go", json!(null)).await.unwrap();
+    poll::until_async(&format!("{id} to cancel its child"), || async {
+        let events = env.host().history(&run.run_id).unwrap();
+        let cancelled = commands(&events).any(|c| matches!(c, Command::CancelChildWorkflow(1)));
+        cancelled.then_some(())
+    })
+    .await;
+    let stage = env.query::<String>(id, "stage", json!(null)).await.unwrap();
+    (run, child, stage)
+}
+
+/// child_workflow/cancel_wait_requested: the parent's wait ends once the child's run has
+/// recorded the cancellation request, not when the parent issues it. While the child
+/// cannot record it (it waits out the backoff of a failed workflow task, on a clock that
+/// moves only when the test says), the parent still waits, where a `TryCancel` parent
+/// has moved on. Once the child's next attempt records it, the parent is told
+/// (`child-cancel-requested`), resolves cancelled and completes.
 #[tokio::test]
 async fn child_workflow_cancel_wait_requested() {
-    let env = env().await;
-    let run = start(&env, "cancel_wait_requested", "wait-requested", json!(null)).await;
+    let env = test_env().manual_time().start().await.unwrap();
+    env.deploy(component_bytes("children"), "children")
+        .await
+        .unwrap();
+    let (run, child, stage) =
+        stage_while_the_child_backs_off(&env, "wait-requested", "wait_requested").await;
+    assert_eq!(stage, "cancelling");
+    let recorded = |events: &[Event]| {
+        events
+            .iter()
+            .position(|e| matches!(e, Event::Job(Job::CancelRequested)))
+    };
+    assert_eq!(recorded(&env.host().history(&child).unwrap()), None);
+    // The same parent with `TryCancel` stops waiting as it cancels.
+    let (contrast, _, stage) =
+        stage_while_the_child_backs_off(&env, "try-instead", "try_cancel").await;
+    assert_eq!(stage, "resolved");
+    // The name the host tells a parent under is the host's alone.
+    let forged = env
+        .signal("wait-requested", "__weft_child_cancel_requested", json!(1))
+        .await;
+    assert!(
+        matches!(&forged, Err(TestEnvError::Message(MessageError::Invalid(m))) if m.contains("reserved")),
+        "{forged:?}"
+    );
+
+    env.skip(std::time::Duration::from_secs(5));
     let (outcome, events) = finish(&env, &run).await;
     assert_eq!(completed(&outcome), json!("cancelled"));
+    assert!(recorded(&env.host().history(&child).unwrap()).is_some());
+    let at = |check: &dyn Fn(&Event) -> bool| events.iter().position(check).unwrap();
+    let cancelled =
+        at(&|e| matches!(e, Event::Command(c) if c.command == Command::CancelChildWorkflow(1)));
+    let told = at(&|e| matches!(e, Event::Job(Job::ChildCancelRequested(1))));
+    assert!(cancelled < told, "{events:#?}");
+    let (outcome, _) = finish(&env, &contrast).await;
+    assert_eq!(completed(&outcome), json!("cancelled"));
+}
+
+/// bugs/go/child_workflow_cancel_panic: a run cancelled while its child (not awaited)
+/// is pending cleans up with an activity shielded from the cancellation and completes:
+/// no task failure, and its history replays.
+#[tokio::test]
+async fn bugs_go_child_workflow_cancel_panic() {
+    // The child sleeps a day: time moves only when the test says.
+    let env = test_env()
+        .manual_time()
+        .mock_activity_with_context("noop", |_ctx, (): ()| async { Ok(()) })
+        .start()
+        .await
+        .unwrap();
+    env.deploy(component_bytes("children"), "children")
+        .await
+        .unwrap();
+    let id = "cancel-panic";
+    let run = start(&env, "child_workflow_cancel_panic", id, json!(null)).await;
+    poll::until_async("the parent to wait for its cancellation", || async {
+        let waiting = env
+            .query::<bool>(id, "waiting-for-cancel", json!(null))
+            .await;
+        waiting.unwrap().then_some(())
+    })
+    .await;
+    env.host().cancel(id, "test").await.unwrap();
+    let (outcome, events) = finish(&env, &run).await;
+    assert_eq!(completed(&outcome), json!("cleaned up"));
     assert!(commands(&events).any(|c| matches!(c, Command::CancelChildWorkflow(1))));
-    assert!(matches!(
-        child_finishes(&env, "wait-requested/child-1").await,
-        Outcome::Cancelled
-    ));
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, Event::TaskAttemptFailed { .. })));
 }
 
 /// signal/workflow_to_workflow: one workflow signals another, which is not its child,

@@ -6,6 +6,9 @@ use crate::support;
 
 use serde_json::json;
 use support::features::{env, env_with, replays, result, start};
+use support::server::{fails_with, ok, Server};
+use support::{component, poll};
+use weft_host::history::Event;
 use weft_host::runtime::MessageError;
 use weft_host::testing::{TestEnv, TestEnvError};
 
@@ -105,4 +108,36 @@ async fn queries_answer_evicted_and_closed_runs() {
         ),
         "{missing:?}"
     );
+}
+
+/// query/timeout_due_to_no_active_workers, adapted: weft has no workers to stop, but a
+/// run whose every workflow task fails has no state to answer a query from. Asked on a
+/// real server through the CLI, the query times out with a clear error naming the
+/// failure (exit 3), instead of hanging or answering nonsense; once a fix is deployed
+/// the run completes normally and answers again.
+#[test]
+fn query_timeout_due_to_no_active_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::virtual_with(&dir.path().join("data"), "misbehave");
+    ok(server.cli(&["start", "panics", "--id", "no-workers"]));
+    poll::until("the run's task to fail", || {
+        let events = server.history("no-workers");
+        let failed = events
+            .iter()
+            .any(|e| matches!(e, Event::TaskAttemptFailed { .. }));
+        failed.then_some(())
+    });
+    let timed_out = fails_with(server.cli(&["query", "no-workers", "state"]), 3);
+    assert!(
+        timed_out.contains("query `state` timed out: no workflow task of run"),
+        "{timed_out}"
+    );
+    assert!(timed_out.contains("deliberate panic"), "{timed_out}");
+
+    let fixed = component("misbehave-fixed");
+    ok(server.cli(&["deploy", fixed.to_str().unwrap(), "--name", "misbehave"]));
+    assert_eq!(ok(server.cli(&["result", "no-workers"])), "\"fixed\"");
+    let metadata = ok(server.cli(&["query", "no-workers", "__weft_workflow_metadata"]));
+    assert!(metadata.contains("queries"), "{metadata}");
+    server.assert_replays("no-workers", "misbehave-fixed");
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 use support::features::{env, env_with, replays, result, start, update_events};
+use support::server::{fails_with, ok, said, Server};
 use weft_host::activities::ActivityRegistry;
 use weft_host::contract::Payload;
 use weft_host::history::Event;
@@ -186,6 +187,40 @@ async fn update_async_accepted() {
     support::features::finish(&env, &run).await;
     let events = replays(&env, &run);
     assert_eq!(update_events(&events), (2, 2, 0, 2));
+}
+
+/// update/async_accepted, its deadline case, the way a user meets it: an accepted update
+/// whose caller's deadline passes before the handler finishes gets a timeout error
+/// (`weft update --timeout`, exit 1), and the update still completes: asked again by
+/// its id it answers 123. (`--timeout 0` answers with the stage reached at once, so no
+/// test clock or real time is raced.)
+#[test]
+fn update_async_accepted_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::virtual_with(&dir.path().join("data"), "messages");
+    let id = "accepted-cli";
+    ok(server.cli(&["start", "update_async_accepted", "--id", id]));
+    let update = |extra: &[&str]| {
+        let args = [&["update", id, "wait_then", "--input", "false"], extra].concat();
+        server.cli(&args)
+    };
+    let accepted = said(update(&["--update-id", "ok", "--wait", "accepted"]));
+    assert!(accepted.contains("update ok accepted"), "{accepted}");
+    let timed_out = fails_with(update(&["--update-id", "ok", "--timeout", "0"]), 1);
+    assert!(
+        timed_out.contains("update ok timed out: not completed within 0s"),
+        "{timed_out}"
+    );
+    assert!(timed_out.contains("--update-id ok"), "{timed_out}");
+    let refused = fails_with(update(&["--timeout", "500ms"]), 2);
+    assert!(refused.contains("--timeout"), "{refused}");
+
+    ok(server.cli(&["signal", id, "unblock"]));
+    assert_eq!(ok(update(&["--update-id", "ok"])), "123");
+    ok(server.cli(&["signal", id, "finish"]));
+    ok(server.cli(&["result", id]));
+    let events = server.assert_replays(id, "messages");
+    assert_eq!(update_events(&events), (1, 1, 0, 1));
 }
 
 /// update/deduplication: requests with the same update id, while the first is still

@@ -190,15 +190,16 @@ impl<O> ActivityFuture<O> {
     ///
     /// | type                        | activity                                   | local activity            |
     /// |-----------------------------|--------------------------------------------|---------------------------|
-    /// | `TryCancel` (default)       | `request-cancel-activity`; resolves cancelled now | resolves cancelled now |
-    /// | `WaitCancellationCompleted` | `request-cancel-activity`; resolves when the host reports the outcome | resolves when the activity ends |
+    /// | `TryCancel` (default)       | `request-cancel-activity`; resolves cancelled now | told; resolves cancelled now |
+    /// | `WaitCancellationCompleted` | `request-cancel-activity`; resolves when the host reports the outcome | told; resolves when the activity ends |
     /// | `Abandon`                   | resolves cancelled now                     | resolves cancelled now    |
     ///
     /// "Resolves cancelled" is an [`ActivityError`] for which
     /// [`is_cancelled`](ActivityError::is_cancelled) holds; the host's later answer is
-    /// ignored. There is no command that cancels a local activity: the host runs it to
-    /// its end. Does nothing if the activity has already resolved (even if this future
-    /// has not taken the result yet) or its cancellation has begun.
+    /// ignored. No command cancels a local activity: the host is told aside
+    /// (`cancel-local-activity`) and tells the activity through its context. Does
+    /// nothing if the activity has already resolved (even if this future has not taken
+    /// the result yet) or its cancellation has begun.
     ///
     /// ```no_run
     /// # use std::time::Duration;

@@ -3,20 +3,21 @@
 //!
 //! How an operation is cancelled depends on its kind and, for activities, on its
 //! [`ActivityCancellationType`]. The cancellation types exist only in the SDK, as in
-//! Temporal's SDKs: the host sees at most a `request-cancel-activity` command.
+//! Temporal's SDKs: the host sees at most a `request-cancel-activity` command (for a
+//! local activity, a `cancel-local-activity` call, which is not recorded).
 //!
 //! | operation       | `TryCancel` (default)            | `WaitCancellationCompleted`      | `Abandon`            |
 //! |-----------------|----------------------------------|----------------------------------|----------------------|
 //! | activity        | `request-cancel-activity`; the future resolves cancelled at once | `request-cancel-activity`; the future resolves with the host's `resolve-activity`, whatever it says | no command; resolves cancelled at once |
-//! | local activity  | no command; resolves cancelled at once | no command; resolves with the host's `resolve-local-activity` | no command; resolves cancelled at once |
+//! | local activity  | `cancel-local-activity` (no command); resolves cancelled at once | `cancel-local-activity`; resolves with the host's `resolve-local-activity` | nothing; resolves cancelled at once |
 //! | timer           | `cancel-timer`; resolves cancelled at once | — | — |
 //! | child workflow  | `cancel-child-workflow`; resolves cancelled at once | `cancel-child-workflow`; resolves when the child closes | no command; resolves cancelled at once |
 //! | wait condition  | resolves cancelled at once (workflow cancellation only) | — | — |
 //!
 //! When the future resolves at once, the host's answer is still expected: it is accepted
 //! and ignored when it comes. There is no command to cancel a local activity (the
-//! contract has none), so the host runs it to its end either way; only the workflow stops
-//! waiting for it, or, with `WaitCancellationCompleted`, keeps waiting.
+//! contract has none): the host is told through the `cancel-local-activity` import, and
+//! tells the activity through its context (or ends its backoff as cancelled).
 //!
 //! An operation is cancelled at most once; cancelling one that has already resolved (its
 //! answer arrived, even if its future has not taken it yet) does nothing.
@@ -152,11 +153,17 @@ pub(crate) fn cancel(
     if op.cancellation != ActivityCancellationType::WaitCancellationCompleted {
         table.settle(seq, cancelled_activity(cause));
     }
-    if kind == OpKind::Activity && op.cancellation != ActivityCancellationType::Abandon {
-        state.issue(
+    if op.cancellation == ActivityCancellationType::Abandon {
+        return;
+    }
+    match kind {
+        OpKind::Activity => state.issue(
             Command::RequestCancelActivity(seq),
             Some(at.unwrap_or(op.origin)),
-        );
+        ),
+        // No command cancels a local activity: the host is told aside, while replaying
+        // too (it ignores the call then).
+        _ => crate::host::cancel_local_activity(seq),
     }
 }
 

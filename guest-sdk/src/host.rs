@@ -26,6 +26,7 @@ pub(crate) trait Host {
     fn child_flow(&self, seq: u32, flow: &FlowOptions);
     fn set_current_details(&self, details: &str);
     fn waiting_on(&self, points: &[WaitPoint]);
+    fn cancel_local_activity(&self, seq: u32);
 }
 
 thread_local! {
@@ -114,6 +115,13 @@ pub(crate) fn child_flow(seq: u32, flow: &FlowOptions) {
     }
 }
 
+pub(crate) fn cancel_local_activity(seq: u32) {
+    match installed() {
+        Some(host) => host.cancel_local_activity(seq),
+        None => imports::cancel_local_activity(seq),
+    }
+}
+
 pub(crate) fn record_metric(metric: &MetricValue) {
     match installed() {
         Some(host) => host.record_metric(metric),
@@ -138,9 +146,9 @@ pub(crate) fn waiting_on(points: &[WaitPoint]) {
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
-        activity_flow, child_flow, child_workflow_options, continued_from, history_info, log, now,
-        random_bytes, record_metric, report_fatal_panic, report_panic, set_current_details,
-        waiting_on,
+        activity_flow, cancel_local_activity, child_flow, child_workflow_options, continued_from,
+        history_info, log, now, random_bytes, record_metric, report_fatal_panic, report_panic,
+        set_current_details, waiting_on,
     };
 }
 
@@ -188,6 +196,10 @@ mod imports {
     }
 
     pub(super) fn waiting_on(_points: &[crate::wit::WaitPoint]) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn cancel_local_activity(_seq: u32) {
         panic!("{OUTSIDE}")
     }
 

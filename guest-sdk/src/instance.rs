@@ -88,6 +88,9 @@ enum Prepared<S> {
         seq: u32,
         resolution: ChildResolution,
     },
+    ChildCancelRequested {
+        seq: u32,
+    },
 }
 
 impl<W: Workflow> Instance<W> {
@@ -150,6 +153,7 @@ impl<W: Workflow> Instance<W> {
                     answer("resolve-child-workflow", seq, checked, true)?;
                     Prepared::ResolveChildWorkflow { seq, resolution }
                 }
+                Delivery::ChildCancelRequested { seq } => Prepared::ChildCancelRequested { seq },
                 Delivery::Signal(signal) => {
                     Prepared::Signal(SignalDelivery::sort(&self.handlers, signal))
                 }
@@ -194,6 +198,9 @@ impl<W: Workflow> Instance<W> {
                 }
                 Prepared::ResolveChildWorkflow { seq, resolution } => {
                     self.state.borrow_mut().children.resolve(seq, resolution);
+                }
+                Prepared::ChildCancelRequested { seq } => {
+                    self.state.borrow_mut().children.cancel_recorded(seq);
                 }
                 Prepared::Signal(signal) => self.apply_signal(signal),
                 Prepared::Notice(notice) => {

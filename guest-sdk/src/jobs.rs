@@ -26,7 +26,17 @@ pub(crate) enum Delivery {
         seq: u32,
         resolution: ChildResolution,
     },
+    /// Child `seq`'s run recorded the cancellation this run requested (a signal with
+    /// the reserved name [`CHILD_CANCEL_REQUESTED`]).
+    ChildCancelRequested {
+        seq: u32,
+    },
 }
+
+/// The signal name the host tells a parent under that its child recorded the
+/// cancellation it requested (the host's `vocab::CHILD_CANCEL_REQUESTED_SIGNAL`), the
+/// child's seq its input; the host refuses it from anyone else.
+pub(crate) const CHILD_CANCEL_REQUESTED: &str = "__weft_child_cancel_requested";
 
 /// The job's name in the contract.
 pub(crate) fn name(job: &Job) -> &'static str {
@@ -56,6 +66,12 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
         }),
         Job::CancelRequested => Ok(Delivery::CancelRequested),
         Job::FireTimer(seq) => Ok(Delivery::FireTimer { seq }),
+        Job::Signal(signal) if signal.name == CHILD_CANCEL_REQUESTED => {
+            let seq = serde_json::from_slice(&signal.input.data).map_err(|e| {
+                format!("the host's `{CHILD_CANCEL_REQUESTED}` does not carry a seq: {e}")
+            })?;
+            Ok(Delivery::ChildCancelRequested { seq })
+        }
         Job::Signal(signal) => match Notice::of(&signal.name, &signal.input) {
             Some(notice) => Ok(Delivery::Notice(notice)),
             None => Ok(Delivery::Signal(signal)),

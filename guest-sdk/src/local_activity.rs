@@ -3,10 +3,15 @@
 //! `resolve-local-activity`).
 //!
 //! They count their own sequence numbers, apart from activities, and are cancelled the
-//! same way from the workflow's side; but the contract has no command that cancels a
-//! local activity, so the host always runs one to its end: `TryCancel` and `Abandon`
-//! stop waiting at once (the later `resolve-local-activity` is ignored),
-//! `WaitCancellationCompleted` waits for it.
+//! same way from the workflow's side. No command cancels a local activity: the SDK tells
+//! the host through the `cancel-local-activity` import, which tells the running activity
+//! (its context sees the cancellation) or ends a backoff between attempts as cancelled.
+//!
+//! | cancellation type           | the activity is told | the future resolves                       |
+//! |-----------------------------|----------------------|-------------------------------------------|
+//! | `TryCancel` (default)       | yes                  | cancelled at once (its later result is ignored) |
+//! | `WaitCancellationCompleted` | yes                  | with what the activity ends with          |
+//! | `Abandon`                   | no                   | cancelled at once                         |
 
 use std::panic::Location;
 use std::time::Duration;

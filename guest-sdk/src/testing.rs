@@ -118,6 +118,7 @@ impl Harness {
                 metrics: RefCell::default(),
                 current_details: RefCell::default(),
                 waiting_on: RefCell::default(),
+                local_cancels: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -181,6 +182,12 @@ impl Harness {
     /// by their start command's seq, in the order given.
     pub fn child_options(&self) -> Vec<(u32, crate::wit::ChildOptions)> {
         self.host.child_options.borrow().clone()
+    }
+
+    /// The local activities the workflow asked the host to tell of their cancellation
+    /// (`cancel-local-activity`), by seq, in order.
+    pub fn local_activity_cancels(&self) -> Vec<u32> {
+        self.host.local_cancels.borrow().clone()
     }
 
     /// The flow options the workflow gave its activities (`false`) and children
@@ -422,6 +429,7 @@ struct TestHost {
     metrics: RefCell<Vec<crate::wit::MetricValue>>,
     current_details: RefCell<Option<String>>,
     waiting_on: RefCell<Vec<crate::wit::WaitPoint>>,
+    local_cancels: RefCell<Vec<u32>>,
 }
 
 impl Host for TestHost {
@@ -475,6 +483,10 @@ impl Host for TestHost {
 
     fn waiting_on(&self, points: &[crate::wit::WaitPoint]) {
         *self.waiting_on.borrow_mut() = points.to_vec();
+    }
+
+    fn cancel_local_activity(&self, seq: u32) {
+        self.local_cancels.borrow_mut().push(seq);
     }
 
     fn history_info(&self) -> HistoryInfo {

@@ -1807,6 +1807,30 @@ pub mod weft {
                     wit_import5(result4, len4);
                 }
             }
+            #[allow(unused_unsafe, clippy::all)]
+            /// The workflow cancelled local activity `seq` and wants it told (`TryCancel`,
+            /// `WaitCancellationCompleted`; an abandoned one is not): the host tells the running
+            /// activity through its context, and one waiting out a backoff between attempts
+            /// resolves as cancelled instead of trying again. Its `resolve-local-activity` still
+            /// comes, recorded as always; the call itself is not recorded (replaying, it is
+            /// ignored). The contract has no command for it: components built before it never
+            /// call it. (Added after the first release, like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn cancel_local_activity(seq: u32) -> () {
+                unsafe {
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "cancel-local-activity"]
+                        fn wit_import0(_: i32);
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import0(_: i32) {
+                        unreachable!()
+                    }
+                    wit_import0(_rt::as_i32(&seq));
+                }
+            }
         }
     }
 }
@@ -5145,9 +5169,9 @@ macro_rules! __export_workflow_impl {
         : () = { #[rustfmt::skip] #[cfg(target_arch = "wasm32")] #[unsafe (link_section =
         "component-type:wit-bindgen:0.61.1:weft:workflow@0.1.0:workflow:imports and exports")]
         #[doc(hidden)] #[allow(clippy::octal_escapes)] pub static
-        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3686] = *
+        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3722] = *
         b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xe7\x1b\x01A\x02\x01\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\x8b\x1c\x01A\x02\x01\
 A\x0e\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -5194,7 +5218,7 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B8\x02\x03\x02\x01\x01\x04\0\
+\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B:\x02\x03\x02\x01\x01\x04\0\
 \x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
 \x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
 ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
@@ -5214,15 +5238,15 @@ level\x03\x07messages\x01\0\x04\0\x03log\x01!\x01@\0\0\x09\x04\0\x0chistory-info
 etric\x13\x01\0\x04\0\x0drecord-metric\x01&\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\
 \0\x0dactivity-flow\x01'\x04\0\x0achild-flow\x01'\x01@\x01\x07detailss\x01\0\x04\
 \0\x13set-current-details\x01(\x01p\x1d\x01@\x01\x06points)\x01\0\x04\0\x0awaiti\
-ng-on\x01*\x03\0\x18weft:workflow/host@0.1.0\x05\x06\x02\x03\0\0\x0aactivation\x02\
-\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask-failure\x01B\x0d\x02\x03\x02\x01\x07\
-\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\x08\x04\0\x0eissued-command\x03\0\x02\
-\x02\x03\x02\x01\x09\x04\0\x0ctask-failure\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0e\
-workflow-types\x01\x07\x01p\x03\x01j\x01\x08\x01\x05\x01@\x01\x0aactivation\x01\0\
-\x09\x04\0\x08activate\x01\x0a\x04\0\x19weft:workflow/guest@0.1.0\x05\x0a\x04\0\x1c\
-weft:workflow/workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08workflow\x03\0\0\0G\x09produ\
-cers\x01\x0cprocessed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x06\
-0.61.1";
+ng-on\x01*\x01@\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01+\x03\0\x18w\
+eft:workflow/host@0.1.0\x05\x06\x02\x03\0\0\x0aactivation\x02\x03\0\0\x0eissued-\
+command\x02\x03\0\0\x0ctask-failure\x01B\x0d\x02\x03\x02\x01\x07\x04\0\x0aactiva\
+tion\x03\0\0\x02\x03\x02\x01\x08\x04\0\x0eissued-command\x03\0\x02\x02\x03\x02\x01\
+\x09\x04\0\x0ctask-failure\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\
+\x07\x01p\x03\x01j\x01\x08\x01\x05\x01@\x01\x0aactivation\x01\0\x09\x04\0\x08act\
+ivate\x01\x0a\x04\0\x19weft:workflow/guest@0.1.0\x05\x0a\x04\0\x1cweft:workflow/\
+workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08workflow\x03\0\0\0G\x09producers\x01\x0cpr\
+ocessed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
         };
     };
 }
@@ -5235,8 +5259,8 @@ pub use __export_workflow_impl as __export_workflow;
 )]
 #[doc(hidden)]
 #[allow(clippy::octal_escapes)]
-pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3531] = *b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xac\x1a\x01A\x02\x01\
+pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3567] = *b"\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xd0\x1a\x01A\x02\x01\
 A\x09\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -5283,7 +5307,7 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B8\x02\x03\x02\x01\x01\x04\0\
+\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B:\x02\x03\x02\x01\x01\x04\0\
 \x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
 \x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
 ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
@@ -5303,10 +5327,11 @@ level\x03\x07messages\x01\0\x04\0\x03log\x01!\x01@\0\0\x09\x04\0\x0chistory-info
 etric\x13\x01\0\x04\0\x0drecord-metric\x01&\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\
 \0\x0dactivity-flow\x01'\x04\0\x0achild-flow\x01'\x01@\x01\x07detailss\x01\0\x04\
 \0\x13set-current-details\x01(\x01p\x1d\x01@\x01\x06points)\x01\0\x04\0\x0awaiti\
-ng-on\x01*\x03\0\x18weft:workflow/host@0.1.0\x05\x06\x04\0<weft:workflow/workflo\
-w-with-all-of-its-exports-removed@0.1.0\x04\0\x0b.\x01\0(workflow-with-all-of-it\
-s-exports-removed\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-compone\
-nt\x070.258.3\x10wit-bindgen-rust\x060.61.1";
+ng-on\x01*\x01@\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01+\x03\0\x18w\
+eft:workflow/host@0.1.0\x05\x06\x04\0<weft:workflow/workflow-with-all-of-its-exp\
+orts-removed@0.1.0\x04\0\x0b.\x01\0(workflow-with-all-of-its-exports-removed\x03\
+\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-component\x070.258.3\x10wit-\
+bindgen-rust\x060.61.1";
 #[inline(never)]
 #[doc(hidden)]
 pub fn __link_custom_section_describing_imports() {

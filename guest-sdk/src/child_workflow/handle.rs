@@ -135,7 +135,7 @@ impl<O> ChildWorkflowHandle<O> {
     /// | type                              | command                 | `result()` (and `started()` if it had not) |
     /// |-----------------------------------|-------------------------|--------------------------------------------|
     /// | `TryCancel` (default)             | `cancel-child-workflow` | cancelled at once                         |
-    /// | `WaitCancellationRequested`       | `cancel-child-workflow` | cancelled at once (like `TryCancel`: no job answers the request) |
+    /// | `WaitCancellationRequested`       | `cancel-child-workflow` | cancelled once the child recorded the request |
     /// | `WaitCancellationCompleted`       | `cancel-child-workflow` | what the child ends with                  |
     /// | `Abandon`                         | none                    | cancelled at once                         |
     ///

@@ -45,10 +45,10 @@ pub enum ChildWorkflowCancellationType {
     /// ends after them, so their cleanup is done when it is.
     #[default]
     WaitCancellationCompleted,
-    /// Temporal resolves the result once the cancellation request is delivered. No job
-    /// answers `cancel-child-workflow` in weft's contract, so here it behaves exactly
-    /// like [`TryCancel`](Self::TryCancel): the request is issued and the result
-    /// resolves as cancelled at once.
+    /// Ask the host to cancel the child and wait until the child's run has recorded
+    /// the request (Temporal's server accepting it): then its result resolves as
+    /// cancelled, while the child goes on to handle its cancellation. The host tells
+    /// the parent with a `child-cancel-requested` job.
     WaitCancellationRequested,
     /// Stop waiting for the child without telling the host: no command is issued, the
     /// child runs on (its parent-close policy still applies), and its result resolves
@@ -62,9 +62,10 @@ impl ChildWorkflowCancellationType {
         self != Self::Abandon
     }
 
-    /// Whether the SDK settles the handle as cancelled without waiting for the host.
+    /// Whether the SDK settles the handle as cancelled at once, without waiting for the
+    /// host.
     pub(crate) fn settles(self) -> bool {
-        self != Self::WaitCancellationCompleted
+        matches!(self, Self::TryCancel | Self::Abandon)
     }
 }
 

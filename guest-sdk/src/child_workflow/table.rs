@@ -12,7 +12,9 @@
 //!
 //! Each answer wakes whoever waits on the handle. A child the SDK settled as cancelled
 //! (see [`cancel`]) keeps that outcome: the host's later answers are checked as above and
-//! then ignored.
+//! then ignored. The host's word that a child recorded the cancellation this run
+//! requested settles a `WaitCancellationRequested` child being cancelled, and is ignored
+//! for any other (or one no longer in the table): it is news, not an answer.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -41,7 +43,8 @@ pub(crate) struct Child {
     pub(crate) cancellation: ChildWorkflowCancellationType,
     /// Not cancelled by the workflow's cancellation (`ctx.non_cancellable`).
     pub(crate) shielded: bool,
-    cancelling: bool,
+    /// Why its cancellation began, once it did.
+    cancelling: Option<Cause>,
     /// The line that started the child: the location of a cancel command no line issued.
     origin: &'static Location<'static>,
 }
@@ -62,7 +65,7 @@ impl Child {
             wakers: Vec::new(),
             cancellation,
             shielded,
-            cancelling: false,
+            cancelling: None,
             origin,
         }
     }
@@ -162,13 +165,26 @@ impl ChildTable {
         child.wake();
     }
 
+    /// Child `seq`'s run recorded the cancellation this run requested: a
+    /// `WaitCancellationRequested` child being cancelled resolves as cancelled now.
+    pub(crate) fn cancel_recorded(&mut self, seq: u32) {
+        let Some(child) = self.children.get(&seq) else {
+            return;
+        };
+        let mut child = child.borrow_mut();
+        let waits = child.cancellation == ChildWorkflowCancellationType::WaitCancellationRequested;
+        if let (true, Some(cause), false) = (waits, child.cancelling, child.settled) {
+            settle_cancelled(&mut child, cause);
+        }
+    }
+
     /// The children a workflow cancellation cancels, in sequence order.
     fn cancellable(&self) -> Vec<(u32, ChildRef)> {
         self.children
             .iter()
             .filter(|(_, child)| {
                 let child = child.borrow();
-                !child.shielded && !child.cancelling && child.closed.is_none()
+                !child.shielded && child.cancelling.is_none() && child.closed.is_none()
             })
             .map(|(seq, child)| (*seq, child.clone()))
             .collect()
@@ -186,26 +202,31 @@ pub(crate) fn cancel(
     at: Option<&'static Location<'static>>,
 ) {
     let mut child = child.borrow_mut();
-    if child.closed.is_some() || child.cancelling {
+    if child.closed.is_some() || child.cancelling.is_some() {
         return;
     }
-    child.cancelling = true;
+    child.cancelling = Some(cause);
     if child.cancellation.settles() {
-        let cancelled = ChildResolution::Cancelled(sdk_failure(
-            error_types::CANCELLED,
-            cause.describe().to_owned(),
-        ));
-        if child.started.is_none() {
-            child.started = Some(Err(cancelled.clone()));
-        }
-        child.closed = Some(cancelled);
-        child.settled = true;
-        child.wake();
+        settle_cancelled(&mut child, cause);
     }
     if child.cancellation.requests() {
         let at = at.unwrap_or(child.origin);
         state.issue(Command::CancelChildWorkflow(seq), Some(at));
     }
+}
+
+/// Resolves `child` as cancelled (by `cause`), whatever the host answers later.
+fn settle_cancelled(child: &mut Child, cause: Cause) {
+    let cancelled = ChildResolution::Cancelled(sdk_failure(
+        error_types::CANCELLED,
+        cause.describe().to_owned(),
+    ));
+    if child.started.is_none() {
+        child.started = Some(Err(cancelled.clone()));
+    }
+    child.closed = Some(cancelled);
+    child.settled = true;
+    child.wake();
 }
 
 /// Cancels every pending child that is not shielded (the workflow's cancellation).

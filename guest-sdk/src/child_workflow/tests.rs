@@ -248,7 +248,7 @@ fn cancels(commands: &[IssuedCommand]) -> Vec<u32> {
 
 #[test]
 fn cancelling_follows_the_cancellation_type() {
-    for (kind, cancel_commands) in [("try", 1), ("wait_requested", 1), ("abandon", 0)] {
+    for (kind, cancel_commands) in [("try", 1), ("abandon", 0)] {
         let mut harness = Harness::new::<cancel_child>();
         harness.start(&kind).unwrap();
         let done = harness
@@ -260,6 +260,45 @@ fn cancelling_follows_the_cancellation_type() {
             Some("Cancelled")
         );
     }
+}
+
+#[test]
+fn wait_cancellation_requested_waits_until_the_child_recorded_it() {
+    let mut harness = Harness::new::<cancel_child>();
+    harness.start(&"wait_requested").unwrap();
+    let commands = harness
+        .activate(vec![testing::child_started(1, "r")])
+        .unwrap();
+    assert_eq!(cancels(&commands), [1]);
+    assert_eq!(commands.len(), 1, "still waiting: {commands:?}");
+    // News of another child changes nothing.
+    let commands = harness
+        .activate(vec![testing::child_cancel_requested(7)])
+        .unwrap();
+    assert!(commands.is_empty(), "{commands:?}");
+    let done = harness
+        .activate(vec![testing::child_cancel_requested(1)])
+        .unwrap();
+    assert_eq!(
+        testing::completed::<String>(&done).as_deref(),
+        Some("Cancelled")
+    );
+}
+
+#[test]
+fn child_cancel_requested_is_news_for_other_cancellation_types() {
+    let mut harness = Harness::new::<cancel_child>();
+    harness.start(&"wait_completed").unwrap();
+    harness
+        .activate(vec![testing::child_started(1, "r")])
+        .unwrap();
+    let commands = harness
+        .activate(vec![testing::child_cancel_requested(1)])
+        .unwrap();
+    assert!(
+        commands.is_empty(),
+        "still waiting for the child: {commands:?}"
+    );
 }
 
 #[test]

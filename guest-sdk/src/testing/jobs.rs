@@ -107,6 +107,12 @@ pub fn cancel_child(seq: u32) -> Job {
     resolve_child(seq, ChildResolution::Cancelled(cancelled_failure()))
 }
 
+/// The host's word that child `seq` recorded the cancellation its parent requested
+/// (a `child-cancel-requested` job, delivered as a signal with a reserved name).
+pub fn child_cancel_requested(seq: u32) -> Job {
+    signal(crate::jobs::CHILD_CANCEL_REQUESTED, &seq)
+}
+
 /// A `resolve-child-workflow` job: child `seq` was terminated.
 pub fn terminate_child(seq: u32, reason: &str) -> Job {
     let failure = Failure {

@@ -111,10 +111,12 @@ pub fn query(args: QueryArgs) -> CliResult {
 ///
 /// The workflow's validator may reject it (nothing is recorded; exit 3). An accepted
 /// update runs its handler as part of the workflow. Sending the same `--update-id`
-/// again answers the first outcome without running the handler twice.
+/// again answers the first outcome without running the handler twice. An update that
+/// has not reached the stage asked for within `--timeout` is a failure (exit 1) that
+/// changes nothing: the update goes on, and asking again with its id answers it.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft update account-1 withdraw --input '{\"amount\": 30}'\n  weft update account-1 withdraw --input '{\"amount\": 30}' --update-id w-7 --wait accepted\n\nExit codes: 0 accepted/completed, 2 --input is not JSON, 3 rejected or the handler failed, 4 no such execution, 5 the execution is closed, 1 other errors."
+    after_help = "Example:\n  weft update account-1 withdraw --input '{\"amount\": 30}'\n  weft update account-1 withdraw --input '{\"amount\": 30}' --update-id w-7 --wait accepted\n  weft update account-1 withdraw --update-id w-7 --timeout 5s\n\nExit codes: 0 accepted/completed, 2 --input is not JSON, 3 rejected or the handler failed, 4 no such execution, 5 the execution is closed, 1 not at the stage within --timeout, or other errors."
 )]
 pub struct UpdateArgs {
     #[command(flatten)]
@@ -125,6 +127,21 @@ pub struct UpdateArgs {
     /// Answer once the update is accepted, or once its handler has returned.
     #[arg(long, default_value = "completed", value_parser = ["accepted", "completed"])]
     wait: String,
+    /// How long to wait for that stage, whole seconds up to 300 (`5s`, `2m`; `0` answers
+    /// with the stage reached at once). [default: until it is reached]
+    #[arg(long, value_name = "DURATION", value_parser = update_timeout)]
+    timeout: Option<u64>,
+}
+
+/// `--timeout` in whole seconds, at most the server's 300.
+fn update_timeout(s: &str) -> Result<u64, String> {
+    let duration = super::human::parse_duration(s)?;
+    if duration.subsec_nanos() != 0 || duration.as_secs() > 300 {
+        return Err(format!(
+            "`{s}` is not a whole number of seconds from 0 to 300 (the longest the server waits)"
+        ));
+    }
+    Ok(duration.as_secs())
 }
 
 pub fn update(args: UpdateArgs) -> CliResult {
@@ -136,13 +153,25 @@ pub fn update(args: UpdateArgs) -> CliResult {
         wait: Some(args.wait.clone()),
         wait_s: None,
     };
-    let answer = m
-        .server
-        .client()?
-        .update(&m.execution, &m.name, body)
-        .map_err(message_failure)?;
+    let client = m.server.client()?;
+    let answer = match args.timeout {
+        Some(deadline_s) => client.update_within(&m.execution, &m.name, body, deadline_s),
+        None => client.update(&m.execution, &m.name, body),
+    };
+    let answer = answer.map_err(message_failure)?;
     if m.json {
         print_json(&answer)?;
+    }
+    if let (Some(waited), "pending") = (args.timeout, answer.stage.as_str()) {
+        return Err(Failure::new(
+            exit::ERROR,
+            format!(
+                "update {id} timed out: not {wait} within {waited}s; it goes on, ask again \
+                 with --update-id {id}",
+                id = answer.update_id,
+                wait = args.wait
+            ),
+        ));
     }
     if let Some(f) = &answer.failure {
         return Err(Failure::new(

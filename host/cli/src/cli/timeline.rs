@@ -365,6 +365,7 @@ fn job_details(job: &Job, activities: &HashMap<(bool, u32), String>) -> String {
             };
             format!("seq={} {outcome}", r.seq)
         }
+        Job::ChildCancelRequested(seq) => format!("seq={seq} recorded by the child"),
     }
 }
 

@@ -76,14 +76,37 @@ impl Client {
         body.update_id
             .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string());
         body.wait_s = Some(UPDATE_HOLD_S);
-        let path = format!(
-            "/v1/executions/{}/updates/{}",
-            path_segment(id),
-            path_segment(name)
-        );
-        self.post_held(&path, &body, UPDATE_HOLD_S)
+        self.post_held(&update_path(id, name), &body, UPDATE_HOLD_S)
     }
 
+    /// [`update`](Self::update) with a deadline: waits at most `deadline_s` seconds (at
+    /// most the server's 300) for the stage, and answers stage `pending` when it is not
+    /// reached by then (the update goes on; ask again with its id).
+    pub fn update_within(
+        &self,
+        id: &str,
+        name: &str,
+        mut body: UpdateBody,
+        deadline_s: u64,
+    ) -> Result<UpdateAnswer, ClientError> {
+        body.update_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string());
+        body.wait_s = Some(deadline_s);
+        Ok(self
+            .post_held_once(&update_path(id, name), &body, deadline_s)?
+            .1)
+    }
+}
+
+fn update_path(id: &str, name: &str) -> String {
+    format!(
+        "/v1/executions/{}/updates/{}",
+        path_segment(id),
+        path_segment(name)
+    )
+}
+
+impl Client {
     /// POST `body` (which asks the server to hold the request `hold_s`) to `path`
     /// until the answer is not 202 (not at the asked stage yet): the body sent again
     /// carries the same ids, which the server deduplicates.
@@ -93,20 +116,31 @@ impl Client {
         body: &B,
         hold_s: u64,
     ) -> Result<T, ClientError> {
-        let url = self.url(path);
-        let timeout = REQUEST_TIMEOUT + std::time::Duration::from_secs(hold_s);
         loop {
-            let answer = self
-                .agent
-                .post(&url)
-                .config()
-                .timeout_global(Some(timeout))
-                .build()
-                .send_json(body);
-            let (status, answer): (u16, T) = self.send(&url, answer)?;
+            let (status, answer) = self.post_held_once(path, body, hold_s)?;
             if status != 202 {
                 return Ok(answer);
             }
         }
+    }
+
+    /// POST `body` (which asks the server to hold the request `hold_s`) to `path` once;
+    /// the status (202: not at the asked stage yet) and the answer.
+    fn post_held_once<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        hold_s: u64,
+    ) -> Result<(u16, T), ClientError> {
+        let url = self.url(path);
+        let timeout = REQUEST_TIMEOUT + std::time::Duration::from_secs(hold_s);
+        let answer = self
+            .agent
+            .post(&url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .send_json(body);
+        self.send(&url, answer)
     }
 }

@@ -34,9 +34,9 @@
 //! a start, an activity or a child), `Event::Debounced` (a start with a debounce key,
 //! pending until its period passes) and `Event::CurrentDetails` (what the workflow says
 //! it is doing, recorded within a task after its jobs); format 8 added `Event::Arrived`
-//! (the time of what arrives between tasks). Data of every older format
-//! decodes with
-//! today's types.
+//! (the time of what arrives between tasks) and `Job::ChildCancelRequested` (a child's
+//! run recorded the cancellation its parent requested). Data of every older format
+//! decodes with today's types.
 
 use super::Event;
 

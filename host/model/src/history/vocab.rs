@@ -175,6 +175,11 @@ pub struct ResolveChildWorkflow {
     pub resolution: ChildResolution,
 }
 
+/// The signal name [`Job::ChildCancelRequested`] reaches a workflow under (the contract
+/// has no job of its own for it), its input the child's seq as JSON; reserved: the host
+/// refuses a signal of this name from a client or another workflow.
+pub const CHILD_CANCEL_REQUESTED_SIGNAL: &str = "__weft_child_cancel_requested";
+
 /// One thing that happened, delivered to the workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Job {
@@ -188,6 +193,10 @@ pub enum Job {
     ResolveChildWorkflow(ResolveChildWorkflow),
     /// Never recorded.
     Query(Query),
+    /// Child `seq`'s run has recorded the cancellation its parent requested (its
+    /// `cancel-child-workflow` reached it): what a `WaitCancellationRequested` parent
+    /// waits for. Format 8.
+    ChildCancelRequested(u32),
 }
 
 impl Job {
@@ -203,6 +212,7 @@ impl Job {
             Job::CancelRequested => "cancel-requested",
             Job::ResolveChildWorkflow(_) => "resolve-child-workflow",
             Job::Query(_) => "query",
+            Job::ChildCancelRequested(_) => "child-cancel-requested",
         }
     }
 }

@@ -123,6 +123,56 @@ records! {
     TaskFailure { message, location }
 }
 
+// By hand: the contract has no job that says a child recorded its cancellation (a
+// component built before it existed still links), so that job reaches the workflow as
+// a signal with the reserved name [`h::CHILD_CANCEL_REQUESTED_SIGNAL`], its input the
+// child's seq; the host refuses that name from anyone else.
+impl Conv<h::Job> for w::Job {
+    fn conv(self) -> h::Job {
+        match self {
+            w::Job::StartWorkflow(v) => h::Job::StartWorkflow(v.conv()),
+            w::Job::ResolveActivity(v) => h::Job::ResolveActivity(v.conv()),
+            w::Job::ResolveLocalActivity(v) => h::Job::ResolveLocalActivity(v.conv()),
+            w::Job::FireTimer(v) => h::Job::FireTimer(v),
+            w::Job::Signal(v) => match child_cancel_requested(&v) {
+                Some(seq) => h::Job::ChildCancelRequested(seq),
+                None => h::Job::Signal(v.conv()),
+            },
+            w::Job::Update(v) => h::Job::Update(v.conv()),
+            w::Job::CancelRequested => h::Job::CancelRequested,
+            w::Job::ResolveChildWorkflow(v) => h::Job::ResolveChildWorkflow(v.conv()),
+            w::Job::Query(v) => h::Job::Query(v.conv()),
+        }
+    }
+}
+impl Conv<w::Job> for h::Job {
+    fn conv(self) -> w::Job {
+        match self {
+            h::Job::StartWorkflow(v) => w::Job::StartWorkflow(v.conv()),
+            h::Job::ResolveActivity(v) => w::Job::ResolveActivity(v.conv()),
+            h::Job::ResolveLocalActivity(v) => w::Job::ResolveLocalActivity(v.conv()),
+            h::Job::FireTimer(v) => w::Job::FireTimer(v),
+            h::Job::Signal(v) => w::Job::Signal(v.conv()),
+            h::Job::Update(v) => w::Job::Update(v.conv()),
+            h::Job::CancelRequested => w::Job::CancelRequested,
+            h::Job::ResolveChildWorkflow(v) => w::Job::ResolveChildWorkflow(v.conv()),
+            h::Job::Query(v) => w::Job::Query(v.conv()),
+            h::Job::ChildCancelRequested(seq) => w::Job::Signal(w::Signal {
+                name: h::CHILD_CANCEL_REQUESTED_SIGNAL.to_owned(),
+                input: h::Payload::json(&seq.into()).conv(),
+            }),
+        }
+    }
+}
+
+/// The seq a child-cancellation signal carries, if `signal` is one.
+fn child_cancel_requested(signal: &w::Signal) -> Option<u32> {
+    if signal.name != h::CHILD_CANCEL_REQUESTED_SIGNAL {
+        return None;
+    }
+    serde_json::from_slice(&signal.input.data).ok()
+}
+
 // By hand: `Encoded` is stored only; the payload codec decodes it before any payload
 // reaches a workflow, so it has no counterpart in the contract.
 impl Conv<h::Encoding> for w::Encoding {
@@ -148,10 +198,6 @@ impl Conv<w::Encoding> for h::Encoding {
 variants! {
     ActivityResolution { Completed(v), Failed(v), Cancelled(v), TimedOut(v) }
     ChildResolution { Started(v), Completed(v), Failed(v), Cancelled(v), Terminated(v) }
-    Job {
-        StartWorkflow(v), ResolveActivity(v), ResolveLocalActivity(v), FireTimer(v), Signal(v),
-        Update(v), CancelRequested, ResolveChildWorkflow(v), Query(v),
-    }
     ParentClosePolicy { Terminate, Abandon, RequestCancel }
     Marker { Patch(v), SideEffect(v) }
     Command {

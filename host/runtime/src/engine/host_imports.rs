@@ -23,6 +23,9 @@ pub struct TaskAside {
     pub activity_flows: Vec<(u32, weft_model::Flow)>,
     /// The children's priority and fairness (`child-flow`).
     pub child_flows: Vec<(u32, weft_model::Flow)>,
+    /// The local activities the workflow cancelled and wants told
+    /// (`cancel-local-activity`), in order; never while replaying.
+    pub local_cancels: Vec<u32>,
     /// Options the host cannot take: the task fails with this message.
     pub refused: Option<String>,
 }
@@ -270,6 +273,13 @@ impl host::Host for InstanceState {
 
     fn set_current_details(&mut self, details: String) {
         self.details.set(details, self.replaying);
+    }
+
+    fn cancel_local_activity(&mut self, seq: u32) {
+        // A replayed task's local activities have their recorded results.
+        if !self.replaying {
+            self.aside.local_cancels.push(seq);
+        }
     }
 
     fn waiting_on(&mut self, points: Vec<host::WaitPoint>) {

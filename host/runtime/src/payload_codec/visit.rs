@@ -114,7 +114,7 @@ fn job_payloads<E>(
             | ChildResolution::Cancelled(e)
             | ChildResolution::Terminated(e) => failure_payloads(e, f),
         },
-        Job::FireTimer(_) | Job::CancelRequested => Ok(()),
+        Job::FireTimer(_) | Job::CancelRequested | Job::ChildCancelRequested(_) => Ok(()),
     }
 }
 

@@ -130,6 +130,12 @@ pub(crate) fn check_message(kind: &str, name: &str, input: &Payload) -> Result<(
         _ => UpdateName::parse(name).map(drop),
     };
     named.map_err(|e| MessageError::Invalid(e.to_string()))?;
+    if kind == "signal" && name == crate::history::vocab::CHILD_CANCEL_REQUESTED_SIGNAL {
+        return Err(MessageError::Invalid(format!(
+            "the signal name `{name}` is reserved: the host tells a parent with it that its \
+             child recorded a cancellation; choose another name"
+        )));
+    }
     if input.data.len() > MAX_MESSAGE_PAYLOAD_BYTES {
         return Err(MessageError::Invalid(format!(
             "the {kind} input is {} bytes, over the limit of {MAX_MESSAGE_PAYLOAD_BYTES}",

@@ -241,6 +241,7 @@ impl HostInner {
             timers: HashMap::new(),
             activities: HashMap::new(),
             locals: HashMap::new(),
+            cancelled_locals: Default::default(),
             children: HashMap::new(),
             aside: Default::default(),
             deferred: None,

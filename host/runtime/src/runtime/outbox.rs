@@ -26,9 +26,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::message::Message;
 use super::messages::MessageError;
 use super::{Host, HostInner};
-use crate::history::vocab::{Command, SignalExternal};
+use crate::history::vocab::{Command, Job, SignalExternal};
 use crate::history::Event;
 use crate::storage::{OutboxRow, Write};
 
@@ -90,6 +91,9 @@ pub(crate) struct Outgoing {
     pub signal: Option<SignalExternal>,
     /// Turns true once the target child's start was answered: the effect waits for it.
     pub started: Option<watch::Receiver<bool>>,
+    /// The source's seq of the child a [`Effect::CancelChild`] cancels: once the child
+    /// recorded the request, the source run gets `Job::ChildCancelRequested(seq)`.
+    pub child_seq: Option<u32>,
 }
 
 impl Outgoing {
@@ -102,6 +106,7 @@ impl Outgoing {
             effect,
             signal: None,
             started: None,
+            child_seq: None,
         }
     }
 
@@ -197,16 +202,22 @@ impl HostInner {
                     continue;
                 };
                 let mut outgoing = Outgoing::new(&run_id, row.ordinal, effect);
-                if let (Effect::Signal { event_index, .. }, Some(history)) =
-                    (&outgoing.effect, &history)
-                {
-                    outgoing.signal = match history.events.get(*event_index as usize) {
-                        Some(Event::Command(c)) => match &c.command {
-                            Command::SignalExternal(s) => Some(s.clone()),
-                            _ => None,
-                        },
+                // The command that wrote the row is at the ordinal's upper bits.
+                let command = history
+                    .as_ref()
+                    .and_then(|h| h.events.get((row.ordinal >> 16) as usize))
+                    .and_then(|e| match e {
+                        Event::Command(c) => Some(&c.command),
                         _ => None,
-                    };
+                    });
+                match (&outgoing.effect, command) {
+                    (Effect::Signal { .. }, Some(Command::SignalExternal(s))) => {
+                        outgoing.signal = Some(s.clone())
+                    }
+                    (Effect::CancelChild { .. }, Some(Command::CancelChildWorkflow(seq))) => {
+                        outgoing.child_seq = Some(*seq)
+                    }
+                    _ => {}
                 }
                 effects.push(outgoing);
             }
@@ -252,7 +263,12 @@ impl Host {
                 Err(e) => Err(e),
             };
             match result {
-                Ok(()) => return,
+                Ok(()) => {
+                    if let Some(seq) = effect.child_seq {
+                        self.tell_child_cancel_recorded(&effect.key.run_id, seq);
+                    }
+                    return;
+                }
                 Err(MessageError::Unavailable(why)) => {
                     tracing::debug!(from, to = %target, "effect not taken yet: {why}");
                     tokio::time::sleep(delay).await;
@@ -271,5 +287,15 @@ impl Host {
         }
         // Left in the outbox: the next host to open tries again.
         tracing::warn!(from, to = %target, "effect not carried out yet; it stays in the outbox");
+    }
+
+    /// The child `seq` of run `run_id` recorded the cancellation the run requested: the
+    /// run's next task delivers it (a closed run has nothing left to wait for it).
+    fn tell_child_cancel_recorded(&self, run_id: &str, seq: u32) {
+        let job = Job::ChildCancelRequested(seq);
+        let message = Message::Resolve(job, self.inner.clock.busy());
+        if !self.inner.send(run_id, message) {
+            tracing::debug!(run = %run_id, seq, "child cancellation recorded after its parent closed");
+        }
     }
 }

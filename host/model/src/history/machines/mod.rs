@@ -273,7 +273,11 @@ impl RunState {
                 self.updates.insert(u.id.clone(), state);
             }
             Job::CancelRequested => self.cancel.delivered(),
-            Job::StartWorkflow(_) | Job::Signal(_) | Job::Query(_) => {}
+            // News for the workflow; the child's own end resolves it.
+            Job::StartWorkflow(_)
+            | Job::Signal(_)
+            | Job::Query(_)
+            | Job::ChildCancelRequested(_) => {}
         }
     }
 

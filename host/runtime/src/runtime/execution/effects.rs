@@ -132,7 +132,8 @@ impl Execution {
             let _ = self.tx.send(Message::Resolve(job, self.host.clock.busy()));
             return;
         }
-        let (cancel, cancelled) = watch::channel(false);
+        let told = local && self.cancelled_locals.remove(&seq);
+        let (cancel, cancelled) = watch::channel(told);
         let run = ActivityRun {
             metrics: self.host.metrics.activity(&pending.schedule.activity_type),
             registry: self.host.activities.clone(),

@@ -42,6 +42,22 @@ pub(crate) struct Deferred {
 pub(super) type Held = (Vec<Job>, Vec<SignalAck>, Settled, Vec<Outgoing>);
 
 impl Execution {
+    /// The workflow cancelled local activities `seqs` (`cancel-local-activity`): each
+    /// running one is told through its context (between attempts, it resolves as
+    /// cancelled); one the same task scheduled is told once it is dispatched.
+    pub(super) fn cancel_locals(&mut self, seqs: &[u32]) {
+        for &seq in seqs {
+            match self.locals.get(&seq) {
+                Some(running) => {
+                    let _ = running.cancel.send(true);
+                }
+                None => {
+                    self.cancelled_locals.insert(seq);
+                }
+            }
+        }
+    }
+
     /// Hold a task back until its local activities are done, and start them.
     pub(super) fn defer(
         &mut self,

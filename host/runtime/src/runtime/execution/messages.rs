@@ -9,7 +9,9 @@
 //!   that fails while it delivers updates is not recorded at all: its updates are
 //!   refused with the failure, and the task runs again without them.
 //! - A query is answered between tasks, on the cached instance or one rebuilt by
-//!   replay, and never recorded.
+//!   replay, and never recorded. A run none of whose workflow tasks has completed, its
+//!   task failing, has no state to answer from: the query times out at once, naming the
+//!   task's failure (Temporal's query to a workflow no worker can process times out).
 //! - A task that would close the run while signals or updates have arrived is not
 //!   recorded: the run goes on with them (Temporal's "unhandled command" on close).
 //!   Except for updates when the task continues as new: they do not block it, and go
@@ -18,6 +20,9 @@
 use super::*;
 use crate::history::Failure;
 use crate::runtime::queries;
+
+/// The error type of a query that timed out: the run has no state to answer from.
+pub(crate) const QUERY_TIMED_OUT: &str = "weft.QueryTimedOut";
 
 /// What became of the updates a task delivered, decided before it is recorded.
 #[derive(Default)]
@@ -31,6 +36,14 @@ impl Execution {
     /// Answer every waiting query.
     pub(super) fn answer_queries(&mut self) {
         if self.queries.is_empty() {
+            return;
+        }
+        if let Some(why) = self.no_state_to_query() {
+            for (query, reply) in std::mem::take(&mut self.queries) {
+                let message = format!("query `{}` timed out: {why}", query.name);
+                let failure = Failure::new(message, QUERY_TIMED_OUT).non_retryable();
+                let _ = reply.send(Err(MessageError::Failed(failure)));
+            }
             return;
         }
         let index = self.history.events.len();
@@ -56,6 +69,22 @@ impl Execution {
             }
             let _ = reply.send(answer);
         }
+    }
+
+    /// Why a query cannot be answered, when the run's task is failing and none of its
+    /// tasks has completed: no instance has the workflow's state.
+    fn no_state_to_query(&self) -> Option<String> {
+        self.retry.as_ref()?;
+        let failing = self.state.failing_task()?;
+        if !self.history.tasks().is_empty() {
+            return None;
+        }
+        Some(format!(
+            "no workflow task of run {} has completed, so there is no state to answer \
+             from; its task keeps failing ({} attempt(s), the last: {}); ask again once \
+             a task completes (once a fix is deployed, say)",
+            self.record.run_id, failing.attempts, failing.failure.message
+        ))
     }
 
     /// Take the rejected updates out of a task that produced `commands` from

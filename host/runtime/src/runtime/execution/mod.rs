@@ -15,7 +15,7 @@
 //! | the commit fails                    | nothing                                     | retry with backoff, rebuilt   |
 //! |                                     |                                             | from what is durable          |
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -86,6 +86,9 @@ pub(super) struct Execution {
     pub aside: plan::Aside,
     /// Local activities running, by their own seq.
     pub locals: HashMap<u32, effects::RunningActivity>,
+    /// Local activities the workflow cancelled in the task that schedules them: told
+    /// as soon as they are dispatched.
+    pub cancelled_locals: HashSet<u32>,
     /// Tasks run but not recorded, waiting for their local activities.
     pub deferred: Option<local::Deferred>,
     /// Writes for the next commit (the run record of a new run).

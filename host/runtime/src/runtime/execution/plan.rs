@@ -336,7 +336,9 @@ fn command_effects(view: &RunView, events: &[Event]) -> Vec<Outgoing> {
                 // A child that was never started has nothing to cancel.
                 if let Some(workflow_id) = child_id(view, *seq, events) {
                     let effect = Effect::CancelChild { workflow_id };
-                    out.push(Outgoing::new(run_id, index << 16, effect));
+                    let mut outgoing = Outgoing::new(run_id, index << 16, effect);
+                    outgoing.child_seq = Some(*seq);
+                    out.push(outgoing);
                 }
             }
             _ => {}

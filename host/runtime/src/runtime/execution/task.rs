@@ -426,6 +426,7 @@ impl Execution {
             out = Err(TaskFailure::host(refused.clone()));
         }
         if out.is_ok() {
+            self.cancel_locals(&aside.local_cancels);
             // Recorded with the commands, and taken by `start_child` as they are acted on.
             self.aside.extend(aside);
         }
