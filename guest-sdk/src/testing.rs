@@ -118,6 +118,7 @@ impl Harness {
                 metrics: RefCell::default(),
                 current_details: RefCell::default(),
                 waiting_on: RefCell::default(),
+                command_causes: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -205,6 +206,13 @@ impl Harness {
     /// shows them.
     pub fn waiting_on(&self) -> Vec<crate::wit::WaitPoint> {
         self.host.waiting_on.borrow().clone()
+    }
+
+    /// The causes the workflow gave the failures of its commands so far (a
+    /// `fail-workflow` of an error converted from a child's failure, …), each with the
+    /// command's index in its activation's commands, outermost cause first.
+    pub fn failure_causes(&self) -> Vec<(u32, Vec<Failure>)> {
+        self.host.command_causes.borrow().clone()
     }
 
     /// Makes the execution a run that continued as new from `run_id` (what
@@ -422,6 +430,8 @@ struct TestHost {
     metrics: RefCell<Vec<crate::wit::MetricValue>>,
     current_details: RefCell<Option<String>>,
     waiting_on: RefCell<Vec<crate::wit::WaitPoint>>,
+    /// The causes the workflow gave its commands' failures, by command index.
+    command_causes: RefCell<Vec<(u32, Vec<Failure>)>>,
 }
 
 impl Host for TestHost {
@@ -475,6 +485,17 @@ impl Host for TestHost {
 
     fn waiting_on(&self, points: &[crate::wit::WaitPoint]) {
         *self.waiting_on.borrow_mut() = points.to_vec();
+    }
+
+    fn job_failure_causes(&self, _index: u32) -> Vec<Failure> {
+        // The jobs a test delivers are contract records, which hold no causes.
+        Vec::new()
+    }
+
+    fn command_failure_causes(&self, index: u32, causes: &[Failure]) {
+        self.command_causes
+            .borrow_mut()
+            .push((index, causes.to_vec()));
     }
 
     fn history_info(&self) -> HistoryInfo {
