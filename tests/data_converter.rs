@@ -135,6 +135,44 @@ async fn data_converter_empty() {
     assert_eq!(scheduled[0].data, b"null");
 }
 
+/// An activity's failure keeps its cause on its way to the workflow and out of it: an
+/// activity that fails with an error whose source is an I/O error fails `empty`, which
+/// passes it on with `?`; the run's failure is the activity's, its cause the source.
+#[tokio::test]
+async fn an_activity_failure_keeps_its_cause() {
+    let builder = TestEnv::builder().mock_activity("null_arg", |_: Value| -> Result<(), _> {
+        let io = std::io::Error::other("disk full");
+        let error = weft_host::ActivityError::non_retryable("cannot write the ledger")
+            .with_type("LedgerError")
+            .with_cause(weft_host::ActivityError::from_error(&io));
+        Err(error)
+    });
+    let env = env(builder).await;
+    let host = env.host();
+    let run = host
+        .start(StartRequest::new("empty", Payload::json(&Value::Null)))
+        .await
+        .unwrap();
+    let Outcome::Failed(failure) = host.wait(&run.run_id).await.unwrap() else {
+        panic!("`empty` did not fail");
+    };
+    assert_eq!(failure.error_type, "LedgerError");
+    assert!(
+        failure.message.contains("cannot write the ledger"),
+        "{}",
+        failure.message
+    );
+    let cause = failure.cause.as_deref().expect("the activity's cause");
+    assert_eq!(cause.message, "disk full");
+    assert_eq!(cause.cause, None);
+    let events = host.history(&run.run_id).unwrap();
+    assert_replays(host, "data-converter", &events);
+    // The resolve-activity job delivered the chain the workflow passed on.
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Job(Job::ResolveActivity(r)) if matches!(&r.resolution,
+            weft_host::history::vocab::ActivityResolution::Failed(f) if f.cause.is_some()))));
+}
+
 #[tokio::test]
 async fn data_converter_codec() {
     let keys = json!({
