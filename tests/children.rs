@@ -74,24 +74,47 @@ async fn child_workflow_signal() {
         Command::SignalExternal(s) if s.workflow_id == "signal/child-1")));
 }
 
-/// child_workflow/throws_on_execute: the child's failure reaches the parent with its
-/// type, details and cause.
+/// child_workflow/throws_on_execute: as Temporal's checker asserts, the parent fails
+/// with a child failure whose cause is the child's application failure, with its
+/// message, type, retryability and details; the chain is what the parent's
+/// `fail-workflow` recorded, and what the API's result and describe answer.
 #[tokio::test]
 async fn child_workflow_throws_on_execute() {
     let env = env().await;
     let run = start(&env, "throws_on_execute", "throws", json!(null)).await;
-    let (outcome, _) = finish(&env, &run).await;
+    let (outcome, events) = finish(&env, &run).await;
     let Outcome::Failed(failure) = outcome else {
         panic!("{outcome:?}");
     };
-    assert_eq!(failure.error_type, "TestError");
-    assert!(failure.non_retryable);
-    assert!(
-        failure.message.contains("Test message"),
-        "{}",
-        failure.message
+    assert_eq!(failure.error_type, "weft.ChildWorkflowFailure");
+    assert_eq!(
+        failure.message,
+        "child workflow `failing_child` (id `throws/child-1`) failed"
     );
-    assert_eq!(failure.details.unwrap().to_json(), json!({"foo": "bar"}));
+    assert!(failure.non_retryable);
+    assert_eq!(failure.details, None);
+    let cause = failure
+        .cause
+        .as_deref()
+        .expect("the child's failure as cause");
+    assert_eq!(cause.error_type, "TestError");
+    assert_eq!(cause.message, "Test message");
+    assert!(cause.non_retryable);
+    assert_eq!(
+        cause.details.clone().unwrap().to_json(),
+        json!({"foo": "bar"})
+    );
+    assert_eq!(cause.cause, None);
+    assert!(commands(&events).any(|c| c == &Command::FailWorkflow(failure.clone())));
+    let described = weft_host::api::describe::describe(env.host(), "throws").unwrap();
+    let body = described.result.unwrap().failure.unwrap();
+    assert_eq!(body.error_type, "weft.ChildWorkflowFailure");
+    let cause = body.cause.unwrap();
+    assert_eq!(
+        (cause.message.as_str(), cause.error_type.as_str()),
+        ("Test message", "TestError")
+    );
+    assert_eq!(cause.details, Some(json!({"foo": "bar"})));
 }
 
 /// child_workflow/start: the start is answered with the child's run id before its
@@ -381,7 +404,8 @@ async fn child_workflow_example() {
 
 /// child_workflow/retry: a child that always fails, with a retry policy of at most 3
 /// attempts, runs exactly 3 times (3 runs of its workflow id, attempts 1 to 3, on the
-/// virtual clock's backoff); the parent fails with the last attempt's failure.
+/// virtual clock's backoff); the parent fails with a child failure caused by the last
+/// attempt's failure.
 #[tokio::test]
 async fn child_workflow_retry() {
     use weft_host::storage::RunFilter;
@@ -391,10 +415,14 @@ async fn child_workflow_retry() {
     let Outcome::Failed(failure) = outcome else {
         panic!("{outcome:?}");
     };
+    let cause = failure
+        .cause
+        .as_deref()
+        .expect("the last attempt's failure");
     assert!(
-        failure.message.contains("attempt 3 failed"),
+        cause.message.contains("attempt 3 failed"),
         "{}",
-        failure.message
+        cause.message
     );
     assert!(events.iter().any(|e| matches!(e,
         Event::ChildOptions { seq: 1, options } if options.retry_policy.as_ref().is_some_and(|p| p.maximum_attempts == 3))));

@@ -12,6 +12,7 @@ use futures::future::FusedFuture;
 use serde::de::DeserializeOwned;
 
 use crate::cancellation::{self, Cause, OpKind};
+use crate::causes::Causes;
 use crate::error::error_types;
 use crate::payload;
 use crate::state::Answer;
@@ -51,9 +52,12 @@ impl fmt::Display for ActivityErrorKind {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("activity `{activity_type}` {kind}: {}", failure.message)]
 pub struct ActivityError {
-    activity_type: String,
+    // A boxed str, not a String: the error travels in every activity's result.
+    activity_type: Box<str>,
     kind: ActivityErrorKind,
     failure: Failure,
+    /// What caused the failure, outermost first.
+    causes: Causes,
 }
 
 impl ActivityError {
@@ -70,6 +74,13 @@ impl ActivityError {
     /// The failure the host reported (or the SDK made, for encoding errors).
     pub fn failure(&self) -> &Failure {
         &self.failure
+    }
+
+    /// What caused the [`failure`](Self::failure), outermost first: the first is its
+    /// cause, each next one the cause of the one before (an activity whose error had a
+    /// source, a timeout after a failed attempt). Empty when it has none.
+    pub fn causes(&self) -> &[Failure] {
+        self.causes.as_slice()
     }
 
     /// The failure's message.
@@ -110,7 +121,7 @@ impl ActivityError {
         message: String,
     ) -> Self {
         Self {
-            activity_type: activity_type.to_owned(),
+            activity_type: activity_type.into(),
             kind,
             failure: Failure {
                 message,
@@ -118,6 +129,7 @@ impl ActivityError {
                 non_retryable: true,
                 details: None,
             },
+            causes: Causes::default(),
         }
     }
 
@@ -169,7 +181,7 @@ impl<O> ActivityFuture<O> {
 
     pub(crate) fn not_scheduled(kind: OpKind, error: ActivityError) -> Self {
         Self {
-            activity_type: error.activity_type.clone(),
+            activity_type: error.activity_type.to_string(),
             kind,
             stage: Stage::NotScheduled(error),
             output: PhantomData,
@@ -243,7 +255,11 @@ impl<O> Drop for ActivityFuture<O> {
 }
 
 impl<O: DeserializeOwned> ActivityFuture<O> {
-    fn settle(&self, resolution: ActivityResolution) -> Result<O, ActivityError> {
+    fn settle(
+        &self,
+        resolution: ActivityResolution,
+        causes: Vec<Failure>,
+    ) -> Result<O, ActivityError> {
         let (kind, failure) = match resolution {
             ActivityResolution::Completed(result) => {
                 return payload::from_json(&result).map_err(|error| {
@@ -263,9 +279,10 @@ impl<O: DeserializeOwned> ActivityFuture<O> {
             ActivityResolution::TimedOut(failure) => (ActivityErrorKind::TimedOut, failure),
         };
         Err(ActivityError {
-            activity_type: self.activity_type.clone(),
+            activity_type: self.activity_type.as_str().into(),
             kind,
             failure,
+            causes: Causes::new(causes),
         })
     }
 }
@@ -275,9 +292,15 @@ impl<O: DeserializeOwned> Future for ActivityFuture<O> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let resolution = match &mut this.stage {
+        let (resolution, causes) = match &mut this.stage {
             Stage::Scheduled(answer) => match answer.poll(cx) {
-                Poll::Ready(resolution) => resolution,
+                Poll::Ready(resolution) => {
+                    let mut state = answer.state().borrow_mut();
+                    (
+                        resolution,
+                        state.activity_causes.take(this.kind, answer.seq()),
+                    )
+                }
                 Poll::Pending => return Poll::Pending,
             },
             Stage::NotScheduled(_) => match std::mem::replace(&mut this.stage, Stage::Done) {
@@ -287,7 +310,7 @@ impl<O: DeserializeOwned> Future for ActivityFuture<O> {
             Stage::Done => panic!("activity future polled after it completed"),
         };
         this.stage = Stage::Done;
-        Poll::Ready(this.settle(resolution))
+        Poll::Ready(this.settle(resolution, causes))
     }
 }
 

@@ -84,12 +84,12 @@ impl Component {
         if let ([Job::Query(query)], Some(instance)) = (jobs.as_slice(), &self.instance) {
             return Ok(vec![instance.query(query)]);
         }
-        let mut jobs = jobs.into_iter();
+        let mut jobs = jobs.into_iter().enumerate();
         let mut started = None;
         if self.instance.is_none() {
             let start = match jobs.next() {
-                Some(Job::StartWorkflow(start)) => start,
-                Some(other) => {
+                Some((_, Job::StartWorkflow(start))) => start,
+                Some((_, other)) => {
                     return Err(failure(format!(
                         "the first activation of an instance must begin with \
                          `start-workflow`, not `{}`",

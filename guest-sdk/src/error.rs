@@ -42,8 +42,8 @@ pub struct WorkflowError {
     /// The error this one was converted from, if any.
     source: Option<Box<Cause>>,
     cancelled: bool,
-    /// Not a failure: the workflow continues as new (see `WfContext::continue_as_new`).
-    continue_as_new: Option<Box<ContinueAsNew>>,
+    /// What few errors carry: a continue-as-new, causes.
+    rare: Option<Box<Rare>>,
 }
 
 impl WorkflowError {
@@ -60,7 +60,7 @@ impl WorkflowError {
             location: Some(Location::caller()),
             source: None,
             cancelled: false,
-            continue_as_new: None,
+            rare: None,
         }
     }
 
@@ -106,6 +106,30 @@ impl WorkflowError {
         self
     }
 
+    /// Make `cause` the cause of this failure (with the causes `cause` has, after it):
+    /// whoever sees the run fail sees both, as a chain (`weft result`).
+    ///
+    /// ```
+    /// use weft_sdk::WorkflowError;
+    ///
+    /// let error = WorkflowError::new("main error")
+    ///     .with_cause(WorkflowError::new("cause error").with_type("Io"));
+    /// assert_eq!(error.causes()[0].message, "cause error");
+    /// assert_eq!(error.causes()[0].error_type, "Io");
+    /// ```
+    pub fn with_cause(self, cause: WorkflowError) -> Self {
+        let causes = std::iter::once(cause.failure.clone()).chain(cause.causes().iter().cloned());
+        self.with_causes(causes.collect())
+    }
+
+    /// What caused the [`failure`](Self::failure), outermost first: the first is its
+    /// cause, each next one the cause of the one before. A failure converted from a
+    /// child's has the child's failure first; one converted from an activity's has that
+    /// failure's causes. Empty when it has none.
+    pub fn causes(&self) -> &[Failure] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.causes)
+    }
+
     /// Attach structured details (JSON) to the failure the run ends with.
     pub fn with_details(mut self, details: &impl serde::Serialize) -> Self {
         self.failure.details = crate::payload::to_json(details).ok();
@@ -122,18 +146,23 @@ impl WorkflowError {
             location: Some(caller),
             source: None,
             cancelled: false,
-            continue_as_new: Some(Box::new(next)),
+            rare: Some(Box::new(Rare {
+                continue_as_new: Some(next),
+                causes: Vec::new(),
+            })),
         }
     }
 
     /// Whether this is a continue-as-new, not a failure.
     pub fn is_continue_as_new(&self) -> bool {
-        self.continue_as_new.is_some()
+        self.rare
+            .as_ref()
+            .is_some_and(|rare| rare.continue_as_new.is_some())
     }
 
     /// The continue-as-new this error carries, if any.
     pub(crate) fn take_continue_as_new(&mut self) -> Option<ContinueAsNew> {
-        self.continue_as_new.take().map(|c| *c)
+        self.rare.as_mut()?.continue_as_new.take()
     }
 
     /// The failure message.
@@ -161,7 +190,8 @@ impl WorkflowError {
         (self.failure, self.location.map(location::from_caller))
     }
 
-    /// An error converted from `source` (with `?`, located at the `?`).
+    /// An error converted from `source` (with `?`, located at the `?`), with no causes
+    /// yet.
     pub(crate) fn caused_by(
         failure: Failure,
         location: &'static Location<'static>,
@@ -173,8 +203,16 @@ impl WorkflowError {
             location: Some(location),
             source: Some(Box::new(source)),
             cancelled,
-            continue_as_new: None,
+            rare: None,
         }
+    }
+
+    /// This error with these causes (outermost first).
+    pub(crate) fn with_causes(mut self, causes: Vec<Failure>) -> Self {
+        if !causes.is_empty() || self.rare.is_some() {
+            self.rare.get_or_insert_with(Box::default).causes = causes;
+        }
+        self
     }
 
     /// An SDK-made failure without a location in workflow code.
@@ -184,7 +222,7 @@ impl WorkflowError {
             location: None,
             source: None,
             cancelled: false,
-            continue_as_new: None,
+            rare: None,
         }
     }
 }
@@ -201,12 +239,14 @@ impl From<ActivityError> for WorkflowError {
             details: error.failure().details.clone(),
         };
         let cancelled = error.is_cancelled();
+        let causes = error.causes().to_vec();
         Self::caused_by(
             failure,
             Location::caller(),
             cancelled,
             Cause::Activity(error),
         )
+        .with_causes(causes)
     }
 }
 
@@ -218,6 +258,16 @@ impl From<Cancelled> for WorkflowError {
         converted.cancelled = true;
         converted
     }
+}
+
+/// What few [`WorkflowError`]s carry, behind one pointer to keep the error small (it
+/// travels in every result of workflow code).
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    /// Not a failure: the workflow continues as new (see `WfContext::continue_as_new`).
+    continue_as_new: Option<ContinueAsNew>,
+    /// What caused the failure, outermost first (see [`WorkflowError::causes`]).
+    causes: Vec<Failure>,
 }
 
 /// What a [`WorkflowError`] can be converted from: its `source`. (An enum behind one

@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::wit::{
-    ChildOptions, FlowOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation, WaitPoint,
+    ChildOptions, Failure, FlowOptions, HistoryInfo, LogLevel, MetricValue, SourceLocation,
+    WaitPoint,
 };
 
 /// What a workflow can ask of its host. Mirrors the `host` interface of the contract.
@@ -27,6 +28,8 @@ pub(crate) trait Host {
     fn set_current_details(&self, details: &str);
     fn waiting_on(&self, points: &[WaitPoint]);
     fn cancel_local_activity(&self, seq: u32);
+    fn job_failure_causes(&self, index: u32) -> Vec<Failure>;
+    fn command_failure_causes(&self, index: u32, causes: &[Failure]);
 }
 
 thread_local! {
@@ -143,12 +146,29 @@ pub(crate) fn waiting_on(points: &[WaitPoint]) {
     }
 }
 
+/// The causes of the failure the activation's job at `index` carries, outermost first.
+pub(crate) fn job_failure_causes(index: u32) -> Vec<Failure> {
+    match installed() {
+        Some(host) => host.job_failure_causes(index),
+        None => imports::job_failure_causes(index),
+    }
+}
+
+/// Give the failure of the command at `index` of this activation's list these causes.
+pub(crate) fn command_failure_causes(index: u32, causes: &[Failure]) {
+    match installed() {
+        Some(host) => host.command_failure_causes(index, causes),
+        None => imports::command_failure_causes(index, causes),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
-        activity_flow, cancel_local_activity, child_flow, child_workflow_options, continued_from,
-        history_info, log, now, random_bytes, record_metric, report_fatal_panic, report_panic,
-        set_current_details, waiting_on,
+        activity_flow, cancel_local_activity, child_flow, child_workflow_options,
+        command_failure_causes, continued_from, history_info, job_failure_causes, log, now,
+        random_bytes, record_metric, report_fatal_panic, report_panic, set_current_details,
+        waiting_on,
     };
 }
 
@@ -200,6 +220,14 @@ mod imports {
     }
 
     pub(super) fn cancel_local_activity(_seq: u32) {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn job_failure_causes(_index: u32) -> Vec<crate::wit::Failure> {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn command_failure_causes(_index: u32, _causes: &[crate::wit::Failure]) {
         panic!("{OUTSIDE}")
     }
 

@@ -24,6 +24,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::cancellation;
+use crate::cancellation::OpKind;
 use crate::conditions;
 use crate::context::{WfContext, WorkflowInfo};
 use crate::error::WfResult;
@@ -39,8 +40,8 @@ use crate::state_cell::StateCell;
 use crate::updates::UpdateDelivery;
 use crate::versioning::Notice;
 use crate::wit::{
-    ActivityResolution, ChildResolution, Command, IssuedCommand, Payload, Query, RespondQuery,
-    SourceLocation, StartWorkflow,
+    ActivityResolution, ChildResolution, Command, Failure, IssuedCommand, Payload, Query,
+    RespondQuery, SourceLocation, StartWorkflow,
 };
 use crate::workflow::{self, Workflow};
 
@@ -72,10 +73,12 @@ enum Prepared<S> {
     ResolveActivity {
         seq: u32,
         resolution: ActivityResolution,
+        causes: Vec<Failure>,
     },
     ResolveLocalActivity {
         seq: u32,
         resolution: ActivityResolution,
+        causes: Vec<Failure>,
     },
     CancelRequested,
     FireTimer {
@@ -87,6 +90,7 @@ enum Prepared<S> {
     ResolveChildWorkflow {
         seq: u32,
         resolution: ChildResolution,
+        causes: Vec<Failure>,
     },
     ChildCancelRequested {
         seq: u32,
@@ -129,16 +133,32 @@ impl<W: Workflow> Instance<W> {
         let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
             prepared.push(match delivery {
-                Delivery::ResolveActivity { seq, resolution } => {
+                Delivery::ResolveActivity {
+                    seq,
+                    resolution,
+                    causes,
+                } => {
                     let checked = state.activities.check(seq);
                     answer("resolve-activity", seq, checked, activities.insert(seq))?;
-                    Prepared::ResolveActivity { seq, resolution }
+                    Prepared::ResolveActivity {
+                        seq,
+                        resolution,
+                        causes,
+                    }
                 }
-                Delivery::ResolveLocalActivity { seq, resolution } => {
+                Delivery::ResolveLocalActivity {
+                    seq,
+                    resolution,
+                    causes,
+                } => {
                     let checked = state.local_activities.check(seq);
                     let first = local_activities.insert(seq);
                     answer("resolve-local-activity", seq, checked, first)?;
-                    Prepared::ResolveLocalActivity { seq, resolution }
+                    Prepared::ResolveLocalActivity {
+                        seq,
+                        resolution,
+                        causes,
+                    }
                 }
                 Delivery::CancelRequested => Prepared::CancelRequested,
                 Delivery::FireTimer { seq } => {
@@ -147,11 +167,19 @@ impl<W: Workflow> Instance<W> {
                     Prepared::FireTimer { seq }
                 }
                 Delivery::Notice(notice) => Prepared::Notice(notice),
-                Delivery::ResolveChildWorkflow { seq, resolution } => {
+                Delivery::ResolveChildWorkflow {
+                    seq,
+                    resolution,
+                    causes,
+                } => {
                     children.push((seq, matches!(resolution, ChildResolution::Started(_))));
                     let checked = state.children.check(&children);
                     answer("resolve-child-workflow", seq, checked, true)?;
-                    Prepared::ResolveChildWorkflow { seq, resolution }
+                    Prepared::ResolveChildWorkflow {
+                        seq,
+                        resolution,
+                        causes,
+                    }
                 }
                 Delivery::ChildCancelRequested { seq } => Prepared::ChildCancelRequested { seq },
                 Delivery::Signal(signal) => {
@@ -180,13 +208,25 @@ impl<W: Workflow> Instance<W> {
         let mut rejected = 0;
         for job in prepared {
             match job {
-                Prepared::ResolveActivity { seq, resolution } => {
+                Prepared::ResolveActivity {
+                    seq,
+                    resolution,
+                    causes,
+                } => {
                     let mut state = self.state.borrow_mut();
+                    state.activity_causes.keep(OpKind::Activity, seq, causes);
                     let resolved = state.activities.resolve(seq, resolution);
                     resolved.expect("answers are checked before they are applied");
                 }
-                Prepared::ResolveLocalActivity { seq, resolution } => {
+                Prepared::ResolveLocalActivity {
+                    seq,
+                    resolution,
+                    causes,
+                } => {
                     let mut state = self.state.borrow_mut();
+                    state
+                        .activity_causes
+                        .keep(OpKind::LocalActivity, seq, causes);
                     let resolved = state.local_activities.resolve(seq, resolution);
                     resolved.expect("answers are checked before they are applied");
                 }
@@ -196,8 +236,13 @@ impl<W: Workflow> Instance<W> {
                     let resolved = state.timers.resolve(seq, Ok(()));
                     resolved.expect("answers are checked before they are applied");
                 }
-                Prepared::ResolveChildWorkflow { seq, resolution } => {
-                    self.state.borrow_mut().children.resolve(seq, resolution);
+                Prepared::ResolveChildWorkflow {
+                    seq,
+                    resolution,
+                    causes,
+                } => {
+                    let mut state = self.state.borrow_mut();
+                    state.children.resolve(seq, resolution, causes);
                 }
                 Prepared::ChildCancelRequested { seq } => {
                     self.state.borrow_mut().children.cancel_recorded(seq);
@@ -265,11 +310,12 @@ impl<W: Workflow> Instance<W> {
                     )
                 }
                 Err(error) => {
+                    let causes = error.causes().to_vec();
                     let (failure, location) = error.into_parts();
-                    (
-                        Command::FailWorkflow(failure),
-                        location.or_else(|| self.defined_at.clone()),
-                    )
+                    let location = location.or_else(|| self.defined_at.clone());
+                    let mut state = self.state.borrow_mut();
+                    state.issue_failing_at(Command::FailWorkflow(failure), location, &causes);
+                    return state.take_commands();
                 }
             };
             self.state.borrow_mut().issue_at(command, location);

@@ -1,7 +1,7 @@
 //! Jobs: what the host delivers, sorted into what this SDK can apply.
 
 use crate::versioning::Notice;
-use crate::wit::{ActivityResolution, ChildResolution, Job, Signal, Update};
+use crate::wit::{ActivityResolution, ChildResolution, Failure, Job, Signal, Update};
 
 /// A job for a running instance that this SDK version handles. (Queries are answered
 /// apart: they come alone and change nothing.)
@@ -9,10 +9,13 @@ pub(crate) enum Delivery {
     ResolveActivity {
         seq: u32,
         resolution: ActivityResolution,
+        /// The causes of its failure, outermost first.
+        causes: Vec<Failure>,
     },
     ResolveLocalActivity {
         seq: u32,
         resolution: ActivityResolution,
+        causes: Vec<Failure>,
     },
     CancelRequested,
     FireTimer {
@@ -25,6 +28,7 @@ pub(crate) enum Delivery {
     ResolveChildWorkflow {
         seq: u32,
         resolution: ChildResolution,
+        causes: Vec<Failure>,
     },
     /// Child `seq`'s run recorded the cancellation this run requested (a signal with
     /// the reserved name [`CHILD_CANCEL_REQUESTED`]).
@@ -53,15 +57,27 @@ pub(crate) fn name(job: &Job) -> &'static str {
     }
 }
 
-/// Sorts a job for a running instance; `Err` says why it cannot be applied.
-pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
+/// The causes of the failure of the activation's job at `index` that resolved an
+/// activity this way (asked of the host only for a failure).
+fn activity_causes(index: usize, resolution: &ActivityResolution) -> Vec<Failure> {
+    match resolution {
+        ActivityResolution::Completed(_) => Vec::new(),
+        _ => crate::host::job_failure_causes(index as u32),
+    }
+}
+
+/// Sorts the job at `index` of the activation for a running instance; `Err` says why
+/// it cannot be applied.
+pub(crate) fn triage((index, job): (usize, Job)) -> Result<Delivery, String> {
     match job {
         Job::ResolveActivity(resolve) => Ok(Delivery::ResolveActivity {
             seq: resolve.seq,
+            causes: activity_causes(index, &resolve.resolution),
             resolution: resolve.resolution,
         }),
         Job::ResolveLocalActivity(resolve) => Ok(Delivery::ResolveLocalActivity {
             seq: resolve.seq,
+            causes: activity_causes(index, &resolve.resolution),
             resolution: resolve.resolution,
         }),
         Job::CancelRequested => Ok(Delivery::CancelRequested),
@@ -89,6 +105,10 @@ pub(crate) fn triage(job: Job) -> Result<Delivery, String> {
         )),
         Job::ResolveChildWorkflow(resolve) => Ok(Delivery::ResolveChildWorkflow {
             seq: resolve.seq,
+            causes: match resolve.resolution {
+                ChildResolution::Started(_) | ChildResolution::Completed(_) => Vec::new(),
+                _ => crate::host::job_failure_causes(index as u32),
+            },
             resolution: resolve.resolution,
         }),
     }

@@ -183,7 +183,9 @@ extern crate self as weft_sdk;
 
 mod activity;
 mod attributes;
+mod binary;
 mod cancellation;
+mod causes;
 mod child_workflow;
 mod combinators;
 mod component;
@@ -227,6 +229,7 @@ pub mod testing;
 pub mod wit;
 
 pub use activity::{ActivityError, ActivityErrorKind, ActivityFuture, ActivityType};
+pub use binary::Binary;
 pub use cancellation::{ActivityCancellationType, CancelRequested, Cancelled, NonCancellable};
 pub use child_workflow::{
     ChildResult, ChildStarted, ChildWorkflowCancellationType, ChildWorkflowError,

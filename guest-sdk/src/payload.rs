@@ -1,8 +1,9 @@
-//! JSON payloads: how typed values cross the component boundary.
+//! Payloads: how typed values cross the component boundary.
 //!
-//! Every payload the SDK produces is `encoding: json`. An empty payload decodes as JSON
-//! `null`, so a workflow whose input type is `()` or `Option<T>` can be started without
-//! input.
+//! Every payload the SDK produces is `encoding: json`, but a [`Binary`](crate::Binary)'s,
+//! which is `encoding: binary` with the bytes themselves. An empty JSON payload decodes
+//! as JSON `null`, so a workflow whose input type is `()` or `Option<T>` can be started
+//! without input.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -11,6 +12,12 @@ use crate::wit::{Encoding, Payload};
 
 /// Encodes `value` as a JSON payload.
 pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Payload, serde_json::Error> {
+    if let Some(data) = crate::binary::bytes_of(value) {
+        return Ok(Payload {
+            encoding: Encoding::Binary,
+            data,
+        });
+    }
     Ok(Payload {
         encoding: Encoding::Json,
         data: serde_json::to_vec(value)?,
@@ -21,11 +28,12 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Payload, serde
 ///
 /// The error is a sentence fragment meant to follow "does not decode: ".
 pub(crate) fn from_json<T: DeserializeOwned>(payload: &Payload) -> Result<T, String> {
-    if payload.encoding != Encoding::Json {
-        return Err(format!(
-            "the payload is {:?}-encoded; the SDK only decodes JSON",
-            payload.encoding
-        ));
+    if payload.encoding == Encoding::Binary {
+        let bytes =
+            serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(&payload.data);
+        return T::deserialize(bytes).map_err(|e| {
+            format!("the payload is binary, which decodes as `weft_sdk::Binary` only ({e})")
+        });
     }
     let data: &[u8] = if payload.data.is_empty() {
         b"null"
@@ -70,12 +78,22 @@ mod tests {
     }
 
     #[test]
-    fn binary_payload_is_rejected() {
+    fn binary_payload_is_a_binary_only() {
         let binary = Payload {
             encoding: Encoding::Binary,
             data: b"1".to_vec(),
         };
-        assert!(from_json::<u32>(&binary).unwrap_err().contains("JSON"));
+        let error = from_json::<u32>(&binary).unwrap_err();
+        assert!(error.contains("weft_sdk::Binary"), "{error}");
+        let bytes: crate::Binary = from_json(&binary).unwrap();
+        assert_eq!(bytes.0, b"1");
+    }
+
+    #[test]
+    fn a_binary_is_a_binary_payload_of_its_bytes() {
+        let p = to_json(&crate::Binary(vec![0xde, 0xad, 0xbe, 0xef])).unwrap();
+        assert_eq!(p.encoding, Encoding::Binary);
+        assert_eq!(p.data, [0xde, 0xad, 0xbe, 0xef]);
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub(crate) struct WorkflowState {
     pub(crate) attributes: Attributes,
     /// What the host was last told the workflow waits on (see [`crate::waits`]).
     pub(crate) reported_waits: crate::waits::Reported,
+    /// The causes of activities' failures, until their futures take them.
+    pub(crate) activity_causes: crate::causes::ActivityCauses,
 }
 
 pub(crate) type SharedState = Rc<RefCell<WorkflowState>>;
@@ -74,6 +76,20 @@ impl WorkflowState {
         location: Option<crate::wit::SourceLocation>,
     ) {
         self.commands.push(IssuedCommand { command, location });
+    }
+
+    /// Records a command carrying a failure whose causes are `causes` (outermost first),
+    /// handed to the host by the command's index (`command-failure-causes`).
+    pub(crate) fn issue_failing_at(
+        &mut self,
+        command: Command,
+        location: Option<crate::wit::SourceLocation>,
+        causes: &[crate::wit::Failure],
+    ) {
+        if !causes.is_empty() {
+            crate::host::command_failure_causes(self.commands.len() as u32, causes);
+        }
+        self.issue_at(command, location);
     }
 
     /// Whether operations started or polled now are exempt from workflow cancellation.

@@ -119,6 +119,7 @@ impl Harness {
                 current_details: RefCell::default(),
                 waiting_on: RefCell::default(),
                 local_cancels: RefCell::default(),
+                command_causes: RefCell::default(),
             }),
             is_replaying: false,
             queries: 0,
@@ -212,6 +213,13 @@ impl Harness {
     /// shows them.
     pub fn waiting_on(&self) -> Vec<crate::wit::WaitPoint> {
         self.host.waiting_on.borrow().clone()
+    }
+
+    /// The causes the workflow gave the failures of its commands so far (a
+    /// `fail-workflow` of an error converted from a child's failure, …), each with the
+    /// command's index in its activation's commands, outermost cause first.
+    pub fn failure_causes(&self) -> Vec<(u32, Vec<Failure>)> {
+        self.host.command_causes.borrow().clone()
     }
 
     /// Makes the execution a run that continued as new from `run_id` (what
@@ -430,6 +438,8 @@ struct TestHost {
     current_details: RefCell<Option<String>>,
     waiting_on: RefCell<Vec<crate::wit::WaitPoint>>,
     local_cancels: RefCell<Vec<u32>>,
+    /// The causes the workflow gave its commands' failures, by command index.
+    command_causes: RefCell<Vec<(u32, Vec<Failure>)>>,
 }
 
 impl Host for TestHost {
@@ -487,6 +497,17 @@ impl Host for TestHost {
 
     fn cancel_local_activity(&self, seq: u32) {
         self.local_cancels.borrow_mut().push(seq);
+    }
+
+    fn job_failure_causes(&self, _index: u32) -> Vec<Failure> {
+        // The jobs a test delivers are contract records, which hold no causes.
+        Vec::new()
+    }
+
+    fn command_failure_causes(&self, index: u32, causes: &[Failure]) {
+        self.command_causes
+            .borrow_mut()
+            .push((index, causes.to_vec()));
     }
 
     fn history_info(&self) -> HistoryInfo {

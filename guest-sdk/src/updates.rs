@@ -299,15 +299,18 @@ impl<S: 'static> UpdateDelivery<S> {
         let handler = call.start(ctx.clone());
         let state = ctx.state.clone();
         let task = Box::pin(async move {
-            let (result, location) = match handler.await {
-                Ok(result) => (Ok(result), Some(location)),
+            let (result, location, causes) = match handler.await {
+                Ok(result) => (Ok(result), Some(location), Vec::new()),
                 Err(error) => {
+                    let causes = error.causes().to_vec();
                     let (failure, at) = error.into_parts();
-                    (Err(failure), at.or(Some(location)))
+                    (Err(failure), at.or(Some(location)), causes)
                 }
             };
             let command = Command::CompleteUpdate(CompleteUpdate { id, result });
-            state.borrow_mut().issue_at(command, location);
+            state
+                .borrow_mut()
+                .issue_failing_at(command, location, &causes);
         });
         Some(handlers::tracked(&ctx.state, description, task))
     }

@@ -819,6 +819,7 @@ pub mod weft {
             pub type LogLevel = super::super::super::weft::workflow::types::LogLevel;
             pub type SourceLocation = super::super::super::weft::workflow::types::SourceLocation;
             pub type RetryPolicy = super::super::super::weft::workflow::types::RetryPolicy;
+            pub type Failure = super::super::super::weft::workflow::types::Failure;
             pub type HistoryStats = super::super::super::weft::workflow::types::HistoryInfo;
             /// How the child workflow of a `start-child-workflow` command runs.
             #[derive(Clone, PartialEq)]
@@ -1829,6 +1830,211 @@ pub mod weft {
                         unreachable!()
                     }
                     wit_import0(_rt::as_i32(&seq));
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// The causes of the failure that the job at `index` of the current activation
+            /// carries (a failed, cancelled or timed-out activity, local activity or child),
+            /// outermost first: the first is the cause of the job's failure, each next one the
+            /// cause of the one before. Empty when it has none (a record cannot hold itself, so
+            /// the chain comes as a list). (Added after the first release, like
+            /// `report-fatal-panic`: a component that does not import it sees no causes.)
+            #[allow(async_fn_in_trait)]
+            pub fn job_failure_causes(index: u32) -> _rt::Vec<Failure> {
+                unsafe {
+                    #[cfg_attr(target_pointer_width = "64", repr(align(8)))]
+                    #[cfg_attr(target_pointer_width = "32", repr(align(4)))]
+                    struct RetArea(
+                        [::core::mem::MaybeUninit<
+                            u8,
+                        >; 2 * ::core::mem::size_of::<*const u8>()],
+                    );
+                    let mut ret_area = RetArea(
+                        [::core::mem::MaybeUninit::uninit(); 2
+                            * ::core::mem::size_of::<*const u8>()],
+                    );
+                    let ptr0 = ret_area.0.as_mut_ptr().cast::<u8>();
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "job-failure-causes"]
+                        fn wit_import1(_: i32, _: *mut u8);
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import1(_: i32, _: *mut u8) {
+                        unreachable!()
+                    }
+                    wit_import1(_rt::as_i32(&index), ptr0);
+                    let l2 = *ptr0.add(0).cast::<*mut u8>();
+                    let l3 = *ptr0
+                        .add(::core::mem::size_of::<*const u8>())
+                        .cast::<usize>();
+                    let base16 = l2;
+                    let len16 = l3;
+                    let mut result16 = _rt::Vec::with_capacity(len16);
+                    for i in 0..len16 {
+                        let base = base16
+                            .add(i * (9 * ::core::mem::size_of::<*const u8>()));
+                        let e16 = {
+                            let l4 = *base.add(0).cast::<*mut u8>();
+                            let l5 = *base
+                                .add(::core::mem::size_of::<*const u8>())
+                                .cast::<usize>();
+                            let len6 = l5;
+                            let bytes6 = _rt::Vec::from_raw_parts(l4.cast(), len6, len6);
+                            let l7 = *base
+                                .add(2 * ::core::mem::size_of::<*const u8>())
+                                .cast::<*mut u8>();
+                            let l8 = *base
+                                .add(3 * ::core::mem::size_of::<*const u8>())
+                                .cast::<usize>();
+                            let len9 = l8;
+                            let bytes9 = _rt::Vec::from_raw_parts(l7.cast(), len9, len9);
+                            let l10 = i32::from(
+                                *base
+                                    .add(4 * ::core::mem::size_of::<*const u8>())
+                                    .cast::<u8>(),
+                            );
+                            let l11 = i32::from(
+                                *base
+                                    .add(5 * ::core::mem::size_of::<*const u8>())
+                                    .cast::<u8>(),
+                            );
+                            super::super::super::weft::workflow::types::Failure {
+                                message: _rt::string_lift(bytes6),
+                                error_type: _rt::string_lift(bytes9),
+                                non_retryable: _rt::bool_lift(l10 as u8),
+                                details: match l11 {
+                                    0 => None,
+                                    1 => {
+                                        let e = {
+                                            let l12 = i32::from(
+                                                *base
+                                                    .add(6 * ::core::mem::size_of::<*const u8>())
+                                                    .cast::<u8>(),
+                                            );
+                                            let l13 = *base
+                                                .add(7 * ::core::mem::size_of::<*const u8>())
+                                                .cast::<*mut u8>();
+                                            let l14 = *base
+                                                .add(8 * ::core::mem::size_of::<*const u8>())
+                                                .cast::<usize>();
+                                            let len15 = l14;
+                                            super::super::super::weft::workflow::types::Payload {
+                                                encoding: super::super::super::weft::workflow::types::Encoding::_lift(
+                                                    l12 as u8,
+                                                ),
+                                                data: <_ as From<
+                                                    _rt::Vec<_>,
+                                                >>::from(_rt::Vec::from_raw_parts(l13.cast(), len15, len15)),
+                                            }
+                                        };
+                                        Some(e)
+                                    }
+                                    _ => _rt::invalid_enum_discriminant(),
+                                },
+                            }
+                        };
+                        result16.push(e16);
+                    }
+                    _rt::cabi_dealloc(
+                        base16,
+                        len16 * (9 * ::core::mem::size_of::<*const u8>()),
+                        ::core::mem::size_of::<*const u8>(),
+                    );
+                    let result17 = result16;
+                    result17
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// Give the failure of the command at `index` of the list the current activation
+            /// returns (`fail-workflow`, `reject-update`, a failed `complete-update` or
+            /// `respond-query`) these causes, outermost first, as `job-failure-causes` gives
+            /// them. (Added after the first release, like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn command_failure_causes(index: u32, causes: &[Failure]) -> () {
+                unsafe {
+                    let vec5 = causes;
+                    let len5 = vec5.len();
+                    let layout5 = _rt::alloc::Layout::from_size_align(
+                            vec5.len() * (9 * ::core::mem::size_of::<*const u8>()),
+                            ::core::mem::size_of::<*const u8>(),
+                        )
+                        .unwrap();
+                    let (result5, _cleanup5) = wit_bindgen::rt::Cleanup::new(layout5);
+                    for (i, e) in vec5.into_iter().enumerate() {
+                        let base = result5
+                            .add(i * (9 * ::core::mem::size_of::<*const u8>()));
+                        {
+                            let super::super::super::weft::workflow::types::Failure {
+                                message: message0,
+                                error_type: error_type0,
+                                non_retryable: non_retryable0,
+                                details: details0,
+                            } = e;
+                            let vec1 = message0;
+                            let ptr1 = vec1.as_ptr().cast::<u8>();
+                            let len1 = vec1.len();
+                            *base
+                                .add(::core::mem::size_of::<*const u8>())
+                                .cast::<usize>() = len1;
+                            *base.add(0).cast::<*mut u8>() = ptr1.cast_mut();
+                            let vec2 = error_type0;
+                            let ptr2 = vec2.as_ptr().cast::<u8>();
+                            let len2 = vec2.len();
+                            *base
+                                .add(3 * ::core::mem::size_of::<*const u8>())
+                                .cast::<usize>() = len2;
+                            *base
+                                .add(2 * ::core::mem::size_of::<*const u8>())
+                                .cast::<*mut u8>() = ptr2.cast_mut();
+                            *base
+                                .add(4 * ::core::mem::size_of::<*const u8>())
+                                .cast::<u8>() = (match non_retryable0 {
+                                true => 1,
+                                false => 0,
+                            }) as u8;
+                            match details0 {
+                                Some(e) => {
+                                    *base
+                                        .add(5 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<u8>() = (1i32) as u8;
+                                    let super::super::super::weft::workflow::types::Payload {
+                                        encoding: encoding3,
+                                        data: data3,
+                                    } = e;
+                                    *base
+                                        .add(6 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<u8>() = (encoding3.clone() as i32) as u8;
+                                    let vec4 = data3;
+                                    let ptr4 = vec4.as_ptr().cast::<u8>();
+                                    let len4 = vec4.len();
+                                    *base
+                                        .add(8 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<usize>() = len4;
+                                    *base
+                                        .add(7 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<*mut u8>() = ptr4.cast_mut();
+                                }
+                                None => {
+                                    *base
+                                        .add(5 * ::core::mem::size_of::<*const u8>())
+                                        .cast::<u8>() = (0i32) as u8;
+                                }
+                            };
+                        }
+                    }
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "command-failure-causes"]
+                        fn wit_import6(_: i32, _: *mut u8, _: usize);
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import6(_: i32, _: *mut u8, _: usize) {
+                        unreachable!()
+                    }
+                    wit_import6(_rt::as_i32(&index), result5, len5);
                 }
             }
         }
@@ -5124,10 +5330,6 @@ mod _rt {
         }
     }
     pub use alloc_crate::alloc;
-    #[cfg(target_arch = "wasm32")]
-    pub fn run_ctors_once() {
-        wit_bindgen::rt::run_ctors_once();
-    }
     pub unsafe fn cabi_dealloc(ptr: *mut u8, size: usize, align: usize) {
         if size == 0 {
             return;
@@ -5136,6 +5338,10 @@ mod _rt {
             let layout = alloc::Layout::from_size_align_unchecked(size, align);
             alloc::dealloc(ptr, layout);
         }
+    }
+    #[cfg(target_arch = "wasm32")]
+    pub fn run_ctors_once() {
+        wit_bindgen::rt::run_ctors_once();
     }
     extern crate alloc as alloc_crate;
 }
@@ -5169,10 +5375,10 @@ macro_rules! __export_workflow_impl {
         : () = { #[rustfmt::skip] #[cfg(target_arch = "wasm32")] #[unsafe (link_section =
         "component-type:wit-bindgen:0.61.1:weft:workflow@0.1.0:workflow:imports and exports")]
         #[doc(hidden)] #[allow(clippy::octal_escapes)] pub static
-        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3722] = *
+        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3837] = *
         b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\x8b\x1c\x01A\x02\x01\
-A\x0e\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xfe\x1c\x01A\x02\x01\
+A\x0f\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
 r\x03\x04files\x04liney\x06columny\x04\0\x0fsource-location\x03\0\x08\x01w\x04\0\
@@ -5218,35 +5424,38 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B:\x02\x03\x02\x01\x01\x04\0\
-\x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
-\x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
-ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
-k\x07\x01r\x03\x14execution-timeout-ms\x0a\x0erun-timeout-ms\x0a\x0cretry-policy\
-\x0b\x04\0\x0dchild-options\x03\0\x0c\x01m\x03\x07counter\x05gauge\x09histogram\x04\
-\0\x0bmetric-kind\x03\0\x0e\x01o\x02ss\x01p\x10\x01r\x04\x04kind\x0f\x04names\x05\
-valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01k}\x01ks\x01ky\x01r\x04\x08\
-priority\x14\x0cfairness-key\x15\x0ffairness-weight\x16\x0fconcurrency-key\x15\x04\
-\0\x0cflow-options\x03\0\x17\x01m\x04\x09condition\x11handlers-finished\x0esigna\
-l-channel\x0ccancellation\x04\0\x09wait-kind\x03\0\x19\x01k\x05\x01r\x03\x04kind\
-\x1a\x04names\x08location\x1b\x04\0\x0await-point\x03\0\x1c\x01@\0\0\x01\x04\0\x03\
-now\x01\x1e\x01p}\x01@\x01\x03leny\0\x1f\x04\0\x0crandom-bytes\x01\x20\x01@\x02\x05\
-level\x03\x07messages\x01\0\x04\0\x03log\x01!\x01@\0\0\x09\x04\0\x0chistory-info\
-\x01\"\x01@\x02\x07messages\x08location\x1b\x01\0\x04\0\x0creport-panic\x01#\x04\
-\0\x12report-fatal-panic\x01#\x01@\0\0\x15\x04\0\x0econtinued-from\x01$\x01@\x02\
-\x03seqy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01%\x01@\x01\x06m\
-etric\x13\x01\0\x04\0\x0drecord-metric\x01&\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\
-\0\x0dactivity-flow\x01'\x04\0\x0achild-flow\x01'\x01@\x01\x07detailss\x01\0\x04\
-\0\x13set-current-details\x01(\x01p\x1d\x01@\x01\x06points)\x01\0\x04\0\x0awaiti\
-ng-on\x01*\x01@\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01+\x03\0\x18w\
-eft:workflow/host@0.1.0\x05\x06\x02\x03\0\0\x0aactivation\x02\x03\0\0\x0eissued-\
-command\x02\x03\0\0\x0ctask-failure\x01B\x0d\x02\x03\x02\x01\x07\x04\0\x0aactiva\
-tion\x03\0\0\x02\x03\x02\x01\x08\x04\0\x0eissued-command\x03\0\x02\x02\x03\x02\x01\
-\x09\x04\0\x0ctask-failure\x03\0\x04\x01ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\
-\x07\x01p\x03\x01j\x01\x08\x01\x05\x01@\x01\x0aactivation\x01\0\x09\x04\0\x08act\
-ivate\x01\x0a\x04\0\x19weft:workflow/guest@0.1.0\x05\x0a\x04\0\x1cweft:workflow/\
-workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08workflow\x03\0\0\0G\x09producers\x01\x0cpr\
-ocessed-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
+\0\0\x0cretry-policy\x02\x03\0\0\x07failure\x02\x03\0\0\x0chistory-info\x01BA\x02\
+\x03\x02\x01\x01\x04\0\x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-\
+level\x03\0\x02\x02\x03\x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\
+\x01\x04\x04\0\x0cretry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x07failure\x03\
+\0\x08\x02\x03\x02\x01\x06\x04\0\x0dhistory-stats\x03\0\x0a\x01kw\x01k\x07\x01r\x03\
+\x14execution-timeout-ms\x0c\x0erun-timeout-ms\x0c\x0cretry-policy\x0d\x04\0\x0d\
+child-options\x03\0\x0e\x01m\x03\x07counter\x05gauge\x09histogram\x04\0\x0bmetri\
+c-kind\x03\0\x10\x01o\x02ss\x01p\x12\x01r\x04\x04kind\x11\x04names\x05valueu\x06\
+labels\x13\x04\0\x0cmetric-value\x03\0\x14\x01k}\x01ks\x01ky\x01r\x04\x08priorit\
+y\x16\x0cfairness-key\x17\x0ffairness-weight\x18\x0fconcurrency-key\x17\x04\0\x0c\
+flow-options\x03\0\x19\x01m\x04\x09condition\x11handlers-finished\x0esignal-chan\
+nel\x0ccancellation\x04\0\x09wait-kind\x03\0\x1b\x01k\x05\x01r\x03\x04kind\x1c\x04\
+names\x08location\x1d\x04\0\x0await-point\x03\0\x1e\x01@\0\0\x01\x04\0\x03now\x01\
+\x20\x01p}\x01@\x01\x03leny\0!\x04\0\x0crandom-bytes\x01\"\x01@\x02\x05level\x03\
+\x07messages\x01\0\x04\0\x03log\x01#\x01@\0\0\x0b\x04\0\x0chistory-info\x01$\x01\
+@\x02\x07messages\x08location\x1d\x01\0\x04\0\x0creport-panic\x01%\x04\0\x12repo\
+rt-fatal-panic\x01%\x01@\0\0\x17\x04\0\x0econtinued-from\x01&\x01@\x02\x03seqy\x07\
+options\x0f\x01\0\x04\0\x16child-workflow-options\x01'\x01@\x01\x06metric\x15\x01\
+\0\x04\0\x0drecord-metric\x01(\x01@\x02\x03seqy\x04flow\x1a\x01\0\x04\0\x0dactiv\
+ity-flow\x01)\x04\0\x0achild-flow\x01)\x01@\x01\x07detailss\x01\0\x04\0\x13set-c\
+urrent-details\x01*\x01p\x1f\x01@\x01\x06points+\x01\0\x04\0\x0awaiting-on\x01,\x01\
+@\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01-\x01p\x09\x01@\x01\x05ind\
+exy\0.\x04\0\x12job-failure-causes\x01/\x01@\x02\x05indexy\x06causes.\x01\0\x04\0\
+\x16command-failure-causes\x010\x03\0\x18weft:workflow/host@0.1.0\x05\x07\x02\x03\
+\0\0\x0aactivation\x02\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask-failure\x01\
+B\x0d\x02\x03\x02\x01\x08\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\x09\x04\0\x0e\
+issued-command\x03\0\x02\x02\x03\x02\x01\x0a\x04\0\x0ctask-failure\x03\0\x04\x01\
+ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\x07\x01p\x03\x01j\x01\x08\x01\x05\x01\
+@\x01\x0aactivation\x01\0\x09\x04\0\x08activate\x01\x0a\x04\0\x19weft:workflow/g\
+uest@0.1.0\x05\x0b\x04\0\x1cweft:workflow/workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08\
+workflow\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-component\x070.2\
+58.3\x10wit-bindgen-rust\x060.61.1";
         };
     };
 }
@@ -5259,9 +5468,9 @@ pub use __export_workflow_impl as __export_workflow;
 )]
 #[doc(hidden)]
 #[allow(clippy::octal_escapes)]
-pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3567] = *b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xd0\x1a\x01A\x02\x01\
-A\x09\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
+pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3682] = *b"\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xc3\x1b\x01A\x02\x01\
+A\x0a\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
 r\x03\x04files\x04liney\x06columny\x04\0\x0fsource-location\x03\0\x08\x01w\x04\0\
@@ -5307,31 +5516,33 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x0chistory-info\x01B:\x02\x03\x02\x01\x01\x04\0\
-\x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-level\x03\0\x02\x02\x03\
-\x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\x01\x04\x04\0\x0cret\
-ry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x0dhistory-stats\x03\0\x08\x01kw\x01\
-k\x07\x01r\x03\x14execution-timeout-ms\x0a\x0erun-timeout-ms\x0a\x0cretry-policy\
-\x0b\x04\0\x0dchild-options\x03\0\x0c\x01m\x03\x07counter\x05gauge\x09histogram\x04\
-\0\x0bmetric-kind\x03\0\x0e\x01o\x02ss\x01p\x10\x01r\x04\x04kind\x0f\x04names\x05\
-valueu\x06labels\x11\x04\0\x0cmetric-value\x03\0\x12\x01k}\x01ks\x01ky\x01r\x04\x08\
-priority\x14\x0cfairness-key\x15\x0ffairness-weight\x16\x0fconcurrency-key\x15\x04\
-\0\x0cflow-options\x03\0\x17\x01m\x04\x09condition\x11handlers-finished\x0esigna\
-l-channel\x0ccancellation\x04\0\x09wait-kind\x03\0\x19\x01k\x05\x01r\x03\x04kind\
-\x1a\x04names\x08location\x1b\x04\0\x0await-point\x03\0\x1c\x01@\0\0\x01\x04\0\x03\
-now\x01\x1e\x01p}\x01@\x01\x03leny\0\x1f\x04\0\x0crandom-bytes\x01\x20\x01@\x02\x05\
-level\x03\x07messages\x01\0\x04\0\x03log\x01!\x01@\0\0\x09\x04\0\x0chistory-info\
-\x01\"\x01@\x02\x07messages\x08location\x1b\x01\0\x04\0\x0creport-panic\x01#\x04\
-\0\x12report-fatal-panic\x01#\x01@\0\0\x15\x04\0\x0econtinued-from\x01$\x01@\x02\
-\x03seqy\x07options\x0d\x01\0\x04\0\x16child-workflow-options\x01%\x01@\x01\x06m\
-etric\x13\x01\0\x04\0\x0drecord-metric\x01&\x01@\x02\x03seqy\x04flow\x18\x01\0\x04\
-\0\x0dactivity-flow\x01'\x04\0\x0achild-flow\x01'\x01@\x01\x07detailss\x01\0\x04\
-\0\x13set-current-details\x01(\x01p\x1d\x01@\x01\x06points)\x01\0\x04\0\x0awaiti\
-ng-on\x01*\x01@\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01+\x03\0\x18w\
-eft:workflow/host@0.1.0\x05\x06\x04\0<weft:workflow/workflow-with-all-of-its-exp\
-orts-removed@0.1.0\x04\0\x0b.\x01\0(workflow-with-all-of-its-exports-removed\x03\
-\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-component\x070.258.3\x10wit-\
-bindgen-rust\x060.61.1";
+\0\0\x0cretry-policy\x02\x03\0\0\x07failure\x02\x03\0\0\x0chistory-info\x01BA\x02\
+\x03\x02\x01\x01\x04\0\x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-\
+level\x03\0\x02\x02\x03\x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\
+\x01\x04\x04\0\x0cretry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x07failure\x03\
+\0\x08\x02\x03\x02\x01\x06\x04\0\x0dhistory-stats\x03\0\x0a\x01kw\x01k\x07\x01r\x03\
+\x14execution-timeout-ms\x0c\x0erun-timeout-ms\x0c\x0cretry-policy\x0d\x04\0\x0d\
+child-options\x03\0\x0e\x01m\x03\x07counter\x05gauge\x09histogram\x04\0\x0bmetri\
+c-kind\x03\0\x10\x01o\x02ss\x01p\x12\x01r\x04\x04kind\x11\x04names\x05valueu\x06\
+labels\x13\x04\0\x0cmetric-value\x03\0\x14\x01k}\x01ks\x01ky\x01r\x04\x08priorit\
+y\x16\x0cfairness-key\x17\x0ffairness-weight\x18\x0fconcurrency-key\x17\x04\0\x0c\
+flow-options\x03\0\x19\x01m\x04\x09condition\x11handlers-finished\x0esignal-chan\
+nel\x0ccancellation\x04\0\x09wait-kind\x03\0\x1b\x01k\x05\x01r\x03\x04kind\x1c\x04\
+names\x08location\x1d\x04\0\x0await-point\x03\0\x1e\x01@\0\0\x01\x04\0\x03now\x01\
+\x20\x01p}\x01@\x01\x03leny\0!\x04\0\x0crandom-bytes\x01\"\x01@\x02\x05level\x03\
+\x07messages\x01\0\x04\0\x03log\x01#\x01@\0\0\x0b\x04\0\x0chistory-info\x01$\x01\
+@\x02\x07messages\x08location\x1d\x01\0\x04\0\x0creport-panic\x01%\x04\0\x12repo\
+rt-fatal-panic\x01%\x01@\0\0\x17\x04\0\x0econtinued-from\x01&\x01@\x02\x03seqy\x07\
+options\x0f\x01\0\x04\0\x16child-workflow-options\x01'\x01@\x01\x06metric\x15\x01\
+\0\x04\0\x0drecord-metric\x01(\x01@\x02\x03seqy\x04flow\x1a\x01\0\x04\0\x0dactiv\
+ity-flow\x01)\x04\0\x0achild-flow\x01)\x01@\x01\x07detailss\x01\0\x04\0\x13set-c\
+urrent-details\x01*\x01p\x1f\x01@\x01\x06points+\x01\0\x04\0\x0awaiting-on\x01,\x01\
+@\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01-\x01p\x09\x01@\x01\x05ind\
+exy\0.\x04\0\x12job-failure-causes\x01/\x01@\x02\x05indexy\x06causes.\x01\0\x04\0\
+\x16command-failure-causes\x010\x03\0\x18weft:workflow/host@0.1.0\x05\x07\x04\0<\
+weft:workflow/workflow-with-all-of-its-exports-removed@0.1.0\x04\0\x0b.\x01\0(wo\
+rkflow-with-all-of-its-exports-removed\x03\0\0\0G\x09producers\x01\x0cprocessed-\
+by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
 #[inline(never)]
 #[doc(hidden)]
 pub fn __link_custom_section_describing_imports() {

@@ -5,6 +5,7 @@ use std::panic::Location;
 
 use serde::de::DeserializeOwned;
 
+use crate::causes::Causes;
 use crate::error::{error_types, sdk_failure, Cause, WorkflowError};
 use crate::payload;
 use crate::wit::{ChildResolution, Failure};
@@ -46,8 +47,9 @@ impl fmt::Display for ChildWorkflowErrorKind {
 }
 
 /// Why a child workflow produced no result (or no start). Converts into a
-/// [`WorkflowError`] with `?`, keeping the child's error type, details and
-/// retryability, with this error as its [`source`](std::error::Error::source).
+/// [`WorkflowError`] with `?`: a child failure (`weft.ChildWorkflowFailure`, keeping
+/// the child's retryability) whose cause is the failure the child ended with, with this
+/// error as its [`source`](std::error::Error::source).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("child workflow `{workflow_type}` (id `{workflow_id}`) {kind}: {}", failure.message)]
 pub struct ChildWorkflowError {
@@ -55,6 +57,8 @@ pub struct ChildWorkflowError {
     workflow_id: String,
     kind: ChildWorkflowErrorKind,
     failure: Failure,
+    /// The causes of `failure`, outermost first.
+    causes: Causes,
 }
 
 impl ChildWorkflowError {
@@ -63,6 +67,7 @@ impl ChildWorkflowError {
         workflow_type: &str,
         workflow_id: &str,
         resolution: ChildResolution,
+        causes: Vec<Failure>,
     ) -> Self {
         let (kind, failure) = match resolution {
             ChildResolution::Failed(failure) => (classify(&failure), failure),
@@ -72,7 +77,10 @@ impl ChildWorkflowError {
                 unreachable!("only closing failures become errors")
             }
         };
-        Self::new(workflow_type, workflow_id, kind, failure)
+        Self {
+            causes: Causes::new(causes),
+            ..Self::new(workflow_type, workflow_id, kind, failure)
+        }
     }
 
     pub(crate) fn new(
@@ -86,6 +94,7 @@ impl ChildWorkflowError {
             workflow_id: workflow_id.to_owned(),
             kind,
             failure,
+            causes: Causes::default(),
         }
     }
 
@@ -127,6 +136,13 @@ impl ChildWorkflowError {
         &self.failure
     }
 
+    /// What caused the [`failure`](Self::failure), outermost first (a child that
+    /// failed with a cause of its own, or failed because of its own child). Empty when
+    /// it has none.
+    pub fn causes(&self) -> &[Failure] {
+        self.causes.as_slice()
+    }
+
     /// The failure's message.
     pub fn message(&self) -> &str {
         &self.failure.message
@@ -159,17 +175,33 @@ fn classify(failure: &Failure) -> ChildWorkflowErrorKind {
 }
 
 impl From<ChildWorkflowError> for WorkflowError {
-    /// Keeps the child's error type, details and retryability; the message names the
-    /// child and says how it ended; a cancelled child makes a cancellation.
+    /// A child failure, as Temporal's `ChildWorkflowFailure`: its message names the
+    /// child and says how it ended, its type is `weft.ChildWorkflowFailure` (a
+    /// cancelled child's: `weft.Cancelled`, a cancellation), it keeps the child's
+    /// retryability, and its [`causes`](WorkflowError::causes) are the failure the child
+    /// ended with (its message, error type and details), then that failure's causes.
     #[track_caller]
     fn from(error: ChildWorkflowError) -> Self {
-        let failure = Failure {
-            message: error.to_string(),
-            ..error.failure.clone()
-        };
         let cancelled = error.is_cancelled();
+        let failure = Failure {
+            message: format!(
+                "child workflow `{}` (id `{}`) {}",
+                error.workflow_type, error.workflow_id, error.kind
+            ),
+            error_type: if cancelled {
+                error_types::CANCELLED
+            } else {
+                error_types::CHILD_WORKFLOW_FAILURE
+            }
+            .to_owned(),
+            non_retryable: error.failure.non_retryable,
+            details: None,
+        };
+        let causes = std::iter::once(error.failure.clone())
+            .chain(error.causes.as_slice().iter().cloned())
+            .collect();
         let cause = Cause::ChildWorkflow(error);
-        WorkflowError::caused_by(failure, Location::caller(), cancelled, cause)
+        WorkflowError::caused_by(failure, Location::caller(), cancelled, cause).with_causes(causes)
     }
 }
 

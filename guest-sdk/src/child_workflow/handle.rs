@@ -32,8 +32,13 @@ struct Shared {
 
 impl Shared {
     fn error(&self, resolution: ChildResolution) -> ChildWorkflowError {
-        let error =
-            ChildWorkflowError::from_resolution(&self.workflow_type, &self.workflow_id, resolution);
+        let causes = self.child.borrow().causes.clone();
+        let error = ChildWorkflowError::from_resolution(
+            &self.workflow_type,
+            &self.workflow_id,
+            resolution,
+            causes,
+        );
         if self.never_started {
             return error.with_kind(ChildWorkflowErrorKind::InputEncoding);
         }

@@ -35,6 +35,8 @@ pub(crate) struct Child {
     pub(crate) started: Option<Result<String, ChildResolution>>,
     /// The closing answer (never `started`).
     pub(crate) closed: Option<ChildResolution>,
+    /// The causes of the closing answer's failure, outermost first.
+    pub(crate) causes: Vec<Failure>,
     /// Whether the host has answered `started` (or closed it without a start).
     host_started: bool,
     /// The SDK settled it as cancelled: the host's answers are ignored.
@@ -60,6 +62,7 @@ impl Child {
         Self {
             started: None,
             closed: None,
+            causes: Vec::new(),
             host_started: false,
             settled: false,
             wakers: Vec::new(),
@@ -142,7 +145,7 @@ impl ChildTable {
     }
 
     /// Applies the host's answer for `seq` (checked before).
-    pub(crate) fn resolve(&mut self, seq: u32, resolution: ChildResolution) {
+    pub(crate) fn resolve(&mut self, seq: u32, resolution: ChildResolution, causes: Vec<Failure>) {
         let Some(child) = self.children.get(&seq).cloned() else {
             unreachable!("answers are checked before they are applied");
         };
@@ -158,6 +161,7 @@ impl ChildTable {
                     child.started = Some(Err(resolution.clone()));
                 }
                 child.closed = Some(resolution);
+                child.causes = causes;
             }
             child.host_started = true;
             self.children.remove(&seq);

@@ -204,14 +204,29 @@ fn a_child_failure_fails_the_parent_keeping_its_cause() {
         .activate(vec![testing::child_started(1, "r"), failed])
         .unwrap();
     let failure = testing::failed(&done).expect("the parent fails");
-    assert_eq!(failure.error_type, "TestError");
+    assert_eq!(failure.error_type, "weft.ChildWorkflowFailure");
     assert!(failure.non_retryable);
     assert_eq!(
         failure.message,
-        "child workflow `echo` (id `test-workflow/child-1`) failed: Test message"
+        "child workflow `echo` (id `test-workflow/child-1`) failed"
     );
+    assert_eq!(failure.details, None);
+    // The child's failure is the cause, handed to the host by the command's index.
+    let index = done
+        .iter()
+        .position(|c| matches!(c.command, crate::wit::Command::FailWorkflow(_)))
+        .unwrap() as u32;
+    let causes = harness.failure_causes();
+    assert_eq!(causes.len(), 1);
+    assert_eq!(causes[0].0, index);
+    let cause = &causes[0].1[0];
+    assert_eq!(
+        (cause.message.as_str(), cause.error_type.as_str()),
+        ("Test message", "TestError")
+    );
+    assert!(cause.non_retryable);
     let details: BTreeMap<String, String> =
-        crate::payload::from_json(failure.details.as_ref().unwrap()).unwrap();
+        crate::payload::from_json(cause.details.as_ref().unwrap()).unwrap();
     assert_eq!(details["foo"], "bar");
 }
 

@@ -75,4 +75,8 @@ pub mod error_types {
     pub const CHILD_WORKFLOW_ALREADY_STARTED: &str = "ChildWorkflowAlreadyStarted";
     /// A child workflow exceeded its execution or run timeout (the host's answer).
     pub const TIMED_OUT: &str = "weft.TimedOut";
+    /// A workflow failed because a child workflow it waited for did not complete: made by
+    /// converting a `ChildWorkflowError` with `?`, its cause
+    /// is the failure the child ended with (Temporal's `ChildWorkflowFailure`).
+    pub const CHILD_WORKFLOW_FAILURE: &str = "weft.ChildWorkflowFailure";
 }

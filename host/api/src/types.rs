@@ -514,10 +514,49 @@ pub struct ResultBody {
     pub failure: Option<FailureBody>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FailureBody {
     pub message: String,
     pub error_type: String,
+    /// Whether a retry policy may retry it (absent: no).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub non_retryable: bool,
+    /// Its structured details, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+    /// The failure that caused it (a child's failure under a parent's child failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Box<FailureBody>>,
+}
+
+impl FailureBody {
+    /// A failure with a message and an error type, and no cause.
+    pub fn new(message: impl Into<String>, error_type: impl Into<String>) -> FailureBody {
+        FailureBody {
+            message: message.into(),
+            error_type: error_type.into(),
+            ..FailureBody::default()
+        }
+    }
+
+    /// The body of a stored failure and of its causes.
+    pub fn of(failure: &weft_model::history::Failure) -> FailureBody {
+        FailureBody {
+            message: failure.message.clone(),
+            error_type: failure.error_type.clone(),
+            non_retryable: failure.non_retryable,
+            details: failure.details.as_ref().map(|d| d.to_json()),
+            cause: failure
+                .cause
+                .as_deref()
+                .map(|c| Box::new(FailureBody::of(c))),
+        }
+    }
+
+    /// This failure and its causes, outermost first.
+    pub fn chain(&self) -> impl Iterator<Item = &FailureBody> {
+        std::iter::successors(Some(self), |f| f.cause.as_deref())
+    }
 }
 
 /// `GET /v1/cluster`: the hosts of the cluster the server belongs to. A server on a

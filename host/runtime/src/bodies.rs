@@ -353,13 +353,10 @@ fn pending_activity(a: PendingActivity) -> PendingActivityInfo {
 
 /// How `run` ended (its `outcome`), or that it has not.
 pub fn result_body(run: &RunRecord, outcome: Option<Outcome>) -> ResultBody {
-    let failure = |message: String, error_type: &str| FailureBody {
-        message,
-        error_type: error_type.into(),
-    };
+    let failure = FailureBody::new;
     let (result, failure) = match outcome {
         Some(Outcome::Completed(p)) => (Some(p.to_json()), None),
-        Some(Outcome::Failed(f)) => (None, Some(failure(f.message, &f.error_type))),
+        Some(Outcome::Failed(f)) => (None, Some(FailureBody::of(&f))),
         Some(Outcome::Terminated(reason)) => (None, Some(failure(reason, "weft.Terminated"))),
         Some(Outcome::Cancelled) => (
             None,

@@ -20,6 +20,9 @@ pub struct ActivityError {
     /// Structured facts about the failure, for the workflow (`ActivityError::details` in
     /// the SDK) and for `weft result`.
     pub details: Option<Payload>,
+    /// What caused it ([`ActivityError::with_cause`]): the workflow sees it as the
+    /// cause of the activity's failure.
+    pub cause: Option<Box<Failure>>,
 }
 
 impl ActivityError {
@@ -30,6 +33,7 @@ impl ActivityError {
             error_type: "ActivityError".into(),
             non_retryable: false,
             details: None,
+            cause: None,
         }
     }
 
@@ -68,12 +72,31 @@ impl ActivityError {
         self
     }
 
+    /// Say what caused this failure (with its own cause, if it has one): the workflow
+    /// sees the chain (`ActivityError::causes` in the SDK), and so does `weft result`.
+    pub fn with_cause(mut self, cause: ActivityError) -> ActivityError {
+        self.cause = Some(Box::new(cause.into_failure()));
+        self
+    }
+
+    /// A retryable failure made from `error`, its [`source`](std::error::Error::source)
+    /// chain as its causes (each a retryable `ActivityError` with the source's message).
+    pub fn from_error(error: &(dyn std::error::Error + 'static)) -> ActivityError {
+        let mut failure = ActivityError::retryable(error.to_string());
+        if let Some(source) = error.source() {
+            failure = failure.with_cause(ActivityError::from_error(source));
+        }
+        failure
+    }
+
     pub fn into_failure(self) -> Failure {
         Failure {
             message: self.message,
             error_type: self.error_type,
             non_retryable: self.non_retryable,
             details: self.details,
+            cause: self.cause,
+            encoded_attributes: None,
         }
     }
 }

@@ -149,7 +149,15 @@ fn description(d: &Description) -> String {
             Some(f) if r.status == ExecutionStatus::Terminated => {
                 field("reason", f.message.clone())
             }
-            Some(f) => field("failure", format!("{}: {}", f.error_type, f.message)),
+            Some(f) => {
+                field("failure", format!("{}: {}", f.error_type, f.message));
+                for cause in f.chain().skip(1) {
+                    field(
+                        "caused by",
+                        format!("{}: {}", cause.error_type, cause.message),
+                    );
+                }
+            }
             None => {}
         }
     }
@@ -432,10 +440,7 @@ mod tests {
             run_id: "r1".into(),
             status: ExecutionStatus::Terminated,
             result: None,
-            failure: Some(FailureBody {
-                message: "stuck on a bad deploy".into(),
-                error_type: "weft.Terminated".into(),
-            }),
+            failure: Some(FailureBody::new("stuck on a bad deploy", "weft.Terminated")),
         });
         let text = description(&d);
         assert!(text.contains("status    terminated\n"), "{text}");

@@ -89,9 +89,17 @@ pub fn payload(p: &Payload, max: usize) -> String {
     json_line(&p.to_json(), max)
 }
 
-/// A failure as `type: message`.
+/// A failure as `type: message`, then each of its causes as `; caused by type: message`.
 pub fn failure(f: &Failure) -> String {
-    format!("{}: {}", f.error_type, f.message)
+    let mut chain = f
+        .chain()
+        .map(|f| format!("{}: {}", f.error_type, f.message));
+    let mut out = chain.next().unwrap_or_default();
+    for cause in chain {
+        out.push_str("; caused by ");
+        out.push_str(&cause);
+    }
+    out
 }
 
 /// Rows under a header, each column as wide as its widest cell, two spaces apart.
@@ -123,6 +131,16 @@ pub(crate) use crate::schedules::parse_duration;
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_failure_shows_its_causes() {
+        let f = Failure::new("child failed", "weft.ChildWorkflowFailure")
+            .caused_by(Failure::new("Test message", "TestError"));
+        assert_eq!(
+            failure(&f),
+            "weft.ChildWorkflowFailure: child failed; caused by TestError: Test message"
+        );
+    }
 
     #[test]
     fn the_far_future_renders() {

@@ -307,15 +307,21 @@ fn print_outcome(outcome: &ResultBody, json: bool) -> CliResult {
             }
             Ok(())
         }
-        (status, _, Some(f)) => Err(Failure::new(
-            exit::WORKFLOW_FAILED,
-            format!(
+        (status, _, Some(f)) => {
+            let mut message = format!(
                 "workflow {} ({}): {}",
                 status.as_str(),
                 f.error_type,
                 f.message
-            ),
-        )),
+            );
+            for cause in f.chain().skip(1) {
+                message.push_str(&format!(
+                    "\n  caused by ({}): {}",
+                    cause.error_type, cause.message
+                ));
+            }
+            Err(Failure::new(exit::WORKFLOW_FAILED, message))
+        }
         (status, _, None) => Err(Failure::new(
             exit::WORKFLOW_FAILED,
             format!("workflow {}", status.as_str()),
@@ -362,20 +368,30 @@ mod tests {
         assert!(print_outcome(&body, true).is_ok());
         body.status = ExecutionStatus::Failed;
         body.result = None;
-        body.failure = Some(weft_api::types::FailureBody {
-            message: "boom".into(),
-            error_type: "app".into(),
-        });
+        body.failure = Some(weft_api::types::FailureBody::new("boom", "app"));
         let f = print_outcome(&body, true).unwrap_err();
         assert_eq!(f.code, exit::WORKFLOW_FAILED);
         assert_eq!(f.message, "workflow failed (app): boom");
+        // A failure's causes follow it, a line each.
+        let mut child =
+            weft_api::types::FailureBody::new("child failed", "weft.ChildWorkflowFailure");
+        child.cause = Some(Box::new(weft_api::types::FailureBody::new(
+            "Test message",
+            "TestError",
+        )));
+        body.failure = Some(child);
+        let f = print_outcome(&body, true).unwrap_err();
+        assert_eq!(
+            f.message,
+            "workflow failed (weft.ChildWorkflowFailure): child failed\n  caused by (TestError): Test message"
+        );
         // Cancelled and terminated runs fail too, naming their status (and the reason
         // a termination was given).
         body.status = ExecutionStatus::Terminated;
-        body.failure = Some(weft_api::types::FailureBody {
-            message: "stuck".into(),
-            error_type: "weft.Terminated".into(),
-        });
+        body.failure = Some(weft_api::types::FailureBody::new(
+            "stuck",
+            "weft.Terminated",
+        ));
         let f = print_outcome(&body, true).unwrap_err();
         assert_eq!(f.code, exit::WORKFLOW_FAILED);
         assert_eq!(f.message, "workflow terminated (weft.Terminated): stuck");

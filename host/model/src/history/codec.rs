@@ -35,9 +35,17 @@
 //! pending until its period passes) and `Event::CurrentDetails` (what the workflow says
 //! it is doing, recorded within a task after its jobs); format 8 added `Event::Arrived`
 //! (the time of what arrives between tasks) and `Job::ChildCancelRequested` (a child's
-//! run recorded the cancellation its parent requested). Data of every older format
-//! decodes with today's types.
+//! run recorded the cancellation its parent requested), and changed the shape of
+//! `vocab::Failure`: it gained a `cause` (the failure that caused it: a child's
+//! failure under its parent's child-failed error, an activity's last attempt under
+//! its timeout) and `encoded_attributes` (its message encoded by the payload codec at
+//! rest). The older shape is kept under `history::format_7`: a chunk stamped 7 or
+//! older decodes through it, and a chunk holding a failure is stamped 8 or later, even
+//! in a run recorded in an older format (the bare chunks of a format-1 run are written
+//! in the older shape, without causes). Data of every older format decodes with
+//! today's types.
 
+use super::format_7::{with_shape, FAILURE_CAUSE_SINCE};
 use super::Event;
 
 /// The version written by this weft.
@@ -84,13 +92,23 @@ pub fn encode_events(format: u16, events: &[Event]) -> Vec<u8> {
 /// [`encoded_len`]s), read off the chunk instead of encoding them twice.
 pub fn encode_events_counted(format: u16, events: &[Event]) -> (Vec<u8>, u64) {
     let mut out = Vec::with_capacity(64 * events.len() + 4);
-    if format >= 2 {
+    // The shape the events are written in: today's, stamped at least 8 when a failure
+    // is among them; a bare format-1 chunk cannot say so, and keeps the older shape.
+    let shape = if format >= 2 {
+        let stamp = if events.iter().any(Event::holds_failure) {
+            format.max(FAILURE_CAUSE_SINCE)
+        } else {
+            format
+        };
         let mut buf = [0u8; 3];
-        out.extend_from_slice(postcard::to_slice(&format, &mut buf).expect("a u16 fits"));
-    }
+        out.extend_from_slice(postcard::to_slice(&stamp, &mut buf).expect("a u16 fits"));
+        FORMAT_VERSION
+    } else {
+        format
+    };
     // A sequence is its length (a varint) and then its elements.
     let prefix = out.len() + postcard::experimental::serialized_size(&events.len()).unwrap_or(0);
-    postcard::to_io(events, &mut out).expect("events always encode");
+    with_shape(shape, || postcard::to_io(events, &mut out)).expect("events always encode");
     let events_len = (out.len() - prefix) as u64;
     (out, events_len)
 }
@@ -120,7 +138,7 @@ fn decode_chunk(run_id: &str, format: u16, chunk: &Chunk) -> Result<Vec<Event>, 
         index: chunk.first_index,
         reason,
     };
-    let body = if format >= 2 {
+    let (shape, body) = if format >= 2 {
         let (version, rest): (u64, &[u8]) =
             postcard::take_from_bytes(&chunk.bytes).map_err(|e| corrupt(e.to_string()))?;
         if version > FORMAT_VERSION as u64 {
@@ -133,12 +151,12 @@ fn decode_chunk(run_id: &str, format: u16, chunk: &Chunk) -> Result<Vec<Event>, 
         if version < 2 {
             return Err(corrupt(format!("chunk claims format {version}")));
         }
-        rest
+        (version as u16, rest)
     } else {
-        &chunk.bytes
+        (1, &chunk.bytes[..])
     };
-    let (events, rest): (Vec<Event>, &[u8]) =
-        postcard::take_from_bytes(body).map_err(|e| corrupt(e.to_string()))?;
+    let (events, rest): (Vec<Event>, &[u8]) = with_shape(shape, || postcard::take_from_bytes(body))
+        .map_err(|e| corrupt(e.to_string()))?;
     if !rest.is_empty() {
         return Err(corrupt(format!("{} bytes follow the events", rest.len())));
     }
@@ -205,6 +223,32 @@ mod tests {
         assert!(err.to_string().contains("upgrade weft"));
         let err = decode_chunks("r", newer, Vec::new()).unwrap_err();
         assert!(matches!(err, DecodeError::UnknownFormat { found, .. } if found == newer));
+    }
+
+    #[test]
+    fn a_chunk_with_a_failure_is_stamped_8_and_keeps_its_cause() {
+        let failure = super::super::Failure::new("outer", "O")
+            .caused_by(super::super::Failure::new("inner", "I"));
+        let events = vec![Event::ActivityAttemptFailed {
+            seq: 1,
+            attempt: 1,
+            failure,
+            retry_at_ms: 5,
+        }];
+        for format in [2, 7] {
+            let bytes = encode_events(format, &events);
+            assert_eq!(bytes[0], 8);
+            assert_eq!(decode_chunks("r", format, [chunk(bytes)]).unwrap(), events);
+            // Without a failure, the run's own format.
+            assert_eq!(encode_events(format, &sample())[0] as u16, format);
+        }
+        // A bare format-1 chunk keeps the older shape: the cause is lost, the rest reads.
+        let bytes = encode_events(1, &events);
+        let back = decode_chunks("r", 1, [chunk(bytes)]).unwrap();
+        let Event::ActivityAttemptFailed { failure, .. } = &back[0] else {
+            panic!("{back:?}");
+        };
+        assert_eq!(failure, &super::super::Failure::new("outer", "O"));
     }
 
     #[test]

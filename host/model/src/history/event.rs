@@ -30,7 +30,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::vocab::{
-    ActivityOptions, ChildOptions, Failure, IssuedCommand, Job, Payload, TaskFailure,
+    ActivityOptions, ChildOptions, Command, Failure, IssuedCommand, Job, Payload, TaskFailure,
 };
 
 /// Facts about an execution fixed when it starts.
@@ -260,6 +260,28 @@ pub enum Event {
 }
 
 impl Event {
+    /// Whether the event may hold a [`Failure`], whose stored shape changed in format 8
+    /// (see `codec`).
+    pub fn holds_failure(&self) -> bool {
+        match self {
+            Event::ActivityAttemptFailed { .. } | Event::LocalActivityAttemptFailed { .. } => true,
+            Event::Job(job) | Event::PendingJob(job) => matches!(
+                job,
+                Job::ResolveActivity(_)
+                    | Job::ResolveLocalActivity(_)
+                    | Job::ResolveChildWorkflow(_)
+            ),
+            Event::Command(c) => matches!(
+                c.command,
+                Command::FailWorkflow(_)
+                    | Command::RejectUpdate(_)
+                    | Command::CompleteUpdate(_)
+                    | Command::RespondQuery(_)
+            ),
+            _ => false,
+        }
+    }
+
     /// A short name for timelines and reports.
     pub fn name(&self) -> &'static str {
         match self {

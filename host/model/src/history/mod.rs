@@ -7,6 +7,7 @@
 mod children;
 pub mod codec;
 mod event;
+pub mod format_7;
 pub mod machines;
 pub mod markers;
 pub mod vocab;

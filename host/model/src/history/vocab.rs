@@ -51,30 +51,55 @@ impl Payload {
     }
 }
 
-/// Why something failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Why something failed, and what caused it.
+///
+/// Its stored shape changed in format 8 (`cause`, `encoded_attributes`): serde goes
+/// through [`super::format_7`], which reads and writes the older shape where the data
+/// being read or written is older (see [`super::codec`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Failure {
     pub message: String,
     /// A type name a retry policy can match.
     pub error_type: String,
     pub non_retryable: bool,
     pub details: Option<Payload>,
+    /// The failure that caused this one: a child's failure under the parent's
+    /// child-failed error, an activity's last attempt under its timeout. Format 8.
+    pub cause: Option<Box<Failure>>,
+    /// Stored only: the message (`{"message": ..}`) as a payload the payload codec
+    /// encoded, the message itself then being [`Failure::ENCODED_MESSAGE`]. Never
+    /// reaches a workflow or a reader with the keys: the codec decodes it when the
+    /// history or outcome is read. Format 8.
+    pub encoded_attributes: Option<Box<Payload>>,
 }
 
 impl Failure {
+    /// The message of a failure whose real message the payload codec encoded at rest.
+    pub const ENCODED_MESSAGE: &'static str = "Encoded failure";
+
     /// A failure with a message and an error type.
     pub fn new(message: impl Into<String>, error_type: impl Into<String>) -> Failure {
         Failure {
             message: message.into(),
             error_type: error_type.into(),
-            non_retryable: false,
-            details: None,
+            ..Failure::default()
         }
     }
 
     pub fn non_retryable(mut self) -> Failure {
         self.non_retryable = true;
         self
+    }
+
+    /// This failure, caused by `cause`.
+    pub fn caused_by(mut self, cause: Failure) -> Failure {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// This failure and its causes, outermost first.
+    pub fn chain(&self) -> impl Iterator<Item = &Failure> {
+        std::iter::successors(Some(self), |f| f.cause.as_deref())
     }
 }
 

@@ -91,8 +91,32 @@ impl Conv<w::Payload> for h::Payload {
     }
 }
 
+// By hand: a failure's cause crosses the contract through `job-failure-causes` and
+// `command-failure-causes` (see `engine::causes`), and its encoded attributes never do
+// (the payload codec decodes them before a failure reaches a workflow).
+impl Conv<h::Failure> for w::Failure {
+    fn conv(self) -> h::Failure {
+        h::Failure {
+            message: self.message,
+            error_type: self.error_type,
+            non_retryable: self.non_retryable,
+            details: self.details.conv(),
+            ..h::Failure::default()
+        }
+    }
+}
+impl Conv<w::Failure> for h::Failure {
+    fn conv(self) -> w::Failure {
+        w::Failure {
+            message: self.message,
+            error_type: self.error_type,
+            non_retryable: self.non_retryable,
+            details: self.details.conv(),
+        }
+    }
+}
+
 records! {
-    Failure { message, error_type, non_retryable, details }
     SourceLocation { file, line, column }
     RetryPolicy {
         initial_interval_ms, backoff_coefficient, maximum_interval_ms, maximum_attempts,

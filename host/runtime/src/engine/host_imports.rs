@@ -30,6 +30,16 @@ pub struct TaskAside {
     pub refused: Option<String>,
 }
 
+/// The failure causes of one task, both ways (see `causes`).
+#[derive(Debug, Default)]
+pub(crate) struct TaskCauses {
+    /// The causes of each job's failure, by the job's index (`job-failure-causes`).
+    pub jobs: Vec<Vec<types::Failure>>,
+    /// The causes the guest gave its commands' failures, by the command's index
+    /// (`command-failure-causes`).
+    pub commands: Vec<(u32, Vec<types::Failure>)>,
+}
+
 impl TaskAside {
     /// The flow options of activity (or child) `seq`; options the host cannot take
     /// fail the task.
@@ -101,6 +111,8 @@ pub struct InstanceState {
     pub(crate) continued_from: Option<String>,
     /// What the current task gave its commands aside from them.
     pub(crate) aside: TaskAside,
+    /// The failure causes of the current task's jobs and commands.
+    pub(crate) causes: TaskCauses,
     /// Where the workflow's custom metrics go (none in a bare replay).
     pub(crate) metrics: Option<CustomMetrics>,
     /// The workflow's current details.
@@ -127,6 +139,7 @@ impl InstanceState {
             workflow_id,
             continued_from: None,
             aside: TaskAside::default(),
+            causes: TaskCauses::default(),
             metrics: None,
             details: Details::default(),
             waiting_on: Vec::new(),
@@ -141,6 +154,7 @@ impl InstanceState {
         self.history_info = history;
         self.panic = None;
         self.aside = TaskAside::default();
+        self.causes = TaskCauses::default();
         if let Some(wasi) = &self.wasi {
             wasi.begin_task(time_ms, replaying);
         }
@@ -280,6 +294,19 @@ impl host::Host for InstanceState {
         if !self.replaying {
             self.aside.local_cancels.push(seq);
         }
+    }
+
+    fn job_failure_causes(&mut self, index: u32) -> Vec<types::Failure> {
+        self.causes
+            .jobs
+            .get(index as usize)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn command_failure_causes(&mut self, index: u32, causes: Vec<types::Failure>) {
+        self.causes.commands.retain(|(i, _)| *i != index);
+        self.causes.commands.push((index, causes));
     }
 
     fn waiting_on(&mut self, points: Vec<host::WaitPoint>) {

@@ -96,6 +96,7 @@ impl WorkflowInstance {
                 state.rng.seed(start.random_seed);
             }
         }
+        state.causes.jobs = super::causes::of_jobs(activation);
         self.store.set_epoch_deadline(self.deadline_ticks);
         let contract: wit::Activation = activation.clone().conv();
         let result = self
@@ -103,7 +104,12 @@ impl WorkflowInstance {
             .weft_workflow_guest()
             .call_activate(&mut self.store, &contract);
         match result {
-            Ok(Ok(commands)) => Ok(commands.conv()),
+            Ok(Ok(commands)) => {
+                let mut commands: Vec<IssuedCommand> = commands.conv();
+                let causes = std::mem::take(&mut self.store.data_mut().causes.commands);
+                super::causes::attach(&mut commands, causes).map_err(TaskFailure::host)?;
+                Ok(commands)
+            }
             Ok(Err(failure)) => Err(failure.conv()),
             Err(trap) => {
                 self.poisoned = true;

@@ -1,6 +1,7 @@
 //! The wasmtime embedding: one engine, compiled components, instances that run
 //! workflow tasks under a deadline and a memory limit.
 
+mod causes;
 mod host_imports;
 mod instance;
 mod reports;

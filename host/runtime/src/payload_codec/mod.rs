@@ -1,4 +1,5 @@
-//! Payload codecs: payloads encrypted (AES-256-GCM) and compressed (zstd) at rest.
+//! Payload codecs: payloads encrypted (AES-256-GCM) and compressed (zstd) at rest, and
+//! failure messages and the reasons of cancel and terminate requests with them.
 //!
 //! The codec works at the storage boundary only. The runtime, replay and guests see
 //! plaintext histories; the codec encodes the payloads of the events a commit writes
@@ -27,6 +28,12 @@ use crate::history::{Event, Outcome};
 
 /// The first history format whose chunks may hold encoded payloads.
 pub const ENCODED_SINCE_FORMAT: u16 = 5;
+
+/// The first history format whose chunks may hold encoded failure messages and
+/// reasons (see `visit`).
+pub const ENCODED_TEXT_SINCE_FORMAT: u16 = 8;
+
+pub use visit::ENCODED_TEXT;
 
 /// An encoded payload could not be decoded.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +97,16 @@ impl PayloadCodec {
         for event in &mut sealed {
             let _ = visit::event_payloads(event, &mut |p| seal_in_place(keys, p));
         }
-        let (bytes, _) = encode_events_counted(format.max(ENCODED_SINCE_FORMAT), &sealed);
+        // (A sealed failure message stamps the chunk 8 by the failure's own shape.)
+        let reasons = sealed
+            .iter()
+            .any(|e| matches!(e, Event::Terminated { .. } | Event::CancelRequested { .. }));
+        let stamp = if reasons {
+            format.max(ENCODED_TEXT_SINCE_FORMAT)
+        } else {
+            format.max(ENCODED_SINCE_FORMAT)
+        };
+        let (bytes, _) = encode_events_counted(stamp, &sealed);
         (bytes, plain_len)
     }
 

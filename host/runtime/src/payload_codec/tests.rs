@@ -231,3 +231,82 @@ fn a_format_1_run_stays_plaintext_and_older_runs_get_a_newer_chunk_stamp() {
     codec.decode_events(&mut events).unwrap();
     assert_eq!(events, sample());
 }
+
+/// A failure whose message, details and cause all say `secret`, and the requests'
+/// reasons.
+fn failing() -> Vec<Event> {
+    let failure = crate::history::Failure::new("main-secret", "Main")
+        .caused_by(crate::history::Failure::new("cause-secret", "Cause"));
+    vec![
+        Event::CancelRequested {
+            reason: "cancel-secret".into(),
+        },
+        Event::Command(IssuedCommand {
+            command: Command::FailWorkflow(crate::history::Failure {
+                details: Some(Payload::json(&"details-secret".into())),
+                ..failure
+            }),
+            location: None,
+        }),
+        Event::Terminated {
+            reason: "terminate-secret".into(),
+        },
+    ]
+}
+
+#[test]
+fn failure_messages_and_reasons_are_encoded_with_the_payloads() {
+    let codec = codec("new", None);
+    let (bytes, _) = codec.encode_chunk(3, &failing());
+    for secret in ["main", "cause", "details", "cancel", "terminate"] {
+        assert!(!contains(&bytes, &format!("{secret}-secret")), "{secret}");
+    }
+    assert_eq!(bytes[0] as u16, ENCODED_TEXT_SINCE_FORMAT);
+    let raw = |bytes: Vec<u8>| {
+        let chunk = Chunk {
+            first_index: 0,
+            bytes,
+        };
+        decode_chunks("r", 3, [chunk]).unwrap()
+    };
+    let mut events = raw(bytes.clone());
+    // As stored: Temporal's "Encoded failure", the message in the encoded attributes,
+    // and so is the cause's.
+    let Event::Command(IssuedCommand {
+        command: Command::FailWorkflow(stored),
+        ..
+    }) = &events[1]
+    else {
+        panic!("{:?}", events[1]);
+    };
+    for f in stored.chain() {
+        assert_eq!(f.message, crate::history::Failure::ENCODED_MESSAGE);
+        assert!(f.encoded_attributes.is_some());
+    }
+    codec.decode_events(&mut events).unwrap();
+    assert_eq!(events, failing());
+    // Without the keys, the reader is told which key it needs.
+    let mut events = raw(bytes);
+    let err = PayloadCodec::none().decode_events(&mut events).unwrap_err();
+    assert!(err.to_string().contains("`new`"), "{err}");
+}
+
+#[test]
+fn a_failed_outcome_and_a_terminated_one_are_encoded() {
+    let codec = codec("new", None);
+    let failed = Outcome::Failed(
+        crate::history::Failure::new("main-secret", "Main")
+            .caused_by(crate::history::Failure::new("cause-secret", "Cause")),
+    );
+    for outcome in [failed, Outcome::Terminated("terminate-secret".into())] {
+        let mut sealed = codec.sealed_outcome(&outcome).unwrap();
+        let bytes = postcard::to_stdvec(&sealed).unwrap();
+        assert!(!contains(&bytes, "-secret"), "{outcome:?}");
+        if let Outcome::Failed(f) = &sealed {
+            assert_eq!(f.message, crate::history::Failure::ENCODED_MESSAGE);
+            assert!(f.encoded_attributes.is_some());
+        }
+        codec.decode_outcome(&mut sealed).unwrap();
+        assert_eq!(sealed, outcome);
+    }
+}

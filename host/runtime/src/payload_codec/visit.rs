@@ -1,13 +1,28 @@
 //! Every payload of an event or an outcome that the codec encodes: inputs, results,
 //! activity inputs and outputs, signals, updates, queries, child inputs and results,
-//! side-effect markers, memo, heartbeat details, continue-as-new inputs and failures'
-//! details. Search attributes are left out on purpose: they are indexed, so they stay
+//! side-effect markers, memo, heartbeat details, continue-as-new inputs, failures'
+//! details and messages (and their causes'), and the reasons of cancel and terminate
+//! requests. Search attributes are left out on purpose: they are indexed, so they stay
 //! plaintext.
+//!
+//! A message or a reason is text, not a payload: it goes through the codec as a JSON
+//! payload made on the way. An encoded failure message is kept in the failure's
+//! `encoded_attributes` (`{"message": ..}`, as Temporal's failure converter does), the
+//! message itself then reading [`Failure::ENCODED_MESSAGE`]; an encoded reason is kept
+//! in its own string as [`ENCODED_TEXT`] followed by the envelope in base64.
+
+use base64::Engine as _;
 
 use crate::history::vocab::{
-    ActivityResolution, ChildResolution, Command, Failure, Job, Marker, Payload,
+    ActivityResolution, ChildResolution, Command, Encoding, Failure, Job, Marker, Payload,
 };
 use crate::history::{Event, Outcome};
+
+/// How a reason encoded at rest begins (a NUL, which no command line can type, then a
+/// name), followed by the envelope's bytes in base64.
+pub const ENCODED_TEXT: &str = "\u{0}weft-encoded:";
+
+const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// Call `f` on every encodable payload of `event`, stopping at the first error.
 pub fn event_payloads<E>(
@@ -20,12 +35,11 @@ pub fn event_payloads<E>(
         Event::ActivityAttemptFailed { failure, .. }
         | Event::LocalActivityAttemptFailed { failure, .. } => failure_payloads(failure, f),
         Event::ActivityHeartbeat { details, .. } => details.as_mut().map_or(Ok(()), f),
+        Event::Terminated { reason } | Event::CancelRequested { reason } => text(reason, f),
         Event::ExecutionStarted(_)
         | Event::TaskStarted { .. }
         | Event::TaskFailed(_)
-        | Event::Terminated { .. }
         | Event::TaskAttemptFailed { .. }
-        | Event::CancelRequested { .. }
         | Event::Deadlines { .. }
         | Event::TimedOut { .. }
         | Event::ModuleChanged { .. }
@@ -58,18 +72,83 @@ pub fn outcome_payloads<E>(
     match outcome {
         Outcome::Completed(p) => f(p),
         Outcome::Failed(failure) => failure_payloads(failure, f),
-        Outcome::Cancelled
-        | Outcome::Terminated(_)
-        | Outcome::ContinuedAsNew
-        | Outcome::TimedOut(_) => Ok(()),
+        Outcome::Terminated(reason) => text(reason, f),
+        Outcome::Cancelled | Outcome::ContinuedAsNew | Outcome::TimedOut(_) => Ok(()),
     }
 }
 
+/// A failure's details and message, and its causes'.
 fn failure_payloads<E>(
     failure: &mut Failure,
     f: &mut impl FnMut(&mut Payload) -> Result<(), E>,
 ) -> Result<(), E> {
-    failure.details.as_mut().map_or(Ok(()), f)
+    let mut next = Some(failure);
+    while let Some(failure) = next {
+        if let Some(details) = failure.details.as_mut() {
+            f(details)?;
+        }
+        message(failure, f)?;
+        next = failure.cause.as_deref_mut();
+    }
+    Ok(())
+}
+
+/// A failure's message through `f`: kept in `encoded_attributes` when `f` encodes it,
+/// put back when `f` decodes them.
+fn message<E>(
+    failure: &mut Failure,
+    f: &mut impl FnMut(&mut Payload) -> Result<(), E>,
+) -> Result<(), E> {
+    match failure.encoded_attributes.take() {
+        Some(mut attributes) => {
+            f(&mut attributes)?;
+            if attributes.encoding == Encoding::Encoded {
+                failure.encoded_attributes = Some(attributes);
+            } else {
+                failure.message = match attributes.to_json().get("message") {
+                    Some(serde_json::Value::String(m)) => m.clone(),
+                    _ => String::from_utf8_lossy(&attributes.data).into_owned(),
+                };
+            }
+        }
+        None => {
+            let mut attributes = Payload::json(&serde_json::json!({ "message": failure.message }));
+            f(&mut attributes)?;
+            if attributes.encoding == Encoding::Encoded {
+                failure.message = Failure::ENCODED_MESSAGE.to_owned();
+                failure.encoded_attributes = Some(Box::new(attributes));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reason through `f`, kept in its own string (see [`ENCODED_TEXT`]).
+fn text<E>(text: &mut String, f: &mut impl FnMut(&mut Payload) -> Result<(), E>) -> Result<(), E> {
+    let mut payload = match text.strip_prefix(ENCODED_TEXT) {
+        Some(encoded) => match BASE64.decode(encoded) {
+            Ok(data) => Payload {
+                encoding: Encoding::Encoded,
+                data,
+            },
+            // Not one of ours: a reason that happens to begin so stays as it is.
+            Err(_) => return Ok(()),
+        },
+        None => Payload::json(&serde_json::Value::String(text.clone())),
+    };
+    let was_encoded = payload.encoding == Encoding::Encoded;
+    f(&mut payload)?;
+    match (was_encoded, payload.encoding == Encoding::Encoded) {
+        (false, true) => *text = format!("{ENCODED_TEXT}{}", BASE64.encode(&payload.data)),
+        (true, false) => {
+            *text = match payload.to_json() {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn values<E>(

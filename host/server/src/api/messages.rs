@@ -160,13 +160,7 @@ pub(super) async fn answer_update(
         UpdateOutcome::Completed { update_id, result } => {
             let (result, failure) = match result {
                 Ok(value) => (Some(value.to_json()), None),
-                Err(f) => (
-                    None,
-                    Some(FailureBody {
-                        message: f.message,
-                        error_type: f.error_type,
-                    }),
-                ),
+                Err(f) => (None, Some(FailureBody::of(&f))),
             };
             UpdateAnswer {
                 update_id,
