@@ -172,11 +172,18 @@ async fn a_failing_item_fails_the_batch() {
     let Outcome::Failed(failure) = outcome else {
         panic!("{outcome:?}");
     };
-    assert_eq!(failure.error_type, "Unlucky");
+    // A child failure, as Temporal's: the child's own failure is its cause.
+    assert_eq!(failure.error_type, "weft.ChildWorkflowFailure");
     assert!(
         failure.message.contains("batch-2/item-7"),
         "{}",
         failure.message
+    );
+    assert!(
+        failure
+            .chain()
+            .any(|f| f.error_type == "Unlucky" && f.message.contains("seven is unlucky")),
+        "{failure:?}"
     );
     let children = child_runs(&env, "batch-2");
     assert_eq!(children.len(), 10);

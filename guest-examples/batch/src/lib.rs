@@ -242,12 +242,17 @@ mod tests {
             ])
             .unwrap();
         let failure = testing::failed(&done).expect("the batch fails");
-        assert_eq!(failure.error_type, "TestError");
+        // A child failure whose cause is the child's own failure.
+        assert_eq!(failure.error_type, "weft.ChildWorkflowFailure");
         assert!(
             failure.message.contains("test-workflow/item-1"),
             "{}",
             failure.message
         );
+        let causes = harness.failure_causes();
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert_eq!(causes[0].1[0].error_type, "TestError");
+        assert_eq!(causes[0].1[0].message, "square failed");
     }
 
     #[test]
