@@ -2,7 +2,7 @@
 //! the card's sensitive fields masked wherever the host shows them.
 //!
 //! Input: a [`PaymentRequest`] (`{"id": "p-7", "customer": "Ada", "card_number":
-//! "4111 1111 1111 1111", "cvv": "123", "amount_cents": 1999}`). Result: a [`Receipt`]
+//! "4111 1111 1111 1111", "cvv": {"$sensitive": "123"}, "amount_cents": 1999}`). Result: a [`Receipt`]
 //! (`{"payment_id": "pay-p-7", "customer": "Ada", "card_number": "4111 1111 1111 1111",
 //! "card_fingerprint": "…", "amount_cents": 1999, "audit_entries": 3}`).
 //!
@@ -14,7 +14,8 @@
 //!
 //! What is sensitive: `card_number`, by its name (one of the host's default names), and
 //! `cvv`, by its type (`Sensitive<String>`, which serializes as `{"$sensitive": "123"}`
-//! and reads back from that or a bare `"123"`). The workflow and the activities get the
+//! and reads back from that or a bare `"123"`; a client writes it marked, so that the
+//! start's input is masked too). The workflow and the activities get the
 //! real values: `authorize_card` checks the card's check digit and returns a fingerprint
 //! of the whole number, which a masked number could not give. Everything the host shows
 //! (`weft describe`, `result`, `history show` and `export`, the web UI) has them masked,

@@ -204,10 +204,12 @@ pub fn normalize(name: &str) -> String {
 }
 
 /// What a sensitive value shows: `null` stays, a string of 12 or more digits keeps its
-/// last four (`****1234`), anything else is `****`.
+/// last four (`****1234`), anything else is `****`. A mask stays as it is, so masking
+/// twice is masking once.
 pub fn masked(value: &Value) -> Value {
     match value {
         Value::Null => Value::Null,
+        Value::String(s) if s.starts_with(MASK) => value.clone(),
         Value::String(s) => Value::String(match last_four_digits(s) {
             Some(last4) => format!("{MASK}{last4}"),
             None => MASK.to_string(),
@@ -271,6 +273,18 @@ mod tests {
         let mut v = json!({"ssn": {"$sensitive": "123456789012"}});
         SensitiveFields::default().mask(&mut v);
         assert_eq!(v, json!({"ssn": {"$sensitive": "****9012"}}));
+    }
+
+    #[test]
+    fn masking_twice_is_masking_once() {
+        let fields = SensitiveFields::default();
+        let mut v =
+            json!({"card_number": "4111 1111 1111 1111", "token": "t", "x": {"$sensitive": 5}});
+        fields.mask(&mut v);
+        let once = v.clone();
+        fields.mask(&mut v);
+        assert_eq!(v, once);
+        assert_eq!(v["card_number"], "****1111");
     }
 
     #[test]
