@@ -97,7 +97,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// FNV-1a (64 bits) of a card's digits, in hex.
