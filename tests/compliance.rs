@@ -249,6 +249,26 @@ fn without_a_codec_the_server_masks_and_reveals_nothing() {
     let err = fails_with(server.cli(&[&export[..], &reveal].concat()), 5);
     assert!(err.contains("--data --reveal"), "{err}");
 
+    // A schedule's action shows masked too, in the API and on its UI page.
+    ok(server.cli(&[
+        "schedule",
+        "create",
+        "nightly-pay",
+        "--workflow-type",
+        "audited_payment",
+        "--input",
+        &request("p-n", CARD),
+        "--cron",
+        "0 2 * * *",
+        "--paused",
+    ]));
+    let described = ok(server.cli(&["schedule", "describe", "nightly-pay", "--json"]));
+    assert!(described.contains("****1111"), "{described}");
+    assert!(!described.contains(CARD) && !described.contains(CVV_JSON), "{described}");
+    let page = Visitor::new(&server.url).get("/ui/schedules/nightly-pay");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains(CARD), "{}", page.body);
+
     // A card whose check digit is wrong is declined, and the trail says so.
     ok(server.cli(&[
         "start",
