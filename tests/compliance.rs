@@ -264,7 +264,10 @@ fn without_a_codec_the_server_masks_and_reveals_nothing() {
     ]));
     let described = ok(server.cli(&["schedule", "describe", "nightly-pay", "--json"]));
     assert!(described.contains("****1111"), "{described}");
-    assert!(!described.contains(CARD) && !described.contains(CVV_JSON), "{described}");
+    assert!(
+        !described.contains(CARD) && !described.contains(CVV_JSON),
+        "{described}"
+    );
     let page = Visitor::new(&server.url).get("/ui/schedules/nightly-pay");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(!page.body.contains(CARD), "{}", page.body);

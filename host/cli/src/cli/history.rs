@@ -176,22 +176,19 @@ async fn fetch(
     reveal: bool,
 ) -> Result<Fetched, Failure> {
     let codec = source.codec.codec()?;
-    let (workflow_id, run_id, mut events, fields) = match (&source.data, &source.archive) {
-        (Some(dir), _) => {
-            let (workflow_id, run_id, events) = fetch_local(dir, id, payloads, codec).await?;
-            (workflow_id, run_id, events, source.offline_fields())
-        }
+    let (workflow_id, run_id, mut events) = match (&source.data, &source.archive) {
+        (Some(dir), _) => fetch_local(dir, id, payloads, codec).await?,
         (None, Some(dir)) => {
             let (workflow_id, run_id, mut events) = archived(dir, id)?;
             if payloads == Payloads::Decoded {
                 decode(&codec, &mut events, id)?;
             }
-            (workflow_id, run_id, events, source.offline_fields())
+            (workflow_id, run_id, events)
         }
         (None, None) => from_server(source, id, payloads, &codec, reveal)?,
     };
-    if !reveal {
-        masking::mask_events(&fields, &mut events);
+    if !reveal && !source.is_server() {
+        masking::mask_events(&source.offline_fields(), &mut events);
     }
     Ok(Fetched {
         json: export::to_json(&workflow_id, &run_id, &events),
@@ -201,15 +198,15 @@ async fn fetch(
     })
 }
 
-/// A run's history from a server, with the fields the server masks (what it answered
-/// decoded is masked already; what this decodes is masked here with the same names).
+/// A run's history from a server, masked: what the server answers is masked already;
+/// what this decodes is masked here, with the server's names, unless `reveal`.
 fn from_server(
     source: &Source,
     id: &str,
     payloads: Payloads,
     codec: &PayloadCodec,
     reveal: bool,
-) -> Result<(String, String, Vec<Event>, SensitiveFields), Failure> {
+) -> Result<(String, String, Vec<Event>), Failure> {
     let client = source.server.client()?;
     // Asked to decode with our keys, the server's stored form is decoded here;
     // without keys, a server with keys answers plaintext for `show`.
@@ -235,10 +232,14 @@ fn from_server(
     }
     if payloads == Payloads::Decoded && codec.has_keys() {
         decode(codec, &mut events, id)?;
+        if !reveal {
+            // Opened here, so masked here, with the server's names.
+            let fields = client.sensitive_fields().map_err(api_failure)?;
+            let fields = SensitiveFields::none().with(&fields.fields);
+            masking::mask_events(&fields, &mut events);
+        }
     }
-    let fields = client.sensitive_fields().map_err(api_failure)?;
-    let fields = SensitiveFields::none().with(&fields.fields);
-    Ok((workflow_id, run_id, events, fields))
+    Ok((workflow_id, run_id, events))
 }
 
 fn decode(codec: &PayloadCodec, events: &mut [Event], id: &str) -> Result<(), Failure> {
