@@ -227,17 +227,17 @@ fn without_a_codec_the_server_masks_and_reveals_nothing() {
     let server = Server::start(tmp.path(), &[("WEFT_EXAMPLE_AUDIT_LOG", path(&audit))]);
     let component = component("audited-payment");
     ok(server.cli(&["deploy", path(&component), "--name", "audited-payment"]));
-    ok(server.cli(&[
-        "start",
-        "audited_payment",
-        "--id",
-        "pay-2",
-        "--input",
-        &request("p-2", CARD),
-    ]));
+    // The client writes the security code bare: the host learns from the history that
+    // the field holds a `Sensitive`, and masks it in the start's input too.
+    let bare = request("p-2", CARD).replace(r#"{"$sensitive":"737"}"#, r#""737""#);
+    assert!(bare.contains(r#""cvv":"737""#), "{bare}");
+    ok(server.cli(&["start", "audited_payment", "--id", "pay-2", "--input", &bare]));
     // A masked card would be declined: this one goes through.
     let result = ok(server.cli(&["result", "pay-2"]));
     assert!(result.contains("****1111"), "{result}");
+    let shown = ok(server.cli(&["history", "show", "pay-2", "--json"]));
+    assert!(!shown.contains(CVV_JSON) && !shown.contains(CARD), "{shown}");
+    assert!(shown.contains(r#""cvv": "****""#), "{shown}");
     // The stored form is plaintext here, so the server masks it too.
     let exported = tmp.path().join("stored.json");
     let export = ["history", "export", "pay-2", "-o", path(&exported)];

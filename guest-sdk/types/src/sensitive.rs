@@ -179,6 +179,28 @@ impl SensitiveFields {
         }
     }
 
+    /// The names of the fields of `value` (at any depth) that hold a [`Sensitive`]: a
+    /// field marked so in one payload is sensitive in the others too (a start's input
+    /// that a client wrote bare, say, once the workflow has passed it on marked).
+    pub fn marked_names(value: &Value, names: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, field) in map {
+                    if matches!(field, Value::Object(inner) if is_marked(inner)) {
+                        names.insert(normalize(key));
+                    }
+                    SensitiveFields::marked_names(field, names);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    SensitiveFields::marked_names(item, names);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The masked form of a value kept under a sensitive name (a memo entry, a search
     /// attribute): masked whole when the name is sensitive, field by field otherwise.
     pub fn mask_named(&self, name: &str, value: &mut Value) -> bool {
@@ -285,6 +307,14 @@ mod tests {
         fields.mask(&mut v);
         assert_eq!(v, once);
         assert_eq!(v["card_number"], "****1111");
+    }
+
+    #[test]
+    fn names_that_hold_a_marked_value_are_found_at_any_depth() {
+        let mut names = BTreeSet::new();
+        let v = json!({"a": [{"CVV": {"$sensitive": "1"}}], "b": {"$sensitive": {"pin": 1}}});
+        SensitiveFields::marked_names(&v, &mut names);
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["b", "cvv"]);
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! the web UI, the CLI's offline reads); what is stored, replayed or handed to a workflow
 //! or an activity is never masked.
 
+use std::collections::BTreeSet;
+
 use weft_types::sensitive::MASK;
 pub use weft_types::sensitive::{
     Sensitive, SensitiveFields, DEFAULT_SENSITIVE_FIELDS, SENSITIVE_MARKER,
 };
 
-use crate::history::vocab::{Command, Job, Payload};
+use crate::history::vocab::{Command, Encoding, Job, Payload};
 use crate::history::{Event, Outcome, PendingActivity};
 use crate::payload_codec::visit;
 use crate::runtime::RunDescription;
@@ -30,7 +32,7 @@ fn mask_named_payload(fields: &SensitiveFields, name: &str, payload: &mut Payloa
 }
 
 fn mask_json(payload: &mut Payload, mask: impl FnOnce(&mut serde_json::Value) -> bool) -> bool {
-    if payload.encoding != crate::history::vocab::Encoding::Json {
+    if payload.encoding != Encoding::Json {
         return false;
     }
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&payload.data) else {
@@ -43,9 +45,12 @@ fn mask_json(payload: &mut Payload, mask: impl FnOnce(&mut serde_json::Value) ->
     masked
 }
 
-/// Mask every payload of `events` in place.
+/// Mask every payload of `events` in place: by `fields`, and by the names of the
+/// fields that hold a [`Sensitive`] value anywhere in `events` (so a start's input a
+/// client wrote bare is masked once the workflow has passed it on marked).
 pub fn mask_events(fields: &SensitiveFields, events: &mut [Event]) {
-    for event in events {
+    let fields = &fields.clone().with(marked_names(events));
+    for event in events.iter_mut() {
         // Named pairs first, by their names; then every payload (pairs included) by
         // field, which leaves a masked pair as it is.
         for (name, payload) in named_pairs(event) {
@@ -56,6 +61,23 @@ pub fn mask_events(fields: &SensitiveFields, events: &mut [Event]) {
             Ok::<(), ()>(())
         });
     }
+}
+
+/// The names of the fields that hold a [`Sensitive`] value in a JSON payload of
+/// `events`.
+fn marked_names(events: &[Event]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for event in events {
+        let _ = visit::event_payloads(&mut event.clone(), &mut |p| {
+            if p.encoding == Encoding::Json {
+                if let Ok(value) = serde_json::from_slice(&p.data) {
+                    SensitiveFields::marked_names(&value, &mut names);
+                }
+            }
+            Ok::<(), ()>(())
+        });
+    }
+    names
 }
 
 /// The memo entries and search attributes an event carries, with their names.
@@ -190,10 +212,28 @@ mod tests {
     }
 
     #[test]
+    fn a_field_marked_in_one_event_is_masked_in_all() {
+        let mut events = vec![
+            start(json!({"cvv": "737", "amount": 5})),
+            Event::Command(IssuedCommand {
+                command: Command::CompleteWorkflow(Payload::json(
+                    &json!({"cvv": {"$sensitive": "737"}}),
+                )),
+                location: None,
+            }),
+        ];
+        mask_events(&SensitiveFields::none(), &mut events);
+        let Event::Job(Job::StartWorkflow(s)) = &events[0] else {
+            panic!("a start")
+        };
+        assert_eq!(s.input.to_json(), json!({"cvv": "****", "amount": 5}));
+    }
+
+    #[test]
     fn binary_and_clean_payloads_stay_as_they_are() {
         let fields = SensitiveFields::default();
         let mut binary = Payload {
-            encoding: crate::history::vocab::Encoding::Binary,
+            encoding: Encoding::Binary,
             data: b"password".to_vec(),
         };
         assert!(!mask_payload(&fields, &mut binary));
