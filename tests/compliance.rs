@@ -157,6 +157,9 @@ fn audited_payment_shows_sensitive_fields_masked_and_hands_activities_the_real_o
         );
     }
     assert_replays(&component, &revealed);
+    // By id with the keys: the stored form, opened by the CLI.
+    let by_id = ["replay", "--id", "pay-1", "--module", path(&component)];
+    assert!(said(server.cli(&[&by_id[..], &codec[1..]].concat())).contains("matches"));
 
     // The audit trail: each step once, masked.
     let entries = trail(&audit);
@@ -231,12 +234,22 @@ fn without_a_codec_the_server_masks_and_reveals_nothing() {
     // the field holds a `Sensitive`, and masks it in the start's input too.
     let bare = request("p-2", CARD).replace(r#"{"$sensitive":"737"}"#, r#""737""#);
     assert!(bare.contains(r#""cvv":"737""#), "{bare}");
-    ok(server.cli(&["start", "audited_payment", "--id", "pay-2", "--input", &bare]));
+    ok(server.cli(&[
+        "start",
+        "audited_payment",
+        "--id",
+        "pay-2",
+        "--input",
+        &bare,
+    ]));
     // A masked card would be declined: this one goes through.
     let result = ok(server.cli(&["result", "pay-2"]));
     assert!(result.contains("****1111"), "{result}");
     let shown = ok(server.cli(&["history", "show", "pay-2", "--json"]));
-    assert!(!shown.contains(CVV_JSON) && !shown.contains(CARD), "{shown}");
+    assert!(
+        !shown.contains(CVV_JSON) && !shown.contains(CARD),
+        "{shown}"
+    );
     assert!(shown.contains(r#""cvv": "****""#), "{shown}");
     // The stored form is plaintext here, so the server masks it too.
     let exported = tmp.path().join("stored.json");
@@ -249,6 +262,10 @@ fn without_a_codec_the_server_masks_and_reveals_nothing() {
     let err = fails_with(server.cli(&[&export[..], &reveal].concat()), 5);
     assert!(err.contains("--data --reveal"), "{err}");
 
+    // Replayed from the server's masked answer: this workflow only passes the values
+    // on, so the masked history replays too.
+    let replay = ["replay", "--id", "pay-2", "--module", path(&component)];
+    assert!(said(server.cli(&replay)).contains("matches"));
     // A schedule's action shows masked too, in the API and on its UI page.
     ok(server.cli(&[
         "schedule",

@@ -8,9 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use weft_types::sensitive::MASK;
 pub use weft_types::sensitive::{
-    Sensitive, SensitiveFields, DEFAULT_SENSITIVE_FIELDS, SENSITIVE_MARKER,
+    Sensitive, SensitiveFields, DEFAULT_SENSITIVE_FIELDS, MASK, SENSITIVE_MARKER,
 };
 
 use crate::history::vocab::{Command, Encoding, Job, Payload};
