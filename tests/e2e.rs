@@ -26,6 +26,7 @@ mod cancellation;
 mod children;
 mod circuit_breaker;
 mod codec;
+mod compliance;
 mod continue_as_new;
 mod custom_metrics;
 mod data_converter;

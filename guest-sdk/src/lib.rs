@@ -225,6 +225,7 @@ mod workflow;
 pub mod bindings;
 pub use weft_types::search_attributes;
 pub use weft_types::DYNAMIC_WORKFLOW;
+pub use weft_types::{sensitive, Sensitive};
 pub mod testing;
 pub mod wit;
 

@@ -5,9 +5,14 @@
 //! unit struct implementing [`ActivityType`]: its name and its input and output types in
 //! one place, so neither side spells a name or guesses a type.
 
+mod compliance;
 mod patterns;
 mod travel;
 
+pub use compliance::{
+    Audit, AuditEntry, Authorization, AuthorizeCard, Capture, CapturePayment, PaymentRequest,
+    CARD_INVALID,
+};
 pub use patterns::{BatchTotals, MaintenanceDue, NotifyMaintenance, SummarizeBatch, ValidateItems};
 pub use travel::{
     BookCar, BookFlight, BookHotel, CancelCar, CancelFlight, CancelHotel, Trip, NOT_THIS_KIND,

@@ -1,24 +1,28 @@
 //! The native activities of the example workflows.
 //!
-//! Three environment variables help tests and demos watch them:
+//! Four environment variables help tests and demos watch them:
 //! - `WEFT_EXAMPLE_ACTIVITY_LOG=<file>`: every attempt appends a line
 //!   `<activity> <workflow id> <seq> <attempt>` to the file;
 //! - `WEFT_EXAMPLE_ACTIVITY_DELAY_MS=<ms>`: every attempt first sleeps that long, which
 //!   leaves time to kill a host in the middle of a workflow;
 //! - `WEFT_EXAMPLE_POLL_WORK_MS=<ms>`: every poll of `poll_until_ready` takes that long
-//!   of real time (a stand-in for the request).
+//!   of real time (a stand-in for the request);
+//! - `WEFT_EXAMPLE_AUDIT_LOG=<file>`: `audit` appends its entries to the file, one JSON
+//!   line each, sensitive fields masked (to stderr without it).
 //!
 //! [`register`] registers the activities by name; [`register_dynamic`] adds a fallback
 //! for names known only at run time, and [`word_count`] is there to be registered on a
 //! host that is already running; [`register_all`] does all three (as the `weft` binary
 //! does at start).
 
+mod compliance;
 mod dynamic;
 mod patterns;
 mod payments;
 mod polling;
 mod travel;
 
+pub use compliance::{fingerprint, AUDIT_LOG_VAR};
 pub use dynamic::{register_dynamic, word_count};
 pub use payments::{DECLINED_CARD, FLAKY_DECLINED_CARD};
 pub use travel::NO_FLIGHTS_TO;
@@ -87,6 +91,7 @@ pub fn register(registry: &mut ActivityRegistry) {
         });
     travel::register(registry);
     patterns::register(registry);
+    compliance::register(registry);
 }
 
 /// Heartbeat once a second until cancelled. A host shutting down ends the attempt

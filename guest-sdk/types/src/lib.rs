@@ -1,6 +1,7 @@
 //! The types a workflow crate and the host share without the guest bindings: an
 //! activity's contract ([`ActivityType`]), the error types of the SDK's own failures
-//! ([`error_types`]) and typed search attributes ([`search_attributes`]).
+//! ([`error_types`]), typed search attributes ([`search_attributes`]) and the fields the
+//! host masks when it shows a payload ([`sensitive`]).
 //!
 //! Workflow crates reach them through `weft-sdk`, which re-exports all of them; the host
 //! and activity crates depend on this crate alone, so they do not compile the WIT
@@ -10,8 +11,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub mod search_attributes;
+pub mod sensitive;
 
 pub use search_attributes::{Datetime, SearchAttributeKind, SearchAttributeValue};
+pub use sensitive::{Sensitive, SensitiveFields};
 
 /// The name under which a module exports its dynamic workflow (`#[workflow(dynamic)]`):
 /// the workflow that serves every workflow type no module exports, with the type asked

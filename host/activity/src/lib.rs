@@ -14,3 +14,4 @@ pub(crate) use weft_model::history;
 
 pub use activities::{ActivityContext, ActivityError, ActivityRegistry, ActivityType};
 pub use weft_model::history::{Failure, Payload};
+pub use weft_types::sensitive::{Sensitive, SensitiveFields};

@@ -8,6 +8,7 @@ pub mod batch_types;
 pub mod paths;
 pub mod pem;
 pub mod schedule_types;
+pub mod sensitive_types;
 pub mod stack_types;
 pub mod start_types;
 pub mod steer_types;

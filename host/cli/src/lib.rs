@@ -6,5 +6,5 @@ pub mod telemetry;
 
 pub(crate) use weft_client::client;
 pub(crate) use weft_runtime::{activities, contract, engine, history, payload_codec, replay};
-pub(crate) use weft_runtime::{runtime, schedules, storage};
+pub(crate) use weft_runtime::{masking, runtime, schedules, storage};
 pub(crate) use weft_server::{api, ui};

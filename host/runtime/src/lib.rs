@@ -13,6 +13,7 @@ pub mod bodies;
 pub mod contract;
 pub mod engine;
 pub mod flow;
+pub mod masking;
 pub mod metrics;
 pub mod payload_codec;
 pub mod query;

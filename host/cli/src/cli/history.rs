@@ -10,6 +10,7 @@ use super::remote::{api_failure, ServerArg};
 use super::{exit, timeline, CliResult, Failure};
 use crate::history::archive::{Archive, ArchiveError};
 use crate::history::{export, Event};
+use crate::masking::{self, SensitiveFields};
 use crate::payload_codec::PayloadCodec;
 
 /// Read or export execution histories.
@@ -34,6 +35,11 @@ pub struct Source {
     server: ServerArg,
     #[command(flatten)]
     codec: CodecKeysArg,
+    /// Read offline (--data, --archive): mask this field too, besides the default
+    /// names and the values marked `Sensitive<T>` (a server masks with its own list).
+    /// Repeatable.
+    #[arg(long = "sensitive-field", value_name = "NAME", value_parser = super::server::parse_field_name)]
+    sensitive_fields: Vec<String>,
 }
 
 /// Show a run's history as a timeline, one line per event.
@@ -60,9 +66,15 @@ pub struct ShowArgs {
 /// Payloads the payload codec encrypted or compressed stay encoded in the file (each
 /// shows its envelope: key id, nonce, ciphertext) unless `--decode` is given with the
 /// key file; `weft replay --codec-keys` reads such a file.
+///
+/// Sensitive fields are masked in the file, as everywhere weft shows a payload, unless
+/// `--reveal` is given by someone with the right to read them: with `--decode` and the
+/// key file (the server masks every payload it answers, so only payloads the codec
+/// encrypted reach the file with their real values), or offline from a data folder. A
+/// masked file may not replay as the run went; replay a revealed one.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft history export hello-1 -o hello-1.history.json\n  weft history export --data ./data hello-1 -o hello-1.history.json     # offline\n  weft history export hello-1 -o plain.json --decode --codec-keys keys.json   # payloads decrypted"
+    after_help = "Example:\n  weft history export hello-1 -o hello-1.history.json\n  weft history export --data ./data hello-1 -o hello-1.history.json     # offline\n  weft history export hello-1 -o plain.json --decode --codec-keys keys.json   # payloads decrypted\n  weft history export pay-1 -o real.json --decode --reveal --codec-keys keys.json   # sensitive values too"
 )]
 pub struct ExportArgs {
     /// Workflow id (its latest run) or run id.
@@ -75,6 +87,10 @@ pub struct ExportArgs {
     /// Decode the payloads the codec encoded, with the keys of --codec-keys.
     #[arg(long)]
     decode: bool,
+    /// Keep the real values of sensitive fields. From a server it needs --decode with
+    /// the key file; offline (--data, --archive), the folder is the right to read them.
+    #[arg(long)]
+    reveal: bool,
 }
 
 /// A run's history, both as events and as the history file's JSON.
@@ -88,7 +104,7 @@ struct Fetched {
 pub async fn history(cmd: HistoryCommand) -> CliResult {
     match cmd {
         HistoryCommand::Show(args) => {
-            let h = fetch(&args.source, &args.execution, Payloads::Decoded).await?;
+            let h = fetch(&args.source, &args.execution, Payloads::Decoded, false).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&h.json)?);
             } else {
@@ -108,7 +124,15 @@ pub async fn history(cmd: HistoryCommand) -> CliResult {
             } else {
                 Payloads::Stored
             };
-            let h = fetch(&args.source, &args.execution, payloads).await?;
+            if args.reveal && args.source.is_server() && !args.decode {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    "--reveal: a server masks every payload it answers; the real values reach \
+                     you only encrypted by its codec, so add --decode --codec-keys <file> (or \
+                     read the data folder offline with --data)",
+                ));
+            }
+            let h = fetch(&args.source, &args.execution, payloads, args.reveal).await?;
             let text = serde_json::to_string_pretty(&h.json)?;
             if args.output.as_os_str() == "-" {
                 println!("{text}");
@@ -126,6 +150,17 @@ pub async fn history(cmd: HistoryCommand) -> CliResult {
     }
 }
 
+impl Source {
+    fn is_server(&self) -> bool {
+        self.data.is_none() && self.archive.is_none()
+    }
+
+    /// The fields masked when reading offline.
+    fn offline_fields(&self) -> SensitiveFields {
+        SensitiveFields::default().with(&self.sensitive_fields)
+    }
+}
+
 /// Whether a fetched history's encoded payloads are decoded or stay envelopes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Payloads {
@@ -133,32 +168,27 @@ enum Payloads {
     Stored,
 }
 
-async fn fetch(source: &Source, id: &str, payloads: Payloads) -> Result<Fetched, Failure> {
+/// A run's history with its sensitive fields masked, unless `reveal`.
+async fn fetch(
+    source: &Source,
+    id: &str,
+    payloads: Payloads,
+    reveal: bool,
+) -> Result<Fetched, Failure> {
     let codec = source.codec.codec()?;
     let (workflow_id, run_id, mut events) = match (&source.data, &source.archive) {
-        (Some(dir), _) => return fetch_local(dir, id, payloads, codec).await,
-        (None, Some(dir)) => archived(dir, id)?,
-        (None, None) => {
-            let client = source.server.client()?;
-            // Asked to decode with our keys, the server's stored form is decoded here;
-            // without keys, a server with keys answers plaintext for `show`.
-            let json = match payloads {
-                Payloads::Decoded if !codec.has_keys() => client.history(id),
-                _ => client.history_stored(id),
+        (Some(dir), _) => fetch_local(dir, id, payloads, codec).await?,
+        (None, Some(dir)) => {
+            let (workflow_id, run_id, mut events) = archived(dir, id)?;
+            if payloads == Payloads::Decoded {
+                decode(&codec, &mut events, id)?;
             }
-            .map_err(api_failure)?;
-            export::from_json(&json.to_string()).map_err(|e| {
-                format!(
-                    "the history {} answered for {id} does not decode: {e}",
-                    source.server.server
-                )
-            })?
+            (workflow_id, run_id, events)
         }
+        (None, None) => from_server(source, id, payloads, &codec, reveal)?,
     };
-    if payloads == Payloads::Decoded {
-        codec
-            .decode_events(&mut events)
-            .map_err(|e| format!("the history of {id}: {e}"))?;
+    if !reveal && !source.is_server() {
+        masking::mask_events(&source.offline_fields(), &mut events);
     }
     Ok(Fetched {
         json: export::to_json(&workflow_id, &run_id, &events),
@@ -166,6 +196,56 @@ async fn fetch(source: &Source, id: &str, payloads: Payloads) -> Result<Fetched,
         run_id,
         events,
     })
+}
+
+/// A run's history from a server, masked: what the server answers is masked already;
+/// what this decodes is masked here, with the server's names, unless `reveal`.
+fn from_server(
+    source: &Source,
+    id: &str,
+    payloads: Payloads,
+    codec: &PayloadCodec,
+    reveal: bool,
+) -> Result<(String, String, Vec<Event>), Failure> {
+    let client = source.server.client()?;
+    // Asked to decode with our keys, the server's stored form is decoded here;
+    // without keys, a server with keys answers plaintext for `show`.
+    let json = match payloads {
+        Payloads::Decoded if !codec.has_keys() => client.history(id),
+        _ => client.history_stored(id),
+    }
+    .map_err(api_failure)?;
+    let (workflow_id, run_id, mut events) = export::from_json(&json.to_string()).map_err(|e| {
+        format!(
+            "the history {} answered for {id} does not decode: {e}",
+            source.server.server
+        )
+    })?;
+    if reveal && PayloadCodec::encoded_payloads(&events) == 0 {
+        return Err(Failure::new(
+            exit::REJECTED,
+            format!(
+                "--reveal: no payload of {id} is encrypted by the server's codec, and the \
+                 server masks the others; read the data folder offline with --data --reveal"
+            ),
+        ));
+    }
+    if payloads == Payloads::Decoded && codec.has_keys() {
+        decode(codec, &mut events, id)?;
+        if !reveal {
+            // Opened here, so masked here, with the server's names.
+            let fields = client.sensitive_fields().map_err(api_failure)?;
+            let fields = SensitiveFields::none().with(&fields.fields);
+            masking::mask_events(&fields, &mut events);
+        }
+    }
+    Ok((workflow_id, run_id, events))
+}
+
+fn decode(codec: &PayloadCodec, events: &mut [Event], id: &str) -> Result<(), Failure> {
+    codec
+        .decode_events(events)
+        .map_err(|e| Failure::from(format!("the history of {id}: {e}")))
 }
 
 /// A run from an archive folder, payloads as stored.
@@ -183,19 +263,14 @@ async fn fetch_local(
     id: &str,
     payloads: Payloads,
     codec: PayloadCodec,
-) -> Result<Fetched, Failure> {
+) -> Result<(String, String, Vec<Event>), Failure> {
     let inspector = super::local::open_existing(dir, codec).await?;
     let run = inspector.find_run(id).map_err(super::local::not_found)?;
     let events = match payloads {
         Payloads::Decoded => inspector.history(&run.run_id)?,
         Payloads::Stored => inspector.stored().history_of(&run)?,
     };
-    Ok(Fetched {
-        json: export::to_json(&run.workflow_id, &run.run_id, &events),
-        workflow_id: run.workflow_id,
-        run_id: run.run_id,
-        events,
-    })
+    Ok((run.workflow_id, run.run_id, events))
 }
 
 #[cfg(test)]

@@ -102,7 +102,9 @@ pub async fn run(args: RunArgs, activities: ActivityRegistry) -> CliResult {
         return Ok(());
     };
     match wait_chain(&host, &handle.workflow_id, &handle.run_id).await? {
-        Outcome::Completed(payload) => {
+        Outcome::Completed(mut payload) => {
+            // Shown, so masked like `weft result` (the run itself had the real values).
+            crate::masking::mask_payload(host.sensitive_fields(), &mut payload);
             println!("{}", serde_json::to_string(&payload.to_json())?);
             Ok(())
         }

@@ -21,6 +21,7 @@ mod replay;
 mod reset;
 mod schedule;
 mod search;
+mod sensitive;
 mod server;
 mod stack;
 mod start;
@@ -166,6 +167,7 @@ enum Command<V: Verbs> {
     Schedule(schedule::ScheduleCommand),
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    SensitiveFields(sensitive::SensitiveFieldsArgs),
     #[command(flatten)]
     Own(V),
 }
@@ -247,6 +249,7 @@ pub fn main_with<V: Verbs>(activities: ActivityRegistry) -> ExitCode {
             Command::Replay(args) => replay::replay(args).await,
             Command::Schedule(cmd) => schedule::schedule(cmd),
             Command::Cluster(cmd) => cluster::cluster(cmd),
+            Command::SensitiveFields(args) => sensitive::sensitive_fields(args),
             Command::Own(verb) => verb.run(activities).await,
         }
     });

@@ -15,6 +15,7 @@ use super::{exit, CliResult, Failure};
 use crate::engine::{Engine, EngineConfig, Module};
 use crate::history::archive::{self, read_file, Archive, ArchiveError};
 use crate::history::export;
+use crate::masking::MASK;
 use crate::payload_codec::PayloadCodec;
 use crate::replay::{replay as replay_history, ReplayError, ReplayStats};
 
@@ -37,7 +38,8 @@ pub struct ReplayArgs {
     #[arg(required_unless_present = "id", conflicts_with = "id")]
     history: Option<PathBuf>,
     /// Replay this execution's history (workflow id or run id), fetched from the server
-    /// (or read from --archive).
+    /// (or read from --archive). The server's answer has its sensitive fields masked;
+    /// with --codec-keys the stored form is fetched and opened here instead.
     #[arg(long)]
     id: Option<String>,
     /// Read --id's history from this archive folder (what `weft server --retention
@@ -186,6 +188,11 @@ impl Checker {
     }
 }
 
+/// Said of a divergent replay of a history the server masked.
+const MASKED_HINT: &str = "\nnote: the server masked sensitive fields in this history, so the \
+    workflow saw other values than the run did; replay with --codec-keys (the stored form, \
+    opened here), a `history export --decode --reveal` file, or the data folder";
+
 pub async fn replay(args: ReplayArgs) -> CliResult {
     let checker = Checker::load(&args.module, args.codec.codec()?, args.compile_cache())?;
     match (&args.id, &args.history) {
@@ -198,8 +205,21 @@ pub async fn replay(args: ReplayArgs) -> CliResult {
             one(checker.check(path.display().to_string(), &text), args.json)
         }
         (Some(id), _) => {
-            let json = args.server.client()?.history(id).map_err(api_failure)?;
-            let verdict = checker.check(format!("execution {id}"), &json.to_string());
+            let client = args.server.client()?;
+            // The server masks sensitive fields in what it answers; with the keys, the
+            // stored form is opened here instead, with its payloads as the run saw them.
+            let json = if args.codec.codec()?.has_keys() {
+                client.history_stored(id)
+            } else {
+                client.history(id)
+            }
+            .map_err(api_failure)?;
+            let mut verdict = checker.check(format!("execution {id}"), &json.to_string());
+            if let Some(report) = &mut verdict.divergence {
+                if json.to_string().contains(MASK) {
+                    report.push_str(MASKED_HINT);
+                }
+            }
             one(verdict, args.json)
         }
         (None, Some(path)) if path.is_dir() => folder(&checker, path, args.json),

@@ -15,6 +15,7 @@ use crate::api::cluster::{ClusterView, SingleHost};
 use crate::api::tls::TlsFiles;
 use crate::api::Security;
 use crate::history::archive::Archive;
+use crate::masking::SensitiveFields;
 use crate::runtime::{
     HostConfig, Retention, DEFAULT_ACTOR_CACHE_SIZE, DEFAULT_INSTANCE_CACHE_SIZE,
 };
@@ -44,6 +45,7 @@ use crate::ui::UiMode;
   weft server --data ./data --max-concurrent-activities 64 --task-queue gpu=2 --task-queue io
   weft server --data ./data --shutdown-grace 30s
   weft server --data ./data --codec-keys /etc/weft/codec-keys.json   # payloads encrypted at rest
+  weft server --data ./data --sensitive-field cvv --sensitive-field iban   # masked when shown
   weft server --data ./data --retention 30d --archive-dir /var/lib/weft/archive
   weft server --data ./data --workflow-limit report=2 --concurrency-limit stripe=3 --rate type:send_mail=100/m
   weft server --data ./data --start-rate report=10/s,refuse --start-rate sync=100/m   # starts per type
@@ -221,6 +223,23 @@ pub struct ServerArgs {
     /// back by `weft history show --archive DIR <id>` and `weft replay --archive DIR`.
     #[arg(long, value_name = "DIR", requires = "retention")]
     pub archive_dir: Option<PathBuf>,
+    /// Mask this field too wherever the server shows a payload (API answers, the web
+    /// UI), besides password, credit_card, card_number, ssn, api_key, secret and token
+    /// and the values a workflow marks `Sensitive<T>`. Compared without case and without
+    /// `_` or `-`, at any depth. Repeatable; in a config file `sensitive-field = ["cvv"]`.
+    #[arg(long = "sensitive-field", value_name = "NAME", value_parser = parse_field_name)]
+    pub sensitive_fields: Vec<String>,
+}
+
+/// A field name for --sensitive-field: a JSON object key, not blank.
+pub(super) fn parse_field_name(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if name.is_empty() || name.chars().all(|c| c == '_' || c == '-') {
+        return Err(format!(
+            "`{s}` names no field; give a JSON object key such as cvv"
+        ));
+    }
+    Ok(name.to_string())
 }
 
 fn parse_retention(s: &str) -> Result<Duration, String> {
@@ -280,6 +299,7 @@ pub async fn serve(args: ServerArgs, activities: ActivityRegistry) -> CliResult 
         concurrency_limits: args.concurrency_limits,
         start_rates: args.start_rates,
         codec: args.codec.codec()?,
+        sensitive_fields: SensitiveFields::default().with(&args.sensitive_fields),
         retention: args
             .retention
             .map(|keep| Retention::new(keep, args.archive_dir.map(Archive::new))),

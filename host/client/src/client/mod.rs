@@ -347,6 +347,14 @@ impl Client {
         ))
     }
 
+    /// The fields the server masks wherever it shows a payload
+    /// (`GET /v1/sensitive-fields`).
+    pub fn sensitive_fields(
+        &self,
+    ) -> Result<crate::api::sensitive_types::SensitiveFieldsBody, ClientError> {
+        self.get("/v1/sensitive-fields")
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

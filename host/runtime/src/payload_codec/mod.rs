@@ -14,7 +14,7 @@
 
 pub mod envelope;
 pub mod keys;
-mod visit;
+pub(crate) mod visit;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -125,6 +125,18 @@ impl PayloadCodec {
         events
             .iter_mut()
             .try_for_each(|e| visit::event_payloads(e, &mut |p| open_in_place(keys, p)))
+    }
+
+    /// How many payloads of `events` are encoded (envelopes a key holder decodes).
+    pub fn encoded_payloads(events: &[Event]) -> usize {
+        let mut count = 0;
+        for event in events {
+            let _ = visit::event_payloads(&mut event.clone(), &mut |p| {
+                count += usize::from(p.encoding == Encoding::Encoded);
+                Ok::<(), ()>(())
+            });
+        }
+        count
     }
 
     /// Decode the encoded payloads of `outcome` in place.

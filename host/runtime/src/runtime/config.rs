@@ -57,6 +57,9 @@ pub struct HostConfig {
     /// Remove closed runs older than this in the background, archiving them first
     /// when it names an archive (see [`super::Retention`]); `None`: keep every run.
     pub retention: Option<super::Retention>,
+    /// The fields masked wherever a payload is displayed: the default names, plus
+    /// those the server is given (see [`crate::masking`]).
+    pub sensitive_fields: crate::masking::SensitiveFields,
 }
 
 impl HostConfig {
@@ -81,6 +84,7 @@ impl HostConfig {
             start_rates: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
+            sensitive_fields: crate::masking::SensitiveFields::default(),
         }
     }
 
@@ -114,6 +118,7 @@ impl HostConfig {
             start_rates: Vec::new(),
             codec: PayloadCodec::none(),
             retention: None,
+            sensitive_fields: crate::masking::SensitiveFields::default(),
         }
     }
 }

@@ -100,6 +100,8 @@ pub(crate) struct HostInner {
     pub clock: Clock,
     /// Encodes payloads when they are written and decodes them when read.
     pub(crate) codec: PayloadCodec,
+    /// The fields masked wherever a payload is displayed.
+    pub(crate) sensitive_fields: crate::masking::SensitiveFields,
     /// This host's metrics (its own registry).
     pub(crate) metrics: Metrics,
     pub(crate) timers: Arc<Timers>,
@@ -384,6 +386,7 @@ impl Host {
                 cache: InstanceCache::new(config.cache_size, metrics.cache_evictions.clone()),
                 clock: config.clock.clone(),
                 codec: config.codec.clone(),
+                sensitive_fields: config.sensitive_fields.clone(),
                 metrics,
                 timers: timers.clone(),
                 open: Mutex::new(HashMap::new()),
@@ -454,6 +457,12 @@ impl Host {
     /// The payload codec the host stores with.
     pub fn codec(&self) -> &PayloadCodec {
         &self.inner.codec
+    }
+
+    /// The fields this host masks wherever it displays a payload (see
+    /// [`crate::masking`]).
+    pub fn sensitive_fields(&self) -> &crate::masking::SensitiveFields {
+        &self.inner.sensitive_fields
     }
 
     /// The clock the host reads.

@@ -313,6 +313,16 @@ impl Schedules {
     }
 
     /// A schedule with its next action times and the runs it started that are open.
+    /// The fields the host masks wherever it shows a payload (a schedule's input and
+    /// memo too); the default ones once the host is gone.
+    pub fn sensitive_fields(&self) -> crate::masking::SensitiveFields {
+        self.inner
+            .host
+            .upgrade()
+            .map(|host| host.sensitive_fields().clone())
+            .unwrap_or_default()
+    }
+
     pub async fn describe(&self, id: &str) -> Result<ScheduleDescription, ScheduleError> {
         let host = self.host()?;
         let schedules = self.inner.schedules.lock().await;

@@ -9,7 +9,7 @@ pub(crate) mod listing;
 mod messages;
 pub(crate) mod removal;
 pub(crate) mod reset;
-mod schedules;
+pub(crate) mod schedules;
 mod server;
 mod serving;
 mod stack;
@@ -22,7 +22,7 @@ pub use server::router;
 pub(crate) use server::{start_run, ApiError};
 pub use serving::{serve, shutdown_signal, HostFailed};
 /// The bodies the API exchanges (shared with the client: they live in `weft-api`).
-pub use weft_api::{schedule_types, steer_types, types, update_with_start};
+pub use weft_api::{schedule_types, sensitive_types, steer_types, types, update_with_start};
 
 /// Who may talk to a server: TLS (and with a client CA, mTLS) and bearer tokens. The
 /// default is neither: plain HTTP that answers everyone.

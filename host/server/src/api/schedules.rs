@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use super::schedule_types::*;
 use super::server::{ApiError, ApiResult};
 use super::types::ErrorCode;
-use crate::schedules::{OverlapPolicy, Schedule, ScheduleError, Schedules};
+use crate::schedules::{OverlapPolicy, Schedule, ScheduleDescription, ScheduleError, Schedules};
 
 /// The schedule routes over `schedules`.
 pub fn routes(schedules: Schedules) -> Router {
@@ -65,13 +65,20 @@ async fn create(
     let note = body.note.as_deref().unwrap_or_default();
     schedules.create(&id, schedule, body.paused, note).await?;
     let described = schedules.describe(&id).await?;
-    Ok((StatusCode::CREATED, Json(ScheduleInfo::from(&described))))
+    Ok((StatusCode::CREATED, Json(info(&schedules, &described))))
+}
+
+/// A schedule as the API and the UI show it: its action's sensitive fields masked.
+pub(crate) fn info(schedules: &Schedules, described: &ScheduleDescription) -> ScheduleInfo {
+    let mut info = ScheduleInfo::from(described);
+    weft_runtime::masking::mask_action(&schedules.sensitive_fields(), &mut info.action);
+    info
 }
 
 async fn list(State(schedules): State<Schedules>) -> ApiResult<Json<ScheduleList>> {
     let all = schedules.list().await?;
     Ok(Json(ScheduleList {
-        schedules: all.iter().map(ScheduleInfo::from).collect(),
+        schedules: all.iter().map(|d| info(&schedules, d)).collect(),
     }))
 }
 
@@ -79,7 +86,7 @@ async fn describe(
     State(schedules): State<Schedules>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ScheduleInfo>> {
-    Ok(Json(ScheduleInfo::from(&schedules.describe(&id).await?)))
+    Ok(Json(info(&schedules, &schedules.describe(&id).await?)))
 }
 
 async fn update(
@@ -90,7 +97,7 @@ async fn update(
     let schedule = Schedule::from_body(&json_body(body)?, &id)
         .map_err(|e| ApiError::new(ErrorCode::Invalid, e))?;
     schedules.update(&id, schedule).await?;
-    Ok(Json(ScheduleInfo::from(&schedules.describe(&id).await?)))
+    Ok(Json(info(&schedules, &schedules.describe(&id).await?)))
 }
 
 async fn pause(
@@ -100,7 +107,7 @@ async fn pause(
 ) -> ApiResult<Json<ScheduleInfo>> {
     let body = json_body(body)?;
     schedules.pause(&id, body.note.as_deref()).await?;
-    Ok(Json(ScheduleInfo::from(&schedules.describe(&id).await?)))
+    Ok(Json(info(&schedules, &schedules.describe(&id).await?)))
 }
 
 async fn unpause(
@@ -110,7 +117,7 @@ async fn unpause(
 ) -> ApiResult<Json<ScheduleInfo>> {
     let body = json_body(body)?;
     schedules.unpause(&id, body.note.as_deref()).await?;
-    Ok(Json(ScheduleInfo::from(&schedules.describe(&id).await?)))
+    Ok(Json(info(&schedules, &schedules.describe(&id).await?)))
 }
 
 async fn trigger(
@@ -122,7 +129,7 @@ async fn trigger(
     schedules
         .trigger(&id, overlap(body.overlap.as_deref())?)
         .await?;
-    Ok(Json(ScheduleInfo::from(&schedules.describe(&id).await?)))
+    Ok(Json(info(&schedules, &schedules.describe(&id).await?)))
 }
 
 async fn backfill(
@@ -137,7 +144,7 @@ async fn backfill(
         .await?;
     Ok(Json(Backfilled {
         slots,
-        schedule: ScheduleInfo::from(&schedules.describe(&id).await?),
+        schedule: info(&schedules, &schedules.describe(&id).await?),
     }))
 }
 

@@ -149,6 +149,10 @@ pub fn router(host: Host, schedules: Schedules, batches: crate::batches::Batches
         )
         .route("/v1/executions/{id}/result", get(result))
         .route("/v1/executions/{id}/history", get(history))
+        .route(
+            "/v1/sensitive-fields",
+            get(super::describe::sensitive_fields),
+        )
         .route("/v1/executions/{id}/stack", get(super::stack::stack))
         .route("/v1/executions/{id}/signals/{name}", post(messages::signal))
         .route("/v1/executions/{id}/queries/{name}", post(messages::query))
@@ -422,7 +426,7 @@ async fn describe_handler(
     State(host): State<Host>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Description>> {
-    Ok(Json(host.describe(&id).await?.into()))
+    Ok(Json(super::describe::described(&host, &id).await?))
 }
 
 #[derive(Deserialize)]
@@ -465,7 +469,8 @@ async fn result(
     Ok((status, Json(body)))
 }
 
-/// `?stored=true`: payloads as stored (encoded ones stay envelopes).
+/// `?stored=true`: payloads as stored (encoded ones stay envelopes; the others are
+/// masked, as the decoded ones are).
 #[derive(serde::Deserialize)]
 struct HistoryParams {
     #[serde(default)]
@@ -478,11 +483,7 @@ async fn history(
     Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let run = host.find_run(&id)?;
-    let events = if params.stored {
-        host.inspect().stored().history_of(&run)?
-    } else {
-        host.history(&run.run_id)?
-    };
+    let events = super::describe::history(&host, &run, params.stored)?;
     Ok(Json(export::to_json(
         &run.workflow_id,
         &run.run_id,

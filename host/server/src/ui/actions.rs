@@ -127,7 +127,7 @@ pub(crate) async fn query(
     let ask = |input| async {
         let value = ui.host.query(&id, &form.name, input).await?;
         Ok(
-            html! { div.notice role="status" { "Query " code { (form.name) } " answered:" (json_block(&value.to_json())) } },
+            html! { div.notice role="status" { "Query " code { (form.name) } " answered:" (json_block(&shown(&ui, value))) } },
         )
     };
     answered(&ui, &viewer, &id, form.send(ask).await).await
@@ -141,6 +141,12 @@ pub(crate) async fn update(
 ) -> UiResult<Response> {
     let ask = |input| update_answer(&ui, &id, &form.name, input);
     answered(&ui, &viewer, &id, form.send(ask).await).await
+}
+
+/// A query's or an update's answer as the page shows it: sensitive fields masked.
+fn shown(ui: &Ui, mut value: Payload) -> serde_json::Value {
+    weft_runtime::masking::mask_payload(ui.host.sensitive_fields(), &mut value);
+    value.to_json()
 }
 
 /// An update's outcome as a notice, or the workflow's refusal as an error.
@@ -158,7 +164,7 @@ async fn update_answer(ui: &Ui, id: &str, name: &str, input: Payload) -> UiResul
         Ok(Ok(UpdateOutcome::Completed {
             result: Ok(value), ..
         })) => Ok(html! {
-            div.notice role="status" { "Update " code { (name) } " completed:" (json_block(&value.to_json())) }
+            div.notice role="status" { "Update " code { (name) } " completed:" (json_block(&shown(ui, value))) }
         }),
         Ok(Ok(UpdateOutcome::Completed { result: Err(f), .. })) => Err(UiError::new(
             StatusCode::OK,

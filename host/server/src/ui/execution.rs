@@ -20,6 +20,7 @@ use super::layout::{
     self, csrf_field, dot, duration, execution_href, json_block, status_badge, Section,
 };
 use super::{history, steer_view, timeline, timeline_svg, Ui, UiResult};
+use crate::api::describe;
 use crate::api::types::Description;
 use crate::contract::Job;
 use crate::history::Event;
@@ -80,12 +81,12 @@ pub(crate) async fn show(
     let live_only = form.fragment.as_deref() == Some("live");
     // The handlers' names ask the run's instance; the polled fragment does without.
     let description: Description = if live_only {
-        ui.host.describe_stored(id)?.into()
+        describe::describe(&ui.host, id)?
     } else {
-        ui.host.describe(id).await?.into()
+        describe::described(&ui.host, id).await?
     };
     let run = &description.run;
-    let events = ui.host.history(&run.run_id)?;
+    let events = describe::decoded_history(&ui.host, &run.run_id)?;
     let open = run.status.is_open();
     if live_only {
         if open && form.v == Some(events.len()) {

@@ -94,10 +94,10 @@ fn details(event: &Event) -> Markup {
     }
 }
 
-/// The history file of `id`'s run (payloads decoded, as the API gives it).
+/// The history file of `id`'s run (payloads decoded and masked, as the API gives it).
 pub(crate) async fn download(State(ui): State<Ui>, Path(id): Path<String>) -> UiResult<Response> {
     let run = ui.host.find_run(&id)?;
-    let events = ui.host.history(&run.run_id)?;
+    let events = crate::api::describe::decoded_history(&ui.host, &run.run_id)?;
     let json = export::to_json(&run.workflow_id, &run.run_id, &events);
     let name: String = run
         .workflow_id

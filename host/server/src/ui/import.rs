@@ -3,6 +3,7 @@
 //! events, as an execution's page shows them. Nothing is stored: the file is read, shown
 //! and forgotten.
 
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Form};
 use maud::{html, Markup};
@@ -10,7 +11,7 @@ use serde::Deserialize;
 
 use super::guard::Viewer;
 use super::layout::{self, csrf_field, Section};
-use super::{history, timeline, timeline_svg, UiError, UiResult};
+use super::{history, timeline, timeline_svg, Ui, UiError, UiResult};
 use crate::history::{export, Event};
 
 /// Largest file the form takes (the page renders every row of it).
@@ -52,6 +53,7 @@ fn import_form(viewer: &Viewer, text: &str) -> Markup {
 
 /// The pasted file, shown.
 pub(crate) async fn show(
+    State(ui): State<Ui>,
     Extension(viewer): Extension<Viewer>,
     Form(form): Form<ImportForm>,
 ) -> UiResult<Markup> {
@@ -64,8 +66,9 @@ pub(crate) async fn show(
             ),
         ));
     }
-    let (workflow_id, run_id, events) = export::from_json(&form.history)
+    let (workflow_id, run_id, mut events) = export::from_json(&form.history)
         .map_err(|e| UiError::new(StatusCode::BAD_REQUEST, format!("not a history file: {e}")))?;
+    weft_runtime::masking::mask_events(ui.host.sensitive_fields(), &mut events);
     let body = html! {
         h1 { "Imported history of " (workflow_id) }
         p.muted { "Run " code { (run_id) } ", " (events.len()) " events; not stored." }

@@ -24,7 +24,7 @@ pub(crate) async fn list(
         .list()
         .await?
         .iter()
-        .map(ScheduleInfo::from)
+        .map(|d| crate::api::schedules::info(&ui.schedules, d))
         .collect();
     let body = html! {
         h1 { "Schedules" }
@@ -66,7 +66,7 @@ pub(crate) async fn page(
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
 ) -> UiResult<Markup> {
-    let s = ScheduleInfo::from(&ui.schedules.describe(&id).await?);
+    let s = crate::api::schedules::info(&ui.schedules, &ui.schedules.describe(&id).await?);
     let base = format!("/ui/schedules/{}", segment(&s.id));
     let body = html! {
         h1 { "Schedule " (s.id) " " (state(&s)) }

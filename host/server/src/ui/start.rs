@@ -46,11 +46,10 @@ pub(crate) async fn form(
     let mut form = StartForm::default();
     if let Some(id) = like.like.as_deref() {
         let run = ui.host.find_run(id)?;
-        let description = ui.host.describe_stored(id)?;
+        // Shown in the form, so masked: sensitive values are typed in again.
+        let description = crate::api::describe::describe(&ui.host, id)?;
         form.workflow_type = run.workflow_type.clone();
-        form.input = ui
-            .host
-            .history(&run.run_id)?
+        form.input = crate::api::describe::decoded_history(&ui.host, &run.run_id)?
             .iter()
             .find_map(|e| match e {
                 Event::Job(Job::StartWorkflow(s)) | Event::PendingJob(Job::StartWorkflow(s)) => {
@@ -59,8 +58,7 @@ pub(crate) async fn form(
                 _ => None,
             })
             .unwrap_or_default();
-        let memo: serde_json::Map<String, serde_json::Value> =
-            crate::api::types::Description::from(description).memo;
+        let memo: serde_json::Map<String, serde_json::Value> = description.memo;
         if !memo.is_empty() {
             form.memo = serde_json::to_string_pretty(&memo).unwrap_or_default();
         }
