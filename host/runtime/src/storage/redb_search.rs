@@ -20,6 +20,7 @@
 //! last).
 
 use std::collections::BTreeMap;
+use std::ops::Bound::Unbounded;
 
 use redb::{ReadTransaction, ReadableTable};
 use weft_types::SearchAttributeKind;
@@ -167,11 +168,23 @@ impl Tables {
                 .and_then(|mut scans| scans.pop()),
             _ => None,
         };
-        let (keys, plan) = match &ordered {
-            // One scan in start order: read it in the order asked, no further than the
-            // page, nothing counted or sorted.
-            Some(scan) => (None, format!("index {}", scan.name())),
-            None => self.candidates(query.filter.as_ref())?,
+        // Keys collected and sorted, or a scan in start order read in the order asked,
+        // no further than the page: one condition's scan, or every run.
+        let (source, plan) = match ordered {
+            Some(scan) => {
+                let plan = format!("index {}", scan.name());
+                (Err(scan), plan)
+            }
+            None => match self.candidates(query.filter.as_ref())? {
+                (Some(keys), plan) => (Ok(keys), plan),
+                (None, plan) => (
+                    Err(Scan::Start {
+                        lo: Unbounded,
+                        hi: Unbounded,
+                    }),
+                    plan,
+                ),
+            },
         };
         let with_attributes = query.uses_attributes();
         let mut out = Vec::new();
@@ -193,8 +206,8 @@ impl Tables {
             }
             Ok(out.len() < enough)
         };
-        match keys {
-            Some(mut keys) => {
+        match source {
+            Ok(mut keys) => {
                 if ascending {
                     keys.reverse();
                 }
@@ -204,10 +217,9 @@ impl Tables {
                     }
                 }
             }
-            None if ordered.is_some() => {
+            Err(scan) => {
                 let mut failed = None;
-                let scan = ordered.as_ref().expect("just matched");
-                self.walk(scan, !ascending, |(_, id)| match test(&id) {
+                self.walk(&scan, !ascending, |(_, id)| match test(&id) {
                     Ok(more) => more,
                     Err(e) => {
                         failed = Some(e);
@@ -216,20 +228,6 @@ impl Tables {
                 })?;
                 if let Some(e) = failed {
                     return Err(e);
-                }
-            }
-            None => {
-                let rows = self.by_start.iter()?;
-                let rows: Box<dyn Iterator<Item = _>> = if ascending {
-                    Box::new(rows)
-                } else {
-                    Box::new(rows.rev())
-                };
-                for row in rows {
-                    let (key, _) = row?;
-                    if !test(key.value().1)? {
-                        break;
-                    }
                 }
             }
         }
