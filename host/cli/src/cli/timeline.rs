@@ -40,7 +40,7 @@ pub struct Line {
 
 /// The timeline of a history.
 pub fn timeline(events: &[Event]) -> Vec<Line> {
-    let start_ms = events.iter().find_map(event_time).unwrap_or(0);
+    let start_ms = events.iter().find_map(Event::time_ms).unwrap_or(0);
     let mut now = start_ms;
     // Activity types by seq, so a result line names what it is the result of.
     let mut activities: HashMap<(bool, u32), String> = HashMap::new();
@@ -48,7 +48,7 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
         .iter()
         .enumerate()
         .filter_map(|(index, event)| {
-            if let Some(t) = event_time(event) {
+            if let Some(t) = event.time_ms() {
                 now = t;
             }
             if let Event::Arrived { .. } = event {
@@ -78,7 +78,7 @@ pub fn timeline(events: &[Event]) -> Vec<Line> {
 /// The timeline as text: a header naming the run, then one line per event.
 pub fn render(workflow_id: &str, run_id: &str, events: &[Event]) -> String {
     let mut out = String::new();
-    let started = events.iter().find_map(event_time);
+    let started = events.iter().find_map(Event::time_ms);
     out.push_str(&format!("history of {workflow_id} (run {run_id})"));
     if let Some(ms) = started {
         out.push_str(&format!(", started {}", human::utc(ms)));
@@ -112,11 +112,6 @@ pub fn render(workflow_id: &str, run_id: &str, events: &[Event]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The time an event sets for itself and the events after it.
-fn event_time(event: &Event) -> Option<u64> {
-    event.time_ms()
 }
 
 fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), String>) -> String {
