@@ -1,7 +1,9 @@
-//! Chaos on a cluster of three `weft server` processes on one PostgreSQL database: a
-//! driver starts accounts and deposits into them through random hosts while hosts are
-//! SIGKILLed (and restarted under their node id) or SIGSTOPped past their lease (and
-//! continued: a paused holder wakes fenced and exits with code 6, and is restarted).
+//! Chaos on a cluster of three `weft server` processes on one PostgreSQL database, each
+//! serving its share of the shards: a driver starts accounts and deposits into them
+//! through random hosts (which forward to the host that serves the account) while hosts
+//! are SIGKILLed (and restarted under their node id) or SIGSTOPped past their lease
+//! (and continued: the paused host wakes fenced and exits with code 6, and is
+//! restarted).
 //! Every start and deposit carries a request id; one whose answer was lost (or that a
 //! host could not take yet) is sent again with the same id, to any host, until it is
 //! answered. At the end every start and deposit took effect exactly once, every account
@@ -137,39 +139,45 @@ struct Account {
     retried: i64,
 }
 
-/// The node id that holds the shards now, as a running host says.
-fn holder_id(nodes: &[Node]) -> Option<String> {
+/// The live nodes that hold shards now and how many, as a running host says.
+fn holders(nodes: &[Node]) -> Option<Vec<(String, u64)>> {
     let server = nodes.iter().find_map(|n| n.server.as_ref())?;
     let (_, status) = call(&server.url, "/v1/cluster", None).ok()?;
-    let holder = status["nodes"]
+    let held = status["nodes"]
         .as_array()?
         .iter()
-        .find(|n| n["shards"].as_u64() > Some(0) && n["alive"] == true)?;
-    Some(holder["node_id"].as_str()?.to_string())
+        .filter(|n| n["shards"].as_u64() > Some(0) && n["alive"] == true)
+        .filter_map(|n| Some((n["node_id"].as_str()?.to_string(), n["shards"].as_u64()?)))
+        .collect();
+    Some(held)
 }
 
-/// The place of the running node that holds the shards.
-fn holder(nodes: &[Node]) -> Option<usize> {
-    let id = holder_id(nodes)?;
-    nodes.iter().position(|n| n.id == id && n.server.is_some())
+/// Whether the running nodes other than `gone` hold every shard between them.
+fn others_serve(nodes: &[Node], gone: &str) -> Result<(), String> {
+    let held = holders(nodes).ok_or("no host answers")?;
+    let total: u64 = held.iter().filter(|h| h.0 != gone).map(|h| h.1).sum();
+    if total == SHARDS && held.iter().all(|h| h.0 != gone) {
+        Ok(())
+    } else {
+        Err(format!("{held:?}"))
+    }
 }
 
-/// One fault: the holder (or a random host) SIGKILLed and restarted at once under its
-/// node id (it takes its shards back), SIGKILLed and left down for a while (a standby
-/// takes over), or SIGSTOPped past its lease (a standby takes over; the holder wakes
-/// fenced, exits with code 6, and is restarted).
+/// The shard count of the test's cluster (see `cluster::start`).
+const SHARDS: u64 = 8;
+
+/// One fault on a random host (every host holds some shards): SIGKILLed and restarted
+/// at once under its node id (it takes its shards back), SIGKILLed and left down for a
+/// while (the others take its shards over), or SIGSTOPped past its lease (the others
+/// take its shards over; it wakes fenced, exits with code 6, and is restarted).
 fn chaos_step(rng: &mut Rng, nodes: &mut [Node], fault: usize, url: &str, log: &mut Vec<String>) {
     let up = nodes.iter().filter(|n| n.server.is_some()).count();
-    let holding = holder(nodes);
-    // Mostly the holder, whose loss matters; sometimes a standby.
-    let k = match holding {
-        Some(k) if rng.below(4) > 0 => k,
-        _ => rng.below(nodes.len()),
-    };
+    let k = rng.below(nodes.len());
     let id = nodes[k].id;
     let Some(mut server) = nodes[k].server.take() else {
         return;
     };
+    let held = holders(nodes).is_some_and(|h| h.iter().any(|(n, _)| n == id));
     match fault % 3 {
         0 => {
             log.push(format!("SIGKILL {id}, restarted at once"));
@@ -180,18 +188,18 @@ fn chaos_step(rng: &mut Rng, nodes: &mut [Node], fault: usize, url: &str, log: &
             log.push(format!("SIGKILL {id}, left down for two rounds"));
             server.kill();
             nodes[k].down_for = 2;
-            let took = until_seen(&format!("a host other than {id} to serve"), || {
-                holder(nodes).ok_or("no holder yet")
+            until_seen(&format!("the others to take over {id}'s shards"), || {
+                others_serve(nodes, id)
             });
-            log.push(format!("{} took over", nodes[took].id));
+            log.push(format!("the others took over {id}'s shards"));
         }
         _ => {
             log.push(format!("SIGSTOP {id} for 5 s"));
             server.signal("STOP");
             std::thread::sleep(Duration::from_secs(5));
             server.signal("CONT");
-            if holding == Some(k) {
-                paused_holder_woke(nodes, &mut server, id, log);
+            if held {
+                paused_holder_woke(&mut server, id, log);
             }
             match server.exited() {
                 Some(_) => nodes[k].start(url),
@@ -201,31 +209,18 @@ fn chaos_step(rng: &mut Rng, nodes: &mut [Node], fault: usize, url: &str, log: &
     }
 }
 
-/// A holder that wakes from a pause past its lease is fenced and exits with code 6 once
-/// a standby took its shards; if none did meanwhile, it renews them and goes on.
-fn paused_holder_woke(nodes: &[Node], server: &mut Server, id: &str, log: &mut Vec<String>) {
-    let ended = until_seen(&format!("{id} to stop, or keep its shards"), || {
-        if let Some(status) = server.exited() {
-            return Ok(Some(status));
-        }
-        match holder_id(nodes) {
-            Some(holder) if holder == id => Ok(None),
-            seen => Err(format!("holder {seen:?}; {id} still running")),
-        }
+/// A host that held shards and wakes from a pause past its lease finds them taken over
+/// and exits with code 6.
+fn paused_holder_woke(server: &mut Server, id: &str, log: &mut Vec<String>) {
+    let status = until_seen(&format!("{id} to stop, fenced"), || {
+        server.exited().ok_or("still running")
     });
-    match ended {
-        Some(status) => {
-            log.push(format!("{id} exited with {status}"));
-            assert_eq!(
-                status.code(),
-                Some(6),
-                "a fenced host exits with code 6; {log:?}"
-            );
-        }
-        None => log.push(format!(
-            "{id} kept its shards: no standby took them meanwhile"
-        )),
-    }
+    log.push(format!("{id} exited with {status}"));
+    assert_eq!(
+        status.code(),
+        Some(6),
+        "a fenced host exits with code 6; {log:?}"
+    );
 }
 
 /// Start again the nodes whose time down is over.

@@ -1,6 +1,7 @@
-//! Two `weft server` processes on one PostgreSQL database: the first holds every shard,
-//! the second waits as a standby; SIGKILL the first and the standby takes the shards
-//! over once their leases expire, serving the runs the first host started.
+//! Three `weft server` processes on one PostgreSQL database share its shards: each
+//! serves the shards rendezvous hashing gives it, any host answers any call (forwarding
+//! a call about a workflow to the host that serves it), and when one is SIGKILLed the
+//! others take its shards over once their leases expire and finish its runs.
 
 use crate::support;
 
@@ -10,8 +11,8 @@ use support::postgres::Schema;
 use support::server::{execution, ok, Server};
 use support::*;
 
-/// The nodes of `/v1/cluster` as (node id, alive, shards, epoch).
-fn nodes(status: &Value) -> Vec<(String, bool, u64, i64)> {
+/// The nodes of `/v1/cluster` as (node id, alive, shards).
+fn nodes(status: &Value) -> Vec<(String, bool, u64)> {
     status["nodes"]
         .as_array()
         .unwrap()
@@ -21,7 +22,6 @@ fn nodes(status: &Value) -> Vec<(String, bool, u64, i64)> {
                 n["node_id"].as_str().unwrap().to_string(),
                 n["alive"].as_bool().unwrap(),
                 n["shards"].as_u64().unwrap(),
-                n["epoch"].as_i64().unwrap(),
             )
         })
         .collect()
@@ -42,7 +42,7 @@ pub(super) fn start(data: &std::path::Path, url: &str, node: &str) -> Server {
     Server::start_with(data, &[], &args)
 }
 
-/// Post `body` to `path` until the host answers 200 (a host that is taking over answers
+/// Post `body` to `path` until the host answers 200 (a shard being taken over answers
 /// 503 meanwhile); the answer.
 fn posted(server: &Server, path: &str, body: &Value) -> Value {
     until_seen(&format!("POST {path} to succeed"), || {
@@ -54,58 +54,87 @@ fn posted(server: &Server, path: &str, body: &Value) -> Value {
     })
 }
 
+/// Wait until the live nodes named `alive` hold every one of the 8 shards between
+/// them, each some; the nodes as `/v1/cluster` lists them then.
+fn settled(server: &Server, alive: &[&str]) -> Vec<(String, bool, u64)> {
+    until_seen("the shards to settle on the live hosts", || {
+        let seen = nodes(&server.get("/v1/cluster").1);
+        let holding: Vec<_> = seen.iter().filter(|n| n.2 > 0).collect();
+        let total: u64 = holding.iter().map(|n| n.2).sum();
+        let names: Vec<&str> = holding.iter().map(|n| n.0.as_str()).collect();
+        if total == 8 && names == alive {
+            Ok(seen)
+        } else {
+            Err(seen)
+        }
+    })
+}
+
 #[test]
-fn a_standby_forwards_then_takes_over_the_runs_of_a_killed_host() {
-    let Some(schema) = Schema::new("failover") else {
+fn hosts_share_the_shards_and_take_over_the_runs_of_a_killed_host() {
+    let Some(schema) = Schema::new("cluster3") else {
         return;
     };
-    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = start(a_dir.path(), &schema.url, "a");
-    let b = start(b_dir.path(), &schema.url, "b");
-    let seen = nodes(&b.get("/v1/cluster").1);
-    assert_eq!(
-        seen,
-        [("a".to_string(), true, 8, 1), ("b".to_string(), true, 0, 0)]
-    );
-    let listed: Value = serde_json::from_str(&ok(b.cli(&["cluster", "status", "--json"]))).unwrap();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = start(dirs[0].path(), &schema.url, "a");
+    let b = start(dirs[1].path(), &schema.url, "b");
+    let c = start(dirs[2].path(), &schema.url, "c");
+    let spread = settled(&b, &["a", "b", "c"]);
+    let listed: Value = serde_json::from_str(&ok(c.cli(&["cluster", "status", "--json"]))).unwrap();
     assert_eq!(listed["shards"], 8, "{listed}");
+    assert_eq!(nodes(&listed), spread);
 
-    // Through the standby: forwarded to the host that serves.
-    let (status, body) = b.post_bytes("/v1/modules?name=entity", &component_bytes("entity"));
+    // A deploy through one host serves starts through every other.
+    let (status, body) = a.post_bytes("/v1/modules?name=entity", &component_bytes("entity"));
     assert_eq!(status, 201, "{body}");
-    let begin = json!({"workflow_type": "entity", "input": {"balance": 100}, "id": "acct-1"});
-    assert_eq!(b.post_json("/v1/executions", &begin).0, 201);
-    let deposit = format!("{}/signals/deposit", execution("acct-1"));
-    posted(&b, &deposit, &json!({"input": {"amount": 50}}));
-    let described = ok(b.cli(&["describe", "acct-1"]));
+    let hosts = [&a, &b, &c];
+    let accounts: Vec<String> = (0..6).map(|i| format!("acct-{i}")).collect();
+    for (i, id) in accounts.iter().enumerate() {
+        let begin = json!({"workflow_type": "entity", "input": {"balance": 100}, "id": id});
+        posted(hosts[i % 3], "/v1/executions", &begin);
+        // Each deposit through another host than the start.
+        let deposit = format!("{}/signals/deposit", execution(id));
+        posted(
+            hosts[(i + 1) % 3],
+            &deposit,
+            &json!({"input": {"amount": 50}}),
+        );
+    }
+    let described = ok(c.cli(&["describe", "acct-0"]));
     assert!(described.contains("running"), "{described}");
 
     a.kill();
-    // The run the killed host started goes on here, with what it had recorded.
-    posted(&b, &deposit, &json!({"input": {"amount": 25}}));
-    let moved = nodes(&b.get("/v1/cluster").1);
-    assert_eq!(
-        moved.iter().find(|n| n.0 == "b"),
-        Some(&("b".to_string(), true, 8, 2)),
-        "{moved:?}"
-    );
-    posted(
-        &b,
-        &format!("{}/signals/close", execution("acct-1")),
-        &json!({}),
-    );
-    assert_eq!(b.result("acct-1")["result"], json!({"balance": 175}));
-    b.assert_replays("acct-1", "entity");
-    let (_, metrics) = b.get("/metrics");
-    let metrics = metrics.as_str().unwrap().to_string();
-    for series in [
-        "weft_cluster_shards_held 8",
-        "weft_cluster_shards 8",
-        "weft_cluster_epoch 2",
-        "weft_cluster_forwarded_total{outcome=\"answered\"}",
-    ] {
-        assert!(metrics.contains(series), "{series} in {metrics}");
+    let moved = settled(&b, &["b", "c"]);
+    assert!(moved.iter().any(|n| n.0 == "a" && !n.1), "{moved:?}");
+    // The runs the killed host served go on with what they had recorded.
+    for (i, id) in accounts.iter().enumerate() {
+        let host = [&b, &c][i % 2];
+        let deposit = format!("{}/signals/deposit", execution(id));
+        posted(host, &deposit, &json!({"input": {"amount": 25}}));
+        posted(
+            host,
+            &format!("{}/signals/close", execution(id)),
+            &json!({}),
+        );
     }
+    for (i, id) in accounts.iter().enumerate() {
+        let host = [&c, &b][i % 2];
+        assert_eq!(host.result(id)["result"], json!({"balance": 175}), "{id}");
+        host.assert_replays(id, "entity");
+    }
+    let forwarded: u64 = [&b, &c]
+        .iter()
+        .map(|h| {
+            let (_, metrics) = h.get("/metrics");
+            let text = metrics.as_str().unwrap().to_string();
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("weft_cluster_forwarded_total{outcome=\"answered\"}"));
+            line.and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .unwrap_or(0.0) as u64
+        })
+        .sum();
+    assert!(forwarded > 0, "calls were forwarded between the hosts");
     let table = ok(b.cli(&["cluster", "status"]));
     assert!(
         table.contains("NODE") && table.contains("8 shards"),

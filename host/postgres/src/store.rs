@@ -178,12 +178,11 @@ impl PgStorage {
         })
     }
 
-    /// The advertised address of a live node other than `node_id` that holds a shard
-    /// now (the host a standby forwards to), if there is one.
-    pub fn serving_address(&self, node_id: &str) -> Result<Option<String>, StorageError> {
-        let node_id = node_id.to_string();
+    /// The advertised address of the node that holds `shard`'s unexpired lease, if one
+    /// does.
+    pub fn owner_address(&self, shard: u32) -> Result<Option<String>, StorageError> {
         self.read(move |c| async move {
-            cluster::serving_address(&c, &node_id)
+            cluster::owner_address(&c, shard)
                 .await
                 .map_err(|e| StorageError::Database(format!("reading the cluster's state: {e}")))
         })

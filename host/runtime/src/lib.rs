@@ -16,6 +16,7 @@ pub mod flow;
 pub mod masking;
 pub mod metrics;
 pub mod payload_codec;
+pub mod placement;
 pub mod query;
 pub mod replay;
 pub mod runtime;

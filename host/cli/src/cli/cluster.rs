@@ -100,15 +100,20 @@ mod joined {
     use crate::api::cluster::ClusterView;
     use crate::api::types::{ClusterNode, ClusterStatus};
     use crate::cli::{exit, Failure};
-    use weft_postgres::cluster::{ClusterConfig, Membership};
+    use weft_postgres::cluster::{ClusterConfig, Membership, ShardListener};
     use weft_postgres::PgStorage;
+    use weft_runtime::placement::Placement;
+    use weft_runtime::runtime::{Host, WeakHost};
+    use weft_runtime::storage::Storage;
 
     /// A server's view of its PostgreSQL cluster.
     pub struct PgCluster {
         pub storage: Arc<PgStorage>,
         pub membership: Membership,
         pub advertised: bool,
-        /// Calls forwarded while a standby, by outcome.
+        /// The shards the host serves (held by the membership, taken up by the host).
+        pub placement: Arc<Placement>,
+        /// Calls forwarded to the hosts that serve them, by outcome.
         pub forwards: Mutex<BTreeMap<&'static str, u64>>,
     }
 
@@ -144,14 +149,64 @@ mod joined {
 
         fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
             Box::pin(async {
-                self.membership.active().await?;
-                tracing::info!(node_id = %self.membership.node_id(), shards = self.membership.shard_count(), "this host holds every shard of the cluster");
-                Ok(())
+                match self.membership.lost() {
+                    Some(why) => Err(why),
+                    None => Ok(()),
+                }
             })
         }
 
-        fn is_standby(&self) -> bool {
-            !self.membership.is_active()
+        fn node_id(&self) -> String {
+            self.membership.node_id().to_string()
+        }
+
+        fn placement(&self) -> Arc<Placement> {
+            self.placement.clone()
+        }
+
+        fn attach(&self, host: &Host) {
+            self.membership.listen(Arc::new(HostShards {
+                host: host.downgrade(),
+                handle: tokio::runtime::Handle::current(),
+            }));
+            // Modules deployed through other hosts are known here within a heartbeat.
+            let (weak, every) = (host.downgrade(), self.membership.heartbeat());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let Some(host) = weak.upgrade() else { return };
+                    let refreshed = tokio::task::spawn_blocking(move || host.refresh_versions());
+                    if let Ok(Err(e)) = refreshed.await {
+                        tracing::warn!(error = %e, "cannot read the deployed modules");
+                    }
+                }
+            });
+        }
+
+        fn is_partial(&self) -> bool {
+            true
+        }
+
+        fn serves(&self, workflow_id: &str) -> bool {
+            self.placement.owns(workflow_id)
+        }
+
+        fn workflow_of(&self, id: &str) -> String {
+            match self.storage.run(id) {
+                Ok(Some(run)) => run.workflow_id,
+                _ => id.to_string(),
+            }
+        }
+
+        fn owner_of(&self, workflow_id: &str) -> Option<String> {
+            let shard = self.placement.shard_of(workflow_id);
+            match self.storage.owner_address(shard) {
+                Ok(address) => address,
+                Err(e) => {
+                    tracing::warn!(error = %e, shard, "cannot find the host that serves a shard");
+                    None
+                }
+            }
         }
 
         fn forwarded(&self, outcome: &'static str) {
@@ -163,21 +218,36 @@ mod joined {
                 tracing::warn!(error = %e, "the cluster's metrics are not served");
             }
         }
+    }
 
-        fn holder(&self) -> Option<String> {
-            match self.storage.serving_address(self.membership.node_id()) {
-                Ok(address) => address,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot find the host that serves the cluster");
-                    None
+    /// Tells the host of the shards its membership gains and releases.
+    struct HostShards {
+        host: WeakHost,
+        /// The server's runtime, where the runs of gained shards are taken up.
+        handle: tokio::runtime::Handle,
+    }
+
+    impl ShardListener for HostShards {
+        fn gained(&self, shards: &[u32]) {
+            let (host, shards) = (self.host.clone(), shards.to_vec());
+            self.handle.spawn(async move {
+                let Some(host) = host.upgrade() else { return };
+                if let Err(e) = host.take_shards(&shards).await {
+                    tracing::error!(error = %e, "cannot take up the runs of gained shards");
                 }
+            });
+        }
+
+        fn releasing(&self, shards: &[u32]) {
+            if let Some(host) = self.host.upgrade() {
+                host.give_up_shards(shards);
             }
         }
     }
 
-    /// Join the cluster on `storage`: this host serves once it holds every shard (at
-    /// once when it is the first host, or restarts under its node id), and waits as a
-    /// standby until then.
+    /// Join the cluster on `storage`: this host serves the shards rendezvous hashing
+    /// assigns it among the live hosts, claimed as the hosts that held them release
+    /// them or their leases expire.
     pub async fn join(
         storage: Arc<PgStorage>,
         joining: Joining,
@@ -203,13 +273,10 @@ mod joined {
             .await
             .map_err(|e| Failure::new(exit::ERROR, format!("joining the cluster: {e}")))?
             .map_err(|e| Failure::new(exit::ERROR, format!("--database: {e}")))?;
-        // The first claim ends with the keeper's first tick: whether this host is a
-        // standby is known before it announces itself.
         let _ = tokio::time::timeout(Duration::from_secs(5), membership.first_tick()).await;
-        if !membership.is_active() {
-            tracing::info!(node_id = %joining.node_id, "standby: another host holds the shards; this one takes them over when their leases expire");
-        }
+        tracing::info!(node_id = %joining.node_id, shards = membership.shards_held(), "joined the cluster");
         Ok(PgCluster {
+            placement: Arc::new(Placement::shards(membership.shard_count())),
             storage,
             membership,
             advertised: joining.advertise.is_some(),

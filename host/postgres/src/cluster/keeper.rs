@@ -14,8 +14,9 @@ use tokio::sync::watch;
 use tokio_postgres::{Client, Config};
 
 use super::leases::Leases;
-use super::shard::HASH_NAME;
+use super::rendezvous::assigned;
 use super::ClusterConfig;
+use super::HASH_NAME;
 use crate::writer::connect;
 use crate::OpenError;
 
@@ -159,8 +160,28 @@ impl Keeper {
                 .lose(format!("shard {shard} was taken over by another host"));
             return Ok(());
         }
-        if renewed.len() < self.shard_count as usize {
-            let claimed = claim(client, &self.config.node_id, &self.session, ttl).await?;
+        let live = live_nodes(client, self.config.heartbeat).await?;
+        let wanted = assigned(&self.config.node_id, &live, self.shard_count);
+        let surplus: Vec<u32> = (renewed.keys())
+            .filter(|s| !wanted.contains(s))
+            .copied()
+            .collect();
+        if !surplus.is_empty() {
+            // Let the runs go first, then the fence, then the rows: nothing this host
+            // still commits for them lands once the next owner claims them.
+            self.leases.release(&surplus);
+            release_shards(client, &self.session, &surplus).await?;
+            tracing::info!(
+                shards = surplus.len(),
+                "released shard leases to other hosts"
+            );
+        }
+        let missing: Vec<i32> = (wanted.iter())
+            .filter(|s| !renewed.contains_key(s))
+            .map(|&s| s as i32)
+            .collect();
+        if !missing.is_empty() {
+            let claimed = claim(client, &self.config.node_id, &self.session, ttl, &missing).await?;
             if !claimed.is_empty() {
                 tracing::info!(shards = claimed.len(), "claimed shard leases");
                 self.leases.gained(&claimed);
@@ -173,33 +194,63 @@ impl Keeper {
     }
 }
 
-/// Take every shard that nobody holds, whose lease expired, or that a previous process
-/// of this node held (a restart takes its shards back at once); each with its epoch
-/// raised, which fences the previous holder. All or nothing: while another node holds
-/// any shard, nothing is claimed, so two standbys never split the shards between them
-/// (the one whose update comes second finds every row taken when it re-checks it).
+/// Take the shards of `wanted` that nobody holds, whose lease expired, or that a
+/// previous process of this node held (a restart takes its shards back at once); each
+/// with its epoch raised, which fences the previous holder. Two claimers of one row
+/// cannot both win it: the second finds it taken when its update re-checks the row.
 async fn claim(
     client: &Client,
     node_id: &str,
     session: &str,
     ttl: f64,
+    wanted: &[i32],
 ) -> Result<Vec<(u32, i64)>, tokio_postgres::Error> {
     let rows = client
         .query(
             "UPDATE shards SET owner_node = $1, owner_session = $2, epoch = epoch + 1, \
              lease_until = now() + make_interval(secs => $3) \
-             WHERE owner_session IS DISTINCT FROM $2 \
+             WHERE shard_id = ANY($4) AND owner_session IS DISTINCT FROM $2 \
              AND (owner_session IS NULL OR lease_until < now() OR owner_node = $1) \
-             AND NOT EXISTS (SELECT 1 FROM shards other WHERE other.owner_node <> $1 \
-                 AND other.owner_session IS NOT NULL AND other.lease_until >= now()) \
              RETURNING shard_id, epoch",
-            &[&node_id, &session, &ttl],
+            &[&node_id, &session, &ttl, &wanted],
         )
         .await?;
     Ok(rows
         .iter()
         .map(|r| (r.get::<_, i32>(0) as u32, r.get::<_, i64>(1)))
         .collect())
+}
+
+/// The nodes that heartbeated lately, by node id.
+async fn live_nodes(
+    client: &Client,
+    heartbeat: Duration,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let dead = dead_after(heartbeat).as_secs_f64();
+    let rows = client
+        .query(
+            "SELECT node_id FROM nodes \
+             WHERE heartbeat_at > now() - make_interval(secs => $1) ORDER BY node_id",
+            &[&dead],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Give up `shards` of this session (handed to the hosts they are assigned to now).
+async fn release_shards(
+    client: &Client,
+    session: &str,
+    shards: &[u32],
+) -> Result<u64, tokio_postgres::Error> {
+    let shards: Vec<i32> = shards.iter().map(|&s| s as i32).collect();
+    client
+        .execute(
+            "UPDATE shards SET owner_session = NULL, lease_until = NULL \
+             WHERE owner_session = $1 AND shard_id = ANY($2)",
+            &[&session, &shards],
+        )
+        .await
 }
 
 /// Give up every shard this session holds (a graceful shutdown), so another host takes

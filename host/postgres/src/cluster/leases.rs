@@ -8,19 +8,40 @@
 //! good: the host stops (a restart joins again, as a standby or by retaking its shards).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 
-use super::shard::shard_of;
+use super::shard_of;
+
+/// What a host does when its shards change: the runtime takes up the runs of shards
+/// gained, and lets go of those of shards about to be released.
+pub trait ShardListener: Send + Sync {
+    /// These shards are held now (their leases claimed and trusted).
+    fn gained(&self, shards: &[u32]);
+    /// These shards are about to be released: stop serving their runs before this
+    /// returns (what is committed for them after it is refused by the fence anyway).
+    fn releasing(&self, shards: &[u32]);
+}
 
 /// What the writer needs to fence a batch: the shard it belongs to and the epoch this
 /// process claimed it with.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Leases {
     shard_count: OnceLock<u32>,
     held: RwLock<HashMap<u32, i64>>,
     trusted_until: Mutex<Option<Instant>>,
     lost: OnceLock<String>,
+    /// Told of shards gained and released; installed once the host is open.
+    listener: Mutex<Option<Arc<dyn ShardListener>>>,
+}
+
+impl std::fmt::Debug for Leases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Leases")
+            .field("held", &self.held())
+            .field("lost", &self.lost())
+            .finish()
+    }
 }
 
 impl Leases {
@@ -49,12 +70,42 @@ impl Leases {
         }
     }
 
-    /// Shards were claimed at these epochs.
+    /// Shards were claimed at these epochs: fence with them, and tell the listener.
     pub fn gained(&self, claimed: &[(u32, i64)]) {
+        let listener = self.listener.lock().unwrap();
         let mut held = self.held.write().unwrap();
         for &(shard, epoch) in claimed {
             held.insert(shard, epoch);
         }
+        drop(held);
+        if let Some(listener) = listener.as_ref() {
+            let shards: Vec<u32> = claimed.iter().map(|&(s, _)| s).collect();
+            listener.gained(&shards);
+        }
+    }
+
+    /// These shards are about to be released: the listener lets their runs go, then
+    /// nothing more is committed for them.
+    pub fn release(&self, shards: &[u32]) {
+        let listener = self.listener.lock().unwrap();
+        if let Some(listener) = listener.as_ref() {
+            listener.releasing(shards);
+        }
+        let mut held = self.held.write().unwrap();
+        for shard in shards {
+            held.remove(shard);
+        }
+    }
+
+    /// Tell `listener` of every change from now on, starting with the shards held now
+    /// (so none is missed between its creation and this call).
+    pub fn listen(&self, listener: Arc<dyn ShardListener>) {
+        let mut slot = self.listener.lock().unwrap();
+        let held = self.held();
+        if !held.is_empty() {
+            listener.gained(&held);
+        }
+        *slot = Some(listener);
     }
 
     /// The shards held now, in order.

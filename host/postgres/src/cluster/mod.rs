@@ -5,17 +5,19 @@
 //! writer checks it against the shard's row in the same transaction (`FOR SHARE`), so a
 //! host that lost a shard, even one that wakes from a long pause, writes nothing for it.
 //!
-//! For now the host that holds the shards holds all of them: the others wait as
-//! standbys and take every shard over when its lease expires (at once when the host
-//! that held them restarts with its node id). A host that loses a lease stops, as it
-//! does after a storage I/O error, and a supervisor restarts it as a standby.
+//! Each live host holds the shards rendezvous hashing assigns it among the live nodes
+//! (see `rendezvous.rs`): a host that joins takes about 1/n of them from the others,
+//! which release them gracefully; the shards of a host that dies are claimed once their
+//! leases expire (at once when it restarts with its node id). A host that loses a lease
+//! it did not release stops, as it does after a storage I/O error, and a supervisor
+//! restarts it.
 
 mod keeper;
 mod leases;
-mod shard;
+mod rendezvous;
 
-pub use leases::Leases;
-pub use shard::{shard_of, HASH_NAME};
+pub use leases::{Leases, ShardListener};
+pub use weft_runtime::placement::{shard_of, HASH_NAME};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -119,13 +121,8 @@ impl Membership {
         self.leases.max_epoch()
     }
 
-    /// Whether this host holds every shard (it serves the cluster's runs).
-    pub fn is_active(&self) -> bool {
-        *self.held.borrow() as u32 == self.shard_count()
-    }
-
     /// Wait until the lease keeper has made its first round (joined, claimed what was
-    /// free): then [`Membership::is_active`] says whether this host is a standby.
+    /// free and assigned to it).
     pub async fn first_tick(&self) {
         let mut held = self.held.clone();
         let _ = held.changed().await;
@@ -156,6 +153,17 @@ impl Membership {
     /// learns its port only once it listens).
     pub fn advertise(&self, address: &str) {
         *self.address.lock().unwrap() = address.to_string();
+    }
+
+    /// Tell `listener` of the shards held now and of every shard gained or released
+    /// from now on.
+    pub fn listen(&self, listener: Arc<dyn ShardListener>) {
+        self.leases.listen(listener);
+    }
+
+    /// The shards this host holds now, in order.
+    pub fn held(&self) -> Vec<u32> {
+        self.leases.held()
     }
 
     /// Why this host lost its leases, if it did: it must stop.
@@ -224,17 +232,17 @@ pub(crate) async fn start(
     Ok((held, stop_tx, tokio::spawn(keeper.run(stop))))
 }
 
-/// The address of a node other than `node_id` that holds an unexpired shard lease.
-pub(crate) async fn serving_address(
+/// The address of the node that holds `shard`'s unexpired lease.
+pub(crate) async fn owner_address(
     client: &Client,
-    node_id: &str,
+    shard: u32,
 ) -> Result<Option<String>, tokio_postgres::Error> {
     let row = client
         .query_opt(
             "SELECT n.address FROM shards s JOIN nodes n \
              ON n.node_id = s.owner_node AND n.session = s.owner_session \
-             WHERE s.lease_until > now() AND n.node_id <> $1 LIMIT 1",
-            &[&node_id],
+             WHERE s.shard_id = $1 AND s.lease_until > now()",
+            &[&(shard as i32)],
         )
         .await?;
     Ok(row.map(|r| r.get(0)))

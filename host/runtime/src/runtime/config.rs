@@ -60,6 +60,8 @@ pub struct HostConfig {
     /// The fields masked wherever a payload is displayed: the default names, plus
     /// those the server is given (see [`crate::masking`]).
     pub sensitive_fields: crate::masking::SensitiveFields,
+    /// The runs this host serves: every one, or (in a cluster) the shards it holds.
+    pub placement: std::sync::Arc<crate::placement::Placement>,
 }
 
 impl HostConfig {
@@ -85,6 +87,7 @@ impl HostConfig {
             codec: PayloadCodec::none(),
             retention: None,
             sensitive_fields: crate::masking::SensitiveFields::default(),
+            placement: std::sync::Arc::new(crate::placement::Placement::whole()),
         }
     }
 
@@ -119,6 +122,7 @@ impl HostConfig {
             codec: PayloadCodec::none(),
             retention: None,
             sensitive_fields: crate::masking::SensitiveFields::default(),
+            placement: std::sync::Arc::new(crate::placement::Placement::whole()),
         }
     }
 }

@@ -118,6 +118,15 @@ pub enum StartError {
     /// durable. The host stopped; after a restart, look the workflow id up.
     #[error("{}", outcome_unknown_message(.0))]
     OutcomeUnknown(String),
+    /// In a cluster, another host serves the workflow id's shard (or none does, during
+    /// a takeover): nothing was tried here; send it to the shard's owner.
+    #[error("{}", not_owner_message(.workflow_id, *.shard))]
+    NotOwner { workflow_id: String, shard: u32 },
+}
+
+/// What a request for a run of a shard this host does not hold is told.
+pub fn not_owner_message(workflow_id: &str, shard: u32) -> String {
+    format!("this host does not serve workflow id `{workflow_id}` (shard {shard}): another host of the cluster holds the shard, or it is being taken over; try again, through any host")
 }
 
 /// `250ms`, `1.5s`, `2m 5s`, `1h`: how long to wait before trying again (rounded up).

@@ -117,6 +117,9 @@ pub enum MessageError {
     /// durable. The host stopped.
     #[error("{}", super::error::outcome_unknown_message(.0))]
     OutcomeUnknown(String),
+    /// In a cluster, another host serves the run's shard: nothing was tried here.
+    #[error("{}", super::error::not_owner_message(.workflow_id, *.shard))]
+    NotOwner { workflow_id: String, shard: u32 },
 }
 
 /// The largest payload a signal, query or update may carry (Temporal's blob limit).

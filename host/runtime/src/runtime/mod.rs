@@ -29,6 +29,7 @@ mod request_ids;
 mod requests;
 mod reset;
 mod retention;
+mod shards;
 mod stack;
 mod start;
 mod start_gates;
@@ -56,7 +57,7 @@ pub use requests::HandlerNames;
 pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
 pub use retention::Retention;
 pub use stack::{Frame, FrameKind, Stack, WAITING_QUERY};
-pub use start::{StartOutcome, StartRequest};
+pub use start::{workflow_id_for_request, StartOutcome, StartRequest};
 pub use steer::{
     ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
 };
@@ -105,6 +106,8 @@ pub(crate) struct HostInner {
     /// This host's metrics (its own registry).
     pub(crate) metrics: Metrics,
     pub(crate) timers: Arc<Timers>,
+    /// The runs this host serves (every one, or a cluster's shards it holds).
+    pub(crate) placement: Arc<crate::placement::Placement>,
     /// Open runs by workflow id.
     open: Mutex<HashMap<String, RunHandle>>,
     /// The actors of open runs, by run id: the runs that do not rest (see
@@ -389,6 +392,7 @@ impl Host {
                 sensitive_fields: config.sensitive_fields.clone(),
                 metrics,
                 timers: timers.clone(),
+                placement: config.placement.clone(),
                 open: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
                 actor_cache_size: config.actor_cache_size,

@@ -167,21 +167,35 @@ impl HostInner {
 
 impl Host {
     /// Take up the runs that were open when the host last stopped, without decoding
-    /// their histories: arm every durable timer, and wake the runs that do not rest
-    /// in the background, one after another (see [`on_demand`]). The virtual clock
-    /// holds while they wake (`resuming`).
+    /// their histories (see [`Host::take_up`]): every run this host serves.
     pub(super) async fn resume(&self, resuming: Busy) -> Result<(), OpenError> {
-        let stored: HashSet<TimerRow> = self.inner.storage.timers()?.into_iter().collect();
-        for row in &stored {
-            self.inner.timers.arm(row, Busy::none());
-        }
+        let placement = self.inner.placement.clone();
+        self.take_up(resuming, move |workflow_id: &str| {
+            placement.owns(workflow_id)
+        })
+        .await
+    }
+
+    /// Take up the open runs whose workflow id `ours` accepts: arm their durable
+    /// timers, and wake the runs that do not rest in the background, one after another
+    /// (see [`on_demand`]); then carry out what their outboxes hold. The virtual clock
+    /// holds while they wake (`resuming`).
+    pub(super) async fn take_up(
+        &self,
+        resuming: Busy,
+        ours: impl Fn(&str) -> bool + Send + Sync + 'static,
+    ) -> Result<(), OpenError> {
         let resting = self.inner.storage.resting_runs()?;
         let mut children = Vec::new();
         let mut awake = Vec::new();
         let mut digests = HashSet::new();
+        let mut taken = HashSet::new();
         {
             let mut open = self.inner.open.lock().unwrap();
             for record in self.inner.storage.open_runs()? {
+                if !ours(&record.workflow_id) {
+                    continue;
+                }
                 if digests.insert(record.module_digest.clone()) {
                     self.module_by_digest(&record.module_digest)
                         .map_err(|reason| OpenError::Module {
@@ -196,12 +210,22 @@ impl Host {
                     }
                     None => awake.push(record.run_id.clone()),
                 }
+                taken.insert(record.run_id.clone());
                 let handle = RunHandle {
                     workflow_id: record.workflow_id,
                     run_id: record.run_id,
                 };
                 open.insert(handle.workflow_id.clone(), handle);
             }
+        }
+        // Armed once the runs are in the table, which a fired timer looks them up in.
+        // A host alone arms every row (one of a closed run is dropped when it fires).
+        let whole = !self.inner.placement.is_partial();
+        let stored: HashSet<TimerRow> = (self.inner.storage.timers()?.into_iter())
+            .filter(|row| whole || taken.contains(&row.run_id))
+            .collect();
+        for row in &stored {
+            self.inner.timers.arm(row, Busy::none());
         }
         tracing::info!(open = self.open_runs(), waking = awake.len(), "resuming");
         // A parent that closed while the host was down had its children's policies
@@ -221,7 +245,7 @@ impl Host {
             // After the runs woke: a signal to a child waits for its parent to have
             // taken the child up again.
             if let Some(host) = host.upgrade() {
-                host.inner.carry_out_stored(outbox);
+                host.inner.carry_out_stored(outbox, &ours);
             }
             drop(resuming);
         });

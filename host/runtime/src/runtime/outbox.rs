@@ -181,7 +181,11 @@ impl HostInner {
     }
 
     /// Carry out the outbox rows a host found when it opened, each run's in order.
-    pub(crate) fn carry_out_stored(self: &Arc<Self>, rows: Vec<OutboxRow>) {
+    pub(crate) fn carry_out_stored(
+        self: &Arc<Self>,
+        rows: Vec<OutboxRow>,
+        ours: &dyn Fn(&str) -> bool,
+    ) {
         let mut by_run: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
         for row in rows {
             by_run.entry(row.run_id.clone()).or_default().push(row);
@@ -190,6 +194,9 @@ impl HostInner {
             let Ok(Some(record)) = self.storage.run(&run_id) else {
                 continue;
             };
+            if !ours(&record.workflow_id) {
+                continue;
+            }
             let history = self.read_history(&record).ok();
             let mut effects = Vec::new();
             for row in rows {

@@ -331,6 +331,13 @@ impl Host {
             return Ok(Target::Open(run.clone()));
         }
         let record = self.inspect().find_run(id).map_err(lookup_error)?;
+        let placement = &self.inner.placement;
+        if !placement.owns(&record.workflow_id) {
+            return Err(MessageError::NotOwner {
+                shard: placement.shard_of(&record.workflow_id),
+                workflow_id: record.workflow_id,
+            });
+        }
         if record.status.is_open() {
             // A run id: open here whether its actor is live or it rests.
             if let Some(run) = self.inner.open.lock().unwrap().get(&record.workflow_id) {
@@ -362,6 +369,12 @@ impl Host {
         }
         match self.inspect().find_run(run_id) {
             Ok(record) if !record.status.is_open() => closed(&record),
+            Ok(record) if !self.inner.placement.owns(&record.workflow_id) => {
+                MessageError::NotOwner {
+                    shard: self.inner.placement.shard_of(&record.workflow_id),
+                    workflow_id: record.workflow_id,
+                }
+            }
             Ok(_) => MessageError::Unavailable("the host is stopping".into()),
             Err(e) => lookup_error(e),
         }

@@ -202,13 +202,17 @@ impl Host {
             Some(id) => Some(RequestKey::new(RequestKind::Start, id).map_err(StartError::Invalid)?),
             None => None,
         };
-        let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
-            let unique = match &request.request_id {
-                Some(id) => format!("{:016x}", fnv1a64(id.as_bytes())),
-                None => uuid::Uuid::new_v4().simple().to_string(),
-            };
-            format!("{}-{}", request.workflow_type, &unique[..12])
-        });
+        let workflow_id = match &request.workflow_id {
+            Some(id) => id.clone(),
+            None => self.pick_workflow_id(&request),
+        };
+        let placement = &self.inner.placement;
+        if !placement.owns(&workflow_id) {
+            return Err(StartError::NotOwner {
+                shard: placement.shard_of(&workflow_id),
+                workflow_id,
+            });
+        }
         let Some(key) = key else {
             return self.start_once(&request, &workflow_id, None).await;
         };
@@ -229,6 +233,25 @@ impl Host {
             Ok(None) => self.start_once(&request, &workflow_id, Some(&key)).await,
             Err(e) => Err(StartError::Storage(e.to_string())),
         }
+    }
+
+    /// The id of a start that names none: `<type>-` and twelve hex digits, derived from
+    /// the request id (a retry gets the same id) or random. A random one is drawn again
+    /// until it falls in a shard this host serves (a few draws among a cluster's hosts).
+    fn pick_workflow_id(&self, request: &StartRequest) -> String {
+        let pick = |unique: String| format!("{}-{}", request.workflow_type, &unique[..12]);
+        if let Some(id) = &request.request_id {
+            return workflow_id_for_request(&request.workflow_type, id);
+        }
+        let placement = &self.inner.placement;
+        let mut id = pick(uuid::Uuid::new_v4().simple().to_string());
+        if placement.held().is_empty() {
+            return id;
+        }
+        while !placement.owns(&id) {
+            id = pick(uuid::Uuid::new_v4().simple().to_string());
+        }
+        id
     }
 
     /// Start `workflow_id` as `request` asks; `key`, its request id, is recorded with
@@ -512,6 +535,17 @@ impl Host {
 
     fn pick_module(&self, request: &StartRequest) -> Result<Arc<Module>, StartError> {
         let versions = self.inner.versions.lock().unwrap().clone();
+        let known = match &request.module {
+            Some(digest) => versions.iter().any(|v| &v.digest == digest),
+            None => super::deploy::serving_version(&versions, &request.workflow_type).is_some(),
+        };
+        // Another host of a cluster may have deployed it: look again in storage.
+        let versions = if known || !self.inner.placement.is_partial() {
+            versions
+        } else {
+            self.refresh_versions()
+                .map_err(|e| StartError::Storage(e.to_string()))?
+        };
         let digest = match &request.module {
             Some(digest) => versions
                 .iter()
@@ -546,6 +580,13 @@ impl Host {
 
 /// FNV-1a, 64 bits: the workflow id a start derives from its request id is the same on
 /// every host and every version.
+/// The workflow id the host gives a start of `workflow_type` that names no id but has
+/// request id `request_id`: the same for every retry, on any host of a cluster.
+pub fn workflow_id_for_request(workflow_type: &str, request_id: &str) -> String {
+    let unique = format!("{:016x}", fnv1a64(request_id.as_bytes()));
+    format!("{workflow_type}-{}", &unique[..12])
+}
+
 fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)

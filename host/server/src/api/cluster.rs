@@ -11,6 +11,8 @@ use axum::{Extension, Json, Router};
 use weft_api::types::{ClusterNode, ClusterStatus, ErrorCode};
 
 use super::server::ApiError;
+use crate::runtime::Host;
+use weft_runtime::placement::Placement;
 
 /// What the server asks of the cluster it belongs to.
 pub trait ClusterView: Send + Sync + 'static {
@@ -19,16 +21,42 @@ pub trait ClusterView: Send + Sync + 'static {
     /// The server listens at `url` now (the address a node advertises unless
     /// `--advertise` said otherwise).
     fn listening(&self, url: &str);
-    /// Resolves once this host may serve (it holds its shards); an error when it lost
-    /// them while waiting.
+    /// Resolves once this host may open (it joined its cluster); an error when it lost
+    /// its place while waiting.
     fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
-    /// Whether this host waits as a standby (and forwards API calls).
-    fn is_standby(&self) -> bool;
-    /// The address of the host that serves the cluster now, if one does (may block on
+    /// This host's node id.
+    fn node_id(&self) -> String;
+    /// The runs the host serves, which the cluster changes as shards come and go.
+    fn placement(&self) -> Arc<Placement> {
+        Arc::new(Placement::whole())
+    }
+    /// The host is open: from now on, take up the runs of shards gained and let go of
+    /// those of shards released.
+    fn attach(&self, host: &Host) {
+        let _ = host;
+    }
+    /// Whether this host serves only some workflows (a cluster's shards).
+    fn is_partial(&self) -> bool {
+        false
+    }
+    /// Whether this host serves `workflow_id` now.
+    fn serves(&self, workflow_id: &str) -> bool {
+        let _ = workflow_id;
+        true
+    }
+    /// The workflow id of `id`, a workflow id or a run id (may block on a database read).
+    fn workflow_of(&self, id: &str) -> String {
+        id.to_string()
+    }
+    /// The address of the host that serves `workflow_id` now, if one does (may block on
     /// a database read).
-    fn holder(&self) -> Option<String>;
-    /// A call was forwarded to the host that serves: `answered`, `unsent` (it never
-    /// left) or `unanswered` (the outcome is unknown).
+    fn owner_of(&self, workflow_id: &str) -> Option<String> {
+        let _ = workflow_id;
+        None
+    }
+    /// A call was forwarded to the host that serves it: `answered`, `unsent` (it never
+    /// left), `unanswered` (the outcome is unknown) or `bounced` (a forwarded call for a
+    /// workflow this host no longer serves).
     fn forwarded(&self, outcome: &'static str) {
         let _ = outcome;
     }
@@ -75,12 +103,8 @@ impl ClusterView for SingleHost {
         Box::pin(async { Ok(()) })
     }
 
-    fn is_standby(&self) -> bool {
-        false
-    }
-
-    fn holder(&self) -> Option<String> {
-        None
+    fn node_id(&self) -> String {
+        self.node_id.clone()
     }
 }
 

@@ -28,7 +28,7 @@ impl From<MessageError> for ApiError {
             MessageError::Rejected(_) => ErrorCode::UpdateRejected,
             MessageError::Failed(_) => ErrorCode::QueryFailed,
             MessageError::Invalid(_) => ErrorCode::BadRequest,
-            MessageError::Unavailable(_) => ErrorCode::Unavailable,
+            MessageError::Unavailable(_) | MessageError::NotOwner { .. } => ErrorCode::Unavailable,
             MessageError::Stopped(_) | MessageError::OutcomeUnknown(_) => ErrorCode::StorageFailed,
         };
         ApiError::new(code, e)

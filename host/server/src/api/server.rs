@@ -418,6 +418,7 @@ pub(crate) fn start_error(e: StartError) -> ApiError {
         StartError::Storage(_) => ErrorCode::Internal,
         StartError::Stopped(_) | StartError::OutcomeUnknown(_) => ErrorCode::StorageFailed,
         StartError::RateLimited { .. } => ErrorCode::ResourceExhausted,
+        StartError::NotOwner { .. } => ErrorCode::Unavailable,
     };
     ApiError::new(code, e)
 }

@@ -12,8 +12,8 @@ use axum::Router;
 
 use super::auth::Tokens;
 use super::cluster::ClusterView;
+use super::front::{front, Slot};
 use super::server::{router, secured};
-use super::standby::{front, Slot};
 use super::tls::TlsFiles;
 use super::Security;
 use crate::activities::ActivityRegistry;
@@ -102,20 +102,17 @@ impl Opening {
     /// Wait until the host may serve (a standby, until it holds the shards), open it,
     /// and put its routes behind the front door.
     async fn open(self) -> anyhow::Result<(Host, Schedules, crate::batches::Batches)> {
-        if self.cluster.is_standby() {
-            // On stdout for scripts, as "listening on" below.
-            announce(&format!("standby on {}", self.url));
-            tracing::info!(
-                "standby on {}: forwarding API calls to the host that serves",
-                self.url
-            );
-        }
         self.cluster.ready().await.map_err(HostFailed)?;
         let data_dir = self.config.data_dir.clone().unwrap_or_default();
-        let host = match self.storage {
-            Some(storage) => Host::open_with_storage(self.config, storage, self.activities).await?,
-            None => Host::open(self.config, self.activities).await?,
+        let config = HostConfig {
+            placement: self.cluster.placement(),
+            ..self.config
         };
+        let host = match self.storage {
+            Some(storage) => Host::open_with_storage(config, storage, self.activities).await?,
+            None => Host::open(config, self.activities).await?,
+        };
+        self.cluster.attach(&host);
         let schedules = Schedules::start(&host).await?;
         let batches = crate::batches::Batches::start(&host).await?;
         self.cluster

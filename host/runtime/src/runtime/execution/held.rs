@@ -36,6 +36,9 @@ impl Execution {
                 },
             }
             self.absorb_queued_pending();
+            if !self.host.placement.owns(&self.record.workflow_id) {
+                return false;
+            }
             if !self.upgrades.is_empty() {
                 self.upgrade().await;
             }

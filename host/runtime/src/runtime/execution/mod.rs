@@ -264,6 +264,11 @@ impl Execution {
                 // waiting on this run hear "outcome unknown" when it is gone.
                 return;
             }
+            if !self.host.placement.owns(&self.record.workflow_id) {
+                // Its shard went to another host, which takes it up from storage.
+                tracing::debug!(run = %self.record.run_id, "the run's shard was given up");
+                return;
+            }
             if !self.ready()
                 && self.queries.is_empty()
                 && self.terminate.is_none()
