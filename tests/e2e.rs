@@ -25,6 +25,8 @@ mod batch_jobs;
 mod cancellation;
 mod children;
 mod circuit_breaker;
+#[cfg(feature = "postgres")]
+mod cluster_in_process;
 mod codec;
 mod compliance;
 mod continue_as_new;

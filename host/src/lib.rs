@@ -12,6 +12,7 @@
 pub use weft_api::pem;
 /// The names users give (workflow ids, module names, schedule ids, …), checked.
 pub use weft_model::names;
+pub use weft_runtime::placement;
 pub use weft_runtime::{activities, contract, engine, flow, history, metrics, payload_codec};
 pub use weft_runtime::{batches, query, replay, runtime, schedules, storage, testing};
 

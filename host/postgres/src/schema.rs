@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("runs by close time", V4_RUNS_BY_CLOSE),
     ("batch jobs", V5_BATCHES),
     ("runs by workflow id", V6_RUNS_BY_WORKFLOW),
+    ("the cluster's key", V7_CLUSTER_KEY),
 ];
 
 /// The schema version this weft writes.
@@ -155,6 +156,10 @@ CREATE INDEX runs_by_workflow ON runs (workflow_id, start_ms DESC, run_id DESC);
 
 /// The cluster (its shard count, fixed when the first host creates it), its nodes and
 /// the shard leases (see `cluster/`). Times are the database's clock.
+/// The key the hosts of a cluster present to one another's internal routes (set when
+/// the cluster row is made, or at the first join after this migration).
+const V7_CLUSTER_KEY: &str = "ALTER TABLE cluster ADD COLUMN IF NOT EXISTS cluster_key TEXT";
+
 const V2_CLUSTER: &str = r#"
 CREATE TABLE cluster (
     id integer PRIMARY KEY CHECK (id = 1),

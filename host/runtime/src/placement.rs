@@ -21,12 +21,15 @@ pub const HASH_NAME: &str = "fnv1a64-v1";
 /// assert!(shard_of("order-1", 256) < 256);
 /// ```
 pub fn shard_of(workflow_id: &str, shard_count: u32) -> u32 {
+    (fnv1a64(workflow_id.as_bytes()) % u64::from(shard_count.max(1))) as u32
+}
+
+/// FNV-1a (64 bits) of `bytes`: stable across builds and machines, for what hosts must
+/// agree on (shards, ids derived from request ids).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0100_0000_01b3;
-    let hash = workflow_id
-        .bytes()
-        .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME));
-    (hash % u64::from(shard_count.max(1))) as u32
+    (bytes.iter()).fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 /// The shards a host serves now.

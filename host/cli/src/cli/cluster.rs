@@ -1,6 +1,6 @@
-//! `weft cluster status`, and how `weft server --database` joins its cluster: as the
-//! host that holds the shards, or as a standby that takes them over when that host's
-//! leases expire.
+//! `weft cluster status`, and how `weft server --database` joins its cluster: it serves
+//! the shards rendezvous hashing gives it among the live hosts, taking up their runs as
+//! it claims them and letting them go as it releases them.
 
 use std::time::Duration;
 
@@ -160,6 +160,10 @@ mod joined {
             self.membership.node_id().to_string()
         }
 
+        fn cluster_key(&self) -> Option<String> {
+            Some(self.membership.key())
+        }
+
         fn placement(&self) -> Arc<Placement> {
             self.placement.clone()
         }
@@ -310,7 +314,7 @@ mod joined {
                 forwarded: IntCounterVec::new(
                     Opts::new(
                         "weft_cluster_forwarded_total",
-                        "calls this host forwarded as a standby, by outcome",
+                        "calls this host forwarded to the host that serves them, and its own requests for runs other hosts serve (internal), by outcome",
                     ),
                     &["outcome"],
                 )

@@ -35,10 +35,11 @@ use crate::ui::UiMode;
 /// supervisor restarts it; the restart resumes from what is durable. A request whose
 /// own commit met the error is answered "outcome unknown": it may or may not be durable.
 ///
-/// With --database, hosts on one database form a cluster: the host that holds every
-/// shard lease serves; the others are standbys that forward every API call to it (they
-/// print `standby on URL` first) and take the shards over when its leases expire (then
-/// `listening on URL`). A host that loses a lease stops with exit code 6.
+/// With --database, hosts on one database form a cluster: each live host serves its
+/// share of the shards (a workflow id's shard is a hash of the id), any host answers any
+/// call (forwarding a call about a workflow to the host that serves it), and the shards
+/// of a host that dies are taken over by the others when its leases expire. A host that
+/// loses a lease it did not give up stops with exit code 6.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   weft server --data ./data --listen 127.0.0.1:7233
@@ -51,10 +52,11 @@ use crate::ui::UiMode;
   weft server --data ./data --start-rate report=10/s,refuse --start-rate sync=100/m   # starts per type
   weft server --data ./cache --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft
 
-A cluster on one PostgreSQL database (a second host waits as a standby and takes over
-every shard when the first host's leases expire):
+A cluster on one PostgreSQL database (the hosts share its shards; a host that dies has
+its shards taken over by the others when its leases expire):
   weft server --data ./a --database $DB --node-id a --listen 10.0.0.1:7233 --shards 256
   weft server --data ./b --database $DB --node-id b --listen 10.0.0.2:7233 --lease-time 5s
+  weft server --data ./c --database $DB --node-id c --listen 10.0.0.3:7233
 
 HTTPS, client certificates (mTLS) and bearer tokens:
   weft server --data ./data --tls-cert server.pem --tls-key server.key
@@ -125,7 +127,7 @@ pub struct ServerArgs {
     #[arg(long, value_name = "N", requires = "database", value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub shards: Option<u32>,
     /// How long a shard lease lasts without renewal (with --database): a host that dies
-    /// loses its shards to a standby after this long. Renewed every second (four times
+    /// loses its shards to the other hosts after this long. Renewed every second (four times
     /// a lease when it is shorter than 4 s).
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_lease, requires = "database")]
     pub lease_time: Duration,

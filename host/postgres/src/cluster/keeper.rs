@@ -21,8 +21,11 @@ use crate::writer::connect;
 use crate::OpenError;
 
 /// Create the cluster's row and shards if this is the first host, and check that the
-/// database's cluster is one this weft can join; its shard count.
-pub async fn create_or_check(client: &Client, shards: Option<u32>) -> Result<u32, OpenError> {
+/// database's cluster is one this weft can join; its shard count and key.
+pub async fn create_or_check(
+    client: &Client,
+    shards: Option<u32>,
+) -> Result<(u32, String), OpenError> {
     let wanted = shards.unwrap_or(super::DEFAULT_SHARDS) as i32;
     client
         .execute(
@@ -31,13 +34,21 @@ pub async fn create_or_check(client: &Client, shards: Option<u32>) -> Result<u32
             &[&wanted, &HASH_NAME],
         )
         .await?;
-    let row = client
-        .query_one(
-            "SELECT shard_count, hash_name FROM cluster WHERE id = 1",
+    // Two random UUIDs: 244 random bits, from the database's own generator.
+    client
+        .execute(
+            "UPDATE cluster SET cluster_key = gen_random_uuid()::text || gen_random_uuid()::text \
+             WHERE id = 1 AND cluster_key IS NULL",
             &[],
         )
         .await?;
-    let (count, hash): (i32, String) = (row.get(0), row.get(1));
+    let row = client
+        .query_one(
+            "SELECT shard_count, hash_name, cluster_key FROM cluster WHERE id = 1",
+            &[],
+        )
+        .await?;
+    let (count, hash, key): (i32, String, String) = (row.get(0), row.get(1), row.get(2));
     if hash != HASH_NAME {
         return Err(OpenError::Cluster(format!(
             "the database's cluster places workflows with `{hash}`, which this weft does not know"
@@ -56,7 +67,7 @@ pub async fn create_or_check(client: &Client, shards: Option<u32>) -> Result<u32
             &[&count],
         )
         .await?;
-    Ok(count as u32)
+    Ok((count as u32, key))
 }
 
 /// Record this process as the node `config.node_id`, with a new session (a process

@@ -5,7 +5,7 @@
 //! monotonic clock from when the renewal that granted it was sent: past that point
 //! another host may have taken the shard, so nothing is committed for it even before
 //! the database would refuse it. Once a held shard is lost, the loss is recorded for
-//! good: the host stops (a restart joins again, as a standby or by retaking its shards).
+//! good: the host stops (a restart joins again and retakes its shards, or its share).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -28,6 +28,8 @@ pub trait ShardListener: Send + Sync {
 #[derive(Default)]
 pub struct Leases {
     shard_count: OnceLock<u32>,
+    /// The cluster's key (see `Membership::key`).
+    key: OnceLock<String>,
     held: RwLock<HashMap<u32, i64>>,
     trusted_until: Mutex<Option<Instant>>,
     lost: OnceLock<String>,
@@ -48,6 +50,15 @@ impl Leases {
     /// Set once, when the membership learns the cluster's shard count.
     pub fn set_shard_count(&self, count: u32) {
         let _ = self.shard_count.set(count);
+    }
+
+    /// Set once, when the membership reads the cluster's row.
+    pub fn set_key(&self, key: String) {
+        let _ = self.key.set(key);
+    }
+
+    pub fn key(&self) -> Option<&str> {
+        self.key.get().map(String::as_str)
     }
 
     pub fn shard_count(&self) -> Option<u32> {

@@ -166,6 +166,11 @@ impl Membership {
         self.leases.held()
     }
 
+    /// The key the hosts of this cluster present to one another's internal routes.
+    pub fn key(&self) -> String {
+        self.leases.key().unwrap_or_default().to_string()
+    }
+
     /// Why this host lost its leases, if it did: it must stop.
     pub fn lost(&self) -> Option<String> {
         self.leases.lost().map(str::to_string)
@@ -174,6 +179,15 @@ impl Membership {
     /// Stop the lease keeper and release the shards (waits for the release).
     pub fn leave(mut self) {
         self.stop_keeper();
+    }
+
+    /// Stop renewing without releasing anything, as a process that died would: the
+    /// other hosts take the shards over once their leases expire.
+    pub fn abandon(mut self) {
+        if let Some(keeper) = self.keeper.take() {
+            keeper.abort();
+        }
+        self.stop.take();
     }
 
     fn stop_keeper(&mut self) {
@@ -214,7 +228,8 @@ pub(crate) async fn start(
     leases: Arc<Leases>,
     address: Arc<Mutex<String>>,
 ) -> Result<Started, OpenError> {
-    let shard_count = keeper::create_or_check(client, config.shards).await?;
+    let (shard_count, key) = keeper::create_or_check(client, config.shards).await?;
+    leases.set_key(key);
     let session = uuid::Uuid::new_v4().simple().to_string();
     keeper::join(client, &config, &session).await?;
     leases.set_shard_count(shard_count);

@@ -98,9 +98,10 @@ impl Batches {
         for (id, bytes) in host.storage().batches()? {
             batches.insert(id.clone(), BatchRecord::decode(&id, &bytes)?);
         }
+        // In a cluster, a batch runs on the host that serves its id's shard.
         let running: Vec<String> = batches
             .values()
-            .filter(|b| b.state == BatchState::Running)
+            .filter(|b| b.state == BatchState::Running && host.serves(&b.id))
             .map(|b| b.id.clone())
             .collect();
         let inner = Arc::new(Inner {
@@ -130,7 +131,13 @@ impl Batches {
         spec.check()?;
         let id = match &spec.id {
             Some(id) => id.clone(),
-            None => format!("batch-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            None => loop {
+                // One this host serves, in a cluster (it runs the batch).
+                let id = format!("batch-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+                if host.serves(&id) || host.shards_served().is_empty() {
+                    break id;
+                }
+            },
         };
         let targets = targets(&host, &spec.query)?;
         let mut batches = self.inner.batches.lock().await;

@@ -28,7 +28,7 @@ pub const MAX_DEBOUNCE_KEY_BYTES: usize = 200;
 pub const MAX_DEBOUNCE_PERIOD: Duration = Duration::from_secs(7 * 86_400);
 
 /// A start's debounce: its key (scoped by workflow type) and period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Debounce {
     pub key: String,
     pub period: Duration,

@@ -62,6 +62,8 @@ pub struct HostConfig {
     pub sensitive_fields: crate::masking::SensitiveFields,
     /// The runs this host serves: every one, or (in a cluster) the shards it holds.
     pub placement: std::sync::Arc<crate::placement::Placement>,
+    /// How requests for runs another host serves reach it (a cluster's server sets it).
+    pub remote: Option<std::sync::Arc<dyn super::Remote>>,
 }
 
 impl HostConfig {
@@ -88,6 +90,7 @@ impl HostConfig {
             retention: None,
             sensitive_fields: crate::masking::SensitiveFields::default(),
             placement: std::sync::Arc::new(crate::placement::Placement::whole()),
+            remote: None,
         }
     }
 
@@ -123,6 +126,7 @@ impl HostConfig {
             retention: None,
             sensitive_fields: crate::masking::SensitiveFields::default(),
             placement: std::sync::Arc::new(crate::placement::Placement::whole()),
+            remote: None,
         }
     }
 }

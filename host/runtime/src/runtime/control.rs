@@ -7,13 +7,14 @@ use tokio::sync::oneshot;
 
 use super::messages::MessageError;
 use super::outbox::Ack;
+use super::remote::RemoteMessage;
 use super::request_ids::{RequestKey, RequestKind};
 use super::{Host, Message, RunHandle};
 use crate::history::vocab::ParentClosePolicy;
 
 /// What a request to stop an execution asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StopKind {
+pub(super) enum StopKind {
     Cancel,
     Terminate,
 }
@@ -56,6 +57,27 @@ impl Host {
     }
 
     async fn stop(
+        &self,
+        id: &str,
+        reason: &str,
+        kind: StopKind,
+        request_id: Option<&str>,
+    ) -> Result<RunHandle, MessageError> {
+        let here = self.stop_here(id, reason, kind, request_id).await;
+        if !self.inner.placement.is_partial() {
+            return here;
+        }
+        let message = RemoteMessage::Stop {
+            reason: reason.to_string(),
+            terminate: kind == StopKind::Terminate,
+            request_id: request_id.map(str::to_string),
+        };
+        self.or_elsewhere(here, message).await
+    }
+
+    /// [`Host::cancel_with_request`] or [`Host::terminate_with_request`] on this host
+    /// only.
+    pub(super) async fn stop_here(
         &self,
         id: &str,
         reason: &str,

@@ -67,7 +67,7 @@ pub struct CheckFailure {
 }
 
 /// A run could not be started.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum StartError {
     /// No deployed module exports this workflow type.
     #[error(
@@ -86,7 +86,7 @@ pub enum StartError {
         workflow_id: String,
         run_id: String,
         status: String,
-        policy: &'static str,
+        policy: String,
     },
     /// The request is malformed (the workflow id, a signal-with-start's signal name
     /// or input, a search attribute).

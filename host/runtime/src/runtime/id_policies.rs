@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 /// May a new run take the id of a closed one?
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum IdReusePolicy {
     #[default]
     AllowDuplicate,
@@ -13,7 +13,7 @@ pub enum IdReusePolicy {
 }
 
 /// What a start does when a run of its id is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum IdConflictPolicy {
     #[default]
     Fail,

@@ -84,7 +84,7 @@ impl UpdateOutcome {
 }
 
 /// A signal, query or update that did not get through.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum MessageError {
     /// No execution has this workflow id or run id.
     #[error("no execution with id `{0}`")]

@@ -24,6 +24,7 @@ mod outcome;
 mod pause;
 mod pending;
 mod queries;
+mod remote;
 mod removal;
 mod request_ids;
 mod requests;
@@ -51,6 +52,7 @@ pub use messages::{
     MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
 };
 pub use outcome::status_of;
+pub use remote::{Answer, Remote, RemoteMessage};
 pub use removal::DeleteError;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;
@@ -81,7 +83,7 @@ pub(crate) use message::Message;
 use timers::Timers;
 
 /// A started run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunHandle {
     pub workflow_id: String,
     pub run_id: String,
@@ -108,6 +110,8 @@ pub(crate) struct HostInner {
     pub(crate) timers: Arc<Timers>,
     /// The runs this host serves (every one, or a cluster's shards it holds).
     pub(crate) placement: Arc<crate::placement::Placement>,
+    /// How requests for runs another host serves reach it (in a cluster).
+    pub(crate) remote: Option<Arc<dyn Remote>>,
     /// Open runs by workflow id.
     open: Mutex<HashMap<String, RunHandle>>,
     /// The actors of open runs, by run id: the runs that do not rest (see
@@ -142,6 +146,9 @@ impl HostInner {
 
     /// Wait for a run to close and return how it ended (see [`Host::wait`]).
     pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        if self.placement.is_partial() {
+            return self.wait_anywhere(run_id).await;
+        }
         match self.on_close(run_id)? {
             Some(rx) => rx.await.map_err(|_| {
                 QueryError::NotFound(format!("{run_id} (the host stopped while waiting)"))
@@ -154,6 +161,34 @@ impl HostInner {
                 self.inspector()
                     .outcome(&record)?
                     .ok_or_else(|| QueryError::NotFound(run_id.to_string()))
+            }
+        }
+    }
+
+    /// [`HostInner::wait`] in a cluster, where the run may be served by another host, or
+    /// move between hosts while it is waited on: told by this host's actor while it
+    /// serves the run, and otherwise by a look at the run's record every so often.
+    async fn wait_anywhere(&self, run_id: &str) -> Result<Outcome, QueryError> {
+        const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+        let mut told: Option<oneshot::Receiver<Outcome>> = None;
+        loop {
+            let record = (self.storage.run(run_id)?)
+                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
+            if !record.status.is_open() {
+                return (self.inspector().outcome(&record)?)
+                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
+            }
+            if told.is_none() && self.placement.owns(&record.workflow_id) {
+                told = self.on_close(run_id)?;
+            }
+            match told.as_mut() {
+                Some(rx) => match tokio::time::timeout(LOOK_EVERY, rx).await {
+                    Ok(Ok(outcome)) => return Ok(outcome),
+                    // Given up with its shard: look again.
+                    Ok(Err(_)) => told = None,
+                    Err(_) => {}
+                },
+                None => tokio::time::sleep(LOOK_EVERY).await,
             }
         }
     }
@@ -393,6 +428,7 @@ impl Host {
                 metrics,
                 timers: timers.clone(),
                 placement: config.placement.clone(),
+                remote: config.remote.clone(),
                 open: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
                 actor_cache_size: config.actor_cache_size,

@@ -28,10 +28,11 @@ use tokio::task::JoinHandle;
 
 use super::message::Message;
 use super::messages::MessageError;
+use super::remote::RemoteMessage;
 use super::{Host, HostInner};
 use crate::history::vocab::{Command, Job, SignalExternal};
 use crate::history::Event;
-use crate::storage::{OutboxRow, Write};
+use crate::storage::{durable, OutboxRow, Write};
 
 /// Where an effect's row is: its source run and ordinal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,6 +268,9 @@ impl Host {
                 Ok(_) => answer.await.unwrap_or_else(|_| {
                     Err(MessageError::Unavailable("the target stopped".into()))
                 }),
+                Err(MessageError::NotOwner { workflow_id, .. }) => {
+                    self.carry_out_elsewhere(&workflow_id, from, &effect).await
+                }
                 Err(e) => Err(e),
             };
             match result {
@@ -294,6 +298,55 @@ impl Host {
         }
         // Left in the outbox: the next host to open tries again.
         tracing::warn!(from, to = %target, "effect not carried out yet; it stays in the outbox");
+    }
+
+    /// Carry `effect` out on the host that serves its target `workflow_id`, under a
+    /// request id made of its row's key, so that sending it again (after a lost reply,
+    /// or from the next host to serve the source) takes effect once; then delete the
+    /// row, which the target's host cannot.
+    async fn carry_out_elsewhere(
+        &self,
+        workflow_id: &str,
+        from: &str,
+        effect: &Outgoing,
+    ) -> Result<(), MessageError> {
+        let Some(remote) = self.inner.remote.clone() else {
+            return Err(MessageError::Unavailable(format!(
+                "workflow `{workflow_id}` is served by another host, which this one cannot reach"
+            )));
+        };
+        let request_id = Some(format!(
+            "outbox:{}:{}",
+            effect.key.run_id, effect.key.ordinal
+        ));
+        let message = match &effect.effect {
+            Effect::Signal { .. } => {
+                let signal = effect.signal.as_ref().ok_or_else(|| {
+                    MessageError::NotFound(format!(
+                        "the signal recorded by `{from}` is not in its history"
+                    ))
+                })?;
+                RemoteMessage::Signal {
+                    name: signal.name.clone(),
+                    input: signal.input.clone(),
+                    request_id,
+                }
+            }
+            Effect::CancelChild { .. } => RemoteMessage::Stop {
+                reason: "cancelled by its parent".into(),
+                terminate: false,
+                request_id,
+            },
+            Effect::ClosePolicy { terminate, .. } => RemoteMessage::Stop {
+                reason: format!("its parent `{from}` closed"),
+                terminate: *terminate,
+                request_id,
+            },
+        };
+        remote.message(workflow_id, message).await?;
+        durable(self.inner.storage.commit(vec![effect.key.delete()]))
+            .await
+            .map_err(|e| MessageError::Unavailable(e.to_string()))
     }
 
     /// The child `seq` of run `run_id` recorded the cancellation the run requested: the

@@ -8,6 +8,7 @@ use super::execution::Updates;
 use super::messages::{check_message, MessageError, UpdateOutcome, UpdateRequest};
 use super::outbox::Ack;
 use super::queries::{self, METADATA_QUERY};
+use super::remote::RemoteMessage;
 use super::request_ids::{RequestKey, RequestKind};
 use super::{Host, Message, QueryError, RunHandle};
 use crate::history::vocab::{Query, Signal, Update};
@@ -41,6 +42,16 @@ impl Host {
         name: &str,
         input: Payload,
     ) -> Result<RunHandle, MessageError> {
+        self.signal_with_request(id, name, input, None).await
+    }
+
+    /// [`Host::signal`] on this host only.
+    async fn signal_here(
+        &self,
+        id: &str,
+        name: &str,
+        input: Payload,
+    ) -> Result<RunHandle, MessageError> {
         let (reply, acked) = oneshot::channel();
         let run = self.signal_acked(id, name, input, Ack::new(reply))?;
         acked
@@ -59,8 +70,28 @@ impl Host {
         input: Payload,
         request_id: Option<&str>,
     ) -> Result<RunHandle, MessageError> {
+        if !self.inner.placement.is_partial() {
+            return self.signal_here_with(id, name, input, request_id).await;
+        }
+        let message = RemoteMessage::Signal {
+            name: name.to_string(),
+            input: input.clone(),
+            request_id: request_id.map(str::to_string),
+        };
+        let here = self.signal_here_with(id, name, input, request_id).await;
+        self.or_elsewhere(here, message).await
+    }
+
+    /// [`Host::signal_with_request`] on this host only.
+    pub(super) async fn signal_here_with(
+        &self,
+        id: &str,
+        name: &str,
+        input: Payload,
+        request_id: Option<&str>,
+    ) -> Result<RunHandle, MessageError> {
         let Some(request_id) = request_id else {
-            return self.signal(id, name, input).await;
+            return self.signal_here(id, name, input).await;
         };
         check_message("signal", name, &input)?;
         let key =

@@ -74,6 +74,17 @@ impl Host {
         Ok(versions.clone())
     }
 
+    /// Whether this host is one of a cluster's, serving only the shards it holds.
+    pub fn in_cluster(&self) -> bool {
+        self.inner.placement.is_partial()
+    }
+
+    /// Whether this host serves `workflow_id` now (a schedule id too: a schedule is
+    /// served where a workflow of its id would be).
+    pub fn serves(&self, workflow_id: &str) -> bool {
+        self.inner.placement.owns(workflow_id)
+    }
+
     /// The shards this host serves now (every one, for a host alone on its storage).
     pub fn shards_served(&self) -> Vec<u32> {
         self.inner.placement.held()

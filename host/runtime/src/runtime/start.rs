@@ -23,12 +23,13 @@ use crate::engine::Module;
 use crate::history::vocab::{Signal, StartWorkflow, Update};
 use crate::history::{Event, ExecutionStarted, History, Job, Payload, FORMAT_VERSION};
 use crate::storage::{durable, ModuleVersion, RunRecord, Status, Write};
+use serde::{Deserialize, Serialize};
 use weft_model::names::WorkflowId;
 use weft_model::Priority;
 use weft_types::SearchAttributeValue;
 
 /// What to start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StartRequest {
     pub workflow_type: String,
     pub input: Payload,
@@ -160,7 +161,7 @@ impl StartRequest {
 }
 
 /// How a start request was served.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartOutcome {
     pub run: RunHandle,
     /// False when an open run took the request (use-existing, signal-with-start).
@@ -177,6 +178,16 @@ impl Host {
     /// run of its id (signal-with-start, use-existing). A request id applied before
     /// answers what it answered then.
     pub async fn start_execution(&self, request: StartRequest) -> Result<StartOutcome, StartError> {
+        self.start_on(request, true).await
+    }
+
+    /// [`Host::start_execution`]; a workflow id another host of the cluster serves is
+    /// started there when `forward`, refused with [`StartError::NotOwner`] otherwise.
+    pub(super) async fn start_on(
+        &self,
+        request: StartRequest,
+        forward: bool,
+    ) -> Result<StartOutcome, StartError> {
         if let Some(error) = self.failure() {
             return Err(StartError::Stopped(error));
         }
@@ -208,6 +219,9 @@ impl Host {
         };
         let placement = &self.inner.placement;
         if !placement.owns(&workflow_id) {
+            if let (true, Some(remote)) = (forward, &self.inner.remote) {
+                return remote.start(&workflow_id, request).await;
+            }
             return Err(StartError::NotOwner {
                 shard: placement.shard_of(&workflow_id),
                 workflow_id,
@@ -377,7 +391,7 @@ impl Host {
             workflow_id: workflow_id.to_string(),
             run_id: last.run_id,
             status: last.status.name().to_string(),
-            policy: policy.as_str(),
+            policy: policy.as_str().to_string(),
         })
     }
 
@@ -583,12 +597,6 @@ impl Host {
 /// The workflow id the host gives a start of `workflow_type` that names no id but has
 /// request id `request_id`: the same for every retry, on any host of a cluster.
 pub fn workflow_id_for_request(workflow_type: &str, request_id: &str) -> String {
-    let unique = format!("{:016x}", fnv1a64(request_id.as_bytes()));
+    let unique = format!("{:016x}", crate::placement::fnv1a64(request_id.as_bytes()));
     format!("{workflow_type}-{}", &unique[..12])
-}
-
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -87,6 +87,53 @@ struct Inner {
     stopped: std::sync::atomic::AtomicBool,
     /// Run ids whose close a watcher waits for.
     watched: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// In a cluster, the shards served when the map was last read from storage.
+    served: std::sync::Mutex<Vec<u32>>,
+}
+
+impl Inner {
+    /// The schedules, locked and [refreshed](Inner::refresh).
+    async fn lock(
+        &self,
+        host: &Host,
+        always: bool,
+    ) -> Result<tokio::sync::MutexGuard<'_, HashMap<String, ScheduleRecord>>, ScheduleError> {
+        let mut schedules = self.schedules.lock().await;
+        self.refresh(host, &mut schedules, always)?;
+        Ok(schedules)
+    }
+
+    /// In a cluster, read the schedules again from storage when the shards this host
+    /// serves changed since the last read (another host may have changed those it
+    /// served), or when `always`.
+    fn refresh(
+        &self,
+        host: &Host,
+        schedules: &mut HashMap<String, ScheduleRecord>,
+        always: bool,
+    ) -> Result<(), ScheduleError> {
+        if !host.in_cluster() {
+            return Ok(());
+        }
+        let served = host.shards_served();
+        let changed = *self.served.lock().unwrap() != served;
+        if changed || always {
+            *schedules = load(host)?;
+            *self.served.lock().unwrap() = served;
+        }
+        Ok(())
+    }
+}
+
+/// Every stored schedule, decoded.
+fn load(host: &Host) -> Result<HashMap<String, ScheduleRecord>, ScheduleError> {
+    let mut schedules = HashMap::new();
+    for (id, bytes) in host.storage().schedules()? {
+        let record = ScheduleRecord::decode(&id, &bytes, host.codec())?;
+        CompiledSpec::new(&record.schedule.spec)?;
+        schedules.insert(id, record);
+    }
+    Ok(schedules)
 }
 
 /// How many next action times `describe` lists.
@@ -96,18 +143,14 @@ impl Schedules {
     /// Load the host's schedules and start acting on them. Slots that came due while
     /// the host was down are acted on at once, within each schedule's catch-up window.
     pub async fn start(host: &Host) -> Result<Schedules, ScheduleError> {
-        let mut schedules = HashMap::new();
-        for (id, bytes) in host.storage().schedules()? {
-            let record = ScheduleRecord::decode(&id, &bytes, host.codec())?;
-            CompiledSpec::new(&record.schedule.spec)?;
-            schedules.insert(id, record);
-        }
+        let schedules = load(host)?;
         let inner = Arc::new(Inner {
             host: host.downgrade(),
             schedules: Mutex::new(schedules),
             changed: Arc::new(Notify::new()),
             watched: std::sync::Mutex::default(),
             stopped: std::sync::atomic::AtomicBool::new(false),
+            served: std::sync::Mutex::new(host.shards_served()),
         });
         {
             let schedules = inner.schedules.lock().await;
@@ -149,7 +192,7 @@ impl Schedules {
         check_id(id)?;
         check(&schedule)?;
         let host = self.host()?;
-        let mut schedules = self.inner.schedules.lock().await;
+        let mut schedules = self.inner.lock(&host, false).await?;
         if schedules.contains_key(id) {
             return Err(ScheduleError::AlreadyExists(id.to_string()));
         }
@@ -225,7 +268,7 @@ impl Schedules {
         apply: impl FnOnce(&mut ScheduleRecord, u64),
     ) -> Result<ScheduleRecord, ScheduleError> {
         let host = self.host()?;
-        let mut schedules = self.inner.schedules.lock().await;
+        let mut schedules = self.inner.lock(&host, false).await?;
         let current = schedules
             .get(id)
             .ok_or_else(|| ScheduleError::NotFound(id.to_string()))?;
@@ -244,7 +287,7 @@ impl Schedules {
         overlap: Option<OverlapPolicy>,
     ) -> Result<ScheduleRecord, ScheduleError> {
         let host = self.host()?;
-        let mut schedules = self.inner.schedules.lock().await;
+        let mut schedules = self.inner.lock(&host, false).await?;
         let mut record = schedules
             .get(id)
             .cloned()
@@ -273,7 +316,7 @@ impl Schedules {
             ));
         }
         let host = self.host()?;
-        let mut schedules = self.inner.schedules.lock().await;
+        let mut schedules = self.inner.lock(&host, false).await?;
         let mut record = schedules
             .get(id)
             .cloned()
@@ -297,7 +340,7 @@ impl Schedules {
     /// Delete a schedule. The runs it started go on.
     pub async fn delete(&self, id: &str) -> Result<(), ScheduleError> {
         let host = self.host()?;
-        let mut schedules = self.inner.schedules.lock().await;
+        let mut schedules = self.inner.lock(&host, false).await?;
         if !schedules.contains_key(id) {
             return Err(ScheduleError::NotFound(id.to_string()));
         }
@@ -325,7 +368,7 @@ impl Schedules {
 
     pub async fn describe(&self, id: &str) -> Result<ScheduleDescription, ScheduleError> {
         let host = self.host()?;
-        let schedules = self.inner.schedules.lock().await;
+        let schedules = self.inner.lock(&host, false).await?;
         let record = schedules
             .get(id)
             .ok_or_else(|| ScheduleError::NotFound(id.to_string()))?;
@@ -335,7 +378,8 @@ impl Schedules {
     /// Every schedule, by id.
     pub async fn list(&self) -> Result<Vec<ScheduleDescription>, ScheduleError> {
         let host = self.host()?;
-        let schedules = self.inner.schedules.lock().await;
+        // In a cluster, other hosts create and change the schedules they serve.
+        let schedules = self.inner.lock(&host, true).await?;
         let mut all = schedules
             .values()
             .map(|r| describe(&host, r))

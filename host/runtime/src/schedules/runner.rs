@@ -19,10 +19,19 @@ const SLOTS_PER_PASS: usize = 10_000;
 /// Act on schedules until the host or the schedules are gone.
 pub(super) async fn serve(inner: Weak<Inner>, changed: Arc<Notify>, clock: Clock) {
     loop {
-        let next = {
+        let (next, clustered) = {
             let Some(inner) = inner.upgrade() else { return };
             let schedules = inner.schedules.lock().await;
-            schedules.values().filter_map(next_due).min()
+            let Some(host) = inner.host.upgrade() else {
+                return;
+            };
+            let served = schedules.values().filter(|r| host.serves(&r.id));
+            (served.filter_map(next_due).min(), host.in_cluster())
+        };
+        // In a cluster, shards come and go: look again every second.
+        let next = match clustered {
+            true => Some(next.unwrap_or(u64::MAX).min(clock.now_ms() + 1_000)),
+            false => next,
         };
         let sleep = next.map(|at| clock.sleep_until(at));
         let busy = match sleep {
@@ -45,6 +54,9 @@ pub(super) async fn serve(inner: Weak<Inner>, changed: Arc<Notify>, clock: Clock
         let Some(host) = inner.host.upgrade() else {
             return;
         };
+        if let Err(e) = inner.refresh(&host, &mut schedules, false) {
+            tracing::error!("cannot read the schedules: {e}");
+        }
         pass(&inner, &host, &mut schedules).await;
         drop(host);
         drop(schedules);
@@ -69,7 +81,7 @@ fn next_due(record: &ScheduleRecord) -> Option<u64> {
 /// Bring every schedule up to now.
 async fn pass(inner: &Arc<Inner>, host: &Host, schedules: &mut HashMap<String, ScheduleRecord>) {
     let now = host.clock().now_ms();
-    for record in schedules.values_mut() {
+    for record in schedules.values_mut().filter(|r| host.serves(&r.id)) {
         let before = record.clone();
         let mut updated = record.clone();
         if let Err(e) = catch_up(inner, host, &mut updated, now).await {

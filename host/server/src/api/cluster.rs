@@ -26,6 +26,11 @@ pub trait ClusterView: Send + Sync + 'static {
     fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
     /// This host's node id.
     fn node_id(&self) -> String;
+    /// The key the hosts of the cluster present to one another's internal routes;
+    /// `None` for a host alone (which has none).
+    fn cluster_key(&self) -> Option<String> {
+        None
+    }
     /// The runs the host serves, which the cluster changes as shards come and go.
     fn placement(&self) -> Arc<Placement> {
         Arc::new(Placement::whole())
@@ -56,7 +61,8 @@ pub trait ClusterView: Send + Sync + 'static {
     }
     /// A call was forwarded to the host that serves it: `answered`, `unsent` (it never
     /// left), `unanswered` (the outcome is unknown) or `bounced` (a forwarded call for a
-    /// workflow this host no longer serves).
+    /// workflow this host no longer serves); or `internal`: the host's own request for a
+    /// run another host serves (a child's start, a signal) was answered there.
     fn forwarded(&self, outcome: &'static str) {
         let _ = outcome;
     }

@@ -137,8 +137,9 @@ async fn route(front: &Front, request: Request) -> Result<(Request, Option<Strin
     }
 }
 
-/// The workflow (or run) id `request` is about: the `{id}` of `/v1/executions/{id}/…`,
-/// or the id a start's body names or derives from its request id.
+/// The workflow (or run) id `request` is about: the `{id}` of `/v1/executions/{id}/…`
+/// or `/v1/schedules/{id}/…`, or the id a start's or a new schedule's body names (or a
+/// start's derives from its request id).
 async fn workflow_named(request: Request) -> Result<(Request, Option<String>), Response> {
     let path = request.uri().path().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -147,17 +148,43 @@ async fn workflow_named(request: Request) -> Result<(Request, Option<String>), R
             let id = percent_decode(id);
             Ok((request, Some(id)))
         }
+        // A schedule or a batch is served where a workflow of its id would be.
+        ["v1", "schedules" | "batches", id, ..] => {
+            let id = percent_decode(id);
+            Ok((request, Some(id)))
+        }
         ["v1", "executions"] if request.method() == Method::POST => {
-            let (parts, body) = request.into_parts();
-            let bytes = to_bytes(body, MAX_MODULE_BYTES).await.map_err(|e| {
-                ApiError::new(ErrorCode::BadRequest, format!("reading the body: {e}"))
-                    .into_response()
-            })?;
-            let id = start_workflow_id(&bytes);
-            Ok((Request::from_parts(parts, Body::from(bytes)), id))
+            with_body(request, start_workflow_id).await
+        }
+        ["v1", "schedules" | "batches"] if request.method() == Method::POST => {
+            with_body(request, |body| {
+                let named: Named = serde_json::from_slice(body).ok()?;
+                named.id
+            })
+            .await
         }
         _ => Ok((request, None)),
     }
+}
+
+/// The `id` a new schedule's or batch's body names (a host picks one when it names
+/// none).
+#[derive(serde::Deserialize)]
+struct Named {
+    id: Option<String>,
+}
+
+/// `request`, its body read, and the id `id_in` finds in the body.
+async fn with_body(
+    request: Request,
+    id_in: impl FnOnce(&Bytes) -> Option<String>,
+) -> Result<(Request, Option<String>), Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_MODULE_BYTES).await.map_err(|e| {
+        ApiError::new(ErrorCode::BadRequest, format!("reading the body: {e}")).into_response()
+    })?;
+    let id = id_in(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), id))
 }
 
 /// The workflow id a start's body names, or the one the host derives from its request

@@ -1,6 +1,6 @@
-//! Running `weft server`: bind, forward as a standby until the host may serve, open
-//! it and put its routes behind the front door, then serve until SIGINT or SIGTERM (or
-//! until the host fails, fail-stop).
+//! Running `weft server`: bind, answer 503 until the host is open (it joins its cluster
+//! first), open it and put its routes behind the front door, then serve until SIGINT or
+//! SIGTERM (or until the host fails, fail-stop).
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -13,6 +13,7 @@ use axum::Router;
 use super::auth::Tokens;
 use super::cluster::ClusterView;
 use super::front::{front, Slot};
+use super::remote::HttpRemote;
 use super::server::{router, secured};
 use super::tls::TlsFiles;
 use super::Security;
@@ -99,13 +100,18 @@ struct Opening {
 }
 
 impl Opening {
-    /// Wait until the host may serve (a standby, until it holds the shards), open it,
+    /// Wait until the host may open (it joined its cluster), open it,
     /// and put its routes behind the front door.
     async fn open(self) -> anyhow::Result<(Host, Schedules, crate::batches::Batches)> {
         self.cluster.ready().await.map_err(HostFailed)?;
         let data_dir = self.config.data_dir.clone().unwrap_or_default();
+        let key = self.cluster.cluster_key();
+        let remote = key.clone().map(|key| {
+            Arc::new(HttpRemote::new(self.cluster.clone(), key)) as Arc<dyn crate::runtime::Remote>
+        });
         let config = HostConfig {
             placement: self.cluster.placement(),
+            remote,
             ..self.config
         };
         let host = match self.storage {
@@ -122,6 +128,11 @@ impl Opening {
         // its login page, or the same bearer token.
         let routes = router(host.clone(), schedules.clone(), batches.clone());
         let routes = secured(routes, self.tokens.clone());
+        // The cluster's own calls carry its key rather than a client's token.
+        let routes = match key {
+            Some(key) => routes.merge(super::internal::routes(host.clone(), key)),
+            None => routes,
+        };
         let (mode, tls) = self.ui;
         let tokenless = self.tokens.is_none();
         let ui = crate::ui::router(
@@ -151,7 +162,7 @@ impl Opening {
     }
 }
 
-/// Serve `app` on `listener` (forwarding as a standby, then opening the host) until
+/// Serve `app` on `listener` (opening the host meanwhile) until
 /// SIGINT or SIGTERM; then answer the requests in flight while the host's activities
 /// wind down.
 async fn serve_until_signalled<L>(

@@ -113,7 +113,7 @@ async fn next_attempt(
     let handle = host.handle()?;
     // A later attempt keeps the first's priority and fairness.
     let turn = crate::flow::Turn::of_history(&history);
-    let request = child_request(parent, child, attempt + 1, left, turn);
+    let request = child_request(host, parent, child, attempt + 1, left, turn);
     match handle.start(request).await {
         Ok(run) => Some(run.run_id),
         Err(e) => {

@@ -116,7 +116,12 @@ impl Execution {
 
 /// The start of attempt `attempt` of `child` (`execution_timeout`: what is left of the
 /// execution timeout, for a later attempt), at `turn` (its own, else its parent's).
+///
+/// A child another host of the cluster serves is started there under a request id made
+/// of its parent, its place and the attempt, so a start sent again after a lost reply
+/// starts it once.
 pub(super) fn child_request(
+    host: &HostInner,
     parent: &str,
     child: &PendingChild,
     attempt: u32,
@@ -124,7 +129,14 @@ pub(super) fn child_request(
     turn: Turn,
 ) -> StartRequest {
     let ms = std::time::Duration::from_millis;
+    let workflow_id = child.workflow_id();
+    let request_id = (!host.placement.owns(&workflow_id)).then(|| {
+        let (seq, at) = (child.start.seq, child.scheduled_ms);
+        let parent = crate::placement::fnv1a64(format!("{parent}\0{at}").as_bytes());
+        format!("child:{parent:016x}:{seq}:{attempt}")
+    });
     StartRequest {
+        request_id,
         workflow_id: Some(child.workflow_id()),
         parent_workflow_id: Some(parent.to_string()),
         attempt,
@@ -153,7 +165,7 @@ async fn start_child(
             return Ok(existing.run_id);
         }
     }
-    host.start(child_request(parent, child, 1, None, turn))
+    host.start(child_request(&host.inner, parent, child, 1, None, turn))
         .await
         .map(|run| run.run_id)
         .map_err(|e| {
