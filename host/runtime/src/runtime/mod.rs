@@ -38,6 +38,7 @@ mod steer;
 mod task_retry;
 mod timers;
 mod update_with_start;
+mod waiting;
 mod workers;
 
 pub use cache::InstanceCache;
@@ -142,74 +143,6 @@ impl HostInner {
     /// The storage I/O error that stopped this host, if one did.
     pub(crate) fn failure(&self) -> Option<String> {
         self.storage.failure()
-    }
-
-    /// Wait for a run to close and return how it ended (see [`Host::wait`]).
-    pub(crate) async fn wait(&self, run_id: &str) -> Result<Outcome, QueryError> {
-        if self.placement.is_partial() {
-            return self.wait_anywhere(run_id).await;
-        }
-        match self.on_close(run_id)? {
-            Some(rx) => rx.await.map_err(|_| {
-                QueryError::NotFound(format!("{run_id} (the host stopped while waiting)"))
-            }),
-            None => {
-                let record = self
-                    .storage
-                    .run(run_id)?
-                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-                self.inspector()
-                    .outcome(&record)?
-                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()))
-            }
-        }
-    }
-
-    /// [`HostInner::wait`] in a cluster, where the run may be served by another host, or
-    /// move between hosts while it is waited on: told by this host's actor while it
-    /// serves the run, and otherwise by a look at the run's record every so often.
-    async fn wait_anywhere(&self, run_id: &str) -> Result<Outcome, QueryError> {
-        const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
-        let mut told: Option<oneshot::Receiver<Outcome>> = None;
-        loop {
-            let record = (self.storage.run(run_id)?)
-                .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-            if !record.status.is_open() {
-                return (self.inspector().outcome(&record)?)
-                    .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
-            }
-            if told.is_none() && self.placement.owns(&record.workflow_id) {
-                told = self.on_close(run_id)?;
-            }
-            match told.as_mut() {
-                Some(rx) => match tokio::time::timeout(LOOK_EVERY, rx).await {
-                    Ok(Ok(outcome)) => return Ok(outcome),
-                    // Given up with its shard: look again.
-                    Ok(Err(_)) => told = None,
-                    Err(_) => {}
-                },
-                None => tokio::time::sleep(LOOK_EVERY).await,
-            }
-        }
-    }
-
-    /// A receiver told how an open run ends (see [`Host::on_close`]); `None` when the
-    /// run is closed already.
-    pub(crate) fn on_close(
-        &self,
-        run_id: &str,
-    ) -> Result<Option<oneshot::Receiver<Outcome>>, QueryError> {
-        let mut waiters = self.waiters.lock().unwrap();
-        let record = self
-            .storage
-            .run(run_id)?
-            .ok_or_else(|| QueryError::NotFound(run_id.to_string()))?;
-        if !record.status.is_open() {
-            return Ok(None);
-        }
-        let (tx, rx) = oneshot::channel();
-        waiters.entry(run_id.to_string()).or_default().push(tx);
-        Ok(Some(rx))
     }
 
     /// Reads this host's runs, its payloads decoded with its codec.
@@ -339,13 +272,6 @@ impl HostInner {
             .is_some_and(|h| h.run_id == record.run_id)
         {
             open.remove(&record.workflow_id);
-        }
-    }
-
-    fn notify(&self, run_id: &str, outcome: Outcome) {
-        let waiters = self.waiters.lock().unwrap().remove(run_id);
-        for w in waiters.into_iter().flatten() {
-            let _ = w.send(outcome.clone());
         }
     }
 }
