@@ -231,22 +231,29 @@ impl Host {
             return self.start_once(&request, &workflow_id, None).await;
         };
         // Starts of one request id go one at a time: a duplicate finds the first's row.
-        let _held = self
-            .inner
-            .start_requests
-            .lock(format!("{workflow_id}\0{}", key.as_str()))
-            .await;
-        match self.inner.applied(&workflow_id, &key) {
-            Ok(Some(applied)) => Ok(StartOutcome {
-                run: RunHandle {
-                    workflow_id,
-                    run_id: applied.run_id,
-                },
-                started: applied.started,
-            }),
-            Ok(None) => self.start_once(&request, &workflow_id, Some(&key)).await,
-            Err(e) => Err(StartError::Storage(e.to_string())),
-        }
+        // On a task of its own, so that a caller that goes away (a client or a
+        // forwarding host that disconnected) does not let a duplicate in before the
+        // first start's outcome is known.
+        let host = self.clone();
+        let keyed = async move {
+            let _held = (host.inner.start_requests)
+                .lock(format!("{workflow_id}\0{}", key.as_str()))
+                .await;
+            match host.inner.applied(&workflow_id, &key) {
+                Ok(Some(applied)) => Ok(StartOutcome {
+                    run: RunHandle {
+                        workflow_id,
+                        run_id: applied.run_id,
+                    },
+                    started: applied.started,
+                }),
+                Ok(None) => host.start_once(&request, &workflow_id, Some(&key)).await,
+                Err(e) => Err(StartError::Storage(e.to_string())),
+            }
+        };
+        tokio::spawn(keyed)
+            .await
+            .unwrap_or_else(|e| Err(StartError::Storage(format!("the start failed: {e}"))))
     }
 
     /// The id of a start that names none: `<type>-` and twelve hex digits, derived from
