@@ -7,7 +7,8 @@
 //! hosts of one cluster must agree on it forever, so it is pinned by the golden values
 //! below and a new function would get a new name.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 /// The name recorded in the `cluster` row for [`shard_of`].
@@ -40,8 +41,11 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 #[derive(Debug)]
 pub struct Placement {
     shard_count: u32,
-    /// `None`: every shard (a host alone on its storage).
-    held: Option<RwLock<BTreeSet<u32>>>,
+    /// `None`: every shard (a host alone on its storage). Each held shard with its
+    /// tenure: a number that is new every time the shard is taken.
+    held: Option<RwLock<BTreeMap<u32, u64>>>,
+    /// The next tenure.
+    tenures: AtomicU64,
 }
 
 impl Placement {
@@ -50,6 +54,7 @@ impl Placement {
         Placement {
             shard_count: 1,
             held: None,
+            tenures: AtomicU64::new(1),
         }
     }
 
@@ -57,7 +62,8 @@ impl Placement {
     pub fn shards(shard_count: u32) -> Placement {
         Placement {
             shard_count: shard_count.max(1),
-            held: Some(RwLock::new(BTreeSet::new())),
+            held: Some(RwLock::new(BTreeMap::new())),
+            tenures: AtomicU64::new(1),
         }
     }
 
@@ -79,7 +85,10 @@ impl Placement {
     pub fn owns(&self, workflow_id: &str) -> bool {
         match &self.held {
             None => true,
-            Some(held) => held.read().unwrap().contains(&self.shard_of(workflow_id)),
+            Some(held) => held
+                .read()
+                .unwrap()
+                .contains_key(&self.shard_of(workflow_id)),
         }
     }
 
@@ -87,7 +96,7 @@ impl Placement {
     pub fn holds(&self, shard: u32) -> bool {
         match &self.held {
             None => true,
-            Some(held) => held.read().unwrap().contains(&shard),
+            Some(held) => held.read().unwrap().contains_key(&shard),
         }
     }
 
@@ -95,14 +104,28 @@ impl Placement {
     pub fn held(&self) -> Vec<u32> {
         match &self.held {
             None => (0..self.shard_count).collect(),
-            Some(held) => held.read().unwrap().iter().copied().collect(),
+            Some(held) => held.read().unwrap().keys().copied().collect(),
         }
     }
 
-    /// Serve `shards` from now on.
+    /// The tenure under which this host serves `workflow_id` now (0 for a host alone);
+    /// `None` when it does not serve it.
+    pub fn tenure(&self, workflow_id: &str) -> Option<u64> {
+        match &self.held {
+            None => Some(0),
+            Some(held) => (held.read().unwrap())
+                .get(&self.shard_of(workflow_id))
+                .copied(),
+        }
+    }
+
+    /// Serve `shards` from now on, each under a new tenure.
     pub(crate) fn take(&self, shards: &[u32]) {
         if let Some(held) = &self.held {
-            held.write().unwrap().extend(shards);
+            let mut held = held.write().unwrap();
+            for &shard in shards {
+                held.insert(shard, self.tenures.fetch_add(1, Ordering::Relaxed));
+            }
         }
     }
 
@@ -143,8 +166,15 @@ mod tests {
         placement.take(&[0x6d]);
         assert!(placement.owns("order-1") && !placement.owns("hello-1"));
         assert_eq!(placement.held(), vec![0x6d]);
+        let first = placement.tenure("order-1").unwrap();
         placement.give_up(&[0x6d]);
-        assert!(!placement.owns("order-1"));
+        assert!(!placement.owns("order-1") && placement.tenure("order-1").is_none());
+        placement.take(&[0x6d]);
+        assert_ne!(
+            placement.tenure("order-1"),
+            Some(first),
+            "a new tenure each time"
+        );
         assert!(Placement::whole().owns("hello-1"));
     }
 

@@ -200,6 +200,7 @@ impl HostInner {
             .flow
             .hold(&record.workflow_type, &record.run_id)
             .or_else(|| self.hold_start(&record, &history));
+        let tenure = self.placement.tenure(&record.workflow_id).unwrap_or(0);
         Execution {
             held,
             metrics: self.metrics.run(&record.workflow_type),
@@ -241,6 +242,7 @@ impl HostInner {
             requests_taken: Default::default(),
             steering: Vec::new(),
             steering_waits: Vec::new(),
+            tenure,
         }
     }
 

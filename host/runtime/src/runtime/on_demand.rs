@@ -210,6 +210,8 @@ impl Host {
                     }
                     None => awake.push(record.run_id.clone()),
                 }
+                // An instance cached under an earlier tenure of its shard is stale.
+                self.inner.cache.take(&record.run_id);
                 taken.insert(record.run_id.clone());
                 let handle = RunHandle {
                     workflow_id: record.workflow_id,

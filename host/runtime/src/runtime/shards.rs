@@ -10,7 +10,53 @@
 
 use super::clock::Busy;
 use super::message::Message;
-use super::{Host, OpenError, QueryError};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Host, HostInner, OpenError, QueryError};
+use crate::storage::RunRecord;
+
+/// What the actor of a run does at the top of its loop, in a cluster.
+pub(super) enum Fate {
+    /// It serves the run.
+    Stay,
+    /// The run's shard went to another host: it stops.
+    Leave,
+    /// The shard went and came back while the actor was busy: another host may have
+    /// recorded steps of the run meanwhile, so a new actor takes the run up from
+    /// storage, and this one hands it its queue and stops.
+    Renew,
+}
+
+impl HostInner {
+    /// What the actor of `record`'s run (whose queue `tx` feeds, created under `tenure`)
+    /// does now. Unless it stays, it is no longer the run's actor from here on (decided
+    /// under the actors' lock, under which messages are sent, so none is sent to it
+    /// after this).
+    pub(super) fn fate(
+        &self,
+        record: &RunRecord,
+        tx: &UnboundedSender<Message>,
+        tenure: u64,
+    ) -> Fate {
+        let mut actors = self.actors.lock().unwrap();
+        let now = self.placement.tenure(&record.workflow_id);
+        if now == Some(tenure) {
+            return Fate::Stay;
+        }
+        if actors
+            .get(&record.run_id)
+            .is_some_and(|a| a.same_channel(tx))
+        {
+            actors.remove(&record.run_id);
+        }
+        // The instance may have been put back after the shard was given up.
+        self.cache.take(&record.run_id);
+        match now {
+            Some(_) => Fate::Renew,
+            None => Fate::Leave,
+        }
+    }
+}
 
 impl Host {
     /// Serve `shards` from now on: take up their open runs, timers and outbox rows.
@@ -51,12 +97,16 @@ impl Host {
             runs = leaving.len(),
             "giving up shards"
         );
-        let mut actors = inner.actors.lock().unwrap();
+        let actors = inner.actors.lock().unwrap();
         let mut waiters = inner.waiters.lock().unwrap();
         for run_id in &leaving {
             waiters.remove(run_id);
-            if let Some(actor) = actors.remove(run_id) {
-                // Any message wakes it; it stops at the top of its loop.
+            // Its instance would be stale if the run came back: the next host records
+            // steps this one's instance never sees.
+            inner.cache.take(run_id);
+            if let Some(actor) = actors.get(run_id) {
+                // Any message wakes it; it stops at the top of its loop (see
+                // `HostInner::let_go`), and until then it is the run's one actor here.
                 let (flushed, _) = tokio::sync::oneshot::channel();
                 let _ = actor.send(Message::Flush(flushed));
             }

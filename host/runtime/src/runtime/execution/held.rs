@@ -36,7 +36,7 @@ impl Execution {
                 },
             }
             self.absorb_queued_pending();
-            if !self.host.placement.owns(&self.record.workflow_id) {
+            if !self.serves() {
                 return false;
             }
             if !self.upgrades.is_empty() {

@@ -55,6 +55,7 @@ mod plan;
 mod reset;
 mod stop;
 mod task;
+mod tenure;
 mod updates;
 mod upgrade;
 
@@ -143,6 +144,9 @@ pub(super) struct Execution {
     pub steering: Vec<(crate::runtime::Steer, paused::SteerReply)>,
     /// Acts on an activity waiting for its attempt in flight to end, by seq.
     pub steering_waits: Vec<(u32, crate::runtime::Steer, paused::SteerReply)>,
+    /// The tenure of the run's shard on this host when the actor was made (see
+    /// `tenure.rs`).
+    pub tenure: u64,
 }
 
 /// Answers a move to another module: the divergence report when it stays.
@@ -264,9 +268,7 @@ impl Execution {
                 // waiting on this run hear "outcome unknown" when it is gone.
                 return;
             }
-            if !self.host.placement.owns(&self.record.workflow_id) {
-                // Its shard went to another host, which takes it up from storage.
-                tracing::debug!(run = %self.record.run_id, "the run's shard was given up");
+            if !self.serves() {
                 return;
             }
             if !self.ready()
