@@ -28,7 +28,7 @@ use weft_host::runtime::{Host, HostConfig, StartRequest};
 /// flight), replay of recorded histories, and the process's peak RSS.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted\n  weft bench --scenario open-runs --executions 100000\n  weft bench --scenario contention\n  weft bench --scenario seq3 --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft"
+    after_help = "Example:\n  weft bench --scenario seq3\n  weft bench --scenario seq3 --codec-keys keys.json   # with payloads encrypted\n  weft bench --scenario open-runs --executions 100000\n  weft bench --scenario contention\n  weft bench --scenario seq3 --database postgres://weft@%2Fvar%2Frun%2Fpostgresql/weft\n  weft bench --scenario seq3 --servers http://10.0.0.1:7233,http://10.0.0.2:7233,http://10.0.0.3:7233"
 )]
 pub struct BenchArgs {
     /// Which scenario to run: seq3, seq3-local, fanout10, signals, open-runs,
@@ -86,6 +86,16 @@ pub struct BenchArgs {
         hide_env_values = true
     )]
     database: Option<String>,
+    /// Drive seq3 or fanout10 through these running servers' API instead of a host in
+    /// this process (comma-separated URLs; each call goes to one at random, as a client
+    /// of a cluster's hosts would): latency and throughput as a client sees them.
+    #[arg(
+        long,
+        value_name = "URL,…",
+        value_delimiter = ',',
+        conflicts_with = "database"
+    )]
+    servers: Vec<String>,
     /// Store payloads encoded with this key file's codec (measures its cost).
     #[command(flatten)]
     codec: CodecKeysArg,
@@ -122,6 +132,15 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
         .data
         .clone()
         .unwrap_or_else(|| tmp.path().to_path_buf());
+    let remote_ok = ["seq3", "seq3-local", "fanout10"];
+    if !args.servers.is_empty() {
+        if let Some(other) = scenarios.iter().find(|n| !remote_ok.contains(n)) {
+            return Err(Failure::new(
+                weft_host::cli::exit::USAGE,
+                format!("--servers drives seq3, seq3-local or fanout10, not `{other}`: pick one with --scenario"),
+            ));
+        }
+    }
     for name in scenarios {
         if name == "open-runs" {
             if args.database.is_some() {
@@ -197,6 +216,20 @@ pub async fn bench(args: BenchArgs, activities: ActivityRegistry) -> CliResult {
                 component(&args.fanout, "guest-examples/fanout")?,
             ),
         };
+        if !args.servers.is_empty() {
+            let remote = crate::bench_remote::Remote {
+                name: scenario.name,
+                workflow_type: scenario.workflow_type,
+                input: scenario.input.clone(),
+                component: &component,
+                executions: scenario.executions,
+                concurrency: args.concurrency,
+            };
+            let servers = args.servers.clone();
+            let line = tokio::task::block_in_place(|| crate::bench_remote::run(&servers, &remote))?;
+            println!("{line}");
+            continue;
+        }
         let line = run_scenario(
             &scenario,
             &component,

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_contention;
 mod bench_open_runs;
+mod bench_remote;
 mod bench_signals;
 mod bench_store;
 
