@@ -116,6 +116,7 @@ impl Execution {
         closing(self);
         // Jobs not recorded are dropped with the run (their senders hear it closed).
         self.jobs.clear();
+        self.held_updates.clear();
         self.carried.clear();
         let outcome = recording.outcome.expect("a close plan closes the run");
         self.close(outcome, recording.effects);

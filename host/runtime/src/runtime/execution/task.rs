@@ -31,6 +31,17 @@ enum Settle {
     Nothing,
 }
 
+/// What running a task on the instance gave.
+pub(super) struct Activated {
+    produced: Result<Vec<IssuedCommand>, TaskFailure>,
+    /// A panic closes the run as failed (the workflow opted in).
+    panic_fails_run: bool,
+    /// The update whose validator panicked: the task's failure is its rejection.
+    validator_panicked: Option<String>,
+    /// The current details to record, when the task changed them.
+    details: Option<String>,
+}
+
 /// What the executor needs of a task besides its plan.
 struct Ran {
     time_ms: u64,
@@ -50,6 +61,7 @@ impl Execution {
         let size = self.size_bytes + self.events.iter().map(encoded_len).sum::<u64>();
         let carried_len = self.carried.len();
         let mut jobs = std::mem::take(&mut self.carried);
+        jobs.append(&mut self.held_updates);
         jobs.append(&mut self.jobs);
         let acks = std::mem::take(&mut self.signal_acks);
         let activation = Activation {
@@ -58,11 +70,21 @@ impl Execution {
             is_replaying: false,
         };
         let began = std::time::Instant::now();
-        let (produced, panic_fails_run, details) =
-            self.activate(&activation, history_info(index, size));
+        let Activated {
+            produced,
+            panic_fails_run,
+            validator_panicked,
+            details,
+        } = self.activate(&activation, history_info(index, size));
         self.metrics
             .task_seconds
             .observe(began.elapsed().as_secs_f64());
+        if let (Err(failure), Some(update_id)) = (&produced, validator_panicked) {
+            let mut carried = activation.jobs;
+            let own = carried.split_off(carried_len);
+            self.reject_panicked(&update_id, failure, (carried, own, acks));
+            return false;
+        }
         let (produced, attributes, next_run) =
             self.gather(produced, &activation, details.as_deref());
         let mut carried = activation.jobs;
@@ -188,15 +210,12 @@ impl Execution {
                 }
                 commands
             }
-            Err(failure) if delivered.own.iter().any(|j| matches!(j, Job::Update(_))) => {
-                // An update that fails its task is not accepted; the run goes on and
-                // the task runs again without it, at once.
+            Err(mut failure) => {
+                // The updates it delivered wait for the next attempt, unrecorded.
                 let own = std::mem::take(&mut delivered.own);
-                delivered.own = self.refuse_updates(own, &failure);
-                self.requeue_delivered(delivered);
-                return Settle::Requeued;
+                delivered.own = self.hold_updates(own, &mut failure);
+                return Settle::Record(Err(failure));
             }
-            Err(failure) => return Settle::Record(Err(failure)),
         };
         let delivered_nothing = delivered.carried.is_empty() && delivered.own.is_empty();
         if produced.is_empty() && delivered_nothing && !details {
@@ -385,17 +404,14 @@ impl Execution {
         &mut self,
         activation: &Activation,
         info: crate::contract::HistoryInfo,
-    ) -> (
-        Result<Vec<IssuedCommand>, TaskFailure>,
-        bool,
-        Option<String>,
-    ) {
+    ) -> Activated {
         let cached = self.host.cache.take(&self.record.run_id);
         if cached.is_some() {
             self.host.metrics.cache_hits.inc();
         } else {
             self.host.metrics.cache_misses.inc();
         }
+        let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
         // A panic here is the host's fault, not the workflow's; the actor (and the run)
         // must survive it.
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -403,18 +419,22 @@ impl Execution {
                 Some(instance) => instance,
                 None => self.rebuild()?,
             };
+            instance.set_task_attempt(attempt);
             let out = instance.activate(activation, info);
             let aside = instance.take_aside();
             let details = instance.take_details_change();
             Ok((instance, out, aside, details))
         }));
+        let failed = |failure| Activated {
+            produced: Err(failure),
+            panic_fails_run: false,
+            validator_panicked: None,
+            details: None,
+        };
         let (instance, out, aside, details) = match ran {
             Ok(Ok(ran)) => ran,
-            Ok(Err(failure)) => return (Err(failure), false, None),
-            Err(_) => {
-                let failure = TaskFailure::host("the host panicked running the task");
-                return (Err(failure), false, None);
-            }
+            Ok(Err(failure)) => return failed(failure),
+            Err(_) => return failed(TaskFailure::host("the host panicked running the task")),
         };
         let (mut out, details) = match (out, details) {
             (Ok(_), Err(message)) => (Err(TaskFailure::host(message)), None),
@@ -422,6 +442,7 @@ impl Execution {
             (Err(failure), _) => (Err(failure), None),
         };
         let panic_fails_run = instance.panic_fails_run();
+        let validator_panicked = instance.validator_panicked().map(str::to_string);
         if let (Ok(_), Some(refused)) = (&out, &aside.refused) {
             out = Err(TaskFailure::host(refused.clone()));
         }
@@ -434,7 +455,12 @@ impl Execution {
         if out.is_ok() && !instance.is_poisoned() {
             self.host.cache.put(&self.record.run_id, instance);
         }
-        (out, panic_fails_run, details)
+        Activated {
+            produced: out,
+            panic_fails_run,
+            validator_panicked,
+            details,
+        }
     }
 
     /// A fresh instance brought to the end of the recorded history by replay.
