@@ -201,6 +201,10 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             )
         }
         Event::Priority { priority } => format!("priority {priority} (1 highest, 5 lowest)"),
+        Event::CronSchedule { spec } => format!(
+            "{spec:?}: the first task waits for the next slot; when the run completes, \
+             fails or times out, the next run follows"
+        ),
         Event::Debounced {
             key,
             period_ms,

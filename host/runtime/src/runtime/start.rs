@@ -81,6 +81,10 @@ pub struct StartRequest {
     /// the last runs; this one is pending until the period passes (see
     /// `crate::flow::Debouncer`).
     pub debounce: Option<crate::flow::Debounce>,
+    /// Temporal's legacy cron: a cron expression or `@every <duration>` (what a
+    /// schedule takes). The run waits for the spec's next slot, and each run that
+    /// completes, fails or times out is followed by the next (see `start_gates`).
+    pub cron_schedule: Option<String>,
 }
 
 /// Longest summary a start may give.
@@ -134,6 +138,7 @@ impl StartRequest {
             summary: None,
             details: None,
             debounce: None,
+            cron_schedule: None,
         }
     }
 
@@ -190,6 +195,10 @@ impl Host {
                 .map_err(|e| StartError::Invalid(e.to_string()))?;
         }
         check_user_metadata(&request).map_err(StartError::Invalid)?;
+        if let Some(spec) = &request.cron_schedule {
+            crate::schedules::CompiledSpec::cron(spec)
+                .map_err(|e| StartError::Invalid(format!("cron_schedule: {e}")))?;
+        }
         if request.workflow_type == crate::DYNAMIC_WORKFLOW {
             return Err(StartError::Invalid(format!(
                 "`{}` names a module's dynamic workflow, not a workflow type: start the type \
@@ -465,6 +474,7 @@ impl Host {
             });
         }
         events.extend(gate.as_ref().and_then(|g| g.debounced.clone()));
+        events.extend(gate.as_ref().and_then(|g| g.cron.clone()));
         let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
             jobs.push(Job::Signal(signal.clone()));

@@ -57,8 +57,26 @@ impl Execution {
         let reason = format!("the run reached its {which}");
         tracing::info!(run = %self.record.run_id, "{reason}");
         let outcome = Outcome::TimedOut(reason.clone());
-        self.close_now(Event::TimedOut { reason }, outcome, None)
-            .await
+        // A run of a cron schedule that reached its own timeout is followed by the next
+        // run of its chain; the execution's timeout ends the chain.
+        let next = match which {
+            "run timeout" => self.timed_out_successor(),
+            _ => None,
+        };
+        let Some(next) = next else {
+            return (self.close_now(Event::TimedOut { reason }, outcome, None)).await;
+        };
+        let writes = next.writes(&self.host.codec);
+        let event = Event::TimedOut { reason };
+        (self.close_now_with(event, outcome, None, writes, |this| this.hand_over(next))).await
+    }
+
+    /// The next run of the cron chain of this run, which timed out.
+    fn timed_out_successor(&self) -> Option<NextRun> {
+        self.history.cron_schedule()?;
+        let recorded = self.history.events.iter();
+        let current = crate::runtime::attributes::Current::of(recorded, &[]).values;
+        self.cron_successor(&[], self.host.clock.now_ms(), Some(&current))
     }
 
     /// Record `event` closing the run with `outcome`, no workflow code run; returns true

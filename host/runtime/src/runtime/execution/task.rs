@@ -365,9 +365,8 @@ impl Execution {
                 Command::UpsertSearchAttributes(_) | Command::UpsertMemo(_)
             )
         });
-        let continues = commands
-            .iter()
-            .any(|c| matches!(c.command, Command::ContinueAsNew(_)));
+        let continues = (commands.iter()).any(|c| matches!(c.command, Command::ContinueAsNew(_)))
+            || self.cron_continues(commands);
         if !upserts && !continues && details.is_none() {
             return Ok(None);
         }
