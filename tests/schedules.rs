@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::server::{fails_with, ok, Server};
-use weft_host::history::Event;
-use weft_host::history::Outcome;
-use weft_host::runtime::Host;
+use weft_host::history::{Event, Outcome, Payload};
+use weft_host::runtime::{Host, StartRequest};
 use weft_host::schedules::{
     parse_rfc3339, rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleError,
     SchedulePolicies, ScheduleSpec, Schedules,
@@ -258,7 +257,8 @@ fn schedule_cron() {
         let slot = first_task.unwrap();
         assert!(slot > started && slot % 2_000 == 0, "{started} {slot}");
         assert!(events.contains(&Event::CronSchedule {
-            spec: "@every 2s".into()
+            spec: "@every 2s".into(),
+            run_timeout_ms: None,
         }));
         let from = events.iter().find_map(|e| match e {
             Event::ContinuedFrom { run_id } => Some(run_id.clone()),
@@ -272,6 +272,67 @@ fn schedule_cron() {
     // The chain ended: the terminated run was the last.
     let after = listed("WorkflowId = 'cron-1'");
     assert_eq!(after.len(), runs.len(), "{after:?}");
+}
+
+/// A run of a cron chain that reaches its run timeout is followed by the next, whose
+/// own timeout counts from the slot it waits for; terminating the open run ends the
+/// chain.
+#[tokio::test]
+async fn a_cron_chain_goes_on_after_a_run_timeout_until_terminated() {
+    let env = env_at(T0, None).await;
+    let host = env.host();
+    let t0 = parse_rfc3339(T0).unwrap();
+    let first = host
+        .start(StartRequest {
+            workflow_id: Some("cron-report".into()),
+            cron_schedule: Some("@every 1m".into()),
+            run_timeout: Some(Duration::from_secs(30)),
+            ..StartRequest::new("report", Payload::json(&json!({"name": "x", "minutes": 5})))
+        })
+        .await
+        .unwrap();
+    let history = host.history(&first.run_id).unwrap();
+    let deadline = Event::Deadlines {
+        run_deadline_ms: Some(t0 + 90_000),
+        execution_deadline_ms: None,
+    };
+    assert!(history.contains(&deadline), "{history:?}");
+    // The first run waits for its slot, a minute after the start, then works.
+    env.skip(MINUTE);
+    poll::until_seen_async("the first run's first task", || async {
+        let events = host.history(&first.run_id).unwrap();
+        match events.iter().find_map(|e| match e {
+            Event::TaskStarted { time_ms } => Some(*time_ms),
+            _ => None,
+        }) {
+            Some(at) => Ok(at),
+            None => Err(events.len()),
+        }
+    })
+    .await;
+    env.skip(Duration::from_secs(30));
+    let outcome = host.wait(&first.run_id).await.unwrap();
+    assert!(matches!(outcome, Outcome::TimedOut(_)), "{outcome:?}");
+    assert_replays(host, "schedule", &host.history(&first.run_id).unwrap());
+    let runs = runs_of(host, "report");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let next = &runs[1];
+    assert_eq!(next.start_ms, t0 + 90_000);
+    let events = host.history(&next.run_id).unwrap();
+    let deadline = Event::Deadlines {
+        run_deadline_ms: Some(t0 + 150_000),
+        execution_deadline_ms: None,
+    };
+    assert!(events.contains(&deadline), "{events:?}");
+    let linked = Event::ContinuedFrom {
+        run_id: first.run_id.clone(),
+    };
+    assert!(events.contains(&linked), "{events:?}");
+    host.terminate("cron-report", "enough").await.unwrap();
+    let outcome = host.wait(&next.run_id).await.unwrap();
+    assert!(matches!(outcome, Outcome::Terminated(_)), "{outcome:?}");
+    env.skip(MINUTE);
+    assert_eq!(runs_of(host, "report").len(), 2);
 }
 
 /// The cron expressions a schedule takes: `@every 2s` and a 6-field cron with seconds

@@ -262,10 +262,12 @@ pub enum Event {
     /// them. Its first task waits for the spec's first slot after the run's start; when
     /// it completes, fails or times out, its next run starts (same workflow id,
     /// `ContinuedFrom` this one, this event again), held until the slot after that
-    /// close. A termination or cancellation ends the chain. Recorded after
-    /// `ExecutionStarted` (and `ContinuedFrom`). Format 9.
+    /// close. A termination or cancellation ends the chain. `run_timeout_ms`: each
+    /// run's own timeout, counted from the slot it waits for (its `Deadlines` say when
+    /// that is). Recorded after `ExecutionStarted` (and `ContinuedFrom`). Format 9.
     CronSchedule {
         spec: String,
+        run_timeout_ms: Option<u64>,
     },
 }
 

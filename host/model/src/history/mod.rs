@@ -165,7 +165,7 @@ impl History {
 
     /// The cron schedule of the run's execution (its `CronSchedule`).
     pub fn cron_schedule(&self) -> Option<&str> {
-        cron_schedule(&self.events)
+        cron_schedule(&self.events).map(|(spec, _)| spec)
     }
 
     /// The run this one continued as new from (its `ContinuedFrom`).
@@ -241,13 +241,16 @@ impl History {
     }
 }
 
-/// The cron schedule of the execution of `events`: its `CronSchedule`, among the
-/// opening events (before the first task).
-pub fn cron_schedule(events: &[Event]) -> Option<&str> {
+/// The cron schedule of the execution of `events` and the timeout of each of its runs:
+/// its `CronSchedule`, among the opening events (before the first task).
+pub fn cron_schedule(events: &[Event]) -> Option<(&str, Option<u64>)> {
     (events.iter())
         .take_while(|e| !matches!(e, Event::TaskStarted { .. }))
         .find_map(|e| match e {
-            Event::CronSchedule { spec } => Some(spec.as_str()),
+            Event::CronSchedule {
+                spec,
+                run_timeout_ms,
+            } => Some((spec.as_str(), *run_timeout_ms)),
             _ => None,
         })
 }

@@ -452,8 +452,13 @@ impl Host {
         let deadline = |timeout: Option<std::time::Duration>| {
             timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))
         };
+        // A run of a cron schedule times out counting from the slot it waits for.
+        let run_start_ms = (request.cron_schedule.as_deref())
+            .and_then(|spec| super::start_gates::cron_slot(spec, time_ms))
+            .unwrap_or(time_ms);
         let deadlines = Event::Deadlines {
-            run_deadline_ms: deadline(request.run_timeout),
+            run_deadline_ms: (request.run_timeout)
+                .map(|t| run_start_ms.saturating_add(super::clock::millis(t))),
             execution_deadline_ms: deadline(request.execution_timeout),
         };
         if !matches!(

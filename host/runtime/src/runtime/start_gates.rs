@@ -199,10 +199,15 @@ pub(crate) fn pending_cron(record: &RunRecord, history: &History) -> Option<(Str
     if (history.events.iter()).any(|e| matches!(e, Event::TaskStarted { .. })) {
         return None;
     }
-    let slot = crate::schedules::CompiledSpec::cron(spec)
+    Some((spec.to_string(), cron_slot(spec, record.start_ms)?))
+}
+
+/// The first slot of cron `spec` after `after_ms`: when a run of the chain that starts
+/// (or whose run before closes) then runs.
+pub(crate) fn cron_slot(spec: &str, after_ms: u64) -> Option<u64> {
+    crate::schedules::CompiledSpec::cron(spec)
         .ok()?
-        .next_after(record.start_ms)?;
-    Some((spec.to_string(), slot))
+        .next_after(after_ms)
 }
 
 /// `cron SPEC until TIME`, for a cron run that never ran, from its history alone.
@@ -265,7 +270,10 @@ impl Host {
                 supersedes: gates.debouncer.newest(workflow_type, &debounce.key),
             });
         }
-        gate.cron = (request.cron_schedule.clone()).map(|spec| Event::CronSchedule { spec });
+        gate.cron = (request.cron_schedule.clone()).map(|spec| Event::CronSchedule {
+            spec,
+            run_timeout_ms: request.run_timeout.map(super::clock::millis),
+        });
         let held = gate.token_at.is_some() || gate.debounced.is_some() || gate.cron.is_some();
         Ok(held.then_some(gate))
     }
@@ -463,6 +471,7 @@ mod tests {
         };
         let cron = Event::CronSchedule {
             spec: "@every 2s".into(),
+            run_timeout_ms: None,
         };
         let pending = history(vec![cron.clone()]);
         assert_eq!(

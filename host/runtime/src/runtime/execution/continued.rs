@@ -18,7 +18,8 @@ struct Successor {
     workflow_type: String,
     module: Arc<Module>,
     input: Payload,
-    cron: Option<String>,
+    /// The cron spec and each run's timeout.
+    cron: Option<(String, Option<u64>)>,
 }
 
 /// The next run of a continue-as-new (or of a cron chain), recorded with the close of
@@ -162,7 +163,7 @@ impl Execution {
         time_ms: u64,
         current: Option<&RunAttributes>,
     ) -> Option<NextRun> {
-        let spec = self.history.cron_schedule()?.to_string();
+        let (spec, run_timeout_ms) = crate::history::cron_schedule(&self.history.events)?;
         let start = self.start_job(jobs)?;
         let workflow_type = self.record.workflow_type.clone();
         let next = Successor {
@@ -170,7 +171,7 @@ impl Execution {
                 .unwrap_or_else(|| self.module.clone()),
             workflow_type,
             input: start.input.clone(),
-            cron: Some(spec),
+            cron: Some((spec.to_string(), run_timeout_ms)),
         };
         Some(self.successor(next, jobs, time_ms, current))
     }
@@ -236,12 +237,20 @@ impl Execution {
                 run_id: self.record.run_id.clone(),
             },
         ];
-        events.extend(cron.map(|spec| Event::CronSchedule { spec }));
-        // The execution timeout spans the chain; a run timeout is the run's own.
+        // The execution timeout spans the chain; a run timeout is the run's own (a run
+        // of a cron chain has one, counted from the slot it waits for).
+        let run_deadline_ms = cron.as_ref().and_then(|(spec, timeout)| {
+            let slot = crate::runtime::start_gates::cron_slot(spec, time_ms)?;
+            Some(slot.saturating_add((*timeout)?))
+        });
+        events.extend(cron.map(|(spec, run_timeout_ms)| Event::CronSchedule {
+            spec,
+            run_timeout_ms,
+        }));
         let (_, execution_deadline_ms) = self.history.deadlines();
-        if execution_deadline_ms.is_some() {
+        if execution_deadline_ms.is_some() || run_deadline_ms.is_some() {
             events.push(Event::Deadlines {
-                run_deadline_ms: None,
+                run_deadline_ms,
                 execution_deadline_ms,
             });
         }
