@@ -335,6 +335,35 @@ async fn a_cron_chain_goes_on_after_a_run_timeout_until_terminated() {
     assert_eq!(runs_of(host, "report").len(), 2);
 }
 
+/// A run of a cron chain that fails (a panic of a workflow that fails its run on one)
+/// is followed by the next, as Temporal's cron goes on after a failure.
+#[tokio::test]
+async fn a_failed_cron_run_is_followed_by_the_next() {
+    let env = env_at(T0, None).await;
+    let host = env.host();
+    host.deploy(component_bytes("misbehave"), "misbehave", false)
+        .await
+        .unwrap();
+    let first = host
+        .start(StartRequest {
+            workflow_id: Some("cron-panics".into()),
+            cron_schedule: Some("@every 1m".into()),
+            ..StartRequest::new("panics_fatally", Payload::json(&json!(null)))
+        })
+        .await
+        .unwrap();
+    env.skip(MINUTE);
+    let outcome = host.wait(&first.run_id).await.unwrap();
+    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+    assert_replays(host, "misbehave", &host.history(&first.run_id).unwrap());
+    let runs = runs_of(host, "panics_fatally");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let t0 = parse_rfc3339(T0).unwrap();
+    assert_eq!(runs[1].start_ms, t0 + 60_000);
+    assert!(runs[1].status.is_open());
+    host.terminate("cron-panics", "enough").await.unwrap();
+}
+
 /// The cron expressions a schedule takes: `@every 2s` and a 6-field cron with seconds
 /// both work.
 #[tokio::test]

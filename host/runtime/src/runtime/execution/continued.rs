@@ -176,6 +176,16 @@ impl Execution {
         Some(self.successor(next, jobs, time_ms, current))
     }
 
+    /// The next run of the cron chain of this run, which closes now with no task's
+    /// commands to read its attributes after (it timed out, or a task that delivered
+    /// `jobs` panicked and fails it).
+    pub(super) fn cron_successor_at_close(&self, jobs: &[Job]) -> Option<NextRun> {
+        self.history.cron_schedule()?;
+        let recorded = self.history.events.iter();
+        let current = crate::runtime::attributes::Current::of(recorded, jobs).values;
+        self.cron_successor(jobs, self.host.clock.now_ms(), Some(&current))
+    }
+
     /// The run's start job. (A run that closes in its first task has its start among
     /// that task's jobs, not yet in its history.)
     fn start_job<'a>(&'a self, jobs: &'a [Job]) -> Option<&'a StartWorkflow> {

@@ -60,7 +60,7 @@ impl Execution {
         // A run of a cron schedule that reached its own timeout is followed by the next
         // run of its chain; the execution's timeout ends the chain.
         let next = match which {
-            "run timeout" => self.timed_out_successor(),
+            "run timeout" => self.cron_successor_at_close(&[]),
             _ => None,
         };
         let Some(next) = next else {
@@ -69,14 +69,6 @@ impl Execution {
         let writes = next.writes(&self.host.codec);
         let event = Event::TimedOut { reason };
         (self.close_now_with(event, outcome, None, writes, |this| this.hand_over(next))).await
-    }
-
-    /// The next run of the cron chain of this run, which timed out.
-    fn timed_out_successor(&self) -> Option<NextRun> {
-        self.history.cron_schedule()?;
-        let recorded = self.history.events.iter();
-        let current = crate::runtime::attributes::Current::of(recorded, &[]).values;
-        self.cron_successor(&[], self.host.clock.now_ms(), Some(&current))
     }
 
     /// Record `event` closing the run with `outcome`, no workflow code run; returns true

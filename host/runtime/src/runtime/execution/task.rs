@@ -85,8 +85,12 @@ impl Execution {
             self.reject_panicked(&update_id, failure, (carried, own, acks));
             return false;
         }
-        let (produced, attributes, next_run) =
+        let (produced, attributes, mut next_run) =
             self.gather(produced, &activation, details.as_deref());
+        if produced.is_err() && panic_fails_run {
+            // A panic that fails the run of a cron chain: the next run follows.
+            next_run = self.cron_successor_at_close(&activation.jobs);
+        }
         let mut carried = activation.jobs;
         let own = carried.split_off(carried_len);
         let mut delivered = Delivered {
@@ -309,6 +313,9 @@ impl Execution {
                 false
             }
             (Err(_), Some(outcome)) => {
+                if let Some(next) = next_run {
+                    self.hand_over(next);
+                }
                 self.close(outcome, effects);
                 true
             }
