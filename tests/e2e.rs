@@ -28,6 +28,7 @@ mod circuit_breaker;
 mod codec;
 mod compliance;
 mod continue_as_new;
+mod cron_chains;
 mod custom_metrics;
 mod data_converter;
 mod debounce;

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::server::{fails_with, ok, Server};
-use weft_host::history::{Event, Outcome, Payload};
-use weft_host::runtime::{Host, StartRequest};
+use weft_host::history::{Event, Outcome};
+use weft_host::runtime::Host;
 use weft_host::schedules::{
     parse_rfc3339, rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleError,
     SchedulePolicies, ScheduleSpec, Schedules,
@@ -20,11 +20,11 @@ use weft_host::testing::TestEnv;
 
 use support::{assert_replays, completed, component_bytes, poll, test_env};
 
-const MINUTE: Duration = Duration::from_secs(60);
+pub(crate) const MINUTE: Duration = Duration::from_secs(60);
 /// A round start time, so slot times are easy to read.
-const T0: &str = "2026-11-23T08:00:00Z";
+pub(crate) const T0: &str = "2026-11-23T08:00:00Z";
 
-async fn env_at(start: &str, data: Option<&std::path::Path>) -> TestEnv {
+pub(crate) async fn env_at(start: &str, data: Option<&std::path::Path>) -> TestEnv {
     let mut builder = test_env()
         .manual_time()
         .start_at(parse_rfc3339(start).unwrap());
@@ -90,7 +90,7 @@ async fn result_of(host: &Host, run_id: &str) -> Value {
 }
 
 /// Every run of `workflow_type`, oldest first.
-fn runs_of(host: &Host, workflow_type: &str) -> Vec<weft_host::storage::RunRecord> {
+pub(crate) fn runs_of(host: &Host, workflow_type: &str) -> Vec<weft_host::storage::RunRecord> {
     let filter = RunFilter {
         workflow_type: Some(workflow_type.into()),
         ..RunFilter::default()
@@ -272,96 +272,6 @@ fn schedule_cron() {
     // The chain ended: the terminated run was the last.
     let after = listed("WorkflowId = 'cron-1'");
     assert_eq!(after.len(), runs.len(), "{after:?}");
-}
-
-/// A run of a cron chain that reaches its run timeout is followed by the next, whose
-/// own timeout counts from the slot it waits for; terminating the open run ends the
-/// chain.
-#[tokio::test]
-async fn a_cron_chain_goes_on_after_a_run_timeout_until_terminated() {
-    let env = env_at(T0, None).await;
-    let host = env.host();
-    let t0 = parse_rfc3339(T0).unwrap();
-    let first = host
-        .start(StartRequest {
-            workflow_id: Some("cron-report".into()),
-            cron_schedule: Some("@every 1m".into()),
-            run_timeout: Some(Duration::from_secs(30)),
-            ..StartRequest::new("report", Payload::json(&json!({"name": "x", "minutes": 5})))
-        })
-        .await
-        .unwrap();
-    let history = host.history(&first.run_id).unwrap();
-    let deadline = Event::Deadlines {
-        run_deadline_ms: Some(t0 + 90_000),
-        execution_deadline_ms: None,
-    };
-    assert!(history.contains(&deadline), "{history:?}");
-    // The first run waits for its slot, a minute after the start, then works.
-    env.skip(MINUTE);
-    poll::until_seen_async("the first run's first task", || async {
-        let events = host.history(&first.run_id).unwrap();
-        match events.iter().find_map(|e| match e {
-            Event::TaskStarted { time_ms } => Some(*time_ms),
-            _ => None,
-        }) {
-            Some(at) => Ok(at),
-            None => Err(events.len()),
-        }
-    })
-    .await;
-    env.skip(Duration::from_secs(30));
-    let outcome = host.wait(&first.run_id).await.unwrap();
-    assert!(matches!(outcome, Outcome::TimedOut(_)), "{outcome:?}");
-    assert_replays(host, "schedule", &host.history(&first.run_id).unwrap());
-    let runs = runs_of(host, "report");
-    assert_eq!(runs.len(), 2, "{runs:?}");
-    let next = &runs[1];
-    assert_eq!(next.start_ms, t0 + 90_000);
-    let events = host.history(&next.run_id).unwrap();
-    let deadline = Event::Deadlines {
-        run_deadline_ms: Some(t0 + 150_000),
-        execution_deadline_ms: None,
-    };
-    assert!(events.contains(&deadline), "{events:?}");
-    let linked = Event::ContinuedFrom {
-        run_id: first.run_id.clone(),
-    };
-    assert!(events.contains(&linked), "{events:?}");
-    host.terminate("cron-report", "enough").await.unwrap();
-    let outcome = host.wait(&next.run_id).await.unwrap();
-    assert!(matches!(outcome, Outcome::Terminated(_)), "{outcome:?}");
-    env.skip(MINUTE);
-    assert_eq!(runs_of(host, "report").len(), 2);
-}
-
-/// A run of a cron chain that fails (a panic of a workflow that fails its run on one)
-/// is followed by the next, as Temporal's cron goes on after a failure.
-#[tokio::test]
-async fn a_failed_cron_run_is_followed_by_the_next() {
-    let env = env_at(T0, None).await;
-    let host = env.host();
-    host.deploy(component_bytes("misbehave"), "misbehave", false)
-        .await
-        .unwrap();
-    let first = host
-        .start(StartRequest {
-            workflow_id: Some("cron-panics".into()),
-            cron_schedule: Some("@every 1m".into()),
-            ..StartRequest::new("panics_fatally", Payload::json(&json!(null)))
-        })
-        .await
-        .unwrap();
-    env.skip(MINUTE);
-    let outcome = host.wait(&first.run_id).await.unwrap();
-    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
-    assert_replays(host, "misbehave", &host.history(&first.run_id).unwrap());
-    let runs = runs_of(host, "panics_fatally");
-    assert_eq!(runs.len(), 2, "{runs:?}");
-    let t0 = parse_rfc3339(T0).unwrap();
-    assert_eq!(runs[1].start_ms, t0 + 60_000);
-    assert!(runs[1].status.is_open());
-    host.terminate("cron-panics", "enough").await.unwrap();
 }
 
 /// The cron expressions a schedule takes: `@every 2s` and a 6-field cron with seconds

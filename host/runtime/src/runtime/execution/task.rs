@@ -59,16 +59,7 @@ impl Execution {
         let time_ms = self.host.clock.now_ms();
         let index = self.history.events.len() + self.events.len();
         let size = self.size_bytes + self.events.iter().map(encoded_len).sum::<u64>();
-        let carried_len = self.carried.len();
-        let mut jobs = std::mem::take(&mut self.carried);
-        jobs.append(&mut self.held_updates);
-        jobs.append(&mut self.jobs);
-        let acks = std::mem::take(&mut self.signal_acks);
-        let activation = Activation {
-            jobs,
-            time_ms,
-            is_replaying: false,
-        };
+        let (activation, carried_len, acks) = self.next_activation(time_ms);
         let began = std::time::Instant::now();
         let Activated {
             produced,
@@ -85,12 +76,8 @@ impl Execution {
             self.reject_panicked(&update_id, failure, (carried, own, acks));
             return false;
         }
-        let (produced, attributes, mut next_run) =
-            self.gather(produced, &activation, details.as_deref());
-        if produced.is_err() && panic_fails_run {
-            // A panic that fails the run of a cron chain: the next run follows.
-            next_run = self.cron_successor_at_close(&activation.jobs);
-        }
+        let (produced, attributes, next_run) =
+            self.gather(produced, &activation, details.as_deref(), panic_fails_run);
         let mut carried = activation.jobs;
         let own = carried.split_off(carried_len);
         let mut delivered = Delivered {
@@ -165,15 +152,36 @@ impl Execution {
         self.execute(recording, ran).await
     }
 
+    /// The activation of the next task: the jobs carried from failed attempts, then
+    /// the updates held for a retry, then what arrived; how many were carried, and the
+    /// acknowledgements owed to the signals among them.
+    fn next_activation(&mut self, time_ms: u64) -> (Activation, usize, Vec<SignalAck>) {
+        let carried_len = self.carried.len();
+        let mut jobs = std::mem::take(&mut self.carried);
+        jobs.append(&mut self.held_updates);
+        jobs.append(&mut self.jobs);
+        let activation = Activation {
+            jobs,
+            time_ms,
+            is_replaying: false,
+        };
+        (
+            activation,
+            carried_len,
+            std::mem::take(&mut self.signal_acks),
+        )
+    }
+
     /// What the plan needs of the host besides the task's commands: the run's search
-    /// attributes after them and the run a continue-as-new starts. A command the host
-    /// cannot carry out (unsupported, or a continue-as-new to a type no module exports)
-    /// fails the task like a panic would.
+    /// attributes after them and the run a continue-as-new (or the cron chain of a run
+    /// that closes) starts. A command the host cannot carry out (unsupported, or a
+    /// continue-as-new to a type no module exports) fails the task like a panic would.
     fn gather(
         &self,
         produced: Result<Vec<IssuedCommand>, TaskFailure>,
         activation: &Activation,
         details: Option<&str>,
+        panic_fails_run: bool,
     ) -> Gathered {
         let mut next_run = None;
         let mut attributes = None;
@@ -187,6 +195,10 @@ impl Execution {
         });
         if produced.is_err() {
             self.metrics.task_failures.inc();
+            if panic_fails_run {
+                // A panic that fails the run of a cron chain: the next run follows.
+                next_run = self.cron_successor_at_close(&activation.jobs);
+            }
         }
         (produced, attributes, next_run)
     }
