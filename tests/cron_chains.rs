@@ -103,3 +103,45 @@ async fn a_failed_cron_run_is_followed_by_the_next() {
     assert!(runs[1].status.is_open());
     host.terminate("cron-panics", "enough").await.unwrap();
 }
+
+/// Under a workflow limit of one on its type, a cron chain goes on: a run gives its
+/// place back when it closes, and the next takes it at its slot (waiting for its slot,
+/// it counts as no running run), so the chain never waits for itself.
+#[tokio::test]
+async fn a_cron_chain_keeps_its_place_under_a_workflow_limit() {
+    let env = support::test_env()
+        .manual_time()
+        .start_at(parse_rfc3339(T0).unwrap())
+        .workflow_limit("cron_run", 1)
+        .start()
+        .await
+        .unwrap();
+    let host = env.host();
+    env.deploy(component_bytes("schedule"), "schedule")
+        .await
+        .unwrap();
+    host.start(StartRequest {
+        workflow_id: Some("cron-limited".into()),
+        cron_schedule: Some("@every 1m".into()),
+        ..StartRequest::new("cron_run", Payload::json(&json!("@every 1m")))
+    })
+    .await
+    .unwrap();
+    for n in 1..=3 {
+        env.skip(MINUTE);
+        let done = poll::until_async("the next completed run", || async {
+            let runs = runs_of(host, "cron_run");
+            let completed = (runs.iter())
+                .filter(|r| r.status == weft_host::storage::Status::Completed)
+                .count();
+            (completed == n).then_some(runs)
+        })
+        .await;
+        assert_eq!(done.len(), n + 1, "{done:?}");
+        assert!(done[n].status.is_open());
+        let pending = host.describe(&done[n].run_id).await.unwrap().pending;
+        assert!(pending.is_some_and(|p| p.starts_with("cron @every 1m")));
+    }
+    let runs = runs_of(host, "cron_run");
+    assert_replays(host, "schedule", &host.history(&runs[2].run_id).unwrap());
+}
