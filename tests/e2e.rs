@@ -30,6 +30,7 @@ mod cluster_in_process;
 mod codec;
 mod compliance;
 mod continue_as_new;
+mod cron_chains;
 mod custom_metrics;
 mod data_converter;
 mod debounce;

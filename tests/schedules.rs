@@ -8,7 +8,8 @@ use crate::support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use weft_host::history::Outcome;
+use support::server::{fails_with, ok, said, Server};
+use weft_host::history::{Event, Outcome};
 use weft_host::runtime::Host;
 use weft_host::schedules::{
     parse_rfc3339, rfc3339, OverlapPolicy, Schedule, ScheduleAction, ScheduleError,
@@ -19,11 +20,11 @@ use weft_host::testing::TestEnv;
 
 use support::{assert_replays, completed, component_bytes, poll, test_env};
 
-const MINUTE: Duration = Duration::from_secs(60);
+pub(crate) const MINUTE: Duration = Duration::from_secs(60);
 /// A round start time, so slot times are easy to read.
-const T0: &str = "2026-11-23T08:00:00Z";
+pub(crate) const T0: &str = "2026-11-23T08:00:00Z";
 
-async fn env_at(start: &str, data: Option<&std::path::Path>) -> TestEnv {
+pub(crate) async fn env_at(start: &str, data: Option<&std::path::Path>) -> TestEnv {
     let mut builder = test_env()
         .manual_time()
         .start_at(parse_rfc3339(start).unwrap());
@@ -89,7 +90,7 @@ async fn result_of(host: &Host, run_id: &str) -> Value {
 }
 
 /// Every run of `workflow_type`, oldest first.
-fn runs_of(host: &Host, workflow_type: &str) -> Vec<weft_host::storage::RunRecord> {
+pub(crate) fn runs_of(host: &Host, workflow_type: &str) -> Vec<weft_host::storage::RunRecord> {
     let filter = RunFilter {
         workflow_type: Some(workflow_type.into()),
         ..RunFilter::default()
@@ -159,11 +160,119 @@ async fn schedule_basic() {
     assert_eq!(ids.len(), 2);
 }
 
-/// Temporal's legacy cron on start options has no counterpart here: a schedule with a
-/// cron expression is how weft runs a workflow on cron. `@every 2s` and a 6-field cron
-/// with seconds both work.
+/// schedule/cron: Temporal's legacy cron on start options, as a user runs it against a
+/// real server on the virtual clock: `weft start --cron '@every 2s'`; each run checks
+/// that its info reports that cron string; soon the runs of the workflow id are at
+/// least two completed ones and no status but running or completed; terminating ends
+/// the chain. Each run's first task waited for a 2 s slot after its start, each run
+/// follows the one before, and every completed run replays.
+#[test]
+fn schedule_cron() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::virtual_with(&data.path().join("data"), "schedule");
+    let bad = fails_with(
+        server.cli(&["start", "cron_run", "--id", "bad", "--cron", "@every soon"]),
+        2,
+    );
+    assert!(
+        bad.contains("--cron") && bad.contains("not a duration"),
+        "{bad}"
+    );
+    let (status, body) = server.post_json(
+        "/v1/executions",
+        &json!({"workflow_type": "cron_run", "cron_schedule": "61 * * * *"}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("cron_schedule"), "{body}");
+
+    let input = "\"@every 2s\"";
+    ok(server.cli(&[
+        "start",
+        "cron_run",
+        "--id",
+        "cron-1",
+        "--input",
+        input,
+        "--cron",
+        "@every 2s",
+    ]));
+    let described = ok(server.cli(&["describe", "cron-1"]));
+    let cron_line = described
+        .lines()
+        .find(|l| l.trim_start().starts_with("cron "));
+    assert!(
+        cron_line.is_some_and(|l| l.contains("@every 2s, next slot 20")),
+        "{described}"
+    );
+    let listed = |query: &str| -> Vec<Value> {
+        let page = ok(server.cli(&["list", "--query", query, "--all", "--json"]));
+        let page: Value = serde_json::from_str(&page).unwrap();
+        page["executions"].as_array().unwrap().clone()
+    };
+    let status_of = |run: &Value| run["status"].as_str().unwrap().to_string();
+    poll::until_seen("two completed runs of cron-1", || {
+        let runs = listed("WorkflowId = 'cron-1'");
+        let statuses: Vec<String> = runs.iter().map(status_of).collect();
+        assert!(
+            statuses.iter().all(|s| s == "completed" || s == "running"),
+            "{statuses:?}"
+        );
+        let done = statuses.iter().filter(|s| *s == "completed").count();
+        if done >= 2 {
+            Ok(())
+        } else {
+            Err(statuses)
+        }
+    });
+    // (A run that closes as the termination arrives passes it on to the next run.)
+    let note = said(server.cli(&["terminate", "cron-1", "--reason", "enough"]));
+    assert!(note.contains("terminated"), "{note}");
+    let mut runs = listed("WorkflowId = 'cron-1'");
+    runs.sort_by_key(|r| r["start_ms"].as_u64());
+    let (last, completed) = runs.split_last().unwrap();
+    assert_eq!(status_of(last), "terminated", "{runs:?}");
+    assert!(completed.len() >= 2, "{runs:?}");
+    // Each run starts as the one before closes, and follows it.
+    for pair in runs.windows(2) {
+        assert_eq!(pair[1]["start_ms"], pair[0]["close_ms"], "{pair:?}");
+    }
+    let mut previous: Option<String> = None;
+    for (n, run) in completed.iter().enumerate() {
+        assert_eq!(status_of(run), "completed", "{runs:?}");
+        let run_id = run["run_id"].as_str().unwrap();
+        let events = match n < 3 {
+            true => server.assert_replays(run_id, "schedule"),
+            false => server.history(run_id),
+        };
+        let started = events.iter().find_map(Event::time_ms).unwrap();
+        let first_task = events.iter().find_map(|e| match e {
+            Event::TaskStarted { time_ms } => Some(*time_ms),
+            _ => None,
+        });
+        let slot = first_task.unwrap();
+        assert!(slot > started && slot % 2_000 == 0, "{started} {slot}");
+        assert!(events.contains(&Event::CronSchedule {
+            spec: "@every 2s".into(),
+            run_timeout_ms: None,
+        }));
+        let from = events.iter().find_map(|e| match e {
+            Event::ContinuedFrom { run_id } => Some(run_id.clone()),
+            _ => None,
+        });
+        assert_eq!(from, previous, "each run follows the one before");
+        previous = Some(run_id.to_string());
+    }
+    let shown = ok(server.cli(&["history", "show", completed[0]["run_id"].as_str().unwrap()]));
+    assert!(shown.contains("cron-schedule"), "{shown}");
+    // The chain ended: the terminated run was the last.
+    let after = listed("WorkflowId = 'cron-1'");
+    assert_eq!(after.len(), runs.len(), "{after:?}");
+}
+
+/// The cron expressions a schedule takes: `@every 2s` and a 6-field cron with seconds
+/// both work.
 #[tokio::test]
-async fn schedule_cron() {
+async fn schedule_cron_expressions() {
     let env = env_at(T0, None).await;
     let schedules = Schedules::start(env.host()).await.unwrap();
     for (id, cron) in [("every", "@every 2s"), ("seconds", "*/2 * * * * *")] {

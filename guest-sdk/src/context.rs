@@ -33,6 +33,9 @@ pub struct WorkflowInfo {
     pub parent_workflow_id: Option<String>,
     /// The run this one continued as new from; `None` for an execution's first run.
     pub continued_from: Option<String>,
+    /// The cron schedule the execution was started with (`weft start --cron`), which
+    /// every run of its chain carries; `None` without one.
+    pub cron_schedule: Option<String>,
 }
 
 impl WorkflowInfo {
@@ -44,6 +47,7 @@ impl WorkflowInfo {
             attempt: start.attempt,
             parent_workflow_id: start.parent_workflow_id.clone(),
             continued_from: crate::host::continued_from(),
+            cron_schedule: crate::host::cron_schedule(),
         }
     }
 }
@@ -297,6 +301,13 @@ impl<S> WfContext<S> {
     /// Whether the current activation replays recorded history.
     pub fn is_replaying(&self) -> bool {
         self.state.borrow().is_replaying
+    }
+
+    /// The attempt of the current workflow task: 1, or n when the host retries it after
+    /// n - 1 attempts failed (a panic, a trap, a deadline). Not recorded: while
+    /// replaying it is 1, so read it in [`side_effect`](Self::side_effect) to act on it.
+    pub fn task_attempt(&self) -> u32 {
+        host::task_attempt()
     }
 
     /// Facts about this execution.

@@ -21,6 +21,8 @@ pub(crate) trait Host {
     fn history_info(&self) -> HistoryInfo;
     fn report_panic(&self, message: &str, location: Option<SourceLocation>);
     fn continued_from(&self) -> Option<String>;
+    fn task_attempt(&self) -> u32;
+    fn cron_schedule(&self) -> Option<String>;
     fn child_workflow_options(&self, seq: u32, options: &ChildOptions);
     fn record_metric(&self, metric: &MetricValue);
     fn activity_flow(&self, seq: u32, flow: &FlowOptions);
@@ -87,6 +89,33 @@ pub(crate) fn report_fatal_panic(message: &str, location: Option<SourceLocation>
     match installed() {
         Some(host) => host.report_panic(message, location),
         None => imports::report_fatal_panic(message, location.as_ref()),
+    }
+}
+
+/// `report_panic` for a panic in the validator of update `update_id`: the host rejects
+/// the update instead of failing the task. Natively the SDK catches the panic itself.
+pub(crate) fn report_validator_panic(
+    update_id: &str,
+    message: &str,
+    location: Option<SourceLocation>,
+) {
+    match installed() {
+        Some(_) => {}
+        None => imports::report_validator_panic(update_id, message, location.as_ref()),
+    }
+}
+
+pub(crate) fn task_attempt() -> u32 {
+    match installed() {
+        Some(host) => host.task_attempt(),
+        None => imports::task_attempt(),
+    }
+}
+
+pub(crate) fn cron_schedule() -> Option<String> {
+    match installed() {
+        Some(host) => host.cron_schedule(),
+        None => imports::cron_schedule(),
     }
 }
 
@@ -169,9 +198,9 @@ pub(crate) fn command_failure_causes(index: u32, causes: &[Failure]) {
 mod imports {
     pub(super) use crate::bindings::weft::workflow::host::{
         activity_flow, cancel_local_activity, child_flow, child_workflow_options,
-        command_failure_causes, continued_from, history_info, job_failure_causes, log, now,
-        random_bytes, record_metric, report_fatal_panic, report_panic, set_current_details,
-        waiting_on,
+        command_failure_causes, continued_from, cron_schedule, history_info, job_failure_causes,
+        log, now, random_bytes, record_metric, report_fatal_panic, report_panic,
+        report_validator_panic, set_current_details, task_attempt, waiting_on,
     };
 }
 
@@ -195,6 +224,14 @@ mod imports {
     }
 
     pub(super) fn continued_from() -> Option<String> {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn task_attempt() -> u32 {
+        panic!("{OUTSIDE}")
+    }
+
+    pub(super) fn cron_schedule() -> Option<String> {
         panic!("{OUTSIDE}")
     }
 
@@ -243,4 +280,11 @@ mod imports {
     }
 
     pub(super) fn report_fatal_panic(_message: &str, _location: Option<&SourceLocation>) {}
+
+    pub(super) fn report_validator_panic(
+        _update_id: &str,
+        _message: &str,
+        _location: Option<&SourceLocation>,
+    ) {
+    }
 }

@@ -113,6 +113,8 @@ impl Harness {
                 logs: RefCell::default(),
                 panics: RefCell::default(),
                 continued_from: RefCell::default(),
+                task_attempt: Cell::new(1),
+                cron_schedule: RefCell::default(),
                 child_options: RefCell::default(),
                 flows: RefCell::default(),
                 metrics: RefCell::default(),
@@ -226,6 +228,18 @@ impl Harness {
     /// `ctx.info().continued_from` says); call before `start`.
     pub fn continued_from(&mut self, run_id: &str) {
         *self.host.continued_from.borrow_mut() = Some(run_id.to_owned());
+    }
+
+    /// Makes the execution one started with cron schedule `spec` (what
+    /// `ctx.info().cron_schedule` says); call before `start`.
+    pub fn cron_schedule(&mut self, spec: &str) {
+        *self.host.cron_schedule.borrow_mut() = Some(spec.to_owned());
+    }
+
+    /// Makes the following activations attempt `attempt` of their workflow task (what
+    /// `ctx.task_attempt()` says), as when the host retries a failed task.
+    pub fn set_task_attempt(&mut self, attempt: u32) {
+        self.host.task_attempt.set(attempt);
     }
 
     /// Delivers `jobs` in one activation at the current workflow time.
@@ -431,6 +445,8 @@ struct TestHost {
     logs: RefCell<Vec<(LogLevel, String)>>,
     panics: RefCell<Vec<(String, Option<SourceLocation>)>>,
     continued_from: RefCell<Option<String>>,
+    task_attempt: Cell<u32>,
+    cron_schedule: RefCell<Option<String>>,
     child_options: RefCell<Vec<(u32, crate::wit::ChildOptions)>>,
     /// Flow options by seq: (seq, of a child, options).
     flows: RefCell<Vec<(u32, bool, crate::wit::FlowOptions)>>,
@@ -469,6 +485,14 @@ impl Host for TestHost {
 
     fn continued_from(&self) -> Option<String> {
         self.continued_from.borrow().clone()
+    }
+
+    fn task_attempt(&self) -> u32 {
+        self.task_attempt.get()
+    }
+
+    fn cron_schedule(&self) -> Option<String> {
+        self.cron_schedule.borrow().clone()
     }
 
     fn child_workflow_options(&self, seq: u32, options: &crate::wit::ChildOptions) {

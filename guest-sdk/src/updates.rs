@@ -8,6 +8,7 @@
 //! | input does not decode              | `reject-update`, `weft.InvalidInput`           | task failure    |
 //! | arrives after the workflow completed | `reject-update`, `UpdateRejected`            | task failure    |
 //! | its validator returns `Err(e)`     | `reject-update`, `UpdateRejected`, message `e` | (not run)       |
+//! | its validator panics               | the host rejects it with the panic's message   | (not run)       |
 //! | is accepted                        | `accept-update`, then its handler task starts  | the same        |
 //!
 //! While replaying, the validator is not run at all: only accepted updates are ever
@@ -264,7 +265,9 @@ impl<S: 'static> UpdateDelivery<S> {
     pub(crate) fn apply(self, ctx: &WfContext<S>) -> Option<LocalBoxFuture<()>> {
         let accepted = match self {
             Self::Accept(accepted) => accepted,
-            Self::Validate(accepted) => match ctx.data.read(|s| accepted.call.validate(s)) {
+            Self::Validate(accepted) => match crate::panic::validating(&accepted.id, || {
+                ctx.data.read(|s| accepted.call.validate(s))
+            }) {
                 Ok(()) => accepted,
                 Err(message) => {
                     let failure = sdk_failure(error_types::UPDATE_REJECTED, message);

@@ -2037,6 +2037,165 @@ pub mod weft {
                     wit_import6(_rt::as_i32(&index), result5, len5);
                 }
             }
+            #[allow(unused_unsafe, clippy::all)]
+            /// `report-panic` for a panic in the validator of update `update-id`, which the
+            /// SDK was running when it panicked: the host rejects that update with the message
+            /// (a validator's panic is a rejection, not a task failure) and runs the task again
+            /// without it. (Added after the first release, like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn report_validator_panic(
+                update_id: &str,
+                message: &str,
+                location: ::core::option::Option<&SourceLocation>,
+            ) -> () {
+                unsafe {
+                    let vec0 = update_id;
+                    let ptr0 = vec0.as_ptr().cast::<u8>();
+                    let len0 = vec0.len();
+                    let vec1 = message;
+                    let ptr1 = vec1.as_ptr().cast::<u8>();
+                    let len1 = vec1.len();
+                    let (result4_0, result4_1, result4_2, result4_3, result4_4) = match location {
+                        Some(e) => {
+                            let super::super::super::weft::workflow::types::SourceLocation {
+                                file: file2,
+                                line: line2,
+                                column: column2,
+                            } = e;
+                            let vec3 = file2;
+                            let ptr3 = vec3.as_ptr().cast::<u8>();
+                            let len3 = vec3.len();
+                            (
+                                1i32,
+                                ptr3.cast_mut(),
+                                len3,
+                                _rt::as_i32(line2),
+                                _rt::as_i32(column2),
+                            )
+                        }
+                        None => (0i32, ::core::ptr::null_mut(), 0usize, 0i32, 0i32),
+                    };
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "report-validator-panic"]
+                        fn wit_import5(
+                            _: *mut u8,
+                            _: usize,
+                            _: *mut u8,
+                            _: usize,
+                            _: i32,
+                            _: *mut u8,
+                            _: usize,
+                            _: i32,
+                            _: i32,
+                        );
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import5(
+                        _: *mut u8,
+                        _: usize,
+                        _: *mut u8,
+                        _: usize,
+                        _: i32,
+                        _: *mut u8,
+                        _: usize,
+                        _: i32,
+                        _: i32,
+                    ) {
+                        unreachable!()
+                    }
+                    wit_import5(
+                        ptr0.cast_mut(),
+                        len0,
+                        ptr1.cast_mut(),
+                        len1,
+                        result4_0,
+                        result4_1,
+                        result4_2,
+                        result4_3,
+                        result4_4,
+                    );
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// The attempt of the current workflow task: 1, or n when n - 1 attempts of it
+            /// failed (a panic, a trap, a deadline) and it is being retried. Not recorded: while
+            /// replaying it is 1, so a workflow that acts on it reads it in a side effect.
+            /// (Added after the first release, like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn task_attempt() -> u32 {
+                unsafe {
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "task-attempt"]
+                        fn wit_import0() -> i32;
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import0() -> i32 {
+                        unreachable!()
+                    }
+                    let ret = wit_import0();
+                    ret as u32
+                }
+            }
+            #[allow(unused_unsafe, clippy::all)]
+            /// The cron schedule the execution was started with (`weft start --cron`), which
+            /// every run of its chain carries; none for an execution started without one.
+            /// (Added after the first release, like `report-fatal-panic`.)
+            #[allow(async_fn_in_trait)]
+            pub fn cron_schedule() -> ::core::option::Option<_rt::String> {
+                unsafe {
+                    #[cfg_attr(target_pointer_width = "64", repr(align(8)))]
+                    #[cfg_attr(target_pointer_width = "32", repr(align(4)))]
+                    struct RetArea(
+                        [::core::mem::MaybeUninit<
+                            u8,
+                        >; 3 * ::core::mem::size_of::<*const u8>()],
+                    );
+                    let mut ret_area = RetArea(
+                        [::core::mem::MaybeUninit::uninit(); 3
+                            * ::core::mem::size_of::<*const u8>()],
+                    );
+                    let ptr0 = ret_area.0.as_mut_ptr().cast::<u8>();
+                    #[cfg(target_arch = "wasm32")]
+                    #[link(wasm_import_module = "weft:workflow/host@0.1.0")]
+                    unsafe extern "C" {
+                        #[link_name = "cron-schedule"]
+                        fn wit_import1(_: *mut u8);
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    unsafe extern "C" fn wit_import1(_: *mut u8) {
+                        unreachable!()
+                    }
+                    wit_import1(ptr0);
+                    let l2 = i32::from(*ptr0.add(0).cast::<u8>());
+                    let result6 = match l2 {
+                        0 => None,
+                        1 => {
+                            let e = {
+                                let l3 = *ptr0
+                                    .add(::core::mem::size_of::<*const u8>())
+                                    .cast::<*mut u8>();
+                                let l4 = *ptr0
+                                    .add(2 * ::core::mem::size_of::<*const u8>())
+                                    .cast::<usize>();
+                                let len5 = l4;
+                                let bytes5 = _rt::Vec::from_raw_parts(
+                                    l3.cast(),
+                                    len5,
+                                    len5,
+                                );
+                                _rt::string_lift(bytes5)
+                            };
+                            Some(e)
+                        }
+                        _ => _rt::invalid_enum_discriminant(),
+                    };
+                    result6
+                }
+            }
         }
     }
 }
@@ -5375,9 +5534,9 @@ macro_rules! __export_workflow_impl {
         : () = { #[rustfmt::skip] #[cfg(target_arch = "wasm32")] #[unsafe (link_section =
         "component-type:wit-bindgen:0.61.1:weft:workflow@0.1.0:workflow:imports and exports")]
         #[doc(hidden)] #[allow(clippy::octal_escapes)] pub static
-        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3837] = *
+        __WIT_BINDGEN_COMPONENT_TYPE : [u8; 3939] = *
         b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xfe\x1c\x01A\x02\x01\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xe4\x1d\x01A\x02\x01\
 A\x0f\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -5424,7 +5583,7 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x07failure\x02\x03\0\0\x0chistory-info\x01BA\x02\
+\0\0\x0cretry-policy\x02\x03\0\0\x07failure\x02\x03\0\0\x0chistory-info\x01BF\x02\
 \x03\x02\x01\x01\x04\0\x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-\
 level\x03\0\x02\x02\x03\x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\
 \x01\x04\x04\0\x0cretry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x07failure\x03\
@@ -5447,15 +5606,17 @@ ity-flow\x01)\x04\0\x0achild-flow\x01)\x01@\x01\x07detailss\x01\0\x04\0\x13set-c
 urrent-details\x01*\x01p\x1f\x01@\x01\x06points+\x01\0\x04\0\x0awaiting-on\x01,\x01\
 @\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01-\x01p\x09\x01@\x01\x05ind\
 exy\0.\x04\0\x12job-failure-causes\x01/\x01@\x02\x05indexy\x06causes.\x01\0\x04\0\
-\x16command-failure-causes\x010\x03\0\x18weft:workflow/host@0.1.0\x05\x07\x02\x03\
-\0\0\x0aactivation\x02\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask-failure\x01\
-B\x0d\x02\x03\x02\x01\x08\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\x09\x04\0\x0e\
-issued-command\x03\0\x02\x02\x03\x02\x01\x0a\x04\0\x0ctask-failure\x03\0\x04\x01\
-ps\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\x07\x01p\x03\x01j\x01\x08\x01\x05\x01\
-@\x01\x0aactivation\x01\0\x09\x04\0\x08activate\x01\x0a\x04\0\x19weft:workflow/g\
-uest@0.1.0\x05\x0b\x04\0\x1cweft:workflow/workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08\
-workflow\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-component\x070.2\
-58.3\x10wit-bindgen-rust\x060.61.1";
+\x16command-failure-causes\x010\x01@\x03\x09update-ids\x07messages\x08location\x1d\
+\x01\0\x04\0\x16report-validator-panic\x011\x01@\0\0y\x04\0\x0ctask-attempt\x012\
+\x04\0\x0dcron-schedule\x01&\x03\0\x18weft:workflow/host@0.1.0\x05\x07\x02\x03\0\
+\0\x0aactivation\x02\x03\0\0\x0eissued-command\x02\x03\0\0\x0ctask-failure\x01B\x0d\
+\x02\x03\x02\x01\x08\x04\0\x0aactivation\x03\0\0\x02\x03\x02\x01\x09\x04\0\x0eis\
+sued-command\x03\0\x02\x02\x03\x02\x01\x0a\x04\0\x0ctask-failure\x03\0\x04\x01ps\
+\x01@\0\0\x06\x04\0\x0eworkflow-types\x01\x07\x01p\x03\x01j\x01\x08\x01\x05\x01@\
+\x01\x0aactivation\x01\0\x09\x04\0\x08activate\x01\x0a\x04\0\x19weft:workflow/gu\
+est@0.1.0\x05\x0b\x04\0\x1cweft:workflow/workflow@0.1.0\x04\0\x0b\x0e\x01\0\x08w\
+orkflow\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\x0dwit-component\x070.25\
+8.3\x10wit-bindgen-rust\x060.61.1";
         };
     };
 }
@@ -5468,8 +5629,8 @@ pub use __export_workflow_impl as __export_workflow;
 )]
 #[doc(hidden)]
 #[allow(clippy::octal_escapes)]
-pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3682] = *b"\
-\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xc3\x1b\x01A\x02\x01\
+pub static __WIT_BINDGEN_COMPONENT_TYPE: [u8; 3784] = *b"\
+\0asm\x0d\0\x01\0\0\x19\x16wit-component-encoding\x04\0\x07\xa9\x1c\x01A\x02\x01\
 A\x0a\x01BJ\x01m\x02\x04json\x06binary\x04\0\x08encoding\x03\0\0\x01p}\x01r\x02\x08\
 encoding\x01\x04data\x02\x04\0\x07payload\x03\0\x03\x01k\x04\x01r\x04\x07message\
 s\x0aerror-types\x0dnon-retryable\x7f\x07details\x05\x04\0\x07failure\x03\0\x06\x01\
@@ -5516,7 +5677,7 @@ fail-workflow\x01\x07\0\x0fcontinue-as-new\x018\0\x19cancel-workflow-confirmed\0
 -level\x03\0F\x01r\x03\x06lengthy\x0asize-bytesw\x19continue-as-new-suggested\x7f\
 \x04\0\x0chistory-info\x03\0H\x03\0\x19weft:workflow/types@0.1.0\x05\0\x02\x03\0\
 \0\x0ctimestamp-ms\x02\x03\0\0\x09log-level\x02\x03\0\0\x0fsource-location\x02\x03\
-\0\0\x0cretry-policy\x02\x03\0\0\x07failure\x02\x03\0\0\x0chistory-info\x01BA\x02\
+\0\0\x0cretry-policy\x02\x03\0\0\x07failure\x02\x03\0\0\x0chistory-info\x01BF\x02\
 \x03\x02\x01\x01\x04\0\x0ctimestamp-ms\x03\0\0\x02\x03\x02\x01\x02\x04\0\x09log-\
 level\x03\0\x02\x02\x03\x02\x01\x03\x04\0\x0fsource-location\x03\0\x04\x02\x03\x02\
 \x01\x04\x04\0\x0cretry-policy\x03\0\x06\x02\x03\x02\x01\x05\x04\0\x07failure\x03\
@@ -5539,10 +5700,12 @@ ity-flow\x01)\x04\0\x0achild-flow\x01)\x01@\x01\x07detailss\x01\0\x04\0\x13set-c
 urrent-details\x01*\x01p\x1f\x01@\x01\x06points+\x01\0\x04\0\x0awaiting-on\x01,\x01\
 @\x01\x03seqy\x01\0\x04\0\x15cancel-local-activity\x01-\x01p\x09\x01@\x01\x05ind\
 exy\0.\x04\0\x12job-failure-causes\x01/\x01@\x02\x05indexy\x06causes.\x01\0\x04\0\
-\x16command-failure-causes\x010\x03\0\x18weft:workflow/host@0.1.0\x05\x07\x04\0<\
-weft:workflow/workflow-with-all-of-its-exports-removed@0.1.0\x04\0\x0b.\x01\0(wo\
-rkflow-with-all-of-its-exports-removed\x03\0\0\0G\x09producers\x01\x0cprocessed-\
-by\x02\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
+\x16command-failure-causes\x010\x01@\x03\x09update-ids\x07messages\x08location\x1d\
+\x01\0\x04\0\x16report-validator-panic\x011\x01@\0\0y\x04\0\x0ctask-attempt\x012\
+\x04\0\x0dcron-schedule\x01&\x03\0\x18weft:workflow/host@0.1.0\x05\x07\x04\0<wef\
+t:workflow/workflow-with-all-of-its-exports-removed@0.1.0\x04\0\x0b.\x01\0(workf\
+low-with-all-of-its-exports-removed\x03\0\0\0G\x09producers\x01\x0cprocessed-by\x02\
+\x0dwit-component\x070.258.3\x10wit-bindgen-rust\x060.61.1";
 #[inline(never)]
 #[doc(hidden)]
 pub fn __link_custom_section_describing_imports() {

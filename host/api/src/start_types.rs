@@ -74,6 +74,27 @@ pub struct StartBody {
     /// (terminated, naming the run that superseded it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub debounce: Option<DebounceBody>,
+    /// Temporal's legacy cron: a cron expression (5 fields, or 6 with seconds first;
+    /// `@hourly` …, in UTC) or `@every <duration>`, as schedules take them. The run's
+    /// first task waits for the next slot; each run that completes, fails or times out
+    /// is followed by the next run of the execution (same workflow id, the same
+    /// input), which waits for the next slot after that close. Terminating or
+    /// cancelling a run ends the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron_schedule: Option<String>,
+}
+
+/// The cron schedule of a run's execution (`weft start --cron`), as `describe` shows
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CronInfo {
+    /// The cron expression or `@every <duration>` the execution was started with.
+    pub spec: String,
+    /// The next slot of the spec (ms since the Unix epoch): the one a run that has not
+    /// started yet waits for, else the first after now (the next run waits for the
+    /// first after this one closes). Absent once the run closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_slot_ms: Option<u64>,
 }
 
 /// A start's debounce key (scoped by workflow type; 1 to 200 bytes) and period (more

@@ -190,7 +190,7 @@ fn default_priority() -> u8 {
     DEFAULT_PRIORITY
 }
 
-pub use crate::start_types::{DebounceBody, StartBody};
+pub use crate::start_types::{CronInfo, DebounceBody, StartBody};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Started {
@@ -412,9 +412,12 @@ pub struct Description {
     /// replayed on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module_moved_ms: Option<u64>,
-    /// The run this one continued as new from.
+    /// The run this one continued as new from (or followed, in a cron chain).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continued_from: Option<String>,
+    /// The execution's cron schedule and its next slot (`weft start --cron`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron: Option<CronInfo>,
     /// The run a reset made this one from (`weft reset`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_from: Option<ResetLink>,

@@ -222,6 +222,9 @@ impl From<RunDescription> for Description {
             module_version: d.module.map(|v| v.version),
             module_moved_ms: d.module_moved_ms,
             continued_from: d.continued_from,
+            cron: d
+                .cron
+                .map(|(spec, next_slot_ms)| weft_api::types::CronInfo { spec, next_slot_ms }),
             reset_from: d.reset_from.map(|(run_id, event_index, reason)| {
                 weft_api::types::ResetLink {
                     run_id,

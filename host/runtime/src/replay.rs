@@ -111,6 +111,8 @@ pub fn replay_into(
         return Err(ReplayError::NotAHistory);
     }
     instance.set_continued_from(crate::history::continued_from(events).map(str::to_string));
+    let cron = crate::history::cron_schedule(events).map(|(spec, _)| spec.to_string());
+    instance.set_cron_schedule(cron);
     let (tasks, _carried) = tasks(events);
     let mut commands = 0;
     // Bytes of the events before the current task, as the live run counted them.

@@ -80,6 +80,12 @@ fn description(d: &Description) -> String {
     if let Some(previous) = &d.continued_from {
         field("continued", format!("from run {previous}"));
     }
+    if let Some(cron) = &d.cron {
+        let next = cron.next_slot_ms.map_or(String::new(), |ms| {
+            format!(", next slot {}", crate::schedules::rfc3339(ms))
+        });
+        field("cron", format!("{}{next}", cron.spec));
+    }
     if let Some(from) = &d.reset_from {
         field(
             "reset",
@@ -326,6 +332,7 @@ mod tests {
             module_version: Some(1),
             module_moved_ms: None,
             continued_from: None,
+            cron: None,
             reset_from: None,
             reset_to: None,
             parent_workflow_id: None,
@@ -368,6 +375,20 @@ mod tests {
         let text = description(&d);
         assert!(
             text.contains("details:\n  refund for **order 17**\nnow:\n  waiting for approval\n  - by finance\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_cron_run_shows_its_spec_and_next_slot() {
+        let mut d = open_run();
+        d.cron = Some(weft_api::types::CronInfo {
+            spec: "@every 2s".into(),
+            next_slot_ms: Some(2_000),
+        });
+        let text = description(&d);
+        assert!(
+            text.contains("cron      @every 2s, next slot 1970-01-01T00:00:02Z\n"),
             "{text}"
         );
     }

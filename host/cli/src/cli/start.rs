@@ -123,6 +123,13 @@ pub struct StartArgs {
     /// PERIOD again: `--debounce user-42=30s`.
     #[arg(long, value_name = "KEY=PERIOD", value_parser = parse_debounce)]
     debounce: Option<DebounceBody>,
+    /// Run on a cron schedule (Temporal's legacy cron): a cron expression (5 fields,
+    /// or 6 with seconds first, in UTC; `@hourly`, `@daily` …) or `@every DURATION`.
+    /// The run waits for the next slot; each run that completes, fails or times out is
+    /// followed by the next (same id, same input), waiting for the slot after it
+    /// closed; `weft terminate` ends the chain: `--cron '@every 1h'`.
+    #[arg(long, value_name = "SPEC", value_parser = parse_cron)]
+    cron: Option<String>,
     #[command(flatten)]
     server: ServerArg,
     /// Print the answer as JSON.
@@ -176,6 +183,7 @@ impl StartArgs {
             summary: self.summary.clone(),
             details: self.details.clone(),
             debounce: self.debounce.clone(),
+            cron_schedule: self.cron.clone(),
         })
     }
 }
@@ -191,6 +199,12 @@ fn parse_priority(text: &str) -> Result<u8, String> {
     text.parse::<weft_model::Priority>()
         .map(weft_model::Priority::get)
         .map_err(|e| e.to_string())
+}
+
+/// `--cron SPEC`, checked as the host checks it.
+fn parse_cron(text: &str) -> Result<String, String> {
+    crate::schedules::CompiledSpec::cron(text).map_err(|e| e.to_string())?;
+    Ok(text.to_string())
 }
 
 /// `--debounce KEY=PERIOD`, checked as the host checks it.
@@ -233,7 +247,7 @@ pub fn parse_search_attribute(entry: &str) -> Result<(String, SearchAttributeVal
 /// the outcome.
 #[derive(Args)]
 #[command(
-    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n  weft start refund --input '\"o-17\"' --summary 'refund for order 17' --details '**why**: damaged in transit'\n  weft start sync-profile --input '\"user-42\"' --debounce user-42=30s   # only the last within 30s runs\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution or the type is past a start rate that refuses, 1 other errors."
+    after_help = "Example:\n  weft start hello --input '\"world\"' --id hello-1\n  weft result hello-1\n  weft start order --input '\"o-7\"' --search-attribute OrderId=o-7 --search-attribute Amount:Int=120 --memo note='\"gift\"'\n  weft start report --priority 1\n  weft start refund --input '\"o-17\"' --summary 'refund for order 17' --details '**why**: damaged in transit'\n  weft start sync-profile --input '\"user-42\"' --debounce user-42=30s   # only the last within 30s runs\n  weft start cleanup --id nightly-cleanup --cron '0 3 * * *'   # a run at 03:00 UTC every day\n\nExit codes: 0 started, 2 --input is not JSON, 4 no module has the workflow type, 5 the id has a running execution or the type is past a start rate that refuses, 1 other errors."
 )]
 pub struct StartCommand {
     #[command(flatten)]
@@ -422,6 +436,7 @@ mod tests {
             summary: None,
             details: None,
             debounce: None,
+            cron: None,
             server: ServerArg::default(),
             json: false,
         }

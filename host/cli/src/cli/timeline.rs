@@ -201,6 +201,17 @@ fn details(event: &Event, start_ms: u64, activities: &HashMap<(bool, u32), Strin
             )
         }
         Event::Priority { priority } => format!("priority {priority} (1 highest, 5 lowest)"),
+        Event::CronSchedule {
+            spec,
+            run_timeout_ms,
+        } => format!(
+            "{spec:?}{}: the first task waits for the next slot; when the run completes, \
+             fails or times out, the next run follows",
+            run_timeout_ms.map_or(String::new(), |t| format!(
+                ", each run timing out {} after its slot",
+                super::human::duration(t)
+            ))
+        ),
         Event::Debounced {
             key,
             period_ms,

@@ -42,14 +42,15 @@
 //! rest). The older shape is kept under `history::format_7`: a chunk stamped 7 or
 //! older decodes through it, and a chunk holding a failure is stamped 8 or later, even
 //! in a run recorded in an older format (the bare chunks of a format-1 run are written
-//! in the older shape, without causes). Data of every older format decodes with
-//! today's types.
+//! in the older shape, without causes); format 9 added `Event::CronSchedule` (an
+//! execution started with a cron schedule, recorded in each run of its chain). Data of
+//! every older format decodes with today's types.
 
 use super::format_7::{with_shape, FAILURE_CAUSE_SINCE};
 use super::Event;
 
 /// The version written by this weft.
-pub const FORMAT_VERSION: u16 = 8;
+pub const FORMAT_VERSION: u16 = 9;
 
 /// The oldest version this weft reads.
 pub const OLDEST_FORMAT: u16 = 1;

@@ -257,6 +257,18 @@ pub enum Event {
     Arrived {
         time_ms: u64,
     },
+    /// The execution runs on a cron schedule (Temporal's legacy cron, `weft start
+    /// --cron`): `spec` is a cron expression or `@every <duration>`, as schedules take
+    /// them. Its first task waits for the spec's first slot after the run's start; when
+    /// it completes, fails or times out, its next run starts (same workflow id,
+    /// `ContinuedFrom` this one, this event again), held until the slot after that
+    /// close. A termination or cancellation ends the chain. `run_timeout_ms`: each
+    /// run's own timeout, counted from the slot it waits for (its `Deadlines` say when
+    /// that is). Recorded after `ExecutionStarted` (and `ContinuedFrom`). Format 9.
+    CronSchedule {
+        spec: String,
+        run_timeout_ms: Option<u64>,
+    },
 }
 
 impl Event {
@@ -318,6 +330,7 @@ impl Event {
             Event::Debounced { .. } => "debounced",
             Event::CurrentDetails { .. } => "current-details",
             Event::Arrived { .. } => "arrived",
+            Event::CronSchedule { .. } => "cron-schedule",
         }
     }
 

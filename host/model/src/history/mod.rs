@@ -163,6 +163,11 @@ impl History {
         }
     }
 
+    /// The cron schedule of the run's execution (its `CronSchedule`).
+    pub fn cron_schedule(&self) -> Option<&str> {
+        cron_schedule(&self.events).map(|(spec, _)| spec)
+    }
+
     /// The run this one continued as new from (its `ContinuedFrom`).
     pub fn continued_from(&self) -> Option<&str> {
         continued_from(&self.events)
@@ -234,6 +239,20 @@ impl History {
     pub fn encoded_size(&self) -> u64 {
         self.events.iter().map(codec::encoded_len).sum()
     }
+}
+
+/// The cron schedule of the execution of `events` and the timeout of each of its runs:
+/// its `CronSchedule`, among the opening events (before the first task).
+pub fn cron_schedule(events: &[Event]) -> Option<(&str, Option<u64>)> {
+    (events.iter())
+        .take_while(|e| !matches!(e, Event::TaskStarted { .. }))
+        .find_map(|e| match e {
+            Event::CronSchedule {
+                spec,
+                run_timeout_ms,
+            } => Some((spec.as_str(), *run_timeout_ms)),
+            _ => None,
+        })
 }
 
 /// The run that the run of `events` continued as new from: its `ContinuedFrom`, among

@@ -94,6 +94,8 @@ pub(crate) struct PanicReport {
     pub location: Option<SourceLocation>,
     /// The workflow opted in to failing its run on a panic.
     pub fails_run: bool,
+    /// It panicked in the validator of this update (`report-validator-panic`).
+    pub validating: Option<String>,
 }
 
 /// Per-instance state the imports read and write.
@@ -109,6 +111,10 @@ pub struct InstanceState {
     pub(crate) workflow_id: String,
     /// The run this one continued as new from (its history's `ContinuedFrom`).
     pub(crate) continued_from: Option<String>,
+    /// The attempt of the live task (`task-attempt`; 1 while replaying).
+    pub(crate) task_attempt: u32,
+    /// The cron schedule of the execution (its history's `CronScheduled`).
+    pub(crate) cron_schedule: Option<String>,
     /// What the current task gave its commands aside from them.
     pub(crate) aside: TaskAside,
     /// The failure causes of the current task's jobs and commands.
@@ -138,6 +144,8 @@ impl InstanceState {
             panic: None,
             workflow_id,
             continued_from: None,
+            task_attempt: 1,
+            cron_schedule: None,
             aside: TaskAside::default(),
             causes: TaskCauses::default(),
             metrics: None,
@@ -232,6 +240,7 @@ impl host::Host for InstanceState {
             message,
             location,
             fails_run: false,
+            validating: None,
         });
     }
 
@@ -240,7 +249,33 @@ impl host::Host for InstanceState {
             message,
             location,
             fails_run: true,
+            validating: None,
         });
+    }
+
+    fn report_validator_panic(
+        &mut self,
+        update_id: String,
+        message: String,
+        location: Option<SourceLocation>,
+    ) {
+        self.panic = Some(PanicReport {
+            message,
+            location,
+            fails_run: false,
+            validating: Some(update_id),
+        });
+    }
+
+    fn task_attempt(&mut self) -> u32 {
+        match self.replaying {
+            true => 1,
+            false => self.task_attempt,
+        }
+    }
+
+    fn cron_schedule(&mut self) -> Option<String> {
+        self.cron_schedule.clone()
     }
 
     fn continued_from(&mut self) -> Option<String> {

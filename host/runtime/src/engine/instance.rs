@@ -20,6 +20,8 @@ pub struct WorkflowInstance {
     poisoned: bool,
     /// The last task failed with a panic of a workflow that fails its run on a panic.
     panic_fails_run: bool,
+    /// The last task failed with a panic in the validator of this update.
+    validator_panicked: Option<String>,
 }
 
 impl WorkflowInstance {
@@ -38,6 +40,7 @@ impl WorkflowInstance {
             deadline,
             poisoned: false,
             panic_fails_run: false,
+            validator_panicked: None,
         }
     }
 
@@ -63,6 +66,22 @@ impl WorkflowInstance {
     /// Tell the workflow which run it continued as new from (`continued-from`).
     pub fn set_continued_from(&mut self, run_id: Option<String>) {
         self.store.data_mut().continued_from = run_id;
+    }
+
+    /// Tell the workflow the attempt of the task it runs next (`task-attempt`).
+    pub fn set_task_attempt(&mut self, attempt: u32) {
+        self.store.data_mut().task_attempt = attempt;
+    }
+
+    /// Tell the workflow the cron schedule of its execution (`cron-schedule`).
+    pub fn set_cron_schedule(&mut self, cron: Option<String>) {
+        self.store.data_mut().cron_schedule = cron;
+    }
+
+    /// The update whose validator panicked in the last task: the task is not a failure
+    /// of the workflow, the update is rejected (see `report-validator-panic`).
+    pub fn validator_panicked(&self) -> Option<&str> {
+        self.validator_panicked.as_deref()
     }
 
     pub fn is_poisoned(&self) -> bool {
@@ -91,6 +110,7 @@ impl WorkflowInstance {
         let state = self.store.data_mut();
         state.begin_task(activation.time_ms, activation.is_replaying, history);
         self.panic_fails_run = false;
+        self.validator_panicked = None;
         for job in &activation.jobs {
             if let Job::StartWorkflow(start) = job {
                 state.rng.seed(start.random_seed);
@@ -121,8 +141,13 @@ impl WorkflowInstance {
     fn describe_trap(&mut self, trap: wasmtime::Error) -> TaskFailure {
         if let Some(panic) = self.store.data_mut().panic.take() {
             self.panic_fails_run = panic.fails_run;
+            let what = match panic.validating {
+                Some(_) => "the update's validator",
+                None => "workflow",
+            };
+            self.validator_panicked = panic.validating;
             return TaskFailure {
-                message: format!("workflow panicked: {}", panic.message),
+                message: format!("{what} panicked: {}", panic.message),
                 location: panic.location.conv(),
             };
         }

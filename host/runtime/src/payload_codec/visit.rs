@@ -60,7 +60,8 @@ pub fn event_payloads<E>(
         | Event::ChildFlow { .. }
         | Event::Debounced { .. }
         | Event::CurrentDetails { .. }
-        | Event::Arrived { .. } => Ok(()),
+        | Event::Arrived { .. }
+        | Event::CronSchedule { .. } => Ok(()),
     }
 }
 

@@ -86,14 +86,18 @@ impl Host {
     ) -> Result<RunHandle, MessageError> {
         let terminate = kind == StopKind::Terminate;
         let run = match request_id {
-            None => {
+            None => loop {
                 let (reply, acked) = oneshot::channel();
                 let run = self.stop_acked(id, reason, terminate, Ack::new(reply))?;
-                acked
-                    .await
-                    .unwrap_or_else(|_| Err(self.gone(&run.run_id)))?;
-                run
-            }
+                match acked.await.unwrap_or_else(|_| Err(self.gone(&run.run_id))) {
+                    Ok(()) => break run,
+                    // Asked of a workflow id, whose run closed as the request arrived
+                    // and was followed by the next run of the execution (a cron
+                    // chain's, a continue-as-new's): the request is that run's.
+                    Err(MessageError::Closed { .. }) if self.followed(id, &run) => continue,
+                    Err(e) => return Err(e),
+                }
+            },
             Some(request_id) => {
                 let kind = match kind {
                     StopKind::Cancel => RequestKind::Cancel,
@@ -112,6 +116,15 @@ impl Host {
             let _ = self.wait(&run.run_id).await;
         }
         Ok(run)
+    }
+
+    /// Whether `id` names a workflow id (not the run id of `run`) whose open run is now
+    /// another than `run`.
+    pub(super) fn followed(&self, id: &str, run: &RunHandle) -> bool {
+        id != run.run_id
+            && self
+                .open_target(id)
+                .is_ok_and(|next| next.run_id != run.run_id)
     }
 
     /// Ask the open run of `id` to cancel, or terminate it; `ack` is answered once the

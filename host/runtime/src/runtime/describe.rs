@@ -25,6 +25,9 @@ pub struct RunDescription {
     pub module_moved_ms: Option<u64>,
     /// The run this one continued as new from.
     pub continued_from: Option<String>,
+    /// The execution's cron schedule, and its next slot while the run is open (the
+    /// slot it waits for if it has not started, else the first after now).
+    pub cron: Option<(String, Option<u64>)>,
     /// The run a reset made this one from: its run id, the event index this run goes
     /// on from, and the reason.
     pub reset_from: Option<(String, u64, String)>,
@@ -153,6 +156,21 @@ impl Host {
         Ok(description)
     }
 
+    /// The cron schedule of `run`'s execution and, while it is open, its next slot.
+    fn cron_of(&self, run: &RunRecord, history: &History) -> Option<(String, Option<u64>)> {
+        let spec = history.cron_schedule()?.to_string();
+        if !run.status.is_open() {
+            return Some((spec, None));
+        }
+        let next = match super::start_gates::pending_cron(run, history) {
+            Some((_, slot)) => Some(slot),
+            None => crate::schedules::CompiledSpec::cron(&spec)
+                .ok()
+                .and_then(|s| s.next_after(self.inner.clock.now_ms())),
+        };
+        Some((spec, next))
+    }
+
     /// [`Host::describe`] without asking the instance (no handler names).
     pub fn describe_stored(&self, id: &str) -> Result<RunDescription, QueryError> {
         let mut run = self.find_run(id)?;
@@ -195,6 +213,7 @@ impl Host {
                 .find(|v| v.digest == run.module_digest),
             module_moved_ms,
             continued_from: history.continued_from().map(str::to_string),
+            cron: self.cron_of(&run, &history),
             parent_workflow_id: history.parent_workflow_id(),
             priority: state.priority(),
             fairness: state.fairness().cloned(),
@@ -202,6 +221,7 @@ impl Host {
                 // An opening host takes a held debounced run up in the background.
                 open.then(|| super::start_gates::debounce_reason(&run, &history))
                     .flatten()
+                    .or_else(|| open.then(|| super::start_gates::cron_reason(&run, &history))?)
             }),
             // The memo is folded from the history (the store does not keep it apart,
             // so a payload codec covers it); the search attributes are the indexed

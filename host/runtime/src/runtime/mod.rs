@@ -222,6 +222,7 @@ impl HostInner {
             pending_writes: Vec::new(),
             started,
             carried: Vec::new(),
+            held_updates: Vec::new(),
             jobs: Vec::new(),
             events: Vec::new(),
             fired: Vec::new(),

@@ -181,7 +181,12 @@ impl Host {
                     delay *= 2;
                 }
                 Err(e @ MessageError::Closed { .. }) => {
-                    return self.applied_or(&run.workflow_id, key, e)
+                    match self.applied_or(&run.workflow_id, key, e) {
+                        // Asked of a workflow id whose run closed as the request
+                        // arrived, followed by the next run: the request is that run's.
+                        Err(MessageError::Closed { .. }) if self.followed(id, &run) => {}
+                        answer => return answer,
+                    }
                 }
                 Err(e) => return Err(e),
             }

@@ -82,6 +82,10 @@ pub struct StartRequest {
     /// the last runs; this one is pending until the period passes (see
     /// `crate::flow::Debouncer`).
     pub debounce: Option<crate::flow::Debounce>,
+    /// Temporal's legacy cron: a cron expression or `@every <duration>` (what a
+    /// schedule takes). The run waits for the spec's next slot, and each run that
+    /// completes, fails or times out is followed by the next (see `start_gates`).
+    pub cron_schedule: Option<String>,
 }
 
 /// Longest summary a start may give.
@@ -135,6 +139,7 @@ impl StartRequest {
             summary: None,
             details: None,
             debounce: None,
+            cron_schedule: None,
         }
     }
 
@@ -201,6 +206,10 @@ impl Host {
                 .map_err(|e| StartError::Invalid(e.to_string()))?;
         }
         check_user_metadata(&request).map_err(StartError::Invalid)?;
+        if let Some(spec) = &request.cron_schedule {
+            crate::schedules::CompiledSpec::cron(spec)
+                .map_err(|e| StartError::Invalid(format!("cron_schedule: {e}")))?;
+        }
         if request.workflow_type == crate::DYNAMIC_WORKFLOW {
             return Err(StartError::Invalid(format!(
                 "`{}` names a module's dynamic workflow, not a workflow type: start the type \
@@ -487,8 +496,13 @@ impl Host {
         let deadline = |timeout: Option<std::time::Duration>| {
             timeout.map(|t| time_ms.saturating_add(super::clock::millis(t)))
         };
+        // A run of a cron schedule times out counting from the slot it waits for.
+        let run_start_ms = (request.cron_schedule.as_deref())
+            .and_then(|spec| super::start_gates::cron_slot(spec, time_ms))
+            .unwrap_or(time_ms);
         let deadlines = Event::Deadlines {
-            run_deadline_ms: deadline(request.run_timeout),
+            run_deadline_ms: (request.run_timeout)
+                .map(|t| run_start_ms.saturating_add(super::clock::millis(t))),
             execution_deadline_ms: deadline(request.execution_timeout),
         };
         if !matches!(
@@ -509,6 +523,7 @@ impl Host {
             });
         }
         events.extend(gate.as_ref().and_then(|g| g.debounced.clone()));
+        events.extend(gate.as_ref().and_then(|g| g.cron.clone()));
         let mut jobs = vec![job];
         if let Some(signal) = &request.signal {
             jobs.push(Job::Signal(signal.clone()));

@@ -1,5 +1,7 @@
-//! Starts that wait before they run: debounced starts (`crate::flow::Debouncer`) and
-//! starts past their type's start rate (`crate::flow::StartRates`).
+//! Starts that wait before they run: debounced starts (`crate::flow::Debouncer`),
+//! starts past their type's start rate (`crate::flow::StartRates`) and the runs of a
+//! cron schedule (`weft start --cron`), which wait for the spec's next slot after their
+//! start.
 //!
 //! Such a start is recorded as a start past a workflow limit is (`pending`: its record
 //! and opening events, its start job pending, in one durable commit) and answered at
@@ -16,7 +18,9 @@
 //!
 //! Nothing is stored apart from the runs. An opening host finds a held debounced run
 //! when it builds the run's actor (its history has `Event::Debounced` and no task),
-//! with its due time from its start and period. The runs of a type with a start rate
+//! with its due time from its start and period; a held cron run likewise (its history
+//! has `Event::CronSchedule` and no task: its slot is the spec's first after its
+//! start, which for a later run of the chain is the close of the run before). The runs of a type with a start rate
 //! that never ran take a token again, in the order they started, after the tokens the
 //! type's open runs took (`Host::recover_limits`). The host keeps the newest start of
 //! each debounce key and each rate's bucket in memory only.
@@ -50,6 +54,8 @@ struct Held {
     debounce: Option<(String, u64)>,
     /// When its start-rate token comes (ms).
     token_at: Option<u64>,
+    /// Its cron schedule and the slot it waits for (ms).
+    cron: Option<(String, u64)>,
     /// Told when the run may go on (one per actor built for it).
     admits: Vec<oneshot::Sender<()>>,
     /// Whether its release is scheduled.
@@ -63,6 +69,8 @@ pub(super) struct Gate {
     pub token_at: Option<u64>,
     /// The events its history opens with besides the usual ones.
     pub debounced: Option<Event>,
+    /// Its cron schedule (`Event::CronSchedule`): it waits for the spec's next slot.
+    pub cron: Option<Event>,
 }
 
 impl StartGates {
@@ -81,6 +89,7 @@ impl StartGates {
             turn,
             debounce: None,
             token_at,
+            cron: None,
             admits: Vec::new(),
             scheduled: false,
         };
@@ -124,6 +133,9 @@ impl StartGates {
         if let Some((key, due)) = &held.debounce {
             reasons.push(debounce_text(key, *due));
         }
+        if let Some((spec, slot)) = &held.cron {
+            reasons.push(cron_text(spec, *slot));
+        }
         if held.token_at.is_some_and(|at| at > due) {
             let rate = self.rates.rate(&held.workflow_type);
             let rate = rate.map_or(String::new(), |r| format!(" {}", r.rate));
@@ -132,14 +144,18 @@ impl StartGates {
         Some(reasons.join("; "))
     }
 
-    /// Held runs: (waiting on a debounce, waiting on a token only).
+    /// Held runs: (waiting on a debounce, waiting on a token only; a cron slot is
+    /// neither).
     pub fn waiting(&self) -> (usize, usize) {
         if self.count.load(Ordering::SeqCst) == 0 {
             return (0, 0);
         }
         let held = self.held.lock().unwrap();
         let debounced = held.values().filter(|h| h.debounce.is_some()).count();
-        (debounced, held.len() - debounced)
+        let tokens = (held.values())
+            .filter(|h| h.debounce.is_none() && h.cron.is_none())
+            .count();
+        (debounced, tokens)
     }
 }
 
@@ -175,6 +191,36 @@ pub(super) fn debounce_reason(record: &RunRecord, history: &History) -> Option<S
     ))
 }
 
+/// The cron schedule of a run that never ran and the slot it waits for: the spec's
+/// first after the run's start (`None` when the spec names no later slot).
+pub(crate) fn pending_cron(record: &RunRecord, history: &History) -> Option<(String, u64)> {
+    // Read off the opening events first: a run without a cron costs no more.
+    let spec = history.cron_schedule()?;
+    if (history.events.iter()).any(|e| matches!(e, Event::TaskStarted { .. })) {
+        return None;
+    }
+    Some((spec.to_string(), cron_slot(spec, record.start_ms)?))
+}
+
+/// The first slot of cron `spec` after `after_ms`: when a run of the chain that starts
+/// (or whose run before closes) then runs.
+pub(crate) fn cron_slot(spec: &str, after_ms: u64) -> Option<u64> {
+    crate::schedules::CompiledSpec::cron(spec)
+        .ok()?
+        .next_after(after_ms)
+}
+
+/// `cron SPEC until TIME`, for a cron run that never ran, from its history alone.
+pub(super) fn cron_reason(record: &RunRecord, history: &History) -> Option<String> {
+    let (spec, slot) = pending_cron(record, history)?;
+    Some(cron_text(&spec, slot))
+}
+
+/// `cron SPEC until TIME`.
+fn cron_text(spec: &str, slot_ms: u64) -> String {
+    format!("cron {spec} until {}", crate::schedules::rfc3339(slot_ms))
+}
+
 /// `debounce KEY until TIME`.
 fn debounce_text(key: &str, due_ms: u64) -> String {
     format!("debounce {key} until {}", crate::schedules::rfc3339(due_ms))
@@ -190,7 +236,7 @@ impl Host {
         now_ms: u64,
     ) -> Result<Option<Gate>, StartError> {
         let gates = &self.inner.gates;
-        if request.debounce.is_none() && gates.rates.is_empty() {
+        if request.debounce.is_none() && gates.rates.is_empty() && request.cron_schedule.is_none() {
             return Ok(None);
         }
         let workflow_type = &request.workflow_type;
@@ -224,7 +270,12 @@ impl Host {
                 supersedes: gates.debouncer.newest(workflow_type, &debounce.key),
             });
         }
-        Ok((gate.token_at.is_some() || gate.debounced.is_some()).then_some(gate))
+        gate.cron = (request.cron_schedule.clone()).map(|spec| Event::CronSchedule {
+            spec,
+            run_timeout_ms: request.run_timeout.map(super::clock::millis),
+        });
+        let held = gate.token_at.is_some() || gate.debounced.is_some() || gate.cron.is_some();
+        Ok(held.then_some(gate))
     }
 }
 
@@ -238,11 +289,13 @@ impl HostInner {
         history: &History,
     ) -> Option<oneshot::Receiver<()>> {
         let debounce = pending_debounce(history);
-        if debounce.is_none() && self.gates.count.load(Ordering::SeqCst) == 0 {
+        let cron = pending_cron(record, history);
+        let gated = debounce.is_some() || cron.is_some();
+        if !gated && self.gates.count.load(Ordering::SeqCst) == 0 {
             return None;
         }
         let run_id = &record.run_id;
-        if debounce.is_some() && !self.gates.held.lock().unwrap().contains_key(run_id) {
+        if gated && !self.gates.held.lock().unwrap().contains_key(run_id) {
             let turn = Turn::of_history(history);
             self.gates.expect(run_id, &record.workflow_type, turn, None);
         }
@@ -253,6 +306,10 @@ impl HostInner {
         if !entry.scheduled {
             entry.scheduled = true;
             let mut release_at = entry.token_at.unwrap_or(0);
+            if let Some((spec, slot)) = cron {
+                release_at = release_at.max(slot);
+                entry.cron = Some((spec, slot));
+            }
             if let Some((key, period_ms, supersedes)) = debounce {
                 let due_ms = record.start_ms.saturating_add(period_ms);
                 release_at = release_at.max(due_ms);
@@ -397,6 +454,37 @@ mod tests {
         };
         assert_eq!(pending_debounce(&history(vec![debounced, reset])), None);
         assert_eq!(pending_debounce(&history(Vec::new())), None);
+    }
+
+    #[test]
+    fn a_cron_run_that_never_ran_waits_for_the_slot_after_its_start() {
+        let record = RunRecord {
+            workflow_id: "r".into(),
+            run_id: "b".into(),
+            workflow_type: "report".into(),
+            module_digest: "d".into(),
+            status: crate::storage::Status::Running,
+            start_ms: 5_000,
+            close_ms: None,
+            history_len: 0,
+            format_version: crate::history::FORMAT_VERSION,
+        };
+        let cron = Event::CronSchedule {
+            spec: "@every 2s".into(),
+            run_timeout_ms: None,
+        };
+        let pending = history(vec![cron.clone()]);
+        assert_eq!(
+            pending_cron(&record, &pending),
+            Some(("@every 2s".into(), 6_000))
+        );
+        assert_eq!(
+            cron_reason(&record, &pending).as_deref(),
+            Some("cron @every 2s until 1970-01-01T00:00:06Z")
+        );
+        let ran = history(vec![cron, Event::TaskStarted { time_ms: 6_000 }]);
+        assert_eq!(pending_cron(&record, &ran), None);
+        assert_eq!(pending_cron(&record, &history(Vec::new())), None);
     }
 
     #[test]

@@ -97,6 +97,15 @@ impl CompiledSpec {
         })
     }
 
+    /// The spec of a cron schedule on a start (`weft start --cron`): one cron
+    /// expression or `@every <duration>`, in UTC, as a schedule takes them.
+    pub fn cron(expression: &str) -> Result<CompiledSpec, SpecError> {
+        CompiledSpec::new(&ScheduleSpec {
+            cron: vec![expression.to_string()],
+            ..ScheduleSpec::default()
+        })
+    }
+
     /// The first slot strictly after `after_ms`, if the spec has one.
     pub fn next_after(&self, after_ms: u64) -> Option<u64> {
         // Slots before the start time do not exist: look from just before it.

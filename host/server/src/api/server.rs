@@ -371,6 +371,10 @@ pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
         (None, Some(_)) => return Err(bad("`fairness_weight` needs `fairness_key`".into())),
         (None, None) => None,
     };
+    if let Some(spec) = &body.cron_schedule {
+        weft_runtime::schedules::CompiledSpec::cron(spec)
+            .map_err(|e| bad(format!("`cron_schedule`: {e}")))?;
+    }
     Ok(StartRequest {
         workflow_id: body.id,
         id_reuse_policy: match &body.id_reuse_policy {
@@ -402,6 +406,7 @@ pub(crate) fn start_request(body: StartBody) -> ApiResult<StartRequest> {
             ),
             None => None,
         },
+        cron_schedule: body.cron_schedule,
         ..StartRequest::new(body.workflow_type, input)
     })
 }

@@ -12,7 +12,18 @@ use crate::history::{ExecutionStarted, FORMAT_VERSION};
 use crate::payload_codec::PayloadCodec;
 use crate::storage::Status;
 
-/// The next run of a continue-as-new, recorded with the close of the current one.
+/// What a run that follows another is: its type, module and input, and the cron
+/// schedule it carries.
+struct Successor {
+    workflow_type: String,
+    module: Arc<Module>,
+    input: Payload,
+    /// The cron spec and each run's timeout.
+    cron: Option<(String, Option<u64>)>,
+}
+
+/// The next run of a continue-as-new (or of a cron chain), recorded with the close of
+/// the current one.
 pub(crate) struct NextRun {
     record: RunRecord,
     module: Arc<Module>,
@@ -84,7 +95,9 @@ impl NextRun {
 impl Execution {
     /// The next run asked for by the `continue-as-new` among `commands`, if any; an
     /// error when no deployed module exports the workflow type it names (the task fails
-    /// and is retried, as for any other command the host cannot carry out).
+    /// and is retried, as for any other command the host cannot carry out). A run of a
+    /// cron schedule whose commands complete or fail it is followed by the next run of
+    /// its chain (see [`Execution::cron_successor`]).
     pub(super) fn next_run(
         &self,
         commands: &[IssuedCommand],
@@ -96,7 +109,10 @@ impl Execution {
             Command::ContinueAsNew(continued) => Some((continued, &c.location)),
             _ => None,
         }) else {
-            return Ok(None);
+            if !self.cron_continues(commands) {
+                return Ok(None);
+            }
+            return Ok(self.cron_successor(jobs, time_ms, current));
         };
         let workflow_type = continued
             .workflow_type
@@ -118,17 +134,88 @@ impl Execution {
                     location: location.clone(),
                 })?
         };
-        let run_id = uuid::Uuid::new_v4().simple().to_string();
-        let workflow_id = self.record.workflow_id.clone();
-        // The current memo and search attributes go on with the execution. (A run that
-        // continues in its first task has its start among that task's jobs, not yet in
-        // its history.)
-        let first = self.history.start_job().or_else(|| {
+        let next = Successor {
+            workflow_type,
+            module,
+            input: continued.input.clone(),
+            cron: None,
+        };
+        Ok(Some(self.successor(next, jobs, time_ms, current)))
+    }
+
+    /// Whether `commands` close a run of a cron schedule as completed or failed: its
+    /// chain goes on (a cancellation, like a termination, ends it, as in Temporal).
+    pub(super) fn cron_continues(&self, commands: &[IssuedCommand]) -> bool {
+        let closes = commands.iter().any(|c| {
+            matches!(
+                c.command,
+                Command::CompleteWorkflow(_) | Command::FailWorkflow(_)
+            )
+        });
+        closes && self.history.cron_schedule().is_some()
+    }
+
+    /// The next run of this run's cron chain, closing at `time_ms`: the same type and
+    /// input, on the newest module of the name, held until the spec's next slot.
+    pub(super) fn cron_successor(
+        &self,
+        jobs: &[Job],
+        time_ms: u64,
+        current: Option<&RunAttributes>,
+    ) -> Option<NextRun> {
+        let (spec, run_timeout_ms) = crate::history::cron_schedule(&self.history.events)?;
+        let start = self.start_job(jobs)?;
+        let workflow_type = self.record.workflow_type.clone();
+        let next = Successor {
+            module: (self.host.newest_module_for(&workflow_type))
+                .unwrap_or_else(|| self.module.clone()),
+            workflow_type,
+            input: start.input.clone(),
+            cron: Some((spec.to_string(), run_timeout_ms)),
+        };
+        Some(self.successor(next, jobs, time_ms, current))
+    }
+
+    /// The next run of the cron chain of this run, which closes now with no task's
+    /// commands to read its attributes after (it timed out, or a task that delivered
+    /// `jobs` panicked and fails it).
+    pub(super) fn cron_successor_at_close(&self, jobs: &[Job]) -> Option<NextRun> {
+        self.history.cron_schedule()?;
+        let recorded = self.history.events.iter();
+        let current = crate::runtime::attributes::Current::of(recorded, jobs).values;
+        self.cron_successor(jobs, self.host.clock.now_ms(), Some(&current))
+    }
+
+    /// The run's start job. (A run that closes in its first task has its start among
+    /// that task's jobs, not yet in its history.)
+    fn start_job<'a>(&'a self, jobs: &'a [Job]) -> Option<&'a StartWorkflow> {
+        self.history.start_job().or_else(|| {
             jobs.iter().find_map(|j| match j {
                 Job::StartWorkflow(s) => Some(s),
                 _ => None,
             })
-        });
+        })
+    }
+
+    /// The run that follows this one: its record and first events, starting at
+    /// `time_ms`.
+    fn successor(
+        &self,
+        next: Successor,
+        jobs: &[Job],
+        time_ms: u64,
+        current: Option<&RunAttributes>,
+    ) -> NextRun {
+        let Successor {
+            workflow_type,
+            module,
+            input,
+            cron,
+        } = next;
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let workflow_id = self.record.workflow_id.clone();
+        // The current memo and search attributes go on with the execution.
+        let first = self.start_job(jobs);
         let mut attributes = current.cloned().unwrap_or_default();
         // The priority goes on with the execution too; the summary is the start's, of
         // its run alone.
@@ -139,7 +226,7 @@ impl Execution {
         let (search_attributes, memo) = crate::runtime::attributes::carried(&attributes);
         let start = StartWorkflow {
             workflow_type: workflow_type.clone(),
-            input: continued.input.clone(),
+            input,
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
             attempt: 1,
@@ -160,11 +247,20 @@ impl Execution {
                 run_id: self.record.run_id.clone(),
             },
         ];
-        // The execution timeout spans the chain; a run timeout is the run's own.
+        // The execution timeout spans the chain; a run timeout is the run's own (a run
+        // of a cron chain has one, counted from the slot it waits for).
+        let run_deadline_ms = cron.as_ref().and_then(|(spec, timeout)| {
+            let slot = crate::runtime::start_gates::cron_slot(spec, time_ms)?;
+            Some(slot.saturating_add((*timeout)?))
+        });
+        events.extend(cron.map(|(spec, run_timeout_ms)| Event::CronSchedule {
+            spec,
+            run_timeout_ms,
+        }));
         let (_, execution_deadline_ms) = self.history.deadlines();
-        if execution_deadline_ms.is_some() {
+        if execution_deadline_ms.is_some() || run_deadline_ms.is_some() {
             events.push(Event::Deadlines {
-                run_deadline_ms: None,
+                run_deadline_ms,
                 execution_deadline_ms,
             });
         }
@@ -186,7 +282,7 @@ impl Execution {
             history_len: 0,
             format_version: FORMAT_VERSION,
         };
-        Ok(Some(NextRun::new(record, module, events, attributes)))
+        NextRun::new(record, module, events, attributes)
     }
 
     /// The close that started `next` is durable: give the workflow id to the next run

@@ -5,9 +5,13 @@
 //! - An update is a job too. The SDK runs its validator when the job is applied and
 //!   answers `reject-update` or `accept-update`. A rejected update leaves no trace: its
 //!   job and its `reject-update` are taken out of the task before it is recorded (a
-//!   replay never runs validators, so the rest of the task replays the same). A task
-//!   that fails while it delivers updates is not recorded at all: its updates are
-//!   refused with the failure, and the task runs again without them.
+//!   replay never runs validators, so the rest of the task replays the same). A
+//!   validator that panics rejects its update with the panic's message (the SDK says
+//!   so with `report-validator-panic`): the task is not recorded and runs again at once
+//!   without it. Any other failure of a task that delivers updates (a handler that
+//!   panics) is a task failure like any other: recorded without the updates, which
+//!   wait, unrecorded, for the retried task to validate and deliver them again, as
+//!   Temporal redelivers an update to the retried workflow task.
 //! - A query is answered between tasks, on the cached instance or one rebuilt by
 //!   replay, and never recorded. A run none of whose workflow tasks has completed, its
 //!   task failing, has no state to answer from: the query times out at once, naming the
@@ -20,6 +24,7 @@
 use super::*;
 use crate::history::Failure;
 use crate::runtime::queries;
+use weft_types::error_types;
 
 /// The error type of a query that timed out: the run has no state to answer from.
 pub(crate) const QUERY_TIMED_OUT: &str = "weft.QueryTimedOut";
@@ -149,30 +154,54 @@ impl Execution {
         }
     }
 
-    /// A task that delivered updates failed: refuse them with its failure. Returns the
-    /// task's other jobs, to run again at once.
-    pub(super) fn refuse_updates(&mut self, own_jobs: Vec<Job>, failure: &TaskFailure) -> Vec<Job> {
-        let mut rest = Vec::new();
-        for job in own_jobs {
-            match job {
-                Job::Update(u) => {
-                    tracing::warn!(run = %self.record.run_id, update = %u.id, "update refused, its task failed: {failure}");
-                    self.updates.refused(
-                        &u.id,
-                        MessageError::Failed(Failure::new(
-                            format!(
-                                "update `{}` was not accepted: the workflow task that \
-                                 delivered it failed: {failure}",
-                                u.name
-                            ),
-                            "WorkflowTaskFailed",
-                        )),
-                    );
-                }
-                other => rest.push(other),
-            }
+    /// A task that delivered updates failed (a handler panicked, say): hold them,
+    /// unrecorded, for the next attempt, which validates and delivers them again after
+    /// the task's backoff; their callers wait for it, as Temporal's wait while its
+    /// workflow task is retried. The failure names them (the history does not hold
+    /// them). Returns the task's other jobs, which its failure records.
+    pub(super) fn hold_updates(
+        &mut self,
+        own_jobs: Vec<Job>,
+        failure: &mut TaskFailure,
+    ) -> Vec<Job> {
+        let (updates, rest): (Vec<Job>, Vec<Job>) = own_jobs
+            .into_iter()
+            .partition(|job| matches!(job, Job::Update(_)));
+        let names: Vec<String> = (updates.iter())
+            .filter_map(|job| match job {
+                Job::Update(u) => Some(format!("`{}` (id {})", u.name, u.id)),
+                _ => None,
+            })
+            .collect();
+        if !names.is_empty() {
+            failure.message = format!(
+                "{} (the task delivered update {}, delivered again to the retried task)",
+                failure.message,
+                names.join(", ")
+            );
         }
+        self.held_updates = updates;
         rest
+    }
+
+    /// The task failed with a panic in the validator of update `update_id`: that is the
+    /// update's rejection, with the panic's message, not a failure of the task. The task
+    /// is not recorded; its other jobs run again at once.
+    pub(super) fn reject_panicked(
+        &mut self,
+        update_id: &str,
+        failure: &TaskFailure,
+        (carried, mut own, acks): (Vec<Job>, Vec<Job>, Vec<SignalAck>),
+    ) {
+        own.retain(|job| !matches!(job, Job::Update(u) if u.id == update_id));
+        let mut rejection = Failure::new(failure.message.clone(), error_types::UPDATE_REJECTED);
+        if let Some(location) = &failure.location {
+            rejection.message = format!("{} (at {location})", failure.message);
+        }
+        tracing::info!(run = %self.record.run_id, update = %update_id, "update rejected: {}", rejection.message);
+        self.updates
+            .refused(update_id, MessageError::Rejected(rejection));
+        self.requeue(carried, own, acks);
     }
 
     /// Signals or updates arrived while a task that closes the run was in flight (only

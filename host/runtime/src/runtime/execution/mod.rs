@@ -98,6 +98,9 @@ pub(super) struct Execution {
     pub started: Option<oneshot::Sender<Result<(), StartError>>>,
     /// Jobs recorded in failed tasks: the next task delivers them first.
     pub carried: Vec<Job>,
+    /// Updates delivered to a task that failed, not recorded: the next attempt delivers
+    /// them again (after its backoff; they do not bring it forward).
+    pub held_updates: Vec<Job>,
     /// Jobs not recorded yet.
     pub jobs: Vec<Job>,
     /// Events to record before the next task (activity attempt failures).
@@ -209,6 +212,7 @@ impl Execution {
             && self.started.is_none()
             // What arrived while paused is durable: a woken actor carries it again.
             && self.jobs.is_empty()
+            && self.held_updates.is_empty()
             && (self.carried.is_empty() || self.paused())
             && self.events.is_empty()
             && self.fired.is_empty()
@@ -228,7 +232,7 @@ impl Execution {
     }
 
     fn has_jobs(&self) -> bool {
-        !self.jobs.is_empty() || !self.carried.is_empty()
+        !self.jobs.is_empty() || !self.carried.is_empty() || !self.held_updates.is_empty()
     }
 
     /// There is something to run or record, and no backoff holds it back: a signal

@@ -57,8 +57,18 @@ impl Execution {
         let reason = format!("the run reached its {which}");
         tracing::info!(run = %self.record.run_id, "{reason}");
         let outcome = Outcome::TimedOut(reason.clone());
-        self.close_now(Event::TimedOut { reason }, outcome, None)
-            .await
+        // A run of a cron schedule that reached its own timeout is followed by the next
+        // run of its chain; the execution's timeout ends the chain.
+        let next = match which {
+            "run timeout" => self.cron_successor_at_close(&[]),
+            _ => None,
+        };
+        let Some(next) = next else {
+            return (self.close_now(Event::TimedOut { reason }, outcome, None)).await;
+        };
+        let writes = next.writes(&self.host.codec);
+        let event = Event::TimedOut { reason };
+        (self.close_now_with(event, outcome, None, writes, |this| this.hand_over(next))).await
     }
 
     /// Record `event` closing the run with `outcome`, no workflow code run; returns true
@@ -116,6 +126,7 @@ impl Execution {
         closing(self);
         // Jobs not recorded are dropped with the run (their senders hear it closed).
         self.jobs.clear();
+        self.held_updates.clear();
         self.carried.clear();
         let outcome = recording.outcome.expect("a close plan closes the run");
         self.close(outcome, recording.effects);

@@ -31,6 +31,17 @@ enum Settle {
     Nothing,
 }
 
+/// What running a task on the instance gave.
+pub(super) struct Activated {
+    produced: Result<Vec<IssuedCommand>, TaskFailure>,
+    /// A panic closes the run as failed (the workflow opted in).
+    panic_fails_run: bool,
+    /// The update whose validator panicked: the task's failure is its rejection.
+    validator_panicked: Option<String>,
+    /// The current details to record, when the task changed them.
+    details: Option<String>,
+}
+
 /// What the executor needs of a task besides its plan.
 struct Ran {
     time_ms: u64,
@@ -48,23 +59,25 @@ impl Execution {
         let time_ms = self.host.clock.now_ms();
         let index = self.history.events.len() + self.events.len();
         let size = self.size_bytes + self.events.iter().map(encoded_len).sum::<u64>();
-        let carried_len = self.carried.len();
-        let mut jobs = std::mem::take(&mut self.carried);
-        jobs.append(&mut self.jobs);
-        let acks = std::mem::take(&mut self.signal_acks);
-        let activation = Activation {
-            jobs,
-            time_ms,
-            is_replaying: false,
-        };
+        let (activation, carried_len, acks) = self.next_activation(time_ms);
         let began = std::time::Instant::now();
-        let (produced, panic_fails_run, details) =
-            self.activate(&activation, history_info(index, size));
+        let Activated {
+            produced,
+            panic_fails_run,
+            validator_panicked,
+            details,
+        } = self.activate(&activation, history_info(index, size));
         self.metrics
             .task_seconds
             .observe(began.elapsed().as_secs_f64());
+        if let (Err(failure), Some(update_id)) = (&produced, validator_panicked) {
+            let mut carried = activation.jobs;
+            let own = carried.split_off(carried_len);
+            self.reject_panicked(&update_id, failure, (carried, own, acks));
+            return false;
+        }
         let (produced, attributes, next_run) =
-            self.gather(produced, &activation, details.as_deref());
+            self.gather(produced, &activation, details.as_deref(), panic_fails_run);
         let mut carried = activation.jobs;
         let own = carried.split_off(carried_len);
         let mut delivered = Delivered {
@@ -139,15 +152,36 @@ impl Execution {
         self.execute(recording, ran).await
     }
 
+    /// The activation of the next task: the jobs carried from failed attempts, then
+    /// the updates held for a retry, then what arrived; how many were carried, and the
+    /// acknowledgements owed to the signals among them.
+    fn next_activation(&mut self, time_ms: u64) -> (Activation, usize, Vec<SignalAck>) {
+        let carried_len = self.carried.len();
+        let mut jobs = std::mem::take(&mut self.carried);
+        jobs.append(&mut self.held_updates);
+        jobs.append(&mut self.jobs);
+        let activation = Activation {
+            jobs,
+            time_ms,
+            is_replaying: false,
+        };
+        (
+            activation,
+            carried_len,
+            std::mem::take(&mut self.signal_acks),
+        )
+    }
+
     /// What the plan needs of the host besides the task's commands: the run's search
-    /// attributes after them and the run a continue-as-new starts. A command the host
-    /// cannot carry out (unsupported, or a continue-as-new to a type no module exports)
-    /// fails the task like a panic would.
+    /// attributes after them and the run a continue-as-new (or the cron chain of a run
+    /// that closes) starts. A command the host cannot carry out (unsupported, or a
+    /// continue-as-new to a type no module exports) fails the task like a panic would.
     fn gather(
         &self,
         produced: Result<Vec<IssuedCommand>, TaskFailure>,
         activation: &Activation,
         details: Option<&str>,
+        panic_fails_run: bool,
     ) -> Gathered {
         let mut next_run = None;
         let mut attributes = None;
@@ -161,6 +195,10 @@ impl Execution {
         });
         if produced.is_err() {
             self.metrics.task_failures.inc();
+            if panic_fails_run {
+                // A panic that fails the run of a cron chain: the next run follows.
+                next_run = self.cron_successor_at_close(&activation.jobs);
+            }
         }
         (produced, attributes, next_run)
     }
@@ -188,15 +226,12 @@ impl Execution {
                 }
                 commands
             }
-            Err(failure) if delivered.own.iter().any(|j| matches!(j, Job::Update(_))) => {
-                // An update that fails its task is not accepted; the run goes on and
-                // the task runs again without it, at once.
+            Err(mut failure) => {
+                // The updates it delivered wait for the next attempt, unrecorded.
                 let own = std::mem::take(&mut delivered.own);
-                delivered.own = self.refuse_updates(own, &failure);
-                self.requeue_delivered(delivered);
-                return Settle::Requeued;
+                delivered.own = self.hold_updates(own, &mut failure);
+                return Settle::Record(Err(failure));
             }
-            Err(failure) => return Settle::Record(Err(failure)),
         };
         let delivered_nothing = delivered.carried.is_empty() && delivered.own.is_empty();
         if produced.is_empty() && delivered_nothing && !details {
@@ -290,6 +325,9 @@ impl Execution {
                 false
             }
             (Err(_), Some(outcome)) => {
+                if let Some(next) = next_run {
+                    self.hand_over(next);
+                }
                 self.close(outcome, effects);
                 true
             }
@@ -346,9 +384,8 @@ impl Execution {
                 Command::UpsertSearchAttributes(_) | Command::UpsertMemo(_)
             )
         });
-        let continues = commands
-            .iter()
-            .any(|c| matches!(c.command, Command::ContinueAsNew(_)));
+        let continues = (commands.iter()).any(|c| matches!(c.command, Command::ContinueAsNew(_)))
+            || self.cron_continues(commands);
         if !upserts && !continues && details.is_none() {
             return Ok(None);
         }
@@ -385,17 +422,14 @@ impl Execution {
         &mut self,
         activation: &Activation,
         info: crate::contract::HistoryInfo,
-    ) -> (
-        Result<Vec<IssuedCommand>, TaskFailure>,
-        bool,
-        Option<String>,
-    ) {
+    ) -> Activated {
         let cached = self.host.cache.take(&self.record.run_id);
         if cached.is_some() {
             self.host.metrics.cache_hits.inc();
         } else {
             self.host.metrics.cache_misses.inc();
         }
+        let attempt = self.retry.as_ref().map_or(1, |r| r.attempt + 1);
         // A panic here is the host's fault, not the workflow's; the actor (and the run)
         // must survive it.
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -403,18 +437,22 @@ impl Execution {
                 Some(instance) => instance,
                 None => self.rebuild()?,
             };
+            instance.set_task_attempt(attempt);
             let out = instance.activate(activation, info);
             let aside = instance.take_aside();
             let details = instance.take_details_change();
             Ok((instance, out, aside, details))
         }));
+        let failed = |failure| Activated {
+            produced: Err(failure),
+            panic_fails_run: false,
+            validator_panicked: None,
+            details: None,
+        };
         let (instance, out, aside, details) = match ran {
             Ok(Ok(ran)) => ran,
-            Ok(Err(failure)) => return (Err(failure), false, None),
-            Err(_) => {
-                let failure = TaskFailure::host("the host panicked running the task");
-                return (Err(failure), false, None);
-            }
+            Ok(Err(failure)) => return failed(failure),
+            Err(_) => return failed(TaskFailure::host("the host panicked running the task")),
         };
         let (mut out, details) = match (out, details) {
             (Ok(_), Err(message)) => (Err(TaskFailure::host(message)), None),
@@ -422,6 +460,7 @@ impl Execution {
             (Err(failure), _) => (Err(failure), None),
         };
         let panic_fails_run = instance.panic_fails_run();
+        let validator_panicked = instance.validator_panicked().map(str::to_string);
         if let (Ok(_), Some(refused)) = (&out, &aside.refused) {
             out = Err(TaskFailure::host(refused.clone()));
         }
@@ -434,7 +473,12 @@ impl Execution {
         if out.is_ok() && !instance.is_poisoned() {
             self.host.cache.put(&self.record.run_id, instance);
         }
-        (out, panic_fails_run, details)
+        Activated {
+            produced: out,
+            panic_fails_run,
+            validator_panicked,
+            details,
+        }
     }
 
     /// A fresh instance brought to the end of the recorded history by replay.

@@ -5,12 +5,13 @@
 //!
 //! | state     | how it got there                       | a new request with its id   |
 //! |-----------|----------------------------------------|-----------------------------|
-//! | requested | delivered in a task not yet durable    | waits with the first        |
+//! | requested | delivered in a task not yet durable,   | waits with the first        |
+//! |           | or held for the retry of a failed one  |                             |
 //! | accepted  | `accept-update` recorded               | waits, or answered at once  |
 //! |           |                                        | when it waits for accepted  |
 //! | completed | `complete-update` recorded             | answered at once            |
-//! | (gone)    | rejected, or its task failed: nothing  | delivered afresh            |
-//! |           | recorded                               |                             |
+//! | (gone)    | rejected (its validator refused it or  | delivered afresh            |
+//! |           | panicked): nothing recorded            |                             |
 
 use std::collections::HashMap;
 
@@ -141,7 +142,7 @@ impl Updates {
         self.by_id.insert(id.to_string(), State::Completed(result));
     }
 
-    /// Update `id` was not accepted (rejected, or its task failed): answer everyone with
+    /// Update `id` was not accepted (rejected, or not handled): answer everyone with
     /// `error` and forget it, so that the same id may be tried again.
     pub fn refused(&mut self, id: &str, error: MessageError) {
         if let Some(State::Requested(waiters) | State::Accepted(waiters)) = self.by_id.remove(id) {
