@@ -34,6 +34,7 @@ mod shards;
 mod stack;
 mod start;
 mod start_gates;
+mod start_ids;
 mod steer;
 mod task_retry;
 mod timers;
@@ -60,7 +61,8 @@ pub use requests::HandlerNames;
 pub use reset::{reset_links, Reapply, ResetError, ResetOutcome, ResetPoint, ResetRequest};
 pub use retention::Retention;
 pub use stack::{Frame, FrameKind, Stack, WAITING_QUERY};
-pub use start::{workflow_id_for_request, StartOutcome, StartRequest};
+pub use start::{StartOutcome, StartRequest};
+pub use start_ids::workflow_id_for_request;
 pub use steer::{
     ActivityAction, ActivityRef, OptionsUpdate, Steer, SteerAction, SteerError, Steered,
 };

@@ -265,25 +265,6 @@ impl Host {
             .unwrap_or_else(|e| Err(StartError::Storage(format!("the start failed: {e}"))))
     }
 
-    /// The id of a start that names none: `<type>-` and twelve hex digits, derived from
-    /// the request id (a retry gets the same id) or random. A random one is drawn again
-    /// until it falls in a shard this host serves (a few draws among a cluster's hosts).
-    fn pick_workflow_id(&self, request: &StartRequest) -> String {
-        let pick = |unique: String| format!("{}-{}", request.workflow_type, &unique[..12]);
-        if let Some(id) = &request.request_id {
-            return workflow_id_for_request(&request.workflow_type, id);
-        }
-        let placement = &self.inner.placement;
-        let mut id = pick(uuid::Uuid::new_v4().simple().to_string());
-        if placement.held().is_empty() {
-            return id;
-        }
-        while !placement.owns(&id) {
-            id = pick(uuid::Uuid::new_v4().simple().to_string());
-        }
-        id
-    }
-
     /// Start `workflow_id` as `request` asks; `key`, its request id, is recorded with
     /// what it did.
     async fn start_once(
@@ -612,13 +593,4 @@ impl Host {
             },
         }
     }
-}
-
-/// FNV-1a, 64 bits: the workflow id a start derives from its request id is the same on
-/// every host and every version.
-/// The workflow id the host gives a start of `workflow_type` that names no id but has
-/// request id `request_id`: the same for every retry, on any host of a cluster.
-pub fn workflow_id_for_request(workflow_type: &str, request_id: &str) -> String {
-    let unique = format!("{:016x}", crate::placement::fnv1a64(request_id.as_bytes()));
-    format!("{workflow_type}-{}", &unique[..12])
 }
