@@ -80,6 +80,10 @@ fn activities(host: Arc<OnceLock<WeakHost>>) -> ActivityRegistry {
                 let host = host.clone();
                 async move {
                     tokio::select! {
+                        // The cancellation is sent while the clock is held; a virtual
+                        // clock may skip past the sleep before this task is polled,
+                        // and then both are ready: the one told first wins.
+                        biased;
                         () = ctx.cancelled() => {
                             tell(&host, &ctx, "told").await;
                             Err(ActivityError::cancelled("told of its cancellation"))
