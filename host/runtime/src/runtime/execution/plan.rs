@@ -307,6 +307,9 @@ fn timer_writes(view: &RunView, commands: &[IssuedCommand], time_ms: u64) -> Vec
                 if let Some(row) = view.armed.get(seq) {
                     writes.push(Write::DeleteTimer(row.clone()));
                 }
+                // A timer started by this same task (a `select!` whose other branch was
+                // ready at once) never needs its row.
+                writes.retain(|w| !matches!(w, Write::PutTimer(row) if row.seq == *seq));
             }
             _ => {}
         }
