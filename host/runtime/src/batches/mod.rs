@@ -130,7 +130,7 @@ impl Batches {
         spec.check()?;
         let id = match &spec.id {
             Some(id) => id.clone(),
-            None => format!("batch-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            None => format!("batch-{}", &host.entropy().id()[..12]),
         };
         let targets = targets(&host, &spec.query)?;
         let mut batches = self.inner.batches.lock().await;

@@ -60,6 +60,15 @@ pub struct HostConfig {
     /// The fields masked wherever a payload is displayed: the default names, plus
     /// those the server is given (see [`crate::masking`]).
     pub sensitive_fields: crate::masking::SensitiveFields,
+    /// Where run ids and seeds come from: the system (the default) or a seeded
+    /// stream, for a simulator that must run the same way twice.
+    pub entropy: super::Entropy,
+    /// Where actors and activities run: threads of the host's own (the default), or
+    /// the caller's runtime (a simulator's single thread).
+    pub executor: super::Executor,
+    /// An engine to share instead of a new one per host: a simulator reopening hosts
+    /// many times compiles and reserves its instance pool once.
+    pub shared_engine: Option<std::sync::Arc<crate::engine::Engine>>,
 }
 
 impl HostConfig {
@@ -85,6 +94,9 @@ impl HostConfig {
             codec: PayloadCodec::none(),
             retention: None,
             sensitive_fields: crate::masking::SensitiveFields::default(),
+            entropy: super::Entropy::system(),
+            executor: super::Executor::default(),
+            shared_engine: None,
         }
     }
 
@@ -119,6 +131,9 @@ impl HostConfig {
             codec: PayloadCodec::none(),
             retention: None,
             sensitive_fields: crate::masking::SensitiveFields::default(),
+            entropy: super::Entropy::system(),
+            executor: super::Executor::default(),
+            shared_engine: None,
         }
     }
 }

@@ -205,7 +205,7 @@ impl Host {
         let workflow_id = request.workflow_id.clone().unwrap_or_else(|| {
             let unique = match &request.request_id {
                 Some(id) => format!("{:016x}", fnv1a64(id.as_bytes())),
-                None => uuid::Uuid::new_v4().simple().to_string(),
+                None => self.inner.entropy.id(),
             };
             format!("{}-{}", request.workflow_type, &unique[..12])
         });
@@ -370,7 +370,7 @@ impl Host {
         let time_ms = self.inner.clock.now_ms();
         let gate = self.start_gate(request, time_ms)?;
         let workflow_id = workflow_id.to_string();
-        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let run_id = self.inner.entropy.id();
         let handle = RunHandle {
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
@@ -410,7 +410,7 @@ impl Host {
             run_id,
             attempt: request.attempt.max(1),
             parent_workflow_id: request.parent_workflow_id.clone(),
-            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            random_seed: self.inner.entropy.seed(),
             search_attributes: search_attributes.to_vec(),
             memo: request.memo.clone(),
         });

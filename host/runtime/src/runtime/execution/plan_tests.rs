@@ -27,7 +27,7 @@ fn record() -> RunRecord {
 /// children: one terminated on close, one abandoned.
 struct Fixture {
     record: RunRecord,
-    armed: HashMap<u32, TimerRow>,
+    armed: BTreeMap<u32, TimerRow>,
     options: Aside,
     fired: Vec<TimerRow>,
     retry: Option<Retry>,
@@ -44,7 +44,7 @@ impl Fixture {
         };
         Fixture {
             record: record(),
-            armed: HashMap::from([(7, row)]),
+            armed: BTreeMap::from([(7, row)]),
             options: Default::default(),
             fired: Vec::new(),
             retry: None,

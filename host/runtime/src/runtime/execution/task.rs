@@ -254,6 +254,7 @@ impl Execution {
             return false;
         }
         self.fired.clear();
+        crate::runtime::pause::point("task-recorded");
         for ack in acks {
             let _ = ack.send(Ok(()));
         }
