@@ -6,6 +6,7 @@ mod activity_task;
 mod attributes;
 pub use attributes::memo_of;
 mod cache;
+pub mod canary;
 pub use weft_activity::clock;
 mod commands;
 mod config;

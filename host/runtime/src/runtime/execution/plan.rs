@@ -155,7 +155,9 @@ pub(crate) fn plan_task(view: &RunView, task: Task) -> Plan {
             return Plan::RefuseStart(failure.message.clone());
         }
     }
-    writes.extend(view.fired.iter().cloned().map(Write::DeleteTimer));
+    if !crate::runtime::canary::active(crate::runtime::canary::Canary::KeepFiredTimer) {
+        writes.extend(view.fired.iter().cloned().map(Write::DeleteTimer));
+    }
     writes.extend(task.origins);
     let effects = command_effects(view, &events);
     writes.extend(effects.iter().map(Outgoing::row));

@@ -227,9 +227,14 @@ impl Execution {
         let Delivered {
             mut carried,
             own,
-            acks,
+            mut acks,
             settled,
         } = delivered;
+        if crate::runtime::canary::active(crate::runtime::canary::Canary::AckBeforeDurable) {
+            for ack in acks.drain(..) {
+                let _ = ack.send(Ok(()));
+            }
+        }
         if self
             .commit_with(recording.events, recording.writes)
             .await
