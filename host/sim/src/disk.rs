@@ -88,7 +88,7 @@ impl SimDisk {
     }
 
     /// The file's length as reads see it.
-    pub fn len(&self) -> u64 {
+    pub fn file_len(&self) -> u64 {
         self.0.lock().unwrap().live.len() as u64
     }
 
