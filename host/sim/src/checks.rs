@@ -4,6 +4,8 @@
 //! |-----------|---------|
 //! | nothing acknowledged is lost: an acked start's run, an acked signal's job | every restart, end |
 //! | a signal sent with a request id is delivered once | every restart, end |
+//! | an update is accepted once per id; an answered one is recorded with its result | every restart, end |
+//! | chains and children stay whole: one open run per id, one successor per continue-as-new, every started child there | every restart, end |
 //! | timers fire once, never early; no timer row outlives its timer | every restart, end |
 //! | an activity's result is recorded once | end |
 //! | nothing is acted on before it is durable; no activity runs after its result is recorded | as each activity starts (see `activities`) |
@@ -15,9 +17,10 @@ use std::collections::BTreeMap;
 
 use sim_workload::{expected, Program};
 use weft_runtime::engine::Engine;
+use weft_runtime::history::vocab::ChildResolution;
 use weft_runtime::history::{Command, Event, Job, Outcome};
 use weft_runtime::runtime::Host;
-use weft_runtime::storage::RunRecord;
+use weft_runtime::storage::{RunRecord, Status};
 
 use crate::client::workflow_id;
 use crate::ledger::{Answer, Ledger};
@@ -67,11 +70,93 @@ pub fn durable(host: &Host, ledger: &Ledger) -> Vec<String> {
                 ));
             }
         }
+        let chain_events: Vec<&Event> = chain.iter().flat_map(|r| &histories[&r.run_id]).collect();
+        out.extend(updates(&id, wf, &chain_events));
     }
     for (run_id, events) in &histories {
         out.extend(timers_and_results(run_id, events));
     }
+    out.extend(chains(&runs, &histories));
     out.extend(timer_rows(host, &runs, &histories));
+    out
+}
+
+/// An update is accepted at most once per id in its chain; an acknowledged one is
+/// accepted and completed with the value `bump_value` says.
+fn updates(id: &str, wf: &crate::ledger::WorkflowLedger, events: &[&Event]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut accepted: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut completed: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    for event in events {
+        let Event::Command(c) = event else { continue };
+        match &c.command {
+            Command::AcceptUpdate(update) => *accepted.entry(update.as_str()).or_default() += 1,
+            Command::CompleteUpdate(done) => {
+                let value = done.result.as_ref().ok().and_then(|p| p.to_json().as_u64());
+                completed.insert(done.id.as_str(), value);
+            }
+            _ => {}
+        }
+    }
+    for (update, n) in &accepted {
+        if *n > 1 {
+            out.push(format!(
+                "update accepted twice: {update} of {id} accepted {n} times"
+            ));
+        }
+    }
+    for (token, (_, answer)) in &wf.updates {
+        let update = format!("upd-{token}");
+        let want = Some(sim_workload::bump_value(*token));
+        if *answer == Answer::Acked && completed.get(update.as_str()) != Some(&want) {
+            out.push(format!(
+                "ack lost: update {update} to {id} was answered, its history has {:?}",
+                completed.get(update.as_str())
+            ));
+        }
+    }
+    out
+}
+
+/// Chains and children stay whole: a workflow id has at most one open run; a run that
+/// continued as new has exactly one successor naming it; a child whose start its parent
+/// recorded exists.
+fn chains(runs: &[RunRecord], histories: &BTreeMap<String, Vec<Event>>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut open: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut successors: BTreeMap<&str, u32> = BTreeMap::new();
+    for run in runs {
+        if run.status.is_open() {
+            *open.entry(run.workflow_id.as_str()).or_default() += 1;
+        }
+        for event in &histories[&run.run_id] {
+            match event {
+                Event::ContinuedFrom { run_id } => {
+                    *successors.entry(run_id.as_str()).or_default() += 1
+                }
+                Event::Job(Job::ResolveChildWorkflow(r)) => {
+                    if let ChildResolution::Started(child) = &r.resolution {
+                        if !histories.contains_key(child) {
+                            out.push(format!("broken child: run {} started child run {child}, which is not there", run.run_id));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (id, n) in open.into_iter().filter(|&(_, n)| n > 1) {
+        out.push(format!("broken chain: {id} has {n} open runs"));
+    }
+    for run in runs.iter().filter(|r| r.status == Status::ContinuedAsNew) {
+        let n = successors.get(run.run_id.as_str()).copied().unwrap_or(0);
+        if n != 1 {
+            out.push(format!(
+                "broken chain: run {} of {} continued as new into {n} runs",
+                run.run_id, run.workflow_id
+            ));
+        }
+    }
     out
 }
 

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
+use sim_workload::{bump_accepted, bump_value};
 use weft_runtime::history::Payload;
 use weft_runtime::runtime::{
-    Host, IdConflictPolicy, IdReusePolicy, MessageError, StartError, StartRequest,
+    Host, IdConflictPolicy, IdReusePolicy, MessageError, StartError, StartRequest, UpdateOutcome,
+    UpdateRequest, UpdateStage,
 };
 
 use crate::disk::SimDisk;
@@ -84,16 +86,11 @@ impl Client {
 
     fn note_sent(&self, op: &Op) {
         let mut ledger = self.ledger.lock().unwrap();
-        match *op {
-            Op::Signal(i, token) => {
-                let entry = ledger.workflows[i]
-                    .signals
-                    .entry(token)
-                    .or_insert((0, Answer::Unknown));
-                entry.0 += 1;
-            }
-            Op::Cancel(i) | Op::Terminate(i) => ledger.workflows[i].stop_sent = true,
-            Op::Start(_) => {}
+        if let Some(token) = ledger.token(op) {
+            token.0 += 1;
+        }
+        if let Op::Cancel(i) | Op::Terminate(i) = *op {
+            ledger.workflows[i].stop_sent = true;
         }
     }
 
@@ -102,26 +99,19 @@ impl Client {
         self.ledger.lock().unwrap().retries.push(op);
     }
 
+    /// Keep `answer` as the operation's last, except that an ack is never taken back by
+    /// a later unknown.
     fn record(&self, op: &Op, answer: Answer) {
         let mut ledger = self.ledger.lock().unwrap();
-        match *op {
-            Op::Start(i) => {
-                let start = &mut ledger.workflows[i].start;
-                // An ack is never taken back by a later unknown.
-                if *start != Some(Answer::Acked) {
-                    *start = Some(answer);
-                }
-            }
-            Op::Signal(i, token) => {
-                let entry = ledger.workflows[i]
-                    .signals
-                    .get_mut(&token)
-                    .expect("noted when sent");
-                if entry.1 != Answer::Acked {
-                    entry.1 = answer;
-                }
-            }
-            Op::Cancel(_) | Op::Terminate(_) => {}
+        let last = match *op {
+            Op::Start(i) => ledger.workflows[i].start.get_or_insert(answer),
+            _ => match ledger.token(op) {
+                Some(token) => &mut token.1,
+                None => return,
+            },
+        };
+        if *last != Answer::Acked {
+            *last = answer;
         }
     }
 
@@ -146,6 +136,7 @@ impl Client {
                     .await;
                 message_answer(sent.map(|_| ()))
             }
+            Op::Update(i, token) => self.update(i, token).await,
             Op::Cancel(i) => message_answer(
                 self.host
                     .cancel_with_request(&workflow_id(i), "sim", Some(&format!("cancel-{i}")))
@@ -158,6 +149,45 @@ impl Client {
                     .await
                     .map(|_| ()),
             ),
+        }
+    }
+}
+
+impl Client {
+    /// Send update `bump` and check its answer: the result `bump_value` says, or a
+    /// rejection exactly when the validator says no.
+    async fn update(&self, i: usize, token: u64) -> Answer {
+        let request = UpdateRequest {
+            update_id: Some(format!("upd-{token}")),
+            name: "bump".into(),
+            input: Payload::json(&json!(token)),
+            wait: UpdateStage::Completed,
+        };
+        let outcome = self.host.update(&workflow_id(i), request).await;
+        let wrong = |what: String| {
+            let line = format!("update answer: token {token} to {}: {what}", workflow_id(i));
+            self.ledger.lock().unwrap().violations.push(line);
+        };
+        match outcome {
+            Ok(UpdateOutcome::Completed {
+                result: Ok(value), ..
+            }) => {
+                if value.to_json().as_u64() != Some(bump_value(token)) || !bump_accepted(token) {
+                    wrong(format!("answered {:?}", value.to_json()));
+                }
+                Answer::Acked
+            }
+            Ok(other) => {
+                wrong(format!("answered {other:?}"));
+                Answer::Unknown
+            }
+            Err(MessageError::Rejected(failure)) => {
+                if bump_accepted(token) {
+                    wrong(format!("rejected: {}", failure.message));
+                }
+                Answer::Refused
+            }
+            Err(e) => message_answer(Err(e)),
         }
     }
 }

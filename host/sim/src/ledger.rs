@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::options::Op;
+
 /// How the client last heard of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
@@ -22,6 +24,8 @@ pub struct WorkflowLedger {
     pub start: Option<Answer>,
     /// Signal tokens sent, with how many times each was sent and its last answer.
     pub signals: BTreeMap<u64, (u32, Answer)>,
+    /// Update tokens sent, with how many times each was sent and its last answer.
+    pub updates: BTreeMap<u64, (u32, Answer)>,
     /// A cancel or terminate was sent (whatever came back): the run may end so.
     pub stop_sent: bool,
 }
@@ -43,7 +47,7 @@ pub struct Ledger {
     /// Violations the activities saw as they started (they check the history then).
     pub violations: Vec<String>,
     /// Operations whose answer was lost, to send again.
-    pub retries: Vec<crate::options::Op>,
+    pub retries: Vec<Op>,
 }
 
 impl Ledger {
@@ -52,5 +56,15 @@ impl Ledger {
             workflows: vec![WorkflowLedger::default(); workflows],
             ..Ledger::default()
         }
+    }
+
+    /// The times sent and the last answer of a signal's or an update's token.
+    pub fn token(&mut self, op: &Op) -> Option<&mut (u32, Answer)> {
+        let (tokens, token) = match *op {
+            Op::Signal(i, token) => (&mut self.workflows[i].signals, token),
+            Op::Update(i, token) => (&mut self.workflows[i].updates, token),
+            Op::Start(_) | Op::Cancel(_) | Op::Terminate(_) => return None,
+        };
+        Some(tokens.entry(token).or_insert((0, Answer::Unknown)))
     }
 }

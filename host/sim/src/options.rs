@@ -13,6 +13,8 @@ pub enum Op {
     Start(usize),
     /// Send token `token` to workflow `w{index}` as signal `tok`.
     Signal(usize, u64),
+    /// Send token `token` to workflow `w{index}` as update `bump`, waiting for its result.
+    Update(usize, u64),
     /// Cancel workflow `w{index}`.
     Cancel(usize),
     /// Terminate workflow `w{index}`.
@@ -78,6 +80,7 @@ impl Options {
             })
             .collect();
         let stops = chance(&mut rng, 30);
+        let updates = chance(&mut rng, 60);
         let mut ops: Vec<Op> = (0..workflows).map(Op::Start).collect();
         let mut token = 0;
         for (i, program) in programs.iter().enumerate() {
@@ -91,7 +94,10 @@ impl Options {
                 .sum();
             for _ in 0..wanted + below(&mut rng, 2) as u32 {
                 token += 1;
-                ops.push(Op::Signal(i, token));
+                ops.push(match updates && chance(&mut rng, 50) {
+                    true => Op::Update(i, token),
+                    false => Op::Signal(i, token),
+                });
             }
             if stops && chance(&mut rng, 40) {
                 ops.push(match chance(&mut rng, 50) {

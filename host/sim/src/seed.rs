@@ -96,7 +96,11 @@ impl<'a> Seed<'a> {
             drop(runtime);
             set_point_hook(None);
             match end {
-                End::Restart(next) => image = next,
+                End::Restart(next) => {
+                    image = next;
+                    // The host stays down a while: timers due meanwhile fire on resume.
+                    self.now_ms += below(&mut self.rng, 120_000);
+                }
                 End::Done => return,
             }
         }
@@ -205,7 +209,7 @@ impl<'a> Seed<'a> {
         if disk.severed() {
             let power = chance(&mut self.rng, 50);
             self.trace.push(format!(
-                "crash inside disk operation {} ({})",
+                "the process died at disk operation {} ({})",
                 disk.ops(),
                 if power { "power cut" } else { "kill" }
             ));
