@@ -39,11 +39,17 @@ pub fn repo_root() -> PathBuf {
 }
 
 impl Shared {
-    /// Build the workload component (or read `WEFT_SIM_COMPONENT`) and compile it.
+    /// Build the workload component and compile it. It is read from
+    /// `WEFT_SIM_COMPONENT` when set, else from the components scripts/test.sh built
+    /// (`WEFT_TEST_COMPONENTS`), else built here (cached by the toolchain).
     pub fn new() -> anyhow::Result<Shared> {
-        let path = match std::env::var_os("WEFT_SIM_COMPONENT") {
-            Some(path) => PathBuf::from(path),
-            None => weft_toolchain::build_crate(
+        let prebuilt = std::env::var_os("WEFT_TEST_COMPONENTS")
+            .map(|dir| PathBuf::from(dir).join("sim-workload.wasm"))
+            .filter(|path| path.is_file());
+        let path = match (std::env::var_os("WEFT_SIM_COMPONENT"), prebuilt) {
+            (Some(path), _) => PathBuf::from(path),
+            (None, Some(path)) => path,
+            (None, None) => weft_toolchain::build_crate(
                 &repo_root().join("tests/fixtures/sim-workload"),
                 &Default::default(),
             )?,
