@@ -65,6 +65,31 @@ impl Shared {
     }
 }
 
+/// What the simulator counts in the traces of a range, by a substring of their lines:
+/// each fault class and answer kind should be hit (a coverage probe).
+pub const PROBES: [(&str, &str); 9] = [
+    ("kill", "crash (kill)"),
+    ("power cut", "crash (power cut)"),
+    ("died in a disk op", "died at disk operation"),
+    ("crash at a point", "crash at point"),
+    ("fail-stop", "fail-stop:"),
+    ("host opened", ": open at"),
+    ("request lost", "request lost"),
+    ("answer unknown", ": Unknown"),
+    ("refused", ": Refused"),
+];
+
+/// How many lines of `trace` each probe matched.
+pub fn probe_counts(trace: &[String]) -> [u64; PROBES.len()] {
+    let mut counts = [0; PROBES.len()];
+    for line in trace {
+        for (i, (_, needle)) in PROBES.iter().enumerate() {
+            counts[i] += u64::from(line.contains(needle));
+        }
+    }
+    counts
+}
+
 /// How one seed went.
 #[derive(Debug, Clone)]
 pub struct Verdict {

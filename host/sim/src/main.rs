@@ -17,7 +17,10 @@ use std::ops::Range;
 use std::process::ExitCode;
 
 use weft_runtime::runtime::canary::Canary;
-use weft_sim::{add_regression, regression_seeds, regressions_path, run_seed, Shared, Verdict};
+use weft_sim::{
+    add_regression, probe_counts, regression_seeds, regressions_path, run_seed, Shared, Verdict,
+    PROBES,
+};
 
 struct Args {
     seed: Option<u64>,
@@ -156,9 +159,13 @@ fn range_of(shared: &Shared, range: Range<u64>, args: &Args) -> ExitCode {
     };
     let began = std::time::Instant::now();
     let (mut run, mut failed, mut violations) = (0u64, 0u64, 0usize);
+    let mut probes = [0u64; PROBES.len()];
     for seed in first.into_iter().chain(range.clone()) {
         let verdict = checked(shared, seed, args);
         run += 1;
+        for (total, n) in probes.iter_mut().zip(probe_counts(&verdict.trace)) {
+            *total += n;
+        }
         if verdict.violations.is_empty() {
             continue;
         }
@@ -181,6 +188,12 @@ fn range_of(shared: &Shared, range: Range<u64>, args: &Args) -> ExitCode {
             eprintln!("cannot add seed {seed} to {}: {e}", regressions.display());
         }
     }
+    let counted: Vec<String> = PROBES
+        .iter()
+        .zip(probes)
+        .map(|((name, _), n)| format!("{name} {n}"))
+        .collect();
+    println!("coverage: {}", counted.join(", "));
     let ms = began.elapsed().as_millis();
     let mean = ms / u128::from(run.max(1));
     println!(
