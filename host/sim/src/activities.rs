@@ -52,6 +52,12 @@ fn started(ledger: &Mutex<Ledger>, current: &Mutex<Generation>, ctx: &ActivityCo
         return current.seed;
     };
     let mut ledger = ledger.lock().unwrap();
+    if let Some(unsynced) = unsynced_while_healthy(current.disk.as_ref(), &host) {
+        ledger.violations.push(format!(
+            "acted before durable: activity {} of run {} started with {unsynced} disk writes unsynced",
+            ctx.seq, ctx.run_id
+        ));
+    }
     ledger.executions.push(Execution {
         run_id: ctx.run_id.clone(),
         seq: ctx.seq,
@@ -79,6 +85,17 @@ fn started(ledger: &Mutex<Ledger>, current: &Mutex<Generation>, ctx: &ActivityCo
         ));
     }
     current.seed
+}
+
+/// The disk's unsynced writes, when there are some and the host has not failed: every
+/// commit syncs before the host acts on it, so a healthy host that acts (starts an
+/// activity, acknowledges a request) has nothing unsynced.
+pub fn unsynced_while_healthy(
+    disk: Option<&SimDisk>,
+    host: &weft_runtime::runtime::Host,
+) -> Option<usize> {
+    let unsynced = disk?.unsynced();
+    (unsynced > 0 && host.failure().is_none()).then_some(unsynced)
 }
 
 /// A latency of up to two seconds, a function of the seed and the attempt.

@@ -8,7 +8,7 @@
 //! | chains and children stay whole: one open run per id, one successor per continue-as-new, every started child there | every restart, end |
 //! | timers fire once, never early; no timer row outlives its timer | every restart, end |
 //! | an activity's result is recorded once | end |
-//! | nothing is acted on before it is durable; no activity runs after its result is recorded | as each activity starts (see `activities`) |
+//! | nothing is acted on before it is durable (its event recorded, the disk synced); no activity runs after its result is recorded | as each activity starts and each ack arrives (see `activities`, `client`) |
 //! | every run closes once faults stop (liveness) | end |
 //! | every completed workflow returns what the oracle (`sim_workload::expected`) says | end |
 //! | every closed run's history replays on its module | end |

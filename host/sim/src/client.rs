@@ -14,6 +14,7 @@ use weft_runtime::runtime::{
     UpdateRequest, UpdateStage,
 };
 
+use crate::activities::unsynced_while_healthy;
 use crate::disk::SimDisk;
 use crate::ledger::{Answer, Ledger};
 use crate::options::Op;
@@ -71,6 +72,14 @@ impl Client {
         tokio::spawn(async move {
             let answer = client.call(&op).await;
             client.in_flight.lock().unwrap().ops.remove(&id);
+            let unsynced = unsynced_while_healthy(Some(&client.disk), &client.host);
+            if let (Answer::Acked, Some(unsynced), false) =
+                (answer, unsynced, client.disk.severed())
+            {
+                client.ledger.lock().unwrap().violations.push(format!(
+                    "acted before durable: {op:?} acknowledged with {unsynced} disk writes unsynced"
+                ));
+            }
             // A process that died inside a disk operation sent nothing after it.
             let answer = match (client.disk.severed(), network) {
                 (true, _) | (false, Network::ReplyLost) => Answer::Unknown,

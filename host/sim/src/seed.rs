@@ -82,8 +82,15 @@ impl<'a> Seed<'a> {
         }
     }
 
-    /// Run every generation, then the final checks.
+    /// Run every generation, then the final checks; the violations the activities and
+    /// the client saw as they went join the seed's.
     pub fn run(&mut self) {
+        self.run_generations();
+        let seen = std::mem::take(&mut self.ledger.lock().unwrap().violations);
+        self.violations.extend(seen);
+    }
+
+    fn run_generations(&mut self) {
         let mut image = Vec::new();
         for generation in 0..MAX_GENERATIONS {
             self.generations = generation + 1;
