@@ -12,6 +12,10 @@
 #           storage's tests also on PostgreSQL.
 #   e2e     the end-to-end tests (tests/e2e.rs) on real components, redb files and
 #           servers on loopback, except the heavy ones.
+#   sim     the deterministic simulation (host/sim, `weft-sim`): its canaries caught and a
+#           seed run twice alike (`--test sim`), then the regression seeds and a fresh
+#           range of seeds (WEFT_SIM_SEEDS of them, 100 by default; the range starts at a
+#           number taken from the commit, so each commit tries new ones).
 #   heavy   the end-to-end tests under tests/heavy/ (hosts killed with SIGKILL, TLS and
 #           mTLS, long chains of runs, OTLP export), and the tests that run the compiler:
 #           the SDK's compile errors (trybuild) and the toolchain's real guest builds,
@@ -39,7 +43,7 @@ components="$target_dir/test-components"
 e2e_threads="${WEFT_E2E_THREADS:-4}"
 
 # The test targets left out of plain `cargo test --workspace` (`test = false`).
-heavy_targets=(--test e2e --test compile_errors --test build)
+heavy_targets=(--test e2e --test compile_errors --test build --test sim)
 
 suite_started=$SECONDS
 tier() {
@@ -79,6 +83,16 @@ unit() {
 }
 tier unit unit "$@"
 tier e2e cargo test --workspace --test e2e "$@" -- --skip heavy:: --test-threads "$e2e_threads"
+sim() {
+    cargo test --workspace --test sim "$@"
+    local profile=debug seeds="${WEFT_SIM_SEEDS:-100}" base
+    if [[ " $* " == *" --release "* ]]; then profile=release; fi
+    base=$(( (0x$(git rev-parse --short=7 HEAD 2> /dev/null || echo 0) % 100000) * 1000 ))
+    # The binary `cargo test --workspace` built, with the workspace's features: no
+    # second build of the host.
+    "$target_dir/$profile/weft-sim" --seeds "$base..$((base + seeds))"
+}
+tier sim sim "$@"
 # The browser tests' Chromium and its WebDriver, from Debian (one source version, so the
 # two always match), and Firefox (driven through its built-in Marionette protocol).
 browser() {

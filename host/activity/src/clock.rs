@@ -152,6 +152,26 @@ impl Clock {
         }
     }
 
+    /// The earliest time a sleeper waits for on a virtual clock (`None`: nobody
+    /// sleeps, or the system clock). A simulator that drives the clock by hand skips to
+    /// it when nothing else is left to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let v = self.virt.as_ref()?;
+        let state = v.state.lock().unwrap();
+        state.sleepers.keys().next().map(|&(at, _)| at)
+    }
+
+    /// Move a virtual clock forward to `at_ms` (never back), waking every sleeper due
+    /// by then. Does nothing to the system clock.
+    pub fn skip_to(&self, at_ms: u64) {
+        if let Some(v) = &self.virt {
+            let mut state = v.state.lock().unwrap();
+            state.now_ms = state.now_ms.max(at_ms);
+            let now = state.now_ms;
+            Virtual::wake_due(&mut state, v, now);
+        }
+    }
+
     /// Move a virtual clock forward by `by` (waking every sleeper due by then). Does
     /// nothing to the system clock.
     pub fn skip(&self, by: Duration) {
@@ -333,6 +353,23 @@ mod tests {
         let _ = sleep.await;
         clock.skip(Duration::MAX);
         assert_eq!(clock.now_ms(), u64::MAX);
+    }
+
+    #[tokio::test]
+    async fn next_deadline_names_the_earliest_sleeper_and_skip_to_reaches_it() {
+        let clock = Clock::virtual_at(0, false);
+        assert_eq!(clock.next_deadline(), None);
+        let late = clock.sleep_until(300);
+        let early = clock.sleep_until(100);
+        assert_eq!(clock.next_deadline(), Some(100));
+        clock.skip_to(100);
+        drop(early.await);
+        assert_eq!(clock.next_deadline(), Some(300));
+        clock.skip_to(50);
+        assert_eq!(clock.now_ms(), 100, "never back");
+        drop(late);
+        assert_eq!(clock.next_deadline(), None);
+        assert_eq!(Clock::system().next_deadline(), None);
     }
 
     #[tokio::test]

@@ -133,7 +133,7 @@ impl Batches {
             Some(id) => id.clone(),
             None => loop {
                 // One this host serves, in a cluster (it runs the batch).
-                let id = format!("batch-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+                let id = format!("batch-{}", &host.entropy().id()[..12]);
                 if host.serves(&id) || host.shards_served().is_empty() {
                     break id;
                 }

@@ -113,6 +113,14 @@ pub struct Engine {
     metrics: std::sync::OnceLock<crate::metrics::CustomMetrics>,
 }
 
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
 /// The sha256 of a component's bytes, hex-encoded.
 pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -64,6 +64,15 @@ pub struct HostConfig {
     pub placement: std::sync::Arc<crate::placement::Placement>,
     /// How requests for runs another host serves reach it (a cluster's server sets it).
     pub remote: Option<std::sync::Arc<dyn super::Remote>>,
+    /// Where run ids and seeds come from: the system (the default) or a seeded
+    /// stream, for a simulator that must run the same way twice.
+    pub entropy: super::Entropy,
+    /// Where actors and activities run: threads of the host's own (the default), or
+    /// the caller's runtime (a simulator's single thread).
+    pub executor: super::Executor,
+    /// An engine to share instead of a new one per host: a simulator reopening hosts
+    /// many times compiles and reserves its instance pool once.
+    pub shared_engine: Option<std::sync::Arc<crate::engine::Engine>>,
 }
 
 impl HostConfig {
@@ -91,6 +100,9 @@ impl HostConfig {
             sensitive_fields: crate::masking::SensitiveFields::default(),
             placement: std::sync::Arc::new(crate::placement::Placement::whole()),
             remote: None,
+            entropy: super::Entropy::system(),
+            executor: super::Executor::default(),
+            shared_engine: None,
         }
     }
 
@@ -127,6 +139,9 @@ impl HostConfig {
             sensitive_fields: crate::masking::SensitiveFields::default(),
             placement: std::sync::Arc::new(crate::placement::Placement::whole()),
             remote: None,
+            entropy: super::Entropy::system(),
+            executor: super::Executor::default(),
+            shared_engine: None,
         }
     }
 }

@@ -6,11 +6,14 @@ mod activity_task;
 mod attributes;
 pub use attributes::memo_of;
 mod cache;
+pub mod canary;
 pub use weft_activity::clock;
 mod commands;
 mod config;
 mod control;
 mod deploy;
+mod entropy;
+pub use entropy::Entropy;
 mod describe;
 mod error;
 mod execution;
@@ -22,6 +25,7 @@ mod on_demand;
 mod outbox;
 mod outcome;
 mod pause;
+pub use pause::{set_point_hook, PointHook};
 mod pending;
 mod queries;
 mod remote;
@@ -41,6 +45,7 @@ mod timers;
 mod update_with_start;
 mod waiting;
 mod workers;
+pub use workers::Executor;
 
 pub use cache::InstanceCache;
 pub use clock::{Busy, Clock};
@@ -139,6 +144,8 @@ pub(crate) struct HostInner {
     deploy_lock: tokio::sync::Mutex<()>,
     /// Starts with a request id, by workflow id and key: a duplicate waits for the first.
     start_requests: request_ids::KeyLocks,
+    /// Where run ids and seeds come from.
+    pub(crate) entropy: Entropy,
 }
 
 impl HostInner {
@@ -214,11 +221,11 @@ impl HostInner {
             size_bytes,
             tx,
             rx,
-            timers: HashMap::new(),
-            activities: HashMap::new(),
-            locals: HashMap::new(),
+            timers: Default::default(),
+            activities: Default::default(),
+            locals: Default::default(),
             cancelled_locals: Default::default(),
-            children: HashMap::new(),
+            children: Default::default(),
             aside: Default::default(),
             deferred: None,
             pending_writes: Vec::new(),
@@ -333,10 +340,14 @@ impl Host {
         storage: Arc<dyn Storage>,
         activities: ActivityRegistry,
     ) -> Result<Host, OpenError> {
-        let engine =
-            Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?;
+        let engine = match &config.shared_engine {
+            Some(engine) => engine.clone(),
+            None => {
+                Engine::new(config.engine.clone()).map_err(|e| OpenError::Engine(e.to_string()))?
+            }
+        };
         let timers = Arc::new(Timers::default());
-        let threads = workers::WorkflowThreads::start()
+        let threads = workers::WorkflowThreads::start(&config.executor)
             .map_err(|e| OpenError::Engine(format!("cannot start the workflow threads: {e}")))?;
         let metrics = Metrics::new();
         engine.serve_metrics(metrics.custom.clone());
@@ -371,6 +382,7 @@ impl Host {
                 modules: Mutex::new(HashMap::new()),
                 deploy_lock: tokio::sync::Mutex::new(()),
                 start_requests: Default::default(),
+                entropy: config.entropy.clone(),
             }),
         };
         *host.inner.versions.lock().unwrap() = host.inner.storage.module_versions()?;
@@ -423,6 +435,11 @@ impl Host {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
+    }
+
+    /// Where the host's run ids and seeds come from.
+    pub(crate) fn entropy(&self) -> &Entropy {
+        &self.inner.entropy
     }
 
     /// The payload codec the host stores with.

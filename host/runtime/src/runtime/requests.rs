@@ -180,7 +180,7 @@ impl Host {
         input: Payload,
     ) -> Result<Payload, MessageError> {
         let query = Query {
-            id: uuid::Uuid::new_v4().simple().to_string(),
+            id: self.inner.entropy.id(),
             name: name.to_string(),
             input,
         };
@@ -256,7 +256,7 @@ impl Host {
         let update_id = request
             .update_id
             .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+            .unwrap_or_else(|| self.inner.entropy.id());
         if update_id.is_empty() || update_id.len() > 200 {
             return Err(MessageError::Invalid(
                 "an update id has 1 to 200 characters".into(),

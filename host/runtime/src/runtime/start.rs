@@ -404,7 +404,7 @@ impl Host {
         let time_ms = self.inner.clock.now_ms();
         let gate = self.start_gate(request, time_ms)?;
         let workflow_id = workflow_id.to_string();
-        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let run_id = self.inner.entropy.id();
         let handle = RunHandle {
             workflow_id: workflow_id.clone(),
             run_id: run_id.clone(),
@@ -444,7 +444,7 @@ impl Host {
             run_id,
             attempt: request.attempt.max(1),
             parent_workflow_id: request.parent_workflow_id.clone(),
-            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            random_seed: self.inner.entropy.seed(),
             search_attributes: search_attributes.to_vec(),
             memo: request.memo.clone(),
         });

@@ -14,12 +14,12 @@ impl Host {
             return workflow_id_for_request(&request.workflow_type, id);
         }
         let placement = &self.inner.placement;
-        let mut id = pick(uuid::Uuid::new_v4().simple().to_string());
+        let mut id = pick(self.inner.entropy.id());
         if placement.held().is_empty() {
             return id;
         }
         while !placement.owns(&id) {
-            id = pick(uuid::Uuid::new_v4().simple().to_string());
+            id = pick(self.inner.entropy.id());
         }
         id
     }

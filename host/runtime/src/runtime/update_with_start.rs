@@ -62,7 +62,7 @@ impl Host {
         }
         let update_id = update
             .update_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string())
+            .get_or_insert_with(|| self.inner.entropy.id())
             .clone();
         if update_id.is_empty() || update_id.len() > 200 {
             return Err(StartError::Invalid(

@@ -13,13 +13,31 @@ use std::sync::Arc;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
+/// Where a host runs its actors and activities.
+#[derive(Debug, Clone, Default)]
+pub enum Executor {
+    /// A runtime of the host's own, one thread per core (production).
+    #[default]
+    OwnThreads,
+    /// The runtime of this handle: a simulator's single thread, where every task of
+    /// the host runs in an order that depends on nothing but the simulation.
+    Shared(Handle),
+}
+
 /// The workflow runtime; shut down (without waiting) when the last `Host` handle goes.
 pub(crate) struct WorkflowThreads {
     runtime: Option<Runtime>,
+    shared: Option<Handle>,
 }
 
 impl WorkflowThreads {
-    pub fn start() -> std::io::Result<Arc<WorkflowThreads>> {
+    pub fn start(executor: &Executor) -> std::io::Result<Arc<WorkflowThreads>> {
+        if let Executor::Shared(handle) = executor {
+            return Ok(Arc::new(WorkflowThreads {
+                runtime: None,
+                shared: Some(handle.clone()),
+            }));
+        }
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let runtime = Builder::new_multi_thread()
             .worker_threads(threads)
@@ -28,15 +46,16 @@ impl WorkflowThreads {
             .build()?;
         Ok(Arc::new(WorkflowThreads {
             runtime: Some(runtime),
+            shared: None,
         }))
     }
 
     pub fn handle(&self) -> Handle {
-        self.runtime
-            .as_ref()
-            .expect("present until dropped")
-            .handle()
-            .clone()
+        match (&self.runtime, &self.shared) {
+            (_, Some(shared)) => shared.clone(),
+            (Some(runtime), None) => runtime.handle().clone(),
+            (None, None) => unreachable!("the runtime is present until dropped"),
+        }
     }
 }
 

@@ -31,7 +31,10 @@ type Observer = Arc<RwLock<Option<Arc<dyn CommitObserver>>>>;
 /// Storage in one redb database.
 pub struct RedbStorage {
     db: Arc<Database>,
+    /// The writer thread's queue; `None` when commits are written inline (see
+    /// [`RedbStorage::with_backend_inline`]).
     writer: Option<mpsc::Sender<Request>>,
+    inline: bool,
     observer: Observer,
     thread: Option<std::thread::JoinHandle<()>>,
     /// The first I/O error a commit met; after it redb refuses everything.
@@ -96,6 +99,33 @@ impl RedbStorage {
         Self::with_database(db)
     }
 
+    /// A database on a backend of the caller's whose commits are written by the caller,
+    /// one transaction each, before [`Storage::commit`] returns: no writer thread, so
+    /// the order of disk operations depends on nothing but the order of commits. For a
+    /// simulator that runs the host on one thread; production uses the writer thread's
+    /// group commits.
+    pub fn with_backend_inline(
+        backend: impl redb::StorageBackend,
+        cache_bytes: usize,
+    ) -> Result<RedbStorage, StorageError> {
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create_with_backend(backend)
+            .map_err(|source| StorageError::Open {
+                path: "<backend>".into(),
+                source,
+            })?;
+        prepare(&db)?;
+        Ok(RedbStorage {
+            db: Arc::new(db),
+            writer: None,
+            inline: true,
+            observer: Observer::default(),
+            thread: None,
+            failed: Arc::new(OnceLock::new()),
+        })
+    }
+
     fn with_database(db: Database) -> Result<RedbStorage, StorageError> {
         prepare(&db)?;
         let db = Arc::new(db);
@@ -112,6 +142,7 @@ impl RedbStorage {
         Ok(RedbStorage {
             db,
             writer: Some(writer),
+            inline: false,
             observer,
             thread: Some(thread),
             failed,
@@ -141,26 +172,46 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        let began = Instant::now();
-        let result = apply(db, group.iter().flat_map(|(w, _)| w)).map_err(Arc::new);
-        if let Err(e) = &result {
-            if e.is_fatal() {
-                tracing::error!("storage failed: {e}; the host stops");
-                let _ = failed.set(format!("a storage I/O error: {e}"));
-            }
+        commit_group(db, group, observer, failed);
+    }
+}
+
+/// Write `group` in one transaction and answer each of its requests with the result;
+/// a fatal error is latched in `failed`. The group is reported to the observer.
+fn commit_group(
+    db: &Database,
+    group: Vec<Request>,
+    observer: &Observer,
+    failed: &OnceLock<String>,
+) {
+    let began = Instant::now();
+    let result = apply(db, group.iter().flat_map(|(w, _)| w)).map_err(Arc::new);
+    if let Err(e) = &result {
+        if e.is_fatal() {
+            tracing::error!("storage failed: {e}; the host stops");
+            let _ = failed.set(format!("a storage I/O error: {e}"));
         }
-        if let Some(observer) = observer.read().unwrap().as_ref() {
-            observer.committed(group.len(), began.elapsed().as_secs_f64());
-        }
-        for (_, done) in group {
-            let _ = done.send(result.clone());
-        }
+    }
+    if let Some(observer) = observer.read().unwrap().as_ref() {
+        observer.committed(group.len(), began.elapsed().as_secs_f64());
+    }
+    for (_, done) in group {
+        let _ = done.send(result.clone());
     }
 }
 
 impl Storage for RedbStorage {
     fn commit(&self, writes: Vec<Write>) -> Commit {
         let (done, commit) = oneshot::channel();
+        if self.inline {
+            match self.failed.get() {
+                Some(error) => {
+                    let _ = done.send(Err(Arc::new(StorageError::Io(error.clone()))));
+                }
+                None => commit_group(&self.db, vec![(writes, done)], &self.observer, &self.failed),
+            }
+            return commit;
+        }
         let Some(writer) = &self.writer else {
             let _ = done.send(Err(Arc::new(StorageError::WriterStopped)));
             return commit;

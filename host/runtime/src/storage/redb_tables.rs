@@ -288,7 +288,11 @@ pub fn apply<'a>(
     db: &Database,
     writes: impl Iterator<Item = &'a Write>,
 ) -> Result<(), StorageError> {
-    let tx = db.begin_write()?;
+    let mut tx = db.begin_write()?;
+    if crate::runtime::canary::active(crate::runtime::canary::Canary::SkipFsync) {
+        tx.set_durability(redb::Durability::None)
+            .map_err(|e| StorageError::Database(e.to_string()))?;
+    }
     let mut removed: Vec<&str> = Vec::new();
     {
         let mut runs = Lazy::new(RUNS);

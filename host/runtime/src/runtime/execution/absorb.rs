@@ -21,6 +21,9 @@ impl Execution {
             } => {
                 if let Some(ack) = self.take_request(ack, request) {
                     self.guards.push(busy);
+                    if crate::runtime::canary::active(crate::runtime::canary::Canary::SignalTwice) {
+                        self.jobs.push(Job::Signal(signal.clone()));
+                    }
                     self.jobs.push(Job::Signal(signal));
                     self.signal_acks.push(ack);
                 }

@@ -212,7 +212,7 @@ impl Execution {
             input,
             cron,
         } = next;
-        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let run_id = self.host.entropy.id();
         let workflow_id = self.record.workflow_id.clone();
         // The current memo and search attributes go on with the execution.
         let first = self.start_job(jobs);
@@ -231,7 +231,7 @@ impl Execution {
             run_id: run_id.clone(),
             attempt: 1,
             parent_workflow_id: first.and_then(|s| s.parent_workflow_id.clone()),
-            random_seed: uuid::Uuid::new_v4().as_u64_pair().0,
+            random_seed: self.host.entropy.seed(),
             search_attributes,
             memo,
         };

@@ -164,17 +164,20 @@ impl Execution {
     /// The close is durable: stop what runs for the run, carry out `effects` (the
     /// closing task's own, then its children's close policies), answer who waits.
     pub(super) fn close(&mut self, outcome: Outcome, effects: Vec<Outgoing>) {
-        for (_, running) in self.activities.drain().chain(self.locals.drain()) {
+        for (_, running) in std::mem::take(&mut self.activities)
+            .into_iter()
+            .chain(std::mem::take(&mut self.locals))
+        {
             running.told_of_close(&self.host.workflows);
         }
-        for (_, row) in self.timers.drain() {
+        for (_, row) in std::mem::take(&mut self.timers) {
             self.host.timers.disarm(&row);
         }
         if !self.children.is_empty() {
             crate::runtime::pause::point("parent-closed");
         }
         self.send_effects(effects);
-        for (_, child) in self.children.drain() {
+        for (_, child) in std::mem::take(&mut self.children) {
             child.watcher.abort();
         }
         self.answer_at_close();

@@ -105,7 +105,7 @@ impl Execution {
     /// The deferred tasks could not be recorded: stop their local activities and
     /// deliver their jobs again, to an instance rebuilt from what is durable.
     pub(super) fn drop_deferred(&mut self, deferred: Deferred) {
-        for (_, running) in self.locals.drain() {
+        for (_, running) in std::mem::take(&mut self.locals) {
             running.abort.abort();
         }
         self.host.cache.take(&self.record.run_id);
@@ -119,7 +119,10 @@ impl Execution {
 
     /// Where a dispatched activity is kept: local ones apart (their numbers are their
     /// own).
-    pub(super) fn running(&mut self, local: bool) -> &mut HashMap<u32, RunningActivity> {
+    pub(super) fn running(
+        &mut self,
+        local: bool,
+    ) -> &mut std::collections::BTreeMap<u32, RunningActivity> {
         if local {
             &mut self.locals
         } else {

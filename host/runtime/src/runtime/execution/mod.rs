@@ -15,7 +15,7 @@
 //! | the commit fails                    | nothing                                     | retry with backoff, rebuilt   |
 //! |                                     |                                             | from what is durable          |
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -78,18 +78,18 @@ pub(super) struct Execution {
     pub tx: UnboundedSender<Message>,
     pub rx: UnboundedReceiver<Message>,
     /// Armed timers by seq.
-    pub timers: HashMap<u32, TimerRow>,
-    pub activities: HashMap<u32, effects::RunningActivity>,
+    pub timers: BTreeMap<u32, TimerRow>,
+    pub activities: BTreeMap<u32, effects::RunningActivity>,
     /// Child workflows watched, by seq.
-    pub children: HashMap<u32, children::RunningChild>,
+    pub children: BTreeMap<u32, children::RunningChild>,
     /// What the last task gave the commands it issued through imports, until they are
     /// recorded and acted on.
     pub aside: plan::Aside,
     /// Local activities running, by their own seq.
-    pub locals: HashMap<u32, effects::RunningActivity>,
+    pub locals: BTreeMap<u32, effects::RunningActivity>,
     /// Local activities the workflow cancelled in the task that schedules them: told
     /// as soon as they are dispatched.
-    pub cancelled_locals: HashSet<u32>,
+    pub cancelled_locals: BTreeSet<u32>,
     /// Tasks run but not recorded, waiting for their local activities.
     pub deferred: Option<local::Deferred>,
     /// Writes for the next commit (the run record of a new run).
@@ -142,7 +142,7 @@ pub(super) struct Execution {
     pub effects_sent: Option<tokio::task::JoinHandle<()>>,
     /// The request ids this actor took and has not recorded yet (see `acks`): a
     /// duplicate of one is answered "in progress".
-    pub requests_taken: std::collections::HashSet<String>,
+    pub requests_taken: std::collections::BTreeSet<String>,
     /// Pause and unpause requests to carry out between tasks (see `paused`).
     pub steering: Vec<(crate::runtime::Steer, paused::SteerReply)>,
     /// Acts on an activity waiting for its attempt in flight to end, by seq.
@@ -175,7 +175,8 @@ impl Execution {
         let (children, carried) = (state.pending_children(), state.carried_jobs());
         let failing = state.failing_task();
         // A paused activity waits for its unpause (see `activity_ops`).
-        for a in activities.into_iter().filter(|a| !a.paused) {
+        let forget = super::canary::active(super::canary::Canary::ForgetActivities);
+        for a in activities.into_iter().filter(|a| !a.paused && !forget) {
             self.dispatch_activity(a);
         }
         for t in timers {

@@ -18,7 +18,7 @@
 //! outbox rows its requests came from. [`close`] plans a close the host decides on
 //! (termination, a deadline) with no workflow code run.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::{Retry, RunRecord, TimerRow, Write};
 use crate::history::machines::TimerMachine;
@@ -36,7 +36,7 @@ pub(crate) struct RunView<'a> {
     /// History index of the first event the plan records.
     pub next_index: usize,
     /// Armed timers by seq.
-    pub armed: &'a HashMap<u32, TimerRow>,
+    pub armed: &'a BTreeMap<u32, TimerRow>,
     /// The children the run watches, in the order they were started.
     pub children: Vec<WatchedChild<'a>>,
     /// What the task gave its commands aside from them, by seq.
@@ -155,7 +155,9 @@ pub(crate) fn plan_task(view: &RunView, task: Task) -> Plan {
             return Plan::RefuseStart(failure.message.clone());
         }
     }
-    writes.extend(view.fired.iter().cloned().map(Write::DeleteTimer));
+    if !crate::runtime::canary::active(crate::runtime::canary::Canary::KeepFiredTimer) {
+        writes.extend(view.fired.iter().cloned().map(Write::DeleteTimer));
+    }
     writes.extend(task.origins);
     let effects = command_effects(view, &events);
     writes.extend(effects.iter().map(Outgoing::row));
@@ -209,9 +211,9 @@ fn schedules_locals(commands: &[IssuedCommand]) -> bool {
 /// command's seq, until they are recorded and acted on.
 #[derive(Debug, Default)]
 pub struct Aside {
-    pub child_options: HashMap<u32, ChildOptions>,
-    pub activity_flows: HashMap<u32, weft_model::Flow>,
-    pub child_flows: HashMap<u32, weft_model::Flow>,
+    pub child_options: BTreeMap<u32, ChildOptions>,
+    pub activity_flows: BTreeMap<u32, weft_model::Flow>,
+    pub child_flows: BTreeMap<u32, weft_model::Flow>,
 }
 
 impl Aside {
@@ -307,6 +309,9 @@ fn timer_writes(view: &RunView, commands: &[IssuedCommand], time_ms: u64) -> Vec
                 if let Some(row) = view.armed.get(seq) {
                     writes.push(Write::DeleteTimer(row.clone()));
                 }
+                // A timer started by this same task (a `select!` whose other branch was
+                // ready at once) never needs its row.
+                writes.retain(|w| !matches!(w, Write::PutTimer(row) if row.seq == *seq));
             }
             _ => {}
         }

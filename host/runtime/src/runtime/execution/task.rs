@@ -262,9 +262,14 @@ impl Execution {
         let Delivered {
             mut carried,
             own,
-            acks,
+            mut acks,
             settled,
         } = delivered;
+        if crate::runtime::canary::active(crate::runtime::canary::Canary::AckBeforeDurable) {
+            for ack in acks.drain(..) {
+                let _ = ack.send(Ok(()));
+            }
+        }
         if self
             .commit_with(recording.events, recording.writes)
             .await
@@ -289,6 +294,7 @@ impl Execution {
             return false;
         }
         self.fired.clear();
+        crate::runtime::pause::point("task-recorded");
         for ack in acks {
             let _ = ack.send(Ok(()));
         }

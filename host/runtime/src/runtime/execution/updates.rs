@@ -13,7 +13,7 @@
 //! | (gone)    | rejected (its validator refused it or  | delivered afresh            |
 //! |           | panicked): nothing recorded            |                             |
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use tokio::sync::oneshot;
 
@@ -36,7 +36,7 @@ enum State {
 
 #[derive(Default)]
 pub(crate) struct Updates {
-    by_id: HashMap<String, State>,
+    by_id: BTreeMap<String, State>,
 }
 
 impl Updates {
@@ -169,7 +169,7 @@ impl Updates {
 
     /// The run closed: whoever still waits learns that the handler never finished.
     pub fn run_closed(&mut self, error: impl Fn(&str) -> MessageError) {
-        for (id, state) in self.by_id.drain() {
+        for (id, state) in std::mem::take(&mut self.by_id) {
             if let State::Requested(waiters) | State::Accepted(waiters) = state {
                 for w in waiters {
                     let _ = w.reply.send(Err(error(&id)));

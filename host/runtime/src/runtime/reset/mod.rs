@@ -253,7 +253,7 @@ impl HostInner {
                 .map_err(|e| ResetError::Conflict(format!("the run's module: {e}")))?,
         };
         let time_ms = self.clock.now_ms();
-        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        let run_id = self.entropy.id();
         let started = ExecutionStarted {
             workflow_type: old.workflow_type.clone(),
             workflow_id: old.workflow_id.clone(),
