@@ -43,7 +43,11 @@ impl HostInner {
                     .ok_or_else(|| QueryError::NotFound(run_id.to_string()));
             }
             if told.is_none() && self.placement.owns(&record.workflow_id) {
-                told = self.on_close(run_id)?;
+                match self.on_close(run_id)? {
+                    Some(rx) => told = Some(rx),
+                    // Closed since the look above: read how.
+                    None => continue,
+                }
             }
             match told.as_mut() {
                 Some(rx) => match tokio::time::timeout(LOOK_EVERY, rx).await {
