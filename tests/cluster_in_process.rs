@@ -17,8 +17,8 @@ use support::*;
 use weft_host::history::Payload;
 use weft_host::placement::Placement;
 use weft_host::runtime::{
-    Answer, Clock, Host, HostConfig, MessageError, Remote, RemoteMessage, RunHandle, StartError,
-    StartOutcome, StartRequest, WeakHost,
+    Answer, Clock, DeployMode, Host, HostConfig, MessageError, Remote, RemoteMessage, RunHandle,
+    StartError, StartOutcome, StartRequest, WeakHost,
 };
 use weft_host::schedules::{
     OverlapPolicy, Schedule, ScheduleAction, SchedulePolicies, ScheduleSpec, Schedules,
@@ -65,6 +65,10 @@ impl Remote for InProcess {
         })
     }
 
+    fn adopt(&self, name: &str, digest: &str) -> Answer<weft_host::runtime::Adopted> {
+        InProcess::adopt_all(self.0.clone(), name.to_string(), digest.to_string())
+    }
+
     fn message(&self, id: &str, message: RemoteMessage) -> Answer<Result<RunHandle, MessageError>> {
         let (hosts, id) = (self.0.clone(), id.to_string());
         Box::pin(async move {
@@ -77,6 +81,32 @@ impl Remote for InProcess {
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+        })
+    }
+}
+
+/// The in-process [`Remote`]'s deployments: every other host moves its runs.
+impl InProcess {
+    fn adopt_all(
+        hosts: Hosts,
+        name: String,
+        digest: String,
+    ) -> Answer<weft_host::runtime::Adopted> {
+        Box::pin(async move {
+            let all: Vec<Host> = hosts
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(WeakHost::upgrade)
+                .collect();
+            let (mut moved, mut stayed) = (Vec::new(), Vec::new());
+            for host in all {
+                if let Ok((m, s)) = host.take_adoption(&name, &digest).await {
+                    moved.extend(m);
+                    stayed.extend(s);
+                }
+            }
+            (moved, stayed)
         })
     }
 }
@@ -111,7 +141,26 @@ struct Node {
     schedules: Schedules,
 }
 
-async fn node(schema: &Schema, id: &'static str, clock: &Clock, hosts: &Hosts) -> Node {
+/// `greet` (of the `hello` workflow) waits until the test lets it go.
+fn gated(gate: Arc<tokio::sync::Semaphore>) -> weft_host::ActivityRegistry {
+    let mut registry = weft_host::ActivityRegistry::new();
+    registry.register_fn("greet", move |_ctx, name: String| {
+        let gate = gate.clone();
+        async move {
+            gate.acquire().await.unwrap().forget();
+            Ok::<_, weft_host::ActivityError>(format!("Hello, {name}!"))
+        }
+    });
+    registry
+}
+
+async fn node(
+    schema: &Schema,
+    id: &'static str,
+    clock: &Clock,
+    hosts: &Hosts,
+    gate: &Arc<tokio::sync::Semaphore>,
+) -> Node {
     let storage = Arc::new(PgStorage::open(&schema.url).unwrap());
     let membership = storage
         .join(ClusterConfig {
@@ -127,7 +176,7 @@ async fn node(schema: &Schema, id: &'static str, clock: &Clock, hosts: &Hosts) -
     config.clock = clock.clone();
     config.placement = Arc::new(Placement::shards(SHARDS));
     config.remote = Some(Arc::new(InProcess(hosts.clone())));
-    let host = Host::open_with_storage(config, storage, activities())
+    let host = Host::open_with_storage(config, storage, gated(gate.clone()))
         .await
         .unwrap();
     membership.listen(Arc::new(Listener {
@@ -225,9 +274,10 @@ fn three_hosts_in_one_process_share_runs_and_schedules_and_take_over() {
 async fn three_hosts(schema: &Schema) {
     let clock = Clock::virtual_at(1_800_000_000_000, false);
     let hosts = Hosts::default();
-    let a = node(schema, "a", &clock, &hosts).await;
-    let b = node(schema, "b", &clock, &hosts).await;
-    let c = node(schema, "c", &clock, &hosts).await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let a = node(schema, "a", &clock, &hosts, &gate).await;
+    let b = node(schema, "b", &clock, &hosts, &gate).await;
+    let c = node(schema, "c", &clock, &hosts, &gate).await;
     settled(&[&a, &b, &c]).await;
     a.host
         .deploy(component_bytes("children"), "children", false)
@@ -267,6 +317,50 @@ async fn three_hosts(schema: &Schema) {
             run_id: rx.run_id,
         };
         assert_eq!(result(host, &rx).await, json!(format!("hello from tx-{i}")));
+    }
+
+    // A deployment through one host moves the open runs of every host.
+    let v1 = a
+        .host
+        .deploy(component_bytes("hello"), "hello", false)
+        .await
+        .unwrap();
+    let mut greeting = Vec::new();
+    for i in 0..6 {
+        greeting.push(
+            start(
+                &all[i % 3].host,
+                "hello",
+                &format!("h-{i}"),
+                json!(format!("h-{i}")),
+            )
+            .await,
+        );
+    }
+    let v2 = (b.host)
+        .deploy_module(component_bytes("hello-v2"), "hello", DeployMode::Move)
+        .await
+        .unwrap();
+    let mut moved: Vec<&str> = v2.moved.iter().map(|r| r.workflow_id.as_str()).collect();
+    moved.sort();
+    assert_eq!(
+        moved,
+        ["h-0", "h-1", "h-2", "h-3", "h-4", "h-5"],
+        "from {}",
+        v1.digest
+    );
+    assert!(
+        greeting.iter().any(|r| !b.host.serves(&r.workflow_id)),
+        "some ran elsewhere"
+    );
+    gate.add_permits(6);
+    for (i, run) in greeting.iter().enumerate() {
+        assert_eq!(result(&c.host, run).await, json!(format!("Hello, h-{i}!")));
+        assert_eq!(
+            a.host.find_run(&run.run_id).unwrap().module_digest,
+            v2.version.digest
+        );
+        assert_replays(&a.host, "hello-v2", &a.host.history(&run.run_id).unwrap());
     }
 
     // Schedules, each served by the host of its id's shard, acting as the clock moves.

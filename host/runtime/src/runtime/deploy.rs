@@ -63,6 +63,11 @@ impl Host {
             .map_err(|e| DeployError::Storage(format!("compiling the component failed: {e}")))?;
         let module = module?;
         let _serial = self.inner.deploy_lock.lock().await;
+        if self.in_cluster() {
+            // Other hosts may have deployed versions of the name since the last look.
+            self.refresh_versions()
+                .map_err(|e| DeployError::Storage(e.to_string()))?;
+        }
         // The name's versions, oldest first: read once, under the deploy lock.
         let earlier: Vec<ModuleVersion> = self
             .inner
@@ -121,15 +126,49 @@ impl Host {
             .unwrap()
             .insert(module.digest.clone(), module.clone());
         self.inner.versions.lock().unwrap().push(record.clone());
-        let (moved, stayed) = match mode {
+        let (mut moved, mut stayed) = match mode {
             DeployMode::Pin => (Vec::new(), Vec::new()),
             DeployMode::Move | DeployMode::Check => self.move_open_runs(&digests, &module).await?,
         };
+        if let (false, Some(remote)) = (mode == DeployMode::Pin, &self.inner.remote) {
+            // The other hosts of the cluster move the runs they serve.
+            let (elsewhere, stayed_elsewhere) = remote.adopt(name, &module.digest).await;
+            moved.extend(elsewhere);
+            stayed.extend(stayed_elsewhere);
+        }
         Ok(Deployment {
             version: record,
             moved,
             stayed,
         })
+    }
+
+    /// Move this host's open runs of module `name`'s versions before the one of `digest`
+    /// (deployed through another host of the cluster) to it, as that deployment moved
+    /// its own.
+    pub async fn take_adoption(
+        &self,
+        name: &str,
+        digest: &str,
+    ) -> Result<super::Adopted, DeployError> {
+        let versions =
+            (self.refresh_versions()).map_err(|e| DeployError::Storage(e.to_string()))?;
+        let Some(newest) = versions
+            .iter()
+            .find(|v| v.name == name && v.digest == digest)
+        else {
+            return Err(DeployError::Storage(format!(
+                "module {name} has no version {digest} in storage"
+            )));
+        };
+        let earlier: Vec<String> = (versions.iter())
+            .filter(|v| v.name == name && v.version < newest.version)
+            .map(|v| v.digest.clone())
+            .collect();
+        let module = self
+            .module_by_digest(digest)
+            .map_err(DeployError::Storage)?;
+        self.move_open_runs(&earlier, &module).await
     }
 
     /// Ask the actor of every open run on one of `digests` whose type `module` exports

@@ -58,7 +58,7 @@ pub enum DeployError {
 }
 
 /// An open run a checked deployment does not reproduce.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CheckFailure {
     pub workflow_id: String,
     pub run_id: String,

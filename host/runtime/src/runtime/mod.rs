@@ -59,7 +59,7 @@ pub use messages::{
     MessageError, UpdateOutcome, UpdateRequest, UpdateStage, MAX_MESSAGE_PAYLOAD_BYTES,
 };
 pub use outcome::status_of;
-pub use remote::{Answer, Remote, RemoteMessage};
+pub use remote::{Adopted, Answer, Remote, RemoteMessage};
 pub use removal::DeleteError;
 pub use request_ids::{check_request_id, RequestKey, RequestKind, MAX_REQUEST_ID_BYTES};
 pub use requests::HandlerNames;

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use serde::{Deserialize, Serialize};
 
 use super::control::StopKind;
-use super::{Host, MessageError, RunHandle, StartError, StartOutcome, StartRequest};
+use super::{CheckFailure, Host, MessageError, RunHandle, StartError, StartOutcome, StartRequest};
 use crate::history::Payload;
 
 /// A future a [`Remote`] answers with.
@@ -32,7 +32,14 @@ pub trait Remote: Send + Sync + std::fmt::Debug + 'static {
         workflow_id: &str,
         message: RemoteMessage,
     ) -> Answer<Result<RunHandle, MessageError>>;
+    /// Ask every other live host to move its open runs of module `name`'s earlier
+    /// versions to the version of `digest`, just deployed (see
+    /// [`Host::take_adoption`]): the runs that moved, and those that stayed with why.
+    fn adopt(&self, name: &str, digest: &str) -> Answer<Adopted>;
 }
+
+/// What hosts answer a deployment's request to move their runs.
+pub type Adopted = (Vec<RunHandle>, Vec<CheckFailure>);
 
 /// A request for a run on another host.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ pub fn routes(host: Host, key: String) -> Router {
     Router::new()
         .route("/internal/v1/executions/{id}/start", post(start))
         .route("/internal/v1/executions/{id}/message", post(message))
+        .route("/internal/v1/modules/adopt", post(adopt))
         .with_state(Internal { host, key })
 }
 
@@ -68,6 +69,26 @@ async fn message(
 ) -> Response {
     match keyed::<RemoteMessage>(&internal, &headers, &body) {
         Ok(message) => answer(internal.host.take_message(&id, message).await),
+        Err(status) => status.into_response(),
+    }
+}
+
+/// What a deployment through another host asks of this one: move its runs.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Adoption {
+    pub name: String,
+    pub digest: String,
+}
+
+async fn adopt(State(internal): State<Internal>, headers: HeaderMap, body: Bytes) -> Response {
+    match keyed::<Adoption>(&internal, &headers, &body) {
+        Ok(asked) => {
+            let adopted = internal
+                .host
+                .take_adoption(&asked.name, &asked.digest)
+                .await;
+            answer(adopted.map_err(|e| e.to_string()))
+        }
         Err(status) => status.into_response(),
     }
 }

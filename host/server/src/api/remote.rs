@@ -13,9 +13,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::cluster::ClusterView;
-use super::internal::CLUSTER_KEY;
+use super::internal::{Adoption, CLUSTER_KEY};
 use crate::runtime::{
-    Answer, MessageError, Remote, RemoteMessage, RunHandle, StartError, StartOutcome, StartRequest,
+    Adopted, Answer, MessageError, Remote, RemoteMessage, RunHandle, StartError, StartOutcome,
+    StartRequest,
 };
 
 /// How long a request keeps looking for the host that serves its run: longer than a
@@ -161,7 +162,54 @@ impl HttpRemote {
     }
 }
 
+impl HttpRemote {
+    /// Ask every other live host to move its runs to a deployed version; what they
+    /// answered. A host that cannot be reached keeps its runs where they are (logged).
+    fn adopt_everywhere(&self, adoption: &Adoption) -> Adopted {
+        let (mut moved, mut stayed) = (Vec::new(), Vec::new());
+        let me = self.cluster.node_id();
+        let nodes = match self.cluster.status() {
+            Ok(status) => status.nodes,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the hosts that should move their runs");
+                return (moved, stayed);
+            }
+        };
+        let body = serde_json::to_vec(adoption).expect("an adoption serializes");
+        for node in nodes.iter().filter(|n| n.alive && n.node_id != me) {
+            let answer = self
+                .post(&node.address, "/internal/v1/modules/adopt", &body)
+                .and_then(|bytes| {
+                    serde_json::from_slice::<Result<Adopted, String>>(&bytes)
+                        .map_err(|e| e.to_string())?
+                });
+            match answer {
+                Ok((m, s)) => {
+                    moved.extend(m);
+                    stayed.extend(s);
+                }
+                Err(e) => tracing::warn!(node = %node.node_id, error = %e,
+                    "a host did not move its runs to the deployed version"),
+            }
+        }
+        (moved, stayed)
+    }
+}
+
 impl Remote for HttpRemote {
+    fn adopt(&self, name: &str, digest: &str) -> Answer<Adopted> {
+        let this = self.clone();
+        let adoption = Adoption {
+            name: name.to_string(),
+            digest: digest.to_string(),
+        };
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || this.adopt_everywhere(&adoption))
+                .await
+                .unwrap_or_default()
+        })
+    }
+
     fn start(
         &self,
         workflow_id: &str,
