@@ -269,6 +269,31 @@ fn children_signals_and_close_policies_reach_runs_on_other_hosts() {
         );
         assert_eq!(status, 200, "{body}");
     }
+    // Racing starts of one workflow id through every host at once: one run.
+    let racers: Vec<_> = (0..9)
+        .map(|i| {
+            let url = hosts[i % 3].url.clone();
+            std::thread::spawn(move || {
+                let body = json!({"workflow_type": "signal_receiver", "id": "race", "input": null});
+                support::server::read(
+                    support::server::agent()
+                        .post(format!("{url}/v1/executions"))
+                        .send_json(&body),
+                )
+                .0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [201, 409, 409, 409, 409, 409, 409, 409, 409],
+        "one start won"
+    );
+    let (_, listed) = hosts[2].get("/v1/executions?query=WorkflowId%20%3D%20%27race%27");
+    let runs = listed["executions"].as_array().map(Vec::len);
+    assert_eq!(runs, Some(1), "{listed}");
     let internal = forwarded(&hosts.iter().collect::<Vec<_>>(), "internal");
     assert!(
         internal >= 8,
