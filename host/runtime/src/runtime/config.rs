@@ -79,31 +79,11 @@ impl HostConfig {
     /// A host on the data folder `dir` with default limits.
     pub fn on_disk(dir: impl Into<PathBuf>) -> HostConfig {
         let dir = dir.into();
-        HostConfig {
-            engine: EngineConfig {
-                cache_dir: Some(dir.join("compiled")),
-                ..EngineConfig::default()
-            },
-            data_dir: Some(dir),
-            cache_size: DEFAULT_INSTANCE_CACHE_SIZE,
-            actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
-            storage_cache_bytes: DEFAULT_STORAGE_CACHE_BYTES,
-            clock: Clock::system(),
-            max_concurrent_activities: None,
-            task_queues: Vec::new(),
-            workflow_limits: Vec::new(),
-            rate_limits: Vec::new(),
-            concurrency_limits: Vec::new(),
-            start_rates: Vec::new(),
-            codec: PayloadCodec::none(),
-            retention: None,
-            sensitive_fields: crate::masking::SensitiveFields::default(),
-            placement: std::sync::Arc::new(crate::placement::Placement::whole()),
-            remote: None,
-            entropy: super::Entropy::system(),
-            executor: super::Executor::default(),
-            shared_engine: None,
-        }
+        let engine = EngineConfig {
+            cache_dir: Some(dir.join("compiled")),
+            ..EngineConfig::default()
+        };
+        HostConfig::with_defaults(Some(dir), engine)
     }
 
     /// [`HostConfig::on_disk`] with the clock `WEFT_VIRTUAL_CLOCK=1` asks for: a virtual
@@ -121,9 +101,14 @@ impl HostConfig {
 
     /// A host that keeps nothing on disk.
     pub fn in_memory() -> HostConfig {
+        HostConfig::with_defaults(None, EngineConfig::default())
+    }
+
+    /// The defaults of every other field.
+    fn with_defaults(data_dir: Option<PathBuf>, engine: EngineConfig) -> HostConfig {
         HostConfig {
-            data_dir: None,
-            engine: EngineConfig::default(),
+            data_dir,
+            engine,
             cache_size: DEFAULT_INSTANCE_CACHE_SIZE,
             actor_cache_size: DEFAULT_ACTOR_CACHE_SIZE,
             storage_cache_bytes: DEFAULT_STORAGE_CACHE_BYTES,
