@@ -23,7 +23,7 @@ use weft_host::runtime::{
 use weft_host::schedules::{
     OverlapPolicy, Schedule, ScheduleAction, SchedulePolicies, ScheduleSpec, Schedules,
 };
-use weft_postgres::cluster::{ClusterConfig, Membership, ShardListener};
+use weft_postgres::cluster::{ClusterConfig, HostShards, Membership};
 use weft_postgres::PgStorage;
 
 const SHARDS: u32 = 8;
@@ -111,29 +111,6 @@ impl InProcess {
     }
 }
 
-/// Tells a host of the shards its membership gains and releases.
-struct Listener {
-    host: WeakHost,
-    runtime: tokio::runtime::Handle,
-}
-
-impl ShardListener for Listener {
-    fn gained(&self, shards: &[u32]) {
-        let (host, shards) = (self.host.clone(), shards.to_vec());
-        self.runtime.spawn(async move {
-            if let Some(host) = host.upgrade() {
-                host.take_shards(&shards).await.unwrap();
-            }
-        });
-    }
-
-    fn releasing(&self, shards: &[u32]) {
-        if let Some(host) = self.host.upgrade() {
-            host.give_up_shards(shards);
-        }
-    }
-}
-
 /// One host of the cluster.
 struct Node {
     host: Host,
@@ -179,10 +156,7 @@ async fn node(
     let host = Host::open_with_storage(config, storage, gated(gate.clone()))
         .await
         .unwrap();
-    membership.listen(Arc::new(Listener {
-        host: host.downgrade(),
-        runtime: tokio::runtime::Handle::current(),
-    }));
+    membership.listen(Arc::new(HostShards::new(&host)));
     hosts.lock().unwrap().push(host.downgrade());
     let schedules = Schedules::start(&host).await.unwrap();
     Node {

@@ -100,10 +100,10 @@ mod joined {
     use crate::api::cluster::ClusterView;
     use crate::api::types::{ClusterNode, ClusterStatus};
     use crate::cli::{exit, Failure};
-    use weft_postgres::cluster::{ClusterConfig, Membership, ShardListener};
+    use weft_postgres::cluster::{ClusterConfig, HostShards, Membership};
     use weft_postgres::PgStorage;
     use weft_runtime::placement::Placement;
-    use weft_runtime::runtime::{Host, WeakHost};
+    use weft_runtime::runtime::Host;
     use weft_runtime::storage::Storage;
 
     /// A server's view of its PostgreSQL cluster.
@@ -169,10 +169,7 @@ mod joined {
         }
 
         fn attach(&self, host: &Host) {
-            self.membership.listen(Arc::new(HostShards {
-                host: host.downgrade(),
-                handle: tokio::runtime::Handle::current(),
-            }));
+            self.membership.listen(Arc::new(HostShards::new(host)));
             // Modules deployed through other hosts are known here within a heartbeat.
             let (weak, every) = (host.downgrade(), self.membership.heartbeat());
             tokio::spawn(async move {
@@ -220,31 +217,6 @@ mod joined {
         fn register_metrics(self: Arc<Self>, registry: &prometheus::Registry) {
             if let Err(e) = registry.register(Box::new(Figures::new(self))) {
                 tracing::warn!(error = %e, "the cluster's metrics are not served");
-            }
-        }
-    }
-
-    /// Tells the host of the shards its membership gains and releases.
-    struct HostShards {
-        host: WeakHost,
-        /// The server's runtime, where the runs of gained shards are taken up.
-        handle: tokio::runtime::Handle,
-    }
-
-    impl ShardListener for HostShards {
-        fn gained(&self, shards: &[u32]) {
-            let (host, shards) = (self.host.clone(), shards.to_vec());
-            self.handle.spawn(async move {
-                let Some(host) = host.upgrade() else { return };
-                if let Err(e) = host.take_shards(&shards).await {
-                    tracing::error!(error = %e, "cannot take up the runs of gained shards");
-                }
-            });
-        }
-
-        fn releasing(&self, shards: &[u32]) {
-            if let Some(host) = self.host.upgrade() {
-                host.give_up_shards(shards);
             }
         }
     }

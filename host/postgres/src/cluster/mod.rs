@@ -12,10 +12,12 @@
 //! it did not release stops, as it does after a storage I/O error, and a supervisor
 //! restarts it.
 
+mod host_shards;
 mod keeper;
 mod leases;
 mod rendezvous;
 
+pub use host_shards::HostShards;
 pub use leases::{Leases, ShardListener};
 pub use weft_runtime::placement::{shard_of, HASH_NAME};
 
