@@ -100,6 +100,13 @@ impl Placement {
         }
     }
 
+    /// Whether this host serves no shard now (a cluster's host before its first claim).
+    pub fn holds_none(&self) -> bool {
+        self.held
+            .as_ref()
+            .is_some_and(|held| held.read().unwrap().is_empty())
+    }
+
     /// The shards served now, in order.
     pub fn held(&self) -> Vec<u32> {
         match &self.held {

@@ -134,7 +134,7 @@ impl Batches {
             None => loop {
                 // One this host serves, in a cluster (it runs the batch).
                 let id = format!("batch-{}", &host.entropy().id()[..12]);
-                if host.serves(&id) || host.shards_served().is_empty() {
+                if host.serves(&id) || host.serves_none() {
                     break id;
                 }
             },

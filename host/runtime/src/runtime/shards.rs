@@ -135,6 +135,11 @@ impl Host {
         self.inner.placement.owns(workflow_id)
     }
 
+    /// Whether this host serves no shard now (a cluster's host before its first claim).
+    pub fn serves_none(&self) -> bool {
+        self.inner.placement.holds_none()
+    }
+
     /// The shards this host serves now (every one, for a host alone on its storage).
     pub fn shards_served(&self) -> Vec<u32> {
         self.inner.placement.held()

@@ -15,7 +15,7 @@ impl Host {
         }
         let placement = &self.inner.placement;
         let mut id = pick(self.inner.entropy.id());
-        if placement.held().is_empty() {
+        if placement.holds_none() {
             return id;
         }
         while !placement.owns(&id) {
